@@ -1,0 +1,115 @@
+package org.elu4j;
+
+import java.lang.foreign.MemorySegment;
+import org.elu4j.internal.BackendProvider;
+import org.elu4j.internal.Checks;
+import org.elu4j.internal.scalar.ScalarBackend;
+
+/**
+ * The ELU activation, {@code ELU(x) = x} for {@code x > 0} and {@code alpha * (exp(x) - 1)}
+ * otherwise, as an immutable, thread-safe function object over float32 tensors in
+ * {@link MemorySegment}s.
+ *
+ * <pre>{@code
+ * Elu elu = Elu.elu();                          // alpha = 1, backend AUTO
+ * try (Arena arena = Arena.ofConfined()) {
+ *     MemorySegment x = arena.allocate(4L * n, 64);
+ *     MemorySegment y = arena.allocate(4L * n, 64);
+ *     ... fill x ...
+ *     elu.apply(x, y);                          // y = ELU(x)
+ *     elu.apply(x, x);                          // in place
+ * }
+ * Elu.elu(0.5f).on(Backend.ONEDNN).apply(x, y); // an explicit backend
+ * }</pre>
+ *
+ * <p>Element counts come from the segments ({@code byteSize() / 4}); segments may have any
+ * alignment and offset. Every argument is checked before anything is written, so a call that
+ * throws leaves the destination untouched.
+ *
+ * <p>Results: {@code x > 0} is returned bit-exactly; NaN stays NaN, +∞ stays +∞, −∞ gives
+ * −alpha; −0.0 stays −0.0 on every backend but oneDNN, which returns +0.0. The helper, vector and
+ * scalar backends are within 1 ulp of the correctly rounded result for alpha = 1 (tiny negatives
+ * included); oneDNN computes {@code exp(x) - 1} and so returns 0 for {@code |x| < ~3e-8} and has a
+ * larger error near 0 (see the README's backend table).
+ */
+public final class Elu {
+    private final float alpha;
+    private final Backend backend;
+
+    private Elu(float alpha, Backend backend) {
+        this.alpha = Checks.finite(alpha, "alpha");
+        this.backend = java.util.Objects.requireNonNull(backend, "backend");
+    }
+
+    /** ELU with alpha = 1 on {@link Backend#AUTO}. */
+    public static Elu elu() {
+        return new Elu(1f, Backend.AUTO);
+    }
+
+    /**
+     * ELU with the given alpha on {@link Backend#AUTO}.
+     *
+     * @throws IllegalArgumentException if alpha is NaN or infinite
+     */
+    public static Elu elu(float alpha) {
+        return new Elu(alpha, Backend.AUTO);
+    }
+
+    /** The same function on another backend. Unavailable backends fail at the first call. */
+    public Elu on(Backend backend) {
+        return new Elu(alpha, backend);
+    }
+
+    public float alpha() {
+        return alpha;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    /**
+     * Writes ELU of every float in {@code src} to {@code dst}. {@code src} and {@code dst} may be
+     * the same region (in place) but must not overlap otherwise.
+     *
+     * @throws IllegalArgumentException     sizes differ or are not a multiple of 4 bytes, the
+     *                                      destination is read-only, or the segments overlap partially
+     * @throws IllegalStateException        a segment's arena is closed
+     * @throws WrongThreadException         a segment is confined to another thread
+     * @throws BackendUnavailableException  the chosen backend cannot run here or cannot take these segments
+     * @throws NativeCallException          a native library reported a failure
+     */
+    public void apply(MemorySegment src, MemorySegment dst) {
+        long n = Checks.elementwise(src, dst, Float.BYTES);
+        var impl = BackendProvider.get().select(backend, src, dst);
+        if (n == 0) {
+            return;
+        }
+        impl.eluF32(src, dst, alpha);
+    }
+
+    /** {@code apply(data, data)}: ELU in place. */
+    public void applyInPlace(MemorySegment data) {
+        apply(data, data);
+    }
+
+    /** ELU of one value, computed by the scalar reference (the tests' oracle). */
+    public float apply(float x) {
+        return ScalarBackend.elu(x, alpha);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Elu e && Float.floatToIntBits(e.alpha) == Float.floatToIntBits(alpha) && e.backend == backend;
+    }
+
+    @Override
+    public int hashCode() {
+        return Float.hashCode(alpha) * 31 + backend.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "Elu[alpha=" + alpha + ", backend=" + backend.cliName() + "]";
+    }
+}

@@ -1,0 +1,121 @@
+package org.elu4j.cli;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import org.elu4j.Backend;
+import org.elu4j.BackendStatus;
+import org.elu4j.Elu;
+import org.elu4j.Elu4j;
+import org.elu4j.internal.FloatUlps;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code elu4j compare}: the main job. Runs every available backend on the same random input,
+ * reports each one's error against the scalar oracle and a quick throughput estimate.
+ */
+@Command(name = "compare", description = {
+        "Run every available backend on the same input (default: 1M floats uniform in [-4, 4], fixed seed),",
+        "print the max ulp error against the scalar oracle and a quick throughput estimate.",
+        "The throughput is a rough single-thread figure; the JMH suite in bench/ gives the real numbers."})
+final class CompareCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--size", defaultValue = "1048576", description = "Number of floats (default: ${DEFAULT-VALUE}).")
+    int size;
+
+    @Option(names = "--alpha", defaultValue = "1.0", description = "ELU alpha (default: ${DEFAULT-VALUE}).")
+    float alpha;
+
+    @Option(names = "--seed", defaultValue = "20261130", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--min", defaultValue = "-4", description = "Smallest input value (default: ${DEFAULT-VALUE}).")
+    float min;
+
+    @Option(names = "--max", defaultValue = "4", description = "Largest input value (default: ${DEFAULT-VALUE}).")
+    float max;
+
+    @Option(names = "--millis", defaultValue = "300",
+            description = "Time spent measuring each backend, after as long a warm-up (default: ${DEFAULT-VALUE}).")
+    int millis;
+
+    @Override
+    public void run() {
+        if (size < 1) {
+            throw new IllegalArgumentException("--size must be at least 1, got " + size);
+        }
+        if (!(min < max) || !Float.isFinite(min) || !Float.isFinite(max)) {
+            throw new IllegalArgumentException("--min must be below --max, both finite");
+        }
+        Elu oracle = Elu.elu(alpha).on(Backend.SCALAR);
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("ELU alpha=%s on %d floats uniform in [%s, %s], seed %d%n", alpha, size, min, max, seed);
+        out.printf("%-7s  %-44s %9s  %-15s %12s  %s%n", "backend", "implementation", "max ulp", "at x",
+                "max abs err", "el/ns (quick estimate)");
+        try (Arena arena = Arena.ofConfined()) {
+            long bytes = (long) size * Float.BYTES;
+            MemorySegment x = arena.allocate(bytes, 64);
+            MemorySegment expected = arena.allocate(bytes, 64);
+            MemorySegment y = arena.allocate(bytes, 64);
+            SplittableRandom random = new SplittableRandom(seed);
+            for (long i = 0; i < size; i++) {
+                x.setAtIndex(JAVA_FLOAT, i, (float) random.nextDouble(min, max));
+            }
+            oracle.apply(x, expected);
+            for (BackendStatus status : Elu4j.backends()) {
+                if (!status.available()) {
+                    out.printf("%-7s  unavailable: %s%n", status.backend().cliName(), status.detail());
+                    continue;
+                }
+                Elu elu = oracle.on(status.backend());
+                y.fill((byte) 0);
+                elu.apply(x, y);
+                long worst = 0;
+                float worstAt = Float.NaN;
+                double maxAbs = 0;
+                for (long i = 0; i < size; i++) {
+                    float got = y.getAtIndex(JAVA_FLOAT, i);
+                    float want = expected.getAtIndex(JAVA_FLOAT, i);
+                    long d = FloatUlps.distance(got, want);
+                    if (d > worst) {
+                        worst = d;
+                        worstAt = x.getAtIndex(JAVA_FLOAT, i);
+                    }
+                    maxAbs = Math.max(maxAbs, Math.abs((double) got - want));
+                }
+                double elPerNs = throughput(elu, x, y);
+                out.printf("%-7s  %-44s %9s  %-15s %12.3g  %.3f%n", status.backend().cliName(), status.detail(),
+                        worst == Long.MAX_VALUE ? "NaN" : Long.toString(worst),
+                        worst == 0 ? "-" : Float.toString(worstAt), maxAbs, elPerNs);
+            }
+        }
+        out.println("ulp errors are measured against the scalar backend (Math.expm1 in double, rounded once).");
+        out.println("Throughput: one thread, out of place, after a short warm-up: an estimate, not a benchmark.");
+    }
+
+    /** Elements per nanosecond over about {@code millis} ms, after a warm-up of the same length. */
+    private double throughput(Elu elu, MemorySegment x, MemorySegment y) {
+        long warmEnd = System.nanoTime() + millis * 1_000_000L;
+        while (System.nanoTime() < warmEnd) {
+            elu.apply(x, y);
+        }
+        long calls = 0;
+        long start = System.nanoTime();
+        long end = start + millis * 1_000_000L;
+        long now;
+        do {
+            elu.apply(x, y);
+            calls++;
+            now = System.nanoTime();
+        } while (now < end);
+        return (double) calls * size / (now - start);
+    }
+}

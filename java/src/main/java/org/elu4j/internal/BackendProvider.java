@@ -1,0 +1,172 @@
+package org.elu4j.internal;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.elu4j.Backend;
+import org.elu4j.BackendStatus;
+import org.elu4j.BackendUnavailableException;
+import org.elu4j.internal.helper.HelperBackend;
+import org.elu4j.internal.onednn.OneDnnBackend;
+import org.elu4j.internal.scalar.ScalarBackend;
+
+/**
+ * Finds, once per JVM, which backends can run here and which one {@link Backend#AUTO} uses, and
+ * logs the outcome in one line (logger {@code org.elu4j}). Modelled on Lucene's
+ * {@code VectorizationProvider}: every check that could make a backend unsafe or slow is made up
+ * front, and each refusal carries a reason that tells the user what to do.
+ *
+ * <p>AUTO's order is helper, vector, oneDNN, scalar: the helper's kernel is the fastest at every
+ * size on x86-64 (see {@code bench/} and the README), the Vector API needs no native code, and
+ * oneDNN pays a fixed cost per call. Heap segments never go to oneDNN.
+ *
+ * <p>The system property {@value #DISABLE_PROPERTY} (a comma-separated list of backend names)
+ * turns backends off, e.g. to test the fallbacks.
+ */
+public final class BackendProvider {
+    public static final String DISABLE_PROPERTY = "elu4j.disable";
+    private static final System.Logger LOG = System.getLogger("org.elu4j");
+    private static final List<Backend> AUTO_ORDER = List.of(Backend.HELPER, Backend.VECTOR, Backend.ONEDNN, Backend.SCALAR);
+
+    private final EluBackend[] byKind = new EluBackend[Backend.values().length];
+    private final Map<Backend, String> reasons = new EnumMap<>(Backend.class);
+    private final EluBackend autoNative;
+    private final EluBackend autoHeap;
+
+    /** Lazy holder: the probes run on first use, and class initialisation cannot deadlock. */
+    private static final class Holder {
+        static final BackendProvider INSTANCE = new BackendProvider();
+    }
+
+    public static BackendProvider get() {
+        return Holder.INSTANCE;
+    }
+
+    private BackendProvider() {
+        Set<String> disabled = Stream.of(System.getProperty(DISABLE_PROPERTY, "").split(","))
+                .map(s -> s.trim().toLowerCase(Locale.ROOT)).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
+        probe(Backend.ONEDNN, disabled, () -> {
+            NativeLibraries.dnnl().get();
+            return OneDnnBackend.create();
+        });
+        probe(Backend.HELPER, disabled, () -> {
+            NativeLibraries.helper().get();
+            return HelperBackend.best();
+        });
+        probe(Backend.VECTOR, disabled, BackendProvider::vectorBackend);
+        probe(Backend.SCALAR, Set.of(), ScalarBackend::new);
+        autoNative = AUTO_ORDER.stream().map(this::available).filter(b -> b != null).findFirst().orElseThrow();
+        autoHeap = AUTO_ORDER.stream().map(this::available).filter(b -> b != null && b.supportsHeapSegments())
+                .findFirst().orElseThrow();
+        log();
+    }
+
+    private void probe(Backend kind, Set<String> disabled, Supplier<EluBackend> factory) {
+        if (disabled.contains(kind.cliName())) {
+            reasons.put(kind, "disabled by -D" + DISABLE_PROPERTY);
+            return;
+        }
+        try {
+            byKind[kind.ordinal()] = factory.get();
+        } catch (RuntimeException | LinkageError e) {
+            reasons.put(kind, reason(e));
+        }
+    }
+
+    private static String reason(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof ExceptionInInitializerError || t.getMessage() == null) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() != null ? t.getMessage() : t.toString();
+    }
+
+    private static EluBackend vectorBackend() {
+        Module vector = ModuleLayer.boot().findModule("jdk.incubator.vector").orElse(null);
+        if (vector == null) {
+            throw new IllegalStateException("the incubating module jdk.incubator.vector is not enabled: "
+                    + "pass --add-modules jdk.incubator.vector to java");
+        }
+        Module self = BackendProvider.class.getModule();
+        if (self.isNamed() && !self.canRead(vector)) {
+            throw new IllegalStateException("module " + self.getName() + " cannot read jdk.incubator.vector");
+        }
+        if (System.getProperty("java.vm.info", "").contains("interpreted")) {
+            throw new IllegalStateException("the JVM runs interpreted (-Xint): the Vector API would be slower than scalar code");
+        }
+        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.matches("-XX:TieredStopAtLevel=[0-3]")) {
+                throw new IllegalStateException("C2 is disabled (" + arg + "): the Vector API needs C2 to be fast");
+            }
+        }
+        try {
+            return (EluBackend) Class.forName("org.elu4j.internal.vector.VectorBackend")
+                    .getConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot create the Vector API backend: " + e, e);
+        }
+    }
+
+    private void log() {
+        StringBuilder line = new StringBuilder("elu4j: AUTO uses ").append(autoNative.description());
+        line.append("; available: ").append(Stream.of(Backend.values()).map(this::available)
+                .filter(b -> b != null).map(EluBackend::description).collect(Collectors.joining(", ")));
+        reasons.forEach((kind, why) -> line.append("; ").append(kind.cliName()).append(" unavailable: ").append(why));
+        LOG.log(reasons.isEmpty() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, line.toString());
+    }
+
+    /** The backend of that kind if it can run here, else null. */
+    public EluBackend available(Backend kind) {
+        return kind == Backend.AUTO ? autoNative : byKind[kind.ordinal()];
+    }
+
+    /**
+     * The backend that runs a call on these segments.
+     *
+     * @throws BackendUnavailableException if an explicitly requested backend cannot run here or
+     *                                     cannot take heap segments
+     */
+    public EluBackend select(Backend requested, MemorySegment src, MemorySegment dst) {
+        boolean heap = !src.isNative() || !dst.isNative();
+        if (requested == Backend.AUTO) {
+            return heap ? autoHeap : autoNative;
+        }
+        EluBackend backend = byKind[requested.ordinal()];
+        if (backend == null) {
+            throw new BackendUnavailableException(requested, reasons.get(requested));
+        }
+        if (heap && !backend.supportsHeapSegments()) {
+            throw new BackendUnavailableException(requested, "it takes only native segments (oneDNN keeps "
+                    + "pointers to its memory objects, so Java heap arrays must never reach it); "
+                    + "allocate the tensors from an Arena or use Backend.AUTO");
+        }
+        return backend;
+    }
+
+    /** Status of every backend but AUTO, in enum order. */
+    public List<BackendStatus> statuses() {
+        List<BackendStatus> list = new ArrayList<>();
+        for (Backend kind : Backend.values()) {
+            if (kind == Backend.AUTO) {
+                continue;
+            }
+            EluBackend b = byKind[kind.ordinal()];
+            list.add(b != null ? new BackendStatus(kind, true, b.description())
+                    : new BackendStatus(kind, false, reasons.get(kind)));
+        }
+        return List.copyOf(list);
+    }
+
+    /** What AUTO runs for native segments. */
+    public Backend autoChoice() {
+        return autoNative.kind();
+    }
+}

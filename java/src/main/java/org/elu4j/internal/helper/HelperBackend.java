@@ -1,0 +1,146 @@
+package org.elu4j.internal.helper;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import org.elu4j.Backend;
+import org.elu4j.Elu4jException;
+import org.elu4j.NativeCallException;
+import org.elu4j.internal.EluBackend;
+import org.elu4j.internal.NativeLibraries;
+import org.elu4j.internal.helper.ffi.Elu4jNative;
+
+/**
+ * The elu4j C helper library: one downcall per call into an AVX-512, AVX2 or portable kernel
+ * chosen by the library for the running CPU.
+ *
+ * <p>The kernel entry points are bound here by hand rather than through the jextract bindings,
+ * because they need {@link Linker.Option#critical(boolean) critical(true)}: no thread-state
+ * transition for a call of a few hundred nanoseconds, and heap segments passed straight through
+ * (the helper never keeps a pointer beyond the call). Everything else (version, ISA names) goes
+ * through the generated {@link Elu4jNative}.
+ *
+ * <p>Loading this class loads the library; the provider does that only after
+ * {@link NativeLibraries#helper()} succeeded.
+ */
+public final class HelperBackend implements EluBackend {
+    private static final MethodHandle ELU_F32;
+    private static final MethodHandle ELU_F32_ISA;
+
+    static {
+        SymbolLookup lookup = NativeLibraries.helper().get().lookup();
+        Linker linker = Linker.nativeLinker();
+        Linker.Option critical = Linker.Option.critical(true);
+        ELU_F32 = linker.downcallHandle(find(lookup, "elu4j_elu_f32"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_FLOAT), critical);
+        ELU_F32_ISA = linker.downcallHandle(find(lookup, "elu4j_elu_f32_isa"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_FLOAT), critical);
+    }
+
+    /** -1: the library's best ISA through {@code elu4j_elu_f32}; otherwise a fixed {@code elu4j_isa}. */
+    private final int isa;
+    private final String description;
+
+    private HelperBackend(int isa, String description) {
+        this.isa = isa;
+        this.description = description;
+    }
+
+    /**
+     * The helper on the best ISA of this CPU, after checking that the loaded library is the
+     * version the bindings were generated for.
+     */
+    public static HelperBackend best() {
+        int runtime = Elu4jNative.elu4j_version();
+        int expected = Elu4jNative.ELU4J_VERSION_NUMBER();
+        if (runtime != expected) {
+            throw new Elu4jException("the loaded elu4j helper is version " + runtime + " but this jar needs "
+                    + expected + " (" + NativeLibraries.helper().get().path() + ")");
+        }
+        return new HelperBackend(-1, "helper " + cString(Elu4jNative.elu4j_version_string()) + " ("
+                + isaName(bestIsa()) + ")");
+    }
+
+    /** The helper pinned to one ISA level (for tests and benchmarks); the CPU must support it. */
+    public static HelperBackend forIsa(int isa) {
+        if (Elu4jNative.elu4j_isa_supported(isa) == 0) {
+            throw new IllegalArgumentException("this CPU does not support helper ISA " + isaName(isa));
+        }
+        return new HelperBackend(isa, "helper (" + isaName(isa) + ")");
+    }
+
+    /** The best {@code elu4j_isa} of this CPU. */
+    public static int bestIsa() {
+        return Elu4jNative.elu4j_best_isa();
+    }
+
+    /** Every {@code elu4j_isa} the running CPU supports, most portable first. */
+    public static int[] supportedIsas() {
+        return java.util.stream.IntStream.rangeClosed(Elu4jNative.ELU4J_ISA_PORTABLE(), Elu4jNative.ELU4J_ISA_AVX512())
+                .filter(i -> Elu4jNative.elu4j_isa_supported(i) != 0).toArray();
+    }
+
+    /** The helper's name for an ISA level, e.g. {@code avx512}. */
+    public static String isaName(int isa) {
+        return cString(Elu4jNative.elu4j_isa_name(isa));
+    }
+
+    @Override
+    public Backend kind() {
+        return Backend.HELPER;
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public boolean supportsHeapSegments() {
+        return true;
+    }
+
+    @Override
+    public void eluF32(MemorySegment src, MemorySegment dst, float alpha) {
+        long n = src.byteSize() / Float.BYTES;
+        int status;
+        try {
+            status = isa < 0
+                    ? (int) ELU_F32.invokeExact(src, dst, n, alpha)
+                    : (int) ELU_F32_ISA.invokeExact(isa, src, dst, n, alpha);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (status != 0) {
+            throw new NativeCallException("elu4j helper", isa < 0 ? "elu4j_elu_f32" : "elu4j_elu_f32_isa",
+                    status, cString(Elu4jNative.elu4j_status_name(status)));
+        }
+    }
+
+    /** Reads a static NUL-terminated string the helper returned (at most 256 bytes). */
+    private static String cString(MemorySegment pointer) {
+        return pointer.reinterpret(256).getString(0);
+    }
+
+    private static MemorySegment find(SymbolLookup lookup, String name) {
+        return lookup.find(name).orElseThrow(() -> new UnsatisfiedLinkError(
+                "symbol " + name + " not found in " + NativeLibraries.HELPER_SONAME));
+    }
+
+    static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t);
+    }
+}

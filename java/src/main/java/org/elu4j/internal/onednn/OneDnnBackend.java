@@ -1,0 +1,364 @@
+package org.elu4j.internal.onednn;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.elu4j.internal.onednn.DnnlStatus.check;
+import static org.elu4j.internal.onednn.ffi.Dnnl.*;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.ref.WeakReference;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.elu4j.Backend;
+import org.elu4j.Elu4jException;
+import org.elu4j.internal.EluBackend;
+import org.elu4j.internal.NativeLibraries;
+import org.elu4j.internal.onednn.ffi.dnnl_exec_arg_t;
+import org.elu4j.internal.onednn.ffi.dnnl_version_t;
+
+/**
+ * oneDNN's eltwise primitives through the jextract bindings in {@code org.elu4j.internal.onednn.ffi}.
+ *
+ * <p>Native objects and their owners:
+ * <ul>
+ * <li>one CPU engine for the backend's lifetime;</li>
+ * <li>primitives in a bounded LRU cache keyed by (alpha, element count): a primitive evicted while
+ *     another thread executes it is destroyed by the last user;</li>
+ * <li>a stream and memory objects per thread (streams and memory objects are not thread-safe);
+ *     the contexts of threads that have died are destroyed the next time a thread creates one;</li>
+ * <li>everything is destroyed exactly once by {@link #close()}, which a shutdown hook calls; calls
+ *     after that fail with {@link IllegalStateException}.</li>
+ * </ul>
+ *
+ * <p>oneDNN keeps the data pointers inside its memory objects between calls, so only native
+ * segments are accepted ({@link #supportsHeapSegments()} is false). Its ELU computes
+ * {@code exp(x) - 1} (not expm1): results near 0 have a large relative error, {@code |x| < ~3e-8}
+ * gives 0, and -0.0 gives +0.0. elu4j reports these results as they are, without normalising.
+ */
+public final class OneDnnBackend implements EluBackend, AutoCloseable {
+    /** Primitives kept at most; each holds JIT-compiled code (a few KB). */
+    static final int PRIMITIVE_CACHE_SIZE = 64;
+    /** Memory-object pairs kept per thread (one per element count). */
+    static final int MEMORIES_PER_THREAD = 8;
+
+    private final MemorySegment engine;
+    private final String description;
+    private final String version;
+    private final String isa;
+    private final String implementation;
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private boolean closed;
+
+    private final LinkedHashMap<Key, Primitive> primitives = new LinkedHashMap<>(16, 0.75f, true);
+    private final Map<ThreadContext, WeakReference<Thread>> contexts = new ConcurrentHashMap<>();
+    private final ThreadLocal<ThreadContext> context = new ThreadLocal<>();
+
+    private record Key(int alphaBits, long count) {
+    }
+
+    /** A cached primitive with a count of the threads executing it right now. */
+    private static final class Primitive {
+        final MemorySegment handle;
+        int users;
+        boolean evicted;
+
+        Primitive(MemorySegment handle) {
+            this.handle = handle;
+        }
+    }
+
+    private OneDnnBackend(MemorySegment engine) {
+        this.engine = engine;
+        MemorySegment v = dnnl_version();
+        this.version = dnnl_version_t.major(v) + "." + dnnl_version_t.minor(v) + "." + dnnl_version_t.patch(v);
+        this.isa = DnnlStatus.isaName(dnnl_get_effective_cpu_isa());
+        this.implementation = probeImplementation();
+        this.description = "onednn " + version + " (" + implementation + ")";
+    }
+
+    /**
+     * Creates the backend: checks the loaded library is oneDNN 3.x and creates the CPU engine.
+     * Call only after {@link NativeLibraries#dnnl()} succeeded.
+     */
+    public static OneDnnBackend create() {
+        NativeLibraries.Library lib = NativeLibraries.dnnl().get();
+        MemorySegment v = dnnl_version();
+        if (dnnl_version_t.major(v) != 3) {
+            throw new Elu4jException("oneDNN " + dnnl_version_t.major(v) + "." + dnnl_version_t.minor(v)
+                    + " at " + lib.path() + ": elu4j needs oneDNN 3.x");
+        }
+        MemorySegment engine;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment p = arena.allocate(dnnl_engine_t);
+            check(dnnl_engine_create(p, dnnl_cpu(), 0), "dnnl_engine_create");
+            engine = p.get(dnnl_engine_t, 0);
+        }
+        OneDnnBackend backend = new OneDnnBackend(engine);
+        Runtime.getRuntime().addShutdownHook(new Thread(backend::close, "elu4j-onednn-shutdown"));
+        return backend;
+    }
+
+    @Override
+    public Backend kind() {
+        return Backend.ONEDNN;
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    /** oneDNN's version, e.g. {@code 3.13.0}. */
+    public String version() {
+        return version;
+    }
+
+    /** The CPU ISA oneDNN reports as effective ({@code dnnl_get_effective_cpu_isa}). */
+    public String isa() {
+        return isa;
+    }
+
+    /** The implementation oneDNN picks for an f32 ELU, e.g. {@code jit:avx512_core}. */
+    public String implementation() {
+        return implementation;
+    }
+
+    @Override
+    public boolean supportsHeapSegments() {
+        return false;
+    }
+
+    @Override
+    public void eluF32(MemorySegment src, MemorySegment dst, float alpha) {
+        long n = src.byteSize() / Float.BYTES;
+        lifecycle.readLock().lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the oneDNN backend has been closed (JVM shutdown)");
+            }
+            ThreadContext ctx = context();
+            Primitive prim = acquire(alpha, n);
+            try {
+                ctx.execute(prim.handle, n, src, dst);
+            } finally {
+                release(prim);
+            }
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ primitive cache
+
+    private Primitive acquire(float alpha, long n) {
+        Key key = new Key(Float.floatToIntBits(alpha), n);
+        synchronized (primitives) {
+            Primitive p = primitives.get(key);
+            if (p == null) {
+                p = new Primitive(createPrimitive(alpha, n));
+                primitives.put(key, p);
+                if (primitives.size() > PRIMITIVE_CACHE_SIZE) {
+                    Iterator<Primitive> eldest = primitives.values().iterator();
+                    Primitive old = eldest.next();
+                    eldest.remove();
+                    old.evicted = true;
+                    if (old.users == 0) {
+                        destroyPrimitive(old);
+                    }
+                }
+            }
+            p.users++;
+            return p;
+        }
+    }
+
+    private void release(Primitive p) {
+        synchronized (primitives) {
+            if (--p.users == 0 && p.evicted) {
+                destroyPrimitive(p);
+            }
+        }
+    }
+
+    private MemorySegment createPrimitive(float alpha, long n) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment md = memoryDesc(arena, n);
+            MemorySegment pdPtr = arena.allocate(dnnl_primitive_desc_t);
+            try {
+                check(dnnl_eltwise_forward_primitive_desc_create(pdPtr, engine, dnnl_forward_inference(),
+                        dnnl_eltwise_elu(), md, md, alpha, 0f, MemorySegment.NULL),
+                        "dnnl_eltwise_forward_primitive_desc_create");
+            } finally {
+                dnnl_memory_desc_destroy(md);
+            }
+            MemorySegment pd = pdPtr.get(dnnl_primitive_desc_t, 0);
+            try {
+                MemorySegment primPtr = arena.allocate(dnnl_primitive_t);
+                check(dnnl_primitive_create(primPtr, pd), "dnnl_primitive_create");
+                return primPtr.get(dnnl_primitive_t, 0);
+            } finally {
+                dnnl_primitive_desc_destroy(pd);
+            }
+        }
+    }
+
+    private static void destroyPrimitive(Primitive p) {
+        check(dnnl_primitive_destroy(p.handle), "dnnl_primitive_destroy");
+    }
+
+    /** A 1-D f32 memory descriptor of n elements; the caller destroys it. */
+    private static MemorySegment memoryDesc(Arena arena, long n) {
+        MemorySegment dims = arena.allocateFrom(JAVA_LONG, n);
+        MemorySegment mdPtr = arena.allocate(dnnl_memory_desc_t);
+        check(dnnl_memory_desc_create_with_tag(mdPtr, 1, dims, dnnl_f32(), dnnl_a()), "dnnl_memory_desc_create_with_tag");
+        return mdPtr.get(dnnl_memory_desc_t, 0);
+    }
+
+    private String probeImplementation() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment md = memoryDesc(arena, 1024);
+            MemorySegment pdPtr = arena.allocate(dnnl_primitive_desc_t);
+            try {
+                check(dnnl_eltwise_forward_primitive_desc_create(pdPtr, engine, dnnl_forward_inference(),
+                        dnnl_eltwise_elu(), md, md, 1f, 0f, MemorySegment.NULL),
+                        "dnnl_eltwise_forward_primitive_desc_create");
+            } finally {
+                dnnl_memory_desc_destroy(md);
+            }
+            MemorySegment pd = pdPtr.get(dnnl_primitive_desc_t, 0);
+            try {
+                MemorySegment str = arena.allocate(ADDRESS);
+                check(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str(), 0, str), "dnnl_primitive_desc_query");
+                return str.get(ADDRESS, 0).reinterpret(256).getString(0);
+            } finally {
+                dnnl_primitive_desc_destroy(pd);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ per-thread streams
+
+    private ThreadContext context() {
+        ThreadContext ctx = context.get();
+        if (ctx == null) {
+            reapDeadThreads();
+            ctx = new ThreadContext();
+            contexts.put(ctx, new WeakReference<>(Thread.currentThread()));
+            context.set(ctx);
+        }
+        return ctx;
+    }
+
+    /** Destroys the contexts of threads that have ended: nobody can be using them. */
+    private void reapDeadThreads() {
+        for (Map.Entry<ThreadContext, WeakReference<Thread>> e : contexts.entrySet()) {
+            Thread t = e.getValue().get();
+            // remove() decides which of two reaping threads destroys the context: exactly one.
+            if ((t == null || !t.isAlive()) && contexts.remove(e.getKey()) != null) {
+                e.getKey().destroy();
+            }
+        }
+    }
+
+    /** Number of live per-thread contexts (for tests of the clean-up). */
+    int contextCount() {
+        return contexts.size();
+    }
+
+    /** A thread's stream, its exec-arg array and its memory objects, one pair per element count. */
+    private final class ThreadContext {
+        final Arena arena = Arena.ofShared();
+        final MemorySegment stream;
+        final MemorySegment args;
+        final LinkedHashMap<Long, MemorySegment[]> memories = new LinkedHashMap<>(16, 0.75f, true);
+
+        ThreadContext() {
+            MemorySegment p = arena.allocate(dnnl_stream_t);
+            check(dnnl_stream_create(p, engine, dnnl_stream_default_flags()), "dnnl_stream_create");
+            stream = p.get(dnnl_stream_t, 0);
+            args = dnnl_exec_arg_t.allocateArray(2, arena);
+            dnnl_exec_arg_t.arg(dnnl_exec_arg_t.asSlice(args, 0), DNNL_ARG_SRC());
+            dnnl_exec_arg_t.arg(dnnl_exec_arg_t.asSlice(args, 1), DNNL_ARG_DST());
+        }
+
+        void execute(MemorySegment primitive, long n, MemorySegment src, MemorySegment dst) {
+            MemorySegment[] mem = memories.get(n);
+            if (mem == null) {
+                mem = createMemories(n);
+            }
+            check(dnnl_memory_set_data_handle(mem[0], src), "dnnl_memory_set_data_handle");
+            check(dnnl_memory_set_data_handle(mem[1], dst), "dnnl_memory_set_data_handle");
+            dnnl_exec_arg_t.memory(dnnl_exec_arg_t.asSlice(args, 0), mem[0]);
+            dnnl_exec_arg_t.memory(dnnl_exec_arg_t.asSlice(args, 1), mem[1]);
+            check(dnnl_primitive_execute(primitive, stream, 2, args), "dnnl_primitive_execute");
+            check(dnnl_stream_wait(stream), "dnnl_stream_wait");
+        }
+
+        private MemorySegment[] createMemories(long n) {
+            if (memories.size() >= MEMORIES_PER_THREAD) {
+                Iterator<MemorySegment[]> eldest = memories.values().iterator();
+                MemorySegment[] old = eldest.next();
+                eldest.remove();
+                destroyMemories(old);
+            }
+            MemorySegment[] mem = new MemorySegment[2];
+            try (Arena tmp = Arena.ofConfined()) {
+                MemorySegment md = memoryDesc(tmp, n);
+                try {
+                    MemorySegment p = tmp.allocate(dnnl_memory_t);
+                    for (int i = 0; i < 2; i++) {
+                        check(dnnl_memory_create(p, md, engine, DNNL_MEMORY_NONE()), "dnnl_memory_create");
+                        mem[i] = p.get(dnnl_memory_t, 0);
+                    }
+                } finally {
+                    dnnl_memory_desc_destroy(md);
+                }
+            }
+            memories.put(n, mem);
+            return mem;
+        }
+
+        private void destroyMemories(MemorySegment[] mem) {
+            for (MemorySegment m : mem) {
+                if (m != null) {
+                    check(dnnl_memory_destroy(m), "dnnl_memory_destroy");
+                }
+            }
+        }
+
+        void destroy() {
+            memories.values().forEach(this::destroyMemories);
+            memories.clear();
+            check(dnnl_stream_destroy(stream), "dnnl_stream_destroy");
+            arena.close();
+        }
+    }
+
+    /**
+     * Destroys every stream, memory object, primitive and the engine, once. Waits for calls in
+     * progress; later calls throw {@link IllegalStateException}.
+     */
+    @Override
+    public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            contexts.keySet().forEach(ThreadContext::destroy);
+            contexts.clear();
+            synchronized (primitives) {
+                primitives.values().forEach(OneDnnBackend::destroyPrimitive);
+                primitives.clear();
+            }
+            check(dnnl_engine_destroy(engine), "dnnl_engine_destroy");
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+}

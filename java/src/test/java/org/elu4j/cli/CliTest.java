@@ -1,0 +1,163 @@
+package org.elu4j.cli;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.elu4j.Backend;
+import org.elu4j.Elu4j;
+import org.elu4j.cli.npy.NpyArray;
+import org.elu4j.cli.npy.NpyDtype;
+import org.elu4j.cli.npy.NpyFile;
+import org.elu4j.internal.FloatUlps;
+import org.elu4j.testing.Inputs;
+import org.elu4j.testing.Reference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The command line end to end, in process: info, compare, apply, and refused files. */
+class CliTest {
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    static Stream<Backend> backends() {
+        return Stream.of(Backend.values()).filter(Elu4j::isAvailable);
+    }
+
+    @Test
+    void infoListsEveryBackend() {
+        Run r = cli("info");
+        assertEquals(0, r.code(), r.err());
+        for (Backend b : List.of(Backend.ONEDNN, Backend.HELPER, Backend.VECTOR, Backend.SCALAR)) {
+            assertTrue(r.out().contains("  " + b.cliName()), r.out());
+        }
+        assertTrue(r.out().contains("AUTO uses: " + Elu4j.autoBackend().cliName()), r.out());
+        if (Elu4j.isAvailable(Backend.ONEDNN)) {
+            assertTrue(r.out().contains("oneDNN: version 3."), r.out());
+            assertTrue(r.out().contains("libdnnl.so.3"), r.out());
+        }
+        if (Elu4j.isAvailable(Backend.HELPER)) {
+            assertTrue(r.out().contains("helper SIMD: "), r.out());
+            assertTrue(r.out().contains("libelu4j.so.0"), r.out());
+        }
+    }
+
+    @Test
+    void compareReportsEveryAvailableBackend() {
+        Run r = cli("compare", "--size", "5000", "--millis", "20");
+        assertEquals(0, r.code(), r.err());
+        for (Backend b : backends().filter(b -> b != Backend.AUTO).toList()) {
+            String row = r.out().lines().filter(l -> l.startsWith(b.cliName() + " ")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no row for " + b + " in\n" + r.out()));
+            if (b != Backend.ONEDNN) {
+                // columns: name, description..., max ulp, at x, max abs err, el/ns
+                String[] cols = row.trim().split("\\s+");
+                long ulps = Long.parseLong(cols[cols.length - 4]);
+                assertTrue(ulps <= 1, row);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void applyMatchesAHighPrecisionReference(Backend backend) throws IOException {
+        float[] x = Inputs.random(3001, 5);
+        Path in = dir.resolve("in.npy");
+        Path out = dir.resolve("out-" + backend.cliName() + ".npy");
+        writeFloats(in, x, new long[] {3001});
+        Run r = cli("apply", "--backend", backend.cliName(), "--alpha", "0.5", in.toString(), out.toString());
+        assertEquals(0, r.code(), r.err());
+        float[] y = readFloats(out, new long[] {3001});
+        for (int i = 0; i < x.length; i++) {
+            float want = Reference.elu(x[i], 0.5f);
+            if (Float.isNaN(want)) {
+                assertTrue(Float.isNaN(y[i]));
+                continue;
+            }
+            if (backend == Backend.ONEDNN && x[i] < 0) {
+                assertTrue(Math.abs((double) y[i] - want) <= 4 * Math.ulp(0.5f), "x=" + x[i] + " y=" + y[i]);
+            } else if (!(backend == Backend.ONEDNN && x[i] == 0f)) {
+                assertTrue(FloatUlps.distance(y[i], want) <= 1, backend + ": x=" + x[i] + " y=" + y[i] + " want " + want);
+            }
+        }
+    }
+
+    @Test
+    void applyKeepsTheShape() throws IOException {
+        Path in = dir.resolve("m.npy");
+        Path out = dir.resolve("m-out.npy");
+        float[] x = new float[24];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i - 12;
+        }
+        writeFloats(in, x, new long[] {2, 3, 4});
+        assertEquals(0, cli("apply", in.toString(), out.toString()).code());
+        float[] y = readFloats(out, new long[] {2, 3, 4});
+        assertEquals(-1f + (float) Math.exp(-12), y[0], 1e-7f);
+        assertEquals(11f, y[23]);
+    }
+
+    @Test
+    void badFilesGiveOneLineErrorsAndNoOutput() throws IOException {
+        Path out = dir.resolve("never.npy");
+        Path garbage = Files.writeString(dir.resolve("garbage.npy"), "this is not numpy");
+        Path missing = dir.resolve("missing.npy");
+        Path truncated = dir.resolve("trunc.npy");
+        writeFloats(truncated, new float[100], new long[] {100});
+        byte[] bytes = Files.readAllBytes(truncated);
+        Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length - 10));
+        for (Path bad : List.of(garbage, missing, truncated)) {
+            Run r = cli("apply", bad.toString(), out.toString());
+            assertEquals(1, r.code(), r.out() + r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().startsWith("elu4j: error: "), r.err());
+            assertFalse(Files.exists(out), "no output file for " + bad);
+            try (Stream<Path> files = Files.list(dir)) {
+                assertTrue(files.noneMatch(p -> p.getFileName().toString().contains("never")), "no temp file left");
+            }
+        }
+        Run usage = cli("apply", "--backend", "gpu", garbage.toString(), out.toString());
+        assertEquals(2, usage.code());
+        assertTrue(usage.err().contains("unknown backend 'gpu'"), usage.err());
+    }
+
+    private static void writeFloats(Path file, float[] x, long[] shape) {
+        NpyFile.writeAtomically(file, NpyDtype.FLOAT32, shape,
+                seg -> MemorySegment.copy(x, 0, seg, JAVA_FLOAT_UNALIGNED, 0, x.length));
+    }
+
+    private static float[] readFloats(Path file, long[] shape) {
+        try (Arena arena = Arena.ofConfined()) {
+            NpyArray a = NpyFile.mapForRead(file, arena);
+            if (!java.util.Arrays.equals(shape, a.shape())) {
+                fail("shape " + java.util.Arrays.toString(a.shape()));
+            }
+            float[] y = new float[(int) a.elementCount()];
+            MemorySegment.copy(a.data(), JAVA_FLOAT_UNALIGNED, 0, y, 0, y.length);
+            return y;
+        }
+    }
+}
