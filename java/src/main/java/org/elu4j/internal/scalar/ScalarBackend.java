@@ -43,8 +43,31 @@ public final class ScalarBackend implements EluBackend {
      */
     public static float elu(float x, float alpha) {
         if (x < 0f) {
+            if (x > -0x1p-60f) {
+                return tiny(x, alpha);
+            }
             return (float) (alpha * Math.expm1(x));
         }
         return x;
+    }
+
+    /**
+     * For -2^-60 < x < 0, expm1(x) = x + x²/2 + ..., and x²/2 is below half a double ulp of x: the
+     * double result would be alpha·x exactly, and rounding it to float a second time goes wrong
+     * when alpha·x is exactly halfway between two floats (common for subnormal results). alpha·x
+     * is exact in double (24 × 24 bits); a halfway case is resolved by the sign of the dropped
+     * alpha·x²/2, which is the sign of alpha.
+     */
+    private static float tiny(float x, float alpha) {
+        double p = (double) alpha * x;
+        float f = (float) p;
+        double err = p - f;
+        if (err != 0) {
+            float g = err > 0 ? Math.nextUp(f) : Math.nextDown(f);
+            if ((double) g - p == p - (double) f) {
+                return alpha > 0 ? Math.max(f, g) : Math.min(f, g);
+            }
+        }
+        return f;
     }
 }
