@@ -30,7 +30,9 @@ extern "C" {
 typedef enum elu4j_status {
     ELU4J_OK = 0,
     ELU4J_ERR_NULL_POINTER = 1,     /**< src or dst is NULL while n > 0 */
-    ELU4J_ERR_INVALID_ARGUMENT = 2, /**< a parameter is not finite, or the ISA number is unknown */
+    ELU4J_ERR_INVALID_ARGUMENT = 2, /**< alpha is not finite, the ISA number is unknown, or
+                                         n floats from src or dst would run past the end of the
+                                         address space (n * 4 overflows) */
     ELU4J_ERR_OVERLAP = 3,          /**< src and dst overlap without being identical (in place) */
     ELU4J_ERR_UNSUPPORTED_ISA = 4   /**< the requested ISA is not available on the running CPU */
 } elu4j_status;
@@ -63,15 +65,22 @@ ELU4J_API const char *elu4j_status_name(int status);
 /**
  * ELU forward in f32: dst[i] = src[i] > 0 ? src[i] : alpha * expm1(src[i]), for i < n,
  * on the best ISA of the running CPU. Accurate to 1 ulp of the correctly rounded result for
- * alpha = 1; NaN stays NaN, -0.0 stays -0.0, -inf gives -alpha.
+ * alpha = 1 (and other powers of two); any other alpha adds one rounding (at most 2 ulps).
+ * NaN stays NaN (bit for bit), -0.0 stays -0.0, +inf stays +inf, -inf gives -alpha.
  *
  * src and dst hold n floats each and need no particular alignment. dst == src computes in place;
  * any other overlap is refused with ELU4J_ERR_OVERLAP before anything is written.
+ * n == 0 returns ELU4J_OK without looking at src, dst or alpha (NULL is fine then).
+ * Checks, in this order: NULL pointer, non-finite alpha or impossible range, overlap.
  * Returns ELU4J_OK or an elu4j_status; on error dst is untouched.
  */
 ELU4J_API int elu4j_elu_f32(const void *src, void *dst, size_t n, float alpha);
 
-/** elu4j_elu_f32 on an explicit elu4j_isa; ELU4J_ERR_UNSUPPORTED_ISA when the CPU lacks it. */
+/**
+ * elu4j_elu_f32 on an explicit elu4j_isa. The ISA is checked first, even for n == 0:
+ * ELU4J_ERR_INVALID_ARGUMENT for an unknown number, ELU4J_ERR_UNSUPPORTED_ISA when the CPU lacks
+ * it. All ISAs give bit-identical results.
+ */
 ELU4J_API int elu4j_elu_f32_isa(int isa, const void *src, void *dst, size_t n, float alpha);
 
 #ifdef __cplusplus

@@ -1,0 +1,67 @@
+/*
+ * elu4j native helper: internal declarations shared by the dispatcher and the per-ISA kernels.
+ * Nothing here is exported (the library is built with hidden visibility).
+ *
+ * The algorithm, identical in every kernel so that all ISAs give bit-identical results:
+ *
+ *   ELU(x) = x                       if !(x < 0)   (positive, +-0 and NaN pass through)
+ *          = alpha * expm1(x)        if x < 0
+ *
+ *   expm1(x) for x < 0, with every step rounded to f32 exactly as written:
+ *     xc = max(x, ELU4J_X_MIN)                  clamp; -inf -> ELU4J_X_MIN; result is -1 there
+ *     t  = fma(xc, ELU4J_LOG2E, ELU4J_SHIFT)    t = 1.5*2^23 + 127 + n, n = round(x/ln2): the
+ *                                               low 9 bits of t hold n + 127
+ *     nf = t - ELU4J_SHIFT                      n as a float (exact)
+ *     r  = fma(nf, -ELU4J_LN2, xc)              |r| <= 0.3468; one f32 ln2 is enough because
+ *                                               the error it leaves is scaled by 2^n <= 1/2
+ *     q  = P0 + r*(P1 + r*(P2 + r*(P3 + r*P4)))  Horner with fma
+ *     p  = fma(r*r, q, r)                       expm1(r) ~ r + r^2 q(r)
+ *     s  = 2^n, built from the bits of t:       bits(s) = bits(t) << 23  (mod 2^32)
+ *     e  = fma(s, p, s - 1)                     expm1(x) = 2^n expm1(r) + (2^n - 1)
+ *     y  = alpha * e
+ *
+ * n lies in [-127, 0] for x in [-88, 0): s is a normal power of two, or +0.0 for n = -127,
+ * where e = -1 exactly, which is the correctly rounded expm1 for any x < -17.33.
+ */
+#ifndef ELU4J_INTERNAL_H
+#define ELU4J_INTERNAL_H
+
+#include <stddef.h>
+
+/* Lower clamp of x. Any value in [-88, -17.34] gives e = -1; -88 keeps n >= -127. */
+#define ELU4J_X_MIN (-88.0f)
+/* log2(e) and ln(2) rounded to f32. */
+#define ELU4J_LOG2E 0x1.715476p+0f
+#define ELU4J_LN2 0x1.62e430p-1f
+/*
+ * 1.5 * 2^23 + 127: adding it to x/ln2 rounds to an integer (ties to even), and since floats in
+ * [2^23, 2^24) are consecutive integers with consecutive bit patterns, the low 9 bits of the sum
+ * are n + 127 (0x4B40007F + n): shifting them left by 23 gives the f32 bits of 2^n, with the
+ * exponent bias already added. One integer shift instead of an add and a shift.
+ */
+#define ELU4J_SHIFT 0x1.8000fep+23f
+
+/*
+ * q(r) ~ (expm1(r) - r) / r^2 on |r| <= 0.3468: a minimax fit of the relative error of
+ * r + r^2 q(r) against expm1(r) (Remez, then rounded to f32 one coefficient at a time with the
+ * rest refitted). Maximum relative error of the polynomial with these f32 coefficients, in exact
+ * arithmetic: 1.68e-8 (0.28 * 2^-24). Taylor would be 1/2, 1/6, 1/24, 1/120, 1/720.
+ */
+#define ELU4J_P0 0x1.fffffep-2f  /* 4.999999702e-01 */
+#define ELU4J_P1 0x1.555494p-3f  /* 1.666652262e-01 */
+#define ELU4J_P2 0x1.55574ep-5f  /* 4.166760668e-02 */
+#define ELU4J_P3 0x1.123e44p-7f  /* 8.369239047e-03 */
+#define ELU4J_P4 0x1.6b398cp-10f /* 1.385592623e-03 */
+
+/*
+ * Per-ISA kernels. Preconditions (checked by the dispatcher in elu4j.c): n > 0, src and dst
+ * non-NULL, either identical or not overlapping, alpha finite, the CPU supports the ISA.
+ * src and dst may have any byte alignment, so they are passed as untyped pointers.
+ */
+void elu4j_kernel_portable(const void *src, void *dst, size_t n, float alpha);
+#if defined(ELU4J_HAVE_X86_KERNELS)
+void elu4j_kernel_avx2(const void *src, void *dst, size_t n, float alpha);
+void elu4j_kernel_avx512(const void *src, void *dst, size_t n, float alpha);
+#endif
+
+#endif /* ELU4J_INTERNAL_H */

@@ -1,0 +1,98 @@
+/*
+ * elu4j native helper: AVX-512 ELU kernel (F/DQ/BW/VL + FMA), 16 floats a step.
+ *
+ * This file alone is compiled with the AVX-512 flags; the dispatcher only calls it after
+ * checking the CPU. It runs exactly the f32 operation sequence of elu4j_internal.h, so its
+ * results are bit-identical to the portable kernel; alpha = 1 gets its own loop without the
+ * final multiply (1 * e == e, so the bits are the same). The main loop handles 64 floats (four
+ * independent vectors) a step to hide the FMA latency; the last 0..15 floats use masked loads
+ * and stores, which never touch memory outside [src, src + n) and [dst, dst + n).
+ */
+#include "elu4j_internal.h"
+
+#include <immintrin.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define ELU4J_INLINE static inline __attribute__((always_inline))
+#else
+#define ELU4J_INLINE static inline
+#endif
+
+/* The constants of the algorithm, broadcast once per call. */
+typedef struct consts512 {
+    __m512 x_min, log2e, shift, neg_ln2, p0, p1, p2, p3, p4, one, zero, alpha;
+} consts512;
+
+/* ELU of 16 floats; unit_alpha (a constant after inlining) skips the multiply by alpha = 1. */
+ELU4J_INLINE __m512 elu16(__m512 x, const consts512 *c, const int unit_alpha)
+{
+    const __m512 xc = _mm512_max_ps(x, c->x_min); /* lanes with NaN are discarded below */
+    const __m512 t = _mm512_fmadd_ps(xc, c->log2e, c->shift);
+    const __m512 nf = _mm512_sub_ps(t, c->shift);
+    const __m512 r = _mm512_fmadd_ps(nf, c->neg_ln2, xc);
+    const __m512 r2 = _mm512_mul_ps(r, r);
+    __m512 q = _mm512_fmadd_ps(c->p4, r, c->p3);
+    q = _mm512_fmadd_ps(q, r, c->p2);
+    q = _mm512_fmadd_ps(q, r, c->p1);
+    q = _mm512_fmadd_ps(q, r, c->p0);
+    const __m512 p = _mm512_fmadd_ps(r2, q, r);
+    const __m512i sbits = _mm512_slli_epi32(_mm512_castps_si512(t), 23); /* 2^n */
+    const __m512 s = _mm512_castsi512_ps(sbits);
+    const __m512 e = _mm512_fmadd_ps(s, p, _mm512_sub_ps(s, c->one));
+    /* x < 0 (ordered): alpha * e; elsewhere (x > 0, +-0, NaN) x itself, bit for bit. */
+    const __mmask16 neg = _mm512_cmp_ps_mask(x, c->zero, _CMP_LT_OQ);
+    if (unit_alpha) {
+        return _mm512_mask_blend_ps(neg, x, e); /* 1 * e == e exactly: same bits, one FMA op less */
+    }
+    return _mm512_mask_mul_ps(x, neg, e, c->alpha);
+}
+
+/* The loop over n floats; inlined twice, with unit_alpha 0 and 1. */
+ELU4J_INLINE void elu_loop(const char *in, char *out, size_t n, const consts512 *c,
+                           const int unit_alpha)
+{
+    size_t i = 0;
+    /* Loads of a step come before its stores, so dst == src (in place) is safe. */
+    for (; i + 64 <= n; i += 64) {
+        const __m512 x0 = _mm512_loadu_ps(in + 4 * i);
+        const __m512 x1 = _mm512_loadu_ps(in + 4 * i + 64);
+        const __m512 x2 = _mm512_loadu_ps(in + 4 * i + 128);
+        const __m512 x3 = _mm512_loadu_ps(in + 4 * i + 192);
+        _mm512_storeu_ps(out + 4 * i, elu16(x0, c, unit_alpha));
+        _mm512_storeu_ps(out + 4 * i + 64, elu16(x1, c, unit_alpha));
+        _mm512_storeu_ps(out + 4 * i + 128, elu16(x2, c, unit_alpha));
+        _mm512_storeu_ps(out + 4 * i + 192, elu16(x3, c, unit_alpha));
+    }
+    for (; i + 16 <= n; i += 16) {
+        _mm512_storeu_ps(out + 4 * i, elu16(_mm512_loadu_ps(in + 4 * i), c, unit_alpha));
+    }
+    if (i < n) {
+        const __mmask16 tail = (__mmask16)((1u << (n - i)) - 1u); /* n - i in 1..15 */
+        const __m512 x = _mm512_maskz_loadu_ps(tail, in + 4 * i);
+        _mm512_mask_storeu_ps(out + 4 * i, tail, elu16(x, c, unit_alpha));
+    }
+}
+
+void elu4j_kernel_avx512(const void *src, void *dst, size_t n, float alpha)
+{
+    const consts512 c = {
+        .x_min = _mm512_set1_ps(ELU4J_X_MIN),
+        .log2e = _mm512_set1_ps(ELU4J_LOG2E),
+        .shift = _mm512_set1_ps(ELU4J_SHIFT),
+        .neg_ln2 = _mm512_set1_ps(-ELU4J_LN2),
+        .p0 = _mm512_set1_ps(ELU4J_P0),
+        .p1 = _mm512_set1_ps(ELU4J_P1),
+        .p2 = _mm512_set1_ps(ELU4J_P2),
+        .p3 = _mm512_set1_ps(ELU4J_P3),
+        .p4 = _mm512_set1_ps(ELU4J_P4),
+        .one = _mm512_set1_ps(1.0f),
+        .zero = _mm512_setzero_ps(),
+        .alpha = _mm512_set1_ps(alpha),
+    };
+    if (alpha == 1.0f) {
+        elu_loop((const char *)src, (char *)dst, n, &c, 1);
+    } else {
+        elu_loop((const char *)src, (char *)dst, n, &c, 0);
+    }
+}

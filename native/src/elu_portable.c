@@ -1,0 +1,52 @@
+/*
+ * elu4j native helper: portable scalar ELU kernel.
+ *
+ * Plain C11 built without ISA flags; every fused multiply-add goes through fmaf() so the result
+ * is bit-identical to the SIMD kernels, which run the same sequence of f32 operations (see
+ * elu4j_internal.h). Floats are read and written through memcpy because src and dst may have
+ * any byte alignment.
+ */
+#include "elu4j_internal.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+/* ELU of one float: the reference sequence of operations of every kernel. */
+static float elu_one(float x, float alpha)
+{
+    if (!(x < 0.0f)) {
+        return x; /* x > 0, +-0 and NaN pass through unchanged */
+    }
+    const float xc = x < ELU4J_X_MIN ? ELU4J_X_MIN : x;
+    const float t = fmaf(xc, ELU4J_LOG2E, ELU4J_SHIFT);
+    const float nf = t - ELU4J_SHIFT;
+    const float r = fmaf(nf, -ELU4J_LN2, xc);
+    const float r2 = r * r;
+    float q = fmaf(ELU4J_P4, r, ELU4J_P3);
+    q = fmaf(q, r, ELU4J_P2);
+    q = fmaf(q, r, ELU4J_P1);
+    q = fmaf(q, r, ELU4J_P0);
+    const float p = fmaf(r2, q, r);
+
+    uint32_t tbits;
+    memcpy(&tbits, &t, sizeof tbits);
+    const uint32_t sbits = tbits << 23; /* 2^n: the low bits of t are n + 127 */
+    float s;
+    memcpy(&s, &sbits, sizeof s);
+
+    const float e = fmaf(s, p, s - 1.0f);
+    return alpha * e;
+}
+
+void elu4j_kernel_portable(const void *src, void *dst, size_t n, float alpha)
+{
+    const unsigned char *in = (const unsigned char *)src;
+    unsigned char *out = (unsigned char *)dst;
+    for (size_t i = 0; i < n; i++) {
+        float x;
+        memcpy(&x, in + i * sizeof(float), sizeof x);
+        const float y = elu_one(x, alpha);
+        memcpy(out + i * sizeof(float), &y, sizeof y);
+    }
+}

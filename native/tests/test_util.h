@@ -1,0 +1,122 @@
+/*
+ * elu4j native tests: small shared helpers (no framework). Each test program counts failures
+ * with CHECK(), prints a summary and returns non-zero when anything failed.
+ */
+#ifndef ELU4J_TEST_UTIL_H
+#define ELU4J_TEST_UTIL_H
+
+#include "elu4j.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static long g_checks;
+static long g_failures;
+
+/* Records one check; prints the first 50 failures with their location. */
+#define CHECK(cond, ...)                                                                          \
+    do {                                                                                          \
+        g_checks++;                                                                               \
+        if (!(cond)) {                                                                            \
+            g_failures++;                                                                         \
+            if (g_failures <= 50) {                                                               \
+                fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                  \
+                fprintf(stderr, __VA_ARGS__);                                                     \
+                fputc('\n', stderr);                                                              \
+            }                                                                                     \
+        }                                                                                         \
+    } while (0)
+
+/* Prints the summary line and gives main()'s return value. */
+static inline int test_summary(const char *name)
+{
+    printf("%s: %ld checks, %ld failures -> %s\n", name, g_checks, g_failures,
+           g_failures == 0 ? "PASS" : "FAIL");
+    return g_failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+static inline uint32_t bits_of(float f)
+{
+    uint32_t b;
+    memcpy(&b, &f, sizeof b);
+    return b;
+}
+
+static inline float float_of(uint32_t b)
+{
+    float f;
+    memcpy(&f, &b, sizeof f);
+    return f;
+}
+
+/*
+ * Distance in ulps between two floats: the number of floats between them (0 when equal
+ * bit for bit; +0 and -0 are 1 apart), or UINT32_MAX when either is NaN.
+ */
+static inline uint32_t ulp_distance(float a, float b)
+{
+    if (isnan(a) || isnan(b)) {
+        return UINT32_MAX;
+    }
+    /* Map the sign-magnitude bit patterns to a monotonic unsigned scale around 2^31. */
+    const uint32_t ua = bits_of(a), ub = bits_of(b);
+    const uint32_t ma = (ua & 0x80000000u) ? 0x80000000u - (ua & 0x7fffffffu) - 1u : ua + 0x80000000u;
+    const uint32_t mb = (ub & 0x80000000u) ? 0x80000000u - (ub & 0x7fffffffu) - 1u : ub + 0x80000000u;
+    return ma > mb ? ma - mb : mb - ma;
+}
+
+/* ELU computed in double with libm's expm1, rounded once to float: the reference. */
+static inline double elu_ref_double(float x, float alpha)
+{
+    return x > 0.0f ? (double)x : (double)alpha * expm1((double)x);
+}
+
+static inline float elu_ref(float x, float alpha)
+{
+    if (!(x < 0.0f)) {
+        return x; /* +-0, NaN and positives pass through */
+    }
+    return (float)elu_ref_double(x, alpha);
+}
+
+/*
+ * 1 / ulp of the float nearest to v: v finite and non-zero, subnormal range included, so
+ * ulp = 2^max(e - 23, -149) for |v| in [2^e, 2^(e+1)). Built from the bits of v (no libm call:
+ * the accuracy sweep calls it for every sample).
+ */
+static inline double inv_ulp_of(double v)
+{
+    uint64_t b;
+    memcpy(&b, &v, sizeof b);
+    const int e = (int)((b >> 52) & 0x7ff) - 1023; /* v is a normal double here */
+    const int ulp_exp = e - 23 < -149 ? -149 : e - 23;
+    const uint64_t inv_bits = (uint64_t)(1023 - ulp_exp) << 52;
+    double inv;
+    memcpy(&inv, &inv_bits, sizeof inv);
+    return inv;
+}
+
+/* Deterministic xorshift generator: tests and timings do not depend on rand(). */
+static inline uint32_t rng_next(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *state = x;
+    return (uint32_t)(x >> 32);
+}
+
+/* Uniform float in [lo, hi). */
+static inline float rng_uniform(uint64_t *state, float lo, float hi)
+{
+    return lo + (hi - lo) * (float)(rng_next(state) >> 8) * 0x1p-24f;
+}
+
+static const int k_all_isas[] = {ELU4J_ISA_PORTABLE, ELU4J_ISA_AVX2, ELU4J_ISA_AVX512};
+#define N_ISAS ((int)(sizeof k_all_isas / sizeof k_all_isas[0]))
+
+#endif /* ELU4J_TEST_UTIL_H */
