@@ -1,12 +1,17 @@
 package org.elu4j.internal.onednn;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.elu4j.internal.onednn.DnnlStatus.check;
 import static org.elu4j.internal.onednn.ffi.Dnnl.*;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
 import java.lang.ref.WeakReference;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -44,6 +49,14 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
     static final int PRIMITIVE_CACHE_SIZE = 64;
     /** Memory-object pairs kept per thread (one per element count). */
     static final int MEMORIES_PER_THREAD = 8;
+    /**
+     * System property: OpenMP threads oneDNN may use for one call (default 1). elu4j's backends
+     * are serial by default; with 2 OpenMP threads on a 2-core machine oneDNN was measured up to
+     * 20x slower per call whenever the other core was busy (see README).
+     */
+    public static final String THREADS_PROPERTY = "elu4j.onednn.threads";
+    /** oneDNN's DNNL_RUNTIME_OMP (dnnl_config.h): the CPU runtime whose threads we can limit. */
+    private static final int DNNL_RUNTIME_OMP = 2;
 
     private final MemorySegment engine;
     private final String description;
@@ -56,6 +69,9 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
     private final LinkedHashMap<Key, Primitive> primitives = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<ThreadContext, WeakReference<Thread>> contexts = new ConcurrentHashMap<>();
     private final ThreadLocal<ThreadContext> context = new ThreadLocal<>();
+    /** libgomp's omp_set_num_threads, or null when oneDNN does not run on OpenMP. */
+    private final MethodHandle ompSetNumThreads;
+    private final int threads;
 
     private record Key(int alphaBits, long count) {
     }
@@ -77,7 +93,21 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         this.version = dnnl_version_t.major(v) + "." + dnnl_version_t.minor(v) + "." + dnnl_version_t.patch(v);
         this.isa = DnnlStatus.isaName(dnnl_get_effective_cpu_isa());
         this.implementation = probeImplementation();
-        this.description = "onednn " + version + " (" + implementation + ")";
+        this.threads = Integer.getInteger(THREADS_PROPERTY, 1);
+        if (threads < 1) {
+            throw new Elu4jException(THREADS_PROPERTY + " must be at least 1, got " + threads);
+        }
+        this.ompSetNumThreads = dnnl_version_t.cpu_runtime(v) == DNNL_RUNTIME_OMP ? findOmpSetNumThreads() : null;
+        this.description = "onednn " + version + " (" + implementation + ", " + threads
+                + (threads == 1 ? " thread)" : " threads)");
+    }
+
+    /** libgomp is already loaded as oneDNN's dependency: dlopen by soname finds that copy. */
+    private static MethodHandle findOmpSetNumThreads() {
+        MemorySegment symbol = SymbolLookup.libraryLookup(NativeLibraries.GOMP_SONAME, Arena.global())
+                .find("omp_set_num_threads")
+                .orElseThrow(() -> new Elu4jException("omp_set_num_threads not found in " + NativeLibraries.GOMP_SONAME));
+        return Linker.nativeLinker().downcallHandle(symbol, FunctionDescriptor.ofVoid(JAVA_INT));
     }
 
     /**
@@ -277,6 +307,14 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         final LinkedHashMap<Long, MemorySegment[]> memories = new LinkedHashMap<>(16, 0.75f, true);
 
         ThreadContext() {
+            if (ompSetNumThreads != null) {
+                // OpenMP's thread count is per calling thread: set it once for this one.
+                try {
+                    ompSetNumThreads.invokeExact(threads);
+                } catch (Throwable t) {
+                    throw new Elu4jException("omp_set_num_threads failed", t);
+                }
+            }
             MemorySegment p = arena.allocate(dnnl_stream_t);
             check(dnnl_stream_create(p, engine, dnnl_stream_default_flags()), "dnnl_stream_create");
             stream = p.get(dnnl_stream_t, 0);
