@@ -332,8 +332,8 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
             check(dnnl_memory_set_data_handle(mem[1], dst), "dnnl_memory_set_data_handle");
             dnnl_exec_arg_t.memory(dnnl_exec_arg_t.asSlice(args, 0), mem[0]);
             dnnl_exec_arg_t.memory(dnnl_exec_arg_t.asSlice(args, 1), mem[1]);
-            check(dnnl_primitive_execute(primitive, stream, 2, args), "dnnl_primitive_execute");
-            check(dnnl_stream_wait(stream), "dnnl_stream_wait");
+            check(KeepAlive.execute(primitive, stream, args, src, dst), "dnnl_primitive_execute");
+            check(KeepAlive.streamWait(stream, src, dst), "dnnl_stream_wait");
         }
 
         private MemorySegment[] createMemories(long n) {
@@ -373,6 +373,54 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
             memories.clear();
             check(dnnl_stream_destroy(stream), "dnnl_stream_destroy");
             arena.close();
+        }
+    }
+
+    /**
+     * {@code dnnl_primitive_execute} and {@code dnnl_stream_wait} bound with the call's source and
+     * destination segments as two extra, unused arguments. oneDNN reads and writes those segments
+     * during these calls through the data handles set earlier, which the FFM linker knows nothing
+     * about: bound plainly, another thread could close a shared arena between
+     * {@code dnnl_memory_set_data_handle} and the end of the execution, and oneDNN would then read
+     * and write freed memory (a JVM crash when it was unmapped), and an automatic arena could be
+     * freed by the GC once the segments are no longer used in Java. A downcall keeps the arena of
+     * every segment it is passed acquired until it returns, so with the segments as arguments such
+     * a close fails with {@link IllegalStateException} instead, and the segments stay reachable.
+     * Extra trailing arguments are harmless in the x86-64 System V calling convention (the only
+     * one elu4j builds for): they travel in registers the callee does not read, and the caller
+     * owns the stack.
+     */
+    private static final class KeepAlive {
+        private static final MethodHandle EXECUTE = Linker.nativeLinker().downcallHandle(dnnl_primitive_execute$address(),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+        private static final MethodHandle WAIT = Linker.nativeLinker().downcallHandle(dnnl_stream_wait$address(),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+
+        static int execute(MemorySegment primitive, MemorySegment stream, MemorySegment args, MemorySegment src,
+                MemorySegment dst) {
+            try {
+                return (int) EXECUTE.invokeExact(primitive, stream, 2, args, src, dst);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        static int streamWait(MemorySegment stream, MemorySegment src, MemorySegment dst) {
+            try {
+                return (int) WAIT.invokeExact(stream, src, dst);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        private static RuntimeException rethrow(Throwable t) {
+            if (t instanceof RuntimeException r) {
+                return r;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+            return new IllegalStateException(t);
         }
     }
 

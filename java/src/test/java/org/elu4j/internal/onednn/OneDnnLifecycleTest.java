@@ -1,0 +1,252 @@
+package org.elu4j.internal.onednn;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.elu4j.Backend;
+import org.elu4j.Elu;
+import org.elu4j.internal.BackendProvider;
+import org.elu4j.internal.scalar.ScalarBackend;
+import org.elu4j.testing.Candidate;
+import org.elu4j.testing.Inputs;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The native objects oneDNN calls leave behind stay bounded: the stream contexts of threads that
+ * have died are destroyed, and the primitive cache keeps at most
+ * {@link OneDnnBackend#PRIMITIVE_CACHE_SIZE} primitives however many sizes are used, from one
+ * thread or from several racing over evictions. Part of the reliability suite
+ * ({@code org.elu4j.reliability}); it lives here for the package-private
+ * {@link OneDnnBackend#contextCount()}.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class OneDnnLifecycleTest {
+    private static final Candidate ONEDNN = new Candidate("onednn", Backend.ONEDNN, -1);
+    private OneDnnBackend dnnl;
+
+    @BeforeEach
+    void needOneDnn() {
+        Assumptions.assumeTrue(BackendProvider.get().available(Backend.ONEDNN) instanceof OneDnnBackend,
+                "oneDNN is not available here");
+        dnnl = (OneDnnBackend) BackendProvider.get().available(Backend.ONEDNN);
+    }
+
+    @Test
+    void contextsOfDeadThreadsAreDestroyed() throws Exception {
+        // A call from a new thread reaps every context of a dead thread; what is left belongs to
+        // live threads, plus the one just created (its thread has ended, but nobody reaped it yet).
+        runInNewThread(() -> callAndCheck(Elu.elu().on(Backend.ONEDNN), 100, 1));
+        int baseline = dnnl.contextCount();
+
+        int threads = 50;
+        CountDownLatch called = new CountDownLatch(threads);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> started = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            final int id = t;
+            Thread thread = new Thread(() -> {
+                try {
+                    callAndCheck(Elu.elu(0.5f).on(Backend.ONEDNN), 1 + id, id);
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    called.countDown();
+                }
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "elu4j-short-lived-" + t);
+            thread.setDaemon(true);
+            started.add(thread);
+            thread.start();
+        }
+        assertTrue(called.await(30, TimeUnit.SECONDS), "the short-lived threads did not finish their calls");
+        int whileAlive = dnnl.contextCount();
+        release.countDown();
+        for (Thread thread : started) {
+            thread.join();
+        }
+        if (failure.get() != null) {
+            throw new AssertionError("a short-lived thread failed", failure.get());
+        }
+        assertTrue(whileAlive >= threads, "each live thread has its own context: " + whileAlive + " contexts");
+
+        runInNewThread(() -> callAndCheck(Elu.elu().on(Backend.ONEDNN), 33, 2));
+        int after = dnnl.contextCount();
+        assertTrue(after <= baseline, "the contexts of the " + threads + " dead threads were not all destroyed: "
+                + after + " contexts left (" + baseline + " before they started, " + whileAlive + " while they ran)");
+    }
+
+    @Test
+    void primitiveCacheStaysBoundedOverManySizes() {
+        int limit = OneDnnBackend.PRIMITIVE_CACHE_SIZE;
+        Elu[] elus = {Elu.elu().on(Backend.ONEDNN), Elu.elu(0.25f).on(Backend.ONEDNN)};
+        for (int round = 0; round < 2; round++) {
+            for (int n = 1; n <= 3 * limit; n++) {
+                callAndCheck(elus[n % 2], n, 1000L * round + n); // the second round re-creates evicted ones
+                int cached = cachedPrimitives();
+                assertTrue(cached <= limit, cached + " primitives cached after " + n + " sizes; limit " + limit);
+            }
+        }
+    }
+
+    @Test
+    void evictionWhileOtherThreadsExecuteIsSafe() throws Exception {
+        int limit = OneDnnBackend.PRIMITIVE_CACHE_SIZE;
+        int threads = 4;
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> started = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            final long seed = 77 + t;
+            Thread thread = new Thread(() -> {
+                SplittableRandom r = new SplittableRandom(seed);
+                try {
+                    for (int i = 0; i < 400 && failure.get() == null; i++) {
+                        int n = 1 + r.nextInt(2 * limit); // twice the cache: constant evictions
+                        callAndCheck(Elu.elu(r.nextBoolean() ? 1f : 2f).on(Backend.ONEDNN), n, r.nextLong());
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }, "elu4j-eviction-" + t);
+            thread.setDaemon(true);
+            started.add(thread);
+            thread.start();
+        }
+        for (Thread thread : started) {
+            thread.join();
+        }
+        if (failure.get() != null) {
+            throw new AssertionError("a thread failed while primitives were evicted", failure.get());
+        }
+        assertTrue(cachedPrimitives() <= limit, cachedPrimitives() + " primitives cached; limit " + limit);
+    }
+
+    @Test
+    void aClosedBackendRefusesCallsAndWaitsForThoseInFlight() throws Exception {
+        // A backend of its own (the provider's one must stay open for the other tests).
+        OneDnnBackend own = OneDnnBackend.create();
+        int threads = 4;
+        java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(threads);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> started = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            final int id = t;
+            Thread thread = new Thread(() -> {
+                float[] x = Inputs.random(4096, id);
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment src = arena.allocate(4L * x.length, 64);
+                    MemorySegment dst = arena.allocate(4L * x.length, 64);
+                    MemorySegment.copy(MemorySegment.ofArray(x), 0, src, 0, src.byteSize());
+                    for (int call = 0; ; call++) {
+                        if (call == 1) {
+                            running.countDown();
+                        }
+                        try {
+                            own.eluF32(src, dst, 1f);
+                        } catch (IllegalStateException e) {
+                            if (!e.getMessage().contains("closed")) {
+                                throw e;
+                            }
+                            return; // the backend was closed: the expected end
+                        }
+                        for (int i = 0; i < x.length; i++) { // a call that ran, ran completely
+                            float got = dst.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
+                            String problem = ONEDNN.check(x[i], 1f, got, ScalarBackend.elu(x[i], 1f));
+                            if (problem != null) {
+                                throw new AssertionError("call " + call + ": ELU(" + x[i] + ") = " + got + ": " + problem);
+                            }
+                        }
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                    running.countDown();
+                }
+            }, "elu4j-closing-" + t);
+            thread.setDaemon(true);
+            started.add(thread);
+            thread.start();
+        }
+        assertTrue(running.await(30, TimeUnit.SECONDS));
+        own.close();
+        own.close(); // idempotent
+        for (Thread thread : started) {
+            thread.join();
+        }
+        if (failure.get() != null) {
+            throw new AssertionError("a thread failed while the backend was closed", failure.get());
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(64);
+            var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> own.eluF32(s, s, 1f));
+            assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        }
+    }
+
+    /** One oneDNN call on n random floats in a confined arena of the calling thread, checked against the oracle. */
+    private static void callAndCheck(Elu elu, int n, long seed) {
+        float[] x = Inputs.random(n, seed);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment src = arena.allocate((long) n * Float.BYTES, 64);
+            MemorySegment dst = arena.allocate((long) n * Float.BYTES, 64);
+            MemorySegment.copy(MemorySegment.ofArray(x), 0, src, 0, src.byteSize());
+            elu.apply(src, dst);
+            for (int i = 0; i < n; i++) {
+                float got = dst.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
+                String problem = ONEDNN.check(x[i], elu.alpha(), got, ScalarBackend.elu(x[i], elu.alpha()));
+                if (problem != null) {
+                    fail("onednn n=" + n + " seed=" + seed + " on " + Thread.currentThread().getName()
+                            + ": ELU(" + x[i] + ", alpha=" + elu.alpha() + ") = " + got + ": " + problem);
+                }
+            }
+        }
+    }
+
+    private static void runInNewThread(Runnable body) throws InterruptedException {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                body.run();
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        }, "elu4j-reaper-call");
+        t.setDaemon(true);
+        t.start();
+        t.join();
+        if (failure.get() != null) {
+            throw new AssertionError("the call from a new thread failed", failure.get());
+        }
+    }
+
+    /** The size of the backend's primitive cache, read under its lock (there is no accessor). */
+    private int cachedPrimitives() {
+        try {
+            Field f = OneDnnBackend.class.getDeclaredField("primitives");
+            f.setAccessible(true);
+            Map<?, ?> map = (Map<?, ?>) f.get(dnnl);
+            synchronized (map) {
+                return map.size();
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("OneDnnBackend no longer has the field 'primitives' this test reads", e);
+        }
+    }
+}
