@@ -1,0 +1,126 @@
+package org.elu4j.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs the JMH suite and writes its JSON results into a directory ({@code ./elu4j bench} calls
+ * this, then {@link org.elu4j.bench.report.Report}).
+ *
+ * <pre>
+ * Suite --out DIR [--quick] [--include REGEX] [--sizes 256,65536] [--modes out,in]
+ * </pre>
+ *
+ * Without {@code --quick} the annotations of {@link BenchBase} and the benchmark classes apply
+ * (two forks, 5 × 1 s warm-up and measurement, all sizes and modes: about 40 minutes on 2 cores).
+ * {@code --quick} is one fork, 6 × 0.5 s warm-up, 4 × 0.5 s measurement, sizes 256, 64K and 16M,
+ * out of place only (about 4 minutes on 2 cores). The scalar backend runs in a JMH run of its own ({@code jmh-scalar.json})
+ * because its sizes stop at {@link ScalarEluBenchmark#MAX_SIZE}. For any other JMH option run
+ * {@code org.openjdk.jmh.Main} on the same class path.
+ */
+public final class Suite {
+    static final List<String> QUICK_SIZES = List.of("256", "65536", "16777216");
+    static final List<String> QUICK_MODES = List.of("out");
+    private static final String ALL = "^org\\.elu4j\\.bench\\.";
+    private static final String SCALAR = Pattern.quote(ScalarEluBenchmark.class.getName() + ".");
+
+    private Suite() {
+    }
+
+    public static void main(String[] args) throws RunnerException, IOException {
+        Path out = null;
+        boolean quick = false;
+        String include = null;
+        List<String> sizes = null;
+        List<String> modes = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--out" -> out = Path.of(value(args, ++i));
+                case "--include" -> include = value(args, ++i);
+                case "--sizes" -> sizes = Arrays.asList(value(args, ++i).split(","));
+                case "--modes" -> modes = Arrays.asList(value(args, ++i).split(","));
+                default -> usage("unknown argument " + args[i]);
+            }
+        }
+        if (out == null) {
+            usage("--out DIR is required");
+        }
+        if (quick) {
+            sizes = sizes != null ? sizes : QUICK_SIZES;
+            modes = modes != null ? modes : QUICK_MODES;
+        }
+        Files.createDirectories(out);
+
+        // Run 1: everything but the scalar backend.
+        ChainedOptionsBuilder main = options(quick, modes, out.resolve("jmh-main.json"))
+                .include(include != null ? include : ALL)
+                .exclude(SCALAR);
+        if (sizes != null) {
+            main.param("size", sizes.toArray(String[]::new));
+        }
+        new Runner(main.build()).run();
+
+        // Run 2: the scalar backend, at most MAX_SIZE elements.
+        String scalarName = ScalarEluBenchmark.class.getName() + ".elu";
+        if (include == null || Pattern.compile(include).matcher(scalarName).find()) {
+            ChainedOptionsBuilder scalar = options(quick, modes, out.resolve("jmh-scalar.json")).include(SCALAR);
+            if (sizes != null) {
+                List<String> small = new ArrayList<>();
+                for (String s : sizes) {
+                    if (Long.parseLong(s.trim()) <= ScalarEluBenchmark.MAX_SIZE) {
+                        small.add(s.trim());
+                    }
+                }
+                if (small.isEmpty()) {
+                    return;
+                }
+                scalar.param("size", small.toArray(String[]::new));
+            }
+            new Runner(scalar.build()).run();
+        }
+    }
+
+    private static ChainedOptionsBuilder options(boolean quick, List<String> modes, Path json) {
+        ChainedOptionsBuilder b = new OptionsBuilder()
+                .shouldFailOnError(false) // a peer that cannot run here is reported missing, the rest goes on
+                .resultFormat(ResultFormatType.JSON)
+                .result(json.toString());
+        if (quick) {
+            // 3 s of warm-up: the vector backend reached its steady speed after 2-2.5 s here
+            // with the machine loaded by other builds (the first 0.5 s runs ~1000x slower, before
+            // C2 has compiled the kernel); 1.5 s measured 0.005 el/ns instead of ~2-3.
+            b.forks(1)
+                    .warmupIterations(6).warmupTime(TimeValue.milliseconds(500))
+                    .measurementIterations(4).measurementTime(TimeValue.milliseconds(500));
+        }
+        if (modes != null) {
+            b.param("mode", modes.toArray(String[]::new));
+        }
+        return b;
+    }
+
+    private static String value(String[] args, int i) {
+        if (i >= args.length) {
+            usage(args[i - 1] + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static void usage(String problem) {
+        System.err.println("Suite: " + problem);
+        System.err.println("usage: Suite --out DIR [--quick] [--include REGEX] [--sizes 256,65536] [--modes out,in]");
+        System.exit(2);
+    }
+}

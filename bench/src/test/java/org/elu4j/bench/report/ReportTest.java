@@ -1,0 +1,91 @@
+package org.elu4j.bench.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ReportTest {
+
+    private static String jmhRun(String benchmark, String params, double score, String error) {
+        return """
+                {"benchmark": "%s", "mode": "avgt", "params": {%s},
+                 "primaryMetric": {"score": %s, "scoreError": %s, "scoreUnit": "ns/op"}}
+                """.formatted(benchmark, params, score, error);
+    }
+
+    private static final String JMH = "[" + String.join(",",
+            jmhRun("org.elu4j.bench.EluBenchmark.elu", "\"backend\": \"helper\", \"size\": \"256\", \"mode\": \"out\"", 64, "6.4"),
+            jmhRun("org.elu4j.bench.EluBenchmark.elu", "\"backend\": \"onednn\", \"size\": \"256\", \"mode\": \"out\"", 1024, "\"NaN\""),
+            jmhRun("org.elu4j.bench.EluBenchmark.elu", "\"backend\": \"helper\", \"size\": \"256\", \"mode\": \"in\"", 128, "1"),
+            jmhRun("org.elu4j.bench.JavaCppOneDnnBenchmark.elu", "\"size\": \"256\", \"mode\": \"out\"", 512, "1"),
+            jmhRun("org.elu4j.bench.JavaPeersBenchmark.segmentCopy", "\"size\": \"16777216\"", 4194304, "1"),
+            jmhRun("org.elu4j.bench.EluBenchmark.elu", "\"backend\": \"vector\", \"size\": \"16777216\", \"mode\": \"out\"", 8388608, "1"))
+            + "]";
+
+    private static final String C = """
+            # elu4j_cbench: comment
+            path\tmode\tsize\tns_per_call\tel_per_ns
+            onednn\tout\t256\t400.0\t0.64
+            helper\tout\t256\t50.0\t5.12
+            """;
+
+    @Test
+    void readsJmhAndCOutput() {
+        List<Report.Point> jmh = Report.readJmh(JMH);
+        assertEquals(6, jmh.size());
+        Report.Point helper = jmh.get(0);
+        assertEquals("elu4j helper", helper.series());
+        assertEquals("out", helper.mode());
+        assertEquals(4.0, helper.elPerNs(), 1e-12);
+        assertEquals(0.1, helper.relError(), 1e-12);
+        assertTrue(Double.isNaN(jmh.get(1).relError()));
+        assertEquals("out", jmh.get(4).mode(), "benchmarks without a mode parameter are out of place");
+        assertEquals("MemorySegment.copy", jmh.get(4).series());
+
+        List<Report.Point> c = Report.readCBench(C);
+        assertEquals(2, c.size());
+        assertEquals("oneDNN from C", c.get(0).series());
+        assertEquals(0.64, c.get(0).elPerNs(), 1e-12);
+    }
+
+    @Test
+    void tableHasModesRatiosAndCallCosts() {
+        List<Report.Point> all = new ArrayList<>(Report.readJmh(JMH));
+        all.addAll(Report.readCBench(C));
+        String md = Report.table(all, List.of("machine: test"));
+        assertTrue(md.contains("- machine: test"), md);
+        assertTrue(md.contains("### In place"), md);
+        assertTrue(md.contains("| elu4j helper | 4.00 ±10% | — |"), md);
+        // best at 256 is helper (4 el/ns) vs JavaCPP (0.5 el/ns)
+        assertTrue(md.contains("| best elu4j path (elu4j helper) / oneDNN via JavaCPP | 256 | 8.00× |"), md);
+        // best at 16M is vector (2 el/ns) vs MemorySegment.copy (4 el/ns)
+        assertTrue(md.contains("| best elu4j path (elu4j vector) / MemorySegment.copy | 16M | 0.50× |"), md);
+        assertTrue(md.contains("| elu4j onednn / oneDNN via JavaCPP | 256 | 0.50× |"), md);
+        assertTrue(md.contains("| elu4j helper | 64.0 | +14 ns |"), md);
+        assertTrue(md.contains("Not measured in this run:"), md);
+        assertTrue(md.contains("ND4J"), md);
+    }
+
+    @Test
+    void chartHasOneLinePerOutOfPlaceSeries() {
+        List<Report.Point> all = new ArrayList<>(Report.readJmh(JMH));
+        all.addAll(Report.readCBench(C));
+        var chart = Report.chart(all);
+        assertNotNull(chart);
+        // helper, onednn, vector, JavaCPP, MemorySegment.copy, helper and oneDNN from C
+        assertEquals(7, chart.getSeriesMap().size());
+    }
+
+    @Test
+    void sizeNames() {
+        assertEquals("256", Report.sizeName(256));
+        assertEquals("64K", Report.sizeName(65536));
+        assertEquals("16M", Report.sizeName(16777216));
+        assertEquals("0.0700", Report.fmt(0.07));
+        assertEquals("23.8", Report.fmt(23.8));
+    }
+}
