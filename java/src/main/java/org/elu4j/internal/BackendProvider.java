@@ -117,7 +117,7 @@ public final class BackendProvider {
 
     private void log() {
         StringBuilder line = new StringBuilder("elu4j: AUTO uses ").append(autoNative.description());
-        line.append("; available: ").append(Stream.of(Backend.values()).map(this::available)
+        line.append("; available: ").append(Stream.of(Backend.values()).filter(k -> k != Backend.AUTO).map(this::available)
                 .filter(b -> b != null).map(EluBackend::description).collect(Collectors.joining(", ")));
         reasons.forEach((kind, why) -> line.append("; ").append(kind.cliName()).append(" unavailable: ").append(why));
         LOG.log(reasons.isEmpty() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, line.toString());

@@ -7,10 +7,10 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.SymbolLookup;
 import java.net.URL;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
@@ -161,11 +161,15 @@ public final class NativeLibraries {
 
     private static Outcome load(String what, Path path, String origin, boolean userGiven) {
         try {
-            if (!Files.isRegularFile(path)) {
+            if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
                 throw new Elu4jException(what + ": " + path + " (from " + origin + ") is not a readable file");
             }
             if (userGiven) {
-                refuseWorldWritable(path.toAbsolutePath().getParent(), what);
+                refuseWorldWritable(path.toAbsolutePath().getParent(), what + " (from " + origin + ")");
+            }
+            if (!isElf(path)) {
+                // dlopen would fail too, but with a vaguer message (and after HotSpot's stack-guard dance).
+                throw new Elu4jException(what + ": " + path + " (from " + origin + ") is not a shared library (no ELF header)");
             }
             SymbolLookup lookup = SymbolLookup.libraryLookup(path, Arena.global());
             return new Outcome(new Library(what, path.toAbsolutePath(), origin, lookup), null);
@@ -174,6 +178,14 @@ public final class NativeLibraries {
         } catch (RuntimeException | IOException e) {
             return new Outcome(null, new Elu4jException(what + ": cannot load " + path + " (from " + origin
                     + "): " + e.getMessage(), e));
+        }
+    }
+
+    private static boolean isElf(Path path) throws IOException {
+        byte[] magic = new byte[4];
+        try (InputStream in = Files.newInputStream(path)) {
+            return in.readNBytes(magic, 0, 4) == 4
+                    && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
         }
     }
 
@@ -206,8 +218,13 @@ public final class NativeLibraries {
             }
             // A damaged or tampered copy: move it out of the way, then extract afresh.
             Path bad = Files.createTempDirectory(base, ".damaged-");
-            Files.move(dir, bad.resolve("old"), StandardCopyOption.ATOMIC_MOVE);
-            deleteTree(bad);
+            try {
+                Files.move(dir, bad.resolve("old"), StandardCopyOption.ATOMIC_MOVE);
+            } catch (NoSuchFileException raced) {
+                // another JVM moved it away first
+            } finally {
+                deleteTree(bad);
+            }
         }
         Path staging = Files.createTempDirectory(base, ".staging-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -226,8 +243,9 @@ public final class NativeLibraries {
             try {
                 Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
                 return dir;
-            } catch (FileAlreadyExistsException | DirectoryNotEmptyException | AtomicMoveNotSupportedException raced) {
-                // Another JVM finished first; use its copy if it is intact.
+            } catch (FileSystemException raced) {
+                // Another JVM finished first; use its copy if it is intact. (Linux's rename(2) fails
+                // with ENOTEMPTY there, which Java reports as a plain FileSystemException.)
                 if (Files.isDirectory(dir) && verify(dir, hashes)) {
                     return dir;
                 }
@@ -264,13 +282,21 @@ public final class NativeLibraries {
                 Files.createDirectories(base,
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             } catch (FileAlreadyExistsException raced) {
-                // created by another JVM just now
+                // created by another JVM just now, or a file is in the way (checked below)
+            } catch (IOException e) {
+                String why = e instanceof FileSystemException f && f.getReason() != null
+                        ? f.getReason() : e.toString();
+                throw new IOException("cannot create extract directory " + base + ": " + why
+                        + " (set " + DIR_PROPERTY + " or " + DIR_ENV + ")", e);
             }
+        }
+        if (!Files.isDirectory(base)) {
+            throw new IOException("extract directory " + base + " is not a directory (set " + DIR_PROPERTY + " or " + DIR_ENV + ")");
         }
         if (!Files.isWritable(base)) {
             throw new IOException("extract directory " + base + " is not writable (set " + DIR_PROPERTY + " or " + DIR_ENV + ")");
         }
-        refuseWorldWritable(base, "extract directory");
+        refuseWorldWritable(base, "extract directory (" + DIR_PROPERTY + ", " + DIR_ENV + " or java.io.tmpdir)");
         return base;
     }
 

@@ -130,8 +130,11 @@ public final class HelperBackend implements EluBackend {
     }
 
     private static MemorySegment find(SymbolLookup lookup, String name) {
-        return lookup.find(name).orElseThrow(() -> new UnsatisfiedLinkError(
-                "symbol " + name + " not found in " + NativeLibraries.HELPER_SONAME));
+        return lookup.find(name).orElseThrow(() -> {
+            NativeLibraries.Library lib = NativeLibraries.helper().get();
+            return new UnsatisfiedLinkError("elu4j helper: symbol " + name + " not found in " + lib.path()
+                    + " (from " + lib.origin() + "): not the elu4j helper library " + NativeLibraries.HELPER_SONAME);
+        });
     }
 
     static RuntimeException rethrow(Throwable t) {

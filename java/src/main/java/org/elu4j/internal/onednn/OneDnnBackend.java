@@ -116,6 +116,12 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
      */
     public static OneDnnBackend create() {
         NativeLibraries.Library lib = NativeLibraries.dnnl().get();
+        // Before the bindings are touched: they look oneDNN up by soname, so a wrong file would
+        // otherwise fail with a message that names neither the file nor where it came from.
+        if (lib.lookup().find("dnnl_version").isEmpty() || lib.lookup().find("dnnl_engine_create").isEmpty()) {
+            throw new Elu4jException("oneDNN: " + lib.path() + " (from " + lib.origin()
+                    + ") is not oneDNN: it has no dnnl_version or dnnl_engine_create symbol");
+        }
         MemorySegment v = dnnl_version();
         if (dnnl_version_t.major(v) != 3) {
             throw new Elu4jException("oneDNN " + dnnl_version_t.major(v) + "." + dnnl_version_t.minor(v)

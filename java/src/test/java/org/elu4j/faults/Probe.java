@@ -1,0 +1,87 @@
+package org.elu4j.faults;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import org.elu4j.Backend;
+import org.elu4j.BackendStatus;
+import org.elu4j.Elu;
+import org.elu4j.Elu4j;
+
+/**
+ * The child process of {@link NativeFaultTest}: starts elu4j once under whatever configuration
+ * the test gave it (system properties) and reports, one {@code key=value} line each, on stdout:
+ *
+ * <pre>
+ * status.&lt;backend&gt;=available|unavailable: &lt;detail&gt;   (one per backend)
+ * auto=&lt;backend&gt;
+ * helperLibrary=&lt;path&gt;|none, dnnlLibrary=&lt;path&gt;|none
+ * explicit.&lt;backend&gt;=ok|&lt;exception class&gt;: &lt;message&gt;  (for each backend named in args)
+ * autocall=ok|&lt;what went wrong&gt;
+ * </pre>
+ *
+ * Exits 0 when the AUTO call gave correct results, 1 otherwise. Library loading happens once per
+ * JVM, which is why every configuration needs a process of its own.
+ */
+public final class Probe {
+    private static final int N = 4099; // not a multiple of any vector width: tails run too
+
+    private Probe() {
+    }
+
+    public static void main(String[] args) {
+        for (BackendStatus s : Elu4j.backends()) {
+            System.out.println("status." + s.backend().cliName() + "="
+                    + (s.available() ? "available: " : "unavailable: ") + oneLine(s.detail()));
+        }
+        System.out.println("auto=" + Elu4j.autoBackend().cliName());
+        System.out.println("helperLibrary=" + Elu4j.helperLibrary().map(Object::toString).orElse("none"));
+        System.out.println("dnnlLibrary=" + Elu4j.dnnlLibrary().map(Object::toString).orElse("none"));
+        for (String name : args) {
+            Backend b = Backend.fromCliName(name);
+            String outcome;
+            try {
+                outcome = call(Elu.elu().on(b));
+            } catch (Throwable t) {
+                outcome = t.getClass().getName() + ": " + oneLine(t.getMessage());
+            }
+            System.out.println("explicit." + name + "=" + outcome);
+        }
+        String auto;
+        try {
+            auto = call(Elu.elu());
+        } catch (Throwable t) {
+            auto = t.getClass().getName() + ": " + oneLine(t.getMessage());
+        }
+        System.out.println("autocall=" + auto);
+        System.out.flush();
+        System.exit("ok".equals(auto) ? 0 : 1);
+    }
+
+    /** One call on native memory, checked against Math.expm1: "ok" or what was wrong. */
+    private static String call(Elu elu) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate((long) N * Float.BYTES, 64);
+            MemorySegment y = arena.allocate((long) N * Float.BYTES, 64);
+            for (int i = 0; i < N; i++) {
+                x.setAtIndex(JAVA_FLOAT, i, -12f + 16f * i / N);
+            }
+            elu.apply(x, y);
+            for (int i = 0; i < N; i++) {
+                float xi = x.getAtIndex(JAVA_FLOAT, i);
+                float yi = y.getAtIndex(JAVA_FLOAT, i);
+                double want = xi > 0 ? xi : Math.expm1(xi);
+                // 4 ulp(1): loose enough for oneDNN's exp(x) - 1, far tighter than any real bug.
+                if (!(Math.abs(yi - want) <= 4 * Math.ulp(1f))) {
+                    return "wrong result at " + i + ": elu(" + xi + ") = " + yi + ", want " + want;
+                }
+            }
+        }
+        return "ok";
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "null" : s.replace('\n', ' ').replace('\r', ' ');
+    }
+}
