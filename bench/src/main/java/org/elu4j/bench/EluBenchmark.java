@@ -31,10 +31,7 @@ public class EluBenchmark extends BenchBase {
     @Param({"out", "in"})
     public String mode;
 
-    private MemorySegment x;
-    private MemorySegment y;
-    private Elu elu;
-    private boolean inPlace;
+    private EluCall call;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -43,31 +40,11 @@ public class EluBenchmark extends BenchBase {
             throw new IllegalStateException("backend " + backend + " is not available here: "
                     + Elu4j.backends());
         }
-        elu = Elu.elu().on(b);
-        x = randomInput(size);
-        y = allocateFloats(size);
-        String what = "elu4j " + backend + " " + mode + " n=" + size;
-        inPlace = mode.equals("in");
-        if (inPlace) {
-            y.copyFrom(x);
-            elu.applyInPlace(y);
-            checkElu(what, x, y);
-            y.copyFrom(x);
-        } else if (mode.equals("out")) {
-            elu.apply(x, y);
-            checkElu(what, x, y);
-        } else {
-            throw new IllegalArgumentException("mode must be out or in: " + mode);
-        }
+        call = new EluCall(this, Elu.elu().on(b), size, mode, "elu4j " + backend + " " + mode + " n=" + size);
     }
 
     @Benchmark
     public MemorySegment elu() {
-        if (inPlace) {
-            elu.applyInPlace(y);
-        } else {
-            elu.apply(x, y);
-        }
-        return y;
+        return call.run();
     }
 }

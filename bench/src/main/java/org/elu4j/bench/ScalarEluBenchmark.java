@@ -26,38 +26,15 @@ public class ScalarEluBenchmark extends BenchBase {
     @Param({"out", "in"})
     public String mode;
 
-    private MemorySegment x;
-    private MemorySegment y;
-    private Elu elu;
-    private boolean inPlace;
+    private EluCall call;
 
     @Setup(Level.Trial)
     public void setUp() {
-        elu = Elu.elu().on(Backend.SCALAR);
-        x = randomInput(size);
-        y = allocateFloats(size);
-        String what = "elu4j scalar " + mode + " n=" + size;
-        inPlace = mode.equals("in");
-        if (inPlace) {
-            y.copyFrom(x);
-            elu.applyInPlace(y);
-            checkElu(what, x, y);
-            y.copyFrom(x);
-        } else if (mode.equals("out")) {
-            elu.apply(x, y);
-            checkElu(what, x, y);
-        } else {
-            throw new IllegalArgumentException("mode must be out or in: " + mode);
-        }
+        call = new EluCall(this, Elu.elu().on(Backend.SCALAR), size, mode, "elu4j scalar " + mode + " n=" + size);
     }
 
     @Benchmark
     public MemorySegment elu() {
-        if (inPlace) {
-            elu.applyInPlace(y);
-        } else {
-            elu.apply(x, y);
-        }
-        return y;
+        return call.run();
     }
 }
