@@ -3,7 +3,9 @@
  *
  * The one public header of libelu4j. Everything not declared here has hidden visibility.
  * Every function is thread-safe and keeps no pointer it was given beyond the call, so Java may
- * pass heap arrays through critical downcalls. No function exits or prints.
+ * pass heap arrays through critical downcalls to the kernels. The one exception is the oneDNN
+ * shim elu4j_dnnl_execute_unary: the oneDNN memory objects it is given keep src and dst as their
+ * data handles, so it must never see heap memory. No function exits or prints.
  */
 #ifndef ELU4J_H
 #define ELU4J_H
@@ -82,6 +84,95 @@ ELU4J_API int elu4j_elu_f32(const void *src, void *dst, size_t n, float alpha);
  * it. All ISAs give bit-identical results.
  */
 ELU4J_API int elu4j_elu_f32_isa(int isa, const void *src, void *dst, size_t n, float alpha);
+
+/* ------------------------------------------------------------------------------------------- */
+/*
+ * oneDNN execute shim: lets Java run one oneDNN eltwise execution (set both data handles,
+ * execute, wait) in one downcall instead of four. libelu4j does not link against oneDNN and works
+ * without it: the caller hands over oneDNN's own functions as pointers, in an elu4j_dnnl_api that
+ * it fills once (from the addresses it looked up in libdnnl) and keeps alive while it calls.
+ * The types below mirror oneDNN's C API (oneapi/dnnl/dnnl.h, oneDNN 3.x) with its handles as
+ * void pointers and dnnl_status_t as int, which is how those functions are called on x86-64
+ * (every handle is a pointer, dnnl_status_t is a 32-bit enum and dnnl_success is 0).
+ */
+
+/** dnnl_memory_set_data_handle(dnnl_memory_t memory, void *handle). */
+typedef int (*elu4j_dnnl_memory_set_data_handle_fn)(void *memory, void *handle);
+
+/** Layout of dnnl_exec_arg_t: { int arg; dnnl_memory_t memory; }. */
+typedef struct elu4j_dnnl_exec_arg {
+    int arg;
+    void *memory;
+} elu4j_dnnl_exec_arg;
+
+/** dnnl_primitive_execute(const_dnnl_primitive_t, dnnl_stream_t, int nargs,
+                           const dnnl_exec_arg_t *args). */
+typedef int (*elu4j_dnnl_primitive_execute_fn)(const void *primitive, void *stream, int nargs,
+                                               const elu4j_dnnl_exec_arg *args);
+
+/** dnnl_stream_wait(dnnl_stream_t stream). */
+typedef int (*elu4j_dnnl_stream_wait_fn)(void *stream);
+
+/**
+ * The oneDNN functions and argument ids elu4j_dnnl_execute_unary uses. Filled by the caller;
+ * read, never written or kept, by the shim.
+ */
+typedef struct elu4j_dnnl_api {
+    /** sizeof(elu4j_dnnl_api) as the caller knows it: a different value is refused, so a caller
+        built against another layout of this struct cannot make the shim call garbage. */
+    size_t size;
+    elu4j_dnnl_memory_set_data_handle_fn memory_set_data_handle; /**< dnnl_memory_set_data_handle */
+    elu4j_dnnl_primitive_execute_fn primitive_execute;            /**< dnnl_primitive_execute */
+    elu4j_dnnl_stream_wait_fn stream_wait;                        /**< dnnl_stream_wait */
+    int arg_src; /**< DNNL_ARG_SRC (1 in oneDNN 3.x) */
+    int arg_dst; /**< DNNL_ARG_DST (17 in oneDNN 3.x) */
+} elu4j_dnnl_api;
+
+/** The oneDNN call of elu4j_dnnl_execute_unary that failed (its *failed_call). */
+typedef enum elu4j_dnnl_call {
+    ELU4J_DNNL_CALL_NONE = 0,           /**< none failed (or none was made) */
+    ELU4J_DNNL_CALL_SET_SRC_HANDLE = 1, /**< memory_set_data_handle(src_memory, src) */
+    ELU4J_DNNL_CALL_SET_DST_HANDLE = 2, /**< memory_set_data_handle(dst_memory, dst) */
+    ELU4J_DNNL_CALL_EXECUTE = 3,        /**< primitive_execute(primitive, stream, 2, {SRC, DST}) */
+    ELU4J_DNNL_CALL_STREAM_WAIT = 4     /**< stream_wait(stream) */
+} elu4j_dnnl_call;
+
+/**
+ * Runs a oneDNN primitive with one source and one destination memory (an eltwise forward, for
+ * instance) on the given buffers, and waits for it:
+ *
+ *   api->memory_set_data_handle(src_memory, src)
+ *   api->memory_set_data_handle(dst_memory, dst)
+ *   api->primitive_execute(primitive, stream, 2,
+ *                          {{api->arg_src, src_memory}, {api->arg_dst, dst_memory}})
+ *   api->stream_wait(stream)
+ *
+ * stopping at the first call that does not return dnnl_success (0), except that a failed
+ * execute is still followed by stream_wait (its result ignored), so that nothing can still be
+ * running on src or dst when this function returns. src == dst (in place) is fine if the
+ * primitive allows it. The memory objects keep src and dst as their data handles afterwards, as
+ * oneDNN always does; the shim keeps nothing itself.
+ *
+ * dnnl_status and failed_call are outputs and must not be NULL. Whenever both are given they are
+ * written: *failed_call is the elu4j_dnnl_call that failed (ELU4J_DNNL_CALL_NONE if none) and
+ * *dnnl_status its oneDNN status (0, dnnl_success, if none failed).
+ *
+ * Returns ELU4J_OK once the calls were made, whatever oneDNN answered: check *failed_call.
+ * Returns, without calling anything: ELU4J_ERR_NULL_POINTER when any pointer argument, or any
+ * function pointer in *api, is NULL; ELU4J_ERR_INVALID_ARGUMENT when api->size is not
+ * sizeof(elu4j_dnnl_api). Thread-safe as far as oneDNN is: the memory objects and the stream must
+ * not be used by another thread at the same time (oneDNN's rule).
+ */
+ELU4J_API int elu4j_dnnl_execute_unary(const elu4j_dnnl_api *api, const void *primitive,
+                                       void *stream, void *src_memory, void *dst_memory,
+                                       const void *src, void *dst, int *dnnl_status,
+                                       int *failed_call);
+
+/**
+ * Static name of the oneDNN function of an elu4j_dnnl_call ("dnnl_memory_set_data_handle",
+ * "dnnl_primitive_execute", "dnnl_stream_wait"), "none", or "unknown call". Never NULL.
+ */
+ELU4J_API const char *elu4j_dnnl_call_name(int call);
 
 #ifdef __cplusplus
 }

@@ -27,6 +27,7 @@
 #define ELU4J_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Lower clamp of x. Any value in [-88, -17.34] gives e = -1; -88 keeps n >= -127. */
 #define ELU4J_X_MIN (-88.0f)
@@ -52,6 +53,48 @@
 #define ELU4J_P2 0x1.55574ep-5f  /* 4.166760668e-02 */
 #define ELU4J_P3 0x1.123e44p-7f  /* 8.369239047e-03 */
 #define ELU4J_P4 0x1.6b398cp-10f /* 1.385592623e-03 */
+
+/*
+ * Streaming (non-temporal) stores: the AVX-512 and AVX2 kernels write the output with vmovntps
+ * when it is at least ELU4J_STREAM_MIN_BYTES (16 MiB, 4M floats), out of place (src != dst: in
+ * place, the lines are already in the cache from the loads) and 4-byte aligned (so that the
+ * kernel can reach a 64-byte boundary). The portable kernel never streams. Results are the same
+ * bits either way: only the store instruction changes.
+ *
+ * How 16 MiB was chosen (single thread, alpha = 1, 64-byte-aligned buffers, the same call
+ * repeated; elements per ns without -> with streaming stores; ranges over repeated runs on a
+ * noisy machine):
+ *
+ *   Intel Xeon (Emerald Rapids) KVM guest, L2 2 MiB/core, L3 260 MiB; the kernel alone:
+ *     AVX-512  256K floats 5.2 -> 4.6-4.9   1M 3.4-3.5 -> 4.0-4.2   4M 3.3-3.4 -> 4.0
+ *              16M 2.5-3.2 -> 3.8-3.9
+ *     AVX2     256K 3.5 -> 3.5              1M 3.2 -> 3.2            16M 2.3 -> 3.1
+ *   the same (AVX-512), each call followed by a read of the whole output, as the next layer of
+ *   a network would do:
+ *              256K 4.3-4.5 -> 1.7   1M 2.4 -> 2.0   4M 2.4 -> 2.05   16M 1.8 -> 1.6
+ *   AMD Zen 4 (project perf notes), L2 1 MiB/core, L3 32 MiB; the kernel alone, AVX-512:
+ *              1M 5.5-5.9 without streaming (nothing to win back)   16M 3.9 -> 5.2-5.6
+ *
+ * Streaming avoids reading each output line before writing it (the write-allocate) and keeps the
+ * output from evicting the input, which pays off once source + destination overflow the cache
+ * the kernel runs in; but streamed lines go to memory, so a reader of the output that would have
+ * found it in the last-level cache finds it in DRAM instead and loses more than the kernel
+ * gained. Just above L2 (the kernel-alone break-even on the Xeon, ~1.5 MiB of output) that
+ * reader was 2.5x slower. So the threshold is sized to the last-level cache: at 16 MiB of
+ * output, source + destination are 32 MiB, a whole Zen 4 L3, where the output could not stay
+ * cached anyway; the Xeon's unusually large L3 makes streaming a kernel-only win there.
+ * Overridable at build time (-DELU4J_STREAM_MIN_BYTES=...) for measurements and tests only.
+ */
+#ifndef ELU4J_STREAM_MIN_BYTES
+#define ELU4J_STREAM_MIN_BYTES ((size_t)16 << 20)
+#endif
+
+/* Whether a kernel call of n floats (n > 0, arguments already checked) streams its stores. */
+static inline int elu4j_use_streaming_stores(const void *src, const void *dst, size_t n)
+{
+    return n >= ELU4J_STREAM_MIN_BYTES / sizeof(float) && src != dst &&
+           ((uintptr_t)dst & (sizeof(float) - 1)) == 0;
+}
 
 /*
  * Per-ISA kernels. Preconditions (checked by the dispatcher in elu4j.c): n > 0, src and dst

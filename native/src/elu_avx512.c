@@ -7,6 +7,11 @@
  * final multiply (1 * e == e, so the bits are the same). The main loop handles 64 floats (four
  * independent vectors) a step to hide the FMA latency; the last 0..15 floats use masked loads
  * and stores, which never touch memory outside [src, src + n) and [dst, dst + n).
+ *
+ * Large out-of-place outputs (at least ELU4J_STREAM_MIN_BYTES, see elu4j_internal.h for how that
+ * threshold was chosen) are written with non-temporal stores (vmovntps): the output then goes
+ * to memory without first being read into the cache, and does not evict the input. Only the store
+ * instruction changes, so the results are the same bits.
  */
 #include "elu4j_internal.h"
 
@@ -74,6 +79,51 @@ ELU4J_INLINE void elu_loop(const char *in, char *out, size_t n, const consts512 
     }
 }
 
+/*
+ * The loop with streaming stores, for n >= ELU4J_STREAM_MIN_BYTES / 4 floats, out of place, and
+ * out 4-byte aligned (so that some float starts on a 64-byte boundary). Non-temporal stores need
+ * 64-byte-aligned addresses, so the floats before out's first 64-byte boundary (0..15 of them)
+ * take one masked ordinary store; then whole 64-byte lines are streamed, and the last 0..15
+ * floats take a masked ordinary store again. The sfence at the end orders the weakly ordered
+ * streaming stores before anything the caller does next (a release to another thread included).
+ */
+ELU4J_INLINE void elu_loop_stream(const char *in, char *out, size_t n, const consts512 *c,
+                                  const int unit_alpha)
+{
+    size_t head = (size_t)((64u - ((uintptr_t)out & 63u)) & 63u) / 4u; /* 0..15 */
+    if (head > n) {
+        head = n; /* only below the threshold, in builds that lower it for tests */
+    }
+    size_t i = 0;
+    if (head != 0) {
+        const __mmask16 m = (__mmask16)((1u << head) - 1u);
+        const __m512 x = _mm512_maskz_loadu_ps(m, in);
+        _mm512_mask_storeu_ps(out, m, elu16(x, c, unit_alpha));
+        i = head;
+    }
+    /* out + 4 * i is 64-byte aligned from here on. src != dst and they do not overlap. */
+    for (; i + 64 <= n; i += 64) {
+        const __m512 x0 = _mm512_loadu_ps(in + 4 * i);
+        const __m512 x1 = _mm512_loadu_ps(in + 4 * i + 64);
+        const __m512 x2 = _mm512_loadu_ps(in + 4 * i + 128);
+        const __m512 x3 = _mm512_loadu_ps(in + 4 * i + 192);
+        _mm512_stream_ps((float *)(void *)(out + 4 * i), elu16(x0, c, unit_alpha));
+        _mm512_stream_ps((float *)(void *)(out + 4 * i + 64), elu16(x1, c, unit_alpha));
+        _mm512_stream_ps((float *)(void *)(out + 4 * i + 128), elu16(x2, c, unit_alpha));
+        _mm512_stream_ps((float *)(void *)(out + 4 * i + 192), elu16(x3, c, unit_alpha));
+    }
+    for (; i + 16 <= n; i += 16) {
+        _mm512_stream_ps((float *)(void *)(out + 4 * i),
+                         elu16(_mm512_loadu_ps(in + 4 * i), c, unit_alpha));
+    }
+    if (i < n) {
+        const __mmask16 tail = (__mmask16)((1u << (n - i)) - 1u); /* n - i in 1..15 */
+        const __m512 x = _mm512_maskz_loadu_ps(tail, in + 4 * i);
+        _mm512_mask_storeu_ps(out + 4 * i, tail, elu16(x, c, unit_alpha));
+    }
+    _mm_sfence();
+}
+
 void elu4j_kernel_avx512(const void *src, void *dst, size_t n, float alpha)
 {
     const consts512 c = {
@@ -90,7 +140,13 @@ void elu4j_kernel_avx512(const void *src, void *dst, size_t n, float alpha)
         .zero = _mm512_setzero_ps(),
         .alpha = _mm512_set1_ps(alpha),
     };
-    if (alpha == 1.0f) {
+    if (elu4j_use_streaming_stores(src, dst, n)) {
+        if (alpha == 1.0f) {
+            elu_loop_stream((const char *)src, (char *)dst, n, &c, 1);
+        } else {
+            elu_loop_stream((const char *)src, (char *)dst, n, &c, 0);
+        }
+    } else if (alpha == 1.0f) {
         elu_loop((const char *)src, (char *)dst, n, &c, 1);
     } else {
         elu_loop((const char *)src, (char *)dst, n, &c, 0);

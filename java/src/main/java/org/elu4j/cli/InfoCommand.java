@@ -32,8 +32,8 @@ final class InfoCommand implements Runnable {
         out.printf("AUTO uses: %s%n", Elu4j.autoBackend().cliName());
         BackendProvider provider = BackendProvider.get();
         if (provider.available(Backend.ONEDNN) instanceof OneDnnBackend dnnl) {
-            out.printf("oneDNN: version %s, effective CPU ISA %s, f32 ELU implementation %s%n",
-                    dnnl.version(), dnnl.isa(), dnnl.implementation());
+            out.printf("oneDNN: version %s, effective CPU ISA %s, f32 ELU implementation %s, %s%n",
+                    dnnl.version(), dnnl.isa(), dnnl.implementation(), dnnl.executePath());
         }
         if (provider.available(Backend.HELPER) != null) {
             out.printf("helper SIMD: %s (this CPU supports: %s)%n", HelperBackend.isaName(HelperBackend.bestIsa()),

@@ -29,7 +29,8 @@ import org.elu4j.internal.scalar.ScalarBackend;
  * oneDNN pays a fixed cost per call. Heap segments never go to oneDNN.
  *
  * <p>The system property {@value #DISABLE_PROPERTY} (a comma-separated list of backend names)
- * turns backends off, e.g. to test the fallbacks.
+ * turns backends off, e.g. to test the fallbacks. {@code helper} also stops the oneDNN backend
+ * from executing through the helper library's one-downcall shim.
  */
 public final class BackendProvider {
     public static final String DISABLE_PROPERTY = "elu4j.disable";
@@ -55,7 +56,8 @@ public final class BackendProvider {
                 .map(s -> s.trim().toLowerCase(Locale.ROOT)).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
         probe(Backend.ONEDNN, disabled, () -> {
             NativeLibraries.dnnl().get();
-            return OneDnnBackend.create();
+            // Disabling the helper also keeps oneDNN calls out of it (its one-downcall execute).
+            return OneDnnBackend.create(!disabled.contains(Backend.HELPER.cliName()));
         });
         probe(Backend.HELPER, disabled, () -> {
             NativeLibraries.helper().get();

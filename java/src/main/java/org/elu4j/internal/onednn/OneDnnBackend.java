@@ -39,6 +39,11 @@ import org.elu4j.internal.onednn.ffi.dnnl_version_t;
  *     after that fail with {@link IllegalStateException}.</li>
  * </ul>
  *
+ * <p>One execution is one downcall when the elu4j helper library is loaded: its
+ * {@code elu4j_dnnl_execute_unary} ({@link ExecuteShim}) sets both data handles, executes and
+ * waits. Without the helper (or with {@code -Delu4j.disable=helper}) the backend makes the four
+ * oneDNN calls itself ({@link KeepAlive} explains how the segments stay alive then).
+ *
  * <p>oneDNN keeps the data pointers inside its memory objects between calls, so only native
  * segments are accepted ({@link #supportsHeapSegments()} is false). Its ELU computes
  * {@code exp(x) - 1} (not expm1): results near 0 have a large relative error, {@code |x| < ~3e-8}
@@ -65,6 +70,11 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
     private final String implementation;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private boolean closed;
+    /** Memory that lives as long as the backend: the shim's {@code elu4j_dnnl_api} struct. */
+    private final Arena arena = Arena.ofShared();
+    /** The helper's one-downcall execute, or null when it cannot be used (see {@link #executePath()}). */
+    private final ExecuteShim shim;
+    private final String executePath;
 
     private final LinkedHashMap<Key, Primitive> primitives = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<ThreadContext, WeakReference<Thread>> contexts = new ConcurrentHashMap<>();
@@ -87,7 +97,7 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         }
     }
 
-    private OneDnnBackend(MemorySegment engine) {
+    private OneDnnBackend(MemorySegment engine, boolean useHelperShim) {
         this.engine = engine;
         MemorySegment v = dnnl_version();
         this.version = dnnl_version_t.major(v) + "." + dnnl_version_t.minor(v) + "." + dnnl_version_t.patch(v);
@@ -98,8 +108,23 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
             throw new Elu4jException(THREADS_PROPERTY + " must be at least 1, got " + threads);
         }
         this.ompSetNumThreads = dnnl_version_t.cpu_runtime(v) == DNNL_RUNTIME_OMP ? findOmpSetNumThreads() : null;
+        ExecuteShim s = null;
+        String why;
+        if (!useHelperShim) {
+            why = "the helper is disabled";
+        } else {
+            try {
+                s = ExecuteShim.create(arena);
+                why = null;
+            } catch (RuntimeException | LinkageError e) { // never fatal: the four calls still work
+                why = e.getMessage() != null ? e.getMessage() : e.toString();
+            }
+        }
+        this.shim = s;
+        this.executePath = s != null ? "1 downcall per call (the helper's " + ExecuteShim.FUNCTION + ")"
+                : "4 downcalls per call (" + why + ")";
         this.description = "onednn " + version + " (" + implementation + ", " + threads
-                + (threads == 1 ? " thread)" : " threads)");
+                + (threads == 1 ? " thread, " : " threads, ") + (s != null ? "1 downcall)" : "4 downcalls)");
     }
 
     /** libgomp is already loaded as oneDNN's dependency: dlopen by soname finds that copy. */
@@ -111,10 +136,19 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
     }
 
     /**
-     * Creates the backend: checks the loaded library is oneDNN 3.x and creates the CPU engine.
-     * Call only after {@link NativeLibraries#dnnl()} succeeded.
+     * Creates the backend: checks the loaded library is oneDNN 3.x and creates the CPU engine; it
+     * executes through the helper library's shim when that is loaded. Call only after
+     * {@link NativeLibraries#dnnl()} succeeded.
      */
     public static OneDnnBackend create() {
+        return create(true);
+    }
+
+    /**
+     * {@link #create()}, choosing whether the helper library's one-downcall execute may be used
+     * ({@code false}: always the four oneDNN calls, as with {@code -Delu4j.disable=helper}).
+     */
+    public static OneDnnBackend create(boolean useHelperShim) {
         NativeLibraries.Library lib = NativeLibraries.dnnl().get();
         // Before the bindings are touched: they look oneDNN up by soname, so a wrong file would
         // otherwise fail with a message that names neither the file nor where it came from.
@@ -133,7 +167,13 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
             check(dnnl_engine_create(p, dnnl_cpu(), 0), "dnnl_engine_create");
             engine = p.get(dnnl_engine_t, 0);
         }
-        OneDnnBackend backend = new OneDnnBackend(engine);
+        OneDnnBackend backend;
+        try {
+            backend = new OneDnnBackend(engine, useHelperShim);
+        } catch (RuntimeException | Error e) {
+            dnnl_engine_destroy(engine);
+            throw e;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(backend::close, "elu4j-onednn-shutdown"));
         return backend;
     }
@@ -161,6 +201,16 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
     /** The implementation oneDNN picks for an f32 ELU, e.g. {@code jit:avx512_core}. */
     public String implementation() {
         return implementation;
+    }
+
+    /** How a call reaches oneDNN: one downcall through the helper's shim, or four (and why). */
+    public String executePath() {
+        return executePath;
+    }
+
+    /** Whether calls go through the helper library's one-downcall shim. */
+    public boolean usesHelperShim() {
+        return shim != null;
     }
 
     @Override
@@ -305,11 +355,15 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         return contexts.size();
     }
 
-    /** A thread's stream, its exec-arg array and its memory objects, one pair per element count. */
+    /**
+     * A thread's stream, its memory objects (one pair per element count), and either the shim's
+     * out-parameters or the exec-arg array of the four-call path.
+     */
     private final class ThreadContext {
         final Arena arena = Arena.ofShared();
         final MemorySegment stream;
         final MemorySegment args;
+        final ExecuteShim.Out out;
         final LinkedHashMap<Long, MemorySegment[]> memories = new LinkedHashMap<>(16, 0.75f, true);
 
         ThreadContext() {
@@ -324,15 +378,25 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
             MemorySegment p = arena.allocate(dnnl_stream_t);
             check(dnnl_stream_create(p, engine, dnnl_stream_default_flags()), "dnnl_stream_create");
             stream = p.get(dnnl_stream_t, 0);
-            args = dnnl_exec_arg_t.allocateArray(2, arena);
-            dnnl_exec_arg_t.arg(dnnl_exec_arg_t.asSlice(args, 0), DNNL_ARG_SRC());
-            dnnl_exec_arg_t.arg(dnnl_exec_arg_t.asSlice(args, 1), DNNL_ARG_DST());
+            if (shim != null) {
+                out = new ExecuteShim.Out(arena);
+                args = null;
+            } else {
+                out = null;
+                args = dnnl_exec_arg_t.allocateArray(2, arena);
+                dnnl_exec_arg_t.arg(dnnl_exec_arg_t.asSlice(args, 0), DNNL_ARG_SRC());
+                dnnl_exec_arg_t.arg(dnnl_exec_arg_t.asSlice(args, 1), DNNL_ARG_DST());
+            }
         }
 
         void execute(MemorySegment primitive, long n, MemorySegment src, MemorySegment dst) {
             MemorySegment[] mem = memories.get(n);
             if (mem == null) {
                 mem = createMemories(n);
+            }
+            if (shim != null) {
+                shim.execute(primitive, stream, mem[0], mem[1], src, dst, out);
+                return;
             }
             check(dnnl_memory_set_data_handle(mem[0], src), "dnnl_memory_set_data_handle");
             check(dnnl_memory_set_data_handle(mem[1], dst), "dnnl_memory_set_data_handle");
@@ -383,6 +447,8 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
     }
 
     /**
+     * Only for the four-call path, without the helper library (with it, {@link ExecuteShim} takes
+     * the segments as real arguments and needs none of this):
      * {@code dnnl_primitive_execute} and {@code dnnl_stream_wait} bound with the call's source and
      * destination segments as two extra, unused arguments. oneDNN reads and writes those segments
      * during these calls through the data handles set earlier, which the FFM linker knows nothing
@@ -395,6 +461,11 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
      * Extra trailing arguments are harmless in the x86-64 System V calling convention (the only
      * one elu4j builds for): they travel in registers the callee does not read, and the caller
      * owns the stack.
+     *
+     * <p>It stays for this fallback because the alternative, plain bindings and a documented risk,
+     * would turn a caller's race (closing a shared arena while another thread's ELU call runs on
+     * it) from an {@link IllegalStateException} into a use after free inside oneDNN, i.e. a JVM
+     * crash; {@code Reference.reachabilityFence} would cover automatic arenas but not that.
      */
     private static final class KeepAlive {
         private static final MethodHandle EXECUTE = Linker.nativeLinker().downcallHandle(dnnl_primitive_execute$address(),
@@ -449,6 +520,7 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
                 primitives.clear();
             }
             check(dnnl_engine_destroy(engine), "dnnl_engine_destroy");
+            arena.close();
         } finally {
             lifecycle.writeLock().unlock();
         }

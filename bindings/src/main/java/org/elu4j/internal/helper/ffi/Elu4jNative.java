@@ -611,6 +611,179 @@ public class Elu4jNative extends Elu4jNative$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+    private static final int ELU4J_DNNL_CALL_NONE = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum elu4j_dnnl_call.ELU4J_DNNL_CALL_NONE = 0
+     * }
+     */
+    public static int ELU4J_DNNL_CALL_NONE() {
+        return ELU4J_DNNL_CALL_NONE;
+    }
+    private static final int ELU4J_DNNL_CALL_SET_SRC_HANDLE = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum elu4j_dnnl_call.ELU4J_DNNL_CALL_SET_SRC_HANDLE = 1
+     * }
+     */
+    public static int ELU4J_DNNL_CALL_SET_SRC_HANDLE() {
+        return ELU4J_DNNL_CALL_SET_SRC_HANDLE;
+    }
+    private static final int ELU4J_DNNL_CALL_SET_DST_HANDLE = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum elu4j_dnnl_call.ELU4J_DNNL_CALL_SET_DST_HANDLE = 2
+     * }
+     */
+    public static int ELU4J_DNNL_CALL_SET_DST_HANDLE() {
+        return ELU4J_DNNL_CALL_SET_DST_HANDLE;
+    }
+    private static final int ELU4J_DNNL_CALL_EXECUTE = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * enum elu4j_dnnl_call.ELU4J_DNNL_CALL_EXECUTE = 3
+     * }
+     */
+    public static int ELU4J_DNNL_CALL_EXECUTE() {
+        return ELU4J_DNNL_CALL_EXECUTE;
+    }
+    private static final int ELU4J_DNNL_CALL_STREAM_WAIT = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * enum elu4j_dnnl_call.ELU4J_DNNL_CALL_STREAM_WAIT = 4
+     * }
+     */
+    public static int ELU4J_DNNL_CALL_STREAM_WAIT() {
+        return ELU4J_DNNL_CALL_STREAM_WAIT;
+    }
+
+    private static class elu4j_dnnl_execute_unary {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Elu4jNative.C_INT,
+            Elu4jNative.C_POINTER,
+            Elu4jNative.C_POINTER,
+            Elu4jNative.C_POINTER,
+            Elu4jNative.C_POINTER,
+            Elu4jNative.C_POINTER,
+            Elu4jNative.C_POINTER,
+            Elu4jNative.C_POINTER,
+            Elu4jNative.C_POINTER,
+            Elu4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elu4j_dnnl_execute_unary");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int elu4j_dnnl_execute_unary(const elu4j_dnnl_api *api, const void *primitive, void *stream, void *src_memory, void *dst_memory, const void *src, void *dst, int *dnnl_status, int *failed_call)
+     * }
+     */
+    public static FunctionDescriptor elu4j_dnnl_execute_unary$descriptor() {
+        return elu4j_dnnl_execute_unary.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int elu4j_dnnl_execute_unary(const elu4j_dnnl_api *api, const void *primitive, void *stream, void *src_memory, void *dst_memory, const void *src, void *dst, int *dnnl_status, int *failed_call)
+     * }
+     */
+    public static MethodHandle elu4j_dnnl_execute_unary$handle() {
+        return elu4j_dnnl_execute_unary.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int elu4j_dnnl_execute_unary(const elu4j_dnnl_api *api, const void *primitive, void *stream, void *src_memory, void *dst_memory, const void *src, void *dst, int *dnnl_status, int *failed_call)
+     * }
+     */
+    public static MemorySegment elu4j_dnnl_execute_unary$address() {
+        return elu4j_dnnl_execute_unary.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int elu4j_dnnl_execute_unary(const elu4j_dnnl_api *api, const void *primitive, void *stream, void *src_memory, void *dst_memory, const void *src, void *dst, int *dnnl_status, int *failed_call)
+     * }
+     */
+    public static int elu4j_dnnl_execute_unary(MemorySegment api, MemorySegment primitive, MemorySegment stream, MemorySegment src_memory, MemorySegment dst_memory, MemorySegment src, MemorySegment dst, MemorySegment dnnl_status, MemorySegment failed_call) {
+        var mh$ = elu4j_dnnl_execute_unary.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("elu4j_dnnl_execute_unary", api, primitive, stream, src_memory, dst_memory, src, dst, dnnl_status, failed_call);
+            }
+            return (int)mh$.invokeExact(api, primitive, stream, src_memory, dst_memory, src, dst, dnnl_status, failed_call);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class elu4j_dnnl_call_name {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Elu4jNative.C_POINTER,
+            Elu4jNative.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elu4j_dnnl_call_name");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * const char *elu4j_dnnl_call_name(int call)
+     * }
+     */
+    public static FunctionDescriptor elu4j_dnnl_call_name$descriptor() {
+        return elu4j_dnnl_call_name.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * const char *elu4j_dnnl_call_name(int call)
+     * }
+     */
+    public static MethodHandle elu4j_dnnl_call_name$handle() {
+        return elu4j_dnnl_call_name.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * const char *elu4j_dnnl_call_name(int call)
+     * }
+     */
+    public static MemorySegment elu4j_dnnl_call_name$address() {
+        return elu4j_dnnl_call_name.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * const char *elu4j_dnnl_call_name(int call)
+     * }
+     */
+    public static MemorySegment elu4j_dnnl_call_name(int call) {
+        var mh$ = elu4j_dnnl_call_name.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("elu4j_dnnl_call_name", call);
+            }
+            return (MemorySegment)mh$.invokeExact(call);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
     private static final int ELU4J_VERSION_NUMBER = (int)100L;
     /**
      * {@snippet lang=c :

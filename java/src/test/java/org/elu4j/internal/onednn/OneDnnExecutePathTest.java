@@ -1,0 +1,208 @@
+package org.elu4j.internal.onednn;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.elu4j.Backend;
+import org.elu4j.NativeCallException;
+import org.elu4j.internal.BackendProvider;
+import org.elu4j.internal.scalar.ScalarBackend;
+import org.elu4j.testing.Candidate;
+import org.elu4j.testing.Inputs;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The oneDNN backend's two ways to execute: one downcall through the helper library's
+ * {@code elu4j_dnnl_execute_unary} ({@link ExecuteShim}), and the four oneDNN calls made from
+ * Java when the helper is not there. Both give the same bits, both keep a shared arena from being
+ * freed under a running call, and the shim's failures become {@link NativeCallException}s that
+ * name the oneDNN function.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class OneDnnExecutePathTest {
+    private static final Candidate ONEDNN = new Candidate("onednn", Backend.ONEDNN, -1);
+    private static OneDnnBackend viaShim;
+    private static OneDnnBackend fourCalls;
+
+    @BeforeAll
+    static void backends() {
+        Assumptions.assumeTrue(BackendProvider.get().available(Backend.ONEDNN) instanceof OneDnnBackend,
+                "oneDNN is not available here");
+        viaShim = OneDnnBackend.create(true);
+        fourCalls = OneDnnBackend.create(false);
+    }
+
+    @AfterAll
+    static void closeBackends() {
+        if (viaShim != null) {
+            viaShim.close();
+        }
+        if (fourCalls != null) {
+            fourCalls.close();
+        }
+    }
+
+    @Test
+    void theShimIsUsedWheneverTheHelperIsLoaded() {
+        assertFalse(fourCalls.usesHelperShim());
+        assertTrue(fourCalls.executePath().startsWith("4 downcalls"), fourCalls.executePath());
+        assertTrue(fourCalls.description().endsWith("4 downcalls)"), fourCalls.description());
+        boolean helper = BackendProvider.get().available(Backend.HELPER) != null;
+        assertEquals(helper, viaShim.usesHelperShim(), viaShim.executePath());
+        OneDnnBackend provided = (OneDnnBackend) BackendProvider.get().available(Backend.ONEDNN);
+        assertEquals(helper, provided.usesHelperShim(), provided.executePath());
+        if (helper) {
+            assertTrue(viaShim.executePath().startsWith("1 downcall"), viaShim.executePath());
+            assertTrue(viaShim.description().endsWith("1 downcall)"), viaShim.description());
+        }
+    }
+
+    @Test
+    void bothPathsGiveTheSameBits() {
+        int[] sizes = {1, 15, 256, 4099, 65537};
+        float[] alphas = {1f, 0.5f};
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n : sizes) {
+                for (float alpha : alphas) {
+                    float[] x = Inputs.random(n, 31L * n + (long) alpha);
+                    // Unaligned by 4 bytes, to make sure oneDNN gets the segment's own address.
+                    MemorySegment src = arena.allocate(4L * n + 4, 64).asSlice(4, 4L * n);
+                    MemorySegment.copy(MemorySegment.ofArray(x), 0, src, 0, src.byteSize());
+                    MemorySegment a = arena.allocate(4L * n, 64);
+                    MemorySegment b = arena.allocate(4L * n, 64);
+                    viaShim.eluF32(src, a, alpha);
+                    fourCalls.eluF32(src, b, alpha);
+                    assertEquals(-1, a.mismatch(b), "n=" + n + " alpha=" + alpha + ": the two paths differ");
+                    for (int i = 0; i < n; i++) {
+                        float got = a.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
+                        String problem = ONEDNN.check(x[i], alpha, got, ScalarBackend.elu(x[i], alpha));
+                        if (problem != null) {
+                            fail("n=" + n + ": ELU(" + x[i] + ", " + alpha + ") = " + got + ": " + problem);
+                        }
+                    }
+                    // In place: the same result again, on both paths.
+                    MemorySegment.copy(src, 0, a, 0, src.byteSize());
+                    MemorySegment.copy(src, 0, b, 0, src.byteSize());
+                    viaShim.eluF32(a, a, alpha);
+                    fourCalls.eluF32(b, b, alpha);
+                    assertEquals(-1, a.mismatch(b), "n=" + n + " alpha=" + alpha + " in place: the two paths differ");
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(Float.floatToRawIntBits(b.getAtIndex(JAVA_FLOAT_UNALIGNED, i)),
+                                Float.floatToRawIntBits(a.getAtIndex(JAVA_FLOAT_UNALIGNED, i)));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void closingASharedArenaDuringCallsFailsCleanlyOnBothPaths() throws Exception {
+        closeRace(viaShim);
+        closeRace(fourCalls);
+    }
+
+    @Test
+    void shimFailuresNameTheOneDnnFunction() {
+        Assumptions.assumeTrue(viaShim.usesHelperShim(), "the helper library is not loaded");
+        assertDoesNotThrow(() -> ExecuteShim.check(0, 0, 0));
+        NativeCallException e = assertThrows(NativeCallException.class, () -> ExecuteShim.check(0, 5, 3));
+        assertEquals("oneDNN", e.library());
+        assertEquals("dnnl_primitive_execute", e.call());
+        assertEquals(5, e.status());
+        assertEquals("dnnl_runtime_error", e.statusName());
+        e = assertThrows(NativeCallException.class, () -> ExecuteShim.check(0, 2, 1));
+        assertEquals("dnnl_memory_set_data_handle", e.call());
+        assertEquals("dnnl_invalid_arguments", e.statusName());
+        e = assertThrows(NativeCallException.class, () -> ExecuteShim.check(0, 1, 4));
+        assertEquals("dnnl_stream_wait", e.call());
+        e = assertThrows(NativeCallException.class, () -> ExecuteShim.check(1, 0, 0));
+        assertEquals("elu4j helper", e.library());
+        assertEquals(ExecuteShim.FUNCTION, e.call());
+        assertEquals("ELU4J_ERR_NULL_POINTER", e.statusName());
+    }
+
+    @Test
+    void theShimRefusesNullHandlesWithoutCallingOneDnn() {
+        Assumptions.assumeTrue(viaShim.usesHelperShim(), "the helper library is not loaded");
+        try (Arena arena = Arena.ofConfined()) {
+            ExecuteShim.Out out = new ExecuteShim.Out(arena);
+            out.ints.set(JAVA_INT_UNALIGNED, 0, -1);
+            out.ints.set(JAVA_INT_UNALIGNED, 4, -1);
+            ExecuteShim shim = ExecuteShim.create(arena);
+            MemorySegment data = arena.allocate(64);
+            NativeCallException e = assertThrows(NativeCallException.class, () -> shim.execute(MemorySegment.NULL,
+                    MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, data, data, out));
+            assertEquals("ELU4J_ERR_NULL_POINTER", e.statusName());
+            assertEquals(0, out.ints.get(JAVA_INT_UNALIGNED, 0));
+            assertEquals(0, out.ints.get(JAVA_INT_UNALIGNED, 4));
+        }
+    }
+
+    /**
+     * Another thread closes a shared arena while ELU runs on its segments: the close must fail (a
+     * downcall holds the arena) or the call must fail with IllegalStateException; a use after free
+     * would crash, because each 36 MiB segment is unmapped as soon as it is freed.
+     */
+    private static void closeRace(OneDnnBackend backend) throws Exception {
+        int n = 9 << 20;
+        for (int trial = 0; trial < 3; trial++) {
+            Arena arena = Arena.ofShared();
+            MemorySegment src = arena.allocate(4L * n, 64).fill((byte) 0xBF);
+            MemorySegment dst = arena.allocate(4L * n, 64);
+            AtomicReference<Throwable> ended = new AtomicReference<>();
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong calls = new AtomicLong();
+            Thread worker = new Thread(() -> {
+                try {
+                    while (!stop.get()) {
+                        backend.eluF32(src, dst, 1f);
+                        calls.incrementAndGet();
+                    }
+                } catch (Throwable e) {
+                    ended.set(e);
+                }
+            }, "elu4j-execute-path-close-race");
+            worker.setDaemon(true);
+            worker.start();
+            while (calls.get() == 0 && worker.isAlive()) {
+                Thread.onSpinWait();
+            }
+            Thread.sleep(1 + trial);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            boolean closed = false;
+            while (!closed) {
+                try {
+                    arena.close();
+                    closed = true;
+                } catch (IllegalStateException e) { // held by a downcall right now: again
+                    if (System.nanoTime() > deadline) {
+                        stop.set(true);
+                        worker.join();
+                    }
+                }
+            }
+            worker.join(TimeUnit.SECONDS.toMillis(30));
+            Throwable e = ended.get();
+            if (!stop.get() && !(e instanceof IllegalStateException)) {
+                throw new AssertionError(backend.executePath() + ", trial " + trial
+                        + ": after the close the worker ended with " + e, e);
+            }
+        }
+    }
+}

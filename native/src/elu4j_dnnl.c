@@ -1,0 +1,76 @@
+/*
+ * elu4j native helper: the oneDNN execute shim (see elu4j.h). It calls oneDNN only through the
+ * function pointers its caller passes, so libelu4j neither links against nor needs oneDNN, and
+ * it keeps no state: everything lives in the arguments and on the stack.
+ */
+#include "elu4j.h"
+
+#include <stdint.h>
+
+int elu4j_dnnl_execute_unary(const elu4j_dnnl_api *api, const void *primitive, void *stream,
+                             void *src_memory, void *dst_memory, const void *src, void *dst,
+                             int *dnnl_status, int *failed_call)
+{
+    if (dnnl_status == NULL || failed_call == NULL) {
+        return ELU4J_ERR_NULL_POINTER;
+    }
+    *dnnl_status = 0;
+    *failed_call = ELU4J_DNNL_CALL_NONE;
+    if (api == NULL) {
+        return ELU4J_ERR_NULL_POINTER;
+    }
+    if (api->size != sizeof(elu4j_dnnl_api)) {
+        return ELU4J_ERR_INVALID_ARGUMENT; /* another layout: its fields cannot be trusted */
+    }
+    if (api->memory_set_data_handle == NULL || api->primitive_execute == NULL ||
+        api->stream_wait == NULL || primitive == NULL || stream == NULL || src_memory == NULL ||
+        dst_memory == NULL || src == NULL || dst == NULL) {
+        return ELU4J_ERR_NULL_POINTER;
+    }
+
+    /* oneDNN takes a non-const data handle for both; it only reads the source. */
+    int status = api->memory_set_data_handle(src_memory, (void *)(uintptr_t)src);
+    if (status != 0) {
+        *dnnl_status = status;
+        *failed_call = ELU4J_DNNL_CALL_SET_SRC_HANDLE;
+        return ELU4J_OK;
+    }
+    status = api->memory_set_data_handle(dst_memory, dst);
+    if (status != 0) {
+        *dnnl_status = status;
+        *failed_call = ELU4J_DNNL_CALL_SET_DST_HANDLE;
+        return ELU4J_OK;
+    }
+    const elu4j_dnnl_exec_arg args[2] = {{api->arg_src, src_memory}, {api->arg_dst, dst_memory}};
+    status = api->primitive_execute(primitive, stream, 2, args);
+    if (status != 0) {
+        /* Whatever was started must end before the caller may free src or dst. */
+        (void)api->stream_wait(stream);
+        *dnnl_status = status;
+        *failed_call = ELU4J_DNNL_CALL_EXECUTE;
+        return ELU4J_OK;
+    }
+    status = api->stream_wait(stream);
+    if (status != 0) {
+        *dnnl_status = status;
+        *failed_call = ELU4J_DNNL_CALL_STREAM_WAIT;
+    }
+    return ELU4J_OK;
+}
+
+const char *elu4j_dnnl_call_name(int call)
+{
+    switch (call) {
+    case ELU4J_DNNL_CALL_NONE:
+        return "none";
+    case ELU4J_DNNL_CALL_SET_SRC_HANDLE:
+    case ELU4J_DNNL_CALL_SET_DST_HANDLE:
+        return "dnnl_memory_set_data_handle";
+    case ELU4J_DNNL_CALL_EXECUTE:
+        return "dnnl_primitive_execute";
+    case ELU4J_DNNL_CALL_STREAM_WAIT:
+        return "dnnl_stream_wait";
+    default:
+        return "unknown call";
+    }
+}
