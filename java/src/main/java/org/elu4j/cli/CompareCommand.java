@@ -58,7 +58,7 @@ final class CompareCommand implements Runnable {
         Elu oracle = Elu.elu(alpha).on(Backend.SCALAR);
         PrintWriter out = spec.commandLine().getOut();
         out.printf("ELU alpha=%s on %d floats uniform in [%s, %s], seed %d%n", alpha, size, min, max, seed);
-        out.printf("%-7s  %-44s %9s  %-15s %12s  %s%n", "backend", "implementation", "max ulp", "at x",
+        out.printf("%-7s  %-56s %9s  %-15s %12s  %s%n", "backend", "implementation", "max ulp", "at x",
                 "max abs err", "el/ns (quick estimate)");
         try (Arena arena = Arena.ofConfined()) {
             long bytes = (long) size * Float.BYTES;
@@ -93,7 +93,7 @@ final class CompareCommand implements Runnable {
                     maxAbs = Math.max(maxAbs, Math.abs((double) got - want));
                 }
                 double elPerNs = throughput(elu, x, y);
-                out.printf("%-7s  %-44s %9s  %-15s %12.3g  %.3f%n", status.backend().cliName(), status.detail(),
+                out.printf("%-7s  %-56s %9s  %-15s %12.3g  %.3f%n", status.backend().cliName(), status.detail(),
                         worst == Long.MAX_VALUE ? "NaN" : Long.toString(worst),
                         worst == 0 ? "-" : Float.toString(worstAt), maxAbs, elPerNs);
             }

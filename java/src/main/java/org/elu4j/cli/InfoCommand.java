@@ -31,6 +31,8 @@ final class InfoCommand implements Runnable {
         }
         out.printf("AUTO uses: %s%n", Elu4j.autoBackend().cliName());
         BackendProvider provider = BackendProvider.get();
+        out.println("AUTO plan:");
+        provider.autoPlan().forEach(line -> out.println("  " + line));
         if (provider.available(Backend.ONEDNN) instanceof OneDnnBackend dnnl) {
             out.printf("oneDNN: version %s, effective CPU ISA %s, f32 ELU implementation %s, %s%n",
                     dnnl.version(), dnnl.isa(), dnnl.implementation(), dnnl.executePath());

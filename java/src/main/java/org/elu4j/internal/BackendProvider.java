@@ -167,6 +167,20 @@ public final class BackendProvider {
         return List.copyOf(list);
     }
 
+    /**
+     * AUTO's plan, one line per kind of call. The order comes from the JMH suite
+     * ({@code ./elu4j bench --quick}, 2026-11-30, 2-vCPU AVX-512 VM, bench/published/): the helper
+     * was the fastest path at every size measured (3.96 / 5.80 / 3.77 el/ns at 256 / 64K / 16M),
+     * the vector backend next (3.53 / 3.87 / 2.26), oneDNN behind both (0.43 / 2.67 / 1.87), so no
+     * size crossover exists between them today and the plan does not depend on the size.
+     */
+    public List<String> autoPlan() {
+        return List.of(
+                "f32 ELU, native segments, any size: " + autoNative.kind().cliName(),
+                "f32 ELU, heap segments, any size: " + autoHeap.kind().cliName() + " (never onednn)",
+                "serial: one thread per call on every backend (oneDNN: elu4j.onednn.threads, default 1)");
+    }
+
     /** What AUTO runs for native segments. */
     public Backend autoChoice() {
         return autoNative.kind();
