@@ -87,6 +87,42 @@ class ArgumentChecksTest {
         }
     }
 
+    /** The address-based overlap test of native segments, at its edges and in both directions. */
+    @Test
+    void overlapIsDecidedOnAddressesAtEveryEdge() {
+        Elu elu = Elu.elu();
+        try (Arena arena = Arena.ofConfined(); Arena other = Arena.ofConfined()) {
+            MemorySegment buf = filled(arena, 300, -1f);
+            for (long shift : new long[] {4, 396, -4, -396}) { // dst after or before src, by 1 or 99 floats
+                MemorySegment src = buf.asSlice(400, 400);
+                MemorySegment dst = buf.asSlice(400 + shift, 400);
+                var e = refused(IllegalArgumentException.class, buf, () -> elu.apply(src, dst));
+                assertTrue(e.getMessage().contains("overlap"), "shift " + shift + ": " + e.getMessage());
+            }
+            elu.apply(buf.asSlice(0, 400), buf.asSlice(400, 400)); // adjacent, disjoint: runs
+            assertEquals((float) Math.expm1(-1), buf.getAtIndex(JAVA_FLOAT, 100), 1e-6f);
+            // The same memory seen through another arena's segment: another scope, still refused.
+            MemorySegment alias = buf.asSlice(404, 400).reinterpret(other, null);
+            refused(IllegalArgumentException.class, buf, () -> elu.apply(buf.asSlice(400, 400), alias));
+            // Native and heap never overlap; zero-length segments never overlap.
+            elu.apply(filled(other, 4, -1f), MemorySegment.ofArray(new float[4]));
+            elu.apply(buf.asSlice(8, 0), buf.asSlice(8, 0));
+        }
+    }
+
+    /** Source and destination from different arenas: the destination's arena is checked too. */
+    @Test
+    void closedDestinationArenaOfAnotherScope() {
+        try (Arena live = Arena.ofConfined()) {
+            MemorySegment src = filled(live, 16, -1f);
+            Arena closed = Arena.ofConfined();
+            MemorySegment dst = filled(closed, 16, 7f);
+            closed.close();
+            var e = assertThrows(IllegalStateException.class, () -> Elu.elu().apply(src, dst));
+            assertTrue(e.getMessage().contains("destination"), e.getMessage());
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("backends")
     void closedArena(Backend backend) {

@@ -12,12 +12,14 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.locks.LockSupport;
 import org.elu4j.Backend;
 import org.elu4j.Elu4jException;
 import org.elu4j.internal.EluBackend;
@@ -31,12 +33,18 @@ import org.elu4j.internal.onednn.ffi.dnnl_version_t;
  * <p>Native objects and their owners:
  * <ul>
  * <li>one CPU engine for the backend's lifetime;</li>
- * <li>primitives in a bounded LRU cache keyed by (alpha, element count): a primitive evicted while
- *     another thread executes it is destroyed by the last user;</li>
+ * <li>primitives in a bounded LRU cache keyed by (alpha, element count), counting their users: a
+ *     thread's context keeps the primitive of its last call pinned (one user), so a repeated call
+ *     takes neither the cache's lock nor a map lookup; eviction prefers primitives nobody pins, and
+ *     an evicted primitive is destroyed by its last user (a pinning thread drops it at its next
+ *     call), so at most {@link #PRIMITIVE_CACHE_SIZE} plus one per thread exist;</li>
  * <li>a stream and memory objects per thread (streams and memory objects are not thread-safe);
  *     the contexts of threads that have died are destroyed the next time a thread creates one;</li>
  * <li>everything is destroyed exactly once by {@link #close()}, which a shutdown hook calls; calls
- *     after that fail with {@link IllegalStateException}.</li>
+ *     after that fail with {@link IllegalStateException}. A call marks its own context busy (one
+ *     volatile store, no lock) before it checks {@code closed}; close() sets {@code closed} and then
+ *     waits until no context is busy, so either the call sees the backend closed or close() waits
+ *     for it.</li>
  * </ul>
  *
  * <p>One execution is one downcall when the elu4j helper library is loaded: its
@@ -68,8 +76,10 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
     private final String version;
     private final String isa;
     private final String implementation;
-    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
-    private boolean closed;
+    /** Set once by {@link #close()}; read by every call after it marked its context busy. */
+    private volatile boolean closed;
+    /** Guards creating, reaping and (in close) destroying thread contexts. */
+    private final Object contextsLock = new Object();
     /** Memory that lives as long as the backend: the shim's {@code elu4j_dnnl_api} struct. */
     private final Arena arena = Arena.ofShared();
     /** The helper's one-downcall execute, or null when it cannot be used (see {@link #executePath()}). */
@@ -86,14 +96,22 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
     private record Key(int alphaBits, long count) {
     }
 
-    /** A cached primitive with a count of the threads executing it right now. */
+    /**
+     * A cached primitive with a count of its users (the thread contexts that pin it), guarded by
+     * the lock of {@link #primitives}.
+     */
     private static final class Primitive {
         final MemorySegment handle;
+        final int alphaBits;
+        final long count;
         int users;
-        boolean evicted;
+        /** Out of the cache: the last user destroys it. Read without the lock by pinning threads. */
+        volatile boolean evicted;
 
-        Primitive(MemorySegment handle) {
+        Primitive(MemorySegment handle, int alphaBits, long count) {
             this.handle = handle;
+            this.alphaBits = alphaBits;
+            this.count = count;
         }
     }
 
@@ -221,44 +239,75 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
     @Override
     public void eluF32(MemorySegment src, MemorySegment dst, float alpha) {
         long n = src.byteSize() / Float.BYTES;
-        lifecycle.readLock().lock();
+        ThreadContext ctx = context();
+        // Busy before reading closed, and close() sets closed before reading busy (both volatile):
+        // either this call sees the backend closed, or close() waits until it is done.
+        BUSY.setVolatile(ctx, true);
         try {
             if (closed) {
                 throw new IllegalStateException("the oneDNN backend has been closed (JVM shutdown)");
             }
-            ThreadContext ctx = context();
-            Primitive prim = acquire(alpha, n);
-            try {
-                ctx.execute(prim.handle, n, src, dst);
-            } finally {
-                release(prim);
-            }
+            ctx.execute(ctx.primitive(alpha, n), n, src, dst);
         } finally {
-            lifecycle.readLock().unlock();
+            BUSY.setRelease(ctx, false);
+        }
+    }
+
+    private static final VarHandle BUSY;
+
+    static {
+        try {
+            BUSY = MethodHandles.lookup().findVarHandle(ThreadContext.class, "busy", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
         }
     }
 
     // ------------------------------------------------------------------ primitive cache
 
+    /** The cached primitive for (alpha, n) with one more user (created if needed). */
     private Primitive acquire(float alpha, long n) {
-        Key key = new Key(Float.floatToIntBits(alpha), n);
+        int bits = Float.floatToIntBits(alpha);
+        Key key = new Key(bits, n);
         synchronized (primitives) {
             Primitive p = primitives.get(key);
             if (p == null) {
-                p = new Primitive(createPrimitive(alpha, n));
+                p = new Primitive(createPrimitive(alpha, n), bits, n);
                 primitives.put(key, p);
+                p.users++; // before evicting: the new one must not be the victim
                 if (primitives.size() > PRIMITIVE_CACHE_SIZE) {
-                    Iterator<Primitive> eldest = primitives.values().iterator();
-                    Primitive old = eldest.next();
-                    eldest.remove();
-                    old.evicted = true;
-                    if (old.users == 0) {
-                        destroyPrimitive(old);
-                    }
+                    evictOne();
                 }
+                return p;
             }
             p.users++;
             return p;
+        }
+    }
+
+    /**
+     * Evicts the least recently used primitive that no thread pins, or the least recently used
+     * one if every one is pinned (its last user destroys it). Called with the lock held.
+     */
+    private void evictOne() {
+        Iterator<Primitive> it = primitives.values().iterator();
+        Primitive victim = null;
+        while (it.hasNext()) {
+            Primitive p = it.next();
+            if (p.users == 0) {
+                victim = p;
+                it.remove();
+                break;
+            }
+        }
+        if (victim == null) {
+            it = primitives.values().iterator();
+            victim = it.next();
+            it.remove();
+        }
+        victim.evicted = true;
+        if (victim.users == 0) {
+            destroyPrimitive(victim);
         }
     }
 
@@ -330,16 +379,23 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
 
     private ThreadContext context() {
         ThreadContext ctx = context.get();
-        if (ctx == null) {
-            reapDeadThreads();
-            ctx = new ThreadContext();
-            contexts.put(ctx, new WeakReference<>(Thread.currentThread()));
-            context.set(ctx);
-        }
-        return ctx;
+        return ctx != null ? ctx : newContext();
     }
 
-    /** Destroys the contexts of threads that have ended: nobody can be using them. */
+    private ThreadContext newContext() {
+        synchronized (contextsLock) {
+            if (closed) {
+                throw new IllegalStateException("the oneDNN backend has been closed (JVM shutdown)");
+            }
+            reapDeadThreads();
+            ThreadContext ctx = new ThreadContext();
+            contexts.put(ctx, new WeakReference<>(Thread.currentThread()));
+            context.set(ctx);
+            return ctx;
+        }
+    }
+
+    /** Destroys the contexts of threads that have ended: nobody can be using them. Under contextsLock. */
     private void reapDeadThreads() {
         for (Map.Entry<ThreadContext, WeakReference<Thread>> e : contexts.entrySet()) {
             Thread t = e.getValue().get();
@@ -365,6 +421,14 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         final MemorySegment args;
         final ExecuteShim.Out out;
         final LinkedHashMap<Long, MemorySegment[]> memories = new LinkedHashMap<>(16, 0.75f, true);
+        /** The memory pair of the last call's element count (-1: none): repeated sizes skip the map. */
+        private long lastCount = -1;
+        private MemorySegment[] lastMemories;
+        /** The primitive of the last call, pinned (one user) until another one replaces it. */
+        private Primitive pinned;
+        /** True while the owning thread is inside a call ({@link #BUSY}). */
+        @SuppressWarnings("unused")
+        private volatile boolean busy;
 
         ThreadContext() {
             if (ompSetNumThreads != null) {
@@ -389,10 +453,31 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
             }
         }
 
+        /** The primitive for (alpha, n): the pinned one if it fits and is still cached, else acquired and pinned. */
+        MemorySegment primitive(float alpha, long n) {
+            Primitive p = pinned;
+            if (p != null && p.count == n && p.alphaBits == Float.floatToIntBits(alpha) && !p.evicted) {
+                return p.handle;
+            }
+            Primitive next = acquire(alpha, n);
+            pinned = next;
+            if (p != null) {
+                release(p);
+            }
+            return next.handle;
+        }
+
         void execute(MemorySegment primitive, long n, MemorySegment src, MemorySegment dst) {
-            MemorySegment[] mem = memories.get(n);
-            if (mem == null) {
-                mem = createMemories(n);
+            MemorySegment[] mem;
+            if (n == lastCount) {
+                mem = lastMemories;
+            } else {
+                mem = memories.get(n);
+                if (mem == null) {
+                    mem = createMemories(n);
+                }
+                lastCount = n;
+                lastMemories = mem;
             }
             if (shim != null) {
                 shim.execute(primitive, stream, mem[0], mem[1], src, dst, out);
@@ -411,6 +496,10 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
                 Iterator<MemorySegment[]> eldest = memories.values().iterator();
                 MemorySegment[] old = eldest.next();
                 eldest.remove();
+                if (old == lastMemories) {
+                    lastCount = -1;
+                    lastMemories = null;
+                }
                 destroyMemories(old);
             }
             MemorySegment[] mem = new MemorySegment[2];
@@ -439,6 +528,12 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         }
 
         void destroy() {
+            if (pinned != null) {
+                release(pinned);
+                pinned = null;
+            }
+            lastCount = -1;
+            lastMemories = null;
             memories.values().forEach(this::destroyMemories);
             memories.clear();
             check(dnnl_stream_destroy(stream), "dnnl_stream_destroy");
@@ -507,12 +602,22 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
      */
     @Override
     public void close() {
-        lifecycle.writeLock().lock();
-        try {
+        synchronized (contextsLock) { // a second close() waits here until the first is done
             if (closed) {
                 return;
             }
             closed = true;
+            // A call marks its context busy before it reads closed: once a context is seen idle
+            // after closed was set, its thread cannot start using native objects again.
+            for (ThreadContext ctx : contexts.keySet()) {
+                for (int spins = 0; (boolean) BUSY.getVolatile(ctx); spins++) {
+                    if (spins < 100) {
+                        Thread.onSpinWait();
+                    } else {
+                        LockSupport.parkNanos(50_000);
+                    }
+                }
+            }
             contexts.keySet().forEach(ThreadContext::destroy);
             contexts.clear();
             synchronized (primitives) {
@@ -521,8 +626,6 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
             }
             check(dnnl_engine_destroy(engine), "dnnl_engine_destroy");
             arena.close();
-        } finally {
-            lifecycle.writeLock().unlock();
         }
     }
 }

@@ -108,6 +108,46 @@ class OneDnnLifecycleTest {
     }
 
     @Test
+    void theLastPrimitiveOfALiveThreadSurvivesEvictions() throws Exception {
+        // A thread keeps its last primitive pinned: churn from other sizes evicts unpinned ones first.
+        CountDownLatch called = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread pinner = new Thread(() -> {
+            try {
+                callAndCheck(Elu.elu(3f).on(Backend.ONEDNN), 5, 9);
+            } catch (Throwable e) {
+                failure.set(e);
+            } finally {
+                called.countDown();
+            }
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "elu4j-pinner");
+        pinner.setDaemon(true);
+        pinner.start();
+        try {
+            assertTrue(called.await(30, TimeUnit.SECONDS));
+            int limit = OneDnnBackend.PRIMITIVE_CACHE_SIZE;
+            for (int n = 100; n < 100 + 2 * limit; n++) {
+                callAndCheck(Elu.elu().on(Backend.ONEDNN), n, n);
+            }
+            String pinnedKey = "alphaBits=" + Float.floatToIntBits(3f) + ", count=5]";
+            assertTrue(cachedKeys().stream().anyMatch(k -> k.endsWith(pinnedKey)), "the pinned primitive was evicted");
+            assertTrue(cachedPrimitives() <= limit, cachedPrimitives() + " primitives cached; limit " + limit);
+        } finally {
+            release.countDown();
+            pinner.join();
+        }
+        if (failure.get() != null) {
+            throw new AssertionError("the pinning thread failed", failure.get());
+        }
+    }
+
+    @Test
     void evictionWhileOtherThreadsExecuteIsSafe() throws Exception {
         int limit = OneDnnBackend.PRIMITIVE_CACHE_SIZE;
         int threads = 4;
@@ -233,6 +273,20 @@ class OneDnnLifecycleTest {
         t.join();
         if (failure.get() != null) {
             throw new AssertionError("the call from a new thread failed", failure.get());
+        }
+    }
+
+    /** The keys of the backend's primitive cache as strings, read under its lock. */
+    private List<String> cachedKeys() {
+        try {
+            Field f = OneDnnBackend.class.getDeclaredField("primitives");
+            f.setAccessible(true);
+            Map<?, ?> map = (Map<?, ?>) f.get(dnnl);
+            synchronized (map) {
+                return map.keySet().stream().map(String::valueOf).toList();
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("OneDnnBackend no longer has the field 'primitives' this test reads", e);
         }
     }
 
