@@ -20,6 +20,7 @@ import org.elu4j.internal.scalar.ScalarBackend;
  *     elu.apply(x, x);                          // in place
  * }
  * Elu.elu(0.5f).on(Backend.ONEDNN).apply(x, y); // an explicit backend
+ * Elu.elu().parallel().apply(x, y);             // large tensors on every CPU (opt-in)
  * }</pre>
  *
  * <p>Element counts come from the segments ({@code byteSize() / 4}); segments may have any
@@ -31,19 +32,30 @@ import org.elu4j.internal.scalar.ScalarBackend;
  * scalar backends are within 1 ulp of the correctly rounded result for alpha = 1 (tiny negatives
  * included); oneDNN computes {@code exp(x) - 1} and so returns 0 for {@code |x| < ~3e-8} and has a
  * larger error near 0 (see the README's backend table).
+ *
+ * <p><b>Parallel mode</b> ({@link #parallel()}, {@link #parallel(int)}; off by default): large
+ * calls are split between the calling thread and a small worker pool inside the helper library,
+ * with results bit-identical to the serial call. Only the helper backend (and AUTO when it uses
+ * the helper) has a parallel path; every other backend, heap segments and calls below the
+ * helper's threshold ({@code ./elu4j info} prints it; 512K floats, 2 MiB) run
+ * serially in the calling thread, so parallel mode is never slower than serial where it does
+ * not pay. Parallel calls from several Java threads run one after another in the pool.
  */
 public final class Elu {
     private final float alpha;
     private final Backend backend;
+    /** 1: serial; 0: one thread per online CPU; n > 1: up to n threads. */
+    private final int threads;
 
-    private Elu(float alpha, Backend backend) {
+    private Elu(float alpha, Backend backend, int threads) {
         this.alpha = Checks.finite(alpha, "alpha");
         this.backend = java.util.Objects.requireNonNull(backend, "backend");
+        this.threads = threads;
     }
 
     /** ELU with alpha = 1 on {@link Backend#AUTO}. */
     public static Elu elu() {
-        return new Elu(1f, Backend.AUTO);
+        return new Elu(1f, Backend.AUTO, 1);
     }
 
     /**
@@ -52,12 +64,52 @@ public final class Elu {
      * @throws IllegalArgumentException if alpha is NaN or infinite
      */
     public static Elu elu(float alpha) {
-        return new Elu(alpha, Backend.AUTO);
+        return new Elu(alpha, Backend.AUTO, 1);
     }
 
     /** The same function on another backend. Unavailable backends fail at the first call. */
     public Elu on(Backend backend) {
-        return new Elu(alpha, backend);
+        return new Elu(alpha, backend, threads);
+    }
+
+    /**
+     * The same function in parallel mode on every online CPU: large calls on the helper backend
+     * run on the calling thread plus the helper's worker threads (see the class comment). The
+     * results are the same bits as serially.
+     */
+    public Elu parallel() {
+        return new Elu(alpha, backend, 0);
+    }
+
+    /**
+     * The same function in parallel mode on at most {@code threads} threads, the calling one
+     * included (the helper caps it at 64); {@code parallel(1)} is serial.
+     *
+     * @throws IllegalArgumentException if threads is less than 1
+     */
+    public Elu parallel(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1: " + threads);
+        }
+        return new Elu(alpha, backend, threads);
+    }
+
+    /** The same function in serial mode (the default): one thread per call. */
+    public Elu serial() {
+        return new Elu(alpha, backend, 1);
+    }
+
+    /** Whether this function runs in parallel mode ({@link #parallel()} or {@code parallel(n > 1)}). */
+    public boolean isParallel() {
+        return threads != 1;
+    }
+
+    /**
+     * Threads a parallel call may use: 1 in serial mode, 0 for "one per online CPU"
+     * ({@link #parallel()}), else the count given to {@link #parallel(int)}.
+     */
+    public int threads() {
+        return threads;
     }
 
     public float alpha() {
@@ -85,7 +137,11 @@ public final class Elu {
         if (n == 0) {
             return;
         }
-        impl.eluF32(src, dst, alpha);
+        if (threads == 1) {
+            impl.eluF32(src, dst, alpha);
+        } else {
+            impl.eluF32Parallel(src, dst, alpha, threads);
+        }
     }
 
     /** {@code apply(data, data)}: ELU in place. */
@@ -100,16 +156,18 @@ public final class Elu {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Elu e && Float.floatToIntBits(e.alpha) == Float.floatToIntBits(alpha) && e.backend == backend;
+        return o instanceof Elu e && Float.floatToIntBits(e.alpha) == Float.floatToIntBits(alpha) && e.backend == backend
+                && e.threads == threads;
     }
 
     @Override
     public int hashCode() {
-        return Float.hashCode(alpha) * 31 + backend.hashCode();
+        return (Float.hashCode(alpha) * 31 + backend.hashCode()) * 31 + threads;
     }
 
     @Override
     public String toString() {
-        return "Elu[alpha=" + alpha + ", backend=" + backend.cliName() + "]";
+        String mode = threads == 1 ? "" : threads == 0 ? ", parallel" : ", parallel=" + threads;
+        return "Elu[alpha=" + alpha + ", backend=" + backend.cliName() + mode + "]";
     }
 }

@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
  * memory-mapped; the output is written through a memory-mapped temporary file beside OUT and
  * renamed into place, so a failure never leaves a partial OUT.
  */
-@Command(name = "apply", description = {
+@Command(name = "apply", mixinStandardHelpOptions = true, description = {
         "Apply ELU to a NumPy .npy file (dtype <f4, C order, any shape) and write the result as .npy.",
         "The input is memory-mapped, the output is written to a temporary file and renamed into place."})
 final class ApplyCommand implements Runnable {

@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
  * {@code elu4j compare}: the main job. Runs every available backend on the same random input,
  * reports each one's error against the scalar oracle and a quick throughput estimate.
  */
-@Command(name = "compare", description = {
+@Command(name = "compare", mixinStandardHelpOptions = true, description = {
         "Run every available backend on the same input (default: 1M floats uniform in [-4, 4], fixed seed),",
         "print the max ulp error against the scalar oracle and a quick throughput estimate.",
         "The throughput is a rough single-thread figure; the JMH suite in bench/ gives the real numbers."})
@@ -106,13 +106,13 @@ final class CompareCommand implements Runnable {
      * The JIT compiles a kernel only after thousands of calls, and until then the Vector API path
      * runs thousands of times slower; compiled in the middle of one huge call (on-stack
      * replacement) it was measured to stay slow. So each backend first gets many calls on a short
-     * slice: up to 20,000 calls or 3 s.
+     * slice: up to 20,000 calls or 10 s (a loaded machine compiles slowly).
      */
     private static void warmUpJit(Elu elu, MemorySegment x, MemorySegment y) {
         long small = Math.min(x.byteSize(), 64 * Float.BYTES);
         MemorySegment xs = x.asSlice(0, small);
         MemorySegment ys = y.asSlice(0, small);
-        long jitEnd = System.nanoTime() + 3_000_000_000L;
+        long jitEnd = System.nanoTime() + 10_000_000_000L;
         for (int i = 0; i < 20_000 && System.nanoTime() < jitEnd; i++) {
             elu.apply(xs, ys);
         }

@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code elu4j info}: what runs on this machine. */
-@Command(name = "info", description = "Show the backends available here, AUTO's choice and the native libraries in use.")
+@Command(name = "info", mixinStandardHelpOptions = true, description = "Show the backends available here, AUTO's choice and the native libraries in use.")
 final class InfoCommand implements Runnable {
     @Spec
     CommandSpec spec;

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "elu4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "ELU activations over off-heap tensors on oneDNN, a C SIMD helper, the Vector API and plain Java.",
-        subcommands = {InfoCommand.class, CompareCommand.class, ApplyCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, CompareCommand.class, ApplyCommand.class, AccuracyCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
@@ -27,7 +27,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: info, compare or apply");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: info, compare, apply or accuracy");
     }
 
     public static void main(String[] args) {

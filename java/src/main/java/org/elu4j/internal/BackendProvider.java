@@ -178,7 +178,17 @@ public final class BackendProvider {
         return List.of(
                 "f32 ELU, native segments, any size: " + autoNative.kind().cliName(),
                 "f32 ELU, heap segments, any size: " + autoHeap.kind().cliName() + " (never onednn)",
-                "serial: one thread per call on every backend (oneDNN: elu4j.onednn.threads, default 1)");
+                "serial (the default): one thread per call on every backend (oneDNN: elu4j.onednn.threads, default 1)",
+                parallelPlan());
+    }
+
+    /** The AUTO plan line of parallel mode ({@code Elu.parallel()}). */
+    private String parallelPlan() {
+        if (byKind[Backend.HELPER.ordinal()] == null) {
+            return "parallel (Elu.parallel()): serial, the helper is unavailable";
+        }
+        return "parallel (Elu.parallel()): helper on native segments of >= " + HelperBackend.parallelMinElements()
+                + " floats (the calling thread + the helper's worker pool); smaller calls and heap segments serial";
     }
 
     /** What AUTO runs for native segments. */

@@ -25,4 +25,13 @@ public interface EluBackend {
      * Segments need not be aligned; {@code src.byteSize() / 4} elements are processed.
      */
     void eluF32(MemorySegment src, MemorySegment dst, float alpha);
+
+    /**
+     * {@link #eluF32} on up to {@code threads} threads ({@code 0}: one per online CPU), with the
+     * same result bit for bit. Backends without a parallel path run serially: this default.
+     * Implementations decide themselves when to stay serial (small sizes, heap segments).
+     */
+    default void eluF32Parallel(MemorySegment src, MemorySegment dst, float alpha, int threads) {
+        eluF32(src, dst, alpha);
+    }
 }

@@ -27,12 +27,25 @@ import org.elu4j.internal.helper.ffi.Elu4jNative;
  * (the helper never keeps a pointer beyond the call). Everything else (version, ISA names) goes
  * through the generated {@link Elu4jNative}.
  *
+ * <p>Parallel calls ({@link #eluF32Parallel}) go to {@code elu4j_elu_f32_mt}, which splits the
+ * work between the calling thread and the library's worker pool. That downcall is an ordinary
+ * one, not critical: it can wait (for the pool, or for another Java thread's parallel call), and
+ * a critical downcall must not block. It takes native segments only, which stay acquired for the
+ * whole call (closing their arena meanwhile fails). Heap segments, calls below
+ * {@link #parallelMinElements()} and a helper pinned to one ISA run the serial critical
+ * downcall instead: for heap arrays an ordinary downcall cannot pass the array, and copying
+ * would cost more than the second thread gains.
+ *
  * <p>Loading this class loads the library; the provider does that only after
  * {@link NativeLibraries#helper()} succeeded.
  */
 public final class HelperBackend implements EluBackend {
     private static final MethodHandle ELU_F32;
     private static final MethodHandle ELU_F32_ISA;
+    /** {@code elu4j_elu_f32_mt}: an ordinary (not critical) downcall, since it waits for the pool. */
+    private static final MethodHandle ELU_F32_MT;
+    /** {@code elu4j_mt_min_elements()}: below it the parallel call would run serially anyway. */
+    private static final long MT_MIN_ELEMENTS;
 
     static {
         SymbolLookup lookup = NativeLibraries.helper().get().lookup();
@@ -42,6 +55,9 @@ public final class HelperBackend implements EluBackend {
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_FLOAT), critical);
         ELU_F32_ISA = linker.downcallHandle(find(lookup, "elu4j_elu_f32_isa"),
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_FLOAT), critical);
+        ELU_F32_MT = linker.downcallHandle(find(lookup, "elu4j_elu_f32_mt"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_FLOAT, JAVA_INT));
+        MT_MIN_ELEMENTS = Elu4jNative.elu4j_mt_min_elements();
     }
 
     /** -1: the library's best ISA through {@code elu4j_elu_f32}; otherwise a fixed {@code elu4j_isa}. */
@@ -122,6 +138,33 @@ public final class HelperBackend implements EluBackend {
             throw new NativeCallException("elu4j helper", isa < 0 ? "elu4j_elu_f32" : "elu4j_elu_f32_isa",
                     status, cString(Elu4jNative.elu4j_status_name(status)));
         }
+    }
+
+    @Override
+    public void eluF32Parallel(MemorySegment src, MemorySegment dst, float alpha, int threads) {
+        long n = src.byteSize() / Float.BYTES;
+        if (isa >= 0 || n < MT_MIN_ELEMENTS || threads == 1 || !src.isNative() || !dst.isNative()) {
+            eluF32(src, dst, alpha);
+            return;
+        }
+        int status;
+        try {
+            status = (int) ELU_F32_MT.invokeExact(src, dst, n, alpha, threads);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (status != 0) {
+            throw new NativeCallException("elu4j helper", "elu4j_elu_f32_mt", status,
+                    cString(Elu4jNative.elu4j_status_name(status)));
+        }
+    }
+
+    /**
+     * The element count from which the helper runs a parallel call on several threads
+     * ({@code elu4j_mt_min_elements()}); smaller calls run serially, as fast as a serial call.
+     */
+    public static long parallelMinElements() {
+        return MT_MIN_ELEMENTS;
     }
 
     /** Reads a static NUL-terminated string the helper returned (at most 256 bytes). */
