@@ -85,6 +85,31 @@ ELU4J_API int elu4j_elu_f32(const void *src, void *dst, size_t n, float alpha);
  */
 ELU4J_API int elu4j_elu_f32_isa(int isa, const void *src, void *dst, size_t n, float alpha);
 
+/** Most threads elu4j_elu_f32_mt uses for one call (the caller included). */
+#define ELU4J_MT_MAX_THREADS 64
+
+/**
+ * elu4j_elu_f32 on up to `threads` threads: the calling thread and workers of a pool that the
+ * library starts on first use and keeps (idle workers sleep; they are stopped and joined when
+ * the library is unloaded or the process exits). threads <= 0 means the number of online CPUs;
+ * more than ELU4J_MT_MAX_THREADS count as that many.
+ *
+ * The result is bit for bit that of elu4j_elu_f32 (same kernel, same streaming-store choice);
+ * same arguments, checks, statuses and guarantees, and it returns only when every element is
+ * written. [0, n) is cut into chunks on dst's 64-byte lines, so no two threads write the same
+ * cache line. Calls of fewer than elu4j_mt_min_elements() floats, and calls where threads comes
+ * to 1, run serially in the calling thread, as fast as elu4j_elu_f32.
+ *
+ * Thread-safe: concurrent calls from several threads run one after another (each call has the
+ * whole pool), so a call may wait for others to finish. It can take long and may block: never
+ * call it where blocking is not allowed (e.g. a Java critical downcall). Keeps no pointer
+ * beyond the call.
+ */
+ELU4J_API int elu4j_elu_f32_mt(const void *src, void *dst, size_t n, float alpha, int threads);
+
+/** The size (floats) from which elu4j_elu_f32_mt runs in parallel; below it, serially. */
+ELU4J_API size_t elu4j_mt_min_elements(void);
+
 /* ------------------------------------------------------------------------------------------- */
 /*
  * oneDNN execute shim: lets Java run one oneDNN eltwise execution (set both data handles,

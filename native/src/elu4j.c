@@ -105,7 +105,7 @@ const char *elu4j_status_name(int status)
  * n == 0 is always fine (nothing is read or written). Pointers are compared as integers,
  * which is what "overlap" means for memory that may come from different allocations.
  */
-static int check_args(const void *src, const void *dst, size_t n, float alpha)
+int elu4j_check_args(const void *src, const void *dst, size_t n, float alpha)
 {
     if (n == 0) {
         return ELU4J_OK;
@@ -131,6 +131,23 @@ static int check_args(const void *src, const void *dst, size_t n, float alpha)
     return ELU4J_OK;
 }
 
+void elu4j_run_kernel(int isa, const void *src, void *dst, size_t n, float alpha, int stream)
+{
+    switch (isa) {
+#if defined(ELU4J_HAVE_X86_KERNELS)
+    case ELU4J_ISA_AVX512:
+        elu4j_kernel_avx512(src, dst, n, alpha, stream);
+        break;
+    case ELU4J_ISA_AVX2:
+        elu4j_kernel_avx2(src, dst, n, alpha, stream);
+        break;
+#endif
+    default:
+        elu4j_kernel_portable(src, dst, n, alpha, stream);
+        break;
+    }
+}
+
 int elu4j_elu_f32_isa(int isa, const void *src, void *dst, size_t n, float alpha)
 {
     if (isa != ELU4J_ISA_PORTABLE && isa != ELU4J_ISA_AVX2 && isa != ELU4J_ISA_AVX512) {
@@ -139,23 +156,11 @@ int elu4j_elu_f32_isa(int isa, const void *src, void *dst, size_t n, float alpha
     if (!elu4j_isa_supported(isa)) {
         return ELU4J_ERR_UNSUPPORTED_ISA;
     }
-    const int status = check_args(src, dst, n, alpha);
+    const int status = elu4j_check_args(src, dst, n, alpha);
     if (status != ELU4J_OK || n == 0) {
         return status;
     }
-    switch (isa) {
-#if defined(ELU4J_HAVE_X86_KERNELS)
-    case ELU4J_ISA_AVX512:
-        elu4j_kernel_avx512(src, dst, n, alpha);
-        break;
-    case ELU4J_ISA_AVX2:
-        elu4j_kernel_avx2(src, dst, n, alpha);
-        break;
-#endif
-    default:
-        elu4j_kernel_portable(src, dst, n, alpha);
-        break;
-    }
+    elu4j_run_kernel(isa, src, dst, n, alpha, elu4j_use_streaming_stores(src, dst, n));
     return ELU4J_OK;
 }
 

@@ -100,11 +100,28 @@ static inline int elu4j_use_streaming_stores(const void *src, const void *dst, s
  * Per-ISA kernels. Preconditions (checked by the dispatcher in elu4j.c): n > 0, src and dst
  * non-NULL, either identical or not overlapping, alpha finite, the CPU supports the ISA.
  * src and dst may have any byte alignment, so they are passed as untyped pointers.
+ * stream: whether to write with streaming stores, decided by the caller with
+ * elu4j_use_streaming_stores() on the whole call (so that the parallel path, which runs a kernel
+ * per chunk, streams exactly when the serial call of the same size would); it must be 0 unless
+ * that function returned 1 for the whole range, which implies out of place and dst 4-byte
+ * aligned. The portable kernel ignores it.
  */
-void elu4j_kernel_portable(const void *src, void *dst, size_t n, float alpha);
+void elu4j_kernel_portable(const void *src, void *dst, size_t n, float alpha, int stream);
 #if defined(ELU4J_HAVE_X86_KERNELS)
-void elu4j_kernel_avx2(const void *src, void *dst, size_t n, float alpha);
-void elu4j_kernel_avx512(const void *src, void *dst, size_t n, float alpha);
+void elu4j_kernel_avx2(const void *src, void *dst, size_t n, float alpha, int stream);
+void elu4j_kernel_avx512(const void *src, void *dst, size_t n, float alpha, int stream);
 #endif
+
+/*
+ * Runs the kernel of an ISA (already known to be supported) on arguments already checked, with
+ * n > 0. Defined in elu4j.c; used by elu4j_elu_f32_isa and by the parallel path.
+ */
+void elu4j_run_kernel(int isa, const void *src, void *dst, size_t n, float alpha, int stream);
+
+/*
+ * Checks the arguments of an n-element f32 call (NULL pointers, alpha, address range, overlap),
+ * in the order elu4j.h documents. Defined in elu4j.c.
+ */
+int elu4j_check_args(const void *src, const void *dst, size_t n, float alpha);
 
 #endif /* ELU4J_INTERNAL_H */

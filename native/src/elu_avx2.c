@@ -131,7 +131,7 @@ ELU4J_INLINE void elu_loop_stream(const char *in, char *out, size_t n, const con
     _mm_sfence();
 }
 
-void elu4j_kernel_avx2(const void *src, void *dst, size_t n, float alpha)
+void elu4j_kernel_avx2(const void *src, void *dst, size_t n, float alpha, int stream)
 {
     const consts256 c = {
         .x_min = _mm256_set1_ps(ELU4J_X_MIN),
@@ -147,7 +147,7 @@ void elu4j_kernel_avx2(const void *src, void *dst, size_t n, float alpha)
         .zero = _mm256_setzero_ps(),
         .alpha = _mm256_set1_ps(alpha),
     };
-    if (elu4j_use_streaming_stores(src, dst, n)) {
+    if (stream) {
         if (alpha == 1.0f) {
             elu_loop_stream((const char *)src, (char *)dst, n, &c, 1);
         } else {

@@ -39,8 +39,9 @@ static float elu_one(float x, float alpha)
     return alpha * e;
 }
 
-void elu4j_kernel_portable(const void *src, void *dst, size_t n, float alpha)
+void elu4j_kernel_portable(const void *src, void *dst, size_t n, float alpha, int stream)
 {
+    (void)stream; /* the portable kernel never streams */
     const unsigned char *in = (const unsigned char *)src;
     unsigned char *out = (unsigned char *)dst;
     for (size_t i = 0; i < n; i++) {

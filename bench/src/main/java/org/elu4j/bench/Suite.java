@@ -26,7 +26,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * (two forks, 5 × 1 s warm-up and measurement, all sizes and modes: about 40 minutes on 2 cores).
  * {@code --quick} is one fork, 6 × 0.5 s warm-up, 4 × 0.5 s measurement, sizes 256, 64K and 16M,
  * out of place only (about 4 minutes on 2 cores). The scalar backend runs in a JMH run of its own ({@code jmh-scalar.json})
- * because its sizes stop at {@link ScalarEluBenchmark#MAX_SIZE}. For any other JMH option run
+ * because its sizes stop at {@link ScalarEluBenchmark#MAX_SIZE}. Run 1 includes
+ * {@link ParallelEluBenchmark} (the helper serial against parallel mode, side by side; about 1 min
+ * of the quick run); {@code --include ParallelEluBenchmark} runs it alone. For any other JMH option run
  * {@code org.openjdk.jmh.Main} on the same class path.
  */
 public final class Suite {

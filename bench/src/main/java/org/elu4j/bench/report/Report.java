@@ -171,6 +171,11 @@ public final class Report {
         return switch (cls) {
             case "EluBenchmark" -> "elu4j " + params.get("backend");
             case "ScalarEluBenchmark" -> SCALAR;
+            case "ParallelEluBenchmark" -> switch (params.getOrDefault("threads", "1")) {
+                case "1" -> "elu4j helper serial (parallel run)";
+                case "0" -> "elu4j helper parallel()";
+                default -> "elu4j helper parallel(" + params.get("threads") + ")";
+            };
             case "JavaCppOneDnnBenchmark" -> JAVACPP;
             case "Nd4jBenchmark" -> ND4J;
             case "JavaPeersBenchmark" -> switch (method) {

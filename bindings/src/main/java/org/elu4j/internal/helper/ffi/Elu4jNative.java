@@ -52,6 +52,15 @@ public class Elu4jNative extends Elu4jNative$shared {
     public static int ELU4J_VERSION_PATCH() {
         return ELU4J_VERSION_PATCH;
     }
+    private static final int ELU4J_MT_MAX_THREADS = (int)64L;
+    /**
+     * {@snippet lang=c :
+     * #define ELU4J_MT_MAX_THREADS 64
+     * }
+     */
+    public static int ELU4J_MT_MAX_THREADS() {
+        return ELU4J_MT_MAX_THREADS;
+    }
     /**
      * {@snippet lang=c :
      * typedef unsigned long size_t
@@ -605,6 +614,128 @@ public class Elu4jNative extends Elu4jNative$shared {
                 traceDowncall("elu4j_elu_f32_isa", isa, src, dst, n, alpha);
             }
             return (int)mh$.invokeExact(isa, src, dst, n, alpha);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class elu4j_elu_f32_mt {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Elu4jNative.C_INT,
+            Elu4jNative.C_POINTER,
+            Elu4jNative.C_POINTER,
+            Elu4jNative.C_LONG,
+            Elu4jNative.C_FLOAT,
+            Elu4jNative.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elu4j_elu_f32_mt");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int elu4j_elu_f32_mt(const void *src, void *dst, size_t n, float alpha, int threads)
+     * }
+     */
+    public static FunctionDescriptor elu4j_elu_f32_mt$descriptor() {
+        return elu4j_elu_f32_mt.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int elu4j_elu_f32_mt(const void *src, void *dst, size_t n, float alpha, int threads)
+     * }
+     */
+    public static MethodHandle elu4j_elu_f32_mt$handle() {
+        return elu4j_elu_f32_mt.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int elu4j_elu_f32_mt(const void *src, void *dst, size_t n, float alpha, int threads)
+     * }
+     */
+    public static MemorySegment elu4j_elu_f32_mt$address() {
+        return elu4j_elu_f32_mt.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int elu4j_elu_f32_mt(const void *src, void *dst, size_t n, float alpha, int threads)
+     * }
+     */
+    public static int elu4j_elu_f32_mt(MemorySegment src, MemorySegment dst, long n, float alpha, int threads) {
+        var mh$ = elu4j_elu_f32_mt.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("elu4j_elu_f32_mt", src, dst, n, alpha, threads);
+            }
+            return (int)mh$.invokeExact(src, dst, n, alpha, threads);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class elu4j_mt_min_elements {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Elu4jNative.C_LONG    );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elu4j_mt_min_elements");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * size_t elu4j_mt_min_elements()
+     * }
+     */
+    public static FunctionDescriptor elu4j_mt_min_elements$descriptor() {
+        return elu4j_mt_min_elements.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * size_t elu4j_mt_min_elements()
+     * }
+     */
+    public static MethodHandle elu4j_mt_min_elements$handle() {
+        return elu4j_mt_min_elements.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * size_t elu4j_mt_min_elements()
+     * }
+     */
+    public static MemorySegment elu4j_mt_min_elements$address() {
+        return elu4j_mt_min_elements.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * size_t elu4j_mt_min_elements()
+     * }
+     */
+    public static long elu4j_mt_min_elements() {
+        var mh$ = elu4j_mt_min_elements.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("elu4j_mt_min_elements");
+            }
+            return (long)mh$.invokeExact();
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

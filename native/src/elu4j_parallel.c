@@ -1,0 +1,271 @@
+/*
+ * elu4j native helper: the parallel entry point elu4j_elu_f32_mt and its worker pool.
+ *
+ * Design
+ *
+ *   - One process-wide pool of worker threads, created lazily by the first call that needs one
+ *     (pthread_once for the synchronisation objects; the threads themselves are started under
+ *     the pool mutex as calls ask for them, up to ELU4J_MT_MAX_THREADS - 1 workers). Idle
+ *     workers sleep on a condition variable: an idle pool burns no CPU.
+ *   - One job at a time: a caller takes job_mutex for its whole call, so concurrent callers
+ *     (several Java threads) queue on that mutex and run one after the other, each with the
+ *     whole pool. A call never sees another call's data.
+ *   - A job is [0, n) cut into chunks whose boundaries lie on 64-byte lines of dst (when dst is
+ *     4-byte aligned; see chunk_start), so no two threads write the same cache line. Chunks are
+ *     handed out one at a time under the pool mutex to whoever asks: the caller takes chunks
+ *     too, from the start, and does not wait for a worker to wake up. If the other cores are
+ *     busy (another process), the caller simply does most chunks itself; it only ever waits
+ *     for chunks a worker has actually started. Four chunks per thread keep that imbalance
+ *     small.
+ *   - Streaming stores are decided once on the whole call (elu4j_use_streaming_stores), as in
+ *     the serial call; every chunk gets the same flag, so the bits and the store kind are those
+ *     of the serial call. Each kernel ends streamed output with an sfence, and the mutex hand-
+ *     over orders it before the caller returns.
+ *   - Below ELU4J_MT_MIN_ELEMENTS the call runs serially in the calling thread (see the
+ *     measurements there), as it does when threads resolves to 1, when no worker could be
+ *     started, and after the pool was stopped.
+ *   - A destructor stops the pool when the library is unloaded or the process exits: it wakes
+ *     and joins every worker, so ASan/LSan and valgrind see no thread or memory left behind.
+ *     Workers finish any chunk they have taken before they stop, so a call in flight in another
+ *     thread still completes (its caller takes the remaining chunks). Calls after that run
+ *     serially.
+ *
+ * fork(): the child of a process with a pool has no worker threads, but chunks only go to
+ * threads that ask for them, so a parallel call there completes in the calling thread.
+ */
+#define _POSIX_C_SOURCE 200809L /* sysconf(_SC_NPROCESSORS_ONLN) */
+
+#include "elu4j.h"
+#include "elu4j_internal.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <unistd.h>
+
+/*
+ * Smallest n (floats) that runs in parallel. How it was chosen: tests/elu_mt_timing, linked
+ * against a build with this threshold at 1, times the serial call and the parallel one with two
+ * threads at each size, side by side (AVX-512, alpha = 1, out of place, 64-byte-aligned, the same
+ * call repeated; best of 9 alternating batches), on the 2-vCPU Intel Xeon (Emerald Rapids) KVM
+ * guest of the README, 2026-11-30. That machine was never quiet: another engineer's builds kept
+ * the load average at 2.5-7 on its 2 vCPUs, so the second thread often had no core. Speedup of
+ * 2 threads over serial:
+ *
+ *                   4K     16K    64K    128K   256K   512K   1M     4M     16M
+ *   load ~5       0.35x  0.39x  0.49x  0.56x  1.08x   -     1.44x  1.63x  1.83x
+ *   load ~2.6     0.48x  0.63x  0.80x  0.88x  0.88x   -     1.17x  1.78x  1.32x
+ *   load ~6.5     0.35x  0.36x  0.45x  0.86x  0.90x   -     1.33x  1.47x  1.14x
+ *   load ~6.2       -      -      -    0.89x  0.91x  0.95x  0.97x  1.02x  1.01x
+ *
+ * Handing work to a sleeping worker costs tens of microseconds on this VM (a futex wake-up and,
+ * when the vCPU was halted, the hypervisor rescheduling it), which is the whole serial call up to
+ * ~128K floats; above ~256K the parallel call won whenever the second vCPU was free at all, and
+ * lost at most 5% when it was not (the caller then does almost every chunk itself). 512K floats
+ * (2 MiB, the L2 of one core) is above every size where a loss was measured except on a fully
+ * loaded machine, where no threshold helps. Below it a call is serial, so never slower than
+ * serial. Overridable at build time (-DELU4J_MT_MIN_ELEMENTS=...) for tests and measurements only.
+ */
+#ifndef ELU4J_MT_MIN_ELEMENTS
+#define ELU4J_MT_MIN_ELEMENTS ((size_t)512 << 10)
+#endif
+
+/* Smallest chunk handed to a thread (floats): 64 KiB, a multiple of a cache line. */
+#ifndef ELU4J_MT_MIN_CHUNK
+#define ELU4J_MT_MIN_CHUNK ((size_t)16 << 10)
+#endif
+
+/* Chunks per thread of a call (dynamic hand-out, so a busy core gets fewer). */
+#define ELU4J_MT_CHUNKS_PER_THREAD 4
+
+/* ELU4J_MT_MAX_THREADS comes from elu4j.h. Workers are at most that minus the caller. */
+#define MAX_WORKERS (ELU4J_MT_MAX_THREADS - 1)
+
+/* The one job of the pool: valid while job_mutex is held by its caller and chunks remain. */
+typedef struct job {
+    const unsigned char *src;
+    unsigned char *dst;
+    size_t n;
+    float alpha;
+    int isa;
+    int stream;
+    size_t chunks;      /* number of chunks */
+    size_t next;        /* next chunk to hand out (== chunks: none left) */
+    size_t done;        /* chunks finished */
+    unsigned workers;   /* workers allowed to take chunks of this job (index < workers) */
+} job;
+
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t g_job_mutex;  /* one caller at a time */
+static pthread_mutex_t g_pool_mutex; /* everything below */
+static pthread_cond_t g_work_cond;   /* workers: a job was posted, or stop */
+static pthread_cond_t g_done_cond;   /* caller: a chunk was finished */
+static int g_init_ok;                /* the objects above exist */
+static pthread_t g_threads[MAX_WORKERS];
+static unsigned g_started;           /* workers started */
+static int g_stopping;               /* the destructor runs or ran: no new jobs, workers exit */
+static job g_job;                    /* the current job (chunks == 0: none) */
+
+static void init_once(void)
+{
+    /* Defaults (no attributes): these calls cannot fail on Linux/glibc. */
+    if (pthread_mutex_init(&g_job_mutex, NULL) != 0 || pthread_mutex_init(&g_pool_mutex, NULL) != 0 ||
+        pthread_cond_init(&g_work_cond, NULL) != 0 || pthread_cond_init(&g_done_cond, NULL) != 0) {
+        return;
+    }
+    g_init_ok = 1;
+}
+
+/* Index of the first float of chunk c (c <= chunks): on a 64-byte line of dst when possible. */
+static size_t chunk_start(const job *j, size_t c)
+{
+    if (c == 0) {
+        return 0;
+    }
+    if (c >= j->chunks) {
+        return j->n;
+    }
+    /* Even split, then moved up so that dst + 4 * i lies on a 64-byte boundary (exactly when
+       dst is 4-byte aligned; otherwise to the first float that starts in the next line). */
+    const size_t even = j->n / j->chunks * c + j->n % j->chunks * c / j->chunks; /* no overflow */
+    const uintptr_t addr = (uintptr_t)j->dst + even * sizeof(float);
+    const uintptr_t line = (addr + 63u) & ~(uintptr_t)63u;
+    size_t i = even + (size_t)((line - addr + sizeof(float) - 1) / sizeof(float));
+    return i < j->n ? i : j->n;
+}
+
+/* Runs chunk c of the current job (called without the pool mutex). */
+static void run_chunk(const job *j, size_t c)
+{
+    const size_t a = chunk_start(j, c);
+    const size_t b = chunk_start(j, c + 1);
+    if (b > a) {
+        elu4j_run_kernel(j->isa, j->src + a * sizeof(float), j->dst + a * sizeof(float), b - a,
+                         j->alpha, j->stream);
+    }
+}
+
+/*
+ * Takes and runs chunks of the current job until none is left; the caller holds the pool mutex
+ * and holds it again on return.
+ */
+static void take_chunks(void)
+{
+    while (g_job.next < g_job.chunks) {
+        const size_t c = g_job.next++;
+        const job j = g_job; /* the fields read by run_chunk do not change during the job */
+        pthread_mutex_unlock(&g_pool_mutex);
+        run_chunk(&j, c);
+        pthread_mutex_lock(&g_pool_mutex);
+        if (++g_job.done == g_job.chunks) {
+            pthread_cond_signal(&g_done_cond);
+        }
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    const unsigned index = (unsigned)(uintptr_t)arg;
+    pthread_mutex_lock(&g_pool_mutex);
+    for (;;) {
+        /* Work first: a chunk taken is always finished, even while the pool stops. */
+        if (index < g_job.workers && g_job.next < g_job.chunks) {
+            take_chunks();
+            continue;
+        }
+        if (g_stopping) {
+            break;
+        }
+        pthread_cond_wait(&g_work_cond, &g_pool_mutex);
+    }
+    pthread_mutex_unlock(&g_pool_mutex);
+    return NULL;
+}
+
+/* Starts workers until `want` exist (or starting one fails); the pool mutex is held. */
+static void start_workers(unsigned want)
+{
+    while (g_started < want && !g_stopping) {
+        if (pthread_create(&g_threads[g_started], NULL, worker_main, (void *)(uintptr_t)g_started) != 0) {
+            break; /* run with the workers there are */
+        }
+        g_started++;
+    }
+}
+
+/* Stops the pool: wakes every worker and joins it. Runs at unload or process exit. */
+__attribute__((destructor)) static void stop_pool(void)
+{
+    if (!g_init_ok) {
+        return;
+    }
+    pthread_mutex_lock(&g_pool_mutex);
+    g_stopping = 1;
+    const unsigned started = g_started;
+    pthread_cond_broadcast(&g_work_cond);
+    pthread_mutex_unlock(&g_pool_mutex);
+    for (unsigned i = 0; i < started; i++) {
+        pthread_join(g_threads[i], NULL);
+    }
+}
+
+static unsigned online_cpus(void)
+{
+    const long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1u : n > ELU4J_MT_MAX_THREADS ? (unsigned)ELU4J_MT_MAX_THREADS : (unsigned)n;
+}
+
+size_t elu4j_mt_min_elements(void)
+{
+    return ELU4J_MT_MIN_ELEMENTS;
+}
+
+int elu4j_elu_f32_mt(const void *src, void *dst, size_t n, float alpha, int threads)
+{
+    const int status = elu4j_check_args(src, dst, n, alpha);
+    if (status != ELU4J_OK || n == 0) {
+        return status;
+    }
+    const int isa = elu4j_best_isa();
+    const int stream = elu4j_use_streaming_stores(src, dst, n);
+    unsigned t = threads <= 0 ? online_cpus()
+                 : threads > ELU4J_MT_MAX_THREADS ? (unsigned)ELU4J_MT_MAX_THREADS : (unsigned)threads;
+    size_t chunks = (size_t)t * ELU4J_MT_CHUNKS_PER_THREAD;
+    const size_t max_chunks = n / ELU4J_MT_MIN_CHUNK;
+    if (chunks > max_chunks) {
+        chunks = max_chunks;
+    }
+    if (t > chunks) {
+        t = (unsigned)chunks;
+    }
+    if (n < ELU4J_MT_MIN_ELEMENTS || t <= 1) {
+        elu4j_run_kernel(isa, src, dst, n, alpha, stream);
+        return ELU4J_OK;
+    }
+    pthread_once(&g_once, init_once);
+    if (!g_init_ok) {
+        elu4j_run_kernel(isa, src, dst, n, alpha, stream);
+        return ELU4J_OK;
+    }
+
+    pthread_mutex_lock(&g_job_mutex);
+    pthread_mutex_lock(&g_pool_mutex);
+    start_workers(t - 1);
+    const unsigned workers = g_started < t - 1 ? g_started : t - 1;
+    if (g_stopping || workers == 0) {
+        pthread_mutex_unlock(&g_pool_mutex);
+        pthread_mutex_unlock(&g_job_mutex);
+        elu4j_run_kernel(isa, src, dst, n, alpha, stream);
+        return ELU4J_OK;
+    }
+    g_job = (job){.src = src, .dst = dst, .n = n, .alpha = alpha, .isa = isa, .stream = stream,
+                  .chunks = chunks, .next = 0, .done = 0, .workers = workers};
+    pthread_cond_broadcast(&g_work_cond);
+    take_chunks(); /* the caller works too, from chunk 0, without waiting for anyone */
+    while (g_job.done < g_job.chunks) {
+        pthread_cond_wait(&g_done_cond, &g_pool_mutex);
+    }
+    g_job = (job){0}; /* no job: no pointer of this call stays behind */
+    pthread_mutex_unlock(&g_pool_mutex);
+    pthread_mutex_unlock(&g_job_mutex);
+    return ELU4J_OK;
+}

@@ -1,0 +1,273 @@
+/*
+ * elu4j native tests (g): elu4j_elu_f32_mt, the parallel entry point.
+ *
+ * For many sizes (around the parallel threshold (512K) and the chunk boundaries, 1M, a size that
+ * streams its stores), source and destination byte offsets (aligned, float-aligned and odd),
+ * thread counts (<= 0 = online CPUs, 1, 2, 3, 5, 8, more than ELU4J_MT_MAX_THREADS), out of
+ * place and in place: the result must be exactly the bits of the serial elu4j_elu_f32, the
+ * source must stay unchanged and the guard bytes around the destination untouched. Bad
+ * arguments get the serial call's statuses and leave dst untouched. Then several threads call
+ * it at once with random sizes and offsets, each result checked bit for bit.
+ *
+ * --light (for valgrind, which runs threads one at a time and ~50x slower): fewer offsets, thread
+ * counts, alphas and large sizes, the same checks.
+ *
+ * Built twice: against libelu4j (real threshold: small sizes run serially) and against a
+ * variant whose threshold and smallest chunk are 1, so every size goes through the pool.
+ */
+#include "test_util.h"
+
+#include <pthread.h>
+
+#define GUARD 64
+#define GUARD_BYTE 0xA5
+#define MAX_OFF 5
+
+static int g_light; /* --light: a smaller grid (valgrind) */
+
+static void fill_inputs(float *x, size_t n, uint64_t seed)
+{
+    static const uint32_t specials[] = {0x00000000u, 0x80000000u, 0x7f800000u, 0xff800000u,
+                                        0x7fc00000u, 0xffc00001u, 0x00000001u, 0x80000001u,
+                                        0xc2b00000u, 0xbf800000u};
+    uint64_t state = seed;
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t r = rng_next(&state);
+        if (r % 13 == 0) {
+            x[i] = float_of(specials[(r >> 8) % (sizeof specials / sizeof specials[0])]);
+        } else {
+            x[i] = rng_uniform(&state, -20.0f, 5.0f);
+        }
+    }
+}
+
+static int guards_ok(const unsigned char *block, size_t used, size_t dst_off, size_t bytes)
+{
+    for (size_t i = 0; i < dst_off; i++) {
+        if (block[i] != GUARD_BYTE) {
+            return 0;
+        }
+    }
+    for (size_t i = dst_off + bytes; i < used; i++) {
+        if (block[i] != GUARD_BYTE) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Buffers for one size: input, serial result, source block, destination block. */
+typedef struct bufs {
+    size_t cap, block_bytes;
+    float *input, *expect;
+    unsigned char *src_block, *dst_block;
+} bufs;
+
+static int bufs_init(bufs *b, size_t cap)
+{
+    b->cap = cap;
+    b->block_bytes = (GUARD + MAX_OFF + cap * sizeof(float) + GUARD + 63) / 64 * 64;
+    const size_t data = (cap * sizeof(float) + 63) / 64 * 64 + 64;
+    b->input = aligned_alloc(64, data);
+    b->expect = aligned_alloc(64, data);
+    b->src_block = aligned_alloc(64, b->block_bytes);
+    b->dst_block = aligned_alloc(64, b->block_bytes);
+    return b->input && b->expect && b->src_block && b->dst_block;
+}
+
+static void bufs_free(bufs *b)
+{
+    free(b->input);
+    free(b->expect);
+    free(b->src_block);
+    free(b->dst_block);
+}
+
+/* One call: out of place (src_off into src_block) or in place; returns 1 if all checks pass. */
+static int check_one(bufs *b, size_t n, size_t src_off, size_t dst_off, int in_place, float alpha,
+                     int threads, int quiet)
+{
+    const size_t bytes = n * sizeof(float);
+    const size_t used = GUARD + MAX_OFF + bytes + GUARD; /* the part of the block in play */
+    memset(b->dst_block, GUARD_BYTE, used);
+    unsigned char *dst = b->dst_block + GUARD + dst_off;
+    const unsigned char *src;
+    if (in_place) {
+        memcpy(dst, b->input, bytes);
+        src = dst;
+    } else {
+        memcpy(b->src_block + GUARD + src_off, b->input, bytes);
+        src = b->src_block + GUARD + src_off;
+    }
+    const int status = elu4j_elu_f32_mt(src, dst, n, alpha, threads);
+    int ok = status == ELU4J_OK;
+    ok = ok && memcmp(dst, b->expect, bytes) == 0;
+    ok = ok && (in_place || memcmp(src, b->input, bytes) == 0);
+    ok = ok && guards_ok(b->dst_block, used, GUARD + dst_off, bytes);
+    if (!quiet) {
+        CHECK(ok, "n=%zu src_off=%zu dst_off=%zu in_place=%d alpha=%g threads=%d status=%d", n,
+              src_off, dst_off, in_place, (double)alpha, threads, status);
+    }
+    return ok;
+}
+
+static void test_sizes(void)
+{
+    static const size_t sizes[] = {0, 1, 2, 3, 7, 15, 16, 17, 31, 33, 63, 64, 65, 127, 1023, 1025,
+                                   16383, 16384, 16385, 65537, 131073, 524287, 524288, 524289,
+                                   1u << 20, 1000003};
+    static const int threads[] = {0, 2, 3, 1, 5, 8, 1000};
+    static const float alphas[] = {1.0f, 1.6732632f, 0.5f};
+    const size_t n_threads = g_light ? 3 : sizeof threads / sizeof threads[0];
+    const size_t n_alphas = g_light ? 2 : sizeof alphas / sizeof alphas[0];
+    const size_t n_sizes = sizeof sizes / sizeof sizes[0];
+    bufs b;
+    if (!bufs_init(&b, (size_t)1 << 20)) { /* the largest size */
+        CHECK(0, "out of memory");
+        return;
+    }
+    long calls = 0;
+    for (size_t si = 0; si < n_sizes; si++) {
+        const size_t n = sizes[si];
+        if (g_light && n > 140000 && n != 1000003) {
+            continue; /* light: one size above 1M's chunking instead of four */
+        }
+        fill_inputs(b.input, n, 0x1234u + n);
+        for (size_t ai = 0; ai < n_alphas; ai++) {
+            const float alpha = alphas[ai];
+            CHECK(elu4j_elu_f32(b.input, b.expect, n, alpha) == ELU4J_OK, "serial n=%zu", n);
+            /* Every offset pair for small sizes; a few for the large ones (time under valgrind). */
+            const size_t offs = n > 70000 || g_light ? 2 : MAX_OFF;
+            for (size_t so = 0; so < offs; so++) {
+                for (size_t d = 0; d < offs; d++) {
+                    const size_t dst_off = n > 70000 || g_light ? (d == 0 ? 0 : 3) : d; /* 3: odd */
+                    for (size_t ti = 0; ti < n_threads; ti++) {
+                        if ((n > 70000 || g_light) && ai > 0 && ti > 2) {
+                            continue;
+                        }
+                        check_one(&b, n, so * 4, dst_off, 0, alpha, threads[ti], 0);
+                        calls++;
+                        if (so == 0) {
+                            check_one(&b, n, 0, dst_off, 1, alpha, threads[ti], 0);
+                            calls++;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    printf("sizes: %ld calls\n", calls);
+    bufs_free(&b);
+}
+
+/* A size whose out-of-place call streams its stores (>= 16 MiB of output), every chunk too. */
+static void test_streaming(void)
+{
+    const size_t n = ((size_t)16 << 20) / sizeof(float) + 17;
+    bufs b;
+    if (!bufs_init(&b, n)) {
+        CHECK(0, "out of memory");
+        return;
+    }
+    fill_inputs(b.input, n, 99);
+    CHECK(elu4j_elu_f32(b.input, b.expect, n, 1.0f) == ELU4J_OK, "serial");
+    check_one(&b, n, 0, 0, 0, 1.0f, 2, 0);
+    if (!g_light) {
+        check_one(&b, n, 4, 8, 0, 1.0f, 3, 0);
+        check_one(&b, n, 0, 0, 1, 1.0f, 2, 0);
+    }
+    bufs_free(&b);
+}
+
+/* Bad arguments: the serial call's statuses, nothing written. */
+static void test_status(void)
+{
+    float x[64], y[64];
+    for (int i = 0; i < 64; i++) {
+        x[i] = -1.0f;
+        y[i] = 7.0f;
+    }
+    CHECK(elu4j_elu_f32_mt(NULL, y, 64, 1.0f, 2) == ELU4J_ERR_NULL_POINTER, "null src");
+    CHECK(elu4j_elu_f32_mt(x, NULL, 64, 1.0f, 2) == ELU4J_ERR_NULL_POINTER, "null dst");
+    CHECK(elu4j_elu_f32_mt(NULL, NULL, 0, NAN, 2) == ELU4J_OK, "n = 0");
+    CHECK(elu4j_elu_f32_mt(x, y, 64, NAN, 2) == ELU4J_ERR_INVALID_ARGUMENT, "nan alpha");
+    CHECK(elu4j_elu_f32_mt(x, y, 64, INFINITY, 2) == ELU4J_ERR_INVALID_ARGUMENT, "inf alpha");
+    CHECK(elu4j_elu_f32_mt(x, y, SIZE_MAX / 2, 1.0f, 2) == ELU4J_ERR_INVALID_ARGUMENT, "too big");
+    CHECK(elu4j_elu_f32_mt(x, x + 1, 32, 1.0f, 2) == ELU4J_ERR_OVERLAP, "overlap");
+    int untouched = 1;
+    for (int i = 0; i < 64; i++) {
+        untouched &= bits_of(y[i]) == bits_of(7.0f) && bits_of(x[i]) == bits_of(-1.0f);
+    }
+    CHECK(untouched, "refused calls wrote nothing");
+    CHECK(elu4j_mt_min_elements() >= 1, "threshold %zu", elu4j_mt_min_elements());
+}
+
+/* Several threads at once, each with its own buffers, random sizes, offsets and thread counts. */
+#define CALLERS 4
+#define CALLS_PER_CALLER (g_light ? 8 : 40)
+#define CONC_MAX_N 700000
+
+typedef struct caller {
+    int id;
+    long failures;
+} caller;
+
+static void *caller_main(void *arg)
+{
+    caller *c = arg;
+    bufs b;
+    if (!bufs_init(&b, CONC_MAX_N)) {
+        c->failures = 1;
+        return NULL;
+    }
+    uint64_t state = 0xabcdefull * (uint64_t)(c->id + 1);
+    for (int k = 0; k < CALLS_PER_CALLER; k++) {
+        const uint32_t r = rng_next(&state);
+        const size_t n = r % 4 == 0 ? (size_t)(r % 70000) : 500000 + (size_t)(r % (CONC_MAX_N - 500000));
+        const float alpha = (r >> 8) % 2 ? 1.0f : 0.25f;
+        fill_inputs(b.input, n, r);
+        if (elu4j_elu_f32(b.input, b.expect, n, alpha) != ELU4J_OK) {
+            c->failures++;
+            continue;
+        }
+        const int threads = (int)((r >> 12) % 4); /* 0 (online CPUs), 1, 2, 3 */
+        if (!check_one(&b, n, (r >> 16) % MAX_OFF, (r >> 20) % MAX_OFF, (r >> 24) % 3 == 0, alpha,
+                       threads, 1)) {
+            c->failures++;
+        }
+    }
+    bufs_free(&b);
+    return NULL;
+}
+
+static void test_concurrent(void)
+{
+    pthread_t t[CALLERS];
+    caller c[CALLERS];
+    int started = 0;
+    for (int i = 0; i < CALLERS; i++) {
+        c[i] = (caller){.id = i, .failures = 0};
+        if (pthread_create(&t[i], NULL, caller_main, &c[i]) == 0) {
+            started++;
+        } else {
+            CHECK(0, "pthread_create %d", i);
+            break;
+        }
+    }
+    for (int i = 0; i < started; i++) {
+        pthread_join(t[i], NULL);
+        CHECK(c[i].failures == 0, "caller %d: %ld failed calls", i, c[i].failures);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    g_light = argc > 1 && strcmp(argv[1], "--light") == 0;
+    printf("elu4j_mt_min_elements() = %zu, best ISA %s\n", elu4j_mt_min_elements(),
+           elu4j_isa_name(elu4j_best_isa()));
+    test_status();
+    test_sizes();
+    test_streaming();
+    test_concurrent();
+    return test_summary("test_parallel");
+}
