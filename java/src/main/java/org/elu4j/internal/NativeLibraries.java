@@ -13,10 +13,13 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -120,6 +123,7 @@ public final class NativeLibraries {
             if (!bundled.isEmpty()) {
                 try {
                     dir = extract(bundled);
+                    pruneStale(dir, Instant.now());
                 } catch (IOException | UncheckedIOException | Elu4jException e) {
                     extractFailure = new Elu4jException("cannot extract native libraries: " + e.getMessage(), e);
                 }
@@ -253,6 +257,49 @@ public final class NativeLibraries {
             }
         } finally {
             deleteTree(staging);
+        }
+    }
+
+    /** Other extracted copies kept, whatever their age (the most recently used ones). */
+    static final int KEEP_RECENT = 2;
+    /** Older copies unused for this long are deleted. */
+    static final Duration STALE_AFTER = Duration.ofHours(1);
+    private static final java.util.regex.Pattern HASH_DIR = java.util.regex.Pattern.compile("[0-9a-f]{24}");
+
+    /**
+     * Marks {@code inUse} as used now (its mtime) and deletes sibling copies from other builds that
+     * are neither among the {@value #KEEP_RECENT} most recently used nor used within
+     * {@link #STALE_AFTER}: each holds its own ~93 MB libdnnl, and every new helper build makes a
+     * new one. Deleting the files of a copy that another JVM still has loaded is safe on Linux
+     * (the mapping stays valid); a JVM starting on a copy refreshes its mtime first. Best effort:
+     * a failure here never stops loading.
+     */
+    static void pruneStale(Path inUse, Instant now) {
+        try {
+            Files.setLastModifiedTime(inUse, FileTime.from(now));
+            List<Path> others;
+            try (Stream<Path> list = Files.list(inUse.getParent())) {
+                others = list.filter(p -> !p.equals(inUse) && HASH_DIR.matcher(p.getFileName().toString()).matches()
+                                && Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                        .sorted(Comparator.comparing(NativeLibraries::lastUsed).reversed())
+                        .toList();
+            }
+            Instant staleBefore = now.minus(STALE_AFTER);
+            for (int i = KEEP_RECENT; i < others.size(); i++) {
+                if (lastUsed(others.get(i)).isBefore(staleBefore)) {
+                    deleteTree(others.get(i));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            System.getLogger("org.elu4j").log(System.Logger.Level.DEBUG, "pruning old native library copies failed", e);
+        }
+    }
+
+    private static Instant lastUsed(Path dir) {
+        try {
+            return Files.getLastModifiedTime(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS).toInstant();
+        } catch (IOException e) {
+            return Instant.EPOCH;
         }
     }
 
