@@ -20,41 +20,9 @@
 #include <pthread.h>
 
 #define GUARD 64
-#define GUARD_BYTE 0xA5
 #define MAX_OFF 5
 
 static int g_light; /* --light: a smaller grid (valgrind) */
-
-static void fill_inputs(float *x, size_t n, uint64_t seed)
-{
-    static const uint32_t specials[] = {0x00000000u, 0x80000000u, 0x7f800000u, 0xff800000u,
-                                        0x7fc00000u, 0xffc00001u, 0x00000001u, 0x80000001u,
-                                        0xc2b00000u, 0xbf800000u};
-    uint64_t state = seed;
-    for (size_t i = 0; i < n; i++) {
-        const uint32_t r = rng_next(&state);
-        if (r % 13 == 0) {
-            x[i] = float_of(specials[(r >> 8) % (sizeof specials / sizeof specials[0])]);
-        } else {
-            x[i] = rng_uniform(&state, -20.0f, 5.0f);
-        }
-    }
-}
-
-static int guards_ok(const unsigned char *block, size_t used, size_t dst_off, size_t bytes)
-{
-    for (size_t i = 0; i < dst_off; i++) {
-        if (block[i] != GUARD_BYTE) {
-            return 0;
-        }
-    }
-    for (size_t i = dst_off + bytes; i < used; i++) {
-        if (block[i] != GUARD_BYTE) {
-            return 0;
-        }
-    }
-    return 1;
-}
 
 /* Buffers for one size: input, serial result, source block, destination block. */
 typedef struct bufs {
@@ -132,7 +100,7 @@ static void test_sizes(void)
         if (g_light && n > 140000 && n != 1000003) {
             continue; /* light: one size above 1M's chunking instead of four */
         }
-        fill_inputs(b.input, n, 0x1234u + n);
+        fill_mixed_inputs(b.input, n, 0x1234u + n);
         for (size_t ai = 0; ai < n_alphas; ai++) {
             const float alpha = alphas[ai];
             CHECK(elu4j_elu_f32(b.input, b.expect, n, alpha) == ELU4J_OK, "serial n=%zu", n);
@@ -169,7 +137,7 @@ static void test_streaming(void)
         CHECK(0, "out of memory");
         return;
     }
-    fill_inputs(b.input, n, 99);
+    fill_mixed_inputs(b.input, n, 99);
     CHECK(elu4j_elu_f32(b.input, b.expect, n, 1.0f) == ELU4J_OK, "serial");
     check_one(&b, n, 0, 0, 0, 1.0f, 2, 0);
     if (!g_light) {
@@ -225,7 +193,7 @@ static void *caller_main(void *arg)
         const uint32_t r = rng_next(&state);
         const size_t n = r % 4 == 0 ? (size_t)(r % 70000) : 500000 + (size_t)(r % (CONC_MAX_N - 500000));
         const float alpha = (r >> 8) % 2 ? 1.0f : 0.25f;
-        fill_inputs(b.input, n, r);
+        fill_mixed_inputs(b.input, n, r);
         if (elu4j_elu_f32(b.input, b.expect, n, alpha) != ELU4J_OK) {
             c->failures++;
             continue;

@@ -116,6 +116,42 @@ static inline float rng_uniform(uint64_t *state, float lo, float hi)
     return lo + (hi - lo) * (float)(rng_next(state) >> 8) * 0x1p-24f;
 }
 
+/* Byte that fills the memory around a destination, to catch writes outside it. */
+#define GUARD_BYTE 0xA5
+
+/* Are the first block_bytes bytes of block GUARD_BYTE everywhere but in [dst_off, dst_off + bytes)? */
+static inline int guards_ok(const unsigned char *block, size_t block_bytes, size_t dst_off, size_t bytes)
+{
+    for (size_t i = 0; i < dst_off; i++) {
+        if (block[i] != GUARD_BYTE) {
+            return 0;
+        }
+    }
+    for (size_t i = dst_off + bytes; i < block_bytes; i++) {
+        if (block[i] != GUARD_BYTE) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* n inputs from seed: uniform in [-20, 5] with one in 13 a special value (zeros, infinities, NaNs, subnormals). */
+static inline void fill_mixed_inputs(float *x, size_t n, uint64_t seed)
+{
+    static const uint32_t specials[] = {0x00000000u, 0x80000000u, 0x7f800000u, 0xff800000u,
+                                        0x7fc00000u, 0xffc00001u, 0x00000001u, 0x80000001u,
+                                        0xc2b00000u, 0xbf800000u};
+    uint64_t state = seed;
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t r = rng_next(&state);
+        if (r % 13 == 0) {
+            x[i] = float_of(specials[(r >> 8) % (sizeof specials / sizeof specials[0])]);
+        } else {
+            x[i] = rng_uniform(&state, -20.0f, 5.0f);
+        }
+    }
+}
+
 static const int k_all_isas[] = {ELU4J_ISA_PORTABLE, ELU4J_ISA_AVX2, ELU4J_ISA_AVX512};
 #define N_ISAS ((int)(sizeof k_all_isas / sizeof k_all_isas[0]))
 
