@@ -169,9 +169,9 @@ public final class BackendProvider {
 
     /**
      * AUTO's plan, one line per kind of call. The order comes from the JMH suite
-     * ({@code ./elu4j bench --quick}, 2026-11-30, 2-vCPU AVX-512 VM, bench/published/): the helper
-     * was the fastest path at every size measured (3.96 / 5.80 / 3.77 el/ns at 256 / 64K / 16M),
-     * the vector backend next (3.53 / 3.87 / 2.26), oneDNN behind both (0.43 / 2.67 / 1.87), so no
+     * ({@code ./elu4j bench --quick}, 2026-11-30 02:56 UTC, 2-vCPU AVX-512 VM, bench/published/): the
+     * helper was the fastest path at every size measured (3.92 / 5.66 / 3.57 el/ns at 256 / 64K /
+     * 16M), the vector backend next (3.59 / 3.74 / 2.09), oneDNN behind both (0.49 / 2.89 / 1.88), so no
      * size crossover exists between them today and the plan does not depend on the size.
      */
     public List<String> autoPlan() {
