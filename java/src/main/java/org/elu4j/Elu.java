@@ -1,6 +1,8 @@
 package org.elu4j;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import org.elu4j.internal.BackendProvider;
 import org.elu4j.internal.Checks;
 import org.elu4j.internal.scalar.ScalarBackend;
@@ -147,6 +149,45 @@ public final class Elu {
     /** {@code apply(data, data)}: ELU in place. */
     public void applyInPlace(MemorySegment data) {
         apply(data, data);
+    }
+
+    /**
+     * ELU of a {@code float[]} into another (or the same) {@code float[]} of the same length,
+     * without copying: the helper reads and writes the arrays in place through a critical
+     * downcall, the vector backend stages them through a small native buffer, and oneDNN (which
+     * keeps pointers) never sees them: AUTO routes them elsewhere and an explicit
+     * {@link Backend#ONEDNN} is refused. Same checks as {@link #apply(MemorySegment, MemorySegment)}.
+     */
+    public void apply(float[] src, float[] dst) {
+        apply(MemorySegment.ofArray(src), MemorySegment.ofArray(dst));
+    }
+
+    /** {@code apply(data, data)}: ELU of a {@code float[]} in place. */
+    public void applyInPlace(float[] data) {
+        apply(data, data);
+    }
+
+    /**
+     * ELU of the floats between {@code src}'s position and limit into {@code dst}'s, which must
+     * hold as many; neither buffer's position or limit changes. Direct buffers are native memory
+     * (every backend takes them); heap buffers are treated like {@code float[]}. Both buffers
+     * must be in the platform's byte order (a view of a big-endian {@code ByteBuffer} is refused,
+     * since the kernels read native floats).
+     *
+     * @throws IllegalArgumentException a buffer is not in native byte order, or see
+     *                                  {@link #apply(MemorySegment, MemorySegment)}
+     */
+    public void apply(FloatBuffer src, FloatBuffer dst) {
+        apply(segmentOf(src, "src"), segmentOf(dst, "dst"));
+    }
+
+    private static MemorySegment segmentOf(FloatBuffer buffer, String name) {
+        java.util.Objects.requireNonNull(buffer, name);
+        if (buffer.order() != ByteOrder.nativeOrder()) {
+            throw new IllegalArgumentException(name + " is a " + buffer.order() + " FloatBuffer; elu4j reads floats in "
+                    + "the platform's order (" + ByteOrder.nativeOrder() + ")");
+        }
+        return MemorySegment.ofBuffer(buffer);
     }
 
     /** ELU of one value, computed by the scalar reference (the tests' oracle). */
