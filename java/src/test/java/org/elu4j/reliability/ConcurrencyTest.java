@@ -17,6 +17,7 @@ import org.elu4j.Elu;
 import org.elu4j.Elu4j;
 import org.elu4j.internal.scalar.ScalarBackend;
 import org.elu4j.testing.Candidate;
+import org.elu4j.testing.CloseRace;
 import org.elu4j.testing.Inputs;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -157,52 +158,7 @@ class ConcurrencyTest {
             case VECTOR, SCALAR -> 1 << 16;   // Java: the first calls may run interpreted
         };
         Elu elu = Elu.elu().on(backend);
-        SplittableRandom r = new SplittableRandom(SEED);
-        for (int trial = 0; trial < 3; trial++) {
-            Arena arena = Arena.ofShared();
-            MemorySegment src = arena.allocate(4L * n, 64).fill((byte) 0xBF); // about -1.49
-            MemorySegment dst = arena.allocate(4L * n, 64);
-            AtomicReference<Throwable> ended = new AtomicReference<>();
-            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-            java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
-            Thread worker = new Thread(() -> {
-                try {
-                    while (!stop.get()) {
-                        elu.apply(src, dst);
-                        calls.incrementAndGet();
-                    }
-                } catch (Throwable e) {
-                    ended.set(e);
-                }
-            }, "elu4j-close-race-" + backend.cliName());
-            worker.setDaemon(true);
-            worker.start();
-            while (calls.get() == 0 && worker.isAlive()) {
-                Thread.onSpinWait();
-            }
-            Thread.sleep(r.nextInt(1, 4));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-            boolean closed = false;
-            int refused = 0;
-            while (!closed) {
-                try {
-                    arena.close();
-                    closed = true;
-                } catch (IllegalStateException e) { // in use by a downcall right now: try again
-                    refused++;
-                    if (System.nanoTime() > deadline) {
-                        stop.set(true); // the worker is never between calls: let it finish, then close
-                        worker.join();
-                    }
-                }
-            }
-            worker.join(TimeUnit.SECONDS.toMillis(30));
-            Throwable e = ended.get();
-            if (!stop.get() && !(e instanceof IllegalStateException)) {
-                throw new AssertionError(backend.cliName() + " trial " + trial + ": after the arena was closed (" + refused
-                        + " refused closes, " + calls.get() + " calls) the worker ended with " + e, e);
-            }
-        }
+        CloseRace.run(backend.cliName(), n, 3, elu::apply);
     }
 
     static Stream<Backend> backends() {

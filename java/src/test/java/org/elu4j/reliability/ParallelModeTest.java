@@ -1,5 +1,7 @@
 package org.elu4j.reliability;
 
+import org.elu4j.testing.CloseRace;
+
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,8 +18,6 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -196,50 +196,7 @@ class ParallelModeTest {
         assumeTrue(Elu4j.isAvailable(Backend.HELPER));
         int n = 9 << 20;
         Elu elu = Elu.elu().on(Backend.HELPER).parallel();
-        for (int trial = 0; trial < 3; trial++) {
-            Arena arena = Arena.ofShared();
-            MemorySegment src = arena.allocate(4L * n, 64).fill((byte) 0xBF);
-            MemorySegment dst = arena.allocate(4L * n, 64);
-            AtomicReference<Throwable> ended = new AtomicReference<>();
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicLong calls = new AtomicLong();
-            Thread worker = new Thread(() -> {
-                try {
-                    while (!stop.get()) {
-                        elu.apply(src, dst);
-                        calls.incrementAndGet();
-                    }
-                } catch (Throwable e) {
-                    ended.set(e);
-                }
-            }, "elu4j-parallel-close-race");
-            worker.setDaemon(true);
-            worker.start();
-            while (calls.get() == 0 && worker.isAlive()) {
-                Thread.onSpinWait();
-            }
-            Thread.sleep(1 + trial);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-            int refused = 0;
-            for (boolean closed = false; !closed; ) {
-                try {
-                    arena.close();
-                    closed = true;
-                } catch (IllegalStateException e) {
-                    refused++;
-                    if (System.nanoTime() > deadline) {
-                        stop.set(true);
-                        worker.join();
-                    }
-                }
-            }
-            worker.join(TimeUnit.SECONDS.toMillis(30));
-            Throwable e = ended.get();
-            if (!stop.get() && !(e instanceof IllegalStateException)) {
-                throw new AssertionError("trial " + trial + ": after the arena was closed (" + refused
-                        + " refused closes, " + calls.get() + " calls) the worker ended with " + e, e);
-            }
-        }
+        CloseRace.run("helper parallel", n, 3, elu::apply);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package org.elu4j.internal.onednn;
 
+import org.elu4j.testing.CloseRace;
+
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
@@ -12,9 +14,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.elu4j.Backend;
 import org.elu4j.NativeCallException;
 import org.elu4j.internal.BackendProvider;
@@ -160,49 +159,6 @@ class OneDnnExecutePathTest {
      * would crash, because each 36 MiB segment is unmapped as soon as it is freed.
      */
     private static void closeRace(OneDnnBackend backend) throws Exception {
-        int n = 9 << 20;
-        for (int trial = 0; trial < 3; trial++) {
-            Arena arena = Arena.ofShared();
-            MemorySegment src = arena.allocate(4L * n, 64).fill((byte) 0xBF);
-            MemorySegment dst = arena.allocate(4L * n, 64);
-            AtomicReference<Throwable> ended = new AtomicReference<>();
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicLong calls = new AtomicLong();
-            Thread worker = new Thread(() -> {
-                try {
-                    while (!stop.get()) {
-                        backend.eluF32(src, dst, 1f);
-                        calls.incrementAndGet();
-                    }
-                } catch (Throwable e) {
-                    ended.set(e);
-                }
-            }, "elu4j-execute-path-close-race");
-            worker.setDaemon(true);
-            worker.start();
-            while (calls.get() == 0 && worker.isAlive()) {
-                Thread.onSpinWait();
-            }
-            Thread.sleep(1 + trial);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-            boolean closed = false;
-            while (!closed) {
-                try {
-                    arena.close();
-                    closed = true;
-                } catch (IllegalStateException e) { // held by a downcall right now: again
-                    if (System.nanoTime() > deadline) {
-                        stop.set(true);
-                        worker.join();
-                    }
-                }
-            }
-            worker.join(TimeUnit.SECONDS.toMillis(30));
-            Throwable e = ended.get();
-            if (!stop.get() && !(e instanceof IllegalStateException)) {
-                throw new AssertionError(backend.executePath() + ", trial " + trial
-                        + ": after the close the worker ended with " + e, e);
-            }
-        }
+        CloseRace.run(backend.executePath(), 9 << 20, 3, (src, dst) -> backend.eluF32(src, dst, 1f));
     }
 }
