@@ -112,6 +112,93 @@ ELU4J_API size_t elu4j_mt_min_elements(void);
 
 /* ------------------------------------------------------------------------------------------- */
 /*
+ * The whole family: ELU (and its SELU / CELU / scaled forms), ReLU and LeakyReLU, forward and
+ * backward, on f32, f64, bf16 and f16. The definitions (the same as the Java library's
+ * org.elu4j.internal.Op):
+ *
+ * forward, ELU:        y = x > 0 ? scale*x : alpha*scale*expm1(x*input_scale); NaN -> same NaN bits
+ * forward, RELU:       y = x > 0 ? x : +0.0; NaN -> same NaN bits (parameters ignored)
+ * forward, LEAKY_RELU: y = x > 0 ? x : alpha*x (alpha is the slope); NaN -> same NaN bits
+ *                      (scale and input_scale ignored)
+ * backward from src (data = x):
+ *   ELU:        dx = x > 0 ? dy*scale : dy*alpha*scale*input_scale*exp(x*input_scale)
+ *   RELU:       dx = x > 0 ? dy : +0.0
+ *   LEAKY_RELU: dx = x > 0 ? dy : alpha*dy
+ * backward from dst (data = y, the forward's output):
+ *   ELU:        dx = y > 0 ? dy*scale : dy*input_scale*(y + alpha*scale)
+ *               (only for alpha >= 0, scale > 0, input_scale > 0)
+ *   RELU:       dx = y > 0 ? dy : +0.0
+ *   LEAKY_RELU: dx = y > 0 ? dy : alpha*dy (only for alpha >= 0)
+ *
+ * The parameters are doubles and mean their exact values. f32 results are within 1 ulp of the
+ * exact value rounded to float (forward); the f32 forward of ELU with scale == input_scale == 1 and
+ * alpha = +-2^k runs the float kernel of elu4j_elu_f32, every other f32 ELU evaluates its negative
+ * side in double. f64 is computed in double (a few double ulps). bf16 and f16 are storage types:
+ * each element is widened to float, computed exactly as f32 (same kernel, same bits), and the
+ * float result rounded to nearest-even (NaN stays a NaN of the same sign). All ISAs give
+ * bit-identical results.
+ */
+
+/** Functions of elu4j_forward / elu4j_backward. */
+typedef enum elu4j_function {
+    ELU4J_FN_ELU = 0,       /**< ELU / SELU / CELU: alpha, scale, input_scale */
+    ELU4J_FN_RELU = 1,      /**< ReLU: no parameters */
+    ELU4J_FN_LEAKY_RELU = 2 /**< LeakyReLU: alpha is the slope */
+} elu4j_function;
+
+/** Element types. */
+typedef enum elu4j_dtype {
+    ELU4J_DT_F32 = 0,  /**< float */
+    ELU4J_DT_F64 = 1,  /**< double */
+    ELU4J_DT_BF16 = 2, /**< bfloat16 in a uint16_t */
+    ELU4J_DT_F16 = 3   /**< IEEE binary16 in a uint16_t */
+} elu4j_dtype;
+
+/** Bytes per element of an elu4j_dtype, or 0 for an unknown number. */
+ELU4J_API size_t elu4j_dtype_size(int dtype);
+
+/**
+ * Forward, dst = f(src), for n elements of dtype on the best ISA. dst == src is in place; any
+ * other overlap gives ELU4J_ERR_OVERLAP. n == 0 returns ELU4J_OK after checking only function and
+ * dtype. Checks, in this order: unknown function or dtype (ELU4J_ERR_INVALID_ARGUMENT), NULL
+ * pointer, non-finite parameter or impossible range (ELU4J_ERR_INVALID_ARGUMENT), overlap.
+ * On error dst is untouched. Keeps no pointer: heap arrays may come through critical downcalls.
+ */
+ELU4J_API int elu4j_forward(int function, int dtype, const void *src, void *dst, size_t n,
+                            double alpha, double scale, double input_scale);
+
+/** elu4j_forward on an explicit elu4j_isa (checked first, as in elu4j_elu_f32_isa). */
+ELU4J_API int elu4j_forward_isa(int isa, int function, int dtype, const void *src, void *dst,
+                                size_t n, double alpha, double scale, double input_scale);
+
+/**
+ * elu4j_forward on up to `threads` threads, with the pool, rules and guarantees of
+ * elu4j_elu_f32_mt (bit-identical to the serial call; serial below elu4j_mt_min_elements()
+ * elements; may block: not for critical downcalls).
+ */
+ELU4J_API int elu4j_forward_mt(int function, int dtype, const void *src, void *dst, size_t n,
+                               double alpha, double scale, double input_scale, int threads);
+
+/**
+ * Backward, diff_src = diff_dst * f'(...), for n elements of dtype, from the forward's input
+ * (from_dst == 0, data = x) or output (from_dst != 0, data = y), on the best ISA.
+ * diff_src may be the same region as diff_dst (in place over the gradient) but must not overlap
+ * data otherwise, nor diff_dst partially (ELU4J_ERR_OVERLAP); diff_dst and data are only read and
+ * may overlap each other in any way. from_dst with parameters for which it is undefined (see above)
+ * gives ELU4J_ERR_INVALID_ARGUMENT. Same order of checks as elu4j_forward; on error diff_src is
+ * untouched. Serial; keeps no pointer.
+ */
+ELU4J_API int elu4j_backward(int function, int dtype, int from_dst, const void *diff_dst,
+                             const void *data, void *diff_src, size_t n, double alpha,
+                             double scale, double input_scale);
+
+/** elu4j_backward on an explicit elu4j_isa (checked first). */
+ELU4J_API int elu4j_backward_isa(int isa, int function, int dtype, int from_dst,
+                                 const void *diff_dst, const void *data, void *diff_src,
+                                 size_t n, double alpha, double scale, double input_scale);
+
+/* ------------------------------------------------------------------------------------------- */
+/*
  * oneDNN execute shim: lets Java run one oneDNN eltwise execution (set both data handles,
  * execute, wait) in one downcall instead of four. libelu4j does not link against oneDNN and works
  * without it: the caller hands over oneDNN's own functions as pointers, in an elu4j_dnnl_api that

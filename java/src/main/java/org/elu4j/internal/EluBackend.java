@@ -2,12 +2,17 @@ package org.elu4j.internal;
 
 import java.lang.foreign.MemorySegment;
 import org.elu4j.Backend;
+import org.elu4j.DataType;
 
 /**
- * One implementation of the ELU family. Implementations are stateless or thread-safe, and are
- * only ever called with arguments already checked by {@link Checks}: both segments alive and
- * accessible by the calling thread, the same byte size (a multiple of the element size), the
- * destination writable, and source and destination either identical (in place) or disjoint.
+ * One implementation of the ELU family (see {@link Op} for the definition of every function).
+ * Implementations are stateless or thread-safe, and are only ever called with arguments already
+ * checked by {@link Checks}: segments alive and accessible by the calling thread, the same byte
+ * size (a multiple of the element size), the destination writable, aliasing as allowed by the
+ * pass (forward: source and destination identical or disjoint; backward: dx identical to or
+ * disjoint from dy, and disjoint from x/y), parameters valid for the pass, and
+ * {@link #unsupported} null for the call. Segments may have any alignment and offset; the element
+ * count is {@code byteSize() / type.byteSize()}.
  */
 public interface EluBackend {
 
@@ -19,6 +24,22 @@ public interface EluBackend {
 
     /** Whether this backend accepts heap segments ({@code MemorySegment.ofArray}). */
     boolean supportsHeapSegments();
+
+    /**
+     * Null when this backend runs {@code op} on {@code type} for {@code pass}, else why not, as a
+     * phrase that completes "the X backend cannot run this: ..." (e.g. "oneDNN has no f64 eltwise
+     * on CPU"). Called by the provider before dispatching; AUTO skips backends that answer non-null.
+     * The default supports f32 forward of plain ELU only (the foundation's scope).
+     */
+    default String unsupported(Op op, DataType type, Pass pass) {
+        if (type != DataType.F32) {
+            return "no " + type.cliName() + " kernels";
+        }
+        if (pass != Pass.FORWARD) {
+            return "no backward kernels";
+        }
+        return op.isPlainElu() ? null : "only plain ELU";
+    }
 
     /**
      * f32 ELU forward: {@code dst[i] = src[i] > 0 ? src[i] : alpha * expm1(src[i])}.
@@ -33,5 +54,29 @@ public interface EluBackend {
      */
     default void eluF32Parallel(MemorySegment src, MemorySegment dst, float alpha, int threads) {
         eluF32(src, dst, alpha);
+    }
+
+    /**
+     * Forward: {@code dst = op(src)} on elements of {@code type}, on up to {@code threads} threads
+     * (1: serial in the calling thread; 0: one per online CPU), with the same bits whatever the
+     * thread count. The default handles what {@link #unsupported}'s default allows.
+     */
+    default void forward(Op op, DataType type, MemorySegment src, MemorySegment dst, int threads) {
+        if (type != DataType.F32 || !op.isPlainElu()) {
+            throw new UnsupportedOperationException(kind().cliName() + ": " + op + " on " + type);
+        }
+        if (threads == 1) {
+            eluF32(src, dst, op.alphaF());
+        } else {
+            eluF32Parallel(src, dst, op.alphaF(), threads);
+        }
+    }
+
+    /**
+     * Backward: {@code dx = dy * op'(x)} where {@code xy} holds x ({@code fromOutput} false) or
+     * y = op(x) ({@code fromOutput} true). Serial. {@code dx} may be the same region as {@code dy}.
+     */
+    default void backward(Op op, DataType type, boolean fromOutput, MemorySegment dy, MemorySegment xy, MemorySegment dx) {
+        throw new UnsupportedOperationException(kind().cliName() + ": backward");
     }
 }
