@@ -1,16 +1,24 @@
 package org.elu4j;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.Buffer;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
+import java.util.Objects;
 import org.elu4j.internal.BackendProvider;
 import org.elu4j.internal.Checks;
+import org.elu4j.internal.EluBackend;
+import org.elu4j.internal.Op;
+import org.elu4j.internal.Pass;
 import org.elu4j.internal.scalar.ScalarBackend;
 
 /**
- * The ELU activation, {@code ELU(x) = x} for {@code x > 0} and {@code alpha * (exp(x) - 1)}
- * otherwise, as an immutable, thread-safe function object over float32 tensors in
- * {@link MemorySegment}s.
+ * An activation of the ELU family (ELU, SELU, CELU, PyTorch's general
+ * {@code elu(x; alpha, scale, input_scale)}) or one of its ReLU baselines, as an immutable,
+ * thread-safe function object over tensors in {@link MemorySegment}s, Java arrays and NIO buffers.
  *
  * <pre>{@code
  * Elu elu = Elu.elu();                          // alpha = 1, backend AUTO
@@ -18,69 +26,188 @@ import org.elu4j.internal.scalar.ScalarBackend;
  *     MemorySegment x = arena.allocate(4L * n, 64);
  *     MemorySegment y = arena.allocate(4L * n, 64);
  *     ... fill x ...
- *     elu.apply(x, y);                          // y = ELU(x)
+ *     elu.apply(x, y);                          // y = ELU(x), float32
  *     elu.apply(x, x);                          // in place
+ *     elu.backwardFromOutput(dy, y, dy);        // dx = dy * ELU'(x), written over dy
  * }
- * Elu.elu(0.5f).on(Backend.ONEDNN).apply(x, y); // an explicit backend
+ * Elu.selu().apply(h, h, DataType.BF16);        // bfloat16 tensors
+ * Elu.celu(0.5).on(Backend.ONEDNN).apply(x, y); // an explicit backend
  * Elu.elu().parallel().apply(x, y);             // large tensors on every CPU (opt-in)
  * }</pre>
  *
- * <p>Element counts come from the segments ({@code byteSize() / 4}); segments may have any
- * alignment and offset. Every argument is checked before anything is written, so a call that
- * throws leaves the destination untouched.
+ * <h2>Functions</h2>
+ * <ul>
+ * <li>{@code elu(x; alpha, scale, inputScale)} = {@code scale * x} for {@code x > 0}, else
+ *     {@code alpha * scale * (exp(x * inputScale) - 1)}; {@link #elu(double)} has scale and input
+ *     scale 1, {@link #selu()} is alpha = 1.6732632423543772848, scale = 1.0507009873554804934,
+ *     {@link #celu(double)} is scale 1, inputScale 1/alpha.</li>
+ * <li>{@link #relu()}: {@code x} for {@code x > 0}, else {@code +0.0}; {@link #leakyRelu(double)}:
+ *     {@code x} for {@code x > 0}, else {@code slope * x}.</li>
+ * </ul>
+ * Parameters are doubles and mean their exact values: float, bfloat16 and float16 results are the
+ * exact value rounded (f32 within 1 ulp on the helper, vector and scalar backends; bf16 and f16 are
+ * the f32 result rounded to nearest even), f64 results are computed in double.
  *
- * <p>Results: {@code x > 0} is returned bit-exactly; NaN stays NaN, +∞ stays +∞, −∞ gives
- * −alpha; −0.0 stays −0.0 on every backend but oneDNN, which returns +0.0. The helper, vector and
- * scalar backends are within 1 ulp of the correctly rounded result for alpha = 1 (tiny negatives
- * included); oneDNN computes {@code exp(x) - 1} and so returns 0 for {@code |x| < ~3e-8} and has a
- * larger error near 0 (see the README's backend table).
+ * <h2>Backward</h2>
+ * {@link #backwardFromInput} computes {@code dx = dy * f'(x)} from the forward's input x;
+ * {@link #backwardFromOutput} computes the same from the forward's output {@code y = f(x)}, so it
+ * also works after an in-place forward (which overwrote x) — the usual choice. From the output is
+ * defined only when the sign of y tells the side of x: alpha (or slope) {@code >= 0}, scale and
+ * input scale {@code > 0}; otherwise it is refused. Either may write dx over dy (pass the same
+ * region), never over x or y. The derivative at 0 is the negative side's.
+ *
+ * <h2>Memory and types</h2>
+ * Element counts come from the memory: {@code byteSize() / type.byteSize()}. Segments may have any
+ * alignment and offset, native or heap ({@code MemorySegment.ofArray}). Heap memory reaches the
+ * helper library without a copy (a critical downcall that lasts only for the call), the vector
+ * backend stages it through a small native buffer, and oneDNN (which keeps pointers) never sees
+ * it: AUTO routes it elsewhere and an explicit {@link Backend#ONEDNN} is refused. NIO buffers must
+ * be in the platform's byte order; their positions and limits do not change. Every argument is
+ * checked before anything is written, so a call that throws leaves the destination untouched.
+ *
+ * <p>Results: {@code x > 0} gives {@code scale * x} rounded (x itself for scale 1); NaN stays NaN
+ * (the same bits on f32/f64 forward); −0.0 gives −0.0 for positive parameters on every backend but
+ * oneDNN, which returns +0.0. oneDNN computes {@code exp(x) - 1}, so it returns 0 for
+ * {@code |x| < ~3e-8} and has a larger error near 0 (see the README's tables, which also say
+ * which functions and types each backend runs).
  *
  * <p><b>Parallel mode</b> ({@link #parallel()}, {@link #parallel(int)}; off by default): large
- * calls are split between the calling thread and a small worker pool inside the helper library,
- * with results bit-identical to the serial call. Only the helper backend (and AUTO when it uses
- * the helper) has a parallel path; every other backend, heap segments and calls below the
- * helper's threshold ({@code ./elu4j info} prints it; 512K floats, 2 MiB) run
- * serially in the calling thread, so parallel mode is never slower than serial where it does
- * not pay. Parallel calls from several Java threads run one after another in the pool.
+ * forward calls on native memory are split between the calling thread and a small worker pool in
+ * the helper library, with results bit-identical to the serial call. Only the helper backend (and
+ * AUTO when it uses the helper) has a parallel path; other backends, backward calls, heap memory
+ * and calls below the helper's threshold ({@code ./elu4j info} prints it) run serially in the
+ * calling thread, so parallel mode is never slower than serial where it does not pay.
  */
 public final class Elu {
-    private final float alpha;
+    /** SELU's alpha (Klambauer et al. 2017), as PyTorch writes it. */
+    public static final double SELU_ALPHA = 1.6732632423543772848170429916717;
+    /** SELU's scale lambda (Klambauer et al. 2017), as PyTorch writes it. */
+    public static final double SELU_SCALE = 1.0507009873554804934193349852946;
+
+    /** Which member of the family a function object is (how it was made). */
+    public enum Function {
+        /** {@code elu(alpha)} or the general {@code elu(alpha, scale, inputScale)}. */
+        ELU("elu"),
+        /** {@code selu()}. */
+        SELU("selu"),
+        /** {@code celu(alpha)}. */
+        CELU("celu"),
+        /** {@code relu()}. */
+        RELU("relu"),
+        /** {@code leakyRelu(slope)}. */
+        LEAKY_RELU("leaky-relu");
+
+        private final String cliName;
+
+        Function(String cliName) {
+            this.cliName = cliName;
+        }
+
+        /** The CLI's name: {@code elu}, {@code selu}, {@code celu}, {@code relu}, {@code leaky-relu}. */
+        public String cliName() {
+            return cliName;
+        }
+
+        /** The function with that CLI name (case-insensitive). */
+        public static Function fromCliName(String name) {
+            for (Function f : values()) {
+                if (f.cliName.equalsIgnoreCase(name.trim())) {
+                    return f;
+                }
+            }
+            throw new IllegalArgumentException("unknown function '" + name + "': expected elu, selu, celu, relu or leaky-relu");
+        }
+    }
+
+    private final Function function;
+    private final Op op;
     private final Backend backend;
     /** 1: serial; 0: one thread per online CPU; n > 1: up to n threads. */
     private final int threads;
 
-    private Elu(float alpha, Backend backend, int threads) {
-        this.alpha = Checks.finite(alpha, "alpha");
-        this.backend = java.util.Objects.requireNonNull(backend, "backend");
+    private Elu(Function function, Op op, Backend backend, int threads) {
+        this.function = function;
+        this.op = op;
+        this.backend = Objects.requireNonNull(backend, "backend");
         this.threads = threads;
     }
 
+    // ---------------------------------------------------------------------------------------------
+    // Factories
+
     /** ELU with alpha = 1 on {@link Backend#AUTO}. */
     public static Elu elu() {
-        return new Elu(1f, Backend.AUTO, 1);
+        return elu(1);
     }
 
     /**
-     * ELU with the given alpha on {@link Backend#AUTO}.
+     * ELU with the given alpha: {@code x > 0 ? x : alpha * (exp(x) - 1)}.
      *
      * @throws IllegalArgumentException if alpha is NaN or infinite
      */
-    public static Elu elu(float alpha) {
-        return new Elu(alpha, Backend.AUTO, 1);
-    }
-
-    /** The same function on another backend. Unavailable backends fail at the first call. */
-    public Elu on(Backend backend) {
-        return new Elu(alpha, backend, threads);
+    public static Elu elu(double alpha) {
+        return new Elu(Function.ELU, Op.elu(Checks.finite(alpha, "alpha")), Backend.AUTO, 1);
     }
 
     /**
-     * The same function in parallel mode on every online CPU: large calls on the helper backend
-     * run on the calling thread plus the helper's worker threads (see the class comment). The
-     * results are the same bits as serially.
+     * PyTorch's general form: {@code x > 0 ? scale * x : alpha * scale * (exp(x * inputScale) - 1)}.
+     *
+     * @throws IllegalArgumentException if a parameter is NaN or infinite
+     */
+    public static Elu elu(double alpha, double scale, double inputScale) {
+        return new Elu(Function.ELU, Op.elu(Checks.finite(alpha, "alpha"), Checks.finite(scale, "scale"),
+                Checks.finite(inputScale, "inputScale")), Backend.AUTO, 1);
+    }
+
+    /** SELU: {@code elu(SELU_ALPHA, SELU_SCALE, 1)}. */
+    public static Elu selu() {
+        return new Elu(Function.SELU, Op.elu(SELU_ALPHA, SELU_SCALE, 1), Backend.AUTO, 1);
+    }
+
+    /**
+     * CELU: {@code alpha * ELU(x / alpha, 1)} = {@code x > 0 ? x : alpha * (exp(x / alpha) - 1)},
+     * that is {@code elu(alpha, 1, 1 / alpha)}.
+     *
+     * @throws IllegalArgumentException if alpha is 0, NaN or infinite, or 1/alpha overflows
+     */
+    public static Elu celu(double alpha) {
+        Checks.finite(alpha, "alpha");
+        if (alpha == 0) {
+            throw new IllegalArgumentException("CELU's alpha must not be 0 (it divides x)");
+        }
+        double inputScale = Checks.finite(1 / alpha, "1/alpha");
+        return new Elu(Function.CELU, Op.elu(alpha, 1, inputScale), Backend.AUTO, 1);
+    }
+
+    /** ReLU: {@code x > 0 ? x : +0.0} (NaN stays NaN). */
+    public static Elu relu() {
+        return new Elu(Function.RELU, Op.relu(), Backend.AUTO, 1);
+    }
+
+    /**
+     * LeakyReLU: {@code x > 0 ? x : slope * x}.
+     *
+     * @throws IllegalArgumentException if slope is NaN or infinite
+     */
+    public static Elu leakyRelu(double slope) {
+        return new Elu(Function.LEAKY_RELU, Op.leakyRelu(Checks.finite(slope, "slope")), Backend.AUTO, 1);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Variants and properties
+
+    /** The same function on another backend. Unavailable backends fail at the first call. */
+    public Elu on(Backend backend) {
+        return new Elu(function, op, backend, threads);
+    }
+
+    /**
+     * The same function in parallel mode on every online CPU: large forward calls on the helper
+     * backend run on the calling thread plus the helper's worker threads (see the class comment).
+     * The results are the same bits as serially.
      */
     public Elu parallel() {
-        return new Elu(alpha, backend, 0);
+        return new Elu(function, op, backend, 0);
     }
 
     /**
@@ -93,12 +220,12 @@ public final class Elu {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1: " + threads);
         }
-        return new Elu(alpha, backend, threads);
+        return new Elu(function, op, backend, threads);
     }
 
     /** The same function in serial mode (the default): one thread per call. */
     public Elu serial() {
-        return new Elu(alpha, backend, 1);
+        return new Elu(function, op, backend, 1);
     }
 
     /** Whether this function runs in parallel mode ({@link #parallel()} or {@code parallel(n > 1)}). */
@@ -114,8 +241,24 @@ public final class Elu {
         return threads;
     }
 
-    public float alpha() {
-        return alpha;
+    /** Which member of the family this is. */
+    public Function function() {
+        return function;
+    }
+
+    /** ELU's alpha (SELU's and CELU's too), LeakyReLU's slope, 0 for ReLU. */
+    public double alpha() {
+        return op.alpha();
+    }
+
+    /** The scale of the general form (SELU's lambda; 1 for ELU, CELU and the ReLUs). */
+    public double scale() {
+        return op.scale();
+    }
+
+    /** The input scale of the general form (CELU's 1/alpha; 1 for ELU, SELU and the ReLUs). */
+    public double inputScale() {
+        return op.inputScale();
     }
 
     public Backend backend() {
@@ -123,92 +266,348 @@ public final class Elu {
     }
 
     /**
-     * Writes ELU of every float in {@code src} to {@code dst}. {@code src} and {@code dst} may be
-     * the same region (in place) but must not overlap otherwise.
-     *
-     * @throws IllegalArgumentException     sizes differ or are not a multiple of 4 bytes, the
-     *                                      destination is read-only, or the segments overlap partially
-     * @throws IllegalStateException        a segment's arena is closed
-     * @throws WrongThreadException         a segment is confined to another thread
-     * @throws BackendUnavailableException  the chosen backend cannot run here or cannot take these segments
-     * @throws NativeCallException          a native library reported a failure
+     * Whether {@link #backwardFromOutput} is defined for these parameters (alpha or slope
+     * {@code >= 0}, scale and input scale {@code > 0}).
      */
-    public void apply(MemorySegment src, MemorySegment dst) {
-        long n = Checks.elementwise(src, dst, Float.BYTES);
-        var impl = BackendProvider.get().select(backend, src, dst);
-        if (n == 0) {
-            return;
-        }
-        if (threads == 1) {
-            impl.eluF32(src, dst, alpha);
-        } else {
-            impl.eluF32Parallel(src, dst, alpha, threads);
-        }
-    }
-
-    /** {@code apply(data, data)}: ELU in place. */
-    public void applyInPlace(MemorySegment data) {
-        apply(data, data);
+    public boolean hasBackwardFromOutput() {
+        return op.fromOutputProblem() == null;
     }
 
     /**
-     * ELU of a {@code float[]} into another (or the same) {@code float[]} of the same length,
-     * without copying: the helper reads and writes the arrays in place through a critical
-     * downcall, the vector backend stages them through a small native buffer, and oneDNN (which
-     * keeps pointers) never sees them: AUTO routes them elsewhere and an explicit
-     * {@link Backend#ONEDNN} is refused. Same checks as {@link #apply(MemorySegment, MemorySegment)}.
+     * Whether this function's backend can run a call of this type and direction here; for
+     * {@link Backend#AUTO} always true.
+     *
+     * @param backward false for forward, true for backward (from input or from output, which
+     *                 every backend treats alike)
      */
-    public void apply(float[] src, float[] dst) {
-        apply(MemorySegment.ofArray(src), MemorySegment.ofArray(dst));
+    public boolean isSupported(DataType type, boolean backward) {
+        return BackendProvider.get().whyNot(backend, op, Objects.requireNonNull(type, "type"),
+                backward ? Pass.BACKWARD_FROM_INPUT : Pass.FORWARD) == null;
     }
 
-    /** {@code apply(data, data)}: ELU of a {@code float[]} in place. */
+    // ---------------------------------------------------------------------------------------------
+    // Forward
+
+    /**
+     * Writes the function of every float in {@code src} to {@code dst}: {@code apply(src, dst, F32)}.
+     *
+     * @throws IllegalArgumentException     sizes differ or are not a whole number of elements, the
+     *                                      destination is read-only, or the segments overlap partially
+     * @throws IllegalStateException        a segment's arena is closed
+     * @throws WrongThreadException         a segment is confined to another thread
+     * @throws BackendUnavailableException  the chosen backend cannot run here or cannot take this call
+     *                                      (memory kind, function, type)
+     * @throws NativeCallException          a native library reported a failure
+     */
+    public void apply(MemorySegment src, MemorySegment dst) {
+        apply(src, dst, DataType.F32);
+    }
+
+    /**
+     * Writes the function of every element of {@code type} in {@code src} to {@code dst}.
+     * {@code src} and {@code dst} may be the same region (in place) but must not overlap otherwise.
+     * Same exceptions as {@link #apply(MemorySegment, MemorySegment)}.
+     */
+    public void apply(MemorySegment src, MemorySegment dst, DataType type) {
+        Objects.requireNonNull(type, "type");
+        long n = Checks.elementwise(src, dst, type.byteSize());
+        boolean heap = !src.isNative() || !dst.isNative();
+        EluBackend impl = BackendProvider.get().select(backend, op, type, Pass.FORWARD, heap);
+        if (n != 0) {
+            impl.forward(op, type, src, dst, threads);
+        }
+    }
+
+    /** {@code apply(data, data)}: in place on float32. */
+    public void applyInPlace(MemorySegment data) {
+        apply(data, data, DataType.F32);
+    }
+
+    /** {@code apply(data, data, type)}: in place. */
+    public void applyInPlace(MemorySegment data, DataType type) {
+        apply(data, data, type);
+    }
+
+    /**
+     * The function of a {@code float[]} into another (or the same) {@code float[]} of the same
+     * length, without copying on the helper (see the class comment on heap memory).
+     */
+    public void apply(float[] src, float[] dst) {
+        apply(MemorySegment.ofArray(src), MemorySegment.ofArray(dst), DataType.F32);
+    }
+
+    /** In place on a {@code float[]}. */
     public void applyInPlace(float[] data) {
         apply(data, data);
     }
 
-    /**
-     * ELU of the floats between {@code src}'s position and limit into {@code dst}'s, which must
-     * hold as many; neither buffer's position or limit changes. Direct buffers are native memory
-     * (every backend takes them); heap buffers are treated like {@code float[]}. Both buffers
-     * must be in the platform's byte order (a view of a big-endian {@code ByteBuffer} is refused,
-     * since the kernels read native floats).
-     *
-     * @throws IllegalArgumentException a buffer is not in native byte order, or see
-     *                                  {@link #apply(MemorySegment, MemorySegment)}
-     */
-    public void apply(FloatBuffer src, FloatBuffer dst) {
-        apply(segmentOf(src, "src"), segmentOf(dst, "dst"));
+    /** The function of a {@code double[]} (computed in double) into another or the same. */
+    public void apply(double[] src, double[] dst) {
+        apply(MemorySegment.ofArray(src), MemorySegment.ofArray(dst), DataType.F64);
     }
 
-    private static MemorySegment segmentOf(FloatBuffer buffer, String name) {
-        java.util.Objects.requireNonNull(buffer, name);
-        if (buffer.order() != ByteOrder.nativeOrder()) {
-            throw new IllegalArgumentException(name + " is a " + buffer.order() + " FloatBuffer; elu4j reads floats in "
-                    + "the platform's order (" + ByteOrder.nativeOrder() + ")");
+    /** In place on a {@code double[]}. */
+    public void applyInPlace(double[] data) {
+        apply(data, data);
+    }
+
+    /**
+     * The function of a {@code short[]} of {@link DataType#BF16} or {@link DataType#F16} patterns.
+     *
+     * @throws IllegalArgumentException if type is not BF16 or F16
+     */
+    public void apply(short[] src, short[] dst, DataType type) {
+        apply(MemorySegment.ofArray(src), MemorySegment.ofArray(dst), halfType(type));
+    }
+
+    /** In place on a {@code short[]} of BF16 or F16 patterns. */
+    public void applyInPlace(short[] data, DataType type) {
+        apply(data, data, type);
+    }
+
+    /**
+     * The function of the elements between {@code src}'s position and limit into {@code dst}'s,
+     * which must hold as many; the type is the buffer's ({@code FloatBuffer}: F32,
+     * {@code DoubleBuffer}: F64). Direct buffers are native memory; heap buffers are treated like
+     * arrays. Neither buffer's position or limit changes.
+     *
+     * @throws IllegalArgumentException the buffers are of different kinds, a {@code ShortBuffer} or
+     *                                  {@code ByteBuffer} (they need a type), not in native byte
+     *                                  order, or see {@link #apply(MemorySegment, MemorySegment)}
+     */
+    public void apply(Buffer src, Buffer dst) {
+        apply(src, dst, impliedType(src, "src"));
+    }
+
+    /**
+     * {@link #apply(Buffer, Buffer)} with an explicit type: any for a {@code ByteBuffer}, BF16 or
+     * F16 for a {@code ShortBuffer}, F32 for a {@code FloatBuffer}, F64 for a {@code DoubleBuffer}.
+     */
+    public void apply(Buffer src, Buffer dst, DataType type) {
+        apply(segmentOf(src, type, "src"), segmentOf(dst, type, "dst"), type);
+    }
+
+    /** The function of one float, computed by the scalar reference (the tests' oracle). */
+    public float apply(float x) {
+        return ScalarBackend.forward(op, x);
+    }
+
+    /** The function of one double, computed by the scalar reference. */
+    public double apply(double x) {
+        return ScalarBackend.forward(op, x);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Backward
+
+    /**
+     * {@code dx = dy * f'(x)} on float32, from the forward's input {@code x} (which an in-place
+     * forward overwrote: then use {@link #backwardFromOutput}). {@code dx} may be {@code dy}
+     * itself (the gradient is overwritten) but must not overlap {@code x}.
+     *
+     * @throws IllegalArgumentException sizes differ, {@code dx} is read-only or overlaps {@code x}
+     *                                  or partially {@code dy}; see also {@link #apply(MemorySegment, MemorySegment)}
+     */
+    public void backwardFromInput(MemorySegment dy, MemorySegment x, MemorySegment dx) {
+        backward(dy, x, dx, DataType.F32, Pass.BACKWARD_FROM_INPUT);
+    }
+
+    /** {@link #backwardFromInput(MemorySegment, MemorySegment, MemorySegment)} on elements of {@code type}. */
+    public void backwardFromInput(MemorySegment dy, MemorySegment x, MemorySegment dx, DataType type) {
+        backward(dy, x, dx, type, Pass.BACKWARD_FROM_INPUT);
+    }
+
+    /** Backward from the input on {@code float[]}s. */
+    public void backwardFromInput(float[] dy, float[] x, float[] dx) {
+        backward(MemorySegment.ofArray(dy), MemorySegment.ofArray(x), MemorySegment.ofArray(dx), DataType.F32,
+                Pass.BACKWARD_FROM_INPUT);
+    }
+
+    /** Backward from the input on {@code double[]}s. */
+    public void backwardFromInput(double[] dy, double[] x, double[] dx) {
+        backward(MemorySegment.ofArray(dy), MemorySegment.ofArray(x), MemorySegment.ofArray(dx), DataType.F64,
+                Pass.BACKWARD_FROM_INPUT);
+    }
+
+    /** Backward from the input on {@code short[]}s of BF16 or F16 patterns. */
+    public void backwardFromInput(short[] dy, short[] x, short[] dx, DataType type) {
+        backward(MemorySegment.ofArray(dy), MemorySegment.ofArray(x), MemorySegment.ofArray(dx), halfType(type),
+                Pass.BACKWARD_FROM_INPUT);
+    }
+
+    /** Backward from the input on NIO buffers (types as in {@link #apply(Buffer, Buffer, DataType)}). */
+    public void backwardFromInput(Buffer dy, Buffer x, Buffer dx, DataType type) {
+        backward(segmentOf(dy, type, "dy"), segmentOf(x, type, "x"), segmentOf(dx, type, "dx"), type,
+                Pass.BACKWARD_FROM_INPUT);
+    }
+
+    /**
+     * {@code dx = dy * f'(x)} on float32, from the forward's output {@code y = f(x)}: works after
+     * an in-place forward. {@code dx} may be {@code dy} itself but must not overlap {@code y}.
+     *
+     * @throws IllegalArgumentException the parameters do not allow it ({@link #hasBackwardFromOutput()}),
+     *                                  or as {@link #backwardFromInput(MemorySegment, MemorySegment, MemorySegment)}
+     */
+    public void backwardFromOutput(MemorySegment dy, MemorySegment y, MemorySegment dx) {
+        backward(dy, y, dx, DataType.F32, Pass.BACKWARD_FROM_OUTPUT);
+    }
+
+    /** {@link #backwardFromOutput(MemorySegment, MemorySegment, MemorySegment)} on elements of {@code type}. */
+    public void backwardFromOutput(MemorySegment dy, MemorySegment y, MemorySegment dx, DataType type) {
+        backward(dy, y, dx, type, Pass.BACKWARD_FROM_OUTPUT);
+    }
+
+    /** Backward from the output on {@code float[]}s. */
+    public void backwardFromOutput(float[] dy, float[] y, float[] dx) {
+        backward(MemorySegment.ofArray(dy), MemorySegment.ofArray(y), MemorySegment.ofArray(dx), DataType.F32,
+                Pass.BACKWARD_FROM_OUTPUT);
+    }
+
+    /** Backward from the output on {@code double[]}s. */
+    public void backwardFromOutput(double[] dy, double[] y, double[] dx) {
+        backward(MemorySegment.ofArray(dy), MemorySegment.ofArray(y), MemorySegment.ofArray(dx), DataType.F64,
+                Pass.BACKWARD_FROM_OUTPUT);
+    }
+
+    /** Backward from the output on {@code short[]}s of BF16 or F16 patterns. */
+    public void backwardFromOutput(short[] dy, short[] y, short[] dx, DataType type) {
+        backward(MemorySegment.ofArray(dy), MemorySegment.ofArray(y), MemorySegment.ofArray(dx), halfType(type),
+                Pass.BACKWARD_FROM_OUTPUT);
+    }
+
+    /** Backward from the output on NIO buffers (types as in {@link #apply(Buffer, Buffer, DataType)}). */
+    public void backwardFromOutput(Buffer dy, Buffer y, Buffer dx, DataType type) {
+        backward(segmentOf(dy, type, "dy"), segmentOf(y, type, "y"), segmentOf(dx, type, "dx"), type,
+                Pass.BACKWARD_FROM_OUTPUT);
+    }
+
+    /** dy * f'(x) of one float, by the scalar reference. */
+    public float backwardFromInput(float dy, float x) {
+        return ScalarBackend.backward(op, false, dy, x);
+    }
+
+    /** dy * f'(x) of one float from y = f(x), by the scalar reference. */
+    public float backwardFromOutput(float dy, float y) {
+        fromOutputAllowed();
+        return ScalarBackend.backward(op, true, dy, y);
+    }
+
+    private void backward(MemorySegment dy, MemorySegment xy, MemorySegment dx, DataType type, Pass pass) {
+        Objects.requireNonNull(type, "type");
+        if (pass == Pass.BACKWARD_FROM_OUTPUT) {
+            fromOutputAllowed();
+        }
+        long n = Checks.backward(dy, xy, dx, type.byteSize());
+        boolean heap = !dy.isNative() || !xy.isNative() || !dx.isNative();
+        EluBackend impl = BackendProvider.get().select(backend, op, type, pass, heap);
+        if (n != 0) {
+            impl.backward(op, type, pass == Pass.BACKWARD_FROM_OUTPUT, dy, xy, dx);
+        }
+    }
+
+    private void fromOutputAllowed() {
+        String problem = op.fromOutputProblem();
+        if (problem != null) {
+            throw new IllegalArgumentException(function.cliName() + ": " + problem);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private static DataType halfType(DataType type) {
+        Objects.requireNonNull(type, "type");
+        if (type != DataType.BF16 && type != DataType.F16) {
+            throw new IllegalArgumentException("a short[] holds BF16 or F16 patterns, not " + type);
+        }
+        return type;
+    }
+
+    private static DataType impliedType(Buffer buffer, String name) {
+        Objects.requireNonNull(buffer, name);
+        if (buffer instanceof FloatBuffer) {
+            return DataType.F32;
+        }
+        if (buffer instanceof DoubleBuffer) {
+            return DataType.F64;
+        }
+        throw new IllegalArgumentException(name + " is a " + kindOf(buffer)
+                + ": give its element type, apply(src, dst, DataType)");
+    }
+
+    private static MemorySegment segmentOf(Buffer buffer, DataType type, String name) {
+        Objects.requireNonNull(buffer, name);
+        Objects.requireNonNull(type, "type");
+        ByteOrder order;
+        boolean fits;
+        switch (buffer) {
+            case ByteBuffer b -> {
+                order = b.order();
+                fits = true;
+            }
+            case ShortBuffer b -> {
+                order = b.order();
+                fits = type == DataType.BF16 || type == DataType.F16;
+            }
+            case FloatBuffer b -> {
+                order = b.order();
+                fits = type == DataType.F32;
+            }
+            case DoubleBuffer b -> {
+                order = b.order();
+                fits = type == DataType.F64;
+            }
+            default -> throw new IllegalArgumentException(name + " is a " + kindOf(buffer)
+                    + ": elu4j takes ByteBuffer, ShortBuffer, FloatBuffer and DoubleBuffer");
+        }
+        if (!fits) {
+            throw new IllegalArgumentException(name + " is a " + kindOf(buffer) + ", which cannot hold " + type);
+        }
+        if (order != ByteOrder.nativeOrder()) {
+            throw new IllegalArgumentException(name + " is a " + order + " " + kindOf(buffer) + "; elu4j reads "
+                    + "elements in the platform's order (" + ByteOrder.nativeOrder() + ")"
+                    + (buffer instanceof ByteBuffer ? ": call order(ByteOrder.nativeOrder()) on it" : ""));
         }
         return MemorySegment.ofBuffer(buffer);
     }
 
-    /** ELU of one value, computed by the scalar reference (the tests' oracle). */
-    public float apply(float x) {
-        return ScalarBackend.elu(x, alpha);
+    private static String kindOf(Buffer buffer) {
+        for (Class<?> c : new Class<?>[] {ByteBuffer.class, ShortBuffer.class, FloatBuffer.class, DoubleBuffer.class}) {
+            if (c.isInstance(buffer)) {
+                return c.getSimpleName();
+            }
+        }
+        return buffer.getClass().getSimpleName();
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Elu e && Float.floatToIntBits(e.alpha) == Float.floatToIntBits(alpha) && e.backend == backend
+        return o instanceof Elu e && e.function == function && e.op.equals(op) && e.backend == backend
                 && e.threads == threads;
     }
 
     @Override
     public int hashCode() {
-        return (Float.hashCode(alpha) * 31 + backend.hashCode()) * 31 + threads;
+        return ((function.hashCode() * 31 + op.hashCode()) * 31 + backend.hashCode()) * 31 + threads;
     }
 
     @Override
     public String toString() {
         String mode = threads == 1 ? "" : threads == 0 ? ", parallel" : ", parallel=" + threads;
-        return "Elu[alpha=" + alpha + ", backend=" + backend.cliName() + mode + "]";
+        String params = switch (function) {
+            case ELU -> op.isPlainElu() ? "alpha=" + op.alpha()
+                    : "alpha=" + op.alpha() + ", scale=" + op.scale() + ", inputScale=" + op.inputScale();
+            case SELU -> "";
+            case CELU -> "alpha=" + op.alpha();
+            case RELU -> "";
+            case LEAKY_RELU -> "slope=" + op.alpha();
+        };
+        String name = switch (function) {
+            case ELU -> "Elu";
+            case SELU -> "Selu";
+            case CELU -> "Celu";
+            case RELU -> "Relu";
+            case LEAKY_RELU -> "LeakyRelu";
+        };
+        return name + "[" + params + (params.isEmpty() ? "" : ", ") + "backend=" + backend.cliName() + mode + "]";
     }
 }

@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 import org.elu4j.Backend;
 import org.elu4j.BackendStatus;
 import org.elu4j.BackendUnavailableException;
+import org.elu4j.DataType;
 import org.elu4j.internal.helper.HelperBackend;
 import org.elu4j.internal.onednn.OneDnnBackend;
 import org.elu4j.internal.scalar.ScalarBackend;
@@ -36,6 +37,10 @@ public final class BackendProvider {
     public static final String DISABLE_PROPERTY = "elu4j.disable";
     private static final System.Logger LOG = System.getLogger("org.elu4j");
     private static final List<Backend> AUTO_ORDER = List.of(Backend.HELPER, Backend.VECTOR, Backend.ONEDNN, Backend.SCALAR);
+
+    private static final String HEAP_REFUSED = "it takes only native segments (oneDNN keeps "
+            + "pointers to its memory objects, so Java heap arrays must never reach it); "
+            + "allocate the tensors from an Arena or use Backend.AUTO";
 
     private final EluBackend[] byKind = new EluBackend[Backend.values().length];
     private final Map<Backend, String> reasons = new EnumMap<>(Backend.class);
@@ -146,11 +151,58 @@ public final class BackendProvider {
             throw new BackendUnavailableException(requested, reasons.get(requested));
         }
         if (heap && !backend.supportsHeapSegments()) {
-            throw new BackendUnavailableException(requested, "it takes only native segments (oneDNN keeps "
-                    + "pointers to its memory objects, so Java heap arrays must never reach it); "
-                    + "allocate the tensors from an Arena or use Backend.AUTO");
+            throw new BackendUnavailableException(requested, HEAP_REFUSED);
         }
         return backend;
+    }
+
+    /**
+     * The backend that runs {@code op} on {@code type} for {@code pass}. AUTO takes the first
+     * backend in its order that is available, takes heap memory if {@code heap}, and runs the call
+     * ({@link EluBackend#unsupported} null); the scalar backend runs everything, so AUTO always
+     * finds one.
+     *
+     * @throws BackendUnavailableException if an explicitly requested backend cannot run here,
+     *                                     cannot take heap segments, or cannot run this call
+     */
+    public EluBackend select(Backend requested, Op op, DataType type, Pass pass, boolean heap) {
+        if (requested == Backend.AUTO) {
+            if (type == DataType.F32 && pass == Pass.FORWARD && op.isPlainElu()) {
+                return heap ? autoHeap : autoNative;
+            }
+            for (Backend kind : AUTO_ORDER) {
+                EluBackend b = byKind[kind.ordinal()];
+                if (b != null && (!heap || b.supportsHeapSegments()) && b.unsupported(op, type, pass) == null) {
+                    return b;
+                }
+            }
+            throw new IllegalStateException("no backend runs " + op + " " + pass.label() + " on " + type); // unreachable
+        }
+        EluBackend backend = byKind[requested.ordinal()];
+        if (backend == null) {
+            throw new BackendUnavailableException(requested, reasons.get(requested));
+        }
+        if (heap && !backend.supportsHeapSegments()) {
+            throw new BackendUnavailableException(requested, HEAP_REFUSED);
+        }
+        String why = backend.unsupported(op, type, pass);
+        if (why != null) {
+            throw new BackendUnavailableException(requested, "it cannot run " + op + " " + pass.label() + " on "
+                    + type.cliName() + ": " + why + " (Backend.AUTO picks a backend that can)");
+        }
+        return backend;
+    }
+
+    /** Why a backend cannot run a call, or null if it can (also null for AUTO, which always finds one). */
+    public String whyNot(Backend kind, Op op, DataType type, Pass pass) {
+        if (kind == Backend.AUTO) {
+            return null;
+        }
+        EluBackend b = byKind[kind.ordinal()];
+        if (b == null) {
+            return "unavailable: " + reasons.get(kind);
+        }
+        return b.unsupported(op, type, pass);
     }
 
     /** Status of every backend but AUTO, in enum order. */

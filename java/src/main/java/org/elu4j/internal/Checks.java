@@ -53,6 +53,61 @@ public final class Checks {
         return bytes / elementBytes;
     }
 
+    /**
+     * Checks the three segments of a backward call and returns the element count: all alive and
+     * accessible, {@code dx} writable, the same byte size (whole elements), {@code dx} either the
+     * same region as {@code dy} or disjoint from it, and disjoint from {@code xy} (the forward's
+     * input or output, which must still be intact). {@code dy} and {@code xy} are only read and
+     * may overlap in any way.
+     */
+    public static long backward(MemorySegment dy, MemorySegment xy, MemorySegment dx, int elementBytes) {
+        Objects.requireNonNull(dy, "dy");
+        Objects.requireNonNull(xy, "xy");
+        Objects.requireNonNull(dx, "dx");
+        accessible(dy, "dy");
+        accessible(xy, "x/y");
+        accessible(dx, "dx");
+        if (dx.isReadOnly()) {
+            throw new IllegalArgumentException("the dx segment is read-only");
+        }
+        long bytes = dx.byteSize();
+        if (dy.byteSize() != bytes || xy.byteSize() != bytes) {
+            throw new IllegalArgumentException("dy, x/y and dx sizes differ: " + dy.byteSize() + ", " + xy.byteSize()
+                    + " and " + bytes + " bytes");
+        }
+        if (bytes % elementBytes != 0) {
+            throw new IllegalArgumentException("segment size " + bytes + " is not a multiple of the "
+                    + elementBytes + "-byte element size");
+        }
+        if (!sameRegion(dx, dy) && overlaps(dx, dy)) {
+            throw new IllegalArgumentException("dx and dy overlap partially (dx may be dy itself, or disjoint from it)");
+        }
+        if (overlaps(dx, xy)) {
+            throw new IllegalArgumentException("dx overlaps the forward's input/output: backward may write dx over dy, "
+                    + "never over x or y (it reads them while writing)");
+        }
+        return bytes / elementBytes;
+    }
+
+    private static boolean sameRegion(MemorySegment a, MemorySegment b) {
+        if (a.isNative() && b.isNative()) {
+            return a.address() == b.address() && a.byteSize() == b.byteSize();
+        }
+        return a.equals(b);
+    }
+
+    private static boolean overlaps(MemorySegment a, MemorySegment b) {
+        if (a.byteSize() == 0) {
+            return false;
+        }
+        if (a.isNative() && b.isNative()) {
+            long x = a.address();
+            long y = b.address();
+            return x < y + b.byteSize() && y < x + a.byteSize();
+        }
+        return a.asOverlappingSlice(b).isPresent();
+    }
+
     private static IllegalArgumentException partialOverlap() {
         return new IllegalArgumentException("source and destination overlap partially "
                 + "(in place is allowed only when both are the same region)");
@@ -70,6 +125,14 @@ public final class Checks {
     /** Checks a function parameter such as alpha: it must be finite. */
     public static float finite(float value, String name) {
         if (!Float.isFinite(value)) {
+            throw new IllegalArgumentException(name + " must be finite, got " + value);
+        }
+        return value;
+    }
+
+    /** Checks a function parameter such as alpha: it must be finite. */
+    public static double finite(double value, String name) {
+        if (!Double.isFinite(value)) {
             throw new IllegalArgumentException(name + " must be finite, got " + value);
         }
         return value;

@@ -1,16 +1,24 @@
 package org.elu4j.internal.scalar;
 
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 import java.lang.foreign.MemorySegment;
 import org.elu4j.Backend;
+import org.elu4j.DataType;
 import org.elu4j.internal.EluBackend;
+import org.elu4j.internal.HalfFloats;
+import org.elu4j.internal.Op;
+import org.elu4j.internal.Pass;
 
 /**
- * Plain Java, one element at a time. Always available, and the accuracy oracle of the tests:
- * the negative side is computed as {@code alpha * Math.expm1(x)} in double precision and rounded
- * once to float, which is within 1 ulp of the correctly rounded result (in practice it almost
- * always is the correctly rounded result).
+ * Plain Java, one element at a time. Always available, runs every function on every type, and is
+ * the executable form of {@link Op}'s definitions: the tests' oracle. Everything is computed in
+ * double ({@link Math#expm1}, {@link Math#exp}, within 1 double ulp) with the parameters as given
+ * and rounded once to the element type, so f32 results are within 1 ulp of the correctly rounded
+ * value (in practice almost always equal to it); bf16 and f16 round the f32 result (see
+ * {@link HalfFloats}); f64 results are within a few double ulps.
  */
 public final class ScalarBackend implements EluBackend {
 
@@ -30,6 +38,11 @@ public final class ScalarBackend implements EluBackend {
     }
 
     @Override
+    public String unsupported(Op op, DataType type, Pass pass) {
+        return null;
+    }
+
+    @Override
     public void eluF32(MemorySegment src, MemorySegment dst, float alpha) {
         long n = src.byteSize() / Float.BYTES;
         for (long i = 0; i < n; i++) {
@@ -37,35 +50,169 @@ public final class ScalarBackend implements EluBackend {
         }
     }
 
+    @Override
+    public void forward(Op op, DataType type, MemorySegment src, MemorySegment dst, int threads) {
+        long n = src.byteSize() / type.byteSize();
+        switch (type) {
+            case F32 -> {
+                for (long i = 0; i < n; i++) {
+                    dst.setAtIndex(JAVA_FLOAT_UNALIGNED, i, forward(op, src.getAtIndex(JAVA_FLOAT_UNALIGNED, i)));
+                }
+            }
+            case F64 -> {
+                for (long i = 0; i < n; i++) {
+                    dst.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, forward(op, src.getAtIndex(JAVA_DOUBLE_UNALIGNED, i)));
+                }
+            }
+            case BF16, F16 -> {
+                for (long i = 0; i < n; i++) {
+                    dst.setAtIndex(JAVA_SHORT_UNALIGNED, i, forward(op, type, src.getAtIndex(JAVA_SHORT_UNALIGNED, i)));
+                }
+            }
+        }
+    }
+
+    @Override
+    public void backward(Op op, DataType type, boolean fromOutput, MemorySegment dy, MemorySegment xy, MemorySegment dx) {
+        long n = dy.byteSize() / type.byteSize();
+        switch (type) {
+            case F32 -> {
+                for (long i = 0; i < n; i++) {
+                    dx.setAtIndex(JAVA_FLOAT_UNALIGNED, i, backward(op, fromOutput,
+                            dy.getAtIndex(JAVA_FLOAT_UNALIGNED, i), xy.getAtIndex(JAVA_FLOAT_UNALIGNED, i)));
+                }
+            }
+            case F64 -> {
+                for (long i = 0; i < n; i++) {
+                    dx.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, backward(op, fromOutput,
+                            dy.getAtIndex(JAVA_DOUBLE_UNALIGNED, i), xy.getAtIndex(JAVA_DOUBLE_UNALIGNED, i)));
+                }
+            }
+            case BF16, F16 -> {
+                for (long i = 0; i < n; i++) {
+                    dx.setAtIndex(JAVA_SHORT_UNALIGNED, i, backward(op, type, fromOutput,
+                            dy.getAtIndex(JAVA_SHORT_UNALIGNED, i), xy.getAtIndex(JAVA_SHORT_UNALIGNED, i)));
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The oracle, one value at a time.
+
     /**
-     * ELU of one value: x for x > 0, alpha * expm1(x) for x < 0, and x itself for ±0 and NaN
+     * Plain ELU of one float: x for x > 0, alpha * expm1(x) for x < 0, and x itself for ±0 and NaN
      * (so -0.0 stays -0.0 and NaN stays NaN).
      */
     public static float elu(float x, float alpha) {
         if (x < 0f) {
             if (x > -0x1p-60f) {
-                return tiny(x, alpha);
+                return tiny(x, 1, alpha);
             }
             return (float) (alpha * Math.expm1(x));
         }
         return x;
     }
 
+    /** {@code op} forward on one float (see {@link Op}). */
+    public static float forward(Op op, float x) {
+        if (Float.isNaN(x)) {
+            return x;
+        }
+        return switch (op.kind()) {
+            case RELU -> x > 0 ? x : 0f;
+            case LEAKY_RELU -> x > 0 ? x : (float) (op.alpha() * x);
+            case ELU -> {
+                if (x > 0) {
+                    yield (float) (op.scale() * x);
+                }
+                double t = x * op.inputScale();
+                if (Math.abs(t) < 0x1p-60) {
+                    yield tiny(x, op.inputScale(), op.negativeCoefficient());
+                }
+                yield (float) (op.negativeCoefficient() * Math.expm1(t));
+            }
+        };
+    }
+
+    /** {@code op} forward on one double (see {@link Op}). */
+    public static double forward(Op op, double x) {
+        if (Double.isNaN(x)) {
+            return x;
+        }
+        return switch (op.kind()) {
+            case RELU -> x > 0 ? x : 0.0;
+            case LEAKY_RELU -> x > 0 ? x : op.alpha() * x;
+            case ELU -> x > 0 ? op.scale() * x : op.negativeCoefficient() * Math.expm1(x * op.inputScale());
+        };
+    }
+
+    /** {@code op} forward on one bf16 or f16 pattern: the f32 result rounded to the type. */
+    public static short forward(Op op, DataType type, short x) {
+        return narrow(type, forward(op, widen(type, x)));
+    }
+
     /**
-     * For -2^-60 < x < 0, expm1(x) = x + x²/2 + ..., and x²/2 is below half a double ulp of x: the
-     * double result would be alpha·x exactly, and rounding it to float a second time goes wrong
-     * when alpha·x is exactly halfway between two floats (common for subnormal results). alpha·x
-     * is exact in double (24 × 24 bits); a halfway case is resolved by the sign of the dropped
-     * alpha·x²/2, which is the sign of alpha.
+     * {@code op} backward on one float: {@code dy * op'(x)} where {@code xy} is x, or y = op(x)
+     * when {@code fromOutput} (see {@link Op}; parameters must allow it).
      */
-    private static float tiny(float x, float alpha) {
-        double p = (double) alpha * x;
+    public static float backward(Op op, boolean fromOutput, float dy, float xy) {
+        return (float) backward(op, fromOutput, (double) dy, (double) xy);
+    }
+
+    /** {@code op} backward on one double (see {@link #backward(Op, boolean, float, float)}). */
+    public static double backward(Op op, boolean fromOutput, double dy, double xy) {
+        return switch (op.kind()) {
+            case RELU -> xy > 0 ? dy : 0.0;
+            case LEAKY_RELU -> xy > 0 ? dy : op.alpha() * dy;
+            case ELU -> {
+                if (xy > 0) {
+                    yield dy * op.scale();
+                }
+                if (fromOutput) {
+                    yield dy * op.inputScale() * (xy + op.negativeCoefficient());
+                }
+                yield dy * (op.negativeCoefficient() * op.inputScale()) * Math.exp(xy * op.inputScale());
+            }
+        };
+    }
+
+    /** {@code op} backward on bf16 or f16 patterns: computed as f32, rounded to the type. */
+    public static short backward(Op op, DataType type, boolean fromOutput, short dy, short xy) {
+        return narrow(type, backward(op, fromOutput, widen(type, dy), widen(type, xy)));
+    }
+
+    /** A bf16 or f16 pattern as a float (exact). */
+    public static float widen(DataType type, short bits) {
+        return type == DataType.BF16 ? HalfFloats.bf16ToFloat(bits) : HalfFloats.f16ToFloat(bits);
+    }
+
+    /** A float rounded to bf16 or f16, to nearest even. */
+    public static short narrow(DataType type, float f) {
+        return type == DataType.BF16 ? HalfFloats.floatToBf16(f) : HalfFloats.floatToF16(f);
+    }
+
+    /**
+     * c * expm1(x * s) for |x * s| < 2^-60, where expm1(t) = t + t²/2 + ...: the double product
+     * c * x * s is below half a double ulp from the exact value, but rounding it to float a second
+     * time goes wrong when it lies exactly halfway between two floats (common for subnormal
+     * results). Such a halfway case is decided by the sign of what the double product dropped: its
+     * rounding errors (exact through fma) plus c * t²/2.
+     */
+    private static float tiny(float x, double s, double c) {
+        double t = x * s;
+        double tErr = Math.fma(x, s, -t);
+        double p = c * t;
         float f = (float) p;
         double err = p - f;
         if (err != 0) {
             float g = err > 0 ? Math.nextUp(f) : Math.nextDown(f);
             if ((double) g - p == p - (double) f) {
-                return alpha > 0 ? Math.max(f, g) : Math.min(f, g);
+                double dropped = Math.fma(c, t, -p) + c * (tErr + t * t * 0.5);
+                if (dropped != 0) {
+                    boolean up = dropped > 0;
+                    return up ? Math.max(f, g) : Math.min(f, g);
+                }
             }
         }
         return f;

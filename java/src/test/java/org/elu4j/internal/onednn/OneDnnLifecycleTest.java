@@ -250,7 +250,7 @@ class OneDnnLifecycleTest {
             elu.apply(src, dst);
             for (int i = 0; i < n; i++) {
                 float got = dst.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
-                String problem = ONEDNN.check(x[i], elu.alpha(), got, ScalarBackend.elu(x[i], elu.alpha()));
+                String problem = ONEDNN.check(x[i], (float) elu.alpha(), got, ScalarBackend.elu(x[i], (float) elu.alpha()));
                 if (problem != null) {
                     fail("onednn n=" + n + " seed=" + seed + " on " + Thread.currentThread().getName()
                             + ": ELU(" + x[i] + ", alpha=" + elu.alpha() + ") = " + got + ": " + problem);
