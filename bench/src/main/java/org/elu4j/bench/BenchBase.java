@@ -105,7 +105,15 @@ public abstract class BenchBase {
      * ReLU, a stale or partially written buffer).
      */
     public static void checkElu(String what, MemorySegment in, MemorySegment out) {
-        Elu oracle = Elu.elu();
+        check(what, Elu.elu(), in, out);
+    }
+
+    /**
+     * Throws unless {@code out[i]} is {@code function(in[i])}, as the scalar oracle computes it,
+     * within the suite's tolerance for every i.
+     */
+    public static void check(String what, Elu function, MemorySegment in, MemorySegment out) {
+        Elu oracle = function;
         long n = in.byteSize() / Float.BYTES;
         if (out.byteSize() != in.byteSize()) {
             throw new IllegalStateException(what + ": output has " + out.byteSize() + " bytes, input " + in.byteSize());
@@ -123,7 +131,7 @@ public abstract class BenchBase {
 
     private static void checkOne(String what, long i, float x, float want, float got) {
         if (!(Math.abs((double) got - want) <= ABS_TOL + REL_TOL * Math.abs(want))) {
-            throw new IllegalStateException(what + ": wrong result at index " + i + ": ELU(" + x + ") = "
+            throw new IllegalStateException(what + ": wrong result at index " + i + ": f(" + x + ") = "
                     + want + ", got " + got);
         }
     }

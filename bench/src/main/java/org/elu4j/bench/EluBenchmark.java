@@ -10,7 +10,9 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 
 /**
- * elu4j's f32 ELU (alpha = 1) through the public API, per backend, size and mode. The scalar
+ * elu4j's f32 forward through the public API, per backend, function, size and mode: ELU
+ * (alpha = 1), the ReLU baseline the ELU literature compares against, and SELU (the general form
+ * with a scale, which the helper and vector backends evaluate in double). The scalar
  * backend has its own class, {@link ScalarEluBenchmark}, because at ~0.07 el/ns one 16M call
  * takes a quarter of a second.
  *
@@ -23,6 +25,10 @@ public class EluBenchmark extends BenchBase {
 
     @Param({"onednn", "helper", "vector", "auto"})
     public String backend;
+
+    /** {@code elu} (alpha = 1), {@code relu} or {@code selu}. */
+    @Param({"elu", "relu", "selu"})
+    public String function;
 
     @Param({"256", "4096", "65536", "1048576", "16777216"})
     public int size;
@@ -40,7 +46,18 @@ public class EluBenchmark extends BenchBase {
             throw new IllegalStateException("backend " + backend + " is not available here: "
                     + Elu4j.backends());
         }
-        call = new EluCall(this, Elu.elu().on(b), size, mode, "elu4j " + backend + " " + mode + " n=" + size);
+        call = new EluCall(this, function(function).on(b), size, mode,
+                "elu4j " + backend + " " + function + " " + mode + " n=" + size);
+    }
+
+    /** The function object of a {@code function} parameter value. */
+    static Elu function(String name) {
+        return switch (name) {
+            case "elu" -> Elu.elu();
+            case "relu" -> Elu.relu();
+            case "selu" -> Elu.selu();
+            default -> throw new IllegalArgumentException("function must be elu, relu or selu: " + name);
+        };
     }
 
     @Benchmark

@@ -29,11 +29,11 @@ final class EluCall {
         if (inPlace) {
             y.copyFrom(x);
             elu.applyInPlace(y);
-            BenchBase.checkElu(what, x, y);
+            BenchBase.check(what, elu, x, y);
             y.copyFrom(x);
         } else {
             elu.apply(x, y);
-            BenchBase.checkElu(what, x, y);
+            BenchBase.check(what, elu, x, y);
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
+import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -19,13 +20,16 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * this, then {@link org.elu4j.bench.report.Report}).
  *
  * <pre>
- * Suite --out DIR [--quick] [--include REGEX] [--sizes 256,65536] [--modes out,in]
+ * Suite --out DIR [--quick] [--include REGEX] [--sizes 256,65536] [--modes out,in] [--functions elu,relu]
+ *       [--no-gc]
  * </pre>
  *
  * Without {@code --quick} the annotations of {@link BenchBase} and the benchmark classes apply
  * (two forks, 5 × 1 s warm-up and measurement, all sizes and modes: about 40 minutes on 2 cores).
  * {@code --quick} is one fork, 6 × 0.5 s warm-up, 4 × 0.5 s measurement, sizes 256, 64K and 16M,
- * out of place only (about 4 minutes on 2 cores). The scalar backend runs in a JMH run of its own ({@code jmh-scalar.json})
+ * out of place only, functions ELU and ReLU (SELU only in the full run; about 6 minutes on 2 cores).
+ * JMH's GC profiler ({@code -prof gc}) runs with every benchmark unless {@code --no-gc}: the
+ * report prints the bytes allocated per call of every elu4j path, which must be 0 in steady state. The scalar backend runs in a JMH run of its own ({@code jmh-scalar.json})
  * because its sizes stop at {@link ScalarEluBenchmark#MAX_SIZE}. Run 1 includes
  * {@link ParallelEluBenchmark} (the helper serial against parallel mode, side by side; about 1 min
  * of the quick run); {@code --include ParallelEluBenchmark} runs it alone. For any other JMH option run
@@ -34,6 +38,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 public final class Suite {
     static final List<String> QUICK_SIZES = List.of("256", "65536", "16777216");
     static final List<String> QUICK_MODES = List.of("out");
+    static final List<String> QUICK_FUNCTIONS = List.of("elu", "relu");
     private static final String ALL = "^org\\.elu4j\\.bench\\.";
     private static final String SCALAR = Pattern.quote(ScalarEluBenchmark.class.getName() + ".");
 
@@ -46,6 +51,8 @@ public final class Suite {
         String include = null;
         List<String> sizes = null;
         List<String> modes = null;
+        List<String> functions = null;
+        boolean gc = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -53,6 +60,8 @@ public final class Suite {
                 case "--include" -> include = value(args, ++i);
                 case "--sizes" -> sizes = Arrays.asList(value(args, ++i).split(","));
                 case "--modes" -> modes = Arrays.asList(value(args, ++i).split(","));
+                case "--functions" -> functions = Arrays.asList(value(args, ++i).split(","));
+                case "--no-gc" -> gc = false;
                 default -> usage("unknown argument " + args[i]);
             }
         }
@@ -62,22 +71,26 @@ public final class Suite {
         if (quick) {
             sizes = sizes != null ? sizes : QUICK_SIZES;
             modes = modes != null ? modes : QUICK_MODES;
+            functions = functions != null ? functions : QUICK_FUNCTIONS;
         }
         Files.createDirectories(out);
 
         // Run 1: everything but the scalar backend.
-        ChainedOptionsBuilder main = options(quick, modes, out.resolve("jmh-main.json"))
+        ChainedOptionsBuilder main = options(quick, modes, gc, out.resolve("jmh-main.json"))
                 .include(include != null ? include : ALL)
                 .exclude(SCALAR);
         if (sizes != null) {
             main.param("size", sizes.toArray(String[]::new));
+        }
+        if (functions != null) {
+            main.param("function", functions.toArray(String[]::new));
         }
         new Runner(main.build()).run();
 
         // Run 2: the scalar backend, at most MAX_SIZE elements.
         String scalarName = ScalarEluBenchmark.class.getName() + ".elu";
         if (include == null || Pattern.compile(include).matcher(scalarName).find()) {
-            ChainedOptionsBuilder scalar = options(quick, modes, out.resolve("jmh-scalar.json")).include(SCALAR);
+            ChainedOptionsBuilder scalar = options(quick, modes, gc, out.resolve("jmh-scalar.json")).include(SCALAR);
             if (sizes != null) {
                 List<String> small = new ArrayList<>();
                 for (String s : sizes) {
@@ -94,7 +107,7 @@ public final class Suite {
         }
     }
 
-    private static ChainedOptionsBuilder options(boolean quick, List<String> modes, Path json) {
+    private static ChainedOptionsBuilder options(boolean quick, List<String> modes, boolean gc, Path json) {
         ChainedOptionsBuilder b = new OptionsBuilder()
                 .shouldFailOnError(false) // a peer that cannot run here is reported missing, the rest goes on
                 .resultFormat(ResultFormatType.JSON)
@@ -110,6 +123,9 @@ public final class Suite {
         if (modes != null) {
             b.param("mode", modes.toArray(String[]::new));
         }
+        if (gc) {
+            b.addProfiler(GCProfiler.class);
+        }
         return b;
     }
 
@@ -122,7 +138,8 @@ public final class Suite {
 
     private static void usage(String problem) {
         System.err.println("Suite: " + problem);
-        System.err.println("usage: Suite --out DIR [--quick] [--include REGEX] [--sizes 256,65536] [--modes out,in]");
+        System.err.println("usage: Suite --out DIR [--quick] [--include REGEX] [--sizes 256,65536] [--modes out,in] "
+                + "[--functions elu,relu,selu] [--no-gc]");
         System.exit(2);
     }
 }

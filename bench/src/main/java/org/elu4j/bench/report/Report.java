@@ -43,11 +43,26 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  */
 public final class Report {
 
-    /** One measured point. {@code relError}: half-width of JMH's 99.9% interval / score, or NaN. */
-    public record Point(String series, String mode, long size, double nsPerCall, double relError) {
+    /**
+     * One measured point. {@code relError}: half-width of JMH's 99.9% interval / score, or NaN;
+     * {@code bytesPerCall}: JMH's {@code gc.alloc.rate.norm} (with {@code -prof gc}), or NaN.
+     */
+    public record Point(String series, String mode, long size, double nsPerCall, double relError, double bytesPerCall) {
+        public Point(String series, String mode, long size, double nsPerCall, double relError) {
+            this(series, mode, size, nsPerCall, relError, Double.NaN);
+        }
+
         public double elPerNs() {
             return size / nsPerCall;
         }
+    }
+
+    /** Functions other than ELU that {@code EluBenchmark} measures; their series end in " " + name. */
+    static final List<String> OTHER_FUNCTIONS = List.of("relu", "selu");
+
+    /** Whether a series is an elu4j run of another function than ELU (kept out of the ELU table and chart). */
+    static boolean isOtherFunction(String series) {
+        return series.startsWith("elu4j ") && OTHER_FUNCTIONS.stream().anyMatch(f -> series.endsWith(" " + f));
     }
 
     /** Display names and their order: elu4j backends, native paths from C, peers. */
@@ -137,8 +152,12 @@ public final class Report {
             if (series == null || !params.containsKey("size")) {
                 continue;
             }
+            double bytes = Double.NaN;
+            if (run.has("secondaryMetrics") && run.getAsJsonObject("secondaryMetrics").has("gc.alloc.rate.norm")) {
+                bytes = parseDouble(run.getAsJsonObject("secondaryMetrics").getAsJsonObject("gc.alloc.rate.norm").get("score"));
+            }
             points.add(new Point(series, params.getOrDefault("mode", "out"), Long.parseLong(params.get("size")), ns,
-                    error / score));
+                    error / score, bytes));
         }
         return points;
     }
@@ -169,7 +188,8 @@ public final class Report {
         String cls = benchmark.substring(0, benchmark.lastIndexOf('.'));
         cls = cls.substring(cls.lastIndexOf('.') + 1);
         return switch (cls) {
-            case "EluBenchmark" -> "elu4j " + params.get("backend");
+            case "EluBenchmark" -> "elu4j " + params.get("backend")
+                    + (params.getOrDefault("function", "elu").equals("elu") ? "" : " " + params.get("function"));
             case "ScalarEluBenchmark" -> SCALAR;
             case "ParallelEluBenchmark" -> switch (params.getOrDefault("threads", "1")) {
                 case "1" -> "elu4j helper serial (parallel run)";
@@ -214,7 +234,8 @@ public final class Report {
     // ------------------------------------------------------------------------------ table
 
     /** The Markdown report: one table per mode, the ratios the targets use, notes. */
-    public static String table(List<Point> points, List<String> meta) {
+    public static String table(List<Point> allPoints, List<String> meta) {
+        List<Point> points = allPoints.stream().filter(p -> !isOtherFunction(p.series())).toList();
         StringBuilder md = new StringBuilder();
         md.append("## elu4j benchmark: f32 ELU forward (alpha = 1), one thread\n\n");
         for (String line : meta) {
@@ -250,6 +271,8 @@ public final class Report {
             md.append('\n');
         }
         ratios(md, points.stream().filter(p -> p.mode().equals("out")).toList());
+        functionCost(md, allPoints.stream().filter(p -> p.mode().equals("out")).toList());
+        allocation(md, allPoints);
         List<String> missing = ORDER.stream().filter(s -> points.stream().noneMatch(p -> p.series().equals(s))).toList();
         if (!missing.isEmpty()) {
             md.append("Not measured in this run: ").append(String.join(", ", missing))
@@ -297,6 +320,54 @@ public final class Report {
                     .append(c.map(cp -> String.format(Locale.ROOT, "%+.0f ns", p.get().nsPerCall() - cp.nsPerCall()))
                             .orElse(pair[1] == null ? "(reference)" : "—"))
                     .append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    /**
+     * What the other functions cost against ELU on each elu4j backend: the ELU literature says an
+     * ELU costs 2–3× a ReLU; this shows it per backend and size (time of ELU / time of ReLU).
+     */
+    private static void functionCost(StringBuilder md, List<Point> out) {
+        List<String> backends = ELU4J.stream().filter(b -> out.stream().anyMatch(p -> p.series().equals(b + " relu")
+                || p.series().equals(b + " selu"))).toList();
+        if (backends.isEmpty()) {
+            return;
+        }
+        md.append("### ELU against ReLU and SELU (f32, out of place), elements per ns\n\n");
+        md.append("| backend | size | ELU | ReLU | ELU time / ReLU time | SELU | SELU time / ELU time |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|\n");
+        for (String b : backends) {
+            for (long size : sizesOf(out, b)) {
+                Optional<Point> elu = find(out, b, size);
+                Optional<Point> relu = find(out, b + " relu", size);
+                Optional<Point> selu = find(out, b + " selu", size);
+                md.append("| ").append(b).append(" | ").append(sizeName(size)).append(" | ")
+                        .append(elu.map(p -> fmt(p.elPerNs())).orElse("—")).append(" | ")
+                        .append(relu.map(p -> fmt(p.elPerNs())).orElse("—")).append(" | ")
+                        .append(elu.isPresent() && relu.isPresent() ? String.format(Locale.ROOT, "%.2f×",
+                                elu.get().nsPerCall() / relu.get().nsPerCall()) : "—").append(" | ")
+                        .append(selu.map(p -> fmt(p.elPerNs())).orElse("—")).append(" | ")
+                        .append(elu.isPresent() && selu.isPresent() ? String.format(Locale.ROOT, "%.2f×",
+                                selu.get().nsPerCall() / elu.get().nsPerCall()) : "—").append(" |\n");
+            }
+        }
+        md.append('\n');
+    }
+
+    /** Bytes allocated per call ({@code -prof gc}) by each elu4j path: the largest over its sizes. */
+    private static void allocation(StringBuilder md, List<Point> points) {
+        List<String> series = seriesIn(points).stream().filter(s -> s.startsWith("elu4j")).filter(s -> points.stream()
+                .anyMatch(p -> p.series().equals(s) && Double.isFinite(p.bytesPerCall()))).toList();
+        if (series.isEmpty()) {
+            return;
+        }
+        md.append("### Allocation per call (JMH -prof gc, gc.alloc.rate.norm), largest over sizes and modes\n\n");
+        md.append("| path | bytes per call |\n|---|---:|\n");
+        for (String s : series) {
+            double max = points.stream().filter(p -> p.series().equals(s) && Double.isFinite(p.bytesPerCall()))
+                    .mapToDouble(Point::bytesPerCall).max().orElse(Double.NaN);
+            md.append("| ").append(s).append(" | ").append(String.format(Locale.ROOT, "%.3f", max)).append(" |\n");
         }
         md.append('\n');
     }
@@ -366,7 +437,7 @@ public final class Report {
 
     /** Elements per ns against size, out of place, log-log; null when there is nothing to draw. */
     static XYChart chart(List<Point> points) {
-        List<Point> out = points.stream().filter(p -> p.mode().equals("out")).toList();
+        List<Point> out = points.stream().filter(p -> p.mode().equals("out") && !isOtherFunction(p.series())).toList();
         if (out.isEmpty()) {
             return null;
         }

@@ -81,6 +81,32 @@ class ReportTest {
     }
 
     @Test
+    void functionCostAndAllocationTables() {
+        String json = "[" + String.join(",",
+                jmhRun("org.elu4j.bench.EluBenchmark.elu",
+                        "\"backend\": \"helper\", \"function\": \"elu\", \"size\": \"65536\", \"mode\": \"out\"", 16384, "1"),
+                jmhRun("org.elu4j.bench.EluBenchmark.elu",
+                        "\"backend\": \"helper\", \"function\": \"relu\", \"size\": \"65536\", \"mode\": \"out\"", 4096, "1"),
+                """
+                {"benchmark": "org.elu4j.bench.EluBenchmark.elu", "mode": "avgt",
+                 "params": {"backend": "helper", "function": "selu", "size": "65536", "mode": "out"},
+                 "primaryMetric": {"score": 32768, "scoreError": 1, "scoreUnit": "ns/op"},
+                 "secondaryMetrics": {"gc.alloc.rate.norm": {"score": 0.002, "scoreUnit": "B/op"}}}
+                """) + "]";
+        List<Report.Point> points = Report.readJmh(json);
+        assertEquals("elu4j helper relu", points.get(1).series());
+        assertEquals(0.002, points.get(2).bytesPerCall(), 1e-12);
+        assertTrue(Double.isNaN(points.get(0).bytesPerCall()));
+        String md = Report.table(points, List.of());
+        // ELU 4 el/ns, ReLU 16 el/ns: ELU costs 4x a ReLU; SELU 2 el/ns costs 2x an ELU
+        assertTrue(md.contains("| elu4j helper | 64K | 4.00 | 16.0 | 4.00× | 2.00 | 2.00× |"), md);
+        assertTrue(md.contains("| elu4j helper selu | 0.002 |"), md);
+        // the ELU table keeps other functions out
+        assertTrue(!md.contains("| elu4j helper relu | 16.0"), md);
+        assertEquals(1, Report.chart(points).getSeriesMap().size());
+    }
+
+    @Test
     void sizeNames() {
         assertEquals("256", Report.sizeName(256));
         assertEquals("64K", Report.sizeName(65536));
