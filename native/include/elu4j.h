@@ -132,8 +132,12 @@ ELU4J_API size_t elu4j_mt_min_elements(void);
  *
  * The parameters are doubles and mean their exact values. f32 results are within 1 ulp of the
  * exact value rounded to float (forward); the f32 forward of ELU with scale == input_scale == 1 and
- * alpha = +-2^k runs the float kernel of elu4j_elu_f32, every other f32 ELU evaluates its negative
- * side in double. f64 is computed in double (a few double ulps). bf16 and f16 are storage types:
+ * alpha = 2^k, k in [-100, 100] (positive: the float kernel keeps -0.0, which is the sign rule only
+ * for alpha > 0) runs the float kernel of elu4j_elu_f32 (same bits, same streaming stores), every
+ * other f32 ELU evaluates its negative side in double. f64 is computed in double, with
+ * t = x * input_scale rounded to double (as the Java scalar oracle does): within 3 double ulps of
+ * the exact function of that t (forward), 4 (backward; subnormal results within a few units of
+ * 2^-1074). All three parameters must be finite for every function, also where unused. bf16 and f16 are storage types:
  * each element is widened to float, computed exactly as f32 (same kernel, same bits), and the
  * float result rounded to nearest-even (NaN stays a NaN of the same sign). All ISAs give
  * bit-identical results.

@@ -124,4 +124,63 @@ void elu4j_run_kernel(int isa, const void *src, void *dst, size_t n, float alpha
  */
 int elu4j_check_args(const void *src, const void *dst, size_t n, float alpha);
 
+/* ------------------------------------------------------------------------------------------- */
+/*
+ * The whole family (elu4j_forward / elu4j_backward): see elu_family_impl.h for the algorithms.
+ * The parameters of one call, checked and with the derived constants the kernels use.
+ */
+typedef struct elu4j_fam_params {
+    int function;      /* elu4j_function */
+    int fast;          /* f32 ELU through the float kernel with alpha_f (f32, bf16, f16 only) */
+    float alpha_f;     /* (float)alpha: exact when fast */
+    double alpha;      /* ELU's alpha, LeakyReLU's slope */
+    double scale;
+    double input_scale;
+    double coef;       /* alpha * scale (the negative side's coefficient) */
+    double cis;        /* coef * input_scale (the backward's coefficient) */
+} elu4j_fam_params;
+
+/*
+ * Per-ISA family kernels (elu_family_impl.h compiled once per ISA). Preconditions: n > 0,
+ * arguments checked as elu4j.h documents, the CPU supports the ISA. The forward handles every
+ * dtype and function; the dispatcher sends f32 with p->fast to elu4j_run_kernel itself (so that it
+ * streams as elu4j_elu_f32 does), but the family forward gives the same bits for it too.
+ */
+void elu4j_fam_forward_portable(const elu4j_fam_params *p, int dtype, const void *src, void *dst,
+                                size_t n);
+void elu4j_fam_backward_portable(const elu4j_fam_params *p, int dtype, int from_dst,
+                                 const void *diff_dst, const void *data, void *diff_src, size_t n);
+#if defined(ELU4J_HAVE_X86_KERNELS)
+void elu4j_fam_forward_avx2(const elu4j_fam_params *p, int dtype, const void *src, void *dst,
+                            size_t n);
+void elu4j_fam_backward_avx2(const elu4j_fam_params *p, int dtype, int from_dst,
+                             const void *diff_dst, const void *data, void *diff_src, size_t n);
+void elu4j_fam_forward_avx512(const elu4j_fam_params *p, int dtype, const void *src, void *dst,
+                              size_t n);
+void elu4j_fam_backward_avx512(const elu4j_fam_params *p, int dtype, int from_dst,
+                               const void *diff_dst, const void *data, void *diff_src, size_t n);
+#endif
+
+/*
+ * One forward call's work, as the serial entry points and the worker pool run it on any
+ * sub-range: the f32 fast ELU kernel (fast_f32) or the family forward.
+ */
+typedef struct elu4j_task {
+    int isa;
+    int dtype;
+    size_t elem_size;  /* bytes per element */
+    int fast_f32;      /* f32 ELU on elu4j_run_kernel with params.alpha_f and `stream` */
+    int stream;        /* streaming stores (fast_f32 only; decided on the whole call) */
+    elu4j_fam_params params;
+} elu4j_task;
+
+/* Runs a task on n > 0 elements at src/dst (offsets already applied). Defined in elu4j_family.c. */
+void elu4j_task_run(const elu4j_task *task, const void *src, void *dst, size_t n);
+
+/*
+ * Runs a task on up to `threads` threads with the pool of elu4j_parallel.c (serially when small),
+ * on arguments already checked, n > 0. Defined in elu4j_parallel.c.
+ */
+void elu4j_mt_run(const elu4j_task *task, const void *src, void *dst, size_t n, int threads);
+
 #endif /* ELU4J_INTERNAL_H */

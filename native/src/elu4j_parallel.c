@@ -1,5 +1,6 @@
 /*
- * elu4j native helper: the parallel entry point elu4j_elu_f32_mt and its worker pool.
+ * elu4j native helper: the parallel entry points elu4j_elu_f32_mt and elu4j_forward_mt (through
+ * elu4j_mt_run, for any function and dtype) and their worker pool.
  *
  * Design
  *
@@ -108,9 +109,7 @@ typedef struct job {
     const unsigned char *src;
     unsigned char *dst;
     size_t n;
-    float alpha;
-    int isa;
-    int stream;
+    elu4j_task task;    /* what to run on each chunk (its elem_size: bytes per element) */
     size_t chunks;      /* number of chunks */
     size_t next;        /* next chunk to hand out (== chunks: none left) */
     size_t done;        /* chunks finished */
@@ -140,7 +139,7 @@ static void init_once(void)
     g_init_ok = 1;
 }
 
-/* Index of the first float of chunk c (c <= chunks): on a 64-byte line of dst when possible. */
+/* Index of the first element of chunk c (c <= chunks): on a 64-byte line of dst when possible. */
 static size_t chunk_start(const job *j, size_t c)
 {
     if (c == 0) {
@@ -149,12 +148,13 @@ static size_t chunk_start(const job *j, size_t c)
     if (c >= j->chunks) {
         return j->n;
     }
-    /* Even split, then moved up so that dst + 4 * i lies on a 64-byte boundary (exactly when
-       dst is 4-byte aligned; otherwise to the first float that starts in the next line). */
+    /* Even split, then moved up so that dst + es * i lies on a 64-byte boundary (exactly when
+       dst is es-byte aligned; otherwise to the first element that starts in the next line). */
+    const size_t es = j->task.elem_size;
     const size_t even = j->n / j->chunks * c + j->n % j->chunks * c / j->chunks; /* no overflow */
-    const uintptr_t addr = (uintptr_t)j->dst + even * sizeof(float);
+    const uintptr_t addr = (uintptr_t)j->dst + even * es;
     const uintptr_t line = (addr + 63u) & ~(uintptr_t)63u;
-    size_t i = even + (size_t)((line - addr + sizeof(float) - 1) / sizeof(float));
+    size_t i = even + (size_t)((line - addr + es - 1) / es);
     return i < j->n ? i : j->n;
 }
 
@@ -164,8 +164,8 @@ static void run_chunk(const job *j, size_t c)
     const size_t a = chunk_start(j, c);
     const size_t b = chunk_start(j, c + 1);
     if (b > a) {
-        elu4j_run_kernel(j->isa, j->src + a * sizeof(float), j->dst + a * sizeof(float), b - a,
-                         j->alpha, j->stream);
+        const size_t es = j->task.elem_size;
+        elu4j_task_run(&j->task, j->src + a * es, j->dst + a * es, b - a);
     }
 }
 
@@ -274,14 +274,8 @@ size_t elu4j_mt_min_elements(void)
     return ELU4J_MT_MIN_ELEMENTS;
 }
 
-int elu4j_elu_f32_mt(const void *src, void *dst, size_t n, float alpha, int threads)
+void elu4j_mt_run(const elu4j_task *task, const void *src, void *dst, size_t n, int threads)
 {
-    const int status = elu4j_check_args(src, dst, n, alpha);
-    if (status != ELU4J_OK || n == 0) {
-        return status;
-    }
-    const int isa = elu4j_best_isa();
-    const int stream = elu4j_use_streaming_stores(src, dst, n);
     unsigned t = threads <= 0 ? online_cpus()
                  : threads > ELU4J_MT_MAX_THREADS ? (unsigned)ELU4J_MT_MAX_THREADS : (unsigned)threads;
     size_t chunks = (size_t)t * ELU4J_MT_CHUNKS_PER_THREAD;
@@ -293,13 +287,13 @@ int elu4j_elu_f32_mt(const void *src, void *dst, size_t n, float alpha, int thre
         t = (unsigned)chunks;
     }
     if (n < ELU4J_MT_MIN_ELEMENTS || t <= 1) {
-        elu4j_run_kernel(isa, src, dst, n, alpha, stream);
-        return ELU4J_OK;
+        elu4j_task_run(task, src, dst, n);
+        return;
     }
     pthread_once(&g_once, init_once);
     if (!g_init_ok) {
-        elu4j_run_kernel(isa, src, dst, n, alpha, stream);
-        return ELU4J_OK;
+        elu4j_task_run(task, src, dst, n);
+        return;
     }
 
     pthread_mutex_lock(&g_job_mutex);
@@ -309,10 +303,10 @@ int elu4j_elu_f32_mt(const void *src, void *dst, size_t n, float alpha, int thre
     if (g_stopping || workers == 0) {
         pthread_mutex_unlock(&g_pool_mutex);
         pthread_mutex_unlock(&g_job_mutex);
-        elu4j_run_kernel(isa, src, dst, n, alpha, stream);
-        return ELU4J_OK;
+        elu4j_task_run(task, src, dst, n);
+        return;
     }
-    g_job = (job){.src = src, .dst = dst, .n = n, .alpha = alpha, .isa = isa, .stream = stream,
+    g_job = (job){.src = src, .dst = dst, .n = n, .task = *task,
                   .chunks = chunks, .next = 0, .done = 0, .workers = workers};
     atomic_fetch_add_explicit(&g_posted, 1, memory_order_release);
     pthread_cond_broadcast(&g_work_cond);
@@ -323,5 +317,22 @@ int elu4j_elu_f32_mt(const void *src, void *dst, size_t n, float alpha, int thre
     g_job = (job){0}; /* no job: no pointer of this call stays behind */
     pthread_mutex_unlock(&g_pool_mutex);
     pthread_mutex_unlock(&g_job_mutex);
+}
+
+int elu4j_elu_f32_mt(const void *src, void *dst, size_t n, float alpha, int threads)
+{
+    const int status = elu4j_check_args(src, dst, n, alpha);
+    if (status != ELU4J_OK || n == 0) {
+        return status;
+    }
+    elu4j_task task = {0};
+    task.isa = elu4j_best_isa();
+    task.dtype = ELU4J_DT_F32;
+    task.elem_size = sizeof(float);
+    task.fast_f32 = 1;
+    task.stream = elu4j_use_streaming_stores(src, dst, n);
+    task.params.function = ELU4J_FN_ELU;
+    task.params.alpha_f = alpha;
+    elu4j_mt_run(&task, src, dst, n, threads);
     return ELU4J_OK;
 }

@@ -1,6 +1,7 @@
 package org.elu4j.internal.helper;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -11,10 +12,13 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import org.elu4j.Backend;
+import org.elu4j.DataType;
 import org.elu4j.Elu4jException;
 import org.elu4j.NativeCallException;
 import org.elu4j.internal.EluBackend;
 import org.elu4j.internal.NativeLibraries;
+import org.elu4j.internal.Op;
+import org.elu4j.internal.Pass;
 import org.elu4j.internal.helper.ffi.Elu4jNative;
 
 /**
@@ -36,6 +40,13 @@ import org.elu4j.internal.helper.ffi.Elu4jNative;
  * downcall instead: for heap arrays an ordinary downcall cannot pass the array, and copying
  * would cost more than the second thread gains.
  *
+ * <p>The whole family ({@link #forward}, {@link #backward}: every {@link Op} on every
+ * {@link DataType}) goes to {@code elu4j_forward} / {@code elu4j_backward} (their {@code _isa} forms
+ * on a helper pinned to one ISA), also critical downcalls; parallel forwards of native segments
+ * from {@link #parallelMinElements()} elements on go to {@code elu4j_forward_mt}, an ordinary one.
+ * f32 ELU with a positive power-of-two alpha, scale 1 and input scale 1 keeps the float kernel of
+ * {@link #eluF32} (the library would pick the same kernel: same bits).
+ *
  * <p>Loading this class loads the library; the provider does that only after
  * {@link NativeLibraries#helper()} succeeded.
  */
@@ -44,6 +55,12 @@ public final class HelperBackend implements EluBackend {
     private static final MethodHandle ELU_F32_ISA;
     /** {@code elu4j_elu_f32_mt}: an ordinary (not critical) downcall, since it waits for the pool. */
     private static final MethodHandle ELU_F32_MT;
+    private static final MethodHandle FORWARD;
+    private static final MethodHandle FORWARD_ISA;
+    /** {@code elu4j_forward_mt}: an ordinary (not critical) downcall, since it waits for the pool. */
+    private static final MethodHandle FORWARD_MT;
+    private static final MethodHandle BACKWARD;
+    private static final MethodHandle BACKWARD_ISA;
     /** {@code elu4j_mt_min_elements()}: below it the parallel call would run serially anyway. */
     private static final long MT_MIN_ELEMENTS;
 
@@ -57,6 +74,21 @@ public final class HelperBackend implements EluBackend {
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_FLOAT), critical);
         ELU_F32_MT = linker.downcallHandle(find(lookup, "elu4j_elu_f32_mt"),
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_FLOAT, JAVA_INT));
+        FORWARD = linker.downcallHandle(find(lookup, "elu4j_forward"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
+                        JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE), critical);
+        FORWARD_ISA = linker.downcallHandle(find(lookup, "elu4j_forward_isa"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
+                        JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE), critical);
+        FORWARD_MT = linker.downcallHandle(find(lookup, "elu4j_forward_mt"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
+                        JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_INT));
+        BACKWARD = linker.downcallHandle(find(lookup, "elu4j_backward"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS,
+                        JAVA_LONG, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE), critical);
+        BACKWARD_ISA = linker.downcallHandle(find(lookup, "elu4j_backward_isa"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS,
+                        ADDRESS, JAVA_LONG, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE), critical);
         MT_MIN_ELEMENTS = Elu4jNative.elu4j_mt_min_elements();
     }
 
@@ -157,6 +189,84 @@ public final class HelperBackend implements EluBackend {
             throw new NativeCallException("elu4j helper", "elu4j_elu_f32_mt", status,
                     cString(Elu4jNative.elu4j_status_name(status)));
         }
+    }
+
+    /** The helper runs every function, pass and data type. */
+    @Override
+    public String unsupported(Op op, DataType type, Pass pass) {
+        return null;
+    }
+
+    @Override
+    public void forward(Op op, DataType type, MemorySegment src, MemorySegment dst, int threads) {
+        if (type == DataType.F32 && op.isFastF32Elu() && op.alpha() > 0) {
+            // The float kernel, as elu4j_forward itself would choose (negative alphas go through
+            // elu4j_forward, which gives -0.0 the sign of alpha * -0.0 as Op defines).
+            if (threads == 1) {
+                eluF32(src, dst, op.alphaF());
+            } else {
+                eluF32Parallel(src, dst, op.alphaF(), threads);
+            }
+            return;
+        }
+        long n = src.byteSize() / type.byteSize();
+        int fn = op.kind().nativeCode;
+        int dt = dtypeCode(type);
+        int status;
+        String function;
+        try {
+            if (isa < 0 && threads != 1 && n >= MT_MIN_ELEMENTS && src.isNative() && dst.isNative()) {
+                function = "elu4j_forward_mt";
+                status = (int) FORWARD_MT.invokeExact(fn, dt, src, dst, n, op.alpha(), op.scale(), op.inputScale(),
+                        threads);
+            } else if (isa < 0) {
+                function = "elu4j_forward";
+                status = (int) FORWARD.invokeExact(fn, dt, src, dst, n, op.alpha(), op.scale(), op.inputScale());
+            } else {
+                function = "elu4j_forward_isa";
+                status = (int) FORWARD_ISA.invokeExact(isa, fn, dt, src, dst, n, op.alpha(), op.scale(),
+                        op.inputScale());
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (status != 0) {
+            throw new NativeCallException("elu4j helper", function, status,
+                    cString(Elu4jNative.elu4j_status_name(status)));
+        }
+    }
+
+    @Override
+    public void backward(Op op, DataType type, boolean fromOutput, MemorySegment dy, MemorySegment xy,
+            MemorySegment dx) {
+        long n = dy.byteSize() / type.byteSize();
+        int fn = op.kind().nativeCode;
+        int dt = dtypeCode(type);
+        int fromDst = fromOutput ? 1 : 0;
+        int status;
+        try {
+            status = isa < 0
+                    ? (int) BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, op.alpha(), op.scale(),
+                            op.inputScale())
+                    : (int) BACKWARD_ISA.invokeExact(isa, fn, dt, fromDst, dy, xy, dx, n, op.alpha(), op.scale(),
+                            op.inputScale());
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (status != 0) {
+            throw new NativeCallException("elu4j helper", isa < 0 ? "elu4j_backward" : "elu4j_backward_isa",
+                    status, cString(Elu4jNative.elu4j_status_name(status)));
+        }
+    }
+
+    /** The helper's {@code elu4j_dtype} number of a data type. */
+    static int dtypeCode(DataType type) {
+        return switch (type) {
+            case F32 -> Elu4jNative.ELU4J_DT_F32();
+            case F64 -> Elu4jNative.ELU4J_DT_F64();
+            case BF16 -> Elu4jNative.ELU4J_DT_BF16();
+            case F16 -> Elu4jNative.ELU4J_DT_F16();
+        };
     }
 
     /**

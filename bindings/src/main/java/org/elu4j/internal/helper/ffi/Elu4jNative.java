@@ -742,6 +742,471 @@ public class Elu4jNative extends Elu4jNative$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+    private static final int ELU4J_FN_ELU = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum elu4j_function.ELU4J_FN_ELU = 0
+     * }
+     */
+    public static int ELU4J_FN_ELU() {
+        return ELU4J_FN_ELU;
+    }
+    private static final int ELU4J_FN_RELU = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum elu4j_function.ELU4J_FN_RELU = 1
+     * }
+     */
+    public static int ELU4J_FN_RELU() {
+        return ELU4J_FN_RELU;
+    }
+    private static final int ELU4J_FN_LEAKY_RELU = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum elu4j_function.ELU4J_FN_LEAKY_RELU = 2
+     * }
+     */
+    public static int ELU4J_FN_LEAKY_RELU() {
+        return ELU4J_FN_LEAKY_RELU;
+    }
+    private static final int ELU4J_DT_F32 = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum elu4j_dtype.ELU4J_DT_F32 = 0
+     * }
+     */
+    public static int ELU4J_DT_F32() {
+        return ELU4J_DT_F32;
+    }
+    private static final int ELU4J_DT_F64 = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum elu4j_dtype.ELU4J_DT_F64 = 1
+     * }
+     */
+    public static int ELU4J_DT_F64() {
+        return ELU4J_DT_F64;
+    }
+    private static final int ELU4J_DT_BF16 = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum elu4j_dtype.ELU4J_DT_BF16 = 2
+     * }
+     */
+    public static int ELU4J_DT_BF16() {
+        return ELU4J_DT_BF16;
+    }
+    private static final int ELU4J_DT_F16 = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * enum elu4j_dtype.ELU4J_DT_F16 = 3
+     * }
+     */
+    public static int ELU4J_DT_F16() {
+        return ELU4J_DT_F16;
+    }
+
+    private static class elu4j_dtype_size {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Elu4jNative.C_LONG,
+            Elu4jNative.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elu4j_dtype_size");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * size_t elu4j_dtype_size(int dtype)
+     * }
+     */
+    public static FunctionDescriptor elu4j_dtype_size$descriptor() {
+        return elu4j_dtype_size.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * size_t elu4j_dtype_size(int dtype)
+     * }
+     */
+    public static MethodHandle elu4j_dtype_size$handle() {
+        return elu4j_dtype_size.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * size_t elu4j_dtype_size(int dtype)
+     * }
+     */
+    public static MemorySegment elu4j_dtype_size$address() {
+        return elu4j_dtype_size.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * size_t elu4j_dtype_size(int dtype)
+     * }
+     */
+    public static long elu4j_dtype_size(int dtype) {
+        var mh$ = elu4j_dtype_size.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("elu4j_dtype_size", dtype);
+            }
+            return (long)mh$.invokeExact(dtype);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class elu4j_forward {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Elu4jNative.C_INT,
+            Elu4jNative.C_INT,
+            Elu4jNative.C_INT,
+            Elu4jNative.C_POINTER,
+            Elu4jNative.C_POINTER,
+            Elu4jNative.C_LONG,
+            Elu4jNative.C_DOUBLE,
+            Elu4jNative.C_DOUBLE,
+            Elu4jNative.C_DOUBLE
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elu4j_forward");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int elu4j_forward(int function, int dtype, const void *src, void *dst, size_t n, double alpha, double scale, double input_scale)
+     * }
+     */
+    public static FunctionDescriptor elu4j_forward$descriptor() {
+        return elu4j_forward.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int elu4j_forward(int function, int dtype, const void *src, void *dst, size_t n, double alpha, double scale, double input_scale)
+     * }
+     */
+    public static MethodHandle elu4j_forward$handle() {
+        return elu4j_forward.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int elu4j_forward(int function, int dtype, const void *src, void *dst, size_t n, double alpha, double scale, double input_scale)
+     * }
+     */
+    public static MemorySegment elu4j_forward$address() {
+        return elu4j_forward.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int elu4j_forward(int function, int dtype, const void *src, void *dst, size_t n, double alpha, double scale, double input_scale)
+     * }
+     */
+    public static int elu4j_forward(int function, int dtype, MemorySegment src, MemorySegment dst, long n, double alpha, double scale, double input_scale) {
+        var mh$ = elu4j_forward.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("elu4j_forward", function, dtype, src, dst, n, alpha, scale, input_scale);
+            }
+            return (int)mh$.invokeExact(function, dtype, src, dst, n, alpha, scale, input_scale);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class elu4j_forward_isa {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Elu4jNative.C_INT,
+            Elu4jNative.C_INT,
+            Elu4jNative.C_INT,
+            Elu4jNative.C_INT,
+            Elu4jNative.C_POINTER,
+            Elu4jNative.C_POINTER,
+            Elu4jNative.C_LONG,
+            Elu4jNative.C_DOUBLE,
+            Elu4jNative.C_DOUBLE,
+            Elu4jNative.C_DOUBLE
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elu4j_forward_isa");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int elu4j_forward_isa(int isa, int function, int dtype, const void *src, void *dst, size_t n, double alpha, double scale, double input_scale)
+     * }
+     */
+    public static FunctionDescriptor elu4j_forward_isa$descriptor() {
+        return elu4j_forward_isa.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int elu4j_forward_isa(int isa, int function, int dtype, const void *src, void *dst, size_t n, double alpha, double scale, double input_scale)
+     * }
+     */
+    public static MethodHandle elu4j_forward_isa$handle() {
+        return elu4j_forward_isa.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int elu4j_forward_isa(int isa, int function, int dtype, const void *src, void *dst, size_t n, double alpha, double scale, double input_scale)
+     * }
+     */
+    public static MemorySegment elu4j_forward_isa$address() {
+        return elu4j_forward_isa.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int elu4j_forward_isa(int isa, int function, int dtype, const void *src, void *dst, size_t n, double alpha, double scale, double input_scale)
+     * }
+     */
+    public static int elu4j_forward_isa(int isa, int function, int dtype, MemorySegment src, MemorySegment dst, long n, double alpha, double scale, double input_scale) {
+        var mh$ = elu4j_forward_isa.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("elu4j_forward_isa", isa, function, dtype, src, dst, n, alpha, scale, input_scale);
+            }
+            return (int)mh$.invokeExact(isa, function, dtype, src, dst, n, alpha, scale, input_scale);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class elu4j_forward_mt {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Elu4jNative.C_INT,
+            Elu4jNative.C_INT,
+            Elu4jNative.C_INT,
+            Elu4jNative.C_POINTER,
+            Elu4jNative.C_POINTER,
+            Elu4jNative.C_LONG,
+            Elu4jNative.C_DOUBLE,
+            Elu4jNative.C_DOUBLE,
+            Elu4jNative.C_DOUBLE,
+            Elu4jNative.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elu4j_forward_mt");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int elu4j_forward_mt(int function, int dtype, const void *src, void *dst, size_t n, double alpha, double scale, double input_scale, int threads)
+     * }
+     */
+    public static FunctionDescriptor elu4j_forward_mt$descriptor() {
+        return elu4j_forward_mt.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int elu4j_forward_mt(int function, int dtype, const void *src, void *dst, size_t n, double alpha, double scale, double input_scale, int threads)
+     * }
+     */
+    public static MethodHandle elu4j_forward_mt$handle() {
+        return elu4j_forward_mt.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int elu4j_forward_mt(int function, int dtype, const void *src, void *dst, size_t n, double alpha, double scale, double input_scale, int threads)
+     * }
+     */
+    public static MemorySegment elu4j_forward_mt$address() {
+        return elu4j_forward_mt.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int elu4j_forward_mt(int function, int dtype, const void *src, void *dst, size_t n, double alpha, double scale, double input_scale, int threads)
+     * }
+     */
+    public static int elu4j_forward_mt(int function, int dtype, MemorySegment src, MemorySegment dst, long n, double alpha, double scale, double input_scale, int threads) {
+        var mh$ = elu4j_forward_mt.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("elu4j_forward_mt", function, dtype, src, dst, n, alpha, scale, input_scale, threads);
+            }
+            return (int)mh$.invokeExact(function, dtype, src, dst, n, alpha, scale, input_scale, threads);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class elu4j_backward {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Elu4jNative.C_INT,
+            Elu4jNative.C_INT,
+            Elu4jNative.C_INT,
+            Elu4jNative.C_INT,
+            Elu4jNative.C_POINTER,
+            Elu4jNative.C_POINTER,
+            Elu4jNative.C_POINTER,
+            Elu4jNative.C_LONG,
+            Elu4jNative.C_DOUBLE,
+            Elu4jNative.C_DOUBLE,
+            Elu4jNative.C_DOUBLE
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elu4j_backward");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int elu4j_backward(int function, int dtype, int from_dst, const void *diff_dst, const void *data, void *diff_src, size_t n, double alpha, double scale, double input_scale)
+     * }
+     */
+    public static FunctionDescriptor elu4j_backward$descriptor() {
+        return elu4j_backward.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int elu4j_backward(int function, int dtype, int from_dst, const void *diff_dst, const void *data, void *diff_src, size_t n, double alpha, double scale, double input_scale)
+     * }
+     */
+    public static MethodHandle elu4j_backward$handle() {
+        return elu4j_backward.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int elu4j_backward(int function, int dtype, int from_dst, const void *diff_dst, const void *data, void *diff_src, size_t n, double alpha, double scale, double input_scale)
+     * }
+     */
+    public static MemorySegment elu4j_backward$address() {
+        return elu4j_backward.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int elu4j_backward(int function, int dtype, int from_dst, const void *diff_dst, const void *data, void *diff_src, size_t n, double alpha, double scale, double input_scale)
+     * }
+     */
+    public static int elu4j_backward(int function, int dtype, int from_dst, MemorySegment diff_dst, MemorySegment data, MemorySegment diff_src, long n, double alpha, double scale, double input_scale) {
+        var mh$ = elu4j_backward.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("elu4j_backward", function, dtype, from_dst, diff_dst, data, diff_src, n, alpha, scale, input_scale);
+            }
+            return (int)mh$.invokeExact(function, dtype, from_dst, diff_dst, data, diff_src, n, alpha, scale, input_scale);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class elu4j_backward_isa {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Elu4jNative.C_INT,
+            Elu4jNative.C_INT,
+            Elu4jNative.C_INT,
+            Elu4jNative.C_INT,
+            Elu4jNative.C_INT,
+            Elu4jNative.C_POINTER,
+            Elu4jNative.C_POINTER,
+            Elu4jNative.C_POINTER,
+            Elu4jNative.C_LONG,
+            Elu4jNative.C_DOUBLE,
+            Elu4jNative.C_DOUBLE,
+            Elu4jNative.C_DOUBLE
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elu4j_backward_isa");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int elu4j_backward_isa(int isa, int function, int dtype, int from_dst, const void *diff_dst, const void *data, void *diff_src, size_t n, double alpha, double scale, double input_scale)
+     * }
+     */
+    public static FunctionDescriptor elu4j_backward_isa$descriptor() {
+        return elu4j_backward_isa.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int elu4j_backward_isa(int isa, int function, int dtype, int from_dst, const void *diff_dst, const void *data, void *diff_src, size_t n, double alpha, double scale, double input_scale)
+     * }
+     */
+    public static MethodHandle elu4j_backward_isa$handle() {
+        return elu4j_backward_isa.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int elu4j_backward_isa(int isa, int function, int dtype, int from_dst, const void *diff_dst, const void *data, void *diff_src, size_t n, double alpha, double scale, double input_scale)
+     * }
+     */
+    public static MemorySegment elu4j_backward_isa$address() {
+        return elu4j_backward_isa.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int elu4j_backward_isa(int isa, int function, int dtype, int from_dst, const void *diff_dst, const void *data, void *diff_src, size_t n, double alpha, double scale, double input_scale)
+     * }
+     */
+    public static int elu4j_backward_isa(int isa, int function, int dtype, int from_dst, MemorySegment diff_dst, MemorySegment data, MemorySegment diff_src, long n, double alpha, double scale, double input_scale) {
+        var mh$ = elu4j_backward_isa.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("elu4j_backward_isa", isa, function, dtype, from_dst, diff_dst, data, diff_src, n, alpha, scale, input_scale);
+            }
+            return (int)mh$.invokeExact(isa, function, dtype, from_dst, diff_dst, data, diff_src, n, alpha, scale, input_scale);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
     private static final int ELU4J_DNNL_CALL_NONE = (int)0L;
     /**
      * {@snippet lang=c :

@@ -1,0 +1,538 @@
+/*
+ * elu4j native helper: the kernels of the whole family (ELU/SELU/CELU, ReLU, LeakyReLU; forward
+ * and backward; f32, f64, bf16, f16), written once as plain C loops and compiled once per ISA.
+ *
+ * Included by elu_family_portable.c, elu_family_avx2.c and elu_family_avx512.c, each of which
+ * defines ELU4J_FAM_SUFFIX (the suffix of the function names) and, for the SIMD ones, is built with
+ * the ISA's flags, so that GCC vectorises these loops for it. Bit-identical results on every ISA
+ * follow from the way the code is written, not from the compiler's choices:
+ *
+ *   - every floating-point operation is spelled out: fused multiply-adds are explicit fma() calls
+ *     (a libm call in the portable build, vfmadd in the others), and the project builds with
+ *     -ffp-contract=off, so no other product is fused; no -ffast-math, so nothing is reassociated;
+ *   - every value is computed unconditionally and then selected with ?: (branch-free), so a
+ *     vectorised loop computes exactly what the scalar loop computes for each element;
+ *   - 2^n is built from exponent bits with integer operations, not with ldexp().
+ *
+ * Memory: src and dst may have any byte alignment and dst may be src, so a call works through
+ * blocks of ELU4J_FAM_BLOCK elements: each block is copied into aligned stack buffers (widened to
+ * float for bf16/f16), computed there, and copied (narrowed) to dst. A block is read completely
+ * before any of it is written, so in-place calls are safe. About 20 KiB of stack.
+ *
+ * The algorithms
+ *
+ *   f32 ELU with p->fast (scale = input_scale = 1, alpha = 2^k, k in [-100, 100], alpha > 0): the
+ *   float kernel of elu4j_elu_f32 (elu4j_internal.h), the same bits.
+ *
+ *   f32 ELU otherwise: in double. t = (double)x * input_scale; y = x > 0 ? scale * x :
+ *   coef * expm1(t) with coef = alpha * scale, rounded once to float; t = +-0 gives coef * t (the
+ *   sign rule of Op). expm1 is expm1_core(t, 0): see below, a polynomial with relative error
+ *   below 2^-35, so the double result is within 2^-34 relative of the exact value and the float
+ *   result is within 1 ulp of the correctly rounded one (it is the correctly rounded one unless
+ *   the exact value lies within 2^-10 ulp of a halfway point).
+ *
+ *   expm1_core(t): t clamped to [-60, T_OVF] (below -60 the double answer is -1; above T_OVF,
+ *   ~709.78, it overflows: +inf is selected); n = round(t / ln2) with the 1.5 * 2^52 shift
+ *   constant, whose low bits then hold n + 2048; r = t - n ln2 (f32 precision: one fma with ln2 in
+ *   double; f64: Cody-Waite with ln2_hi (exact product) and ln2_lo, keeping the rounding error of
+ *   r as a correction c); p = expm1(r) = r + r^2 q(r) with q the Taylor series of (e^r - 1 - r)/r^2
+ *   (f32 precision: through r^9; f64: through r^13, truncation error < 0.06 double ulp on
+ *   |r| <= ln2/2) in Horner form; then expm1(t) = 2^n p + (2^n - 1) as one fma. n = 1024 (t just
+ *   below the overflow threshold) uses 2 * (2^1023 p + (2^1023 - 1/2)).
+ *
+ *   exp_core(t) (backward from the input): the same reduction with t clamped to [-746, T_OVF];
+ *   exp(t) = (2^n1 (1 + p)) * 2^n2 with n1 = floor(n/2), n2 = n - n1, so that both powers are
+ *   normal doubles for every n in [-1076, 1024] (results below 2^-1022 are rounded twice).
+ *
+ *   f64: the same with the f64-precision expm1/exp, in double throughout.
+ *
+ *   bf16, f16: widened to float exactly, computed as f32 (the same function on float buffers),
+ *   rounded to nearest even (integer operations, the same on every ISA); NaN gives a quiet NaN of
+ *   the same sign (bf16: the top 7 payload bits kept, as HalfFloats; f16: the top 9 kept, the quiet
+ *   bit set, as x86's vcvtps2ph).
+ *
+ *   backward, f32: in double, rounded once: ELU from x: x > 0 ? dy * scale : (dy * cis) * exp(t)
+ *   (cis = coef * input_scale); from y: y > 0 ? dy * scale : (dy * input_scale) * (y + coef);
+ *   ReLU: d > 0 ? dy : +0.0; LeakyReLU: d > 0 ? dy : alpha * dy. The same in f64.
+ */
+#ifndef ELU4J_FAM_SUFFIX
+#error "define ELU4J_FAM_SUFFIX before including elu_family_impl.h"
+#endif
+
+#include "elu4j.h"
+#include "elu4j_internal.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define FAM_CAT2(a, b) a##b
+#define FAM_CAT(a, b) FAM_CAT2(a, b)
+#define FAM(name) FAM_CAT(name, ELU4J_FAM_SUFFIX)
+
+#if defined(__GNUC__)
+#define FAM_INLINE static inline __attribute__((always_inline))
+#define FAM_ALIGN __attribute__((aligned(64)))
+#else
+#define FAM_INLINE static inline
+#define FAM_ALIGN
+#endif
+
+/* Elements per block (see above). */
+#define ELU4J_FAM_BLOCK 512
+
+/* --- constants -------------------------------------------------------------------------------- */
+#define FAM_LOG2E 0x1.71547652b82fep0
+/* 1.5 * 2^52: adding it rounds to an integer; plus 2048 so that the low bits hold n + 2048 >= 0. */
+#define FAM_SHIFT_BASE 0x1.8p52
+#define FAM_SHIFT (0x1.8p52 + 2048.0)
+#define FAM_LN2 0x1.62e42fefa39efp-1       /* ln 2 rounded to double */
+#define FAM_LN2_HI 0x1.62e42fee00000p-1    /* ln 2 to 32 bits: n * FAM_LN2_HI is exact */
+#define FAM_LN2_LO 0x1.a39ef35793c76p-33   /* ln 2 - FAM_LN2_HI */
+#define FAM_EM1_LO (-60.0)                 /* expm1(t) rounds to -1 in double for t <= -38 */
+#define FAM_EXP_LO (-746.0)                /* exp(t) rounds to 0 for t < -745.14 */
+#define FAM_T_OVF 0x1.62e42fefa39efp+9     /* ~709.7827: above it e^t > DBL_MAX */
+
+FAM_INLINE uint64_t fam_bits(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+FAM_INLINE double fam_double(uint64_t u)
+{
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+FAM_INLINE uint32_t fam_bits_f(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+FAM_INLINE float fam_float(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* q(r) ~ (e^r - 1 - r) / r^2: Taylor through r^9 of expm1 (f64 = 0) or r^13 (f64 = 1). */
+FAM_INLINE double fam_q(double r, const int f64)
+{
+    double q;
+    if (f64) {
+        q = fma(1.0 / 6227020800.0, r, 1.0 / 479001600.0);
+        q = fma(q, r, 1.0 / 39916800.0);
+        q = fma(q, r, 1.0 / 3628800.0);
+        q = fma(q, r, 1.0 / 362880.0);
+    } else {
+        q = fma(1.0 / 362880.0, r, 1.0 / 40320.0);
+    }
+    if (f64) {
+        q = fma(q, r, 1.0 / 40320.0);
+    }
+    q = fma(q, r, 1.0 / 5040.0);
+    q = fma(q, r, 1.0 / 720.0);
+    q = fma(q, r, 1.0 / 120.0);
+    q = fma(q, r, 1.0 / 24.0);
+    q = fma(q, r, 1.0 / 6.0);
+    q = fma(q, r, 0.5);
+    return q;
+}
+
+/*
+ * The common reduction: tc already clamped; returns p = expm1(r) and the bits count u = n + 2048.
+ */
+FAM_INLINE double fam_reduce(double tc, const int f64, uint64_t *u)
+{
+    const double kk = fma(tc, FAM_LOG2E, FAM_SHIFT);
+    const double nf = kk - FAM_SHIFT;
+    *u = fam_bits(kk) - fam_bits(FAM_SHIFT_BASE);
+    if (f64) {
+        const double r_hi = fma(nf, -FAM_LN2_HI, tc); /* exact */
+        const double r = fma(nf, -FAM_LN2_LO, r_hi);
+        const double c = fma(nf, -FAM_LN2_LO, r_hi - r); /* what r lost: expm1(r + c) is wanted */
+        const double q = fam_q(r, 1);
+        /* expm1(r + c) ~ r + r^2 q + c (1 + r) */
+        return r + fma(r * r, q, fma(c, r, c));
+    }
+    const double r = fma(nf, -FAM_LN2, tc);
+    return fma(r * r, fam_q(r, 0), r);
+}
+
+/*
+ * expm1(t) for t <= 0 (or NaN); garbage (but no trap) for t > 0, which callers discard: the
+ * common case input_scale > 0, where only x <= 0 (t <= 0) keeps the negative side's value.
+ */
+FAM_INLINE double fam_expm1_neg(double t, const int f64)
+{
+    const double tc = t < FAM_EM1_LO ? FAM_EM1_LO : t;
+    uint64_t u;
+    const double p = fam_reduce(tc, f64, &u);
+    const double s = fam_double((u - 1025u) << 52); /* 2^n, n in [-87, 0] */
+    return fma(s, p, s - 1.0);
+}
+
+/* expm1(t) (see the file comment); t = NaN gives NaN. */
+FAM_INLINE double fam_expm1(double t, const int f64)
+{
+    double tc = t < FAM_EM1_LO ? FAM_EM1_LO : t;
+    tc = tc > FAM_T_OVF ? FAM_T_OVF : tc;
+    uint64_t u;
+    const double p = fam_reduce(tc, f64, &u);
+    const uint64_t big = u > (uint64_t)(2048 + 1023) ? 1u : 0u; /* n = 1024 */
+    const double s = fam_double((u - 1025u - big) << 52);      /* 2^(n - big) */
+    const double c1 = big ? 0.5 : 1.0;
+    const double c2 = big ? 2.0 : 1.0;
+    const double e = fma(s, p, s - c1) * c2;
+    return t > FAM_T_OVF ? (double)INFINITY : e;
+}
+
+/* exp(t) (see the file comment); t = NaN gives NaN. */
+FAM_INLINE double fam_exp(double t, const int f64)
+{
+    double tc = t < FAM_EXP_LO ? FAM_EXP_LO : t;
+    tc = tc > FAM_T_OVF ? FAM_T_OVF : tc;
+    uint64_t u;
+    const double p = fam_reduce(tc, f64, &u);
+    const uint64_t h = u >> 1;                         /* floor(n / 2) + 1024 */
+    const double s1 = fam_double((h - 1u) << 52);      /* 2^floor(n/2) */
+    const double s2 = fam_double((u - h - 1u) << 52);  /* 2^(n - floor(n/2)) */
+    const double e = fma(s1, p, s1) * s2;
+    return t > FAM_T_OVF ? (double)INFINITY : e;
+}
+
+/* --- conversions ------------------------------------------------------------------------------- */
+
+static void FAM(bf16_widen)(const uint16_t *restrict h, float *restrict f, size_t m)
+{
+    for (size_t i = 0; i < m; i++) {
+        f[i] = fam_float((uint32_t)h[i] << 16);
+    }
+}
+
+static void FAM(bf16_narrow)(const float *restrict f, uint16_t *restrict h, size_t m)
+{
+    for (size_t i = 0; i < m; i++) {
+        const uint32_t b = fam_bits_f(f[i]);
+        const uint32_t rounded = (b + 0x7FFFu + ((b >> 16) & 1u)) >> 16;
+        const uint32_t nan = (b >> 16) | 0x40u;
+        h[i] = (uint16_t)((b & 0x7FFFFFFFu) > 0x7F800000u ? nan : rounded);
+    }
+}
+
+static void FAM(f16_widen)(const uint16_t *restrict h, float *restrict f, size_t m)
+{
+    for (size_t i = 0; i < m; i++) {
+        const uint32_t sign = (uint32_t)(h[i] & 0x8000u) << 16;
+        const uint32_t em = h[i] & 0x7FFFu;
+        const uint32_t normal = (em << 13) + 0x38000000u;              /* rebias 15 -> 127 */
+        const uint32_t infnan = (em << 13) | 0x7F800000u;
+        const uint32_t sub = fam_bits_f((float)(int32_t)em * 0x1p-24f); /* exact */
+        const uint32_t r = em >= 0x7C00u ? infnan : em >= 0x400u ? normal : sub;
+        f[i] = fam_float(r | sign);
+    }
+}
+
+static void FAM(f16_narrow)(const float *restrict f, uint16_t *restrict h, size_t m)
+{
+    for (size_t i = 0; i < m; i++) {
+        const uint32_t b = fam_bits_f(f[i]);
+        const uint32_t sign = (b >> 16) & 0x8000u;
+        const uint32_t a = b & 0x7FFFFFFFu;
+        const uint32_t nan = 0x7E00u | ((a >> 13) & 0x3FFu);
+        /* normal range [2^-14, 65536): rebias, round to nearest even on the 13 dropped bits
+           (a carry into the exponent is right, up to 0x7C00 = inf from 65520 on) */
+        const uint32_t normal = (a - 0x38000000u + 0xFFFu + ((a >> 13) & 1u)) >> 13;
+        /* below 2^-14: 0.5 + |f| rounds |f| to a multiple of 2^-24 (the f16 subnormal step) */
+        const uint32_t sub = fam_bits_f(fam_float(a) + 0.5f) - 0x3F000000u;
+        const uint32_t r = a > 0x7F800000u ? nan
+                           : a >= 0x47800000u ? 0x7C00u
+                           : a >= 0x38800000u ? normal
+                                              : sub;
+        h[i] = (uint16_t)(sign | r);
+    }
+}
+
+/* --- forward blocks ------------------------------------------------------------------------------ */
+
+static void FAM(fwd_f32_block)(const elu4j_fam_params *p, const float *restrict x, float *restrict y,
+                               size_t m)
+{
+    switch (p->function) {
+    case ELU4J_FN_RELU:
+        for (size_t i = 0; i < m; i++) {
+            const float v = x[i];
+            y[i] = v > 0.0f ? v : isnan(v) ? v : 0.0f;
+        }
+        break;
+    case ELU4J_FN_LEAKY_RELU: {
+        const double slope = p->alpha;
+        for (size_t i = 0; i < m; i++) {
+            const float v = x[i];
+            const float neg = (float)(slope * (double)v);
+            y[i] = v > 0.0f ? v : isnan(v) ? v : neg;
+        }
+        break;
+    }
+    default: {
+        if (p->fast) {
+            FAM(elu4j_kernel)(x, y, m, p->alpha_f, 0);
+            break;
+        }
+        const double scale = p->scale, is = p->input_scale, coef = p->coef;
+        if (is > 0.0) { /* x <= 0 gives t <= 0: the shorter expm1 (same bits where used) */
+            for (size_t i = 0; i < m; i++) {
+                const float v = x[i];
+                const double xd = (double)v;
+                const double pos = scale * xd;
+                const double t = xd * is;
+                const double e = fam_expm1_neg(t, 0);
+                const double neg = t == 0.0 ? coef * t : coef * e;
+                const float r = (float)(v > 0.0f ? pos : neg);
+                y[i] = isnan(v) ? v : r;
+            }
+            break;
+        }
+        for (size_t i = 0; i < m; i++) {
+            const float v = x[i];
+            const double xd = (double)v;
+            const double pos = scale * xd;
+            const double t = xd * is;
+            const double e = fam_expm1(t, 0);
+            const double neg = t == 0.0 ? coef * t : coef * e;
+            const float r = (float)(v > 0.0f ? pos : neg);
+            y[i] = isnan(v) ? v : r;
+        }
+        break;
+    }
+    }
+}
+
+static void FAM(fwd_f64_block)(const elu4j_fam_params *p, const double *restrict x,
+                               double *restrict y, size_t m)
+{
+    switch (p->function) {
+    case ELU4J_FN_RELU:
+        for (size_t i = 0; i < m; i++) {
+            const double v = x[i];
+            y[i] = v > 0.0 ? v : isnan(v) ? v : 0.0;
+        }
+        break;
+    case ELU4J_FN_LEAKY_RELU: {
+        const double slope = p->alpha;
+        for (size_t i = 0; i < m; i++) {
+            const double v = x[i];
+            const double neg = slope * v;
+            y[i] = v > 0.0 ? v : isnan(v) ? v : neg;
+        }
+        break;
+    }
+    default: {
+        const double scale = p->scale, is = p->input_scale, coef = p->coef;
+        if (is > 0.0) {
+            for (size_t i = 0; i < m; i++) {
+                const double v = x[i];
+                const double pos = scale * v;
+                const double t = v * is;
+                const double e = fam_expm1_neg(t, 1);
+                const double neg = t == 0.0 ? coef * t : coef * e;
+                const double r = v > 0.0 ? pos : neg;
+                y[i] = isnan(v) ? v : r;
+            }
+            break;
+        }
+        for (size_t i = 0; i < m; i++) {
+            const double v = x[i];
+            const double pos = scale * v;
+            const double t = v * is;
+            const double e = fam_expm1(t, 1);
+            const double neg = t == 0.0 ? coef * t : coef * e;
+            const double r = v > 0.0 ? pos : neg;
+            y[i] = isnan(v) ? v : r;
+        }
+        break;
+    }
+    }
+}
+
+/* --- backward blocks ----------------------------------------------------------------------------- */
+
+static void FAM(bwd_f32_block)(const elu4j_fam_params *p, int from_dst, const float *restrict dy,
+                               const float *restrict d, float *restrict dx, size_t m)
+{
+    switch (p->function) {
+    case ELU4J_FN_RELU:
+        for (size_t i = 0; i < m; i++) {
+            dx[i] = d[i] > 0.0f ? dy[i] : 0.0f;
+        }
+        break;
+    case ELU4J_FN_LEAKY_RELU: {
+        const double slope = p->alpha;
+        for (size_t i = 0; i < m; i++) {
+            const float neg = (float)(slope * (double)dy[i]);
+            dx[i] = d[i] > 0.0f ? dy[i] : neg;
+        }
+        break;
+    }
+    default: {
+        const double scale = p->scale, is = p->input_scale, coef = p->coef, cis = p->cis;
+        if (from_dst) {
+            for (size_t i = 0; i < m; i++) {
+                const double g = (double)dy[i];
+                const double pos = g * scale;
+                const double neg = (g * is) * ((double)d[i] + coef);
+                dx[i] = (float)(d[i] > 0.0f ? pos : neg);
+            }
+        } else {
+            for (size_t i = 0; i < m; i++) {
+                const double g = (double)dy[i];
+                const double pos = g * scale;
+                const double neg = (g * cis) * fam_exp((double)d[i] * is, 0);
+                dx[i] = (float)(d[i] > 0.0f ? pos : neg);
+            }
+        }
+        break;
+    }
+    }
+}
+
+static void FAM(bwd_f64_block)(const elu4j_fam_params *p, int from_dst, const double *restrict dy,
+                               const double *restrict d, double *restrict dx, size_t m)
+{
+    switch (p->function) {
+    case ELU4J_FN_RELU:
+        for (size_t i = 0; i < m; i++) {
+            dx[i] = d[i] > 0.0 ? dy[i] : 0.0;
+        }
+        break;
+    case ELU4J_FN_LEAKY_RELU: {
+        const double slope = p->alpha;
+        for (size_t i = 0; i < m; i++) {
+            const double neg = slope * dy[i];
+            dx[i] = d[i] > 0.0 ? dy[i] : neg;
+        }
+        break;
+    }
+    default: {
+        const double scale = p->scale, is = p->input_scale, coef = p->coef, cis = p->cis;
+        if (from_dst) {
+            for (size_t i = 0; i < m; i++) {
+                const double pos = dy[i] * scale;
+                const double neg = (dy[i] * is) * (d[i] + coef);
+                dx[i] = d[i] > 0.0 ? pos : neg;
+            }
+        } else {
+            for (size_t i = 0; i < m; i++) {
+                const double pos = dy[i] * scale;
+                const double neg = (dy[i] * cis) * fam_exp(d[i] * is, 1);
+                dx[i] = d[i] > 0.0 ? pos : neg;
+            }
+        }
+        break;
+    }
+    }
+}
+
+/* --- the entry points ---------------------------------------------------------------------------- */
+
+/* Widens m 16-bit elements of dtype (bf16 or f16) at `in` into f. */
+static void FAM(widen)(int dtype, const unsigned char *in, uint16_t *restrict h, float *restrict f,
+                       size_t m)
+{
+    memcpy(h, in, m * sizeof(uint16_t));
+    if (dtype == ELU4J_DT_BF16) {
+        FAM(bf16_widen)(h, f, m);
+    } else {
+        FAM(f16_widen)(h, f, m);
+    }
+}
+
+/* Narrows m floats to dtype (bf16 or f16) at `out`. */
+static void FAM(narrow)(int dtype, const float *restrict f, uint16_t *restrict h, unsigned char *out,
+                        size_t m)
+{
+    if (dtype == ELU4J_DT_BF16) {
+        FAM(bf16_narrow)(f, h, m);
+    } else {
+        FAM(f16_narrow)(f, h, m);
+    }
+    memcpy(out, h, m * sizeof(uint16_t));
+}
+
+void FAM(elu4j_fam_forward)(const elu4j_fam_params *p, int dtype, const void *src, void *dst,
+                            size_t n)
+{
+    const unsigned char *in = (const unsigned char *)src;
+    unsigned char *out = (unsigned char *)dst;
+    FAM_ALIGN float fx[ELU4J_FAM_BLOCK];
+    FAM_ALIGN float fy[ELU4J_FAM_BLOCK];
+    FAM_ALIGN double dx[ELU4J_FAM_BLOCK];
+    FAM_ALIGN double dy[ELU4J_FAM_BLOCK];
+    FAM_ALIGN uint16_t h[ELU4J_FAM_BLOCK];
+    for (size_t i = 0; i < n;) {
+        const size_t m = n - i < ELU4J_FAM_BLOCK ? n - i : ELU4J_FAM_BLOCK;
+        switch (dtype) {
+        case ELU4J_DT_F32:
+            memcpy(fx, in + i * 4, m * 4);
+            FAM(fwd_f32_block)(p, fx, fy, m);
+            memcpy(out + i * 4, fy, m * 4);
+            break;
+        case ELU4J_DT_F64:
+            memcpy(dx, in + i * 8, m * 8);
+            FAM(fwd_f64_block)(p, dx, dy, m);
+            memcpy(out + i * 8, dy, m * 8);
+            break;
+        default:
+            FAM(widen)(dtype, in + i * 2, h, fx, m);
+            FAM(fwd_f32_block)(p, fx, fy, m);
+            FAM(narrow)(dtype, fy, h, out + i * 2, m);
+            break;
+        }
+        i += m;
+    }
+}
+
+void FAM(elu4j_fam_backward)(const elu4j_fam_params *p, int dtype, int from_dst,
+                             const void *diff_dst, const void *data, void *diff_src, size_t n)
+{
+    const unsigned char *g = (const unsigned char *)diff_dst;
+    const unsigned char *d = (const unsigned char *)data;
+    unsigned char *out = (unsigned char *)diff_src;
+    FAM_ALIGN float fg[ELU4J_FAM_BLOCK];
+    FAM_ALIGN float fd[ELU4J_FAM_BLOCK];
+    FAM_ALIGN float fo[ELU4J_FAM_BLOCK];
+    FAM_ALIGN double dg[ELU4J_FAM_BLOCK];
+    FAM_ALIGN double dd[ELU4J_FAM_BLOCK];
+    FAM_ALIGN double dout[ELU4J_FAM_BLOCK];
+    FAM_ALIGN uint16_t h[ELU4J_FAM_BLOCK];
+    for (size_t i = 0; i < n;) {
+        const size_t m = n - i < ELU4J_FAM_BLOCK ? n - i : ELU4J_FAM_BLOCK;
+        switch (dtype) {
+        case ELU4J_DT_F32:
+            memcpy(fg, g + i * 4, m * 4);
+            memcpy(fd, d + i * 4, m * 4);
+            FAM(bwd_f32_block)(p, from_dst, fg, fd, fo, m);
+            memcpy(out + i * 4, fo, m * 4);
+            break;
+        case ELU4J_DT_F64:
+            memcpy(dg, g + i * 8, m * 8);
+            memcpy(dd, d + i * 8, m * 8);
+            FAM(bwd_f64_block)(p, from_dst, dg, dd, dout, m);
+            memcpy(out + i * 8, dout, m * 8);
+            break;
+        default:
+            FAM(widen)(dtype, g + i * 2, h, fg, m);
+            FAM(widen)(dtype, d + i * 2, h, fd, m);
+            FAM(bwd_f32_block)(p, from_dst, fg, fd, fo, m);
+            FAM(narrow)(dtype, fo, h, out + i * 2, m);
+            break;
+        }
+        i += m;
+    }
+}
