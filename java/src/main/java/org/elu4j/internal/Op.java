@@ -99,16 +99,18 @@ public record Op(Kind kind, double alpha, double scale, double inputScale) {
 
     /**
      * Whether the f32 forward can run on the plain float ELU kernels (one float alpha multiply
-     * after a float expm1) and stay within 1 ulp: plain ELU with alpha a power of two (exact in
-     * float, so the multiply adds no rounding except where the result becomes subnormal) or 1.
+     * after a float expm1) and stay within 1 ulp: plain ELU with alpha a positive power of two
+     * (exact in float, so the multiply adds no rounding except where the result becomes
+     * subnormal), 1 included. A negative alpha is excluded because the float kernels keep -0.0 as
+     * -0.0, where the definition gives alpha * -0.0 = +0.0.
      * Other parameters need the negative side evaluated in double (see the backends).
      */
     public boolean isFastF32Elu() {
         if (!isPlainElu()) {
             return false;
         }
-        double a = Math.abs(alpha);
-        return a != 0 && a == Math.scalb(1.0, Math.getExponent(a)) && Math.getExponent(a) >= -100
+        double a = alpha;
+        return a > 0 && a == Math.scalb(1.0, Math.getExponent(a)) && Math.getExponent(a) >= -100
                 && Math.getExponent(a) <= 100;
     }
 

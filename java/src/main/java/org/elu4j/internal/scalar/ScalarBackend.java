@@ -121,10 +121,10 @@ public final class ScalarBackend implements EluBackend {
         }
         return switch (op.kind()) {
             case RELU -> x > 0 ? x : 0f;
-            case LEAKY_RELU -> x > 0 ? x : (float) (op.alpha() * x);
+            case LEAKY_RELU -> x > 0 ? x : product(op.alpha(), x);
             case ELU -> {
                 if (x > 0) {
-                    yield (float) (op.scale() * x);
+                    yield product(op.scale(), x);
                 }
                 double t = x * op.inputScale();
                 if (Math.abs(t) < 0x1p-60) {
@@ -190,6 +190,28 @@ public final class ScalarBackend implements EluBackend {
     /** A float rounded to bf16 or f16, to nearest even. */
     public static short narrow(DataType type, float f) {
         return type == DataType.BF16 ? HalfFloats.floatToBf16(f) : HalfFloats.floatToF16(f);
+    }
+
+    /**
+     * a * x correctly rounded to float. The double product is within half a double ulp of the
+     * exact one, so rounding it to float is right unless it lands exactly halfway between two
+     * floats (which happens for subnormal results); then the exact product's rounding error,
+     * which fma gives exactly, says on which side the exact value lies.
+     */
+    static float product(double a, float x) {
+        double p = a * x;
+        float f = (float) p;
+        double err = p - f;
+        if (err != 0) {
+            float g = err > 0 ? Math.nextUp(f) : Math.nextDown(f);
+            if ((double) g - p == p - (double) f) {
+                double dropped = Math.fma(a, x, -p);
+                if (dropped != 0) {
+                    return dropped > 0 ? Math.max(f, g) : Math.min(f, g);
+                }
+            }
+        }
+        return f;
     }
 
     /**
