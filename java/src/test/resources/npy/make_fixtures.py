@@ -85,3 +85,85 @@ for fortran, shape, version in cases:
                             h.hex() if len(h) <= 1024 else ""]))
 with open("headers.tsv", "w") as f:
     f.write("\n".join(lines) + "\n")
+
+# ------------------------------------------------------------------------------------------------
+# The function family on every dtype (elu4j issue #3): inputs per dtype, and the expected results
+# computed here in float64 with np.expm1 / np.exp from the inputs as stored (widened exactly).
+# bfloat16 has no NumPy dtype: its bit patterns are the top 16 bits of float32, rounded to nearest
+# even from the float32 bits, and stored as '<u2'.
+
+
+def f32_to_bf16_bits(a):
+    """float32 array -> uint16 bfloat16 patterns, round to nearest even (no NaNs here)."""
+    b = np.asarray(a, dtype="<f4").view("<u4").astype(np.uint64)
+    rounded = (b + 0x7FFF + ((b >> 16) & 1)) >> 16
+    return rounded.astype("<u2")
+
+
+def bf16_bits_to_f32(u):
+    return (np.asarray(u, dtype="<u2").astype("<u4") << 16).view("<f4")
+
+
+# Values exact in every type (at most 8 significant bits, within float16's range), then random ones.
+fixed = np.array([-np.inf, -16.0, -8.0, -3.5, -2.25, -1.0, -0.75, -0.5, -0.3125, -0.1015625, -2.0**-10,
+                  -2.0**-14, -2.0**-20, -0.0, 0.0, 2.0**-20, 0.5, 1.0, 1.5, 3.0, 7.75, 100.0, np.inf],
+                 dtype="<f4")
+rng = np.random.default_rng(20261201)
+rand = (rng.standard_normal(200) * 4).astype("<f4")
+x32 = np.concatenate([fixed, rand])
+dy32 = (rng.standard_normal(x32.size) * 2).astype("<f4")
+
+typed = {
+    "f4": (x32, dy32),
+    "f8": (x32.astype("<f8") + rng.standard_normal(x32.size) * 1e-9 * np.isfinite(x32) * (x32 != 0),
+           dy32.astype("<f8") + 1e-10),
+    "f2": (x32.astype("<f2"), dy32.astype("<f2")),
+    "bf16": (f32_to_bf16_bits(x32), f32_to_bf16_bits(dy32)),
+}
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+# name: (kind, alpha or slope, scale, input scale), in the row order of the fam_fwd_*/fam_bwd_* files
+functions = [
+    ("elu", "elu", 0.5, 1.0, 1.0),
+    ("elu_general", "elu", 1.5, 2.0, 0.75),
+    ("selu", "elu", SELU_ALPHA, SELU_SCALE, 1.0),
+    ("celu", "elu", 2.0, 1.0, 0.5),
+    ("relu", "relu", 0.0, 1.0, 1.0),
+    ("leaky_relu", "leaky", 0.01, 1.0, 1.0),
+]
+
+
+def forward(kind, a, scale, s, x):
+    with np.errstate(all="ignore"):
+        if kind == "elu":
+            return np.where(x > 0, scale * x, a * scale * np.expm1(x * s))
+        if kind == "relu":
+            return np.where(x > 0, x, 0.0)
+        return np.where(x > 0, x, a * x)
+
+
+def backward_from_input(kind, a, scale, s, dy, x):
+    with np.errstate(all="ignore"):
+        if kind == "elu":
+            return dy * np.where(x > 0, scale, a * scale * s * np.exp(x * s))
+        if kind == "relu":
+            return np.where(x > 0, dy, 0.0)
+        return np.where(x > 0, dy, a * dy)
+
+
+for t, (x, dy) in typed.items():
+    save("fam_x_%s.npy" % t, x)
+    save("fam_dy_%s.npy" % t, dy)
+    x64 = (bf16_bits_to_f32(x) if t == "bf16" else x).astype("<f8")
+    dy64 = (bf16_bits_to_f32(dy) if t == "bf16" else dy).astype("<f8")
+    save("fam_fwd_%s.npy" % t, np.stack([forward(k, a, sc, s, x64) for _, k, a, sc, s in functions]).astype("<f8"))
+    save("fam_bwd_%s.npy" % t,
+         np.stack([backward_from_input(k, a, sc, s, dy64, x64) for _, k, a, sc, s in functions]).astype("<f8"))
+
+# Refused dtypes.
+save("i1_2x3.npy", np.arange(6, dtype="|i1").reshape(2, 3))
+save("u2_2x3.npy", np.arange(6, dtype="<u2").reshape(2, 3))
+save("f8_big_endian.npy", base.astype(">f8"))
+save("f2_2x3.npy", base.astype("<f2"))
+save("bf16_2x3.npy", f32_to_bf16_bits(base))

@@ -3,22 +3,26 @@ package org.elu4j.cli;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import org.elu4j.Backend;
+import org.elu4j.DataType;
 import org.elu4j.Elu;
 import org.elu4j.cli.npy.NpyArray;
 import org.elu4j.cli.npy.NpyFile;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code elu4j apply IN.npy OUT.npy}: ELU of a float32 {@code .npy} file. The input is
- * memory-mapped; the output is written through a memory-mapped temporary file beside OUT and
- * renamed into place, so a failure never leaves a partial OUT.
+ * {@code elu4j apply IN.npy OUT.npy}: a function of the family on a {@code .npy} file of float32,
+ * float64, float16 or (as {@code <u2} with {@code --dtype bf16}) bfloat16, written in the same
+ * dtype. The input is memory-mapped; the output is written through a memory-mapped temporary file
+ * beside OUT and renamed into place, so a failure never leaves a partial OUT.
  */
 @Command(name = "apply", mixinStandardHelpOptions = true, description = {
-        "Apply ELU to a NumPy .npy file (dtype <f4, C order, any shape) and write the result as .npy.",
+        "Apply ELU, SELU, CELU, ReLU or LeakyReLU to a NumPy .npy file and write the result as .npy of the same dtype.",
+        "Dtypes: <f4, <f8, <f2, and bfloat16 bit patterns as <u2 (with --dtype bf16); C order, any shape.",
         "The input is memory-mapped, the output is written to a temporary file and renamed into place."})
 final class ApplyCommand implements Runnable {
     @Spec
@@ -28,8 +32,12 @@ final class ApplyCommand implements Runnable {
             description = "auto, onednn, helper, vector or scalar (default: ${DEFAULT-VALUE}).")
     Backend backend;
 
-    @Option(names = "--alpha", defaultValue = "1.0", description = "ELU alpha (default: ${DEFAULT-VALUE}).")
-    float alpha;
+    @Mixin
+    FunctionOptions function;
+
+    @Option(names = "--dtype", converter = NpyTypes.Converter.class, paramLabel = "T",
+            description = "f32, f64, f16 or bf16 (default: the file's; bf16, for a <u2 file, must be given).")
+    DataType dtype;
 
     @Parameters(index = "0", paramLabel = "IN.npy", description = "Input array.")
     Path in;
@@ -39,12 +47,14 @@ final class ApplyCommand implements Runnable {
 
     @Override
     public void run() {
-        Elu elu = Elu.elu(alpha).on(backend);
+        Elu elu = function.toElu(spec.commandLine()).on(backend);
         try (Arena arena = Arena.ofShared()) {
             NpyArray input = NpyFile.mapForRead(in, arena);
-            NpyFile.writeAtomically(out, input.header().dtype(), input.shape(), data -> elu.apply(input.data(), data));
-            spec.commandLine().getOut().printf("%s: ELU(alpha=%s) of %s %s array on %s -> %s%n", in, alpha,
-                    input.header().shapeString(), input.header().dtype().numpyName(), backend.cliName(), out);
+            DataType type = NpyTypes.typeOf(input, dtype);
+            NpyFile.writeAtomically(out, NpyTypes.npyDtype(type), input.shape(),
+                    data -> elu.apply(input.data(), data, type));
+            spec.commandLine().getOut().printf("%s: %s of %s %s array on %s -> %s%n", in, FunctionOptions.describe(elu),
+                    input.header().shapeString(), NpyTypes.describe(type), backend.cliName(), out);
         }
     }
 

@@ -2,12 +2,19 @@ package org.elu4j.cli;
 
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.elu4j.Backend;
 import org.elu4j.BackendStatus;
+import org.elu4j.DataType;
+import org.elu4j.Elu;
 import org.elu4j.Elu4j;
 import org.elu4j.internal.BackendProvider;
 import org.elu4j.internal.NativeLibraries;
+import org.elu4j.internal.Op;
+import org.elu4j.internal.Pass;
 import org.elu4j.internal.helper.HelperBackend;
 import org.elu4j.internal.onednn.OneDnnBackend;
 import picocli.CommandLine.Command;
@@ -15,7 +22,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code elu4j info}: what runs on this machine. */
-@Command(name = "info", mixinStandardHelpOptions = true, description = "Show the backends available here, AUTO's choice and the native libraries in use.")
+@Command(name = "info", mixinStandardHelpOptions = true, description = "Show the backends available here, AUTO's choice, what each backend runs (function, type, forward/backward) and the native libraries in use.")
 final class InfoCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -45,9 +52,64 @@ final class InfoCommand implements Runnable {
         if (provider.available(Backend.VECTOR) != null) {
             out.printf("Vector API: %s%n", provider.available(Backend.VECTOR).description());
         }
+        printCapabilities(out, provider);
         out.println("native libraries:");
         printLibrary(out, "oneDNN", NativeLibraries.dnnl());
         printLibrary(out, "helper", NativeLibraries.helper());
+    }
+
+    /** The functions the capability matrix shows, at their default parameters. */
+    static final List<Elu> FUNCTIONS = List.of(Elu.elu(), Elu.selu(), Elu.celu(1), Elu.relu(),
+            Elu.leakyRelu(FunctionOptions.DEFAULT_SLOPE));
+
+    /**
+     * For every backend, function and type: whether it runs forward and backward here ("yes"), or
+     * a numbered reason, listed below the matrix (reasons repeat a lot, so each is printed once).
+     */
+    private static void printCapabilities(PrintWriter out, BackendProvider provider) {
+        out.println("capabilities (forward/backward per type; yes, or [n]: the reason n below; "
+                + "functions at their default parameters):");
+        StringBuilder header = new StringBuilder(String.format("  %-7s %-11s", "backend", "function"));
+        for (DataType t : DataType.values()) {
+            header.append(String.format(" %-12s", t.cliName()));
+        }
+        out.println(header.toString().stripTrailing());
+        Map<String, Integer> reasons = new LinkedHashMap<>();
+        for (Backend b : Backend.values()) {
+            if (b == Backend.AUTO) {
+                continue;
+            }
+            if (provider.available(b) == null) {
+                String why = provider.whyNot(b, Op.elu(1), DataType.F32, Pass.FORWARD);
+                out.printf("  %-7s %-11s %s%n", b.cliName(), "(all)", why);
+                continue;
+            }
+            for (Elu e : FUNCTIONS) {
+                Op op = opOf(e);
+                StringBuilder line = new StringBuilder(String.format("  %-7s %-11s", b.cliName(), e.function().cliName()));
+                for (DataType t : DataType.values()) {
+                    String fwd = cell(provider.whyNot(b, op, t, Pass.FORWARD), reasons);
+                    String bwd = cell(provider.whyNot(b, op, t, Pass.BACKWARD_FROM_INPUT), reasons);
+                    line.append(String.format(" %-12s", fwd + "/" + bwd));
+                }
+                out.println(line.toString().stripTrailing());
+            }
+        }
+        reasons.forEach((why, n) -> out.printf("  [%d] %s%n", n, why));
+        out.println("  (AUTO runs every call: it takes the first backend in its order that can, scalar at the end.)");
+    }
+
+    private static String cell(String whyNot, Map<String, Integer> reasons) {
+        return whyNot == null ? "yes" : "[" + reasons.computeIfAbsent(whyNot, k -> reasons.size() + 1) + "]";
+    }
+
+    /** The backends' view of a function object. */
+    static Op opOf(Elu e) {
+        return switch (e.function()) {
+            case RELU -> Op.relu();
+            case LEAKY_RELU -> Op.leakyRelu(e.alpha());
+            default -> Op.elu(e.alpha(), e.scale(), e.inputScale());
+        };
     }
 
     private static void printLibrary(PrintWriter out, String name, NativeLibraries.Outcome outcome) {

@@ -9,13 +9,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code elu4j} command line: {@code info}, {@code compare}, {@code apply}. Errors are printed
+ * The {@code elu4j} command line: {@code info}, {@code compare}, {@code apply}, {@code backward}, {@code accuracy}. Errors are printed
  * as one line ({@code elu4j: error: ...}) with exit code 1, or with a stack trace under
  * {@code --verbose}; usage errors exit with 2.
  */
 @Command(name = "elu4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "ELU activations over off-heap tensors on oneDNN, a C SIMD helper, the Vector API and plain Java.",
-        subcommands = {InfoCommand.class, CompareCommand.class, ApplyCommand.class, AccuracyCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, CompareCommand.class, ApplyCommand.class, BackwardCommand.class, AccuracyCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
@@ -27,7 +27,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: info, compare, apply or accuracy");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: info, compare, apply, backward or accuracy");
     }
 
     public static void main(String[] args) {

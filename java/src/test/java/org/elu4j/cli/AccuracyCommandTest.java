@@ -11,7 +11,6 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import org.elu4j.Backend;
 import org.elu4j.Elu4j;
-import org.elu4j.internal.accuracy.AccuracyScan;
 import org.elu4j.internal.helper.HelperBackend;
 import org.elu4j.testing.Reference;
 import org.junit.jupiter.api.Test;
@@ -33,11 +32,23 @@ class AccuracyCommandTest {
         return new Run(code, out.toString(), err.toString());
     }
 
-    /** The text row for (alpha, backend): columns function, alpha, backend, max ulp, ... */
+    /** The f32 text row for (alpha, backend) of elu: columns function, parameters, backend, max ulp, ... */
     static Optional<String[]> row(String out, String alpha, String backend) {
-        return out.lines().map(l -> l.trim().split("\\s+"))
-                .filter(c -> c.length > 3 && c[0].equals("elu") && c[1].equals(alpha) && c[2].equals(backend))
+        return row(out, "elu", "alpha=" + alpha, backend);
+    }
+
+    /** The f32 text row for (function, parameters, backend). */
+    static Optional<String[]> row(String out, String function, String params, String backend) {
+        return out.lines().takeWhile(l -> !l.startsWith("bf16 and f16")).map(l -> l.trim().split("\\s+"))
+                .filter(c -> c.length > 3 && c[0].equals(function) && c[1].equals(params) && c[2].equals(backend))
                 .findFirst();
+    }
+
+    /** The bf16/f16 text rows: function, parameters, type, backend, mismatches, max units off, ... */
+    static List<String[]> halfRows(String out) {
+        return out.lines().dropWhile(l -> !l.startsWith("bf16 and f16")).skip(2)
+                .takeWhile(l -> !l.startsWith("Sampled") && !l.startsWith("Exhaustive"))
+                .map(l -> l.trim().split("\\s+")).toList();
     }
 
     static List<String> expectedRows() {
@@ -52,9 +63,9 @@ class AccuracyCommandTest {
 
     @Test
     void sampledRunHasARowPerBackendAndAlpha() {
-        Run r = cli("accuracy", "--sample", STRIDE);
+        Run r = cli("accuracy", "--sample", STRIDE, "--function", "elu", "--no-half");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("reference: alpha * Math.expm1(x) in double"), r.out());
+        assertTrue(r.out().contains("reference: for x < 0, c * expm1(x * s)"), r.out());
         for (String alpha : List.of("0.5", "1.0", "2.0")) {
             for (String name : expectedRows()) {
                 assertTrue(row(r.out(), alpha, name).isPresent(), "no row for " + name + " at alpha " + alpha + " in\n" + r.out());
@@ -81,7 +92,7 @@ class AccuracyCommandTest {
 
     @Test
     void scalarOnRequestAgreesWithTheReference() {
-        Run r = cli("accuracy", "--sample", STRIDE, "--backend", "scalar", "--alpha", "1", "--alpha", "-0.75");
+        Run r = cli("accuracy", "--sample", STRIDE, "--backend", "scalar", "--function", "elu", "--alpha", "1", "--alpha", "-0.75");
         assertEquals(0, r.code(), r.err());
         for (String alpha : List.of("1.0", "-0.75")) {
             String[] cols = row(r.out(), alpha, "scalar").orElseThrow(() -> new AssertionError(r.out()));
@@ -91,14 +102,20 @@ class AccuracyCommandTest {
 
     @Test
     void markdownHasAHeaderAndOneLinePerRow() {
-        Run r = cli("accuracy", "--sample", STRIDE, "--backend", "helper,vector", "--alpha", "1", "--markdown");
+        Run r = cli("accuracy", "--sample", STRIDE, "--backend", "helper,vector", "--function", "elu,relu", "--alpha", "1",
+                "--markdown");
         assertEquals(0, r.code(), r.err());
-        List<String> lines = r.out().lines().filter(l -> l.startsWith("|")).toList();
-        assertTrue(lines.get(0).startsWith("| function | α | backend | max ulp"), r.out());
+        List<String> lines = r.out().lines().takeWhile(l -> !l.isEmpty()).filter(l -> l.startsWith("|")).toList();
+        assertTrue(lines.get(0).startsWith("| function | parameters | backend | max ulp"), r.out());
         assertTrue(lines.get(1).startsWith("|---|"), r.out());
-        assertEquals(4, lines.size(), r.out());
-        assertTrue(lines.get(2).startsWith("| elu | 1.0 | `helper` |"), r.out());
-        assertTrue(lines.get(3).startsWith("| elu | 1.0 | `vector` |"), r.out());
+        assertEquals(6, lines.size(), r.out());
+        assertTrue(lines.get(2).startsWith("| elu | α = 1.0 | `helper` |"), r.out());
+        assertTrue(lines.get(3).startsWith("| elu | α = 1.0 | `vector` |"), r.out());
+        assertTrue(lines.get(4).startsWith("| relu | — | `helper` |"), r.out());
+        List<String> half = r.out().lines().filter(l -> l.startsWith("| function | parameters | type |")).toList();
+        assertEquals(1, half.size(), r.out());
+        assertEquals(2 + 2 * 2 * 2, r.out().lines().dropWhile(l -> !l.startsWith("| function | parameters | type |"))
+                .takeWhile(l -> l.startsWith("|")).count(), r.out());
     }
 
     /**
@@ -124,7 +141,7 @@ class AccuracyCommandTest {
         for (float alpha : new float[] {0.5f, 1f, 2f, 1.6732632f, -0.75f, 3e-30f}) {
             for (float x : xs) {
                 float want = Reference.elu(x, alpha);
-                float got = AccuracyScan.Function.ELU.reference(x, alpha);
+                float got = new org.elu4j.internal.accuracy.Reference(org.elu4j.internal.Op.elu(alpha)).at(x);
                 assertTrue(want == got, // the same value; the sign of a zero is not the question here
                         () -> "x = " + x + " (" + Integer.toHexString(Float.floatToRawIntBits(x)) + "), alpha = " + alpha
                                 + ": reference " + got + ", BigDecimal " + want);
@@ -137,6 +154,120 @@ class AccuracyCommandTest {
         assertEquals(1, cli("accuracy", "--sample", "0").code());
         assertEquals(1, cli("accuracy", "--sample", STRIDE, "--backend", "nosuch").code());
         assertEquals(1, cli("accuracy", "--sample", STRIDE, "--alpha", "Infinity").code());
+        assertEquals(2, cli("accuracy", "--sample", STRIDE, "--function", "selu", "--alpha", "1").code());
+        assertEquals(2, cli("accuracy", "--sample", STRIDE, "--function", "elu", "--slope", "1").code());
+        assertEquals(2, cli("accuracy", "--sample", STRIDE, "--function", "celu", "--scale", "1").code());
+        assertEquals(2, cli("accuracy", "--sample", STRIDE, "--function", "swish").code());
         assertEquals(2, cli("accuracy", "--sample", "many").code());
+    }
+
+    /**
+     * Every function, sampled (every 100,003rd negative pattern and every bf16/f16 pattern), on
+     * helper, vector and scalar: each row that runs is within 1 ulp (f32) or 1 unit (bf16/f16) of
+     * the correctly rounded reference with bit-exact positives, ±0 and NaNs; a backend that cannot
+     * run a function or type says why.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"elu", "selu", "celu", "relu", "leaky-relu"})
+    void everyFunctionWithinOneUlp(String function) {
+        Run r = cli("accuracy", "--sample", STRIDE, "--backend", "helper,vector,scalar", "--function", function);
+        assertEquals(0, r.code(), r.err());
+        int rows = 0;
+        for (String line : r.out().lines().takeWhile(l -> !l.startsWith("bf16 and f16")).toList()) {
+            String[] c = line.trim().split("\\s+");
+            if (c.length < 4 || !c[0].equals(function) || !List.of("helper", "vector", "scalar").contains(c[2])) {
+                continue;
+            }
+            rows++;
+            if (c[3].equals("cannot") || c[3].equals("unavailable:")) {
+                assertTrue(line.contains("cannot run: ") || line.contains("unavailable: "), line);
+                assertTrue(!c[2].equals("scalar"), "scalar runs everything: " + line);
+                continue;
+            }
+            assertTrue(Long.parseLong(c[3]) <= 1, line);
+            assertTrue(line.endsWith("bit-exact"), line);
+        }
+        assertEquals(3 * (function.equals("elu") || function.equals("celu") ? 3 : 1), rows, r.out());
+        List<String[]> half = halfRows(r.out());
+        assertEquals(rows * 2, half.size(), r.out());
+        for (String[] c : half) {
+            if (c[4].equals("cannot") || c[4].equals("unavailable:")) {
+                assertTrue(!c[3].equals("scalar"), String.join(" ", c));
+                continue;
+            }
+            if (!c[4].equals("0")) {
+                assertTrue(Long.parseLong(c[5]) <= 1, String.join(" ", c));
+            }
+        }
+    }
+
+    /**
+     * The command's reference for SELU, CELU, the general form and LeakyReLU against an
+     * independent 70-digit BigDecimal evaluation of c * (e^(x*s) - 1), rounded once by
+     * BigDecimal#floatValue: random negatives of every magnitude and the powers of two around 0.
+     */
+    @Test
+    void generalReferenceIsCorrectlyRounded() {
+        List<Float> xs = new ArrayList<>();
+        SplittableRandom random = new SplittableRandom(3);
+        for (int i = 0; i < 600; i++) {
+            xs.add(Float.intBitsToFloat(0x80000001 + random.nextInt(0x7F7FFFFF)));
+        }
+        for (int e = -149; e <= 6; e += 3) {
+            float p = -Math.scalb(1f, e);
+            xs.add(p);
+            xs.add(Math.nextDown(p));
+            xs.add(-3 * Math.scalb(1f, e)); // odd multiples: halfway cases once multiplied by 0.5
+        }
+        java.math.MathContext mc = new java.math.MathContext(70);
+        for (org.elu4j.Elu e : List.of(org.elu4j.Elu.selu(), org.elu4j.Elu.celu(0.5), org.elu4j.Elu.celu(3),
+                org.elu4j.Elu.elu(0.5, 1.25, 0.3), org.elu4j.Elu.elu(0.5), org.elu4j.Elu.leakyRelu(0.01),
+                org.elu4j.Elu.leakyRelu(0.3))) {
+            org.elu4j.internal.accuracy.AccuracyScan.Spec spec = org.elu4j.internal.accuracy.AccuracyScan.Spec.of(e);
+            for (float x : xs) {
+                java.math.BigDecimal bx = new java.math.BigDecimal(x);
+                float want;
+                if (e.function() == org.elu4j.Elu.Function.LEAKY_RELU) {
+                    want = bx.multiply(new java.math.BigDecimal(e.alpha())).floatValue();
+                } else {
+                    java.math.BigDecimal t = bx.multiply(new java.math.BigDecimal(e.inputScale()));
+                    want = expm1(t, mc).multiply(new java.math.BigDecimal(e.alpha()).multiply(new java.math.BigDecimal(e.scale())), mc)
+                            .floatValue();
+                }
+                float got = spec.reference().at(x);
+                assertTrue(want == got, () -> e + " at x = " + x + " (" + Integer.toHexString(Float.floatToRawIntBits(x))
+                        + "): reference " + got + ", BigDecimal " + want);
+            }
+            // positives: scale * x rounded once
+            for (int i = 0; i < 300; i++) {
+                float x = Float.intBitsToFloat(1 + random.nextInt(0x7F000000));
+                float want = e.function() == org.elu4j.Elu.Function.LEAKY_RELU ? x
+                        : new java.math.BigDecimal(x).multiply(new java.math.BigDecimal(e.scale())).floatValue();
+                assertEquals(want, spec.reference().at(x), e + " at " + x);
+            }
+        }
+    }
+
+    /** e^t - 1 by its series after halving t below 1/16, then expm1(2r) = expm1(r) (expm1(r) + 2). */
+    private static java.math.BigDecimal expm1(java.math.BigDecimal t, java.math.MathContext mc) {
+        if (t.compareTo(java.math.BigDecimal.valueOf(-300)) < 0) {
+            return java.math.BigDecimal.ONE.negate();
+        }
+        int k = 0;
+        java.math.BigDecimal r = t;
+        while (r.abs().compareTo(new java.math.BigDecimal("0.0625")) > 0) {
+            r = r.divide(java.math.BigDecimal.valueOf(2), mc);
+            k++;
+        }
+        java.math.BigDecimal sum = java.math.BigDecimal.ZERO;
+        java.math.BigDecimal term = r;
+        for (int n = 2; term.signum() != 0 && term.abs().compareTo(r.abs().movePointLeft(75)) > 0; n++) {
+            sum = sum.add(term, mc);
+            term = term.multiply(r, mc).divide(java.math.BigDecimal.valueOf(n), mc);
+        }
+        for (int i = 0; i < k; i++) {
+            sum = sum.multiply(sum.add(java.math.BigDecimal.valueOf(2)), mc);
+        }
+        return sum;
     }
 }

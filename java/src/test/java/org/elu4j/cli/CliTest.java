@@ -55,6 +55,18 @@ class CliTest {
             assertTrue(r.out().contains("  " + b.cliName()), r.out());
         }
         assertTrue(r.out().contains("AUTO uses: " + Elu4j.autoBackend().cliName()), r.out());
+        assertTrue(r.out().contains("AUTO plan:"), r.out());
+        // the capability matrix: a row per available backend and function; scalar runs everything
+        assertTrue(r.out().contains("capabilities (forward/backward per type"), r.out());
+        for (String fn : List.of("elu", "selu", "celu", "relu", "leaky-relu")) {
+            assertTrue(r.out().lines().anyMatch(l -> l.matches("  scalar +" + fn + " +yes/yes +yes/yes +yes/yes +yes/yes")),
+                    fn + "\n" + r.out());
+        }
+        for (String line : r.out().lines().filter(l -> l.matches("  (onednn|helper|vector) .*")).toList()) {
+            for (java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\[(\\d+)]").matcher(line); m.find(); ) {
+                assertTrue(r.out().contains("  [" + m.group(1) + "] "), "reason " + m.group(1) + " is listed\n" + r.out());
+            }
+        }
         if (Elu4j.isAvailable(Backend.ONEDNN)) {
             assertTrue(r.out().contains("oneDNN: version 3."), r.out());
             assertTrue(r.out().contains("libdnnl.so.3"), r.out());

@@ -8,14 +8,23 @@ import java.util.Optional;
  * The element types elu4j reads from and writes to {@code .npy} files, each with the exact NumPy
  * {@code descr} string it has in a header.
  *
- * <p>Only {@link #FLOAT32} exists today. Adding a type is adding a constant here: {@code <f8}
- * (float64) and {@code <f2} (float16) map one to one. bfloat16 has no NumPy dtype; files carry it
- * as {@code <u2}, so a future {@code BFLOAT16} constant would not be found by {@link #fromDescr}
- * but chosen by an explicit command-line option that reinterprets a {@code <u2} header.
+ * <p>{@code <f4}, {@code <f8} and {@code <f2} map one to one to elu4j's F32, F64 and F16.
+ * bfloat16 has no NumPy dtype: files carry its bit patterns as {@code <u2} ({@link #UINT16}), which
+ * this layer reads and writes like any other type; the command line accepts such a file only when
+ * told that it holds bfloat16 ({@code --dtype bf16}).
  */
 public enum NpyDtype {
     /** IEEE 754 binary32, little-endian: NumPy's {@code '<f4'} ({@code np.float32}). */
-    FLOAT32("<f4", 4, "float32", ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN));
+    FLOAT32("<f4", 4, "float32", ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN)),
+    /** IEEE 754 binary64, little-endian: NumPy's {@code '<f8'} ({@code np.float64}). */
+    FLOAT64("<f8", 8, "float64", ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN)),
+    /** IEEE 754 binary16, little-endian: NumPy's {@code '<f2'} ({@code np.float16}). */
+    FLOAT16("<f2", 2, "float16", ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN)),
+    /**
+     * Unsigned 16-bit integers, little-endian: NumPy's {@code '<u2'} ({@code np.uint16}), the
+     * usual carrier of bfloat16 bit patterns (NumPy has no bfloat16).
+     */
+    UINT16("<u2", 2, "uint16", ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN));
 
     private final String descr;
     private final int byteSize;
@@ -91,16 +100,8 @@ public enum NpyDtype {
         return "unsupported dtype '" + descr + "'; elu4j reads " + expected;
     }
 
-    private static String supportedList() {
-        StringBuilder sb = new StringBuilder();
-        NpyDtype[] all = values();
-        for (int i = 0; i < all.length; i++) {
-            if (i > 0) {
-                sb.append(i == all.length - 1 ? " or " : ", ");
-            }
-            sb.append(all[i].numpyName).append(" '").append(all[i].descr).append('\'');
-        }
-        return sb.toString();
+    static String supportedList() {
+        return "float32 '<f4', float64 '<f8', float16 '<f2' or bfloat16 bits as uint16 '<u2'";
     }
 
     /** A readable name for a NumPy type code such as {@code f8} or {@code u2}, or null if unknown. */

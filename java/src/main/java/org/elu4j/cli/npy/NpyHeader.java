@@ -335,7 +335,7 @@ public record NpyHeader(NpyDtype dtype, boolean fortranOrder, long[] shape, int 
         }
         if (v instanceof PyLiteral.PyList) {
             throw new NpyException(null, "unsupported dtype: structured arrays (" + PyLiteral.abbreviate(v.toString(), 60)
-                    + ") are not supported; elu4j reads plain float32 '<f4' arrays");
+                    + ") are not supported; elu4j reads plain arrays of " + NpyDtype.supportedList());
         }
         throw corrupt("'descr' must be a string, not " + PyLiteral.abbreviate(v.toString(), 40));
     }

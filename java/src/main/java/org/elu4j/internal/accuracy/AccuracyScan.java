@@ -1,14 +1,15 @@
 package org.elu4j.internal.accuracy;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.math.BigDecimal;
-import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -17,20 +18,26 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.elu4j.DataType;
+import org.elu4j.Elu;
+import org.elu4j.internal.HalfFloats;
+import org.elu4j.internal.Op;
 
 /**
  * The engine of {@code elu4j accuracy}: walks every negative float bit pattern (or every N-th),
- * computes a correctly rounded reference once per chunk and compares every target on it.
+ * computes a correctly rounded reference ({@link Reference}) once per chunk and function, and
+ * compares every target on it; then every one of the 65,536 bfloat16 and float16 patterns.
  *
- * <p>Inputs: the finite negative floats {@code 0x80000001..0xFF7FFFFF} (subnormals included)
+ * <p>f32 inputs: the finite negative floats {@code 0x80000001..0xFF7FFFFF} (subnormals included)
  * and {@code -inf} ({@code 0xFF800000}), {@code 2^31 - 2^23} patterns in all, cut into chunks of
  * 2^20 floats in native memory that a fixed pool of threads takes in turn. For each chunk the
- * alpha-independent part of the reference ({@code Math.expm1(x)} in double) is computed once,
- * then, per alpha, the reference floats and then every target's output on the same input.
- * Positive floats (sampled), ±0 and NaN patterns are checked separately for bit-exactness.
+ * parameter-independent part of the ELU reference ({@code Math.expm1(x * s)} in double) is computed
+ * once per distinct input scale, then, per function, the reference floats and every target's output
+ * on the same input. Positive floats (sampled), ±0 and NaN patterns are checked separately: they
+ * must equal the reference bit for bit.
  *
- * <p>The function measured is a {@link Function}; today only ELU exists, and a member of the
- * family (SELU, CELU, ...) is a new constant with its own reference.
+ * <p>bf16 and f16: every pattern (NaNs and infinities included) through each target's path of that
+ * type, compared with the float reference rounded to the type ({@link HalfFloats}).
  */
 public final class AccuracyScan {
     /** The first negative pattern walked (the smallest subnormal, negated). */
@@ -42,155 +49,86 @@ public final class AccuracyScan {
     static final int CHUNK = 1 << 20;
     /** Positive patterns are sampled with at least this stride. */
     static final int POSITIVE_STRIDE = 1021;
-    /**
-     * A double result this many double ulps or fewer from a float halfway point is re-evaluated
-     * in decimal: Math.expm1 is specified within 1 ulp and the product with alpha adds half an
-     * ulp, so the double is within 2.5 of its own ulps of the exact value (5 across a binade
-     * boundary); 8 leaves a margin.
-     */
-    static final double HALFWAY_SLACK_ULPS = 8;
 
-    /** A member of the ELU family with its reference. */
-    public enum Function {
-        ELU("elu");
-
-        private final String cliName;
-
-        Function(String cliName) {
-            this.cliName = cliName;
+    /** One function of the family with its parameters, as measured. */
+    public record Spec(Elu elu, Op op, Reference reference) {
+        public Spec {
+            Objects.requireNonNull(elu, "elu");
+            Objects.requireNonNull(op, "op");
+            Objects.requireNonNull(reference, "reference");
         }
 
-        public String cliName() {
-            return cliName;
+        /** The spec of a function object (its backend is ignored). */
+        public static Spec of(Elu elu) {
+            Op op = switch (elu.function()) {
+                case RELU -> Op.relu();
+                case LEAKY_RELU -> Op.leakyRelu(elu.alpha());
+                default -> Op.elu(elu.alpha(), elu.scale(), elu.inputScale());
+            };
+            return new Spec(elu, op, new Reference(op));
         }
 
-        /** How the reference is computed, for the report. */
-        public List<String> referenceDescription() {
-            return List.of(
-                    "reference: alpha * Math.expm1(x) in double (x converted exactly; Math.expm1 is specified within",
-                    "  1 double ulp), rounded once to float. For -2^-60 < x < 0 it is alpha * x, exact in double, with a",
-                    "  halfway case going the way of the dropped alpha * x^2 / 2 (the sign of alpha). A double within "
-                            + (int) HALFWAY_SLACK_ULPS + " of its ulps",
-                    "  of a halfway point between two floats (it could round the wrong way) is decided by a 60-digit",
-                    "  BigDecimal expm1. So the reference is the correctly rounded float (error <= 0.5 ulp), given",
-                    "  Math.expm1's documented bound; 'ulp' below counts floats between a result and the reference, so",
-                    "  1 ulp there means less than 1.5 ulp from the exact value.");
+        public Elu.Function function() {
+            return elu.function();
         }
 
-        /** The reference at one input (x itself unless x < 0), for tests. */
-        public float reference(float x, float alpha) {
-            return x < 0 ? reference(x, prepare(x), alpha, new AtomicLong()) : x;
+        /** The parameters for plain text, without spaces: {@code alpha=0.5}, {@code slope=0.01}, {@code -}. */
+        public String label() {
+            return switch (elu.function()) {
+                case ELU -> op.isPlainElu() ? "alpha=" + op.alpha()
+                        : "alpha=" + op.alpha() + ",scale=" + op.scale() + ",input-scale=" + op.inputScale();
+                case CELU -> "alpha=" + op.alpha();
+                case LEAKY_RELU -> "slope=" + op.alpha();
+                case SELU -> "standard";
+                case RELU -> "-";
+            };
         }
 
-        /** The alpha-independent part of the reference for negative x: NaN marks the tiny range. */
-        double prepare(float x) {
-            return x > -0x1p-60f ? Double.NaN : Math.expm1(x);
+        /** The parameters for Markdown: {@code α = 0.5}, {@code α ≈ 1.67326, λ ≈ 1.05070}, ... */
+        public String markdownLabel() {
+            return switch (elu.function()) {
+                case ELU -> op.isPlainElu() ? "α = " + op.alpha()
+                        : "α = " + op.alpha() + ", λ = " + op.scale() + ", s = " + op.inputScale();
+                case SELU -> "α ≈ 1.67326, λ ≈ 1.05070";
+                case CELU -> "α = " + op.alpha();
+                case LEAKY_RELU -> "slope = " + op.alpha();
+                case RELU -> "—";
+            };
         }
 
-        /** The correctly rounded float of the function at negative x (never NaN here). */
-        float reference(float x, double prepared, float alpha, AtomicLong decided) {
-            if (Double.isNaN(prepared)) {
-                return tinyTimesAlpha(x, alpha);
-            }
-            double d = alpha * prepared;
-            float f = (float) d;
-            if (Math.abs(d) >= 0x1p-126) {
-                // A normal float result: the 29 bits of d below float precision say how far d is
-                // from a halfway point (0x10000000), in ulps of d. The common, fast case.
-                long below = Double.doubleToRawLongBits(d) & 0x1FFFFFFFL;
-                if (Math.abs(below - 0x10000000L) > HALFWAY_SLACK_ULPS) {
-                    return f;
-                }
-            }
-            double fd = f;
-            if (d == fd) {
-                return f;
-            }
-            float g = d > fd ? Math.nextUp(f) : Math.nextDown(f);
-            double halfway = 0.5 * (fd + g);
-            if (Math.abs(d - halfway) > HALFWAY_SLACK_ULPS * Math.ulp(d)) {
-                return f;
-            }
-            decided.incrementAndGet();
-            return decideInDecimal(x, alpha, f, g, halfway);
+        /** |the coefficient of the negative side| (alpha * scale, or the slope); 0 for ReLU. */
+        public double coefficient() {
+            return switch (op.kind()) {
+                case RELU -> 0;
+                case LEAKY_RELU -> Math.abs(op.alpha());
+                case ELU -> Math.abs(op.negativeCoefficient());
+            };
+        }
+
+        @Override
+        public String toString() {
+            return elu.function().cliName() + " " + label();
         }
     }
 
-    /**
-     * alpha * expm1(x) for -2^-60 < x < 0: expm1(x) = x + x^2/2 + ..., the x^2/2 term being far
-     * below the precision of alpha * x, which is exact in double (24 x 24 bits). That product is
-     * rounded to float; if it lies exactly halfway between two floats, the exact value is on the
-     * side of alpha * x^2 / 2, whose sign is the sign of alpha.
-     */
-    static float tinyTimesAlpha(float x, float alpha) {
-        double p = (double) alpha * x;
-        float f = (float) p;
-        double rest = p - f;
-        if (rest == 0) {
-            return f;
-        }
-        float g = rest > 0 ? Math.nextUp(f) : Math.nextDown(f);
-        if ((double) g - p != p - (double) f) {
-            return f;
-        }
-        return alpha > 0 ? Math.max(f, g) : Math.min(f, g);
-    }
-
-    private static final MathContext DECIMAL = new MathContext(60);
-    private static final BigDecimal TWO = BigDecimal.valueOf(2);
-
-    /** Picks f or g by the side of the halfway point the 60-digit alpha * expm1(x) lies on. */
-    static float decideInDecimal(float x, float alpha, float f, float g, double halfway) {
-        BigDecimal exact = expm1(new BigDecimal(x)).multiply(new BigDecimal(alpha), DECIMAL);
-        BigDecimal h = new BigDecimal(halfway);
-        BigDecimal diff = exact.subtract(h, DECIMAL);
-        if (diff.abs().compareTo(h.abs().movePointLeft(50)) <= 0) {
-            throw new ArithmeticException("reference undecidable at 60 digits for x = " + x + ", alpha = " + alpha);
-        }
-        return diff.signum() > 0 ? Math.max(f, g) : Math.min(f, g);
-    }
-
-    /**
-     * e^x - 1 for x < 0 to about 55 digits: halve x until |r| <= 1/16, sum the Taylor series of
-     * expm1(r), then double back with expm1(2r) = expm1(r) * (expm1(r) + 2), which never
-     * subtracts nearly equal numbers for r < 0.
-     */
-    static BigDecimal expm1(BigDecimal x) {
-        if (x.compareTo(BigDecimal.valueOf(-400)) < 0) {
-            return BigDecimal.ONE.negate(); // e^x < 1e-173
-        }
-        BigDecimal limit = new BigDecimal("0.0625");
-        BigDecimal r = x;
-        int halvings = 0;
-        while (r.abs().compareTo(limit) > 0) {
-            r = r.divide(TWO, DECIMAL);
-            halvings++;
-        }
-        BigDecimal sum = r;
-        BigDecimal term = r;
-        BigDecimal eps = r.abs().movePointLeft(62);
-        for (int n = 2; term.abs().compareTo(eps) > 0; n++) {
-            term = term.multiply(r, DECIMAL).divide(BigDecimal.valueOf(n), DECIMAL);
-            sum = sum.add(term, DECIMAL);
-        }
-        for (int i = 0; i < halvings; i++) {
-            sum = sum.multiply(sum.add(TWO), DECIMAL);
-        }
-        return sum;
-    }
-
-    /** Runs the function on one implementation. Must be thread-safe. */
+    /** Runs a function on one implementation, forward. Must be thread-safe. */
     @FunctionalInterface
     public interface Kernel {
-        void apply(float alpha, MemorySegment src, MemorySegment dst);
+        void apply(Spec spec, DataType type, MemorySegment src, MemorySegment dst);
+    }
+
+    /** Why an implementation cannot run a function on a type forward, or null if it can. */
+    @FunctionalInterface
+    public interface Support {
+        String whyNot(Spec spec, DataType type);
     }
 
     /** One implementation to measure. */
-    public record Target(String name, Kernel kernel) {
+    public record Target(String name, Support support, Kernel kernel) {
     }
 
-    /** What one target did at one alpha. */
-    public record Result(float alpha, String target, long inputs, long correctlyRounded, long overOneUlp,
+    /** What one target did with one function on f32. */
+    public record Result(Spec spec, String target, long inputs, long correctlyRounded, long overOneUlp,
             long maxUlp, int maxUlpBits, double maxAbsError, int maxAbsBits, String specials) {
         /** max ulp as text: "NaN" when a NaN came back for a number. */
         public String maxUlpText() {
@@ -198,9 +136,38 @@ public final class AccuracyScan {
         }
     }
 
+    /**
+     * What one target did with one function on every bf16 or f16 pattern: how many results differ
+     * from the reference (NaN for NaN counts as equal), by how many units at most (patterns between
+     * the two; {@link Long#MAX_VALUE} when a number came back NaN or the other way), and where.
+     */
+    public record HalfResult(Spec spec, DataType type, String target, int inputs, int mismatches, long maxUnits,
+            int worstBits) {
+        public String maxUnitsText() {
+            return maxUnits == Long.MAX_VALUE ? "NaN" : Long.toString(maxUnits);
+        }
+    }
+
+    /** A target that cannot run a function on a type, and why. */
+    public record Skip(Spec spec, DataType type, String target, String reason) {
+    }
+
     /** The whole run. */
-    public record Report(Function function, long stride, long negativeInputs, long positiveInputs, int nanInputs,
-            long[] decidedInDecimal, List<Result> results, long nanos) {
+    public record Report(long stride, long negativeInputs, long positiveInputs, int nanInputs, List<Spec> specs,
+            long[] decidedInDecimal, List<Result> results, List<HalfResult> halves, List<Skip> skipped, long nanos) {
+        public Optional<Result> result(Spec spec, String target) {
+            return results.stream().filter(r -> r.spec() == spec && r.target().equals(target)).findFirst();
+        }
+
+        public Optional<HalfResult> half(Spec spec, DataType type, String target) {
+            return halves.stream().filter(r -> r.spec() == spec && r.type() == type && r.target().equals(target))
+                    .findFirst();
+        }
+
+        public Optional<Skip> skip(Spec spec, DataType type, String target) {
+            return skipped.stream().filter(s -> s.spec() == spec && s.type() == type && s.target().equals(target))
+                    .findFirst();
+        }
     }
 
     private AccuracyScan() {
@@ -219,31 +186,73 @@ public final class AccuracyScan {
     /**
      * Runs the scan.
      *
-     * @param stride   1 for every pattern, N for every N-th
+     * @param specs    the functions
+     * @param stride   1 for every negative f32 pattern, N for every N-th
      * @param threads  worker threads
+     * @param halves   whether to check every bf16 and f16 pattern too
      * @param progress receives a line now and then (from worker threads)
      */
-    public static Report run(Function function, float[] alphas, List<Target> targets, long stride, int threads,
+    public static Report run(List<Spec> specs, List<Target> targets, long stride, int threads, boolean halves,
             Consumer<String> progress) throws InterruptedException {
-        if (stride < 1 || threads < 1 || alphas.length == 0) {
-            throw new IllegalArgumentException("stride and threads must be >= 1, and one alpha at least");
+        if (stride < 1 || threads < 1 || specs.isEmpty()) {
+            throw new IllegalArgumentException("stride and threads must be >= 1, and one function at least");
         }
         long start = System.nanoTime();
+        int nSpecs = specs.size();
+        int nTargets = targets.size();
+        List<Skip> skipped = new ArrayList<>();
+        boolean[][] runs = new boolean[nSpecs][nTargets];
+        for (int k = 0; k < nSpecs; k++) {
+            for (int t = 0; t < nTargets; t++) {
+                String why = targets.get(t).support().whyNot(specs.get(k), DataType.F32);
+                runs[k][t] = why == null;
+                if (why != null) {
+                    skipped.add(new Skip(specs.get(k), DataType.F32, targets.get(t).name(), why));
+                }
+            }
+        }
+
         int[] specials = specialInputs(Math.max(POSITIVE_STRIDE, stride));
-        String[][] specialResults = new String[alphas.length][targets.size()];
+        String[][] specialResults = new String[nSpecs][nTargets];
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment x = arena.allocate((long) specials.length * Float.BYTES, 64);
             MemorySegment y = arena.allocate((long) specials.length * Float.BYTES, 64);
             MemorySegment.copy(specials, 0, x, JAVA_INT, 0, specials.length);
             int[] got = new int[specials.length];
-            for (int a = 0; a < alphas.length; a++) {
-                for (int t = 0; t < targets.size(); t++) {
-                    targets.get(t).kernel().apply(alphas[a], x, y);
-                    MemorySegment.copy(y, JAVA_INT, 0, got, 0, got.length);
-                    specialResults[a][t] = describeSpecials(specials, got);
+            int[] want = new int[specials.length];
+            for (int k = 0; k < nSpecs; k++) {
+                Reference ref = specs.get(k).reference();
+                for (int i = 0; i < specials.length; i++) {
+                    want[i] = Float.floatToRawIntBits(ref.at(Float.intBitsToFloat(specials[i])));
+                }
+                for (int t = 0; t < nTargets; t++) {
+                    if (runs[k][t]) {
+                        targets.get(t).kernel().apply(specs.get(k), DataType.F32, x, y);
+                        MemorySegment.copy(y, JAVA_INT, 0, got, 0, got.length);
+                        specialResults[k][t] = describeSpecials(specials, want, got);
+                    }
                 }
             }
         }
+
+        // ELU references share Math.expm1(x * s) between functions of the same input scale.
+        int[] group = new int[nSpecs];
+        List<Reference> groupReference = new ArrayList<>();
+        List<Double> groupScale = new ArrayList<>();
+        for (int k = 0; k < nSpecs; k++) {
+            Op op = specs.get(k).op();
+            group[k] = -1;
+            if (op.kind() == Op.Kind.ELU) {
+                int g = groupScale.indexOf(op.inputScale());
+                if (g < 0) {
+                    g = groupScale.size();
+                    groupScale.add(op.inputScale());
+                    groupReference.add(specs.get(k).reference());
+                }
+                group[k] = g;
+            }
+        }
+        int groups = groupScale.size();
 
         long total = negativeCount(stride);
         long finite = total - 1;
@@ -252,9 +261,9 @@ public final class AccuracyScan {
         AtomicLong done = new AtomicLong();
         AtomicInteger reportedTenths = new AtomicInteger();
         AtomicBoolean failed = new AtomicBoolean();
-        AtomicLong[] decided = new AtomicLong[alphas.length];
-        for (int a = 0; a < alphas.length; a++) {
-            decided[a] = new AtomicLong();
+        AtomicLong[] decided = new AtomicLong[nSpecs];
+        for (int k = 0; k < nSpecs; k++) {
+            decided[k] = new AtomicLong();
         }
         List<Tally[][]> partials = new ArrayList<>();
         try (ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
@@ -265,7 +274,7 @@ public final class AccuracyScan {
             List<Future<Tally[][]>> futures = new ArrayList<>();
             for (int w = 0; w < threads; w++) {
                 futures.add(pool.submit(() -> {
-                    Tally[][] tallies = new Tally[alphas.length][targets.size()];
+                    Tally[][] tallies = new Tally[nSpecs][nTargets];
                     for (Tally[] row : tallies) {
                         for (int t = 0; t < row.length; t++) {
                             row[t] = new Tally();
@@ -275,7 +284,7 @@ public final class AccuracyScan {
                         MemorySegment xs = arena.allocate((long) CHUNK * Float.BYTES, 64);
                         MemorySegment ys = arena.allocate((long) CHUNK * Float.BYTES, 64);
                         int[] bits = new int[CHUNK];
-                        double[] prepared = new double[CHUNK];
+                        double[][] prepared = new double[groups][CHUNK];
                         int[] ref = new int[CHUNK];
                         int[] got = new int[CHUNK];
                         long c;
@@ -284,21 +293,37 @@ public final class AccuracyScan {
                             int n = (int) Math.min(CHUNK, total - first);
                             for (int i = 0; i < n; i++) {
                                 bits[i] = negativeBits(first + i, stride, finite);
-                                prepared[i] = function.prepare(Float.intBitsToFloat(bits[i]));
+                            }
+                            for (int g = 0; g < groups; g++) {
+                                Reference r = groupReference.get(g);
+                                double[] p = prepared[g];
+                                for (int i = 0; i < n; i++) {
+                                    p[i] = r.prepare(Float.intBitsToFloat(bits[i]));
+                                }
                             }
                             MemorySegment xn = xs.asSlice(0, (long) n * Float.BYTES);
                             MemorySegment yn = ys.asSlice(0, (long) n * Float.BYTES);
                             MemorySegment.copy(bits, 0, xn, JAVA_INT, 0, n);
-                            for (int a = 0; a < alphas.length; a++) {
-                                float alpha = alphas[a];
-                                for (int i = 0; i < n; i++) {
-                                    ref[i] = Float.floatToRawIntBits(function.reference(
-                                            Float.intBitsToFloat(bits[i]), prepared[i], alpha, decided[a]));
+                            for (int k = 0; k < nSpecs; k++) {
+                                Reference r = specs.get(k).reference();
+                                if (group[k] >= 0) {
+                                    double[] p = prepared[group[k]];
+                                    for (int i = 0; i < n; i++) {
+                                        ref[i] = Float.floatToRawIntBits(
+                                                r.negative(Float.intBitsToFloat(bits[i]), p[i], decided[k]));
+                                    }
+                                } else {
+                                    for (int i = 0; i < n; i++) {
+                                        ref[i] = Float.floatToRawIntBits(r.at(Float.intBitsToFloat(bits[i]), decided[k]));
+                                    }
                                 }
-                                for (int t = 0; t < targets.size(); t++) {
-                                    targets.get(t).kernel().apply(alpha, xn, yn);
+                                for (int t = 0; t < nTargets; t++) {
+                                    if (!runs[k][t]) {
+                                        continue;
+                                    }
+                                    targets.get(t).kernel().apply(specs.get(k), DataType.F32, xn, yn);
                                     MemorySegment.copy(yn, JAVA_INT, 0, got, 0, n);
-                                    tallies[a][t].add(bits, ref, got, n);
+                                    tallies[k][t].add(bits, ref, got, n);
                                 }
                             }
                             long now = done.addAndGet(n);
@@ -333,24 +358,97 @@ public final class AccuracyScan {
         }
 
         List<Result> results = new ArrayList<>();
-        long[] decidedCounts = new long[alphas.length];
-        for (int a = 0; a < alphas.length; a++) {
-            decidedCounts[a] = decided[a].get();
-            for (int t = 0; t < targets.size(); t++) {
+        for (int k = 0; k < nSpecs; k++) {
+            for (int t = 0; t < nTargets; t++) {
+                if (!runs[k][t]) {
+                    continue;
+                }
                 Tally sum = new Tally();
                 for (Tally[][] p : partials) {
-                    sum.merge(p[a][t]);
+                    sum.merge(p[k][t]);
                 }
-                results.add(new Result(alphas[a], targets.get(t).name(), sum.count, sum.exact, sum.overOne, sum.maxUlp,
-                        sum.maxUlpBits, sum.maxAbs, sum.maxAbsBits, specialResults[a][t]));
+                results.add(new Result(specs.get(k), targets.get(t).name(), sum.count, sum.exact, sum.overOne, sum.maxUlp,
+                        sum.maxUlpBits, sum.maxAbs, sum.maxAbsBits, specialResults[k][t]));
             }
+        }
+
+        List<HalfResult> halfResults = new ArrayList<>();
+        if (halves) {
+            for (int k = 0; k < nSpecs; k++) {
+                for (DataType type : List.of(DataType.BF16, DataType.F16)) {
+                    halfResults.addAll(halfScan(specs.get(k), type, targets, skipped, decided[k]));
+                }
+            }
+        }
+
+        long[] decidedCounts = new long[nSpecs];
+        for (int k = 0; k < nSpecs; k++) {
+            decidedCounts[k] = decided[k].get();
         }
         int nans = 0;
         for (int s : specials) {
             nans += Float.isNaN(Float.intBitsToFloat(s)) ? 1 : 0;
         }
-        return new Report(function, stride, total, specials.length - nans - 2L, nans, decidedCounts, results,
-                System.nanoTime() - start);
+        return new Report(stride, total, specials.length - nans - 2L, nans, List.copyOf(specs), decidedCounts,
+                List.copyOf(results), List.copyOf(halfResults), List.copyOf(skipped), System.nanoTime() - start);
+    }
+
+    /** Every pattern of a 16-bit type through every target that runs it. */
+    static List<HalfResult> halfScan(Spec spec, DataType type, List<Target> targets, List<Skip> skipped, AtomicLong decided) {
+        int n = 1 << 16;
+        short[] want = new short[n];
+        short[] in = new short[n];
+        for (int i = 0; i < n; i++) {
+            in[i] = (short) i;
+            want[i] = spec.reference().half(type, (short) i, decided);
+        }
+        List<HalfResult> out = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate((long) n * Short.BYTES, 64);
+            MemorySegment y = arena.allocate((long) n * Short.BYTES, 64);
+            MemorySegment.copy(in, 0, x, JAVA_SHORT, 0, n);
+            short[] got = new short[n];
+            for (Target t : targets) {
+                String why = t.support().whyNot(spec, type);
+                if (why != null) {
+                    skipped.add(new Skip(spec, type, t.name(), why));
+                    continue;
+                }
+                t.kernel().apply(spec, type, x, y);
+                MemorySegment.copy(y, JAVA_SHORT, 0, got, 0, n);
+                int mismatches = 0;
+                long worst = 0;
+                int worstBits = 0;
+                for (int i = 0; i < n; i++) {
+                    if (got[i] == want[i]) {
+                        continue;
+                    }
+                    boolean gotNaN = isNaN(type, got[i]);
+                    boolean wantNaN = isNaN(type, want[i]);
+                    if (gotNaN && wantNaN) {
+                        continue;
+                    }
+                    mismatches++;
+                    long d = gotNaN || wantNaN ? Long.MAX_VALUE : Math.abs(ordered16(got[i]) - ordered16(want[i]));
+                    if (mismatches == 1 || d > worst) {
+                        worst = d;
+                        worstBits = i;
+                    }
+                }
+                out.add(new HalfResult(spec, type, t.name(), n, mismatches, worst, worstBits));
+            }
+        }
+        return out;
+    }
+
+    static boolean isNaN(DataType type, short bits) {
+        return Float.isNaN(type == DataType.BF16 ? HalfFloats.bf16ToFloat(bits) : HalfFloats.f16ToFloat(bits));
+    }
+
+    /** 16-bit sign-magnitude patterns to a value monotonic in the number (±0 both 0). */
+    static long ordered16(short bits) {
+        int b = bits & 0xFFFF;
+        return (b & 0x8000) == 0 ? b : -(long) (b & 0x7FFF);
     }
 
     /** The inputs checked for bit-exactness: +0, -0, NaNs of both signs, then sampled positives. */
@@ -375,8 +473,12 @@ public final class AccuracyScan {
         return list.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    /** "bit-exact", or what differed among the special inputs. */
-    static String describeSpecials(int[] in, int[] out) {
+    /**
+     * "bit-exact", or what differed from the reference among the special inputs: positives must be
+     * the reference (x itself unless the function scales it), zeros its signed zero, NaNs the
+     * same NaN.
+     */
+    static String describeSpecials(int[] in, int[] want, int[] out) {
         long positives = 0;
         long positivesChanged = 0;
         int firstChanged = 0;
@@ -398,19 +500,19 @@ public final class AccuracyScan {
                     quietedOnly += (x | 0x00400000) == y ? 1 : 0;
                 }
             } else if (xf == 0f) {
-                if (x != y) {
+                if (want[i] != y) {
                     notes.add(hexFloat(x) + " -> " + hexFloat(y));
                 }
             } else {
                 positives++;
-                if (x != y && positivesChanged++ == 0) {
+                if (want[i] != y && positivesChanged++ == 0) {
                     firstChanged = i;
                 }
             }
         }
         if (positivesChanged > 0) {
-            notes.add(positivesChanged + " of " + positives + " positives changed (first " + hexFloat(in[firstChanged])
-                    + " -> " + hexFloat(out[firstChanged]) + ")");
+            notes.add(positivesChanged + " of " + positives + " positives wrong (first " + hexFloat(in[firstChanged])
+                    + " -> " + hexFloat(out[firstChanged]) + ", want " + hexFloat(want[firstChanged]) + ")");
         }
         if (nanLost > 0) {
             notes.add(nanLost + " of " + nans + " NaNs not NaN");
@@ -426,7 +528,7 @@ public final class AccuracyScan {
         return Float.toString(Float.intBitsToFloat(bits));
     }
 
-    /** Running statistics of one target at one alpha on one thread. */
+    /** Running statistics of one target and function on one thread. */
     static final class Tally {
         static final int BLOCK = 256;
         long count;
@@ -439,7 +541,8 @@ public final class AccuracyScan {
 
         /**
          * Adds n results. Blocks of {@link #BLOCK} are first compared whole with the vectorized
-         * {@link Arrays#mismatch}; only a block with a difference is walked element by element.
+         * {@link Arrays#mismatch}; only a block with a difference is walked element by element. A
+         * NaN where the reference is NaN counts as exact.
          */
         void add(int[] x, int[] ref, int[] got, int n) {
             long exactHere = 0;
@@ -459,13 +562,13 @@ public final class AccuracyScan {
                 for (int i = from + m; i < to; i++) {
                     int g = got[i];
                     int r = ref[i];
-                    if (g == r) {
+                    float gf = Float.intBitsToFloat(g);
+                    float rf = Float.intBitsToFloat(r);
+                    if (g == r || (Float.isNaN(gf) && Float.isNaN(rf))) {
                         exactHere++;
                         continue;
                     }
-                    float gf = Float.intBitsToFloat(g);
-                    float rf = Float.intBitsToFloat(r);
-                    long d = Float.isNaN(gf) ? Long.MAX_VALUE : Math.abs(ordered(g) - ordered(r));
+                    long d = Float.isNaN(gf) || Float.isNaN(rf) ? Long.MAX_VALUE : Math.abs(ordered(g) - ordered(r));
                     if (d > 1) {
                         overOneHere++;
                     }
@@ -473,7 +576,8 @@ public final class AccuracyScan {
                         worst = d;
                         worstBits = x[i];
                     }
-                    double abs = Float.isNaN(gf) ? Double.POSITIVE_INFINITY : Math.abs((double) gf - rf);
+                    double abs = Float.isNaN(gf) || Float.isNaN(rf) ? Double.POSITIVE_INFINITY
+                            : Math.abs((double) gf - rf);
                     if (abs > worstAbs || (abs == worstAbs && abs > 0 && Integer.compareUnsigned(x[i], worstAbsBits) < 0)) {
                         worstAbs = abs;
                         worstAbsBits = x[i];

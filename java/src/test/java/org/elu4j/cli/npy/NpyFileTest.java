@@ -175,10 +175,47 @@ class NpyFileTest {
 
     @Test
     void refusesOtherTypes() throws IOException {
-        assertEquals("unsupported dtype '<f8' (float64); elu4j reads float32 '<f4'; convert with a.astype('<f4')",
-                readFails(fixture("f8_2x3.npy")).detail());
-        assertEquals("unsupported dtype '<i4' (int32); elu4j reads float32 '<f4'; convert with a.astype('<f4')",
+        assertEquals("unsupported dtype '<i4' (int32); elu4j reads float32 '<f4', float64 '<f8', float16 '<f2' or bfloat16 bits as uint16 '<u2'; convert with a.astype('<f4')",
                 readFails(fixture("i4_2x3.npy")).detail());
+        assertEquals("unsupported dtype '|i1' (int8); elu4j reads float32 '<f4', float64 '<f8', float16 '<f2' or bfloat16 bits as uint16 '<u2'; convert with a.astype('<f4')",
+                readFails(fixture("i1_2x3.npy")).detail());
+        assertEquals("unsupported dtype '>f8' (big-endian float64); elu4j reads little-endian '<f8'; convert with a.astype('<f8')",
+                readFails(fixture("f8_big_endian.npy")).detail());
+    }
+
+    /** NumPy's float64, float16 and uint16 (bfloat16 bits) files read with their values. */
+    @Test
+    void readsF8F2AndU2() throws IOException {
+        double[] base = {-2.5, -1.5, -0.5, 0.5, 1.5, 2.5};
+        try (Arena arena = Arena.ofConfined()) {
+            NpyArray f8 = NpyFile.mapForRead(fixture("f8_2x3.npy"), arena);
+            assertEquals(NpyDtype.FLOAT64, f8.header().dtype());
+            NpyArray f2 = NpyFile.mapForRead(fixture("f2_2x3.npy"), arena);
+            assertEquals(NpyDtype.FLOAT16, f2.header().dtype());
+            NpyArray u2 = NpyFile.mapForRead(fixture("bf16_2x3.npy"), arena);
+            assertEquals(NpyDtype.UINT16, u2.header().dtype());
+            for (int i = 0; i < 6; i++) {
+                assertEquals(base[i], f8.data().getAtIndex((ValueLayout.OfDouble) NpyDtype.FLOAT64.elementLayout(), i));
+                assertEquals((float) base[i], Float.float16ToFloat(
+                        f2.data().getAtIndex((ValueLayout.OfShort) NpyDtype.FLOAT16.elementLayout(), i)));
+                short bf = u2.data().getAtIndex((ValueLayout.OfShort) NpyDtype.UINT16.elementLayout(), i);
+                assertEquals((float) base[i], Float.intBitsToFloat((bf & 0xFFFF) << 16));
+            }
+            assertArrayEquals(new long[] {2, 3}, u2.shape());
+        }
+    }
+
+    /** elu4j writes float64, float16 and uint16 files with the exact bytes NumPy wrote. */
+    @Test
+    void writesF8F2AndU2LikeNumPy() throws IOException {
+        for (String name : java.util.List.of("f8_2x3.npy", "f2_2x3.npy", "bf16_2x3.npy")) {
+            Path out = dir.resolve("copy-" + name);
+            try (Arena arena = Arena.ofConfined()) {
+                NpyArray in = NpyFile.mapForRead(fixture(name), arena);
+                NpyFile.writeAtomically(out, in.header().dtype(), in.shape(), seg -> seg.copyFrom(in.data()));
+            }
+            assertArrayEquals(Files.readAllBytes(fixture(name)), Files.readAllBytes(out), name);
+        }
     }
 
     @Test

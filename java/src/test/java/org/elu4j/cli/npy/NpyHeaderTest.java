@@ -324,18 +324,20 @@ class NpyHeaderTest {
     void unsupportedDtypes() {
         assertEquals("unsupported dtype '>f4' (big-endian float32); elu4j reads little-endian '<f4'; convert with a.astype('<f4')",
                 parseFails(v1("{'descr': '>f4', 'fortran_order': False, 'shape': (2, 3), }")).getMessage());
-        assertEquals("unsupported dtype '<f8' (float64); elu4j reads float32 '<f4'; convert with a.astype('<f4')",
-                parseFails(v1("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }")).getMessage());
+        assertEquals("unsupported dtype '>f2' (big-endian float16); elu4j reads little-endian '<f2'; convert with a.astype('<f2')",
+                parseFails(v1("{'descr': '>f2', 'fortran_order': False, 'shape': (2, 3), }")).getMessage());
+        assertEquals("unsupported dtype '<i2' (int16); elu4j reads float32 '<f4', float64 '<f8', float16 '<f2' or bfloat16 bits as uint16 '<u2'; convert with a.astype('<f4')",
+                parseFails(v1("{'descr': '<i2', 'fortran_order': False, 'shape': (2, 3), }")).getMessage());
         assertEquals("unsupported dtype '=f4' (native byte order float32); elu4j reads explicitly little-endian '<f4'",
                 parseFails(v1("{'descr': '=f4', 'fortran_order': False, 'shape': (2, 3), }")).getMessage());
-        assertEquals("unsupported dtype '<u2' (uint16); elu4j reads float32 '<f4'; convert with a.astype('<f4')",
-                parseFails(v1("{'descr': '<u2', 'fortran_order': False, 'shape': (2, 3), }")).getMessage());
-        assertEquals("unsupported dtype '|O' (Python object); elu4j reads float32 '<f4'; convert with a.astype('<f4')",
+        assertEquals("unsupported dtype '|u1' (uint8); elu4j reads float32 '<f4', float64 '<f8', float16 '<f2' or bfloat16 bits as uint16 '<u2'; convert with a.astype('<f4')",
+                parseFails(v1("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3), }")).getMessage());
+        assertEquals("unsupported dtype '|O' (Python object); elu4j reads float32 '<f4', float64 '<f8', float16 '<f2' or bfloat16 bits as uint16 '<u2'; convert with a.astype('<f4')",
                 parseFails(v1("{'descr': '|O', 'fortran_order': False, 'shape': (2, 3), }")).getMessage());
-        assertEquals("unsupported dtype 'float32'; elu4j reads float32 '<f4'",
+        assertEquals("unsupported dtype 'float32'; elu4j reads float32 '<f4', float64 '<f8', float16 '<f2' or bfloat16 bits as uint16 '<u2'",
                 parseFails(v1("{'descr': 'float32', 'fortran_order': False, 'shape': (2, 3), }")).getMessage());
         assertEquals("unsupported dtype: structured arrays ([('x', '<f4'), ('y', '<f4')]) are not supported; "
-                + "elu4j reads plain float32 '<f4' arrays",
+                + "elu4j reads plain arrays of float32 '<f4', float64 '<f8', float16 '<f2' or bfloat16 bits as uint16 '<u2'",
                 parseFails(v1("{'descr': [('x', '<f4'), ('y', '<f4')], 'fortran_order': False, 'shape': (2,), }")).getMessage());
     }
 
