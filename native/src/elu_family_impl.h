@@ -465,9 +465,74 @@ static void FAM(narrow)(int dtype, const float *restrict f, uint16_t *restrict h
     memcpy(out, h, m * sizeof(uint16_t));
 }
 
+/*
+ * f32 ReLU, and LeakyReLU with a slope that is a float, straight from src to dst: a copy-speed
+ * function would otherwise spend most of its time in the block copies below. float * float is
+ * the correctly rounded product, as the double evaluation of the block path gives for such a
+ * slope, so both paths give the same bits. In place gets its own loop over one pointer (no
+ * restrict promise to break); otherwise src and dst are disjoint (checked by the caller).
+ */
+static void FAM(relu_f32_inplace)(float *d, size_t n, float slope)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float v = d[i];
+        d[i] = v > 0.0f ? v : isnan(v) ? v : slope * v;
+    }
+}
+
+static void FAM(relu_f32_out)(const float *restrict x, float *restrict y, size_t n, float slope)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float v = x[i];
+        y[i] = v > 0.0f ? v : isnan(v) ? v : slope * v;
+    }
+}
+
+static void FAM(relu0_f32_inplace)(float *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float v = d[i];
+        d[i] = v > 0.0f ? v : isnan(v) ? v : 0.0f;
+    }
+}
+
+static void FAM(relu0_f32_out)(const float *restrict x, float *restrict y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float v = x[i];
+        y[i] = v > 0.0f ? v : isnan(v) ? v : 0.0f;
+    }
+}
+
+/* Runs the direct f32 ReLU / LeakyReLU loops when they apply; returns 0 when they do not. */
+static int FAM(relu_f32_direct)(const elu4j_fam_params *p, const void *src, void *dst, size_t n)
+{
+    if (p->function == ELU4J_FN_RELU) {
+        if (src == dst) {
+            FAM(relu0_f32_inplace)((float *)dst, n);
+        } else {
+            FAM(relu0_f32_out)((const float *)src, (float *)dst, n);
+        }
+        return 1;
+    }
+    if (p->function == ELU4J_FN_LEAKY_RELU && (double)(float)p->alpha == p->alpha) {
+        const float slope = (float)p->alpha;
+        if (src == dst) {
+            FAM(relu_f32_inplace)((float *)dst, n, slope);
+        } else {
+            FAM(relu_f32_out)((const float *)src, (float *)dst, n, slope);
+        }
+        return 1;
+    }
+    return 0;
+}
+
 void FAM(elu4j_fam_forward)(const elu4j_fam_params *p, int dtype, const void *src, void *dst,
                             size_t n)
 {
+    if (dtype == ELU4J_DT_F32 && FAM(relu_f32_direct)(p, src, dst, n)) {
+        return;
+    }
     const unsigned char *in = (const unsigned char *)src;
     unsigned char *out = (unsigned char *)dst;
     FAM_ALIGN float fx[ELU4J_FAM_BLOCK];
