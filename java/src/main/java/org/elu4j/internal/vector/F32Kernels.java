@@ -1,0 +1,251 @@
+package org.elu4j.internal.vector;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The f32 kernels of the family other than the plain float ELU (which stays in
+ * {@link VectorBackend#kernel}): ReLU, LeakyReLU, ELU with general parameters, and every backward.
+ * Also used for bfloat16 and binary16, widened to float first.
+ *
+ * <p>Every kernel takes native segments and a byte count that is a multiple of
+ * {@link VectorBackend#BLOCK_BYTES} (the driver runs a short tail through a scratch block), so
+ * there are no masked tails and no second copy of any loop body. Every loop is flat, with its
+ * constants broadcast into locals before the loop (see {@link VectorBackend}'s class comment for
+ * why both matter to C2).
+ *
+ * <h2>Where double precision is used, and how</h2>
+ * Whatever needs a parameter that is not exact in float is computed in double and rounded once
+ * to float: a float vector of half the preferred width (8 lanes with AVX-512) is widened to a
+ * double vector of the preferred width ({@code vcvtps2pd}), computed, and narrowed back. The
+ * result is blended with the float input in the float domain, so NaN inputs come out with their
+ * bits (a round trip through double would quiet a signalling NaN).
+ *
+ * <p>{@code expm1} (forward) and {@code exp} (backward) in double, to float accuracy:
+ * {@code z = n*ln2 + r} with {@code n = round(z*log2e)} (the shift constant
+ * {@code 1.5*2^52 + bias} leaves {@code n + bias} in the low mantissa bits, so {@code 2^n} is
+ * those bits moved up 52 places), {@code r = fma(n, -ln2, z)}, {@code |r| <= 0.3466},
+ * {@code expm1(r) ~ p = r + r^2*(1/2! + r/3! + ... + r^6/8!)} (Taylor, degree 8: truncation
+ * below {@code 6e-10} relative, a hundredth of a float ulp), then {@code expm1(z) = 2^n*p + (2^n - 1)}
+ * or {@code exp(z) = 2^n*p + 2^n}. The dropped low part of {@code ln2} (2.3e-17 per unit of n)
+ * costs at most 2.5e-14 relative at {@code n = -1076}. Forward clamps {@code z >= -64} (expm1 is -1
+ * long before); backward clamps {@code z >= -746} (exp is 0 in double below) and uses the bias
+ * {@code 1023 + 64} and a final {@code * 2^-64} so that {@code 2^n} stays a normal double down
+ * to {@code n = -1086}. Arguments above 600 (only possible with a negative input scale) are
+ * recomputed afterwards by the driver.
+ */
+final class F32Kernels {
+    private F32Kernels() {
+    }
+
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /** The preferred float species (16 lanes with AVX-512). */
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Floats of half that width: as many lanes as {@link #D}. */
+    static final VectorSpecies<Float> FH =
+            VectorSpecies.of(float.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    /** Doubles of the preferred width (8 lanes with AVX-512). */
+    static final VectorSpecies<Double> D = VectorSpecies.of(double.class, F.vectorShape());
+
+    static final double LOG2E = 1.4426950408889634;
+    /** ln 2 rounded to double. */
+    static final double LN2 = 0.6931471805599453;
+    /** 1.5 * 2^52 + 1023: rounds to an integer and leaves n + 1023 in the low mantissa bits. */
+    static final double SHIFT = 0x1.8p52 + 1023;
+    /** The same with the bias 1023 + 64, for exp down to n = -1086 (see the class comment). */
+    static final double SHIFT_EXP = 0x1.8p52 + 1023 + 64;
+    static final double TWO_M64 = 0x1p-64;
+    /** Lower clamp of the forward argument: expm1(-64) is -1 in double. */
+    static final double FWD_LOW = -64;
+    /** Lower clamp of the backward argument: exp(-746) is 0 in double. */
+    static final double BWD_LOW = -746;
+    /** 1/k! for k = 2..8. */
+    static final double C2 = 1.0 / 2, C3 = 1.0 / 6, C4 = 1.0 / 24, C5 = 1.0 / 120, C6 = 1.0 / 720,
+            C7 = 1.0 / 5040, C8 = 1.0 / 40320;
+
+    /** ReLU: {@code x > 0 ? x : +0.0}; NaN kept (its bits). */
+    static void relu(MemorySegment src, MemorySegment dst, long bytes) {
+        final long vb = F.vectorByteSize();
+        final FloatVector zero = FloatVector.zero(F);
+        for (long off = 0; off < bytes; off += 2 * vb) {
+            FloatVector a = FloatVector.fromMemorySegment(F, src, off, ORDER);
+            FloatVector b = FloatVector.fromMemorySegment(F, src, off + vb, ORDER);
+            FloatVector ya = a.blend(zero, a.compare(VectorOperators.LE, zero));
+            FloatVector yb = b.blend(zero, b.compare(VectorOperators.LE, zero));
+            ya.intoMemorySegment(dst, off, ORDER);
+            yb.intoMemorySegment(dst, off + vb, ORDER);
+        }
+    }
+
+    /**
+     * LeakyReLU with a slope exact in float: {@code slope * x} in float is the exact product
+     * (24 x 24 bits, exact in double) rounded once, the same bits as the double computation.
+     */
+    static void leakyFloat(MemorySegment src, MemorySegment dst, long bytes, float slope) {
+        final long vb = F.vectorByteSize();
+        final FloatVector zero = FloatVector.zero(F);
+        final FloatVector s = FloatVector.broadcast(F, slope);
+        for (long off = 0; off < bytes; off += 2 * vb) {
+            FloatVector a = FloatVector.fromMemorySegment(F, src, off, ORDER);
+            FloatVector b = FloatVector.fromMemorySegment(F, src, off + vb, ORDER);
+            FloatVector ya = a.blend(a.mul(s), a.compare(VectorOperators.LE, zero));
+            FloatVector yb = b.blend(b.mul(s), b.compare(VectorOperators.LE, zero));
+            ya.intoMemorySegment(dst, off, ORDER);
+            yb.intoMemorySegment(dst, off + vb, ORDER);
+        }
+    }
+
+    /** LeakyReLU with any slope: {@code slope * x} in double, rounded once. */
+    static void leakyDouble(MemorySegment src, MemorySegment dst, long bytes, double slope) {
+        final long vb = FH.vectorByteSize();
+        final FloatVector zero = FloatVector.zero(FH);
+        final DoubleVector s = DoubleVector.broadcast(D, slope);
+        for (long off = 0; off < bytes; off += 2 * vb) {
+            FloatVector a = FloatVector.fromMemorySegment(FH, src, off, ORDER);
+            FloatVector b = FloatVector.fromMemorySegment(FH, src, off + vb, ORDER);
+            FloatVector na = (FloatVector) ((DoubleVector) a.convertShape(VectorOperators.F2D, D, 0)).mul(s)
+                    .convertShape(VectorOperators.D2F, FH, 0);
+            FloatVector nb = (FloatVector) ((DoubleVector) b.convertShape(VectorOperators.F2D, D, 0)).mul(s)
+                    .convertShape(VectorOperators.D2F, FH, 0);
+            a.blend(na, a.compare(VectorOperators.LE, zero)).intoMemorySegment(dst, off, ORDER);
+            b.blend(nb, b.compare(VectorOperators.LE, zero)).intoMemorySegment(dst, off + vb, ORDER);
+        }
+    }
+
+    /**
+     * ELU with any parameters: {@code scale * x} for {@code x > 0}, else
+     * {@code c * expm1(x * inputScale)} ({@code c = alpha * scale}), both in double, rounded once.
+     * A zero argument keeps its sign through expm1 (the polynomial would give +0.0 for -0.0).
+     */
+    static void elu(MemorySegment src, MemorySegment dst, long bytes, double c, double scale, double inputScale) {
+        final long vb = FH.vectorByteSize();
+        final FloatVector fzero = FloatVector.zero(FH);
+        final DoubleVector zero = DoubleVector.zero(D);
+        final DoubleVector vc = DoubleVector.broadcast(D, c);
+        final DoubleVector vscale = DoubleVector.broadcast(D, scale);
+        final DoubleVector vis = DoubleVector.broadcast(D, inputScale);
+        final DoubleVector low = DoubleVector.broadcast(D, FWD_LOW);
+        final DoubleVector log2e = DoubleVector.broadcast(D, LOG2E);
+        final DoubleVector shift = DoubleVector.broadcast(D, SHIFT);
+        final DoubleVector minusLn2 = DoubleVector.broadcast(D, -LN2);
+        final DoubleVector one = DoubleVector.broadcast(D, 1.0);
+        final DoubleVector c2 = DoubleVector.broadcast(D, C2);
+        final DoubleVector c3 = DoubleVector.broadcast(D, C3);
+        final DoubleVector c4 = DoubleVector.broadcast(D, C4);
+        final DoubleVector c5 = DoubleVector.broadcast(D, C5);
+        final DoubleVector c6 = DoubleVector.broadcast(D, C6);
+        final DoubleVector c7 = DoubleVector.broadcast(D, C7);
+        final DoubleVector c8 = DoubleVector.broadcast(D, C8);
+        for (long off = 0; off < bytes; off += vb) {
+            FloatVector x = FloatVector.fromMemorySegment(FH, src, off, ORDER);
+            DoubleVector xd = (DoubleVector) x.convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector z = xd.mul(vis);
+            DoubleVector zc = z.blend(low, z.compare(VectorOperators.LT, low));
+            DoubleVector t = zc.fma(log2e, shift);
+            DoubleVector r = t.sub(shift).fma(minusLn2, zc);
+            DoubleVector s = t.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+            DoubleVector q = c8.fma(r, c7).fma(r, c6).fma(r, c5).fma(r, c4).fma(r, c3).fma(r, c2);
+            DoubleVector p = r.mul(r).fma(q, r);
+            DoubleVector e = s.fma(p, s.sub(one)).blend(z, z.compare(VectorOperators.EQ, zero));
+            FloatVector yn = (FloatVector) e.mul(vc).convertShape(VectorOperators.D2F, FH, 0);
+            FloatVector yp = (FloatVector) xd.mul(vscale).convertShape(VectorOperators.D2F, FH, 0);
+            FloatVector y = x.blend(yp, x.compare(VectorOperators.GT, fzero))
+                    .blend(yn, x.compare(VectorOperators.LE, fzero));
+            y.intoMemorySegment(dst, off, ORDER);
+        }
+    }
+
+    /** ReLU backward (from x or y): {@code dx = x > 0 ? dy : +0.0}. */
+    static void reluBackward(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes) {
+        final long vb = F.vectorByteSize();
+        final FloatVector zero = FloatVector.zero(F);
+        for (long off = 0; off < bytes; off += vb) {
+            FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);
+            FloatVector x = FloatVector.fromMemorySegment(F, xy, off, ORDER);
+            zero.blend(g, x.compare(VectorOperators.GT, zero)).intoMemorySegment(dx, off, ORDER);
+        }
+    }
+
+    /** LeakyReLU backward (from x or y): {@code dx = x > 0 ? dy : slope * dy}, in double. */
+    static void leakyBackward(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes, double slope) {
+        final long vb = FH.vectorByteSize();
+        final FloatVector zero = FloatVector.zero(FH);
+        final DoubleVector s = DoubleVector.broadcast(D, slope);
+        for (long off = 0; off < bytes; off += vb) {
+            FloatVector g = FloatVector.fromMemorySegment(FH, dy, off, ORDER);
+            FloatVector x = FloatVector.fromMemorySegment(FH, xy, off, ORDER);
+            FloatVector n = (FloatVector) ((DoubleVector) g.convertShape(VectorOperators.F2D, D, 0)).mul(s)
+                    .convertShape(VectorOperators.D2F, FH, 0);
+            n.blend(g, x.compare(VectorOperators.GT, zero)).intoMemorySegment(dx, off, ORDER);
+        }
+    }
+
+    /**
+     * ELU backward from the input: {@code dx = dy * scale} for {@code x > 0}, else
+     * {@code dy * (k * exp(x * inputScale))} with {@code k = alpha * scale * inputScale}; in double.
+     */
+    static void eluBackwardFromInput(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes,
+            double k, double scale, double inputScale) {
+        final long vb = FH.vectorByteSize();
+        final DoubleVector zero = DoubleVector.zero(D);
+        final DoubleVector vk = DoubleVector.broadcast(D, k);
+        final DoubleVector vscale = DoubleVector.broadcast(D, scale);
+        final DoubleVector vis = DoubleVector.broadcast(D, inputScale);
+        final DoubleVector low = DoubleVector.broadcast(D, BWD_LOW);
+        final DoubleVector log2e = DoubleVector.broadcast(D, LOG2E);
+        final DoubleVector shift = DoubleVector.broadcast(D, SHIFT_EXP);
+        final DoubleVector minusLn2 = DoubleVector.broadcast(D, -LN2);
+        final DoubleVector down = DoubleVector.broadcast(D, TWO_M64);
+        final DoubleVector c2 = DoubleVector.broadcast(D, C2);
+        final DoubleVector c3 = DoubleVector.broadcast(D, C3);
+        final DoubleVector c4 = DoubleVector.broadcast(D, C4);
+        final DoubleVector c5 = DoubleVector.broadcast(D, C5);
+        final DoubleVector c6 = DoubleVector.broadcast(D, C6);
+        final DoubleVector c7 = DoubleVector.broadcast(D, C7);
+        final DoubleVector c8 = DoubleVector.broadcast(D, C8);
+        for (long off = 0; off < bytes; off += vb) {
+            DoubleVector g = (DoubleVector) FloatVector.fromMemorySegment(FH, dy, off, ORDER)
+                    .convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector x = (DoubleVector) FloatVector.fromMemorySegment(FH, xy, off, ORDER)
+                    .convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector z = x.mul(vis);
+            DoubleVector zc = z.blend(low, z.compare(VectorOperators.LT, low));
+            DoubleVector t = zc.fma(log2e, shift);
+            DoubleVector r = t.sub(shift).fma(minusLn2, zc);
+            DoubleVector s = t.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+            DoubleVector q = c8.fma(r, c7).fma(r, c6).fma(r, c5).fma(r, c4).fma(r, c3).fma(r, c2);
+            DoubleVector p = r.mul(r).fma(q, r);
+            DoubleVector ex = s.fma(p, s).mul(down);
+            DoubleVector n = g.mul(vk).mul(ex);
+            DoubleVector d = n.blend(g.mul(vscale), x.compare(VectorOperators.GT, zero));
+            d.convertShape(VectorOperators.D2F, FH, 0).intoMemorySegment(dx, off, ORDER);
+        }
+    }
+
+    /**
+     * ELU backward from the output: {@code dx = dy * scale} for {@code y > 0}, else
+     * {@code (dy * inputScale) * (y + c)} with {@code c = alpha * scale}; in double.
+     */
+    static void eluBackwardFromOutput(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes,
+            double c, double scale, double inputScale) {
+        final long vb = FH.vectorByteSize();
+        final DoubleVector zero = DoubleVector.zero(D);
+        final DoubleVector vc = DoubleVector.broadcast(D, c);
+        final DoubleVector vscale = DoubleVector.broadcast(D, scale);
+        final DoubleVector vis = DoubleVector.broadcast(D, inputScale);
+        for (long off = 0; off < bytes; off += vb) {
+            DoubleVector g = (DoubleVector) FloatVector.fromMemorySegment(FH, dy, off, ORDER)
+                    .convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector y = (DoubleVector) FloatVector.fromMemorySegment(FH, xy, off, ORDER)
+                    .convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector n = g.mul(vis).mul(y.add(vc));
+            DoubleVector d = n.blend(g.mul(vscale), y.compare(VectorOperators.GT, zero));
+            d.convertShape(VectorOperators.D2F, FH, 0).intoMemorySegment(dx, off, ORDER);
+        }
+    }
+}
