@@ -15,29 +15,55 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 import org.elu4j.Backend;
+import org.elu4j.DataType;
 import org.elu4j.Elu4jException;
 import org.elu4j.internal.EluBackend;
 import org.elu4j.internal.NativeLibraries;
+import org.elu4j.internal.Op;
+import org.elu4j.internal.Pass;
+import org.elu4j.internal.onednn.EltwisePlan.Alg;
+import org.elu4j.internal.onednn.EltwisePlan.Step;
 import org.elu4j.internal.onednn.ffi.dnnl_exec_arg_t;
 import org.elu4j.internal.onednn.ffi.dnnl_version_t;
 
 /**
  * oneDNN's eltwise primitives through the jextract bindings in {@code org.elu4j.internal.onednn.ffi}.
  *
+ * <p>What runs: every function of the family that oneDNN's eltwise algorithms can express, in
+ * f32, bf16 and f16 where oneDNN implements them on this CPU (probed once, when the backend is
+ * created, for each data type and primitive kind: {@link #unsupported} then only looks the answer
+ * up). A function oneDNN has no single algorithm for is composed of several primitives run one
+ * after the other, each a full pass over the tensor ({@link EltwisePlan} gives the algebra and
+ * why oneDNN's post-ops do not help); {@link #capabilityLines()} lists what runs natively, what
+ * is composed, and what does not run and why. oneDNN 3.13 has no f64 eltwise on CPU.
+ *
+ * <p>Results as oneDNN computes them, not normalised: its ELU computes {@code exp(x) - 1} (not
+ * expm1), so results near 0 have a large relative error, {@code |x| < ~3e-8} gives 0 and -0.0
+ * gives +0.0; ReLU runs as {@code eltwise_elu(0)} because oneDNN's {@code eltwise_relu(0)} turns
+ * NaN into 0, so negative inputs give -0.0 where {@link Op} says +0.0; a composed plan's
+ * {@code eltwise_linear} pass turns -0.0 into +0.0. Backward treats a NaN x (from the input) as
+ * the positive side: {@code dx = dy * scale}, where Op's arithmetic gives NaN for ELU and 0 for
+ * ReLU. The {@code threads} argument of {@link #forward} is ignored: oneDNN uses the
+ * {@value #THREADS_PROPERTY} OpenMP threads (default 1).
+ *
  * <p>Native objects and their owners:
  * <ul>
  * <li>one CPU engine for the backend's lifetime;</li>
- * <li>primitives in a bounded LRU cache keyed by (alpha, element count), counting their users: a
- *     thread's context keeps the primitive of its last call pinned (one user), so a repeated call
- *     takes neither the cache's lock nor a map lookup; eviction prefers primitives nobody pins, and
- *     an evicted primitive is destroyed by its last user (a pinning thread drops it at its next
- *     call), so at most {@link #PRIMITIVE_CACHE_SIZE} plus one per thread exist;</li>
+ * <li>primitives in a bounded LRU cache keyed by (algorithm and propagation, data type, alpha,
+ *     element count), counting their users: a thread's context keeps the primitives of its last
+ *     call pinned (one user each, one per pass of the plan), so a repeated call takes neither the
+ *     cache's lock nor a map lookup; eviction prefers primitives nobody pins, and an evicted
+ *     primitive is destroyed by its last user (a pinning thread drops it at its next call), so at
+ *     most {@link #PRIMITIVE_CACHE_SIZE} plus {@value EltwisePlan#MAX_STEPS} per thread exist;</li>
  * <li>a stream and memory objects per thread (streams and memory objects are not thread-safe);
  *     the contexts of threads that have died are destroyed the next time a thread creates one;</li>
  * <li>everything is destroyed exactly once by {@link #close()}, which a shutdown hook calls; calls
@@ -47,15 +73,16 @@ import org.elu4j.internal.onednn.ffi.dnnl_version_t;
  *     for it.</li>
  * </ul>
  *
- * <p>One execution is one downcall when the elu4j helper library is loaded: its
+ * <p>One forward pass is one downcall when the elu4j helper library is loaded: its
  * {@code elu4j_dnnl_execute_unary} ({@link ExecuteShim}) sets both data handles, executes and
  * waits. Without the helper (or with {@code -Delu4j.disable=helper}) the backend makes the four
- * oneDNN calls itself ({@link KeepAlive} explains how the segments stay alive then).
+ * oneDNN calls itself ({@link KeepAlive} explains how the segments stay alive then). A backward
+ * primitive has three memories (diff_dst, src or dst, diff_src), which the unary shim does not
+ * take: it is always five plain calls (three data handles, execute, wait), with the same
+ * keep-alive binding.
  *
  * <p>oneDNN keeps the data pointers inside its memory objects between calls, so only native
- * segments are accepted ({@link #supportsHeapSegments()} is false). Its ELU computes
- * {@code exp(x) - 1} (not expm1): results near 0 have a large relative error, {@code |x| < ~3e-8}
- * gives 0, and -0.0 gives +0.0. elu4j reports these results as they are, without normalising.
+ * segments are accepted ({@link #supportsHeapSegments()} is false).
  */
 public final class OneDnnBackend implements EluBackend, AutoCloseable {
     /** Primitives kept at most; each holds JIT-compiled code (a few KB). */
@@ -93,7 +120,8 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
     private final MethodHandle ompSetNumThreads;
     private final int threads;
 
-    private record Key(int alphaBits, long count) {
+    /** What a cached primitive computes: the step (algorithm, propagation, alpha), data type and size. */
+    private record Key(Step step, DataType type, long count) {
     }
 
     /**
@@ -102,18 +130,31 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
      */
     private static final class Primitive {
         final MemorySegment handle;
+        final Key key;
+        /** True for the f32 forward eltwise_elu primitives of {@link #eluF32}'s fast path. */
+        final boolean f32Elu;
+        /** The alpha bits (all steps), compared by the fast path. */
         final int alphaBits;
         final long count;
         int users;
         /** Out of the cache: the last user destroys it. Read without the lock by pinning threads. */
         volatile boolean evicted;
 
-        Primitive(MemorySegment handle, int alphaBits, long count) {
+        Primitive(MemorySegment handle, Key key) {
             this.handle = handle;
-            this.alphaBits = alphaBits;
-            this.count = count;
+            this.key = key;
+            this.f32Elu = key.step().alg() == Alg.FWD_ELU && key.type() == DataType.F32;
+            this.alphaBits = Float.floatToIntBits(key.step().alpha());
+            this.count = key.count();
         }
     }
+
+    /**
+     * Why oneDNN cannot create each kind of primitive for each data type (null: it can), probed
+     * once at creation; and the implementation it picks where it can.
+     */
+    private final Map<DataType, Map<Alg, String>> probeFailures = new EnumMap<>(DataType.class);
+    private final Map<DataType, Map<Alg, String>> probeImplementations = new EnumMap<>(DataType.class);
 
     private OneDnnBackend(MemorySegment engine, boolean useHelperShim) {
         this.engine = engine;
@@ -121,6 +162,7 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         this.version = dnnl_version_t.major(v) + "." + dnnl_version_t.minor(v) + "." + dnnl_version_t.patch(v);
         this.isa = DnnlStatus.isaName(dnnl_get_effective_cpu_isa());
         this.implementation = probeImplementation();
+        probeDataTypes();
         this.threads = Integer.getInteger(THREADS_PROPERTY, 1);
         if (threads < 1) {
             throw new Elu4jException(THREADS_PROPERTY + " must be at least 1, got " + threads);
@@ -247,10 +289,144 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("the oneDNN backend has been closed (JVM shutdown)");
             }
-            ctx.execute(ctx.primitive(alpha, n), n, src, dst);
+            ctx.execute(ctx.primitive(alpha, n), DataType.F32, n, src, dst);
         } finally {
             BUSY.setRelease(ctx, false);
         }
+    }
+
+    @Override
+    public String unsupported(Op op, DataType type, Pass pass) {
+        if (type == DataType.F32 && pass == Pass.FORWARD && op.isPlainElu()) {
+            return null; // probed at creation (the backend exists only if this works)
+        }
+        EltwisePlan plan = EltwisePlan.of(op, pass);
+        return plan.reason() != null ? plan.reason() : probeFailure(plan, type);
+    }
+
+    /** Null when oneDNN implements every primitive of the plan for {@code type}, else why not. */
+    private String probeFailure(EltwisePlan plan, DataType type) {
+        Map<Alg, String> failures = probeFailures.get(type);
+        for (Step step : plan.steps()) {
+            String why = failures.get(step.alg());
+            if (why != null) {
+                return why;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * {@code dst = op(src)} on elements of {@code type}: plain f32 ELU exactly as {@link #eluF32};
+     * anything else through its {@link EltwisePlan} (the first pass from src to dst, the others in
+     * place on dst). {@code threads} is ignored (see the class comment).
+     */
+    @Override
+    public void forward(Op op, DataType type, MemorySegment src, MemorySegment dst, int threads) {
+        if (type == DataType.F32 && op.isPlainElu()) {
+            eluF32(src, dst, op.alphaF());
+            return;
+        }
+        long n = src.byteSize() / type.byteSize();
+        ThreadContext ctx = context();
+        BUSY.setVolatile(ctx, true);
+        try {
+            if (closed) {
+                throw new IllegalStateException("the oneDNN backend has been closed (JVM shutdown)");
+            }
+            EltwisePlan plan = ctx.plan(op, type, Pass.FORWARD);
+            Step[] steps = plan.steps();
+            for (int i = 0; i < steps.length; i++) {
+                ctx.execute(ctx.primitive(i, steps[i], type, n), type, n, i == 0 ? src : dst, dst);
+            }
+        } finally {
+            BUSY.setRelease(ctx, false);
+        }
+    }
+
+    /**
+     * {@code dx = dy * op'(x)} through the {@link EltwisePlan} of the pass: a linear pass from dy
+     * to dx where the plan starts with one, then the backward primitives with diff_dst and
+     * diff_src both on dx (in place, which oneDNN allows) and x or y read as src or dst.
+     */
+    @Override
+    public void backward(Op op, DataType type, boolean fromOutput, MemorySegment dy, MemorySegment xy, MemorySegment dx) {
+        long n = dy.byteSize() / type.byteSize();
+        ThreadContext ctx = context();
+        BUSY.setVolatile(ctx, true);
+        try {
+            if (closed) {
+                throw new IllegalStateException("the oneDNN backend has been closed (JVM shutdown)");
+            }
+            EltwisePlan plan = ctx.plan(op, type, fromOutput ? Pass.BACKWARD_FROM_OUTPUT : Pass.BACKWARD_FROM_INPUT);
+            Step[] steps = plan.steps();
+            for (int i = 0; i < steps.length; i++) {
+                MemorySegment primitive = ctx.primitive(i, steps[i], type, n);
+                MemorySegment diffDst = i == 0 ? dy : dx;
+                if (steps[i].alg().backward) {
+                    ctx.executeBackward(primitive, steps[i].alg().usesDst, type, n, diffDst, xy, dx);
+                } else {
+                    ctx.execute(primitive, type, n, diffDst, dx);
+                }
+            }
+        } finally {
+            BUSY.setRelease(ctx, false);
+        }
+    }
+
+    /** The plan, or UnsupportedOperationException with the reason (callers check first). */
+    private EltwisePlan plan(Op op, DataType type, Pass pass) {
+        EltwisePlan plan = EltwisePlan.of(op, pass);
+        String why = plan.reason() != null ? plan.reason() : probeFailure(plan, type);
+        if (why != null) {
+            throw new UnsupportedOperationException("onednn: " + op + " " + pass.label() + " on " + type.cliName()
+                    + ": " + why);
+        }
+        return plan;
+    }
+
+    /**
+     * What runs on this backend, one line per function, data type and pass: {@code native} (one
+     * oneDNN primitive), {@code composed, N passes} (the primitives in order) or {@code no} with the
+     * reason; for {@code elu4j info} and the README. The functions are representatives: ELU (any
+     * alpha), SELU (scale != 1), CELU (inputScale != 1), the general form with scale = inputScale,
+     * ReLU, LeakyReLU, and a negative inputScale.
+     */
+    public List<String> capabilityLines() {
+        record Fn(String name, Op op) {
+        }
+        List<Fn> fns = List.of(
+                new Fn("elu", Op.elu(1)),
+                new Fn("selu", Op.elu(1.6732632423543772, 1.0507009873554805, 1)),
+                new Fn("celu(a=2)", Op.elu(2, 1, 0.5)),
+                new Fn("elu(s=i=2)", Op.elu(1, 2, 2)),
+                new Fn("elu(i<0)", Op.elu(1, 1, -1)),
+                new Fn("relu", Op.relu()),
+                new Fn("leaky-relu", Op.leakyRelu(0.01)));
+        List<String> lines = new ArrayList<>();
+        for (Fn fn : fns) {
+            for (DataType type : DataType.values()) {
+                for (Pass pass : Pass.values()) {
+                    lines.add(String.format("%-11s %-4s %-21s %s", fn.name(), type.cliName(), pass.label(),
+                            capability(fn.op(), type, pass)));
+                }
+            }
+        }
+        return lines;
+    }
+
+    /** One cell of {@link #capabilityLines()}. */
+    String capability(Op op, DataType type, Pass pass) {
+        EltwisePlan plan = EltwisePlan.of(op, pass);
+        String why = plan.reason() != null ? plan.reason() : probeFailure(plan, type);
+        if (why != null) {
+            return "no: " + why;
+        }
+        Map<Alg, String> impls = probeImplementations.get(type);
+        String impl = String.join(", ", List.of(plan.steps()).stream()
+                .map(s -> impls.get(s.alg())).distinct().toList());
+        return (plan.passes() == 1 ? "native, 1 pass" : "composed, " + plan.passes() + " passes") + " ("
+                + plan.describe() + "; " + impl + ")";
     }
 
     private static final VarHandle BUSY;
@@ -265,14 +441,12 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
 
     // ------------------------------------------------------------------ primitive cache
 
-    /** The cached primitive for (alpha, n) with one more user (created if needed). */
-    private Primitive acquire(float alpha, long n) {
-        int bits = Float.floatToIntBits(alpha);
-        Key key = new Key(bits, n);
+    /** The cached primitive for the key, with one more user (created if needed). */
+    private Primitive acquire(Key key) {
         synchronized (primitives) {
             Primitive p = primitives.get(key);
             if (p == null) {
-                p = new Primitive(createPrimitive(alpha, n), bits, n);
+                p = new Primitive(createPrimitive(key.step(), key.type(), key.count()), key);
                 primitives.put(key, p);
                 p.users++; // before evicting: the new one must not be the victim
                 if (primitives.size() > PRIMITIVE_CACHE_SIZE) {
@@ -319,43 +493,135 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         }
     }
 
-    private MemorySegment createPrimitive(float alpha, long n) {
+    private MemorySegment createPrimitive(Step step, DataType type, long n) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment md = memoryDesc(arena, n);
-            MemorySegment pdPtr = arena.allocate(dnnl_primitive_desc_t);
+            PrimitiveDescs pds = primitiveDescs(arena, step, type, n);
             try {
-                check(dnnl_eltwise_forward_primitive_desc_create(pdPtr, engine, dnnl_forward_inference(),
-                        dnnl_eltwise_elu(), md, md, alpha, 0f, MemorySegment.NULL),
-                        "dnnl_eltwise_forward_primitive_desc_create");
-            } finally {
-                dnnl_memory_desc_destroy(md);
-            }
-            MemorySegment pd = pdPtr.get(dnnl_primitive_desc_t, 0);
-            try {
+                check(pds.status(), pds.call());
                 MemorySegment primPtr = arena.allocate(dnnl_primitive_t);
-                check(dnnl_primitive_create(primPtr, pd), "dnnl_primitive_create");
+                check(dnnl_primitive_create(primPtr, pds.pd()), "dnnl_primitive_create");
                 return primPtr.get(dnnl_primitive_t, 0);
             } finally {
-                dnnl_primitive_desc_destroy(pd);
+                pds.destroy();
             }
         }
+    }
+
+    /**
+     * The primitive descriptor of a step (and, for a backward step, its forward hint), or the
+     * failed call and its status; {@link #destroy()} frees what was created.
+     */
+    private record PrimitiveDescs(MemorySegment pd, MemorySegment hint, int status, String call) {
+        void destroy() {
+            if (pd != null) {
+                dnnl_primitive_desc_destroy(pd);
+            }
+            if (hint != null) {
+                dnnl_primitive_desc_destroy(hint);
+            }
+        }
+    }
+
+    private PrimitiveDescs primitiveDescs(Arena arena, Step step, DataType type, long n) {
+        MemorySegment mdPtr = arena.allocate(dnnl_memory_desc_t);
+        int status = dnnl_memory_desc_create_with_tag(mdPtr, 1, arena.allocateFrom(JAVA_LONG, n), dnnlType(type),
+                dnnl_a());
+        if (status != dnnl_success()) {
+            return new PrimitiveDescs(null, null, status, "dnnl_memory_desc_create_with_tag");
+        }
+        MemorySegment md = mdPtr.get(dnnl_memory_desc_t, 0);
+        try {
+            Alg alg = step.alg();
+            MemorySegment pdPtr = arena.allocate(dnnl_primitive_desc_t);
+            // A backward primitive needs the forward primitive descriptor of training as a hint.
+            status = dnnl_eltwise_forward_primitive_desc_create(pdPtr, engine,
+                    alg.backward ? dnnl_forward_training() : dnnl_forward_inference(), alg.dnnl(), md, md,
+                    step.alpha(), 0f, MemorySegment.NULL);
+            if (status != dnnl_success()) {
+                return new PrimitiveDescs(null, null, status, "dnnl_eltwise_forward_primitive_desc_create");
+            }
+            MemorySegment fwd = pdPtr.get(dnnl_primitive_desc_t, 0);
+            if (!alg.backward) {
+                return new PrimitiveDescs(fwd, null, status, null);
+            }
+            status = dnnl_eltwise_backward_primitive_desc_create(pdPtr, engine, alg.dnnl(), md, md, md, step.alpha(),
+                    0f, fwd, MemorySegment.NULL);
+            if (status != dnnl_success()) {
+                dnnl_primitive_desc_destroy(fwd);
+                return new PrimitiveDescs(null, null, status, "dnnl_eltwise_backward_primitive_desc_create");
+            }
+            return new PrimitiveDescs(pdPtr.get(dnnl_primitive_desc_t, 0), fwd, status, null);
+        } finally {
+            dnnl_memory_desc_destroy(md);
+        }
+    }
+
+    /** oneDNN's dnnl_data_type_t for an elu4j data type. */
+    static int dnnlType(DataType type) {
+        return switch (type) {
+            case F32 -> dnnl_f32();
+            case F64 -> dnnl_f64();
+            case BF16 -> dnnl_bf16();
+            case F16 -> dnnl_f16();
+        };
+    }
+
+    /**
+     * For each data type and kind of primitive: can oneDNN create it here (1024 elements, alpha 1),
+     * and with which implementation. A failure (dnnl_unimplemented: f64) becomes the reason
+     * {@link #unsupported} gives; it never fails the backend's creation.
+     */
+    private void probeDataTypes() {
+        for (DataType type : DataType.values()) {
+            Map<Alg, String> failures = new EnumMap<>(Alg.class);
+            Map<Alg, String> impls = new EnumMap<>(Alg.class);
+            for (Alg alg : Alg.values()) {
+                try (Arena arena = Arena.ofConfined()) {
+                    PrimitiveDescs pds = primitiveDescs(arena, new Step(alg, 1f), type, 1024);
+                    try {
+                        if (pds.status() == dnnl_success()) {
+                            impls.put(alg, implementation(arena, pds.pd()));
+                        } else {
+                            // dnnl_unimplemented in practice; any other failure also means "cannot".
+                            failures.put(alg, "oneDNN " + version + " has no " + type.cliName() + " " + alg.label
+                                    + " on this CPU (" + isa + "): " + pds.call() + " gives " + DnnlStatus.name(pds.status()));
+                        }
+                    } finally {
+                        pds.destroy();
+                    }
+                }
+            }
+            if (failures.size() == Alg.values().length) { // say it once, shorter
+                failures.replaceAll((a, why) -> "oneDNN " + version + " has no " + type.cliName()
+                        + " eltwise on this CPU (" + isa + "): " + why.substring(why.indexOf(": ") + 2));
+            }
+            probeFailures.put(type, failures);
+            probeImplementations.put(type, impls);
+        }
+    }
+
+    private static String implementation(Arena arena, MemorySegment pd) {
+        MemorySegment str = arena.allocate(ADDRESS);
+        check(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str(), 0, str), "dnnl_primitive_desc_query");
+        return str.get(ADDRESS, 0).reinterpret(256).getString(0);
     }
 
     private static void destroyPrimitive(Primitive p) {
         check(dnnl_primitive_destroy(p.handle), "dnnl_primitive_destroy");
     }
 
-    /** A 1-D f32 memory descriptor of n elements; the caller destroys it. */
-    private static MemorySegment memoryDesc(Arena arena, long n) {
+    /** A 1-D memory descriptor of n elements of the type; the caller destroys it. */
+    private static MemorySegment memoryDesc(Arena arena, DataType type, long n) {
         MemorySegment dims = arena.allocateFrom(JAVA_LONG, n);
         MemorySegment mdPtr = arena.allocate(dnnl_memory_desc_t);
-        check(dnnl_memory_desc_create_with_tag(mdPtr, 1, dims, dnnl_f32(), dnnl_a()), "dnnl_memory_desc_create_with_tag");
+        check(dnnl_memory_desc_create_with_tag(mdPtr, 1, dims, dnnlType(type), dnnl_a()),
+                "dnnl_memory_desc_create_with_tag");
         return mdPtr.get(dnnl_memory_desc_t, 0);
     }
 
     private String probeImplementation() {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment md = memoryDesc(arena, 1024);
+            MemorySegment md = memoryDesc(arena, DataType.F32, 1024);
             MemorySegment pdPtr = arena.allocate(dnnl_primitive_desc_t);
             try {
                 check(dnnl_eltwise_forward_primitive_desc_create(pdPtr, engine, dnnl_forward_inference(),
@@ -406,26 +672,42 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         }
     }
 
+    /** The per-thread memory key: element count and data type in one long (f32: {@code n << 2}). */
+    private static long memoryKey(DataType type, long n) {
+        return n << 2 | type.ordinal();
+    }
+
     /** Number of live per-thread contexts (for tests of the clean-up). */
     int contextCount() {
         return contexts.size();
     }
 
     /**
-     * A thread's stream, its memory objects (one pair per element count), and either the shim's
-     * out-parameters or the exec-arg array of the four-call path.
+     * A thread's stream, its memory objects (one set per data type and element count), and either
+     * the shim's out-parameters or the exec-arg array of the four-call path, and the exec-arg array
+     * of backward primitives.
      */
     private final class ThreadContext {
         final Arena arena = Arena.ofShared();
         final MemorySegment stream;
         final MemorySegment args;
+        /** diff_dst, src or dst (id set per call), diff_src: memories 0, 2, 1. */
+        final MemorySegment backwardArgs;
         final ExecuteShim.Out out;
+        /** Keyed by {@link #memoryKey}; values: src/diff_dst, dst/diff_src, and (created on first backward use) src or dst. */
         final LinkedHashMap<Long, MemorySegment[]> memories = new LinkedHashMap<>(16, 0.75f, true);
-        /** The memory pair of the last call's element count (-1: none): repeated sizes skip the map. */
-        private long lastCount = -1;
+        /** The memories of the last call's type and element count (-1: none): repeated sizes skip the map. */
+        private long lastKey = -1;
         private MemorySegment[] lastMemories;
-        /** The primitive of the last call, pinned (one user) until another one replaces it. */
+        /** The primitive of the last call's first pass, pinned (one user) until another one replaces it. */
         private Primitive pinned;
+        /** The primitives of the last composed call's later passes (index 1.. of a plan), pinned likewise. */
+        private final Primitive[] pinnedLater = new Primitive[EltwisePlan.MAX_STEPS];
+        /** The plan of the last call that was not the f32 ELU fast path, and what it was for. */
+        private Op planOp;
+        private DataType planType;
+        private Pass planPass;
+        private EltwisePlan plan;
         /** True while the owning thread is inside a call ({@link #BUSY}). */
         @SuppressWarnings("unused")
         private volatile boolean busy;
@@ -451,34 +733,77 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
                 dnnl_exec_arg_t.arg(dnnl_exec_arg_t.asSlice(args, 0), DNNL_ARG_SRC());
                 dnnl_exec_arg_t.arg(dnnl_exec_arg_t.asSlice(args, 1), DNNL_ARG_DST());
             }
+            backwardArgs = dnnl_exec_arg_t.allocateArray(3, arena);
+            dnnl_exec_arg_t.arg(dnnl_exec_arg_t.asSlice(backwardArgs, 0), DNNL_ARG_DIFF_DST());
+            dnnl_exec_arg_t.arg(dnnl_exec_arg_t.asSlice(backwardArgs, 1), DNNL_ARG_DIFF_SRC());
         }
 
-        /** The primitive for (alpha, n): the pinned one if it fits and is still cached, else acquired and pinned. */
+        /** The plan for the call: the last one if it is for the same function, type and pass. */
+        EltwisePlan plan(Op op, DataType type, Pass pass) {
+            if (pass == planPass && type == planType && op.equals(planOp)) {
+                return plan;
+            }
+            EltwisePlan p = OneDnnBackend.this.plan(op, type, pass); // throws if unsupported
+            planOp = op;
+            planType = type;
+            planPass = pass;
+            plan = p;
+            return p;
+        }
+
+        /**
+         * The f32 forward eltwise_elu primitive for (alpha, n): the pinned one if it fits and is
+         * still cached, else acquired and pinned.
+         */
         MemorySegment primitive(float alpha, long n) {
             Primitive p = pinned;
-            if (p != null && p.count == n && p.alphaBits == Float.floatToIntBits(alpha) && !p.evicted) {
+            if (p != null && p.count == n && p.alphaBits == Float.floatToIntBits(alpha) && p.f32Elu && !p.evicted) {
                 return p.handle;
             }
-            Primitive next = acquire(alpha, n);
-            pinned = next;
-            if (p != null) {
-                release(p);
+            return repin(0, new Key(new Step(Alg.FWD_ELU, alpha), DataType.F32, n));
+        }
+
+        /** The primitive of pass {@code index} of a plan: the pinned one if it fits, else acquired and pinned. */
+        MemorySegment primitive(int index, Step step, DataType type, long n) {
+            Primitive p = index == 0 ? pinned : pinnedLater[index];
+            if (p != null && p.count == n && p.key.type() == type && p.key.step().equals(step) && !p.evicted) {
+                return p.handle;
+            }
+            return repin(index, new Key(step, type, n));
+        }
+
+        private MemorySegment repin(int index, Key key) {
+            Primitive old = index == 0 ? pinned : pinnedLater[index];
+            Primitive next = acquire(key);
+            if (index == 0) {
+                pinned = next;
+            } else {
+                pinnedLater[index] = next;
+            }
+            if (old != null) {
+                release(old);
             }
             return next.handle;
         }
 
-        void execute(MemorySegment primitive, long n, MemorySegment src, MemorySegment dst) {
-            MemorySegment[] mem;
-            if (n == lastCount) {
-                mem = lastMemories;
-            } else {
-                mem = memories.get(n);
-                if (mem == null) {
-                    mem = createMemories(n);
-                }
-                lastCount = n;
-                lastMemories = mem;
+        /** The memory objects for n elements of the type (the first two always exist). */
+        private MemorySegment[] memories(DataType type, long n) {
+            long key = memoryKey(type, n);
+            if (key == lastKey) {
+                return lastMemories;
             }
+            MemorySegment[] mem = memories.get(key);
+            if (mem == null) {
+                mem = createMemories(type, n);
+            }
+            lastKey = key;
+            lastMemories = mem;
+            return mem;
+        }
+
+        /** Runs a forward primitive (one pass, src to dst) on n elements of the type. */
+        void execute(MemorySegment primitive, DataType type, long n, MemorySegment src, MemorySegment dst) {
+            MemorySegment[] mem = memories(type, n);
             if (shim != null) {
                 shim.execute(primitive, stream, mem[0], mem[1], src, dst, out);
                 return;
@@ -491,32 +816,65 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
             check(KeepAlive.streamWait(stream, src, dst), "dnnl_stream_wait");
         }
 
-        private MemorySegment[] createMemories(long n) {
+        /**
+         * Runs a backward primitive on n elements of the type: diff_dst, the forward's input
+         * ({@code usesDst} false) or output, diff_src (which may be the same region as diff_dst).
+         * Five plain calls: the helper's shim takes two memories only.
+         */
+        void executeBackward(MemorySegment primitive, boolean usesDst, DataType type, long n, MemorySegment diffDst,
+                             MemorySegment data, MemorySegment diffSrc) {
+            MemorySegment[] mem = memories(type, n);
+            if (mem[2] == null) {
+                mem[2] = createMemory(type, n);
+            }
+            check(dnnl_memory_set_data_handle(mem[0], diffDst), "dnnl_memory_set_data_handle");
+            check(dnnl_memory_set_data_handle(mem[1], diffSrc), "dnnl_memory_set_data_handle");
+            check(dnnl_memory_set_data_handle(mem[2], data), "dnnl_memory_set_data_handle");
+            MemorySegment a0 = dnnl_exec_arg_t.asSlice(backwardArgs, 0);
+            MemorySegment a1 = dnnl_exec_arg_t.asSlice(backwardArgs, 1);
+            MemorySegment a2 = dnnl_exec_arg_t.asSlice(backwardArgs, 2);
+            dnnl_exec_arg_t.memory(a0, mem[0]);
+            dnnl_exec_arg_t.memory(a1, mem[1]);
+            dnnl_exec_arg_t.arg(a2, usesDst ? DNNL_ARG_DST() : DNNL_ARG_SRC());
+            dnnl_exec_arg_t.memory(a2, mem[2]);
+            check(KeepAlive.execute(primitive, stream, backwardArgs, diffDst, data, diffSrc), "dnnl_primitive_execute");
+            check(KeepAlive.streamWait(stream, diffDst, data, diffSrc), "dnnl_stream_wait");
+        }
+
+        private MemorySegment[] createMemories(DataType type, long n) {
             if (memories.size() >= MEMORIES_PER_THREAD) {
                 Iterator<MemorySegment[]> eldest = memories.values().iterator();
                 MemorySegment[] old = eldest.next();
                 eldest.remove();
                 if (old == lastMemories) {
-                    lastCount = -1;
+                    lastKey = -1;
                     lastMemories = null;
                 }
                 destroyMemories(old);
             }
-            MemorySegment[] mem = new MemorySegment[2];
+            MemorySegment[] mem = new MemorySegment[3];
+            try {
+                mem[0] = createMemory(type, n);
+                mem[1] = createMemory(type, n);
+            } catch (RuntimeException e) {
+                destroyMemories(mem);
+                throw e;
+            }
+            memories.put(memoryKey(type, n), mem);
+            return mem;
+        }
+
+        private MemorySegment createMemory(DataType type, long n) {
             try (Arena tmp = Arena.ofConfined()) {
-                MemorySegment md = memoryDesc(tmp, n);
+                MemorySegment md = memoryDesc(tmp, type, n);
                 try {
                     MemorySegment p = tmp.allocate(dnnl_memory_t);
-                    for (int i = 0; i < 2; i++) {
-                        check(dnnl_memory_create(p, md, engine, DNNL_MEMORY_NONE()), "dnnl_memory_create");
-                        mem[i] = p.get(dnnl_memory_t, 0);
-                    }
+                    check(dnnl_memory_create(p, md, engine, DNNL_MEMORY_NONE()), "dnnl_memory_create");
+                    return p.get(dnnl_memory_t, 0);
                 } finally {
                     dnnl_memory_desc_destroy(md);
                 }
             }
-            memories.put(n, mem);
-            return mem;
         }
 
         private void destroyMemories(MemorySegment[] mem) {
@@ -532,7 +890,13 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
                 release(pinned);
                 pinned = null;
             }
-            lastCount = -1;
+            for (int i = 0; i < pinnedLater.length; i++) {
+                if (pinnedLater[i] != null) {
+                    release(pinnedLater[i]);
+                    pinnedLater[i] = null;
+                }
+            }
+            lastKey = -1;
             lastMemories = null;
             memories.values().forEach(this::destroyMemories);
             memories.clear();
@@ -580,6 +944,29 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         static int streamWait(MemorySegment stream, MemorySegment src, MemorySegment dst) {
             try {
                 return (int) WAIT.invokeExact(stream, src, dst);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        /** Backward primitives: three memories, and the three segments kept alive. */
+        private static final MethodHandle EXECUTE3 = Linker.nativeLinker().downcallHandle(dnnl_primitive_execute$address(),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+        private static final MethodHandle WAIT3 = Linker.nativeLinker().downcallHandle(dnnl_stream_wait$address(),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+
+        static int execute(MemorySegment primitive, MemorySegment stream, MemorySegment args, MemorySegment a,
+                           MemorySegment b, MemorySegment c) {
+            try {
+                return (int) EXECUTE3.invokeExact(primitive, stream, 3, args, a, b, c);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        static int streamWait(MemorySegment stream, MemorySegment a, MemorySegment b, MemorySegment c) {
+            try {
+                return (int) WAIT3.invokeExact(stream, a, b, c);
             } catch (Throwable t) {
                 throw rethrow(t);
             }

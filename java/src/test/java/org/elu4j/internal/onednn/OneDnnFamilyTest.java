@@ -1,0 +1,414 @@
+package org.elu4j.internal.onednn;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.elu4j.Backend;
+import org.elu4j.DataType;
+import org.elu4j.internal.BackendProvider;
+import org.elu4j.internal.Op;
+import org.elu4j.internal.Pass;
+import org.elu4j.internal.scalar.ScalarBackend;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Every function of the family on the oneDNN backend, for every data type and pass: what
+ * {@link OneDnnBackend#unsupported} allows runs and matches {@link ScalarBackend}'s oracle within
+ * oneDNN's accuracy, and what it refuses comes with a reason.
+ *
+ * <p>Tolerances. oneDNN computes {@code exp(x) - 1}, not expm1: near 0 the absolute error is about
+ * one float ulp of the negative side's coefficient, so every comparison allows
+ * {@code 2^-22 * |alpha * scale|} (times {@code |dy * inputScale|} backward) absolutely. Beyond that,
+ * f32 results are within {@code (2 * passes + 2)} float ulps of the exact value (a few for exp,
+ * one rounding per pass, float parameters), and bf16/f16 results within 1 unit of the type for a
+ * native primitive, one more per extra pass of a composed plan (each intermediate tensor is
+ * rounded to the type).
+ * The sign of a zero result is not checked: oneDNN's ELU gives +0.0 for -0.0, its linear pass
+ * turns -0.0 into +0.0, and ReLU (run as {@code elu(0)}) gives -0.0 for negatives.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class OneDnnFamilyTest {
+    private static OneDnnBackend onednn;
+
+    /** The functions exercised: every plan shape of {@link EltwisePlan}, and the ones it refuses. */
+    private static final List<Op> OPS = List.of(
+            Op.elu(1), Op.elu(0.5), Op.elu(0.3), Op.elu(-0.7),
+            Op.elu(1.6732632423543772, 1.0507009873554805, 1), // SELU
+            Op.elu(2, 1, 0.5), // CELU(2)
+            Op.elu(1, 2, 2), // scale = inputScale
+            Op.elu(1.5, 0.7, 1.3), // the general form, 3 passes
+            Op.elu(1.2, -0.5, 1), // negative scale: forward and backward from input only
+            Op.elu(1, 1, -1), // negative input scale: refused
+            Op.elu(1, 1, 0), // zero input scale: refused
+            Op.relu(), Op.leakyRelu(0.01), Op.leakyRelu(0), Op.leakyRelu(0.25), Op.leakyRelu(-0.2));
+
+    private static final int[] SIZES = {1, 17, 1000, 4099};
+
+    @BeforeAll
+    static void backend() {
+        Assumptions.assumeTrue(BackendProvider.get().available(Backend.ONEDNN) instanceof OneDnnBackend,
+                "oneDNN is not available here");
+        onednn = OneDnnBackend.create();
+    }
+
+    @AfterAll
+    static void close() {
+        if (onednn != null) {
+            onednn.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ what runs, what does not
+
+    @Test
+    void f32Bf16F16RunEverythingTheAlgebraAllowsAndF64Nothing() {
+        for (Op op : OPS) {
+            for (Pass pass : Pass.values()) {
+                EltwisePlan plan = EltwisePlan.of(op, pass);
+                for (DataType type : DataType.values()) {
+                    String why = onednn.unsupported(op, type, pass);
+                    String cell = op + " " + pass.label() + " " + type.cliName();
+                    if (type == DataType.F64) {
+                        assertNotNull(why, cell);
+                        if (plan.reason() == null) {
+                            assertTrue(why.contains("f64") && why.contains("dnnl_unimplemented"), cell + ": " + why);
+                        }
+                    } else if (plan.reason() != null) {
+                        assertEquals(plan.reason(), why, cell);
+                    } else {
+                        assertNull(why, cell); // this CPU implements every eltwise used in f32, bf16, f16
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void theExpectedCellsAreRefusedWithAReason() {
+        // Backward from the input with inputScale != 1 needs x * inputScale in scratch memory.
+        assertTrue(onednn.unsupported(Op.elu(2, 1, 0.5), DataType.F32, Pass.BACKWARD_FROM_INPUT)
+                .contains("scratch"));
+        // inputScale <= 0: the side cannot be composed.
+        assertTrue(onednn.unsupported(Op.elu(1, 1, -1), DataType.F32, Pass.FORWARD).contains("inputScale"));
+        assertTrue(onednn.unsupported(Op.elu(1, 1, 0), DataType.BF16, Pass.FORWARD).contains("inputScale"));
+        // Op's own condition for backward from the output.
+        assertTrue(onednn.unsupported(Op.leakyRelu(-0.2), DataType.F32, Pass.BACKWARD_FROM_OUTPUT).contains("slope"));
+        // Parameters beyond float range.
+        assertNotNull(onednn.unsupported(Op.elu(1e39), DataType.F32, Pass.BACKWARD_FROM_INPUT));
+        // An unsupported call that reaches the backend anyway is refused with the reason.
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = arena.allocate(64);
+            MemorySegment b = arena.allocate(64);
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                    () -> onednn.forward(Op.elu(1), DataType.F64, a, b, 1));
+            assertTrue(e.getMessage().contains("f64"), e.getMessage());
+            assertThrows(UnsupportedOperationException.class,
+                    () -> onednn.backward(Op.elu(2, 1, 0.5), DataType.F32, false, a, b, arena.allocate(64)));
+        }
+    }
+
+    @Test
+    void capabilityLinesCoverEveryCellAndAgreeWithUnsupported() {
+        List<String> lines = onednn.capabilityLines();
+        assertEquals(7 * DataType.values().length * Pass.values().length, lines.size());
+        for (String line : lines) {
+            assertTrue(line.contains("native, 1 pass") || line.contains("composed, ") || line.contains("no: "), line);
+            if (line.contains(" f64 ")) {
+                assertTrue(line.contains("no: "), line);
+            }
+        }
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("selu") && l.contains("f32  forward")
+                && l.contains("composed, 2 passes")), String.join("\n", lines));
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("elu ") && l.contains("bf16 backward from input")
+                && l.contains("native, 1 pass")), String.join("\n", lines));
+        assertEquals("no: " + onednn.unsupported(Op.elu(2, 1, 0.5), DataType.F16, Pass.BACKWARD_FROM_INPUT),
+                onednn.capability(Op.elu(2, 1, 0.5), DataType.F16, Pass.BACKWARD_FROM_INPUT));
+        System.out.println("oneDNN capabilities:\n  " + String.join("\n  ", lines));
+    }
+
+    // ------------------------------------------------------------------ accuracy against the oracle
+
+    @Test
+    void everySupportedCellMatchesTheOracle() {
+        Map<String, String> report = new TreeMap<>();
+        List<String> failures = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined()) {
+            for (Op op : OPS) {
+                for (DataType type : DataType.values()) {
+                    for (Pass pass : Pass.values()) {
+                        if (onednn.unsupported(op, type, pass) != null) {
+                            continue;
+                        }
+                        Stats stats = new Stats();
+                        for (int n : SIZES) {
+                            check(arena, op, type, pass, n, 1234L + n, stats, failures);
+                        }
+                        report.put(op + " | " + type.cliName() + " | " + pass.label(), stats.toString());
+                    }
+                }
+            }
+        }
+        StringBuilder sb = new StringBuilder("oneDNN errors vs the oracle (max over inputs):\n");
+        report.forEach((k, v) -> sb.append("  ").append(k).append(": ").append(v).append('\n'));
+        System.out.println(sb);
+        if (!failures.isEmpty()) {
+            fail(failures.size() + " mismatches, first ones:\n" + String.join("\n",
+                    failures.subList(0, Math.min(20, failures.size()))));
+        }
+    }
+
+    /**
+     * Maximum errors seen in one cell, in units of the type: for x > 0, for x in [-3, -0.5] (the
+     * negative side away from exp(x) - 1's cancellation near 0 and, backward from the output, from
+     * y + alpha * scale's cancellation for very negative x); and the absolute error for
+     * -0.01 < x <= 0 in units of |alpha * scale * dy * inputScale| (ELU only).
+     */
+    private static final class Stats {
+        double positive;
+        double negative;
+        double nearZero;
+
+        @Override
+        public String toString() {
+            return String.format("x>0 %.2f units, x in [-3,-0.5] %.2f units, |x|<0.01 abs %.1e x coefficient",
+                    positive, negative, nearZero);
+        }
+    }
+
+    private static void check(Arena arena, Op op, DataType type, Pass pass, int n, long seed, Stats stats,
+                              List<String> failures) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[] x = new float[n];
+        float[] dy = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = representable(type, input(rnd));
+            dy[i] = representable(type, (float) rnd.nextDouble(-3, 3));
+        }
+        boolean fromOutput = pass == Pass.BACKWARD_FROM_OUTPUT;
+        float[] xy = x.clone();
+        if (fromOutput) { // y from the oracle, in the type: the backward is checked on its own
+            for (int i = 0; i < n; i++) {
+                xy[i] = representable(type, ScalarBackend.forward(op, x[i]));
+            }
+        }
+        int passes = EltwisePlan.of(op, pass).passes();
+        for (boolean inPlace : new boolean[] {false, true}) {
+            float[] got;
+            if (pass == Pass.FORWARD) {
+                MemorySegment src = store(arena, type, x);
+                MemorySegment dst = inPlace ? src : arena.allocate(src.byteSize());
+                onednn.forward(op, type, src, dst, 1);
+                got = load(type, dst, n);
+            } else {
+                MemorySegment dyS = store(arena, type, dy);
+                MemorySegment xyS = store(arena, type, xy);
+                MemorySegment dx = inPlace ? dyS : arena.allocate(dyS.byteSize());
+                onednn.backward(op, type, fromOutput, dyS, xyS, dx);
+                got = load(type, dx, n);
+                assertEquals(-1, xyS.mismatch(store(arena, type, xy)), "x or y was written");
+            }
+            for (int i = 0; i < n; i++) {
+                double ref = pass == Pass.FORWARD ? ScalarBackend.forward(op, (double) x[i])
+                        : ScalarBackend.backward(op, fromOutput, (double) dy[i], (double) xy[i]);
+                double coefficient = Math.abs(op.negativeCoefficient())
+                        * (pass == Pass.FORWARD ? 1 : Math.abs(dy[i] * op.inputScale()));
+                double absTol = 0x1p-22 * coefficient;
+                double units = type == DataType.F32 ? 2 * passes + 2 : passes;
+                double ulp = ulp(type, ref);
+                double err = Math.abs(got[i] - ref);
+                if (!(err <= units * ulp + absTol) && !(got[i] == 0 && ref == 0)) {
+                    failures.add(op + " " + pass.label() + " " + type.cliName() + " n=" + n + (inPlace ? " in place" : "")
+                            + ": x=" + x[i] + " dy=" + dy[i] + " xy=" + xy[i] + " got " + got[i] + ", oracle " + ref
+                            + " (error " + err / ulp + " units, tolerance " + units + " units + " + absTol + ")");
+                }
+                if (x[i] > 0) {
+                    stats.positive = Math.max(stats.positive, err / ulp);
+                } else if (x[i] >= -3 && x[i] <= -0.5) {
+                    stats.negative = Math.max(stats.negative, err / ulp);
+                } else if (x[i] > -0.01 && op.kind() == Op.Kind.ELU && coefficient > 0) {
+                    stats.nearZero = Math.max(stats.nearZero, err / coefficient);
+                }
+            }
+        }
+    }
+
+    /** Inputs: half uniform in [-12, 12], half of magnitude 1e-7 .. 1 (log-uniform), either sign. */
+    private static float input(SplittableRandom rnd) {
+        if (rnd.nextBoolean()) {
+            return (float) rnd.nextDouble(-12, 12);
+        }
+        float m = (float) Math.pow(10, rnd.nextDouble(-7, 0));
+        return rnd.nextBoolean() ? m : -m;
+    }
+
+    /** The value rounded to the type (f32: itself). */
+    private static float representable(DataType type, float f) {
+        return type == DataType.F32 ? f : ScalarBackend.widen(type, ScalarBackend.narrow(type, f));
+    }
+
+    /** One unit in the last place of the type at the value (at least the type's smallest subnormal). */
+    private static double ulp(DataType type, double v) {
+        float f = (float) Math.abs(v);
+        return switch (type) {
+            case F32, F64 -> Math.ulp(f);
+            case BF16 -> Math.max(Math.scalb(1.0, Math.getExponent(f) - 7), 0x1p-133);
+            case F16 -> Math.scalb(1.0, Math.max(Math.getExponent(f), -14) - 10);
+        };
+    }
+
+    private static MemorySegment store(Arena arena, DataType type, float[] values) {
+        MemorySegment s = arena.allocate((long) values.length * type.byteSize(), 64);
+        for (int i = 0; i < values.length; i++) {
+            if (type == DataType.F32) {
+                s.setAtIndex(JAVA_FLOAT_UNALIGNED, i, values[i]);
+            } else {
+                s.setAtIndex(JAVA_SHORT_UNALIGNED, i, ScalarBackend.narrow(type, values[i]));
+            }
+        }
+        return s;
+    }
+
+    private static float[] load(DataType type, MemorySegment s, int n) {
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = type == DataType.F32 ? s.getAtIndex(JAVA_FLOAT_UNALIGNED, i)
+                    : ScalarBackend.widen(type, s.getAtIndex(JAVA_SHORT_UNALIGNED, i));
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ special values, as oneDNN gives them
+
+    private static final float[] SPECIALS = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, 1f, -1f,
+            Float.MIN_VALUE, -Float.MIN_VALUE, -1e-30f, 1e30f, -100f};
+
+    @Test
+    void forwardSpecialValues() {
+        try (Arena arena = Arena.ofConfined()) {
+            for (Op op : OPS) {
+                for (DataType type : new DataType[] {DataType.F32, DataType.BF16, DataType.F16}) {
+                    if (onednn.unsupported(op, type, Pass.FORWARD) != null) {
+                        continue;
+                    }
+                    float[] x = new float[SPECIALS.length];
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] = representable(type, SPECIALS[i]);
+                    }
+                    MemorySegment dst = arena.allocate((long) x.length * type.byteSize());
+                    onednn.forward(op, type, store(arena, type, x), dst, 1);
+                    float[] got = load(type, dst, x.length);
+                    int passes = EltwisePlan.of(op, Pass.FORWARD).passes();
+                    for (int i = 0; i < x.length; i++) {
+                        String what = op + " " + type.cliName() + " x=" + x[i] + " got " + got[i];
+                        float ref = representable(type, ScalarBackend.forward(op, x[i]));
+                        if (Float.isNaN(x[i])) {
+                            assertTrue(Float.isNaN(got[i]), what); // NaN stays NaN (ReLU too: elu(0), not relu(0))
+                        } else if (Float.isNaN(ref)) {
+                            // LeakyReLU with slope 0 at -inf: Op's 0 * -inf is NaN; oneDNN's elu(0) gives -0.0
+                            assertTrue(Float.isNaN(got[i]) || got[i] == 0, what);
+                        } else if (ref == 0) {
+                            assertEquals(0f, got[i], 0f, what); // either sign
+                        } else if (Float.isInfinite(ref)) {
+                            assertEquals(ref, got[i], what);
+                        } else if (x[i] > 0 && passes == 1) {
+                            assertEquals(Float.floatToIntBits(ref), Float.floatToIntBits(got[i]), what); // exact
+                        } else if (Math.abs(x[i]) < 1e-6 && ref < 0) {
+                            // exp(x) - 1: tiny negatives give 0 or a value off by up to an ulp of 1
+                            assertTrue(got[i] <= 0 && got[i] >= -0x1p-22 * Math.abs(op.negativeCoefficient()), what);
+                        } else {
+                            assertEquals(ref, got[i], Math.abs(ref) * 0x1p-6 + 1e-6, what);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * NaN in backward: oneDNN's ELU and LeakyReLU backward (from x or y) count a NaN x or y as the
+     * positive side ({@code dx = dy * scale}, where Op's arithmetic gives NaN for ELU and
+     * {@code slope * dy} for LeakyReLU); ReLU's gives {@code dy} from x and 0 from y. A NaN dy gives
+     * NaN wherever Op gives NaN.
+     */
+    @Test
+    void backwardNaN() {
+        try (Arena arena = Arena.ofConfined()) {
+            for (Op op : OPS) {
+                for (Pass pass : new Pass[] {Pass.BACKWARD_FROM_INPUT, Pass.BACKWARD_FROM_OUTPUT}) {
+                    if (onednn.unsupported(op, DataType.F32, pass) != null) {
+                        continue;
+                    }
+                    boolean fromOutput = pass == Pass.BACKWARD_FROM_OUTPUT;
+                    float[] dy = {2f, Float.NaN, Float.NaN};
+                    float[] xy = {Float.NaN, 1f, fromOutput ? (float) ScalarBackend.forward(op, -1.0) : -1f};
+                    MemorySegment dx = arena.allocate(4L * dy.length);
+                    onednn.backward(op, DataType.F32, fromOutput, store(arena, DataType.F32, dy),
+                            store(arena, DataType.F32, xy), dx);
+                    float[] got = load(DataType.F32, dx, dy.length);
+                    String what = op + " " + pass.label() + ": " + java.util.Arrays.toString(got);
+                    float ref = ScalarBackend.backward(op, fromOutput, 2f, Float.NaN);
+                    float positive = 2f * (float) op.scale();
+                    assertTrue(Float.isNaN(got[0]) || got[0] == ref || Math.abs(got[0] - positive) <= 2 * Math.ulp(positive),
+                            what);
+                    assertTrue(Float.isNaN(got[1]), what);
+                    double negRef = ScalarBackend.backward(op, fromOutput, Double.NaN, xy[2]);
+                    if (Double.isNaN(negRef)) {
+                        assertTrue(Float.isNaN(got[2]), what);
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ the primitive cache key
+
+    @Test
+    void theCacheKeepsFunctionsTypesAndPassesApart() {
+        int n = 513;
+        Op[] ops = {Op.elu(1), Op.relu(), Op.leakyRelu(0.01), Op.elu(1.6732632423543772, 1.0507009873554805, 1)};
+        DataType[] types = {DataType.F32, DataType.BF16, DataType.F16};
+        List<String> failures = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined()) {
+            // Interleaved calls of the same size: a repeated call reuses the pinned primitives, a
+            // different function, type or pass must not.
+            for (int round = 0; round < 3; round++) {
+                for (Op op : ops) {
+                    for (DataType type : types) {
+                        for (Pass pass : Pass.values()) {
+                            if (onednn.unsupported(op, type, pass) == null) {
+                                check(arena, op, type, pass, n, round, new Stats(), failures);
+                            }
+                        }
+                    }
+                }
+                // The f32 ELU fast path between them, with the same alpha as a SELU's first pass.
+                float[] x = {-1f, 2f};
+                MemorySegment dst = arena.allocate(8);
+                onednn.eluF32(store(arena, DataType.F32, x), dst, 1.6732632f);
+                assertEquals(2f, dst.getAtIndex(JAVA_FLOAT_UNALIGNED, 1));
+                assertEquals(1.6732632f * Math.expm1(-1), dst.getAtIndex(JAVA_FLOAT_UNALIGNED, 0), 1e-6);
+            }
+        }
+        assertTrue(failures.isEmpty(), String.join("\n", failures.subList(0, Math.min(10, failures.size()))));
+        assertFalse(onednn.description().isEmpty());
+    }
+}
