@@ -227,11 +227,38 @@ public final class BackendProvider {
      * size crossover exists between them today and the plan does not depend on the size.
      */
     public List<String> autoPlan() {
-        return List.of(
-                "f32 ELU, native segments, any size: " + autoNative.kind().cliName(),
-                "f32 ELU, heap segments, any size: " + autoHeap.kind().cliName() + " (never onednn)",
-                "serial (the default): one thread per call on every backend (oneDNN: elu4j.onednn.threads, default 1)",
-                parallelPlan());
+        List<String> lines = new ArrayList<>();
+        lines.add("f32 ELU, native segments, any size: " + autoNative.kind().cliName());
+        lines.add("f32 ELU, heap segments, any size: " + autoHeap.kind().cliName() + " (never onednn)");
+        // Every other cell: the first backend in AUTO's order that runs it (the same rule at every
+        // size: the suite found no size crossover between backends, see above).
+        Map<String, List<String>> byBackend = new java.util.LinkedHashMap<>();
+        List<Op> ops = List.of(Op.elu(1), Op.elu(org.elu4j.Elu.SELU_ALPHA, org.elu4j.Elu.SELU_SCALE, 1),
+                Op.elu(0.5, 1, 2), Op.relu(), Op.leakyRelu(0.01));
+        for (boolean heap : new boolean[] {false, true}) {
+            for (DataType type : DataType.values()) {
+                for (Pass pass : Pass.values()) {
+                    for (Op op : ops) {
+                        if (pass == Pass.BACKWARD_FROM_OUTPUT && op.fromOutputProblem() != null) {
+                            continue;
+                        }
+                        String b = select(Backend.AUTO, op, type, pass, heap).kind().cliName();
+                        byBackend.computeIfAbsent(b + (heap ? " (heap memory)" : " (native memory)"),
+                                k -> new ArrayList<>()).add(type.cliName() + " " + op + " " + pass.label());
+                    }
+                }
+            }
+        }
+        if (byBackend.size() == 2 && autoNative == autoHeap) {
+            lines.add("every function (ELU, SELU, CELU, ReLU, LeakyReLU), type (f32, f64, bf16, f16) and direction "
+                    + "(forward, backward from input or output), native or heap memory, any size: " + autoNative.kind().cliName());
+        } else {
+            byBackend.forEach((b, cells) -> lines.add(cells.size() + " function x type x direction cells (e.g. "
+                    + cells.get(0) + "): " + b));
+        }
+        lines.add("serial (the default): one thread per call on every backend (oneDNN: elu4j.onednn.threads, default 1)");
+        lines.add(parallelPlan());
+        return List.copyOf(lines);
     }
 
     /** The AUTO plan line of parallel mode ({@code Elu.parallel()}). */
