@@ -1,0 +1,281 @@
+package org.elu4j.testing;
+
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.elu4j.DataType;
+import org.elu4j.Elu;
+import org.elu4j.internal.HalfFloats;
+import org.elu4j.internal.Op;
+import org.elu4j.internal.Pass;
+import org.elu4j.internal.scalar.ScalarBackend;
+
+/**
+ * The functions of the family the conformance tests run, their inputs per element type, and the
+ * scalar oracle's expected results. Tensors are held as native-order bytes ({@code byte[]}) so one
+ * generator serves every memory kind.
+ */
+public final class Family {
+    private Family() {
+    }
+
+    /** A function under test: its public factory result and the {@link Op} it stands for. */
+    public record Fn(String name, Elu elu) {
+        /**
+         * The definition this function object means, rebuilt from its public properties (so a
+         * factory that stored the wrong parameters shows up as a mismatch with the oracle).
+         */
+        public Op op() {
+            return switch (elu.function()) {
+                case RELU -> Op.relu();
+                case LEAKY_RELU -> Op.leakyRelu(elu.alpha());
+                case ELU, SELU, CELU -> Op.elu(elu.alpha(), elu.scale(), elu.inputScale());
+            };
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /** Every function of issue #3's grid. */
+    public static List<Fn> functions() {
+        return List.of(
+                new Fn("elu(1)", Elu.elu(1)),
+                new Fn("elu(0.5)", Elu.elu(0.5)),
+                new Fn("elu(2)", Elu.elu(2)),
+                new Fn("elu(0.3)", Elu.elu(0.3)),
+                new Fn("elu(-0.7)", Elu.elu(-0.7)),
+                new Fn("elu(0)", Elu.elu(0)),
+                new Fn("selu", Elu.selu()),
+                new Fn("celu(0.5)", Elu.celu(0.5)),
+                new Fn("celu(2)", Elu.celu(2)),
+                new Fn("elu(1.3,0.9,0.7)", Elu.elu(1.3, 0.9, 0.7)),
+                new Fn("relu", Elu.relu()),
+                new Fn("leakyRelu(0.01)", Elu.leakyRelu(0.01)),
+                new Fn("leakyRelu(-0.2)", Elu.leakyRelu(-0.2)));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Inputs
+
+    /** Float inputs where the function of {@code op} has an edge: Inputs.SPECIALS plus the same points in t = x * inputScale. */
+    public static float[] specialsF32(Op op) {
+        float[] edges = {-88f, -88.7f, -89f, -100f, -103.97f, -104f, -105f, -17.33f, -3e-8f, -1e-7f, -1e-40f,
+                -0.34657359f, -1e-45f};
+        float[] out = new float[Inputs.SPECIALS.length + edges.length];
+        System.arraycopy(Inputs.SPECIALS, 0, out, 0, Inputs.SPECIALS.length);
+        for (int i = 0; i < edges.length; i++) {
+            out[Inputs.SPECIALS.length + i] = (float) (edges[i] / op.inputScale());
+        }
+        return out;
+    }
+
+    /** Double inputs with an edge in f64: subnormals, where exp underflows (-708..-746), payload NaNs. */
+    public static double[] specialsF64(Op op) {
+        double[] own = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0.0, -0.0,
+                Double.MIN_VALUE, -Double.MIN_VALUE, Double.MIN_NORMAL, -Double.MIN_NORMAL, -Double.MIN_NORMAL / 3,
+                -1e-300, -1e-20, -1e-17, -3e-8, -1e-8, -0.5, -0.34657359027997264, -0.6931471805599453, -1, -2,
+                -10, -17.5, -36.04, -37.5, -40, -88, -100, -700, -708.4, -709, -744, -745.2, -746, -1000,
+                Double.MAX_VALUE, -Double.MAX_VALUE, 1, 0.5, 1e-300, 1e300,
+                Double.longBitsToDouble(0x7ff0000000000001L), Double.longBitsToDouble(0xfff8000000000123L)};
+        float[] f = specialsF32(op);
+        double[] out = new double[own.length + f.length + 4];
+        System.arraycopy(own, 0, out, 0, own.length);
+        for (int i = 0; i < f.length; i++) {
+            out[own.length + i] = f[i];
+        }
+        int k = own.length + f.length;
+        for (double e : new double[] {-708.4, -745.2, -37.5, -1e-17}) {
+            out[k++] = e / op.inputScale();
+        }
+        return out;
+    }
+
+    /** n values of {@code type} as native-order bytes: the specials first (as many as fit), then random values. */
+    public static byte[] inputs(DataType type, Op op, int n, long seed) {
+        MemorySegment s = MemorySegment.ofArray(new byte[n * type.byteSize()]);
+        SplittableRandom r = new SplittableRandom(seed);
+        switch (type) {
+            case F32 -> {
+                float[] sp = specialsF32(op);
+                float[] rnd = Inputs.random(n, seed);
+                for (int i = 0; i < n; i++) {
+                    float v = i < sp.length ? sp[i] : rnd[i];
+                    if (i >= sp.length && r.nextInt(4) == 0) {
+                        v = (float) (v / op.inputScale()); // the same spread in t = x * inputScale
+                    }
+                    s.setAtIndex(JAVA_FLOAT_UNALIGNED, i, v);
+                }
+            }
+            case F64 -> {
+                double[] sp = specialsF64(op);
+                for (int i = 0; i < n; i++) {
+                    double v;
+                    if (i < sp.length) {
+                        v = sp[i];
+                    } else {
+                        int kind = r.nextInt(10);
+                        if (kind < 6) {
+                            v = r.nextDouble(-40, 5) / (kind == 0 ? op.inputScale() : 1);
+                        } else if (kind < 9) {
+                            long bits = r.nextLong(1, 0x4090000000000000L); // subnormal to 2^10
+                            v = Double.longBitsToDouble(r.nextBoolean() ? bits : bits | 0x8000000000000000L);
+                        } else {
+                            v = sp[r.nextInt(sp.length)];
+                        }
+                    }
+                    s.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, v);
+                }
+            }
+            case BF16, F16 -> {
+                float[] sp = specialsF32(op);
+                for (int i = 0; i < n; i++) {
+                    short v;
+                    if (i < sp.length) {
+                        v = ScalarBackend.narrow(type, sp[i]);
+                    } else {
+                        int kind = r.nextInt(10);
+                        if (kind < 5) {
+                            v = (short) r.nextInt(0x10000); // any pattern: subnormals, infinities, NaNs
+                        } else if (kind < 9) {
+                            v = ScalarBackend.narrow(type, (float) (r.nextDouble(-20, 5) / op.inputScale()));
+                        } else {
+                            v = ScalarBackend.narrow(type, sp[r.nextInt(sp.length)]);
+                        }
+                    }
+                    s.setAtIndex(JAVA_SHORT_UNALIGNED, i, v);
+                }
+            }
+        }
+        return (byte[]) s.heapBase().orElseThrow();
+    }
+
+    /** Every bf16/f16 pattern, then {@code extra} more (n = 65536 + extra). */
+    public static byte[] allHalfPatterns(int extra) {
+        MemorySegment s = MemorySegment.ofArray(new byte[(0x10000 + extra) * 2]);
+        for (int i = 0; i < 0x10000 + extra; i++) {
+            s.setAtIndex(JAVA_SHORT_UNALIGNED, i, (short) (i * 40503)); // a permutation of the 16-bit patterns
+        }
+        return (byte[]) s.heapBase().orElseThrow();
+    }
+
+    /** Upstream gradients: mostly moderate values of both signs, some of any magnitude, some special. */
+    public static byte[] gradients(DataType type, int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed ^ 0x5DEECE66DL);
+        float[] specials = {0f, -0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, Float.MIN_VALUE,
+                -Float.MIN_VALUE, 1f, -1f, 1e30f, -1e-30f, 3f, -0.5f};
+        MemorySegment s = MemorySegment.ofArray(new byte[n * type.byteSize()]);
+        for (int i = 0; i < n; i++) {
+            int kind = r.nextInt(10);
+            double v;
+            if (kind < 8) {
+                v = r.nextDouble(-4, 4);
+            } else if (kind < 9) {
+                int bits = r.nextInt(0x30000000, 0x50000000); // about 5e-10 .. 8.6e9
+                v = Float.intBitsToFloat(r.nextBoolean() ? bits : bits | 0x80000000);
+            } else {
+                v = specials[r.nextInt(specials.length)];
+            }
+            switch (type) {
+                case F32 -> s.setAtIndex(JAVA_FLOAT_UNALIGNED, i, (float) v);
+                case F64 -> s.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, kind < 8 ? v + r.nextDouble() * 0x1p-30 : v);
+                case BF16, F16 -> s.setAtIndex(JAVA_SHORT_UNALIGNED, i, ScalarBackend.narrow(type, (float) v));
+            }
+        }
+        return (byte[]) s.heapBase().orElseThrow();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The oracle on whole tensors
+
+    /** The scalar oracle's forward of every element (bytes in, bytes out). */
+    public static byte[] forward(Op op, DataType type, byte[] x) {
+        MemorySegment in = MemorySegment.ofArray(x);
+        MemorySegment out = MemorySegment.ofArray(new byte[x.length]);
+        int n = x.length / type.byteSize();
+        for (int i = 0; i < n; i++) {
+            switch (type) {
+                case F32 -> out.setAtIndex(JAVA_FLOAT_UNALIGNED, i, ScalarBackend.forward(op, in.getAtIndex(JAVA_FLOAT_UNALIGNED, i)));
+                case F64 -> out.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, ScalarBackend.forward(op, in.getAtIndex(JAVA_DOUBLE_UNALIGNED, i)));
+                case BF16, F16 -> out.setAtIndex(JAVA_SHORT_UNALIGNED, i,
+                        ScalarBackend.forward(op, type, in.getAtIndex(JAVA_SHORT_UNALIGNED, i)));
+            }
+        }
+        return (byte[]) out.heapBase().orElseThrow();
+    }
+
+    /** The scalar oracle's backward of every element. */
+    public static byte[] backward(Op op, DataType type, boolean fromOutput, byte[] dy, byte[] xy) {
+        MemorySegment g = MemorySegment.ofArray(dy);
+        MemorySegment v = MemorySegment.ofArray(xy);
+        MemorySegment out = MemorySegment.ofArray(new byte[dy.length]);
+        int n = dy.length / type.byteSize();
+        for (int i = 0; i < n; i++) {
+            switch (type) {
+                case F32 -> out.setAtIndex(JAVA_FLOAT_UNALIGNED, i, ScalarBackend.backward(op, fromOutput,
+                        g.getAtIndex(JAVA_FLOAT_UNALIGNED, i), v.getAtIndex(JAVA_FLOAT_UNALIGNED, i)));
+                case F64 -> out.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, ScalarBackend.backward(op, fromOutput,
+                        g.getAtIndex(JAVA_DOUBLE_UNALIGNED, i), v.getAtIndex(JAVA_DOUBLE_UNALIGNED, i)));
+                case BF16, F16 -> out.setAtIndex(JAVA_SHORT_UNALIGNED, i, ScalarBackend.backward(op, type, fromOutput,
+                        g.getAtIndex(JAVA_SHORT_UNALIGNED, i), v.getAtIndex(JAVA_SHORT_UNALIGNED, i)));
+            }
+        }
+        return (byte[]) out.heapBase().orElseThrow();
+    }
+
+    /** Every element as a double (exact for every type). */
+    public static double[] values(DataType type, byte[] data) {
+        int n = data.length / type.byteSize();
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = value(type, data, i);
+        }
+        return out;
+    }
+
+    /** Every element's raw bits. */
+    public static long[] bits(DataType type, byte[] data) {
+        int n = data.length / type.byteSize();
+        long[] out = new long[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = bits(type, data, i);
+        }
+        return out;
+    }
+
+    /** Element i as a double (exact for every type), for messages. */
+    public static double value(DataType type, byte[] data, int i) {
+        MemorySegment s = MemorySegment.ofArray(data);
+        return switch (type) {
+            case F32 -> s.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
+            case F64 -> s.getAtIndex(JAVA_DOUBLE_UNALIGNED, i);
+            case BF16 -> HalfFloats.bf16ToFloat(s.getAtIndex(JAVA_SHORT_UNALIGNED, i));
+            case F16 -> HalfFloats.f16ToFloat(s.getAtIndex(JAVA_SHORT_UNALIGNED, i));
+        };
+    }
+
+    /** Element i's raw bits. */
+    public static long bits(DataType type, byte[] data, int i) {
+        MemorySegment s = MemorySegment.ofArray(data);
+        return switch (type) {
+            case F32 -> Float.floatToRawIntBits(s.getAtIndex(JAVA_FLOAT_UNALIGNED, i)) & 0xFFFFFFFFL;
+            case F64 -> Double.doubleToRawLongBits(s.getAtIndex(JAVA_DOUBLE_UNALIGNED, i));
+            case BF16, F16 -> s.getAtIndex(JAVA_SHORT_UNALIGNED, i) & 0xFFFFL;
+        };
+    }
+
+    /** A label for a pass. */
+    public static String label(Pass pass) {
+        return switch (pass) {
+            case FORWARD -> "fwd";
+            case BACKWARD_FROM_INPUT -> "bwd(x)";
+            case BACKWARD_FROM_OUTPUT -> "bwd(y)";
+        };
+    }
+}
