@@ -62,6 +62,7 @@
 #include "elu4j.h"
 #include "elu4j_internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -428,9 +429,18 @@ static void FAM(bwd_f64_block)(const elu4j_fam_params *p, int from_dst, const do
                 dx[i] = d[i] > 0.0 ? pos : neg;
             }
         } else {
+            /* exp magnifies the rounding of x*is (|t|*2^-53 relative: 300 ulps at t = -672);
+               exp(t + terr) = exp(t)*(1 + terr) with the exact error terr of the product (fma)
+               puts it back. terr is 0 where t is not finite (the fma gives NaN or inf there),
+               and an exact t or an infinite e keeps e as it is (no inf*0, no inf-inf). */
             for (size_t i = 0; i < m; i++) {
                 const double pos = dy[i] * scale;
-                const double neg = (dy[i] * cis) * fam_exp(d[i] * is, 1);
+                const double t = d[i] * is;
+                const double terr0 = fma(d[i], is, -t);
+                const double terr = fabs(t) <= DBL_MAX ? terr0 : 0.0;
+                const double e = fam_exp(t, 1);
+                const double ec = terr != 0.0 && e <= DBL_MAX ? e + e * terr : e;
+                const double neg = (dy[i] * cis) * ec;
                 dx[i] = d[i] > 0.0 ? pos : neg;
             }
         }

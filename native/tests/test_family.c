@@ -123,8 +123,9 @@ static uint16_t f_to_f16(float f)
 /* --- reference functions in long double ------------------------------------------------------ */
 
 /*
- * The reference of f64 results takes t = x * input_scale rounded to double, as the library (and
- * the Java oracle) compute it: the exact function of the rounded t. (exp(t) for t = -700 with t
+ * The reference of f64 forward results takes t = x * input_scale rounded to double, as the library
+ * (and the Java oracle) compute it: the exact function of the rounded t. Backward from the input
+ * uses the exact t: there the kernels (and the oracle) add the product's rounding error back. (exp(t) for t = -700 with t
  * off by half a double ulp is already 80 ulps away: that conditioning is the definition's, not
  * the kernel's.) f32 results are checked against the exact function of the exact t.
  */
@@ -171,7 +172,8 @@ static long double ref_bwd(const params *p, int from_dst, long double dy, long d
         if (from_dst) {
             return dy * (long double)p->is * (d + coef);
         }
-        return dy * coef * (long double)p->is * expl(mul_t(d, p->is));
+        /* exact t: the kernels correct exp for the rounding of x*is (see elu_family_impl.h) */
+        return dy * coef * (long double)p->is * expl(d * (long double)p->is);
     }
     }
 }

@@ -530,8 +530,12 @@ public final class Elu {
         if (buffer instanceof DoubleBuffer) {
             return DataType.F64;
         }
+        if (buffer instanceof ByteBuffer || buffer instanceof ShortBuffer) {
+            throw new IllegalArgumentException(name + " is a " + kindOf(buffer)
+                    + ": give its element type, apply(src, dst, DataType)");
+        }
         throw new IllegalArgumentException(name + " is a " + kindOf(buffer)
-                + ": give its element type, apply(src, dst, DataType)");
+                + ": elu4j takes ByteBuffer, ShortBuffer, FloatBuffer and DoubleBuffer");
     }
 
     private static MemorySegment segmentOf(Buffer buffer, DataType type, String name) {
@@ -571,7 +575,8 @@ public final class Elu {
     }
 
     private static String kindOf(Buffer buffer) {
-        for (Class<?> c : new Class<?>[] {ByteBuffer.class, ShortBuffer.class, FloatBuffer.class, DoubleBuffer.class}) {
+        for (Class<?> c : new Class<?>[] {ByteBuffer.class, ShortBuffer.class, FloatBuffer.class, DoubleBuffer.class,
+                java.nio.IntBuffer.class, java.nio.LongBuffer.class, java.nio.CharBuffer.class}) {
             if (c.isInstance(buffer)) {
                 return c.getSimpleName();
             }

@@ -32,7 +32,9 @@ package org.elu4j.internal;
  * <li>LeakyReLU (either way): {@code dx = dy} for {@code x > 0} (or {@code y > 0}), else
  *     {@code slope * dy}; from the output only for {@code slope >= 0}.</li>
  * </ul>
- * NaN in x, y or dy propagates as IEEE arithmetic does (no particular NaN bits).
+ * ELU backward propagates a NaN in x, y or dy as IEEE arithmetic does (no particular NaN bits).
+ * ReLU and LeakyReLU backward select on {@code x > 0} (or {@code y > 0}): a NaN x or y takes the
+ * negative side, so ReLU gives +0.0 whatever dy is, and LeakyReLU {@code slope * dy}.
  *
  * <p>Note on PyTorch: its {@code elu_backward(..., is_result=true)} uses {@code dy * scale} on
  * the positive side, as here (the derivative of {@code scale * x}); there is no

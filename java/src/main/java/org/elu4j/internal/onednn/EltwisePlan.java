@@ -140,6 +140,30 @@ final class EltwisePlan {
         return new EltwisePlan(new Step[0], reason);
     }
 
+    /**
+     * Null when the plan's intermediate tensors stay within the range of {@code type}, else why
+     * not. Every pass writes its result in the storage type, so an intermediate can overflow to
+     * infinity where the function's value would not: {@code x * inputScale} for an input scale
+     * above 1 (near the type's largest value: inf instead of x), and any intermediate of a
+     * multi-pass plan in f16, whose largest value is 65504 (seen in the tests: CELU(2) backward
+     * from the output gave -inf for dy = -58208). Those calls are refused rather than answered
+     * wrongly; the other backends compute them in one pass.
+     */
+    String rangeProblem(Op op, Pass pass, org.elu4j.DataType type) {
+        if (reason != null) {
+            return null;
+        }
+        if (pass == Pass.FORWARD && op.kind() == Op.Kind.ELU && op.inputScale() > 1) {
+            return "inputScale " + op.inputScale() + " > 1: the first pass, x*inputScale, is stored in "
+                    + type.cliName() + " and overflows to infinity for |x| > max/inputScale";
+        }
+        if (steps.length > 1 && type == org.elu4j.DataType.F16) {
+            return "it takes " + steps.length + " oneDNN passes whose intermediate results are stored in f16, "
+                    + "and they can overflow its range (65504) where the result would not";
+        }
+        return null;
+    }
+
     /** The plan for {@code op} and {@code pass} (never null; see {@link #reason()}). */
     static EltwisePlan of(Op op, Pass pass) {
         List<Step> steps = new ArrayList<>(MAX_STEPS);

@@ -300,8 +300,16 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         if (type == DataType.F32 && pass == Pass.FORWARD && op.isPlainElu()) {
             return null; // probed at creation (the backend exists only if this works)
         }
-        EltwisePlan plan = EltwisePlan.of(op, pass);
-        return plan.reason() != null ? plan.reason() : probeFailure(plan, type);
+        return whyNot(EltwisePlan.of(op, pass), op, pass, type);
+    }
+
+    /** Null when the plan runs on {@code type}, else why not. */
+    private String whyNot(EltwisePlan plan, Op op, Pass pass, DataType type) {
+        if (plan.reason() != null) {
+            return plan.reason();
+        }
+        String probe = probeFailure(plan, type);
+        return probe != null ? probe : plan.rangeProblem(op, pass, type);
     }
 
     /** Null when oneDNN implements every primitive of the plan for {@code type}, else why not. */
@@ -377,7 +385,7 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
     /** The plan, or UnsupportedOperationException with the reason (callers check first). */
     private EltwisePlan plan(Op op, DataType type, Pass pass) {
         EltwisePlan plan = EltwisePlan.of(op, pass);
-        String why = plan.reason() != null ? plan.reason() : probeFailure(plan, type);
+        String why = whyNot(plan, op, pass, type);
         if (why != null) {
             throw new UnsupportedOperationException("onednn: " + op + " " + pass.label() + " on " + type.cliName()
                     + ": " + why);
@@ -418,7 +426,7 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
     /** One cell of {@link #capabilityLines()}. */
     String capability(Op op, DataType type, Pass pass) {
         EltwisePlan plan = EltwisePlan.of(op, pass);
-        String why = plan.reason() != null ? plan.reason() : probeFailure(plan, type);
+        String why = whyNot(plan, op, pass, type);
         if (why != null) {
             return "no: " + why;
         }

@@ -16,6 +16,7 @@ import org.elu4j.DataType;
 import org.elu4j.internal.EluBackend;
 import org.elu4j.internal.Op;
 import org.elu4j.internal.Pass;
+import org.elu4j.internal.scalar.ScalarBackend;
 
 /**
  * ELU on the incubating Vector API: {@code y = x > 0 ? x : alpha * expm1(x)}, f32, with a
@@ -372,7 +373,8 @@ public final class VectorBackend implements EluBackend {
                 double v = x.getAtIndex(JAVA_DOUBLE_UNALIGNED, i);
                 double z = v * inputScale;
                 if (!(v > 0) && z > FIX_ABOVE) {
-                    d.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, g.getAtIndex(JAVA_DOUBLE_UNALIGNED, i) * k * Math.exp(z));
+                    d.setAtIndex(JAVA_DOUBLE_UNALIGNED, i,
+                            ScalarBackend.backward(op, false, g.getAtIndex(JAVA_DOUBLE_UNALIGNED, i), v));
                 }
             }
         };

@@ -94,6 +94,11 @@ class OneDnnFamilyTest {
                         }
                     } else if (plan.reason() != null) {
                         assertEquals(plan.reason(), why, cell);
+                    } else if (plan.rangeProblem(op, pass, type) != null) {
+                        // x*inputScale > 1, or a multi-pass plan in f16: intermediates can overflow
+                        assertEquals(plan.rangeProblem(op, pass, type), why, cell);
+                        assertTrue((pass == Pass.FORWARD && op.inputScale() > 1)
+                                || (type == DataType.F16 && plan.steps().length > 1), cell + ": " + why);
                     } else {
                         assertNull(why, cell); // this CPU implements every eltwise used in f32, bf16, f16
                     }
@@ -104,6 +109,11 @@ class OneDnnFamilyTest {
 
     @Test
     void theExpectedCellsAreRefusedWithAReason() {
+        // Intermediates that overflow the storage type: x*inputScale for inputScale > 1, and any
+        // multi-pass plan in f16 (CELU(2) backward from the output gave -inf for dy = -58208).
+        assertTrue(onednn.unsupported(Op.elu(0.5, 1, 2), DataType.F32, Pass.FORWARD).contains("overflows"));
+        assertTrue(onednn.unsupported(Op.elu(2, 1, 0.5), DataType.F16, Pass.BACKWARD_FROM_OUTPUT).contains("f16"));
+        assertNull(onednn.unsupported(Op.elu(2, 1, 0.5), DataType.F32, Pass.BACKWARD_FROM_OUTPUT));
         // Backward from the input with inputScale != 1 needs x * inputScale in scratch memory.
         assertTrue(onednn.unsupported(Op.elu(2, 1, 0.5), DataType.F32, Pass.BACKWARD_FROM_INPUT)
                 .contains("scratch"));
