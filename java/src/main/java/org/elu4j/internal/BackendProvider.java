@@ -37,6 +37,7 @@ public final class BackendProvider {
     public static final String DISABLE_PROPERTY = "elu4j.disable";
     private static final System.Logger LOG = System.getLogger("org.elu4j");
     private static final List<Backend> AUTO_ORDER = List.of(Backend.HELPER, Backend.VECTOR, Backend.ONEDNN, Backend.SCALAR);
+    private static final Backend[] AUTO_ORDER_ARRAY = AUTO_ORDER.toArray(Backend[]::new);
 
     private static final String HEAP_REFUSED = "it takes only native segments (oneDNN keeps "
             + "pointers to its memory objects, so Java heap arrays must never reach it); "
@@ -170,7 +171,7 @@ public final class BackendProvider {
             if (type == DataType.F32 && pass == Pass.FORWARD && op.isPlainElu()) {
                 return heap ? autoHeap : autoNative;
             }
-            for (Backend kind : AUTO_ORDER) {
+            for (Backend kind : AUTO_ORDER_ARRAY) { // an array: no iterator per call
                 EluBackend b = byKind[kind.ordinal()];
                 if (b != null && (!heap || b.supportsHeapSegments()) && b.unsupported(op, type, pass) == null) {
                     return b;

@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -218,20 +219,68 @@ public final class VectorBackend implements EluBackend {
         }
         boolean fixNeeded = op.kind() == Op.Kind.ELU && op.inputScale() < 0;
         switch (type) {
-            case F32 -> forwardWide(f32Forward(op), fixNeeded ? forwardFixF32(op) : null, 4, src, dst);
-            case F64 -> forwardWide(f64Forward(op), fixNeeded ? forwardFixF64(op) : null, 8, src, dst);
-            case BF16, F16 -> forwardHalf(f32Forward(op), fixNeeded ? forwardFixF32(op) : null, type, src, dst);
+            case F32 -> {
+                Plan p = plan(op, FWD32, fixNeeded);
+                forwardWide((Map1) p.kernel(), (Fix1) p.fix(), 4, src, dst);
+            }
+            case F64 -> {
+                Plan p = plan(op, FWD64, fixNeeded);
+                forwardWide((Map1) p.kernel(), (Fix1) p.fix(), 8, src, dst);
+            }
+            case BF16, F16 -> {
+                Plan p = plan(op, FWD32, fixNeeded);
+                forwardHalf((Map1) p.kernel(), (Fix1) p.fix(), type, src, dst);
+            }
         }
+    }
+
+    /** Plan slots: forward f32 (also bf16/f16), forward f64, backward f32/f64 from input/output. */
+    private static final int FWD32 = 0, FWD64 = 1, BWD32_IN = 2, BWD32_OUT = 3, BWD64_IN = 4, BWD64_OUT = 5;
+
+    /** The kernels of one function for one slot (immutable). */
+    private record Plan(Op op, Object kernel, Object fix) {
+    }
+
+    /**
+     * The last plan of each slot: the kernels are lambdas that capture the function's parameters,
+     * and building them on every call allocated 16-40 bytes per call. A repeat call with the same
+     * function finds them here and allocates nothing; threads racing on a slot at worst build a
+     * plan twice.
+     */
+    private final AtomicReferenceArray<Plan> plans = new AtomicReferenceArray<>(6);
+
+    private Plan plan(Op op, int slot, boolean fixNeeded) {
+        Plan p = plans.get(slot);
+        if (p != null && p.op().equals(op)) {
+            return p;
+        }
+        p = switch (slot) {
+            case FWD32 -> new Plan(op, f32Forward(op), fixNeeded ? forwardFixF32(op) : null);
+            case FWD64 -> new Plan(op, f64Forward(op), fixNeeded ? forwardFixF64(op) : null);
+            case BWD32_IN, BWD32_OUT -> new Plan(op, f32Backward(op, slot == BWD32_OUT),
+                    fixNeeded ? backwardFixF32(op) : null);
+            default -> new Plan(op, f64Backward(op, slot == BWD64_OUT), fixNeeded ? backwardFixF64(op) : null);
+        };
+        plans.set(slot, p);
+        return p;
     }
 
     @Override
     public void backward(Op op, DataType type, boolean fromOutput, MemorySegment dy, MemorySegment xy, MemorySegment dx) {
         boolean fixNeeded = op.kind() == Op.Kind.ELU && !fromOutput && op.inputScale() < 0;
         switch (type) {
-            case F32 -> backwardWide(f32Backward(op, fromOutput), fixNeeded ? backwardFixF32(op) : null, 4, dy, xy, dx);
-            case F64 -> backwardWide(f64Backward(op, fromOutput), fixNeeded ? backwardFixF64(op) : null, 8, dy, xy, dx);
-            case BF16, F16 -> backwardHalf(f32Backward(op, fromOutput), fixNeeded ? backwardFixF32(op) : null,
-                    type, dy, xy, dx);
+            case F32 -> {
+                Plan p = plan(op, fromOutput ? BWD32_OUT : BWD32_IN, fixNeeded);
+                backwardWide((Map2) p.kernel(), (Fix2) p.fix(), 4, dy, xy, dx);
+            }
+            case F64 -> {
+                Plan p = plan(op, fromOutput ? BWD64_OUT : BWD64_IN, fixNeeded);
+                backwardWide((Map2) p.kernel(), (Fix2) p.fix(), 8, dy, xy, dx);
+            }
+            case BF16, F16 -> {
+                Plan p = plan(op, fromOutput ? BWD32_OUT : BWD32_IN, fixNeeded);
+                backwardHalf((Map2) p.kernel(), (Fix2) p.fix(), type, dy, xy, dx);
+            }
         }
     }
 
