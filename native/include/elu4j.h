@@ -23,7 +23,7 @@ extern "C" {
 #endif
 
 #define ELU4J_VERSION_MAJOR 0
-#define ELU4J_VERSION_MINOR 1
+#define ELU4J_VERSION_MINOR 2
 #define ELU4J_VERSION_PATCH 0
 /** MAJOR * 10000 + MINOR * 100 + PATCH of this header; compare with elu4j_version(). */
 #define ELU4J_VERSION_NUMBER (ELU4J_VERSION_MAJOR * 10000 + ELU4J_VERSION_MINOR * 100 + ELU4J_VERSION_PATCH)
@@ -49,7 +49,7 @@ typedef enum elu4j_isa {
 /** Runtime version number, same encoding as ELU4J_VERSION_NUMBER. */
 ELU4J_API int elu4j_version(void);
 
-/** Runtime version as a static string such as "0.1.0". Never NULL. */
+/** Runtime version as a static string such as "0.2.0". Never NULL. */
 ELU4J_API const char *elu4j_version_string(void);
 
 /** The fastest elu4j_isa the running CPU (and OS) supports. */

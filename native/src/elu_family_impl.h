@@ -479,62 +479,57 @@ static void FAM(narrow)(int dtype, const float *restrict f, uint16_t *restrict h
  * f32 ReLU, and LeakyReLU with a slope that is a float, straight from src to dst: a copy-speed
  * function would otherwise spend most of its time in the block copies below. float * float is
  * the correctly rounded product, as the double evaluation of the block path gives for such a
- * slope, so both paths give the same bits. In place gets its own loop over one pointer (no
- * restrict promise to break); otherwise src and dst are disjoint (checked by the caller).
+ * slope, so both paths give the same bits. src and dst may have any alignment (heap byte arrays
+ * and ByteBuffers arrive at odd offsets), so elements are moved with memcpy, which GCC turns into
+ * unaligned vector loads and stores. In place gets its own loop over one pointer (no restrict
+ * promise to break); otherwise src and dst are disjoint (checked by the caller).
  */
-static void FAM(relu_f32_inplace)(float *d, size_t n, float slope)
+FAM_INLINE float FAM(relu_one)(float v, float slope, int zero)
+{
+    return v > 0.0f ? v : isnan(v) ? v : zero ? 0.0f : slope * v;
+}
+
+static void FAM(relu_f32_inplace)(unsigned char *d, size_t n, float slope, int zero)
 {
     for (size_t i = 0; i < n; i++) {
-        const float v = d[i];
-        d[i] = v > 0.0f ? v : isnan(v) ? v : slope * v;
+        float v;
+        memcpy(&v, d + 4 * i, 4);
+        const float r = FAM(relu_one)(v, slope, zero);
+        memcpy(d + 4 * i, &r, 4);
     }
 }
 
-static void FAM(relu_f32_out)(const float *restrict x, float *restrict y, size_t n, float slope)
+static void FAM(relu_f32_out)(const unsigned char *restrict x, unsigned char *restrict y, size_t n,
+                              float slope, int zero)
 {
     for (size_t i = 0; i < n; i++) {
-        const float v = x[i];
-        y[i] = v > 0.0f ? v : isnan(v) ? v : slope * v;
-    }
-}
-
-static void FAM(relu0_f32_inplace)(float *d, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        const float v = d[i];
-        d[i] = v > 0.0f ? v : isnan(v) ? v : 0.0f;
-    }
-}
-
-static void FAM(relu0_f32_out)(const float *restrict x, float *restrict y, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        const float v = x[i];
-        y[i] = v > 0.0f ? v : isnan(v) ? v : 0.0f;
+        float v;
+        memcpy(&v, x + 4 * i, 4);
+        const float r = FAM(relu_one)(v, slope, zero);
+        memcpy(y + 4 * i, &r, 4);
     }
 }
 
 /* Runs the direct f32 ReLU / LeakyReLU loops when they apply; returns 0 when they do not. */
 static int FAM(relu_f32_direct)(const elu4j_fam_params *p, const void *src, void *dst, size_t n)
 {
+    int zero;
+    float slope;
     if (p->function == ELU4J_FN_RELU) {
-        if (src == dst) {
-            FAM(relu0_f32_inplace)((float *)dst, n);
-        } else {
-            FAM(relu0_f32_out)((const float *)src, (float *)dst, n);
-        }
-        return 1;
+        zero = 1;
+        slope = 0.0f;
+    } else if (p->function == ELU4J_FN_LEAKY_RELU && (double)(float)p->alpha == p->alpha) {
+        zero = 0;
+        slope = (float)p->alpha;
+    } else {
+        return 0;
     }
-    if (p->function == ELU4J_FN_LEAKY_RELU && (double)(float)p->alpha == p->alpha) {
-        const float slope = (float)p->alpha;
-        if (src == dst) {
-            FAM(relu_f32_inplace)((float *)dst, n, slope);
-        } else {
-            FAM(relu_f32_out)((const float *)src, (float *)dst, n, slope);
-        }
-        return 1;
+    if (src == dst) {
+        FAM(relu_f32_inplace)((unsigned char *)dst, n, slope, zero);
+    } else {
+        FAM(relu_f32_out)((const unsigned char *)src, (unsigned char *)dst, n, slope, zero);
     }
-    return 0;
+    return 1;
 }
 
 void FAM(elu4j_fam_forward)(const elu4j_fam_params *p, int dtype, const void *src, void *dst,

@@ -63,8 +63,8 @@ int main(void)
 
     /* Version. */
     CHECK(elu4j_version() == ELU4J_VERSION_NUMBER, "version %d", elu4j_version());
-    CHECK(elu4j_version() == 100, "version %d, want 100 (0.1.0)", elu4j_version());
-    CHECK(strcmp(elu4j_version_string(), "0.1.0") == 0, "version string %s",
+    CHECK(elu4j_version() == 200, "version %d, want 200 (0.2.0)", elu4j_version());
+    CHECK(strcmp(elu4j_version_string(), "0.2.0") == 0, "version string %s",
           elu4j_version_string());
 
     /* Names. */

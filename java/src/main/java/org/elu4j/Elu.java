@@ -31,7 +31,7 @@ import org.elu4j.internal.scalar.ScalarBackend;
  *     elu.backwardFromOutput(dy, y, dy);        // dx = dy * ELU'(x), written over dy
  * }
  * Elu.selu().apply(h, h, DataType.BF16);        // bfloat16 tensors
- * Elu.celu(0.5).on(Backend.ONEDNN).apply(x, y); // an explicit backend
+ * Elu.celu(2).on(Backend.ONEDNN).apply(x, y);   // an explicit backend
  * Elu.elu().parallel().apply(x, y);             // large tensors on every CPU (opt-in)
  * }</pre>
  *
@@ -273,16 +273,34 @@ public final class Elu {
         return op.fromOutputProblem() == null;
     }
 
+    /** What a call computes: the forward or one of the two backward directions. */
+    public enum Direction {
+        /** {@code apply}: {@code y = f(x)}. */
+        FORWARD(Pass.FORWARD),
+        /** {@code backwardFromInput}: {@code dx = dy * f'(x)} from x. */
+        BACKWARD_FROM_INPUT(Pass.BACKWARD_FROM_INPUT),
+        /** {@code backwardFromOutput}: {@code dx = dy * f'(x)} from y = f(x). */
+        BACKWARD_FROM_OUTPUT(Pass.BACKWARD_FROM_OUTPUT);
+
+        private final Pass pass;
+
+        Direction(Pass pass) {
+            this.pass = pass;
+        }
+    }
+
     /**
-     * Whether this function's backend can run a call of this type and direction here; for
-     * {@link Backend#AUTO} always true.
-     *
-     * @param backward false for forward, true for backward (from input or from output, which
-     *                 every backend treats alike)
+     * Whether this function's backend can run calls of this type and direction on native memory
+     * here (heap memory never runs on {@link Backend#ONEDNN}); always true for {@link Backend#AUTO},
+     * and for helper, vector and scalar when they are available. Backward from the output also
+     * needs {@link #hasBackwardFromOutput()}.
      */
-    public boolean isSupported(DataType type, boolean backward) {
-        return BackendProvider.get().whyNot(backend, op, Objects.requireNonNull(type, "type"),
-                backward ? Pass.BACKWARD_FROM_INPUT : Pass.FORWARD) == null;
+    public boolean isSupported(DataType type, Direction direction) {
+        Objects.requireNonNull(direction, "direction");
+        if (direction == Direction.BACKWARD_FROM_OUTPUT && !hasBackwardFromOutput()) {
+            return false;
+        }
+        return BackendProvider.get().whyNot(backend, op, Objects.requireNonNull(type, "type"), direction.pass) == null;
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import org.elu4j.internal.NativeLibraries;
 /** What elu4j found on this machine: backends, their details and the native libraries in use. */
 public final class Elu4j {
     /** This library's version. */
-    public static final String VERSION = "0.1.0";
+    public static final String VERSION = "0.2.0";
 
     private Elu4j() {
     }

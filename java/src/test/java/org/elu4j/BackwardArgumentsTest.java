@@ -71,7 +71,7 @@ class BackwardArgumentsTest {
     @MethodSource("backends")
     void dxOverDyIsAllowedAndCorrect(Backend backend) {
         Elu elu = Elu.selu().on(backend);
-        if (!elu.isSupported(DataType.F32, true)) {
+        if (!elu.isSupported(DataType.F32, Elu.Direction.BACKWARD_FROM_INPUT)) {
             return; // FamilyConformanceTest checks the refusal and AUTO
         }
         try (Arena arena = Arena.ofConfined()) {
@@ -126,7 +126,7 @@ class BackwardArgumentsTest {
                 assertMessage(e, "dx overlaps the forward's input/output");
             }
             // adjacent is disjoint: runs where supported
-            if (elu.isSupported(DataType.F32, true)) {
+            if (elu.isSupported(DataType.F32, Elu.Direction.BACKWARD_FROM_INPUT)) {
                 elu.backwardFromInput(dy, x, buf.asSlice(400, 400));
                 assertEquals(ScalarBackend.backward(fnOp(elu), false, 1f, -1f), buf.getAtIndex(JAVA_FLOAT, 100), 2e-7f);
             }
@@ -212,7 +212,7 @@ class BackwardArgumentsTest {
                     FloatBuffer.wrap(new float[] {1, 1}), FloatBuffer.wrap(new float[] {-1, 2}), dxb.asReadOnlyBuffer(), DataType.F32));
             assertMessage(e, "read-only");
             // dy and x read-only are fine
-            if (elu.isSupported(DataType.F32, true)) {
+            if (elu.isSupported(DataType.F32, Elu.Direction.BACKWARD_FROM_INPUT)) {
                 elu.backwardFromInput(dy.asReadOnly(), x.asReadOnly(), dx);
                 assertEquals(0f, dx.getAtIndex(JAVA_FLOAT, 0));
             }

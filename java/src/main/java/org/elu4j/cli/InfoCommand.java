@@ -58,8 +58,12 @@ final class InfoCommand implements Runnable {
         printLibrary(out, "helper", NativeLibraries.helper());
     }
 
-    /** The functions the capability matrix shows, at their default parameters. */
-    static final List<Elu> FUNCTIONS = List.of(Elu.elu(), Elu.selu(), Elu.celu(1), Elu.relu(),
+    /**
+     * The functions the capability matrix shows: ELU and SELU at their usual parameters, CELU on
+     * both sides of alpha = 1 (CELU(1) is ELU; oneDNN composes alpha > 1 and refuses alpha < 1),
+     * ReLU and LeakyReLU at the CLI's default slope.
+     */
+    static final List<Elu> FUNCTIONS = List.of(Elu.elu(), Elu.selu(), Elu.celu(2), Elu.celu(0.5), Elu.relu(),
             Elu.leakyRelu(FunctionOptions.DEFAULT_SLOPE));
 
     /**
@@ -67,11 +71,11 @@ final class InfoCommand implements Runnable {
      * a numbered reason, listed below the matrix (reasons repeat a lot, so each is printed once).
      */
     private static void printCapabilities(PrintWriter out, BackendProvider provider) {
-        out.println("capabilities (forward/backward per type; yes, or [n]: the reason n below; "
-                + "functions at their default parameters):");
-        StringBuilder header = new StringBuilder(String.format("  %-7s %-11s", "backend", "function"));
+        out.println("capabilities (forward/backward from input/backward from output per type; yes, or [n]: the "
+                + "reason n below):");
+        StringBuilder header = new StringBuilder(String.format("  %-7s %-16s", "backend", "function"));
         for (DataType t : DataType.values()) {
-            header.append(String.format(" %-12s", t.cliName()));
+            header.append(String.format(" %-15s", t.cliName()));
         }
         out.println(header.toString().stripTrailing());
         Map<String, Integer> reasons = new LinkedHashMap<>();
@@ -81,16 +85,18 @@ final class InfoCommand implements Runnable {
             }
             if (provider.available(b) == null) {
                 String why = provider.whyNot(b, Op.elu(1), DataType.F32, Pass.FORWARD);
-                out.printf("  %-7s %-11s %s%n", b.cliName(), "(all)", why);
+                out.printf("  %-7s %-16s %s%n", b.cliName(), "(all)", why);
                 continue;
             }
             for (Elu e : FUNCTIONS) {
                 Op op = opOf(e);
-                StringBuilder line = new StringBuilder(String.format("  %-7s %-11s", b.cliName(), e.function().cliName()));
+                String name = e.function().cliName() + (e.function() == Elu.Function.CELU ? "(" + e.alpha() + ")" : "");
+                StringBuilder line = new StringBuilder(String.format("  %-7s %-16s", b.cliName(), name));
                 for (DataType t : DataType.values()) {
                     String fwd = cell(provider.whyNot(b, op, t, Pass.FORWARD), reasons);
-                    String bwd = cell(provider.whyNot(b, op, t, Pass.BACKWARD_FROM_INPUT), reasons);
-                    line.append(String.format(" %-12s", fwd + "/" + bwd));
+                    String bwdIn = cell(provider.whyNot(b, op, t, Pass.BACKWARD_FROM_INPUT), reasons);
+                    String bwdOut = cell(provider.whyNot(b, op, t, Pass.BACKWARD_FROM_OUTPUT), reasons);
+                    line.append(String.format(" %-15s", fwd + "/" + bwdIn + "/" + bwdOut));
                 }
                 out.println(line.toString().stripTrailing());
             }

@@ -169,7 +169,10 @@ public final class BackendProvider {
     public EluBackend select(Backend requested, Op op, DataType type, Pass pass, boolean heap) {
         if (requested == Backend.AUTO) {
             if (type == DataType.F32 && pass == Pass.FORWARD && op.isPlainElu()) {
-                return heap ? autoHeap : autoNative;
+                EluBackend b = heap ? autoHeap : autoNative;
+                if (b.unsupported(op, type, pass) == null) {
+                    return b;
+                }
             }
             for (Backend kind : AUTO_ORDER_ARRAY) { // an array: no iterator per call
                 EluBackend b = byKind[kind.ordinal()];

@@ -218,7 +218,7 @@ class FamilyCliTest {
         for (Fn fn : Fn.values()) {
             Path out = dir.resolve("y-" + fn + "-" + t.suffix + ".npy");
             Run r = cli(args("apply", backend, t, fn, in.toString(), out.toString()));
-            if (!fn.elu.on(backend).isSupported(t.type, false)) {
+            if (!fn.elu.on(backend).isSupported(t.type, Elu.Direction.FORWARD)) {
                 assertRefused(r, out);
                 assertTrue(r.err().contains("cannot run"), r.err());
                 continue;
@@ -244,7 +244,7 @@ class FamilyCliTest {
         for (Fn fn : Fn.values()) {
             Path out = dir.resolve("dx-" + fn + "-" + t.suffix + ".npy");
             Run r = cli(args("backward", backend, t, fn, "--from", "src", dy.toString(), x.toString(), out.toString()));
-            if (!fn.elu.on(backend).isSupported(t.type, true)) {
+            if (!fn.elu.on(backend).isSupported(t.type, Elu.Direction.BACKWARD_FROM_INPUT)) {
                 assertRefused(r, out);
                 continue;
             }
@@ -274,7 +274,7 @@ class FamilyCliTest {
             double[] ys = read(y, t.type);
             Path out = dir.resolve("dx-dst-" + fn + "-" + t.suffix + ".npy");
             Run r = cli(args("backward", backend, t, fn, "--from", "dst", dy.toString(), y.toString(), out.toString()));
-            if (!fn.elu.on(backend).isSupported(t.type, true)) {
+            if (!fn.elu.on(backend).isSupported(t.type, Elu.Direction.BACKWARD_FROM_OUTPUT)) {
                 assertRefused(r, out);
                 continue;
             }
@@ -368,7 +368,7 @@ class FamilyCliTest {
         assertFalse(Files.exists(out));
         // an explicit backend that cannot run the call: one line, nothing written
         for (Backend b : Backend.values()) {
-            if (b != Backend.AUTO && Elu4j.isAvailable(b) && !Elu.selu().on(b).isSupported(DataType.F64, true)) {
+            if (b != Backend.AUTO && Elu4j.isAvailable(b) && !Elu.selu().on(b).isSupported(DataType.F64, Elu.Direction.BACKWARD_FROM_INPUT)) {
                 Run r = cli(List.of("backward", "--from", "src", "--function", "selu", "--backend", b.cliName(),
                         fixture("fam_dy_f8.npy").toString(), fixture("fam_x_f8.npy").toString(), out.toString()));
                 assertRefused(r, out);

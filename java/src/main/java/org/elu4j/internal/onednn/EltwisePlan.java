@@ -146,8 +146,10 @@ final class EltwisePlan {
      * infinity where the function's value would not: {@code x * inputScale} for an input scale
      * above 1 (near the type's largest value: inf instead of x), and any intermediate of a
      * multi-pass plan in f16, whose largest value is 65504 (seen in the tests: CELU(2) backward
-     * from the output gave -inf for dy = -58208). Those calls are refused rather than answered
-     * wrongly; the other backends compute them in one pass.
+     * from the output gave -inf for dy = -58208). Those calls are refused; the other backends
+     * compute them in one pass. In f32 and bf16 a multi-pass plan can still overflow an
+     * intermediate within a factor of scale of the type's largest value (SELU backward stores
+     * scale * dy first): that fringe is accepted and documented in the README.
      */
     String rangeProblem(Op op, Pass pass, org.elu4j.DataType type) {
         if (reason != null) {

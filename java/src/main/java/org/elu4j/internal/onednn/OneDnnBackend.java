@@ -298,7 +298,10 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
     @Override
     public String unsupported(Op op, DataType type, Pass pass) {
         if (type == DataType.F32 && pass == Pass.FORWARD && op.isPlainElu()) {
-            return null; // probed at creation (the backend exists only if this works)
+            // probed at creation (the backend exists only if this works); oneDNN takes alpha as a float
+            float a = op.alphaF();
+            return Float.isFinite(a) && (a != 0) == (op.alpha() != 0) ? null
+                    : "oneDNN takes alpha as a float, and " + op.alpha() + " is out of float range";
         }
         return whyNot(EltwisePlan.of(op, pass), op, pass, type);
     }
@@ -344,6 +347,7 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
             }
             EltwisePlan plan = ctx.plan(op, type, Pass.FORWARD);
             Step[] steps = plan.steps();
+            pinAll(ctx, steps, type, n);
             for (int i = 0; i < steps.length; i++) {
                 ctx.execute(ctx.primitive(i, steps[i], type, n), type, n, i == 0 ? src : dst, dst);
             }
@@ -368,6 +372,7 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
             }
             EltwisePlan plan = ctx.plan(op, type, fromOutput ? Pass.BACKWARD_FROM_OUTPUT : Pass.BACKWARD_FROM_INPUT);
             Step[] steps = plan.steps();
+            pinAll(ctx, steps, type, n);
             for (int i = 0; i < steps.length; i++) {
                 MemorySegment primitive = ctx.primitive(i, steps[i], type, n);
                 MemorySegment diffDst = i == 0 ? dy : dx;
@@ -379,6 +384,19 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
             }
         } finally {
             BUSY.setRelease(ctx, false);
+        }
+    }
+
+    /**
+     * Creates (or finds) every primitive of a plan before the first one runs, so that a failure to
+     * create a later pass's primitive throws before anything is written: a multi-pass call either
+     * runs every pass or leaves the destination untouched. The execute loop then finds them pinned.
+     */
+    private static void pinAll(ThreadContext ctx, Step[] steps, DataType type, long n) {
+        if (steps.length > 1) {
+            for (int i = 0; i < steps.length; i++) {
+                ctx.primitive(i, steps[i], type, n);
+            }
         }
     }
 

@@ -34,10 +34,10 @@ public class Elu4jNative extends Elu4jNative$shared {
     public static int ELU4J_VERSION_MAJOR() {
         return ELU4J_VERSION_MAJOR;
     }
-    private static final int ELU4J_VERSION_MINOR = (int)1L;
+    private static final int ELU4J_VERSION_MINOR = (int)2L;
     /**
      * {@snippet lang=c :
-     * #define ELU4J_VERSION_MINOR 1
+     * #define ELU4J_VERSION_MINOR 2
      * }
      */
     public static int ELU4J_VERSION_MINOR() {
@@ -1380,10 +1380,10 @@ public class Elu4jNative extends Elu4jNative$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
-    private static final int ELU4J_VERSION_NUMBER = (int)100L;
+    private static final int ELU4J_VERSION_NUMBER = (int)200L;
     /**
      * {@snippet lang=c :
-     * #define ELU4J_VERSION_NUMBER 100
+     * #define ELU4J_VERSION_NUMBER 200
      * }
      */
     public static int ELU4J_VERSION_NUMBER() {
