@@ -66,10 +66,15 @@ public abstract class BenchBase {
     /** Owns every segment of one trial; closed after it. */
     protected Arena arena;
 
+    /** The arena of a trial's segments: shared (tensors any thread may use), unless overridden. */
+    protected Arena newArena() {
+        return Arena.ofShared();
+    }
+
     /** A zero-filled native segment of {@code n} floats aligned to 64 bytes (pages touched). */
     protected final MemorySegment allocateFloats(long n) {
         if (arena == null) {
-            arena = Arena.ofShared();
+            arena = newArena();
         }
         return arena.allocate(n * Float.BYTES, 64);
     }

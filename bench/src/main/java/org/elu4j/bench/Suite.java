@@ -27,7 +27,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Without {@code --quick} the annotations of {@link BenchBase} and the benchmark classes apply
  * (two forks, 5 × 1 s warm-up and measurement, all sizes and modes: about 40 minutes on 2 cores).
  * {@code --quick} is one fork, 6 × 0.5 s warm-up, 4 × 0.5 s measurement, sizes 256, 64K and 16M,
- * out of place only, functions ELU and ReLU (SELU only in the full run; about 6 minutes on 2 cores).
+ * out of place only (about 7 minutes on 2 cores).
  * JMH's GC profiler ({@code -prof gc}) runs with every benchmark unless {@code --no-gc}: the
  * report prints the bytes allocated per call of every elu4j path, which must be 0 in steady state. The scalar backend runs in a JMH run of its own ({@code jmh-scalar.json})
  * because its sizes stop at {@link ScalarEluBenchmark#MAX_SIZE}. Run 1 includes
@@ -38,7 +38,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 public final class Suite {
     static final List<String> QUICK_SIZES = List.of("256", "65536", "16777216");
     static final List<String> QUICK_MODES = List.of("out");
-    static final List<String> QUICK_FUNCTIONS = List.of("elu", "relu");
+    static final List<String> QUICK_FUNCTIONS = List.of("elu", "relu", "selu");
     private static final String ALL = "^org\\.elu4j\\.bench\\.";
     private static final String SCALAR = Pattern.quote(ScalarEluBenchmark.class.getName() + ".");
 

@@ -57,6 +57,9 @@ public final class Report {
         }
     }
 
+    /** Suffix of the series of {@code ConfinedArenaEluBenchmark}. */
+    static final String CONFINED = " (confined arena)";
+
     /** Functions other than ELU that {@code EluBenchmark} measures; their series end in " " + name. */
     static final List<String> OTHER_FUNCTIONS = List.of("relu", "selu");
 
@@ -191,6 +194,7 @@ public final class Report {
             case "EluBenchmark" -> "elu4j " + params.get("backend")
                     + (params.getOrDefault("function", "elu").equals("elu") ? "" : " " + params.get("function"));
             case "ScalarEluBenchmark" -> SCALAR;
+            case "ConfinedArenaEluBenchmark" -> "elu4j " + params.get("backend") + CONFINED;
             case "ParallelEluBenchmark" -> switch (params.getOrDefault("threads", "1")) {
                 case "1" -> "elu4j helper serial (parallel run)";
                 case "0" -> "elu4j helper parallel()";
@@ -290,6 +294,10 @@ public final class Report {
         // 1. Small calls: the best elu4j path against the JNI peer.
         best(out, 256).ifPresent(b -> ratio(md, "best elu4j path (" + b.series() + ") / " + JAVACPP, b,
                 find(out, JAVACPP, 256)));
+        out.stream().filter(p -> p.size() == 256 && p.series().endsWith(CONFINED))
+                .max(Comparator.comparingDouble(Point::elPerNs))
+                .ifPresent(b -> ratio(md, "best elu4j path on a confined arena (" + b.series() + ") / " + JAVACPP, b,
+                        find(out, JAVACPP, 256)));
         // 2. Mid size: elu4j's own kernels against oneDNN, through elu4j and from C.
         for (String k : List.of(HELPER, VECTOR)) {
             for (String ref : List.of(ONEDNN, ONEDNN_C)) {
@@ -355,19 +363,33 @@ public final class Report {
         md.append('\n');
     }
 
-    /** Bytes allocated per call ({@code -prof gc}) by each elu4j path: the largest over its sizes. */
+    /**
+     * Bytes allocated per call ({@code -prof gc}) by each elu4j path, per size (out of place). JMH
+     * divides every allocation of the forked JVM during the measurement by the calls made, so at
+     * 16M (a few hundred calls) background allocations of the JVM itself show up as tens of bytes
+     * per call; the small sizes (millions of calls) show what a call allocates.
+     */
     private static void allocation(StringBuilder md, List<Point> points) {
-        List<String> series = seriesIn(points).stream().filter(s -> s.startsWith("elu4j")).filter(s -> points.stream()
-                .anyMatch(p -> p.series().equals(s) && Double.isFinite(p.bytesPerCall()))).toList();
+        List<Point> out = points.stream().filter(p -> p.mode().equals("out") && Double.isFinite(p.bytesPerCall())).toList();
+        List<String> series = seriesIn(out).stream().filter(s -> s.startsWith("elu4j")).toList();
         if (series.isEmpty()) {
             return;
         }
-        md.append("### Allocation per call (JMH -prof gc, gc.alloc.rate.norm), largest over sizes and modes\n\n");
-        md.append("| path | bytes per call |\n|---|---:|\n");
+        TreeSet<Long> sizes = new TreeSet<>();
+        out.forEach(p -> sizes.add(p.size()));
+        md.append("### Allocation per call, bytes (JMH -prof gc, gc.alloc.rate.norm; out of place)\n\n| path |");
+        sizes.forEach(sz -> md.append(' ').append(sizeName(sz)).append(" |"));
+        md.append("\n|---|");
+        sizes.forEach(sz -> md.append("---:|"));
+        md.append('\n');
         for (String s : series) {
-            double max = points.stream().filter(p -> p.series().equals(s) && Double.isFinite(p.bytesPerCall()))
-                    .mapToDouble(Point::bytesPerCall).max().orElse(Double.NaN);
-            md.append("| ").append(s).append(" | ").append(String.format(Locale.ROOT, "%.3f", max)).append(" |\n");
+            md.append("| ").append(s).append(" |");
+            for (long size : sizes) {
+                Optional<Point> p = find(out, s, size);
+                md.append(' ').append(p.map(x -> String.format(Locale.ROOT, "%.3f", x.bytesPerCall())).orElse("—"))
+                        .append(" |");
+            }
+            md.append('\n');
         }
         md.append('\n');
     }

@@ -101,6 +101,7 @@ class ReportTest {
         // ELU 4 el/ns, ReLU 16 el/ns: ELU costs 4x a ReLU; SELU 2 el/ns costs 2x an ELU
         assertTrue(md.contains("| elu4j helper | 64K | 4.00 | 16.0 | 4.00× | 2.00 | 2.00× |"), md);
         assertTrue(md.contains("| elu4j helper selu | 0.002 |"), md);
+        assertTrue(md.contains("### Allocation per call, bytes"), md);
         // the ELU table keeps other functions out
         assertTrue(!md.contains("| elu4j helper relu | 16.0"), md);
         assertEquals(1, Report.chart(points).getSeriesMap().size());
