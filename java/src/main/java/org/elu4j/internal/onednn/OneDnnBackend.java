@@ -303,8 +303,24 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
             return Float.isFinite(a) && (a != 0) == (op.alpha() != 0) ? null
                     : "oneDNN takes alpha as a float, and " + op.alpha() + " is out of float range";
         }
-        return whyNot(EltwisePlan.of(op, pass), op, pass, type);
+        Answer a = lastAnswer;
+        if (a != null && a.type() == type && a.pass() == pass && a.op().equals(op)) {
+            return a.why();
+        }
+        String why = whyNot(EltwisePlan.of(op, pass), op, pass, type);
+        lastAnswer = new Answer(op, type, pass, why);
+        return why;
     }
+
+    /** The last answer of {@link #unsupported} (immutable): the provider asks on every call. */
+    private record Answer(Op op, DataType type, Pass pass, String why) {
+    }
+
+    /**
+     * Building a plan allocates (~80 bytes per pass); repeat calls of one function reuse the
+     * answer instead. One entry: racing threads at worst build it again.
+     */
+    private volatile Answer lastAnswer;
 
     /** Null when the plan runs on {@code type}, else why not. */
     private String whyNot(EltwisePlan plan, Op op, Pass pass, DataType type) {
