@@ -28,18 +28,10 @@ public interface EluBackend {
     /**
      * Null when this backend runs {@code op} on {@code type} for {@code pass}, else why not, as a
      * phrase that completes "the X backend cannot run this: ..." (e.g. "oneDNN has no f64 eltwise
-     * on CPU"). Called by the provider before dispatching; AUTO skips backends that answer non-null.
-     * The default supports f32 forward of plain ELU only (the foundation's scope).
+     * on CPU"). Called by the provider before every dispatch (keep it cheap and allocation-free on
+     * repeat calls); AUTO skips backends that answer non-null.
      */
-    default String unsupported(Op op, DataType type, Pass pass) {
-        if (type != DataType.F32) {
-            return "no " + type.cliName() + " kernels";
-        }
-        if (pass != Pass.FORWARD) {
-            return "no backward kernels";
-        }
-        return op.isPlainElu() ? null : "only plain ELU";
-    }
+    String unsupported(Op op, DataType type, Pass pass);
 
     /**
      * f32 ELU forward: {@code dst[i] = src[i] > 0 ? src[i] : alpha * expm1(src[i])}.
@@ -48,35 +40,15 @@ public interface EluBackend {
     void eluF32(MemorySegment src, MemorySegment dst, float alpha);
 
     /**
-     * {@link #eluF32} on up to {@code threads} threads ({@code 0}: one per online CPU), with the
-     * same result bit for bit. Backends without a parallel path run serially: this default.
-     * Implementations decide themselves when to stay serial (small sizes, heap segments).
-     */
-    default void eluF32Parallel(MemorySegment src, MemorySegment dst, float alpha, int threads) {
-        eluF32(src, dst, alpha);
-    }
-
-    /**
      * Forward: {@code dst = op(src)} on elements of {@code type}, on up to {@code threads} threads
      * (1: serial in the calling thread; 0: one per online CPU), with the same bits whatever the
-     * thread count. The default handles what {@link #unsupported}'s default allows.
+     * thread count. Backends without a parallel path run serially.
      */
-    default void forward(Op op, DataType type, MemorySegment src, MemorySegment dst, int threads) {
-        if (type != DataType.F32 || !op.isPlainElu()) {
-            throw new UnsupportedOperationException(kind().cliName() + ": " + op + " on " + type);
-        }
-        if (threads == 1) {
-            eluF32(src, dst, op.alphaF());
-        } else {
-            eluF32Parallel(src, dst, op.alphaF(), threads);
-        }
-    }
+    void forward(Op op, DataType type, MemorySegment src, MemorySegment dst, int threads);
 
     /**
      * Backward: {@code dx = dy * op'(x)} where {@code xy} holds x ({@code fromOutput} false) or
      * y = op(x) ({@code fromOutput} true). Serial. {@code dx} may be the same region as {@code dy}.
      */
-    default void backward(Op op, DataType type, boolean fromOutput, MemorySegment dy, MemorySegment xy, MemorySegment dx) {
-        throw new UnsupportedOperationException(kind().cliName() + ": backward");
-    }
+    void backward(Op op, DataType type, boolean fromOutput, MemorySegment dy, MemorySegment xy, MemorySegment dx);
 }

@@ -172,7 +172,11 @@ public final class HelperBackend implements EluBackend {
         }
     }
 
-    @Override
+    /**
+     * f32 ELU with alpha on up to {@code threads} threads ({@code 0}: one per online CPU), bit for
+     * bit the serial result: {@code elu4j_elu_f32_mt} for native segments of at least
+     * {@link #parallelMinElements()} floats, the serial critical downcall otherwise.
+     */
     public void eluF32Parallel(MemorySegment src, MemorySegment dst, float alpha, int threads) {
         long n = src.byteSize() / Float.BYTES;
         if (isa >= 0 || n < MT_MIN_ELEMENTS || threads == 1 || !src.isNative() || !dst.isNative()) {
