@@ -453,6 +453,14 @@ public final class Elu {
                 Pass.BACKWARD_FROM_INPUT);
     }
 
+    /**
+     * Backward from the input on {@code FloatBuffer}s (f32) or {@code DoubleBuffer}s (f64), the type
+     * taken from the buffers as in {@link #apply(Buffer, Buffer)}.
+     */
+    public void backwardFromInput(Buffer dy, Buffer x, Buffer dx) {
+        backwardFromInput(dy, x, dx, impliedType(dy, "dy"));
+    }
+
     /** Backward from the input on NIO buffers (types as in {@link #apply(Buffer, Buffer, DataType)}). */
     public void backwardFromInput(Buffer dy, Buffer x, Buffer dx, DataType type) {
         backward(segmentOf(dy, type, "dy"), segmentOf(x, type, "x"), segmentOf(dx, type, "dx"), type,
@@ -491,6 +499,14 @@ public final class Elu {
     public void backwardFromOutput(short[] dy, short[] y, short[] dx, DataType type) {
         backward(MemorySegment.ofArray(dy), MemorySegment.ofArray(y), MemorySegment.ofArray(dx), halfType(type),
                 Pass.BACKWARD_FROM_OUTPUT);
+    }
+
+    /**
+     * Backward from the output on {@code FloatBuffer}s (f32) or {@code DoubleBuffer}s (f64), the type
+     * taken from the buffers as in {@link #apply(Buffer, Buffer)}.
+     */
+    public void backwardFromOutput(Buffer dy, Buffer y, Buffer dx) {
+        backwardFromOutput(dy, y, dx, impliedType(dy, "dy"));
     }
 
     /** Backward from the output on NIO buffers (types as in {@link #apply(Buffer, Buffer, DataType)}). */

@@ -487,4 +487,33 @@ class BackwardArgumentsTest {
         assertEquals(-0.2, Elu.leakyRelu(-0.2).alpha());
         assertEquals(Elu.Function.LEAKY_RELU, Elu.leakyRelu(-0.2).function());
     }
+
+    /** Float and double buffers give their type to backward as to apply; other buffers need one. */
+    @Test
+    void floatAndDoubleBuffersImplyTheirTypeInBackward() {
+        Elu selu = Elu.selu();
+        float[] x = {-3f, -0.5f, -0f, 0.25f, 2f};
+        float[] dy = {1f, -2f, 0.5f, 3f, -1f};
+        FloatBuffer dx = FloatBuffer.allocate(x.length);
+        selu.backwardFromInput(FloatBuffer.wrap(dy), FloatBuffer.wrap(x), dx);
+        for (int i = 0; i < x.length; i++) {
+            float want = ScalarBackend.backward(org.elu4j.internal.Op.elu(Elu.SELU_ALPHA, Elu.SELU_SCALE, 1), false, dy[i], x[i]);
+            assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(dx.get(i)), "dx[" + i + "]");
+        }
+        double[] y = new double[x.length];
+        double[] dyd = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            y[i] = selu.apply((double) x[i]);
+            dyd[i] = dy[i];
+        }
+        DoubleBuffer dxd = ByteBuffer.allocateDirect(8 * x.length).order(ByteOrder.nativeOrder()).asDoubleBuffer();
+        selu.backwardFromOutput(DoubleBuffer.wrap(dyd), DoubleBuffer.wrap(y), dxd);
+        for (int i = 0; i < x.length; i++) {
+            double want = ScalarBackend.backward(org.elu4j.internal.Op.elu(Elu.SELU_ALPHA, Elu.SELU_SCALE, 1), true, dyd[i], y[i]);
+            assertEquals(want, dxd.get(i), Math.ulp(want) * 4, "dx[" + i + "]");
+        }
+        ShortBuffer s = ShortBuffer.allocate(2);
+        var e = assertThrows(IllegalArgumentException.class, () -> selu.backwardFromInput(s, s.duplicate(), ShortBuffer.allocate(2)));
+        assertTrue(e.getMessage().contains("give its element type"), e.getMessage());
+    }
 }
