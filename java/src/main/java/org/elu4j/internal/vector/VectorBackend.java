@@ -371,57 +371,53 @@ public final class VectorBackend implements EluBackend {
         };
     }
 
+    /*
+     * The fixes recompute, with the scalar oracle's own formula, the elements whose x * inputScale
+     * is above FIX_ABOVE (only a negative input scale gets there), which the kernels clamp.
+     */
     private static Fix1 forwardFixF32(Op op) {
-        double c = op.negativeCoefficient();
         double inputScale = op.inputScale();
         return (x, y, n) -> {
             for (int i = 0; i < n; i++) {
                 float v = x.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
-                double z = v * inputScale;
-                if (!(v > 0) && z > FIX_ABOVE) {
-                    y.setAtIndex(JAVA_FLOAT_UNALIGNED, i, (float) (c * Math.expm1(z)));
+                if (!(v > 0) && v * inputScale > FIX_ABOVE) {
+                    y.setAtIndex(JAVA_FLOAT_UNALIGNED, i, ScalarBackend.forward(op, v));
                 }
             }
         };
     }
 
     private static Fix1 forwardFixF64(Op op) {
-        double c = op.negativeCoefficient();
         double inputScale = op.inputScale();
         return (x, y, n) -> {
             for (int i = 0; i < n; i++) {
                 double v = x.getAtIndex(JAVA_DOUBLE_UNALIGNED, i);
-                double z = v * inputScale;
-                if (!(v > 0) && z > FIX_ABOVE) {
-                    y.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, c * Math.expm1(z));
+                if (!(v > 0) && v * inputScale > FIX_ABOVE) {
+                    y.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, ScalarBackend.forward(op, v));
                 }
             }
         };
     }
 
     private static Fix2 backwardFixF32(Op op) {
-        double k = op.negativeCoefficient() * op.inputScale();
         double inputScale = op.inputScale();
         return (g, x, d, n) -> {
             for (int i = 0; i < n; i++) {
                 float v = x.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
-                double z = v * inputScale;
-                if (!(v > 0) && z > FIX_ABOVE) {
-                    double dy = g.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
-                    d.setAtIndex(JAVA_FLOAT_UNALIGNED, i, (float) (dy * k * Math.exp(z)));
+                if (!(v > 0) && v * inputScale > FIX_ABOVE) {
+                    d.setAtIndex(JAVA_FLOAT_UNALIGNED, i,
+                            ScalarBackend.backward(op, false, g.getAtIndex(JAVA_FLOAT_UNALIGNED, i), v));
                 }
             }
         };
     }
 
     private static Fix2 backwardFixF64(Op op) {
-        double k = op.negativeCoefficient() * op.inputScale();
         double inputScale = op.inputScale();
         return (g, x, d, n) -> {
             for (int i = 0; i < n; i++) {
                 double v = x.getAtIndex(JAVA_DOUBLE_UNALIGNED, i);
-                double z = v * inputScale;
-                if (!(v > 0) && z > FIX_ABOVE) {
+                if (!(v > 0) && v * inputScale > FIX_ABOVE) {
                     d.setAtIndex(JAVA_DOUBLE_UNALIGNED, i,
                             ScalarBackend.backward(op, false, g.getAtIndex(JAVA_DOUBLE_UNALIGNED, i), v));
                 }
