@@ -53,7 +53,8 @@
  *
  *   backward, f32: in double, rounded once: ELU from x: x > 0 ? dy * scale : (dy * cis) * exp(t)
  *   (cis = coef * input_scale); from y: y > 0 ? dy * scale : (dy * input_scale) * (y + coef);
- *   ReLU: d > 0 ? dy : +0.0; LeakyReLU: d > 0 ? dy : alpha * dy. The same in f64.
+ *   ReLU: d <= 0 ? +0.0 : dy (PyTorch's threshold_backward: a NaN d passes dy); LeakyReLU:
+ *   d > 0 ? dy : alpha * dy (PyTorch's leaky_relu_backward). The same in f64.
  */
 #ifndef ELU4J_FAM_SUFFIX
 #error "define ELU4J_FAM_SUFFIX before including elu_family_impl.h"
@@ -370,7 +371,7 @@ static void FAM(bwd_f32_block)(const elu4j_fam_params *p, int from_dst, const fl
     switch (p->function) {
     case ELU4J_FN_RELU:
         for (size_t i = 0; i < m; i++) {
-            dx[i] = d[i] > 0.0f ? dy[i] : 0.0f;
+            dx[i] = d[i] <= 0.0f ? 0.0f : dy[i]; /* NaN d passes dy, as PyTorch */
         }
         break;
     case ELU4J_FN_LEAKY_RELU: {
@@ -409,7 +410,7 @@ static void FAM(bwd_f64_block)(const elu4j_fam_params *p, int from_dst, const do
     switch (p->function) {
     case ELU4J_FN_RELU:
         for (size_t i = 0; i < m; i++) {
-            dx[i] = d[i] > 0.0 ? dy[i] : 0.0;
+            dx[i] = d[i] <= 0.0 ? 0.0 : dy[i]; /* NaN d passes dy, as PyTorch */
         }
         break;
     case ELU4J_FN_LEAKY_RELU: {

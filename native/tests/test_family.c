@@ -161,7 +161,7 @@ static long double ref_bwd(const params *p, int from_dst, long double dy, long d
 {
     switch (p->fn) {
     case ELU4J_FN_RELU:
-        return d > 0 ? dy : 0.0L;
+        return d <= 0 ? 0.0L : dy; /* PyTorch threshold_backward: NaN d passes dy */
     case ELU4J_FN_LEAKY_RELU:
         return d > 0 ? dy : (long double)p->alpha * dy;
     default: {

@@ -355,6 +355,13 @@ class ScalarOracleTest {
         assertEquals(0, Float.floatToRawIntBits(ScalarBackend.backward(relu, false, -3f, -1f)));
         assertEquals(0, Float.floatToRawIntBits(ScalarBackend.backward(relu, true, -3f, 0f)));
         assertEquals(-3f, ScalarBackend.backward(relu, false, -3f, 2f));
+        // PyTorch parity at NaN (torch 1.13: relu's threshold_backward tests x <= 0, so a NaN x
+        // passes dy; leaky_relu_backward tests x > 0, so a NaN x gives slope * dy)
+        for (boolean fromOutput : new boolean[] {false, true}) {
+            assertEquals(-3f, ScalarBackend.backward(relu, fromOutput, -3f, Float.NaN));
+            assertEquals(-3.0, ScalarBackend.backward(relu, fromOutput, -3.0, Double.NaN));
+            assertEquals(-0.03f, ScalarBackend.backward(leaky, fromOutput, -3f, Float.NaN));
+        }
         assertEquals((float) (2 * Elu.SELU_SCALE), ScalarBackend.backward(selu, false, 2f, 5f));
         // the derivative at 0 is the negative side's: alpha * scale * inputScale
         assertEquals((float) (Elu.SELU_ALPHA * Elu.SELU_SCALE), ScalarBackend.backward(selu, false, 1f, 0f));

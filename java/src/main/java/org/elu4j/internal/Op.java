@@ -28,13 +28,14 @@ package org.elu4j.internal;
  *     {@code dy * inputScale * (y + alpha * scale)}. Only defined when {@code alpha >= 0},
  *     {@code scale > 0} and {@code inputScale > 0} (else the sign of y does not tell the side of x);
  *     {@link #fromOutputProblem()} says why not.</li>
- * <li>ReLU (either way): {@code dx = dy} for {@code x > 0} (or {@code y > 0}), else {@code +0.0}.</li>
+ * <li>ReLU (either way): {@code dx = +0.0} for {@code x <= 0} (or {@code y <= 0}), else {@code dy}.</li>
  * <li>LeakyReLU (either way): {@code dx = dy} for {@code x > 0} (or {@code y > 0}), else
  *     {@code slope * dy}; from the output only for {@code slope >= 0}.</li>
  * </ul>
  * ELU backward propagates a NaN in x, y or dy as IEEE arithmetic does (no particular NaN bits).
- * ReLU and LeakyReLU backward select on {@code x > 0} (or {@code y > 0}): a NaN x or y takes the
- * negative side, so ReLU gives +0.0 whatever dy is, and LeakyReLU {@code slope * dy}.
+ * ReLU and LeakyReLU backward make PyTorch's comparisons: ReLU's {@code threshold_backward} tests
+ * {@code x <= 0}, so a NaN x or y passes {@code dy} through; LeakyReLU's {@code leaky_relu_backward}
+ * tests {@code x > 0}, so a NaN x or y gives {@code slope * dy}.
  *
  * <p>Note on PyTorch: its {@code elu_backward(..., is_result=true)} uses {@code dy * scale} on
  * the positive side, as here (the derivative of {@code scale * x}); there is no

@@ -154,7 +154,7 @@ public final class ScalarBackend implements EluBackend {
     /** {@code op} backward on one double (see {@link #backward(Op, boolean, float, float)}). */
     public static double backward(Op op, boolean fromOutput, double dy, double xy) {
         return switch (op.kind()) {
-            case RELU -> xy > 0 ? dy : 0.0;
+            case RELU -> xy <= 0 ? 0.0 : dy; // PyTorch's threshold_backward: a NaN x or y passes dy
             case LEAKY_RELU -> xy > 0 ? dy : op.alpha() * dy;
             case ELU -> {
                 if (xy > 0) {

@@ -160,14 +160,14 @@ final class F32Kernels {
         }
     }
 
-    /** ReLU backward (from x or y): {@code dx = x > 0 ? dy : +0.0}. */
+    /** ReLU backward (from x or y): {@code dx = x <= 0 ? +0.0 : dy} (a NaN x passes dy, as PyTorch). */
     static void reluBackward(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes) {
         final long vb = F.vectorByteSize();
         final FloatVector zero = FloatVector.zero(F);
         for (long off = 0; off < bytes; off += vb) {
             FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);
             FloatVector x = FloatVector.fromMemorySegment(F, xy, off, ORDER);
-            zero.blend(g, x.compare(VectorOperators.GT, zero)).intoMemorySegment(dx, off, ORDER);
+            g.blend(zero, x.compare(VectorOperators.LE, zero)).intoMemorySegment(dx, off, ORDER);
         }
     }
 

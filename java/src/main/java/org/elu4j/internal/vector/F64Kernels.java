@@ -117,14 +117,14 @@ final class F64Kernels {
         }
     }
 
-    /** ReLU backward: {@code dx = x > 0 ? dy : +0.0}. */
+    /** ReLU backward: {@code dx = x <= 0 ? +0.0 : dy} (a NaN x passes dy, as PyTorch). */
     static void reluBackward(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes) {
         final long vb = D.vectorByteSize();
         final DoubleVector zero = DoubleVector.zero(D);
         for (long off = 0; off < bytes; off += vb) {
             DoubleVector g = DoubleVector.fromMemorySegment(D, dy, off, ORDER);
             DoubleVector x = DoubleVector.fromMemorySegment(D, xy, off, ORDER);
-            zero.blend(g, x.compare(VectorOperators.GT, zero)).intoMemorySegment(dx, off, ORDER);
+            g.blend(zero, x.compare(VectorOperators.LE, zero)).intoMemorySegment(dx, off, ORDER);
         }
     }
 
