@@ -43,7 +43,8 @@ typedef enum elu4j_status {
 typedef enum elu4j_isa {
     ELU4J_ISA_PORTABLE = 0, /**< plain C, FMA through fmaf(): runs on any x86-64 */
     ELU4J_ISA_AVX2 = 1,     /**< AVX2 + FMA, 8 floats a step */
-    ELU4J_ISA_AVX512 = 2    /**< AVX-512 F/DQ/BW/VL, 16 floats a step, masked tail */
+    ELU4J_ISA_AVX512 = 2,   /**< AVX-512 F/DQ/BW/VL, 16 floats a step, masked tail */
+    ELU4J_ISA_BEST = -1     /**< elu4j_pin_isa only: no pin, the best ISA of the CPU */
 } elu4j_isa;
 
 /** Runtime version number, same encoding as ELU4J_VERSION_NUMBER. */
@@ -54,6 +55,20 @@ ELU4J_API const char *elu4j_version_string(void);
 
 /** The fastest elu4j_isa the running CPU (and OS) supports. */
 ELU4J_API int elu4j_best_isa(void);
+
+/**
+ * Pins every call that names no ISA (elu4j_elu_f32, elu4j_forward, elu4j_backward and their _mt
+ * forms) to one elu4j_isa, for the whole process, e.g. to run the AVX2 or portable kernels on an
+ * AVX-512 machine (the Java library does this for -Delu4j.helper.isa / ELU4J_HELPER_ISA).
+ * ELU4J_ISA_BEST undoes the pin. Returns ELU4J_ERR_INVALID_ARGUMENT for an unknown number and
+ * ELU4J_ERR_UNSUPPORTED_ISA when the CPU lacks the level (the pin is then unchanged). Thread-safe;
+ * calls already running finish on the ISA they started with. Results do not change: every ISA
+ * gives the same bits.
+ */
+ELU4J_API int elu4j_pin_isa(int isa);
+
+/** The elu4j_isa that calls naming no ISA run on: the pinned one, else elu4j_best_isa(). */
+ELU4J_API int elu4j_active_isa(void);
 
 /** 1 if the running CPU supports the given elu4j_isa, else 0 (also 0 for unknown numbers). */
 ELU4J_API int elu4j_isa_supported(int isa);
@@ -66,7 +81,7 @@ ELU4J_API const char *elu4j_status_name(int status);
 
 /**
  * ELU forward in f32: dst[i] = src[i] > 0 ? src[i] : alpha * expm1(src[i]), for i < n,
- * on the best ISA of the running CPU. Accurate to 1 ulp of the correctly rounded result for
+ * on elu4j_active_isa() (the best ISA of the running CPU unless pinned). Accurate to 1 ulp of the correctly rounded result for
  * alpha = 1 (and other powers of two); any other alpha adds one rounding (at most 2 ulps).
  * NaN stays NaN (bit for bit), -0.0 stays -0.0, +inf stays +inf, -inf gives -alpha.
  *
@@ -162,7 +177,7 @@ typedef enum elu4j_dtype {
 ELU4J_API size_t elu4j_dtype_size(int dtype);
 
 /**
- * Forward, dst = f(src), for n elements of dtype on the best ISA. dst == src is in place; any
+ * Forward, dst = f(src), for n elements of dtype on elu4j_active_isa(). dst == src is in place; any
  * other overlap gives ELU4J_ERR_OVERLAP. n == 0 returns ELU4J_OK after checking only function and
  * dtype. Checks, in this order: unknown function or dtype (ELU4J_ERR_INVALID_ARGUMENT), NULL
  * pointer, non-finite parameter or impossible range (ELU4J_ERR_INVALID_ARGUMENT), overlap.
@@ -185,7 +200,7 @@ ELU4J_API int elu4j_forward_mt(int function, int dtype, const void *src, void *d
 
 /**
  * Backward, diff_src = diff_dst * f'(...), for n elements of dtype, from the forward's input
- * (from_dst == 0, data = x) or output (from_dst != 0, data = y), on the best ISA.
+ * (from_dst == 0, data = x) or output (from_dst != 0, data = y), on elu4j_active_isa().
  * diff_src may be the same region as diff_dst (in place over the gradient) but must not overlap
  * data otherwise, nor diff_dst partially (ELU4J_ERR_OVERLAP); diff_dst and data are only read and
  * may overlap each other in any way. from_dst with parameters for which it is undefined (see above)

@@ -2,15 +2,18 @@
  * elu4j native helper: public entry points — version, ISA detection and names, argument checks
  * and dispatch to the per-ISA kernels.
  *
- * No mutable global state: CPU features are read on every call with __builtin_cpu_supports,
- * which only reads the feature words that libgcc fills in from a constructor when this library
- * is loaded (before any of its functions can be called), and checks OS support (XCR0) for the
- * AVX/AVX-512 register state too.
+ * CPU features are read on every call with __builtin_cpu_supports, which only reads the feature
+ * words that libgcc fills in from a constructor when this library is loaded (before any of its
+ * functions can be called), and checks OS support (XCR0) for the AVX/AVX-512 register state too.
+ * The one piece of mutable global state is the ISA pin (elu4j_pin_isa), an atomic int: a relaxed
+ * load per call is enough, since every ISA gives the same bits and a call only needs some valid
+ * level that the CPU supports.
  */
 #include "elu4j.h"
 #include "elu4j_internal.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #define ELU4J_STR2(x) #x
@@ -66,6 +69,31 @@ int elu4j_best_isa(void)
         return ELU4J_ISA_AVX2;
     }
     return ELU4J_ISA_PORTABLE;
+}
+
+/* ELU4J_ISA_BEST, or a level the CPU supports (elu4j_pin_isa checks before storing). */
+static atomic_int g_pinned_isa = ELU4J_ISA_BEST;
+
+int elu4j_pin_isa(int isa)
+{
+    if (isa == ELU4J_ISA_BEST) {
+        atomic_store_explicit(&g_pinned_isa, ELU4J_ISA_BEST, memory_order_relaxed);
+        return ELU4J_OK;
+    }
+    if (isa != ELU4J_ISA_PORTABLE && isa != ELU4J_ISA_AVX2 && isa != ELU4J_ISA_AVX512) {
+        return ELU4J_ERR_INVALID_ARGUMENT;
+    }
+    if (!elu4j_isa_supported(isa)) {
+        return ELU4J_ERR_UNSUPPORTED_ISA;
+    }
+    atomic_store_explicit(&g_pinned_isa, isa, memory_order_relaxed);
+    return ELU4J_OK;
+}
+
+int elu4j_active_isa(void)
+{
+    const int pinned = atomic_load_explicit(&g_pinned_isa, memory_order_relaxed);
+    return pinned != ELU4J_ISA_BEST ? pinned : elu4j_best_isa();
 }
 
 const char *elu4j_isa_name(int isa)
@@ -166,5 +194,5 @@ int elu4j_elu_f32_isa(int isa, const void *src, void *dst, size_t n, float alpha
 
 int elu4j_elu_f32(const void *src, void *dst, size_t n, float alpha)
 {
-    return elu4j_elu_f32_isa(elu4j_best_isa(), src, dst, n, alpha);
+    return elu4j_elu_f32_isa(elu4j_active_isa(), src, dst, n, alpha);
 }

@@ -148,7 +148,7 @@ int elu4j_forward_isa(int isa, int function, int dtype, const void *src, void *d
 int elu4j_forward(int function, int dtype, const void *src, void *dst, size_t n, double alpha,
                   double scale, double input_scale)
 {
-    return elu4j_forward_isa(elu4j_best_isa(), function, dtype, src, dst, n, alpha, scale,
+    return elu4j_forward_isa(elu4j_active_isa(), function, dtype, src, dst, n, alpha, scale,
                              input_scale);
 }
 
@@ -156,7 +156,7 @@ int elu4j_forward_mt(int function, int dtype, const void *src, void *dst, size_t
                      double scale, double input_scale, int threads)
 {
     elu4j_task task;
-    const int status = prepare_forward(elu4j_best_isa(), function, dtype, src, dst, n, alpha,
+    const int status = prepare_forward(elu4j_active_isa(), function, dtype, src, dst, n, alpha,
                                        scale, input_scale, &task);
     if (status != ELU4J_OK || n == 0) {
         return status;
@@ -222,6 +222,6 @@ int elu4j_backward_isa(int isa, int function, int dtype, int from_dst, const voi
 int elu4j_backward(int function, int dtype, int from_dst, const void *diff_dst, const void *data,
                    void *diff_src, size_t n, double alpha, double scale, double input_scale)
 {
-    return elu4j_backward_isa(elu4j_best_isa(), function, dtype, from_dst, diff_dst, data,
+    return elu4j_backward_isa(elu4j_active_isa(), function, dtype, from_dst, diff_dst, data,
                               diff_src, n, alpha, scale, input_scale);
 }

@@ -326,7 +326,7 @@ int elu4j_elu_f32_mt(const void *src, void *dst, size_t n, float alpha, int thre
         return status;
     }
     elu4j_task task = {0};
-    task.isa = elu4j_best_isa();
+    task.isa = elu4j_active_isa();
     task.dtype = ELU4J_DT_F32;
     task.elem_size = sizeof(float);
     task.fast_f32 = 1;

@@ -105,6 +105,33 @@ int main(void)
               elu4j_isa_supported(1000) == 0,
           "unknown ISA numbers must be unsupported");
 
+    /* The pin: every supported level can be pinned and is then the active one; an unsupported
+       or unknown level is refused and leaves the pin as it was; ELU4J_ISA_BEST undoes it. */
+    CHECK(elu4j_active_isa() == best, "unpinned: active %d, best %d", elu4j_active_isa(), best);
+    for (int i = 0; i < N_ISAS; i++) {
+        const int isa = k_all_isas[i];
+        if (elu4j_isa_supported(isa)) {
+            CHECK(elu4j_pin_isa(isa) == ELU4J_OK, "pin %s", elu4j_isa_name(isa));
+            CHECK(elu4j_active_isa() == isa, "pinned %s, active %d", elu4j_isa_name(isa),
+                  elu4j_active_isa());
+            float in[19], out[19];
+            for (int k = 0; k < 19; k++) {
+                in[k] = (float)k - 9.5f;
+            }
+            CHECK(elu4j_elu_f32(in, out, 19, 1.0f) == ELU4J_OK, "pinned %s call", elu4j_isa_name(isa));
+            CHECK(out[0] < 0.0f && out[18] == 8.5f, "pinned %s result", elu4j_isa_name(isa));
+        } else {
+            CHECK(elu4j_pin_isa(ELU4J_ISA_PORTABLE) == ELU4J_OK, "pin portable");
+            CHECK(elu4j_pin_isa(isa) == ELU4J_ERR_UNSUPPORTED_ISA, "pin unsupported %s",
+                  elu4j_isa_name(isa));
+            CHECK(elu4j_active_isa() == ELU4J_ISA_PORTABLE, "a refused pin changed the pin");
+        }
+    }
+    CHECK(elu4j_pin_isa(3) == ELU4J_ERR_INVALID_ARGUMENT, "pin 3");
+    CHECK(elu4j_pin_isa(-2) == ELU4J_ERR_INVALID_ARGUMENT, "pin -2");
+    CHECK(elu4j_pin_isa(ELU4J_ISA_BEST) == ELU4J_OK, "unpin");
+    CHECK(elu4j_active_isa() == best, "unpinned again: active %d", elu4j_active_isa());
+
     float *const buf = g_buf;
     const size_t big = SIZE_MAX / sizeof(float); /* n whose byte range cannot exist */
 

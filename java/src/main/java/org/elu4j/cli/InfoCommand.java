@@ -45,9 +45,11 @@ final class InfoCommand implements Runnable {
                     dnnl.version(), dnnl.isa(), dnnl.implementation(), dnnl.executePath());
         }
         if (provider.available(Backend.HELPER) != null) {
-            out.printf("helper SIMD: %s (this CPU supports: %s)%n", HelperBackend.isaName(HelperBackend.bestIsa()),
+            String pin = HelperBackend.pinSource();
+            out.printf("helper SIMD: %s%s (this CPU supports: %s; pin with -D%s=portable|avx2|avx512 or %s)%n",
+                    HelperBackend.isaName(HelperBackend.activeIsa()), pin != null ? ", pinned by " + pin : "",
                     Arrays.stream(HelperBackend.supportedIsas()).mapToObj(HelperBackend::isaName)
-                            .collect(Collectors.joining(", ")));
+                            .collect(Collectors.joining(", ")), HelperBackend.ISA_PROPERTY, HelperBackend.ISA_ENV);
         }
         if (provider.available(Backend.VECTOR) != null) {
             out.printf("Vector API: %s%n", provider.available(Backend.VECTOR).description());

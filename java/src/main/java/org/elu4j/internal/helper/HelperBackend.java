@@ -47,10 +47,25 @@ import org.elu4j.internal.helper.ffi.Elu4jNative;
  * f32 ELU with a positive power-of-two alpha, scale 1 and input scale 1 keeps the float kernel of
  * {@link #eluF32} (the library would pick the same kernel: same bits).
  *
+ * <p>ISA pinning: the system property {@value #ISA_PROPERTY} (or the environment variable
+ * {@value #ISA_ENV}) set to {@code portable}, {@code avx2} or {@code avx512} pins the library's
+ * kernels to that level for the whole process ({@code elu4j_pin_isa}), e.g. to run what an AVX2
+ * server runs on an AVX-512 machine; {@code best} or empty means no pin. A level the CPU lacks, or
+ * an unknown name, makes {@link #best()} fail with a message that says which levels exist here, so
+ * the provider reports the helper as unavailable with that reason.
+ *
  * <p>Loading this class loads the library; the provider does that only after
  * {@link NativeLibraries#helper()} succeeded.
  */
 public final class HelperBackend implements EluBackend {
+    /** System property that pins the helper's ISA level: portable, avx2, avx512 (or best). */
+    public static final String ISA_PROPERTY = "elu4j.helper.isa";
+    /** Environment variable read when {@value #ISA_PROPERTY} is not set. */
+    public static final String ISA_ENV = "ELU4J_HELPER_ISA";
+    private static final MethodHandle PIN_ISA;
+    private static final MethodHandle ACTIVE_ISA;
+    /** Where the pin came from ("-Delu4j.helper.isa=avx2"), or null when the helper is not pinned. */
+    private static volatile String pinSource;
     private static final MethodHandle ELU_F32;
     private static final MethodHandle ELU_F32_ISA;
     /** {@code elu4j_elu_f32_mt}: an ordinary (not critical) downcall, since it waits for the pool. */
@@ -90,6 +105,9 @@ public final class HelperBackend implements EluBackend {
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS,
                         ADDRESS, JAVA_LONG, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE), critical);
         MT_MIN_ELEMENTS = Elu4jNative.elu4j_mt_min_elements();
+        // Added after the generated bindings: bound here like the kernels.
+        PIN_ISA = linker.downcallHandle(find(lookup, "elu4j_pin_isa"), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        ACTIVE_ISA = linker.downcallHandle(find(lookup, "elu4j_active_isa"), FunctionDescriptor.of(JAVA_INT));
     }
 
     /** -1: the library's best ISA through {@code elu4j_elu_f32}; otherwise a fixed {@code elu4j_isa}. */
@@ -112,8 +130,66 @@ public final class HelperBackend implements EluBackend {
             throw new Elu4jException("the loaded elu4j helper is version " + runtime + " but this jar needs "
                     + expected + " (" + NativeLibraries.helper().get().path() + ")");
         }
+        String pinned = applyPin();
         return new HelperBackend(-1, "helper " + cString(Elu4jNative.elu4j_version_string()) + " ("
-                + isaName(bestIsa()) + ")");
+                + isaName(activeIsa()) + (pinned != null ? ", pinned by " + pinned : "") + ")");
+    }
+
+    /**
+     * Reads {@value #ISA_PROPERTY} (else {@value #ISA_ENV}) and pins the library to that level;
+     * returns where the pin came from, or null when neither is set (or says {@code best}).
+     *
+     * @throws Elu4jException for an unknown level, or one this CPU lacks
+     */
+    private static String applyPin() {
+        String value = System.getProperty(ISA_PROPERTY);
+        String source = "-D" + ISA_PROPERTY + "=" + value;
+        if (value == null) {
+            value = System.getenv(ISA_ENV);
+            source = ISA_ENV + "=" + value;
+        }
+        if (value == null || value.isBlank() || value.trim().equalsIgnoreCase("best")) {
+            return null;
+        }
+        String name = value.trim().toLowerCase(java.util.Locale.ROOT);
+        int isa = -1;
+        for (int i = Elu4jNative.ELU4J_ISA_PORTABLE(); i <= Elu4jNative.ELU4J_ISA_AVX512(); i++) {
+            if (isaName(i).equals(name)) {
+                isa = i;
+            }
+        }
+        String levels = java.util.Arrays.stream(supportedIsas()).mapToObj(HelperBackend::isaName)
+                .collect(java.util.stream.Collectors.joining(", "));
+        if (isa < 0) {
+            throw new Elu4jException(source + " is not a helper ISA level: use portable, avx2, avx512 or best"
+                    + " (this CPU supports " + levels + ")");
+        }
+        int status;
+        try {
+            status = (int) PIN_ISA.invokeExact(isa);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (status != 0) {
+            throw new Elu4jException(source + ": this CPU cannot run the helper's " + name + " kernels ("
+                    + cString(Elu4jNative.elu4j_status_name(status)) + " from elu4j_pin_isa); it supports " + levels);
+        }
+        pinSource = source;
+        return source;
+    }
+
+    /** The ISA level the library's calls run on: the pinned one, else {@link #bestIsa()}. */
+    public static int activeIsa() {
+        try {
+            return (int) ACTIVE_ISA.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Where the ISA pin came from (e.g. {@code -Delu4j.helper.isa=avx2}), or null if not pinned. */
+    public static String pinSource() {
+        return pinSource;
     }
 
     /** The helper pinned to one ISA level (for tests and benchmarks); the CPU must support it. */
