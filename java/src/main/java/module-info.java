@@ -6,6 +6,7 @@
 module org.elu4j {
     requires java.logging;
     requires java.management;
+    requires static jdk.management; // HotSpot flags (UseFMA) when the runtime has it
     requires static jdk.incubator.vector;
     requires static info.picocli;
 

@@ -115,11 +115,29 @@ public final class BackendProvider {
                 throw new IllegalStateException("C2 is disabled (" + arg + "): the Vector API needs C2 to be fast");
             }
         }
+        // Every kernel is built on fused multiply-adds. Without the JIT's FMA (a CPU without
+        // FMA/AVX, or -XX:UseAVX=0) the Vector API runs them lane by lane in Java: correct, but
+        // slower than the scalar backend by orders of magnitude.
+        if ("false".equals(vmOption("UseFMA"))) {
+            throw new IllegalStateException("the JIT has no FMA instructions here (UseFMA is off: a CPU without "
+                    + "FMA/AVX, or -XX:UseAVX=0), so the Vector API kernels would run lane by lane, slower than scalar code");
+        }
         try {
             return (EluBackend) Class.forName("org.elu4j.internal.vector.VectorBackend")
                     .getConstructor().newInstance();
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot create the Vector API backend: " + e, e);
+        }
+    }
+
+    /** A HotSpot flag's value, or null where it cannot be read (another VM, jdk.management absent). */
+    static String vmOption(String name) {
+        try {
+            com.sun.management.HotSpotDiagnosticMXBean bean =
+                    ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            return bean == null ? null : bean.getVMOption(name).getValue();
+        } catch (RuntimeException | LinkageError e) {
+            return null;
         }
     }
 

@@ -187,6 +187,10 @@ public final class VectorBackend implements EluBackend {
 
     /** Created by the provider once it has checked that jdk.incubator.vector is present. */
     public VectorBackend() {
+        if (F.length() < 4) { // -XX:MaxVectorSize below 16, or a CPU the JIT cannot vectorise for
+            throw new IllegalStateException("the JIT offers only " + F.vectorBitSize() + "-bit float vectors here: "
+                    + "the Vector API kernels need at least 128 bits to beat scalar code");
+        }
     }
 
     @Override
