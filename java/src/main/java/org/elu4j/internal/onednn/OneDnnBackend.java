@@ -322,13 +322,16 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
      */
     private volatile Answer lastAnswer;
 
-    /** Null when the plan runs on {@code type}, else why not. */
+    /**
+     * Null when the plan runs on {@code type}, else why not. The algebraic limits come first, so
+     * that a cell no CPU can run gives the same reason on every CPU; then what oneDNN lacks here.
+     */
     private String whyNot(EltwisePlan plan, Op op, Pass pass, DataType type) {
         if (plan.reason() != null) {
             return plan.reason();
         }
-        String probe = probeFailure(plan, type);
-        return probe != null ? probe : plan.rangeProblem(op, pass, type);
+        String range = plan.rangeProblem(op, pass, type);
+        return range != null ? range : probeFailure(plan, type);
     }
 
     /** Null when oneDNN implements every primitive of the plan for {@code type}, else why not. */
