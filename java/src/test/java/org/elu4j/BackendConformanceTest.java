@@ -11,8 +11,11 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.elu4j.internal.helper.HelperBackend;
 import org.elu4j.testing.Candidate;
 import org.elu4j.testing.Inputs;
+import org.elu4j.testing.Machine;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -42,19 +45,50 @@ class BackendConformanceTest {
     }
 
     @Test
-    void everyBackendIsAvailableInTheBuild() {
-        // Under Maven every backend must run: the helper and oneDNN are on the class path and
-        // surefire passes --add-modules jdk.incubator.vector. Elsewhere this only reports.
+    void everyBackendThisMachineCanRunIsAvailableInTheBuild() {
+        // Under Maven every backend the machine allows must run: the helper and oneDNN are on the
+        // class path and surefire passes --add-modules jdk.incubator.vector. The Vector API
+        // backend needs the JIT's FMA and 128-bit vectors (Machine.vectorObstacle: not there with
+        // -XX:UseAVX=0 or on a CPU without AVX); then it must be refused with that reason.
+        // Elsewhere this only reports.
         List<String> missing = new ArrayList<>();
+        String vectorObstacle = Machine.vectorObstacle();
         for (BackendStatus s : Elu4j.backends()) {
-            if (!s.available()) {
+            if (s.backend() == Backend.VECTOR && vectorObstacle != null) {
+                assertTrue(!s.available() && s.detail().contains(vectorObstacle), Machine.describe() + ": " + s);
+            } else if (!s.available()) {
                 missing.add(s.backend().cliName() + ": " + s.detail());
             }
         }
         if (Boolean.getBoolean("elu4j.test.expectAllBackends")) {
-            assertEquals(List.of(), missing);
+            assertEquals(List.of(), missing, Machine.describe());
             assertEquals(Backend.HELPER, Elu4j.autoBackend());
         }
+        System.out.println("BackendConformanceTest: machine: " + Machine.describe());
+    }
+
+    /** The helper's ISA levels are what the CPU's flags say, and it runs on the pinned level or the best. */
+    @Test
+    void helperLevelsAgreeWithTheCpuFlags() {
+        Assumptions.assumeTrue(Elu4j.isAvailable(Backend.HELPER), "the helper is not available here");
+        Assumptions.assumeTrue(Machine.knowsCpuFlags(), "/proc/cpuinfo has no flags line here");
+        List<String> levels = java.util.Arrays.stream(HelperBackend.supportedIsas()).mapToObj(HelperBackend::isaName).toList();
+        assertEquals(Machine.helperLevels(), levels, Machine.describe());
+        assertEquals(Machine.expectedHelperLevel(), HelperBackend.isaName(HelperBackend.activeIsa()), Machine.describe());
+        String helper = Elu4j.backends().stream().filter(s -> s.backend() == Backend.HELPER).findFirst().orElseThrow().detail();
+        assertTrue(helper.contains("(" + Machine.expectedHelperLevel()), helper);
+        assertEquals(Machine.helperPin() != null, helper.contains("pinned by"), helper);
+    }
+
+    /** The Vector API backend uses the JIT's widest float vector: 4, 8 or 16 lanes as MaxVectorSize says. */
+    @Test
+    void vectorLanesAgreeWithTheJvm() {
+        Assumptions.assumeTrue(Elu4j.isAvailable(Backend.VECTOR), () -> "the vector backend is not available here: "
+                + Elu4j.backends().stream().filter(s -> s.backend() == Backend.VECTOR).findFirst().orElseThrow().detail());
+        String vector = Elu4j.backends().stream().filter(s -> s.backend() == Backend.VECTOR).findFirst().orElseThrow().detail();
+        int lanes = Machine.jvmFloatLanes();
+        assertTrue(lanes == 4 || lanes == 8 || lanes == 16, "MaxVectorSize/4 = " + lanes);
+        assertTrue(vector.contains(Math.min(lanes, 16) + " float lanes"), vector + " vs the JVM's " + lanes);
     }
 
     @ParameterizedTest(name = "{0} alpha={1}")
