@@ -17,12 +17,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.elu4j.Backend;
+import org.elu4j.BackendStatus;
 import org.elu4j.DataType;
+import org.elu4j.Elu4j;
 import org.elu4j.internal.HalfFloats;
 import org.elu4j.internal.Op;
 import org.elu4j.internal.Pass;
 import org.elu4j.internal.scalar.ScalarBackend;
 import org.elu4j.testing.Inputs;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -39,6 +44,18 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class VectorFamilyTest {
     private static final VectorBackend V = new VectorBackend();
+
+    /**
+     * Where the provider refuses the vector backend (no FMA in the JIT, e.g. -XX:UseAVX=0: the
+     * kernels would run lane by lane, hundreds of times slower), its grid is reported as skipped
+     * with that reason; BackendConformanceTest checks the refusal itself.
+     */
+    @BeforeAll
+    static void vectorRunsHere() {
+        BackendStatus s = Elu4j.backends().stream().filter(b -> b.backend() == Backend.VECTOR).findFirst().orElseThrow();
+        Assumptions.assumeTrue(s.available(),
+                () -> "the vector backend is not available here: " + s.detail());
+    }
 
     static final Op SELU = Op.elu(1.6732632423543772, 1.0507009873554805, 1);
 
