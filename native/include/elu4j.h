@@ -137,12 +137,12 @@ ELU4J_API size_t elu4j_mt_min_elements(void);
  *                      (scale and input_scale ignored)
  * backward from src (data = x):
  *   ELU:        dx = x > 0 ? dy*scale : dy*alpha*scale*input_scale*exp(x*input_scale)
- *   RELU:       dx = x > 0 ? dy : +0.0
+ *   RELU:       dx = x <= 0 ? +0.0 : dy (a NaN x passes dy, as PyTorch's threshold_backward)
  *   LEAKY_RELU: dx = x > 0 ? dy : alpha*dy
  * backward from dst (data = y, the forward's output):
  *   ELU:        dx = y > 0 ? dy*scale : dy*input_scale*(y + alpha*scale)
  *               (only for alpha >= 0, scale > 0, input_scale > 0)
- *   RELU:       dx = y > 0 ? dy : +0.0
+ *   RELU:       dx = y <= 0 ? +0.0 : dy
  *   LEAKY_RELU: dx = y > 0 ? dy : alpha*dy (only for alpha >= 0)
  *
  * The parameters are doubles and mean their exact values. f32 results are within 1 ulp of the
