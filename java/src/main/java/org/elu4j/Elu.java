@@ -9,8 +9,8 @@ import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 import java.util.Objects;
 import org.elu4j.internal.BackendProvider;
+import org.elu4j.internal.Binding;
 import org.elu4j.internal.Checks;
-import org.elu4j.internal.EluBackend;
 import org.elu4j.internal.Op;
 import org.elu4j.internal.Pass;
 import org.elu4j.internal.scalar.ScalarBackend;
@@ -124,6 +124,14 @@ public final class Elu {
     private final Backend backend;
     /** 1: serial; 0: one thread per online CPU; n > 1: up to n threads. */
     private final int threads;
+    /**
+     * The binding of each call kind (type x direction x heap or native memory), made on its first
+     * call ({@link BackendProvider#bind}); a call is then argument checks, this lookup and the
+     * kernel. Racing threads at worst bind a kind twice: a {@link Binding} has only final fields,
+     * so it is safely published through the plain array.
+     */
+    private final Binding[] bindings = new Binding[DataType.values().length * PASSES * 2];
+    private static final int PASSES = Pass.values().length;
 
     private Elu(Function function, Op op, Backend backend, int threads) {
         this.function = function;
@@ -330,9 +338,9 @@ public final class Elu {
         Objects.requireNonNull(type, "type");
         long n = Checks.elementwise(src, dst, type.byteSize());
         boolean heap = !src.isNative() || !dst.isNative();
-        EluBackend impl = BackendProvider.get().select(backend, op, type, Pass.FORWARD, heap);
+        Binding.Forward kernel = binding(type, Pass.FORWARD, heap).forward(); // throws if refused
         if (n != 0) {
-            impl.forward(op, type, src, dst, threads);
+            kernel.run(src, dst, threads);
         }
     }
 
@@ -533,10 +541,21 @@ public final class Elu {
         }
         long n = Checks.backward(dy, xy, dx, type.byteSize());
         boolean heap = !dy.isNative() || !xy.isNative() || !dx.isNative();
-        EluBackend impl = BackendProvider.get().select(backend, op, type, pass, heap);
+        Binding.Backward kernel = binding(type, pass, heap).backward(); // throws if refused
         if (n != 0) {
-            impl.backward(op, type, pass == Pass.BACKWARD_FROM_OUTPUT, dy, xy, dx);
+            kernel.run(dy, xy, dx);
         }
+    }
+
+    /** The binding of a call kind, made on its first call. */
+    private Binding binding(DataType type, Pass pass, boolean heap) {
+        int i = (type.ordinal() * PASSES + pass.ordinal()) * 2 + (heap ? 1 : 0);
+        Binding b = bindings[i];
+        if (b == null) {
+            b = BackendProvider.get().bind(backend, op, type, pass, heap);
+            bindings[i] = b;
+        }
+        return b;
     }
 
     private void fromOutputAllowed() {

@@ -1,6 +1,5 @@
 package org.elu4j.internal;
 
-import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -37,7 +36,6 @@ public final class BackendProvider {
     public static final String DISABLE_PROPERTY = "elu4j.disable";
     private static final System.Logger LOG = System.getLogger("org.elu4j");
     private static final List<Backend> AUTO_ORDER = List.of(Backend.HELPER, Backend.VECTOR, Backend.ONEDNN, Backend.SCALAR);
-    private static final Backend[] AUTO_ORDER_ARRAY = AUTO_ORDER.toArray(Backend[]::new);
 
     private static final String HEAP_REFUSED = "it takes only native segments (oneDNN keeps "
             + "pointers to its memory objects, so Java heap arrays must never reach it); "
@@ -155,64 +153,46 @@ public final class BackendProvider {
     }
 
     /**
-     * The backend that runs a call on these segments.
-     *
-     * @throws BackendUnavailableException if an explicitly requested backend cannot run here or
-     *                                     cannot take heap segments
+     * Binds a call kind: {@code op} on {@code type} for {@code pass}, on heap memory or not. AUTO
+     * takes the first backend in its order that is available, takes heap memory if {@code heap},
+     * and binds the call; the scalar backend runs everything, so AUTO always finds one. An explicit
+     * backend's binding is a refusal when it is unavailable here, cannot take heap memory, or
+     * cannot run the call; the refusal's exception names the reason.
      */
-    public EluBackend select(Backend requested, MemorySegment src, MemorySegment dst) {
-        boolean heap = !src.isNative() || !dst.isNative();
+    public Binding bind(Backend requested, Op op, DataType type, Pass pass, boolean heap) {
         if (requested == Backend.AUTO) {
-            return heap ? autoHeap : autoNative;
-        }
-        EluBackend backend = byKind[requested.ordinal()];
-        if (backend == null) {
-            throw new BackendUnavailableException(requested, reasons.get(requested));
-        }
-        if (heap && !backend.supportsHeapSegments()) {
-            throw new BackendUnavailableException(requested, HEAP_REFUSED);
-        }
-        return backend;
-    }
-
-    /**
-     * The backend that runs {@code op} on {@code type} for {@code pass}. AUTO takes the first
-     * backend in its order that is available, takes heap memory if {@code heap}, and runs the call
-     * ({@link EluBackend#unsupported} null); the scalar backend runs everything, so AUTO always
-     * finds one.
-     *
-     * @throws BackendUnavailableException if an explicitly requested backend cannot run here,
-     *                                     cannot take heap segments, or cannot run this call
-     */
-    public EluBackend select(Backend requested, Op op, DataType type, Pass pass, boolean heap) {
-        if (requested == Backend.AUTO) {
-            if (type == DataType.F32 && pass == Pass.FORWARD && op.isPlainElu()) {
-                EluBackend b = heap ? autoHeap : autoNative;
-                if (b.unsupported(op, type, pass) == null) {
-                    return b;
-                }
-            }
-            for (Backend kind : AUTO_ORDER_ARRAY) { // an array: no iterator per call
+            for (Backend kind : AUTO_ORDER) {
                 EluBackend b = byKind[kind.ordinal()];
-                if (b != null && (!heap || b.supportsHeapSegments()) && b.unsupported(op, type, pass) == null) {
-                    return b;
+                if (b != null && (!heap || b.supportsHeapSegments())) {
+                    Binding binding = b.bind(op, type, pass);
+                    if (binding.refusal() == null) {
+                        return binding;
+                    }
                 }
             }
             throw new IllegalStateException("no backend runs " + op + " " + pass.label() + " on " + type); // unreachable
         }
         EluBackend backend = byKind[requested.ordinal()];
         if (backend == null) {
-            throw new BackendUnavailableException(requested, reasons.get(requested));
+            return Binding.refused(requested, reasons.get(requested));
         }
         if (heap && !backend.supportsHeapSegments()) {
-            throw new BackendUnavailableException(requested, HEAP_REFUSED);
+            return Binding.refused(requested, HEAP_REFUSED);
         }
-        String why = backend.unsupported(op, type, pass);
-        if (why != null) {
-            throw new BackendUnavailableException(requested, "it cannot run " + op + " " + pass.label() + " on "
-                    + type.cliName() + ": " + why + " (Backend.AUTO picks a backend that can)");
-        }
-        return backend;
+        Binding binding = backend.bind(op, type, pass);
+        String why = binding.refusal();
+        return why == null ? binding : Binding.refused(requested, "it cannot run " + op + " " + pass.label() + " on "
+                + type.cliName() + ": " + why + " (Backend.AUTO picks a backend that can)");
+    }
+
+    /**
+     * The backend that runs {@code op} on {@code type} for {@code pass} ({@link #bind}'s).
+     *
+     * @throws BackendUnavailableException if an explicitly requested backend cannot run here,
+     *                                     cannot take heap segments, or cannot run this call
+     */
+    public EluBackend select(Backend requested, Op op, DataType type, Pass pass, boolean heap) {
+        return bind(requested, op, type, pass, heap).backend();
     }
 
     /** Why a backend cannot run a call, or null if it can (also null for AUTO, which always finds one). */

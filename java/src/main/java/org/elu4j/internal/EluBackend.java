@@ -28,8 +28,8 @@ public interface EluBackend {
     /**
      * Null when this backend runs {@code op} on {@code type} for {@code pass}, else why not, as a
      * phrase that completes "the X backend cannot run this: ..." (e.g. "oneDNN has no f64 eltwise
-     * on CPU"). Called by the provider before every dispatch (keep it cheap and allocation-free on
-     * repeat calls); AUTO skips backends that answer non-null.
+     * on CPU"). Called when a call kind is bound ({@link #bind}), not per call; AUTO skips
+     * backends that answer non-null.
      */
     String unsupported(Op op, DataType type, Pass pass);
 
@@ -51,4 +51,29 @@ public interface EluBackend {
      * y = op(x) ({@code fromOutput} true). Serial. {@code dx} may be the same region as {@code dy}.
      */
     void backward(Op op, DataType type, boolean fromOutput, MemorySegment dy, MemorySegment xy, MemorySegment dx);
+
+    /**
+     * Binds {@code op} on {@code type} for {@code pass}: a kernel that runs exactly that call, or
+     * the refusal ({@link #unsupported}). Called once per {@code Elu} and call kind, never per
+     * call; a backend overrides {@link #bindForward}/{@link #bindBackward} to decide there what
+     * it would otherwise decide on every call.
+     */
+    default Binding bind(Op op, DataType type, Pass pass) {
+        String why = unsupported(op, type, pass);
+        if (why != null) {
+            return Binding.refused(kind(), why);
+        }
+        return pass == Pass.FORWARD ? Binding.forward(this, bindForward(op, type))
+                : Binding.backward(this, bindBackward(op, type, pass == Pass.BACKWARD_FROM_OUTPUT));
+    }
+
+    /** The forward kernel of a call {@link #unsupported} allows; by default {@link #forward} with the arguments bound. */
+    default Binding.Forward bindForward(Op op, DataType type) {
+        return (src, dst, threads) -> forward(op, type, src, dst, threads);
+    }
+
+    /** The backward kernel of a call {@link #unsupported} allows; by default {@link #backward} with the arguments bound. */
+    default Binding.Backward bindBackward(Op op, DataType type, boolean fromOutput) {
+        return (dy, xy, dx) -> backward(op, type, fromOutput, dy, xy, dx);
+    }
 }

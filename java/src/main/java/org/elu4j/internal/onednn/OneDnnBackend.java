@@ -26,6 +26,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.elu4j.Backend;
 import org.elu4j.DataType;
 import org.elu4j.Elu4jException;
+import org.elu4j.internal.Binding;
 import org.elu4j.internal.EluBackend;
 import org.elu4j.internal.NativeLibraries;
 import org.elu4j.internal.Op;
@@ -303,24 +304,8 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
             return Float.isFinite(a) && (a != 0) == (op.alpha() != 0) ? null
                     : "oneDNN takes alpha as a float, and " + op.alpha() + " is out of float range";
         }
-        Answer a = lastAnswer;
-        if (a != null && a.type() == type && a.pass() == pass && a.op().equals(op)) {
-            return a.why();
-        }
-        String why = whyNot(EltwisePlan.of(op, pass), op, pass, type);
-        lastAnswer = new Answer(op, type, pass, why);
-        return why;
+        return whyNot(EltwisePlan.of(op, pass), op, pass, type);
     }
-
-    /** The last answer of {@link #unsupported} (immutable): the provider asks on every call. */
-    private record Answer(Op op, DataType type, Pass pass, String why) {
-    }
-
-    /**
-     * Building a plan allocates (~80 bytes per pass); repeat calls of one function reuse the
-     * answer instead. One entry: racing threads at worst build it again.
-     */
-    private volatile Answer lastAnswer;
 
     /**
      * Null when the plan runs on {@code type}, else why not. The algebraic limits come first, so
@@ -353,10 +338,31 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
      */
     @Override
     public void forward(Op op, DataType type, MemorySegment src, MemorySegment dst, int threads) {
+        bindForward(op, type).run(src, dst, threads);
+    }
+
+    /**
+     * f32 ELU runs the one-primitive fast path ({@link #eluF32}); everything else its
+     * {@link EltwisePlan}, made here once. Throws UnsupportedOperationException with the reason
+     * for a call {@link #unsupported} refuses (the provider never binds one).
+     */
+    @Override
+    public Binding.Forward bindForward(Op op, DataType type) {
         if (type == DataType.F32 && op.isPlainElu()) {
-            eluF32(src, dst, op.alphaF());
-            return;
+            float alpha = op.alphaF();
+            return (src, dst, threads) -> eluF32(src, dst, alpha);
         }
+        EltwisePlan plan = plan(op, type, Pass.FORWARD);
+        return (src, dst, threads) -> forward(plan, type, src, dst);
+    }
+
+    @Override
+    public Binding.Backward bindBackward(Op op, DataType type, boolean fromOutput) {
+        EltwisePlan plan = plan(op, type, fromOutput ? Pass.BACKWARD_FROM_OUTPUT : Pass.BACKWARD_FROM_INPUT);
+        return (dy, xy, dx) -> backward(plan, type, dy, xy, dx);
+    }
+
+    private void forward(EltwisePlan plan, DataType type, MemorySegment src, MemorySegment dst) {
         long n = src.byteSize() / type.byteSize();
         ThreadContext ctx = context();
         BUSY.setVolatile(ctx, true);
@@ -364,7 +370,6 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("the oneDNN backend has been closed (JVM shutdown)");
             }
-            EltwisePlan plan = ctx.plan(op, type, Pass.FORWARD);
             Step[] steps = plan.steps();
             pinAll(ctx, steps, type, n);
             for (int i = 0; i < steps.length; i++) {
@@ -382,6 +387,10 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
      */
     @Override
     public void backward(Op op, DataType type, boolean fromOutput, MemorySegment dy, MemorySegment xy, MemorySegment dx) {
+        bindBackward(op, type, fromOutput).run(dy, xy, dx);
+    }
+
+    private void backward(EltwisePlan plan, DataType type, MemorySegment dy, MemorySegment xy, MemorySegment dx) {
         long n = dy.byteSize() / type.byteSize();
         ThreadContext ctx = context();
         BUSY.setVolatile(ctx, true);
@@ -389,7 +398,6 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("the oneDNN backend has been closed (JVM shutdown)");
             }
-            EltwisePlan plan = ctx.plan(op, type, fromOutput ? Pass.BACKWARD_FROM_OUTPUT : Pass.BACKWARD_FROM_INPUT);
             Step[] steps = plan.steps();
             pinAll(ctx, steps, type, n);
             for (int i = 0; i < steps.length; i++) {
@@ -748,11 +756,6 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         private Primitive pinned;
         /** The primitives of the last composed call's later passes (index 1.. of a plan), pinned likewise. */
         private final Primitive[] pinnedLater = new Primitive[EltwisePlan.MAX_STEPS];
-        /** The plan of the last call that was not the f32 ELU fast path, and what it was for. */
-        private Op planOp;
-        private DataType planType;
-        private Pass planPass;
-        private EltwisePlan plan;
         /** True while the owning thread is inside a call ({@link #BUSY}). */
         @SuppressWarnings("unused")
         private volatile boolean busy;
@@ -781,19 +784,6 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
             backwardArgs = dnnl_exec_arg_t.allocateArray(3, arena);
             dnnl_exec_arg_t.arg(dnnl_exec_arg_t.asSlice(backwardArgs, 0), DNNL_ARG_DIFF_DST());
             dnnl_exec_arg_t.arg(dnnl_exec_arg_t.asSlice(backwardArgs, 1), DNNL_ARG_DIFF_SRC());
-        }
-
-        /** The plan for the call: the last one if it is for the same function, type and pass. */
-        EltwisePlan plan(Op op, DataType type, Pass pass) {
-            if (pass == planPass && type == planType && op.equals(planOp)) {
-                return plan;
-            }
-            EltwisePlan p = OneDnnBackend.this.plan(op, type, pass); // throws if unsupported
-            planOp = op;
-            planType = type;
-            planPass = pass;
-            plan = p;
-            return p;
         }
 
         /**
