@@ -177,6 +177,16 @@ typedef enum elu4j_dtype {
 ELU4J_API size_t elu4j_dtype_size(int dtype);
 
 /**
+ * 1 when f32 forward of (function, alpha, scale, input_scale) runs on the float ELU kernel of
+ * elu4j_elu_f32 (same bits, same streaming stores), else 0: ELU with scale == input_scale == 1
+ * and alpha = 2^k, k in [-100, 100] (positive only: the float kernel keeps -0.0 as -0.0, the sign
+ * rule only for a positive coefficient). Everything else has its negative side in double. The one
+ * place the helper decides this; the Java library's Op.isFastF32Elu() states the same rule for
+ * the Vector API backend, and the tests check that the two agree.
+ */
+ELU4J_API int elu4j_uses_float_kernel(int function, double alpha, double scale, double input_scale);
+
+/**
  * Forward, dst = f(src), for n elements of dtype on elu4j_active_isa(). dst == src is in place; any
  * other overlap gives ELU4J_ERR_OVERLAP. n == 0 returns ELU4J_OK after checking only function and
  * dtype. Checks, in this order: unknown function or dtype (ELU4J_ERR_INVALID_ARGUMENT), NULL

@@ -64,14 +64,20 @@ static elu4j_fam_params make_params(int function, double alpha, double scale, do
     p.coef = alpha * scale;
     p.cis = p.coef * input_scale;
     p.alpha_f = (float)alpha;
-    if (function == ELU4J_FN_ELU && scale == 1.0 && input_scale == 1.0 && alpha > 0.0) {
-        int e;
-        const double m = frexp(alpha, &e); /* alpha = m * 2^e, m in [0.5, 1) */
-        /* alpha = 2^k with k in [-100, 100] (positive only: the float kernel keeps -0.0 as
-           -0.0, which is the sign rule only for a positive coefficient) */
-        p.fast = m == 0.5 && e - 1 >= -100 && e - 1 <= 100;
-    }
+    p.fast = elu4j_uses_float_kernel(function, alpha, scale, input_scale);
     return p;
+}
+
+int elu4j_uses_float_kernel(int function, double alpha, double scale, double input_scale)
+{
+    if (function != ELU4J_FN_ELU || scale != 1.0 || input_scale != 1.0 || !(alpha > 0.0)) {
+        return 0;
+    }
+    int e;
+    const double m = frexp(alpha, &e); /* alpha = m * 2^e, m in [0.5, 1); inf gives m = inf */
+    /* alpha = 2^k with k in [-100, 100] (positive only: the float kernel keeps -0.0 as -0.0,
+       which is the sign rule only for a positive coefficient) */
+    return m == 0.5 && e - 1 >= -100 && e - 1 <= 100;
 }
 
 /*

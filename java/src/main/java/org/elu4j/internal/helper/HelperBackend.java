@@ -15,6 +15,7 @@ import org.elu4j.Backend;
 import org.elu4j.DataType;
 import org.elu4j.Elu4jException;
 import org.elu4j.NativeCallException;
+import org.elu4j.internal.Binding;
 import org.elu4j.internal.EluBackend;
 import org.elu4j.internal.NativeLibraries;
 import org.elu4j.internal.Op;
@@ -64,6 +65,7 @@ public final class HelperBackend implements EluBackend {
     public static final String ISA_ENV = "ELU4J_HELPER_ISA";
     private static final MethodHandle PIN_ISA;
     private static final MethodHandle ACTIVE_ISA;
+    private static final MethodHandle USES_FLOAT_KERNEL;
     /** Where the pin came from ("-Delu4j.helper.isa=avx2"), or null when the helper is not pinned. */
     private static volatile String pinSource;
     private static final MethodHandle ELU_F32;
@@ -108,6 +110,8 @@ public final class HelperBackend implements EluBackend {
         // Added after the generated bindings: bound here like the kernels.
         PIN_ISA = linker.downcallHandle(find(lookup, "elu4j_pin_isa"), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         ACTIVE_ISA = linker.downcallHandle(find(lookup, "elu4j_active_isa"), FunctionDescriptor.of(JAVA_INT));
+        USES_FLOAT_KERNEL = linker.downcallHandle(find(lookup, "elu4j_uses_float_kernel"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE));
     }
 
     /** -1: the library's best ISA through {@code elu4j_elu_f32}; otherwise a fixed {@code elu4j_isa}. */
@@ -279,33 +283,69 @@ public final class HelperBackend implements EluBackend {
 
     @Override
     public void forward(Op op, DataType type, MemorySegment src, MemorySegment dst, int threads) {
-        if (type == DataType.F32 && op.isFastF32Elu() && op.alpha() > 0) {
-            // The float kernel, as elu4j_forward itself would choose (negative alphas go through
-            // elu4j_forward, which gives -0.0 the sign of alpha * -0.0 as Op defines).
-            if (threads == 1) {
-                eluF32(src, dst, op.alphaF());
-            } else {
-                eluF32Parallel(src, dst, op.alphaF(), threads);
-            }
-            return;
+        bindForward(op, type).run(src, dst, threads);
+    }
+
+    @Override
+    public void backward(Op op, DataType type, boolean fromOutput, MemorySegment dy, MemorySegment xy,
+            MemorySegment dx) {
+        bindBackward(op, type, fromOutput).run(dy, xy, dx);
+    }
+
+    /**
+     * Whether the library runs f32 forward of {@code op} on its float ELU kernel
+     * ({@code elu4j_uses_float_kernel}: the one place the helper decides it; {@link Op#isFastF32Elu()}
+     * states the same rule for the Vector API backend).
+     */
+    public static boolean usesFloatKernel(Op op) {
+        try {
+            return (int) USES_FLOAT_KERNEL.invokeExact(op.kind().nativeCode, op.alpha(), op.scale(), op.inputScale()) != 0;
+        } catch (Throwable t) {
+            throw rethrow(t);
         }
-        long n = src.byteSize() / type.byteSize();
+    }
+
+    /**
+     * f32 forward that the library runs on its float ELU kernel ({@link #usesFloatKernel}) goes
+     * straight to it ({@link #eluF32}, or its parallel form: same bits); everything else to
+     * {@code elu4j_forward} with the function's codes and parameters.
+     */
+    @Override
+    public Binding.Forward bindForward(Op op, DataType type) {
+        if (type == DataType.F32 && usesFloatKernel(op)) {
+            float alpha = op.alphaF();
+            return (src, dst, threads) -> {
+                if (threads == 1) {
+                    eluF32(src, dst, alpha);
+                } else {
+                    eluF32Parallel(src, dst, alpha, threads);
+                }
+            };
+        }
         int fn = op.kind().nativeCode;
         int dt = dtypeCode(type);
+        long size = type.byteSize();
+        double alpha = op.alpha();
+        double scale = op.scale();
+        double inputScale = op.inputScale();
+        return (src, dst, threads) -> forward(fn, dt, size, alpha, scale, inputScale, src, dst, threads);
+    }
+
+    private void forward(int fn, int dt, long size, double alpha, double scale, double inputScale,
+            MemorySegment src, MemorySegment dst, int threads) {
+        long n = src.byteSize() / size;
         int status;
         String function;
         try {
             if (isa < 0 && threads != 1 && n >= MT_MIN_ELEMENTS && src.isNative() && dst.isNative()) {
                 function = "elu4j_forward_mt";
-                status = (int) FORWARD_MT.invokeExact(fn, dt, src, dst, n, op.alpha(), op.scale(), op.inputScale(),
-                        threads);
+                status = (int) FORWARD_MT.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale, threads);
             } else if (isa < 0) {
                 function = "elu4j_forward";
-                status = (int) FORWARD.invokeExact(fn, dt, src, dst, n, op.alpha(), op.scale(), op.inputScale());
+                status = (int) FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
             } else {
                 function = "elu4j_forward_isa";
-                status = (int) FORWARD_ISA.invokeExact(isa, fn, dt, src, dst, n, op.alpha(), op.scale(),
-                        op.inputScale());
+                status = (int) FORWARD_ISA.invokeExact(isa, fn, dt, src, dst, n, alpha, scale, inputScale);
             }
         } catch (Throwable t) {
             throw rethrow(t);
@@ -317,26 +357,29 @@ public final class HelperBackend implements EluBackend {
     }
 
     @Override
-    public void backward(Op op, DataType type, boolean fromOutput, MemorySegment dy, MemorySegment xy,
-            MemorySegment dx) {
-        long n = dy.byteSize() / type.byteSize();
+    public Binding.Backward bindBackward(Op op, DataType type, boolean fromOutput) {
         int fn = op.kind().nativeCode;
         int dt = dtypeCode(type);
         int fromDst = fromOutput ? 1 : 0;
-        int status;
-        try {
-            status = isa < 0
-                    ? (int) BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, op.alpha(), op.scale(),
-                            op.inputScale())
-                    : (int) BACKWARD_ISA.invokeExact(isa, fn, dt, fromDst, dy, xy, dx, n, op.alpha(), op.scale(),
-                            op.inputScale());
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (status != 0) {
-            throw new NativeCallException("elu4j helper", isa < 0 ? "elu4j_backward" : "elu4j_backward_isa",
-                    status, cString(Elu4jNative.elu4j_status_name(status)));
-        }
+        long size = type.byteSize();
+        double alpha = op.alpha();
+        double scale = op.scale();
+        double inputScale = op.inputScale();
+        return (dy, xy, dx) -> {
+            long n = dy.byteSize() / size;
+            int status;
+            try {
+                status = isa < 0
+                        ? (int) BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale)
+                        : (int) BACKWARD_ISA.invokeExact(isa, fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (status != 0) {
+                throw new NativeCallException("elu4j helper", isa < 0 ? "elu4j_backward" : "elu4j_backward_isa",
+                        status, cString(Elu4jNative.elu4j_status_name(status)));
+            }
+        };
     }
 
     /** The helper's {@code elu4j_dtype} number of a data type. */

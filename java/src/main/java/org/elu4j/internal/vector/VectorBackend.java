@@ -6,7 +6,6 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -14,6 +13,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.elu4j.Backend;
 import org.elu4j.DataType;
+import org.elu4j.internal.Binding;
 import org.elu4j.internal.EluBackend;
 import org.elu4j.internal.Op;
 import org.elu4j.internal.Pass;
@@ -27,10 +27,11 @@ import org.elu4j.internal.scalar.ScalarBackend;
  *
  * <h2>Algorithm, per lane</h2>
  * <ol>
- * <li><b>Clamp</b> {@code x} to {@code [-87, 0)}. Below about -17.33 the float answer is
- *     {@code -1} anyway; the clamp keeps {@code 2^n} a normal float (n >= -126). It is
+ * <li><b>Clamp</b> {@code x} to {@code [-88, 0)}. Below about -17.33 the float answer is
+ *     {@code -1} anyway; the clamp keeps {@code n >= -127}, where the bits of {@code 2^n} are
+ *     those of +0.0 and the reconstruction gives exactly -1. It is
  *     an integer {@code min} on the bit patterns: for negative floats a larger magnitude is a
- *     larger signed int, so {@code min(bits(x), bits(-87f))} is {@code max(x, -87f)} in one
+ *     larger signed int, so {@code min(bits(x), bits(-88f))} is {@code max(x, -88f)} in one
  *     instruction, without the NaN/-0.0 rules that make {@code FloatVector.max} slow. Lanes
  *     that are not negative (positive, zero, -0.0, NaN) come out as garbage here and are
  *     replaced by {@code x} at the end.</li>
@@ -44,14 +45,14 @@ import org.elu4j.internal.scalar.ScalarBackend;
  *     so below 0.1 ulp.</li>
  * <li><b>Polynomial</b> {@code expm1(r) ~ p = r + r^2*q(r)}, {@code q} of degree 4 in Horner
  *     form: a minimax fit of the <em>relative</em> error of {@code p} on
- *     {@code |r| <= 0.3468} (weighted Remez), coefficients rounded to f32 and nudged by one
- *     ulp where that helped; the fit error is {@code 0.29 * 2^-24}. {@code r + r^2*q} (one
+ *     {@code |r| <= 0.3468} (weighted Remez), coefficients rounded to f32 one at a time with the
+ *     rest refitted (the C helper's set); the fit error is {@code 0.28 * 2^-24}. {@code r + r^2*q} (one
  *     FMA) keeps the leading term exact, so tiny and subnormal inputs return {@code x}.</li>
  * <li><b>Reconstruction</b> {@code expm1(x) = 2^n*p + (2^n - 1)} as one FMA, {@code 2^n}
  *     being {@code bits(t) << 23} (the biased exponent moved into place; the constant bits of
  *     SHIFT are shifted out).</li>
  * <li>{@code y = x < 0 ? alpha * expm1(x) : x}: the blend keeps positive values, +-0.0, +inf
- *     and NaN (payload included) bit for bit; {@code -inf} and {@code x <= -87} give
+ *     and NaN (payload included) bit for bit; {@code -inf} and {@code x <= -88} give
  *     {@code -alpha}. alpha is applied last, so alpha = 1 is exactly {@code expm1}.</li>
  * </ol>
  *
@@ -110,8 +111,14 @@ public final class VectorBackend implements EluBackend {
     private static final long VECTOR_BYTES = F.vectorByteSize();
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
-    /** -87.0f: lower clamp; 2^n stays normal (n >= -126) and expm1 has long reached -1. */
-    private static final int CLAMP_BITS = Float.floatToRawIntBits(-87.0f);
+    /*
+     * The constants are the C helper's (native/src/elu4j_internal.h: ELU4J_X_MIN, ELU4J_LOG2E,
+     * ELU4J_SHIFT, ELU4J_LN2, ELU4J_P0..P4) and the steps are its steps in the same order, so the
+     * two kernels give the same bits for every input (VectorFamilyTest checks it against the
+     * helper). Change them together.
+     */
+    /** -88.0f: lower clamp; n >= -127 (2^-127 is built as +0.0, and e = -1 exactly there). */
+    private static final int CLAMP_BITS = Float.floatToRawIntBits(-88.0f);
     /** log2(e) rounded to f32. */
     private static final float LOG2E = 0x1.715476p0f;
     /** 1.5 * 2^23 + 127: adding it rounds to an integer and leaves n + 127 in the low bits. */
@@ -119,11 +126,11 @@ public final class VectorBackend implements EluBackend {
     /** ln(2) rounded to f32 (1.9e-9 too large; see the class comment for why that is fine). */
     private static final float LN2 = 0x1.62e430p-1f;
     /** {@code q(r) = Q0 + Q1 r + ... + Q4 r^4 ~ (expm1(r) - r) / r^2} on {@code |r| <= 0.3468}. */
-    private static final float Q0 = 0x1.fffffep-2f;   // 0.49999997
-    private static final float Q1 = 0x1.5554b0p-3f;   // 0.16666543
-    private static final float Q2 = 0x1.555676p-5f;   // 0.041667204
-    private static final float Q3 = 0x1.1227c4p-7f;   // 0.008366557
-    private static final float Q4 = 0x1.6bebfcp-10f;  // 0.0013882515
+    private static final float Q0 = 0x1.fffffep-2f;   // 4.999999702e-01
+    private static final float Q1 = 0x1.555494p-3f;   // 1.666652262e-01
+    private static final float Q2 = 0x1.55574ep-5f;   // 4.166760668e-02
+    private static final float Q3 = 0x1.123e44p-7f;   // 8.369239047e-03
+    private static final float Q4 = 0x1.6b398cp-10f;  // 1.385592623e-03
 
     /**
      * Heap segments never reach the vector loads and stores: they are copied through this
@@ -217,85 +224,74 @@ public final class VectorBackend implements EluBackend {
     /** Serial whatever {@code threads} says. */
     @Override
     public void forward(Op op, DataType type, MemorySegment src, MemorySegment dst, int threads) {
-        if (type == DataType.F32 && fastElu(op)) {
-            eluF32(src, dst, op.alphaF());
-            return;
-        }
-        boolean fixNeeded = op.kind() == Op.Kind.ELU && op.inputScale() < 0;
-        switch (type) {
-            case F32 -> {
-                Plan p = plan(op, FWD32, fixNeeded);
-                forwardWide((Map1) p.kernel(), (Fix1) p.fix(), 4, src, dst);
-            }
-            case F64 -> {
-                Plan p = plan(op, FWD64, fixNeeded);
-                forwardWide((Map1) p.kernel(), (Fix1) p.fix(), 8, src, dst);
-            }
-            case BF16, F16 -> {
-                Plan p = plan(op, FWD32, fixNeeded);
-                forwardHalf((Map1) p.kernel(), (Fix1) p.fix(), type, src, dst);
-            }
-        }
-    }
-
-    /** Plan slots: forward f32 (also bf16/f16), forward f64, backward f32/f64 from input/output. */
-    private static final int FWD32 = 0, FWD64 = 1, BWD32_IN = 2, BWD32_OUT = 3, BWD64_IN = 4, BWD64_OUT = 5;
-
-    /** The kernels of one function for one slot (immutable). */
-    private record Plan(Op op, Object kernel, Object fix) {
-    }
-
-    /**
-     * The last plan of each slot: the kernels are lambdas that capture the function's parameters,
-     * and building them on every call allocated 16-40 bytes per call. A repeat call with the same
-     * function finds them here and allocates nothing; threads racing on a slot at worst build a
-     * plan twice.
-     */
-    private final AtomicReferenceArray<Plan> plans = new AtomicReferenceArray<>(6);
-
-    private Plan plan(Op op, int slot, boolean fixNeeded) {
-        Plan p = plans.get(slot);
-        if (p != null && p.op().equals(op)) {
-            return p;
-        }
-        p = switch (slot) {
-            case FWD32 -> new Plan(op, f32Forward(op), fixNeeded ? forwardFixF32(op) : null);
-            case FWD64 -> new Plan(op, f64Forward(op), fixNeeded ? forwardFixF64(op) : null);
-            case BWD32_IN, BWD32_OUT -> new Plan(op, f32Backward(op, slot == BWD32_OUT),
-                    fixNeeded ? backwardFixF32(op) : null);
-            default -> new Plan(op, f64Backward(op, slot == BWD64_OUT), fixNeeded ? backwardFixF64(op) : null);
-        };
-        plans.set(slot, p);
-        return p;
+        bindForward(op, type).run(src, dst, threads);
     }
 
     @Override
     public void backward(Op op, DataType type, boolean fromOutput, MemorySegment dy, MemorySegment xy, MemorySegment dx) {
-        boolean fixNeeded = op.kind() == Op.Kind.ELU && !fromOutput && op.inputScale() < 0;
-        switch (type) {
-            case F32 -> {
-                Plan p = plan(op, fromOutput ? BWD32_OUT : BWD32_IN, fixNeeded);
-                backwardWide((Map2) p.kernel(), (Fix2) p.fix(), 4, dy, xy, dx);
-            }
-            case F64 -> {
-                Plan p = plan(op, fromOutput ? BWD64_OUT : BWD64_IN, fixNeeded);
-                backwardWide((Map2) p.kernel(), (Fix2) p.fix(), 8, dy, xy, dx);
-            }
-            case BF16, F16 -> {
-                Plan p = plan(op, fromOutput ? BWD32_OUT : BWD32_IN, fixNeeded);
-                backwardHalf((Map2) p.kernel(), (Fix2) p.fix(), type, dy, xy, dx);
-            }
-        }
+        bindBackward(op, type, fromOutput).run(dy, xy, dx);
     }
 
     /**
-     * Whether the float kernel computes {@code op} exactly as defined: {@link Op#isFastF32Elu()}
-     * with a positive alpha. With a negative alpha, {@link Op} asks for {@code +0.0 -> -0.0} and
-     * {@code -0.0 -> +0.0} (the sign of {@code alpha * -0.0}), while the float kernel returns a
-     * zero as it is; those ops take the double kernel.
+     * The kernel of one function and type, chosen once: the float ELU kernel for
+     * {@link #fastElu}, else the f32 or f64 kernel with the function's parameters captured (bf16
+     * and f16 through the f32 one), and the scalar fix-up where inputs can leave the kernels'
+     * range (negative input scales only).
+     */
+    @Override
+    public Binding.Forward bindForward(Op op, DataType type) {
+        if (type == DataType.F32 && fastElu(op)) {
+            float alpha = op.alphaF();
+            return (src, dst, threads) -> eluF32(src, dst, alpha);
+        }
+        boolean fixNeeded = op.kind() == Op.Kind.ELU && op.inputScale() < 0;
+        return switch (type) {
+            case F32 -> {
+                Map1 k = f32Forward(op);
+                Fix1 fix = fixNeeded ? forwardFixF32(op) : null;
+                yield (src, dst, threads) -> forwardWide(k, fix, 4, src, dst);
+            }
+            case F64 -> {
+                Map1 k = f64Forward(op);
+                Fix1 fix = fixNeeded ? forwardFixF64(op) : null;
+                yield (src, dst, threads) -> forwardWide(k, fix, 8, src, dst);
+            }
+            case BF16, F16 -> {
+                Map1 k = f32Forward(op);
+                Fix1 fix = fixNeeded ? forwardFixF32(op) : null;
+                yield (src, dst, threads) -> forwardHalf(k, fix, type, src, dst);
+            }
+        };
+    }
+
+    @Override
+    public Binding.Backward bindBackward(Op op, DataType type, boolean fromOutput) {
+        boolean fixNeeded = op.kind() == Op.Kind.ELU && !fromOutput && op.inputScale() < 0;
+        return switch (type) {
+            case F32 -> {
+                Map2 k = f32Backward(op, fromOutput);
+                Fix2 fix = fixNeeded ? backwardFixF32(op) : null;
+                yield (dy, xy, dx) -> backwardWide(k, fix, 4, dy, xy, dx);
+            }
+            case F64 -> {
+                Map2 k = f64Backward(op, fromOutput);
+                Fix2 fix = fixNeeded ? backwardFixF64(op) : null;
+                yield (dy, xy, dx) -> backwardWide(k, fix, 8, dy, xy, dx);
+            }
+            case BF16, F16 -> {
+                Map2 k = f32Backward(op, fromOutput);
+                Fix2 fix = fixNeeded ? backwardFixF32(op) : null;
+                yield (dy, xy, dx) -> backwardHalf(k, fix, type, dy, xy, dx);
+            }
+        };
+    }
+
+    /**
+     * Whether the float kernel computes {@code op} exactly as defined: {@link Op#isFastF32Elu()},
+     * the rule the C helper's {@code elu4j_uses_float_kernel} also applies.
      */
     private static boolean fastElu(Op op) {
-        return op.isFastF32Elu() && op.alpha() > 0;
+        return op.isFastF32Elu();
     }
 
     private static Map1 f32Forward(Op op) {

@@ -274,6 +274,30 @@ class HelperFamilyTest {
         }
     }
 
+    /**
+     * One rule decides the float-kernel path: the helper's {@code elu4j_uses_float_kernel} (what
+     * elu4j_forward does) and {@link Op#isFastF32Elu()} (what the Vector API backend does) agree,
+     * at both ends of the power-of-two range, for every sign and for the other parameters.
+     */
+    @Test
+    void theFloatKernelRuleIsTheSameInCAndJava() {
+        List<Double> alphas = new ArrayList<>(List.of(0.0, -0.0, 0.3, 1.5, 3.0, Double.MIN_VALUE, Double.MAX_VALUE,
+                0x1p-1022, Math.nextUp(1.0), Math.nextDown(1.0), Math.nextUp(0x1p100), Math.nextDown(0x1p-100)));
+        for (int k = -104; k <= 104; k++) {
+            alphas.add(Math.scalb(1.0, k));
+            alphas.add(-Math.scalb(1.0, k));
+        }
+        int fast = 0;
+        for (double a : alphas) {
+            for (Op op : List.of(Op.elu(a), Op.elu(a, 2, 1), Op.elu(a, 1, 0.5), Op.elu(a, -1, 1), Op.leakyRelu(a))) {
+                assertEquals(op.isFastF32Elu(), HelperBackend.usesFloatKernel(op), op.toString());
+                fast += op.isFastF32Elu() ? 1 : 0;
+            }
+        }
+        assertEquals(201, fast); // 2^-100 .. 2^100, plain ELU only
+        assertTrue(HelperBackend.usesFloatKernel(Op.elu(1)) && !HelperBackend.usesFloatKernel(Op.relu()));
+    }
+
     @Test
     void parallelForwardIsSerial() {
         HelperBackend helper = HelperBackend.best();

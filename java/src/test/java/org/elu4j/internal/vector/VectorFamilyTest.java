@@ -21,6 +21,8 @@ import org.elu4j.Backend;
 import org.elu4j.BackendStatus;
 import org.elu4j.DataType;
 import org.elu4j.Elu4j;
+import org.elu4j.internal.BackendProvider;
+import org.elu4j.internal.EluBackend;
 import org.elu4j.internal.HalfFloats;
 import org.elu4j.internal.Op;
 import org.elu4j.internal.Pass;
@@ -92,6 +94,39 @@ class VectorFamilyTest {
             }
         }
         return a.stream();
+    }
+
+    /**
+     * The float ELU kernel uses the C helper's constants and steps, so the two give the same
+     * bits: every 127th negative float pattern (16.8M inputs, subnormals to -inf) and the
+     * specials, for alphas at both ends of the float kernel's range.
+     */
+    @Test
+    void theFloatKernelGivesTheHelpersBits() {
+        EluBackend helper = BackendProvider.get().available(Backend.HELPER);
+        Assumptions.assumeTrue(helper != null, "the helper is not available here: nothing to compare with");
+        int stride = 127;
+        int n = (int) ((0xff800000L - 0x80000000L) / stride) + 8;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate(4L * n, 64);
+            long bits = 0x80000000L;
+            for (int i = 0; i < n - 8; i++, bits += stride) {
+                x.setAtIndex(JAVA_FLOAT_UNALIGNED, i, Float.intBitsToFloat((int) bits));
+            }
+            float[] specials = {Float.NEGATIVE_INFINITY, -88f, -87.5f, -0f, 0f, Float.NaN, -Float.MIN_VALUE, 1f};
+            for (int i = 0; i < 8; i++) {
+                x.setAtIndex(JAVA_FLOAT_UNALIGNED, n - 8 + i, specials[i]);
+            }
+            MemorySegment yv = arena.allocate(4L * n, 64);
+            MemorySegment yh = arena.allocate(4L * n, 64);
+            for (float alpha : new float[] {1f, 0.5f, 2f, 0x1p-100f, 0x1p100f}) {
+                V.eluF32(x, yv, alpha);
+                helper.eluF32(x, yh, alpha);
+                long at = yv.mismatch(yh);
+                assertEquals(-1, at, () -> "alpha " + alpha + ": x=" + x.get(JAVA_FLOAT_UNALIGNED, at & ~3)
+                        + " vector " + yv.get(JAVA_FLOAT_UNALIGNED, at & ~3) + " helper " + yh.get(JAVA_FLOAT_UNALIGNED, at & ~3));
+            }
+        }
     }
 
     @Test
