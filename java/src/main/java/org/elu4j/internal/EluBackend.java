@@ -34,12 +34,6 @@ public interface EluBackend {
     String unsupported(Op op, DataType type, Pass pass);
 
     /**
-     * f32 ELU forward: {@code dst[i] = src[i] > 0 ? src[i] : alpha * expm1(src[i])}.
-     * Segments need not be aligned; {@code src.byteSize() / 4} elements are processed.
-     */
-    void eluF32(MemorySegment src, MemorySegment dst, float alpha);
-
-    /**
      * Forward: {@code dst = op(src)} on elements of {@code type}, on up to {@code threads} threads
      * (1: serial in the calling thread; 0: one per online CPU), with the same bits whatever the
      * thread count. Backends without a parallel path run serially.

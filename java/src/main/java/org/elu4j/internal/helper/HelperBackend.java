@@ -235,7 +235,10 @@ public final class HelperBackend implements EluBackend {
         return true;
     }
 
-    @Override
+    /**
+     * f32 ELU, {@code dst[i] = src[i] > 0 ? src[i] : alpha * expm1(src[i])}: the kernel that f32
+     * ELU binds to where this backend has a float path. Segments need not be aligned.
+     */
     public void eluF32(MemorySegment src, MemorySegment dst, float alpha) {
         long n = src.byteSize() / Float.BYTES;
         int status;

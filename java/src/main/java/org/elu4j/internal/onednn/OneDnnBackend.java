@@ -279,7 +279,10 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         return false;
     }
 
-    @Override
+    /**
+     * f32 ELU, {@code dst[i] = src[i] > 0 ? src[i] : alpha * expm1(src[i])}: the kernel that f32
+     * ELU binds to where this backend has a float path. Segments need not be aligned.
+     */
     public void eluF32(MemorySegment src, MemorySegment dst, float alpha) {
         long n = src.byteSize() / Float.BYTES;
         ThreadContext ctx = context();

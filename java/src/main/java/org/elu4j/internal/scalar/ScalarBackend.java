@@ -43,14 +43,6 @@ public final class ScalarBackend implements EluBackend {
     }
 
     @Override
-    public void eluF32(MemorySegment src, MemorySegment dst, float alpha) {
-        long n = src.byteSize() / Float.BYTES;
-        for (long i = 0; i < n; i++) {
-            dst.setAtIndex(JAVA_FLOAT_UNALIGNED, i, elu(src.getAtIndex(JAVA_FLOAT_UNALIGNED, i), alpha));
-        }
-    }
-
-    @Override
     public void forward(Op op, DataType type, MemorySegment src, MemorySegment dst, int threads) {
         long n = src.byteSize() / type.byteSize();
         switch (type) {

@@ -548,7 +548,10 @@ public final class VectorBackend implements EluBackend {
         }
     }
 
-    @Override
+    /**
+     * f32 ELU, {@code dst[i] = src[i] > 0 ? src[i] : alpha * expm1(src[i])}: the kernel that f32
+     * ELU binds to where this backend has a float path. Segments need not be aligned.
+     */
     public void eluF32(MemorySegment src, MemorySegment dst, float alpha) {
         final long bytes = src.byteSize() / Float.BYTES * Float.BYTES;
         if (src.isNative() && dst.isNative()) {
