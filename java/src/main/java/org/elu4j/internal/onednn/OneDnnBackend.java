@@ -285,17 +285,11 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
      */
     public void eluF32(MemorySegment src, MemorySegment dst, float alpha) {
         long n = src.byteSize() / Float.BYTES;
-        ThreadContext ctx = context();
-        // Busy before reading closed, and close() sets closed before reading busy (both volatile):
-        // either this call sees the backend closed, or close() waits until it is done.
-        BUSY.setVolatile(ctx, true);
+        ThreadContext ctx = enter();
         try {
-            if (closed) {
-                throw new IllegalStateException("the oneDNN backend has been closed (JVM shutdown)");
-            }
             ctx.execute(ctx.primitive(alpha, n), DataType.F32, n, src, dst);
         } finally {
-            BUSY.setRelease(ctx, false);
+            exit(ctx);
         }
     }
 
@@ -367,19 +361,15 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
 
     private void forward(EltwisePlan plan, DataType type, MemorySegment src, MemorySegment dst) {
         long n = src.byteSize() / type.byteSize();
-        ThreadContext ctx = context();
-        BUSY.setVolatile(ctx, true);
+        ThreadContext ctx = enter();
         try {
-            if (closed) {
-                throw new IllegalStateException("the oneDNN backend has been closed (JVM shutdown)");
-            }
             Step[] steps = plan.steps();
             pinAll(ctx, steps, type, n);
             for (int i = 0; i < steps.length; i++) {
                 ctx.execute(ctx.primitive(i, steps[i], type, n), type, n, i == 0 ? src : dst, dst);
             }
         } finally {
-            BUSY.setRelease(ctx, false);
+            exit(ctx);
         }
     }
 
@@ -395,12 +385,8 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
 
     private void backward(EltwisePlan plan, DataType type, MemorySegment dy, MemorySegment xy, MemorySegment dx) {
         long n = dy.byteSize() / type.byteSize();
-        ThreadContext ctx = context();
-        BUSY.setVolatile(ctx, true);
+        ThreadContext ctx = enter();
         try {
-            if (closed) {
-                throw new IllegalStateException("the oneDNN backend has been closed (JVM shutdown)");
-            }
             Step[] steps = plan.steps();
             pinAll(ctx, steps, type, n);
             for (int i = 0; i < steps.length; i++) {
@@ -413,7 +399,7 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
                 }
             }
         } finally {
-            BUSY.setRelease(ctx, false);
+            exit(ctx);
         }
     }
 
@@ -702,6 +688,26 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
     private ThreadContext context() {
         ThreadContext ctx = context.get();
         return ctx != null ? ctx : newContext();
+    }
+
+    /**
+     * The guard of every call: this thread's context, marked busy, or IllegalStateException once
+     * the backend is closed. Busy is set before closed is read, and close() sets closed before
+     * it reads busy (both volatile): either the call sees the backend closed, or close() waits
+     * until the call is done. Pair with {@link #exit} in a finally block.
+     */
+    private ThreadContext enter() {
+        ThreadContext ctx = context();
+        BUSY.setVolatile(ctx, true);
+        if (closed) {
+            BUSY.setRelease(ctx, false);
+            throw new IllegalStateException("the oneDNN backend has been closed (JVM shutdown)");
+        }
+        return ctx;
+    }
+
+    private static void exit(ThreadContext ctx) {
+        BUSY.setRelease(ctx, false);
     }
 
     private ThreadContext newContext() {
