@@ -44,7 +44,7 @@ import org.elu4j.internal.onednn.ffi.dnnl_version_t;
  * created, for each data type and primitive kind: {@link #unsupported} then only looks the answer
  * up). A function oneDNN has no single algorithm for is composed of several primitives run one
  * after the other, each a full pass over the tensor ({@link EltwisePlan} gives the algebra and
- * why oneDNN's post-ops do not help); {@link #capabilityLines()} lists what runs natively, what
+ * why oneDNN's post-ops do not help); {@link #capabilities()} says, as data, what runs natively, what
  * is composed, and what does not run and why. oneDNN 3.13 has no f64 eltwise on CPU.
  *
  * <p>Results as oneDNN computes them, not normalised: its ELU computes {@code exp(x) - 1} (not
@@ -428,47 +428,36 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
     }
 
     /**
-     * What runs on this backend, one line per function, data type and pass: {@code native} (one
-     * oneDNN primitive), {@code composed, N passes} (the primitives in order) or {@code no} with the
-     * reason; for {@code elu4j info} and the README. The functions are representatives: ELU (any
-     * alpha), SELU (scale != 1), CELU (inputScale != 1), the general form with scale = inputScale,
-     * ReLU, LeakyReLU, and a negative inputScale.
+     * What runs on this backend for representative functions (ELU with any alpha, SELU with
+     * scale != 1, CELU with inputScale != 1, the general form with scale = inputScale, a negative
+     * inputScale, ReLU, LeakyReLU), every data type and every pass, as data.
      */
-    public List<String> capabilityLines() {
-        record Fn(String name, Op op) {
-        }
-        List<Fn> fns = List.of(
-                new Fn("elu", Op.elu(1)),
-                new Fn("selu", Op.elu(1.6732632423543772, 1.0507009873554805, 1)),
-                new Fn("celu(a=2)", Op.elu(2, 1, 0.5)),
-                new Fn("elu(s=i=2)", Op.elu(1, 2, 2)),
-                new Fn("elu(i<0)", Op.elu(1, 1, -1)),
-                new Fn("relu", Op.relu()),
-                new Fn("leaky-relu", Op.leakyRelu(0.01)));
-        List<String> lines = new ArrayList<>();
-        for (Fn fn : fns) {
+    public List<Capability> capabilities() {
+        List<Capability> list = new ArrayList<>();
+        String[] names = {"elu", "selu", "celu(a=2)", "elu(s=i=2)", "elu(i<0)", "relu", "leaky-relu"};
+        Op[] ops = {Op.elu(1), Op.elu(1.6732632423543772, 1.0507009873554805, 1), Op.elu(2, 1, 0.5),
+                Op.elu(1, 2, 2), Op.elu(1, 1, -1), Op.relu(), Op.leakyRelu(0.01)};
+        for (int i = 0; i < ops.length; i++) {
             for (DataType type : DataType.values()) {
                 for (Pass pass : Pass.values()) {
-                    lines.add(String.format("%-11s %-4s %-21s %s", fn.name(), type.cliName(), pass.label(),
-                            capability(fn.op(), type, pass)));
+                    list.add(capability(names[i], ops[i], type, pass));
                 }
             }
         }
-        return lines;
+        return List.copyOf(list);
     }
 
-    /** One cell of {@link #capabilityLines()}. */
-    String capability(Op op, DataType type, Pass pass) {
+    /** One cell of {@link #capabilities()}. */
+    Capability capability(String name, Op op, DataType type, Pass pass) {
         EltwisePlan plan = EltwisePlan.of(op, pass);
         String why = whyNot(plan, op, pass, type);
         if (why != null) {
-            return "no: " + why;
+            return new Capability(name, op, type, pass, List.of(), List.of(), why);
         }
         Map<Alg, String> impls = probeImplementations.get(type);
-        String impl = String.join(", ", List.of(plan.steps()).stream()
-                .map(s -> impls.get(s.alg())).distinct().toList());
-        return (plan.passes() == 1 ? "native, 1 pass" : "composed, " + plan.passes() + " passes") + " ("
-                + plan.describe() + "; " + impl + ")";
+        List<Step> steps = List.of(plan.steps());
+        return new Capability(name, op, type, pass, steps.stream().map(Step::toString).toList(),
+                steps.stream().map(st -> impls.get(st.alg())).distinct().toList(), null);
     }
 
     private static final VarHandle BUSY;

@@ -158,28 +158,31 @@ class OneDnnFamilyTest {
     }
 
     @Test
-    void capabilityLinesCoverEveryCellAndAgreeWithUnsupported() {
-        List<String> lines = onednn.capabilityLines();
-        assertEquals(7 * DataType.values().length * Pass.values().length, lines.size());
-        for (String line : lines) {
-            assertTrue(line.contains("native, 1 pass") || line.contains("composed, ") || line.contains("no: "), line);
-            if (line.contains(" f64 ")) {
-                assertTrue(line.contains("no: "), line);
+    void capabilitiesCoverEveryCellAndAgreeWithUnsupported() {
+        List<Capability> caps = onednn.capabilities();
+        assertEquals(7 * DataType.values().length * Pass.values().length, caps.size());
+        for (Capability c : caps) {
+            String cell = c.name() + " " + c.type().cliName() + " " + c.pass().label();
+            assertEquals(onednn.unsupported(c.op(), c.type(), c.pass()), c.refusal(), cell);
+            assertEquals(c.runs() ? EltwisePlan.of(c.op(), c.pass()).passes() : 0, c.passes(), cell);
+            assertEquals(c.runs(), !c.implementations().isEmpty(), cell);
+            if (c.type() == DataType.F64) {
+                assertFalse(c.runs(), cell);
             }
         }
-        assertTrue(lines.stream().anyMatch(l -> l.startsWith("selu") && l.contains("f32  forward")
-                && l.contains("composed, 2 passes")), String.join("\n", lines));
-        assertTrue(lines.stream().anyMatch(l -> l.startsWith("elu ") && l.contains("f32  backward from input")
-                && l.contains("native, 1 pass")), String.join("\n", lines));
-        for (DataType type : DataType.values()) { // a type oneDNN lacks here shows its reason instead
-            String bf = onednn.unsupported(Op.elu(1), type, Pass.BACKWARD_FROM_INPUT);
-            String want = bf == null ? "native, 1 pass" : "no: " + bf;
-            assertTrue(lines.stream().anyMatch(l -> l.startsWith("elu ") && l.contains(" " + type.cliName() + " ")
-                    && l.contains("backward from input") && l.contains(want)), type + ": " + want + "\n" + String.join("\n", lines));
-        }
-        assertEquals("no: " + onednn.unsupported(Op.elu(2, 1, 0.5), DataType.F16, Pass.BACKWARD_FROM_INPUT),
-                onednn.capability(Op.elu(2, 1, 0.5), DataType.F16, Pass.BACKWARD_FROM_INPUT));
-        System.out.println("oneDNN capabilities:\n  " + String.join("\n  ", lines));
+        Capability selu = caps.stream().filter(c -> c.name().equals("selu") && c.type() == DataType.F32
+                && c.pass() == Pass.FORWARD).findFirst().orElseThrow();
+        assertEquals(2, selu.passes(), selu.toString());
+        assertTrue(selu.steps().get(0).contains("elu") && selu.steps().get(1).contains("linear"), selu.toString());
+        Capability eluBwd = caps.stream().filter(c -> c.name().equals("elu") && c.type() == DataType.F32
+                && c.pass() == Pass.BACKWARD_FROM_INPUT).findFirst().orElseThrow();
+        assertEquals(1, eluBwd.passes(), eluBwd.toString());
+        // Rendered here, as a tool would: one line per cell.
+        System.out.println("oneDNN capabilities:\n  " + String.join("\n  ", caps.stream().map(c -> String.format(
+                "%-11s %-4s %-21s %s", c.name(), c.type().cliName(), c.pass().label(), c.runs()
+                        ? (c.passes() == 1 ? "native, 1 pass" : "composed, " + c.passes() + " passes") + " ("
+                        + String.join(" -> ", c.steps()) + "; " + String.join(", ", c.implementations()) + ")"
+                        : "no: " + c.refusal())).toList()));
     }
 
     // ------------------------------------------------------------------ accuracy against the oracle
