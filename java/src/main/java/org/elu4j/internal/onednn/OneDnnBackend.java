@@ -2,7 +2,6 @@ package org.elu4j.internal.onednn;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.elu4j.internal.onednn.DnnlStatus.check;
 import static org.elu4j.internal.onednn.ffi.Dnnl.*;
 
@@ -16,7 +15,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,7 +85,7 @@ import org.elu4j.internal.onednn.ffi.dnnl_version_t;
  */
 public final class OneDnnBackend implements EluBackend, AutoCloseable {
     /** Primitives kept at most; each holds JIT-compiled code (a few KB). */
-    static final int PRIMITIVE_CACHE_SIZE = 64;
+    static final int PRIMITIVE_CACHE_SIZE = PrimitiveCache.CAPACITY;
     /** Memory-object pairs kept per thread (one per element count). */
     static final int MEMORIES_PER_THREAD = 8;
     /**
@@ -114,56 +112,34 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
     private final ExecuteShim shim;
     private final String executePath;
 
-    private final LinkedHashMap<Key, Primitive> primitives = new LinkedHashMap<>(16, 0.75f, true);
+    private final PrimitiveCache cache;
     private final Map<ThreadContext, WeakReference<Thread>> contexts = new ConcurrentHashMap<>();
     private final ThreadLocal<ThreadContext> context = new ThreadLocal<>();
     /** libgomp's omp_set_num_threads, or null when oneDNN does not run on OpenMP. */
     private final MethodHandle ompSetNumThreads;
     private final int threads;
 
-    /** What a cached primitive computes: the step (algorithm, propagation, alpha), data type and size. */
-    private record Key(Step step, DataType type, long count) {
-    }
-
-    /**
-     * A cached primitive with a count of its users (the thread contexts that pin it), guarded by
-     * the lock of {@link #primitives}.
-     */
-    private static final class Primitive {
-        final MemorySegment handle;
-        final Key key;
-        /** True for the f32 forward eltwise_elu primitives of {@link #eluF32}'s fast path. */
-        final boolean f32Elu;
-        /** The alpha bits (all steps), compared by the fast path. */
-        final int alphaBits;
-        final long count;
-        int users;
-        /** Out of the cache: the last user destroys it. Read without the lock by pinning threads. */
-        volatile boolean evicted;
-
-        Primitive(MemorySegment handle, Key key) {
-            this.handle = handle;
-            this.key = key;
-            this.f32Elu = key.step().alg() == Alg.FWD_ELU && key.type() == DataType.F32;
-            this.alphaBits = Float.floatToIntBits(key.step().alpha());
-            this.count = key.count();
-        }
-    }
-
     /**
      * Why oneDNN cannot create each kind of primitive for each data type (null: it can), probed
      * once at creation; and the implementation it picks where it can.
      */
-    private final Map<DataType, Map<Alg, String>> probeFailures = new EnumMap<>(DataType.class);
-    private final Map<DataType, Map<Alg, String>> probeImplementations = new EnumMap<>(DataType.class);
+    private final Map<DataType, Map<Alg, String>> probeFailures;
+    private final Map<DataType, Map<Alg, String>> probeImplementations;
 
     private OneDnnBackend(MemorySegment engine, boolean useHelperShim) {
         this.engine = engine;
         MemorySegment v = dnnl_version();
         this.version = dnnl_version_t.major(v) + "." + dnnl_version_t.minor(v) + "." + dnnl_version_t.patch(v);
         this.isa = DnnlStatus.isaName(dnnl_get_effective_cpu_isa());
-        this.implementation = probeImplementation();
-        probeDataTypes();
+        this.cache = new PrimitiveCache(engine);
+        EltwiseProbe probe = EltwiseProbe.run(cache, version, isa);
+        this.probeFailures = probe.failures();
+        this.probeImplementations = probe.implementations();
+        // The backend exists only where f32 ELU runs (oneDNN implements f32 on every CPU it supports).
+        this.implementation = probeImplementations.get(DataType.F32).get(Alg.FWD_ELU);
+        if (implementation == null) {
+            throw new Elu4jException(probeFailures.get(DataType.F32).get(Alg.FWD_ELU));
+        }
         this.threads = Integer.getInteger(THREADS_PROPERTY, 1);
         if (threads < 1) {
             throw new Elu4jException(THREADS_PROPERTY + " must be at least 1, got " + threads);
@@ -470,208 +446,6 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         }
     }
 
-    // ------------------------------------------------------------------ primitive cache
-
-    /** The cached primitive for the key, with one more user (created if needed). */
-    private Primitive acquire(Key key) {
-        synchronized (primitives) {
-            Primitive p = primitives.get(key);
-            if (p == null) {
-                p = new Primitive(createPrimitive(key.step(), key.type(), key.count()), key);
-                primitives.put(key, p);
-                p.users++; // before evicting: the new one must not be the victim
-                if (primitives.size() > PRIMITIVE_CACHE_SIZE) {
-                    evictOne();
-                }
-                return p;
-            }
-            p.users++;
-            return p;
-        }
-    }
-
-    /**
-     * Evicts the least recently used primitive that no thread pins, or the least recently used
-     * one if every one is pinned (its last user destroys it). Called with the lock held.
-     */
-    private void evictOne() {
-        Iterator<Primitive> it = primitives.values().iterator();
-        Primitive victim = null;
-        while (it.hasNext()) {
-            Primitive p = it.next();
-            if (p.users == 0) {
-                victim = p;
-                it.remove();
-                break;
-            }
-        }
-        if (victim == null) {
-            it = primitives.values().iterator();
-            victim = it.next();
-            it.remove();
-        }
-        victim.evicted = true;
-        if (victim.users == 0) {
-            destroyPrimitive(victim);
-        }
-    }
-
-    private void release(Primitive p) {
-        synchronized (primitives) {
-            if (--p.users == 0 && p.evicted) {
-                destroyPrimitive(p);
-            }
-        }
-    }
-
-    private MemorySegment createPrimitive(Step step, DataType type, long n) {
-        try (Arena arena = Arena.ofConfined()) {
-            PrimitiveDescs pds = primitiveDescs(arena, step, type, n);
-            try {
-                check(pds.status(), pds.call());
-                MemorySegment primPtr = arena.allocate(dnnl_primitive_t);
-                check(dnnl_primitive_create(primPtr, pds.pd()), "dnnl_primitive_create");
-                return primPtr.get(dnnl_primitive_t, 0);
-            } finally {
-                pds.destroy();
-            }
-        }
-    }
-
-    /**
-     * The primitive descriptor of a step (and, for a backward step, its forward hint), or the
-     * failed call and its status; {@link #destroy()} frees what was created.
-     */
-    private record PrimitiveDescs(MemorySegment pd, MemorySegment hint, int status, String call) {
-        void destroy() {
-            if (pd != null) {
-                dnnl_primitive_desc_destroy(pd);
-            }
-            if (hint != null) {
-                dnnl_primitive_desc_destroy(hint);
-            }
-        }
-    }
-
-    private PrimitiveDescs primitiveDescs(Arena arena, Step step, DataType type, long n) {
-        MemorySegment mdPtr = arena.allocate(dnnl_memory_desc_t);
-        int status = dnnl_memory_desc_create_with_tag(mdPtr, 1, arena.allocateFrom(JAVA_LONG, n), dnnlType(type),
-                dnnl_a());
-        if (status != dnnl_success()) {
-            return new PrimitiveDescs(null, null, status, "dnnl_memory_desc_create_with_tag");
-        }
-        MemorySegment md = mdPtr.get(dnnl_memory_desc_t, 0);
-        try {
-            Alg alg = step.alg();
-            MemorySegment pdPtr = arena.allocate(dnnl_primitive_desc_t);
-            // A backward primitive needs the forward primitive descriptor of training as a hint.
-            status = dnnl_eltwise_forward_primitive_desc_create(pdPtr, engine,
-                    alg.backward ? dnnl_forward_training() : dnnl_forward_inference(), alg.dnnl(), md, md,
-                    step.alpha(), 0f, MemorySegment.NULL);
-            if (status != dnnl_success()) {
-                return new PrimitiveDescs(null, null, status, "dnnl_eltwise_forward_primitive_desc_create");
-            }
-            MemorySegment fwd = pdPtr.get(dnnl_primitive_desc_t, 0);
-            if (!alg.backward) {
-                return new PrimitiveDescs(fwd, null, status, null);
-            }
-            status = dnnl_eltwise_backward_primitive_desc_create(pdPtr, engine, alg.dnnl(), md, md, md, step.alpha(),
-                    0f, fwd, MemorySegment.NULL);
-            if (status != dnnl_success()) {
-                dnnl_primitive_desc_destroy(fwd);
-                return new PrimitiveDescs(null, null, status, "dnnl_eltwise_backward_primitive_desc_create");
-            }
-            return new PrimitiveDescs(pdPtr.get(dnnl_primitive_desc_t, 0), fwd, status, null);
-        } finally {
-            dnnl_memory_desc_destroy(md);
-        }
-    }
-
-    /** oneDNN's dnnl_data_type_t for an elu4j data type. */
-    static int dnnlType(DataType type) {
-        return switch (type) {
-            case F32 -> dnnl_f32();
-            case F64 -> dnnl_f64();
-            case BF16 -> dnnl_bf16();
-            case F16 -> dnnl_f16();
-        };
-    }
-
-    /**
-     * For each data type and kind of primitive: can oneDNN create it here (1024 elements, alpha 1),
-     * and with which implementation. A failure (dnnl_unimplemented: f64) becomes the reason
-     * {@link #unsupported} gives; it never fails the backend's creation.
-     */
-    private void probeDataTypes() {
-        for (DataType type : DataType.values()) {
-            Map<Alg, String> failures = new EnumMap<>(Alg.class);
-            Map<Alg, String> impls = new EnumMap<>(Alg.class);
-            for (Alg alg : Alg.values()) {
-                try (Arena arena = Arena.ofConfined()) {
-                    PrimitiveDescs pds = primitiveDescs(arena, new Step(alg, 1f), type, 1024);
-                    try {
-                        if (pds.status() == dnnl_success()) {
-                            impls.put(alg, implementation(arena, pds.pd()));
-                        } else {
-                            // dnnl_unimplemented in practice; any other failure also means "cannot".
-                            failures.put(alg, "oneDNN " + version + " has no " + type.cliName() + " " + alg.label
-                                    + " on this CPU (" + isa + "): " + pds.call() + " gives " + DnnlStatus.name(pds.status()));
-                        }
-                    } finally {
-                        pds.destroy();
-                    }
-                }
-            }
-            if (failures.size() == Alg.values().length) { // say it once, shorter
-                failures.replaceAll((a, why) -> "oneDNN " + version + " has no " + type.cliName()
-                        + " eltwise on this CPU (" + isa + "): " + why.substring(why.indexOf(": ") + 2));
-            }
-            probeFailures.put(type, failures);
-            probeImplementations.put(type, impls);
-        }
-    }
-
-    private static String implementation(Arena arena, MemorySegment pd) {
-        MemorySegment str = arena.allocate(ADDRESS);
-        check(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str(), 0, str), "dnnl_primitive_desc_query");
-        return str.get(ADDRESS, 0).reinterpret(256).getString(0);
-    }
-
-    private static void destroyPrimitive(Primitive p) {
-        check(dnnl_primitive_destroy(p.handle), "dnnl_primitive_destroy");
-    }
-
-    /** A 1-D memory descriptor of n elements of the type; the caller destroys it. */
-    private static MemorySegment memoryDesc(Arena arena, DataType type, long n) {
-        MemorySegment dims = arena.allocateFrom(JAVA_LONG, n);
-        MemorySegment mdPtr = arena.allocate(dnnl_memory_desc_t);
-        check(dnnl_memory_desc_create_with_tag(mdPtr, 1, dims, dnnlType(type), dnnl_a()),
-                "dnnl_memory_desc_create_with_tag");
-        return mdPtr.get(dnnl_memory_desc_t, 0);
-    }
-
-    private String probeImplementation() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment md = memoryDesc(arena, DataType.F32, 1024);
-            MemorySegment pdPtr = arena.allocate(dnnl_primitive_desc_t);
-            try {
-                check(dnnl_eltwise_forward_primitive_desc_create(pdPtr, engine, dnnl_forward_inference(),
-                        dnnl_eltwise_elu(), md, md, 1f, 0f, MemorySegment.NULL),
-                        "dnnl_eltwise_forward_primitive_desc_create");
-            } finally {
-                dnnl_memory_desc_destroy(md);
-            }
-            MemorySegment pd = pdPtr.get(dnnl_primitive_desc_t, 0);
-            try {
-                MemorySegment str = arena.allocate(ADDRESS);
-                check(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str(), 0, str), "dnnl_primitive_desc_query");
-                return str.get(ADDRESS, 0).reinterpret(256).getString(0);
-            } finally {
-                dnnl_primitive_desc_destroy(pd);
-            }
-        }
-    }
-
     // ------------------------------------------------------------------ per-thread streams
 
     private ThreadContext context() {
@@ -729,6 +503,16 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
     }
 
     /** Number of live per-thread contexts (for tests of the clean-up). */
+    /** How many primitives the cache holds now (for tests). */
+    int cachedPrimitiveCount() {
+        return cache.size();
+    }
+
+    /** The cache's keys as text (for tests). */
+    List<String> cachedPrimitiveKeys() {
+        return cache.keys();
+    }
+
     int contextCount() {
         return contexts.size();
     }
@@ -751,9 +535,9 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         private long lastKey = -1;
         private MemorySegment[] lastMemories;
         /** The primitive of the last call's first pass, pinned (one user) until another one replaces it. */
-        private Primitive pinned;
+        private PrimitiveCache.Primitive pinned;
         /** The primitives of the last composed call's later passes (index 1.. of a plan), pinned likewise. */
-        private final Primitive[] pinnedLater = new Primitive[EltwisePlan.MAX_STEPS];
+        private final PrimitiveCache.Primitive[] pinnedLater = new PrimitiveCache.Primitive[EltwisePlan.MAX_STEPS];
         /** True while the owning thread is inside a call ({@link #BUSY}). */
         @SuppressWarnings("unused")
         private volatile boolean busy;
@@ -789,32 +573,32 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
          * still cached, else acquired and pinned.
          */
         MemorySegment primitive(float alpha, long n) {
-            Primitive p = pinned;
+            PrimitiveCache.Primitive p = pinned;
             if (p != null && p.count == n && p.alphaBits == Float.floatToIntBits(alpha) && p.f32Elu && !p.evicted) {
                 return p.handle;
             }
-            return repin(0, new Key(new Step(Alg.FWD_ELU, alpha), DataType.F32, n));
+            return repin(0, new PrimitiveCache.Key(new Step(Alg.FWD_ELU, alpha), DataType.F32, n));
         }
 
         /** The primitive of pass {@code index} of a plan: the pinned one if it fits, else acquired and pinned. */
         MemorySegment primitive(int index, Step step, DataType type, long n) {
-            Primitive p = index == 0 ? pinned : pinnedLater[index];
+            PrimitiveCache.Primitive p = index == 0 ? pinned : pinnedLater[index];
             if (p != null && p.count == n && p.key.type() == type && p.key.step().equals(step) && !p.evicted) {
                 return p.handle;
             }
-            return repin(index, new Key(step, type, n));
+            return repin(index, new PrimitiveCache.Key(step, type, n));
         }
 
-        private MemorySegment repin(int index, Key key) {
-            Primitive old = index == 0 ? pinned : pinnedLater[index];
-            Primitive next = acquire(key);
+        private MemorySegment repin(int index, PrimitiveCache.Key key) {
+            PrimitiveCache.Primitive old = index == 0 ? pinned : pinnedLater[index];
+            PrimitiveCache.Primitive next = cache.acquire(key);
             if (index == 0) {
                 pinned = next;
             } else {
                 pinnedLater[index] = next;
             }
             if (old != null) {
-                release(old);
+                cache.release(old);
             }
             return next.handle;
         }
@@ -899,7 +683,7 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
 
         private MemorySegment createMemory(DataType type, long n) {
             try (Arena tmp = Arena.ofConfined()) {
-                MemorySegment md = memoryDesc(tmp, type, n);
+                MemorySegment md = PrimitiveCache.memoryDesc(tmp, type, n);
                 try {
                     MemorySegment p = tmp.allocate(dnnl_memory_t);
                     check(dnnl_memory_create(p, md, engine, DNNL_MEMORY_NONE()), "dnnl_memory_create");
@@ -920,12 +704,12 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
 
         void destroy() {
             if (pinned != null) {
-                release(pinned);
+                cache.release(pinned);
                 pinned = null;
             }
             for (int i = 0; i < pinnedLater.length; i++) {
                 if (pinnedLater[i] != null) {
-                    release(pinnedLater[i]);
+                    cache.release(pinnedLater[i]);
                     pinnedLater[i] = null;
                 }
             }
@@ -1040,10 +824,7 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
             }
             contexts.keySet().forEach(ThreadContext::destroy);
             contexts.clear();
-            synchronized (primitives) {
-                primitives.values().forEach(OneDnnBackend::destroyPrimitive);
-                primitives.clear();
-            }
+            cache.destroyAll();
             check(dnnl_engine_destroy(engine), "dnnl_engine_destroy");
             arena.close();
         }

@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -278,29 +276,11 @@ class OneDnnLifecycleTest {
 
     /** The keys of the backend's primitive cache as strings, read under its lock. */
     private List<String> cachedKeys() {
-        try {
-            Field f = OneDnnBackend.class.getDeclaredField("primitives");
-            f.setAccessible(true);
-            Map<?, ?> map = (Map<?, ?>) f.get(dnnl);
-            synchronized (map) {
-                return map.keySet().stream().map(String::valueOf).toList();
-            }
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError("OneDnnBackend no longer has the field 'primitives' this test reads", e);
-        }
+        return dnnl.cachedPrimitiveKeys();
     }
 
-    /** The size of the backend's primitive cache, read under its lock (there is no accessor). */
+    /** The size of the backend's primitive cache, read under its lock. */
     private int cachedPrimitives() {
-        try {
-            Field f = OneDnnBackend.class.getDeclaredField("primitives");
-            f.setAccessible(true);
-            Map<?, ?> map = (Map<?, ?>) f.get(dnnl);
-            synchronized (map) {
-                return map.size();
-            }
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError("OneDnnBackend no longer has the field 'primitives' this test reads", e);
-        }
+        return dnnl.cachedPrimitiveCount();
     }
 }
