@@ -47,36 +47,15 @@
 #include <unistd.h>
 
 /*
- * Smallest n (floats) that runs in parallel. How it was chosen: tests/elu_mt_timing, linked
- * against a build with this threshold at 1, times the serial call and the parallel one with two
- * threads at each size, side by side (AVX-512, alpha = 1, out of place, 64-byte-aligned, the same
- * call repeated; best of 9 alternating batches), on the 2-vCPU Intel Xeon (Emerald Rapids) KVM
- * guest of the README, 2026-11-30. That machine was never quiet: another engineer's builds kept
- * the load average at 2.5-7 on its 2 vCPUs, so the second thread often had no core. Speedup of
- * 2 threads over serial:
- *
- *                   4K     16K    64K    128K   256K   512K   1M     4M     16M
- *   load ~5       0.35x  0.39x  0.49x  0.56x  1.08x   -     1.44x  1.63x  1.83x
- *   load ~2.6     0.48x  0.63x  0.80x  0.88x  0.88x   -     1.17x  1.78x  1.32x
- *   load ~6.5     0.35x  0.36x  0.45x  0.86x  0.90x   -     1.33x  1.47x  1.14x
- *   load ~6.2       -      -      -    0.89x  0.91x  0.95x  0.97x  1.02x  1.01x
- *
- * With idle workers spinning for ELU4J_MT_SPIN_NS before they sleep, on the same VM when it was
- * quiet (load ~2.6, same program, same day), back-to-back calls:
- *
- *                   4K     16K    64K    128K   256K   512K   1M     4M     16M
- *   spin 50 us    0.09x  0.15x  0.45x  0.74x  1.21x  2.14x  2.05x  1.97x  1.97x
- *
- * (small parallel calls got slower than before: the spinning worker's mutex attempts turn the
- * caller's unlocks into futex system calls; they run serially anyway, below the threshold).
- *
- * Handing work to a sleeping worker costs tens of microseconds on this VM (a futex wake-up and,
- * when the vCPU was halted, the hypervisor rescheduling it), which is the whole serial call up to
- * ~128K floats; above ~256K the parallel call won whenever the second vCPU was free at all, and
- * lost at most 5% when it was not (the caller then does almost every chunk itself). 512K floats
- * (2 MiB, the L2 of one core) is above every size where a loss was measured except on a fully
- * loaded machine, where no threshold helps. Below it a call is serial, so never slower than
- * serial. Overridable at build time (-DELU4J_MT_MIN_ELEMENTS=...) for tests and measurements only.
+ * Smallest n (floats) that runs in parallel. Handing work to a sleeping worker costs tens of
+ * microseconds on a VM (a futex wake-up and, when the vCPU was halted, the hypervisor rescheduling
+ * it): the whole serial call up to ~128K floats. Above ~256K the parallel call won whenever the
+ * second CPU was free at all and lost at most a few percent when it was not (the caller then does
+ * almost every chunk itself). 512K floats (2 MiB, one core's L2) is above every size where a loss
+ * was measured except on a fully loaded machine, where no threshold helps; below it a call is
+ * serial, so never slower than serial. The measurements behind it (tests/elu_mt_timing, speedup
+ * per size and load) are in docs/benchmarks.md. Overridable at build time
+ * (-DELU4J_MT_MIN_ELEMENTS=...) for tests and measurements only.
  */
 #ifndef ELU4J_MT_MIN_ELEMENTS
 #define ELU4J_MT_MIN_ELEMENTS ((size_t)512 << 10)

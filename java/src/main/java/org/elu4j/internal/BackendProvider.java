@@ -223,10 +223,9 @@ public final class BackendProvider {
 
     /**
      * AUTO's plan, one line per kind of call. The order comes from the JMH suite
-     * ({@code ./elu4j bench --quick}, 2026-11-30 02:56 UTC, 2-vCPU AVX-512 VM, bench/published/): the
-     * helper was the fastest path at every size measured (3.92 / 5.66 / 3.57 el/ns at 256 / 64K /
-     * 16M), the vector backend next (3.59 / 3.74 / 2.09), oneDNN behind both (0.49 / 2.89 / 1.88), so no
-     * size crossover exists between them today and the plan does not depend on the size.
+     * ({@code ./elu4j bench}, figures in docs/benchmarks.md): the helper was the fastest path at
+     * every size measured, the vector backend next, oneDNN behind both, so the plan does not depend
+     * on the size.
      */
     public List<String> autoPlan() {
         List<String> lines = new ArrayList<>();
@@ -234,12 +233,11 @@ public final class BackendProvider {
         lines.add("f32 ELU, heap segments, any size: " + autoHeap.kind().cliName() + " (never onednn)");
         // Every other cell: the first backend in AUTO's order that runs it (the same rule at every
         // size: the suite found no size crossover between backends, see above). One crossover by
-        // function exists and is deliberately not taken: for f32 SELU (and any ELU the float
-        // kernels cannot run within 1 ulp) the vector backend's double lanes beat the helper's,
-        // 1.26 / 1.33 / 1.21 el/ns against 1.02 / 1.18 / 0.79 at 256 / 64K / 16M (EluBenchmark,
-        // function=selu, ./elu4j bench --quick, 2026-11-30 04:31 UTC). Both are within 1 ulp but
-        // not bit-identical, and the helper is the one backend with a parallel path and with heap
-        // memory at no copy; switching by memory kind or mode would make AUTO's bits depend on them.
+        // function is deliberately not taken: for f32 SELU (and any ELU the float kernels cannot
+        // run within 1 ulp) the vector backend's double lanes were measured faster than the
+        // helper's (docs/benchmarks.md). Both are within 1 ulp but not bit-identical, and the
+        // helper is the one backend with a parallel path and with heap memory at no copy;
+        // switching by function, memory kind or mode would make AUTO's bits depend on them.
         Map<String, List<String>> byBackend = new java.util.LinkedHashMap<>();
         List<Op> ops = List.of(Op.elu(1), Op.elu(org.elu4j.Elu.SELU_ALPHA, org.elu4j.Elu.SELU_SCALE, 1),
                 Op.elu(0.5, 1, 2), Op.relu(), Op.leakyRelu(0.01));
