@@ -31,18 +31,14 @@ record EltwiseProbe(Map<DataType, Map<Alg, String>> failures, Map<DataType, Map<
             Map<Alg, String> failures = new EnumMap<>(Alg.class);
             Map<Alg, String> impls = new EnumMap<>(Alg.class);
             for (Alg alg : Alg.values()) {
-                try (Arena arena = Arena.ofConfined()) {
-                    PrimitiveCache.PrimitiveDescs pds = cache.primitiveDescs(arena, new Step(alg, 1f), type, 1024);
-                    try {
-                        if (pds.status() == dnnl_success()) {
-                            impls.put(alg, PrimitiveCache.implementation(arena, pds.pd()));
-                        } else {
-                            // dnnl_unimplemented in practice; any other failure also means "cannot".
-                            failures.put(alg, "oneDNN " + version + " has no " + type.cliName() + " " + alg.label
-                                    + " on this CPU (" + isa + "): " + pds.call() + " gives " + DnnlStatus.name(pds.status()));
-                        }
-                    } finally {
-                        pds.destroy();
+                try (Arena arena = Arena.ofConfined();
+                        PrimitiveCache.PrimitiveDescs pds = cache.primitiveDescs(arena, new Step(alg, 1f), type, 1024)) {
+                    if (pds.status() == dnnl_success()) {
+                        impls.put(alg, PrimitiveCache.implementation(arena, pds.pd()));
+                    } else {
+                        // dnnl_unimplemented in practice; any other failure also means "cannot".
+                        failures.put(alg, "oneDNN " + version + " has no " + type.cliName() + " " + alg.label
+                                + " on this CPU (" + isa + "): " + pds.call() + " gives " + DnnlStatus.name(pds.status()));
                     }
                 }
             }

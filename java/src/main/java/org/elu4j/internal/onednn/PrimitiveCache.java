@@ -1,7 +1,6 @@
 package org.elu4j.internal.onednn;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.elu4j.internal.onednn.DnnlStatus.check;
 import static org.elu4j.internal.onednn.ffi.Dnnl.*;
 
@@ -114,47 +113,41 @@ final class PrimitiveCache {
     }
 
     private MemorySegment createPrimitive(Step step, DataType type, long n) {
-        try (Arena arena = Arena.ofConfined()) {
-            PrimitiveDescs pds = primitiveDescs(arena, step, type, n);
-            try {
-                check(pds.status(), pds.call());
-                MemorySegment primPtr = arena.allocate(dnnl_primitive_t);
-                check(dnnl_primitive_create(primPtr, pds.pd()), "dnnl_primitive_create");
-                return primPtr.get(dnnl_primitive_t, 0);
-            } finally {
-                pds.destroy();
-            }
+        try (Arena arena = Arena.ofConfined(); PrimitiveDescs pds = primitiveDescs(arena, step, type, n)) {
+            check(pds.status(), pds.call());
+            MemorySegment primPtr = arena.allocate(dnnl_primitive_t);
+            check(dnnl_primitive_create(primPtr, pds.pd()), "dnnl_primitive_create");
+            return primPtr.get(dnnl_primitive_t, 0);
         }
     }
 
     /**
-     * The primitive descriptor of a step (and, for a backward step, its forward hint), or the
-     * failed call and its status; {@link #destroy()} frees what was created.
+     * The owned primitive descriptor of a step (and, for a backward step, its forward hint), or
+     * the failed call and its status (then both are null). Use it in try-with-resources: closing
+     * destroys what was created, once, and a failing destroy throws naming the call.
      */
-    record PrimitiveDescs(MemorySegment pd, MemorySegment hint, int status, String call) {
-        void destroy() {
-            if (pd != null) {
-                dnnl_primitive_desc_destroy(pd);
-            }
-            if (hint != null) {
-                dnnl_primitive_desc_destroy(hint);
+    record PrimitiveDescs(MemorySegment pd, MemorySegment hint, int status, String call) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                if (pd != null) {
+                    check(dnnl_primitive_desc_destroy(pd), "dnnl_primitive_desc_destroy");
+                }
+            } finally {
+                if (hint != null) {
+                    check(dnnl_primitive_desc_destroy(hint), "dnnl_primitive_desc_destroy");
+                }
             }
         }
     }
 
     PrimitiveDescs primitiveDescs(Arena arena, Step step, DataType type, long n) {
-        MemorySegment mdPtr = arena.allocate(dnnl_memory_desc_t);
-        int status = dnnl_memory_desc_create_with_tag(mdPtr, 1, arena.allocateFrom(JAVA_LONG, n), dnnlType(type),
-                dnnl_a());
-        if (status != dnnl_success()) {
-            return new PrimitiveDescs(null, null, status, "dnnl_memory_desc_create_with_tag");
-        }
-        MemorySegment md = mdPtr.get(dnnl_memory_desc_t, 0);
-        try {
+        try (MemoryDesc desc = MemoryDesc.of(type, n)) {
+            MemorySegment md = desc.handle();
             Alg alg = step.alg();
             MemorySegment pdPtr = arena.allocate(dnnl_primitive_desc_t);
             // A backward primitive needs the forward primitive descriptor of training as a hint.
-            status = dnnl_eltwise_forward_primitive_desc_create(pdPtr, engine,
+            int status = dnnl_eltwise_forward_primitive_desc_create(pdPtr, engine,
                     alg.backward ? dnnl_forward_training() : dnnl_forward_inference(), alg.dnnl(), md, md,
                     step.alpha(), 0f, MemorySegment.NULL);
             if (status != dnnl_success()) {
@@ -167,12 +160,10 @@ final class PrimitiveCache {
             status = dnnl_eltwise_backward_primitive_desc_create(pdPtr, engine, alg.dnnl(), md, md, md, step.alpha(),
                     0f, fwd, MemorySegment.NULL);
             if (status != dnnl_success()) {
-                dnnl_primitive_desc_destroy(fwd);
+                check(dnnl_primitive_desc_destroy(fwd), "dnnl_primitive_desc_destroy");
                 return new PrimitiveDescs(null, null, status, "dnnl_eltwise_backward_primitive_desc_create");
             }
             return new PrimitiveDescs(pdPtr.get(dnnl_primitive_desc_t, 0), fwd, status, null);
-        } finally {
-            dnnl_memory_desc_destroy(md);
         }
     }
 
@@ -202,24 +193,7 @@ final class PrimitiveCache {
         check(dnnl_primitive_destroy(p.handle), "dnnl_primitive_destroy");
     }
 
-    /** oneDNN's dnnl_data_type_t for an elu4j data type. */
-    static int dnnlType(DataType type) {
-        return switch (type) {
-            case F32 -> dnnl_f32();
-            case F64 -> dnnl_f64();
-            case BF16 -> dnnl_bf16();
-            case F16 -> dnnl_f16();
-        };
-    }
 
-    /** A 1-D memory descriptor of n elements of the type; the caller destroys it. */
-    static MemorySegment memoryDesc(Arena arena, DataType type, long n) {
-        MemorySegment dims = arena.allocateFrom(JAVA_LONG, n);
-        MemorySegment mdPtr = arena.allocate(dnnl_memory_desc_t);
-        check(dnnl_memory_desc_create_with_tag(mdPtr, 1, dims, dnnlType(type), dnnl_a()),
-                "dnnl_memory_desc_create_with_tag");
-        return mdPtr.get(dnnl_memory_desc_t, 0);
-    }
 
     static String implementation(Arena arena, MemorySegment pd) {
         MemorySegment str = arena.allocate(ADDRESS);

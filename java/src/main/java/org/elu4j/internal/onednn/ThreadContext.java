@@ -196,15 +196,10 @@ final class ThreadContext {
     }
 
     private MemorySegment createMemory(DataType type, long n) {
-        try (Arena tmp = Arena.ofConfined()) {
-            MemorySegment md = PrimitiveCache.memoryDesc(tmp, type, n);
-            try {
-                MemorySegment p = tmp.allocate(dnnl_memory_t);
-                check(dnnl_memory_create(p, md, engine, DNNL_MEMORY_NONE()), "dnnl_memory_create");
-                return p.get(dnnl_memory_t, 0);
-            } finally {
-                dnnl_memory_desc_destroy(md);
-            }
+        try (Arena tmp = Arena.ofConfined(); MemoryDesc md = MemoryDesc.of(type, n)) {
+            MemorySegment p = tmp.allocate(dnnl_memory_t);
+            check(dnnl_memory_create(p, md.handle(), engine, DNNL_MEMORY_NONE()), "dnnl_memory_create");
+            return p.get(dnnl_memory_t, 0);
         }
     }
 
