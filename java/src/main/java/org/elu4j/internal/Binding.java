@@ -62,25 +62,25 @@ public final class Binding {
 
     /** The backend that runs the kernel; throws like {@link #forward()} when refused. */
     public EluBackend backend() {
-        if (refusal != null) {
-            throw new BackendUnavailableException(refusedBy, refusal);
-        }
+        requireBound();
         return backend;
     }
 
     /** The forward kernel, or {@link BackendUnavailableException} with the reason. */
     public Forward forward() {
-        if (refusal != null) {
-            throw new BackendUnavailableException(refusedBy, refusal);
-        }
+        requireBound();
         return forward;
     }
 
     /** The backward kernel, or {@link BackendUnavailableException} with the reason. */
     public Backward backward() {
+        requireBound();
+        return backward;
+    }
+
+    private void requireBound() {
         if (refusal != null) {
             throw new BackendUnavailableException(refusedBy, refusal);
         }
-        return backward;
     }
 }

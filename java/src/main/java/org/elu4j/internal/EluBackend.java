@@ -34,19 +34,6 @@ public interface EluBackend {
     String unsupported(Op op, DataType type, Pass pass);
 
     /**
-     * Forward: {@code dst = op(src)} on elements of {@code type}, on up to {@code threads} threads
-     * (1: serial in the calling thread; 0: one per online CPU), with the same bits whatever the
-     * thread count. Backends without a parallel path run serially.
-     */
-    void forward(Op op, DataType type, MemorySegment src, MemorySegment dst, int threads);
-
-    /**
-     * Backward: {@code dx = dy * op'(x)} where {@code xy} holds x ({@code fromOutput} false) or
-     * y = op(x) ({@code fromOutput} true). Serial. {@code dx} may be the same region as {@code dy}.
-     */
-    void backward(Op op, DataType type, boolean fromOutput, MemorySegment dy, MemorySegment xy, MemorySegment dx);
-
-    /**
      * Binds {@code op} on {@code type} for {@code pass}: a kernel that runs exactly that call, or
      * the refusal ({@link #unsupported}). Called once per {@code Elu} and call kind, never per
      * call; a backend overrides {@link #bindForward}/{@link #bindBackward} to decide there what
@@ -61,13 +48,32 @@ public interface EluBackend {
                 : Binding.backward(this, bindBackward(op, type, pass == Pass.BACKWARD_FROM_OUTPUT));
     }
 
-    /** The forward kernel of a call {@link #unsupported} allows; by default {@link #forward} with the arguments bound. */
-    default Binding.Forward bindForward(Op op, DataType type) {
-        return (src, dst, threads) -> forward(op, type, src, dst, threads);
+    /**
+     * The forward kernel of a call {@link #unsupported} allows: {@code dst = op(src)} on elements
+     * of {@code type}, on up to {@code threads} threads (1: serial in the calling thread; 0: one per
+     * online CPU), with the same bits whatever the thread count. Backends without a parallel path
+     * run serially.
+     */
+    Binding.Forward bindForward(Op op, DataType type);
+
+    /**
+     * The backward kernel of a call {@link #unsupported} allows: {@code dx = dy * op'(x)} where
+     * {@code xy} holds x ({@code fromOutput} false) or y = op(x) ({@code fromOutput} true).
+     * Serial. {@code dx} may be the same region as {@code dy}.
+     */
+    Binding.Backward bindBackward(Op op, DataType type, boolean fromOutput);
+
+    /**
+     * One forward call, bound for it alone: for tools and tests that call a backend directly.
+     * The library binds once per call kind instead ({@link #bind}).
+     */
+    default void forward(Op op, DataType type, MemorySegment src, MemorySegment dst, int threads) {
+        bindForward(op, type).run(src, dst, threads);
     }
 
-    /** The backward kernel of a call {@link #unsupported} allows; by default {@link #backward} with the arguments bound. */
-    default Binding.Backward bindBackward(Op op, DataType type, boolean fromOutput) {
-        return (dy, xy, dx) -> backward(op, type, fromOutput, dy, xy, dx);
+    /** One backward call, bound for it alone (see {@link #forward}). */
+    default void backward(Op op, DataType type, boolean fromOutput, MemorySegment dy, MemorySegment xy,
+            MemorySegment dx) {
+        bindBackward(op, type, fromOutput).run(dy, xy, dx);
     }
 }

@@ -284,17 +284,6 @@ public final class HelperBackend implements EluBackend {
         return null;
     }
 
-    @Override
-    public void forward(Op op, DataType type, MemorySegment src, MemorySegment dst, int threads) {
-        bindForward(op, type).run(src, dst, threads);
-    }
-
-    @Override
-    public void backward(Op op, DataType type, boolean fromOutput, MemorySegment dy, MemorySegment xy,
-            MemorySegment dx) {
-        bindBackward(op, type, fromOutput).run(dy, xy, dx);
-    }
-
     /**
      * Whether the library runs f32 forward of {@code op} on its float ELU kernel
      * ({@code elu4j_uses_float_kernel}: the one place the helper decides it; {@link Op#isFastF32Elu()}

@@ -299,16 +299,6 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
     }
 
     /**
-     * {@code dst = op(src)} on elements of {@code type}: plain f32 ELU exactly as {@link #eluF32};
-     * anything else through its {@link EltwisePlan} (the first pass from src to dst, the others in
-     * place on dst). {@code threads} is ignored (see the class comment).
-     */
-    @Override
-    public void forward(Op op, DataType type, MemorySegment src, MemorySegment dst, int threads) {
-        bindForward(op, type).run(src, dst, threads);
-    }
-
-    /**
      * f32 ELU runs the one-primitive fast path ({@link #eluF32}); everything else its
      * {@link EltwisePlan}, made here once. Throws UnsupportedOperationException with the reason
      * for a call {@link #unsupported} refuses (the provider never binds one).
@@ -329,6 +319,10 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         return (dy, xy, dx) -> backward(plan, type, dy, xy, dx);
     }
 
+    /**
+     * {@code dst = op(src)} through the plan: the first pass from src to dst, the others in place
+     * on dst. {@code threads} is ignored (see the class comment).
+     */
     private void forward(EltwisePlan plan, DataType type, MemorySegment src, MemorySegment dst) {
         long n = src.byteSize() / type.byteSize();
         ThreadContext ctx = enter();
@@ -348,11 +342,6 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
      * to dx where the plan starts with one, then the backward primitives with diff_dst and
      * diff_src both on dx (in place, which oneDNN allows) and x or y read as src or dst.
      */
-    @Override
-    public void backward(Op op, DataType type, boolean fromOutput, MemorySegment dy, MemorySegment xy, MemorySegment dx) {
-        bindBackward(op, type, fromOutput).run(dy, xy, dx);
-    }
-
     private void backward(EltwisePlan plan, DataType type, MemorySegment dy, MemorySegment xy, MemorySegment dx) {
         long n = dy.byteSize() / type.byteSize();
         ThreadContext ctx = enter();

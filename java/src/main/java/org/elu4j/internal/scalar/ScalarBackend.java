@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 import java.lang.foreign.MemorySegment;
 import org.elu4j.Backend;
 import org.elu4j.DataType;
+import org.elu4j.internal.Binding;
 import org.elu4j.internal.EluBackend;
 import org.elu4j.internal.HalfFloats;
 import org.elu4j.internal.Op;
@@ -43,7 +44,16 @@ public final class ScalarBackend implements EluBackend {
     }
 
     @Override
-    public void forward(Op op, DataType type, MemorySegment src, MemorySegment dst, int threads) {
+    public Binding.Forward bindForward(Op op, DataType type) {
+        return (src, dst, threads) -> forwardLoop(op, type, src, dst);
+    }
+
+    @Override
+    public Binding.Backward bindBackward(Op op, DataType type, boolean fromOutput) {
+        return (dy, xy, dx) -> backwardLoop(op, type, fromOutput, dy, xy, dx);
+    }
+
+    private static void forwardLoop(Op op, DataType type, MemorySegment src, MemorySegment dst) {
         long n = src.byteSize() / type.byteSize();
         switch (type) {
             case F32 -> {
@@ -64,8 +74,8 @@ public final class ScalarBackend implements EluBackend {
         }
     }
 
-    @Override
-    public void backward(Op op, DataType type, boolean fromOutput, MemorySegment dy, MemorySegment xy, MemorySegment dx) {
+    private static void backwardLoop(Op op, DataType type, boolean fromOutput, MemorySegment dy, MemorySegment xy,
+            MemorySegment dx) {
         long n = dy.byteSize() / type.byteSize();
         switch (type) {
             case F32 -> {

@@ -221,26 +221,15 @@ public final class VectorBackend implements EluBackend {
         return null;
     }
 
-    /** Serial whatever {@code threads} says. */
-    @Override
-    public void forward(Op op, DataType type, MemorySegment src, MemorySegment dst, int threads) {
-        bindForward(op, type).run(src, dst, threads);
-    }
-
-    @Override
-    public void backward(Op op, DataType type, boolean fromOutput, MemorySegment dy, MemorySegment xy, MemorySegment dx) {
-        bindBackward(op, type, fromOutput).run(dy, xy, dx);
-    }
-
     /**
-     * The kernel of one function and type, chosen once: the float ELU kernel for
-     * {@link #fastElu}, else the f32 or f64 kernel with the function's parameters captured (bf16
+     * The kernel of one function and type, chosen once (serial whatever {@code threads} says): the float ELU kernel for
+     * {@link Op#isFastF32Elu()}, else the f32 or f64 kernel with the function's parameters captured (bf16
      * and f16 through the f32 one), and the scalar fix-up where inputs can leave the kernels'
      * range (negative input scales only).
      */
     @Override
     public Binding.Forward bindForward(Op op, DataType type) {
-        if (type == DataType.F32 && fastElu(op)) {
+        if (type == DataType.F32 && op.isFastF32Elu()) {
             float alpha = op.alphaF();
             return (src, dst, threads) -> eluF32(src, dst, alpha);
         }
@@ -286,13 +275,6 @@ public final class VectorBackend implements EluBackend {
         };
     }
 
-    /**
-     * Whether the float kernel computes {@code op} exactly as defined: {@link Op#isFastF32Elu()},
-     * the rule the C helper's {@code elu4j_uses_float_kernel} also applies.
-     */
-    private static boolean fastElu(Op op) {
-        return op.isFastF32Elu();
-    }
 
     private static Map1 f32Forward(Op op) {
         return switch (op.kind()) {
@@ -305,7 +287,7 @@ public final class VectorBackend implements EluBackend {
                         : (s, d, b) -> F32Kernels.leakyDouble(s, d, b, slope);
             }
             case ELU -> {
-                if (fastElu(op)) {
+                if (op.isFastF32Elu()) {
                     float alpha = op.alphaF();
                     yield (s, d, b) -> kernel(s, d, b, alpha);
                 }
