@@ -12,7 +12,8 @@ import org.elu4j.internal.HalfFloats;
 import org.elu4j.internal.Op;
 import org.elu4j.internal.scalar.ScalarBackend;
 import org.elu4j.testing.Family;
-import org.elu4j.testing.Reference;
+import org.elu4j.reference.Reference;
+import org.elu4j.testing.References;
 import org.elu4j.testing.Tolerance;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -101,7 +102,7 @@ class ScalarOracleTest {
             if (x == 0 || !Float.isFinite(x) || !Float.isFinite(ScalarBackend.forward(op, x))) {
                 continue; // overflow on the positive side is checked in specialValuesFollowTheDefinition
             }
-            java.math.BigDecimal ref = Reference.forward(op, x);
+            java.math.BigDecimal ref = References.of(op).forward(x);
             float want = ref.floatValue();
             float got = ScalarBackend.forward(op, x);
             n++;
@@ -153,7 +154,7 @@ class ScalarOracleTest {
             if (!Double.isFinite(x) || x == 0 || !Double.isFinite(got)) {
                 continue;
             }
-            double want = Reference.forward(op, x).doubleValue();
+            double want = References.of(op).forward(x).doubleValue();
             long ulps = Tolerance.doubleUlps(got, want);
             worst = Math.max(worst, ulps);
             if ((op.kind() == Op.Kind.RELU ? ulps != 0 : ulps > 2) && bad.length() < 600) {
@@ -192,7 +193,7 @@ class ScalarOracleTest {
                 if (!Float.isFinite(got)) {
                     continue;
                 }
-                float want = Reference.backward(op, fromOutput, dy, xy).floatValue();
+                float want = References.of(op).backward(fromOutput, dy, xy).floatValue();
                 n++;
                 long ulps = FloatUlps.distance(got, want);
                 if ((op.kind() == Op.Kind.RELU ? ulps != 0 : ulps > 1) && bad.length() < 600) {
@@ -237,7 +238,7 @@ class ScalarOracleTest {
                 if (xy == 0 || dy == 0 || !Double.isFinite(got)) {
                     continue;
                 }
-                double want = Reference.backward(op, fromOutput, dy, xy).doubleValue();
+                double want = References.of(op).backward(fromOutput, dy, xy).doubleValue();
                 long ulps = Tolerance.doubleUlps(got, want);
                 // from the output, y + alpha * scale cancels: y carries only c's precision (see Tolerance)
                 double slack = fromOutput && op.kind() == Op.Kind.ELU && !(xy > 0)
@@ -290,7 +291,7 @@ class ScalarOracleTest {
                 if (!Float.isFinite(wide) || wide == 0 || !Float.isFinite(ScalarBackend.forward(op, wide))) {
                     continue;
                 }
-                float ref = Reference.forward(op, wide).floatValue();
+                float ref = References.of(op).forward(wide).floatValue();
                 short want = t == DataType.BF16 ? bf16Nearest(ref) : Float.floatToFloat16(ref);
                 short got = ScalarBackend.forward(op, t, x);
                 if (ref == 0) { // an exact zero (alpha 0): its sign comes from IEEE rules, not the reference
@@ -339,7 +340,7 @@ class ScalarOracleTest {
         assertEquals(0x8000000000000000L, Double.doubleToRawLongBits(ScalarBackend.forward(selu, -0.0)));
         // -inf gives -alpha * scale (exactly rounded), +inf gives +inf
         assertEquals((float) -(Elu.SELU_ALPHA * Elu.SELU_SCALE), ScalarBackend.forward(selu, Float.NEGATIVE_INFINITY));
-        assertEquals(Reference.forward(selu, -1000).floatValue(), ScalarBackend.forward(selu, Float.NEGATIVE_INFINITY));
+        assertEquals(References.of(selu).forward(-1000).floatValue(), ScalarBackend.forward(selu, Float.NEGATIVE_INFINITY));
         assertEquals(Float.POSITIVE_INFINITY, ScalarBackend.forward(selu, Float.POSITIVE_INFINITY));
         assertEquals(Float.NEGATIVE_INFINITY, ScalarBackend.forward(leaky, Float.NEGATIVE_INFINITY));
         // scale * x overflows to infinity (SELU's scale > 1)
@@ -369,6 +370,6 @@ class ScalarOracleTest {
         assertEquals(0.01f, ScalarBackend.backward(leaky, false, 1f, -0f));
         Op celu = Op.elu(0.5, 1, 2);
         assertEquals(1f, ScalarBackend.backward(celu, false, 1f, 0f)); // 0.5 * 1 * 2 * e^0
-        assertEquals(Reference.backward(celu, false, 1, -1.5).floatValue(), ScalarBackend.backward(celu, false, 1f, -1.5f));
+        assertEquals(References.of(celu).backward(false, 1, -1.5).floatValue(), ScalarBackend.backward(celu, false, 1f, -1.5f));
     }
 }

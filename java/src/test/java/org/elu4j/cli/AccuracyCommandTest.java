@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
 import org.elu4j.Backend;
 import org.elu4j.Elu4j;
 import org.elu4j.internal.helper.HelperBackend;
-import org.elu4j.testing.Reference;
+import org.elu4j.reference.Reference;
 import org.junit.jupiter.api.Test;
 
 /**

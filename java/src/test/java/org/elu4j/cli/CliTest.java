@@ -22,7 +22,7 @@ import org.elu4j.cli.npy.NpyDtype;
 import org.elu4j.cli.npy.NpyFile;
 import org.elu4j.internal.FloatUlps;
 import org.elu4j.testing.Inputs;
-import org.elu4j.testing.Reference;
+import org.elu4j.reference.Reference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
