@@ -60,7 +60,7 @@
  *   d > 0 ? dy : alpha * dy (PyTorch's leaky_relu_backward). The same in f64.
  */
 #ifndef ELU4J_FAM_SUFFIX
-#error "define ELU4J_FAM_SUFFIX before including elu_family_impl.h"
+#error "define ELU4J_FAM_SUFFIX before including kernels_impl.h"
 #endif
 
 #include "elu4j.h"

@@ -173,7 +173,7 @@ static long double ref_bwd(const params *p, int from_dst, long double dy, long d
         if (from_dst) {
             return dy * (long double)p->is * (d + coef);
         }
-        /* exact t: the kernels correct exp for the rounding of x*is (see elu_family_impl.h) */
+        /* exact t: the kernels correct exp for the rounding of x*is (see kernels_impl.h) */
         return dy * coef * (long double)p->is * expl(d * (long double)p->is);
     }
     }
