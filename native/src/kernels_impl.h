@@ -77,9 +77,11 @@
 
 #if defined(__GNUC__)
 #define FAM_INLINE static inline __attribute__((always_inline))
+#define FAM_NOINLINE __attribute__((noinline))
 #define FAM_ALIGN __attribute__((aligned(64)))
 #else
 #define FAM_INLINE static inline
+#define FAM_NOINLINE
 #define FAM_ALIGN
 #endif
 
@@ -543,18 +545,14 @@ static int FAM(relu_f32_direct)(const elu4j_params *p, const void *src, void *ds
     return 1;
 }
 
-void FAM(elu4j_forward_kernel)(const elu4j_params *p, int dtype, const void *src, void *dst,
-                               size_t n, int stream)
+/*
+ * The block path of the forward (everything but the straight f32 paths). A function of its own, never
+ * inlined, so that the straight paths do not pay for its ~20 KiB stack frame (with
+ * -fstack-clash-protection, a probe of every page on each call).
+ */
+FAM_NOINLINE static void FAM(forward_blocks)(const elu4j_params *p, int dtype, const void *src,
+                                             void *dst, size_t n)
 {
-    if (dtype == ELU4J_DT_F32) {
-        if (p->fast) {
-            elu_f32_kernel(src, dst, n, p->alpha_f, stream); /* straight, no block copies */
-            return;
-        }
-        if (FAM(relu_f32_direct)(p, src, dst, n)) {
-            return;
-        }
-    }
     const unsigned char *in = (const unsigned char *)src;
     unsigned char *out = (unsigned char *)dst;
     FAM_ALIGN float fx[ELU4J_FAM_BLOCK];
@@ -583,6 +581,21 @@ void FAM(elu4j_forward_kernel)(const elu4j_params *p, int dtype, const void *src
         }
         i += m;
     }
+}
+
+void FAM(elu4j_forward_kernel)(const elu4j_params *p, int dtype, const void *src, void *dst,
+                               size_t n, int stream)
+{
+    if (dtype == ELU4J_DT_F32) {
+        if (p->fast) {
+            elu_f32_kernel(src, dst, n, p->alpha_f, stream); /* straight, no block copies */
+            return;
+        }
+        if (FAM(relu_f32_direct)(p, src, dst, n)) {
+            return;
+        }
+    }
+    FAM(forward_blocks)(p, dtype, src, dst, n);
 }
 
 void FAM(elu4j_backward_kernel)(const elu4j_params *p, int dtype, int from_dst,
