@@ -5,7 +5,8 @@
  *   onednn  oneDNN's eltwise ELU forward (alpha = 1): engine, stream, memory objects and the
  *           primitive are created once per size; one timed call is dnnl_primitive_execute +
  *           dnnl_stream_wait (what the JavaCPP peer does per call, minus JNI);
- *   helper  elu4j_elu_f32 of libelu4j (what elu4j's helper backend calls, minus FFM).
+ *   helper  elu4j_forward of libelu4j for f32 ELU with alpha = 1 (what elu4j's helper backend
+ *           calls, minus FFM).
  *
  * f32, single thread as far as this program is concerned (oneDNN's OpenMP threads follow
  * OMP_NUM_THREADS; `./elu4j bench` sets 1), 64-byte-aligned buffers, inputs uniform in [-4, 4)
@@ -72,9 +73,9 @@ static void call_once(const struct target *t)
         DNNL_CHECK(dnnl_primitive_execute(t->prim, t->stream, 2, t->args));
         DNNL_CHECK(dnnl_stream_wait(t->stream));
     } else {
-        const int st = elu4j_elu_f32(t->src, t->dst, t->n, 1.0f);
+        const int st = elu4j_forward(ELU4J_FN_ELU, ELU4J_DT_F32, t->src, t->dst, t->n, 1.0, 1.0, 1.0);
         if (st != ELU4J_OK) {
-            fprintf(stderr, "elu4j_cbench: elu4j_elu_f32 failed: %s\n", elu4j_status_name(st));
+            fprintf(stderr, "elu4j_cbench: elu4j_forward failed: %s\n", elu4j_status_name(st));
             exit(EXIT_FAILURE);
         }
     }

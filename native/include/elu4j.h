@@ -1,7 +1,8 @@
 /*
- * elu4j native helper: SIMD ELU kernels called from Java through the FFM API.
+ * elu4j native helper: SIMD kernels of the ELU family called from Java through the FFM API.
  *
- * The one public header of libelu4j. Everything not declared here has hidden visibility.
+ * The one public header of libelu4j: one operation model, elu4j_forward / elu4j_backward (and the
+ * parallel elu4j_forward_mt), on the ISA level elu4j_pin_isa selects (the best one by default). Everything not declared here has hidden visibility.
  * Every function is thread-safe and keeps no pointer it was given beyond the call, so Java may
  * pass heap arrays through critical downcalls to the kernels. The one exception is the oneDNN
  * shim elu4j_dnnl_execute_unary: the oneDNN memory objects it is given keep src and dst as their
@@ -32,9 +33,9 @@ extern "C" {
 typedef enum elu4j_status {
     ELU4J_OK = 0,
     ELU4J_ERR_NULL_POINTER = 1,     /**< src or dst is NULL while n > 0 */
-    ELU4J_ERR_INVALID_ARGUMENT = 2, /**< alpha is not finite, the ISA number is unknown, or
-                                         n floats from src or dst would run past the end of the
-                                         address space (n * 4 overflows) */
+    ELU4J_ERR_INVALID_ARGUMENT = 2, /**< unknown function, type or ISA number, a parameter that
+                                         is not finite (or not allowed), or n elements from a
+                                         pointer would run past the end of the address space */
     ELU4J_ERR_OVERLAP = 3,          /**< src and dst overlap without being identical (in place) */
     ELU4J_ERR_UNSUPPORTED_ISA = 4   /**< the requested ISA is not available on the running CPU */
 } elu4j_status;
@@ -57,9 +58,9 @@ ELU4J_API const char *elu4j_version_string(void);
 ELU4J_API int elu4j_best_isa(void);
 
 /**
- * Pins every call that names no ISA (elu4j_elu_f32, elu4j_forward, elu4j_backward and their _mt
- * forms) to one elu4j_isa, for the whole process, e.g. to run the AVX2 or portable kernels on an
- * AVX-512 machine (the Java library does this for -Delu4j.helper.isa / ELU4J_HELPER_ISA).
+ * Pins every kernel call (elu4j_forward, elu4j_forward_mt, elu4j_backward) to one elu4j_isa, for
+ * the whole process, e.g. to run the AVX2 or portable kernels on an AVX-512 machine (the Java
+ * library does this for -Delu4j.helper.isa / ELU4J_HELPER_ISA; tests do it to check each level).
  * ELU4J_ISA_BEST undoes the pin. Returns ELU4J_ERR_INVALID_ARGUMENT for an unknown number and
  * ELU4J_ERR_UNSUPPORTED_ISA when the CPU lacks the level (the pin is then unchanged). Thread-safe;
  * calls already running finish on the ISA they started with. Results do not change: every ISA
@@ -67,7 +68,7 @@ ELU4J_API int elu4j_best_isa(void);
  */
 ELU4J_API int elu4j_pin_isa(int isa);
 
-/** The elu4j_isa that calls naming no ISA run on: the pinned one, else elu4j_best_isa(). */
+/** The elu4j_isa that kernel calls run on: the pinned one, else elu4j_best_isa(). */
 ELU4J_API int elu4j_active_isa(void);
 
 /** 1 if the running CPU supports the given elu4j_isa, else 0 (also 0 for unknown numbers). */
@@ -78,52 +79,6 @@ ELU4J_API const char *elu4j_isa_name(int isa);
 
 /** Static name of an elu4j_status ("ELU4J_OK", ...), or "unknown status". Never NULL. */
 ELU4J_API const char *elu4j_status_name(int status);
-
-/**
- * ELU forward in f32: dst[i] = src[i] > 0 ? src[i] : alpha * expm1(src[i]), for i < n,
- * on elu4j_active_isa() (the best ISA of the running CPU unless pinned). Accurate to 1 ulp of the correctly rounded result for
- * alpha = 1 (and other powers of two); any other alpha adds one rounding (at most 2 ulps).
- * NaN stays NaN (bit for bit), -0.0 stays -0.0, +inf stays +inf, -inf gives -alpha.
- *
- * src and dst hold n floats each and need no particular alignment. dst == src computes in place;
- * any other overlap is refused with ELU4J_ERR_OVERLAP before anything is written.
- * n == 0 returns ELU4J_OK without looking at src, dst or alpha (NULL is fine then).
- * Checks, in this order: NULL pointer, non-finite alpha or impossible range, overlap.
- * Returns ELU4J_OK or an elu4j_status; on error dst is untouched.
- */
-ELU4J_API int elu4j_elu_f32(const void *src, void *dst, size_t n, float alpha);
-
-/**
- * elu4j_elu_f32 on an explicit elu4j_isa. The ISA is checked first, even for n == 0:
- * ELU4J_ERR_INVALID_ARGUMENT for an unknown number, ELU4J_ERR_UNSUPPORTED_ISA when the CPU lacks
- * it. All ISAs give bit-identical results.
- */
-ELU4J_API int elu4j_elu_f32_isa(int isa, const void *src, void *dst, size_t n, float alpha);
-
-/** Most threads elu4j_elu_f32_mt uses for one call (the caller included). */
-#define ELU4J_MT_MAX_THREADS 64
-
-/**
- * elu4j_elu_f32 on up to `threads` threads: the calling thread and workers of a pool that the
- * library starts on first use and keeps (idle workers sleep; they are stopped and joined when
- * the library is unloaded or the process exits). threads <= 0 means the number of online CPUs;
- * more than ELU4J_MT_MAX_THREADS count as that many.
- *
- * The result is bit for bit that of elu4j_elu_f32 (same kernel, same streaming-store choice);
- * same arguments, checks, statuses and guarantees, and it returns only when every element is
- * written. [0, n) is cut into chunks on dst's 64-byte lines, so no two threads write the same
- * cache line. Calls of fewer than elu4j_mt_min_elements() floats, and calls where threads comes
- * to 1, run serially in the calling thread, as fast as elu4j_elu_f32.
- *
- * Thread-safe: concurrent calls from several threads run one after another (each call has the
- * whole pool), so a call may wait for others to finish. It can take long and may block: never
- * call it where blocking is not allowed (e.g. a Java critical downcall). Keeps no pointer
- * beyond the call.
- */
-ELU4J_API int elu4j_elu_f32_mt(const void *src, void *dst, size_t n, float alpha, int threads);
-
-/** The size (floats) from which elu4j_elu_f32_mt runs in parallel; below it, serially. */
-ELU4J_API size_t elu4j_mt_min_elements(void);
 
 /* ------------------------------------------------------------------------------------------- */
 /*
@@ -148,7 +103,9 @@ ELU4J_API size_t elu4j_mt_min_elements(void);
  * The parameters are doubles and mean their exact values. f32 results are within 1 ulp of the
  * exact value rounded to float (forward); the f32 forward of ELU with scale == input_scale == 1 and
  * alpha = 2^k, k in [-100, 100] (positive: the float kernel keeps -0.0, which is the sign rule only
- * for alpha > 0) runs the float kernel of elu4j_elu_f32 (same bits, same streaming stores), every
+ * for alpha > 0) runs the float ELU kernel (elu4j_uses_float_kernel: all in f32, within 1 ulp of
+ * the correctly rounded result; NaN keeps its bits, -0.0 stays -0.0, -inf gives -alpha; outputs of
+ * 16 MiB and more, out of place, are written with streaming stores, which bypass the cache), every
  * other f32 ELU evaluates its negative side in double. f64 is computed in double, with
  * t = x * input_scale rounded to double (as the Java scalar oracle does): within 3 double ulps of
  * the exact function of that t (forward), 4 (backward; subnormal results within a few units of
@@ -177,8 +134,8 @@ typedef enum elu4j_dtype {
 ELU4J_API size_t elu4j_dtype_size(int dtype);
 
 /**
- * 1 when f32 forward of (function, alpha, scale, input_scale) runs on the float ELU kernel of
- * elu4j_elu_f32 (same bits, same streaming stores), else 0: ELU with scale == input_scale == 1
+ * 1 when f32 forward of (function, alpha, scale, input_scale) runs on the float ELU kernel (the
+ * fast path: see above), else 0: ELU with scale == input_scale == 1
  * and alpha = 2^k, k in [-100, 100] (positive only: the float kernel keeps -0.0 as -0.0, the sign
  * rule only for a positive coefficient). Everything else has its negative side in double. The one
  * place the helper decides this; the Java library's Op.isFastF32Elu() states the same rule for
@@ -187,26 +144,42 @@ ELU4J_API size_t elu4j_dtype_size(int dtype);
 ELU4J_API int elu4j_uses_float_kernel(int function, double alpha, double scale, double input_scale);
 
 /**
- * Forward, dst = f(src), for n elements of dtype on elu4j_active_isa(). dst == src is in place; any
- * other overlap gives ELU4J_ERR_OVERLAP. n == 0 returns ELU4J_OK after checking only function and
- * dtype. Checks, in this order: unknown function or dtype (ELU4J_ERR_INVALID_ARGUMENT), NULL
- * pointer, non-finite parameter or impossible range (ELU4J_ERR_INVALID_ARGUMENT), overlap.
- * On error dst is untouched. Keeps no pointer: heap arrays may come through critical downcalls.
+ * Forward, dst = f(src), for n elements of dtype on elu4j_active_isa() (the best ISA of the running
+ * CPU unless pinned). src and dst need no particular alignment. dst == src is in place; any other
+ * overlap gives ELU4J_ERR_OVERLAP. n == 0 returns ELU4J_OK after checking only function and dtype
+ * (NULL pointers and any parameters are fine then). Checks, in this order: unknown function or
+ * dtype (ELU4J_ERR_INVALID_ARGUMENT), NULL pointer, non-finite parameter or impossible range
+ * (ELU4J_ERR_INVALID_ARGUMENT), overlap. On error dst is untouched. Serial; keeps no pointer:
+ * heap arrays may come through critical downcalls.
  */
 ELU4J_API int elu4j_forward(int function, int dtype, const void *src, void *dst, size_t n,
                             double alpha, double scale, double input_scale);
 
-/** elu4j_forward on an explicit elu4j_isa (checked first, as in elu4j_elu_f32_isa). */
-ELU4J_API int elu4j_forward_isa(int isa, int function, int dtype, const void *src, void *dst,
-                                size_t n, double alpha, double scale, double input_scale);
+/** Most threads elu4j_forward_mt uses for one call (the caller included). */
+#define ELU4J_MT_MAX_THREADS 64
 
 /**
- * elu4j_forward on up to `threads` threads, with the pool, rules and guarantees of
- * elu4j_elu_f32_mt (bit-identical to the serial call; serial below elu4j_mt_min_elements()
- * elements; may block: not for critical downcalls).
+ * elu4j_forward on up to `threads` threads: the calling thread and workers of a pool that the
+ * library starts on first use and keeps (idle workers sleep; they are stopped and joined when
+ * the library is unloaded or the process exits). threads <= 0 means the number of online CPUs;
+ * more than ELU4J_MT_MAX_THREADS count as that many.
+ *
+ * The result is bit for bit that of elu4j_forward (same kernels, same streaming-store choice);
+ * same arguments, checks, statuses and guarantees, and it returns only when every element is
+ * written. [0, n) is cut into chunks on dst's 64-byte lines, so no two threads write the same
+ * cache line. Calls of fewer than elu4j_mt_min_elements() elements, and calls where threads comes
+ * to 1, run serially in the calling thread, as fast as elu4j_forward.
+ *
+ * Thread-safe: concurrent calls from several threads run one after another (each call has the
+ * whole pool), so a call may wait for others to finish. It can take long and may block: never
+ * call it where blocking is not allowed (e.g. a Java critical downcall). Keeps no pointer
+ * beyond the call.
  */
 ELU4J_API int elu4j_forward_mt(int function, int dtype, const void *src, void *dst, size_t n,
                                double alpha, double scale, double input_scale, int threads);
+
+/** The size (elements) from which elu4j_forward_mt runs in parallel; below it, serially. */
+ELU4J_API size_t elu4j_mt_min_elements(void);
 
 /**
  * Backward, diff_src = diff_dst * f'(...), for n elements of dtype, from the forward's input
@@ -220,11 +193,6 @@ ELU4J_API int elu4j_forward_mt(int function, int dtype, const void *src, void *d
 ELU4J_API int elu4j_backward(int function, int dtype, int from_dst, const void *diff_dst,
                              const void *data, void *diff_src, size_t n, double alpha,
                              double scale, double input_scale);
-
-/** elu4j_backward on an explicit elu4j_isa (checked first). */
-ELU4J_API int elu4j_backward_isa(int isa, int function, int dtype, int from_dst,
-                                 const void *diff_dst, const void *data, void *diff_src,
-                                 size_t n, double alpha, double scale, double input_scale);
 
 /* ------------------------------------------------------------------------------------------- */
 /*

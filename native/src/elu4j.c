@@ -1,6 +1,8 @@
 /*
- * elu4j native helper: public entry points — version, ISA detection and names, argument checks
- * and dispatch to the per-ISA kernels.
+ * elu4j native helper: the public entry points but the oneDNN shim (elu4j_dnnl.c) — version, ISA
+ * detection, the ISA pin and names; elu4j_forward, elu4j_forward_mt and elu4j_backward: argument
+ * checks in the order elu4j.h documents, the derived parameters, and dispatch to the kernels of
+ * the active ISA level (kernels_<isa>.c; the worker pool of elu4j_forward_mt is elu4j_parallel.c).
  *
  * CPU features are read on every call with __builtin_cpu_supports, which only reads the feature
  * words that libgcc fills in from a constructor when this library is loaded (before any of its
@@ -15,6 +17,7 @@
 #include <math.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 
 #define ELU4J_STR2(x) #x
 #define ELU4J_STR(x) ELU4J_STR2(x)
@@ -128,71 +131,192 @@ const char *elu4j_status_name(int status)
     }
 }
 
-/*
- * Checks the arguments of an n-element f32 call once the ISA is known to be usable.
- * n == 0 is always fine (nothing is read or written). Pointers are compared as integers,
- * which is what "overlap" means for memory that may come from different allocations.
- */
-int elu4j_check_args(const void *src, const void *dst, size_t n, float alpha)
+size_t elu4j_dtype_size(int dtype)
 {
+    switch (dtype) {
+    case ELU4J_DT_F32:
+        return 4;
+    case ELU4J_DT_F64:
+        return 8;
+    case ELU4J_DT_BF16:
+    case ELU4J_DT_F16:
+        return 2;
+    default:
+        return 0;
+    }
+}
+
+static int known_function(int function)
+{
+    return function == ELU4J_FN_ELU || function == ELU4J_FN_RELU ||
+           function == ELU4J_FN_LEAKY_RELU;
+}
+
+/* Whether `bytes` bytes from p stay inside the address space. */
+static int range_ok(const void *p, size_t bytes)
+{
+    return (uintptr_t)p <= UINTPTR_MAX - (uintptr_t)bytes;
+}
+
+/* Whether [a, a + bytes) and [b, b + bytes) share a byte (bytes > 0, ranges valid). Pointers are
+   compared as integers, which is what "overlap" means for memory from different allocations. */
+static int intersect(const void *a, const void *b, size_t bytes)
+{
+    const uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
+    return x < y + bytes && y < x + bytes;
+}
+
+int elu4j_uses_float_kernel(int function, double alpha, double scale, double input_scale)
+{
+    if (function != ELU4J_FN_ELU || scale != 1.0 || input_scale != 1.0 || !(alpha > 0.0)) {
+        return 0;
+    }
+    /* alpha = 2^k with k in [-100, 100] (positive only: the float kernel keeps -0.0 as -0.0, which
+       is the sign rule only for a positive coefficient): no fraction bits, and a biased exponent
+       in range (which also rules out +inf). Bits rather than frexp(): this runs on every call. */
+    uint64_t b;
+    memcpy(&b, &alpha, sizeof b);
+    const uint64_t biased = b >> 52; /* the sign bit is 0: alpha > 0 */
+    return (b & ((UINT64_C(1) << 52) - 1)) == 0 && biased >= 1023 - 100 && biased <= 1023 + 100;
+}
+
+/* The derived parameters; fast: ELU that the float kernel computes within 1 ulp. */
+static elu4j_params make_params(int function, double alpha, double scale, double input_scale)
+{
+    elu4j_params p = {0};
+    p.function = function;
+    p.alpha = alpha;
+    p.scale = scale;
+    p.input_scale = input_scale;
+    p.coef = alpha * scale;
+    p.cis = p.coef * input_scale;
+    p.alpha_f = (float)alpha;
+    p.fast = elu4j_uses_float_kernel(function, alpha, scale, input_scale);
+    return p;
+}
+
+/*
+ * Checks a forward call (the order of elu4j.h) and fills *task for the active ISA level.
+ * Returns ELU4J_OK also for n == 0 (then task is not filled and nothing must run).
+ */
+static int prepare_forward(int function, int dtype, const void *src, const void *dst, size_t n,
+                           double alpha, double scale, double input_scale, elu4j_task *task)
+{
+    const size_t es = elu4j_dtype_size(dtype);
+    if (!known_function(function) || es == 0) {
+        return ELU4J_ERR_INVALID_ARGUMENT;
+    }
     if (n == 0) {
         return ELU4J_OK;
     }
     if (src == NULL || dst == NULL) {
         return ELU4J_ERR_NULL_POINTER;
     }
-    if (!isfinite(alpha)) {
+    if (!isfinite(alpha) || !isfinite(scale) || !isfinite(input_scale) || n > SIZE_MAX / es ||
+        !range_ok(src, n * es) || !range_ok(dst, n * es)) {
         return ELU4J_ERR_INVALID_ARGUMENT;
     }
-    if (n > SIZE_MAX / sizeof(float)) {
-        return ELU4J_ERR_INVALID_ARGUMENT;
-    }
-    const uintptr_t s = (uintptr_t)src;
-    const uintptr_t d = (uintptr_t)dst;
-    const uintptr_t bytes = (uintptr_t)(n * sizeof(float));
-    if (s > UINTPTR_MAX - bytes || d > UINTPTR_MAX - bytes) {
-        return ELU4J_ERR_INVALID_ARGUMENT; /* the range would wrap around the address space */
-    }
-    if (s != d && s < d + bytes && d < s + bytes) {
+    if (src != dst && intersect(src, dst, n * es)) {
         return ELU4J_ERR_OVERLAP;
     }
+    task->isa = elu4j_active_isa();
+    task->dtype = dtype;
+    task->elem_size = es;
+    task->params = make_params(function, alpha, scale, input_scale);
+    /* Only the float ELU kernel streams; decided here, on the whole call. */
+    task->stream = dtype == ELU4J_DT_F32 && task->params.fast &&
+                   elu4j_use_streaming_stores(src, dst, n);
     return ELU4J_OK;
 }
 
-void elu4j_run_kernel(int isa, const void *src, void *dst, size_t n, float alpha, int stream)
+void elu4j_task_run(const elu4j_task *task, const void *src, void *dst, size_t n)
 {
-    switch (isa) {
+    switch (task->isa) {
 #if defined(ELU4J_HAVE_X86_KERNELS)
     case ELU4J_ISA_AVX512:
-        elu4j_kernel_avx512(src, dst, n, alpha, stream);
+        elu4j_forward_kernel_avx512(&task->params, task->dtype, src, dst, n, task->stream);
         break;
     case ELU4J_ISA_AVX2:
-        elu4j_kernel_avx2(src, dst, n, alpha, stream);
+        elu4j_forward_kernel_avx2(&task->params, task->dtype, src, dst, n, task->stream);
         break;
 #endif
     default:
-        elu4j_kernel_portable(src, dst, n, alpha, stream);
+        elu4j_forward_kernel_portable(&task->params, task->dtype, src, dst, n, task->stream);
         break;
     }
 }
 
-int elu4j_elu_f32_isa(int isa, const void *src, void *dst, size_t n, float alpha)
+int elu4j_forward(int function, int dtype, const void *src, void *dst, size_t n, double alpha,
+                  double scale, double input_scale)
 {
-    if (isa != ELU4J_ISA_PORTABLE && isa != ELU4J_ISA_AVX2 && isa != ELU4J_ISA_AVX512) {
-        return ELU4J_ERR_INVALID_ARGUMENT;
-    }
-    if (!elu4j_isa_supported(isa)) {
-        return ELU4J_ERR_UNSUPPORTED_ISA;
-    }
-    const int status = elu4j_check_args(src, dst, n, alpha);
+    elu4j_task task;
+    const int status =
+        prepare_forward(function, dtype, src, dst, n, alpha, scale, input_scale, &task);
     if (status != ELU4J_OK || n == 0) {
         return status;
     }
-    elu4j_run_kernel(isa, src, dst, n, alpha, elu4j_use_streaming_stores(src, dst, n));
+    elu4j_task_run(&task, src, dst, n);
     return ELU4J_OK;
 }
 
-int elu4j_elu_f32(const void *src, void *dst, size_t n, float alpha)
+int elu4j_forward_mt(int function, int dtype, const void *src, void *dst, size_t n, double alpha,
+                     double scale, double input_scale, int threads)
 {
-    return elu4j_elu_f32_isa(elu4j_active_isa(), src, dst, n, alpha);
+    elu4j_task task;
+    const int status =
+        prepare_forward(function, dtype, src, dst, n, alpha, scale, input_scale, &task);
+    if (status != ELU4J_OK || n == 0) {
+        return status;
+    }
+    elu4j_mt_run(&task, src, dst, n, threads);
+    return ELU4J_OK;
+}
+
+int elu4j_backward(int function, int dtype, int from_dst, const void *diff_dst, const void *data,
+                   void *diff_src, size_t n, double alpha, double scale, double input_scale)
+{
+    const size_t es = elu4j_dtype_size(dtype);
+    if (!known_function(function) || es == 0) {
+        return ELU4J_ERR_INVALID_ARGUMENT;
+    }
+    if (n == 0) {
+        return ELU4J_OK;
+    }
+    if (diff_dst == NULL || data == NULL || diff_src == NULL) {
+        return ELU4J_ERR_NULL_POINTER;
+    }
+    if (!isfinite(alpha) || !isfinite(scale) || !isfinite(input_scale) || n > SIZE_MAX / es ||
+        !range_ok(diff_dst, n * es) || !range_ok(data, n * es) || !range_ok(diff_src, n * es)) {
+        return ELU4J_ERR_INVALID_ARGUMENT;
+    }
+    if (from_dst) {
+        const int defined = function == ELU4J_FN_RELU ||
+                            (function == ELU4J_FN_LEAKY_RELU && alpha >= 0.0) ||
+                            (function == ELU4J_FN_ELU && alpha >= 0.0 && scale > 0.0 &&
+                             input_scale > 0.0);
+        if (!defined) {
+            return ELU4J_ERR_INVALID_ARGUMENT;
+        }
+    }
+    const size_t bytes = n * es;
+    if ((diff_src != diff_dst && intersect(diff_src, diff_dst, bytes)) ||
+        intersect(diff_src, data, bytes)) {
+        return ELU4J_ERR_OVERLAP;
+    }
+    const elu4j_params p = make_params(function, alpha, scale, input_scale);
+    const int fd = from_dst != 0;
+    switch (elu4j_active_isa()) {
+#if defined(ELU4J_HAVE_X86_KERNELS)
+    case ELU4J_ISA_AVX512:
+        elu4j_backward_kernel_avx512(&p, dtype, fd, diff_dst, data, diff_src, n);
+        break;
+    case ELU4J_ISA_AVX2:
+        elu4j_backward_kernel_avx2(&p, dtype, fd, diff_dst, data, diff_src, n);
+        break;
+#endif
+    default:
+        elu4j_backward_kernel_portable(&p, dtype, fd, diff_dst, data, diff_src, n);
+        break;
+    }
+    return ELU4J_OK;
 }

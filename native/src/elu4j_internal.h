@@ -1,8 +1,11 @@
 /*
- * elu4j native helper: internal declarations shared by the dispatcher and the per-ISA kernels.
- * Nothing here is exported (the library is built with hidden visibility).
+ * elu4j native helper: internal declarations shared by the dispatcher (elu4j.c), the worker pool
+ * (elu4j_parallel.c) and the kernels of each ISA level (kernels_<isa>.c). Nothing here is
+ * exported (the library is built with hidden visibility).
  *
- * The algorithm, identical in every kernel so that all ISAs give bit-identical results:
+ * The float ELU kernel: f32 ELU with scale = input_scale = 1 and alpha a power of two (the fast
+ * case, elu4j_uses_float_kernel), written by hand for each level; every level runs this
+ * sequence of f32 operations, so that all of them give bit-identical results:
  *
  *   ELU(x) = x                       if !(x < 0)   (positive, +-0 and NaN pass through)
  *          = alpha * expm1(x)        if x < 0
@@ -96,85 +99,65 @@ static inline int elu4j_use_streaming_stores(const void *src, const void *dst, s
            ((uintptr_t)dst & (sizeof(float) - 1)) == 0;
 }
 
-/*
- * Per-ISA kernels. Preconditions (checked by the dispatcher in elu4j.c): n > 0, src and dst
- * non-NULL, either identical or not overlapping, alpha finite, the CPU supports the ISA.
- * src and dst may have any byte alignment, so they are passed as untyped pointers.
- * stream: whether to write with streaming stores, decided by the caller with
- * elu4j_use_streaming_stores() on the whole call (so that the parallel path, which runs a kernel
- * per chunk, streams exactly when the serial call of the same size would); it must be 0 unless
- * that function returned 1 for the whole range, which implies out of place and dst 4-byte
- * aligned. The portable kernel ignores it.
- */
-void elu4j_kernel_portable(const void *src, void *dst, size_t n, float alpha, int stream);
-#if defined(ELU4J_HAVE_X86_KERNELS)
-void elu4j_kernel_avx2(const void *src, void *dst, size_t n, float alpha, int stream);
-void elu4j_kernel_avx512(const void *src, void *dst, size_t n, float alpha, int stream);
-#endif
-
-/*
- * Runs the kernel of an ISA (already known to be supported) on arguments already checked, with
- * n > 0. Defined in elu4j.c; used by elu4j_elu_f32_isa and by the parallel path.
- */
-void elu4j_run_kernel(int isa, const void *src, void *dst, size_t n, float alpha, int stream);
-
-/*
- * Checks the arguments of an n-element f32 call (NULL pointers, alpha, address range, overlap),
- * in the order elu4j.h documents. Defined in elu4j.c.
- */
-int elu4j_check_args(const void *src, const void *dst, size_t n, float alpha);
-
 /* ------------------------------------------------------------------------------------------- */
 /*
- * The whole family (elu4j_forward / elu4j_backward): see elu_family_impl.h for the algorithms.
- * The parameters of one call, checked and with the derived constants the kernels use.
+ * The parameters of one call, checked, with the derived constants the kernels use (the
+ * algorithms of the other functions and types are described in kernels_impl.h).
  */
-typedef struct elu4j_fam_params {
+typedef struct elu4j_params {
     int function;      /* elu4j_function */
-    int fast;          /* f32 ELU through the float kernel with alpha_f (f32, bf16, f16 only) */
+    int fast;          /* ELU that f32 (and bf16, f16) runs on the float kernel above, with alpha_f:
+                          elu4j_uses_float_kernel() */
     float alpha_f;     /* (float)alpha: exact when fast */
     double alpha;      /* ELU's alpha, LeakyReLU's slope */
     double scale;
     double input_scale;
     double coef;       /* alpha * scale (the negative side's coefficient) */
     double cis;        /* coef * input_scale (the backward's coefficient) */
-} elu4j_fam_params;
+} elu4j_params;
 
 /*
- * Per-ISA family kernels (elu_family_impl.h compiled once per ISA). Preconditions: n > 0,
- * arguments checked as elu4j.h documents, the CPU supports the ISA. The forward handles every
- * dtype and function; the dispatcher sends f32 with p->fast to elu4j_run_kernel itself (so that it
- * streams as elu4j_elu_f32 does), but the family forward gives the same bits for it too.
+ * The kernels of one ISA level, one source file each (kernels_<isa>.c: the hand-written float
+ * ELU kernel, plus kernels_impl.h compiled with that level's flags). Preconditions, checked by
+ * the dispatcher in elu4j.c: n > 0, arguments valid as elu4j.h documents, the CPU supports the
+ * level. src and dst may have any byte alignment, so they are untyped pointers.
+ *
+ * stream (forward only): whether the float ELU kernel (f32 with p->fast) writes with streaming
+ * stores. The caller decides it with elu4j_use_streaming_stores() on the whole call, so that the
+ * parallel path, which runs a kernel per chunk, streams exactly when the serial call of the same
+ * size would; it must be 0 unless that function returned 1 for the whole range (which implies
+ * out of place and dst 4-byte aligned). Every other path, and the portable level, ignore it.
  */
-void elu4j_fam_forward_portable(const elu4j_fam_params *p, int dtype, const void *src, void *dst,
-                                size_t n);
-void elu4j_fam_backward_portable(const elu4j_fam_params *p, int dtype, int from_dst,
-                                 const void *diff_dst, const void *data, void *diff_src, size_t n);
+void elu4j_forward_kernel_portable(const elu4j_params *p, int dtype, const void *src, void *dst,
+                                   size_t n, int stream);
+void elu4j_backward_kernel_portable(const elu4j_params *p, int dtype, int from_dst,
+                                    const void *diff_dst, const void *data, void *diff_src,
+                                    size_t n);
 #if defined(ELU4J_HAVE_X86_KERNELS)
-void elu4j_fam_forward_avx2(const elu4j_fam_params *p, int dtype, const void *src, void *dst,
-                            size_t n);
-void elu4j_fam_backward_avx2(const elu4j_fam_params *p, int dtype, int from_dst,
-                             const void *diff_dst, const void *data, void *diff_src, size_t n);
-void elu4j_fam_forward_avx512(const elu4j_fam_params *p, int dtype, const void *src, void *dst,
-                              size_t n);
-void elu4j_fam_backward_avx512(const elu4j_fam_params *p, int dtype, int from_dst,
-                               const void *diff_dst, const void *data, void *diff_src, size_t n);
+void elu4j_forward_kernel_avx2(const elu4j_params *p, int dtype, const void *src, void *dst,
+                               size_t n, int stream);
+void elu4j_backward_kernel_avx2(const elu4j_params *p, int dtype, int from_dst,
+                                const void *diff_dst, const void *data, void *diff_src, size_t n);
+void elu4j_forward_kernel_avx512(const elu4j_params *p, int dtype, const void *src, void *dst,
+                                 size_t n, int stream);
+void elu4j_backward_kernel_avx512(const elu4j_params *p, int dtype, int from_dst,
+                                  const void *diff_dst, const void *data, void *diff_src,
+                                  size_t n);
 #endif
 
 /*
- * One forward call's work, as the serial entry points and the worker pool run it on any
- * sub-range: the f32 fast ELU kernel (fast_f32) or the family forward.
+ * One forward call's work, as the serial entry point and the worker pool run it on any
+ * sub-range.
  */
 typedef struct elu4j_task {
-    int isa;
+    int isa;           /* the level the call started on (elu4j_active_isa() then) */
     int dtype;
     size_t elem_size;  /* bytes per element */
-    int fast_f32;      /* f32 ELU on elu4j_run_kernel with params.alpha_f and `stream` */
-    int stream;        /* streaming stores (fast_f32 only; decided on the whole call) */
-    elu4j_fam_params params;
+    int stream;        /* streaming stores, decided on the whole call (see above) */
+    elu4j_params params;
 } elu4j_task;
 
-/* Runs a task on n > 0 elements at src/dst (offsets already applied). Defined in elu4j_family.c. */
+/* Runs a task on n > 0 elements at src/dst (offsets already applied). Defined in elu4j.c. */
 void elu4j_task_run(const elu4j_task *task, const void *src, void *dst, size_t n);
 
 /*

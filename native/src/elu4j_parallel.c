@@ -1,6 +1,6 @@
 /*
- * elu4j native helper: the parallel entry points elu4j_elu_f32_mt and elu4j_forward_mt (through
- * elu4j_mt_run, for any function and dtype) and their worker pool.
+ * elu4j native helper: the worker pool behind elu4j_forward_mt (elu4j_mt_run, for any function
+ * and dtype; the entry point's checks are in elu4j.c) and elu4j_mt_min_elements.
  *
  * Design
  *
@@ -296,22 +296,4 @@ void elu4j_mt_run(const elu4j_task *task, const void *src, void *dst, size_t n, 
     g_job = (job){0}; /* no job: no pointer of this call stays behind */
     pthread_mutex_unlock(&g_pool_mutex);
     pthread_mutex_unlock(&g_job_mutex);
-}
-
-int elu4j_elu_f32_mt(const void *src, void *dst, size_t n, float alpha, int threads)
-{
-    const int status = elu4j_check_args(src, dst, n, alpha);
-    if (status != ELU4J_OK || n == 0) {
-        return status;
-    }
-    elu4j_task task = {0};
-    task.isa = elu4j_active_isa();
-    task.dtype = ELU4J_DT_F32;
-    task.elem_size = sizeof(float);
-    task.fast_f32 = 1;
-    task.stream = elu4j_use_streaming_stores(src, dst, n);
-    task.params.function = ELU4J_FN_ELU;
-    task.params.alpha_f = alpha;
-    elu4j_mt_run(&task, src, dst, n, threads);
-    return ELU4J_OK;
 }

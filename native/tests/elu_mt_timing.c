@@ -1,5 +1,5 @@
 /*
- * elu4j native timing: serial elu4j_elu_f32 against parallel elu4j_elu_f32_mt per size and
+ * elu4j native timing: serial elu4j_forward against parallel elu4j_forward_mt (f32 ELU) per size and
  * thread count, in elements per ns (higher is better), measured side by side: for each size the
  * serial and parallel batches alternate, and each column reports its best batch (the machine is
  * noisy; the best batch is the least disturbed one). Out of place, alpha = 1, 64-byte-aligned
@@ -28,9 +28,9 @@ static double now_ns(void)
 static void call(const float *src, float *dst, size_t n, int threads)
 {
     if (threads == 1) {
-        (void)elu4j_elu_f32(src, dst, n, 1.0f);
+        (void)elu_f32(src, dst, n, 1.0f);
     } else {
-        (void)elu4j_elu_f32_mt(src, dst, n, 1.0f, threads);
+        (void)elu_f32_mt(src, dst, n, 1.0f, threads);
     }
 }
 

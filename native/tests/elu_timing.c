@@ -1,5 +1,6 @@
 /*
- * elu4j native timing: elements per nanosecond of elu4j_elu_f32_isa per ISA and size.
+ * elu4j native timing: elements per nanosecond of f32 ELU (elu4j_forward, alpha = 1: the float
+ * kernel) per ISA level (elu4j_pin_isa) and size.
  *
  * Single thread, f32, alpha = 1, out of place, 64-byte-aligned buffers, inputs uniform in
  * [-4, 4]. For each size, runs batches of calls lasting about 20 ms and reports the best of
@@ -54,6 +55,7 @@ int main(int argc, char **argv)
             continue;
         }
         printf("%-9s", elu4j_isa_name(isa));
+        elu4j_pin_isa(isa);
         for (size_t s = 0; s < n_sizes; s++) {
             const size_t n = sizes[s];
             /* Calibrate the number of calls per batch to ~20 ms. */
@@ -61,7 +63,7 @@ int main(int argc, char **argv)
             for (;;) {
                 const double t0 = now_ns();
                 for (size_t r = 0; r < reps; r++) {
-                    (void)elu4j_elu_f32_isa(isa, src, dst, n, 1.0f);
+                    (void)elu_f32(src, dst, n, 1.0f);
                 }
                 const double dt = now_ns() - t0;
                 if (dt > 5e6 || reps > ((size_t)1 << 30)) {
@@ -74,7 +76,7 @@ int main(int argc, char **argv)
             for (int b = 0; b < batches; b++) {
                 const double t0 = now_ns();
                 for (size_t r = 0; r < reps; r++) {
-                    (void)elu4j_elu_f32_isa(isa, src, dst, n, 1.0f);
+                    (void)elu_f32(src, dst, n, 1.0f);
                 }
                 const double rate = (double)n * (double)reps / (now_ns() - t0);
                 if (rate > best) {
@@ -86,6 +88,7 @@ int main(int argc, char **argv)
         }
         printf("\n");
     }
+    elu4j_pin_isa(ELU4J_ISA_BEST);
     free(src);
     free(dst);
     return EXIT_SUCCESS;

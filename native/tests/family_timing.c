@@ -1,6 +1,6 @@
 /*
- * elu4j native timing: elements per nanosecond of elu4j_forward_isa / elu4j_backward_isa per
- * function, dtype and ISA (single thread, out of place, 64-byte-aligned buffers, inputs uniform
+ * elu4j native timing: elements per nanosecond of elu4j_forward / elu4j_backward per function,
+ * dtype and ISA level (elu4j_pin_isa; single thread, out of place, 64-byte-aligned buffers, inputs uniform
  * in [-4, 4], best of several ~20 ms batches). Built by CMake but not run by ctest.
  *
  *   family_timing [n] [batches]     (defaults 65536, 5)
@@ -83,15 +83,16 @@ int main(int argc, char **argv)
                         memcpy(g + 2 * i, &hg, 2);
                     }
                 }
+                elu4j_pin_isa(isa);
                 size_t reps = 1;
                 double best = 0;
                 for (int b = 0; b < batches + 1; b++) {
                     const double t0 = now_ns();
                     for (size_t r = 0; r < reps; r++) {
                         if (k->dir == 0) {
-                            elu4j_forward_isa(isa, k->fn, dt, x, y, n, k->a, k->s, k->is);
+                            elu4j_forward(k->fn, dt, x, y, n, k->a, k->s, k->is);
                         } else {
-                            elu4j_backward_isa(isa, k->fn, dt, k->dir == 2, g, x, y, n, k->a, k->s, k->is);
+                            elu4j_backward(k->fn, dt, k->dir == 2, g, x, y, n, k->a, k->s, k->is);
                         }
                     }
                     const double dtm = now_ns() - t0;
@@ -102,6 +103,7 @@ int main(int argc, char **argv)
                         best = rate;
                     }
                 }
+                elu4j_pin_isa(ELU4J_ISA_BEST);
                 printf(" %9.3f", best);
             }
         }

@@ -1,9 +1,10 @@
 /*
- * elu4j native tests (h): the whole family, elu4j_forward / elu4j_backward (+ _isa, _mt).
+ * elu4j native tests (h): the whole family, elu4j_forward / elu4j_backward / elu4j_forward_mt.
  *
  * Every function (ELU with several parameter sets: fast and double-evaluated ELU, SELU, CELU, a
  * general scaled form, negative and unusual parameters; ReLU; LeakyReLU) x dtype (f32, f64, bf16,
- * f16) x direction (forward, backward from src, backward from dst where defined) x ISA:
+ * f16) x direction (forward, backward from src, backward from dst where defined) x ISA (each level
+ * pinned in turn with elu4j_pin_isa; single-threaded but for elu4j_forward_mt's own workers):
  *   - against a reference computed here in long double (expm1l/expl), not by the library:
  *     f32 forward <= 1 ulp, f64 forward <= 3 and backward <= 4 double ulps (of the exact function
  *     of t = x * input_scale rounded to double, as computed), f32 backward <= 2 ulps
@@ -12,11 +13,11 @@
  *     test's own conversion, NaN as a quiet NaN of the same sign;
  *   - specials: +-0 (sign rule of Op), +-inf, NaN payloads (forward keeps the bits), subnormals,
  *     -88 ... -104 and around the clamps;
- *   - all ISAs bit-identical to portable; elu4j_forward equal to elu4j_forward_isa(best);
+ *   - all ISAs bit-identical to portable; unpinned calls equal to the pinned best level;
  *     elu4j_forward_mt equal to the serial call (thread counts 0, 1, 2, 3);
  *   - awkward sizes (0, 1, 7, 15, 16, 17, 1023, 1025, 65537), byte offsets 0..3 (1..7 for f64),
  *     in place, guard bytes around the destination untouched;
- *   - status codes: unknown function/dtype/ISA, NULL, non-finite parameters, from_dst where it is
+ *   - status codes: unknown function/dtype, NULL, non-finite parameters, from_dst where it is
  *     undefined, overlaps (forward and backward rules), n == 0, impossible ranges; the
  *     destination untouched on every error.
  * Prints the largest error seen per function and dtype (the accuracy figures of the README).
@@ -172,7 +173,7 @@ static long double ref_bwd(const params *p, int from_dst, long double dy, long d
         if (from_dst) {
             return dy * (long double)p->is * (d + coef);
         }
-        /* exact t: the kernels correct exp for the rounding of x*is (see elu_family_impl.h) */
+        /* exact t: the kernels correct exp for the rounding of x*is (see kernels_impl.h) */
         return dy * coef * (long double)p->is * expl(d * (long double)p->is);
     }
     }
@@ -481,8 +482,8 @@ static void check_layouts(const params *p, const size_t *sizes, size_t n_sizes)
                     continue;
                 }
                 /* the expected bits: the portable ISA, aligned, out of place */
-                int st = dir == 0 ? elu4j_forward_isa(ELU4J_ISA_PORTABLE, p->fn, dt, g_ref_in, g_expect, n, p->alpha, p->scale, p->is)
-                                  : elu4j_backward_isa(ELU4J_ISA_PORTABLE, p->fn, dt, dir == 2, g_ref_dy, g_ref_in, g_expect, n, p->alpha, p->scale, p->is);
+                int st = dir == 0 ? forward_on(ELU4J_ISA_PORTABLE, p->fn, dt, g_ref_in, g_expect, n, p->alpha, p->scale, p->is)
+                                  : backward_on(ELU4J_ISA_PORTABLE, p->fn, dt, dir == 2, g_ref_dy, g_ref_in, g_expect, n, p->alpha, p->scale, p->is);
                 CHECK(st == ELU4J_OK, "portable: %s", elu4j_status_name(st));
                 for (int ii = -1; ii < N_ISAS; ii++) { /* -1: elu4j_forward / elu4j_backward (best) */
                     const int isa = ii < 0 ? -1 : k_all_isas[ii];
@@ -504,11 +505,11 @@ static void check_layouts(const params *p, const size_t *sizes, size_t n_sizes)
                             }
                             if (dir == 0) {
                                 st = isa < 0 ? elu4j_forward(p->fn, dt, s, d, n, p->alpha, p->scale, p->is)
-                                             : elu4j_forward_isa(isa, p->fn, dt, s, d, n, p->alpha, p->scale, p->is);
+                                             : forward_on(isa, p->fn, dt, s, d, n, p->alpha, p->scale, p->is);
                             } else {
                                 memcpy(g_dy + 1, g_ref_in, bytes); /* data, at an odd offset */
                                 st = isa < 0 ? elu4j_backward(p->fn, dt, dir == 2, s, g_dy + 1, d, n, p->alpha, p->scale, p->is)
-                                             : elu4j_backward_isa(isa, p->fn, dt, dir == 2, s, g_dy + 1, d, n, p->alpha, p->scale, p->is);
+                                             : backward_on(isa, p->fn, dt, dir == 2, s, g_dy + 1, d, n, p->alpha, p->scale, p->is);
                             }
                             CHECK(st == ELU4J_OK, "%s %s isa %d: %s", p->name, k_dt_names[di], isa, elu4j_status_name(st));
                             CHECK(memcmp(d, g_expect, bytes) == 0, "%s %s dir %d isa %s n=%zu off=%zu in_place=%d: not the portable bits",
@@ -601,7 +602,7 @@ static void sreset(void)
             const int isa_ = k_all_isas[ii_];                                                     \
             const int want_ = elu4j_isa_supported(isa_) ? (want) : ELU4J_ERR_UNSUPPORTED_ISA;    \
             sreset();                                                                             \
-            const int got_ = elu4j_forward_isa(isa_, fn, dt, src, dst, n, a, s, is);              \
+            const int got_ = forward_on(isa_, fn, dt, src, dst, n, a, s, is);                    \
             CHECK(got_ == want_, "forward isa %d: %s -> %s, want %s", isa_, #fn "," #dt "," #src "," #dst "," #n "," #a "," #s "," #is, \
                   elu4j_status_name(got_), elu4j_status_name(want_));                             \
             if (want_ != ELU4J_OK) {                                                              \
@@ -627,7 +628,7 @@ static void sreset(void)
             const int want_ = isa_ < 0 || elu4j_isa_supported(isa_) ? (want) : ELU4J_ERR_UNSUPPORTED_ISA; \
             sreset();                                                                             \
             const int got_ = isa_ < 0 ? elu4j_backward(fn, dt, fd, g, d, out, n, a, s, is)       \
-                                      : elu4j_backward_isa(isa_, fn, dt, fd, g, d, out, n, a, s, is); \
+                                      : backward_on(isa_, fn, dt, fd, g, d, out, n, a, s, is);  \
             CHECK(got_ == want_, "backward isa %d: %s -> %s, want %s", isa_,                      \
                   #fn "," #dt "," #fd "," #g "," #d "," #out "," #n "," #a "," #s "," #is,        \
                   elu4j_status_name(got_), elu4j_status_name(want_));                             \
@@ -667,9 +668,6 @@ static void check_statuses(void)
     FWD_STATUS(ELU4J_ERR_OVERLAP, ELU4J_FN_ELU, ELU4J_DT_F64, b, b + 2, 8, 1.5, 1.0, 1.0);
     FWD_STATUS(ELU4J_ERR_OVERLAP, ELU4J_FN_ELU, ELU4J_DT_F16, (char *)b + 1, b, 8, 1.5, 1.0, 1.0);
     FWD_STATUS(ELU4J_OK, ELU4J_FN_ELU, ELU4J_DT_F64, b, b + 16, 8, 1.5, 1.0, 1.0); /* adjacent */
-    /* the unknown ISA comes first */
-    CHECK(elu4j_forward_isa(7, 99, 99, NULL, NULL, 0, nan, nan, nan) == ELU4J_ERR_INVALID_ARGUMENT, "isa");
-    CHECK(elu4j_backward_isa(-1, 99, 99, 0, NULL, NULL, NULL, 0, nan, nan, nan) == ELU4J_ERR_INVALID_ARGUMENT, "isa");
 
     BWD_STATUS(ELU4J_OK, ELU4J_FN_ELU, ELU4J_DT_F32, 0, b, b + 16, b + 32, 16, 1.0, 1.0, 1.0);
     BWD_STATUS(ELU4J_OK, ELU4J_FN_ELU, ELU4J_DT_F32, 1, b, b, b + 32, 16, 1.0, 1.0, 1.0); /* dy == data: fine */

@@ -1,10 +1,10 @@
 /*
- * elu4j native tests (g): elu4j_elu_f32_mt, the parallel entry point.
+ * elu4j native tests (g): elu4j_forward_mt, the parallel entry point, on f32 ELU.
  *
  * For many sizes (around the parallel threshold (512K) and the chunk boundaries, 1M, a size that
  * streams its stores), source and destination byte offsets (aligned, float-aligned and odd),
  * thread counts (<= 0 = online CPUs, 1, 2, 3, 5, 8, more than ELU4J_MT_MAX_THREADS), out of
- * place and in place: the result must be exactly the bits of the serial elu4j_elu_f32, the
+ * place and in place: the result must be exactly the bits of the serial elu4j_forward, the
  * source must stay unchanged and the guard bytes around the destination untouched. Bad
  * arguments get the serial call's statuses and leave dst untouched. Then several threads call
  * it at once with random sizes and offsets, each result checked bit for bit.
@@ -67,7 +67,7 @@ static int check_one(bufs *b, size_t n, size_t src_off, size_t dst_off, int in_p
         memcpy(b->src_block + GUARD + src_off, b->input, bytes);
         src = b->src_block + GUARD + src_off;
     }
-    const int status = elu4j_elu_f32_mt(src, dst, n, alpha, threads);
+    const int status = elu_f32_mt(src, dst, n, alpha, threads);
     int ok = status == ELU4J_OK;
     ok = ok && memcmp(dst, b->expect, bytes) == 0;
     ok = ok && (in_place || memcmp(src, b->input, bytes) == 0);
@@ -103,7 +103,7 @@ static void test_sizes(void)
         fill_mixed_inputs(b.input, n, 0x1234u + n);
         for (size_t ai = 0; ai < n_alphas; ai++) {
             const float alpha = alphas[ai];
-            CHECK(elu4j_elu_f32(b.input, b.expect, n, alpha) == ELU4J_OK, "serial n=%zu", n);
+            CHECK(elu_f32(b.input, b.expect, n, alpha) == ELU4J_OK, "serial n=%zu", n);
             /* Every offset pair for small sizes; a few for the large ones (time under valgrind). */
             const size_t offs = n > 70000 || g_light ? 2 : MAX_OFF;
             for (size_t so = 0; so < offs; so++) {
@@ -138,7 +138,7 @@ static void test_streaming(void)
         return;
     }
     fill_mixed_inputs(b.input, n, 99);
-    CHECK(elu4j_elu_f32(b.input, b.expect, n, 1.0f) == ELU4J_OK, "serial");
+    CHECK(elu_f32(b.input, b.expect, n, 1.0f) == ELU4J_OK, "serial");
     check_one(&b, n, 0, 0, 0, 1.0f, 2, 0);
     if (!g_light) {
         check_one(&b, n, 4, 8, 0, 1.0f, 3, 0);
@@ -155,13 +155,13 @@ static void test_status(void)
         x[i] = -1.0f;
         y[i] = 7.0f;
     }
-    CHECK(elu4j_elu_f32_mt(NULL, y, 64, 1.0f, 2) == ELU4J_ERR_NULL_POINTER, "null src");
-    CHECK(elu4j_elu_f32_mt(x, NULL, 64, 1.0f, 2) == ELU4J_ERR_NULL_POINTER, "null dst");
-    CHECK(elu4j_elu_f32_mt(NULL, NULL, 0, NAN, 2) == ELU4J_OK, "n = 0");
-    CHECK(elu4j_elu_f32_mt(x, y, 64, NAN, 2) == ELU4J_ERR_INVALID_ARGUMENT, "nan alpha");
-    CHECK(elu4j_elu_f32_mt(x, y, 64, INFINITY, 2) == ELU4J_ERR_INVALID_ARGUMENT, "inf alpha");
-    CHECK(elu4j_elu_f32_mt(x, y, SIZE_MAX / 2, 1.0f, 2) == ELU4J_ERR_INVALID_ARGUMENT, "too big");
-    CHECK(elu4j_elu_f32_mt(x, x + 1, 32, 1.0f, 2) == ELU4J_ERR_OVERLAP, "overlap");
+    CHECK(elu_f32_mt(NULL, y, 64, 1.0f, 2) == ELU4J_ERR_NULL_POINTER, "null src");
+    CHECK(elu_f32_mt(x, NULL, 64, 1.0f, 2) == ELU4J_ERR_NULL_POINTER, "null dst");
+    CHECK(elu_f32_mt(NULL, NULL, 0, NAN, 2) == ELU4J_OK, "n = 0");
+    CHECK(elu_f32_mt(x, y, 64, NAN, 2) == ELU4J_ERR_INVALID_ARGUMENT, "nan alpha");
+    CHECK(elu_f32_mt(x, y, 64, INFINITY, 2) == ELU4J_ERR_INVALID_ARGUMENT, "inf alpha");
+    CHECK(elu_f32_mt(x, y, SIZE_MAX / 2, 1.0f, 2) == ELU4J_ERR_INVALID_ARGUMENT, "too big");
+    CHECK(elu_f32_mt(x, x + 1, 32, 1.0f, 2) == ELU4J_ERR_OVERLAP, "overlap");
     int untouched = 1;
     for (int i = 0; i < 64; i++) {
         untouched &= bits_of(y[i]) == bits_of(7.0f) && bits_of(x[i]) == bits_of(-1.0f);
@@ -194,7 +194,7 @@ static void *caller_main(void *arg)
         const size_t n = r % 4 == 0 ? (size_t)(r % 70000) : 500000 + (size_t)(r % (CONC_MAX_N - 500000));
         const float alpha = (r >> 8) % 2 ? 1.0f : 0.25f;
         fill_mixed_inputs(b.input, n, r);
-        if (elu4j_elu_f32(b.input, b.expect, n, alpha) != ELU4J_OK) {
+        if (elu_f32(b.input, b.expect, n, alpha) != ELU4J_OK) {
             c->failures++;
             continue;
         }

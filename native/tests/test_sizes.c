@@ -1,6 +1,6 @@
 /*
- * elu4j native tests (c): sizes, alignments, in-place operation, guard bytes and bit-identical
- * results across ISAs.
+ * elu4j native tests (c): f32 ELU of elu4j_forward: sizes, alignments, in-place operation, guard
+ * bytes and bit-identical results across ISAs (each pinned with elu4j_pin_isa).
  *
  * For n in {0, 1, 7, 15, 16, 17, 31, 63, 64, 65, 1023, 1025, 65537}, source and destination
  * byte offsets 0..4 from a 64-byte-aligned block, out of place and in place, every supported ISA
@@ -52,7 +52,9 @@ int main(void)
         fprintf(stderr, "out of memory\n");
         return EXIT_FAILURE;
     }
-    const float alphas[] = {1.0f, 1.6732632f};
+    /* The float kernel's alpha = 1 loop and its general one (powers of two), and the double
+       evaluation of a general alpha. */
+    const float alphas[] = {1.0f, 0.5f, 1.6732632f};
     long runs = 0;
 
     for (size_t si = 0; si < N_SIZES; si++) {
@@ -62,7 +64,7 @@ int main(void)
         for (size_t ai = 0; ai < sizeof alphas / sizeof alphas[0]; ai++) {
             const float alpha = alphas[ai];
             /* The reference: the portable kernel on aligned, separate buffers. */
-            int st = elu4j_elu_f32_isa(ELU4J_ISA_PORTABLE, input, expect, n, alpha);
+            int st = elu_f32_on(ELU4J_ISA_PORTABLE, input, expect, n, alpha);
             CHECK(st == ELU4J_OK, "portable n=%zu: %s", n, elu4j_status_name(st));
             for (size_t k = 0; k < n; k++) { /* spot check of the reference itself */
                 const float want = elu_ref(input[k], alpha);
@@ -83,7 +85,7 @@ int main(void)
                         memset(src_block, 0x5A, BLOCK_BYTES);
                         memcpy(src_block + s_off, input, bytes);
                         memset(dst_block, GUARD_BYTE, BLOCK_BYTES);
-                        st = elu4j_elu_f32_isa(isa, src_block + s_off, dst_block + d_off, n, alpha);
+                        st = elu_f32_on(isa, src_block + s_off, dst_block + d_off, n, alpha);
                         runs++;
                         CHECK(st == ELU4J_OK, "%s n=%zu: %s", elu4j_isa_name(isa), n,
                               elu4j_status_name(st));
@@ -101,7 +103,7 @@ int main(void)
                         /* in place */
                         memset(dst_block, GUARD_BYTE, BLOCK_BYTES);
                         memcpy(dst_block + d_off, input, bytes);
-                        st = elu4j_elu_f32_isa(isa, dst_block + d_off, dst_block + d_off, n, alpha);
+                        st = elu_f32_on(isa, dst_block + d_off, dst_block + d_off, n, alpha);
                         runs++;
                         CHECK(st == ELU4J_OK, "%s in place n=%zu: %s", elu4j_isa_name(isa), n,
                               elu4j_status_name(st));
@@ -116,10 +118,10 @@ int main(void)
             }
             /* The auto-dispatching entry point gives the same bits. */
             memset(dst_block, GUARD_BYTE, BLOCK_BYTES);
-            st = elu4j_elu_f32(input, dst_block + GUARD + 1, n, alpha);
+            st = elu_f32(input, dst_block + GUARD + 1, n, alpha);
             CHECK(st == ELU4J_OK && memcmp(dst_block + GUARD + 1, expect, bytes) == 0 &&
                       guards_ok(dst_block, BLOCK_BYTES, GUARD + 1, bytes),
-                  "elu4j_elu_f32 n=%zu differs from portable", n);
+                  "unpinned elu4j_forward n=%zu differs from portable", n);
         }
     }
     printf("test_sizes: %ld kernel runs over %zu sizes, %d x %d byte offsets, in and out of place\n",

@@ -155,4 +155,51 @@ static inline void fill_mixed_inputs(float *x, size_t n, uint64_t seed)
 static const int k_all_isas[] = {ELU4J_ISA_PORTABLE, ELU4J_ISA_AVX2, ELU4J_ISA_AVX512};
 #define N_ISAS ((int)(sizeof k_all_isas / sizeof k_all_isas[0]))
 
+/* ELU of f32 with alpha, scale and input scale 1 (alpha a power of two: the float kernel). */
+static inline int elu_f32(const void *src, void *dst, size_t n, float alpha)
+{
+    return elu4j_forward(ELU4J_FN_ELU, ELU4J_DT_F32, src, dst, n, alpha, 1.0, 1.0);
+}
+
+/* elu_f32 on up to `threads` threads. */
+static inline int elu_f32_mt(const void *src, void *dst, size_t n, float alpha, int threads)
+{
+    return elu4j_forward_mt(ELU4J_FN_ELU, ELU4J_DT_F32, src, dst, n, alpha, 1.0, 1.0, threads);
+}
+
+/*
+ * The calls below run on one ISA level: they pin it (elu4j_pin_isa), call, and take the pin off
+ * again. The pin is process-wide, so only single-threaded tests use them (a call running in another
+ * thread meanwhile would run on the pinned level too: the same bits, but not the level it meant).
+ * A level the CPU lacks, or an unknown number, gives elu4j_pin_isa's status and calls nothing.
+ */
+static inline int forward_on(int isa, int function, int dtype, const void *src, void *dst,
+                             size_t n, double alpha, double scale, double input_scale)
+{
+    int status = elu4j_pin_isa(isa);
+    if (status == ELU4J_OK) {
+        status = elu4j_forward(function, dtype, src, dst, n, alpha, scale, input_scale);
+        elu4j_pin_isa(ELU4J_ISA_BEST);
+    }
+    return status;
+}
+
+static inline int backward_on(int isa, int function, int dtype, int from_dst, const void *diff_dst,
+                              const void *data, void *diff_src, size_t n, double alpha,
+                              double scale, double input_scale)
+{
+    int status = elu4j_pin_isa(isa);
+    if (status == ELU4J_OK) {
+        status = elu4j_backward(function, dtype, from_dst, diff_dst, data, diff_src, n, alpha,
+                                scale, input_scale);
+        elu4j_pin_isa(ELU4J_ISA_BEST);
+    }
+    return status;
+}
+
+static inline int elu_f32_on(int isa, const void *src, void *dst, size_t n, float alpha)
+{
+    return forward_on(isa, ELU4J_FN_ELU, ELU4J_DT_F32, src, dst, n, alpha, 1.0, 1.0);
+}
+
 #endif /* ELU4J_TEST_UTIL_H */

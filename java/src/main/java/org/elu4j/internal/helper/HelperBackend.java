@@ -2,7 +2,6 @@ package org.elu4j.internal.helper;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -26,34 +25,34 @@ import org.elu4j.internal.helper.ffi.Elu4jNative;
  * The elu4j C helper library: one downcall per call into an AVX-512, AVX2 or portable kernel
  * chosen by the library for the running CPU.
  *
- * <p>The kernel entry points are bound here by hand rather than through the jextract bindings,
- * because they need {@link Linker.Option#critical(boolean) critical(true)}: no thread-state
- * transition for a call of a few hundred nanoseconds, and heap segments passed straight through
- * (the helper never keeps a pointer beyond the call). Everything else (version, ISA names) goes
- * through the generated {@link Elu4jNative}.
+ * <p>The kernel entry points ({@code elu4j_forward}, {@code elu4j_backward}) are bound here by
+ * hand rather than through the jextract bindings, because they need
+ * {@link Linker.Option#critical(boolean) critical(true)}: no thread-state transition for a call of
+ * a few hundred nanoseconds, and heap segments passed straight through (the helper never keeps a
+ * pointer beyond the call). Everything else (version, ISA names) goes through the generated
+ * {@link Elu4jNative}, but for the functions added to the header after the bindings were last
+ * generated ({@code elu4j_pin_isa}, {@code elu4j_active_isa}, {@code elu4j_uses_float_kernel}),
+ * also bound here until the next regeneration (bindings/README.md).
  *
- * <p>Parallel calls ({@link #eluF32Parallel}) go to {@code elu4j_elu_f32_mt}, which splits the
- * work between the calling thread and the library's worker pool. That downcall is an ordinary
- * one, not critical: it can wait (for the pool, or for another Java thread's parallel call), and
- * a critical downcall must not block. It takes native segments only, which stay acquired for the
- * whole call (closing their arena meanwhile fails). Heap segments, calls below
- * {@link #parallelMinElements()} and a helper pinned to one ISA run the serial critical
- * downcall instead: for heap arrays an ordinary downcall cannot pass the array, and copying
- * would cost more than the second thread gains.
- *
- * <p>The whole family ({@link #forward}, {@link #backward}: every {@link Op} on every
- * {@link DataType}) goes to {@code elu4j_forward} / {@code elu4j_backward} (their {@code _isa} forms
- * on a helper pinned to one ISA), also critical downcalls; parallel forwards of native segments
- * from {@link #parallelMinElements()} elements on go to {@code elu4j_forward_mt}, an ordinary one.
- * f32 ELU with a positive power-of-two alpha, scale 1 and input scale 1 keeps the float kernel of
- * {@link #eluF32} (the library would pick the same kernel: same bits).
+ * <p>Every op and data type goes to {@code elu4j_forward} / {@code elu4j_backward} with the
+ * function's codes and parameters; the library itself runs f32 ELU with a positive power-of-two
+ * alpha, scale 1 and input scale 1 on its float kernel ({@link #usesFloatKernel}). Parallel
+ * forwards of native segments from {@link #parallelMinElements()} elements on go to
+ * {@code elu4j_forward_mt}, which splits the work between the calling thread and the library's
+ * worker pool. That downcall is an ordinary one, not critical: it can wait (for the pool, or for
+ * another Java thread's parallel call), and a critical downcall must not block. It takes native
+ * segments only, which stay acquired for the whole call (closing their arena meanwhile fails).
+ * Heap segments, smaller calls and a helper fixed to one ISA level ({@link #forIsa}) run the
+ * serial critical downcall instead: for heap arrays an ordinary downcall cannot pass the array,
+ * and copying would cost more than the second thread gains.
  *
  * <p>ISA pinning: the system property {@value #ISA_PROPERTY} (or the environment variable
  * {@value #ISA_ENV}) set to {@code portable}, {@code avx2} or {@code avx512} pins the library's
  * kernels to that level for the whole process ({@code elu4j_pin_isa}), e.g. to run what an AVX2
  * server runs on an AVX-512 machine; {@code best} or empty means no pin. A level the CPU lacks, or
  * an unknown name, makes {@link #best()} fail with a message that says which levels exist here, so
- * the provider reports the helper as unavailable with that reason.
+ * the provider reports the helper as unavailable with that reason. {@link #forIsa} (tests and
+ * tools) uses the same switch around each of its calls.
  *
  * <p>Loading this class loads the library; the provider does that only after
  * {@link NativeLibraries#helper()} succeeded.
@@ -63,39 +62,32 @@ public final class HelperBackend implements EluBackend {
     public static final String ISA_PROPERTY = "elu4j.helper.isa";
     /** Environment variable read when {@value #ISA_PROPERTY} is not set. */
     public static final String ISA_ENV = "ELU4J_HELPER_ISA";
-    private static final MethodHandle PIN_ISA;
-    private static final MethodHandle ACTIVE_ISA;
-    private static final MethodHandle USES_FLOAT_KERNEL;
-    /** Where the pin came from ("-Delu4j.helper.isa=avx2"), or null when the helper is not pinned. */
-    private static volatile String pinSource;
-    private static final MethodHandle ELU_F32;
-    private static final MethodHandle ELU_F32_ISA;
-    /** {@code elu4j_elu_f32_mt}: an ordinary (not critical) downcall, since it waits for the pool. */
-    private static final MethodHandle ELU_F32_MT;
     private static final MethodHandle FORWARD;
-    private static final MethodHandle FORWARD_ISA;
     /** {@code elu4j_forward_mt}: an ordinary (not critical) downcall, since it waits for the pool. */
     private static final MethodHandle FORWARD_MT;
     private static final MethodHandle BACKWARD;
-    private static final MethodHandle BACKWARD_ISA;
+    private static final MethodHandle PIN_ISA;
+    private static final MethodHandle ACTIVE_ISA;
+    private static final MethodHandle USES_FLOAT_KERNEL;
     /** {@code elu4j_mt_min_elements()}: below it the parallel call would run serially anyway. */
     private static final long MT_MIN_ELEMENTS;
+    /**
+     * Guards the library's ISA pin: held while {@link #applyPin} sets it and for the whole of each
+     * call of a helper fixed to one level, which pins that level, calls, and pins
+     * {@link #processPin} again.
+     */
+    private static final Object PIN_LOCK = new Object();
+    /** The level {@link #applyPin} pinned, or {@code ELU4J_ISA_BEST} (-1) for none; guarded by PIN_LOCK. */
+    private static int processPin = -1;
+    /** Where the pin came from ("-Delu4j.helper.isa=avx2"), or null when the helper is not pinned. */
+    private static volatile String pinSource;
 
     static {
         SymbolLookup lookup = NativeLibraries.helper().get().lookup();
         Linker linker = Linker.nativeLinker();
         Linker.Option critical = Linker.Option.critical(true);
-        ELU_F32 = linker.downcallHandle(find(lookup, "elu4j_elu_f32"),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_FLOAT), critical);
-        ELU_F32_ISA = linker.downcallHandle(find(lookup, "elu4j_elu_f32_isa"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_FLOAT), critical);
-        ELU_F32_MT = linker.downcallHandle(find(lookup, "elu4j_elu_f32_mt"),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_FLOAT, JAVA_INT));
         FORWARD = linker.downcallHandle(find(lookup, "elu4j_forward"),
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
-                        JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE), critical);
-        FORWARD_ISA = linker.downcallHandle(find(lookup, "elu4j_forward_isa"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
                         JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE), critical);
         FORWARD_MT = linker.downcallHandle(find(lookup, "elu4j_forward_mt"),
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
@@ -103,18 +95,16 @@ public final class HelperBackend implements EluBackend {
         BACKWARD = linker.downcallHandle(find(lookup, "elu4j_backward"),
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS,
                         JAVA_LONG, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE), critical);
-        BACKWARD_ISA = linker.downcallHandle(find(lookup, "elu4j_backward_isa"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS,
-                        ADDRESS, JAVA_LONG, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE), critical);
         MT_MIN_ELEMENTS = Elu4jNative.elu4j_mt_min_elements();
-        // Added after the generated bindings: bound here like the kernels.
+        // Added to elu4j.h after the bindings were last generated: bound here until the next
+        // regeneration (bindings/README.md).
         PIN_ISA = linker.downcallHandle(find(lookup, "elu4j_pin_isa"), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         ACTIVE_ISA = linker.downcallHandle(find(lookup, "elu4j_active_isa"), FunctionDescriptor.of(JAVA_INT));
         USES_FLOAT_KERNEL = linker.downcallHandle(find(lookup, "elu4j_uses_float_kernel"),
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE));
     }
 
-    /** -1: the library's best ISA through {@code elu4j_elu_f32}; otherwise a fixed {@code elu4j_isa}. */
+    /** -1: whatever the library runs on (its best ISA, or the process's pin); otherwise a fixed {@code elu4j_isa}. */
     private final int isa;
     private final String description;
 
@@ -169,10 +159,11 @@ public final class HelperBackend implements EluBackend {
                     + " (this CPU supports " + levels + ")");
         }
         int status;
-        try {
-            status = (int) PIN_ISA.invokeExact(isa);
-        } catch (Throwable t) {
-            throw rethrow(t);
+        synchronized (PIN_LOCK) {
+            status = pin(isa);
+            if (status == 0) {
+                processPin = isa;
+            }
         }
         if (status != 0) {
             throw new Elu4jException(source + ": this CPU cannot run the helper's " + name + " kernels ("
@@ -180,6 +171,27 @@ public final class HelperBackend implements EluBackend {
         }
         pinSource = source;
         return source;
+    }
+
+    /** {@code elu4j_pin_isa}: its status. */
+    private static int pin(int isa) {
+        try {
+            return (int) PIN_ISA.invokeExact(isa);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Pins {@link #processPin} again after a call of a helper fixed to one level (PIN_LOCK held).
+     * It was accepted before on this CPU, so it cannot be refused.
+     */
+    private static void restorePin() {
+        int status = pin(processPin);
+        if (status != 0) {
+            throw new IllegalStateException("elu4j_pin_isa(" + processPin + ") failed: "
+                    + cString(Elu4jNative.elu4j_status_name(status)));
+        }
     }
 
     /** The ISA level the library's calls run on: the pinned one, else {@link #bestIsa()}. */
@@ -196,7 +208,14 @@ public final class HelperBackend implements EluBackend {
         return pinSource;
     }
 
-    /** The helper pinned to one ISA level (for tests and benchmarks); the CPU must support it. */
+    /**
+     * The helper fixed to one ISA level (for tests, benchmarks and tools); the CPU must support it.
+     * The library has one ISA switch for the whole process ({@code elu4j_pin_isa}): each call of
+     * this helper pins its level, runs serially, and restores the process's pin, all under one lock,
+     * so calls of fixed-level helpers run one at a time, each on its own level. A call of the
+     * ordinary helper made meanwhile in another thread may run on that level too; it gives the same
+     * bits (every level does), only not the speed of its own.
+     */
     public static HelperBackend forIsa(int isa) {
         if (Elu4jNative.elu4j_isa_supported(isa) == 0) {
             throw new IllegalArgumentException("this CPU does not support helper ISA " + isaName(isa));
@@ -235,49 +254,6 @@ public final class HelperBackend implements EluBackend {
         return true;
     }
 
-    /**
-     * f32 ELU, {@code dst[i] = src[i] > 0 ? src[i] : alpha * expm1(src[i])}: the kernel that f32
-     * ELU binds to where this backend has a float path. Segments need not be aligned.
-     */
-    public void eluF32(MemorySegment src, MemorySegment dst, float alpha) {
-        long n = src.byteSize() / Float.BYTES;
-        int status;
-        try {
-            status = isa < 0
-                    ? (int) ELU_F32.invokeExact(src, dst, n, alpha)
-                    : (int) ELU_F32_ISA.invokeExact(isa, src, dst, n, alpha);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (status != 0) {
-            throw new NativeCallException("elu4j helper", isa < 0 ? "elu4j_elu_f32" : "elu4j_elu_f32_isa",
-                    status, cString(Elu4jNative.elu4j_status_name(status)));
-        }
-    }
-
-    /**
-     * f32 ELU with alpha on up to {@code threads} threads ({@code 0}: one per online CPU), bit for
-     * bit the serial result: {@code elu4j_elu_f32_mt} for native segments of at least
-     * {@link #parallelMinElements()} floats, the serial critical downcall otherwise.
-     */
-    public void eluF32Parallel(MemorySegment src, MemorySegment dst, float alpha, int threads) {
-        long n = src.byteSize() / Float.BYTES;
-        if (isa >= 0 || n < MT_MIN_ELEMENTS || threads == 1 || !src.isNative() || !dst.isNative()) {
-            eluF32(src, dst, alpha);
-            return;
-        }
-        int status;
-        try {
-            status = (int) ELU_F32_MT.invokeExact(src, dst, n, alpha, threads);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (status != 0) {
-            throw new NativeCallException("elu4j helper", "elu4j_elu_f32_mt", status,
-                    cString(Elu4jNative.elu4j_status_name(status)));
-        }
-    }
-
     /** The helper runs every function, pass and data type. */
     @Override
     public String unsupported(Op op, DataType type, Pass pass) {
@@ -298,22 +274,12 @@ public final class HelperBackend implements EluBackend {
     }
 
     /**
-     * f32 forward that the library runs on its float ELU kernel ({@link #usesFloatKernel}) goes
-     * straight to it ({@link #eluF32}, or its parallel form: same bits); everything else to
-     * {@code elu4j_forward} with the function's codes and parameters.
+     * Every forward goes to {@code elu4j_forward} with the function's codes and parameters (the
+     * library picks its float ELU kernel where {@link #usesFloatKernel} says so), or to
+     * {@code elu4j_forward_mt} for a parallel call of native segments large enough to split.
      */
     @Override
     public Binding.Forward bindForward(Op op, DataType type) {
-        if (type == DataType.F32 && usesFloatKernel(op)) {
-            float alpha = op.alphaF();
-            return (src, dst, threads) -> {
-                if (threads == 1) {
-                    eluF32(src, dst, alpha);
-                } else {
-                    eluF32Parallel(src, dst, alpha, threads);
-                }
-            };
-        }
         int fn = op.kind().nativeCode;
         int dt = dtypeCode(type);
         long size = type.byteSize();
@@ -327,17 +293,26 @@ public final class HelperBackend implements EluBackend {
             MemorySegment src, MemorySegment dst, int threads) {
         long n = src.byteSize() / size;
         int status;
-        String function;
+        String function = "elu4j_forward";
         try {
-            if (isa < 0 && threads != 1 && n >= MT_MIN_ELEMENTS && src.isNative() && dst.isNative()) {
+            if (isa >= 0) {
+                synchronized (PIN_LOCK) {
+                    status = pin(isa);
+                    if (status == 0) {
+                        try {
+                            status = (int) FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
+                        } finally {
+                            restorePin();
+                        }
+                    } else {
+                        function = "elu4j_pin_isa";
+                    }
+                }
+            } else if (threads != 1 && n >= MT_MIN_ELEMENTS && src.isNative() && dst.isNative()) {
                 function = "elu4j_forward_mt";
                 status = (int) FORWARD_MT.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale, threads);
-            } else if (isa < 0) {
-                function = "elu4j_forward";
-                status = (int) FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
             } else {
-                function = "elu4j_forward_isa";
-                status = (int) FORWARD_ISA.invokeExact(isa, fn, dt, src, dst, n, alpha, scale, inputScale);
+                status = (int) FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
             }
         } catch (Throwable t) {
             throw rethrow(t);
@@ -360,16 +335,30 @@ public final class HelperBackend implements EluBackend {
         return (dy, xy, dx) -> {
             long n = dy.byteSize() / size;
             int status;
+            String function = "elu4j_backward";
             try {
-                status = isa < 0
-                        ? (int) BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale)
-                        : (int) BACKWARD_ISA.invokeExact(isa, fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
+                if (isa >= 0) {
+                    synchronized (PIN_LOCK) {
+                        status = pin(isa);
+                        if (status == 0) {
+                            try {
+                                status = (int) BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
+                            } finally {
+                                restorePin();
+                            }
+                        } else {
+                            function = "elu4j_pin_isa";
+                        }
+                    }
+                } else {
+                    status = (int) BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
+                }
             } catch (Throwable t) {
                 throw rethrow(t);
             }
             if (status != 0) {
-                throw new NativeCallException("elu4j helper", isa < 0 ? "elu4j_backward" : "elu4j_backward_isa",
-                        status, cString(Elu4jNative.elu4j_status_name(status)));
+                throw new NativeCallException("elu4j helper", function, status,
+                        cString(Elu4jNative.elu4j_status_name(status)));
             }
         };
     }

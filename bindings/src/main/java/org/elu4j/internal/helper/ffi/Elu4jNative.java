@@ -493,255 +493,6 @@ public class Elu4jNative extends Elu4jNative$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
-
-    private static class elu4j_elu_f32 {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            Elu4jNative.C_INT,
-            Elu4jNative.C_POINTER,
-            Elu4jNative.C_POINTER,
-            Elu4jNative.C_LONG,
-            Elu4jNative.C_FLOAT
-        );
-
-        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elu4j_elu_f32");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int elu4j_elu_f32(const void *src, void *dst, size_t n, float alpha)
-     * }
-     */
-    public static FunctionDescriptor elu4j_elu_f32$descriptor() {
-        return elu4j_elu_f32.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int elu4j_elu_f32(const void *src, void *dst, size_t n, float alpha)
-     * }
-     */
-    public static MethodHandle elu4j_elu_f32$handle() {
-        return elu4j_elu_f32.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int elu4j_elu_f32(const void *src, void *dst, size_t n, float alpha)
-     * }
-     */
-    public static MemorySegment elu4j_elu_f32$address() {
-        return elu4j_elu_f32.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int elu4j_elu_f32(const void *src, void *dst, size_t n, float alpha)
-     * }
-     */
-    public static int elu4j_elu_f32(MemorySegment src, MemorySegment dst, long n, float alpha) {
-        var mh$ = elu4j_elu_f32.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("elu4j_elu_f32", src, dst, n, alpha);
-            }
-            return (int)mh$.invokeExact(src, dst, n, alpha);
-        } catch (Error | RuntimeException ex) {
-           throw ex;
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class elu4j_elu_f32_isa {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            Elu4jNative.C_INT,
-            Elu4jNative.C_INT,
-            Elu4jNative.C_POINTER,
-            Elu4jNative.C_POINTER,
-            Elu4jNative.C_LONG,
-            Elu4jNative.C_FLOAT
-        );
-
-        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elu4j_elu_f32_isa");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int elu4j_elu_f32_isa(int isa, const void *src, void *dst, size_t n, float alpha)
-     * }
-     */
-    public static FunctionDescriptor elu4j_elu_f32_isa$descriptor() {
-        return elu4j_elu_f32_isa.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int elu4j_elu_f32_isa(int isa, const void *src, void *dst, size_t n, float alpha)
-     * }
-     */
-    public static MethodHandle elu4j_elu_f32_isa$handle() {
-        return elu4j_elu_f32_isa.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int elu4j_elu_f32_isa(int isa, const void *src, void *dst, size_t n, float alpha)
-     * }
-     */
-    public static MemorySegment elu4j_elu_f32_isa$address() {
-        return elu4j_elu_f32_isa.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int elu4j_elu_f32_isa(int isa, const void *src, void *dst, size_t n, float alpha)
-     * }
-     */
-    public static int elu4j_elu_f32_isa(int isa, MemorySegment src, MemorySegment dst, long n, float alpha) {
-        var mh$ = elu4j_elu_f32_isa.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("elu4j_elu_f32_isa", isa, src, dst, n, alpha);
-            }
-            return (int)mh$.invokeExact(isa, src, dst, n, alpha);
-        } catch (Error | RuntimeException ex) {
-           throw ex;
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class elu4j_elu_f32_mt {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            Elu4jNative.C_INT,
-            Elu4jNative.C_POINTER,
-            Elu4jNative.C_POINTER,
-            Elu4jNative.C_LONG,
-            Elu4jNative.C_FLOAT,
-            Elu4jNative.C_INT
-        );
-
-        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elu4j_elu_f32_mt");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int elu4j_elu_f32_mt(const void *src, void *dst, size_t n, float alpha, int threads)
-     * }
-     */
-    public static FunctionDescriptor elu4j_elu_f32_mt$descriptor() {
-        return elu4j_elu_f32_mt.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int elu4j_elu_f32_mt(const void *src, void *dst, size_t n, float alpha, int threads)
-     * }
-     */
-    public static MethodHandle elu4j_elu_f32_mt$handle() {
-        return elu4j_elu_f32_mt.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int elu4j_elu_f32_mt(const void *src, void *dst, size_t n, float alpha, int threads)
-     * }
-     */
-    public static MemorySegment elu4j_elu_f32_mt$address() {
-        return elu4j_elu_f32_mt.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int elu4j_elu_f32_mt(const void *src, void *dst, size_t n, float alpha, int threads)
-     * }
-     */
-    public static int elu4j_elu_f32_mt(MemorySegment src, MemorySegment dst, long n, float alpha, int threads) {
-        var mh$ = elu4j_elu_f32_mt.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("elu4j_elu_f32_mt", src, dst, n, alpha, threads);
-            }
-            return (int)mh$.invokeExact(src, dst, n, alpha, threads);
-        } catch (Error | RuntimeException ex) {
-           throw ex;
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class elu4j_mt_min_elements {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            Elu4jNative.C_LONG    );
-
-        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elu4j_mt_min_elements");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * size_t elu4j_mt_min_elements()
-     * }
-     */
-    public static FunctionDescriptor elu4j_mt_min_elements$descriptor() {
-        return elu4j_mt_min_elements.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * size_t elu4j_mt_min_elements()
-     * }
-     */
-    public static MethodHandle elu4j_mt_min_elements$handle() {
-        return elu4j_mt_min_elements.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * size_t elu4j_mt_min_elements()
-     * }
-     */
-    public static MemorySegment elu4j_mt_min_elements$address() {
-        return elu4j_mt_min_elements.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * size_t elu4j_mt_min_elements()
-     * }
-     */
-    public static long elu4j_mt_min_elements() {
-        var mh$ = elu4j_mt_min_elements.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("elu4j_mt_min_elements");
-            }
-            return (long)mh$.invokeExact();
-        } catch (Error | RuntimeException ex) {
-           throw ex;
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
     private static final int ELU4J_FN_ELU = (int)0L;
     /**
      * {@snippet lang=c :
@@ -933,74 +684,6 @@ public class Elu4jNative extends Elu4jNative$shared {
         }
     }
 
-    private static class elu4j_forward_isa {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            Elu4jNative.C_INT,
-            Elu4jNative.C_INT,
-            Elu4jNative.C_INT,
-            Elu4jNative.C_INT,
-            Elu4jNative.C_POINTER,
-            Elu4jNative.C_POINTER,
-            Elu4jNative.C_LONG,
-            Elu4jNative.C_DOUBLE,
-            Elu4jNative.C_DOUBLE,
-            Elu4jNative.C_DOUBLE
-        );
-
-        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elu4j_forward_isa");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int elu4j_forward_isa(int isa, int function, int dtype, const void *src, void *dst, size_t n, double alpha, double scale, double input_scale)
-     * }
-     */
-    public static FunctionDescriptor elu4j_forward_isa$descriptor() {
-        return elu4j_forward_isa.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int elu4j_forward_isa(int isa, int function, int dtype, const void *src, void *dst, size_t n, double alpha, double scale, double input_scale)
-     * }
-     */
-    public static MethodHandle elu4j_forward_isa$handle() {
-        return elu4j_forward_isa.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int elu4j_forward_isa(int isa, int function, int dtype, const void *src, void *dst, size_t n, double alpha, double scale, double input_scale)
-     * }
-     */
-    public static MemorySegment elu4j_forward_isa$address() {
-        return elu4j_forward_isa.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int elu4j_forward_isa(int isa, int function, int dtype, const void *src, void *dst, size_t n, double alpha, double scale, double input_scale)
-     * }
-     */
-    public static int elu4j_forward_isa(int isa, int function, int dtype, MemorySegment src, MemorySegment dst, long n, double alpha, double scale, double input_scale) {
-        var mh$ = elu4j_forward_isa.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("elu4j_forward_isa", isa, function, dtype, src, dst, n, alpha, scale, input_scale);
-            }
-            return (int)mh$.invokeExact(isa, function, dtype, src, dst, n, alpha, scale, input_scale);
-        } catch (Error | RuntimeException ex) {
-           throw ex;
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
     private static class elu4j_forward_mt {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Elu4jNative.C_INT,
@@ -1062,6 +745,64 @@ public class Elu4jNative extends Elu4jNative$shared {
                 traceDowncall("elu4j_forward_mt", function, dtype, src, dst, n, alpha, scale, input_scale, threads);
             }
             return (int)mh$.invokeExact(function, dtype, src, dst, n, alpha, scale, input_scale, threads);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class elu4j_mt_min_elements {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Elu4jNative.C_LONG    );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elu4j_mt_min_elements");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * size_t elu4j_mt_min_elements()
+     * }
+     */
+    public static FunctionDescriptor elu4j_mt_min_elements$descriptor() {
+        return elu4j_mt_min_elements.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * size_t elu4j_mt_min_elements()
+     * }
+     */
+    public static MethodHandle elu4j_mt_min_elements$handle() {
+        return elu4j_mt_min_elements.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * size_t elu4j_mt_min_elements()
+     * }
+     */
+    public static MemorySegment elu4j_mt_min_elements$address() {
+        return elu4j_mt_min_elements.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * size_t elu4j_mt_min_elements()
+     * }
+     */
+    public static long elu4j_mt_min_elements() {
+        var mh$ = elu4j_mt_min_elements.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("elu4j_mt_min_elements");
+            }
+            return (long)mh$.invokeExact();
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -1131,76 +872,6 @@ public class Elu4jNative extends Elu4jNative$shared {
                 traceDowncall("elu4j_backward", function, dtype, from_dst, diff_dst, data, diff_src, n, alpha, scale, input_scale);
             }
             return (int)mh$.invokeExact(function, dtype, from_dst, diff_dst, data, diff_src, n, alpha, scale, input_scale);
-        } catch (Error | RuntimeException ex) {
-           throw ex;
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class elu4j_backward_isa {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            Elu4jNative.C_INT,
-            Elu4jNative.C_INT,
-            Elu4jNative.C_INT,
-            Elu4jNative.C_INT,
-            Elu4jNative.C_INT,
-            Elu4jNative.C_POINTER,
-            Elu4jNative.C_POINTER,
-            Elu4jNative.C_POINTER,
-            Elu4jNative.C_LONG,
-            Elu4jNative.C_DOUBLE,
-            Elu4jNative.C_DOUBLE,
-            Elu4jNative.C_DOUBLE
-        );
-
-        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elu4j_backward_isa");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int elu4j_backward_isa(int isa, int function, int dtype, int from_dst, const void *diff_dst, const void *data, void *diff_src, size_t n, double alpha, double scale, double input_scale)
-     * }
-     */
-    public static FunctionDescriptor elu4j_backward_isa$descriptor() {
-        return elu4j_backward_isa.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int elu4j_backward_isa(int isa, int function, int dtype, int from_dst, const void *diff_dst, const void *data, void *diff_src, size_t n, double alpha, double scale, double input_scale)
-     * }
-     */
-    public static MethodHandle elu4j_backward_isa$handle() {
-        return elu4j_backward_isa.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int elu4j_backward_isa(int isa, int function, int dtype, int from_dst, const void *diff_dst, const void *data, void *diff_src, size_t n, double alpha, double scale, double input_scale)
-     * }
-     */
-    public static MemorySegment elu4j_backward_isa$address() {
-        return elu4j_backward_isa.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int elu4j_backward_isa(int isa, int function, int dtype, int from_dst, const void *diff_dst, const void *data, void *diff_src, size_t n, double alpha, double scale, double input_scale)
-     * }
-     */
-    public static int elu4j_backward_isa(int isa, int function, int dtype, int from_dst, MemorySegment diff_dst, MemorySegment data, MemorySegment diff_src, long n, double alpha, double scale, double input_scale) {
-        var mh$ = elu4j_backward_isa.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("elu4j_backward_isa", isa, function, dtype, from_dst, diff_dst, data, diff_src, n, alpha, scale, input_scale);
-            }
-            return (int)mh$.invokeExact(isa, function, dtype, from_dst, diff_dst, data, diff_src, n, alpha, scale, input_scale);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

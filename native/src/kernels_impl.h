@@ -2,10 +2,11 @@
  * elu4j native helper: the kernels of the whole family (ELU/SELU/CELU, ReLU, LeakyReLU; forward
  * and backward; f32, f64, bf16, f16), written once as plain C loops and compiled once per ISA.
  *
- * Included by elu_family_portable.c, elu_family_avx2.c and elu_family_avx512.c, each of which
- * defines ELU4J_FAM_SUFFIX (the suffix of the function names) and, for the SIMD ones, is built with
- * the ISA's flags, so that GCC vectorises these loops for it. Bit-identical results on every ISA
- * follow from the way the code is written, not from the compiler's choices:
+ * Included at the end of kernels_portable.c, kernels_avx2.c and kernels_avx512.c, each of which
+ * defines ELU4J_FAM_SUFFIX (the suffix of the function names) and the float ELU kernel of its level
+ * (elu_f32_kernel, see below), and, for the SIMD ones, is built with the level's flags, so that GCC
+ * vectorises these loops for it. Bit-identical results on every ISA follow from the way the code is
+ * written, not from the compiler's choices:
  *
  *   - every floating-point operation is spelled out: fused multiply-adds are explicit fma() calls
  *     (a libm call in the portable build, vfmadd in the others), and the project builds with
@@ -22,7 +23,9 @@
  * The algorithms
  *
  *   f32 ELU with p->fast (scale = input_scale = 1, alpha = 2^k, k in [-100, 100], alpha > 0): the
- *   float kernel of elu4j_elu_f32 (elu4j_internal.h), the same bits.
+ *   float kernel of the including file (elu4j_internal.h describes its algorithm), straight from
+ *   src to dst with the caller's streaming-store choice; bf16 and f16 run it on their widened
+ *   blocks.
  *
  *   f32 ELU otherwise: in double. t = (double)x * input_scale; y = x > 0 ? scale * x :
  *   coef * expm1(t) with coef = alpha * scale, rounded once to float; t = +-0 gives coef * t (the
@@ -57,7 +60,7 @@
  *   d > 0 ? dy : alpha * dy (PyTorch's leaky_relu_backward). The same in f64.
  */
 #ifndef ELU4J_FAM_SUFFIX
-#error "define ELU4J_FAM_SUFFIX before including elu_family_impl.h"
+#error "define ELU4J_FAM_SUFFIX before including kernels_impl.h"
 #endif
 
 #include "elu4j.h"
@@ -74,11 +77,20 @@
 
 #if defined(__GNUC__)
 #define FAM_INLINE static inline __attribute__((always_inline))
+#define FAM_NOINLINE __attribute__((noinline))
 #define FAM_ALIGN __attribute__((aligned(64)))
 #else
 #define FAM_INLINE static inline
+#define FAM_NOINLINE
 #define FAM_ALIGN
 #endif
+
+/*
+ * The float ELU kernel of the level (f32 ELU with p->fast), defined by the including file: the
+ * algorithm of elu4j_internal.h on n > 0 floats, src and dst identical or disjoint, any alignment;
+ * stream as elu4j_internal.h documents for the forward kernels (0 on the block paths).
+ */
+static void elu_f32_kernel(const void *src, void *dst, size_t n, float alpha, int stream);
 
 /* Elements per block (see above). */
 #define ELU4J_FAM_BLOCK 512
@@ -263,7 +275,7 @@ static void FAM(f16_narrow)(const float *restrict f, uint16_t *restrict h, size_
 
 /* --- forward blocks ------------------------------------------------------------------------------ */
 
-static void FAM(fwd_f32_block)(const elu4j_fam_params *p, const float *restrict x, float *restrict y,
+static void FAM(fwd_f32_block)(const elu4j_params *p, const float *restrict x, float *restrict y,
                                size_t m)
 {
     switch (p->function) {
@@ -284,7 +296,7 @@ static void FAM(fwd_f32_block)(const elu4j_fam_params *p, const float *restrict 
     }
     default: {
         if (p->fast) {
-            FAM(elu4j_kernel)(x, y, m, p->alpha_f, 0);
+            elu_f32_kernel(x, y, m, p->alpha_f, 0);
             break;
         }
         const double scale = p->scale, is = p->input_scale, coef = p->coef;
@@ -316,7 +328,7 @@ static void FAM(fwd_f32_block)(const elu4j_fam_params *p, const float *restrict 
     }
 }
 
-static void FAM(fwd_f64_block)(const elu4j_fam_params *p, const double *restrict x,
+static void FAM(fwd_f64_block)(const elu4j_params *p, const double *restrict x,
                                double *restrict y, size_t m)
 {
     switch (p->function) {
@@ -365,7 +377,7 @@ static void FAM(fwd_f64_block)(const elu4j_fam_params *p, const double *restrict
 
 /* --- backward blocks ----------------------------------------------------------------------------- */
 
-static void FAM(bwd_f32_block)(const elu4j_fam_params *p, int from_dst, const float *restrict dy,
+static void FAM(bwd_f32_block)(const elu4j_params *p, int from_dst, const float *restrict dy,
                                const float *restrict d, float *restrict dx, size_t m)
 {
     switch (p->function) {
@@ -404,7 +416,7 @@ static void FAM(bwd_f32_block)(const elu4j_fam_params *p, int from_dst, const fl
     }
 }
 
-static void FAM(bwd_f64_block)(const elu4j_fam_params *p, int from_dst, const double *restrict dy,
+static void FAM(bwd_f64_block)(const elu4j_params *p, int from_dst, const double *restrict dy,
                                const double *restrict d, double *restrict dx, size_t m)
 {
     switch (p->function) {
@@ -512,7 +524,7 @@ static void FAM(relu_f32_out)(const unsigned char *restrict x, unsigned char *re
 }
 
 /* Runs the direct f32 ReLU / LeakyReLU loops when they apply; returns 0 when they do not. */
-static int FAM(relu_f32_direct)(const elu4j_fam_params *p, const void *src, void *dst, size_t n)
+static int FAM(relu_f32_direct)(const elu4j_params *p, const void *src, void *dst, size_t n)
 {
     int zero;
     float slope;
@@ -533,12 +545,14 @@ static int FAM(relu_f32_direct)(const elu4j_fam_params *p, const void *src, void
     return 1;
 }
 
-void FAM(elu4j_fam_forward)(const elu4j_fam_params *p, int dtype, const void *src, void *dst,
-                            size_t n)
+/*
+ * The block path of the forward (everything but the straight f32 paths). A function of its own, never
+ * inlined, so that the straight paths do not pay for its ~20 KiB stack frame (with
+ * -fstack-clash-protection, a probe of every page on each call).
+ */
+FAM_NOINLINE static void FAM(forward_blocks)(const elu4j_params *p, int dtype, const void *src,
+                                             void *dst, size_t n)
 {
-    if (dtype == ELU4J_DT_F32 && FAM(relu_f32_direct)(p, src, dst, n)) {
-        return;
-    }
     const unsigned char *in = (const unsigned char *)src;
     unsigned char *out = (unsigned char *)dst;
     FAM_ALIGN float fx[ELU4J_FAM_BLOCK];
@@ -569,8 +583,23 @@ void FAM(elu4j_fam_forward)(const elu4j_fam_params *p, int dtype, const void *sr
     }
 }
 
-void FAM(elu4j_fam_backward)(const elu4j_fam_params *p, int dtype, int from_dst,
-                             const void *diff_dst, const void *data, void *diff_src, size_t n)
+void FAM(elu4j_forward_kernel)(const elu4j_params *p, int dtype, const void *src, void *dst,
+                               size_t n, int stream)
+{
+    if (dtype == ELU4J_DT_F32) {
+        if (p->fast) {
+            elu_f32_kernel(src, dst, n, p->alpha_f, stream); /* straight, no block copies */
+            return;
+        }
+        if (FAM(relu_f32_direct)(p, src, dst, n)) {
+            return;
+        }
+    }
+    FAM(forward_blocks)(p, dtype, src, dst, n);
+}
+
+void FAM(elu4j_backward_kernel)(const elu4j_params *p, int dtype, int from_dst,
+                                const void *diff_dst, const void *data, void *diff_src, size_t n)
 {
     const unsigned char *g = (const unsigned char *)diff_dst;
     const unsigned char *d = (const unsigned char *)data;

@@ -1,8 +1,11 @@
 /*
- * elu4j native helper: AVX2 + FMA ELU kernel, 8 floats a step.
+ * elu4j native helper: the kernels of the AVX2 level (AVX2 + FMA): the float ELU kernel, written
+ * here with intrinsics, 8 floats a step, and the rest of the family (kernels_impl.h, included at
+ * the end and vectorised by GCC for this level), with this level's entry points
+ * elu4j_forward_kernel_avx2 / elu4j_backward_kernel_avx2.
  *
  * This file alone is compiled with -mavx2 -mfma; the dispatcher only calls it after checking the
- * CPU. It runs exactly the f32 operation sequence of elu4j_internal.h, so its results are
+ * CPU. The float ELU kernel runs exactly the f32 operation sequence of elu4j_internal.h, so its results are
  * bit-identical to the portable kernel; alpha = 1 gets its own loop without the final multiply
  * (1 * e == e, so the bits are the same). The main loop handles 32 floats (four independent
  * vectors) a step; the last 0..7 floats use vmaskmovps loads and stores, which do not touch
@@ -131,7 +134,7 @@ ELU4J_INLINE void elu_loop_stream(const char *in, char *out, size_t n, const con
     _mm_sfence();
 }
 
-void elu4j_kernel_avx2(const void *src, void *dst, size_t n, float alpha, int stream)
+static void elu_f32_kernel(const void *src, void *dst, size_t n, float alpha, int stream)
 {
     const consts256 c = {
         .x_min = _mm256_set1_ps(ELU4J_X_MIN),
@@ -159,3 +162,7 @@ void elu4j_kernel_avx2(const void *src, void *dst, size_t n, float alpha, int st
         elu_loop((const char *)src, (char *)dst, n, &c, 0);
     }
 }
+
+/* --- the rest of the family, and the entry points of this level --------------------------------- */
+#define ELU4J_FAM_SUFFIX _avx2
+#include "kernels_impl.h"
