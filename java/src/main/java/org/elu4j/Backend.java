@@ -8,7 +8,7 @@ import java.util.Locale;
  * {@link BackendUnavailableException} when the backend cannot run here.
  */
 public enum Backend {
-    /** The fastest available backend for the call (see {@link Elu4j#describe()}). */
+    /** The fastest available backend for the call (see {@link Elu#backendFor}). */
     AUTO,
     /** oneDNN's eltwise primitives, called through jextract-generated FFM bindings. */
     ONEDNN,

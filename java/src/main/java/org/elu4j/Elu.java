@@ -8,6 +8,7 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 import java.util.Objects;
+import java.util.Optional;
 import org.elu4j.internal.BackendProvider;
 import org.elu4j.internal.Binding;
 import org.elu4j.internal.Checks;
@@ -122,6 +123,8 @@ public final class Elu {
     private final Function function;
     private final Op op;
     private final Backend backend;
+    /** The helper ISA level this function is pinned to ({@link #onHelperIsa}), or null. */
+    private final String helperIsa;
     /** 1: serial; 0: one thread per online CPU; n > 1: up to n threads. */
     private final int threads;
     /**
@@ -134,9 +137,14 @@ public final class Elu {
     private static final int PASSES = Pass.values().length;
 
     private Elu(Function function, Op op, Backend backend, int threads) {
+        this(function, op, backend, null, threads);
+    }
+
+    private Elu(Function function, Op op, Backend backend, String helperIsa, int threads) {
         this.function = function;
         this.op = op;
         this.backend = Objects.requireNonNull(backend, "backend");
+        this.helperIsa = helperIsa;
         this.threads = threads;
     }
 
@@ -204,9 +212,42 @@ public final class Elu {
     // ---------------------------------------------------------------------------------------------
     // Variants and properties
 
-    /** The same function on another backend. Unavailable backends fail at the first call. */
+    /**
+     * The same function on another backend. Unavailable backends fail at the first call.
+     *
+     * @param backend the backend to run on ({@link Backend#AUTO}: the library picks per call kind)
+     * @return the same function and mode on {@code backend}
+     */
     public Elu on(Backend backend) {
         return new Elu(function, op, backend, threads);
+    }
+
+    /**
+     * The same function on the C helper library pinned to one instruction set level, whatever the
+     * best level of this CPU or the process-wide pin ({@code -Delu4j.helper.isa}) is: a hook for
+     * tools and tests that compare the levels ({@code elu4j accuracy}, the conformance tests).
+     * Calls run serially, in parallel mode too. {@link #backend()} is {@link Backend#HELPER}. Like {@link #on(Backend)},
+     * a level this CPU lacks, or an unavailable helper, fails at the first call with
+     * {@link BackendUnavailableException}; {@link #unsupportedReason} says why beforehand.
+     *
+     * @param level a level name as {@link HelperStatus#supported()} lists them: {@code portable},
+     *              {@code avx2} or {@code avx512} (case-insensitive)
+     * @return the same function on the helper at that level
+     * @throws IllegalArgumentException if level is blank
+     */
+    public Elu onHelperIsa(String level) {
+        Objects.requireNonNull(level, "level");
+        if (level.isBlank()) {
+            throw new IllegalArgumentException("a helper ISA level name is required (portable, avx2, avx512)");
+        }
+        return new Elu(function, op, Backend.HELPER, level.trim().toLowerCase(java.util.Locale.ROOT), threads);
+    }
+
+    /**
+     * {@return the helper ISA level this function is pinned to by {@link #onHelperIsa}, or empty}
+     */
+    public Optional<String> helperIsa() {
+        return Optional.ofNullable(helperIsa);
     }
 
     /**
@@ -215,7 +256,7 @@ public final class Elu {
      * The results are the same bits as serially.
      */
     public Elu parallel() {
-        return new Elu(function, op, backend, 0);
+        return new Elu(function, op, backend, helperIsa, 0);
     }
 
     /**
@@ -228,12 +269,12 @@ public final class Elu {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1: " + threads);
         }
-        return new Elu(function, op, backend, threads);
+        return new Elu(function, op, backend, helperIsa, threads);
     }
 
     /** The same function in serial mode (the default): one thread per call. */
     public Elu serial() {
-        return new Elu(function, op, backend, 1);
+        return new Elu(function, op, backend, helperIsa, 1);
     }
 
     /** Whether this function runs in parallel mode ({@link #parallel()} or {@code parallel(n > 1)}). */
@@ -269,6 +310,7 @@ public final class Elu {
         return op.inputScale();
     }
 
+    /** {@return the backend this function object runs on: {@link Backend#AUTO} unless chosen with {@link #on}} */
     public Backend backend() {
         return backend;
     }
@@ -304,11 +346,51 @@ public final class Elu {
      * needs {@link #hasBackwardFromOutput()}.
      */
     public boolean isSupported(DataType type, Direction direction) {
+        return unsupportedReason(type, direction).isEmpty();
+    }
+
+    /**
+     * Why this function's backend cannot run calls of this type and direction on native memory
+     * here, or empty when it can ({@link #isSupported} is then true): the backend is unavailable
+     * (the reason starts with {@code "unavailable: "}), it lacks the function, type or direction
+     * (e.g. oneDNN has no f64 eltwise), or backward from the output is not defined for these
+     * parameters. Always empty for {@link Backend#AUTO} apart from that last case.
+     *
+     * @param type      the element type
+     * @param direction forward or one of the backward directions
+     * @return the reason, one line of text for people, or empty
+     */
+    public Optional<String> unsupportedReason(DataType type, Direction direction) {
+        Objects.requireNonNull(type, "type");
         Objects.requireNonNull(direction, "direction");
         if (direction == Direction.BACKWARD_FROM_OUTPUT && !hasBackwardFromOutput()) {
-            return false;
+            return Optional.of(op.fromOutputProblem());
         }
-        return BackendProvider.get().whyNot(backend, op, Objects.requireNonNull(type, "type"), direction.pass) == null;
+        return Optional.ofNullable(BackendProvider.get().whyNot(backend, helperIsa, op, type, direction.pass));
+    }
+
+    /**
+     * The backend that a call of this type and direction on native memory (every segment or
+     * buffer native) or on heap memory (any of them on the Java heap) runs on: this function's
+     * backend when it was chosen, else the one {@link Backend#AUTO} picks for that kind of call
+     * (never {@link Backend#ONEDNN} for heap memory). The answer holds for the life of the JVM.
+     *
+     * @param type         the element type
+     * @param direction    forward or one of the backward directions
+     * @param nativeMemory whether the call's memory is native (an {@code Arena}, a direct buffer)
+     * @return the backend the call runs on (never {@link Backend#AUTO})
+     * @throws BackendUnavailableException if the call would be refused: the chosen backend is
+     *                                     unavailable or cannot run it (see {@link #unsupportedReason})
+     * @throws IllegalArgumentException    for backward from the output when
+     *                                     {@link #hasBackwardFromOutput()} is false
+     */
+    public Backend backendFor(DataType type, Direction direction, boolean nativeMemory) {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(direction, "direction");
+        if (direction == Direction.BACKWARD_FROM_OUTPUT) {
+            fromOutputAllowed();
+        }
+        return binding(type, direction.pass, !nativeMemory).backend().kind();
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -552,7 +634,7 @@ public final class Elu {
         int i = (type.ordinal() * PASSES + pass.ordinal()) * 2 + (heap ? 1 : 0);
         Binding b = bindings[i];
         if (b == null) {
-            b = BackendProvider.get().bind(backend, op, type, pass, heap);
+            b = BackendProvider.get().bind(backend, helperIsa, op, type, pass, heap);
             bindings[i] = b;
         }
         return b;
@@ -640,12 +722,13 @@ public final class Elu {
     @Override
     public boolean equals(Object o) {
         return o instanceof Elu e && e.function == function && e.op.equals(op) && e.backend == backend
-                && e.threads == threads;
+                && Objects.equals(e.helperIsa, helperIsa) && e.threads == threads;
     }
 
     @Override
     public int hashCode() {
-        return ((function.hashCode() * 31 + op.hashCode()) * 31 + backend.hashCode()) * 31 + threads;
+        return (((function.hashCode() * 31 + op.hashCode()) * 31 + backend.hashCode()) * 31
+                + Objects.hashCode(helperIsa)) * 31 + threads;
     }
 
     @Override
@@ -666,6 +749,7 @@ public final class Elu {
             case RELU -> "Relu";
             case LEAKY_RELU -> "LeakyRelu";
         };
-        return name + "[" + params + (params.isEmpty() ? "" : ", ") + "backend=" + backend.cliName() + mode + "]";
+        return name + "[" + params + (params.isEmpty() ? "" : ", ") + "backend=" + backend.cliName()
+                + (helperIsa == null ? "" : "/" + helperIsa) + mode + "]";
     }
 }

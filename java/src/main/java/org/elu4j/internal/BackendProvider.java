@@ -6,7 +6,9 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -14,6 +16,8 @@ import org.elu4j.Backend;
 import org.elu4j.BackendStatus;
 import org.elu4j.BackendUnavailableException;
 import org.elu4j.DataType;
+import org.elu4j.HelperStatus;
+import org.elu4j.OneDnnStatus;
 import org.elu4j.internal.helper.HelperBackend;
 import org.elu4j.internal.onednn.OneDnnBackend;
 import org.elu4j.internal.scalar.ScalarBackend;
@@ -26,14 +30,20 @@ import org.elu4j.internal.scalar.ScalarBackend;
  *
  * <p>AUTO's order is helper, vector, oneDNN, scalar: the helper's kernel is the fastest at every
  * size on x86-64 (see {@code bench/} and the README), the Vector API needs no native code, and
- * oneDNN pays a fixed cost per call. Heap segments never go to oneDNN.
+ * oneDNN pays a fixed cost per call. Heap segments never go to oneDNN. Every call kind goes to the
+ * first backend in that order that runs it, at every size: the JMH suite found no size crossover
+ * between backends. One crossover by function is deliberately not taken: for f32 SELU (and any
+ * ELU the float kernels cannot run within 1 ulp) the vector backend's double lanes were measured
+ * faster than the helper's (docs/benchmarks.md); both are within 1 ulp but not bit-identical, and
+ * the helper is the one backend with a parallel path and with heap memory at no copy, so switching
+ * by function, memory kind or mode would make AUTO's bits depend on them.
  *
  * <p>The system property {@value #DISABLE_PROPERTY} (a comma-separated list of backend names)
  * turns backends off, e.g. to test the fallbacks. {@code helper} also stops the oneDNN backend
  * from executing through the helper library's one-downcall shim.
  */
 public final class BackendProvider {
-    public static final String DISABLE_PROPERTY = "elu4j.disable";
+    private static final String DISABLE_PROPERTY = "elu4j.disable";
     private static final System.Logger LOG = System.getLogger("org.elu4j");
     private static final List<Backend> AUTO_ORDER = List.of(Backend.HELPER, Backend.VECTOR, Backend.ONEDNN, Backend.SCALAR);
 
@@ -44,7 +54,8 @@ public final class BackendProvider {
     private final EluBackend[] byKind = new EluBackend[Backend.values().length];
     private final Map<Backend, String> reasons = new EnumMap<>(Backend.class);
     private final EluBackend autoNative;
-    private final EluBackend autoHeap;
+    /** The helper pinned to one ISA level, by level name ({@code Elu.onHelperIsa}), made on first use. */
+    private final Map<String, EluBackend> helperLevels = new ConcurrentHashMap<>();
 
     /** Lazy holder: the probes run on first use, and class initialisation cannot deadlock. */
     private static final class Holder {
@@ -70,8 +81,6 @@ public final class BackendProvider {
         probe(Backend.VECTOR, disabled, BackendProvider::vectorBackend);
         probe(Backend.SCALAR, Set.of(), ScalarBackend::new);
         autoNative = AUTO_ORDER.stream().map(this::available).filter(b -> b != null).findFirst().orElseThrow();
-        autoHeap = AUTO_ORDER.stream().map(this::available).filter(b -> b != null && b.supportsHeapSegments())
-                .findFirst().orElseThrow();
         log();
     }
 
@@ -176,6 +185,26 @@ public final class BackendProvider {
         if (backend == null) {
             return Binding.refused(requested, reasons.get(requested));
         }
+        return bindOn(requested, backend, op, type, pass, heap);
+    }
+
+    /**
+     * {@link #bind} on the helper pinned to one ISA level ({@code Elu.onHelperIsa}), or on
+     * {@code requested} when {@code helperIsa} is null. Refused when the helper is unavailable or
+     * this CPU lacks the level.
+     */
+    public Binding bind(Backend requested, String helperIsa, Op op, DataType type, Pass pass, boolean heap) {
+        if (helperIsa == null) {
+            return bind(requested, op, type, pass, heap);
+        }
+        EluBackend helper = helperLevel(helperIsa);
+        if (helper == null) {
+            return Binding.refused(Backend.HELPER, helperLevelProblem(helperIsa));
+        }
+        return bindOn(Backend.HELPER, helper, op, type, pass, heap);
+    }
+
+    private static Binding bindOn(Backend requested, EluBackend backend, Op op, DataType type, Pass pass, boolean heap) {
         if (heap && !backend.supportsHeapSegments()) {
             return Binding.refused(requested, HEAP_REFUSED);
         }
@@ -183,6 +212,34 @@ public final class BackendProvider {
         String why = binding.refusal();
         return why == null ? binding : Binding.refused(requested, "it cannot run " + op + " " + pass.label() + " on "
                 + type.cliName() + ": " + why + " (Backend.AUTO picks a backend that can)");
+    }
+
+    /** The helper pinned to {@code level} (made once per level), or null when the helper or the level is not available. */
+    private EluBackend helperLevel(String level) {
+        if (byKind[Backend.HELPER.ordinal()] == null) {
+            return null;
+        }
+        return helperLevels.computeIfAbsent(level, l -> {
+            for (int isa : HelperBackend.supportedIsas()) {
+                if (HelperBackend.isaName(isa).equals(l)) {
+                    return HelperBackend.forIsa(isa);
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Why {@link #helperLevel} is null. */
+    private String helperLevelProblem(String level) {
+        if (byKind[Backend.HELPER.ordinal()] == null) {
+            return reasons.get(Backend.HELPER);
+        }
+        return "this CPU does not run the helper's " + level + " level; it supports "
+                + String.join(", ", helperLevelNames());
+    }
+
+    private static List<String> helperLevelNames() {
+        return java.util.Arrays.stream(HelperBackend.supportedIsas()).mapToObj(HelperBackend::isaName).toList();
     }
 
     /**
@@ -193,6 +250,18 @@ public final class BackendProvider {
      */
     public EluBackend select(Backend requested, Op op, DataType type, Pass pass, boolean heap) {
         return bind(requested, op, type, pass, heap).backend();
+    }
+
+    /**
+     * {@link #whyNot(Backend, Op, DataType, Pass)} for the helper pinned to one ISA level, or for
+     * {@code kind} when {@code helperIsa} is null.
+     */
+    public String whyNot(Backend kind, String helperIsa, Op op, DataType type, Pass pass) {
+        if (helperIsa == null) {
+            return whyNot(kind, op, type, pass);
+        }
+        EluBackend helper = helperLevel(helperIsa);
+        return helper == null ? "unavailable: " + helperLevelProblem(helperIsa) : helper.unsupported(op, type, pass);
     }
 
     /** Why a backend cannot run a call, or null if it can (also null for AUTO, which always finds one). */
@@ -221,59 +290,21 @@ public final class BackendProvider {
         return List.copyOf(list);
     }
 
-    /**
-     * AUTO's plan, one line per kind of call. The order comes from the JMH suite
-     * ({@code ./elu4j bench}, figures in docs/benchmarks.md): the helper was the fastest path at
-     * every size measured, the vector backend next, oneDNN behind both, so the plan does not depend
-     * on the size.
-     */
-    public List<String> autoPlan() {
-        List<String> lines = new ArrayList<>();
-        lines.add("f32 ELU, native segments, any size: " + autoNative.kind().cliName());
-        lines.add("f32 ELU, heap segments, any size: " + autoHeap.kind().cliName() + " (never onednn)");
-        // Every other cell: the first backend in AUTO's order that runs it (the same rule at every
-        // size: the suite found no size crossover between backends, see above). One crossover by
-        // function is deliberately not taken: for f32 SELU (and any ELU the float kernels cannot
-        // run within 1 ulp) the vector backend's double lanes were measured faster than the
-        // helper's (docs/benchmarks.md). Both are within 1 ulp but not bit-identical, and the
-        // helper is the one backend with a parallel path and with heap memory at no copy;
-        // switching by function, memory kind or mode would make AUTO's bits depend on them.
-        Map<String, List<String>> byBackend = new java.util.LinkedHashMap<>();
-        List<Op> ops = List.of(Op.elu(1), Op.elu(org.elu4j.Elu.SELU_ALPHA, org.elu4j.Elu.SELU_SCALE, 1),
-                Op.elu(0.5, 1, 2), Op.relu(), Op.leakyRelu(0.01));
-        for (boolean heap : new boolean[] {false, true}) {
-            for (DataType type : DataType.values()) {
-                for (Pass pass : Pass.values()) {
-                    for (Op op : ops) {
-                        if (pass == Pass.BACKWARD_FROM_OUTPUT && op.fromOutputProblem() != null) {
-                            continue;
-                        }
-                        String b = select(Backend.AUTO, op, type, pass, heap).kind().cliName();
-                        byBackend.computeIfAbsent(b + (heap ? " (heap memory)" : " (native memory)"),
-                                k -> new ArrayList<>()).add(type.cliName() + " " + op + " " + pass.label());
-                    }
-                }
-            }
+    /** The helper's ISA levels, or empty when the helper is unavailable. */
+    public Optional<HelperStatus> helperStatus() {
+        if (byKind[Backend.HELPER.ordinal()] == null) {
+            return Optional.empty();
         }
-        if (byBackend.size() == 2 && autoNative == autoHeap) {
-            lines.add("every function (ELU, SELU, CELU, ReLU, LeakyReLU), type (f32, f64, bf16, f16) and direction "
-                    + "(forward, backward from input or output), native or heap memory, any size: " + autoNative.kind().cliName());
-        } else {
-            byBackend.forEach((b, cells) -> lines.add(cells.size() + " function x type x direction cells (e.g. "
-                    + cells.get(0) + "): " + b));
-        }
-        lines.add("serial (the default): one thread per call on every backend (oneDNN: elu4j.onednn.threads, default 1)");
-        lines.add(parallelPlan());
-        return List.copyOf(lines);
+        return Optional.of(new HelperStatus(HelperBackend.isaName(HelperBackend.activeIsa()), helperLevelNames(),
+                Optional.ofNullable(HelperBackend.pinSource()), HelperBackend.parallelMinElements()));
     }
 
-    /** The AUTO plan line of parallel mode ({@code Elu.parallel()}). */
-    private String parallelPlan() {
-        if (byKind[Backend.HELPER.ordinal()] == null) {
-            return "parallel (Elu.parallel()): serial, the helper is unavailable";
+    /** What oneDNN runs on, or empty when the oneDNN backend is unavailable. */
+    public Optional<OneDnnStatus> oneDnnStatus() {
+        if (byKind[Backend.ONEDNN.ordinal()] instanceof OneDnnBackend dnnl) {
+            return Optional.of(new OneDnnStatus(dnnl.version(), dnnl.isa(), dnnl.implementation(), dnnl.executePath()));
         }
-        return "parallel (Elu.parallel()): helper on native segments of >= " + HelperBackend.parallelMinElements()
-                + " floats (the calling thread + the helper's worker pool); smaller calls and heap segments serial";
+        return Optional.empty();
     }
 
     /** What AUTO runs for native segments. */

@@ -50,17 +50,17 @@ import org.elu4j.Elu4jException;
  */
 public final class NativeLibraries {
     public static final String HELPER_SONAME = "libelu4j.so.0";
-    public static final String DNNL_SONAME = "libdnnl.so.3";
+    static final String DNNL_SONAME = "libdnnl.so.3";
     public static final String GOMP_SONAME = "libgomp.so.1";
     static final String HELPER_RESOURCE = "native/linux-x86_64/" + HELPER_SONAME;
     static final String DNNL_RESOURCE_DIR = "org/bytedeco/dnnl/linux-x86_64/";
 
-    public static final String HELPER_PROPERTY = "elu4j.helper.library";
-    public static final String HELPER_ENV = "ELU4J_HELPER_LIBRARY";
-    public static final String DNNL_PROPERTY = "elu4j.dnnl.library";
-    public static final String DNNL_ENV = "ELU4J_DNNL_LIBRARY";
-    public static final String DIR_PROPERTY = "elu4j.extract.dir";
-    public static final String DIR_ENV = "ELU4J_EXTRACT_DIR";
+    static final String HELPER_PROPERTY = "elu4j.helper.library";
+    static final String HELPER_ENV = "ELU4J_HELPER_LIBRARY";
+    static final String DNNL_PROPERTY = "elu4j.dnnl.library";
+    static final String DNNL_ENV = "ELU4J_DNNL_LIBRARY";
+    static final String DIR_PROPERTY = "elu4j.extract.dir";
+    static final String DIR_ENV = "ELU4J_EXTRACT_DIR";
 
     /** A loaded library: where it came from and a lookup of its symbols. */
     public record Library(String name, Path path, String origin, SymbolLookup lookup) {
@@ -94,7 +94,7 @@ public final class NativeLibraries {
     }
 
     /** Where bundled libraries were extracted, or null if nothing was extracted. */
-    public static Path extractDirectory() {
+    static Path extractDirectory() {
         return Loaded.INSTANCE.directory;
     }
 

@@ -1,4 +1,4 @@
-package org.elu4j.internal.accuracy;
+package org.elu4j.cli.accuracy;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
@@ -20,12 +20,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.elu4j.DataType;
 import org.elu4j.Elu;
-import org.elu4j.internal.HalfFloats;
-import org.elu4j.internal.Op;
+import org.elu4j.reference.Reference;
 
 /**
  * The engine of {@code elu4j accuracy}: walks every negative float bit pattern (or every N-th),
- * computes a correctly rounded reference ({@link Reference}) once per chunk and function, and
+ * computes the correctly rounded reference ({@link Reference}, the one high-precision reference of
+ * the project) once per chunk and function, and
  * compares every target on it; then every one of the 65,536 bfloat16 and float16 patterns.
  *
  * <p>f32 inputs: the finite negative floats {@code 0x80000001..0xFF7FFFFF} (subnormals included)
@@ -37,7 +37,8 @@ import org.elu4j.internal.Op;
  * must equal the reference bit for bit.
  *
  * <p>bf16 and f16: every pattern (NaNs and infinities included) through each target's path of that
- * type, compared with the float reference rounded to the type ({@link HalfFloats}).
+ * type, compared with the float reference rounded to the type ({@link Reference#atBf16},
+ * {@link Reference#atF16}).
  */
 public final class AccuracyScan {
     /** The first negative pattern walked (the smallest subnormal, negated). */
@@ -50,22 +51,26 @@ public final class AccuracyScan {
     /** Positive patterns are sampled with at least this stride. */
     static final int POSITIVE_STRIDE = 1021;
 
-    /** One function of the family with its parameters, as measured. */
-    public record Spec(Elu elu, Op op, Reference reference) {
+    /** One function of the family with its parameters, as measured, and its reference. */
+    public record Spec(Elu elu, Reference reference) {
         public Spec {
             Objects.requireNonNull(elu, "elu");
-            Objects.requireNonNull(op, "op");
             Objects.requireNonNull(reference, "reference");
         }
 
         /** The spec of a function object (its backend is ignored). */
         public static Spec of(Elu elu) {
-            Op op = switch (elu.function()) {
-                case RELU -> Op.relu();
-                case LEAKY_RELU -> Op.leakyRelu(elu.alpha());
-                default -> Op.elu(elu.alpha(), elu.scale(), elu.inputScale());
+            Reference reference = switch (elu.function()) {
+                case RELU -> Reference.relu();
+                case LEAKY_RELU -> Reference.leakyRelu(elu.alpha());
+                case ELU, SELU, CELU -> Reference.elu(elu.alpha(), elu.scale(), elu.inputScale());
             };
-            return new Spec(elu, op, new Reference(op));
+            return new Spec(elu, reference);
+        }
+
+        /** Scale and input scale 1: ELU's parameters are alpha alone. */
+        private boolean plain() {
+            return elu.scale() == 1 && elu.inputScale() == 1;
         }
 
         public Elu.Function function() {
@@ -75,10 +80,10 @@ public final class AccuracyScan {
         /** The parameters for plain text, without spaces: {@code alpha=0.5}, {@code slope=0.01}, {@code -}. */
         public String label() {
             return switch (elu.function()) {
-                case ELU -> op.isPlainElu() ? "alpha=" + op.alpha()
-                        : "alpha=" + op.alpha() + ",scale=" + op.scale() + ",input-scale=" + op.inputScale();
-                case CELU -> "alpha=" + op.alpha();
-                case LEAKY_RELU -> "slope=" + op.alpha();
+                case ELU -> plain() ? "alpha=" + elu.alpha()
+                        : "alpha=" + elu.alpha() + ",scale=" + elu.scale() + ",input-scale=" + elu.inputScale();
+                case CELU -> "alpha=" + elu.alpha();
+                case LEAKY_RELU -> "slope=" + elu.alpha();
                 case SELU -> "standard";
                 case RELU -> "-";
             };
@@ -87,21 +92,21 @@ public final class AccuracyScan {
         /** The parameters for Markdown: {@code α = 0.5}, {@code α ≈ 1.67326, λ ≈ 1.05070}, ... */
         public String markdownLabel() {
             return switch (elu.function()) {
-                case ELU -> op.isPlainElu() ? "α = " + op.alpha()
-                        : "α = " + op.alpha() + ", λ = " + op.scale() + ", s = " + op.inputScale();
+                case ELU -> plain() ? "α = " + elu.alpha()
+                        : "α = " + elu.alpha() + ", λ = " + elu.scale() + ", s = " + elu.inputScale();
                 case SELU -> "α ≈ 1.67326, λ ≈ 1.05070";
-                case CELU -> "α = " + op.alpha();
-                case LEAKY_RELU -> "slope = " + op.alpha();
+                case CELU -> "α = " + elu.alpha();
+                case LEAKY_RELU -> "slope = " + elu.alpha();
                 case RELU -> "—";
             };
         }
 
         /** |the coefficient of the negative side| (alpha * scale, or the slope); 0 for ReLU. */
         public double coefficient() {
-            return switch (op.kind()) {
+            return switch (reference.kind()) {
                 case RELU -> 0;
-                case LEAKY_RELU -> Math.abs(op.alpha());
-                case ELU -> Math.abs(op.negativeCoefficient());
+                case LEAKY_RELU -> Math.abs(elu.alpha());
+                case ELU -> Math.abs(elu.alpha() * elu.scale());
             };
         }
 
@@ -240,13 +245,13 @@ public final class AccuracyScan {
         List<Reference> groupReference = new ArrayList<>();
         List<Double> groupScale = new ArrayList<>();
         for (int k = 0; k < nSpecs; k++) {
-            Op op = specs.get(k).op();
+            Reference ref = specs.get(k).reference();
             group[k] = -1;
-            if (op.kind() == Op.Kind.ELU) {
-                int g = groupScale.indexOf(op.inputScale());
+            if (ref.kind() == Reference.Kind.ELU) {
+                int g = groupScale.indexOf(ref.inputScale());
                 if (g < 0) {
                     g = groupScale.size();
-                    groupScale.add(op.inputScale());
+                    groupScale.add(ref.inputScale());
                     groupReference.add(specs.get(k).reference());
                 }
                 group[k] = g;
@@ -400,7 +405,8 @@ public final class AccuracyScan {
         short[] in = new short[n];
         for (int i = 0; i < n; i++) {
             in[i] = (short) i;
-            want[i] = spec.reference().half(type, (short) i, decided);
+            want[i] = type == DataType.BF16 ? spec.reference().atBf16((short) i, decided)
+                    : spec.reference().atF16((short) i, decided);
         }
         List<HalfResult> out = new ArrayList<>();
         try (Arena arena = Arena.ofConfined()) {
@@ -442,7 +448,7 @@ public final class AccuracyScan {
     }
 
     static boolean isNaN(DataType type, short bits) {
-        return Float.isNaN(type == DataType.BF16 ? HalfFloats.bf16ToFloat(bits) : HalfFloats.f16ToFloat(bits));
+        return Float.isNaN(type == DataType.BF16 ? Reference.bf16ToFloat(bits) : Float.float16ToFloat(bits));
     }
 
     /** 16-bit sign-magnitude patterns to a value monotonic in the number (±0 both 0). */

@@ -15,14 +15,13 @@ import org.elu4j.BackendStatus;
 import org.elu4j.DataType;
 import org.elu4j.Elu;
 import org.elu4j.Elu4j;
-import org.elu4j.internal.BackendProvider;
-import org.elu4j.internal.Pass;
-import org.elu4j.internal.accuracy.AccuracyScan;
-import org.elu4j.internal.accuracy.AccuracyScan.HalfResult;
-import org.elu4j.internal.accuracy.AccuracyScan.Result;
-import org.elu4j.internal.accuracy.AccuracyScan.Spec;
-import org.elu4j.internal.accuracy.AccuracyScan.Target;
-import org.elu4j.internal.helper.HelperBackend;
+import org.elu4j.HelperStatus;
+import org.elu4j.cli.accuracy.AccuracyScan;
+import org.elu4j.cli.accuracy.AccuracyScan.HalfResult;
+import org.elu4j.cli.accuracy.AccuracyScan.Result;
+import org.elu4j.cli.accuracy.AccuracyScan.Spec;
+import org.elu4j.cli.accuracy.AccuracyScan.Target;
+import org.elu4j.reference.Reference;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,7 +31,8 @@ import picocli.CommandLine.Option;
  * {@code elu4j accuracy}: the error of every backend on every negative float (or every N-th), for
  * every function of the family, against a correctly rounded reference, plus bit-exactness on
  * sampled positives, ±0 and NaNs, and every bf16 and f16 pattern against the float reference
- * rounded to the type. See {@link AccuracyScan} and {@link org.elu4j.internal.accuracy.Reference}.
+ * rounded to the type. See {@link AccuracyScan} and {@link Reference}. Every backend runs through the
+ * library's public API; the helper at each ISA level through {@link Elu#onHelperIsa}.
  */
 @Command(name = "accuracy", description = {
         "Measure the error of ELU, SELU, CELU, ReLU and LeakyReLU on every negative float (2^31 - 2^23 bit patterns, "
@@ -190,11 +190,9 @@ final class AccuracyCommand implements Runnable {
                 for (Backend b : List.of(Backend.ONEDNN, Backend.HELPER, Backend.VECTOR)) {
                     rows.putIfAbsent(b.cliName(), backendRow(b, statuses));
                 }
-                if (Elu4j.isAvailable(Backend.HELPER)) {
-                    for (int isa : HelperBackend.supportedIsas()) {
-                        Row r = isaRow(isa);
-                        rows.putIfAbsent(r.name(), r);
-                    }
+                for (String level : Elu4j.helper().map(HelperStatus::supported).orElse(List.of())) {
+                    Row r = isaRow(level);
+                    rows.putIfAbsent(r.name(), r);
                 }
             } else if (name.startsWith("helper/")) {
                 rows.putIfAbsent(name, isaRow(name.substring("helper/".length()), statuses));
@@ -216,9 +214,8 @@ final class AccuracyCommand implements Runnable {
         if (!s.available()) {
             return new Row(b.cliName(), "unavailable: " + s.detail(), null);
         }
-        BackendProvider provider = BackendProvider.get();
         return new Row(b.cliName(), s.detail(), new Target(b.cliName(),
-                (sp, type) -> provider.whyNot(b, sp.op(), type, Pass.FORWARD),
+                (sp, type) -> sp.elu().on(b).unsupportedReason(type, Elu.Direction.FORWARD).orElse(null),
                 (sp, type, src, dst) -> sp.elu().on(b).apply(src, dst, type)));
     }
 
@@ -228,21 +225,21 @@ final class AccuracyCommand implements Runnable {
             return new Row(name, "unavailable: " + statuses.get(Backend.HELPER).detail(), null);
         }
         List<String> supported = new ArrayList<>();
-        for (int isa : HelperBackend.supportedIsas()) {
-            if (HelperBackend.isaName(isa).equalsIgnoreCase(isaName)) {
-                return isaRow(isa);
+        for (String level : Elu4j.helper().map(HelperStatus::supported).orElse(List.of())) {
+            if (level.equalsIgnoreCase(isaName)) {
+                return isaRow(level);
             }
-            supported.add("helper/" + HelperBackend.isaName(isa));
+            supported.add("helper/" + level);
         }
         throw new IllegalArgumentException("'" + name + "' does not run on this CPU; it supports " + String.join(", ", supported));
     }
 
-    private static Row isaRow(int isa) {
-        HelperBackend helper = HelperBackend.forIsa(isa);
-        String name = "helper/" + HelperBackend.isaName(isa);
-        return new Row(name, helper.description(), new Target(name,
-                (sp, type) -> helper.unsupported(sp.op(), type, Pass.FORWARD),
-                (sp, type, src, dst) -> helper.forward(sp.op(), type, src, dst, 1)));
+    /** The helper pinned to one ISA level this CPU supports. */
+    private static Row isaRow(String level) {
+        String name = "helper/" + level;
+        return new Row(name, "helper (" + level + ")", new Target(name,
+                (sp, type) -> sp.elu().onHelperIsa(level).unsupportedReason(type, Elu.Direction.FORWARD).orElse(null),
+                (sp, type, src, dst) -> sp.elu().onHelperIsa(level).apply(src, dst, type)));
     }
 
     /**
@@ -320,8 +317,7 @@ final class AccuracyCommand implements Runnable {
     }
 
     private static String at(DataType type, int bits) {
-        float x = type == DataType.BF16 ? org.elu4j.internal.HalfFloats.bf16ToFloat((short) bits)
-                : org.elu4j.internal.HalfFloats.f16ToFloat((short) bits);
+        float x = type == DataType.BF16 ? Reference.bf16ToFloat((short) bits) : Float.float16ToFloat((short) bits);
         return x + " (" + String.format("0x%04x", bits) + ")";
     }
 

@@ -10,7 +10,6 @@ import org.elu4j.Backend;
 import org.elu4j.BackendStatus;
 import org.elu4j.Elu;
 import org.elu4j.Elu4j;
-import org.elu4j.internal.FloatUlps;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -85,7 +84,7 @@ final class CompareCommand implements Runnable {
                 for (long i = 0; i < size; i++) {
                     float got = y.getAtIndex(JAVA_FLOAT, i);
                     float want = expected.getAtIndex(JAVA_FLOAT, i);
-                    long d = FloatUlps.distance(got, want);
+                    long d = Ulps.distance(got, want);
                     if (d > worst) {
                         worst = d;
                         worstAt = x.getAtIndex(JAVA_FLOAT, i);

@@ -25,8 +25,7 @@ import org.elu4j.Elu4j;
 import org.elu4j.cli.npy.NpyArray;
 import org.elu4j.cli.npy.NpyDtype;
 import org.elu4j.cli.npy.NpyFile;
-import org.elu4j.internal.FloatUlps;
-import org.elu4j.internal.HalfFloats;
+import org.elu4j.reference.Reference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -120,8 +119,8 @@ class FamilyCliTest {
                 v[i] = switch (type) {
                     case F32 -> d.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i);
                     case F64 -> d.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i);
-                    case F16 -> HalfFloats.f16ToFloat(d.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i));
-                    case BF16 -> HalfFloats.bf16ToFloat(d.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i));
+                    case F16 -> Float.float16ToFloat(d.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i));
+                    case BF16 -> Reference.bf16ToFloat(d.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i));
                 };
             }
             return v;
@@ -151,8 +150,8 @@ class FamilyCliTest {
                 switch (type) {
                     case F32 -> seg.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) v[i]);
                     case F64 -> seg.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i, v[i]);
-                    case F16 -> seg.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, HalfFloats.floatToF16((float) v[i]));
-                    case BF16 -> seg.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, HalfFloats.floatToBf16((float) v[i]));
+                    case F16 -> seg.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16((float) v[i]));
+                    case BF16 -> seg.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Reference.floatToBf16((float) v[i]));
                 }
             }
         });
@@ -174,13 +173,13 @@ class FamilyCliTest {
             return;
         }
         switch (type) {
-            case F32 -> assertTrue(FloatUlps.distance((float) got, (float) want) <= ulps,
+            case F32 -> assertTrue(Ulps.distance((float) got, (float) want) <= ulps,
                     what + ": got " + (float) got + ", want " + (float) want);
             case F64 -> assertTrue(got == want || Math.abs(got - want) <= 16 * Math.ulp(want),
                     what + ": got " + got + ", want " + want);
             case F16, BF16 -> {
-                short g = type == DataType.F16 ? HalfFloats.floatToF16((float) got) : HalfFloats.floatToBf16((float) got);
-                short w = type == DataType.F16 ? HalfFloats.floatToF16((float) want) : HalfFloats.floatToBf16((float) want);
+                short g = type == DataType.F16 ? Float.floatToFloat16((float) got) : Reference.floatToBf16((float) got);
+                short w = type == DataType.F16 ? Float.floatToFloat16((float) want) : Reference.floatToBf16((float) want);
                 assertTrue(Math.abs(ordered16(g) - ordered16(w)) <= ulps, what + ": got " + got + ", want " + want
                         + " (" + (float) want + " rounded)");
             }
