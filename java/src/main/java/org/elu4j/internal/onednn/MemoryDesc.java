@@ -1,7 +1,6 @@
 package org.elu4j.internal.onednn;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static org.elu4j.internal.onednn.DnnlStatus.check;
 import static org.elu4j.internal.onednn.ffi.Dnnl.*;
 
 import java.lang.foreign.Arena;
@@ -9,19 +8,21 @@ import java.lang.foreign.MemorySegment;
 import org.elu4j.DataType;
 
 /**
- * An owned oneDNN memory descriptor (as {@code dnnl::memory::desc} owns one in oneDNN's C++ API):
- * a plain 1-D tensor of {@code n} elements of a type. Use it in try-with-resources; closing
- * destroys the handle once, and a failing destroy becomes a NativeCallException naming the call.
+ * An owned oneDNN memory descriptor ({@code dnnl::memory::desc}): a plain 1-D tensor of
+ * {@code n} elements of a type. Lives for one scope: the primitive descriptors and memory
+ * objects made from it keep their own copies.
  */
-record MemoryDesc(MemorySegment handle) implements AutoCloseable {
+final class MemoryDesc extends DnnlHandle {
+    private MemoryDesc(MemorySegment handle) {
+        super(handle, "dnnl_memory_desc_destroy");
+    }
 
     /** A 1-D descriptor of n elements of the type (tag {@code a}). */
     static MemoryDesc of(DataType type, long n) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment p = arena.allocate(dnnl_memory_desc_t);
-            check(dnnl_memory_desc_create_with_tag(p, 1, arena.allocateFrom(JAVA_LONG, n), dnnlType(type), dnnl_a()),
-                    "dnnl_memory_desc_create_with_tag");
-            return new MemoryDesc(p.get(dnnl_memory_desc_t, 0));
+            MemorySegment dims = arena.allocateFrom(JAVA_LONG, n);
+            return new MemoryDesc(create("dnnl_memory_desc_create_with_tag",
+                    p -> dnnl_memory_desc_create_with_tag(p, 1, dims, dnnlType(type), dnnl_a())));
         }
     }
 
@@ -36,7 +37,7 @@ record MemoryDesc(MemorySegment handle) implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        check(dnnl_memory_desc_destroy(handle), "dnnl_memory_desc_destroy");
+    int destroy(MemorySegment handle) {
+        return dnnl_memory_desc_destroy(handle);
     }
 }

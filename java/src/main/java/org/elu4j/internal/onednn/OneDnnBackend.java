@@ -1,21 +1,11 @@
 package org.elu4j.internal.onednn;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static org.elu4j.internal.onednn.DnnlStatus.check;
 import static org.elu4j.internal.onednn.ffi.Dnnl.*;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.lang.ref.WeakReference;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.LockSupport;
 import org.elu4j.Backend;
 import org.elu4j.DataType;
 import org.elu4j.Elu4jException;
@@ -25,7 +15,6 @@ import org.elu4j.internal.NativeLibraries;
 import org.elu4j.internal.Op;
 import org.elu4j.internal.Pass;
 import org.elu4j.internal.onednn.EltwisePlan.Alg;
-import org.elu4j.internal.onednn.EltwisePlan.Step;
 import org.elu4j.internal.onednn.ffi.dnnl_version_t;
 
 /**
@@ -48,31 +37,31 @@ import org.elu4j.internal.onednn.ffi.dnnl_version_t;
  * ReLU. The {@code threads} argument of {@link #forward} is ignored: oneDNN uses the
  * {@value #THREADS_PROPERTY} OpenMP threads (default 1).
  *
- * <p>Native objects and their owners:
+ * <p>Native objects and their owners, each oneDNN object held by an AutoCloseable owner modelled
+ * on oneDNN's C++ API ({@link Engine}, {@link Stream}, {@link Memory}, {@link MemoryDesc},
+ * {@link PrimitiveDesc}, {@link Primitive}; {@link DnnlHandle} says how they close):
  * <ul>
  * <li>one CPU engine for the backend's lifetime;</li>
  * <li>primitives in a bounded LRU cache keyed by (algorithm and propagation, data type, alpha,
- *     element count), counting their users: a thread's context keeps the primitives of its last
- *     call pinned (one user each, one per pass of the plan), so a repeated call takes neither the
- *     cache's lock nor a map lookup; eviction prefers primitives nobody pins, and an evicted
- *     primitive is destroyed by its last user (a pinning thread drops it at its next call), so at
- *     most {@link #PRIMITIVE_CACHE_SIZE} plus {@value EltwisePlan#MAX_STEPS} per thread exist;</li>
- * <li>a stream and memory objects per thread (streams and memory objects are not thread-safe);
- *     the contexts of threads that have died are destroyed the next time a thread creates one;</li>
- * <li>everything is destroyed exactly once by {@link #close()}, which a shutdown hook calls; calls
- *     after that fail with {@link IllegalStateException}. A call marks its own context busy (one
- *     volatile store, no lock) before it checks {@code closed}; close() sets {@code closed} and then
- *     waits until no context is busy, so either the call sees the backend closed or close() waits
- *     for it.</li>
+ *     element count), counting their users ({@link PrimitiveCache}): a thread's context keeps the
+ *     primitives of its last call pinned (one user each, one per pass of the plan), so a repeated
+ *     call takes neither the cache's lock nor a map lookup; eviction prefers primitives nobody
+ *     pins, and an evicted primitive is closed by its last user (a pinning thread drops it at its
+ *     next call), so at most {@link #PRIMITIVE_CACHE_SIZE} plus {@value EltwisePlan#MAX_STEPS} per
+ *     thread exist;</li>
+ * <li>a stream, memory objects and an executor per thread ({@link ThreadContext}: streams and
+ *     memory objects are not thread-safe); the contexts of threads that have died are closed the
+ *     next time a thread creates one ({@link ThreadContexts});</li>
+ * <li>everything is closed exactly once by {@link #close()}, which a shutdown hook calls; calls
+ *     after that fail with {@link IllegalStateException}. Every call goes through one guard
+ *     ({@link ThreadContexts#enter}), so either it sees the backend closed or close() waits for
+ *     it.</li>
  * </ul>
  *
- * <p>One forward pass is one downcall when the elu4j helper library is loaded: its
- * {@code elu4j_dnnl_execute_unary} ({@link ExecuteShim}) sets both data handles, executes and
- * waits. Without the helper (or with {@code -Delu4j.disable=helper}) the backend makes the four
- * oneDNN calls itself ({@code ThreadContext.KeepAlive} explains how the segments stay alive then). A backward
- * primitive has three memories (diff_dst, src or dst, diff_src), which the unary shim does not
- * take: it is always five plain calls (three data handles, execute, wait), with the same
- * keep-alive binding.
+ * <p>A call runs each pass through its thread's {@link Executor}, one code path: one downcall per
+ * forward pass when the elu4j helper library is loaded (its {@code elu4j_dnnl_execute_unary}),
+ * the plain oneDNN calls otherwise and for backward primitives ({@link Executor} says why both
+ * exist). {@link #executePath()} says which.
  *
  * <p>oneDNN keeps the data pointers inside its memory objects between calls, so only native
  * segments are accepted ({@link #supportsHeapSegments()} is false).
@@ -80,8 +69,6 @@ import org.elu4j.internal.onednn.ffi.dnnl_version_t;
 public final class OneDnnBackend implements EluBackend, AutoCloseable {
     /** Primitives kept at most; each holds JIT-compiled code (a few KB). */
     static final int PRIMITIVE_CACHE_SIZE = PrimitiveCache.CAPACITY;
-    /** Memory-object pairs kept per thread (one per element count). */
-    static final int MEMORIES_PER_THREAD = 8;
     /**
      * System property: OpenMP threads oneDNN may use for one call (default 1). elu4j's backends
      * are serial by default; with 2 OpenMP threads on a 2-core machine oneDNN was measured up to
@@ -91,79 +78,43 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
     /** oneDNN's DNNL_RUNTIME_OMP (dnnl_config.h): the CPU runtime whose threads we can limit. */
     private static final int DNNL_RUNTIME_OMP = 2;
 
-    private final MemorySegment engine;
+    private final Engine engine;
     private final String description;
     private final String version;
     private final String isa;
     private final String implementation;
-    /** Set once by {@link #close()}; read by every call after it marked its context busy. */
-    private volatile boolean closed;
-    /** Guards creating, reaping and (in close) destroying thread contexts. */
-    private final Object contextsLock = new Object();
     /** Memory that lives as long as the backend: the shim's {@code elu4j_dnnl_api} struct. */
     private final Arena arena = Arena.ofShared();
-    /** The helper's one-downcall execute, or null when it cannot be used (see {@link #executePath()}). */
-    private final ExecuteShim shim;
-    private final String executePath;
-
+    private final Executor.Path executePath;
     private final PrimitiveCache cache;
-    private final Map<ThreadContext, WeakReference<Thread>> contexts = new ConcurrentHashMap<>();
-    private final ThreadLocal<ThreadContext> context = new ThreadLocal<>();
-    /** libgomp's omp_set_num_threads, or null when oneDNN does not run on OpenMP. */
-    private final MethodHandle ompSetNumThreads;
-    private final int threads;
+    private final ThreadContexts contexts;
+    /** What this CPU's oneDNN implements, probed once at creation. */
+    private final EltwiseProbe probe;
 
-    /**
-     * Why oneDNN cannot create each kind of primitive for each data type (null: it can), probed
-     * once at creation; and the implementation it picks where it can.
-     */
-    private final Map<DataType, Map<Alg, String>> probeFailures;
-    private final Map<DataType, Map<Alg, String>> probeImplementations;
-
-    private OneDnnBackend(MemorySegment engine, boolean useHelperShim) {
+    private OneDnnBackend(Engine engine, boolean useHelperShim) {
         this.engine = engine;
         MemorySegment v = dnnl_version();
         this.version = dnnl_version_t.major(v) + "." + dnnl_version_t.minor(v) + "." + dnnl_version_t.patch(v);
         this.isa = DnnlStatus.isaName(dnnl_get_effective_cpu_isa());
-        this.cache = new PrimitiveCache(engine);
-        EltwiseProbe probe = EltwiseProbe.run(cache, version, isa);
-        this.probeFailures = probe.failures();
-        this.probeImplementations = probe.implementations();
+        this.probe = EltwiseProbe.run(engine, version, isa);
         // The backend exists only where f32 ELU runs (oneDNN implements f32 on every CPU it supports).
-        this.implementation = probeImplementations.get(DataType.F32).get(Alg.FWD_ELU);
+        this.implementation = probe.implementations().get(DataType.F32).get(Alg.FWD_ELU);
         if (implementation == null) {
-            throw new Elu4jException(probeFailures.get(DataType.F32).get(Alg.FWD_ELU));
+            throw new Elu4jException(probe.failures().get(DataType.F32).get(Alg.FWD_ELU));
         }
-        this.threads = Integer.getInteger(THREADS_PROPERTY, 1);
+        int threads = Integer.getInteger(THREADS_PROPERTY, 1);
         if (threads < 1) {
             throw new Elu4jException(THREADS_PROPERTY + " must be at least 1, got " + threads);
         }
-        this.ompSetNumThreads = dnnl_version_t.cpu_runtime(v) == DNNL_RUNTIME_OMP ? findOmpSetNumThreads() : null;
-        ExecuteShim s = null;
-        String why;
-        if (!useHelperShim) {
-            why = "the helper is disabled";
-        } else {
-            try {
-                s = ExecuteShim.create(arena);
-                why = null;
-            } catch (RuntimeException | LinkageError e) { // never fatal: the four calls still work
-                why = e.getMessage() != null ? e.getMessage() : e.toString();
-            }
-        }
-        this.shim = s;
-        this.executePath = s != null ? "1 downcall per call (the helper's " + ExecuteShim.FUNCTION + ")"
-                : "4 downcalls per call (" + why + ")";
+        MethodHandle ompSetNumThreads = dnnl_version_t.cpu_runtime(v) == DNNL_RUNTIME_OMP
+                ? ThreadContext.ompSetNumThreads() : null;
+        this.cache = new PrimitiveCache(engine);
+        Executor.Path path = Executor.Path.choose(useHelperShim, arena);
+        this.executePath = path;
+        this.contexts = new ThreadContexts(() -> new ThreadContext(engine, cache, path, threads, ompSetNumThreads));
+        int downcalls = path.downcalls();
         this.description = "onednn " + version + " (" + implementation + ", " + threads
-                + (threads == 1 ? " thread, " : " threads, ") + (s != null ? "1 downcall)" : "4 downcalls)");
-    }
-
-    /** libgomp is already loaded as oneDNN's dependency: dlopen by soname finds that copy. */
-    private static MethodHandle findOmpSetNumThreads() {
-        MemorySegment symbol = SymbolLookup.libraryLookup(NativeLibraries.GOMP_SONAME, Arena.global())
-                .find("omp_set_num_threads")
-                .orElseThrow(() -> new Elu4jException("omp_set_num_threads not found in " + NativeLibraries.GOMP_SONAME));
-        return Linker.nativeLinker().downcallHandle(symbol, FunctionDescriptor.ofVoid(JAVA_INT));
+                + (threads == 1 ? " thread, " : " threads, ") + downcalls + (downcalls == 1 ? " downcall)" : " downcalls)");
     }
 
     /**
@@ -177,7 +128,7 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
 
     /**
      * {@link #create()}, choosing whether the helper library's one-downcall execute may be used
-     * ({@code false}: always the four oneDNN calls, as with {@code -Delu4j.disable=helper}).
+     * ({@code false}: always the plain oneDNN calls, as with {@code -Delu4j.disable=helper}).
      */
     public static OneDnnBackend create(boolean useHelperShim) {
         NativeLibraries.Library lib = NativeLibraries.dnnl().get();
@@ -192,17 +143,16 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
             throw new Elu4jException("oneDNN " + dnnl_version_t.major(v) + "." + dnnl_version_t.minor(v)
                     + " at " + lib.path() + ": elu4j needs oneDNN 3.x");
         }
-        MemorySegment engine;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment p = arena.allocate(dnnl_engine_t);
-            check(dnnl_engine_create(p, dnnl_cpu(), 0), "dnnl_engine_create");
-            engine = p.get(dnnl_engine_t, 0);
-        }
+        Engine engine = Engine.cpu();
         OneDnnBackend backend;
         try {
             backend = new OneDnnBackend(engine, useHelperShim);
         } catch (RuntimeException | Error e) {
-            dnnl_engine_destroy(engine);
+            try {
+                engine.close();
+            } catch (RuntimeException destroyFailed) {
+                e.addSuppressed(destroyFailed);
+            }
             throw e;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(backend::close, "elu4j-onednn-shutdown"));
@@ -236,12 +186,12 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
 
     /** How a call reaches oneDNN: one downcall through the helper's shim, or four (and why). */
     public String executePath() {
-        return executePath;
+        return executePath.description();
     }
 
     /** Whether calls go through the helper library's one-downcall shim. */
     public boolean usesHelperShim() {
-        return shim != null;
+        return executePath.shim() != null;
     }
 
     @Override
@@ -255,11 +205,11 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
      */
     public void eluF32(MemorySegment src, MemorySegment dst, float alpha) {
         long n = src.byteSize() / Float.BYTES;
-        ThreadContext ctx = enter();
+        ThreadContext ctx = contexts.enter();
         try {
-            ctx.execute(ctx.primitive(alpha, n), DataType.F32, n, src, dst);
+            ctx.eluF32(alpha, n, src, dst);
         } finally {
-            exit(ctx);
+            ThreadContexts.exit(ctx);
         }
     }
 
@@ -271,31 +221,7 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
             return Float.isFinite(a) && (a != 0) == (op.alpha() != 0) ? null
                     : "oneDNN takes alpha as a float, and " + op.alpha() + " is out of float range";
         }
-        return whyNot(EltwisePlan.of(op, pass), op, pass, type);
-    }
-
-    /**
-     * Null when the plan runs on {@code type}, else why not. The algebraic limits come first, so
-     * that a cell no CPU can run gives the same reason on every CPU; then what oneDNN lacks here.
-     */
-    private String whyNot(EltwisePlan plan, Op op, Pass pass, DataType type) {
-        if (plan.reason() != null) {
-            return plan.reason();
-        }
-        String range = plan.rangeProblem(op, pass, type);
-        return range != null ? range : probeFailure(plan, type);
-    }
-
-    /** Null when oneDNN implements every primitive of the plan for {@code type}, else why not. */
-    private String probeFailure(EltwisePlan plan, DataType type) {
-        Map<Alg, String> failures = probeFailures.get(type);
-        for (Step step : plan.steps()) {
-            String why = failures.get(step.alg());
-            if (why != null) {
-                return why;
-            }
-        }
-        return null;
+        return probe.whyNot(EltwisePlan.of(op, pass), op, pass, type);
     }
 
     /**
@@ -319,66 +245,30 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         return (dy, xy, dx) -> backward(plan, type, dy, xy, dx);
     }
 
-    /**
-     * {@code dst = op(src)} through the plan: the first pass from src to dst, the others in place
-     * on dst. {@code threads} is ignored (see the class comment).
-     */
+    /** {@code dst = op(src)} through the plan ({@link ThreadContext#forward}); {@code threads} is ignored (see the class comment). */
     private void forward(EltwisePlan plan, DataType type, MemorySegment src, MemorySegment dst) {
-        long n = src.byteSize() / type.byteSize();
-        ThreadContext ctx = enter();
+        ThreadContext ctx = contexts.enter();
         try {
-            Step[] steps = plan.steps();
-            pinAll(ctx, steps, type, n);
-            for (int i = 0; i < steps.length; i++) {
-                ctx.execute(ctx.primitive(i, steps[i], type, n), type, n, i == 0 ? src : dst, dst);
-            }
+            ctx.forward(plan.steps(), type, src.byteSize() / type.byteSize(), src, dst);
         } finally {
-            exit(ctx);
+            ThreadContexts.exit(ctx);
         }
     }
 
-    /**
-     * {@code dx = dy * op'(x)} through the {@link EltwisePlan} of the pass: a linear pass from dy
-     * to dx where the plan starts with one, then the backward primitives with diff_dst and
-     * diff_src both on dx (in place, which oneDNN allows) and x or y read as src or dst.
-     */
+    /** {@code dx = dy * op'(x)} through the plan of the pass ({@link ThreadContext#backward}). */
     private void backward(EltwisePlan plan, DataType type, MemorySegment dy, MemorySegment xy, MemorySegment dx) {
-        long n = dy.byteSize() / type.byteSize();
-        ThreadContext ctx = enter();
+        ThreadContext ctx = contexts.enter();
         try {
-            Step[] steps = plan.steps();
-            pinAll(ctx, steps, type, n);
-            for (int i = 0; i < steps.length; i++) {
-                MemorySegment primitive = ctx.primitive(i, steps[i], type, n);
-                MemorySegment diffDst = i == 0 ? dy : dx;
-                if (steps[i].alg().backward) {
-                    ctx.executeBackward(primitive, steps[i].alg().usesDst, type, n, diffDst, xy, dx);
-                } else {
-                    ctx.execute(primitive, type, n, diffDst, dx);
-                }
-            }
+            ctx.backward(plan.steps(), type, dy.byteSize() / type.byteSize(), dy, xy, dx);
         } finally {
-            exit(ctx);
-        }
-    }
-
-    /**
-     * Creates (or finds) every primitive of a plan before the first one runs, so that a failure to
-     * create a later pass's primitive throws before anything is written: a multi-pass call either
-     * runs every pass or leaves the destination untouched. The execute loop then finds them pinned.
-     */
-    private static void pinAll(ThreadContext ctx, Step[] steps, DataType type, long n) {
-        if (steps.length > 1) {
-            for (int i = 0; i < steps.length; i++) {
-                ctx.primitive(i, steps[i], type, n);
-            }
+            ThreadContexts.exit(ctx);
         }
     }
 
     /** The plan, or UnsupportedOperationException with the reason (callers check first). */
     private EltwisePlan plan(Op op, DataType type, Pass pass) {
         EltwisePlan plan = EltwisePlan.of(op, pass);
-        String why = whyNot(plan, op, pass, type);
+        String why = probe.whyNot(plan, op, pass, type);
         if (why != null) {
             throw new UnsupportedOperationException("onednn: " + op + " " + pass.label() + " on " + type.cliName()
                     + ": " + why);
@@ -392,85 +282,8 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
      * inputScale, ReLU, LeakyReLU), every data type and every pass, as data.
      */
     public List<Capability> capabilities() {
-        List<Capability> list = new ArrayList<>();
-        String[] names = {"elu", "selu", "celu(a=2)", "elu(s=i=2)", "elu(i<0)", "relu", "leaky-relu"};
-        Op[] ops = {Op.elu(1), Op.elu(1.6732632423543772, 1.0507009873554805, 1), Op.elu(2, 1, 0.5),
-                Op.elu(1, 2, 2), Op.elu(1, 1, -1), Op.relu(), Op.leakyRelu(0.01)};
-        for (int i = 0; i < ops.length; i++) {
-            for (DataType type : DataType.values()) {
-                for (Pass pass : Pass.values()) {
-                    list.add(capability(names[i], ops[i], type, pass));
-                }
-            }
-        }
-        return List.copyOf(list);
+        return probe.capabilities();
     }
-
-    /** One cell of {@link #capabilities()}. */
-    Capability capability(String name, Op op, DataType type, Pass pass) {
-        EltwisePlan plan = EltwisePlan.of(op, pass);
-        String why = whyNot(plan, op, pass, type);
-        if (why != null) {
-            return new Capability(name, op, type, pass, List.of(), List.of(), why);
-        }
-        Map<Alg, String> impls = probeImplementations.get(type);
-        List<Step> steps = List.of(plan.steps());
-        return new Capability(name, op, type, pass, steps.stream().map(Step::toString).toList(),
-                steps.stream().map(st -> impls.get(st.alg())).distinct().toList(), null);
-    }
-
-
-    // ------------------------------------------------------------------ per-thread streams
-
-    private ThreadContext context() {
-        ThreadContext ctx = context.get();
-        return ctx != null ? ctx : newContext();
-    }
-
-    /**
-     * The guard of every call: this thread's context, marked busy, or IllegalStateException once
-     * the backend is closed. Busy is set before closed is read, and close() sets closed before
-     * it reads busy (both volatile): either the call sees the backend closed, or close() waits
-     * until the call is done. Pair with {@link #exit} in a finally block.
-     */
-    private ThreadContext enter() {
-        ThreadContext ctx = context();
-        ctx.markBusy();
-        if (closed) {
-            ctx.clearBusy();
-            throw new IllegalStateException("the oneDNN backend has been closed (JVM shutdown)");
-        }
-        return ctx;
-    }
-
-    private static void exit(ThreadContext ctx) {
-        ctx.clearBusy();
-    }
-
-    private ThreadContext newContext() {
-        synchronized (contextsLock) {
-            if (closed) {
-                throw new IllegalStateException("the oneDNN backend has been closed (JVM shutdown)");
-            }
-            reapDeadThreads();
-            ThreadContext ctx = new ThreadContext(engine, cache, shim, threads, ompSetNumThreads);
-            contexts.put(ctx, new WeakReference<>(Thread.currentThread()));
-            context.set(ctx);
-            return ctx;
-        }
-    }
-
-    /** Destroys the contexts of threads that have ended: nobody can be using them. Under contextsLock. */
-    private void reapDeadThreads() {
-        for (Map.Entry<ThreadContext, WeakReference<Thread>> e : contexts.entrySet()) {
-            Thread t = e.getValue().get();
-            // remove() decides which of two reaping threads destroys the context: exactly one.
-            if ((t == null || !t.isAlive()) && contexts.remove(e.getKey()) != null) {
-                e.getKey().destroy();
-            }
-        }
-    }
-
 
     /** How many primitives the cache holds now (for tests). */
     int cachedPrimitiveCount() {
@@ -484,36 +297,25 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
 
     /** Number of live per-thread contexts (for tests of the clean-up). */
     int contextCount() {
-        return contexts.size();
+        return contexts.count();
     }
 
     /**
-     * Destroys every stream, memory object, primitive and the engine, once. Waits for calls in
+     * Closes every stream, memory object, primitive and the engine, once. Waits for calls in
      * progress; later calls throw {@link IllegalStateException}.
      */
     @Override
     public void close() {
-        synchronized (contextsLock) { // a second close() waits here until the first is done
-            if (closed) {
-                return;
-            }
-            closed = true;
-            // A call marks its context busy before it reads closed: once a context is seen idle
-            // after closed was set, its thread cannot start using native objects again.
-            for (ThreadContext ctx : contexts.keySet()) {
-                for (int spins = 0; ctx.isBusy(); spins++) {
-                    if (spins < 100) {
-                        Thread.onSpinWait();
-                    } else {
-                        LockSupport.parkNanos(50_000);
-                    }
+        contexts.close(() -> {
+            try {
+                cache.closeAll();
+            } finally {
+                try {
+                    engine.close();
+                } finally {
+                    arena.close();
                 }
             }
-            contexts.keySet().forEach(ThreadContext::destroy);
-            contexts.clear();
-            cache.destroyAll();
-            check(dnnl_engine_destroy(engine), "dnnl_engine_destroy");
-            arena.close();
-        }
+        });
     }
 }

@@ -15,8 +15,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 import org.elu4j.Backend;
+import org.elu4j.DataType;
 import org.elu4j.NativeCallException;
 import org.elu4j.internal.BackendProvider;
+import org.elu4j.internal.Op;
 import org.elu4j.internal.scalar.ScalarBackend;
 import org.elu4j.testing.Candidate;
 import org.elu4j.testing.Inputs;
@@ -27,11 +29,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The oneDNN backend's two ways to execute: one downcall through the helper library's
- * {@code elu4j_dnnl_execute_unary} ({@link ExecuteShim}), and the four oneDNN calls made from
- * Java when the helper is not there. Both give the same bits, both keep a shared arena from being
- * freed under a running call, and the shim's failures become {@link NativeCallException}s that
- * name the oneDNN function.
+ * The oneDNN backend's two executors behind its one execute path ({@link Executor}): one
+ * downcall through the helper library's {@code elu4j_dnnl_execute_unary} ({@link ShimExecutor}),
+ * and the plain oneDNN calls made from Java ({@link CallExecutor}) when the helper is not there.
+ * Both give the same bits (forward, composed plans, backward), both keep a shared arena from
+ * being freed under a running call, and the shim's failures become {@link NativeCallException}s
+ * that name the oneDNN function.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class OneDnnExecutePathTest {
@@ -105,6 +108,33 @@ class OneDnnExecutePathTest {
                         assertEquals(Float.floatToRawIntBits(b.getAtIndex(JAVA_FLOAT_UNALIGNED, i)),
                                 Float.floatToRawIntBits(a.getAtIndex(JAVA_FLOAT_UNALIGNED, i)));
                     }
+                }
+            }
+        }
+    }
+
+    @Test
+    void bothPathsGiveTheSameBitsForPlansAndBackward() {
+        Op selu = Op.elu(1.6732632423543772, 1.0507009873554805, 1);
+        int n = 4099;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate(4L * n, 64);
+            MemorySegment dy = arena.allocate(4L * n, 64);
+            MemorySegment.copy(MemorySegment.ofArray(Inputs.random(n, 5)), 0, x, 0, x.byteSize());
+            MemorySegment.copy(MemorySegment.ofArray(Inputs.random(n, 6)), 0, dy, 0, dy.byteSize());
+            MemorySegment[] out = {arena.allocate(4L * n, 64), arena.allocate(4L * n, 64)};
+            OneDnnBackend[] backends = {viaShim, fourCalls};
+            for (Op op : new Op[] {Op.elu(0.5), selu, Op.relu()}) {
+                for (int b = 0; b < 2; b++) {
+                    backends[b].bindForward(op, DataType.F32).run(x, out[b], 1);
+                }
+                assertEquals(-1, out[0].mismatch(out[1]), op + " forward: the two paths differ");
+                for (boolean fromOutput : new boolean[] {false, true}) {
+                    for (int b = 0; b < 2; b++) {
+                        backends[b].bindBackward(op, DataType.F32, fromOutput).run(dy, x, out[b]);
+                    }
+                    assertEquals(-1, out[0].mismatch(out[1]), op + " backward (from output " + fromOutput
+                            + "): the two paths differ");
                 }
             }
         }

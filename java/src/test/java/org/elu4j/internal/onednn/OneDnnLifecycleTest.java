@@ -1,6 +1,9 @@
 package org.elu4j.internal.onednn;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -13,7 +16,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.elu4j.Backend;
+import org.elu4j.DataType;
 import org.elu4j.Elu;
+import org.elu4j.NativeCallException;
 import org.elu4j.internal.BackendProvider;
 import org.elu4j.internal.scalar.ScalarBackend;
 import org.elu4j.testing.Candidate;
@@ -25,7 +30,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The native objects oneDNN calls leave behind stay bounded: the stream contexts of threads that
- * have died are destroyed, and the primitive cache keeps at most
+ * have died are closed, the owners of oneDNN's handles close once, and the primitive cache keeps at most
  * {@link OneDnnBackend#PRIMITIVE_CACHE_SIZE} primitives however many sizes are used, from one
  * thread or from several racing over evictions. Part of the reliability suite
  * ({@code org.elu4j.reliability}); it lives here for the package-private
@@ -133,7 +138,7 @@ class OneDnnLifecycleTest {
             for (int n = 100; n < 100 + 2 * limit; n++) {
                 callAndCheck(Elu.elu().on(Backend.ONEDNN), n, n);
             }
-            String pinnedKey = "step=eltwise_elu(3.0), type=F32, count=5]"; // OneDnnBackend.Key's toString
+            String pinnedKey = "step=eltwise_elu(3.0), type=F32, count=5]"; // PrimitiveCache.Key's toString
             assertTrue(cachedKeys().stream().anyMatch(k -> k.endsWith(pinnedKey)), "the pinned primitive was evicted");
             assertTrue(cachedPrimitives() <= limit, cachedPrimitives() + " primitives cached; limit " + limit);
         } finally {
@@ -182,7 +187,7 @@ class OneDnnLifecycleTest {
         // A backend of its own (the provider's one must stay open for the other tests).
         OneDnnBackend own = OneDnnBackend.create();
         int threads = 4;
-        java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(threads);
+        CountDownLatch running = new CountDownLatch(threads);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         List<Thread> started = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
@@ -233,8 +238,34 @@ class OneDnnLifecycleTest {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment s = arena.allocate(64);
-            var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> own.eluF32(s, s, 1f));
+            var e = assertThrows(IllegalStateException.class, () -> own.eluF32(s, s, 1f));
             assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        }
+    }
+
+    @Test
+    void ownersCloseOnceAndNameTheFailedCall() {
+        // oneDNN has no f64 eltwise on any CPU: the create call's status becomes the exception.
+        try (Engine engine = Engine.cpu()) {
+            NativeCallException e = assertThrows(NativeCallException.class, () -> PrimitiveDesc.eltwise(engine,
+                    new EltwisePlan.Step(EltwisePlan.Alg.FWD_ELU, 1f), DataType.F64, 16));
+            assertEquals("oneDNN", e.library());
+            assertEquals("dnnl_eltwise_forward_primitive_desc_create", e.call());
+            assertEquals("dnnl_unimplemented", e.statusName());
+            // A backward descriptor owns its forward hint; closing twice destroys each once.
+            PrimitiveDesc pd = PrimitiveDesc.eltwise(engine, new EltwisePlan.Step(EltwisePlan.Alg.BWD_ELU, 1f),
+                    DataType.F32, 16);
+            assertFalse(pd.implementation().isEmpty());
+            Primitive primitive = Primitive.create(pd);
+            pd.close();
+            pd.close();
+            primitive.close();
+            primitive.close();
+            Stream stream = Stream.create(engine);
+            Memory memory = Memory.create(engine, DataType.F32, 16);
+            DnnlHandle.closeAll(memory, stream, null);
+            memory.close();
+            stream.close();
         }
     }
 
