@@ -64,6 +64,18 @@ class BackwardArgumentsTest {
         }
     }
 
+    /** Backward from the output is defined (and offered) exactly for alpha >= 0, scale > 0 and inputScale > 0. */
+    @Test
+    void fromOutputIsDefinedExactlyForNonNegativeParameters() {
+        for (org.elu4j.testing.Family.Fn fn : org.elu4j.testing.Family.functionsAndEdges()) {
+            org.elu4j.internal.Op op = fn.op();
+            boolean defined = op.alpha() >= 0 && op.scale() > 0 && op.inputScale() > 0;
+            assertEquals(defined, fn.elu().hasBackwardFromOutput(), fn.name());
+            assertEquals(defined, op.fromOutputProblem() == null, fn.name());
+        }
+        assertTrue(!Elu.elu(-0.7).hasBackwardFromOutput() && !Elu.leakyRelu(-0.2).hasBackwardFromOutput());
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Aliasing
 
@@ -72,7 +84,7 @@ class BackwardArgumentsTest {
     void dxOverDyIsAllowedAndCorrect(Backend backend) {
         Elu elu = Elu.selu().on(backend);
         if (!elu.isSupported(DataType.F32, Elu.Direction.BACKWARD_FROM_INPUT)) {
-            return; // FamilyConformanceTest checks the refusal and AUTO
+            return; // the conformance suite (testing/ConformanceSuite) checks the refusal and AUTO
         }
         try (Arena arena = Arena.ofConfined()) {
             int n = 37;

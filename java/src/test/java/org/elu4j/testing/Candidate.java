@@ -37,6 +37,51 @@ public record Candidate(String name, Backend backend, int helperIsa) {
         return list;
     }
 
+    /** A public backend (or AUTO) through the public API. */
+    public static Candidate of(Backend backend) {
+        return new Candidate(backend.cliName(), backend, -1);
+    }
+
+    /**
+     * The helper pinned to the ISA level of that name ({@code portable}, {@code avx2},
+     * {@code avx512}), called below the public API; its ISA is -2 when the helper is not available or
+     * does not offer the level ({@link #unavailableHere()} says why).
+     */
+    public static Candidate helperAt(String level) {
+        int isa = -2;
+        if (Elu4j.isAvailable(Backend.HELPER)) {
+            for (int i : HelperBackend.supportedIsas()) {
+                if (HelperBackend.isaName(i).equals(level)) {
+                    isa = i;
+                }
+            }
+        }
+        return new Candidate("helper/" + level, Backend.HELPER, isa);
+    }
+
+    /**
+     * Null when this candidate can run on this machine, else why not: the backend's own reason
+     * when it is unavailable; for a helper level, that this CPU lacks it ({@link Machine#helperLevels()}).
+     * A level the CPU has but the helper does not offer is not a reason: {@link #helperAt} leaves it
+     * unpinned and the tests fail on it.
+     */
+    public String unavailableHere() {
+        if (backend != Backend.AUTO && !Elu4j.isAvailable(backend)) {
+            return "the " + backend.cliName() + " backend is not available here: " + Elu4j.backends().stream()
+                    .filter(s -> s.backend() == backend).findFirst().orElseThrow().detail();
+        }
+        String level = name.startsWith("helper/") ? name.substring("helper/".length()) : null;
+        if (level != null && !Machine.helperLevels().contains(level)) {
+            return "this CPU lacks the helper's " + level + " level (it has " + String.join(", ", Machine.helperLevels())
+                    + ", from /proc/cpuinfo)";
+        }
+        if (level != null && helperIsa < 0) {
+            throw new AssertionError("the CPU has the helper's " + level + " level but the helper does not offer it: "
+                    + Machine.describe());
+        }
+        return null;
+    }
+
     public boolean takesHeapSegments() {
         return backend != Backend.ONEDNN;
     }
@@ -58,7 +103,7 @@ public record Candidate(String name, Backend backend, int helperIsa) {
 
     /** Whether this candidate is the helper pinned to one ISA, called below the public API. */
     public boolean pinned() {
-        return helperIsa >= 0;
+        return helperIsa >= 0 || helperIsa == -2;
     }
 
     /** The helper pinned to this candidate's ISA; only for {@link #pinned()} candidates. */

@@ -43,22 +43,47 @@ public final class Family {
         }
     }
 
-    /** Every function of issue #3's grid. */
+    /**
+     * Every function of the conformance grid, with parameters that take every kernel path: ELU with
+     * alpha a power of two (the helper's and vector's float kernel), 1.3 (evaluated in double), a
+     * negative alpha and 0; SELU; CELU on both sides of alpha = 1; the general form with every
+     * parameter away from 1, with a negative input scale and with a negative scale; ReLU; LeakyReLU
+     * with a small and a negative slope.
+     */
     public static List<Fn> functions() {
         return List.of(
                 new Fn("elu(1)", Elu.elu(1)),
                 new Fn("elu(0.5)", Elu.elu(0.5)),
                 new Fn("elu(2)", Elu.elu(2)),
-                new Fn("elu(0.3)", Elu.elu(0.3)),
+                new Fn("elu(1.3)", Elu.elu(1.3)),
                 new Fn("elu(-0.7)", Elu.elu(-0.7)),
                 new Fn("elu(0)", Elu.elu(0)),
                 new Fn("selu", Elu.selu()),
                 new Fn("celu(0.5)", Elu.celu(0.5)),
                 new Fn("celu(2)", Elu.celu(2)),
                 new Fn("elu(1.3,0.9,0.7)", Elu.elu(1.3, 0.9, 0.7)),
+                new Fn("elu(0.25,2,-0.5)", Elu.elu(0.25, 2, -0.5)),
+                new Fn("elu(1.2,-0.5,1)", Elu.elu(1.2, -0.5, 1)),
                 new Fn("relu", Elu.relu()),
                 new Fn("leakyRelu(0.01)", Elu.leakyRelu(0.01)),
                 new Fn("leakyRelu(-0.2)", Elu.leakyRelu(-0.2)));
+    }
+
+    /**
+     * {@link #functions()} and parameters at the edges, for the cheaper sweeps (awkward sizes,
+     * special values in every lane): a non-power-of-two alpha below 1, a tiny scale with a large
+     * input scale, a coefficient far from 1 in both factors, a negative input scale with scale 2,
+     * LeakyReLU with slope 0 (0 * -inf is NaN) and 0.25.
+     */
+    public static List<Fn> functionsAndEdges() {
+        List<Fn> all = new java.util.ArrayList<>(functions());
+        all.add(new Fn("elu(0.3)", Elu.elu(0.3)));
+        all.add(new Fn("elu(0.8,1e-3,40)", Elu.elu(0.8, 1e-3, 40)));
+        all.add(new Fn("elu(1e30,1e-20,1)", Elu.elu(1e30, 1e-20, 1)));
+        all.add(new Fn("elu(1.5,2,-0.3)", Elu.elu(1.5, 2, -0.3)));
+        all.add(new Fn("leakyRelu(0)", Elu.leakyRelu(0)));
+        all.add(new Fn("leakyRelu(0.25)", Elu.leakyRelu(0.25)));
+        return List.copyOf(all);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -93,6 +118,70 @@ public final class Family {
         int k = own.length + f.length;
         for (double e : new double[] {-708.4, -745.2, -37.5, -1e-17}) {
             out[k++] = e / op.inputScale();
+        }
+        return out;
+    }
+
+    /** More f32 edges: where exp underflows, subnormal tails, NaNs with payloads in both halves. */
+    private static final float[] F32_EXTRA = {-88f, -88.5f, -89f, -90f, -95f, -100f, -102.5f, -103.9f, -104f,
+            -104.5f, -Float.MIN_VALUE, -2 * Float.MIN_VALUE, -3 * Float.MIN_VALUE, -1e-39f, -1e-42f, Float.MIN_VALUE,
+            Float.intBitsToFloat(0x7f800001), Float.intBitsToFloat(0xff812345), Float.intBitsToFloat(0x7fc00000)};
+
+    /** More f64 edges: NaN payloads, subnormals, where exp underflows and overflows, huge values. */
+    private static final double[] F64_EXTRA = {Double.longBitsToDouble(0xfff8000000abcdefL), -1e-310, -0.3465,
+            -0.3466, -36.7, -64, -65, -104, -500, -708, -708.5, -720, -745, -800, -1e300, 3.5};
+
+    /** bf16/f16 edge patterns: zeros, subnormals, the smallest normals, infinities, NaNs, the largest finite, and values near where the types' exp underflows. */
+    private static final int[] HALF_SPECIALS = {0x0000, 0x8000, 0x0001, 0x8001, 0x03ff, 0x83ff, 0x0400, 0x8400,
+            0x7c00, 0xfc00, 0x7c01, 0xfe00, 0x7e00, 0x7f80, 0xff80, 0x7fc0, 0xffc1, 0x7f81, 0x3c00, 0xbc00, 0xc2b0,
+            0xc2d0, 0xc0a0, 0xcc00, 0xd5a0, 0xbf80, 0xc2b2, 0xc2c8, 0xfbff, 0x7bff, 0xff7f, 0x7f7f};
+
+    /**
+     * Every special value of {@code type} for {@code op} as native-order bytes: {@link #specialsF32}
+     * or {@link #specialsF64} and the extra edges above; for bf16/f16 the edge patterns of both types
+     * and the f32 specials rounded to the type.
+     */
+    public static byte[] specials(DataType type, Op op) {
+        return switch (type) {
+            case F32 -> {
+                float[] a = specialsF32(op);
+                MemorySegment s = MemorySegment.ofArray(new byte[(a.length + F32_EXTRA.length) * 4]);
+                for (int i = 0; i < a.length + F32_EXTRA.length; i++) {
+                    s.setAtIndex(JAVA_FLOAT_UNALIGNED, i, i < a.length ? a[i] : F32_EXTRA[i - a.length]);
+                }
+                yield (byte[]) s.heapBase().orElseThrow();
+            }
+            case F64 -> {
+                double[] a = specialsF64(op);
+                MemorySegment s = MemorySegment.ofArray(new byte[(a.length + F64_EXTRA.length) * 8]);
+                for (int i = 0; i < a.length + F64_EXTRA.length; i++) {
+                    s.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, i < a.length ? a[i] : F64_EXTRA[i - a.length]);
+                }
+                yield (byte[]) s.heapBase().orElseThrow();
+            }
+            case BF16, F16 -> {
+                float[] a = specialsF32(op);
+                MemorySegment s = MemorySegment.ofArray(new byte[(a.length + HALF_SPECIALS.length) * 2]);
+                for (int i = 0; i < a.length + HALF_SPECIALS.length; i++) {
+                    s.setAtIndex(JAVA_SHORT_UNALIGNED, i,
+                            i < a.length ? ScalarBackend.narrow(type, a[i]) : (short) HALF_SPECIALS[i - a.length]);
+                }
+                yield (byte[]) s.heapBase().orElseThrow();
+            }
+        };
+    }
+
+    /**
+     * n elements taken from {@code specials} (bytes of {@code type}): element i is special
+     * {@code (i * stride + shift) % count}, so that successive shifts move each special through every
+     * lane position of a vector.
+     */
+    public static byte[] rotated(DataType type, byte[] specials, int n, int shift, int stride) {
+        int size = type.byteSize();
+        int count = specials.length / size;
+        byte[] out = new byte[n * size];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(specials, (int) (((long) i * stride + shift) % count) * size, out, i * size, size);
         }
         return out;
     }

@@ -21,8 +21,16 @@ import org.elu4j.Elu;
 public enum MemoryKind {
     /** A native segment at a 64-byte aligned address ({@code apply(MemorySegment, MemorySegment[, type])}). */
     NATIVE_ALIGNED,
-    /** A native segment at an odd address: no alignment at all. */
+    /**
+     * A native segment off every vector boundary: at an odd address (no alignment at all) or one or
+     * three elements past a 64-byte boundary, varying between the operands of a call.
+     */
     NATIVE_ODD,
+    /**
+     * A heap segment ({@code MemorySegment.ofArray(long[])}) one to three elements into its array:
+     * aligned to the element, not to a vector ({@code apply(MemorySegment, MemorySegment[, type])}).
+     */
+    HEAP_SEGMENT,
     /** {@code float[]}, {@code double[]} or {@code short[]} + type, whole arrays. */
     HEAP_ARRAY,
     /** A direct {@code FloatBuffer}/{@code DoubleBuffer}/{@code ShortBuffer} in native order, between position and limit. */
@@ -40,7 +48,7 @@ public enum MemoryKind {
 
     /** Whether the memory is on the Java heap (oneDNN refuses it). */
     public boolean heap() {
-        return this == HEAP_ARRAY || this == HEAP_BUFFER || this == HEAP_BYTE_BUFFER;
+        return this == HEAP_SEGMENT || this == HEAP_ARRAY || this == HEAP_BUFFER || this == HEAP_BYTE_BUFFER;
     }
 
     /** A tensor of this kind holding {@code content}; {@code role} varies the odd offsets between operands. */
@@ -50,8 +58,16 @@ public enum MemoryKind {
         int size = type.byteSize();
         return switch (this) {
             case NATIVE_ALIGNED, NATIVE_ODD -> {
-                long off = this == NATIVE_ALIGNED ? 64 : 64 + 1 + 2 * (role % 4); // 65, 67, 69, 71
+                // misaligned: an odd address, or one or three elements past a 64-byte boundary
+                long off = this == NATIVE_ALIGNED ? 64 : 64 + new long[] {1, size, 3, 3L * size, 5, 7}[role % 6];
                 MemorySegment whole = arena.allocate(bytes + 128, 64).fill(GUARD);
+                MemorySegment window = whole.asSlice(off, bytes);
+                MemorySegment.copy(content, 0, window, JAVA_BYTE, 0, bytes);
+                yield new Tensor(this, type, window, window, whole, off, null, -1, -1);
+            }
+            case HEAP_SEGMENT -> {
+                long off = (long) size * (1 + role % 3);
+                MemorySegment whole = MemorySegment.ofArray(new long[(int) ((bytes + off + 16 + 7) / 8)]).fill(GUARD);
                 MemorySegment window = whole.asSlice(off, bytes);
                 MemorySegment.copy(content, 0, window, JAVA_BYTE, 0, bytes);
                 yield new Tensor(this, type, window, window, whole, off, null, -1, -1);
@@ -163,7 +179,7 @@ public enum MemoryKind {
         DataType t = src.type();
         boolean inPlace = src == dst;
         switch (src.kind()) {
-            case NATIVE_ALIGNED, NATIVE_ODD -> {
+            case NATIVE_ALIGNED, NATIVE_ODD, HEAP_SEGMENT -> {
                 MemorySegment s = (MemorySegment) src.arg();
                 if (inPlace) {
                     if (t == DataType.F32) {
@@ -218,7 +234,7 @@ public enum MemoryKind {
     public static void backward(Elu elu, boolean fromOutput, Tensor dy, Tensor xy, Tensor dx) {
         DataType t = dy.type();
         switch (dy.kind()) {
-            case NATIVE_ALIGNED, NATIVE_ODD -> {
+            case NATIVE_ALIGNED, NATIVE_ODD, HEAP_SEGMENT -> {
                 MemorySegment g = (MemorySegment) dy.arg();
                 MemorySegment v = (MemorySegment) xy.arg();
                 MemorySegment d = (MemorySegment) dx.arg();

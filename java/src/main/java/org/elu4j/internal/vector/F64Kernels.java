@@ -22,7 +22,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Forward clamps {@code z >= -64} (expm1 is -1 there); backward clamps {@code z >= -746} (exp is 0
  * below) and builds {@code 2^(n+64)} with a final exact {@code * 2^-64}, which also rounds
  * subnormal results once. Measured against {@code Math.expm1}/{@code Math.exp} (themselves within
- * 1 ulp): see VectorFamilyTest and the report in VectorBackend.
+ * 1 ulp): ConformanceSuite.agreesWithTheReference checks it against org.elu4j.reference.
  */
 final class F64Kernels {
     private F64Kernels() {

@@ -114,7 +114,7 @@ public final class VectorBackend implements EluBackend {
     /*
      * The constants are the C helper's (native/src/elu4j_internal.h: ELU4J_X_MIN, ELU4J_LOG2E,
      * ELU4J_SHIFT, ELU4J_LN2, ELU4J_P0..P4) and the steps are its steps in the same order, so the
-     * two kernels give the same bits for every input (VectorFamilyTest checks it against the
+     * two kernels give the same bits for every input (HelperConformanceTest checks it against the
      * helper). Change them together.
      */
     /** -88.0f: lower clamp; n >= -127 (2^-127 is built as +0.0, and e = -1 exactly there). */

@@ -1,0 +1,214 @@
+package org.elu4j.internal.helper;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.elu4j.Backend;
+import org.elu4j.DataType;
+import org.elu4j.Elu4j;
+import org.elu4j.NativeCallException;
+import org.elu4j.internal.BackendProvider;
+import org.elu4j.internal.EluBackend;
+import org.elu4j.internal.Op;
+import org.elu4j.testing.Candidate;
+import org.elu4j.testing.ConformanceSuite;
+import org.elu4j.testing.Machine;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The C helper on the conformance suite: through the public API at its active level (the pin of
+ * {@code elu4j.helper.isa} / {@code ELU4J_HELPER_ISA}, else the best), and pinned to each ISA level
+ * ({@link Portable}, {@link Avx2}, {@link Avx512}: {@link HelperBackend#forIsa}, below the public
+ * API); a level this CPU lacks ({@link Machine#helperLevels()}) is skipped with that reason. It
+ * computes bf16/f16 in f32. Specific here: its levels agree with the CPU's flags, C and Java pick
+ * the float kernel by the same rule and that kernel gives the Vector API backend's bits, and the
+ * library's own refusals below the API.
+ */
+class HelperConformanceTest extends ConformanceSuite {
+    @Override
+    protected Candidate subject() {
+        return Candidate.of(Backend.HELPER);
+    }
+
+    @Override
+    protected int lanes() {
+        return lanesOf(Machine.expectedHelperLevel());
+    }
+
+    @Override
+    protected boolean halfIsItsF32ResultRounded() {
+        return true;
+    }
+
+    @Override
+    protected boolean hasParallelPath() {
+        return true;
+    }
+
+    static int lanesOf(String level) {
+        return switch (level) {
+            case "avx512" -> 16;
+            case "avx2" -> 8;
+            default -> 4;
+        };
+    }
+
+    /** The helper pinned to one ISA level, below the public API. */
+    abstract static class Level extends ConformanceSuite {
+        abstract String level();
+
+        @Override
+        protected Candidate subject() {
+            return Candidate.helperAt(level());
+        }
+
+        @Override
+        protected int lanes() {
+            return lanesOf(level());
+        }
+
+        @Override
+        protected boolean halfIsItsF32ResultRounded() {
+            return true;
+        }
+    }
+
+    @Nested
+    class Portable extends Level {
+        @Override
+        String level() {
+            return "portable";
+        }
+    }
+
+    @Nested
+    class Avx2 extends Level {
+        @Override
+        String level() {
+            return "avx2";
+        }
+    }
+
+    @Nested
+    class Avx512 extends Level {
+        @Override
+        String level() {
+            return "avx512";
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    /** The helper's ISA levels are what the CPU's flags say, and it runs on the pinned level or the best. */
+    @Test
+    void levelsAgreeWithTheCpuFlags() {
+        Assumptions.assumeTrue(Machine.knowsCpuFlags(), "/proc/cpuinfo has no flags line here");
+        List<String> levels = Arrays.stream(HelperBackend.supportedIsas()).mapToObj(HelperBackend::isaName).toList();
+        assertEquals(Machine.helperLevels(), levels, Machine.describe());
+        assertEquals(Machine.expectedHelperLevel(), HelperBackend.isaName(HelperBackend.activeIsa()), Machine.describe());
+        String helper = Elu4j.backends().stream().filter(s -> s.backend() == Backend.HELPER).findFirst().orElseThrow().detail();
+        assertTrue(helper.contains("(" + Machine.expectedHelperLevel()), helper);
+        assertEquals(Machine.helperPin() != null, helper.contains("pinned by"), helper);
+    }
+
+    /**
+     * The float ELU kernel of every helper level gives the Vector API backend's bits (the two use the
+     * same constants and steps): every 127th negative float pattern on the active level (16.8M
+     * inputs, subnormals to -inf; every 2039th on the others) and the specials, for alphas at both
+     * ends of the float kernel's range.
+     */
+    @Test
+    void theFloatKernelGivesTheVectorBackendsBits() {
+        EluBackend vector = BackendProvider.get().available(Backend.VECTOR);
+        Assumptions.assumeTrue(vector != null, () -> "the vector backend is not available here, nothing to compare with: "
+                + Elu4j.backends().stream().filter(s -> s.backend() == Backend.VECTOR).findFirst().orElseThrow().detail());
+        for (int isa : HelperBackend.supportedIsas()) {
+            // the active level densely, the others every 2039th pattern (the grid checks them against the oracle)
+            sameBitsAsVector(vector, isa, isa == HelperBackend.activeIsa() ? 127 : 2039);
+        }
+    }
+
+    private static void sameBitsAsVector(EluBackend vector, int isa, int stride) {
+        int n = (int) ((0xff800000L - 0x80000000L) / stride) + 8;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate(4L * n, 64);
+            long bits = 0x80000000L;
+            for (int i = 0; i < n - 8; i++, bits += stride) {
+                x.setAtIndex(JAVA_FLOAT_UNALIGNED, i, Float.intBitsToFloat((int) bits));
+            }
+            float[] specials = {Float.NEGATIVE_INFINITY, -88f, -87.5f, -0f, 0f, Float.NaN, -Float.MIN_VALUE, 1f};
+            for (int i = 0; i < 8; i++) {
+                x.setAtIndex(JAVA_FLOAT_UNALIGNED, n - 8 + i, specials[i]);
+            }
+            MemorySegment yv = arena.allocate(4L * n, 64);
+            MemorySegment yh = arena.allocate(4L * n, 64);
+            for (float alpha : new float[] {1f, 0.5f, 2f, 0x1p-100f, 0x1p100f}) {
+                Op op = Op.elu(alpha);
+                assertTrue(op.isFastF32Elu(), op.toString());
+                vector.forward(op, DataType.F32, x, yv, 1);
+                HelperBackend.forIsa(isa).forward(op, DataType.F32, x, yh, 1);
+                long at = yv.mismatch(yh);
+                assertEquals(-1, at, () -> HelperBackend.isaName(isa) + " alpha " + alpha + ": x="
+                        + x.get(JAVA_FLOAT_UNALIGNED, at & ~3) + " vector " + yv.get(JAVA_FLOAT_UNALIGNED, at & ~3)
+                        + " helper " + yh.get(JAVA_FLOAT_UNALIGNED, at & ~3));
+            }
+        }
+    }
+
+    /**
+     * One rule decides the float-kernel path: the helper's {@code elu4j_uses_float_kernel} (what
+     * elu4j_forward does) and {@link Op#isFastF32Elu()} (what the Vector API backend does) agree,
+     * at both ends of the power-of-two range, for every sign and for the other parameters.
+     */
+    @Test
+    void theFloatKernelRuleIsTheSameInCAndJava() {
+        List<Double> alphas = new ArrayList<>(List.of(0.0, -0.0, 0.3, 1.5, 3.0, Double.MIN_VALUE, Double.MAX_VALUE,
+                0x1p-1022, Math.nextUp(1.0), Math.nextDown(1.0), Math.nextUp(0x1p100), Math.nextDown(0x1p-100)));
+        for (int k = -104; k <= 104; k++) {
+            alphas.add(Math.scalb(1.0, k));
+            alphas.add(-Math.scalb(1.0, k));
+        }
+        int fast = 0;
+        for (double a : alphas) {
+            for (Op op : List.of(Op.elu(a), Op.elu(a, 2, 1), Op.elu(a, 1, 0.5), Op.elu(a, -1, 1), Op.leakyRelu(a))) {
+                assertEquals(op.isFastF32Elu(), HelperBackend.usesFloatKernel(op), op.toString());
+                fast += op.isFastF32Elu() ? 1 : 0;
+            }
+        }
+        assertEquals(201, fast); // 2^-100 .. 2^100, plain ELU only
+        assertTrue(HelperBackend.usesFloatKernel(Op.elu(1)) && !HelperBackend.usesFloatKernel(Op.relu()));
+    }
+
+    @Test
+    void refusedCallsThrowAndLeaveTheDestination() {
+        HelperBackend helper = HelperBackend.best();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment dy = arena.allocate(64);
+            MemorySegment y = arena.allocate(64);
+            MemorySegment dx = arena.allocate(64);
+            dx.fill((byte) 0x5a);
+            // from the output with alpha < 0 is undefined: the library refuses it
+            NativeCallException e = assertThrows(NativeCallException.class,
+                    () -> helper.backward(Op.elu(-1), DataType.F32, true, dy, y, dx));
+            assertTrue(e.getMessage().contains("ELU4J_ERR_INVALID_ARGUMENT"), e.getMessage());
+            // dx overlapping the data
+            assertThrows(NativeCallException.class,
+                    () -> helper.backward(Op.elu(1), DataType.F32, false, dy, dx.asSlice(0, 32), dx.asSlice(4, 32)));
+            for (int i = 0; i < 64; i++) {
+                if (dx.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) != 0x5a) {
+                    fail("destination changed on error");
+                }
+            }
+        }
+    }
+}
