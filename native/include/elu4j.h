@@ -2,7 +2,7 @@
  * elu4j native helper: SIMD kernels of the ELU family called from Java through the FFM API.
  *
  * The one public header of libelu4j: one operation model, elu4j_forward / elu4j_backward (and the
- * parallel elu4j_forward_mt), on the ISA level elu4j_pin_isa selects (the best one by default). Everything not declared here has hidden visibility.
+ * parallel elu4j_forward_mt), on the ISA level elu4j_pin_thread_isa or elu4j_pin_isa selects (the best one by default). Everything not declared here has hidden visibility.
  * Every function is thread-safe and keeps no pointer it was given beyond the call, so Java may
  * pass heap arrays through critical downcalls to the kernels. The one exception is the oneDNN
  * shim elu4j_dnnl_execute_unary: the oneDNN memory objects it is given keep src and dst as their
@@ -45,7 +45,7 @@ typedef enum elu4j_isa {
     ELU4J_ISA_PORTABLE = 0, /**< plain C, FMA through fmaf(): runs on any x86-64 */
     ELU4J_ISA_AVX2 = 1,     /**< AVX2 + FMA, 8 floats a step */
     ELU4J_ISA_AVX512 = 2,   /**< AVX-512 F/DQ/BW/VL, 16 floats a step, masked tail */
-    ELU4J_ISA_BEST = -1     /**< elu4j_pin_isa only: no pin, the best ISA of the CPU */
+    ELU4J_ISA_BEST = -1     /**< elu4j_pin_isa, elu4j_pin_thread_isa only: no pin */
 } elu4j_isa;
 
 /** Runtime version number, same encoding as ELU4J_VERSION_NUMBER. */
@@ -68,7 +68,19 @@ ELU4J_API int elu4j_best_isa(void);
  */
 ELU4J_API int elu4j_pin_isa(int isa);
 
-/** The elu4j_isa that kernel calls run on: the pinned one, else elu4j_best_isa(). */
+/**
+ * Pins the calling thread's kernel calls to one elu4j_isa, over the process-wide pin: for a tool
+ * or test that runs each level from several threads at once (elu4j accuracy compares them) without
+ * touching any other thread's calls. ELU4J_ISA_BEST removes the thread's pin. Statuses as for
+ * elu4j_pin_isa (the pin is then unchanged). The workers of an elu4j_forward_mt call run the
+ * calling thread's level. Threads that never pin pay one relaxed load of a counter per call.
+ */
+ELU4J_API int elu4j_pin_thread_isa(int isa);
+
+/**
+ * The elu4j_isa that the calling thread's kernel calls run on: its own pin
+ * (elu4j_pin_thread_isa), else the process's (elu4j_pin_isa), else elu4j_best_isa().
+ */
 ELU4J_API int elu4j_active_isa(void);
 
 /** 1 if the running CPU supports the given elu4j_isa, else 0 (also 0 for unknown numbers). */

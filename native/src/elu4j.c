@@ -7,9 +7,11 @@
  * CPU features are read on every call with __builtin_cpu_supports, which only reads the feature
  * words that libgcc fills in from a constructor when this library is loaded (before any of its
  * functions can be called), and checks OS support (XCR0) for the AVX/AVX-512 register state too.
- * The one piece of mutable global state is the ISA pin (elu4j_pin_isa), an atomic int: a relaxed
- * load per call is enough, since every ISA gives the same bits and a call only needs some valid
- * level that the CPU supports.
+ * The mutable state is the ISA pin: the process's (elu4j_pin_isa), an atomic int, and a thread's
+ * own (elu4j_pin_thread_isa), thread-local with a count of the threads holding one. Relaxed loads
+ * are enough, since every ISA gives the same bits and a call only needs some valid level that the
+ * CPU supports. (A thread that exits still pinned leaves the count up: correct, but every call then
+ * reads its thread-local pin; the Java library always unpins in a finally block.)
  */
 #include "elu4j.h"
 #include "elu4j_internal.h"
@@ -77,24 +79,59 @@ int elu4j_best_isa(void)
 /* ELU4J_ISA_BEST, or a level the CPU supports (elu4j_pin_isa checks before storing). */
 static atomic_int g_pinned_isa = ELU4J_ISA_BEST;
 
-int elu4j_pin_isa(int isa)
+/* The calling thread's pin (elu4j_pin_thread_isa), and how many threads hold one: while none
+   does, elu4j_active_isa does not touch thread-local storage (in a shared library every access
+   is a __tls_get_addr call, which the per-call path of the other threads should not pay). */
+static _Thread_local int t_pinned_isa = ELU4J_ISA_BEST;
+static atomic_int g_thread_pins = 0;
+
+/* ELU4J_OK if isa may be pinned (a known level the CPU supports, or ELU4J_ISA_BEST). */
+static int check_pin(int isa)
 {
     if (isa == ELU4J_ISA_BEST) {
-        atomic_store_explicit(&g_pinned_isa, ELU4J_ISA_BEST, memory_order_relaxed);
         return ELU4J_OK;
     }
     if (isa != ELU4J_ISA_PORTABLE && isa != ELU4J_ISA_AVX2 && isa != ELU4J_ISA_AVX512) {
         return ELU4J_ERR_INVALID_ARGUMENT;
     }
-    if (!elu4j_isa_supported(isa)) {
-        return ELU4J_ERR_UNSUPPORTED_ISA;
+    return elu4j_isa_supported(isa) ? ELU4J_OK : ELU4J_ERR_UNSUPPORTED_ISA;
+}
+
+int elu4j_pin_isa(int isa)
+{
+    const int status = check_pin(isa);
+    if (status == ELU4J_OK) {
+        atomic_store_explicit(&g_pinned_isa, isa, memory_order_relaxed);
     }
-    atomic_store_explicit(&g_pinned_isa, isa, memory_order_relaxed);
+    return status;
+}
+
+int elu4j_pin_thread_isa(int isa)
+{
+    const int status = check_pin(isa);
+    if (status != ELU4J_OK) {
+        return status;
+    }
+    const int had = t_pinned_isa != ELU4J_ISA_BEST;
+    const int has = isa != ELU4J_ISA_BEST;
+    /* Counted before the pin is set and after it is cleared: this thread's own later calls see a
+       non-zero count (program order); other threads that see it find their own pin unset. */
+    if (has && !had) {
+        atomic_fetch_add_explicit(&g_thread_pins, 1, memory_order_relaxed);
+    }
+    t_pinned_isa = isa;
+    if (had && !has) {
+        atomic_fetch_sub_explicit(&g_thread_pins, 1, memory_order_relaxed);
+    }
     return ELU4J_OK;
 }
 
 int elu4j_active_isa(void)
 {
+    if (atomic_load_explicit(&g_thread_pins, memory_order_relaxed) != 0 &&
+        t_pinned_isa != ELU4J_ISA_BEST) {
+        return t_pinned_isa;
+    }
     const int pinned = atomic_load_explicit(&g_pinned_isa, memory_order_relaxed);
     return pinned != ELU4J_ISA_BEST ? pinned : elu4j_best_isa();
 }

@@ -3,18 +3,27 @@
  *
  * f32 ELU of elu4j_forward on each ISA level (pinned) and unpinned: NULL pointers, partial overlap
  * (refused before anything is written), non-finite alpha, sizes whose byte range cannot exist;
- * n == 0 is fine even with NULL pointers; elu4j_pin_isa with unknown and unsupported ISA numbers;
+ * n == 0 is fine even with NULL pointers; elu4j_pin_isa and elu4j_pin_thread_isa (a thread's own
+ * pin, invisible to other threads) with supported, unknown and unsupported ISA numbers;
  * and the names and numbers the Java side relies on. (test_family checks the statuses of every
  * function, type and direction.)
  */
 #include "test_util.h"
 
 #include <float.h>
+#include <pthread.h>
 
 #define BUF 64
 
 static float g_buf[BUF];
 static float g_before[BUF];
+
+/* The level a fresh thread's calls run on (it holds no thread pin). */
+static void *active_isa_elsewhere(void *out)
+{
+    *(int *)out = elu4j_active_isa();
+    return NULL;
+}
 
 static void reset_buffer(void)
 {
@@ -133,6 +142,38 @@ int main(void)
     CHECK(elu4j_pin_isa(-2) == ELU4J_ERR_INVALID_ARGUMENT, "pin -2");
     CHECK(elu4j_pin_isa(ELU4J_ISA_BEST) == ELU4J_OK, "unpin");
     CHECK(elu4j_active_isa() == best, "unpinned again: active %d", elu4j_active_isa());
+
+    /* The thread pin: it overrides the process pin for the calling thread only, is refused like
+       the process pin, and ELU4J_ISA_BEST removes it. */
+    CHECK(elu4j_pin_thread_isa(3) == ELU4J_ERR_INVALID_ARGUMENT, "thread pin 3");
+    CHECK(elu4j_pin_thread_isa(-2) == ELU4J_ERR_INVALID_ARGUMENT, "thread pin -2");
+    for (int i = 0; i < N_ISAS; i++) {
+        if (!elu4j_isa_supported(k_all_isas[i])) {
+            CHECK(elu4j_pin_thread_isa(k_all_isas[i]) == ELU4J_ERR_UNSUPPORTED_ISA,
+                  "thread pin unsupported %s", elu4j_isa_name(k_all_isas[i]));
+        }
+    }
+    CHECK(elu4j_active_isa() == best, "a refused thread pin changed the level");
+    CHECK(elu4j_pin_isa(best) == ELU4J_OK, "pin best");
+    CHECK(elu4j_pin_thread_isa(ELU4J_ISA_PORTABLE) == ELU4J_OK, "thread pin portable");
+    CHECK(elu4j_active_isa() == ELU4J_ISA_PORTABLE, "thread pin: active %d", elu4j_active_isa());
+    {
+        pthread_t other;
+        int seen = -100;
+        CHECK(pthread_create(&other, NULL, active_isa_elsewhere, &seen) == 0, "pthread_create");
+        CHECK(pthread_join(other, NULL) == 0, "pthread_join");
+        CHECK(seen == best, "another thread saw level %d, want the process's %d", seen, best);
+    }
+    {
+        float in[19], out[19];
+        for (int k = 0; k < 19; k++) {
+            in[k] = (float)k - 9.5f;
+        }
+        CHECK(elu_f32(in, out, 19, 1.0f) == ELU4J_OK && out[18] == 8.5f, "thread-pinned call");
+    }
+    CHECK(elu4j_pin_thread_isa(ELU4J_ISA_BEST) == ELU4J_OK, "thread unpin");
+    CHECK(elu4j_active_isa() == best, "thread unpinned: active %d", elu4j_active_isa());
+    CHECK(elu4j_pin_isa(ELU4J_ISA_BEST) == ELU4J_OK, "unpin");
 
     float *const buf = g_buf;
     const size_t big = SIZE_MAX / sizeof(float); /* n whose byte range cannot exist */

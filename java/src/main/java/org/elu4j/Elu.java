@@ -225,7 +225,8 @@ public final class Elu {
     /**
      * The same function on the C helper library pinned to one instruction set level, whatever the
      * best level of this CPU or the process-wide pin ({@code -Delu4j.helper.isa}) is: a hook for
-     * tools and tests that compare the levels ({@code elu4j accuracy}, the conformance tests).
+     * tools and tests that compare the levels ({@code elu4j accuracy}, the conformance tests); the
+     * level holds for this function object's calls only, whatever thread makes them, and no other call.
      * Calls run serially, in parallel mode too. {@link #backend()} is {@link Backend#HELPER}. Like {@link #on(Backend)},
      * a level this CPU lacks, or an unavailable helper, fails at the first call with
      * {@link BackendUnavailableException}; {@link #unsupportedReason} says why beforehand.

@@ -67,18 +67,11 @@ public final class HelperBackend implements EluBackend {
     private static final MethodHandle FORWARD_MT;
     private static final MethodHandle BACKWARD;
     private static final MethodHandle PIN_ISA;
+    private static final MethodHandle PIN_THREAD_ISA;
     private static final MethodHandle ACTIVE_ISA;
     private static final MethodHandle USES_FLOAT_KERNEL;
     /** {@code elu4j_mt_min_elements()}: below it the parallel call would run serially anyway. */
     private static final long MT_MIN_ELEMENTS;
-    /**
-     * Guards the library's ISA pin: held while {@link #applyPin} sets it and for the whole of each
-     * call of a helper fixed to one level, which pins that level, calls, and pins
-     * {@link #processPin} again.
-     */
-    private static final Object PIN_LOCK = new Object();
-    /** The level {@link #applyPin} pinned, or {@code ELU4J_ISA_BEST} (-1) for none; guarded by PIN_LOCK. */
-    private static int processPin = -1;
     /** Where the pin came from ("-Delu4j.helper.isa=avx2"), or null when the helper is not pinned. */
     private static volatile String pinSource;
 
@@ -99,6 +92,8 @@ public final class HelperBackend implements EluBackend {
         // Added to elu4j.h after the bindings were last generated: bound here until the next
         // regeneration (bindings/README.md).
         PIN_ISA = linker.downcallHandle(find(lookup, "elu4j_pin_isa"), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        PIN_THREAD_ISA = linker.downcallHandle(find(lookup, "elu4j_pin_thread_isa"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT), critical);
         ACTIVE_ISA = linker.downcallHandle(find(lookup, "elu4j_active_isa"), FunctionDescriptor.of(JAVA_INT));
         USES_FLOAT_KERNEL = linker.downcallHandle(find(lookup, "elu4j_uses_float_kernel"),
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE));
@@ -158,13 +153,7 @@ public final class HelperBackend implements EluBackend {
             throw new Elu4jException(source + " is not a helper ISA level: use portable, avx2, avx512 or best"
                     + " (this CPU supports " + levels + ")");
         }
-        int status;
-        synchronized (PIN_LOCK) {
-            status = pin(isa);
-            if (status == 0) {
-                processPin = isa;
-            }
-        }
+        int status = pin(PIN_ISA, isa);
         if (status != 0) {
             throw new Elu4jException(source + ": this CPU cannot run the helper's " + name + " kernels ("
                     + cString(Elu4jNative.elu4j_status_name(status)) + " from elu4j_pin_isa); it supports " + levels);
@@ -173,23 +162,20 @@ public final class HelperBackend implements EluBackend {
         return source;
     }
 
-    /** {@code elu4j_pin_isa}: its status. */
-    private static int pin(int isa) {
+    /** {@code elu4j_pin_isa} or {@code elu4j_pin_thread_isa}: its status. */
+    private static int pin(MethodHandle handle, int isa) {
         try {
-            return (int) PIN_ISA.invokeExact(isa);
+            return (int) handle.invokeExact(isa);
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
-    /**
-     * Pins {@link #processPin} again after a call of a helper fixed to one level (PIN_LOCK held).
-     * It was accepted before on this CPU, so it cannot be refused.
-     */
-    private static void restorePin() {
-        int status = pin(processPin);
+    /** Removes the calling thread's pin ({@code elu4j_pin_thread_isa(ELU4J_ISA_BEST)}: cannot fail). */
+    private static void unpinThread() {
+        int status = pin(PIN_THREAD_ISA, -1);
         if (status != 0) {
-            throw new IllegalStateException("elu4j_pin_isa(" + processPin + ") failed: "
+            throw new IllegalStateException("elu4j_pin_thread_isa(ELU4J_ISA_BEST) failed: "
                     + cString(Elu4jNative.elu4j_status_name(status)));
         }
     }
@@ -210,11 +196,9 @@ public final class HelperBackend implements EluBackend {
 
     /**
      * The helper fixed to one ISA level (for tests, benchmarks and tools); the CPU must support it.
-     * The library has one ISA switch for the whole process ({@code elu4j_pin_isa}): each call of
-     * this helper pins its level, runs serially, and restores the process's pin, all under one lock,
-     * so calls of fixed-level helpers run one at a time, each on its own level. A call of the
-     * ordinary helper made meanwhile in another thread may run on that level too; it gives the same
-     * bits (every level does), only not the speed of its own.
+     * Each call pins its level for the calling thread only ({@code elu4j_pin_thread_isa}, over
+     * the process's pin), runs serially, and unpins the thread: calls of helpers fixed to different
+     * levels run concurrently, and no other thread's calls change level.
      */
     public static HelperBackend forIsa(int isa) {
         if (Elu4jNative.elu4j_isa_supported(isa) == 0) {
@@ -296,17 +280,15 @@ public final class HelperBackend implements EluBackend {
         String function = "elu4j_forward";
         try {
             if (isa >= 0) {
-                synchronized (PIN_LOCK) {
-                    status = pin(isa);
-                    if (status == 0) {
-                        try {
-                            status = (int) FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
-                        } finally {
-                            restorePin();
-                        }
-                    } else {
-                        function = "elu4j_pin_isa";
+                status = pin(PIN_THREAD_ISA, isa);
+                if (status == 0) {
+                    try {
+                        status = (int) FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
+                    } finally {
+                        unpinThread();
                     }
+                } else {
+                    function = "elu4j_pin_thread_isa";
                 }
             } else if (threads != 1 && n >= MT_MIN_ELEMENTS && src.isNative() && dst.isNative()) {
                 function = "elu4j_forward_mt";
@@ -338,17 +320,15 @@ public final class HelperBackend implements EluBackend {
             String function = "elu4j_backward";
             try {
                 if (isa >= 0) {
-                    synchronized (PIN_LOCK) {
-                        status = pin(isa);
-                        if (status == 0) {
-                            try {
-                                status = (int) BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
-                            } finally {
-                                restorePin();
-                            }
-                        } else {
-                            function = "elu4j_pin_isa";
+                    status = pin(PIN_THREAD_ISA, isa);
+                    if (status == 0) {
+                        try {
+                            status = (int) BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
+                        } finally {
+                            unpinThread();
                         }
+                    } else {
+                        function = "elu4j_pin_thread_isa";
                     }
                 } else {
                     status = (int) BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);

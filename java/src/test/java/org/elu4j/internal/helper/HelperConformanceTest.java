@@ -122,6 +122,46 @@ class HelperConformanceTest extends ConformanceSuite {
     }
 
     /**
+     * A helper fixed to one level pins it for the calling thread only: while another thread runs
+     * such calls without pause, this thread's calls stay on the process's level (with a process-wide
+     * pin they would see the other level now and then).
+     */
+    @Test
+    void aFixedLevelDoesNotLeakIntoOtherThreads() throws Exception {
+        int[] levels = HelperBackend.supportedIsas();
+        int process = HelperBackend.activeIsa();
+        int other = Arrays.stream(levels).filter(l -> l != process).findFirst().orElse(-1);
+        Assumptions.assumeTrue(other >= 0, "the helper runs only one level here (" + HelperBackend.isaName(process)
+                + "): no other level to pin");
+        EluBackend fixed = HelperBackend.forIsa(other);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
+        Thread pinner = Thread.ofPlatform().start(() -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment x = arena.allocate(4L * 64);
+                while (!stop.get()) {
+                    fixed.forward(Op.elu(1), DataType.F32, x, x, 1);
+                    calls.incrementAndGet();
+                }
+            }
+        });
+        try {
+            long deadline = System.nanoTime() + 300_000_000L;
+            while (System.nanoTime() < deadline || calls.get() < 1000) {
+                int seen = HelperBackend.activeIsa();
+                if (seen != process) {
+                    fail("this thread ran on " + HelperBackend.isaName(seen) + " while another thread used a helper fixed"
+                            + " to " + HelperBackend.isaName(other) + "; the process's level is " + HelperBackend.isaName(process));
+                }
+            }
+        } finally {
+            stop.set(true);
+            pinner.join();
+        }
+        assertEquals(process, HelperBackend.activeIsa());
+    }
+
+    /**
      * The float ELU kernel of every helper level gives the Vector API backend's bits (the two use the
      * same constants and steps): every 127th negative float pattern on the active level (16.8M
      * inputs, subnormals to -inf; every 2039th on the others) and the specials, for alphas at both
