@@ -19,12 +19,21 @@ public enum Backend {
     /** Pure Java, one element at a time with {@link Math#expm1}: always available, the oracle. */
     SCALAR;
 
-    /** The lower-case name used by the command line ({@code auto, onednn, helper, vector, scalar}). */
+    /**
+     * {@return the lower-case name used by the command line ({@code auto, onednn, helper, vector, scalar})}
+     */
     public String cliName() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** Parses a {@link #cliName()} (case-insensitive). */
+    /**
+     * Parses a {@link #cliName()} (case-insensitive, surrounding blanks ignored).
+     *
+     * @param name a command-line name such as {@code helper}
+     * @return the backend of that name
+     * @throws IllegalArgumentException if no backend has that name
+     * @throws NullPointerException     if name is null
+     */
     public static Backend fromCliName(String name) {
         for (Backend b : values()) {
             if (b.cliName().equalsIgnoreCase(name.trim())) {

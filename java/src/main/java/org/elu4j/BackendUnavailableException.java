@@ -6,19 +6,36 @@ package org.elu4j;
  */
 public final class BackendUnavailableException extends Elu4jException {
     private static final long serialVersionUID = 1L;
+    /** The backend that was requested. */
     private final Backend backend;
 
+    /**
+     * An exception whose message is {@code "backend <name> is unavailable: <reason>"}.
+     *
+     * @param backend the backend that was requested
+     * @param reason  why it cannot run, for people
+     * @throws NullPointerException if backend is null
+     */
     public BackendUnavailableException(Backend backend, String reason) {
         super("backend " + backend.cliName() + " is unavailable: " + reason);
         this.backend = backend;
     }
 
+    /**
+     * An exception whose message is {@code "backend <name> is unavailable: <reason>"}, with the
+     * failure that made the backend unavailable.
+     *
+     * @param backend the backend that was requested
+     * @param reason  why it cannot run, for people
+     * @param cause   the underlying failure (may be null)
+     * @throws NullPointerException if backend is null
+     */
     public BackendUnavailableException(Backend backend, String reason, Throwable cause) {
         super("backend " + backend.cliName() + " is unavailable: " + reason, cause);
         this.backend = backend;
     }
 
-    /** The backend that was requested. */
+    /** {@return the backend that was requested} */
     public Backend backend() {
         return backend;
     }

@@ -23,17 +23,24 @@ public enum DataType {
         this.cliName = cliName;
     }
 
-    /** Bytes per element. */
+    /** {@return bytes per element: 4, 8, 2 or 2} */
     public int byteSize() {
         return bytes;
     }
 
-    /** The lower-case name used by the CLI ({@code f32}, {@code f64}, {@code bf16}, {@code f16}). */
+    /** {@return the lower-case name used by the CLI ({@code f32}, {@code f64}, {@code bf16}, {@code f16})} */
     public String cliName() {
         return cliName;
     }
 
-    /** The type with that CLI name (case-insensitive). */
+    /**
+     * Parses a {@link #cliName()} (case-insensitive, surrounding blanks ignored).
+     *
+     * @param name a command-line name such as {@code bf16}
+     * @return the type of that name
+     * @throws IllegalArgumentException if no type has that name
+     * @throws NullPointerException     if name is null
+     */
     public static DataType fromCliName(String name) {
         for (DataType t : values()) {
             if (t.cliName.equalsIgnoreCase(name.trim())) {

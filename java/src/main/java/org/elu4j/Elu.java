@@ -65,6 +65,7 @@ import org.elu4j.internal.scalar.ScalarBackend;
  * it: AUTO routes it elsewhere and an explicit {@link Backend#ONEDNN} is refused. NIO buffers must
  * be in the platform's byte order; their positions and limits do not change. Every argument is
  * checked before anything is written, so a call that throws leaves the destination untouched.
+ * A {@code null} argument throws {@link NullPointerException}.
  *
  * <p>Results: {@code x > 0} gives {@code scale * x} rounded (x itself for scale 1); NaN stays NaN
  * (the same bits on f32/f64 forward); −0.0 gives −0.0 for positive parameters on every backend but
@@ -104,12 +105,18 @@ public final class Elu {
             this.cliName = cliName;
         }
 
-        /** The CLI's name: {@code elu}, {@code selu}, {@code celu}, {@code relu}, {@code leaky-relu}. */
+        /** {@return the CLI's name: {@code elu}, {@code selu}, {@code celu}, {@code relu}, {@code leaky-relu}} */
         public String cliName() {
             return cliName;
         }
 
-        /** The function with that CLI name (case-insensitive). */
+        /**
+         * Parses a {@link #cliName()} (case-insensitive, surrounding blanks ignored).
+         *
+         * @param name a command-line name such as {@code leaky-relu}
+         * @return the function of that name
+         * @throws IllegalArgumentException if no function has that name
+         */
         public static Function fromCliName(String name) {
             for (Function f : values()) {
                 if (f.cliName.equalsIgnoreCase(name.trim())) {
@@ -151,7 +158,11 @@ public final class Elu {
     // ---------------------------------------------------------------------------------------------
     // Factories
 
-    /** ELU with alpha = 1 on {@link Backend#AUTO}. */
+    /**
+     * ELU with alpha = 1 on {@link Backend#AUTO}: {@code x > 0 ? x : exp(x) - 1}.
+     *
+     * @return the function
+     */
     public static Elu elu() {
         return elu(1);
     }
@@ -159,6 +170,8 @@ public final class Elu {
     /**
      * ELU with the given alpha: {@code x > 0 ? x : alpha * (exp(x) - 1)}.
      *
+     * @param alpha the negative side's saturation value is {@code -alpha}; any finite value
+     * @return the function, on {@link Backend#AUTO}
      * @throws IllegalArgumentException if alpha is NaN or infinite
      */
     public static Elu elu(double alpha) {
@@ -168,6 +181,10 @@ public final class Elu {
     /**
      * PyTorch's general form: {@code x > 0 ? scale * x : alpha * scale * (exp(x * inputScale) - 1)}.
      *
+     * @param alpha      the negative side's factor; any finite value
+     * @param scale      the factor of both sides; any finite value
+     * @param inputScale the factor of x inside the exponential; any finite value
+     * @return the function, on {@link Backend#AUTO}
      * @throws IllegalArgumentException if a parameter is NaN or infinite
      */
     public static Elu elu(double alpha, double scale, double inputScale) {
@@ -175,7 +192,11 @@ public final class Elu {
                 Checks.finite(inputScale, "inputScale")), Backend.AUTO, 1);
     }
 
-    /** SELU: {@code elu(SELU_ALPHA, SELU_SCALE, 1)}. */
+    /**
+     * SELU: {@code elu(SELU_ALPHA, SELU_SCALE, 1)}.
+     *
+     * @return the function, on {@link Backend#AUTO}
+     */
     public static Elu selu() {
         return new Elu(Function.SELU, Op.elu(SELU_ALPHA, SELU_SCALE, 1), Backend.AUTO, 1);
     }
@@ -184,6 +205,8 @@ public final class Elu {
      * CELU: {@code alpha * ELU(x / alpha, 1)} = {@code x > 0 ? x : alpha * (exp(x / alpha) - 1)},
      * that is {@code elu(alpha, 1, 1 / alpha)}.
      *
+     * @param alpha any finite value but 0
+     * @return the function, on {@link Backend#AUTO}
      * @throws IllegalArgumentException if alpha is 0, NaN or infinite, or 1/alpha overflows
      */
     public static Elu celu(double alpha) {
@@ -195,7 +218,11 @@ public final class Elu {
         return new Elu(Function.CELU, Op.elu(alpha, 1, inputScale), Backend.AUTO, 1);
     }
 
-    /** ReLU: {@code x > 0 ? x : +0.0} (NaN stays NaN). */
+    /**
+     * ReLU: {@code x > 0 ? x : +0.0} (NaN stays NaN).
+     *
+     * @return the function, on {@link Backend#AUTO}
+     */
     public static Elu relu() {
         return new Elu(Function.RELU, Op.relu(), Backend.AUTO, 1);
     }
@@ -203,6 +230,8 @@ public final class Elu {
     /**
      * LeakyReLU: {@code x > 0 ? x : slope * x}.
      *
+     * @param slope the negative side's slope; any finite value
+     * @return the function, on {@link Backend#AUTO}
      * @throws IllegalArgumentException if slope is NaN or infinite
      */
     public static Elu leakyRelu(double slope) {
@@ -255,6 +284,8 @@ public final class Elu {
      * The same function in parallel mode on every online CPU: large forward calls on the helper
      * backend run on the calling thread plus the helper's worker threads (see the class comment).
      * The results are the same bits as serially.
+     *
+     * @return the same function and backend in parallel mode
      */
     public Elu parallel() {
         return new Elu(function, op, backend, helperIsa, 0);
@@ -264,6 +295,8 @@ public final class Elu {
      * The same function in parallel mode on at most {@code threads} threads, the calling one
      * included (the helper caps it at 64); {@code parallel(1)} is serial.
      *
+     * @param threads the most threads a call may use, at least 1
+     * @return the same function and backend in that mode
      * @throws IllegalArgumentException if threads is less than 1
      */
     public Elu parallel(int threads) {
@@ -273,40 +306,44 @@ public final class Elu {
         return new Elu(function, op, backend, helperIsa, threads);
     }
 
-    /** The same function in serial mode (the default): one thread per call. */
+    /**
+     * The same function in serial mode (the default): one thread per call.
+     *
+     * @return the same function and backend in serial mode
+     */
     public Elu serial() {
         return new Elu(function, op, backend, helperIsa, 1);
     }
 
-    /** Whether this function runs in parallel mode ({@link #parallel()} or {@code parallel(n > 1)}). */
+    /** {@return whether this function runs in parallel mode ({@link #parallel()} or {@code parallel(n > 1)})} */
     public boolean isParallel() {
         return threads != 1;
     }
 
     /**
-     * Threads a parallel call may use: 1 in serial mode, 0 for "one per online CPU"
-     * ({@link #parallel()}), else the count given to {@link #parallel(int)}.
+     * {@return the threads a parallel call may use: 1 in serial mode, 0 for "one per online CPU"
+     * ({@link #parallel()}), else the count given to {@link #parallel(int)}}
      */
     public int threads() {
         return threads;
     }
 
-    /** Which member of the family this is. */
+    /** {@return which member of the family this is} */
     public Function function() {
         return function;
     }
 
-    /** ELU's alpha (SELU's and CELU's too), LeakyReLU's slope, 0 for ReLU. */
+    /** {@return ELU's alpha (SELU's and CELU's too), LeakyReLU's slope, 0 for ReLU} */
     public double alpha() {
         return op.alpha();
     }
 
-    /** The scale of the general form (SELU's lambda; 1 for ELU, CELU and the ReLUs). */
+    /** {@return the scale of the general form (SELU's lambda; 1 for ELU, CELU and the ReLUs)} */
     public double scale() {
         return op.scale();
     }
 
-    /** The input scale of the general form (CELU's 1/alpha; 1 for ELU, SELU and the ReLUs). */
+    /** {@return the input scale of the general form (CELU's 1/alpha; 1 for ELU, SELU and the ReLUs)} */
     public double inputScale() {
         return op.inputScale();
     }
@@ -317,8 +354,8 @@ public final class Elu {
     }
 
     /**
-     * Whether {@link #backwardFromOutput} is defined for these parameters (alpha or slope
-     * {@code >= 0}, scale and input scale {@code > 0}).
+     * {@return whether {@link #backwardFromOutput} is defined for these parameters (alpha or slope
+     * {@code >= 0}, scale and input scale {@code > 0})}
      */
     public boolean hasBackwardFromOutput() {
         return op.fromOutputProblem() == null;
@@ -345,6 +382,10 @@ public final class Elu {
      * here (heap memory never runs on {@link Backend#ONEDNN}); always true for {@link Backend#AUTO},
      * and for helper, vector and scalar when they are available. Backward from the output also
      * needs {@link #hasBackwardFromOutput()}.
+     *
+     * @param type      the element type
+     * @param direction forward or one of the backward directions
+     * @return whether such calls can run: {@link #unsupportedReason} is then empty
      */
     public boolean isSupported(DataType type, Direction direction) {
         return unsupportedReason(type, direction).isEmpty();
@@ -400,6 +441,9 @@ public final class Elu {
     /**
      * Writes the function of every float in {@code src} to {@code dst}: {@code apply(src, dst, F32)}.
      *
+     * @param src the input, native or heap, any alignment; {@code byteSize()} a multiple of 4
+     * @param dst the output, as large as {@code src}: {@code src} itself (in place) or a region that
+     *            does not overlap it
      * @throws IllegalArgumentException     sizes differ or are not a whole number of elements, the
      *                                      destination is read-only, or the segments overlap partially
      * @throws IllegalStateException        a segment's arena is closed
@@ -415,7 +459,19 @@ public final class Elu {
     /**
      * Writes the function of every element of {@code type} in {@code src} to {@code dst}.
      * {@code src} and {@code dst} may be the same region (in place) but must not overlap otherwise.
-     * Same exceptions as {@link #apply(MemorySegment, MemorySegment)}.
+     *
+     * @param src  the input, native or heap, any alignment; {@code byteSize()} a multiple of the
+     *             type's size
+     * @param dst  the output, as large as {@code src}: {@code src} itself or a region that does not
+     *             overlap it
+     * @param type the element type
+     * @throws IllegalArgumentException     sizes differ or are not a whole number of elements, the
+     *                                      destination is read-only, or the segments overlap partially
+     * @throws IllegalStateException        a segment's arena is closed
+     * @throws WrongThreadException         a segment is confined to another thread
+     * @throws BackendUnavailableException  the chosen backend cannot run here or cannot take this call
+     *                                      (memory kind, function, type)
+     * @throws NativeCallException          a native library reported a failure
      */
     public void apply(MemorySegment src, MemorySegment dst, DataType type) {
         Objects.requireNonNull(type, "type");
@@ -427,12 +483,33 @@ public final class Elu {
         }
     }
 
-    /** {@code apply(data, data)}: in place on float32. */
+    /**
+     * {@code apply(data, data)}: in place on float32.
+     *
+     * @param data the tensor, read and overwritten
+     * @throws IllegalArgumentException     the size is not a whole number of floats or the segment
+     *                                      is read-only
+     * @throws IllegalStateException        the segment's arena is closed
+     * @throws WrongThreadException         the segment is confined to another thread
+     * @throws BackendUnavailableException  the chosen backend cannot run here or cannot take this call
+     * @throws NativeCallException          a native library reported a failure
+     */
     public void applyInPlace(MemorySegment data) {
         apply(data, data, DataType.F32);
     }
 
-    /** {@code apply(data, data, type)}: in place. */
+    /**
+     * {@code apply(data, data, type)}: in place.
+     *
+     * @param data the tensor, read and overwritten
+     * @param type the element type
+     * @throws IllegalArgumentException     the size is not a whole number of elements or the segment
+     *                                      is read-only
+     * @throws IllegalStateException        the segment's arena is closed
+     * @throws WrongThreadException         the segment is confined to another thread
+     * @throws BackendUnavailableException  the chosen backend cannot run here or cannot take this call
+     * @throws NativeCallException          a native library reported a failure
+     */
     public void applyInPlace(MemorySegment data, DataType type) {
         apply(data, data, type);
     }
@@ -440,22 +517,51 @@ public final class Elu {
     /**
      * The function of a {@code float[]} into another (or the same) {@code float[]} of the same
      * length, without copying on the helper (see the class comment on heap memory).
+     *
+     * @param src the input
+     * @param dst the output: {@code src} itself or another array of the same length
+     * @throws IllegalArgumentException    the lengths differ
+     * @throws BackendUnavailableException the chosen backend cannot take heap memory
+     *                                     ({@link Backend#ONEDNN}) or cannot run here
+     * @throws NativeCallException         a native library reported a failure
      */
     public void apply(float[] src, float[] dst) {
         apply(MemorySegment.ofArray(src), MemorySegment.ofArray(dst), DataType.F32);
     }
 
-    /** In place on a {@code float[]}. */
+    /**
+     * In place on a {@code float[]}: {@code apply(data, data)}.
+     *
+     * @param data the tensor, read and overwritten
+     * @throws BackendUnavailableException the chosen backend cannot take heap memory or cannot run here
+     * @throws NativeCallException         a native library reported a failure
+     */
     public void applyInPlace(float[] data) {
         apply(data, data);
     }
 
-    /** The function of a {@code double[]} (computed in double) into another or the same. */
+    /**
+     * The function of a {@code double[]} (computed in double) into another or the same.
+     *
+     * @param src the input
+     * @param dst the output: {@code src} itself or another array of the same length
+     * @throws IllegalArgumentException    the lengths differ
+     * @throws BackendUnavailableException the chosen backend cannot take heap memory or f64, or
+     *                                     cannot run here
+     * @throws NativeCallException         a native library reported a failure
+     */
     public void apply(double[] src, double[] dst) {
         apply(MemorySegment.ofArray(src), MemorySegment.ofArray(dst), DataType.F64);
     }
 
-    /** In place on a {@code double[]}. */
+    /**
+     * In place on a {@code double[]}: {@code apply(data, data)}.
+     *
+     * @param data the tensor, read and overwritten
+     * @throws BackendUnavailableException the chosen backend cannot take heap memory or f64, or
+     *                                     cannot run here
+     * @throws NativeCallException         a native library reported a failure
+     */
     public void applyInPlace(double[] data) {
         apply(data, data);
     }
@@ -463,13 +569,28 @@ public final class Elu {
     /**
      * The function of a {@code short[]} of {@link DataType#BF16} or {@link DataType#F16} patterns.
      *
-     * @throws IllegalArgumentException if type is not BF16 or F16
+     * @param src  the input patterns
+     * @param dst  the output: {@code src} itself or another array of the same length
+     * @param type {@link DataType#BF16} or {@link DataType#F16}
+     * @throws IllegalArgumentException    type is not BF16 or F16, or the lengths differ
+     * @throws BackendUnavailableException the chosen backend cannot take heap memory or this type,
+     *                                     or cannot run here
+     * @throws NativeCallException         a native library reported a failure
      */
     public void apply(short[] src, short[] dst, DataType type) {
         apply(MemorySegment.ofArray(src), MemorySegment.ofArray(dst), halfType(type));
     }
 
-    /** In place on a {@code short[]} of BF16 or F16 patterns. */
+    /**
+     * In place on a {@code short[]} of BF16 or F16 patterns: {@code apply(data, data, type)}.
+     *
+     * @param data the patterns, read and overwritten
+     * @param type {@link DataType#BF16} or {@link DataType#F16}
+     * @throws IllegalArgumentException    type is not BF16 or F16
+     * @throws BackendUnavailableException the chosen backend cannot take heap memory or this type,
+     *                                     or cannot run here
+     * @throws NativeCallException         a native library reported a failure
+     */
     public void applyInPlace(short[] data, DataType type) {
         apply(data, data, type);
     }
@@ -480,9 +601,15 @@ public final class Elu {
      * {@code DoubleBuffer}: F64). Direct buffers are native memory; heap buffers are treated like
      * arrays. Neither buffer's position or limit changes.
      *
-     * @throws IllegalArgumentException the buffers are of different kinds, a {@code ShortBuffer} or
-     *                                  {@code ByteBuffer} (they need a type), not in native byte
-     *                                  order, or see {@link #apply(MemorySegment, MemorySegment)}
+     * @param src a {@code FloatBuffer} or {@code DoubleBuffer} in native byte order
+     * @param dst a buffer of the same kind with as many elements remaining: {@code src} itself or
+     *            one that does not overlap it
+     * @throws IllegalArgumentException    the buffers are of different kinds, a {@code ShortBuffer} or
+     *                                     {@code ByteBuffer} (they need a type), not in native byte
+     *                                     order, or see {@link #apply(MemorySegment, MemorySegment)}
+     * @throws BackendUnavailableException the chosen backend cannot run here or cannot take this
+     *                                     call (e.g. a heap buffer on {@link Backend#ONEDNN})
+     * @throws NativeCallException         a native library reported a failure
      */
     public void apply(Buffer src, Buffer dst) {
         apply(src, dst, impliedType(src, "src"));
@@ -491,17 +618,72 @@ public final class Elu {
     /**
      * {@link #apply(Buffer, Buffer)} with an explicit type: any for a {@code ByteBuffer}, BF16 or
      * F16 for a {@code ShortBuffer}, F32 for a {@code FloatBuffer}, F64 for a {@code DoubleBuffer}.
+     *
+     * @param src  the input, in native byte order
+     * @param dst  the output, as many elements remaining as {@code src}: {@code src} itself or one
+     *             that does not overlap it
+     * @param type the element type
+     * @throws IllegalArgumentException    a buffer cannot hold {@code type}, is not in native byte
+     *                                     order, or see {@link #apply(MemorySegment, MemorySegment)}
+     * @throws BackendUnavailableException the chosen backend cannot run here or cannot take this call
+     * @throws NativeCallException         a native library reported a failure
      */
     public void apply(Buffer src, Buffer dst, DataType type) {
         apply(segmentOf(src, type, "src"), segmentOf(dst, type, "dst"), type);
     }
 
-    /** The function of one float, computed by the scalar reference (the tests' oracle). */
+    /**
+     * In place on the elements between {@code data}'s position and limit: {@code apply(data, data)},
+     * the type taken from the buffer ({@code FloatBuffer}: F32, {@code DoubleBuffer}: F64), with
+     * the same checks. The position and limit do not change.
+     *
+     * @param data a {@code FloatBuffer} or {@code DoubleBuffer} in native byte order, not read-only
+     * @throws IllegalArgumentException  {@code data} is a {@code ShortBuffer} or {@code ByteBuffer}
+     *                                   (use {@link #applyInPlace(Buffer, DataType)}), another kind
+     *                                   of buffer, not in native byte order, or read-only
+     * @throws BackendUnavailableException the chosen backend cannot run here or cannot take this
+     *                                   call (e.g. a heap buffer on {@link Backend#ONEDNN})
+     * @throws NativeCallException       a native library reported a failure
+     */
+    public void applyInPlace(Buffer data) {
+        applyInPlace(data, impliedType(data, "data"));
+    }
+
+    /**
+     * In place on the elements of {@code type} between {@code data}'s position and limit:
+     * {@code apply(data, data, type)}, with the same checks. The position and limit do not change.
+     *
+     * @param data a buffer in native byte order, not read-only, that can hold {@code type}: any
+     *             {@code ByteBuffer}, a {@code ShortBuffer} for BF16 or F16, a {@code FloatBuffer}
+     *             for F32, a {@code DoubleBuffer} for F64
+     * @param type the element type
+     * @throws IllegalArgumentException  the buffer cannot hold {@code type}, is not in native byte
+     *                                   order, is read-only, or a {@code ByteBuffer}'s remaining
+     *                                   bytes are not a whole number of elements
+     * @throws BackendUnavailableException the chosen backend cannot run here or cannot take this call
+     * @throws NativeCallException       a native library reported a failure
+     */
+    public void applyInPlace(Buffer data, DataType type) {
+        MemorySegment segment = segmentOf(data, type, "data");
+        apply(segment, segment, type);
+    }
+
+    /**
+     * The function of one float, computed by the scalar reference (the tests' oracle).
+     *
+     * @param x the input
+     * @return the function of x, computed in double and rounded once to float
+     */
     public float apply(float x) {
         return ScalarBackend.forward(op, x);
     }
 
-    /** The function of one double, computed by the scalar reference. */
+    /**
+     * The function of one double, computed by the scalar reference.
+     *
+     * @param x the input
+     * @return the function of x, computed in double
+     */
     public double apply(double x) {
         return ScalarBackend.forward(op, x);
     }
@@ -514,31 +696,89 @@ public final class Elu {
      * forward overwrote: then use {@link #backwardFromOutput}). {@code dx} may be {@code dy}
      * itself (the gradient is overwritten) but must not overlap {@code x}.
      *
-     * @throws IllegalArgumentException sizes differ, {@code dx} is read-only or overlaps {@code x}
-     *                                  or partially {@code dy}; see also {@link #apply(MemorySegment, MemorySegment)}
+     * @param dy the gradient of the forward's output
+     * @param x  the forward's input
+     * @param dx the gradient of the input, written: {@code dy} itself or a region that overlaps
+     *           neither {@code dy} nor {@code x}
+     * @throws IllegalArgumentException     sizes differ or are not a whole number of floats,
+     *                                      {@code dx} is read-only or overlaps {@code x} or partially
+     *                                      {@code dy}
+     * @throws IllegalStateException        a segment's arena is closed
+     * @throws WrongThreadException         a segment is confined to another thread
+     * @throws BackendUnavailableException  the chosen backend cannot run here or cannot take this call
+     *                                      (memory kind, function, type, direction)
+     * @throws NativeCallException          a native library reported a failure
      */
     public void backwardFromInput(MemorySegment dy, MemorySegment x, MemorySegment dx) {
         backward(dy, x, dx, DataType.F32, Pass.BACKWARD_FROM_INPUT);
     }
 
-    /** {@link #backwardFromInput(MemorySegment, MemorySegment, MemorySegment)} on elements of {@code type}. */
+    /**
+     * {@link #backwardFromInput(MemorySegment, MemorySegment, MemorySegment)} on elements of {@code type}.
+     *
+     * @param dy   the gradient of the forward's output
+     * @param x    the forward's input
+     * @param dx   the gradient of the input, written: {@code dy} itself or a region that overlaps
+     *             neither {@code dy} nor {@code x}
+     * @param type the element type of all three
+     * @throws IllegalArgumentException     sizes differ or are not a whole number of elements,
+     *                                      {@code dx} is read-only or overlaps {@code x} or partially
+     *                                      {@code dy}
+     * @throws IllegalStateException        a segment's arena is closed
+     * @throws WrongThreadException         a segment is confined to another thread
+     * @throws BackendUnavailableException  the chosen backend cannot run here or cannot take this call
+     *                                      (memory kind, function, type, direction)
+     * @throws NativeCallException          a native library reported a failure
+     */
     public void backwardFromInput(MemorySegment dy, MemorySegment x, MemorySegment dx, DataType type) {
         backward(dy, x, dx, type, Pass.BACKWARD_FROM_INPUT);
     }
 
-    /** Backward from the input on {@code float[]}s. */
+    /**
+     * Backward from the input on {@code float[]}s.
+     *
+     * @param dy the gradient of the forward's output
+     * @param x  the forward's input
+     * @param dx the gradient of the input, written: {@code dy} itself or another array
+     * @throws IllegalArgumentException    the lengths differ or {@code dx} is {@code x}
+     * @throws BackendUnavailableException the chosen backend cannot take heap memory or this call,
+     *                                     or cannot run here
+     * @throws NativeCallException         a native library reported a failure
+     */
     public void backwardFromInput(float[] dy, float[] x, float[] dx) {
         backward(MemorySegment.ofArray(dy), MemorySegment.ofArray(x), MemorySegment.ofArray(dx), DataType.F32,
                 Pass.BACKWARD_FROM_INPUT);
     }
 
-    /** Backward from the input on {@code double[]}s. */
+    /**
+     * Backward from the input on {@code double[]}s.
+     *
+     * @param dy the gradient of the forward's output
+     * @param x  the forward's input
+     * @param dx the gradient of the input, written: {@code dy} itself or another array
+     * @throws IllegalArgumentException    the lengths differ or {@code dx} is {@code x}
+     * @throws BackendUnavailableException the chosen backend cannot take heap memory or this call,
+     *                                     or cannot run here
+     * @throws NativeCallException         a native library reported a failure
+     */
     public void backwardFromInput(double[] dy, double[] x, double[] dx) {
         backward(MemorySegment.ofArray(dy), MemorySegment.ofArray(x), MemorySegment.ofArray(dx), DataType.F64,
                 Pass.BACKWARD_FROM_INPUT);
     }
 
-    /** Backward from the input on {@code short[]}s of BF16 or F16 patterns. */
+    /**
+     * Backward from the input on {@code short[]}s of BF16 or F16 patterns.
+     *
+     * @param dy   the gradient of the forward's output
+     * @param x    the forward's input
+     * @param dx   the gradient of the input, written: {@code dy} itself or another array
+     * @param type {@link DataType#BF16} or {@link DataType#F16}
+     * @throws IllegalArgumentException    type is not BF16 or F16, the lengths differ or {@code dx}
+     *                                     is {@code x}
+     * @throws BackendUnavailableException the chosen backend cannot take heap memory or this call,
+     *                                     or cannot run here
+     * @throws NativeCallException         a native library reported a failure
+     */
     public void backwardFromInput(short[] dy, short[] x, short[] dx, DataType type) {
         backward(MemorySegment.ofArray(dy), MemorySegment.ofArray(x), MemorySegment.ofArray(dx), halfType(type),
                 Pass.BACKWARD_FROM_INPUT);
@@ -547,12 +787,37 @@ public final class Elu {
     /**
      * Backward from the input on {@code FloatBuffer}s (f32) or {@code DoubleBuffer}s (f64), the type
      * taken from the buffers as in {@link #apply(Buffer, Buffer)}.
+     *
+     * @param dy the gradient of the forward's output
+     * @param x  the forward's input
+     * @param dx the gradient of the input, written: {@code dy} itself or a buffer that overlaps
+     *           neither {@code dy} nor {@code x}
+     * @throws IllegalArgumentException    the buffers are of different kinds or cannot imply a type,
+     *                                     are not in native byte order, or as
+     *                                     {@link #backwardFromInput(MemorySegment, MemorySegment, MemorySegment)}
+     * @throws BackendUnavailableException the chosen backend cannot run here or cannot take this call
+     *                                     (e.g. heap buffers on {@link Backend#ONEDNN})
+     * @throws NativeCallException         a native library reported a failure
      */
     public void backwardFromInput(Buffer dy, Buffer x, Buffer dx) {
         backwardFromInput(dy, x, dx, impliedType(dy, "dy"));
     }
 
-    /** Backward from the input on NIO buffers (types as in {@link #apply(Buffer, Buffer, DataType)}). */
+    /**
+     * Backward from the input on NIO buffers (types as in {@link #apply(Buffer, Buffer, DataType)}).
+     *
+     * @param dy   the gradient of the forward's output
+     * @param x    the forward's input
+     * @param dx   the gradient of the input, written: {@code dy} itself or a buffer that overlaps
+     *             neither {@code dy} nor {@code x}
+     * @param type the element type of all three
+     * @throws IllegalArgumentException    a buffer cannot hold {@code type} or is not in native byte
+     *                                     order, or as
+     *                                     {@link #backwardFromInput(MemorySegment, MemorySegment, MemorySegment)}
+     * @throws BackendUnavailableException the chosen backend cannot run here or cannot take this call
+     *                                     (e.g. heap buffers on {@link Backend#ONEDNN})
+     * @throws NativeCallException         a native library reported a failure
+     */
     public void backwardFromInput(Buffer dy, Buffer x, Buffer dx, DataType type) {
         backward(segmentOf(dy, type, "dy"), segmentOf(x, type, "x"), segmentOf(dx, type, "dx"), type,
                 Pass.BACKWARD_FROM_INPUT);
@@ -562,31 +827,101 @@ public final class Elu {
      * {@code dx = dy * f'(x)} on float32, from the forward's output {@code y = f(x)}: works after
      * an in-place forward. {@code dx} may be {@code dy} itself but must not overlap {@code y}.
      *
-     * @throws IllegalArgumentException the parameters do not allow it ({@link #hasBackwardFromOutput()}),
-     *                                  or as {@link #backwardFromInput(MemorySegment, MemorySegment, MemorySegment)}
+     * <p>Where {@code y} is close to its lower bound {@code -alpha * scale} (x far below 0), the
+     * derivative {@code inputScale * (y + alpha * scale)} is a difference of nearly equal numbers
+     * and loses relative precision by cancellation: the absolute error stays about half an ulp of
+     * {@code alpha * scale}, but the relative error grows like {@code exp(-x * inputScale)} (in f32
+     * about 0.04% at x = -10 and 100% from x = -17 for ELU with alpha 1, where y has rounded to the
+     * bound; bf16 and f16 much sooner). This is inherent in computing from the output, as in
+     * PyTorch's {@code elu_backward(is_result=True)}; {@link #backwardFromInput} has no such loss.
+     *
+     * @param dy the gradient of the forward's output
+     * @param y  the forward's output {@code f(x)}
+     * @param dx the gradient of the input, written: {@code dy} itself or a region that overlaps
+     *           neither {@code dy} nor {@code y}
+     * @throws IllegalArgumentException     the parameters do not allow it ({@link #hasBackwardFromOutput()}),
+     *                                      sizes differ or are not a whole number of floats,
+     *                                      {@code dx} is read-only or overlaps {@code y} or partially
+     *                                      {@code dy}
+     * @throws IllegalStateException        a segment's arena is closed
+     * @throws WrongThreadException         a segment is confined to another thread
+     * @throws BackendUnavailableException  the chosen backend cannot run here or cannot take this call
+     *                                      (memory kind, function, type, direction)
+     * @throws NativeCallException          a native library reported a failure
      */
     public void backwardFromOutput(MemorySegment dy, MemorySegment y, MemorySegment dx) {
         backward(dy, y, dx, DataType.F32, Pass.BACKWARD_FROM_OUTPUT);
     }
 
-    /** {@link #backwardFromOutput(MemorySegment, MemorySegment, MemorySegment)} on elements of {@code type}. */
+    /**
+     * {@link #backwardFromOutput(MemorySegment, MemorySegment, MemorySegment)} on elements of {@code type}.
+     *
+     * @param dy   the gradient of the forward's output
+     * @param y    the forward's output {@code f(x)}
+     * @param dx   the gradient of the input, written: {@code dy} itself or a region that overlaps
+     *             neither {@code dy} nor {@code y}
+     * @param type the element type of all three
+     * @throws IllegalArgumentException     the parameters do not allow it ({@link #hasBackwardFromOutput()}),
+     *                                      sizes differ or are not a whole number of elements,
+     *                                      {@code dx} is read-only or overlaps {@code y} or partially
+     *                                      {@code dy}
+     * @throws IllegalStateException        a segment's arena is closed
+     * @throws WrongThreadException         a segment is confined to another thread
+     * @throws BackendUnavailableException  the chosen backend cannot run here or cannot take this call
+     *                                      (memory kind, function, type, direction)
+     * @throws NativeCallException          a native library reported a failure
+     */
     public void backwardFromOutput(MemorySegment dy, MemorySegment y, MemorySegment dx, DataType type) {
         backward(dy, y, dx, type, Pass.BACKWARD_FROM_OUTPUT);
     }
 
-    /** Backward from the output on {@code float[]}s. */
+    /**
+     * Backward from the output on {@code float[]}s.
+     *
+     * @param dy the gradient of the forward's output
+     * @param y  the forward's output {@code f(x)}
+     * @param dx the gradient of the input, written: {@code dy} itself or another array
+     * @throws IllegalArgumentException    the lengths differ, {@code dx} is {@code y},
+                                     or {@link #hasBackwardFromOutput()} is false
+     * @throws BackendUnavailableException the chosen backend cannot take heap memory or this call,
+     *                                     or cannot run here
+     * @throws NativeCallException         a native library reported a failure
+     */
     public void backwardFromOutput(float[] dy, float[] y, float[] dx) {
         backward(MemorySegment.ofArray(dy), MemorySegment.ofArray(y), MemorySegment.ofArray(dx), DataType.F32,
                 Pass.BACKWARD_FROM_OUTPUT);
     }
 
-    /** Backward from the output on {@code double[]}s. */
+    /**
+     * Backward from the output on {@code double[]}s.
+     *
+     * @param dy the gradient of the forward's output
+     * @param y  the forward's output {@code f(x)}
+     * @param dx the gradient of the input, written: {@code dy} itself or another array
+     * @throws IllegalArgumentException    the lengths differ, {@code dx} is {@code y},
+                                     or {@link #hasBackwardFromOutput()} is false
+     * @throws BackendUnavailableException the chosen backend cannot take heap memory or this call,
+     *                                     or cannot run here
+     * @throws NativeCallException         a native library reported a failure
+     */
     public void backwardFromOutput(double[] dy, double[] y, double[] dx) {
         backward(MemorySegment.ofArray(dy), MemorySegment.ofArray(y), MemorySegment.ofArray(dx), DataType.F64,
                 Pass.BACKWARD_FROM_OUTPUT);
     }
 
-    /** Backward from the output on {@code short[]}s of BF16 or F16 patterns. */
+    /**
+     * Backward from the output on {@code short[]}s of BF16 or F16 patterns.
+     *
+     * @param dy   the gradient of the forward's output
+     * @param y    the forward's output {@code f(x)}
+     * @param dx   the gradient of the input, written: {@code dy} itself or another array
+     * @param type {@link DataType#BF16} or {@link DataType#F16}
+     * @throws IllegalArgumentException    type is not BF16 or F16, the lengths differ, {@code dx} is
+     *                                     {@code y}, or {@link #hasBackwardFromOutput()} is false
+     * @throws BackendUnavailableException the chosen backend cannot take heap memory or this call,
+     *                                     or cannot run here
+     * @throws NativeCallException         a native library reported a failure
+     */
     public void backwardFromOutput(short[] dy, short[] y, short[] dx, DataType type) {
         backward(MemorySegment.ofArray(dy), MemorySegment.ofArray(y), MemorySegment.ofArray(dx), halfType(type),
                 Pass.BACKWARD_FROM_OUTPUT);
@@ -595,23 +930,61 @@ public final class Elu {
     /**
      * Backward from the output on {@code FloatBuffer}s (f32) or {@code DoubleBuffer}s (f64), the type
      * taken from the buffers as in {@link #apply(Buffer, Buffer)}.
+     *
+     * @param dy the gradient of the forward's output
+     * @param y  the forward's output {@code f(x)}
+     * @param dx the gradient of the input, written: {@code dy} itself or a buffer that overlaps
+     *           neither {@code dy} nor {@code y}
+     * @throws IllegalArgumentException    the buffers are of different kinds or cannot imply a type,
+     *                                     are not in native byte order, or as
+     *                                     {@link #backwardFromOutput(MemorySegment, MemorySegment, MemorySegment)}
+     * @throws BackendUnavailableException the chosen backend cannot run here or cannot take this call
+     *                                     (e.g. heap buffers on {@link Backend#ONEDNN})
+     * @throws NativeCallException         a native library reported a failure
      */
     public void backwardFromOutput(Buffer dy, Buffer y, Buffer dx) {
         backwardFromOutput(dy, y, dx, impliedType(dy, "dy"));
     }
 
-    /** Backward from the output on NIO buffers (types as in {@link #apply(Buffer, Buffer, DataType)}). */
+    /**
+     * Backward from the output on NIO buffers (types as in {@link #apply(Buffer, Buffer, DataType)}).
+     *
+     * @param dy   the gradient of the forward's output
+     * @param y    the forward's output {@code f(x)}
+     * @param dx   the gradient of the input, written: {@code dy} itself or a buffer that overlaps
+     *             neither {@code dy} nor {@code y}
+     * @param type the element type of all three
+     * @throws IllegalArgumentException    a buffer cannot hold {@code type} or is not in native byte
+     *                                     order, or as
+     *                                     {@link #backwardFromOutput(MemorySegment, MemorySegment, MemorySegment)}
+     * @throws BackendUnavailableException the chosen backend cannot run here or cannot take this call
+     *                                     (e.g. heap buffers on {@link Backend#ONEDNN})
+     * @throws NativeCallException         a native library reported a failure
+     */
     public void backwardFromOutput(Buffer dy, Buffer y, Buffer dx, DataType type) {
         backward(segmentOf(dy, type, "dy"), segmentOf(y, type, "y"), segmentOf(dx, type, "dx"), type,
                 Pass.BACKWARD_FROM_OUTPUT);
     }
 
-    /** dy * f'(x) of one float, by the scalar reference. */
+    /**
+     * {@code dy * f'(x)} of one float, computed by the scalar reference.
+     *
+     * @param dy the gradient of the forward's output
+     * @param x  the forward's input
+     * @return the gradient of the input, computed in double and rounded once to float
+     */
     public float backwardFromInput(float dy, float x) {
         return ScalarBackend.backward(op, false, dy, x);
     }
 
-    /** dy * f'(x) of one float from y = f(x), by the scalar reference. */
+    /**
+     * {@code dy * f'(x)} of one float from {@code y = f(x)}, computed by the scalar reference.
+     *
+     * @param dy the gradient of the forward's output
+     * @param y  the forward's output
+     * @return the gradient of the input, computed in double and rounded once to float
+     * @throws IllegalArgumentException if {@link #hasBackwardFromOutput()} is false
+     */
     public float backwardFromOutput(float dy, float y) {
         fromOutputAllowed();
         return ScalarBackend.backward(op, true, dy, y);
@@ -668,7 +1041,7 @@ public final class Elu {
         }
         if (buffer instanceof ByteBuffer || buffer instanceof ShortBuffer) {
             throw new IllegalArgumentException(name + " is a " + kindOf(buffer)
-                    + ": give its element type, apply(src, dst, DataType)");
+                    + ": give its element type (the overload that takes a DataType)");
         }
         throw new IllegalArgumentException(name + " is a " + kindOf(buffer)
                 + ": elu4j takes ByteBuffer, ShortBuffer, FloatBuffer and DoubleBuffer");

@@ -1,8 +1,11 @@
 package org.elu4j;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.Properties;
 import org.elu4j.internal.BackendProvider;
 import org.elu4j.internal.NativeLibraries;
 
@@ -14,10 +17,31 @@ import org.elu4j.internal.NativeLibraries;
  * backends (once per JVM).
  */
 public final class Elu4j {
-    /** This library's version. */
-    public static final String VERSION = "0.2.0";
+    /**
+     * This library's version, as Maven builds it ({@code 0.2.0-SNAPSHOT}, {@code 0.2.0}): read
+     * from the jar at run time ({@code org/elu4j/version.properties}), so it is always the
+     * version of the library on the class or module path, never one compiled into a caller;
+     * {@code "unknown"} if that resource is missing.
+     */
+    public static final String VERSION = readVersion();
 
     private Elu4j() {
+    }
+
+    private static String readVersion() {
+        try (InputStream in = Elu4j.class.getResourceAsStream("version.properties")) {
+            if (in != null) {
+                Properties p = new Properties();
+                p.load(in);
+                String v = p.getProperty("version", "").trim();
+                if (!v.isEmpty() && !v.startsWith("${")) {
+                    return v;
+                }
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            // fall through: a broken jar must not stop the library from loading
+        }
+        return "unknown";
     }
 
     /** {@return every backend (except AUTO), in enum order, with whether it runs here and why or why not} */

@@ -27,6 +27,7 @@ public record HelperStatus(String active, List<String> supported, Optional<Strin
      * @param supported           every level this CPU supports
      * @param pinnedBy            what pinned the level, or empty
      * @param parallelMinElements the parallel threshold in elements
+     * @throws NullPointerException if a component is null
      */
     public HelperStatus {
         Objects.requireNonNull(active, "active");

@@ -7,11 +7,23 @@ package org.elu4j;
  */
 public final class NativeCallException extends Elu4jException {
     private static final long serialVersionUID = 1L;
+    /** {@code "oneDNN"} or {@code "elu4j helper"}. */
     private final String library;
+    /** The C function that failed. */
     private final String call;
+    /** The raw status code. */
     private final int status;
+    /** The status code's name. */
     private final String statusName;
 
+    /**
+     * An exception whose message is {@code "<library> <call> failed: <statusName> (<status>)"}.
+     *
+     * @param library    the native library: {@code "oneDNN"} or {@code "elu4j helper"}
+     * @param call       the C function that failed, e.g. {@code dnnl_primitive_create}
+     * @param status     the raw status code it returned
+     * @param statusName the status code's name, e.g. {@code dnnl_out_of_memory}
+     */
     public NativeCallException(String library, String call, int status, String statusName) {
         super(library + " " + call + " failed: " + statusName + " (" + status + ")");
         this.library = library;
@@ -20,22 +32,22 @@ public final class NativeCallException extends Elu4jException {
         this.statusName = statusName;
     }
 
-    /** {@code "oneDNN"} or {@code "elu4j helper"}. */
+    /** {@return the native library: {@code "oneDNN"} or {@code "elu4j helper"}} */
     public String library() {
         return library;
     }
 
-    /** The C function that failed, e.g. {@code dnnl_primitive_create}. */
+    /** {@return the C function that failed, e.g. {@code dnnl_primitive_create}} */
     public String call() {
         return call;
     }
 
-    /** The raw status code the function returned. */
+    /** {@return the raw status code the function returned} */
     public int status() {
         return status;
     }
 
-    /** The status code's name, e.g. {@code dnnl_out_of_memory}. */
+    /** {@return the status code's name, e.g. {@code dnnl_out_of_memory}} */
     public String statusName() {
         return statusName;
     }

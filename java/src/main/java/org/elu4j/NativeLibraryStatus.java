@@ -21,6 +21,7 @@ public record NativeLibraryStatus(Backend backend, Optional<Path> path, String d
      * @param backend the backend that needs the library
      * @param path    the loaded file, or empty
      * @param detail  its origin, or why it is not loaded
+     * @throws NullPointerException if a component is null
      */
     public NativeLibraryStatus {
         Objects.requireNonNull(backend, "backend");

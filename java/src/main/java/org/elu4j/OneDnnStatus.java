@@ -20,6 +20,7 @@ public record OneDnnStatus(String version, String isa, String implementation, St
      * @param isa            the effective CPU ISA
      * @param implementation the f32 ELU implementation
      * @param executePath    how calls reach oneDNN
+     * @throws NullPointerException if a component is null
      */
     public OneDnnStatus {
         Objects.requireNonNull(version, "version");
