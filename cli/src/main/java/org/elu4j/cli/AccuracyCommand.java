@@ -181,6 +181,9 @@ final class AccuracyCommand implements Runnable {
     private static List<Row> rows(List<String> names) {
         Map<String, Row> rows = new LinkedHashMap<>();
         Map<Backend, BackendStatus> statuses = new LinkedHashMap<>();
+        if (names.stream().anyMatch(n -> n.trim().equalsIgnoreCase("all") || n.trim().equalsIgnoreCase("onednn"))) {
+            Elu4j.isAvailable(Backend.ONEDNN); // load oneDNN, so backends() reports it loaded (or why it failed)
+        }
         for (BackendStatus s : Elu4j.backends()) {
             statuses.put(s.backend(), s);
         }

@@ -41,6 +41,20 @@ import org.elu4j.internal.scalar.ScalarBackend;
  * <p>The system property {@value #DISABLE_PROPERTY} (a comma-separated list of backend names)
  * turns backends off, e.g. to test the fallbacks. {@code helper} also stops the oneDNN backend
  * from executing through the helper library's one-downcall shim.
+ *
+ * <p><b>oneDNN is loaded lazily.</b> The helper, vector and scalar backends are probed when the
+ * provider is created; oneDNN (extraction, {@code dlopen} of its 93 MB library, engine, probes) only
+ * when something needs it: an explicit {@link Backend#ONEDNN} (a binding, {@link #whyNot}),
+ * {@link #oneDnnStatus()}, {@link #available available(ONEDNN)}, or AUTO when neither the helper
+ * nor the vector backend is available (then AUTO's first choice may be oneDNN, so it is loaded
+ * when the provider is created). Until then {@link #statuses()} reports it from
+ * {@link NativeLibraries#dnnlLocation()}: available when its natives are there, not yet loaded.
+ *
+ * <p><b>Logging</b> ({@link System.Logger} {@code org.elu4j}): one line when the provider is
+ * created, INFO, or WARNING when a backend is unavailable for a reason that needs fixing; a
+ * backend absent by choice ({@value #DISABLE_PROPERTY}, no dnnl jar) is mentioned at DEBUG only;
+ * the Vector API module not being enabled is a note in the INFO line (AUTO prefers the helper
+ * anyway). Loading oneDNN later logs at DEBUG, or WARNING when its natives are there but fail.
  */
 public final class BackendProvider {
     private static final String DISABLE_PROPERTY = "elu4j.disable";
@@ -51,8 +65,18 @@ public final class BackendProvider {
             + "pointers to its memory objects, so Java heap arrays must never reach it); "
             + "allocate the tensors from an Arena or use Backend.AUTO";
 
+    /** The backends probed at creation (helper, vector, scalar), and oneDNN's once {@link #loadOneDnn} ran. */
     private final EluBackend[] byKind = new EluBackend[Backend.values().length];
+    /** Why a backend probed at creation is unavailable; oneDNN's reason is {@link #oneDnnReason}. */
     private final Map<Backend, String> reasons = new EnumMap<>(Backend.class);
+    private final Set<String> disabled;
+    /** Whether oneDNN's probe has run: byKind[ONEDNN] and oneDnnReason are written before it turns true. */
+    private volatile boolean oneDnnProbed;
+    private String oneDnnReason;
+    /** False while the constructor runs: a oneDNN load then is reported in the start line, not on its own. */
+    private boolean started;
+    /** Whether the start line already warned that oneDNN is unavailable (a bad elu4j.dnnl.library, say). */
+    private boolean oneDnnWarned;
     private final EluBackend autoNative;
     /** The helper pinned to one ISA level, by level name ({@code Elu.onHelperIsa}), made on first use. */
     private final Map<String, EluBackend> helperLevels = new ConcurrentHashMap<>();
@@ -67,34 +91,98 @@ public final class BackendProvider {
     }
 
     private BackendProvider() {
-        Set<String> disabled = Stream.of(System.getProperty(DISABLE_PROPERTY, "").split(","))
+        disabled = Stream.of(System.getProperty(DISABLE_PROPERTY, "").split(","))
                 .map(s -> s.trim().toLowerCase(Locale.ROOT)).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
-        probe(Backend.ONEDNN, disabled, () -> {
+        reasons.put(Backend.HELPER, probe(Backend.HELPER, () -> {
+            NativeLibraries.helper().get();
+            return HelperBackend.best();
+        }));
+        reasons.put(Backend.VECTOR, probe(Backend.VECTOR, BackendProvider::vectorBackend));
+        reasons.put(Backend.SCALAR, probe(Backend.SCALAR, ScalarBackend::new));
+        reasons.values().removeIf(r -> r == null);
+        // AUTO's first choice: oneDNN only matters (and is loaded now) when helper and vector are both out.
+        autoNative = AUTO_ORDER.stream().map(this::available).filter(b -> b != null).findFirst().orElseThrow();
+        logStart();
+        started = true;
+    }
+
+    /** Creates the backend into its slot; returns null, or why it is unavailable. */
+    private String probe(Backend kind, Supplier<EluBackend> factory) {
+        if (kind != Backend.SCALAR && disabled.contains(kind.cliName())) {
+            return DISABLED;
+        }
+        try {
+            byKind[kind.ordinal()] = factory.get();
+            return null;
+        } catch (RuntimeException | LinkageError e) {
+            return reason(e);
+        }
+    }
+
+    private static final String DISABLED = "disabled by -D" + DISABLE_PROPERTY;
+
+    /** The backend of that kind, or null when it is unavailable; loads oneDNN on first need. */
+    private EluBackend backend(Backend kind) {
+        if (kind == Backend.ONEDNN && !oneDnnProbed) {
+            loadOneDnn();
+        }
+        return byKind[kind.ordinal()];
+    }
+
+    /** Why a backend is unavailable (null when it is available); for oneDNN, after {@link #backend} loaded it. */
+    private String whyUnavailable(Backend kind) {
+        return kind == Backend.ONEDNN ? oneDnnReason : reasons.get(kind);
+    }
+
+    /** Probes oneDNN once: extraction, loading, engine and probes ({@link OneDnnBackend#create}). */
+    private synchronized void loadOneDnn() {
+        if (oneDnnProbed) {
+            return;
+        }
+        long start = System.nanoTime();
+        String why = probe(Backend.ONEDNN, () -> {
             NativeLibraries.dnnl().get();
             // Disabling the helper also keeps oneDNN calls out of it (its one-downcall execute).
             return OneDnnBackend.create(!disabled.contains(Backend.HELPER.cliName()));
         });
-        probe(Backend.HELPER, disabled, () -> {
-            NativeLibraries.helper().get();
-            return HelperBackend.best();
-        });
-        probe(Backend.VECTOR, disabled, BackendProvider::vectorBackend);
-        probe(Backend.SCALAR, Set.of(), ScalarBackend::new);
-        autoNative = AUTO_ORDER.stream().map(this::available).filter(b -> b != null).findFirst().orElseThrow();
-        log();
+        oneDnnReason = why;
+        EluBackend b = byKind[Backend.ONEDNN.ordinal()];
+        oneDnnProbed = true;
+        if (started) {
+            LOG.log(why != null && !oneDnnAbsentByChoice() && !oneDnnWarned ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+                    () -> b != null ? String.format(Locale.ROOT, "elu4j: onednn loaded in %.0f ms: %s",
+                            (System.nanoTime() - start) / 1e6, b.description())
+                            : "elu4j: onednn unavailable: " + why);
+        }
     }
 
-    private void probe(Backend kind, Set<String> disabled, Supplier<EluBackend> factory) {
-        if (disabled.contains(kind.cliName())) {
-            reasons.put(kind, "disabled by -D" + DISABLE_PROPERTY);
-            return;
-        }
-        try {
-            byKind[kind.ordinal()] = factory.get();
-        } catch (RuntimeException | LinkageError e) {
-            reasons.put(kind, reason(e));
-        }
+    /** Disabled on purpose, or no dnnl jar and no override: nothing to report above DEBUG. */
+    private boolean oneDnnAbsentByChoice() {
+        return disabled.contains(Backend.ONEDNN.cliName()) || NativeLibraries.dnnlLocation().chosen();
     }
+
+    /**
+     * oneDNN's status without loading it: disabled, absent (no natives), or present and not yet
+     * loaded (reported available, since a load is expected to succeed).
+     */
+    private BackendStatus oneDnnStatusUnloaded() {
+        if (disabled.contains(Backend.ONEDNN.cliName())) {
+            return new BackendStatus(Backend.ONEDNN, false, DISABLED);
+        }
+        NativeLibraries.Location where = NativeLibraries.dnnlLocation();
+        if (!where.present()) {
+            return new BackendStatus(Backend.ONEDNN, false, where.absence());
+        }
+        String denied = NativeLibraries.nativeAccessDenied();
+        if (denied != null) { // the helper was refused native access: so would oneDNN be
+            return new BackendStatus(Backend.ONEDNN, false, "oneDNN: " + denied);
+        }
+        return new BackendStatus(Backend.ONEDNN, true, NOT_LOADED + " (natives: " + where.origin()
+                + "); it loads on first use, Elu4j.isAvailable(Backend.ONEDNN) loads it now");
+    }
+
+    /** How {@link #statuses()} begins the detail of a oneDNN that is there but not loaded yet. */
+    public static final String NOT_LOADED = "onednn, not loaded yet";
 
     private static String reason(Throwable e) {
         Throwable t = e;
@@ -104,11 +192,12 @@ public final class BackendProvider {
         return t.getMessage() != null ? t.getMessage() : t.toString();
     }
 
+    private static final String VECTOR_MODULE_MISSING = "the incubating module jdk.incubator.vector is not enabled";
+
     private static EluBackend vectorBackend() {
         Module vector = ModuleLayer.boot().findModule("jdk.incubator.vector").orElse(null);
         if (vector == null) {
-            throw new IllegalStateException("the incubating module jdk.incubator.vector is not enabled: "
-                    + "pass --add-modules jdk.incubator.vector to java");
+            throw new IllegalStateException(VECTOR_MODULE_MISSING + ": pass --add-modules jdk.incubator.vector to java");
         }
         Module self = BackendProvider.class.getModule();
         if (self.isNamed() && !self.canRead(vector)) {
@@ -148,17 +237,54 @@ public final class BackendProvider {
         }
     }
 
-    private void log() {
+    /**
+     * The one line at start: INFO, or WARNING when a backend is unavailable for a reason that
+     * needs fixing. A backend absent by choice gets a DEBUG line instead.
+     */
+    private void logStart() {
         StringBuilder line = new StringBuilder("elu4j: AUTO uses ").append(autoNative.description());
-        line.append("; available: ").append(Stream.of(Backend.values()).filter(k -> k != Backend.AUTO).map(this::available)
-                .filter(b -> b != null).map(EluBackend::description).collect(Collectors.joining(", ")));
-        reasons.forEach((kind, why) -> line.append("; ").append(kind.cliName()).append(" unavailable: ").append(why));
-        LOG.log(reasons.isEmpty() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, line.toString());
+        line.append("; available: ").append(Stream.of(Backend.values()).filter(k -> k != Backend.AUTO)
+                .map(k -> byKind[k.ordinal()]).filter(b -> b != null).map(EluBackend::description)
+                .collect(Collectors.joining(", ")));
+        boolean problem = false;
+        List<String> byChoice = new ArrayList<>();
+        for (Backend kind : List.of(Backend.ONEDNN, Backend.HELPER, Backend.VECTOR)) {
+            String why;
+            if (kind == Backend.ONEDNN && !oneDnnProbed) {
+                BackendStatus dnnl = oneDnnStatusUnloaded();
+                if (dnnl.available()) {
+                    line.append("; onednn loads on first use");
+                    continue;
+                }
+                why = dnnl.detail();
+            } else {
+                why = whyUnavailable(kind);
+            }
+            if (why == null) {
+                continue;
+            }
+            String text = kind.cliName() + " unavailable: " + why;
+            if (DISABLED.equals(why) || kind == Backend.ONEDNN && oneDnnAbsentByChoice()) {
+                byChoice.add(text);
+            } else {
+                line.append("; ").append(text);
+                oneDnnWarned |= kind == Backend.ONEDNN;
+                // Without --add-modules jdk.incubator.vector, AUTO still has the faster helper: a note, not a warning.
+                problem |= !(kind == Backend.VECTOR && why.startsWith(VECTOR_MODULE_MISSING));
+            }
+        }
+        LOG.log(problem ? System.Logger.Level.WARNING : System.Logger.Level.INFO, line.toString());
+        if (!byChoice.isEmpty()) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "elu4j: by choice: " + String.join("; ", byChoice));
+        }
     }
 
-    /** The backend of that kind if it can run here, else null. */
+    /**
+     * The backend of that kind if it can run here, else null. For {@link Backend#ONEDNN} this
+     * loads oneDNN if nothing has yet.
+     */
     public EluBackend available(Backend kind) {
-        return kind == Backend.AUTO ? autoNative : byKind[kind.ordinal()];
+        return kind == Backend.AUTO ? autoNative : backend(kind);
     }
 
     /**
@@ -171,7 +297,7 @@ public final class BackendProvider {
     public Binding bind(Backend requested, Op op, DataType type, Pass pass, boolean heap) {
         if (requested == Backend.AUTO) {
             for (Backend kind : AUTO_ORDER) {
-                EluBackend b = byKind[kind.ordinal()];
+                EluBackend b = backend(kind); // oneDNN only when helper and vector are out (they run every call kind)
                 if (b != null && (!heap || b.supportsHeapSegments())) {
                     Binding binding = b.bind(op, type, pass);
                     if (binding.refusal() == null) {
@@ -181,9 +307,9 @@ public final class BackendProvider {
             }
             throw new IllegalStateException("no backend runs " + op + " " + pass.label() + " on " + type); // unreachable
         }
-        EluBackend backend = byKind[requested.ordinal()];
+        EluBackend backend = backend(requested);
         if (backend == null) {
-            return Binding.refused(requested, reasons.get(requested));
+            return Binding.refused(requested, whyUnavailable(requested));
         }
         return bindOn(requested, backend, op, type, pass, heap);
     }
@@ -269,23 +395,30 @@ public final class BackendProvider {
         if (kind == Backend.AUTO) {
             return null;
         }
-        EluBackend b = byKind[kind.ordinal()];
+        EluBackend b = backend(kind);
         if (b == null) {
-            return "unavailable: " + reasons.get(kind);
+            return "unavailable: " + whyUnavailable(kind);
         }
         return b.unsupported(op, type, pass);
     }
 
-    /** Status of every backend but AUTO, in enum order. */
+    /**
+     * Status of every backend but AUTO, in enum order, without loading anything: an oneDNN not
+     * loaded yet is reported from where its natives are ({@link #oneDnnStatusUnloaded}).
+     */
     public List<BackendStatus> statuses() {
         List<BackendStatus> list = new ArrayList<>();
         for (Backend kind : Backend.values()) {
             if (kind == Backend.AUTO) {
                 continue;
             }
+            if (kind == Backend.ONEDNN && !oneDnnProbed) {
+                list.add(oneDnnStatusUnloaded());
+                continue;
+            }
             EluBackend b = byKind[kind.ordinal()];
             list.add(b != null ? new BackendStatus(kind, true, b.description())
-                    : new BackendStatus(kind, false, reasons.get(kind)));
+                    : new BackendStatus(kind, false, whyUnavailable(kind)));
         }
         return List.copyOf(list);
     }
@@ -299,9 +432,9 @@ public final class BackendProvider {
                 Optional.ofNullable(HelperBackend.pinSource()), HelperBackend.parallelMinElements()));
     }
 
-    /** What oneDNN runs on, or empty when the oneDNN backend is unavailable. */
+    /** What oneDNN runs on, or empty when the oneDNN backend is unavailable; loads oneDNN. */
     public Optional<OneDnnStatus> oneDnnStatus() {
-        if (byKind[Backend.ONEDNN.ordinal()] instanceof OneDnnBackend dnnl) {
+        if (backend(Backend.ONEDNN) instanceof OneDnnBackend dnnl) {
             return Optional.of(new OneDnnStatus(dnnl.version(), dnnl.isa(), dnnl.implementation(), dnnl.executePath()));
         }
         return Optional.empty();

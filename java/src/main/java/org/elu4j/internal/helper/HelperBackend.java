@@ -62,15 +62,8 @@ public final class HelperBackend implements EluBackend {
     public static final String ISA_PROPERTY = "elu4j.helper.isa";
     /** Environment variable read when {@value #ISA_PROPERTY} is not set. */
     public static final String ISA_ENV = "ELU4J_HELPER_ISA";
-    private static final MethodHandle FORWARD;
-    /** {@code elu4j_forward_mt}: an ordinary (not critical) downcall, since it waits for the pool. */
-    private static final MethodHandle FORWARD_MT;
-    private static final MethodHandle BACKWARD;
-    private static final MethodHandle PIN_ISA;
+    /** {@code elu4j_active_isa}: the one hand-bound function {@link #best()} needs. */
     private static final MethodHandle ACTIVE_ISA;
-    private static final MethodHandle USES_FLOAT_KERNEL;
-    /** {@code elu4j_mt_min_elements()}: below it the parallel call would run serially anyway. */
-    private static final long MT_MIN_ELEMENTS;
     /**
      * Guards the library's ISA pin: held while {@link #applyPin} sets it and for the whole of each
      * call of a helper fixed to one level, which pins that level, calls, and pins
@@ -81,27 +74,59 @@ public final class HelperBackend implements EluBackend {
     private static int processPin = -1;
     /** Where the pin came from ("-Delu4j.helper.isa=avx2"), or null when the helper is not pinned. */
     private static volatile String pinSource;
+    /** The addresses of the hand-bound functions, looked up (and so checked) when the class loads. */
+    private static final MemorySegment FORWARD_ADDR, FORWARD_MT_ADDR, BACKWARD_ADDR, PIN_ISA_ADDR, USES_FLOAT_KERNEL_ADDR;
 
     static {
         SymbolLookup lookup = NativeLibraries.helper().get().lookup();
-        Linker linker = Linker.nativeLinker();
-        Linker.Option critical = Linker.Option.critical(true);
-        FORWARD = linker.downcallHandle(find(lookup, "elu4j_forward"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
-                        JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE), critical);
-        FORWARD_MT = linker.downcallHandle(find(lookup, "elu4j_forward_mt"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
-                        JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_INT));
-        BACKWARD = linker.downcallHandle(find(lookup, "elu4j_backward"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS,
-                        JAVA_LONG, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE), critical);
-        MT_MIN_ELEMENTS = Elu4jNative.elu4j_mt_min_elements();
+        // Every symbol is looked up now, so a wrong library is refused with the missing name; the
+        // downcall handles of the kernels are made only when a call is first bound (Handles): each
+        // costs milliseconds of a JVM's start, which Elu4j.backends() need not pay.
+        FORWARD_ADDR = find(lookup, "elu4j_forward");
+        FORWARD_MT_ADDR = find(lookup, "elu4j_forward_mt");
+        BACKWARD_ADDR = find(lookup, "elu4j_backward");
         // Added to elu4j.h after the bindings were last generated: bound here until the next
         // regeneration (bindings/README.md).
-        PIN_ISA = linker.downcallHandle(find(lookup, "elu4j_pin_isa"), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        ACTIVE_ISA = linker.downcallHandle(find(lookup, "elu4j_active_isa"), FunctionDescriptor.of(JAVA_INT));
-        USES_FLOAT_KERNEL = linker.downcallHandle(find(lookup, "elu4j_uses_float_kernel"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE));
+        PIN_ISA_ADDR = find(lookup, "elu4j_pin_isa");
+        USES_FLOAT_KERNEL_ADDR = find(lookup, "elu4j_uses_float_kernel");
+        ACTIVE_ISA = Linker.nativeLinker().downcallHandle(find(lookup, "elu4j_active_isa"), FunctionDescriptor.of(JAVA_INT));
+    }
+
+    /** The downcall handles of the kernels and controls, made on first use (static finals: constants to the JIT). */
+    private static final class Handles {
+        static final MethodHandle FORWARD;
+        /** {@code elu4j_forward_mt}: an ordinary (not critical) downcall, since it waits for the pool. */
+        static final MethodHandle FORWARD_MT;
+        static final MethodHandle BACKWARD;
+        static final MethodHandle PIN_ISA;
+        static final MethodHandle USES_FLOAT_KERNEL;
+        /** {@code elu4j_mt_min_elements()}: below it the parallel call would run serially anyway. */
+        static final long MT_MIN_ELEMENTS;
+
+        static {
+            Linker linker = Linker.nativeLinker();
+            Linker.Option critical = Linker.Option.critical(true);
+            FORWARD = linker.downcallHandle(FORWARD_ADDR,
+                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
+                            JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE), critical);
+            FORWARD_MT = linker.downcallHandle(FORWARD_MT_ADDR,
+                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
+                            JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_INT));
+            BACKWARD = linker.downcallHandle(BACKWARD_ADDR,
+                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS,
+                            JAVA_LONG, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE), critical);
+            PIN_ISA = linker.downcallHandle(PIN_ISA_ADDR, FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+            USES_FLOAT_KERNEL = linker.downcallHandle(USES_FLOAT_KERNEL_ADDR,
+                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE));
+            MT_MIN_ELEMENTS = Elu4jNative.elu4j_mt_min_elements();
+        }
+
+        private Handles() {
+        }
+
+        /** Makes the handles now (binding a call does, so its first run does not). */
+        static void load() {
+        }
     }
 
     /** -1: whatever the library runs on (its best ISA, or the process's pin); otherwise a fixed {@code elu4j_isa}. */
@@ -125,7 +150,10 @@ public final class HelperBackend implements EluBackend {
                     + expected + " (" + NativeLibraries.helper().get().path() + ")");
         }
         String pinned = applyPin();
-        return new HelperBackend(-1, "helper " + cString(Elu4jNative.elu4j_version_string()) + " ("
+        // The version string from the number (elu4j.h's encoding), not elu4j_version_string(): one
+        // downcall shape fewer to link while the JVM starts (a few ms each).
+        String version = runtime / 10000 + "." + runtime / 100 % 100 + "." + runtime % 100;
+        return new HelperBackend(-1, "helper " + version + " ("
                 + isaName(activeIsa()) + (pinned != null ? ", pinned by " + pinned : "") + ")");
     }
 
@@ -176,7 +204,7 @@ public final class HelperBackend implements EluBackend {
     /** {@code elu4j_pin_isa}: its status. */
     private static int pin(int isa) {
         try {
-            return (int) PIN_ISA.invokeExact(isa);
+            return (int) Handles.PIN_ISA.invokeExact(isa);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -234,8 +262,19 @@ public final class HelperBackend implements EluBackend {
                 .filter(i -> Elu4jNative.elu4j_isa_supported(i) != 0).toArray();
     }
 
-    /** The helper's name for an ISA level, e.g. {@code avx512}. */
+    /**
+     * The helper's name for an ISA level, e.g. {@code avx512}: {@code elu4j_isa_name}'s, known here
+     * for the levels of elu4j.h (the names {@value #ISA_PROPERTY} takes), so that starting needs no
+     * downcall for it.
+     */
     public static String isaName(int isa) {
+        if (isa == Elu4jNative.ELU4J_ISA_PORTABLE()) {
+            return "portable";
+        } else if (isa == Elu4jNative.ELU4J_ISA_AVX2()) {
+            return "avx2";
+        } else if (isa == Elu4jNative.ELU4J_ISA_AVX512()) {
+            return "avx512";
+        }
         return cString(Elu4jNative.elu4j_isa_name(isa));
     }
 
@@ -267,7 +306,7 @@ public final class HelperBackend implements EluBackend {
      */
     public static boolean usesFloatKernel(Op op) {
         try {
-            return (int) USES_FLOAT_KERNEL.invokeExact(op.kind().nativeCode, op.alpha(), op.scale(), op.inputScale()) != 0;
+            return (int) Handles.USES_FLOAT_KERNEL.invokeExact(op.kind().nativeCode, op.alpha(), op.scale(), op.inputScale()) != 0;
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -280,6 +319,7 @@ public final class HelperBackend implements EluBackend {
      */
     @Override
     public Binding.Forward bindForward(Op op, DataType type) {
+        Handles.load();
         int fn = op.kind().nativeCode;
         int dt = dtypeCode(type);
         long size = type.byteSize();
@@ -300,7 +340,7 @@ public final class HelperBackend implements EluBackend {
                     status = pin(isa);
                     if (status == 0) {
                         try {
-                            status = (int) FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
+                            status = (int) Handles.FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
                         } finally {
                             restorePin();
                         }
@@ -308,11 +348,11 @@ public final class HelperBackend implements EluBackend {
                         function = "elu4j_pin_isa";
                     }
                 }
-            } else if (threads != 1 && n >= MT_MIN_ELEMENTS && src.isNative() && dst.isNative()) {
+            } else if (threads != 1 && n >= Handles.MT_MIN_ELEMENTS && src.isNative() && dst.isNative()) {
                 function = "elu4j_forward_mt";
-                status = (int) FORWARD_MT.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale, threads);
+                status = (int) Handles.FORWARD_MT.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale, threads);
             } else {
-                status = (int) FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
+                status = (int) Handles.FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
             }
         } catch (Throwable t) {
             throw rethrow(t);
@@ -325,6 +365,7 @@ public final class HelperBackend implements EluBackend {
 
     @Override
     public Binding.Backward bindBackward(Op op, DataType type, boolean fromOutput) {
+        Handles.load();
         int fn = op.kind().nativeCode;
         int dt = dtypeCode(type);
         int fromDst = fromOutput ? 1 : 0;
@@ -342,7 +383,7 @@ public final class HelperBackend implements EluBackend {
                         status = pin(isa);
                         if (status == 0) {
                             try {
-                                status = (int) BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
+                                status = (int) Handles.BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
                             } finally {
                                 restorePin();
                             }
@@ -351,7 +392,7 @@ public final class HelperBackend implements EluBackend {
                         }
                     }
                 } else {
-                    status = (int) BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
+                    status = (int) Handles.BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
                 }
             } catch (Throwable t) {
                 throw rethrow(t);
@@ -378,7 +419,7 @@ public final class HelperBackend implements EluBackend {
      * ({@code elu4j_mt_min_elements()}); smaller calls run serially, as fast as a serial call.
      */
     public static long parallelMinElements() {
-        return MT_MIN_ELEMENTS;
+        return Handles.MT_MIN_ELEMENTS;
     }
 
     /** Reads a static NUL-terminated string the helper returned (at most 256 bytes). */
