@@ -109,7 +109,7 @@ public final class NativeLibraries {
     static final String DNNL_SONAME = "libdnnl.so.3";
     public static final String GOMP_SONAME = "libgomp.so.1";
     static final String HELPER_RESOURCE = "native/linux-x86_64/" + HELPER_SONAME;
-    /** Size, CRC-32 and SHA-256 of every bundled library, recorded by the build (java/src/build/NativeDigests.java). */
+    /** Size, CRC-32 and SHA-256 of every bundled library, recorded by the build (java/src/tools/NativeDigests.java). */
     static final String DIGESTS_RESOURCE = "native/linux-x86_64/digests.properties";
     static final String DNNL_RESOURCE_DIR = "org/bytedeco/dnnl/linux-x86_64/";
     /** The module name of the {@code org.bytedeco:dnnl:...:linux-x86_64} jar (its module-info). */
