@@ -55,7 +55,7 @@ public final class Elu4j {
      * @return whether it is available
      */
     public static boolean isAvailable(Backend backend) {
-        return BackendProvider.get().available(backend) != null;
+        return BackendProvider.get().isAvailable(backend);
     }
 
     /**

@@ -125,7 +125,6 @@ public final class NativeLibraries {
     static final String VERIFY_PROPERTY = "elu4j.extract.verify";
     static final String VERIFY_ENV = "ELU4J_EXTRACT_VERIFY";
 
-    private static final System.Logger LOG = System.getLogger("org.elu4j");
     private static final Set<PosixFilePermission> OTHERS_WRITE =
             Set.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
 
@@ -168,6 +167,11 @@ public final class NativeLibraries {
     /** The elu4j helper library, extracted and loaded on first use (the outcome is remembered). */
     public static Outcome helper() {
         return HelperHolder.OUTCOME;
+    }
+
+    /** Whether the helper library is an override ({@value #HELPER_PROPERTY} or {@value #HELPER_ENV}), not the bundled one. */
+    public static boolean helperOverridden() {
+        return setting(HELPER_PROPERTY, HELPER_ENV) != null;
     }
 
     /** oneDNN, extracted and loaded on first use (the outcome is remembered). */
@@ -229,10 +233,9 @@ public final class NativeLibraries {
     }
 
     private static Outcome loadHelper() {
-        long start = System.nanoTime();
         String override = setting(HELPER_PROPERTY, HELPER_ENV);
         if (override != null) {
-            return logged(load("elu4j helper", Path.of(override), HELPER_PROPERTY + "/" + HELPER_ENV, true), start);
+            return load("elu4j helper", Path.of(override), HELPER_PROPERTY + "/" + HELPER_ENV, true);
         }
         URL url = NativeLibraries.class.getResource("/" + HELPER_RESOURCE);
         if (url == null) {
@@ -240,28 +243,19 @@ public final class NativeLibraries {
                     + " is not in the elu4j jar (was it built with 'mvn package'?)"));
         }
         Resource helper = new Resource(HELPER_RESOURCE, url, "resource " + HELPER_RESOURCE + " of " + jarName(url));
-        return logged(loadBundled("elu4j helper", "helper", List.of(helper)), start);
+        return loadBundled("elu4j helper", "helper", List.of(helper));
     }
 
     private static Outcome loadDnnl() {
-        long start = System.nanoTime();
         String override = setting(DNNL_PROPERTY, DNNL_ENV);
         if (override != null) {
-            return logged(load("oneDNN", Path.of(override), DNNL_PROPERTY + "/" + DNNL_ENV, true), start);
+            return load("oneDNN", Path.of(override), DNNL_PROPERTY + "/" + DNNL_ENV, true);
         }
         Location where = dnnlLocation();
         if (!where.present()) {
             return new Outcome(null, new Elu4jException(where.absence()));
         }
-        return logged(loadBundled("oneDNN", "dnnl", DnnlSource.RESOURCES), start);
-    }
-
-    private static Outcome logged(Outcome o, long start) {
-        if (o.ok()) {
-            LOG.log(System.Logger.Level.DEBUG, () -> String.format(Locale.ROOT, "elu4j: %s ready in %.1f ms: %s (from %s)",
-                    o.library().name(), (System.nanoTime() - start) / 1e6, o.library().path(), o.library().origin()));
-        }
-        return o;
+        return loadBundled("oneDNN", "dnnl", DnnlSource.RESOURCES);
     }
 
     /** One bundled file: its resource name, URL and where it was found (for messages). */
@@ -295,7 +289,7 @@ public final class NativeLibraries {
                     ref = ModuleFinder.of(entries).find(DNNL_MODULE);
                     how = "module path, module " + DNNL_MODULE + ", not resolved";
                 } catch (RuntimeException e) { // FindException: a broken module path entry
-                    LOG.log(System.Logger.Level.DEBUG, "elu4j: looking for " + DNNL_MODULE + " on the module path failed", e);
+                    Log.get().log(System.Logger.Level.DEBUG, "elu4j: looking for " + DNNL_MODULE + " on the module path failed", e);
                 }
             }
         }
@@ -313,7 +307,7 @@ public final class NativeLibraries {
             return List.of(new Resource(DNNL_RESOURCE_DIR + DNNL_SONAME, d.get().toURL(), origin),
                     new Resource(DNNL_RESOURCE_DIR + GOMP_SONAME, g.get().toURL(), origin));
         } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "elu4j: reading " + DNNL_MODULE + " failed", e);
+            Log.get().log(System.Logger.Level.DEBUG, "elu4j: reading " + DNNL_MODULE + " failed", e);
             return List.of();
         }
     }
@@ -436,7 +430,7 @@ public final class NativeLibraries {
                     p.load(in);
                 }
             } catch (IOException e) {
-                LOG.log(System.Logger.Level.DEBUG, "elu4j: cannot read " + DIGESTS_RESOURCE, e);
+                Log.get().log(System.Logger.Level.DEBUG, "elu4j: cannot read " + DIGESTS_RESOURCE, e);
             }
             java.util.HashMap<String, String> m = new java.util.HashMap<>();
             p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k).trim()));
@@ -469,7 +463,7 @@ public final class NativeLibraries {
             }
         }
         Expected e = new Expected(r, size, crc.getValue(), HexFormat.of().formatHex(md.digest()), false);
-        LOG.log(System.Logger.Level.DEBUG, () -> String.format(Locale.ROOT,
+        Log.get().log(System.Logger.Level.DEBUG, () -> String.format(Locale.ROOT,
                 "elu4j: no build-time digest matches %s (%s): hashed it in %.1f ms", r.name(), r.origin(),
                 (System.nanoTime() - start) / 1e6));
         return e;
@@ -495,7 +489,7 @@ public final class NativeLibraries {
                 return new Identity(Files.size(file), crc.getValue());
             }
         } catch (IOException | URISyntaxException | RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "elu4j: cannot read the size and CRC of " + url, e);
+            Log.get().log(System.Logger.Level.DEBUG, "elu4j: cannot read the size and CRC of " + url, e);
         }
         return null;
     }
@@ -527,12 +521,10 @@ public final class NativeLibraries {
         if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             String problem = check(dir, files, full);
             if (problem == null) {
-                markUsed(dir, Instant.now());
-                LOG.log(System.Logger.Level.DEBUG, () -> String.format(Locale.ROOT, "elu4j: %s checked (%s) in %.1f ms",
-                        dir, full ? "SHA-256 of every file" : "sizes, links and modes", (System.nanoTime() - start) / 1e6));
+                markUsed(dir, Instant.now()); // (no log line here: a healthy start logs nothing, see Log)
                 return dir;
             }
-            LOG.log(System.Logger.Level.DEBUG, () -> "elu4j: " + dir + " is not trusted (" + problem + "): extracting afresh");
+            Log.get().log(System.Logger.Level.DEBUG, () -> "elu4j: " + dir + " is not trusted (" + problem + "): extracting afresh");
             // A damaged or tampered copy: move it out of the way, then extract afresh.
             Path bad = Files.createTempDirectory(base, ".damaged-");
             try {
@@ -555,7 +547,7 @@ public final class NativeLibraries {
                 Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
                 // A new copy is the only event that adds one: the time to delete stale ones.
                 pruneStale(dir, Instant.now());
-                LOG.log(System.Logger.Level.DEBUG, () -> String.format(Locale.ROOT, "elu4j: extracted %s into %s in %.1f ms",
+                Log.get().log(System.Logger.Level.DEBUG, () -> String.format(Locale.ROOT, "elu4j: extracted %s into %s in %.1f ms",
                         files.stream().map(Expected::fileName).toList(), dir, (System.nanoTime() - start) / 1e6));
                 return dir;
             } catch (FileSystemException raced) {
@@ -673,7 +665,7 @@ public final class NativeLibraries {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "elu4j: pruning old native library copies failed", e);
+            Log.get().log(System.Logger.Level.DEBUG, "elu4j: pruning old native library copies failed", e);
         }
     }
 
@@ -682,7 +674,7 @@ public final class NativeLibraries {
         try {
             Files.setLastModifiedTime(dir, FileTime.from(now));
         } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "elu4j: cannot mark " + dir + " as used", e);
+            Log.get().log(System.Logger.Level.DEBUG, "elu4j: cannot mark " + dir + " as used", e);
         }
     }
 
@@ -763,9 +755,23 @@ public final class NativeLibraries {
     /** This process's effective user id (Linux: /proc/self/status), or -1 if unknown. */
     private static int currentUid() {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) {
-                    return Integer.parseInt(line.substring(4).trim().split("\\s+")[1]);
+            // "Uid:\t<real>\t<effective>\t<saved>\t<fs>": ASCII, parsed by hand (no charset decoder to load at start).
+            byte[] status = Files.readAllBytes(Path.of("/proc/self/status"));
+            String text = new String(status, StandardCharsets.ISO_8859_1);
+            int at = text.indexOf("\nUid:");
+            if (at >= 0) {
+                int i = at + 5;
+                for (int field = 0; field < 2; field++) { // skip to the second number: the effective uid
+                    while (i < text.length() && Character.isWhitespace(text.charAt(i))) {
+                        i++;
+                    }
+                    int start = i;
+                    while (i < text.length() && Character.isDigit(text.charAt(i))) {
+                        i++;
+                    }
+                    if (field == 1) {
+                        return Integer.parseInt(text, start, i, 10);
+                    }
                 }
             }
         } catch (IOException | RuntimeException e) {

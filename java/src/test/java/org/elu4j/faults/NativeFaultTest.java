@@ -131,6 +131,28 @@ class NativeFaultTest {
         assertTrue(c.logLines("INFO").get(0).endsWith("; onednn loads on first use"), c.toString());
     }
 
+    /**
+     * {@code Elu4j.backends()} alone runs no native call and logs nothing (so it never starts the
+     * logging backend): the helper is reported available but not linked, oneDNN not loaded; the
+     * first call links the helper (its ISA level shows) and logs the one start line.
+     */
+    @Test
+    void backendsAloneLinksNothingAndLogsNothing() throws Exception {
+        Path extract = privateDir("x");
+        Child c = run(props(DIR, extract), "--backends-only");
+        assertEquals(0, c.exit(), c.toString());
+        assertEquals(0, c.count("elu4j"), () -> "nothing logged\n" + c);
+        assumeTrue(c.get("initial.helper").startsWith("available: "), "the helper is unavailable here");
+        assertTrue(c.get("initial.helper").matches("available: helper \\d+\\.\\d+\\.\\d+, not linked yet: .*"), c.toString());
+        assertEquals("false", c.get("dnnlMapped"), c.toString());
+
+        Child called = run(props(DIR, extract));
+        called.assertSane();
+        assertTrue(called.get("status.helper").matches("available: helper \\d+\\.\\d+\\.\\d+ \\((portable|avx2|avx512)\\)"),
+                called.toString());
+        assertEquals(1, called.logLines("INFO").size() + called.logLines("WARNING").size(), called.toString());
+    }
+
     /** Without the dnnl jar (an optional dependency): no WARNING, oneDNN reported unavailable with what to add. */
     @Test
     void dnnlJarAbsentOnPurposeLogsNothingAboveDebug() throws Exception {

@@ -17,6 +17,7 @@ import org.elu4j.Elu4j;
  * <pre>
  * module=&lt;elu4j's module name&gt;|unnamed
  * initial.&lt;backend&gt;=available|unavailable: &lt;detail&gt;   (the first Elu4j.backends(), one per backend)
+ *   (with the argument --backends-only: then dnnlMapped, and exit 0)
  * autocall=ok|&lt;what went wrong&gt;                       (an AUTO call)
  * dnnlMapped=true|false                                 (libdnnl.so.3 in /proc/self/maps after those)
  * extracted=&lt;the extraction directory's entries&gt;       (names, sorted, after those)
@@ -39,6 +40,12 @@ public final class Probe {
         Module m = Elu4j.class.getModule();
         System.out.println("module=" + (m.isNamed() ? m.getName() : "unnamed"));
         print("initial.", Elu4j.backends());
+        if (args.length > 0 && args[0].equals("--backends-only")) { // what Elu4j.backends() alone costs and logs
+            System.out.println("dnnlMapped=" + java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/maps"))
+                    .contains("libdnnl.so.3"));
+            System.out.flush();
+            System.exit(0);
+        }
         String auto;
         try {
             auto = call(Elu.elu());

@@ -62,8 +62,6 @@ public final class HelperBackend implements EluBackend {
     public static final String ISA_PROPERTY = "elu4j.helper.isa";
     /** Environment variable read when {@value #ISA_PROPERTY} is not set. */
     public static final String ISA_ENV = "ELU4J_HELPER_ISA";
-    /** {@code elu4j_active_isa}: the one hand-bound function {@link #best()} needs. */
-    private static final MethodHandle ACTIVE_ISA;
     /**
      * Guards the library's ISA pin: held while {@link #applyPin} sets it and for the whole of each
      * call of a helper fixed to one level, which pins that level, calls, and pins
@@ -75,13 +73,14 @@ public final class HelperBackend implements EluBackend {
     /** Where the pin came from ("-Delu4j.helper.isa=avx2"), or null when the helper is not pinned. */
     private static volatile String pinSource;
     /** The addresses of the hand-bound functions, looked up (and so checked) when the class loads. */
-    private static final MemorySegment FORWARD_ADDR, FORWARD_MT_ADDR, BACKWARD_ADDR, PIN_ISA_ADDR, USES_FLOAT_KERNEL_ADDR;
+    private static final MemorySegment FORWARD_ADDR, FORWARD_MT_ADDR, BACKWARD_ADDR, PIN_ISA_ADDR, USES_FLOAT_KERNEL_ADDR,
+            ACTIVE_ISA_ADDR;
 
     static {
         SymbolLookup lookup = NativeLibraries.helper().get().lookup();
-        // Every symbol is looked up now, so a wrong library is refused with the missing name; the
-        // downcall handles of the kernels are made only when a call is first bound (Handles): each
-        // costs milliseconds of a JVM's start, which Elu4j.backends() need not pay.
+        // Every symbol is looked up now, so a wrong library is refused with the missing name; no
+        // downcall is linked yet (Handles): the JVM's first downcall handle costs tens of
+        // milliseconds, which Elu4j.backends() need not pay (probe()).
         FORWARD_ADDR = find(lookup, "elu4j_forward");
         FORWARD_MT_ADDR = find(lookup, "elu4j_forward_mt");
         BACKWARD_ADDR = find(lookup, "elu4j_backward");
@@ -89,11 +88,47 @@ public final class HelperBackend implements EluBackend {
         // regeneration (bindings/README.md).
         PIN_ISA_ADDR = find(lookup, "elu4j_pin_isa");
         USES_FLOAT_KERNEL_ADDR = find(lookup, "elu4j_uses_float_kernel");
-        ACTIVE_ISA = Linker.nativeLinker().downcallHandle(find(lookup, "elu4j_active_isa"), FunctionDescriptor.of(JAVA_INT));
+        ACTIVE_ISA_ADDR = find(lookup, "elu4j_active_isa");
+        for (String generated : new String[] {"elu4j_version", "elu4j_version_string", "elu4j_isa_name",
+                "elu4j_isa_supported", "elu4j_best_isa", "elu4j_status_name", "elu4j_mt_min_elements"}) {
+            find(lookup, generated); // called through the generated bindings
+        }
+    }
+
+    /**
+     * The helper as far as it can be checked without calling it: loading this class has found
+     * every symbol it calls in the loaded library. Returns its description until {@link #best()}
+     * links it: {@code helper <version>}, the version this jar's bindings were made for.
+     */
+    public static String probe() {
+        int v = BINDINGS_VERSION;
+        return "helper " + v / 10000 + "." + v / 100 % 100 + "." + v % 100;
+    }
+
+    /**
+     * {@code Elu4jNative.ELU4J_VERSION_NUMBER()}, the version the bindings were generated for
+     * (HelperNamesTest checks they agree), read here without initialising the generated class:
+     * that initialises the JVM's native linker, tens of milliseconds {@link #probe()} saves.
+     */
+    static final int BINDINGS_VERSION = 200;
+
+    /**
+     * Whether {@link #best()} should run at once rather than on first use: when the ISA level is
+     * pinned ({@value #ISA_PROPERTY}, {@value #ISA_ENV}) or the library is an override
+     * ({@code elu4j.helper.library}), whose level or version may be refused.
+     */
+    public static boolean linkAtStart() {
+        String pin = System.getProperty(ISA_PROPERTY);
+        if (pin == null) {
+            pin = System.getenv(ISA_ENV);
+        }
+        return pin != null && !pin.isBlank() && !pin.trim().equalsIgnoreCase("best") || NativeLibraries.helperOverridden();
     }
 
     /** The downcall handles of the kernels and controls, made on first use (static finals: constants to the JIT). */
     private static final class Handles {
+        /** {@code elu4j_active_isa}. */
+        static final MethodHandle ACTIVE_ISA;
         static final MethodHandle FORWARD;
         /** {@code elu4j_forward_mt}: an ordinary (not critical) downcall, since it waits for the pool. */
         static final MethodHandle FORWARD_MT;
@@ -119,6 +154,7 @@ public final class HelperBackend implements EluBackend {
             USES_FLOAT_KERNEL = linker.downcallHandle(USES_FLOAT_KERNEL_ADDR,
                     FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE));
             MT_MIN_ELEMENTS = Elu4jNative.elu4j_mt_min_elements();
+            ACTIVE_ISA = linker.downcallHandle(ACTIVE_ISA_ADDR, FunctionDescriptor.of(JAVA_INT));
         }
 
         private Handles() {
@@ -225,7 +261,7 @@ public final class HelperBackend implements EluBackend {
     /** The ISA level the library's calls run on: the pinned one, else {@link #bestIsa()}. */
     public static int activeIsa() {
         try {
-            return (int) ACTIVE_ISA.invokeExact();
+            return (int) Handles.ACTIVE_ISA.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -19,7 +19,9 @@ class HelperNamesTest {
         for (int isa = Elu4jNative.ELU4J_ISA_PORTABLE(); isa <= Elu4jNative.ELU4J_ISA_AVX512(); isa++) {
             assertEquals(Elu4jNative.elu4j_isa_name(isa).reinterpret(256).getString(0), HelperBackend.isaName(isa));
         }
+        assertEquals(Elu4jNative.ELU4J_VERSION_NUMBER(), HelperBackend.BINDINGS_VERSION);
         String version = Elu4jNative.elu4j_version_string().reinterpret(256).getString(0);
+        assertEquals("helper " + version, HelperBackend.probe());
         assertEquals("helper " + version + " (", HelperBackend.best().description().substring(0, 9 + version.length()));
     }
 }
