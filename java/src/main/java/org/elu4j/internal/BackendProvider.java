@@ -22,7 +22,7 @@ import org.elu4j.internal.scalar.ScalarBackend;
 
 /**
  * Finds, once per JVM, which backends can run here and which one {@link Backend#AUTO} uses, and
- * logs the outcome in one line (logger {@code org.elu4j}). Modelled on Lucene's
+ * logs the outcome in one line (logger {@code org.elu4j}) when the first call is bound. Modelled on Lucene's
  * {@code VectorizationProvider}: every check that could make a backend unsafe or slow is made up
  * front, and each refusal carries a reason that tells the user what to do.
  *

@@ -40,7 +40,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.jar.JarEntry;
 import java.util.regex.Matcher;
@@ -78,7 +77,8 @@ import org.elu4j.Elu4jException;
  * written, its size and CRC-32 compared with the expected ones, made {@code r-x------} and forced
  * to disk; then the directory is renamed to its final name atomically. So a directory under its
  * final name is always complete, and two JVMs extracting at once both end up on one intact copy
- * (the loser of the rename checks and uses the winner's).
+ * (the loser of the rename checks and uses the winner's). Every start marks the copy it uses
+ * (mtime); a fresh copy prunes old ones ({@link #pruneStale}).
  *
  * <p>An existing copy is used after cheap checks, with no hashing: the extraction directory is
  * owned by this process's user and writable by nobody else (so no other user can have created or
@@ -88,7 +88,7 @@ import org.elu4j.Elu4jException;
  * a copy not made by elu4j, a temp cleaner), and anything another user could plant. It cannot
  * catch a change of a file's content that keeps its size, made by this same user or by root —
  * who could equally change the jar, the JDK or the environment; {@value #VERIFY_PROPERTY}{@code =full}
- * (or {@value #VERIFY_ENV}) re-hashes every file of an existing copy against its SHA-256 (about
+ * (or {@value #VERIFY_ENV}) re-hashes every file of an existing copy against its SHA-256 (0.2 to
  * 0.3 s for oneDNN's 93 MB). A copy that fails a check is moved aside, deleted and extracted
  * afresh. Libraries are loaded with {@link SymbolLookup#libraryLookup(Path, Arena)} into the
  * global arena (they stay loaded for the life of the JVM); the generated bindings then find them
@@ -423,18 +423,22 @@ public final class NativeLibraries {
     private static final class BuildDigests {
         static final Map<String, String> BY_NAME = read();
 
+        /** {@code name=value} lines, {@code #} comments (the file NativeDigests writes), parsed by hand: it is read at every start. */
         private static Map<String, String> read() {
-            Properties p = new Properties();
+            java.util.HashMap<String, String> m = new java.util.HashMap<>();
             try (InputStream in = NativeLibraries.class.getResourceAsStream("/" + DIGESTS_RESOURCE)) {
                 if (in != null) {
-                    p.load(in);
+                    for (String line : new String(in.readAllBytes(), StandardCharsets.ISO_8859_1).split("\n")) {
+                        int eq = line.indexOf('=');
+                        if (eq > 0 && !line.startsWith("#")) {
+                            m.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
+                        }
+                    }
                 }
             } catch (IOException e) {
                 Log.get().log(System.Logger.Level.DEBUG, "elu4j: cannot read " + DIGESTS_RESOURCE, e);
             }
-            java.util.HashMap<String, String> m = new java.util.HashMap<>();
-            p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k).trim()));
-            return Map.copyOf(m);
+            return m;
         }
     }
 
@@ -446,7 +450,7 @@ public final class NativeLibraries {
         Identity id = identity(r.url());
         String recorded = BuildDigests.BY_NAME.get(r.fileName());
         if (id != null && recorded != null) {
-            String[] f = recorded.split("\\s+");
+            String[] f = recorded.split(" ");
             if (f.length == 3 && Long.parseLong(f[0]) == id.size() && Long.parseLong(f[1], 16) == id.crc()) {
                 return new Expected(r, id.size(), id.crc(), f[2], true);
             }
@@ -471,8 +475,21 @@ public final class NativeLibraries {
 
     private static Identity identity(URL url) {
         try {
+            String s = url.toString();
+            int bang = s.indexOf("!/");
+            if (s.startsWith("jar:file:") && bang > 0 && s.indexOf("!/", bang + 2) < 0) {
+                // A plain jar on disk: its central directory through ZipFile (what the class path
+                // already uses), rather than the jar: URL machinery.
+                try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(Path.of(new URI(s.substring(4, bang))).toFile())) {
+                    java.util.zip.ZipEntry entry = zip.getEntry(s.substring(bang + 2));
+                    if (entry != null && entry.getSize() >= 0 && entry.getCrc() != -1) {
+                        return new Identity(entry.getSize(), entry.getCrc());
+                    }
+                }
+                return null;
+            }
             URLConnection c = url.openConnection();
-            if (c instanceof JarURLConnection jar) {
+            if (c instanceof JarURLConnection jar) { // a nested jar, or another handler's jar: URLs
                 JarEntry entry = jar.getJarEntry();
                 if (entry != null && entry.getSize() >= 0 && entry.getCrc() != -1) {
                     return new Identity(entry.getSize(), entry.getCrc());
@@ -623,8 +640,10 @@ public final class NativeLibraries {
     static final int KEEP_RECENT = 2;
     /** Older copies unused for this long are deleted. */
     static final Duration STALE_AFTER = Duration.ofHours(1);
-    /** {@code helper-<hash>}, {@code dnnl-<hash>}, or a bare {@code <hash>} (the layout of elu4j 0.2 and before). */
-    private static final Pattern HASH_DIR = Pattern.compile("(?:([a-z]+)-)?[0-9a-f]{24}");
+    /** {@code helper-<hash>}, {@code dnnl-<hash>}, or a bare {@code <hash>} (the layout of earlier builds); compiled when first pruning. */
+    private static final class HashDir {
+        static final Pattern PATTERN = Pattern.compile("(?:([a-z]+)-)?[0-9a-f]{24}");
+    }
 
     /**
      * Marks {@code inUse} as used now (its mtime) and deletes sibling copies of the same kind
@@ -633,18 +652,19 @@ public final class NativeLibraries {
      * copies of the earlier layout unused for that long: each oneDNN copy holds its own ~93 MB
      * libdnnl, and every new helper build makes a new helper copy. Deleting the files of a copy
      * that another JVM still has loaded is safe on Linux (the mapping stays valid); a JVM starting
-     * on a copy refreshes its mtime first. Best effort: a failure here never stops loading.
+     * on a copy refreshes its mtime first. Runs after a fresh copy is extracted: only that adds a
+     * copy. Best effort: a failure here never stops loading.
      */
     static void pruneStale(Path inUse, Instant now) {
         try {
             markUsed(inUse, now);
-            Matcher self = HASH_DIR.matcher(inUse.getFileName().toString());
+            Matcher self = HashDir.PATTERN.matcher(inUse.getFileName().toString());
             String kind = self.matches() ? String.valueOf(self.group(1)) : "?";
             List<Path> sameKind = new ArrayList<>();
             List<Path> legacy = new ArrayList<>();
             try (Stream<Path> list = Files.list(inUse.getParent())) {
                 for (Path p : list.filter(p -> !p.equals(inUse) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).toList()) {
-                    Matcher m = HASH_DIR.matcher(p.getFileName().toString());
+                    Matcher m = HashDir.PATTERN.matcher(p.getFileName().toString());
                     if (m.matches() && String.valueOf(m.group(1)).equals(kind)) {
                         sameKind.add(p);
                     } else if (m.matches() && m.group(1) == null) {

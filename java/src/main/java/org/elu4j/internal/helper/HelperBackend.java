@@ -54,8 +54,13 @@ import org.elu4j.internal.helper.ffi.Elu4jNative;
  * the provider reports the helper as unavailable with that reason. {@link #forIsa} (tests and
  * tools) uses the same switch around each of its calls.
  *
- * <p>Loading this class loads the library; the provider does that only after
- * {@link NativeLibraries#helper()} succeeded.
+ * <p>Two steps, so that asking what runs costs no native call. Loading this class looks up every
+ * symbol the helper calls in the loaded library (the provider loads it only after
+ * {@link NativeLibraries#helper()} succeeded), and {@link #probe()} describes it from the
+ * bindings' version: no downcall. {@link #best()} links it: it makes the downcall handles (the
+ * JVM's first downcall handle costs tens of milliseconds), checks the library's version, applies
+ * the ISA pin and reads the active level. The provider calls it on the helper's first use, or at
+ * once when {@link #linkAtStart()}.
  */
 public final class HelperBackend implements EluBackend {
     /** System property that pins the helper's ISA level: portable, avx2, avx512 (or best). */
@@ -175,8 +180,8 @@ public final class HelperBackend implements EluBackend {
     }
 
     /**
-     * The helper on the best ISA of this CPU, after checking that the loaded library is the
-     * version the bindings were generated for.
+     * The helper on the best ISA of this CPU (or the pinned one), linked: its downcall handles
+     * made, the loaded library checked to be the version the bindings were generated for.
      */
     public static HelperBackend best() {
         int runtime = Elu4jNative.elu4j_version();
@@ -187,7 +192,7 @@ public final class HelperBackend implements EluBackend {
         }
         String pinned = applyPin();
         // The version string from the number (elu4j.h's encoding), not elu4j_version_string(): one
-        // downcall shape fewer to link while the JVM starts (a few ms each).
+        // downcall shape fewer to link (a few ms each in a fresh JVM).
         String version = runtime / 10000 + "." + runtime / 100 % 100 + "." + runtime % 100;
         return new HelperBackend(-1, "helper " + version + " ("
                 + isaName(activeIsa()) + (pinned != null ? ", pinned by " + pinned : "") + ")");
