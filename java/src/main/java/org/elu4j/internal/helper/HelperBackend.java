@@ -84,7 +84,7 @@ public final class HelperBackend implements EluBackend {
     static {
         SymbolLookup lookup = NativeLibraries.helper().get().lookup();
         // Every symbol is looked up now, so a wrong library is refused with the missing name; no
-        // downcall is linked yet (Handles): the JVM's first downcall handle costs tens of
+        // downcall is linked yet (the holders below): the JVM's first downcall handle costs tens of
         // milliseconds, which Elu4j.backends() need not pay (probe()).
         FORWARD_ADDR = find(lookup, "elu4j_forward");
         FORWARD_MT_ADDR = find(lookup, "elu4j_forward_mt");
@@ -130,43 +130,69 @@ public final class HelperBackend implements EluBackend {
         return pin != null && !pin.isBlank() && !pin.trim().equalsIgnoreCase("best") || NativeLibraries.helperOverridden();
     }
 
-    /** The downcall handles of the kernels and controls, made on first use (static finals: constants to the JIT). */
-    private static final class Handles {
-        /** {@code elu4j_active_isa}. */
-        static final MethodHandle ACTIVE_ISA;
-        static final MethodHandle FORWARD;
-        /** {@code elu4j_forward_mt}: an ordinary (not critical) downcall, since it waits for the pool. */
-        static final MethodHandle FORWARD_MT;
-        static final MethodHandle BACKWARD;
-        static final MethodHandle PIN_ISA;
-        static final MethodHandle USES_FLOAT_KERNEL;
-        /** {@code elu4j_mt_min_elements()}: below it the parallel call would run serially anyway. */
-        static final long MT_MIN_ELEMENTS;
+    /*
+     * The downcall handles, each made on first use, in holders of their own (static finals:
+     * constants to the JIT): a fresh JVM pays a few ms for each shape it links, so a first
+     * forward call links only what it runs.
+     */
 
-        static {
-            Linker linker = Linker.nativeLinker();
-            Linker.Option critical = Linker.Option.critical(true);
-            FORWARD = linker.downcallHandle(FORWARD_ADDR,
-                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
-                            JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE), critical);
-            FORWARD_MT = linker.downcallHandle(FORWARD_MT_ADDR,
-                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
-                            JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_INT));
-            BACKWARD = linker.downcallHandle(BACKWARD_ADDR,
-                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS,
-                            JAVA_LONG, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE), critical);
-            PIN_ISA = linker.downcallHandle(PIN_ISA_ADDR, FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-            USES_FLOAT_KERNEL = linker.downcallHandle(USES_FLOAT_KERNEL_ADDR,
-                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE));
-            MT_MIN_ELEMENTS = Elu4jNative.elu4j_mt_min_elements();
-            ACTIVE_ISA = linker.downcallHandle(ACTIVE_ISA_ADDR, FunctionDescriptor.of(JAVA_INT));
+    /** {@code elu4j_active_isa}, {@code elu4j_pin_isa}: linking the helper ({@link #best()}). */
+    private static final class Control {
+        static final MethodHandle ACTIVE_ISA = Linker.nativeLinker().downcallHandle(ACTIVE_ISA_ADDR,
+                FunctionDescriptor.of(JAVA_INT));
+        static final MethodHandle PIN_ISA = Linker.nativeLinker().downcallHandle(PIN_ISA_ADDR,
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+
+        private Control() {
+        }
+    }
+
+    /** {@code elu4j_forward}, critical. */
+    private static final class Forward {
+        static final MethodHandle FORWARD = Linker.nativeLinker().downcallHandle(FORWARD_ADDR,
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
+                        JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE), Linker.Option.critical(true));
+
+        private Forward() {
         }
 
-        private Handles() {
-        }
-
-        /** Makes the handles now (binding a call does, so its first run does not). */
+        /** Makes the handle now (binding a call does, so its first run does not). */
         static void load() {
+        }
+    }
+
+    /** {@code elu4j_forward_mt} (an ordinary downcall, not critical: it waits for the pool) and its threshold. */
+    private static final class Parallel {
+        static final MethodHandle FORWARD_MT = Linker.nativeLinker().downcallHandle(FORWARD_MT_ADDR,
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
+                        JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_INT));
+        /** {@code elu4j_mt_min_elements()}: below it the parallel call would run serially anyway. */
+        static final long MT_MIN_ELEMENTS = Elu4jNative.elu4j_mt_min_elements();
+
+        private Parallel() {
+        }
+    }
+
+    /** {@code elu4j_backward}, critical. */
+    private static final class Backward {
+        static final MethodHandle BACKWARD = Linker.nativeLinker().downcallHandle(BACKWARD_ADDR,
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS,
+                        JAVA_LONG, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE), Linker.Option.critical(true));
+
+        private Backward() {
+        }
+
+        /** Makes the handle now (binding a call does, so its first run does not). */
+        static void load() {
+        }
+    }
+
+    /** {@code elu4j_uses_float_kernel}. */
+    private static final class FloatKernel {
+        static final MethodHandle USES_FLOAT_KERNEL = Linker.nativeLinker().downcallHandle(USES_FLOAT_KERNEL_ADDR,
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE));
+
+        private FloatKernel() {
         }
     }
 
@@ -245,7 +271,7 @@ public final class HelperBackend implements EluBackend {
     /** {@code elu4j_pin_isa}: its status. */
     private static int pin(int isa) {
         try {
-            return (int) Handles.PIN_ISA.invokeExact(isa);
+            return (int) Control.PIN_ISA.invokeExact(isa);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -266,7 +292,7 @@ public final class HelperBackend implements EluBackend {
     /** The ISA level the library's calls run on: the pinned one, else {@link #bestIsa()}. */
     public static int activeIsa() {
         try {
-            return (int) Handles.ACTIVE_ISA.invokeExact();
+            return (int) Control.ACTIVE_ISA.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -347,7 +373,7 @@ public final class HelperBackend implements EluBackend {
      */
     public static boolean usesFloatKernel(Op op) {
         try {
-            return (int) Handles.USES_FLOAT_KERNEL.invokeExact(op.kind().nativeCode, op.alpha(), op.scale(), op.inputScale()) != 0;
+            return (int) FloatKernel.USES_FLOAT_KERNEL.invokeExact(op.kind().nativeCode, op.alpha(), op.scale(), op.inputScale()) != 0;
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -360,7 +386,7 @@ public final class HelperBackend implements EluBackend {
      */
     @Override
     public Binding.Forward bindForward(Op op, DataType type) {
-        Handles.load();
+        Forward.load();
         int fn = op.kind().nativeCode;
         int dt = dtypeCode(type);
         long size = type.byteSize();
@@ -381,7 +407,7 @@ public final class HelperBackend implements EluBackend {
                     status = pin(isa);
                     if (status == 0) {
                         try {
-                            status = (int) Handles.FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
+                            status = (int) Forward.FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
                         } finally {
                             restorePin();
                         }
@@ -389,11 +415,11 @@ public final class HelperBackend implements EluBackend {
                         function = "elu4j_pin_isa";
                     }
                 }
-            } else if (threads != 1 && n >= Handles.MT_MIN_ELEMENTS && src.isNative() && dst.isNative()) {
+            } else if (threads != 1 && n >= Parallel.MT_MIN_ELEMENTS && src.isNative() && dst.isNative()) {
                 function = "elu4j_forward_mt";
-                status = (int) Handles.FORWARD_MT.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale, threads);
+                status = (int) Parallel.FORWARD_MT.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale, threads);
             } else {
-                status = (int) Handles.FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
+                status = (int) Forward.FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
             }
         } catch (Throwable t) {
             throw rethrow(t);
@@ -406,7 +432,7 @@ public final class HelperBackend implements EluBackend {
 
     @Override
     public Binding.Backward bindBackward(Op op, DataType type, boolean fromOutput) {
-        Handles.load();
+        Backward.load();
         int fn = op.kind().nativeCode;
         int dt = dtypeCode(type);
         int fromDst = fromOutput ? 1 : 0;
@@ -424,7 +450,7 @@ public final class HelperBackend implements EluBackend {
                         status = pin(isa);
                         if (status == 0) {
                             try {
-                                status = (int) Handles.BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
+                                status = (int) Backward.BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
                             } finally {
                                 restorePin();
                             }
@@ -433,7 +459,7 @@ public final class HelperBackend implements EluBackend {
                         }
                     }
                 } else {
-                    status = (int) Handles.BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
+                    status = (int) Backward.BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
                 }
             } catch (Throwable t) {
                 throw rethrow(t);
@@ -460,7 +486,7 @@ public final class HelperBackend implements EluBackend {
      * ({@code elu4j_mt_min_elements()}); smaller calls run serially, as fast as a serial call.
      */
     public static long parallelMinElements() {
-        return Handles.MT_MIN_ELEMENTS;
+        return Parallel.MT_MIN_ELEMENTS;
     }
 
     /** Reads a static NUL-terminated string the helper returned (at most 256 bytes). */
