@@ -181,6 +181,14 @@ final class AccuracyCommand implements Runnable {
     private static List<Row> rows(List<String> names) {
         Map<String, Row> rows = new LinkedHashMap<>();
         Map<Backend, BackendStatus> statuses = new LinkedHashMap<>();
+        for (String n : names) {
+            String name = n.trim().toLowerCase(Locale.ROOT);
+            for (Backend b : Backend.values()) {
+                if (name.equals("all") || name.equals(b.cliName()) || name.startsWith("helper/") && b == Backend.HELPER) {
+                    Elu4j.isAvailable(b); // link or load it, so backends() reports it as it runs (or why it failed)
+                }
+            }
+        }
         for (BackendStatus s : Elu4j.backends()) {
             statuses.put(s.backend(), s);
         }

@@ -69,6 +69,9 @@ final class CompareCommand implements Runnable {
                 x.setAtIndex(JAVA_FLOAT, i, (float) random.nextDouble(min, max));
             }
             oracle.apply(x, expected);
+            for (Backend b : Backend.values()) {
+                Elu4j.isAvailable(b); // compare runs every backend: link and load them, so backends() reports them as they run
+            }
             for (BackendStatus status : Elu4j.backends()) {
                 if (!status.available()) {
                     out.printf("%-7s  unavailable: %s%n", status.backend().cliName(), status.detail());

@@ -29,6 +29,11 @@ final class InfoCommand implements Runnable {
         out.printf("elu4j %s on %s %s, Java %s (%s)%n", Elu4j.VERSION, System.getProperty("os.name"),
                 System.getProperty("os.arch"), Runtime.version(), System.getProperty("java.vm.vendor"));
         out.println("backends:");
+        // info reports every backend as it runs (the helper's ISA level, oneDNN's version): link
+        // and load them now, which Elu4j.backends() alone does not.
+        for (Backend b : Backend.values()) {
+            Elu4j.isAvailable(b);
+        }
         List<BackendStatus> statuses = Elu4j.backends();
         for (BackendStatus s : statuses) {
             out.printf("  %-7s %-12s %s%n", s.backend().cliName(), s.available() ? "available" : "unavailable", s.detail());

@@ -10,8 +10,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.elu4j.Backend;
 import org.elu4j.BackendStatus;
 import org.elu4j.BackendUnavailableException;
@@ -24,7 +22,7 @@ import org.elu4j.internal.scalar.ScalarBackend;
 
 /**
  * Finds, once per JVM, which backends can run here and which one {@link Backend#AUTO} uses, and
- * logs the outcome in one line (logger {@code org.elu4j}). Modelled on Lucene's
+ * logs the outcome in one line (logger {@code org.elu4j}) when the first call is bound. Modelled on Lucene's
  * {@code VectorizationProvider}: every check that could make a backend unsafe or slow is made up
  * front, and each refusal carries a reason that tells the user what to do.
  *
@@ -41,19 +39,59 @@ import org.elu4j.internal.scalar.ScalarBackend;
  * <p>The system property {@value #DISABLE_PROPERTY} (a comma-separated list of backend names)
  * turns backends off, e.g. to test the fallbacks. {@code helper} also stops the oneDNN backend
  * from executing through the helper library's one-downcall shim.
+ *
+ * <p><b>What runs at start, and what on first need.</b> Creating the provider runs no native
+ * code: it checks the helper as far as that is possible without calling it (its library found,
+ * intact, loaded, every symbol present) and creates the vector and scalar backends. Two costs wait
+ * for the first need: linking the helper's downcalls (the JVM's first downcall costs tens of
+ * milliseconds; the version check and the ISA level are read then) and oneDNN (extraction,
+ * {@code dlopen} of its 93 MB library, engine, probes). The helper is linked by its first binding
+ * (AUTO's first call), {@link #helperStatus()}, {@link #isAvailable isAvailable(HELPER)} or
+ * {@link #whyNot}; at once when its ISA level is pinned or its library is an override, so that
+ * those are checked at start. oneDNN is loaded by an explicit {@link Backend#ONEDNN} (a binding,
+ * {@link #whyNot}), {@link #oneDnnStatus()}, {@link #isAvailable isAvailable(ONEDNN)}, or AUTO when
+ * neither the helper nor the vector backend is available (then AUTO's first choice may be oneDNN,
+ * so it is loaded when the provider is created). Until then {@link #statuses()} reports them
+ * from those checks: the helper available, oneDNN available when its natives are there
+ * ({@link NativeLibraries#dnnlLocation()}), each with a detail that says it is not linked or
+ * loaded yet.
+ *
+ * <p><b>Logging</b> ({@link System.Logger} {@code org.elu4j}, through {@link Log}): one line when
+ * the first call is bound ({@link #announce}), INFO, or WARNING when a backend is unavailable for a
+ * reason that needs fixing; a backend absent by choice ({@value #DISABLE_PROPERTY}, no dnnl jar) is
+ * mentioned at DEBUG only; the Vector API module not being enabled is a note in the INFO line (AUTO
+ * prefers the helper anyway). Diagnostics alone ({@link #statuses()}) log nothing, so a JVM that
+ * only asks what runs never initialises its logging backend (with java.util.logging, the INFO
+ * line's first record costs about 40 ms). Linking the helper or loading oneDNN logs its time at
+ * DEBUG, or a WARNING when it fails after the start line (for oneDNN: when its natives are there).
  */
 public final class BackendProvider {
     private static final String DISABLE_PROPERTY = "elu4j.disable";
-    private static final System.Logger LOG = System.getLogger("org.elu4j");
     private static final List<Backend> AUTO_ORDER = List.of(Backend.HELPER, Backend.VECTOR, Backend.ONEDNN, Backend.SCALAR);
 
     private static final String HEAP_REFUSED = "it takes only native segments (oneDNN keeps "
             + "pointers to its memory objects, so Java heap arrays must never reach it); "
             + "allocate the tensors from an Arena or use Backend.AUTO";
 
+    /** The vector and scalar backends (made at creation), the helper once linked, oneDNN once loaded. */
     private final EluBackend[] byKind = new EluBackend[Backend.values().length];
+    /** Why a backend is unavailable, found at creation; later failures are in helperLinkReason and oneDnnReason. */
     private final Map<Backend, String> reasons = new EnumMap<>(Backend.class);
-    private final EluBackend autoNative;
+    private final Set<String> disabled;
+    /** The helper's description until it is linked ("helper 0.2.0"), or null when it is unavailable at start. */
+    private final String helperPending;
+    /** Whether the helper's link has run (or there is nothing to link): byKind[HELPER] and helperLinkReason are then final. */
+    private volatile boolean helperLinked;
+    private String helperLinkReason;
+    /** Whether oneDNN's probe has run: byKind[ONEDNN] and oneDnnReason are written before it turns true. */
+    private volatile boolean oneDnnProbed;
+    private String oneDnnReason;
+    /** Whether the start line was logged ({@link #announce}); failures before it are reported in it. */
+    private volatile boolean announced;
+    /** What the constructor's checks took, ns: the helper's (library included), the vector backend's, all. */
+    private final long helperProbeNanos, vectorProbeNanos, startNanos;
+    /** Whether the start line already warned that oneDNN is unavailable (a bad elu4j.dnnl.library, say). */
+    private boolean oneDnnWarned;
     /** The helper pinned to one ISA level, by level name ({@code Elu.onHelperIsa}), made on first use. */
     private final Map<String, EluBackend> helperLevels = new ConcurrentHashMap<>();
 
@@ -67,34 +105,151 @@ public final class BackendProvider {
     }
 
     private BackendProvider() {
-        Set<String> disabled = Stream.of(System.getProperty(DISABLE_PROPERTY, "").split(","))
-                .map(s -> s.trim().toLowerCase(Locale.ROOT)).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
-        probe(Backend.ONEDNN, disabled, () -> {
+        long t0 = System.nanoTime();
+        disabled = new java.util.HashSet<>();
+        for (String name : System.getProperty(DISABLE_PROPERTY, "").split(",")) {
+            if (!name.isBlank()) {
+                disabled.add(name.trim().toLowerCase(Locale.ROOT));
+            }
+        }
+        String pending = null;
+        if (disabled.contains(Backend.HELPER.cliName())) {
+            reasons.put(Backend.HELPER, DISABLED);
+        } else {
+            try {
+                NativeLibraries.helper().get();
+                pending = HelperBackend.probe(); // loads the class: every symbol is looked up
+            } catch (RuntimeException | LinkageError e) {
+                reasons.put(Backend.HELPER, reason(e));
+            }
+        }
+        helperPending = pending;
+        helperLinked = pending == null;
+        if (pending != null && HelperBackend.linkAtStart()) {
+            linkHelper(); // a pinned ISA level or an override library: check it now
+        }
+        long t1 = System.nanoTime();
+        String why = probe(Backend.VECTOR, BackendProvider::vectorBackend);
+        if (why != null) {
+            reasons.put(Backend.VECTOR, why);
+        }
+        long t2 = System.nanoTime();
+        probe(Backend.SCALAR, ScalarBackend::new);
+        autoChoice(); // oneDNN only matters (and is loaded now) when helper and vector are both out
+        helperProbeNanos = t1 - t0;
+        vectorProbeNanos = t2 - t1;
+        startNanos = System.nanoTime() - t0;
+    }
+
+    /** Creates the backend into its slot; returns null, or why it is unavailable. */
+    private String probe(Backend kind, Supplier<EluBackend> factory) {
+        if (kind != Backend.SCALAR && disabled.contains(kind.cliName())) {
+            return DISABLED;
+        }
+        try {
+            byKind[kind.ordinal()] = factory.get();
+            return null;
+        } catch (RuntimeException | LinkageError e) {
+            return reason(e);
+        }
+    }
+
+    private static final String DISABLED = "disabled by -D" + DISABLE_PROPERTY;
+
+    /** The backend of that kind, or null when it is unavailable; links the helper or loads oneDNN on first need. */
+    private EluBackend backend(Backend kind) {
+        if (kind == Backend.HELPER && !helperLinked) {
+            linkHelper();
+        } else if (kind == Backend.ONEDNN && !oneDnnProbed) {
+            loadOneDnn();
+        }
+        return byKind[kind.ordinal()];
+    }
+
+    /** Why a backend is unavailable (null when it is available), as far as known without linking or loading. */
+    private String whyUnavailable(Backend kind) {
+        return switch (kind) {
+            case ONEDNN -> oneDnnReason;
+            case HELPER -> reasons.containsKey(kind) ? reasons.get(kind) : helperLinkReason;
+            default -> reasons.get(kind);
+        };
+    }
+
+    /** Links the helper once: its downcalls, version check, ISA pin and level ({@link HelperBackend#best}). */
+    private synchronized void linkHelper() {
+        if (helperLinked) {
+            return;
+        }
+        long start = System.nanoTime();
+        String why = probe(Backend.HELPER, HelperBackend::best);
+        helperLinkReason = why;
+        EluBackend b = byKind[Backend.HELPER.ordinal()];
+        helperLinked = true;
+        if (announced || why == null) { // a failure before the start line is reported in it
+            Log.get().log(why != null ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+                    () -> b != null ? String.format(Locale.ROOT, "elu4j: helper linked in %.0f ms: %s",
+                            (System.nanoTime() - start) / 1e6, b.description())
+                            : "elu4j: helper unavailable: " + why);
+        }
+    }
+
+    /** Probes oneDNN once: extraction, loading, engine and probes ({@link OneDnnBackend#create}). */
+    private synchronized void loadOneDnn() {
+        if (oneDnnProbed) {
+            return;
+        }
+        long start = System.nanoTime();
+        String why = probe(Backend.ONEDNN, () -> {
             NativeLibraries.dnnl().get();
             // Disabling the helper also keeps oneDNN calls out of it (its one-downcall execute).
             return OneDnnBackend.create(!disabled.contains(Backend.HELPER.cliName()));
         });
-        probe(Backend.HELPER, disabled, () -> {
-            NativeLibraries.helper().get();
-            return HelperBackend.best();
-        });
-        probe(Backend.VECTOR, disabled, BackendProvider::vectorBackend);
-        probe(Backend.SCALAR, Set.of(), ScalarBackend::new);
-        autoNative = AUTO_ORDER.stream().map(this::available).filter(b -> b != null).findFirst().orElseThrow();
-        log();
+        oneDnnReason = why;
+        EluBackend b = byKind[Backend.ONEDNN.ordinal()];
+        oneDnnProbed = true;
+        if (announced || why == null || oneDnnAbsentByChoice()) { // a failure before the start line is reported in it
+            Log.get().log(why != null && !oneDnnAbsentByChoice() && !oneDnnWarned ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+                    () -> b != null ? String.format(Locale.ROOT, "elu4j: onednn loaded in %.0f ms: %s",
+                            (System.nanoTime() - start) / 1e6, b.description())
+                            : "elu4j: onednn unavailable: " + why);
+        }
     }
 
-    private void probe(Backend kind, Set<String> disabled, Supplier<EluBackend> factory) {
-        if (disabled.contains(kind.cliName())) {
-            reasons.put(kind, "disabled by -D" + DISABLE_PROPERTY);
-            return;
-        }
-        try {
-            byKind[kind.ordinal()] = factory.get();
-        } catch (RuntimeException | LinkageError e) {
-            reasons.put(kind, reason(e));
-        }
+    /** Disabled on purpose, or no dnnl jar and no override: nothing to report above DEBUG. */
+    private boolean oneDnnAbsentByChoice() {
+        return disabled.contains(Backend.ONEDNN.cliName()) || NativeLibraries.dnnlLocation().chosen();
     }
+
+    /**
+     * oneDNN's status without loading it: disabled, absent (no natives), or present and not yet
+     * loaded (reported available, since a load is expected to succeed).
+     */
+    private BackendStatus oneDnnStatusUnloaded() {
+        if (disabled.contains(Backend.ONEDNN.cliName())) {
+            return new BackendStatus(Backend.ONEDNN, false, DISABLED);
+        }
+        NativeLibraries.Location where = NativeLibraries.dnnlLocation();
+        if (!where.present()) {
+            return new BackendStatus(Backend.ONEDNN, false, where.absence());
+        }
+        String denied = NativeLibraries.nativeAccessDenied();
+        if (denied != null) { // the helper was refused native access: so would oneDNN be
+            return new BackendStatus(Backend.ONEDNN, false, "oneDNN: " + denied);
+        }
+        return new BackendStatus(Backend.ONEDNN, true, NOT_LOADED + " (natives: " + where.origin()
+                + "); it loads on first use, Elu4j.isAvailable(Backend.ONEDNN) loads it now");
+    }
+
+    /** The helper's status before it is linked: available, its ISA level not known yet. */
+    private BackendStatus helperStatusUnlinked() {
+        return new BackendStatus(Backend.HELPER, true, helperPending + NOT_LINKED);
+    }
+
+    /** How {@link #statuses()} ends the detail of a helper not linked yet. */
+    public static final String NOT_LINKED = ", not linked yet: its first call picks the ISA level (Elu4j.helper() does now)";
+
+    /** How {@link #statuses()} begins the detail of a oneDNN that is there but not loaded yet. */
+    public static final String NOT_LOADED = "onednn, not loaded yet";
 
     private static String reason(Throwable e) {
         Throwable t = e;
@@ -104,11 +259,12 @@ public final class BackendProvider {
         return t.getMessage() != null ? t.getMessage() : t.toString();
     }
 
+    private static final String VECTOR_MODULE_MISSING = "the incubating module jdk.incubator.vector is not enabled";
+
     private static EluBackend vectorBackend() {
         Module vector = ModuleLayer.boot().findModule("jdk.incubator.vector").orElse(null);
         if (vector == null) {
-            throw new IllegalStateException("the incubating module jdk.incubator.vector is not enabled: "
-                    + "pass --add-modules jdk.incubator.vector to java");
+            throw new IllegalStateException(VECTOR_MODULE_MISSING + ": pass --add-modules jdk.incubator.vector to java");
         }
         Module self = BackendProvider.class.getModule();
         if (self.isNamed() && !self.canRead(vector)) {
@@ -148,17 +304,90 @@ public final class BackendProvider {
         }
     }
 
-    private void log() {
-        StringBuilder line = new StringBuilder("elu4j: AUTO uses ").append(autoNative.description());
-        line.append("; available: ").append(Stream.of(Backend.values()).filter(k -> k != Backend.AUTO).map(this::available)
-                .filter(b -> b != null).map(EluBackend::description).collect(Collectors.joining(", ")));
-        reasons.forEach((kind, why) -> line.append("; ").append(kind.cliName()).append(" unavailable: ").append(why));
-        LOG.log(reasons.isEmpty() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, line.toString());
+    /**
+     * Logs the one start line, once, when the first call is bound: INFO, or WARNING when a
+     * backend is unavailable for a reason that needs fixing. A backend absent by choice gets a
+     * DEBUG line instead, and so do the times the start took.
+     */
+    private void announce() {
+        if (announced) {
+            return;
+        }
+        synchronized (this) {
+            if (!announced) {
+                logStart(autoChoice());
+                announced = true;
+            }
+        }
     }
 
-    /** The backend of that kind if it can run here, else null. */
+    private void logStart(Backend auto) {
+        System.Logger log = Log.get();
+        if (log.isLoggable(System.Logger.Level.DEBUG)) {
+            log.log(System.Logger.Level.DEBUG, String.format(Locale.ROOT, "elu4j: backends checked in %.1f ms "
+                    + "(helper library found, checked and loaded: %.1f ms; vector backend: %.1f ms)",
+                    startNanos / 1e6, helperProbeNanos / 1e6, vectorProbeNanos / 1e6));
+        }
+        StringBuilder line = new StringBuilder("elu4j: AUTO uses ").append(describe(auto)).append("; available: ");
+        String sep = "";
+        for (Backend kind : Backend.values()) {
+            if (kind != Backend.AUTO && (kind == Backend.HELPER && !helperLinked || byKind[kind.ordinal()] != null)) {
+                line.append(sep).append(describe(kind));
+                sep = ", ";
+            }
+        }
+        boolean problem = false;
+        List<String> byChoice = new ArrayList<>();
+        for (Backend kind : List.of(Backend.ONEDNN, Backend.HELPER, Backend.VECTOR)) {
+            String why;
+            if (kind == Backend.ONEDNN && !oneDnnProbed) {
+                BackendStatus dnnl = oneDnnStatusUnloaded();
+                if (dnnl.available()) {
+                    line.append("; onednn loads on first use");
+                    continue;
+                }
+                why = dnnl.detail();
+            } else {
+                why = whyUnavailable(kind);
+            }
+            if (why == null) {
+                continue;
+            }
+            String text = kind.cliName() + " unavailable: " + why;
+            if (DISABLED.equals(why) || kind == Backend.ONEDNN && oneDnnAbsentByChoice()) {
+                byChoice.add(text);
+            } else {
+                line.append("; ").append(text);
+                oneDnnWarned |= kind == Backend.ONEDNN;
+                // Without --add-modules jdk.incubator.vector, AUTO still has the faster helper: a note, not a warning.
+                problem |= !(kind == Backend.VECTOR && why.startsWith(VECTOR_MODULE_MISSING));
+            }
+        }
+        log.log(problem ? System.Logger.Level.WARNING : System.Logger.Level.INFO, line.toString());
+        if (!byChoice.isEmpty()) {
+            log.log(System.Logger.Level.DEBUG, () -> "elu4j: by choice: " + String.join("; ", byChoice));
+        }
+    }
+
+    /** A backend's description as far as known without linking or loading it. */
+    private String describe(Backend kind) {
+        return kind == Backend.HELPER && !helperLinked ? helperPending : byKind[kind.ordinal()].description();
+    }
+
+    /**
+     * The backend of that kind if it can run here, else null; for AUTO, the one it uses for f32
+     * on native memory. Links the helper or loads oneDNN if it is that kind and nothing has yet.
+     */
     public EluBackend available(Backend kind) {
-        return kind == Backend.AUTO ? autoNative : byKind[kind.ordinal()];
+        return backend(kind == Backend.AUTO ? autoChoice() : kind);
+    }
+
+    /**
+     * Whether calls on that kind can run here (AUTO: always). For the helper and oneDNN this is
+     * the definite answer: it links the helper, or loads oneDNN, if nothing has yet.
+     */
+    public boolean isAvailable(Backend kind) {
+        return kind == Backend.AUTO || backend(kind) != null;
     }
 
     /**
@@ -169,9 +398,15 @@ public final class BackendProvider {
      * cannot run the call; the refusal's exception names the reason.
      */
     public Binding bind(Backend requested, Op op, DataType type, Pass pass, boolean heap) {
+        Binding binding = bindNow(requested, op, type, pass, heap);
+        announce();
+        return binding;
+    }
+
+    private Binding bindNow(Backend requested, Op op, DataType type, Pass pass, boolean heap) {
         if (requested == Backend.AUTO) {
             for (Backend kind : AUTO_ORDER) {
-                EluBackend b = byKind[kind.ordinal()];
+                EluBackend b = backend(kind); // oneDNN only when helper and vector are out (they run every call kind)
                 if (b != null && (!heap || b.supportsHeapSegments())) {
                     Binding binding = b.bind(op, type, pass);
                     if (binding.refusal() == null) {
@@ -181,9 +416,9 @@ public final class BackendProvider {
             }
             throw new IllegalStateException("no backend runs " + op + " " + pass.label() + " on " + type); // unreachable
         }
-        EluBackend backend = byKind[requested.ordinal()];
+        EluBackend backend = backend(requested);
         if (backend == null) {
-            return Binding.refused(requested, reasons.get(requested));
+            return Binding.refused(requested, whyUnavailable(requested));
         }
         return bindOn(requested, backend, op, type, pass, heap);
     }
@@ -198,10 +433,10 @@ public final class BackendProvider {
             return bind(requested, op, type, pass, heap);
         }
         EluBackend helper = helperLevel(helperIsa);
-        if (helper == null) {
-            return Binding.refused(Backend.HELPER, helperLevelProblem(helperIsa));
-        }
-        return bindOn(Backend.HELPER, helper, op, type, pass, heap);
+        Binding binding = helper == null ? Binding.refused(Backend.HELPER, helperLevelProblem(helperIsa))
+                : bindOn(Backend.HELPER, helper, op, type, pass, heap);
+        announce();
+        return binding;
     }
 
     private static Binding bindOn(Backend requested, EluBackend backend, Op op, DataType type, Pass pass, boolean heap) {
@@ -216,7 +451,7 @@ public final class BackendProvider {
 
     /** The helper pinned to {@code level} (made once per level), or null when the helper or the level is not available. */
     private EluBackend helperLevel(String level) {
-        if (byKind[Backend.HELPER.ordinal()] == null) {
+        if (backend(Backend.HELPER) == null) {
             return null;
         }
         return helperLevels.computeIfAbsent(level, l -> {
@@ -231,8 +466,8 @@ public final class BackendProvider {
 
     /** Why {@link #helperLevel} is null. */
     private String helperLevelProblem(String level) {
-        if (byKind[Backend.HELPER.ordinal()] == null) {
-            return reasons.get(Backend.HELPER);
+        if (backend(Backend.HELPER) == null) {
+            return whyUnavailable(Backend.HELPER);
         }
         return "this CPU does not run the helper's " + level + " level; it supports "
                 + String.join(", ", helperLevelNames());
@@ -269,46 +504,71 @@ public final class BackendProvider {
         if (kind == Backend.AUTO) {
             return null;
         }
-        EluBackend b = byKind[kind.ordinal()];
+        EluBackend b = backend(kind);
         if (b == null) {
-            return "unavailable: " + reasons.get(kind);
+            return "unavailable: " + whyUnavailable(kind);
         }
         return b.unsupported(op, type, pass);
     }
 
-    /** Status of every backend but AUTO, in enum order. */
+    /**
+     * Status of every backend but AUTO, in enum order, without linking or loading anything: a
+     * helper not linked yet is reported available ({@link #helperStatusUnlinked}), a oneDNN not
+     * loaded yet from where its natives are ({@link #oneDnnStatusUnloaded}).
+     */
     public List<BackendStatus> statuses() {
         List<BackendStatus> list = new ArrayList<>();
         for (Backend kind : Backend.values()) {
             if (kind == Backend.AUTO) {
                 continue;
             }
+            if (kind == Backend.ONEDNN && !oneDnnProbed) {
+                list.add(oneDnnStatusUnloaded());
+                continue;
+            }
+            if (kind == Backend.HELPER && !helperLinked) {
+                list.add(helperStatusUnlinked());
+                continue;
+            }
             EluBackend b = byKind[kind.ordinal()];
             list.add(b != null ? new BackendStatus(kind, true, b.description())
-                    : new BackendStatus(kind, false, reasons.get(kind)));
+                    : new BackendStatus(kind, false, whyUnavailable(kind)));
         }
         return List.copyOf(list);
     }
 
-    /** The helper's ISA levels, or empty when the helper is unavailable. */
+    /** The helper's ISA levels, or empty when the helper is unavailable; links the helper. */
     public Optional<HelperStatus> helperStatus() {
-        if (byKind[Backend.HELPER.ordinal()] == null) {
+        if (backend(Backend.HELPER) == null) {
             return Optional.empty();
         }
         return Optional.of(new HelperStatus(HelperBackend.isaName(HelperBackend.activeIsa()), helperLevelNames(),
                 Optional.ofNullable(HelperBackend.pinSource()), HelperBackend.parallelMinElements()));
     }
 
-    /** What oneDNN runs on, or empty when the oneDNN backend is unavailable. */
+    /** What oneDNN runs on, or empty when the oneDNN backend is unavailable; loads oneDNN. */
     public Optional<OneDnnStatus> oneDnnStatus() {
-        if (byKind[Backend.ONEDNN.ordinal()] instanceof OneDnnBackend dnnl) {
+        if (backend(Backend.ONEDNN) instanceof OneDnnBackend dnnl) {
             return Optional.of(new OneDnnStatus(dnnl.version(), dnnl.isa(), dnnl.implementation(), dnnl.executePath()));
         }
         return Optional.empty();
     }
 
-    /** What AUTO runs for native segments. */
+    /**
+     * What AUTO runs for native segments: the first backend in its order that is available, as
+     * far as known without linking the helper (oneDNN is loaded if AUTO gets that far).
+     */
     public Backend autoChoice() {
-        return autoNative.kind();
+        for (Backend kind : AUTO_ORDER) {
+            boolean ok = switch (kind) {
+                case HELPER -> helperLinked ? byKind[kind.ordinal()] != null : helperPending != null;
+                case ONEDNN -> backend(kind) != null;
+                default -> byKind[kind.ordinal()] != null;
+            };
+            if (ok) {
+                return kind;
+            }
+        }
+        throw new IllegalStateException("the scalar backend is always available"); // unreachable
     }
 }

@@ -6,14 +6,27 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.SymbolLookup;
+import java.lang.module.ModuleFinder;
+import java.lang.module.ModuleReader;
+import java.lang.module.ModuleReference;
+import java.lang.module.ResolvedModule;
+import java.net.JarURLConnection;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URL;
+import java.net.URLConnection;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
@@ -23,37 +36,85 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.jar.JarEntry;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.zip.CRC32;
 import org.elu4j.Elu4jException;
 
 /**
- * Finds, extracts and loads the native libraries: the elu4j helper ({@value #HELPER_SONAME},
- * shipped inside the elu4j jar) and oneDNN ({@value #DNNL_SONAME} plus {@value #GOMP_SONAME},
- * taken from the {@code org.bytedeco:dnnl} natives jar on the class path).
+ * Finds, extracts and loads the native libraries, each on first use and independently of the
+ * other: the elu4j helper ({@value #HELPER_SONAME}, shipped inside the elu4j jar) and oneDNN
+ * ({@value #DNNL_SONAME} plus {@value #GOMP_SONAME}, from the {@code org.bytedeco:dnnl} natives
+ * jar). Nothing of oneDNN is extracted or loaded until {@link #dnnl()} is called;
+ * {@link #dnnlLocation()} only says where it would come from (a resource look-up, no I/O on the
+ * library itself).
  *
- * <p>Bundled libraries are extracted into one private directory per user,
- * {@code <extract dir>/<sha-256 of their contents>/}: the directory is staged under a random name
- * and renamed into place atomically, so two JVMs starting at once never see a half-written
- * library, and an existing directory is used only after its files' hashes match the resources.
- * Libraries are loaded with {@link SymbolLookup#libraryLookup(Path, Arena)} into the global arena
- * (they stay loaded for the life of the JVM); the generated bindings then find them by soname.
+ * <p><b>Where oneDNN is found.</b> In the directory {@value #DNNL_RESOURCE_DIR} of the natives
+ * jar, looked up, in this order: through elu4j's class loader (the class path, or a shaded jar);
+ * in elu4j's module layer, if the jar's module ({@value #DNNL_MODULE}) was resolved there; on
+ * the module path ({@code jdk.module.path}), where it normally stays unresolved. The jar is an
+ * explicit module that {@code requires transitive org.bytedeco.dnnl} (JavaCPP's JNI classes,
+ * which elu4j never uses), so elu4j does not require it: it reads the jar as a plain jar.
+ *
+ * <p><b>Extraction.</b> Bundled libraries are extracted into one private directory per user
+ * ({@code java.io.tmpdir/elu4j-<user>}, or {@value #DIR_PROPERTY}), one sub-directory per set of
+ * files: {@code helper-<hash>/} and {@code dnnl-<hash>/}, where the hash is the first 24 hex digits
+ * of the SHA-256 over the files' names and SHA-256 digests. The digests are not computed at run
+ * time: the build records each library's size, CRC-32 and SHA-256 in {@value #DIGESTS_RESOURCE}
+ * (beside the helper in the jar), and a resource whose jar entry has the recorded size and CRC-32
+ * (read from the jar's central directory, without reading the entry) takes the recorded digest.
+ * A resource the build did not record (another version of the dnnl jar, a resource outside a
+ * jar) is hashed instead, once per JVM (logged at DEBUG).
+ *
+ * <p>A new copy is staged in a fresh {@code .staging-*} directory (mode 0700): every file is
+ * written, its size and CRC-32 compared with the expected ones, made {@code r-x------} and forced
+ * to disk; then the directory is renamed to its final name atomically. So a directory under its
+ * final name is always complete, and two JVMs extracting at once both end up on one intact copy
+ * (the loser of the rename checks and uses the winner's). Every start marks the copy it uses
+ * (mtime); a fresh copy prunes old ones ({@link #pruneStale}).
+ *
+ * <p>An existing copy is used after cheap checks, with no hashing: the extraction directory is
+ * owned by this process's user and writable by nobody else (so no other user can have created or
+ * changed anything in it); the copy is a directory, not a link; each file is a regular file, not a
+ * link, of the expected size, with no write permission for group or others; and {@link #load}
+ * checks its ELF header. That catches a missing, truncated or partly written file (a crash during
+ * a copy not made by elu4j, a temp cleaner), and anything another user could plant. It cannot
+ * catch a change of a file's content that keeps its size, made by this same user or by root —
+ * who could equally change the jar, the JDK or the environment; {@value #VERIFY_PROPERTY}{@code =full}
+ * (or {@value #VERIFY_ENV}) re-hashes every file of an existing copy against its SHA-256 (0.2 to
+ * 0.3 s for oneDNN's 93 MB). A copy that fails a check is moved aside, deleted and extracted
+ * afresh. Libraries are loaded with {@link SymbolLookup#libraryLookup(Path, Arena)} into the
+ * global arena (they stay loaded for the life of the JVM); the generated bindings then find them
+ * by soname.
  *
  * <p>Overrides, each a system property or else an environment variable:
  * {@value #DNNL_PROPERTY} / {@value #DNNL_ENV} (another {@code libdnnl.so.3}),
  * {@value #HELPER_PROPERTY} / {@value #HELPER_ENV} (another {@code libelu4j.so.0}),
- * {@value #DIR_PROPERTY} / {@value #DIR_ENV} (where to extract; default
- * {@code java.io.tmpdir/elu4j-<user>}).
+ * {@value #DIR_PROPERTY} / {@value #DIR_ENV} (where to extract),
+ * {@value #VERIFY_PROPERTY} / {@value #VERIFY_ENV} ({@code full}: re-hash existing copies).
+ *
+ * <p>Native access: a refusal by the JVM ({@code --illegal-native-access=deny}) is reported with
+ * the flag that fixes it, {@code --enable-native-access=org.elu4j} when elu4j runs as a named
+ * module and {@code --enable-native-access=ALL-UNNAMED} on the class path ({@link #nativeAccessFlag()}).
  */
 public final class NativeLibraries {
     public static final String HELPER_SONAME = "libelu4j.so.0";
     static final String DNNL_SONAME = "libdnnl.so.3";
     public static final String GOMP_SONAME = "libgomp.so.1";
     static final String HELPER_RESOURCE = "native/linux-x86_64/" + HELPER_SONAME;
+    /** Size, CRC-32 and SHA-256 of every bundled library, recorded by the build (java/src/tools/NativeDigests.java). */
+    static final String DIGESTS_RESOURCE = "native/linux-x86_64/digests.properties";
     static final String DNNL_RESOURCE_DIR = "org/bytedeco/dnnl/linux-x86_64/";
+    /** The module name of the {@code org.bytedeco:dnnl:...:linux-x86_64} jar (its module-info). */
+    static final String DNNL_MODULE = "org.bytedeco.dnnl.linux.x86_64";
+    static final String DNNL_ARTIFACT = "org.bytedeco:dnnl:3.13-1.5.14:linux-x86_64";
 
     static final String HELPER_PROPERTY = "elu4j.helper.library";
     static final String HELPER_ENV = "ELU4J_HELPER_LIBRARY";
@@ -61,6 +122,11 @@ public final class NativeLibraries {
     static final String DNNL_ENV = "ELU4J_DNNL_LIBRARY";
     static final String DIR_PROPERTY = "elu4j.extract.dir";
     static final String DIR_ENV = "ELU4J_EXTRACT_DIR";
+    static final String VERIFY_PROPERTY = "elu4j.extract.verify";
+    static final String VERIFY_ENV = "ELU4J_EXTRACT_VERIFY";
+
+    private static final Set<PosixFilePermission> OTHERS_WRITE =
+            Set.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
 
     /** A loaded library: where it came from and a lookup of its symbols. */
     public record Library(String name, Path path, String origin, SymbolLookup lookup) {
@@ -80,96 +146,189 @@ public final class NativeLibraries {
         }
     }
 
+    /**
+     * Where oneDNN would be loaded from, found without extracting or loading anything:
+     * {@code origin} (an override or the resource's jar), or, when there is nothing to load,
+     * {@code absence} (why, and what to add).
+     *
+     * @param origin  where the library would come from, or null when absent
+     * @param absence why there is nothing to load, or null when present
+     * @param chosen  whether the absence is a choice (no dnnl jar and no override), not a fault
+     */
+    public record Location(String origin, String absence, boolean chosen) {
+        public boolean present() {
+            return absence == null;
+        }
+    }
+
     private NativeLibraries() {
     }
 
-    /** The elu4j helper library, loaded on first use (the outcome is remembered). */
+    /** The elu4j helper library, extracted and loaded on first use (the outcome is remembered). */
     public static Outcome helper() {
-        return Loaded.INSTANCE.helper;
+        return HelperHolder.OUTCOME;
     }
 
-    /** oneDNN, loaded on first use (the outcome is remembered). */
+    /** Whether the helper library is an override ({@value #HELPER_PROPERTY} or {@value #HELPER_ENV}), not the bundled one. */
+    public static boolean helperOverridden() {
+        return setting(HELPER_PROPERTY, HELPER_ENV) != null;
+    }
+
+    /** oneDNN, extracted and loaded on first use (the outcome is remembered). */
     public static Outcome dnnl() {
-        return Loaded.INSTANCE.dnnl;
+        return DnnlHolder.OUTCOME;
     }
 
-    /** Where bundled libraries were extracted, or null if nothing was extracted. */
-    static Path extractDirectory() {
-        return Loaded.INSTANCE.directory;
+    /** Where oneDNN would come from, or why it is absent; looked up once, nothing is loaded. */
+    public static Location dnnlLocation() {
+        return DnnlSource.LOCATION;
     }
 
-    /** Lazy holder: extraction and loading run once, on first use, without a lock of ours. */
-    private static final class Loaded {
-        static final Loaded INSTANCE = new Loaded();
-        final Outcome helper;
-        final Outcome dnnl;
-        final Path directory;
+    /**
+     * The {@code --enable-native-access} flag that lets elu4j call native code:
+     * {@code --enable-native-access=org.elu4j} when it runs as a named module (the module path),
+     * {@code --enable-native-access=ALL-UNNAMED} on the class path.
+     */
+    public static String nativeAccessFlag() {
+        Module self = NativeLibraries.class.getModule();
+        return "--enable-native-access=" + (self.isNamed() ? self.getName() : "ALL-UNNAMED");
+    }
 
-        private Loaded() {
-            String helperOverride = setting(HELPER_PROPERTY, HELPER_ENV);
-            String dnnlOverride = setting(DNNL_PROPERTY, DNNL_ENV);
-            ClassLoader loader = NativeLibraries.class.getClassLoader();
-            Map<String, URL> bundled = new LinkedHashMap<>();
-            List<String> missing = new ArrayList<>();
-            if (helperOverride == null) {
-                addResource(loader, HELPER_RESOURCE, bundled, missing);
+    // ------------------------------------------------------------------ the two libraries
+
+    /** Lazy holder: the helper is extracted and loaded once, on first use, without a lock of ours. */
+    private static final class HelperHolder {
+        static final Outcome OUTCOME = loadHelper();
+    }
+
+    /** Lazy holder for oneDNN, apart from the helper's, so that using the helper never touches oneDNN. */
+    private static final class DnnlHolder {
+        static final Outcome OUTCOME = loadDnnl();
+    }
+
+    /** Lazy holder: where oneDNN's files are (resource look-ups only). */
+    private static final class DnnlSource {
+        static final List<Resource> RESOURCES;
+        static final Location LOCATION;
+
+        static {
+            String override = setting(DNNL_PROPERTY, DNNL_ENV);
+            if (override != null) {
+                RESOURCES = List.of();
+                String origin = DNNL_PROPERTY + "/" + DNNL_ENV + " (" + override + ")";
+                // A stat, no more: whether the file is there at all (load() checks the rest).
+                LOCATION = readableFile(override)
+                        ? new Location(origin, null, false)
+                        : new Location(null, "oneDNN: " + override + " (from " + DNNL_PROPERTY + "/" + DNNL_ENV
+                        + ") is not a readable file", false);
+            } else {
+                RESOURCES = findDnnl();
+                LOCATION = RESOURCES.isEmpty()
+                        ? new Location(null, "oneDNN's natives are not on the class path or module path (add "
+                        + DNNL_ARTIFACT + " to use the oneDNN backend, or point " + DNNL_PROPERTY
+                        + " at a libdnnl.so.3)", true)
+                        : new Location(RESOURCES.get(0).origin(), null, false);
             }
-            if (dnnlOverride == null) {
-                addResource(loader, DNNL_RESOURCE_DIR + DNNL_SONAME, bundled, missing);
-                addResource(loader, DNNL_RESOURCE_DIR + GOMP_SONAME, bundled, missing);
-            }
-            Path dir = null;
-            Elu4jException extractFailure = null;
-            if (!bundled.isEmpty()) {
+        }
+    }
+
+    private static Outcome loadHelper() {
+        String override = setting(HELPER_PROPERTY, HELPER_ENV);
+        if (override != null) {
+            return load("elu4j helper", Path.of(override), HELPER_PROPERTY + "/" + HELPER_ENV, true);
+        }
+        URL url = NativeLibraries.class.getResource("/" + HELPER_RESOURCE);
+        if (url == null) {
+            return new Outcome(null, new Elu4jException("elu4j helper: resource " + HELPER_RESOURCE
+                    + " is not in the elu4j jar (was it built with 'mvn package'?)"));
+        }
+        Resource helper = new Resource(HELPER_RESOURCE, url, "resource " + HELPER_RESOURCE + " of " + jarName(url));
+        return loadBundled("elu4j helper", "helper", List.of(helper));
+    }
+
+    private static Outcome loadDnnl() {
+        String override = setting(DNNL_PROPERTY, DNNL_ENV);
+        if (override != null) {
+            return load("oneDNN", Path.of(override), DNNL_PROPERTY + "/" + DNNL_ENV, true);
+        }
+        Location where = dnnlLocation();
+        if (!where.present()) {
+            return new Outcome(null, new Elu4jException(where.absence()));
+        }
+        return loadBundled("oneDNN", "dnnl", DnnlSource.RESOURCES);
+    }
+
+    /** One bundled file: its resource name, URL and where it was found (for messages). */
+    record Resource(String name, URL url, String origin) {
+        String fileName() {
+            return name.substring(name.lastIndexOf('/') + 1);
+        }
+    }
+
+    /** oneDNN's files through the class loader, elu4j's module layer, or the module path; empty when absent. */
+    private static List<Resource> findDnnl() {
+        ClassLoader loader = NativeLibraries.class.getClassLoader();
+        URL dnnl = loader == null ? ClassLoader.getSystemResource(DNNL_RESOURCE_DIR + DNNL_SONAME)
+                : loader.getResource(DNNL_RESOURCE_DIR + DNNL_SONAME);
+        URL gomp = loader == null ? ClassLoader.getSystemResource(DNNL_RESOURCE_DIR + GOMP_SONAME)
+                : loader.getResource(DNNL_RESOURCE_DIR + GOMP_SONAME);
+        if (dnnl != null && gomp != null) {
+            String origin = "resource " + DNNL_RESOURCE_DIR + DNNL_SONAME + " of " + jarName(dnnl) + " (class path)";
+            return List.of(new Resource(DNNL_RESOURCE_DIR + DNNL_SONAME, dnnl, origin),
+                    new Resource(DNNL_RESOURCE_DIR + GOMP_SONAME, gomp, origin));
+        }
+        ModuleLayer layer = Optional.ofNullable(NativeLibraries.class.getModule().getLayer()).orElse(ModuleLayer.boot());
+        Optional<ModuleReference> ref = layer.configuration().findModule(DNNL_MODULE).map(ResolvedModule::reference);
+        String how = "module " + DNNL_MODULE;
+        if (ref.isEmpty()) {
+            String modulePath = System.getProperty("jdk.module.path");
+            if (modulePath != null && !modulePath.isBlank()) {
                 try {
-                    dir = extract(bundled);
-                    pruneStale(dir, Instant.now());
-                } catch (IOException | UncheckedIOException | Elu4jException e) {
-                    extractFailure = new Elu4jException("cannot extract native libraries: " + e.getMessage(), e);
+                    Path[] entries = Stream.of(modulePath.split(java.io.File.pathSeparator))
+                            .filter(s -> !s.isBlank()).map(Path::of).toArray(Path[]::new);
+                    ref = ModuleFinder.of(entries).find(DNNL_MODULE);
+                    how = "module path, module " + DNNL_MODULE + ", not resolved";
+                } catch (RuntimeException e) { // FindException: a broken module path entry
+                    Log.get().log(System.Logger.Level.DEBUG, "elu4j: looking for " + DNNL_MODULE + " on the module path failed", e);
                 }
             }
-            directory = dir;
-            helper = helperOverride != null
-                    ? load("elu4j helper", Path.of(helperOverride), HELPER_PROPERTY + "/" + HELPER_ENV, true)
-                    : loadBundled("elu4j helper", HELPER_RESOURCE, HELPER_SONAME, dir, extractFailure, missing,
-                            "the elu4j jar should contain it; was it built with 'mvn package'?");
-            dnnl = dnnlOverride != null
-                    ? load("oneDNN", Path.of(dnnlOverride), DNNL_PROPERTY + "/" + DNNL_ENV, true)
-                    : loadBundled("oneDNN", DNNL_RESOURCE_DIR + DNNL_SONAME, DNNL_SONAME, dir, extractFailure,
-                            missing, "add org.bytedeco:dnnl:3.13-1.5.14:linux-x86_64 to the class path, or point "
-                                    + DNNL_PROPERTY + " at a libdnnl.so.3");
+        }
+        if (ref.isEmpty()) {
+            return List.of();
+        }
+        try (ModuleReader reader = ref.get().open()) {
+            Optional<URI> d = reader.find(DNNL_RESOURCE_DIR + DNNL_SONAME);
+            Optional<URI> g = reader.find(DNNL_RESOURCE_DIR + GOMP_SONAME);
+            if (d.isEmpty() || g.isEmpty()) {
+                return List.of();
+            }
+            String origin = "resource " + DNNL_RESOURCE_DIR + DNNL_SONAME + " of "
+                    + ref.get().location().map(NativeLibraries::fileName).orElse(DNNL_MODULE) + " (" + how + ")";
+            return List.of(new Resource(DNNL_RESOURCE_DIR + DNNL_SONAME, d.get().toURL(), origin),
+                    new Resource(DNNL_RESOURCE_DIR + GOMP_SONAME, g.get().toURL(), origin));
+        } catch (IOException | RuntimeException e) {
+            Log.get().log(System.Logger.Level.DEBUG, "elu4j: reading " + DNNL_MODULE + " failed", e);
+            return List.of();
         }
     }
 
-    private static void addResource(ClassLoader loader, String name, Map<String, URL> found, List<String> missing) {
-        URL url = loader == null ? ClassLoader.getSystemResource(name) : loader.getResource(name);
-        if (url != null) {
-            found.put(name, url);
-        } else {
-            missing.add(name);
+    private static Outcome loadBundled(String what, String kind, List<Resource> resources) {
+        Path dir;
+        try {
+            dir = extract(kind, resources);
+        } catch (IOException | UncheckedIOException | Elu4jException e) {
+            return new Outcome(null, new Elu4jException(what + ": cannot extract native libraries: " + e.getMessage(), e));
         }
+        return load(what, dir.resolve(resources.get(0).fileName()), resources.get(0).origin(), false);
     }
 
-    private static Outcome loadBundled(String what, String resource, String fileName, Path dir,
-                                       Elu4jException extractFailure, List<String> missing, String hint) {
-        if (missing.contains(resource)) {
-            return new Outcome(null, new Elu4jException(what + ": resource " + resource
-                    + " is not on the class path (" + hint + ")"));
-        }
-        if (dir == null) {
-            return new Outcome(null, extractFailure != null ? extractFailure
-                    : new Elu4jException(what + ": nothing was extracted"));
-        }
-        return load(what, dir.resolve(fileName), "class path resource " + resource, false);
-    }
-
-    private static Outcome load(String what, Path path, String origin, boolean userGiven) {
+    static Outcome load(String what, Path path, String origin, boolean userGiven) {
         try {
             if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
                 throw new Elu4jException(what + ": " + path + " (from " + origin + ") is not a readable file");
             }
             if (userGiven) {
-                refuseWorldWritable(path.toAbsolutePath().getParent(), what + " (from " + origin + ")");
+                refuseWritableByOthers(path.toAbsolutePath().getParent(), what + " (from " + origin + ")");
             }
             if (!isElf(path)) {
                 // dlopen would fail too, but with a vaguer message (and after HotSpot's stack-guard dance).
@@ -179,10 +338,33 @@ public final class NativeLibraries {
             return new Outcome(new Library(what, path.toAbsolutePath(), origin, lookup), null);
         } catch (Elu4jException e) {
             return new Outcome(null, e);
+        } catch (IllegalCallerException e) {
+            return new Outcome(null, nativeAccessDenied(what, e));
         } catch (RuntimeException | IOException e) {
             return new Outcome(null, new Elu4jException(what + ": cannot load " + path + " (from " + origin
                     + "): " + e.getMessage(), e));
         }
+    }
+
+    /** Set when the JVM refused elu4j native access: the same refusal awaits every other library. */
+    private static volatile String nativeAccessDenied;
+
+    /** The JVM refused native access (--illegal-native-access=deny): say which flag fixes it. */
+    static Elu4jException nativeAccessDenied(String what, IllegalCallerException e) {
+        Module self = NativeLibraries.class.getModule();
+        String who = self.isNamed() ? "module " + self.getName() : "code on the class path";
+        String why = "this JVM denies native access to " + who + ": run java with " + nativeAccessFlag()
+                + " (the JVM said: " + e.getMessage() + ")";
+        nativeAccessDenied = why;
+        return new Elu4jException(what + ": " + why, e);
+    }
+
+    /**
+     * Why native code cannot be loaded at all (the JVM denied native access to elu4j when a
+     * library was loaded), or null when no library has been refused that way.
+     */
+    public static String nativeAccessDenied() {
+        return nativeAccessDenied;
     }
 
     private static boolean isElf(Path path) throws IOException {
@@ -190,6 +372,14 @@ public final class NativeLibraries {
         try (InputStream in = Files.newInputStream(path)) {
             return in.readNBytes(magic, 0, 4) == 4
                     && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
+        }
+    }
+
+    private static boolean readableFile(String path) {
+        try {
+            return Files.isRegularFile(Path.of(path)) && Files.isReadable(Path.of(path));
+        } catch (RuntimeException e) { // InvalidPathException
+            return false;
         }
     }
 
@@ -201,25 +391,157 @@ public final class NativeLibraries {
         return value == null || value.isBlank() ? null : value.trim();
     }
 
+    /** The jar (or directory) a resource URL points into, by file name, for messages. */
+    private static String jarName(URL url) {
+        String s = url.toString();
+        int bang = s.indexOf("!/");
+        if (s.startsWith("jar:") && bang > 0) {
+            s = s.substring(4, bang);
+        }
+        return s.substring(s.lastIndexOf('/', s.endsWith("/") ? s.length() - 2 : s.length() - 1) + 1);
+    }
+
+    private static String fileName(URI uri) {
+        String s = uri.toString();
+        return s.substring(s.lastIndexOf('/', s.endsWith("/") ? s.length() - 2 : s.length() - 1) + 1);
+    }
+
+    // ------------------------------------------------------------------ digests
+
+    /** What a bundled file must be: its size, CRC-32 and SHA-256, and whether they are the build's record. */
+    record Expected(Resource resource, long size, long crc, String sha256, boolean recorded) {
+        String fileName() {
+            return resource.fileName();
+        }
+    }
+
+    /** Size and CRC-32 of a resource, from its jar entry (no reading) or, for a plain file, by reading it. */
+    private record Identity(long size, long crc) {
+    }
+
+    /** The build's digests, by file name: "size crc32 sha256" (hex). */
+    private static final class BuildDigests {
+        static final Map<String, String> BY_NAME = read();
+
+        /** {@code name=value} lines, {@code #} comments (the file NativeDigests writes), parsed by hand: it is read at every start. */
+        private static Map<String, String> read() {
+            java.util.HashMap<String, String> m = new java.util.HashMap<>();
+            try (InputStream in = NativeLibraries.class.getResourceAsStream("/" + DIGESTS_RESOURCE)) {
+                if (in != null) {
+                    for (String line : new String(in.readAllBytes(), StandardCharsets.ISO_8859_1).split("\n")) {
+                        int eq = line.indexOf('=');
+                        if (eq > 0 && !line.startsWith("#")) {
+                            m.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                Log.get().log(System.Logger.Level.DEBUG, "elu4j: cannot read " + DIGESTS_RESOURCE, e);
+            }
+            return m;
+        }
+    }
+
+    /**
+     * What the resource must contain: the build's record when the resource's size and CRC-32
+     * match it (no hashing), otherwise size, CRC-32 and SHA-256 computed from the resource.
+     */
+    static Expected expected(Resource r) throws IOException {
+        Identity id = identity(r.url());
+        String recorded = BuildDigests.BY_NAME.get(r.fileName());
+        if (id != null && recorded != null) {
+            String[] f = recorded.split(" ");
+            if (f.length == 3 && Long.parseLong(f[0]) == id.size() && Long.parseLong(f[1], 16) == id.crc()) {
+                return new Expected(r, id.size(), id.crc(), f[2], true);
+            }
+        }
+        long start = System.nanoTime();
+        MessageDigest md = sha256();
+        CRC32 crc = new CRC32();
+        long size = 0;
+        try (InputStream in = r.url().openStream()) {
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; size += n) {
+                md.update(buffer, 0, n);
+                crc.update(buffer, 0, n);
+            }
+        }
+        Expected e = new Expected(r, size, crc.getValue(), HexFormat.of().formatHex(md.digest()), false);
+        Log.get().log(System.Logger.Level.DEBUG, () -> String.format(Locale.ROOT,
+                "elu4j: no build-time digest matches %s (%s): hashed it in %.1f ms", r.name(), r.origin(),
+                (System.nanoTime() - start) / 1e6));
+        return e;
+    }
+
+    private static Identity identity(URL url) {
+        try {
+            String s = url.toString();
+            int bang = s.indexOf("!/");
+            if (s.startsWith("jar:file:") && bang > 0 && s.indexOf("!/", bang + 2) < 0) {
+                // A plain jar on disk: its central directory through ZipFile (what the class path
+                // already uses), rather than the jar: URL machinery.
+                try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(Path.of(new URI(s.substring(4, bang))).toFile())) {
+                    java.util.zip.ZipEntry entry = zip.getEntry(s.substring(bang + 2));
+                    if (entry != null && entry.getSize() >= 0 && entry.getCrc() != -1) {
+                        return new Identity(entry.getSize(), entry.getCrc());
+                    }
+                }
+                return null;
+            }
+            URLConnection c = url.openConnection();
+            if (c instanceof JarURLConnection jar) { // a nested jar, or another handler's jar: URLs
+                JarEntry entry = jar.getJarEntry();
+                if (entry != null && entry.getSize() >= 0 && entry.getCrc() != -1) {
+                    return new Identity(entry.getSize(), entry.getCrc());
+                }
+            } else if ("file".equals(url.getProtocol())) {
+                Path file = Path.of(url.toURI());
+                CRC32 crc = new CRC32();
+                try (InputStream in = Files.newInputStream(file)) {
+                    byte[] buffer = new byte[1 << 16];
+                    for (int n; (n = in.read(buffer)) > 0; ) {
+                        crc.update(buffer, 0, n);
+                    }
+                }
+                return new Identity(Files.size(file), crc.getValue());
+            }
+        } catch (IOException | URISyntaxException | RuntimeException e) {
+            Log.get().log(System.Logger.Level.DEBUG, "elu4j: cannot read the size and CRC of " + url, e);
+        }
+        return null;
+    }
+
     // ------------------------------------------------------------------ extraction
 
-    private static Path extract(Map<String, URL> resources) throws IOException {
-        Map<String, String> hashes = new LinkedHashMap<>();
-        MessageDigest combined = sha256();
-        for (Map.Entry<String, URL> e : resources.entrySet()) {
-            String hash;
-            try (InputStream in = e.getValue().openStream()) {
-                hash = hash(in, null);
+    /** Extracts {@code resources} into {@code <base>/<kind>-<hash>/} (or checks the copy there) and returns that directory. */
+    static Path extract(String kind, List<Resource> resources) throws IOException {
+        List<Expected> files = new ArrayList<>();
+        boolean allRecorded = true;
+        for (Resource r : resources) {
+            Expected e = expected(r);
+            files.add(e);
+            allRecorded &= e.recorded();
+        }
+        // The directory's name: the build computed it for the recorded files (no SHA-256 here at all).
+        String name = allRecorded ? BuildDigests.BY_NAME.get("group." + kind) : null;
+        if (name == null) {
+            MessageDigest combined = sha256();
+            for (Expected e : files) {
+                combined.update((e.fileName() + '=' + e.sha256() + '\n').getBytes(StandardCharsets.UTF_8));
             }
-            hashes.put(fileName(e.getKey()), hash);
-            combined.update((fileName(e.getKey()) + '=' + hash + '\n').getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            name = HexFormat.of().formatHex(combined.digest()).substring(0, 24);
         }
         Path base = baseDirectory();
-        Path dir = base.resolve(HexFormat.of().formatHex(combined.digest()).substring(0, 24));
-        if (Files.isDirectory(dir)) {
-            if (verify(dir, hashes)) {
+        Path dir = base.resolve(kind + "-" + name);
+        boolean full = "full".equalsIgnoreCase(String.valueOf(setting(VERIFY_PROPERTY, VERIFY_ENV)));
+        long start = System.nanoTime();
+        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            String problem = check(dir, files, full);
+            if (problem == null) {
+                markUsed(dir, Instant.now()); // (no log line here: a healthy start logs nothing, see Log)
                 return dir;
             }
+            Log.get().log(System.Logger.Level.DEBUG, () -> "elu4j: " + dir + " is not trusted (" + problem + "): extracting afresh");
             // A damaged or tampered copy: move it out of the way, then extract afresh.
             Path bad = Files.createTempDirectory(base, ".damaged-");
             try {
@@ -233,24 +555,23 @@ public final class NativeLibraries {
         Path staging = Files.createTempDirectory(base, ".staging-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         try {
-            for (Map.Entry<String, URL> e : resources.entrySet()) {
-                Path target = staging.resolve(fileName(e.getKey()));
-                String hash;
-                try (InputStream in = e.getValue().openStream(); OutputStream out = Files.newOutputStream(target)) {
-                    hash = hash(in, out);
-                }
-                if (!hash.equals(hashes.get(target.getFileName().toString()))) {
-                    throw new IOException(e.getKey() + " changed while it was being extracted");
-                }
+            for (Expected e : files) {
+                Path target = staging.resolve(e.fileName());
+                copy(e, target);
                 Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("r-x------"));
             }
             try {
                 Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+                // A new copy is the only event that adds one: the time to delete stale ones.
+                pruneStale(dir, Instant.now());
+                Log.get().log(System.Logger.Level.DEBUG, () -> String.format(Locale.ROOT, "elu4j: extracted %s into %s in %.1f ms",
+                        files.stream().map(Expected::fileName).toList(), dir, (System.nanoTime() - start) / 1e6));
                 return dir;
             } catch (FileSystemException raced) {
                 // Another JVM finished first; use its copy if it is intact. (Linux's rename(2) fails
                 // with ENOTEMPTY there, which Java reports as a plain FileSystemException.)
-                if (Files.isDirectory(dir) && verify(dir, hashes)) {
+                if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) && check(dir, files, full) == null) {
+                    markUsed(dir, Instant.now());
                     return dir;
                 }
                 throw raced;
@@ -260,65 +581,135 @@ public final class NativeLibraries {
         }
     }
 
-    /** Other extracted copies kept, whatever their age (the most recently used ones). */
+    /** Writes the resource to {@code target}, checks its size and CRC-32 (and SHA-256 when known to differ), forces it to disk. */
+    private static void copy(Expected e, Path target) throws IOException {
+        CRC32 crc = new CRC32();
+        long size = 0;
+        try (InputStream in = e.resource().url().openStream();
+             FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+             OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; size += n) {
+                crc.update(buffer, 0, n);
+                out.write(buffer, 0, n);
+            }
+            out.flush();
+            ch.force(true);
+        }
+        if (size != e.size() || crc.getValue() != e.crc()) {
+            throw new IOException(e.resource().name() + " changed while it was being extracted (size " + size
+                    + ", expected " + e.size() + ")");
+        }
+    }
+
+    /** Why the copy in {@code dir} cannot be used, or null when it can (the class comment says what is checked). */
+    static String check(Path dir, List<Expected> files, boolean full) throws IOException {
+        PosixFileAttributes d = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!d.isDirectory()) {
+            return "not a directory";
+        }
+        for (Expected e : files) {
+            Path file = dir.resolve(e.fileName());
+            PosixFileAttributes a;
+            try {
+                a = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException missing) {
+                return e.fileName() + " is missing";
+            }
+            if (!a.isRegularFile()) {
+                return e.fileName() + " is not a regular file";
+            }
+            if (a.size() != e.size()) {
+                return e.fileName() + " has " + a.size() + " bytes, not " + e.size();
+            }
+            if (a.permissions().stream().anyMatch(OTHERS_WRITE::contains)) {
+                return e.fileName() + " is writable by other users";
+            }
+            if (full) {
+                try (InputStream in = Files.newInputStream(file)) {
+                    if (!hash(in).equals(e.sha256())) {
+                        return e.fileName() + " does not match its SHA-256";
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Other extracted copies of the same kind kept, whatever their age (the most recently used ones). */
     static final int KEEP_RECENT = 2;
     /** Older copies unused for this long are deleted. */
     static final Duration STALE_AFTER = Duration.ofHours(1);
-    private static final java.util.regex.Pattern HASH_DIR = java.util.regex.Pattern.compile("[0-9a-f]{24}");
+    /** {@code helper-<hash>}, {@code dnnl-<hash>}, or a bare {@code <hash>} (the layout of earlier builds); compiled when first pruning. */
+    private static final class HashDir {
+        static final Pattern PATTERN = Pattern.compile("(?:([a-z]+)-)?[0-9a-f]{24}");
+    }
 
     /**
-     * Marks {@code inUse} as used now (its mtime) and deletes sibling copies from other builds that
-     * are neither among the {@value #KEEP_RECENT} most recently used nor used within
-     * {@link #STALE_AFTER}: each holds its own ~93 MB libdnnl, and every new helper build makes a
-     * new one. Deleting the files of a copy that another JVM still has loaded is safe on Linux
-     * (the mapping stays valid); a JVM starting on a copy refreshes its mtime first. Best effort:
-     * a failure here never stops loading.
+     * Marks {@code inUse} as used now (its mtime) and deletes sibling copies of the same kind
+     * ({@code helper-}, {@code dnnl-}, or the bare hashes of earlier versions) that are neither
+     * among the {@value #KEEP_RECENT} most recently used nor used within {@link #STALE_AFTER}, and
+     * copies of the earlier layout unused for that long: each oneDNN copy holds its own ~93 MB
+     * libdnnl, and every new helper build makes a new helper copy. Deleting the files of a copy
+     * that another JVM still has loaded is safe on Linux (the mapping stays valid); a JVM starting
+     * on a copy refreshes its mtime first. Runs after a fresh copy is extracted: only that adds a
+     * copy. Best effort: a failure here never stops loading.
      */
     static void pruneStale(Path inUse, Instant now) {
         try {
-            Files.setLastModifiedTime(inUse, FileTime.from(now));
-            List<Path> others;
+            markUsed(inUse, now);
+            Matcher self = HashDir.PATTERN.matcher(inUse.getFileName().toString());
+            String kind = self.matches() ? String.valueOf(self.group(1)) : "?";
+            List<Path> sameKind = new ArrayList<>();
+            List<Path> legacy = new ArrayList<>();
             try (Stream<Path> list = Files.list(inUse.getParent())) {
-                others = list.filter(p -> !p.equals(inUse) && HASH_DIR.matcher(p.getFileName().toString()).matches()
-                                && Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
-                        .sorted(Comparator.comparing(NativeLibraries::lastUsed).reversed())
-                        .toList();
+                for (Path p : list.filter(p -> !p.equals(inUse) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).toList()) {
+                    Matcher m = HashDir.PATTERN.matcher(p.getFileName().toString());
+                    if (m.matches() && String.valueOf(m.group(1)).equals(kind)) {
+                        sameKind.add(p);
+                    } else if (m.matches() && m.group(1) == null) {
+                        legacy.add(p);
+                    }
+                }
             }
+            sameKind.sort(Comparator.comparing(NativeLibraries::lastUsed).reversed());
             Instant staleBefore = now.minus(STALE_AFTER);
-            for (int i = KEEP_RECENT; i < others.size(); i++) {
-                if (lastUsed(others.get(i)).isBefore(staleBefore)) {
-                    deleteTree(others.get(i));
+            for (int i = KEEP_RECENT; i < sameKind.size(); i++) {
+                if (lastUsed(sameKind.get(i)).isBefore(staleBefore)) {
+                    deleteTree(sameKind.get(i));
+                }
+            }
+            for (Path old : legacy) {
+                if (lastUsed(old).isBefore(staleBefore)) {
+                    deleteTree(old);
                 }
             }
         } catch (IOException | RuntimeException e) {
-            System.getLogger("org.elu4j").log(System.Logger.Level.DEBUG, "pruning old native library copies failed", e);
+            Log.get().log(System.Logger.Level.DEBUG, "elu4j: pruning old native library copies failed", e);
+        }
+    }
+
+    /** A copy's mtime says when a JVM last started on it: what {@link #pruneStale} goes by. Best effort. */
+    private static void markUsed(Path dir, Instant now) {
+        try {
+            Files.setLastModifiedTime(dir, FileTime.from(now));
+        } catch (IOException | RuntimeException e) {
+            Log.get().log(System.Logger.Level.DEBUG, "elu4j: cannot mark " + dir + " as used", e);
         }
     }
 
     private static Instant lastUsed(Path dir) {
         try {
-            return Files.getLastModifiedTime(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS).toInstant();
+            return Files.getLastModifiedTime(dir, LinkOption.NOFOLLOW_LINKS).toInstant();
         } catch (IOException e) {
             return Instant.EPOCH;
         }
     }
 
-    private static boolean verify(Path dir, Map<String, String> hashes) throws IOException {
-        for (Map.Entry<String, String> e : hashes.entrySet()) {
-            Path file = dir.resolve(e.getKey());
-            if (!Files.isRegularFile(file)) {
-                return false;
-            }
-            try (InputStream in = Files.newInputStream(file)) {
-                if (!hash(in, null).equals(e.getValue())) {
-                    return false;
-                }
-            }
-        }
-        return true;
-    }
-
-    /** The per-user extraction directory: created private (0700), refused if others can write to it. */
+    /**
+     * The per-user extraction directory, by its real path: created private (0700); refused if it
+     * is not a writable directory, if group or others can write to it, or if another user owns it.
+     */
     private static Path baseDirectory() throws IOException {
         String configured = setting(DIR_PROPERTY, DIR_ENV);
         Path base = configured != null ? Path.of(configured)
@@ -340,15 +731,19 @@ public final class NativeLibraries {
         if (!Files.isDirectory(base)) {
             throw new IOException("extract directory " + base + " is not a directory (set " + DIR_PROPERTY + " or " + DIR_ENV + ")");
         }
+        // From here on, the real path: a link swapped after this check cannot redirect us.
+        base = base.toRealPath();
         if (!Files.isWritable(base)) {
             throw new IOException("extract directory " + base + " is not writable (set " + DIR_PROPERTY + " or " + DIR_ENV + ")");
         }
-        refuseWorldWritable(base, "extract directory (" + DIR_PROPERTY + ", " + DIR_ENV + " or java.io.tmpdir)");
+        String what = "extract directory (" + DIR_PROPERTY + ", " + DIR_ENV + " or java.io.tmpdir)";
+        refuseWritableByOthers(base, what);
+        refuseOwnedByOthers(base, what);
         return base;
     }
 
     /** Native code is never loaded from, nor extracted into, a directory other users can write to. */
-    private static void refuseWorldWritable(Path dir, String what) throws IOException {
+    private static void refuseWritableByOthers(Path dir, String what) throws IOException {
         if (dir == null) {
             return;
         }
@@ -359,18 +754,57 @@ public final class NativeLibraries {
         }
     }
 
-    private static String fileName(String resource) {
-        return resource.substring(resource.lastIndexOf('/') + 1);
+    /**
+     * Nor into one another user owns (it could change its mode, or have planted copies there; as
+     * root, every directory is writable, so the mode alone proves nothing).
+     */
+    private static void refuseOwnedByOthers(Path dir, String what) throws IOException {
+        int uid = currentUid();
+        Object owner;
+        try {
+            owner = Files.getAttribute(dir, "unix:uid");
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return; // no unix attribute view: the mode check above is all there is
+        }
+        if (uid >= 0 && owner instanceof Integer o && o != uid) {
+            throw new Elu4jException(what + ": directory " + dir + " belongs to another user (uid " + o
+                    + ", this process runs as uid " + uid + "); refusing to load native code from it (use a private directory)");
+        }
     }
 
-    private static String hash(InputStream in, OutputStream copyTo) throws IOException {
+    /** This process's effective user id (Linux: /proc/self/status), or -1 if unknown. */
+    private static int currentUid() {
+        try {
+            // "Uid:\t<real>\t<effective>\t<saved>\t<fs>": ASCII, parsed by hand (no charset decoder to load at start).
+            byte[] status = Files.readAllBytes(Path.of("/proc/self/status"));
+            String text = new String(status, StandardCharsets.ISO_8859_1);
+            int at = text.indexOf("\nUid:");
+            if (at >= 0) {
+                int i = at + 5;
+                for (int field = 0; field < 2; field++) { // skip to the second number: the effective uid
+                    while (i < text.length() && Character.isWhitespace(text.charAt(i))) {
+                        i++;
+                    }
+                    int start = i;
+                    while (i < text.length() && Character.isDigit(text.charAt(i))) {
+                        i++;
+                    }
+                    if (field == 1) {
+                        return Integer.parseInt(text, start, i, 10);
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or /proc is not mounted
+        }
+        return -1;
+    }
+
+    private static String hash(InputStream in) throws IOException {
         MessageDigest md = sha256();
         byte[] buffer = new byte[1 << 16];
         for (int r; (r = in.read(buffer)) > 0; ) {
             md.update(buffer, 0, r);
-            if (copyTo != null) {
-                copyTo.write(buffer, 0, r);
-            }
         }
         return HexFormat.of().formatHex(md.digest());
     }
@@ -384,12 +818,12 @@ public final class NativeLibraries {
     }
 
     private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (Stream<Path> walk = Files.walk(root)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                if (Files.isDirectory(p)) {
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                     p.toFile().setWritable(true, true);
                 }
                 Files.deleteIfExists(p);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,29 +22,31 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.elu4j.Backend;
+import org.elu4j.faults.ChildJvm.Child;
+import org.elu4j.faults.ChildJvm.Started;
 import org.elu4j.testing.Machine;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Bad native set-ups, each in a child JVM running {@link Probe} (libraries are found and loaded
- * once per JVM): oneDNN or the helper missing, unreadable, not a library, the wrong library; the
- * extraction directory unusable or writable by others; several JVMs extracting at once; a
- * tampered extracted copy.
+ * Bad native set-ups, each in a child JVM running {@link Probe} ({@link ChildJvm}): oneDNN or the
+ * helper missing, unreadable, not a library, the wrong library; the extraction directory unusable
+ * or writable by others; several JVMs extracting at once; a damaged or tampered extracted copy;
+ * and what a healthy start costs: oneDNN untouched until used, one log line.
  *
  * <p>In every case the process must not crash, AUTO must fall back to the first backend that
- * works (order helper, vector, oneDNN, scalar) and compute correct results, the process must log
- * exactly one line from logger {@code org.elu4j} (a WARNING naming what is unavailable), and an
- * explicit call on the broken backend must throw {@code BackendUnavailableException} whose
- * message names the file or directory that was tried and the setting it came from.
+ * works (order helper, vector, oneDNN, scalar) and compute correct results, logger
+ * {@code org.elu4j} must log one start line and exactly one WARNING naming what is unavailable
+ * (absent on purpose: nothing above DEBUG), and an explicit call on the broken backend must throw
+ * {@code BackendUnavailableException} whose message names the file or directory that was tried
+ * and the setting it came from.
  */
 class NativeFaultTest {
     private static final String DNNL = "elu4j.dnnl.library";
     private static final String HELPER = "elu4j.helper.library";
     private static final String DIR = "elu4j.extract.dir";
-    private static final List<Backend> AUTO_ORDER = List.of(Backend.HELPER, Backend.VECTOR, Backend.ONEDNN, Backend.SCALAR);
-    private static final String UNAVAILABLE = "org.elu4j.BackendUnavailableException: backend ";
+    private static final String UNAVAILABLE = ChildJvm.UNAVAILABLE;
 
     /** Copies of real libraries to misuse: the helper and oneDNN's libgomp. */
     @TempDir
@@ -79,12 +82,13 @@ class NativeFaultTest {
         Path extract = tmp.resolve("fresh").resolve("extract"); // created by elu4j itself
         Child c = run(props(DIR, extract), "onednn", "helper", "vector", "scalar");
         c.assertSane();
-        assertEquals(1, c.count("elu4j: AUTO uses"), c.err);
+        assertEquals(1, c.count("elu4j: AUTO uses"), c.err());
         // The child runs with this JVM's CPU emulation flags: where the JIT lacks what the Vector
         // API backend needs (-XX:UseAVX=0, a CPU without AVX), that backend is refused with the
         // reason, in the one log line (then a WARNING).
         String vectorObstacle = Machine.vectorObstacle();
-        assertEquals(vectorObstacle == null ? 0 : 1, c.count("WARNING: elu4j:"), c.err);
+        assertEquals(vectorObstacle == null ? 0 : 1, c.logLines("WARNING").size(), c.err());
+        assertEquals(vectorObstacle == null ? 1 : 0, c.logLines("INFO").size(), c.err());
         if (Boolean.getBoolean("elu4j.test.expectAllBackends")) {
             for (Backend b : List.of(Backend.ONEDNN, Backend.HELPER, Backend.VECTOR, Backend.SCALAR)) {
                 if (b == Backend.VECTOR && vectorObstacle != null) {
@@ -99,8 +103,94 @@ class NativeFaultTest {
         }
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(extract)));
         List<Path> hashDirs = list(extract);
-        assertEquals(1, hashDirs.size(), hashDirs.toString());
-        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(hashDirs.get(0))));
+        assertEquals(2, hashDirs.size(), hashDirs.toString());
+        assertTrue(hashDirs.get(0).getFileName().toString().matches("dnnl-[0-9a-f]{24}"), hashDirs.toString());
+        assertTrue(hashDirs.get(1).getFileName().toString().matches("helper-[0-9a-f]{24}"), hashDirs.toString());
+        for (Path d : hashDirs) {
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(d)));
+        }
+        assertEquals(hashDirs.get(0).resolve("libdnnl.so.3").toString(), c.get("dnnlLibrary"), c.toString());
+        assertEquals(hashDirs.get(1).resolve("libelu4j.so.0").toString(), c.get("helperLibrary"), c.toString());
+    }
+
+    /**
+     * Nothing of oneDNN is extracted or loaded until it is used: not by Elu4j.backends(), nor by
+     * AUTO calls (the helper runs them), though its natives jar is on the class path.
+     */
+    @Test
+    void oneDnnCostsNothingUntilItIsUsed() throws Exception {
+        Path extract = privateDir("x");
+        Child c = run(props(DIR, extract));
+        c.assertSane();
+        assumeTrue(c.get("initial.helper").startsWith("available: "), "the helper is unavailable here: AUTO may need oneDNN");
+        assertTrue(c.get("initial.onednn").startsWith("available: onednn, not loaded yet (natives: resource "
+                + "org/bytedeco/dnnl/linux-x86_64/libdnnl.so.3 of dnnl-"), c.toString());
+        assertEquals("false", c.get("dnnlMapped"), c.toString());
+        assertTrue(c.get("extracted").matches("\\[helper-[0-9a-f]{24}\\]"), c.toString());
+        assertEquals(0, c.count("onednn unavailable"), c.toString());
+        assertTrue(c.logLines("INFO").get(0).endsWith("; onednn loads on first use"), c.toString());
+    }
+
+    /**
+     * {@code Elu4j.backends()} alone runs no native call and logs nothing (so it never starts the
+     * logging backend): the helper is reported available but not linked, oneDNN not loaded; the
+     * first call links the helper (its ISA level shows) and logs the one start line.
+     */
+    @Test
+    void backendsAloneLinksNothingAndLogsNothing() throws Exception {
+        Path extract = privateDir("x");
+        Child c = run(props(DIR, extract), "--backends-only");
+        assertEquals(0, c.exit(), c.toString());
+        assertEquals(0, c.count("elu4j"), () -> "nothing logged\n" + c);
+        assumeTrue(c.get("initial.helper").startsWith("available: "), "the helper is unavailable here");
+        assertTrue(c.get("initial.helper").matches("available: helper \\d+\\.\\d+\\.\\d+, not linked yet: .*"), c.toString());
+        assertEquals("false", c.get("dnnlMapped"), c.toString());
+
+        Child called = run(props(DIR, extract));
+        called.assertSane();
+        assertTrue(called.get("status.helper").matches("available: helper \\d+\\.\\d+\\.\\d+ \\((portable|avx2|avx512)\\)"),
+                called.toString());
+        assertEquals(1, called.logLines("INFO").size() + called.logLines("WARNING").size(), called.toString());
+    }
+
+    /** Without the dnnl jar (an optional dependency): no WARNING, oneDNN reported unavailable with what to add. */
+    @Test
+    void dnnlJarAbsentOnPurposeLogsNothingAboveDebug() throws Exception {
+        Child c = ChildJvm.start(tmp, "nodnnl", ChildJvm.onClassPath(ChildJvm.classPathWithoutDnnl()),
+                props(DIR, privateDir("x")), "onednn").await();
+        c.assertSane();
+        assertEquals(List.of(), c.logLines("WARNING"), c.toString());
+        assertEquals(0, c.count("onednn"), () -> "nothing about oneDNN at INFO\n" + c);
+        for (String key : List.of("initial.onednn", "status.onednn")) {
+            assertTrue(c.get(key).startsWith("unavailable: oneDNN's natives are not on the class path or module path (add "
+                    + "org.bytedeco:dnnl:3.13-1.5.14:linux-x86_64"), c.toString());
+        }
+        assertTrue(c.get("explicit.onednn").startsWith(UNAVAILABLE + "onednn is unavailable: oneDNN's natives are not"),
+                c.toString());
+    }
+
+    /** -Delu4j.disable=onednn: no WARNING, nothing at INFO about oneDNN; its DEBUG line says so when asked for. */
+    @Test
+    void disabledOnPurposeLogsOnlyAtDebug() throws Exception {
+        Path logging = Files.writeString(tmp.resolve("debug.properties"), """
+                handlers=java.util.logging.ConsoleHandler
+                java.util.logging.ConsoleHandler.level=ALL
+                org.elu4j.level=ALL
+                """);
+        Child quiet = run(props(DIR, privateDir("x"), "elu4j.disable", "onednn,helper"), "onednn");
+        quiet.assertSane();
+        assertEquals(List.of(), quiet.logLines("WARNING"), quiet.toString());
+        assertEquals(0, quiet.count("onednn"), quiet.toString());
+        assertEquals(0, quiet.count("helper unavailable"), quiet.toString());
+        assertEquals("unavailable: disabled by -Delu4j.disable", quiet.get("status.onednn"), quiet.toString());
+        assertEquals("vector", quiet.get("auto"), quiet.toString());
+
+        Child debug = run(props(DIR, privateDir("y"), "elu4j.disable", "onednn,helper",
+                "java.util.logging.config.file", logging));
+        debug.assertSane();
+        assertEquals(List.of(), debug.logLines("WARNING"), debug.toString());
+        assertEquals(1, debug.logLines("FINE").stream().filter(l -> l.contains("by choice: onednn unavailable: "
+                + "disabled by -Delu4j.disable; helper unavailable: disabled by -Delu4j.disable")).count(), debug.toString());
     }
 
     // ------------------------------------------------------------------ oneDNN
@@ -240,8 +330,8 @@ class NativeFaultTest {
         assertEquals(List.of(), list(dir), "nothing may be extracted into it");
     }
 
-    @Test
-    void tamperedCopyIsReplaced() throws Exception {
+    /** The helper's copy, extracted by one run, and what a run after {@code damage} makes of it. */
+    private void damagedCopyIsReplaced(java.util.function.Consumer<Path> damage, Map<String, String> extra) throws Exception {
         Path extract = privateDir("x");
         Map<String, String> props = props(DIR, extract, DNNL, "/nonexistent");
         run(props, "helper").assertSane();
@@ -249,14 +339,86 @@ class NativeFaultTest {
         assertEquals(1, hashDirs.size(), hashDirs.toString());
         Path lib = hashDirs.get(0).resolve("libelu4j.so.0");
         byte[] good = Files.readAllBytes(lib);
-        Files.setPosixFilePermissions(lib, PosixFilePermissions.fromString("rw-------"));
-        randomFile(lib);
+        damage.accept(lib);
 
+        props.putAll(extra);
         Child c = run(props, "helper");
         c.assertSane();
         assertEquals("ok", c.get("explicit.helper"), c.toString());
         assertEquals(hashDirs, list(extract), "the damaged copy is replaced in place, nothing is left over");
         assertTrue(java.util.Arrays.equals(good, Files.readAllBytes(lib)), "the helper was extracted afresh");
+    }
+
+    private static void writable(Path lib) {
+        try {
+            Files.setPosixFilePermissions(lib, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void tamperedCopyIsReplaced() throws Exception {
+        damagedCopyIsReplaced(lib -> {
+            writable(lib);
+            try {
+                randomFile(lib);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, Map.of());
+    }
+
+    @Test
+    void truncatedCopyIsReplaced() throws Exception {
+        damagedCopyIsReplaced(lib -> {
+            writable(lib);
+            try (var ch = java.nio.channels.FileChannel.open(lib, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(ch.size() / 2); // a copy interrupted half-way, by anything but elu4j's staging
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, Map.of());
+    }
+
+    @Test
+    void copyReplacedByALinkIsReplaced() throws Exception {
+        damagedCopyIsReplaced(lib -> {
+            try {
+                Path elsewhere = Files.move(lib, lib.resolveSibling("moved"));
+                Files.createSymbolicLink(lib, elsewhere);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, Map.of());
+    }
+
+    /**
+     * A change that keeps the size is not caught by the cheap check (sizes, links, modes): only by
+     * {@code elu4j.extract.verify=full}, which re-hashes existing copies.
+     */
+    @Test
+    void sameSizeTamperingIsCaughtByFullVerification() throws Exception {
+        damagedCopyIsReplaced(lib -> {
+            writable(lib);
+            try (var ch = java.nio.channels.FileChannel.open(lib, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3, 4}), ch.size() - 64);
+                Files.setPosixFilePermissions(lib, PosixFilePermissions.fromString("r-x------"));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, Map.of("elu4j.extract.verify", "full"));
+    }
+
+    /** An extraction directory owned by another user is refused, even where its mode would let this one in (root). */
+    @Test
+    void extractDirOwnedByAnotherUserIsRefused() throws Exception {
+        Path dir = privateDir("theirs");
+        assumeTrue(Files.getOwner(dir).getName().equals("root"), "changing a file's owner needs root");
+        Files.setAttribute(dir, "unix:uid", 65534); // nobody
+        Child c = run(props(DIR, dir, DNNL, "/nonexistent"), "helper");
+        c.assertFallback(Backend.HELPER, dir.toString(), "belongs to another user");
+        assertEquals(List.of(), list(dir), "nothing may be extracted into it");
     }
 
     @Test
@@ -272,129 +434,32 @@ class NativeFaultTest {
             children.add(s.await());
         }
         List<Path> hashDirs = list(extract);
-        assertEquals(1, hashDirs.size(), "exactly one hash directory, no .staging-* or .damaged-* left: " + hashDirs);
+        assertEquals(2, hashDirs.size(), "exactly two hash directories (dnnl-, helper-), no .staging-* or .damaged-* left: " + hashDirs);
+        Path dnnlDir = hashDirs.get(0);
+        Path helperDir = hashDirs.get(1);
         for (Child c : children) {
             c.assertSane();
             assertEquals("ok", c.get("explicit.helper"), c.toString());
-            assertEquals(hashDirs.get(0).resolve("libelu4j.so.0").toString(), c.get("helperLibrary"), c.toString());
+            assertEquals(helperDir.resolve("libelu4j.so.0").toString(), c.get("helperLibrary"), c.toString());
             if (!c.get("dnnlLibrary").equals("none")) {
                 assertEquals("ok", c.get("explicit.onednn"), c.toString());
-                assertEquals(hashDirs.get(0).resolve("libdnnl.so.3").toString(), c.get("dnnlLibrary"), c.toString());
+                assertEquals(dnnlDir.resolve("libdnnl.so.3").toString(), c.get("dnnlLibrary"), c.toString());
             }
         }
     }
 
     // ------------------------------------------------------------------ machinery
 
-    /** The outcome of one child JVM: exit code, Probe's key=value lines, and stderr. */
-    record Child(int exit, Map<String, String> values, String out, String err, Path dir) {
-        String get(String key) {
-            String v = values.get(key);
-            if (v == null) {
-                fail("no " + key + " in the probe's output\n" + this);
-            }
-            return v;
-        }
-
-        long count(String needle) {
-            return err.lines().filter(l -> l.contains(needle)).count();
-        }
-
-        /** Exited normally with a correct AUTO call, no JVM crash, one log line from elu4j. */
-        void assertSane() throws IOException {
-            assertFalse(err.contains("A fatal error has been detected"), this::toString);
-            try (Stream<Path> s = Files.list(dir)) {
-                assertEquals(List.of(), s.filter(p -> p.getFileName().toString().startsWith("hs_err")).toList(),
-                        "JVM crash logs");
-            }
-            assertEquals(0, exit, this::toString);
-            assertEquals("ok", get("autocall"), this::toString);
-            assertEquals(1, count("elu4j: AUTO uses"), this::toString);
-            assertEquals(0, count("SEVERE:"), this::toString);
-            // AUTO takes the first backend that is available, in its fixed order.
-            String firstAvailable = AUTO_ORDER.stream().map(Backend::cliName)
-                    .filter(n -> get("status." + n).startsWith("available: ")).findFirst().orElseThrow();
-            assertEquals(firstAvailable, get("auto"), this::toString);
-        }
-
-        /**
-         * {@code broken} is reported unavailable, and an explicit call on it is refused, with a
-         * message holding every one of {@code mustName}; AUTO falls back; one WARNING line.
-         */
-        void assertFallback(Backend broken, String... mustName) throws IOException {
-            assertSane();
-            String name = broken.cliName();
-            assertEquals(1, count("WARNING: elu4j: AUTO uses"), this::toString);
-            assertEquals(0, count("INFO: elu4j:"), this::toString);
-            String status = get("status." + name);
-            String explicit = get("explicit." + name);
-            assertTrue(status.startsWith("unavailable: "), this::toString);
-            assertTrue(explicit.startsWith(UNAVAILABLE + name + " is unavailable: "), this::toString);
-            assertFalse(get("auto").equals(name), this::toString);
-            for (String s : mustName) {
-                assertTrue(status.contains(s), () -> "status lacks '" + s + "'\n" + this);
-                assertTrue(explicit.contains(s), () -> "exception lacks '" + s + "'\n" + this);
-            }
-            String logLine = err.lines().filter(l -> l.startsWith("WARNING: elu4j: AUTO uses")).findFirst().orElseThrow();
-            assertTrue(logLine.contains(name + " unavailable: "), this::toString);
-        }
-
-        @Override
-        public String toString() {
-            return "exit " + exit + "\n--- stdout\n" + out + "--- stderr\n" + err;
-        }
-    }
-
-    record Started(Process process, Path out, Path err, Path dir) {
-        Child await() throws Exception {
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-                fail("the probe JVM did not finish within 60 s\n" + Files.readString(err));
-            }
-            String o = Files.readString(out, StandardCharsets.UTF_8);
-            Map<String, String> values = new LinkedHashMap<>();
-            for (String line : o.lines().toList()) {
-                int eq = line.indexOf('=');
-                if (eq > 0) {
-                    values.put(line.substring(0, eq), line.substring(eq + 1));
-                }
-            }
-            return new Child(process.exitValue(), values, o, Files.readString(err, StandardCharsets.UTF_8), dir);
-        }
-    }
-
     private Child run(Map<String, String> props, String... explicit) throws Exception {
         return start(props, "jvm", explicit).await();
     }
 
     private Started start(Map<String, String> props, String name, String... explicit) throws IOException {
-        Path dir = Files.createDirectories(tmp.resolve("run-" + name + "-" + System.nanoTime()));
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector",
-                "-XX:+UseSerialGC", "-Xmx256m", "-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"),
-                "-Djava.io.tmpdir=" + dir));
-        // The CPU emulation of this JVM (.ci/cpu-matrix: -XX:UseAVX=N) holds for the child too.
-        ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("-XX:UseAVX=") || a.startsWith("-XX:MaxVectorSize=") || a.endsWith("UseFMA"))
-                .forEach(cmd::add);
-        props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Probe.class.getName()));
-        cmd.addAll(List.of(explicit));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
-                .redirectOutput(dir.resolve("stdout").toFile()).redirectError(dir.resolve("stderr").toFile());
-        // Only what the test sets counts: no overrides, no extra JVM options from the environment.
-        pb.environment().keySet().removeIf(k -> k.startsWith("ELU4J_") || k.equals("JAVA_TOOL_OPTIONS")
-                || k.equals("JDK_JAVA_OPTIONS") || k.equals("_JAVA_OPTIONS"));
-        return new Started(pb.start(), dir.resolve("stdout"), dir.resolve("stderr"), dir);
+        return ChildJvm.start(tmp, name, ChildJvm.onClassPath(), props, explicit);
     }
 
     private static Map<String, String> props(Object... keyValues) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i < keyValues.length; i += 2) {
-            m.put((String) keyValues[i], keyValues[i + 1].toString());
-        }
-        return m;
+        return ChildJvm.props(keyValues);
     }
 
     /** A new directory of mode 0700 under the test's temporary directory. */

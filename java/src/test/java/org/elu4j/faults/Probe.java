@@ -10,15 +10,21 @@ import org.elu4j.Elu;
 import org.elu4j.Elu4j;
 
 /**
- * The child process of {@link NativeFaultTest}: starts elu4j once under whatever configuration
- * the test gave it (system properties) and reports, one {@code key=value} line each, on stdout:
+ * The child process of {@link NativeFaultTest} and {@link ModulePathTest}: starts elu4j once under
+ * whatever configuration the test gave it (system properties, class path or module path) and
+ * reports, one {@code key=value} line each, on stdout, in this order:
  *
  * <pre>
- * status.&lt;backend&gt;=available|unavailable: &lt;detail&gt;   (one per backend)
- * auto=&lt;backend&gt;
- * helperLibrary=&lt;path&gt;|none, dnnlLibrary=&lt;path&gt;|none
+ * module=&lt;elu4j's module name&gt;|unnamed
+ * initial.&lt;backend&gt;=available|unavailable: &lt;detail&gt;   (the first Elu4j.backends(), one per backend)
+ *   (with the argument --backends-only: then dnnlMapped, and exit 0)
+ * autocall=ok|&lt;what went wrong&gt;                       (an AUTO call)
+ * dnnlMapped=true|false                                 (libdnnl.so.3 in /proc/self/maps after those)
+ * extracted=&lt;the extraction directory's entries&gt;       (names, sorted, after those)
  * explicit.&lt;backend&gt;=ok|&lt;exception class&gt;: &lt;message&gt;  (for each backend named in args)
- * autocall=ok|&lt;what went wrong&gt;
+ * status.&lt;backend&gt;=available|unavailable: &lt;detail&gt;    (Elu4j.backends() again)
+ * auto=&lt;backend&gt;
+ * helperLibrary=&lt;path&gt;|none, dnnlLibrary=&lt;path&gt;|none  (this loads oneDNN)
  * </pre>
  *
  * Exits 0 when the AUTO call gave correct results, 1 otherwise. Library loading happens once per
@@ -30,14 +36,31 @@ public final class Probe {
     private Probe() {
     }
 
-    public static void main(String[] args) {
-        for (BackendStatus s : Elu4j.backends()) {
-            System.out.println("status." + s.backend().cliName() + "="
-                    + (s.available() ? "available: " : "unavailable: ") + oneLine(s.detail()));
+    public static void main(String[] args) throws java.io.IOException {
+        Module m = Elu4j.class.getModule();
+        System.out.println("module=" + (m.isNamed() ? m.getName() : "unnamed"));
+        print("initial.", Elu4j.backends());
+        if (args.length > 0 && args[0].equals("--backends-only")) { // what Elu4j.backends() alone costs and logs
+            System.out.println("dnnlMapped=" + java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/maps"))
+                    .contains("libdnnl.so.3"));
+            System.out.flush();
+            System.exit(0);
         }
-        System.out.println("auto=" + Elu4j.autoBackend().cliName());
-        System.out.println("helperLibrary=" + Elu4j.helperLibrary().map(Object::toString).orElse("none"));
-        System.out.println("dnnlLibrary=" + Elu4j.dnnlLibrary().map(Object::toString).orElse("none"));
+        String auto;
+        try {
+            auto = call(Elu.elu());
+        } catch (Throwable t) {
+            auto = t.getClass().getName() + ": " + oneLine(t.getMessage());
+        }
+        System.out.println("autocall=" + auto);
+        System.out.println("dnnlMapped=" + java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/maps"))
+                .contains("libdnnl.so.3"));
+        String dir = System.getProperty("elu4j.extract.dir");
+        if (dir != null && java.nio.file.Files.isDirectory(java.nio.file.Path.of(dir))) {
+            try (var list = java.nio.file.Files.list(java.nio.file.Path.of(dir))) {
+                System.out.println("extracted=" + list.map(p -> p.getFileName().toString()).sorted().toList());
+            }
+        }
         for (String name : args) {
             Backend b = Backend.fromCliName(name);
             String outcome;
@@ -48,15 +71,19 @@ public final class Probe {
             }
             System.out.println("explicit." + name + "=" + outcome);
         }
-        String auto;
-        try {
-            auto = call(Elu.elu());
-        } catch (Throwable t) {
-            auto = t.getClass().getName() + ": " + oneLine(t.getMessage());
-        }
-        System.out.println("autocall=" + auto);
+        print("status.", Elu4j.backends());
+        System.out.println("auto=" + Elu4j.autoBackend().cliName());
+        System.out.println("helperLibrary=" + Elu4j.helperLibrary().map(Object::toString).orElse("none"));
+        System.out.println("dnnlLibrary=" + Elu4j.dnnlLibrary().map(Object::toString).orElse("none"));
         System.out.flush();
         System.exit("ok".equals(auto) ? 0 : 1);
+    }
+
+    private static void print(String prefix, java.util.List<BackendStatus> statuses) {
+        for (BackendStatus s : statuses) {
+            System.out.println(prefix + s.backend().cliName() + "="
+                    + (s.available() ? "available: " : "unavailable: ") + oneLine(s.detail()));
+        }
     }
 
     /** One call on native memory, checked against Math.expm1: "ok" or what was wrong. */

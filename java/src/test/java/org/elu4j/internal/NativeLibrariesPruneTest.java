@@ -59,6 +59,31 @@ class NativeLibrariesPruneTest {
         assertTrue(Files.notExists(old));
     }
 
+    /**
+     * Copies of one kind ({@code dnnl-}, {@code helper-}) are pruned among themselves: a new
+     * helper build never pushes the oneDNN copy in use out; copies of the earlier layout (bare
+     * hashes) go once unused for an hour.
+     */
+    @Test
+    void kindsArePrunedApartAndTheEarlierLayoutGoesWhenStale() throws IOException {
+        Instant now = Instant.parse("2026-12-05T12:00:00Z");
+        Path inUse = copy("dnnl-aaaaaaaaaaaaaaaaaaaaaaaa", now);
+        Path dnnlRecent1 = copy("dnnl-bbbbbbbbbbbbbbbbbbbbbbbb", now.minus(Duration.ofDays(2)));
+        Path dnnlRecent2 = copy("dnnl-cccccccccccccccccccccccc", now.minus(Duration.ofDays(3)));
+        Path dnnlStale = copy("dnnl-dddddddddddddddddddddddd", now.minus(Duration.ofDays(4)));
+        Path helper1 = copy("helper-111111111111111111111111", now.minus(Duration.ofDays(5)));
+        Path helper2 = copy("helper-222222222222222222222222", now.minus(Duration.ofDays(6)));
+        Path helper3 = copy("helper-333333333333333333333333", now.minus(Duration.ofDays(7)));
+        Path legacyFresh = copy("eeeeeeeeeeeeeeeeeeeeeeee", now.minus(Duration.ofMinutes(20)));
+        Path legacyStale = copy("ffffffffffffffffffffffff", now.minus(Duration.ofHours(2)));
+
+        NativeLibraries.pruneStale(inUse, now);
+
+        assertEquals(List.of(inUse, dnnlRecent1, dnnlRecent2, legacyFresh, helper1, helper2, helper3).stream().sorted().toList(),
+                remaining());
+        assertTrue(Files.notExists(dnnlStale) && Files.notExists(legacyStale));
+    }
+
     private List<Path> remaining() throws IOException {
         try (Stream<Path> left = Files.list(base)) {
             return left.sorted().toList();

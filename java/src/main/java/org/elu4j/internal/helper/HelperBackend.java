@@ -54,49 +54,142 @@ import org.elu4j.internal.helper.ffi.Elu4jNative;
  * the provider reports the helper as unavailable with that reason. {@link #forIsa} (tests and
  * tools) uses the same switch around each of its calls.
  *
- * <p>Loading this class loads the library; the provider does that only after
- * {@link NativeLibraries#helper()} succeeded.
+ * <p>Two steps, so that asking what runs costs no native call. Loading this class looks up every
+ * symbol the helper calls in the loaded library (the provider loads it only after
+ * {@link NativeLibraries#helper()} succeeded), and {@link #probe()} describes it from the
+ * bindings' version: no downcall. {@link #best()} links it: it makes the downcall handles (the
+ * JVM's first downcall handle costs tens of milliseconds), checks the library's version, applies
+ * the ISA pin and reads the active level. The provider calls it on the helper's first use, or at
+ * once when {@link #linkAtStart()}.
  */
 public final class HelperBackend implements EluBackend {
     /** System property that pins the helper's ISA level: portable, avx2, avx512 (or best). */
     public static final String ISA_PROPERTY = "elu4j.helper.isa";
     /** Environment variable read when {@value #ISA_PROPERTY} is not set. */
     public static final String ISA_ENV = "ELU4J_HELPER_ISA";
-    private static final MethodHandle FORWARD;
-    /** {@code elu4j_forward_mt}: an ordinary (not critical) downcall, since it waits for the pool. */
-    private static final MethodHandle FORWARD_MT;
-    private static final MethodHandle BACKWARD;
-    private static final MethodHandle PIN_ISA;
-    private static final MethodHandle PIN_THREAD_ISA;
-    private static final MethodHandle ACTIVE_ISA;
-    private static final MethodHandle USES_FLOAT_KERNEL;
-    /** {@code elu4j_mt_min_elements()}: below it the parallel call would run serially anyway. */
-    private static final long MT_MIN_ELEMENTS;
     /** Where the pin came from ("-Delu4j.helper.isa=avx2"), or null when the helper is not pinned. */
     private static volatile String pinSource;
+    /** The addresses of the hand-bound functions, looked up (and so checked) when the class loads. */
+    private static final MemorySegment FORWARD_ADDR, FORWARD_MT_ADDR, BACKWARD_ADDR, PIN_ISA_ADDR, PIN_THREAD_ISA_ADDR,
+            USES_FLOAT_KERNEL_ADDR, ACTIVE_ISA_ADDR;
 
     static {
         SymbolLookup lookup = NativeLibraries.helper().get().lookup();
-        Linker linker = Linker.nativeLinker();
-        Linker.Option critical = Linker.Option.critical(true);
-        FORWARD = linker.downcallHandle(find(lookup, "elu4j_forward"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
-                        JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE), critical);
-        FORWARD_MT = linker.downcallHandle(find(lookup, "elu4j_forward_mt"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
-                        JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_INT));
-        BACKWARD = linker.downcallHandle(find(lookup, "elu4j_backward"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS,
-                        JAVA_LONG, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE), critical);
-        MT_MIN_ELEMENTS = Elu4jNative.elu4j_mt_min_elements();
+        // Every symbol is looked up now, so a wrong library is refused with the missing name; no
+        // downcall is linked yet (the holders below): the JVM's first downcall handle costs tens of
+        // milliseconds, which Elu4j.backends() need not pay (probe()).
+        FORWARD_ADDR = find(lookup, "elu4j_forward");
+        FORWARD_MT_ADDR = find(lookup, "elu4j_forward_mt");
+        BACKWARD_ADDR = find(lookup, "elu4j_backward");
         // Added to elu4j.h after the bindings were last generated: bound here until the next
         // regeneration (bindings/README.md).
-        PIN_ISA = linker.downcallHandle(find(lookup, "elu4j_pin_isa"), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        PIN_THREAD_ISA = linker.downcallHandle(find(lookup, "elu4j_pin_thread_isa"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT), critical);
-        ACTIVE_ISA = linker.downcallHandle(find(lookup, "elu4j_active_isa"), FunctionDescriptor.of(JAVA_INT));
-        USES_FLOAT_KERNEL = linker.downcallHandle(find(lookup, "elu4j_uses_float_kernel"),
+        PIN_ISA_ADDR = find(lookup, "elu4j_pin_isa");
+        PIN_THREAD_ISA_ADDR = find(lookup, "elu4j_pin_thread_isa");
+        USES_FLOAT_KERNEL_ADDR = find(lookup, "elu4j_uses_float_kernel");
+        ACTIVE_ISA_ADDR = find(lookup, "elu4j_active_isa");
+        for (String generated : new String[] {"elu4j_version", "elu4j_version_string", "elu4j_isa_name",
+                "elu4j_isa_supported", "elu4j_best_isa", "elu4j_status_name", "elu4j_mt_min_elements"}) {
+            find(lookup, generated); // called through the generated bindings
+        }
+    }
+
+    /**
+     * The helper as far as it can be checked without calling it: loading this class has found
+     * every symbol it calls in the loaded library. Returns its description until {@link #best()}
+     * links it: {@code helper <version>}, the version this jar's bindings were made for.
+     */
+    public static String probe() {
+        int v = BINDINGS_VERSION;
+        return "helper " + v / 10000 + "." + v / 100 % 100 + "." + v % 100;
+    }
+
+    /**
+     * {@code Elu4jNative.ELU4J_VERSION_NUMBER()}, the version the bindings were generated for
+     * (HelperNamesTest checks they agree), read here without initialising the generated class:
+     * that initialises the JVM's native linker, tens of milliseconds {@link #probe()} saves.
+     */
+    static final int BINDINGS_VERSION = 200;
+
+    /**
+     * Whether {@link #best()} should run at once rather than on first use: when the ISA level is
+     * pinned ({@value #ISA_PROPERTY}, {@value #ISA_ENV}) or the library is an override
+     * ({@code elu4j.helper.library}), whose level or version may be refused.
+     */
+    public static boolean linkAtStart() {
+        String pin = System.getProperty(ISA_PROPERTY);
+        if (pin == null) {
+            pin = System.getenv(ISA_ENV);
+        }
+        return pin != null && !pin.isBlank() && !pin.trim().equalsIgnoreCase("best") || NativeLibraries.helperOverridden();
+    }
+
+    /*
+     * The downcall handles, each made on first use, in holders of their own (static finals:
+     * constants to the JIT): a fresh JVM pays a few ms for each shape it links, so a first
+     * forward call links only what it runs.
+     */
+
+    /** {@code elu4j_active_isa}, {@code elu4j_pin_isa}: linking the helper ({@link #best()}). */
+    private static final class Control {
+        static final MethodHandle ACTIVE_ISA = Linker.nativeLinker().downcallHandle(ACTIVE_ISA_ADDR,
+                FunctionDescriptor.of(JAVA_INT));
+        static final MethodHandle PIN_ISA = Linker.nativeLinker().downcallHandle(PIN_ISA_ADDR,
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        /** {@code elu4j_pin_thread_isa}: a helper fixed to one level ({@link #forIsa}), around each call. */
+        static final MethodHandle PIN_THREAD_ISA = Linker.nativeLinker().downcallHandle(PIN_THREAD_ISA_ADDR,
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT), Linker.Option.critical(true));
+
+        private Control() {
+        }
+    }
+
+    /** {@code elu4j_forward}, critical. */
+    private static final class Forward {
+        static final MethodHandle FORWARD = Linker.nativeLinker().downcallHandle(FORWARD_ADDR,
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
+                        JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE), Linker.Option.critical(true));
+
+        private Forward() {
+        }
+
+        /** Makes the handle now (binding a call does, so its first run does not). */
+        static void load() {
+        }
+    }
+
+    /** {@code elu4j_forward_mt} (an ordinary downcall, not critical: it waits for the pool) and its threshold. */
+    private static final class Parallel {
+        static final MethodHandle FORWARD_MT = Linker.nativeLinker().downcallHandle(FORWARD_MT_ADDR,
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
+                        JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_INT));
+        /** {@code elu4j_mt_min_elements()}: below it the parallel call would run serially anyway. */
+        static final long MT_MIN_ELEMENTS = Elu4jNative.elu4j_mt_min_elements();
+
+        private Parallel() {
+        }
+    }
+
+    /** {@code elu4j_backward}, critical. */
+    private static final class Backward {
+        static final MethodHandle BACKWARD = Linker.nativeLinker().downcallHandle(BACKWARD_ADDR,
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS,
+                        JAVA_LONG, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE), Linker.Option.critical(true));
+
+        private Backward() {
+        }
+
+        /** Makes the handle now (binding a call does, so its first run does not). */
+        static void load() {
+        }
+    }
+
+    /** {@code elu4j_uses_float_kernel}. */
+    private static final class FloatKernel {
+        static final MethodHandle USES_FLOAT_KERNEL = Linker.nativeLinker().downcallHandle(USES_FLOAT_KERNEL_ADDR,
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE));
+
+        private FloatKernel() {
+        }
     }
 
     /** -1: whatever the library runs on (its best ISA, or the process's pin); otherwise a fixed {@code elu4j_isa}. */
@@ -109,8 +202,8 @@ public final class HelperBackend implements EluBackend {
     }
 
     /**
-     * The helper on the best ISA of this CPU, after checking that the loaded library is the
-     * version the bindings were generated for.
+     * The helper on the best ISA of this CPU (or the pinned one), linked: its downcall handles
+     * made, the loaded library checked to be the version the bindings were generated for.
      */
     public static HelperBackend best() {
         int runtime = Elu4jNative.elu4j_version();
@@ -120,7 +213,10 @@ public final class HelperBackend implements EluBackend {
                     + expected + " (" + NativeLibraries.helper().get().path() + ")");
         }
         String pinned = applyPin();
-        return new HelperBackend(-1, "helper " + cString(Elu4jNative.elu4j_version_string()) + " ("
+        // The version string from the number (elu4j.h's encoding), not elu4j_version_string(): one
+        // downcall shape fewer to link (a few ms each in a fresh JVM).
+        String version = runtime / 10000 + "." + runtime / 100 % 100 + "." + runtime % 100;
+        return new HelperBackend(-1, "helper " + version + " ("
                 + isaName(activeIsa()) + (pinned != null ? ", pinned by " + pinned : "") + ")");
     }
 
@@ -153,7 +249,7 @@ public final class HelperBackend implements EluBackend {
             throw new Elu4jException(source + " is not a helper ISA level: use portable, avx2, avx512 or best"
                     + " (this CPU supports " + levels + ")");
         }
-        int status = pin(PIN_ISA, isa);
+        int status = pin(Control.PIN_ISA, isa);
         if (status != 0) {
             throw new Elu4jException(source + ": this CPU cannot run the helper's " + name + " kernels ("
                     + cString(Elu4jNative.elu4j_status_name(status)) + " from elu4j_pin_isa); it supports " + levels);
@@ -173,7 +269,7 @@ public final class HelperBackend implements EluBackend {
 
     /** Removes the calling thread's pin ({@code elu4j_pin_thread_isa(ELU4J_ISA_BEST)}: cannot fail). */
     private static void unpinThread() {
-        int status = pin(PIN_THREAD_ISA, -1);
+        int status = pin(Control.PIN_THREAD_ISA, -1);
         if (status != 0) {
             throw new IllegalStateException("elu4j_pin_thread_isa(ELU4J_ISA_BEST) failed: "
                     + cString(Elu4jNative.elu4j_status_name(status)));
@@ -183,7 +279,7 @@ public final class HelperBackend implements EluBackend {
     /** The ISA level the library's calls run on: the pinned one, else {@link #bestIsa()}. */
     public static int activeIsa() {
         try {
-            return (int) ACTIVE_ISA.invokeExact();
+            return (int) Control.ACTIVE_ISA.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -218,8 +314,19 @@ public final class HelperBackend implements EluBackend {
                 .filter(i -> Elu4jNative.elu4j_isa_supported(i) != 0).toArray();
     }
 
-    /** The helper's name for an ISA level, e.g. {@code avx512}. */
+    /**
+     * The helper's name for an ISA level, e.g. {@code avx512}: {@code elu4j_isa_name}'s, known here
+     * for the levels of elu4j.h (the names {@value #ISA_PROPERTY} takes), so that starting needs no
+     * downcall for it.
+     */
     public static String isaName(int isa) {
+        if (isa == Elu4jNative.ELU4J_ISA_PORTABLE()) {
+            return "portable";
+        } else if (isa == Elu4jNative.ELU4J_ISA_AVX2()) {
+            return "avx2";
+        } else if (isa == Elu4jNative.ELU4J_ISA_AVX512()) {
+            return "avx512";
+        }
         return cString(Elu4jNative.elu4j_isa_name(isa));
     }
 
@@ -251,7 +358,7 @@ public final class HelperBackend implements EluBackend {
      */
     public static boolean usesFloatKernel(Op op) {
         try {
-            return (int) USES_FLOAT_KERNEL.invokeExact(op.kind().nativeCode, op.alpha(), op.scale(), op.inputScale()) != 0;
+            return (int) FloatKernel.USES_FLOAT_KERNEL.invokeExact(op.kind().nativeCode, op.alpha(), op.scale(), op.inputScale()) != 0;
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -264,6 +371,7 @@ public final class HelperBackend implements EluBackend {
      */
     @Override
     public Binding.Forward bindForward(Op op, DataType type) {
+        Forward.load();
         int fn = op.kind().nativeCode;
         int dt = dtypeCode(type);
         long size = type.byteSize();
@@ -280,21 +388,21 @@ public final class HelperBackend implements EluBackend {
         String function = "elu4j_forward";
         try {
             if (isa >= 0) {
-                status = pin(PIN_THREAD_ISA, isa);
+                status = pin(Control.PIN_THREAD_ISA, isa);
                 if (status == 0) {
                     try {
-                        status = (int) FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
+                        status = (int) Forward.FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
                     } finally {
                         unpinThread();
                     }
                 } else {
                     function = "elu4j_pin_thread_isa";
                 }
-            } else if (threads != 1 && n >= MT_MIN_ELEMENTS && src.isNative() && dst.isNative()) {
+            } else if (threads != 1 && n >= Parallel.MT_MIN_ELEMENTS && src.isNative() && dst.isNative()) {
                 function = "elu4j_forward_mt";
-                status = (int) FORWARD_MT.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale, threads);
+                status = (int) Parallel.FORWARD_MT.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale, threads);
             } else {
-                status = (int) FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
+                status = (int) Forward.FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
             }
         } catch (Throwable t) {
             throw rethrow(t);
@@ -307,6 +415,7 @@ public final class HelperBackend implements EluBackend {
 
     @Override
     public Binding.Backward bindBackward(Op op, DataType type, boolean fromOutput) {
+        Backward.load();
         int fn = op.kind().nativeCode;
         int dt = dtypeCode(type);
         int fromDst = fromOutput ? 1 : 0;
@@ -320,10 +429,10 @@ public final class HelperBackend implements EluBackend {
             String function = "elu4j_backward";
             try {
                 if (isa >= 0) {
-                    status = pin(PIN_THREAD_ISA, isa);
+                    status = pin(Control.PIN_THREAD_ISA, isa);
                     if (status == 0) {
                         try {
-                            status = (int) BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
+                            status = (int) Backward.BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
                         } finally {
                             unpinThread();
                         }
@@ -331,7 +440,7 @@ public final class HelperBackend implements EluBackend {
                         function = "elu4j_pin_thread_isa";
                     }
                 } else {
-                    status = (int) BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
+                    status = (int) Backward.BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
                 }
             } catch (Throwable t) {
                 throw rethrow(t);
@@ -358,7 +467,7 @@ public final class HelperBackend implements EluBackend {
      * ({@code elu4j_mt_min_elements()}); smaller calls run serially, as fast as a serial call.
      */
     public static long parallelMinElements() {
-        return MT_MIN_ELEMENTS;
+        return Parallel.MT_MIN_ELEMENTS;
     }
 
     /** Reads a static NUL-terminated string the helper returned (at most 256 bytes). */

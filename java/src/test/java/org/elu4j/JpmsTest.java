@@ -1,0 +1,48 @@
+package org.elu4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.elu4j.internal.NativeLibraries;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs in both test runs of the build: on the class path (the default surefire execution) and with
+ * the library as the named module {@code org.elu4j} (the {@code module-path} execution, which sets
+ * {@code elu4j.test.modulePath}). It checks the run is what it claims, and that what elu4j tells
+ * users about native access matches where it runs.
+ */
+class JpmsTest {
+    private static final boolean MODULE_PATH = Boolean.getBoolean("elu4j.test.modulePath");
+
+    @Test
+    void theLibraryIsTheNamedModuleExactlyOnTheModulePath() {
+        Module m = Elu4j.class.getModule();
+        assertEquals(MODULE_PATH, m.isNamed(), m.toString());
+        if (MODULE_PATH) {
+            assertEquals("org.elu4j", m.getName());
+            assertTrue(m.getDescriptor().exports().stream().allMatch(e -> e.source().equals("org.elu4j")),
+                    "only org.elu4j is exported: " + m.getDescriptor().exports());
+            assertTrue(m.getDescriptor().requires().stream().noneMatch(r -> r.name().equals("java.logging")),
+                    "logging goes through System.Logger: no java.logging");
+        }
+    }
+
+    @Test
+    void nativeAccessIsEnabledAndTheAdviceNamesThisModule() {
+        assertTrue(Elu4j.class.getModule().isNativeAccessEnabled(), "the build passes --enable-native-access");
+        assertEquals(MODULE_PATH ? "--enable-native-access=org.elu4j" : "--enable-native-access=ALL-UNNAMED",
+                NativeLibraries.nativeAccessFlag());
+    }
+
+    @Test
+    void everyBackendRunsHere() {
+        if (Boolean.getBoolean("elu4j.test.expectAllBackends")) {
+            for (Backend b : new Backend[] {Backend.ONEDNN, Backend.HELPER, Backend.VECTOR, Backend.SCALAR}) {
+                assertTrue(Elu4j.isAvailable(b), () -> b + ": " + Elu4j.backends());
+            }
+        }
+        // oneDNN's jar is on the class path in both runs (surefire puts what org.elu4j does not require there).
+        assertTrue(Elu4j.nativeLibraries().get(0).detail().contains("(class path)"), Elu4j.nativeLibraries().toString());
+    }
+}
