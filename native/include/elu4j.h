@@ -117,8 +117,12 @@ ELU4J_API const char *elu4j_status_name(int status);
  * alpha = 2^k, k in [-100, 100] (positive: the float kernel keeps -0.0, which is the sign rule only
  * for alpha > 0) runs the float ELU kernel (elu4j_uses_float_kernel: all in f32, within 1 ulp of
  * the correctly rounded result; NaN keeps its bits, -0.0 stays -0.0, -inf gives -alpha; outputs of
- * 16 MiB and more, out of place, are written with streaming stores, which bypass the cache), every
- * other f32 ELU evaluates its negative side in double. f64 is computed in double, with
+ * 16 MiB and more, out of place, are written with streaming stores, which bypass the cache); every
+ * other f32 ELU whose alpha * scale, scale, input_scale and their product lie in [2^-60, 2^60]
+ * (SELU, CELU, ELU with any alpha > 0, the scaled form) runs the general f32 kernel (float pairs
+ * for the parameters and the intermediate result: within 1 ulp of the correctly rounded result,
+ * NaN keeps its bits, +-0.0 stays +-0.0); the rest (negative or extreme parameters) evaluates its
+ * negative side in double. f64 is computed in double, with
  * t = x * input_scale rounded to double (as the Java scalar oracle does): within 3 double ulps of
  * the exact function of that t (forward), 4 (backward; subnormal results within a few units of
  * 2^-1074). All three parameters must be finite for every function, also where unused. bf16 and f16 are storage types:
@@ -149,7 +153,8 @@ ELU4J_API size_t elu4j_dtype_size(int dtype);
  * 1 when f32 forward of (function, alpha, scale, input_scale) runs on the float ELU kernel (the
  * fast path: see above), else 0: ELU with scale == input_scale == 1
  * and alpha = 2^k, k in [-100, 100] (positive only: the float kernel keeps -0.0 as -0.0, the sign
- * rule only for a positive coefficient). Everything else has its negative side in double. The one
+ * rule only for a positive coefficient). Everything else runs the general f32 kernel or, outside
+ * its parameter range, has its negative side in double (see above). The one
  * place the helper decides this; the Java library's Op.isFastF32Elu() states the same rule for
  * the Vector API backend, and the tests check that the two agree.
  */

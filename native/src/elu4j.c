@@ -217,7 +217,52 @@ int elu4j_uses_float_kernel(int function, double alpha, double scale, double inp
     return (b & ((UINT64_C(1) << 52) - 1)) == 0 && biased >= 1023 - 100 && biased <= 1023 + 100;
 }
 
-/* The derived parameters; fast: ELU that the float kernel computes within 1 ulp. */
+/* v in [2^-60, 2^60] (so also positive and finite). */
+static int in_general_range(double v)
+{
+    return v >= 0x1p-60 && v <= 0x1p60;
+}
+
+/* hi + lo = v to 2^-48 relative; hi rounded toward zero when toward_zero (then lo >= 0 for v > 0). */
+static void split(double v, int toward_zero, float *hi, float *lo)
+{
+    float h = (float)v;
+    if (toward_zero && (double)h > v) {
+        h = nextafterf(h, 0.0f);
+    }
+    *hi = h;
+    *lo = (float)(v - (double)h);
+}
+
+/*
+ * The general f32 kernel's constants (kernels_impl.h), or enabled = 0 where it does not apply: not
+ * ELU, the float kernel's case, or a parameter outside [2^-60, 2^60] (negative, zero, extreme),
+ * which the double evaluation handles.
+ */
+static elu4j_general make_general(const elu4j_params *p)
+{
+    elu4j_general g = {0};
+    if (p->function != ELU4J_FN_ELU || p->fast || !in_general_range(p->coef) ||
+        !in_general_range(p->scale) || !in_general_range(p->input_scale) ||
+        !in_general_range(p->cis)) {
+        return g;
+    }
+    g.enabled = 1;
+    g.unit_input = p->input_scale == 1.0;
+    split(p->coef, 0, &g.chi, &g.clo);
+    split(p->input_scale, 0, &g.shi, &g.slo);
+    split(p->scale, 1, &g.phi, &g.plo);
+    split(p->cis, 0, &g.cshi, &g.cslo);
+    g.pos_kind = p->scale == 1.0 ? 0 : g.plo == 0.0f ? 1 : 2;
+    g.lin = (float)(0x1p-40 / p->input_scale);
+    g.xmin = (float)(-87.0 / p->input_scale);
+    return g;
+}
+
+/*
+ * The derived parameters; fast: ELU that the float kernel computes within 1 ulp; gen: the general
+ * f32 kernel.
+ */
 static elu4j_params make_params(int function, double alpha, double scale, double input_scale)
 {
     elu4j_params p = {0};
@@ -229,6 +274,7 @@ static elu4j_params make_params(int function, double alpha, double scale, double
     p.cis = p.coef * input_scale;
     p.alpha_f = (float)alpha;
     p.fast = elu4j_uses_float_kernel(function, alpha, scale, input_scale);
+    p.gen = make_general(&p);
     return p;
 }
 

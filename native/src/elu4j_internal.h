@@ -58,6 +58,18 @@
 #define ELU4J_P4 0x1.6b398cp-10f /* 1.385592623e-03 */
 
 /*
+ * The general f32 kernel's q(r) ~ (expm1(r) - r) / r^2 on |r| <= 0.3468 (kernels_impl.h has the
+ * algorithm): minimax for the relative error of r + r^2 q(r), coefficients rounded to f32 one at
+ * a time with the rest refitted; 1.37e-8 (2^-26.1) in exact arithmetic. Not the polynomial above,
+ * which is fitted to the float kernel's own error budget.
+ */
+#define ELU4J_GQ0 0x1.fffffep-2f
+#define ELU4J_GQ1 0x1.5554b4p-3f
+#define ELU4J_GQ2 0x1.5556f2p-5f
+#define ELU4J_GQ3 0x1.122552p-7f
+#define ELU4J_GQ4 0x1.6b9c86p-10f
+
+/*
  * Streaming (non-temporal) stores: the AVX-512 and AVX2 kernels write the output with vmovntps
  * when it is at least ELU4J_STREAM_MIN_BYTES (16 MiB, 4M floats), out of place (src != dst: in
  * place, the lines are already in the cache from the loads) and 4-byte aligned (so that the
@@ -104,6 +116,23 @@ static inline int elu4j_use_streaming_stores(const void *src, const void *dst, s
  * The parameters of one call, checked, with the derived constants the kernels use (the
  * algorithms of the other functions and types are described in kernels_impl.h).
  */
+/*
+ * The general f32 ELU kernel (kernels_impl.h, "f32 ELU, general parameters"): ELU, SELU, CELU and
+ * the scaled form with positive parameters in [2^-60, 2^60] (elu4j_uses_general_kernel), in f32
+ * with the parameters split into float pairs hi + lo. Filled by the dispatcher, per call.
+ */
+typedef struct elu4j_general {
+    int enabled;       /* this call runs the general kernel */
+    int unit_input;    /* input_scale == 1: t = x exactly, no low part, no linear range */
+    int pos_kind;      /* the positive side: 0 scale == 1 (x), 1 scale a float (phi * x), 2 a pair */
+    float chi, clo;    /* coef = alpha * scale */
+    float shi, slo;    /* input_scale */
+    float phi, plo;    /* scale, phi rounded toward zero (plo >= 0: plo * +inf is +inf, not NaN) */
+    float cshi, cslo;  /* coef * input_scale: the slope at 0, for the linear range */
+    float lin;         /* x > -lin (|t| < 2^-40): the linear range */
+    float xmin;        /* lower clamp of x: t >= -87 */
+} elu4j_general;
+
 typedef struct elu4j_params {
     int function;      /* elu4j_function */
     int fast;          /* ELU that f32 (and bf16, f16) runs on the float kernel above, with alpha_f:
@@ -114,6 +143,7 @@ typedef struct elu4j_params {
     double input_scale;
     double coef;       /* alpha * scale (the negative side's coefficient) */
     double cis;        /* coef * input_scale (the backward's coefficient) */
+    elu4j_general gen; /* f32 (and bf16, f16) ELU that is not fast but runs in f32 */
 } elu4j_params;
 
 /*

@@ -156,6 +156,122 @@ static void elu_f32_kernel(const void *src, void *dst, size_t n, float alpha, in
     }
 }
 
+/* --- the general f32 ELU kernel ------------------------------------------------------------------ */
+/*
+ * kernels_impl.h's general kernel (its file comment has the algorithm), written with intrinsics:
+ * GCC's vectorisation of the C loop runs it one vector per iteration and keeps fewer values in
+ * registers; four independent vectors per step are faster here. Every operation is the C loop's,
+ * in the same order (fmsub(a, b, c) is fma(a, b, -c); max(x, xmin) picks xmin for NaN as the C
+ * select does, a lane discarded anyway), so the bits are the portable level's.
+ */
+typedef struct gconsts512 {
+    __m512 chi, clo, shi, slo, phi, plo, cshi, cslo, neg_lin, xmin;
+    __m512 log2e, shift, neg_ln2, q0, q1, q2, q3, q4, one, zero;
+} gconsts512;
+
+ELU4J_INLINE __m512 gen16(__m512 x, const gconsts512 *c, const int unit_input, const int pos_kind)
+{
+    const __mmask16 gt = _mm512_cmp_ps_mask(x, c->zero, _CMP_GT_OQ);
+    const __mmask16 lt = _mm512_cmp_ps_mask(x, c->zero, _CMP_LT_OQ);
+    __m512 y; /* x > 0 ? pos : x (the negative lanes are blended in last) */
+    if (pos_kind == 0) {
+        y = x;
+    } else if (pos_kind == 1) {
+        y = _mm512_mask_mul_ps(x, gt, c->phi, x);
+    } else {
+        y = _mm512_mask_fmadd_ps(x, gt, c->phi, _mm512_mul_ps(c->plo, x));
+    }
+    const __m512 xc = _mm512_max_ps(x, c->xmin);
+    const __m512 th = unit_input ? xc : _mm512_mul_ps(c->shi, xc);
+    const __m512 k = _mm512_fmadd_ps(th, c->log2e, c->shift);
+    const __m512 nf = _mm512_sub_ps(k, c->shift);
+    const __m512 rh = _mm512_fmadd_ps(nf, c->neg_ln2, th);
+    __m512 q = _mm512_fmadd_ps(c->q4, rh, c->q3);
+    q = _mm512_fmadd_ps(q, rh, c->q2);
+    q = _mm512_fmadd_ps(q, rh, c->q1);
+    q = _mm512_fmadd_ps(q, rh, c->q0);
+    const __m512 r2 = _mm512_mul_ps(rh, rh);
+    __m512 w = _mm512_mul_ps(r2, q);
+    if (!unit_input) {
+        const __m512 tl = _mm512_fmadd_ps(c->slo, xc, _mm512_fmsub_ps(c->shi, xc, th));
+        w = _mm512_add_ps(w, _mm512_fmadd_ps(tl, rh, tl));
+    }
+    const __m512 s = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(k), 23));
+    const __m512 sm1 = _mm512_sub_ps(s, c->one);
+    const __m512 eh = _mm512_fmadd_ps(s, rh, sm1);
+    const __m512 e0 = _mm512_fmadd_ps(s, rh, _mm512_sub_ps(sm1, eh));
+    const __m512 el = _mm512_fmadd_ps(s, w, e0);
+    __m512 neg = _mm512_fmadd_ps(c->chi, eh, _mm512_fmadd_ps(c->chi, el, _mm512_mul_ps(c->clo, eh)));
+    if (!unit_input) {
+        const __mmask16 tiny = _mm512_cmp_ps_mask(x, c->neg_lin, _CMP_GT_OQ);
+        neg = _mm512_mask_blend_ps(tiny, neg,
+                                   _mm512_fmadd_ps(c->cshi, x, _mm512_mul_ps(c->cslo, x)));
+    }
+    return _mm512_mask_blend_ps(lt, y, neg);
+}
+
+ELU4J_INLINE void gen_loop(const char *in, char *out, size_t n, const gconsts512 *c,
+                           const int unit_input, const int pos_kind)
+{
+    size_t i = 0;
+    /* Loads of a step come before its stores, so dst == src (in place) is safe. */
+    for (; i + 64 <= n; i += 64) {
+        const __m512 x0 = _mm512_loadu_ps(in + 4 * i);
+        const __m512 x1 = _mm512_loadu_ps(in + 4 * i + 64);
+        const __m512 x2 = _mm512_loadu_ps(in + 4 * i + 128);
+        const __m512 x3 = _mm512_loadu_ps(in + 4 * i + 192);
+        _mm512_storeu_ps(out + 4 * i, gen16(x0, c, unit_input, pos_kind));
+        _mm512_storeu_ps(out + 4 * i + 64, gen16(x1, c, unit_input, pos_kind));
+        _mm512_storeu_ps(out + 4 * i + 128, gen16(x2, c, unit_input, pos_kind));
+        _mm512_storeu_ps(out + 4 * i + 192, gen16(x3, c, unit_input, pos_kind));
+    }
+    for (; i + 16 <= n; i += 16) {
+        _mm512_storeu_ps(out + 4 * i, gen16(_mm512_loadu_ps(in + 4 * i), c, unit_input, pos_kind));
+    }
+    if (i < n) {
+        const __mmask16 tail = (__mmask16)((1u << (n - i)) - 1u); /* n - i in 1..15 */
+        const __m512 x = _mm512_maskz_loadu_ps(tail, in + 4 * i);
+        _mm512_mask_storeu_ps(out + 4 * i, tail, gen16(x, c, unit_input, pos_kind));
+    }
+}
+
+#define ELU4J_GEN_KERNEL 1
+static void gen_f32_kernel(const elu4j_general *g, const void *src, void *dst, size_t n)
+{
+    const gconsts512 c = {
+        .chi = _mm512_set1_ps(g->chi),
+        .clo = _mm512_set1_ps(g->clo),
+        .shi = _mm512_set1_ps(g->shi),
+        .slo = _mm512_set1_ps(g->slo),
+        .phi = _mm512_set1_ps(g->phi),
+        .plo = _mm512_set1_ps(g->plo),
+        .cshi = _mm512_set1_ps(g->cshi),
+        .cslo = _mm512_set1_ps(g->cslo),
+        .neg_lin = _mm512_set1_ps(-g->lin),
+        .xmin = _mm512_set1_ps(g->xmin),
+        .log2e = _mm512_set1_ps(ELU4J_LOG2E),
+        .shift = _mm512_set1_ps(ELU4J_SHIFT),
+        .neg_ln2 = _mm512_set1_ps(-ELU4J_LN2),
+        .q0 = _mm512_set1_ps(ELU4J_GQ0),
+        .q1 = _mm512_set1_ps(ELU4J_GQ1),
+        .q2 = _mm512_set1_ps(ELU4J_GQ2),
+        .q3 = _mm512_set1_ps(ELU4J_GQ3),
+        .q4 = _mm512_set1_ps(ELU4J_GQ4),
+        .one = _mm512_set1_ps(1.0f),
+        .zero = _mm512_setzero_ps(),
+    };
+    const char *in = (const char *)src;
+    char *out = (char *)dst;
+    switch (g->unit_input * 3 + g->pos_kind) {
+    case 0: gen_loop(in, out, n, &c, 0, 0); break;
+    case 1: gen_loop(in, out, n, &c, 0, 1); break;
+    case 2: gen_loop(in, out, n, &c, 0, 2); break;
+    case 3: gen_loop(in, out, n, &c, 1, 0); break;
+    case 4: gen_loop(in, out, n, &c, 1, 1); break;
+    default: gen_loop(in, out, n, &c, 1, 2); break;
+    }
+}
+
 /* --- the rest of the family, and the entry points of this level --------------------------------- */
 #define ELU4J_FAM_SUFFIX _avx512
 #include "kernels_impl.h"

@@ -27,6 +27,31 @@
  *   src to dst with the caller's streaming-store choice; bf16 and f16 run it on their widened
  *   blocks.
  *
+ *   f32 ELU, general parameters (p->gen.enabled: positive alpha * scale, scale, input_scale and
+ *   their product in [2^-60, 2^60]; SELU, CELU, ELU with any such alpha): in f32, 16 lanes with
+ *   AVX-512, with the parameters as float pairs hi + lo (elu4j_internal.h) and the one quantity
+ *   that needs more than float precision, E = expm1(t), carried as eh + el. For x < 0:
+ *     xc = max(x, xmin)                     t >= -87: 2^n stays a float, E = -1 beyond
+ *     th = shi * xc, tl = the exact rest    (fma; 0 when input_scale == 1, where th = x)
+ *     nf = round(th / ln2) (shift constant), rh = th - nf * LN2_F32   exact (one fma): rh and
+ *                                            nf * LN2_F32 are multiples of 2^-24 below 1/2
+ *     w  = rh^2 q(rh) (+ tl (1 + rh))       q: degree 4, relative error 2^-26 of rh + w against
+ *                                            expm1(rh); what LN2_F32 misses of ln 2 (< 2^-29 n)
+ *                                            is dropped, scaled by 2^n <= 1/2 like the float kernel
+ *     s  = 2^n, sm1 = s - 1                 exact for n >= -24; -1 below, off by s < 2^-24
+ *     eh = fma(s, rh, sm1)                  E = sm1 + s rh + s w; s rh is exact and eh within a
+ *     e0 = fma(s, rh, sm1 - eh)             factor 2 of sm1 (n <= -1), so sm1 - eh is exact
+ *     el = fma(s, w, e0)                    (Sterbenz) and e0 the exact rounding error of eh
+ *     y  = fma(chi, eh, fma(chi, el, clo * eh))      one rounding of coef * E
+ *   and y = cshi * x + cslo * x (one fma) for |t| < 2^-40, where expm1(t) = t to 2^-41 and th would
+ *   lose its exact rest to underflow; x > 0: scale * x (phi * x + plo * x, one fma); +-0 and NaN
+ *   pass through (their bits: the sign rule for positive parameters). Error before the last
+ *   rounding: the polynomial (0.23 ulp), w's roundings and el (about 0.3 ulp together), the
+ *   dropped s where n <= -24 (< 0.5 ulp, only where the rest is negligible), so below 1 ulp: the
+ *   result is the correctly rounded float or its neighbour (about 99.5% correctly rounded; the
+ *   exhaustive tables in docs/accuracy.md). Every operation is spelled out as for the other
+ *   kernels, so that GCC's vectorised loop at each level gives the scalar loop's bits.
+ *
  *   f32 ELU otherwise: in double. t = (double)x * input_scale; y = x > 0 ? scale * x :
  *   coef * expm1(t) with coef = alpha * scale, rounded once to float; t = +-0 gives coef * t (the
  *   sign rule of Op). expm1 is expm1_core(t, 0): see below, a polynomial with relative error
@@ -273,6 +298,94 @@ static void FAM(f16_narrow)(const float *restrict f, uint16_t *restrict h, size_
     }
 }
 
+/* --- the general f32 ELU kernel ------------------------------------------------------------------ */
+
+/* The constants of the float ELU kernel (elu4j_internal.h) where they are the same. */
+#define FAM_G_LOG2E ELU4J_LOG2E
+#define FAM_G_SHIFT ELU4J_SHIFT
+#define FAM_G_LN2 ELU4J_LN2 /* ln 2 rounded to f32: t - n * FAM_G_LN2 is exact (file comment) */
+
+/*
+ * One element of the general kernel (file comment). unit_input and pos_kind are constants after
+ * inlining, so each of the six combinations is its own branch-free loop.
+ */
+FAM_INLINE float FAM(gen_one)(float x, const elu4j_general g, const int unit_input,
+                              const int pos_kind)
+{
+    const float pos = pos_kind == 0 ? x : pos_kind == 1 ? g.phi * x : fmaf(g.phi, x, g.plo * x);
+    const float xc = x > g.xmin ? x : g.xmin;
+    const float th = unit_input ? xc : g.shi * xc;
+    const float tl = unit_input ? 0.0f : fmaf(g.slo, xc, fmaf(g.shi, xc, -th));
+    const float k = fmaf(th, FAM_G_LOG2E, FAM_G_SHIFT);
+    const float nf = k - FAM_G_SHIFT;
+    const float rh = fmaf(nf, -FAM_G_LN2, th);
+    float q = fmaf(ELU4J_GQ4, rh, ELU4J_GQ3);
+    q = fmaf(q, rh, ELU4J_GQ2);
+    q = fmaf(q, rh, ELU4J_GQ1);
+    q = fmaf(q, rh, ELU4J_GQ0);
+    const float r2 = rh * rh;
+    const float w0 = r2 * q;
+    const float w = unit_input ? w0 : w0 + fmaf(tl, rh, tl);
+    const float s = fam_float(fam_bits_f(k) << 23); /* 2^n, n in [-126, 0] */
+    const float sm1 = s - 1.0f;
+    const float eh = fmaf(s, rh, sm1);
+    const float e0 = fmaf(s, rh, sm1 - eh);
+    const float el = fmaf(s, w, e0);
+    const float negm = fmaf(g.chi, eh, fmaf(g.chi, el, g.clo * eh));
+    const float neg = unit_input ? negm : x > -g.lin ? fmaf(g.cshi, x, g.cslo * x) : negm;
+    return x > 0.0f ? pos : x < 0.0f ? neg : x;
+}
+
+/* The general kernel over n floats at any byte alignment; in place when x == y. */
+#define FAM_GEN_LOOP(X, Y, UNIT, POS)                                                              \
+    for (size_t i = 0; i < n; i++) {                                                               \
+        float v;                                                                                   \
+        memcpy(&v, (X) + 4 * i, 4);                                                                \
+        const float r = FAM(gen_one)(v, g, UNIT, POS);                                             \
+        memcpy((Y) + 4 * i, &r, 4);                                                                \
+    }
+
+#define FAM_GEN_SWITCH(X, Y)                                                                       \
+    switch (g.unit_input * 3 + g.pos_kind) {                                                       \
+    case 0: FAM_GEN_LOOP(X, Y, 0, 0) break;                                                        \
+    case 1: FAM_GEN_LOOP(X, Y, 0, 1) break;                                                        \
+    case 2: FAM_GEN_LOOP(X, Y, 0, 2) break;                                                        \
+    case 3: FAM_GEN_LOOP(X, Y, 1, 0) break;                                                        \
+    case 4: FAM_GEN_LOOP(X, Y, 1, 1) break;                                                        \
+    default: FAM_GEN_LOOP(X, Y, 1, 2) break;                                                       \
+    }
+
+static void FAM(gen_f32_inplace)(const elu4j_general *gp, unsigned char *d, size_t n)
+{
+    const elu4j_general g = *gp;
+    FAM_GEN_SWITCH(d, d)
+}
+
+static void FAM(gen_f32_out)(const elu4j_general *gp, const unsigned char *restrict x,
+                             unsigned char *restrict y, size_t n)
+{
+    const elu4j_general g = *gp;
+    FAM_GEN_SWITCH(x, y)
+}
+
+/*
+ * The general kernel from src to dst (identical or disjoint, any alignment): the including file's
+ * gen_f32_kernel where it defines ELU4J_GEN_KERNEL (the same operations, written by hand), else
+ * the C loop above.
+ */
+static void FAM(gen_f32)(const elu4j_general *g, const void *src, void *dst, size_t n)
+{
+#if defined(ELU4J_GEN_KERNEL)
+    gen_f32_kernel(g, src, dst, n);
+    return;
+#endif
+    if (src == dst) {
+        FAM(gen_f32_inplace)(g, (unsigned char *)dst, n);
+    } else {
+        FAM(gen_f32_out)(g, (const unsigned char *)src, (unsigned char *)dst, n);
+    }
+}
+
 /* --- forward blocks ------------------------------------------------------------------------------ */
 
 static void FAM(fwd_f32_block)(const elu4j_params *p, const float *restrict x, float *restrict y,
@@ -297,6 +410,10 @@ static void FAM(fwd_f32_block)(const elu4j_params *p, const float *restrict x, f
     default: {
         if (p->fast) {
             elu_f32_kernel(x, y, m, p->alpha_f, 0);
+            break;
+        }
+        if (p->gen.enabled) {
+            FAM(gen_f32)(&p->gen, x, y, m);
             break;
         }
         const double scale = p->scale, is = p->input_scale, coef = p->coef;
@@ -589,6 +706,10 @@ void FAM(elu4j_forward_kernel)(const elu4j_params *p, int dtype, const void *src
     if (dtype == ELU4J_DT_F32) {
         if (p->fast) {
             elu_f32_kernel(src, dst, n, p->alpha_f, stream); /* straight, no block copies */
+            return;
+        }
+        if (p->gen.enabled) {
+            FAM(gen_f32)(&p->gen, src, dst, n); /* straight, no block copies */
             return;
         }
         if (FAM(relu_f32_direct)(p, src, dst, n)) {

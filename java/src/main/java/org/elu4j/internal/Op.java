@@ -117,6 +117,27 @@ public record Op(Kind kind, double alpha, double scale, double inputScale) {
                 && Math.getExponent(a) <= 100;
     }
 
+    /**
+     * Whether the f32 forward runs on the general f32 ELU kernels (the helper's and the Vector
+     * API backend's, the same operations and bits): ELU that is not {@link #isFastF32Elu()} with
+     * {@code alpha * scale}, {@code scale}, {@code inputScale} and
+     * {@code alpha * scale * inputScale} all in {@code [2^-60, 2^60]} (the helper's
+     * {@code make_general} rule in elu4j.c). Other parameters (negative, zero, extreme) have
+     * their negative side evaluated in double.
+     */
+    public boolean isGeneralF32Elu() {
+        if (kind != Kind.ELU || isFastF32Elu()) {
+            return false;
+        }
+        double coef = alpha * scale;
+        return inGeneralRange(coef) && inGeneralRange(scale) && inGeneralRange(inputScale)
+                && inGeneralRange(coef * inputScale);
+    }
+
+    private static boolean inGeneralRange(double v) {
+        return v >= 0x1p-60 && v <= 0x1p60;
+    }
+
     /** {@code alpha} as a float, for kernels that take a float; exact when {@link #isFastF32Elu()}. */
     public float alphaF() {
         return (float) alpha;

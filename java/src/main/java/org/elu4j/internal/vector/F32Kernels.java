@@ -2,8 +2,10 @@ package org.elu4j.internal.vector;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import org.elu4j.internal.Op;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -114,6 +116,124 @@ final class F32Kernels {
                     .convertShape(VectorOperators.D2F, FH, 0);
             a.blend(na, a.compare(VectorOperators.LE, zero)).intoMemorySegment(dst, off, ORDER);
             b.blend(nb, b.compare(VectorOperators.LE, zero)).intoMemorySegment(dst, off + vb, ORDER);
+        }
+    }
+
+    /**
+     * The general f32 ELU kernel's constants ({@link Op#isGeneralF32Elu()}): the helper's
+     * {@code make_general} in elu4j.c, value for value, so that {@link #eluGeneral} gives the
+     * helper's bits. Parameters as float pairs {@code hi + lo}; {@code phi} rounded toward zero so
+     * that {@code plo >= 0}. With {@code inputScale == 1}: {@code shi = 1, slo = 0, lin = 0},
+     * which makes {@code th = xc}, {@code tl = +0} and the linear range empty, exactly the
+     * helper's unit-input loop.
+     */
+    record General(float chi, float clo, float shi, float slo, float phi, float plo, float cshi, float cslo,
+            float lin, float xmin, boolean unitInput) {
+        static General of(Op op) {
+            double coef = op.negativeCoefficient();
+            double is = op.inputScale();
+            double cis = coef * is;
+            float chi = (float) coef;
+            float shi = (float) is;
+            float phi = (float) op.scale();
+            if (phi > op.scale()) {
+                phi = Math.nextDown(phi); // positive: toward zero
+            }
+            float cshi = (float) cis;
+            boolean unit = is == 1.0;
+            return new General(chi, (float) (coef - chi), shi, (float) (is - shi), phi, (float) (op.scale() - phi),
+                    cshi, (float) (cis - cshi), unit ? 0f : (float) (0x1p-40 / is), (float) (-87.0 / is), unit);
+        }
+    }
+
+    /** log2(e), ln 2 and the shift constant of the float kernels (see {@link VectorBackend}). */
+    private static final float F_LOG2E = 0x1.715476p0f;
+    private static final float F_LN2 = 0x1.62e430p-1f;
+    private static final float F_SHIFT = 0x1.8000fep23f;
+    /** The general kernel's q(r) (the helper's ELU4J_GQ0..4: a degree-4 minimax fit, 2^-26.1). */
+    private static final float G0 = 0x1.fffffep-2f, G1 = 0x1.5554b4p-3f, G2 = 0x1.5556f2p-5f, G3 = 0x1.122552p-7f,
+            G4 = 0x1.6b9c86p-10f;
+    private static final int FLOAT_MAX_BITS = Float.floatToRawIntBits(Float.MAX_VALUE);
+
+    /**
+     * ELU with general parameters in f32 (the helper's general kernel, kernels_impl.h, whose
+     * comment has the algorithm and its error budget: within 1 ulp): {@code expm1(x * inputScale)}
+     * as a float pair {@code eh + el}, then {@code coef * (eh + el)} rounded once; the positive
+     * side {@code phi * x + plo * x} (one fma); +-0 and NaN pass through with their bits.
+     * Operation for operation the helper's, so the same bits, with two differences that only
+     * touch lanes the final blends discard: the clamps are integer minima on the bit patterns
+     * (for x < 0 the same as the helper's {@code x > xmin ? x : xmin}), and the positive side
+     * multiplies plo by {@code min(x, MAX_VALUE)} so that one formula covers the helper's three
+     * (x, phi * x, the pair: with plo = 0 the product is +0 and the fma rounds phi * x; at +inf the
+     * fma is +inf either way). Two vectors per iteration, flat, constants in locals (see
+     * {@link VectorBackend}'s class comment for why).
+     */
+    static void eluGeneral(MemorySegment src, MemorySegment dst, long bytes, General g) {
+        final long vb = F.vectorByteSize();
+        final var I = F.withLanes(int.class);
+        final FloatVector zero = FloatVector.zero(F);
+        final IntVector maxBits = IntVector.broadcast(I, FLOAT_MAX_BITS);
+        final IntVector xminBits = IntVector.broadcast(I, Float.floatToRawIntBits(g.xmin()));
+        final FloatVector chi = FloatVector.broadcast(F, g.chi());
+        final FloatVector clo = FloatVector.broadcast(F, g.clo());
+        final FloatVector shi = FloatVector.broadcast(F, g.shi());
+        final FloatVector slo = FloatVector.broadcast(F, g.slo());
+        final FloatVector phi = FloatVector.broadcast(F, g.phi());
+        final FloatVector plo = FloatVector.broadcast(F, g.plo());
+        final FloatVector cshi = FloatVector.broadcast(F, g.cshi());
+        final FloatVector cslo = FloatVector.broadcast(F, g.cslo());
+        final FloatVector negLin = FloatVector.broadcast(F, -g.lin());
+        final FloatVector log2e = FloatVector.broadcast(F, F_LOG2E);
+        final FloatVector shift = FloatVector.broadcast(F, F_SHIFT);
+        final FloatVector minusLn2 = FloatVector.broadcast(F, -F_LN2);
+        final FloatVector one = FloatVector.broadcast(F, 1.0f);
+        final FloatVector q0 = FloatVector.broadcast(F, G0);
+        final FloatVector q1 = FloatVector.broadcast(F, G1);
+        final FloatVector q2 = FloatVector.broadcast(F, G2);
+        final FloatVector q3 = FloatVector.broadcast(F, G3);
+        final FloatVector q4 = FloatVector.broadcast(F, G4);
+        for (long off = 0; off < bytes; off += 2 * vb) {
+            FloatVector xa = FloatVector.fromMemorySegment(F, src, off, ORDER);
+            FloatVector xb = FloatVector.fromMemorySegment(F, src, off + vb, ORDER);
+
+            IntVector ia = xa.reinterpretAsInts();
+            FloatVector posa = xa.fma(phi, plo.mul(ia.min(maxBits).reinterpretAsFloats()));
+            FloatVector xca = ia.min(xminBits).reinterpretAsFloats();
+            FloatVector tha = xca.mul(shi);
+            FloatVector tla = slo.fma(xca, shi.fma(xca, tha.neg()));
+            FloatVector ka = tha.fma(log2e, shift);
+            FloatVector rha = ka.sub(shift).fma(minusLn2, tha);
+            FloatVector qa = q4.fma(rha, q3).fma(rha, q2).fma(rha, q1).fma(rha, q0);
+            FloatVector wa = rha.mul(rha).mul(qa).add(tla.fma(rha, tla));
+            FloatVector sa = ka.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector sm1a = sa.sub(one);
+            FloatVector eha = sa.fma(rha, sm1a);
+            FloatVector ela = sa.fma(wa, sa.fma(rha, sm1a.sub(eha)));
+            FloatVector nega = chi.fma(eha, chi.fma(ela, clo.mul(eha)))
+                    .blend(cshi.fma(xa, cslo.mul(xa)), xa.compare(VectorOperators.GT, negLin));
+            FloatVector ya = xa.blend(posa, xa.compare(VectorOperators.GT, zero))
+                    .blend(nega, xa.compare(VectorOperators.LT, zero));
+
+            IntVector ib = xb.reinterpretAsInts();
+            FloatVector posb = xb.fma(phi, plo.mul(ib.min(maxBits).reinterpretAsFloats()));
+            FloatVector xcb = ib.min(xminBits).reinterpretAsFloats();
+            FloatVector thb = xcb.mul(shi);
+            FloatVector tlb = slo.fma(xcb, shi.fma(xcb, thb.neg()));
+            FloatVector kb = thb.fma(log2e, shift);
+            FloatVector rhb = kb.sub(shift).fma(minusLn2, thb);
+            FloatVector qb = q4.fma(rhb, q3).fma(rhb, q2).fma(rhb, q1).fma(rhb, q0);
+            FloatVector wb = rhb.mul(rhb).mul(qb).add(tlb.fma(rhb, tlb));
+            FloatVector sb = kb.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector sm1b = sb.sub(one);
+            FloatVector ehb = sb.fma(rhb, sm1b);
+            FloatVector elb = sb.fma(wb, sb.fma(rhb, sm1b.sub(ehb)));
+            FloatVector negb = chi.fma(ehb, chi.fma(elb, clo.mul(ehb)))
+                    .blend(cshi.fma(xb, cslo.mul(xb)), xb.compare(VectorOperators.GT, negLin));
+            FloatVector yb = xb.blend(posb, xb.compare(VectorOperators.GT, zero))
+                    .blend(negb, xb.compare(VectorOperators.LT, zero));
+
+            ya.intoMemorySegment(dst, off, ORDER);
+            yb.intoMemorySegment(dst, off + vb, ORDER);
         }
     }
 

@@ -291,6 +291,10 @@ public final class VectorBackend implements EluBackend {
                     float alpha = op.alphaF();
                     yield (s, d, b) -> kernel(s, d, b, alpha);
                 }
+                if (op.isGeneralF32Elu()) {
+                    F32Kernels.General g = F32Kernels.General.of(op);
+                    yield (s, d, b) -> F32Kernels.eluGeneral(s, d, b, g);
+                }
                 double c = op.negativeCoefficient();
                 double scale = op.scale();
                 double inputScale = op.inputScale();

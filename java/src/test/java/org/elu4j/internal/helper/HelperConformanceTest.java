@@ -3,6 +3,7 @@ package org.elu4j.internal.helper;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -178,7 +179,42 @@ class HelperConformanceTest extends ConformanceSuite {
         }
     }
 
+    /**
+     * The general f32 kernel of every helper level gives the Vector API backend's bits (the same
+     * operations, kernels_impl.h and F32Kernels.eluGeneral), which also shows that both sides
+     * chose it ({@link Op#isGeneralF32Elu()} and elu4j.c's make_general: the double path they
+     * fall back to is correctly rounded, so a disagreement shows as differing bits): every 127th
+     * negative pattern on the active level and every 2039th on the others, for SELU, CELU and
+     * scaled forms, unit and non-unit input scales, and every kind of positive side.
+     */
+    @Test
+    void theGeneralKernelGivesTheVectorBackendsBits() {
+        EluBackend vector = BackendProvider.get().available(Backend.VECTOR);
+        Assumptions.assumeTrue(vector != null, () -> "the vector backend is not available here, nothing to compare with: "
+                + Elu4j.backends().stream().filter(s -> s.backend() == Backend.VECTOR).findFirst().orElseThrow().detail());
+        List<Op> ops = List.of(Op.elu(1.6732632423543772, 1.0507009873554805, 1), Op.elu(0.7, 1, 1 / 0.7),
+                Op.elu(1.3), Op.elu(2, 1, 0.5), Op.elu(3, 0.7, 1 / 3.0), Op.elu(1.5, 2.5, 0.3), Op.elu(0.1, 3, 7));
+        for (Op op : ops) {
+            assertTrue(op.isGeneralF32Elu(), op.toString());
+        }
+        for (int isa : HelperBackend.supportedIsas()) {
+            sameBitsAsVector(vector, isa, isa == HelperBackend.activeIsa() ? 127 : 2039, ops);
+        }
+        assertFalse(Op.elu(-1, 1, 1).isGeneralF32Elu() || Op.elu(1).isGeneralF32Elu() || Op.elu(1, 1, 0x1p-61).isGeneralF32Elu()
+                || Op.elu(0x1p40, 0x1p30, 1).isGeneralF32Elu() || Op.relu().isGeneralF32Elu());
+    }
+
     private static void sameBitsAsVector(EluBackend vector, int isa, int stride) {
+        List<Op> ops = new ArrayList<>();
+        for (float alpha : new float[] {1f, 0.5f, 2f, 0x1p-100f, 0x1p100f}) {
+            Op op = Op.elu(alpha);
+            assertTrue(op.isFastF32Elu(), op.toString());
+            ops.add(op);
+        }
+        sameBitsAsVector(vector, isa, stride, ops);
+    }
+
+    private static void sameBitsAsVector(EluBackend vector, int isa, int stride, List<Op> ops) {
         int n = (int) ((0xff800000L - 0x80000000L) / stride) + 8;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment x = arena.allocate(4L * n, 64);
@@ -186,19 +222,17 @@ class HelperConformanceTest extends ConformanceSuite {
             for (int i = 0; i < n - 8; i++, bits += stride) {
                 x.setAtIndex(JAVA_FLOAT_UNALIGNED, i, Float.intBitsToFloat((int) bits));
             }
-            float[] specials = {Float.NEGATIVE_INFINITY, -88f, -87.5f, -0f, 0f, Float.NaN, -Float.MIN_VALUE, 1f};
+            float[] specials = {Float.NEGATIVE_INFINITY, -88f, -87.5f, -0f, 0f, Float.NaN, -Float.MIN_VALUE, Float.POSITIVE_INFINITY};
             for (int i = 0; i < 8; i++) {
                 x.setAtIndex(JAVA_FLOAT_UNALIGNED, n - 8 + i, specials[i]);
             }
             MemorySegment yv = arena.allocate(4L * n, 64);
             MemorySegment yh = arena.allocate(4L * n, 64);
-            for (float alpha : new float[] {1f, 0.5f, 2f, 0x1p-100f, 0x1p100f}) {
-                Op op = Op.elu(alpha);
-                assertTrue(op.isFastF32Elu(), op.toString());
+            for (Op op : ops) {
                 vector.forward(op, DataType.F32, x, yv, 1);
                 HelperBackend.forIsa(isa).forward(op, DataType.F32, x, yh, 1);
                 long at = yv.mismatch(yh);
-                assertEquals(-1, at, () -> HelperBackend.isaName(isa) + " alpha " + alpha + ": x="
+                assertEquals(-1, at, () -> HelperBackend.isaName(isa) + " " + op + ": x="
                         + x.get(JAVA_FLOAT_UNALIGNED, at & ~3) + " vector " + yv.get(JAVA_FLOAT_UNALIGNED, at & ~3)
                         + " helper " + yh.get(JAVA_FLOAT_UNALIGNED, at & ~3));
             }
