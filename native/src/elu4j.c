@@ -235,14 +235,14 @@ static void split(double v, int toward_zero, float *hi, float *lo)
 }
 
 /*
- * The general f32 kernel's constants (kernels_impl.h), or enabled = 0 where it does not apply: not
- * ELU, the float kernel's case, or a parameter outside [2^-60, 2^60] (negative, zero, extreme),
- * which the double evaluation handles.
+ * The general f32 kernels' constants (kernels_impl.h), or enabled = 0 where they do not apply: not
+ * ELU, a parameter outside [2^-60, 2^60] (negative, zero, extreme), which the double evaluation
+ * handles, or (forward only) the float kernel's case.
  */
-static elu4j_general make_general(const elu4j_params *p)
+static elu4j_general make_general(const elu4j_params *p, int backward)
 {
     elu4j_general g = {0};
-    if (p->function != ELU4J_FN_ELU || p->fast || !in_general_range(p->coef) ||
+    if (p->function != ELU4J_FN_ELU || (p->fast && !backward) || !in_general_range(p->coef) ||
         !in_general_range(p->scale) || !in_general_range(p->input_scale) ||
         !in_general_range(p->cis)) {
         return g;
@@ -274,7 +274,8 @@ static elu4j_params make_params(int function, double alpha, double scale, double
     p.cis = p.coef * input_scale;
     p.alpha_f = (float)alpha;
     p.fast = elu4j_uses_float_kernel(function, alpha, scale, input_scale);
-    p.gen = make_general(&p);
+    p.gen = make_general(&p, 0);
+    p.bwd = make_general(&p, 1);
     return p;
 }
 

@@ -492,6 +492,36 @@ static void FAM(fwd_f64_block)(const elu4j_params *p, const double *restrict x,
     }
 }
 
+/* --- the f32 backward from the output in f32 ---------------------------------------------------- */
+
+/*
+ * dx for one element of ELU's backward from y (p->bwd.enabled: positive parameters in range):
+ *   y > 0: dy * scale                      dy, phi * dy or phi * dy + plo * dy (one fma), by
+ *                                          pos_kind as in the forward (plo > 0: no 0 * inf)
+ *   else:  dy * input_scale * (y + coef)   y + coef as sh + sl (fast two-sum: for an ELU output
+ *                                          |y| <= coef, where the sum cancels, so it is exact
+ *                                          there), times input_scale as the pair ah + al, then
+ *                                          dy * (ah + al) rounded once: within 1 ulp
+ *   plain products instead where |y| or |dy| > 2^64 (no ELU output, or a product far from 1:
+ *   infinities then give infinities, not inf - inf; for a huge y, dy and sh scaled by 2^64 and
+ *   2^-64 first, so that neither sh * shi overflows nor dy * shi underflows on the way to a
+ *   representable result) and where the fma gives zero (then dy * (ah + al), whose sign is the
+ *   exact product's, not the +0 of two opposite zeros). NaN in y or dy gives NaN.
+ */
+FAM_INLINE float FAM(bwd_y_one)(float g, float y, const elu4j_general b, const int pos_kind)
+{
+    const float pos = pos_kind == 0 ? g : pos_kind == 1 ? b.phi * g : fmaf(b.phi, g, b.plo * g);
+    const float sh = b.chi + y;
+    const float sl = (y - (sh - b.chi)) + b.clo;
+    const float ah = sh * b.shi;
+    const float al = fmaf(sh, b.shi, -ah) + fmaf(sl, b.shi, sh * b.slo);
+    const float fine = fmaf(g, ah, g * al);
+    const float ay = fabsf(y), ag = fabsf(g);
+    const float coarse = ay > 0x1p64f ? (g * 0x1p64f) * ((sh * 0x1p-64f) * b.shi) : g * (ah + al);
+    const float neg = ay > 0x1p64f || ag > 0x1p64f || fine == 0.0f ? coarse : fine;
+    return y > 0.0f ? pos : neg;
+}
+
 /* --- backward blocks ----------------------------------------------------------------------------- */
 
 static void FAM(bwd_f32_block)(const elu4j_params *p, int from_dst, const float *restrict dy,
@@ -512,6 +542,15 @@ static void FAM(bwd_f32_block)(const elu4j_params *p, int from_dst, const float 
         break;
     }
     default: {
+        if (from_dst && p->bwd.enabled) { /* f32 pairs: see bwd_y_one */
+            const elu4j_general b = p->bwd;
+            switch (b.pos_kind) {
+            case 0: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_y_one)(dy[i], d[i], b, 0); break;
+            case 1: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_y_one)(dy[i], d[i], b, 1); break;
+            default: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_y_one)(dy[i], d[i], b, 2); break;
+            }
+            break;
+        }
         const double scale = p->scale, is = p->input_scale, coef = p->coef, cis = p->cis;
         if (from_dst) {
             for (size_t i = 0; i < m; i++) {
@@ -576,6 +615,39 @@ static void FAM(bwd_f64_block)(const elu4j_params *p, int from_dst, const double
         }
         break;
     }
+    }
+}
+
+/* The backward from y over n floats at any byte alignment; dx may be dy (in place). */
+#define FAM_BWD_Y_LOOP(G, DX, POS)                                                                 \
+    for (size_t i = 0; i < n; i++) {                                                               \
+        float gv, dv;                                                                              \
+        memcpy(&gv, (G) + 4 * i, 4);                                                               \
+        memcpy(&dv, d + 4 * i, 4);                                                                 \
+        const float r = FAM(bwd_y_one)(gv, dv, b, POS);                                            \
+        memcpy((DX) + 4 * i, &r, 4);                                                               \
+    }
+
+static void FAM(bwd_y_f32_inplace)(const elu4j_general *bp, unsigned char *g,
+                                   const unsigned char *restrict d, size_t n)
+{
+    const elu4j_general b = *bp;
+    switch (b.pos_kind) {
+    case 0: FAM_BWD_Y_LOOP(g, g, 0) break;
+    case 1: FAM_BWD_Y_LOOP(g, g, 1) break;
+    default: FAM_BWD_Y_LOOP(g, g, 2) break;
+    }
+}
+
+static void FAM(bwd_y_f32_out)(const elu4j_general *bp, const unsigned char *restrict g,
+                               const unsigned char *restrict d, unsigned char *restrict dx,
+                               size_t n)
+{
+    const elu4j_general b = *bp;
+    switch (b.pos_kind) {
+    case 0: FAM_BWD_Y_LOOP(g, dx, 0) break;
+    case 1: FAM_BWD_Y_LOOP(g, dx, 1) break;
+    default: FAM_BWD_Y_LOOP(g, dx, 2) break;
     }
 }
 
@@ -722,6 +794,16 @@ void FAM(elu4j_forward_kernel)(const elu4j_params *p, int dtype, const void *src
 void FAM(elu4j_backward_kernel)(const elu4j_params *p, int dtype, int from_dst,
                                 const void *diff_dst, const void *data, void *diff_src, size_t n)
 {
+    if (dtype == ELU4J_DT_F32 && from_dst && p->bwd.enabled) { /* straight, no block copies */
+        if (diff_src == diff_dst) {
+            FAM(bwd_y_f32_inplace)(&p->bwd, (unsigned char *)diff_src,
+                                   (const unsigned char *)data, n);
+        } else {
+            FAM(bwd_y_f32_out)(&p->bwd, (const unsigned char *)diff_dst,
+                               (const unsigned char *)data, (unsigned char *)diff_src, n);
+        }
+        return;
+    }
     const unsigned char *g = (const unsigned char *)diff_dst;
     const unsigned char *d = (const unsigned char *)data;
     unsigned char *out = (unsigned char *)diff_src;

@@ -134,6 +134,21 @@ public record Op(Kind kind, double alpha, double scale, double inputScale) {
                 && inGeneralRange(coef * inputScale);
     }
 
+    /**
+     * Whether the f32 backward from the output runs in f32 pairs (the helper's and the Vector API
+     * backend's {@code bwd_y_one}, the same bits): ELU with the parameters of
+     * {@link #isGeneralF32Elu()}'s range, the float kernel's included (elu4j.c's make_general
+     * for the backward).
+     */
+    public boolean isGeneralF32Backward() {
+        if (kind != Kind.ELU) {
+            return false;
+        }
+        double coef = alpha * scale;
+        return inGeneralRange(coef) && inGeneralRange(scale) && inGeneralRange(inputScale)
+                && inGeneralRange(coef * inputScale);
+    }
+
     private static boolean inGeneralRange(double v) {
         return v >= 0x1p-60 && v <= 0x1p60;
     }

@@ -6,6 +6,7 @@ import org.elu4j.internal.Op;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -351,6 +352,66 @@ final class F32Kernels {
      * ELU backward from the output: {@code dx = dy * scale} for {@code y > 0}, else
      * {@code (dy * inputScale) * (y + c)} with {@code c = alpha * scale}; in double.
      */
+    /**
+     * ELU backward from the output in f32 pairs ({@link Op#isGeneralF32Backward()}): the helper's
+     * {@code bwd_y_one} (kernels_impl.h has the algorithm: within 1 ulp), operation for operation,
+     * so the same bits for every non-NaN result. The positive side is one formula for the
+     * helper's three, as in {@link #eluGeneral}: {@code phi * dy + plo * min(max(dy, -MAX), MAX)}
+     * (plo = 0 makes the second product a zero of the right sign; at +-inf the fma is +-inf either
+     * way). Two vectors per iteration, flat.
+     */
+    static void eluBackwardFromOutputF32(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes,
+            General b) {
+        final long vb = F.vectorByteSize();
+        final FloatVector zero = FloatVector.zero(F);
+        final FloatVector big = FloatVector.broadcast(F, 0x1p64f);
+        final FloatVector up = big;
+        final FloatVector down = FloatVector.broadcast(F, 0x1p-64f);
+        final FloatVector max = FloatVector.broadcast(F, Float.MAX_VALUE);
+        final FloatVector min = FloatVector.broadcast(F, -Float.MAX_VALUE);
+        final FloatVector chi = FloatVector.broadcast(F, b.chi());
+        final FloatVector clo = FloatVector.broadcast(F, b.clo());
+        final FloatVector shi = FloatVector.broadcast(F, b.shi());
+        final FloatVector slo = FloatVector.broadcast(F, b.slo());
+        final FloatVector phi = FloatVector.broadcast(F, b.phi());
+        final FloatVector plo = FloatVector.broadcast(F, b.plo());
+        for (long off = 0; off < bytes; off += 2 * vb) {
+            FloatVector ga = FloatVector.fromMemorySegment(F, dy, off, ORDER);
+            FloatVector ya = FloatVector.fromMemorySegment(F, xy, off, ORDER);
+            FloatVector gb = FloatVector.fromMemorySegment(F, dy, off + vb, ORDER);
+            FloatVector yb = FloatVector.fromMemorySegment(F, xy, off + vb, ORDER);
+
+            FloatVector posa = ga.fma(phi, plo.mul(ga.max(min).min(max)));
+            FloatVector sha = chi.add(ya);
+            FloatVector sla = ya.sub(sha.sub(chi)).add(clo);
+            FloatVector aha = sha.mul(shi);
+            FloatVector ala = sha.fma(shi, aha.neg()).add(sla.fma(shi, sha.mul(slo)));
+            FloatVector finea = ga.fma(aha, ga.mul(ala));
+            VectorMask<Float> hugeYa = ya.abs().compare(VectorOperators.GT, big);
+            VectorMask<Float> coarsea = hugeYa.or(ga.abs().compare(VectorOperators.GT, big))
+                    .or(finea.compare(VectorOperators.EQ, zero));
+            FloatVector rougha = ga.mul(aha.add(ala))
+                    .blend(ga.mul(up).mul(sha.mul(down).mul(shi)), hugeYa);
+            FloatVector da = finea.blend(rougha, coarsea).blend(posa, ya.compare(VectorOperators.GT, zero));
+
+            FloatVector posb = gb.fma(phi, plo.mul(gb.max(min).min(max)));
+            FloatVector shb = chi.add(yb);
+            FloatVector slb = yb.sub(shb.sub(chi)).add(clo);
+            FloatVector ahb = shb.mul(shi);
+            FloatVector alb = shb.fma(shi, ahb.neg()).add(slb.fma(shi, shb.mul(slo)));
+            FloatVector fineb = gb.fma(ahb, gb.mul(alb));
+            VectorMask<Float> hugeYb = yb.abs().compare(VectorOperators.GT, big);
+            VectorMask<Float> coarseb = hugeYb.or(gb.abs().compare(VectorOperators.GT, big))
+                    .or(fineb.compare(VectorOperators.EQ, zero));
+            FloatVector roughb = gb.mul(ahb.add(alb))
+                    .blend(gb.mul(up).mul(shb.mul(down).mul(shi)), hugeYb);
+            FloatVector db = fineb.blend(roughb, coarseb).blend(posb, yb.compare(VectorOperators.GT, zero));
+
+            da.intoMemorySegment(dx, off, ORDER);
+            db.intoMemorySegment(dx, off + vb, ORDER);
+        }
+    }
+
     static void eluBackwardFromOutput(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes,
             double c, double scale, double inputScale) {
         final long vb = FH.vectorByteSize();

@@ -327,6 +327,10 @@ public final class VectorBackend implements EluBackend {
                 yield (g, x, d, b) -> F32Kernels.leakyBackward(g, x, d, b, slope);
             }
             case ELU -> {
+                if (fromOutput && op.isGeneralF32Backward()) {
+                    F32Kernels.General g = F32Kernels.General.of(op);
+                    yield (dy, y, dx, b) -> F32Kernels.eluBackwardFromOutputF32(dy, y, dx, b, g);
+                }
                 double c = op.negativeCoefficient();
                 double k = c * op.inputScale();
                 double scale = op.scale();

@@ -204,6 +204,54 @@ class HelperConformanceTest extends ConformanceSuite {
                 || Op.elu(0x1p40, 0x1p30, 1).isGeneralF32Elu() || Op.relu().isGeneralF32Elu());
     }
 
+    /**
+     * The f32 backward from the output of every helper level gives the Vector API backend's bits
+     * (both run bwd_y_one's operations): y over every 2039th negative pattern and the specials,
+     * dy varying, for the parameter sets above and the float kernel's.
+     */
+    @Test
+    void theBackwardFromTheOutputGivesTheVectorBackendsBits() {
+        EluBackend vector = BackendProvider.get().available(Backend.VECTOR);
+        Assumptions.assumeTrue(vector != null, () -> "the vector backend is not available here, nothing to compare with: "
+                + Elu4j.backends().stream().filter(s -> s.backend() == Backend.VECTOR).findFirst().orElseThrow().detail());
+        List<Op> ops = List.of(Op.elu(1), Op.elu(0.5), Op.elu(1.6732632423543772, 1.0507009873554805, 1),
+                Op.elu(0.7, 1, 1 / 0.7), Op.elu(3, 0.7, 1 / 3.0), Op.elu(1.5, 2.5, 0.3));
+        int stride = 2039;
+        int n = (int) ((0xff800000L - 0x80000000L) / stride) + 8;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment y = arena.allocate(4L * n, 64);
+            MemorySegment dy = arena.allocate(4L * n, 64);
+            long bits = 0x80000000L;
+            for (int i = 0; i < n - 8; i++, bits += stride) {
+                y.setAtIndex(JAVA_FLOAT_UNALIGNED, i, Float.intBitsToFloat((int) bits));
+                dy.setAtIndex(JAVA_FLOAT_UNALIGNED, i, (i % 7 - 3) * 0.37f + 1e-3f * (i % 101));
+            }
+            float[] specials = {Float.NEGATIVE_INFINITY, -1.7580993f, -1f, -0f, 0f, 3f, Float.MAX_VALUE, Float.POSITIVE_INFINITY};
+            float[] grads = {1.5f, 0f, -0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0x1p70f, -3f, 2f};
+            for (int i = 0; i < 8; i++) {
+                y.setAtIndex(JAVA_FLOAT_UNALIGNED, n - 8 + i, specials[i]);
+                dy.setAtIndex(JAVA_FLOAT_UNALIGNED, n - 8 + i, grads[(i + 3) % 8]);
+            }
+            for (int i = 0; i < n - 8; i += 97) { // zero and infinite gradients on ordinary outputs
+                dy.setAtIndex(JAVA_FLOAT_UNALIGNED, i, grads[(i / 97) % 8]);
+            }
+            MemorySegment dv = arena.allocate(4L * n, 64);
+            MemorySegment dh = arena.allocate(4L * n, 64);
+            for (Op op : ops) {
+                assertTrue(op.isGeneralF32Backward(), op.toString());
+                vector.backward(op, DataType.F32, true, dy, y, dv);
+                for (int isa : HelperBackend.supportedIsas()) {
+                    HelperBackend.forIsa(isa).backward(op, DataType.F32, true, dy, y, dh);
+                    long at = dv.mismatch(dh);
+                    assertEquals(-1, at, () -> HelperBackend.isaName(isa) + " " + op + ": y="
+                            + y.get(JAVA_FLOAT_UNALIGNED, at & ~3) + " dy=" + dy.get(JAVA_FLOAT_UNALIGNED, at & ~3)
+                            + " vector " + dv.get(JAVA_FLOAT_UNALIGNED, at & ~3) + " helper " + dh.get(JAVA_FLOAT_UNALIGNED, at & ~3));
+                }
+            }
+        }
+        assertFalse(Op.elu(-1, 1, 1).isGeneralF32Backward() || Op.relu().isGeneralF32Backward());
+    }
+
     private static void sameBitsAsVector(EluBackend vector, int isa, int stride) {
         List<Op> ops = new ArrayList<>();
         for (float alpha : new float[] {1f, 0.5f, 2f, 0x1p-100f, 0x1p100f}) {
