@@ -27,7 +27,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Without {@code --quick} the annotations of {@link BenchBase} and the benchmark classes apply
  * (two forks, 5 × 1 s warm-up and measurement, all sizes and modes: about 40 minutes on 2 cores).
  * {@code --quick} is one fork, 6 × 0.5 s warm-up, 4 × 0.5 s measurement, sizes 256, 64K and 16M,
- * out of place only (about 7 minutes on 2 cores).
+ * out of place only (about 8.5 minutes on 2 cores; each fork takes 7-9 s, and a benchmark
+ * without a mode parameter, such as {@link OnnxRuntimeBenchmark} (three forks), runs once per size).
  * JMH's GC profiler ({@code -prof gc}) runs with every benchmark unless {@code --no-gc}: the
  * report prints the bytes allocated per call of every elu4j path, which must be 0 in steady state. The scalar backend runs in a JMH run of its own ({@code jmh-scalar.json})
  * because its sizes stop at {@link ScalarEluBenchmark#MAX_SIZE}. Run 1 includes

@@ -88,11 +88,11 @@ import org.elu4j.Elu4jException;
  * a copy not made by elu4j, a temp cleaner), and anything another user could plant. It cannot
  * catch a change of a file's content that keeps its size, made by this same user or by root —
  * who could equally change the jar, the JDK or the environment; {@value #VERIFY_PROPERTY}{@code =full}
- * (or {@value #VERIFY_ENV}) re-hashes every file of an existing copy against its SHA-256 (0.2 to
- * 0.3 s for oneDNN's 93 MB). A copy that fails a check is moved aside, deleted and extracted
- * afresh. Libraries are loaded with {@link SymbolLookup#libraryLookup(Path, Arena)} into the
- * global arena (they stay loaded for the life of the JVM); the generated bindings then find them
- * by soname.
+ * (or {@value #VERIFY_ENV}) re-hashes every file of an existing copy against its SHA-256 (the
+ * cost the default start avoids; measured for oneDNN's 93 MB in docs/benchmarks.md, Startup). A
+ * copy that fails a check is moved aside, deleted and extracted afresh. Libraries are loaded with
+ * {@link SymbolLookup#libraryLookup(Path, Arena)} into the global arena (they stay loaded for the
+ * life of the JVM); the generated bindings then find them by soname.
  *
  * <p>Overrides, each a system property or else an environment variable:
  * {@value #DNNL_PROPERTY} / {@value #DNNL_ENV} (another {@code libdnnl.so.3}),

@@ -50,7 +50,7 @@ class ModulePathTest {
                 probeClassPath(), "--enable-native-access=org.elu4j"), props(), "onednn", "helper").await();
         c.assertSane();
         assertEquals("org.elu4j", c.get("module"), c.toString());
-        assertEquals(List.of(), c.logLines("WARNING"), c.toString());
+        assertEquals(List.of(), c.machineWarningsOnly(), c.toString());
         assertEquals(0, c.count("restricted method"), () -> "no JDK native-access warning\n" + c);
         assertTrue(c.get("initial.onednn").startsWith("available: onednn, not loaded yet (natives: resource "
                 + "org/bytedeco/dnnl/linux-x86_64/libdnnl.so.3 of dnnl-"), c.toString());
@@ -70,7 +70,7 @@ class ModulePathTest {
                 props(), "onednn").await();
         c.assertSane();
         assertEquals("org.elu4j", c.get("module"), c.toString());
-        assertEquals(List.of(), c.logLines("WARNING"), c.toString());
+        assertEquals(List.of(), c.machineWarningsOnly(), c.toString());
         assertTrue(c.get("initial.onednn").contains("(class path)"), c.toString());
         assertEquals("ok", c.get("explicit.onednn"), c.toString());
         assertTrue(c.get("status.onednn").startsWith("available: onednn 3."), c.toString());
@@ -81,7 +81,7 @@ class ModulePathTest {
         Child c = ChildJvm.start(tmp, "mpnodnnl", onModulePath(ChildJvm.libraryClasses(), probeClassPath(),
                 "--enable-native-access=org.elu4j"), props(), "onednn").await();
         c.assertSane();
-        assertEquals(List.of(), c.logLines("WARNING"), c.toString());
+        assertEquals(List.of(), c.machineWarningsOnly(), c.toString());
         assertTrue(c.get("status.onednn").startsWith("unavailable: oneDNN's natives are not on the class path or module path"),
                 c.toString());
     }

@@ -164,7 +164,7 @@ class NativeFaultTest {
         Child c = ChildJvm.start(tmp, "nodnnl", ChildJvm.onClassPath(ChildJvm.classPathWithoutDnnl()),
                 props(DIR, privateDir("x")), "onednn").await();
         c.assertSane();
-        assertEquals(List.of(), machineWarningsOnly(c), c.toString());
+        assertEquals(List.of(), c.machineWarningsOnly(), c.toString());
         assertEquals(0, c.count("onednn"), () -> "nothing about oneDNN at INFO\n" + c);
         for (String key : List.of("initial.onednn", "status.onednn")) {
             assertTrue(c.get(key).startsWith("unavailable: oneDNN's natives are not on the class path or module path (add "
@@ -184,7 +184,7 @@ class NativeFaultTest {
                 """);
         Child quiet = run(props(DIR, privateDir("x"), "elu4j.disable", "onednn,helper"), "onednn");
         quiet.assertSane();
-        assertEquals(List.of(), machineWarningsOnly(quiet), quiet.toString());
+        assertEquals(List.of(), quiet.machineWarningsOnly(), quiet.toString());
         assertEquals(0, quiet.count("onednn"), quiet.toString());
         assertEquals(0, quiet.count("helper unavailable"), quiet.toString());
         assertEquals("unavailable: disabled by -Delu4j.disable", quiet.get("status.onednn"), quiet.toString());
@@ -194,21 +194,9 @@ class NativeFaultTest {
         Child debug = run(props(DIR, privateDir("y"), "elu4j.disable", "onednn,helper",
                 "java.util.logging.config.file", logging));
         debug.assertSane();
-        assertEquals(List.of(), machineWarningsOnly(debug), debug.toString());
+        assertEquals(List.of(), debug.machineWarningsOnly(), debug.toString());
         assertEquals(1, debug.logLines("FINE").stream().filter(l -> l.contains("by choice: onednn unavailable: "
                 + "disabled by -Delu4j.disable; helper unavailable: disabled by -Delu4j.disable")).count(), debug.toString());
-    }
-
-    /**
-     * The WARNING lines of a child, less the one start line that a machine without FMA in the JIT
-     * (the vector backend refused for a reason of the machine's) warns with: what is left must be empty when a
-     * backend is absent on purpose.
-     */
-    private static List<String> machineWarningsOnly(Child c) {
-        return c.logLines("WARNING").stream()
-                .filter(l -> !(l.contains("vector unavailable: the JIT has no FMA")
-                        && !l.contains("onednn unavailable") && !l.contains("helper unavailable")))
-                .toList();
     }
 
     // ------------------------------------------------------------------ oneDNN

@@ -78,12 +78,13 @@ public final class Report {
     static final String ONEDNN_C = "oneDNN from C";
     static final String JAVACPP = "oneDNN via JavaCPP";
     static final String ND4J = "ND4J";
+    static final String ORT = "ONNX Runtime Elu";
     static final String SEGMENT_COPY = "MemorySegment.copy";
     static final String COPY_LOOP = "copy loop (Java)";
     static final String RELU_LOOP = "ReLU loop (Java)";
     static final String EXPM1_LOOP = "Math.expm1 loop (Java)";
     static final List<String> ORDER = List.of(AUTO, HELPER, VECTOR, ONEDNN, SCALAR, HELPER_C, ONEDNN_C, JAVACPP,
-            ND4J, SEGMENT_COPY, COPY_LOOP, RELU_LOOP, EXPM1_LOOP);
+            ND4J, ORT, SEGMENT_COPY, COPY_LOOP, RELU_LOOP, EXPM1_LOOP);
     static final List<String> ELU4J = List.of(AUTO, HELPER, VECTOR, ONEDNN, SCALAR);
     /** One distinguishable colour per known series (the chart's default palette repeats). */
     private static final Map<String, Color> COLORS = Map.ofEntries(
@@ -91,7 +92,8 @@ public final class Report {
             Map.entry(VECTOR, new Color(0x1F77B4)), Map.entry(ONEDNN, new Color(0x2CA02C)),
             Map.entry(SCALAR, new Color(0x8C564B)), Map.entry(HELPER_C, new Color(0xFF9896)),
             Map.entry(ONEDNN_C, new Color(0x98DF8A)), Map.entry(JAVACPP, new Color(0x17BECF)),
-            Map.entry(ND4J, new Color(0xBCBD22)), Map.entry(SEGMENT_COPY, new Color(0x7F7F7F)),
+            Map.entry(ND4J, new Color(0xBCBD22)), Map.entry(ORT, new Color(0xFF7F0E)),
+            Map.entry(SEGMENT_COPY, new Color(0x7F7F7F)),
             Map.entry(COPY_LOOP, new Color(0xC7C7C7)), Map.entry(RELU_LOOP, new Color(0x9467BD)),
             Map.entry(EXPM1_LOOP, new Color(0xE377C2)));
 
@@ -202,6 +204,7 @@ public final class Report {
             };
             case "JavaCppOneDnnBenchmark" -> JAVACPP;
             case "Nd4jBenchmark" -> ND4J;
+            case "OnnxRuntimeBenchmark" -> ORT;
             case "JavaPeersBenchmark" -> switch (method) {
                 case "segmentCopy" -> SEGMENT_COPY;
                 case "copyLoop" -> COPY_LOOP;
@@ -310,6 +313,11 @@ public final class Report {
         // 4. elu4j's oneDNN backend (FFM) against the same library through JNI, at every size.
         for (long size : sizesOf(out, ONEDNN)) {
             find(out, ONEDNN, size).ifPresent(p -> ratio(md, ONEDNN + " / " + JAVACPP, p, find(out, JAVACPP, size)));
+        }
+        // 5. What a user who already runs ONNX Runtime would call instead: its Elu operator.
+        for (long size : sizesOf(out, ORT)) {
+            best(out, size).ifPresent(b -> ratio(md, "best elu4j path (" + b.series() + ") / " + ORT, b,
+                    find(out, ORT, size)));
         }
         md.append('\n');
 

@@ -108,6 +108,21 @@ class ReportTest {
     }
 
     @Test
+    void onnxRuntimeIsAnOutOfPlacePeer() {
+        String json = "[" + String.join(",",
+                jmhRun("org.elu4j.bench.EluBenchmark.elu", "\"backend\": \"helper\", \"size\": \"256\", \"mode\": \"out\"", 64, "1"),
+                jmhRun("org.elu4j.bench.OnnxRuntimeBenchmark.elu", "\"size\": \"256\"", 1024, "8")) + "]";
+        List<Report.Point> points = Report.readJmh(json);
+        assertEquals("ONNX Runtime Elu", points.get(1).series());
+        assertEquals("out", points.get(1).mode(), "no mode parameter: out of place");
+        String md = Report.table(points, List.of());
+        assertTrue(md.contains("| ONNX Runtime Elu | 0.250 ±1% |"), md);
+        // helper 4 el/ns against ONNX Runtime's 0.25
+        assertTrue(md.contains("| best elu4j path (elu4j helper) / ONNX Runtime Elu | 256 | 16.00× |"), md);
+        assertEquals(2, Report.chart(points).getSeriesMap().size());
+    }
+
+    @Test
     void sizeNames() {
         assertEquals("256", Report.sizeName(256));
         assertEquals("64K", Report.sizeName(65536));
