@@ -293,7 +293,9 @@ public final class VectorBackend implements EluBackend {
                 }
                 if (op.isGeneralF32Elu()) {
                     F32Kernels.General g = F32Kernels.General.of(op);
-                    yield (s, d, b) -> F32Kernels.eluGeneral(s, d, b, g);
+                    yield g.unitInput()
+                            ? (s, d, b) -> F32Kernels.eluGeneralUnitInput(s, d, b, g)
+                            : (s, d, b) -> F32Kernels.eluGeneral(s, d, b, g);
                 }
                 double c = op.negativeCoefficient();
                 double scale = op.scale();
