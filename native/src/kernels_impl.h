@@ -522,6 +522,49 @@ FAM_INLINE float FAM(bwd_y_one)(float g, float y, const elu4j_general b, const i
     return y > 0.0f ? pos : neg;
 }
 
+/*
+ * dx for one element of ELU's backward from x (p->bwd.enabled), on a block whose every element
+ * has t = shi * x >= FAM_BWD_X_LOW (or NaN) and |dy| <= 2^64 (bwd_f32_block checks; other blocks
+ * take the double loop):
+ *   x > 0: dy * scale, as bwd_y_one
+ *   else:  dy * cis * exp(t)   exp(t) as the pair eh + el: the forward's reduction (n, exact rh,
+ *                              rest tl and ln 2's rest, the same q, 2^n a normal float for
+ *                              t >= -87), then
+ *                              e^t = s + s rh + s w with eh = fma(s, rh, s) and its exact error
+ *                              (Sterbenz: eh is within a factor 2 of s); dy * cis as the pair
+ *                              gh + gl (fma), and one rounding of (gh + gl)(eh + el): within 1 ulp
+ *   a zero result takes gh * eh's sign (the exact product's, not the +0 of opposite zeros).
+ */
+#define FAM_BWD_X_LOW (-87.0f)
+/* ln 2 - ELU4J_LN2 (f32 ln 2 is 1.9e-9 too large): exp(t), unlike expm1(t) near -1, feels it as a
+   relative error n * 1.9e-9, up to 20 ulps at n = -126, so the reduction keeps it. */
+#define FAM_LN2_LO_F (-0x1.05c610p-29f)
+
+FAM_INLINE float FAM(bwd_x_one)(float g, float x, const elu4j_general b, const int unit_input,
+                                const int pos_kind)
+{
+    const float pos = pos_kind == 0 ? g : pos_kind == 1 ? b.phi * g : fmaf(b.phi, g, b.plo * g);
+    const float th = unit_input ? x : b.shi * x;
+    const float tl = unit_input ? 0.0f : fmaf(b.slo, x, fmaf(b.shi, x, -th));
+    const float k = fmaf(th, ELU4J_LOG2E, ELU4J_SHIFT);
+    const float nf = k - ELU4J_SHIFT;
+    const float rh = fmaf(nf, -ELU4J_LN2, th);
+    float q = fmaf(ELU4J_GQ4, rh, ELU4J_GQ3);
+    q = fmaf(q, rh, ELU4J_GQ2);
+    q = fmaf(q, rh, ELU4J_GQ1);
+    q = fmaf(q, rh, ELU4J_GQ0);
+    const float lo = fmaf(nf, -FAM_LN2_LO_F, tl); /* what r lost: ln 2's rest and t's */
+    const float w = (rh * rh) * q + fmaf(lo, rh, lo);
+    const float s = fam_float(fam_bits_f(k) << 23);
+    const float eh = fmaf(s, rh, s);
+    const float el = fmaf(s, w, fmaf(s, rh, s - eh));
+    const float gh = g * b.cshi;
+    const float gl = fmaf(g, b.cslo, fmaf(g, b.cshi, -gh));
+    const float fine = fmaf(gh, eh, fmaf(gh, el, gl * eh));
+    const float neg = fine == 0.0f ? gh * eh : fine;
+    return x > 0.0f ? pos : neg;
+}
+
 /* --- backward blocks ----------------------------------------------------------------------------- */
 
 static void FAM(bwd_f32_block)(const elu4j_params *p, int from_dst, const float *restrict dy,
@@ -542,6 +585,24 @@ static void FAM(bwd_f32_block)(const elu4j_params *p, int from_dst, const float 
         break;
     }
     default: {
+        if (!from_dst && p->bwd.enabled) { /* f32 pairs where the block allows: bwd_x_one */
+            const elu4j_general b = p->bwd;
+            int outside = 0;
+            for (size_t i = 0; i < m; i++) {
+                outside |= (b.shi * d[i] < FAM_BWD_X_LOW) | (fabsf(dy[i]) > 0x1p64f);
+            }
+            if (!outside) {
+                switch (b.unit_input * 3 + b.pos_kind) {
+                case 0: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 0, 0); break;
+                case 1: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 0, 1); break;
+                case 2: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 0, 2); break;
+                case 3: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 1, 0); break;
+                case 4: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 1, 1); break;
+                default: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 1, 2); break;
+                }
+                break;
+            }
+        }
         if (from_dst && p->bwd.enabled) { /* f32 pairs: see bwd_y_one */
             const elu4j_general b = p->bwd;
             switch (b.pos_kind) {
