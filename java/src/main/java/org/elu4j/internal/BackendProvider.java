@@ -29,12 +29,12 @@ import org.elu4j.internal.scalar.ScalarBackend;
  * <p>AUTO's order is helper, vector, oneDNN, scalar: the helper's kernel is the fastest at every
  * size on x86-64 (see {@code bench/} and the README), the Vector API needs no native code, and
  * oneDNN pays a fixed cost per call. Heap segments never go to oneDNN. Every call kind goes to the
- * first backend in that order that runs it, at every size: the JMH suite found no size crossover
- * between backends. One crossover by function is deliberately not taken: for f32 SELU (and any
- * ELU the float kernels cannot run within 1 ulp) the vector backend's double lanes were measured
- * faster than the helper's (docs/benchmarks.md); both are within 1 ulp but not bit-identical, and
- * the helper is the one backend with a parallel path and with heap memory at no copy, so switching
- * by function, memory kind or mode would make AUTO's bits depend on them.
+ * first backend in that order that runs it, at every size: the JMH suite found no size or
+ * function crossover between backends (docs/benchmarks.md; SELU and the rest of the general form
+ * run on the same f32 kernel, with the same bits, on helper and vector, the helper's being the
+ * faster). Were one found, it would not be taken by function, memory kind or mode: that would make
+ * AUTO's bits depend on them, and the helper is the one backend with a parallel path and with heap
+ * memory at no copy.
  *
  * <p>The system property {@value #DISABLE_PROPERTY} (a comma-separated list of backend names)
  * turns backends off, e.g. to test the fallbacks. {@code helper} also stops the oneDNN backend
