@@ -256,6 +256,7 @@ static elu4j_general make_general(const elu4j_params *p, int backward)
     g.pos_kind = p->scale == 1.0 ? 0 : g.plo == 0.0f ? 1 : 2;
     g.lin = (float)(0x1p-40 / p->input_scale);
     g.xmin = (float)(-87.0 / p->input_scale);
+    g.scale = p->scale;
     return g;
 }
 

@@ -131,6 +131,7 @@ typedef struct elu4j_general {
     float cshi, cslo;  /* coef * input_scale: the slope at 0, for the linear range */
     float lin;         /* x > -lin (|t| < 2^-40): the linear range */
     float xmin;        /* lower clamp of x: t >= -87 */
+    double scale;      /* scale itself, for the positive side of tiny x (pos_kind 2) */
 } elu4j_general;
 
 typedef struct elu4j_params {

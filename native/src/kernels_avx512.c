@@ -166,7 +166,8 @@ static void elu_f32_kernel(const void *src, void *dst, size_t n, float alpha, in
  */
 typedef struct gconsts512 {
     __m512 chi, clo, shi, slo, phi, plo, cshi, cslo, neg_lin, xmin;
-    __m512 log2e, shift, neg_ln2, q0, q1, q2, q3, q4, one, zero;
+    __m512 log2e, shift, neg_ln2, q0, q1, q2, q3, q4, one, zero, tiny;
+    __m512d scale;
 } gconsts512;
 
 ELU4J_INLINE __m512 gen16(__m512 x, const gconsts512 *c, const int unit_input, const int pos_kind)
@@ -180,6 +181,16 @@ ELU4J_INLINE __m512 gen16(__m512 x, const gconsts512 *c, const int unit_input, c
         y = _mm512_mask_mul_ps(x, gt, c->phi, x);
     } else {
         y = _mm512_mask_fmadd_ps(x, gt, c->phi, _mm512_mul_ps(c->plo, x));
+        /* 0 < x < 2^-100: scale * x in double, rounded once, as the C loop does (rare: a branch) */
+        const __mmask16 tiny = _mm512_mask_cmp_ps_mask(gt, x, c->tiny, _CMP_LT_OQ);
+        if (tiny) {
+            const __m512d lo = _mm512_mul_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(x)), c->scale);
+            const __m512d hi =
+                _mm512_mul_pd(_mm512_cvtps_pd(_mm512_extractf32x8_ps(x, 1)), c->scale);
+            const __m512 d = _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)),
+                                                _mm512_cvtpd_ps(hi), 1);
+            y = _mm512_mask_blend_ps(tiny, y, d);
+        }
     }
     const __m512 xc = _mm512_max_ps(x, c->xmin);
     const __m512 th = unit_input ? xc : _mm512_mul_ps(c->shi, xc);
@@ -259,6 +270,8 @@ static void gen_f32_kernel(const elu4j_general *g, const void *src, void *dst, s
         .q4 = _mm512_set1_ps(ELU4J_GQ4),
         .one = _mm512_set1_ps(1.0f),
         .zero = _mm512_setzero_ps(),
+        .tiny = _mm512_set1_ps(0x1p-100f),
+        .scale = _mm512_set1_pd(g->scale),
     };
     const char *in = (const char *)src;
     char *out = (char *)dst;

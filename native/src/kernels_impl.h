@@ -312,7 +312,12 @@ static void FAM(f16_narrow)(const float *restrict f, uint16_t *restrict h, size_
 FAM_INLINE float FAM(gen_one)(float x, const elu4j_general g, const int unit_input,
                               const int pos_kind)
 {
-    const float pos = pos_kind == 0 ? x : pos_kind == 1 ? g.phi * x : fmaf(g.phi, x, g.plo * x);
+    /* scale * x correctly rounded: one fma while plo * x is a normal float; below 2^-100 (a
+       subnormal or nearly subnormal result) in double, rounded once (the pair would round twice) */
+    const float pos = pos_kind == 0 ? x
+                      : pos_kind == 1 ? g.phi * x
+                      : x < 0x1p-100f ? (float)(g.scale * (double)x)
+                                      : fmaf(g.phi, x, g.plo * x);
     const float xc = x > g.xmin ? x : g.xmin;
     const float th = unit_input ? xc : g.shi * xc;
     const float tl = unit_input ? 0.0f : fmaf(g.slo, xc, fmaf(g.shi, xc, -th));

@@ -1,5 +1,7 @@
 package org.elu4j.internal.vector;
 
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import org.elu4j.internal.Op;
@@ -129,7 +131,7 @@ final class F32Kernels {
      * helper's unit-input loop.
      */
     record General(float chi, float clo, float shi, float slo, float phi, float plo, float cshi, float cslo,
-            float lin, float xmin, boolean unitInput) {
+            float lin, float xmin, boolean unitInput, double scale) {
         static General of(Op op) {
             double coef = op.negativeCoefficient();
             double is = op.inputScale();
@@ -143,7 +145,25 @@ final class F32Kernels {
             float cshi = (float) cis;
             boolean unit = is == 1.0;
             return new General(chi, (float) (coef - chi), shi, (float) (is - shi), phi, (float) (op.scale() - phi),
-                    cshi, (float) (cis - cshi), unit ? 0f : (float) (0x1p-40 / is), (float) (-87.0 / is), unit);
+                    cshi, (float) (cis - cshi), unit ? 0f : (float) (0x1p-40 / is), (float) (-87.0 / is), unit,
+                    op.scale());
+        }
+    }
+
+    /** Positive inputs below this get {@code scale * x} in double (see {@link #tinyPositives}). */
+    private static final float TINY = 0x1p-100f;
+
+    /**
+     * The positive side for {@code 0 < x < 2^-100}, as the helper computes it: {@code scale * x} in
+     * double, rounded once. The pair {@code phi * x + plo * x} loses {@code plo * x} to underflow
+     * there and would round a subnormal result wrongly now and then. Rare (a subnormal or nearly
+     * subnormal positive input), so a scalar fix after the vector store.
+     */
+    private static void tinyPositives(float[] x, MemorySegment dst, long off, double scale) {
+        for (int i = 0; i < x.length; i++) {
+            if (x[i] > 0 && x[i] < TINY) {
+                dst.set(JAVA_FLOAT_UNALIGNED, off + 4L * i, (float) (scale * x[i]));
+            }
         }
     }
 
@@ -193,6 +213,7 @@ final class F32Kernels {
         final FloatVector q2 = FloatVector.broadcast(F, G2);
         final FloatVector q3 = FloatVector.broadcast(F, G3);
         final FloatVector q4 = FloatVector.broadcast(F, G4);
+        final FloatVector tiny = FloatVector.broadcast(F, TINY);
         for (long off = 0; off < bytes; off += 2 * vb) {
             FloatVector xa = FloatVector.fromMemorySegment(F, src, off, ORDER);
             FloatVector xb = FloatVector.fromMemorySegment(F, src, off + vb, ORDER);
@@ -235,6 +256,12 @@ final class F32Kernels {
 
             ya.intoMemorySegment(dst, off, ORDER);
             yb.intoMemorySegment(dst, off + vb, ORDER);
+            if (xa.compare(VectorOperators.GT, zero).and(xa.compare(VectorOperators.LT, tiny)).anyTrue()) {
+                tinyPositives(xa.toArray(), dst, off, g.scale());
+            }
+            if (xb.compare(VectorOperators.GT, zero).and(xb.compare(VectorOperators.LT, tiny)).anyTrue()) {
+                tinyPositives(xb.toArray(), dst, off + vb, g.scale());
+            }
         }
     }
 
@@ -262,6 +289,7 @@ final class F32Kernels {
         final FloatVector q2 = FloatVector.broadcast(F, G2);
         final FloatVector q3 = FloatVector.broadcast(F, G3);
         final FloatVector q4 = FloatVector.broadcast(F, G4);
+        final FloatVector tiny = FloatVector.broadcast(F, TINY);
         for (long off = 0; off < bytes; off += 2 * vb) {
             FloatVector xa = FloatVector.fromMemorySegment(F, src, off, ORDER);
             FloatVector xb = FloatVector.fromMemorySegment(F, src, off + vb, ORDER);
@@ -300,6 +328,12 @@ final class F32Kernels {
 
             ya.intoMemorySegment(dst, off, ORDER);
             yb.intoMemorySegment(dst, off + vb, ORDER);
+            if (xa.compare(VectorOperators.GT, zero).and(xa.compare(VectorOperators.LT, tiny)).anyTrue()) {
+                tinyPositives(xa.toArray(), dst, off, g.scale());
+            }
+            if (xb.compare(VectorOperators.GT, zero).and(xb.compare(VectorOperators.LT, tiny)).anyTrue()) {
+                tinyPositives(xb.toArray(), dst, off + vb, g.scale());
+            }
         }
     }
 
