@@ -716,6 +716,14 @@ void FAM(elu4j_forward_kernel)(const elu4j_params *p, int dtype, const void *src
             return;
         }
     }
+#if defined(ELU4J_HALF_KERNEL)
+    /* bf16/f16 on the float or the general kernel: the including file's half_f32_kernel, which
+       widens, computes and narrows in registers (the block path's bits, without its copies) */
+    if ((dtype == ELU4J_DT_BF16 || dtype == ELU4J_DT_F16) && (p->fast || p->gen.enabled)) {
+        half_f32_kernel(p, dtype, src, dst, n);
+        return;
+    }
+#endif
     FAM(forward_blocks)(p, dtype, src, dst, n);
 }
 
