@@ -77,7 +77,9 @@
  *   bf16, f16: widened to float exactly, computed as f32 (the same function on float buffers),
  *   rounded to nearest even (integer operations, the same on every ISA); NaN gives a quiet NaN of
  *   the same sign (bf16: the top 7 payload bits kept, as HalfFloats; f16: the top 9 kept, the quiet
- *   bit set, as x86's vcvtps2ph).
+ *   bit set, as x86's vcvtps2ph). Where the including file defines ELU4J_HALF_KERNEL (AVX-512),
+ *   the forward on the float and the general kernels runs its half_f32_kernel instead of the
+ *   blocks: the same conversions and kernel fused in registers, the same bits.
  *
  *   backward, f32: in double, rounded once: ELU from x: x > 0 ? dy * scale : (dy * cis) * exp(t)
  *   (cis = coef * input_scale); from y: y > 0 ? dy * scale : (dy * input_scale) * (y + coef);

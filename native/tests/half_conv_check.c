@@ -9,7 +9,8 @@
  *   half_conv_check --all    every one of the 2^32 float bit patterns (about 10 s)
  *
  * Widening must give the portable bits, but for f16 signalling NaNs, which vcvtph2ps quietens
- * (half_avx512.h): those must differ in the quiet bit alone. Exits 77 (ctest: skipped) where the
+ * (half_avx512.h): those must differ in the quiet bit alone. bf16 is narrowed by both packs,
+ * elu4j_bf16_pack_ne only where the CPU has AVX512_BF16. Exits 77 (ctest: skipped) where the
  * CPU lacks AVX-512 F/BW/VL.
  */
 #include <immintrin.h>
@@ -102,6 +103,35 @@ static void check32(const uint32_t *b)
     }
 }
 
+/* The same for elu4j_bf16_pack_ne (AVX512_BF16; its subnormal lanes take elu4j_bf16_pack). */
+static ELU4J_HALF_BF16 void check32_ne(const uint32_t *b)
+{
+    uint32_t e[16], o[16];
+    for (int j = 0; j < 16; j++) {
+        e[j] = b[2 * j];
+        o[j] = b[2 * j + 1];
+    }
+    uint16_t h[32];
+    _mm512_storeu_si512(h, elu4j_bf16_pack_ne(_mm512_castsi512_ps(_mm512_loadu_si512(e)),
+                                              _mm512_castsi512_ps(_mm512_loadu_si512(o))));
+    for (int j = 0; j < 32; j++) {
+        const uint16_t wb = ref_bf16_narrow(b[j]);
+        if (h[j] != wb) {
+            fail("bf16 narrow (vcvtne2ps2bf16)", b[j], h[j], wb);
+        }
+    }
+}
+
+static int g_ne; /* the CPU has AVX512_BF16 */
+
+static void check(const uint32_t *b)
+{
+    check32(b);
+    if (g_ne) {
+        check32_ne(b);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
@@ -110,6 +140,7 @@ int main(int argc, char **argv)
         return 77;
     }
     const int all = argc > 1 && strcmp(argv[1], "--all") == 0;
+    g_ne = __builtin_cpu_supports("avx512bf16");
 
     /* widening, every half: bf16 as the even and odd lanes of 32-element vectors */
     long snan = 0;
@@ -152,7 +183,7 @@ int main(int argc, char **argv)
             for (int j = 0; j < 32; j++) {
                 b[j] = (uint32_t)x + (uint32_t)j;
             }
-            check32(b);
+            check(b);
             count += 32;
         }
     } else {
@@ -161,7 +192,7 @@ int main(int argc, char **argv)
             for (size_t l = 0; l < sizeof lows / sizeof lows[0]; l++) {
                 b[k++] = hi << 12 | lows[l];
                 if (k == 32) {
-                    check32(b);
+                    check(b);
                     count += 32;
                     k = 0;
                 }
@@ -169,8 +200,9 @@ int main(int argc, char **argv)
         }
     }
     printf("half_conv_check: widened all 65536 bf16 and f16 (%ld f16 signalling NaNs quietened), "
-           "narrowed %llu floats%s: %ld failures -> %s\n",
-           snan, (unsigned long long)count, all ? " (every bit pattern)" : "", g_bad,
+           "narrowed %llu floats%s%s: %ld failures -> %s\n",
+           snan, (unsigned long long)count, all ? " (every bit pattern)" : "",
+           g_ne ? ", bf16 also with vcvtne2ps2bf16" : "", g_bad,
            g_bad == 0 ? "PASS" : "FAIL");
     return g_bad == 0 ? 0 : 1;
 }
