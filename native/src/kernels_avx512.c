@@ -442,26 +442,27 @@ static void f16_kernel(const elu4j_params *p, const char *in, char *out, size_t 
 }
 
 /*
- * kernels_impl.h calls it for bf16/f16 forward with p->fast or p->gen.enabled. bf16 takes
+ * kernels_impl.h calls it for bf16/f16 forward with p->fast or p->gen.enabled (1: done). bf16 takes
  * vcvtne2ps2bf16 where the CPU has AVX512_BF16 (unless built with ELU4J_NO_AVX512_BF16, as the
  * test library that covers the other narrow on such CPUs is).
  */
 #define ELU4J_HALF_KERNEL 1
-static void half_f32_kernel(const elu4j_params *p, int dtype, const void *src, void *dst, size_t n)
+static int half_f32_kernel(const elu4j_params *p, int dtype, const void *src, void *dst, size_t n)
 {
     const char *in = (const char *)src;
     char *out = (char *)dst;
     if (dtype == ELU4J_DT_F16) {
         f16_kernel(p, in, out, n);
-        return;
+        return 1;
     }
 #if !defined(ELU4J_NO_AVX512_BF16)
     if (__builtin_cpu_supports("avx512bf16")) {
         bf16_kernel_ne(p, in, out, n);
-        return;
+        return 1;
     }
 #endif
     bf16_kernel(p, in, out, n);
+    return 1;
 }
 
 /* --- the rest of the family, and the entry points of this level --------------------------------- */

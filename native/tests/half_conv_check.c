@@ -1,6 +1,7 @@
 /*
- * elu4j native tests (j): the AVX-512 bf16/f16 conversions of src/half_avx512.h against the
- * portable conversions of kernels_impl.h (repeated below, as a reference), lane by lane.
+ * elu4j native tests (j): the AVX-512 bf16/f16 conversions of src/half_avx512.h, and the 256-bit
+ * F16C conversions of the AVX2 level, against the portable conversions of kernels_impl.h
+ * (repeated below, as a reference), lane by lane.
  *
  *   half_conv_check          every float whose low 12 bits are one of 12 patterns (0, 1, the
  *                            halfway points and their neighbours, all ones, ...) and whose top 20
@@ -11,7 +12,7 @@
  * Widening must give the portable bits, but for f16 signalling NaNs, which vcvtph2ps quietens
  * (half_avx512.h): those must differ in the quiet bit alone. bf16 is narrowed by both packs,
  * elu4j_bf16_pack_ne only where the CPU has AVX512_BF16. Exits 77 (ctest: skipped) where the
- * CPU lacks AVX-512 F/BW/VL.
+ * CPU lacks AVX-512 F/BW/VL or F16C.
  */
 #include <immintrin.h>
 #include <stdint.h>
@@ -90,6 +91,17 @@ static void check32(const uint32_t *b)
     _mm512_storeu_si512(h, elu4j_bf16_pack(ye, yo));
     _mm256_storeu_si256((__m256i *)(void *)f, elu4j_f16_narrow(ye));
     _mm256_storeu_si256((__m256i *)(void *)(f + 16), elu4j_f16_narrow(yo));
+    /* the 256-bit F16C form of the AVX2 level (imm: round to nearest even), on ye */
+    uint16_t f8[16];
+    _mm_storeu_si128((__m128i *)(void *)f8,
+                     _mm256_cvtps_ph(_mm512_castps512_ps256(ye), _MM_FROUND_TO_NEAREST_INT));
+    _mm_storeu_si128((__m128i *)(void *)(f8 + 8),
+                     _mm256_cvtps_ph(_mm512_extractf32x8_ps(ye, 1), _MM_FROUND_TO_NEAREST_INT));
+    for (int j = 0; j < 16; j++) {
+        if (f8[j] != f[j]) {
+            fail("f16 narrow (256-bit)", e[j], f8[j], f[j]);
+        }
+    }
     for (int j = 0; j < 32; j++) {
         const uint16_t wb = ref_bf16_narrow(b[j]);
         if (h[j] != wb) {
@@ -135,8 +147,8 @@ static void check(const uint32_t *b)
 int main(int argc, char **argv)
 {
     if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
-        !__builtin_cpu_supports("avx512vl")) {
-        printf("half_conv_check: no AVX-512 F/BW/VL here: skipped\n");
+        !__builtin_cpu_supports("avx512vl") || !__builtin_cpu_supports("f16c")) {
+        printf("half_conv_check: no AVX-512 F/BW/VL and F16C here: skipped\n");
         return 77;
     }
     const int all = argc > 1 && strcmp(argv[1], "--all") == 0;
@@ -155,6 +167,14 @@ int main(int argc, char **argv)
         _mm512_storeu_si512(o, _mm512_castps_si512(elu4j_bf16_odd(v)));
         _mm512_storeu_si512(f0, _mm512_castps_si512(elu4j_f16_widen(_mm512_castsi512_si256(v))));
         _mm512_storeu_si512(f1, _mm512_castps_si512(elu4j_f16_widen(_mm512_extracti64x4_epi64(v, 1))));
+        uint32_t f8[8]; /* the 256-bit F16C form of the AVX2 level, on the first 8 */
+        _mm256_storeu_si256((__m256i *)(void *)f8,
+                            _mm256_castps_si256(_mm256_cvtph_ps(_mm512_castsi512_si128(v))));
+        for (int j = 0; j < 8; j++) {
+            if (f8[j] != f0[j]) {
+                fail("f16 widen (256-bit)", h[j], f8[j], f0[j]);
+            }
+        }
         for (int j = 0; j < 32; j++) {
             const uint32_t gb = j % 2 == 0 ? e[j / 2] : o[j / 2];
             if (gb != (uint32_t)h[j] << 16) {
