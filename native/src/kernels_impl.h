@@ -77,7 +77,10 @@
  *   bf16, f16: widened to float exactly, computed as f32 (the same function on float buffers),
  *   rounded to nearest even (integer operations, the same on every ISA); NaN gives a quiet NaN of
  *   the same sign (bf16: the top 7 payload bits kept, as HalfFloats; f16: the top 9 kept, the quiet
- *   bit set, as x86's vcvtps2ph).
+ *   bit set, as x86's vcvtps2ph). Where the including file defines ELU4J_HALF_KERNEL (AVX-512:
+ *   the float and the general kernels; AVX2: the float kernel), the forward runs its
+ *   half_f32_kernel instead of the blocks: the same conversions and kernel fused in registers,
+ *   the same bits.
  *
  *   backward, f32: in double, rounded once: ELU from x: x > 0 ? dy * scale : (dy * cis) * exp(t)
  *   (cis = coef * input_scale); from y: y > 0 ? dy * scale : (dy * input_scale) * (y + coef);
@@ -854,6 +857,15 @@ void FAM(elu4j_forward_kernel)(const elu4j_params *p, int dtype, const void *src
             return;
         }
     }
+#if defined(ELU4J_HALF_KERNEL)
+    /* bf16/f16 on the float or the general kernel: the including file's half_f32_kernel, which
+       widens, computes and narrows in registers (the block path's bits, without its copies), or
+       returns 0 for what it does not fuse */
+    if ((dtype == ELU4J_DT_BF16 || dtype == ELU4J_DT_F16) && (p->fast || p->gen.enabled) &&
+        half_f32_kernel(p, dtype, src, dst, n)) {
+        return;
+    }
+#endif
     FAM(forward_blocks)(p, dtype, src, dst, n);
 }
 

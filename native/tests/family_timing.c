@@ -3,7 +3,11 @@
  * dtype and ISA level (elu4j_pin_isa; single thread, out of place, 64-byte-aligned buffers, inputs uniform
  * in [-4, 4], best of several ~20 ms batches). Built by CMake but not run by ctest.
  *
- *   family_timing [n] [batches]     (defaults 65536, 5)
+ *   family_timing [n] [batches] [rows] [isa]     (defaults 65536, 5, all rows, all levels)
+ *
+ * rows: only the rows whose name contains this string ("fwd", "selu", "elu(1) fwd"); isa: only
+ * this level (portable, avx2, avx512). So that one line, e.g. family_timing 16777216 5 fwd
+ * avx512, measures a few cells in seconds, not every cell at every size.
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 
@@ -39,6 +43,8 @@ int main(int argc, char **argv)
 {
     const size_t n = argc > 1 ? (size_t)atol(argv[1]) : 65536;
     const int batches = argc > 2 ? atoi(argv[2]) : 5;
+    const char *rows = argc > 3 ? argv[3] : "";
+    const char *only_isa = argc > 4 ? argv[4] : NULL;
     static const int dts[] = {ELU4J_DT_F32, ELU4J_DT_F64, ELU4J_DT_BF16, ELU4J_DT_F16};
     static const char *const dt_names[] = {"f32", "f64", "bf16", "f16"};
     unsigned char *x = aligned_alloc(64, n * 8 + 64), *g = aligned_alloc(64, n * 8 + 64),
@@ -48,21 +54,30 @@ int main(int argc, char **argv)
     }
     printf("elu4j family, n = %zu, elements/ns (best of %d), columns: ISA / dtype\n%-14s", n, batches, "");
     for (int ii = 0; ii < N_ISAS; ii++) {
+        if (only_isa && strcmp(only_isa, elu4j_isa_name(k_all_isas[ii])) != 0) {
+            continue;
+        }
         for (int d = 0; d < 4; d++) {
             char h[32];
-            snprintf(h, sizeof h, "%.3s/%s", elu4j_isa_name(k_all_isas[ii]), dt_names[d]);
-            printf(" %9s", h);
+            snprintf(h, sizeof h, "%s/%s", elu4j_isa_name(k_all_isas[ii]), dt_names[d]);
+            printf(" %13s", h);
         }
     }
     printf("\n");
     for (size_t c = 0; c < sizeof k_cfgs / sizeof k_cfgs[0]; c++) {
         const cfg *k = &k_cfgs[c];
+        if (strstr(k->name, rows) == NULL) {
+            continue;
+        }
         printf("%-14s", k->name);
         for (int ii = 0; ii < N_ISAS; ii++) {
             const int isa = k_all_isas[ii];
+            if (only_isa && strcmp(only_isa, elu4j_isa_name(isa)) != 0) {
+                continue;
+            }
             for (int d = 0; d < 4; d++) {
                 if (!elu4j_isa_supported(isa)) {
-                    printf(" %9s", "-");
+                    printf(" %13s", "-");
                     continue;
                 }
                 const int dt = dts[d];
@@ -104,7 +119,7 @@ int main(int argc, char **argv)
                     }
                 }
                 elu4j_pin_isa(ELU4J_ISA_BEST);
-                printf(" %9.3f", best);
+                printf(" %13.3f", best);
             }
         }
         printf("\n");

@@ -1,0 +1,261 @@
+/*
+ * elu4j native tests (i): bf16 and f16 forward on the float and the general ELU kernels, which the
+ * AVX-512 level runs fused (widen, compute and narrow in registers) instead of through the block
+ * copies of the other paths.
+ *
+ *   - every one of the 65,536 bit patterns of bf16 and of f16, for ELU with alpha 1, 0.5 and
+ *     2^-100 (the float kernel), SELU, CELU, ELU(1.5) and a scaled form (the general kernel, each
+ *     of its variants), and for functions that keep the block path (ELU with a negative alpha,
+ *     ReLU, LeakyReLU): each level's result is the portable level's bits, and the f32 result of
+ *     the same level on the widened inputs rounded by this test's own conversion (round to
+ *     nearest even; NaN: the sign, the quiet bit, the top payload bits);
+ *   - lengths 1..33 and around the loop steps (63..65, 95..97, 127..129, 1000, 4099), source and
+ *     destination at byte offsets 0 and 1 (odd: the 16-bit elements straddle every boundary),
+ *     in place at both offsets: the portable bits, the source untouched out of place, and guard
+ *     bytes around the destination never written;
+ *   - elu4j_forward_mt on the same data (its chunks start at any element).
+ */
+#include "test_util.h"
+
+#define GUARD 64
+#define MAX_N 65536
+#define BLOCK (GUARD + 2 + 2 * MAX_N + GUARD + 64)
+
+typedef struct params {
+    const char *name;
+    int fn;
+    double alpha, scale, is;
+} params;
+
+static const params k_params[] = {
+    {"elu(1)", ELU4J_FN_ELU, 1.0, 1.0, 1.0},
+    {"elu(0.5)", ELU4J_FN_ELU, 0.5, 1.0, 1.0},
+    {"elu(2^-100)", ELU4J_FN_ELU, 0x1p-100, 1.0, 1.0},
+    {"elu(1.5)", ELU4J_FN_ELU, 1.5, 1.0, 1.0},
+    {"selu", ELU4J_FN_ELU, 1.6732632423543772, 1.0507009873554805, 1.0},
+    {"celu(2)", ELU4J_FN_ELU, 2.0, 1.0, 0.5},
+    {"celu(0.3)", ELU4J_FN_ELU, 0.3, 1.0, 1.0 / 0.3},
+    {"elu(0.7,1.3,2.5)", ELU4J_FN_ELU, 0.7, 1.3, 2.5},
+    {"elu(0.7,2,2.5)", ELU4J_FN_ELU, 0.7, 2.0, 2.5},
+    {"elu(1,2,1)", ELU4J_FN_ELU, 1.0, 2.0, 1.0},
+    {"elu(-2)", ELU4J_FN_ELU, -2.0, 1.0, 1.0},
+    {"relu", ELU4J_FN_RELU, 0.0, 1.0, 1.0},
+    {"leaky(0.01)", ELU4J_FN_LEAKY_RELU, 0.01, 1.0, 1.0},
+};
+#define N_PARAMS ((int)(sizeof k_params / sizeof k_params[0]))
+
+static const int k_half[] = {ELU4J_DT_BF16, ELU4J_DT_F16};
+static const char *const k_half_names[] = {"bf16", "f16"};
+
+/* --- the test's own conversions ------------------------------------------------------------- */
+
+static float widen(int dt, uint16_t h)
+{
+    if (dt == ELU4J_DT_BF16) {
+        return float_of((uint32_t)h << 16);
+    }
+    const int e = (h >> 10) & 0x1F, m = h & 0x3FF;
+    float v;
+    if (e == 0x1F) {
+        /* NaN: the payload in the top bits of the float's, as the library widens it */
+        v = m ? float_of(0x7F800000u | ((uint32_t)m << 13)) : INFINITY;
+    } else if (e == 0) {
+        v = ldexpf((float)m, -24);
+    } else {
+        v = ldexpf((float)(m | 0x400), e - 25);
+    }
+    return (h & 0x8000) ? -v : v;
+}
+
+/* f rounded to nearest even, in double (exact for these formats); NaN: sign | quiet | top payload. */
+static uint16_t narrow(int dt, float f)
+{
+    const uint32_t b = bits_of(f);
+    const uint16_t sign = (uint16_t)((b >> 16) & 0x8000u);
+    if (isnan(f)) {
+        return dt == ELU4J_DT_BF16 ? (uint16_t)((b >> 16) | 0x40u)
+                                   : (uint16_t)(sign | 0x7E00u | ((b >> 13) & 0x3FFu));
+    }
+    const int mant = dt == ELU4J_DT_BF16 ? 8 : 11;          /* significant bits */
+    const int emin = dt == ELU4J_DT_BF16 ? -126 : -14;     /* smallest normal exponent */
+    const double maxv = dt == ELU4J_DT_BF16 ? 0x1.fep127 : 65504.0;
+    const double a = fabs((double)f);
+    int e;
+    frexp(a, &e); /* a = m 2^e, m in [0.5, 1) */
+    const int q = (e - 1 < emin ? emin : e - 1) - (mant - 1); /* quantum exponent */
+    double r = a == 0.0 ? 0.0 : ldexp(nearbyint(ldexp(a, -q)), q); /* ties to even (default mode) */
+    if (r > maxv) {
+        r = INFINITY;
+    }
+    /* the bits of r in the format */
+    uint16_t h;
+    if (dt == ELU4J_DT_BF16) {
+        h = (uint16_t)(bits_of((float)r) >> 16);
+    } else if (isinf(r)) {
+        h = 0x7C00u;
+    } else if (r < 0x1p-14) {
+        h = (uint16_t)ldexp(r, 24);
+    } else {
+        int er;
+        const double mr = frexp(r, &er);
+        h = (uint16_t)(((er - 1 + 15) << 10) | ((int)ldexp(mr, 11) & 0x3FF));
+    }
+    return (uint16_t)(sign | h);
+}
+
+/* --- every bit pattern ---------------------------------------------------------------------- */
+
+static uint16_t g_all[MAX_N], g_expect[MAX_N], g_got[MAX_N];
+static float g_wide[MAX_N], g_wide_y[MAX_N];
+
+static void check_all_patterns(void)
+{
+    for (uint32_t i = 0; i < MAX_N; i++) {
+        g_all[i] = (uint16_t)i;
+    }
+    /* the conversions of this test against each other: widen then narrow is the identity but for
+       NaN, which gets the quiet bit */
+    for (int di = 0; di < 2; di++) {
+        const int dt = k_half[di];
+        for (uint32_t i = 0; i < MAX_N; i++) {
+            const uint16_t h = (uint16_t)i;
+            const float f = widen(dt, h);
+            const uint16_t want = isnan(f) ? (uint16_t)(h | (dt == ELU4J_DT_BF16 ? 0x40u : 0x200u)) : h;
+            CHECK(narrow(dt, f) == want, "%s round trip %04x -> %a -> %04x", k_half_names[di], h, f,
+                  narrow(dt, f));
+        }
+    }
+    for (int pi = 0; pi < N_PARAMS; pi++) {
+        const params *p = &k_params[pi];
+        for (int di = 0; di < 2; di++) {
+            const int dt = k_half[di];
+            for (uint32_t i = 0; i < MAX_N; i++) {
+                g_wide[i] = widen(dt, (uint16_t)i);
+            }
+            int st = forward_on(ELU4J_ISA_PORTABLE, p->fn, dt, g_all, g_expect, MAX_N, p->alpha,
+                                p->scale, p->is);
+            CHECK(st == ELU4J_OK, "portable: %s", elu4j_status_name(st));
+            for (int ii = -1; ii < N_ISAS; ii++) { /* -1: unpinned (the best level) */
+                const int isa = ii < 0 ? -1 : k_all_isas[ii];
+                if (isa >= 0 && !elu4j_isa_supported(isa)) {
+                    continue;
+                }
+                const char *iname = isa < 0 ? "best" : elu4j_isa_name(isa);
+                st = isa < 0 ? elu4j_forward(p->fn, dt, g_all, g_got, MAX_N, p->alpha, p->scale, p->is)
+                             : forward_on(isa, p->fn, dt, g_all, g_got, MAX_N, p->alpha, p->scale, p->is);
+                CHECK(st == ELU4J_OK, "%s: %s", iname, elu4j_status_name(st));
+                long bad = 0;
+                for (uint32_t i = 0; i < MAX_N; i++) {
+                    if (g_got[i] != g_expect[i] && bad++ < 5) {
+                        CHECK(0, "%s %s %s: %04x -> %04x, portable %04x", p->name, k_half_names[di],
+                              iname, i, g_got[i], g_expect[i]);
+                    }
+                }
+                CHECK(bad == 0, "%s %s %s: %ld patterns differ from portable", p->name,
+                      k_half_names[di], iname, bad);
+                /* the f32 call of the same level on the widened inputs, rounded here */
+                st = isa < 0 ? elu4j_forward(p->fn, ELU4J_DT_F32, g_wide, g_wide_y, MAX_N, p->alpha, p->scale, p->is)
+                             : forward_on(isa, p->fn, ELU4J_DT_F32, g_wide, g_wide_y, MAX_N, p->alpha, p->scale, p->is);
+                CHECK(st == ELU4J_OK, "f32: %s", elu4j_status_name(st));
+                bad = 0;
+                for (uint32_t i = 0; i < MAX_N; i++) {
+                    const uint16_t want = narrow(dt, g_wide_y[i]);
+                    if (g_got[i] != want && bad++ < 5) {
+                        CHECK(0, "%s %s %s: %04x -> %04x, f32 result %a rounds to %04x", p->name,
+                              k_half_names[di], iname, i, g_got[i], g_wide_y[i], want);
+                    }
+                }
+                CHECK(bad == 0, "%s %s %s: %ld patterns differ from the rounded f32 result", p->name,
+                      k_half_names[di], iname, bad);
+            }
+        }
+    }
+}
+
+/* --- lengths, offsets, in place ------------------------------------------------------------- */
+
+static unsigned char g_src[BLOCK], g_dst[BLOCK], g_ref[2 * MAX_N], g_exp[2 * MAX_N];
+
+static void check_layouts(void)
+{
+    static size_t sizes[33 + 12];
+    size_t n_sizes = 0;
+    for (size_t n = 1; n <= 33; n++) {
+        sizes[n_sizes++] = n;
+    }
+    static const size_t more[] = {63, 64, 65, 95, 96, 97, 127, 128, 129, 1000, 4099};
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
+        sizes[n_sizes++] = more[i];
+    }
+    uint64_t st = 2024;
+    for (size_t i = 0; i < MAX_N; i++) {
+        /* random patterns, one in 8 from the specials (zeros, infinities, NaNs, subnormals) */
+        static const uint16_t sp[] = {0x0000, 0x8000, 0x7F80, 0xFF80, 0x7C00, 0xFC00, 0x7FC1,
+                                      0xFF81, 0x7E01, 0x7C01, 0x0001, 0x8001, 0x83FF, 0xC2B0};
+        const uint32_t r = rng_next(&st);
+        const uint16_t h = (r & 7) == 0 ? sp[(r >> 3) % (sizeof sp / sizeof sp[0])] : (uint16_t)(r >> 16);
+        memcpy(g_ref + 2 * i, &h, 2);
+    }
+    for (int pi = 0; pi < N_PARAMS; pi++) {
+        const params *p = &k_params[pi];
+        for (int di = 0; di < 2; di++) {
+            const int dt = k_half[di];
+            for (size_t si = 0; si < n_sizes; si++) {
+                const size_t n = sizes[si], bytes = 2 * n;
+                int s = forward_on(ELU4J_ISA_PORTABLE, p->fn, dt, g_ref, g_exp, n, p->alpha, p->scale, p->is);
+                CHECK(s == ELU4J_OK, "portable: %s", elu4j_status_name(s));
+                for (int ii = 0; ii < N_ISAS; ii++) {
+                    const int isa = k_all_isas[ii];
+                    if (!elu4j_isa_supported(isa)) {
+                        continue;
+                    }
+                    /* layout: 0..3 out of place (src offset, dst offset in {0, 1}), 4..5 in place */
+                    for (int lay = 0; lay < 6; lay++) {
+                        const size_t doff = lay < 4 ? (size_t)(lay & 1) : (size_t)(lay - 4);
+                        const size_t soff = lay < 4 ? (size_t)(lay >> 1) : doff;
+                        const int in_place = lay >= 4;
+                        memset(g_dst, GUARD_BYTE, sizeof g_dst);
+                        unsigned char *d = g_dst + GUARD + doff;
+                        const unsigned char *src = d;
+                        if (in_place) {
+                            memcpy(d, g_ref, bytes);
+                        } else {
+                            memset(g_src, 0x5A, sizeof g_src);
+                            memcpy(g_src + GUARD + soff, g_ref, bytes);
+                            src = g_src + GUARD + soff;
+                        }
+                        s = forward_on(isa, p->fn, dt, src, d, n, p->alpha, p->scale, p->is);
+                        CHECK(s == ELU4J_OK, "%s: %s", elu4j_isa_name(isa), elu4j_status_name(s));
+                        CHECK(memcmp(d, g_exp, bytes) == 0,
+                              "%s %s %s n=%zu src+%zu dst+%zu in_place=%d: not the portable bits", p->name,
+                              k_half_names[di], elu4j_isa_name(isa), n, soff, doff, in_place);
+                        CHECK(guards_ok(g_dst, sizeof g_dst, GUARD + doff, bytes),
+                              "%s %s %s n=%zu dst+%zu: guard bytes written", p->name, k_half_names[di],
+                              elu4j_isa_name(isa), n, doff);
+                        if (!in_place) {
+                            CHECK(memcmp(src, g_ref, bytes) == 0, "%s n=%zu: source changed", p->name, n);
+                        }
+                    }
+                }
+                /* the parallel entry point, at an odd offset */
+                for (int threads = 0; threads <= 3; threads++) {
+                    memset(g_dst, GUARD_BYTE, sizeof g_dst);
+                    memcpy(g_src + GUARD + 1, g_ref, bytes);
+                    s = elu4j_forward_mt(p->fn, dt, g_src + GUARD + 1, g_dst + GUARD + 1, n, p->alpha,
+                                         p->scale, p->is, threads);
+                    CHECK(s == ELU4J_OK, "mt: %s", elu4j_status_name(s));
+                    CHECK(memcmp(g_dst + GUARD + 1, g_exp, bytes) == 0, "%s %s mt(%d) n=%zu: not the portable bits",
+                          p->name, k_half_names[di], threads, n);
+                    CHECK(guards_ok(g_dst, sizeof g_dst, GUARD + 1, bytes), "mt: guard bytes written");
+                }
+            }
+        }
+    }
+}
+
+int main(void)
+{
+    check_all_patterns();
+    check_layouts();
+    return test_summary("test_half");
+}
