@@ -95,6 +95,7 @@ public final class Suite {
             new Runner(main.build()).run();
         } catch (NoBenchmarksException e) {
             System.out.println("# no benchmark of run 1 matches " + include); // e.g. --include FamilyBenchmark
+            Files.deleteIfExists(out.resolve("jmh-main.json")); // empty: the report would not parse it
         }
 
         // Run 3: every function x type x pass (FamilyBenchmark), one JVM per backend.
