@@ -17,8 +17,8 @@ import java.util.List;
  *
  * <ul>
  * <li>Quick: size 64K, ELU and SELU, every type and pass; backends helper, vector, onednn and
- *     oneDNN via JavaCPP (no auto); 2 × 0.2 s warm-up (vector: 5 × 0.2 s), 3 × 0.2 s measured per
- *     combination: ~1.8 minutes on 2 busy cores (72 combinations run, 24 skipped).</li>
+ *     oneDNN via JavaCPP (no auto); 2 × 0.2 s warm-up (vector: 5 × 0.2 s), 3 × 0.15 s measured per
+ *     combination: ~1.7-1.9 minutes on 2 busy cores (72 combinations run, 24 skipped).</li>
  * <li>Full: sizes 4K, 64K and 16M, ELU, SELU and CELU(0.7), every type and pass, every backend
  *     and the peer; 3 × 0.5 s warm-up, 5 × 0.5 s measured.</li>
  * </ul>
@@ -43,7 +43,7 @@ final class FamilyRun {
                 // The vector backend compiles one kernel per type and pass (C2, seconds on a busy
                 // machine): more warm-up for it; the native paths are warm after a few calls.
                 cmd.addAll(List.of("-p", "size=65536", "-p", "function=elu,selu",
-                        "-wi", backend.equals("vector") ? "5" : "2", "-w", "200ms", "-i", "3", "-r", "200ms"));
+                        "-wi", backend.equals("vector") ? "5" : "2", "-w", "200ms", "-i", "3", "-r", "150ms"));
             } else {
                 cmd.addAll(List.of("-wi", "3", "-w", "500ms", "-i", "5", "-r", "500ms"));
             }
