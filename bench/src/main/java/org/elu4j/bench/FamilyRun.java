@@ -18,7 +18,7 @@ import java.util.List;
  * <ul>
  * <li>Quick: size 64K, ELU and SELU, every type and pass; backends helper, vector, onednn and
  *     oneDNN via JavaCPP (no auto); 2 × 0.2 s warm-up (vector: 5 × 0.2 s), 3 × 0.15 s measured per
- *     combination: ~1.7-1.9 minutes on 2 busy cores (72 combinations run, 24 skipped).</li>
+ *     combination: 96 s on 2 busy cores (72 combinations run, 24 skipped).</li>
  * <li>Full: sizes 4K, 64K and 16M, ELU, SELU and CELU(0.7), every type and pass, every backend
  *     and the peer; 3 × 0.5 s warm-up, 5 × 0.5 s measured.</li>
  * </ul>
