@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.NoBenchmarksException;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
@@ -21,7 +22,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <pre>
  * Suite --out DIR [--quick] [--include REGEX] [--sizes 256,65536] [--modes out,in] [--functions elu,relu]
- *       [--no-gc]
+ *       [--no-gc] [--no-family]
  * </pre>
  *
  * Without {@code --quick} the annotations of {@link BenchBase} and the benchmark classes apply
@@ -42,6 +43,7 @@ public final class Suite {
     static final List<String> QUICK_FUNCTIONS = List.of("elu", "relu", "selu");
     private static final String ALL = "^org\\.elu4j\\.bench\\.";
     private static final String SCALAR = Pattern.quote(ScalarEluBenchmark.class.getName() + ".");
+    private static final String FAMILY = Pattern.quote(FamilyBenchmark.class.getName() + ".");
 
     private Suite() {
     }
@@ -54,6 +56,7 @@ public final class Suite {
         List<String> modes = null;
         List<String> functions = null;
         boolean gc = true;
+        boolean family = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -63,6 +66,7 @@ public final class Suite {
                 case "--modes" -> modes = Arrays.asList(value(args, ++i).split(","));
                 case "--functions" -> functions = Arrays.asList(value(args, ++i).split(","));
                 case "--no-gc" -> gc = false;
+                case "--no-family" -> family = false;
                 default -> usage("unknown argument " + args[i]);
             }
         }
@@ -79,14 +83,25 @@ public final class Suite {
         // Run 1: everything but the scalar backend.
         ChainedOptionsBuilder main = options(quick, modes, gc, out.resolve("jmh-main.json"))
                 .include(include != null ? include : ALL)
-                .exclude(SCALAR);
+                .exclude(SCALAR)
+                .exclude(FAMILY);
         if (sizes != null) {
             main.param("size", sizes.toArray(String[]::new));
         }
         if (functions != null) {
             main.param("function", functions.toArray(String[]::new));
         }
-        new Runner(main.build()).run();
+        try {
+            new Runner(main.build()).run();
+        } catch (NoBenchmarksException e) {
+            System.out.println("# no benchmark of run 1 matches " + include); // e.g. --include FamilyBenchmark
+            Files.deleteIfExists(out.resolve("jmh-main.json")); // empty: the report would not parse it
+        }
+
+        // Run 3: every function x type x pass (FamilyBenchmark), one JVM per backend.
+        if (family && (include == null || Pattern.compile(include).matcher(FamilyBenchmark.class.getName() + ".run").find())) {
+            FamilyRun.run(quick, out);
+        }
 
         // Run 2: the scalar backend, at most MAX_SIZE elements.
         String scalarName = ScalarEluBenchmark.class.getName() + ".elu";
@@ -140,7 +155,7 @@ public final class Suite {
     private static void usage(String problem) {
         System.err.println("Suite: " + problem);
         System.err.println("usage: Suite --out DIR [--quick] [--include REGEX] [--sizes 256,65536] [--modes out,in] "
-                + "[--functions elu,relu,selu] [--no-gc]");
+                + "[--functions elu,relu,selu] [--no-gc] [--no-family]");
         System.exit(2);
     }
 }

@@ -39,7 +39,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * </pre>
  *
  * Every number is elements per ns ({@code size / ns per call}); the chart shows out-of-place
- * runs only, one line per elu4j backend and per peer, both axes logarithmic.
+ * runs only, one line per elu4j backend and per peer, both axes logarithmic. The table ends with
+ * {@link FamilyReport}'s section when the directory holds {@code FamilyBenchmark} results.
  */
 public final class Report {
 
@@ -107,11 +108,13 @@ public final class Report {
         }
         Path dir = Path.of(args[0]);
         List<Point> points = new ArrayList<>();
+        List<FamilyReport.Point> family = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.sorted().toList()) {
                 String name = f.getFileName().toString();
                 if (name.startsWith("jmh") && name.endsWith(".json")) {
                     points.addAll(readJmh(Files.readString(f)));
+                    family.addAll(FamilyReport.readJmh(Files.readString(f)));
                 }
             }
         }
@@ -122,7 +125,7 @@ public final class Report {
         Path metaFile = dir.resolve("meta.txt");
         List<String> meta = Files.exists(metaFile) ? Files.readAllLines(metaFile) : List.of();
 
-        String table = table(points, meta);
+        String table = table(points, meta) + FamilyReport.table(family);
         Files.writeString(dir.resolve("table.md"), table, StandardCharsets.UTF_8);
         XYChart chart = chart(points);
         if (chart != null) {
