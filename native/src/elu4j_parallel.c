@@ -15,17 +15,18 @@
  *     serial on a loaded machine (a server whose request threads already occupy every CPU):
  *       * a call that finds another parallel-mode call in flight (g_callers), or the pool owned,
  *         runs serially at once in its own thread, instead of queueing behind the owner: queued,
- *         it would wait a whole call, and the owner's workers would take CPUs from it;
+ *         it would wait a whole call, and the owner's workers would take CPUs from it. When the
+ *         calls in flight fill every CPU, the next 16 parallel calls run serially too (the
+ *         back-off below): the callers alone keep the machine busy;
  *       * a worker takes a chunk only while the callers in flight leave it a CPU (worker index <
  *         online CPUs - callers), and spins only then: when a second caller arrives, the
  *         owner's workers finish the chunk in hand and leave the rest to the owner;
  *       * load the pool cannot see (serial calls of other threads, other processes) shows as a
  *         call that took longer than the same work serially (a worker took a chunk and lost its
- *         CPU, and the caller had to wait for it): after such a call the next g_skip calls run
- *         serially (16, doubling at each such call up to 1024, halved after 64 calls in a row
- *         that paid), and idle workers do not spin meanwhile. Under sustained load parallel
- *         mode thus runs serially but for one call in ~1024, which keeps the tail percentiles
- *         at those of serial calls; on an idle machine no call trips it.
+ *         CPU, and the caller had to wait for it; ELU4J_MT_LOST_QUARTERS): after such a call the
+ *         next g_skip calls run serially (16, doubling at each such call up to 1024, halved after
+ *         64 calls in a row that paid), and idle workers do not spin meanwhile. Under sustained
+ *         load parallel mode thus runs serially but for about one call in 1024.
  *     A call that runs serially for any of these reasons is the serial call, the same bits.
  *   - A job is [0, n) cut into chunks whose boundaries lie on 64-byte lines of dst (when dst is
  *     4-byte aligned; see chunk_start), so no two threads write the same cache line. Chunks are
@@ -108,10 +109,12 @@
 #define ELU4J_MT_BACKOFF_DECAY_AFTER 64u
 
 /*
- * A parallel call "lost" when it took longer than this many quarters of the serial estimate
- * (the caller's own time per chunk times the chunks): 5/4, room for the chunks' varying times.
- * A worker that never got a CPU does not trip it (the caller then did every chunk itself, in
- * about the serial time); one that took a chunk and was preempted does.
+ * A parallel call "lost" when a worker ran part of it and the whole call took longer than this
+ * many quarters of the serial estimate: the caller's fastest chunk of the call times the
+ * chunks. The fastest chunk, because on a loaded machine the caller's other chunks are slowed by
+ * the same preemptions that make the call lose; 5/4, room for chunks of unequal cost. A call
+ * whose workers took no chunk (asleep, or without a CPU for the whole call) cost about the
+ * serial time and is neither lost nor paid: the next call finds the workers awake.
  */
 #define ELU4J_MT_LOST_QUARTERS 5
 
@@ -140,7 +143,7 @@ static atomic_uint g_skip;
 /* Back-off state, changed by the pool's owner only: current length, paying calls in a row. */
 static unsigned g_backoff;
 static unsigned g_paid;
-static unsigned g_online;            /* online CPUs, read once */
+static unsigned g_online;            /* online CPUs, read once (init_once) */
 static pthread_mutex_t g_pool_mutex; /* everything below */
 static pthread_cond_t g_work_cond;   /* workers: a job was posted, or stop */
 static pthread_cond_t g_done_cond;   /* caller: a chunk was finished */
@@ -156,12 +159,12 @@ static unsigned online_cpus(void);
 
 static void init_once(void)
 {
+    g_online = online_cpus();
     /* Defaults (no attributes): these calls cannot fail on Linux/glibc. */
     if (pthread_mutex_init(&g_pool_mutex, NULL) != 0 || pthread_cond_init(&g_work_cond, NULL) != 0 ||
         pthread_cond_init(&g_done_cond, NULL) != 0) {
         return;
     }
-    g_online = online_cpus();
     g_init_ok = 1;
 }
 
@@ -234,6 +237,11 @@ static void test_worker_delay(void)
 #define TEST_COUNT(counter) ((void)0)
 #endif
 
+static double elapsed_ns(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) * 1e9 + (double)(b->tv_nsec - a->tv_nsec);
+}
+
 /* Index of the first element of chunk c (c <= chunks): on a 64-byte line of dst when possible. */
 static size_t chunk_start(const job *j, size_t c)
 {
@@ -267,9 +275,10 @@ static void run_chunk(const job *j, size_t c)
 /*
  * Takes and runs chunks of the current job until none is left, or (a worker, index >= 0) until
  * the callers in flight leave this worker no CPU; the caller (index -1) takes every chunk left.
- * The pool mutex is held on entry and again on return. Returns the chunks this thread ran.
+ * The pool mutex is held on entry and again on return. Returns the chunks this thread ran, and
+ * (if fastest_ns is not null) the time of its fastest chunk there.
  */
-static size_t take_chunks(int index)
+static size_t take_chunks(int index, double *fastest_ns)
 {
     size_t ran = 0;
     while (g_job.next < g_job.chunks && (index < 0 || worker_has_cpu((unsigned)index))) {
@@ -281,7 +290,16 @@ static size_t take_chunks(int index)
             test_worker_delay();
         }
 #endif
+        struct timespec a, b;
+        if (fastest_ns != NULL) {
+            clock_gettime(CLOCK_MONOTONIC, &a);
+        }
         run_chunk(&j, c);
+        if (fastest_ns != NULL) {
+            clock_gettime(CLOCK_MONOTONIC, &b);
+            const double ns = elapsed_ns(&a, &b);
+            *fastest_ns = ran == 0 || ns < *fastest_ns ? ns : *fastest_ns;
+        }
         ran++;
         pthread_mutex_lock(&g_pool_mutex);
         if (++g_job.done == g_job.chunks) {
@@ -326,7 +344,7 @@ static void *worker_main(void *arg)
     for (;;) {
         /* Work first: a chunk taken is always finished, even while the pool stops. */
         if (index < g_job.workers && g_job.next < g_job.chunks && worker_has_cpu(index)) {
-            take_chunks((int)index);
+            take_chunks((int)index, NULL);
             continue;
         }
         if (g_stopping) {
@@ -379,11 +397,6 @@ static unsigned online_cpus(void)
     return n < 1 ? 1u : n > ELU4J_MT_MAX_THREADS ? (unsigned)ELU4J_MT_MAX_THREADS : (unsigned)n;
 }
 
-static double elapsed_ns(const struct timespec *a, const struct timespec *b)
-{
-    return (double)(b->tv_sec - a->tv_sec) * 1e9 + (double)(b->tv_nsec - a->tv_nsec);
-}
-
 /* Takes one call of the back-off, if any is left: that call runs serially. */
 static int take_skip(void)
 {
@@ -395,6 +408,14 @@ static int take_skip(void)
         }
     }
     return 0;
+}
+
+/* Makes at least the next `calls` parallel calls run serially (any thread). */
+static void back_off_at_least(unsigned calls)
+{
+    unsigned s = atomic_load_explicit(&g_skip, memory_order_relaxed);
+    while (s < calls && !atomic_compare_exchange_weak(&g_skip, &s, calls)) {
+    }
 }
 
 /* After a call on the pool (its owner, before giving the pool up): lost to serial or paid. */
@@ -445,6 +466,9 @@ void elu4j_mt_run(const elu4j_task *task, const void *src, void *dst, size_t n, 
     if (callers > 1 || take_skip() || !atomic_compare_exchange_strong(&g_owned, &expected, 1)) {
         if (callers > 1) {
             TEST_COUNT(g_count_busy);
+            if (callers >= g_online) {
+                back_off_at_least(ELU4J_MT_BACKOFF_MIN); /* the callers alone fill every CPU */
+            }
         }
         elu4j_task_run(task, src, dst, n);
         atomic_fetch_sub(&g_callers, 1);
@@ -468,7 +492,7 @@ void elu4j_mt_run(const elu4j_task *task, const void *src, void *dst, size_t n, 
         pthread_mutex_lock(&g_pool_mutex);
     }
 #endif
-    struct timespec t0, t1, t2;
+    struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     g_job = (job){.src = src, .dst = dst, .n = n, .task = *task,
                   .chunks = chunks, .next = 0, .done = 0, .workers = workers};
@@ -485,17 +509,17 @@ void elu4j_mt_run(const elu4j_task *task, const void *src, void *dst, size_t n, 
     }
 #endif
     /* The caller works too, from chunk 0, without waiting for anyone. */
-    const size_t own = take_chunks(-1);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double fastest_ns = 0;
+    const size_t own = take_chunks(-1, &fastest_ns);
     while (g_job.done < g_job.chunks) {
         pthread_cond_wait(&g_done_cond, &g_pool_mutex);
     }
     g_job = (job){0}; /* no job: no pointer of this call stays behind */
     pthread_mutex_unlock(&g_pool_mutex);
-    clock_gettime(CLOCK_MONOTONIC, &t2);
-    /* Lost to serial: the whole call took longer than the caller's time per chunk times the chunks. */
-    const double own_ns = elapsed_ns(&t0, &t1), all_ns = elapsed_ns(&t0, &t2);
-    update_backoff(own > 0 && all_ns * 4 > own_ns / (double)own * (double)chunks * ELU4J_MT_LOST_QUARTERS);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (own < chunks) { /* a worker ran part of it: did the call pay? */
+        update_backoff(own > 0 && elapsed_ns(&t0, &t1) * 4 > fastest_ns * (double)chunks * ELU4J_MT_LOST_QUARTERS);
+    }
     atomic_store(&g_owned, 0);
     atomic_fetch_sub(&g_callers, 1);
 }

@@ -305,6 +305,14 @@ static void test_busy_fallback(void)
     pthread_join(t, NULL);
     CHECK(h.ok, "the owner's call: serial bits");
     CHECK(counter(PARALLEL) == parallel0 + 1, "one call on the pool (%lu)", counter(PARALLEL) - parallel0);
+    if (sysconf(_SC_NPROCESSORS_ONLN) <= 2) {
+        /* Two callers filled every CPU: the next parallel calls back off (run serially). */
+        const unsigned long skipped0 = counter(SKIPPED);
+        CHECK(check_one(&b, FALLBACK_N, 0, 0, 0, 1.0f, 2, 1), "after the callers filled the CPUs: serial bits");
+        CHECK(counter(SKIPPED) == skipped0 + 1, "after the callers filled the CPUs: backing off");
+        CHECK(counter(PARALLEL) == parallel0 + 1, "after the callers filled the CPUs: not on the pool");
+    }
+    elu4j_mt_test_reset();
     bufs_free(&a);
     bufs_free(&b);
 }
