@@ -440,7 +440,14 @@ size_t elu4j_mt_min_elements(void)
 
 void elu4j_mt_run(const elu4j_task *task, const void *src, void *dst, size_t n, int threads)
 {
-    unsigned t = threads <= 0 ? online_cpus()
+    if (n < ELU4J_MT_MIN_ELEMENTS) {
+        elu4j_task_run(task, src, dst, n);
+        return;
+    }
+    /* The online CPUs as read once (init_once): sysconf opens and reads a sysfs file, several
+       microseconds, which every parallel() call paid before, a measurable part of a 1M-float call. */
+    pthread_once(&g_once, init_once);
+    unsigned t = threads <= 0 ? g_online
                  : threads > ELU4J_MT_MAX_THREADS ? (unsigned)ELU4J_MT_MAX_THREADS : (unsigned)threads;
     size_t chunks = (size_t)t * ELU4J_MT_CHUNKS_PER_THREAD;
     const size_t max_chunks = n / ELU4J_MT_MIN_CHUNK;
@@ -450,12 +457,7 @@ void elu4j_mt_run(const elu4j_task *task, const void *src, void *dst, size_t n, 
     if (t > chunks) {
         t = (unsigned)chunks;
     }
-    if (n < ELU4J_MT_MIN_ELEMENTS || t <= 1) {
-        elu4j_task_run(task, src, dst, n);
-        return;
-    }
-    pthread_once(&g_once, init_once);
-    if (!g_init_ok) {
+    if (t <= 1 || !g_init_ok) {
         elu4j_task_run(task, src, dst, n);
         return;
     }
