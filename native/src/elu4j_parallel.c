@@ -9,9 +9,25 @@
  *     the pool mutex as calls ask for them, up to ELU4J_MT_MAX_THREADS - 1 workers). Idle
  *     workers spin for ELU4J_MT_SPIN_NS, then sleep on a condition variable: an idle pool
  *     burns no CPU.
- *   - One job at a time: a caller takes job_mutex for its whole call, so concurrent callers
- *     (several Java threads) queue on that mutex and run one after the other, each with the
- *     whole pool. A call never sees another call's data.
+ *   - One job at a time: a caller owns the pool for its whole call (g_owned). A call never
+ *     sees another call's data.
+ *   - Never more busy threads than CPUs, so that parallel mode cannot make a call slower than
+ *     serial on a loaded machine (a server whose request threads already occupy every CPU):
+ *       * a call that finds another parallel-mode call in flight (g_callers), or the pool owned,
+ *         runs serially at once in its own thread, instead of queueing behind the owner: queued,
+ *         it would wait a whole call, and the owner's workers would take CPUs from it. When the
+ *         calls in flight fill every CPU, the next 16 parallel calls run serially too (the
+ *         back-off below): the callers alone keep the machine busy;
+ *       * a worker takes a chunk only while the callers in flight leave it a CPU (worker index <
+ *         online CPUs - callers), and spins only then: when a second caller arrives, the
+ *         owner's workers finish the chunk in hand and leave the rest to the owner;
+ *       * load the pool cannot see (serial calls of other threads, other processes) shows as a
+ *         call that took longer than the same work serially (a worker took a chunk and lost its
+ *         CPU, and the caller had to wait for it; ELU4J_MT_LOST_QUARTERS): after such a call the
+ *         next g_skip calls run serially (16, doubling at each such call up to 1024, halved after
+ *         64 calls in a row that paid), and idle workers do not spin meanwhile. Under sustained
+ *         load parallel mode thus runs serially but for about one call in 1024.
+ *     A call that runs serially for any of these reasons is the serial call, the same bits.
  *   - A job is [0, n) cut into chunks whose boundaries lie on 64-byte lines of dst (when dst is
  *     4-byte aligned; see chunk_start), so no two threads write the same cache line. Chunks are
  *     handed out one at a time under the pool mutex to whoever asks: the caller takes chunks
@@ -33,7 +49,8 @@
  *     serially.
  *
  * fork(): the child of a process with a pool has no worker threads, but chunks only go to
- * threads that ask for them, so a parallel call there completes in the calling thread.
+ * threads that ask for them, so a parallel call there completes in the calling thread (or runs
+ * serially, if a parallel call was in flight in another thread at the fork).
  */
 #define _POSIX_C_SOURCE 200809L /* sysconf(_SC_NPROCESSORS_ONLN) */
 
@@ -80,10 +97,31 @@
 /* Chunks per thread of a call (dynamic hand-out, so a busy core gets fewer). */
 #define ELU4J_MT_CHUNKS_PER_THREAD 4
 
+/*
+ * Back-off after a parallel call that lost to serial (see the design notes): calls to run
+ * serially after the first such call, the most after repeated ones, and how many parallel calls
+ * in a row must pay before the back-off is halved. 1024 keeps the calls that try the pool again
+ * under a loaded machine below 0.1% of all calls (p99.9 and below are those of serial calls);
+ * 64 lets a machine that became idle return to parallel within a few hundred calls.
+ */
+#define ELU4J_MT_BACKOFF_MIN 16u
+#define ELU4J_MT_BACKOFF_MAX 1024u
+#define ELU4J_MT_BACKOFF_DECAY_AFTER 64u
+
+/*
+ * A parallel call "lost" when a worker ran part of it and the whole call took longer than this
+ * many quarters of the serial estimate: the caller's fastest chunk of the call times the
+ * chunks. The fastest chunk, because on a loaded machine the caller's other chunks are slowed by
+ * the same preemptions that make the call lose; 5/4, room for chunks of unequal cost. A call
+ * whose workers took no chunk (asleep, or without a CPU for the whole call) cost about the
+ * serial time and is neither lost nor paid: the next call finds the workers awake.
+ */
+#define ELU4J_MT_LOST_QUARTERS 5
+
 /* ELU4J_MT_MAX_THREADS comes from elu4j.h. Workers are at most that minus the caller. */
 #define MAX_WORKERS (ELU4J_MT_MAX_THREADS - 1)
 
-/* The one job of the pool: valid while job_mutex is held by its caller and chunks remain. */
+/* The one job of the pool: valid while its caller owns the pool (g_owned) and chunks remain. */
 typedef struct job {
     const unsigned char *src;
     unsigned char *dst;
@@ -96,7 +134,16 @@ typedef struct job {
 } job;
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
-static pthread_mutex_t g_job_mutex;  /* one caller at a time */
+/* 1 while a caller owns the pool (taken by compare-and-swap, never waited for). */
+static atomic_int g_owned;
+/* Parallel-mode calls of at least the threshold in flight, serial fall-backs included. */
+static atomic_uint g_callers;
+/* Calls left to run serially after one that lost to serial (the back-off), taken one per call. */
+static atomic_uint g_skip;
+/* Back-off state, changed by the pool's owner only: current length, paying calls in a row. */
+static unsigned g_backoff;
+static unsigned g_paid;
+static unsigned g_online;            /* online CPUs, read once (init_once) */
 static pthread_mutex_t g_pool_mutex; /* everything below */
 static pthread_cond_t g_work_cond;   /* workers: a job was posted, or stop */
 static pthread_cond_t g_done_cond;   /* caller: a chunk was finished */
@@ -108,14 +155,91 @@ static job g_job;                    /* the current job (chunks == 0: none) */
 /* Jobs posted so far: changed under the pool mutex, read without it by spinning workers. */
 static atomic_ulong g_posted;
 
+static unsigned online_cpus(void);
+
 static void init_once(void)
 {
+    g_online = online_cpus();
     /* Defaults (no attributes): these calls cannot fail on Linux/glibc. */
-    if (pthread_mutex_init(&g_job_mutex, NULL) != 0 || pthread_mutex_init(&g_pool_mutex, NULL) != 0 ||
-        pthread_cond_init(&g_work_cond, NULL) != 0 || pthread_cond_init(&g_done_cond, NULL) != 0) {
+    if (pthread_mutex_init(&g_pool_mutex, NULL) != 0 || pthread_cond_init(&g_work_cond, NULL) != 0 ||
+        pthread_cond_init(&g_done_cond, NULL) != 0) {
         return;
     }
     g_init_ok = 1;
+}
+
+/* Whether worker `index` may take chunks or spin now: the callers in flight leave it a CPU. */
+static int worker_has_cpu(unsigned index)
+{
+    const unsigned callers = atomic_load_explicit(&g_callers, memory_order_relaxed);
+    return callers < g_online && index < g_online - callers;
+}
+
+/*
+ * Test hooks, only in the test variant of the library (ELU4J_MT_TESTING; tests/test_parallel.c):
+ * counters of what each call did, and ways to make the rare cases happen on demand: a delay a
+ * worker sleeps after taking each chunk (a worker that lost its CPU), an owner that waits before
+ * posting its job until released (a call in flight while another arrives), and an owner that
+ * lets a worker take the first chunk.
+ */
+#ifdef ELU4J_MT_TESTING
+static atomic_ulong g_count_parallel, g_count_busy, g_count_skipped, g_count_lost;
+static atomic_long g_test_worker_delay_ns;
+static atomic_int g_test_hold_owner, g_test_worker_first;
+#define TEST_COUNT(counter) atomic_fetch_add_explicit(&(counter), 1, memory_order_relaxed)
+
+static void test_nap(void)
+{
+    const struct timespec d = {0, 100000L};
+    nanosleep(&d, NULL);
+}
+
+__attribute__((visibility("default"))) void elu4j_mt_test_hold_owner(int on)
+{
+    atomic_store(&g_test_hold_owner, on);
+}
+
+__attribute__((visibility("default"))) void elu4j_mt_test_worker_first(int on)
+{
+    atomic_store(&g_test_worker_first, on);
+}
+
+__attribute__((visibility("default"))) void elu4j_mt_test_counters(unsigned long out[4])
+{
+    out[0] = atomic_load(&g_count_parallel); /* calls that ran on the pool */
+    out[1] = atomic_load(&g_count_busy);     /* serial: another parallel call in flight */
+    out[2] = atomic_load(&g_count_skipped);  /* serial: backing off */
+    out[3] = atomic_load(&g_count_lost);     /* pool calls that lost to serial */
+}
+
+__attribute__((visibility("default"))) void elu4j_mt_test_worker_delay(long ns)
+{
+    atomic_store(&g_test_worker_delay_ns, ns);
+}
+
+/* Forgets the back-off (only while no call is in flight). */
+__attribute__((visibility("default"))) void elu4j_mt_test_reset(void)
+{
+    atomic_store(&g_skip, 0u);
+    g_backoff = 0;
+    g_paid = 0;
+}
+
+static void test_worker_delay(void)
+{
+    const long ns = atomic_load_explicit(&g_test_worker_delay_ns, memory_order_relaxed);
+    if (ns > 0) {
+        const struct timespec d = {ns / 1000000000L, ns % 1000000000L};
+        nanosleep(&d, NULL);
+    }
+}
+#else
+#define TEST_COUNT(counter) ((void)0)
+#endif
+
+static double elapsed_ns(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) * 1e9 + (double)(b->tv_nsec - a->tv_nsec);
 }
 
 /* Index of the first element of chunk c (c <= chunks): on a 64-byte line of dst when possible. */
@@ -149,25 +273,47 @@ static void run_chunk(const job *j, size_t c)
 }
 
 /*
- * Takes and runs chunks of the current job until none is left; the caller holds the pool mutex
- * and holds it again on return.
+ * Takes and runs chunks of the current job until none is left, or (a worker, index >= 0) until
+ * the callers in flight leave this worker no CPU; the caller (index -1) takes every chunk left.
+ * The pool mutex is held on entry and again on return. Returns the chunks this thread ran, and
+ * (if fastest_ns is not null) the time of its fastest chunk there.
  */
-static void take_chunks(void)
+static size_t take_chunks(int index, double *fastest_ns)
 {
-    while (g_job.next < g_job.chunks) {
+    size_t ran = 0;
+    while (g_job.next < g_job.chunks && (index < 0 || worker_has_cpu((unsigned)index))) {
         const size_t c = g_job.next++;
         const job j = g_job; /* the fields read by run_chunk do not change during the job */
         pthread_mutex_unlock(&g_pool_mutex);
+#ifdef ELU4J_MT_TESTING
+        if (index >= 0) {
+            test_worker_delay();
+        }
+#endif
+        struct timespec a, b;
+        if (fastest_ns != NULL) {
+            clock_gettime(CLOCK_MONOTONIC, &a);
+        }
         run_chunk(&j, c);
+        if (fastest_ns != NULL) {
+            clock_gettime(CLOCK_MONOTONIC, &b);
+            const double ns = elapsed_ns(&a, &b);
+            *fastest_ns = ran == 0 || ns < *fastest_ns ? ns : *fastest_ns;
+        }
+        ran++;
         pthread_mutex_lock(&g_pool_mutex);
         if (++g_job.done == g_job.chunks) {
             pthread_cond_signal(&g_done_cond);
         }
     }
+    return ran;
 }
 
-/* Spins until a job is posted after `seen`, or ELU4J_MT_SPIN_NS have passed; no lock held. */
-static void spin_for_job(unsigned long seen)
+/*
+ * Spins until a job is posted after `seen`, or ELU4J_MT_SPIN_NS have passed, or spinning would
+ * take a CPU that a caller needs (worker_has_cpu) or no job is due (the back-off); no lock held.
+ */
+static void spin_for_job(unsigned index, unsigned long seen)
 {
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -179,6 +325,9 @@ static void spin_for_job(unsigned long seen)
         __builtin_ia32_pause();
 #endif
         if ((i & 63u) == 0) {
+            if (!worker_has_cpu(index) || atomic_load_explicit(&g_skip, memory_order_relaxed) != 0) {
+                return;
+            }
             clock_gettime(CLOCK_MONOTONIC, &now);
             const long elapsed = (long)(now.tv_sec - start.tv_sec) * 1000000000L + (now.tv_nsec - start.tv_nsec);
             if (elapsed >= ELU4J_MT_SPIN_NS) {
@@ -194,8 +343,8 @@ static void *worker_main(void *arg)
     pthread_mutex_lock(&g_pool_mutex);
     for (;;) {
         /* Work first: a chunk taken is always finished, even while the pool stops. */
-        if (index < g_job.workers && g_job.next < g_job.chunks) {
-            take_chunks();
+        if (index < g_job.workers && g_job.next < g_job.chunks && worker_has_cpu(index)) {
+            take_chunks((int)index, NULL);
             continue;
         }
         if (g_stopping) {
@@ -203,7 +352,7 @@ static void *worker_main(void *arg)
         }
         const unsigned long seen = atomic_load_explicit(&g_posted, memory_order_relaxed);
         pthread_mutex_unlock(&g_pool_mutex);
-        spin_for_job(seen);
+        spin_for_job(index, seen);
         pthread_mutex_lock(&g_pool_mutex);
         /* A job posted since `seen` (or a stop) is handled at the top of the loop; otherwise no
            job can be posted before cond_wait releases the mutex, so no wake-up is lost. */
@@ -248,6 +397,42 @@ static unsigned online_cpus(void)
     return n < 1 ? 1u : n > ELU4J_MT_MAX_THREADS ? (unsigned)ELU4J_MT_MAX_THREADS : (unsigned)n;
 }
 
+/* Takes one call of the back-off, if any is left: that call runs serially. */
+static int take_skip(void)
+{
+    unsigned s = atomic_load_explicit(&g_skip, memory_order_relaxed);
+    while (s > 0) {
+        if (atomic_compare_exchange_weak(&g_skip, &s, s - 1)) {
+            TEST_COUNT(g_count_skipped);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Makes at least the next `calls` parallel calls run serially (any thread). */
+static void back_off_at_least(unsigned calls)
+{
+    unsigned s = atomic_load_explicit(&g_skip, memory_order_relaxed);
+    while (s < calls && !atomic_compare_exchange_weak(&g_skip, &s, calls)) {
+    }
+}
+
+/* After a call on the pool (its owner, before giving the pool up): lost to serial or paid. */
+static void update_backoff(int lost)
+{
+    if (lost) {
+        TEST_COUNT(g_count_lost);
+        g_paid = 0;
+        g_backoff = g_backoff == 0 ? ELU4J_MT_BACKOFF_MIN
+                    : g_backoff >= ELU4J_MT_BACKOFF_MAX / 2 ? ELU4J_MT_BACKOFF_MAX : g_backoff * 2;
+        atomic_store(&g_skip, g_backoff);
+    } else if (g_backoff != 0 && ++g_paid >= ELU4J_MT_BACKOFF_DECAY_AFTER) {
+        g_paid = 0;
+        g_backoff = g_backoff / 2 < ELU4J_MT_BACKOFF_MIN ? 0 : g_backoff / 2;
+    }
+}
+
 size_t elu4j_mt_min_elements(void)
 {
     return ELU4J_MT_MIN_ELEMENTS;
@@ -255,7 +440,14 @@ size_t elu4j_mt_min_elements(void)
 
 void elu4j_mt_run(const elu4j_task *task, const void *src, void *dst, size_t n, int threads)
 {
-    unsigned t = threads <= 0 ? online_cpus()
+    if (n < ELU4J_MT_MIN_ELEMENTS) {
+        elu4j_task_run(task, src, dst, n);
+        return;
+    }
+    /* The online CPUs as read once (init_once): sysconf opens and reads a sysfs file, several
+       microseconds, which every parallel() call paid before, a measurable part of a 1M-float call. */
+    pthread_once(&g_once, init_once);
+    unsigned t = threads <= 0 ? g_online
                  : threads > ELU4J_MT_MAX_THREADS ? (unsigned)ELU4J_MT_MAX_THREADS : (unsigned)threads;
     size_t chunks = (size_t)t * ELU4J_MT_CHUNKS_PER_THREAD;
     const size_t max_chunks = n / ELU4J_MT_MIN_CHUNK;
@@ -265,35 +457,71 @@ void elu4j_mt_run(const elu4j_task *task, const void *src, void *dst, size_t n, 
     if (t > chunks) {
         t = (unsigned)chunks;
     }
-    if (n < ELU4J_MT_MIN_ELEMENTS || t <= 1) {
-        elu4j_task_run(task, src, dst, n);
-        return;
-    }
-    pthread_once(&g_once, init_once);
-    if (!g_init_ok) {
+    if (t <= 1 || !g_init_ok) {
         elu4j_task_run(task, src, dst, n);
         return;
     }
 
-    pthread_mutex_lock(&g_job_mutex);
+    /* Another parallel call in flight, the pool owned, or backing off: serially, at once. */
+    const unsigned callers = atomic_fetch_add(&g_callers, 1) + 1;
+    int expected = 0;
+    if (callers > 1 || take_skip() || !atomic_compare_exchange_strong(&g_owned, &expected, 1)) {
+        if (callers > 1) {
+            TEST_COUNT(g_count_busy);
+            if (callers >= g_online) {
+                back_off_at_least(ELU4J_MT_BACKOFF_MIN); /* the callers alone fill every CPU */
+            }
+        }
+        elu4j_task_run(task, src, dst, n);
+        atomic_fetch_sub(&g_callers, 1);
+        return;
+    }
     pthread_mutex_lock(&g_pool_mutex);
     start_workers(t - 1);
     const unsigned workers = g_started < t - 1 ? g_started : t - 1;
     if (g_stopping || workers == 0) {
         pthread_mutex_unlock(&g_pool_mutex);
-        pthread_mutex_unlock(&g_job_mutex);
+        atomic_store(&g_owned, 0);
         elu4j_task_run(task, src, dst, n);
+        atomic_fetch_sub(&g_callers, 1);
         return;
     }
+    TEST_COUNT(g_count_parallel);
+#ifdef ELU4J_MT_TESTING
+    while (atomic_load(&g_test_hold_owner)) {
+        pthread_mutex_unlock(&g_pool_mutex);
+        test_nap();
+        pthread_mutex_lock(&g_pool_mutex);
+    }
+#endif
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     g_job = (job){.src = src, .dst = dst, .n = n, .task = *task,
                   .chunks = chunks, .next = 0, .done = 0, .workers = workers};
     atomic_fetch_add_explicit(&g_posted, 1, memory_order_release);
     pthread_cond_broadcast(&g_work_cond);
-    take_chunks(); /* the caller works too, from chunk 0, without waiting for anyone */
+#ifdef ELU4J_MT_TESTING
+    if (atomic_load(&g_test_worker_first)) {
+        while (g_job.next == 0) {
+            pthread_mutex_unlock(&g_pool_mutex);
+            test_nap();
+            pthread_mutex_lock(&g_pool_mutex);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t0); /* the wait is the test's, not the call's */
+    }
+#endif
+    /* The caller works too, from chunk 0, without waiting for anyone. */
+    double fastest_ns = 0;
+    const size_t own = take_chunks(-1, &fastest_ns);
     while (g_job.done < g_job.chunks) {
         pthread_cond_wait(&g_done_cond, &g_pool_mutex);
     }
     g_job = (job){0}; /* no job: no pointer of this call stays behind */
     pthread_mutex_unlock(&g_pool_mutex);
-    pthread_mutex_unlock(&g_job_mutex);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (own < chunks) { /* a worker ran part of it: did the call pay? */
+        update_backoff(own > 0 && elapsed_ns(&t0, &t1) * 4 > fastest_ns * (double)chunks * ELU4J_MT_LOST_QUARTERS);
+    }
+    atomic_store(&g_owned, 0);
+    atomic_fetch_sub(&g_callers, 1);
 }

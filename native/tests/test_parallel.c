@@ -13,11 +13,20 @@
  * counts, alphas and large sizes, the same checks.
  *
  * Built twice: against libelu4j (real threshold: small sizes run serially) and against a
- * variant whose threshold and smallest chunk are 1, so every size goes through the pool.
+ * variant whose threshold and smallest chunk are 1, so every size goes through the pool. That
+ * variant also has the pool's test hooks (ELU4J_MT_TESTING), with which the fall-backs under load
+ * are made to happen on demand and checked: a call that arrives while another parallel call is
+ * in flight runs serially, and after a call that lost to serial (a worker that took a chunk and
+ * then stalled) the next calls run serially; every result the bits of the serial call. Against
+ * libelu4j those hooks are absent (weak symbols, null) and that part is skipped.
  */
+#define _POSIX_C_SOURCE 200809L /* sysconf(_SC_NPROCESSORS_ONLN), sched_yield */
+
 #include "test_util.h"
 
 #include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
 
 #define GUARD 64
 #define MAX_OFF 5
@@ -228,6 +237,134 @@ static void test_concurrent(void)
     }
 }
 
+/* The test variant's hooks (src/elu4j_parallel.c, ELU4J_MT_TESTING); null in libelu4j itself. */
+extern void elu4j_mt_test_counters(unsigned long out[4]) __attribute__((weak));
+extern void elu4j_mt_test_reset(void) __attribute__((weak));
+extern void elu4j_mt_test_worker_delay(long ns) __attribute__((weak));
+extern void elu4j_mt_test_hold_owner(int on) __attribute__((weak));
+extern void elu4j_mt_test_worker_first(int on) __attribute__((weak));
+
+enum { PARALLEL, BUSY, SKIPPED, LOST };
+
+static unsigned long counter(int which)
+{
+    unsigned long c[4];
+    elu4j_mt_test_counters(c);
+    return c[which];
+}
+
+#define FALLBACK_N 65536 /* 8 chunks of 8K floats with 2 threads in the test variant */
+
+typedef struct held_call {
+    bufs *b;
+    int ok;
+} held_call;
+
+static void *held_call_main(void *arg)
+{
+    held_call *h = arg;
+    h->ok = check_one(h->b, FALLBACK_N, 0, 0, 0, 1.0f, 2, 1);
+    return NULL;
+}
+
+/*
+ * A call that arrives while another parallel call owns the pool runs serially at once (it does
+ * not wait for the pool), with the serial call's bits; the owner's call completes too.
+ */
+static void test_busy_fallback(void)
+{
+    bufs a, b;
+    if (!bufs_init(&a, FALLBACK_N) || !bufs_init(&b, FALLBACK_N)) {
+        CHECK(0, "out of memory");
+        return;
+    }
+    fill_mixed_inputs(a.input, FALLBACK_N, 7);
+    fill_mixed_inputs(b.input, FALLBACK_N, 8);
+    CHECK(elu_f32(a.input, a.expect, FALLBACK_N, 1.0f) == ELU4J_OK, "serial a");
+    CHECK(elu_f32(b.input, b.expect, FALLBACK_N, 1.0f) == ELU4J_OK, "serial b");
+    elu4j_mt_test_reset();
+    const unsigned long parallel0 = counter(PARALLEL), busy0 = counter(BUSY);
+    elu4j_mt_test_hold_owner(1); /* the owner stops before posting its job, until released */
+    held_call h = {&a, 0};
+    pthread_t t;
+    if (pthread_create(&t, NULL, held_call_main, &h) != 0) {
+        elu4j_mt_test_hold_owner(0);
+        CHECK(0, "pthread_create");
+        bufs_free(&a);
+        bufs_free(&b);
+        return;
+    }
+    while (counter(PARALLEL) == parallel0) { /* until the other thread owns the pool */
+        sched_yield();
+    }
+    CHECK(check_one(&b, FALLBACK_N, 0, 0, 0, 1.0f, 2, 1), "call while the pool is owned: serial bits");
+    CHECK(check_one(&b, FALLBACK_N, 4, 0, 1, 1.0f, 0, 1), "in place, while the pool is owned: serial bits");
+    CHECK(counter(BUSY) == busy0 + 2, "both calls ran serially because another was in flight (%lu)",
+          counter(BUSY) - busy0);
+    elu4j_mt_test_hold_owner(0);
+    pthread_join(t, NULL);
+    CHECK(h.ok, "the owner's call: serial bits");
+    CHECK(counter(PARALLEL) == parallel0 + 1, "one call on the pool (%lu)", counter(PARALLEL) - parallel0);
+    if (sysconf(_SC_NPROCESSORS_ONLN) <= 2) {
+        /* Two callers filled every CPU: the next parallel calls back off (run serially). */
+        const unsigned long skipped0 = counter(SKIPPED);
+        CHECK(check_one(&b, FALLBACK_N, 0, 0, 0, 1.0f, 2, 1), "after the callers filled the CPUs: serial bits");
+        CHECK(counter(SKIPPED) == skipped0 + 1, "after the callers filled the CPUs: backing off");
+        CHECK(counter(PARALLEL) == parallel0 + 1, "after the callers filled the CPUs: not on the pool");
+    }
+    elu4j_mt_test_reset();
+    bufs_free(&a);
+    bufs_free(&b);
+}
+
+/*
+ * A call whose worker took a chunk and then stalled (it lost to serial) makes the next 16 calls
+ * run serially, the 17th tries the pool again; a second loss doubles the back-off. Every result
+ * has the serial call's bits, the stalled one included. Needs a second CPU for the worker.
+ */
+static void test_backoff(void)
+{
+    if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+        printf("backoff: skipped, one online CPU (no worker takes chunks)\n");
+        return;
+    }
+    /* Small chunks (8 of 512 floats): the caller's share takes far less than the stall, even
+       under valgrind, so the stalled call surely lost to serial. */
+    const size_t n = 4096;
+    bufs b;
+    if (!bufs_init(&b, n)) {
+        CHECK(0, "out of memory");
+        return;
+    }
+    fill_mixed_inputs(b.input, n, 9);
+    CHECK(elu_f32(b.input, b.expect, n, 1.0f) == ELU4J_OK, "serial");
+    elu4j_mt_test_reset();
+    for (unsigned expect_skip = 16; expect_skip <= 32; expect_skip *= 2) {
+        const unsigned long lost0 = counter(LOST), skipped0 = counter(SKIPPED), parallel0 = counter(PARALLEL);
+        elu4j_mt_test_worker_first(1);         /* a worker takes chunk 0 ... */
+        elu4j_mt_test_worker_delay(100000000L); /* ... and stalls 100 ms before running it */
+        CHECK(check_one(&b, n, 0, 0, 0, 1.0f, 2, 1), "stalled call: serial bits");
+        elu4j_mt_test_worker_first(0);
+        elu4j_mt_test_worker_delay(0);
+        CHECK(counter(LOST) == lost0 + 1, "the stalled call lost to serial (%lu)", counter(LOST) - lost0);
+        for (unsigned i = 0; i < expect_skip; i++) {
+            CHECK(check_one(&b, n, i % 2 * 4, 0, (int)(i % 3 == 0), 1.0f, 2, 1),
+                  "backing off, call %u: serial bits", i);
+        }
+        CHECK(counter(SKIPPED) == skipped0 + expect_skip, "%u calls ran serially after the loss (%lu)", expect_skip,
+              counter(SKIPPED) - skipped0);
+        CHECK(counter(PARALLEL) == parallel0 + 1, "none of them on the pool (%lu)", counter(PARALLEL) - parallel0 - 1);
+        if (expect_skip == 32) {
+            break; /* the last: the pool is tried again below */
+        }
+    }
+    const unsigned long parallel0 = counter(PARALLEL);
+    CHECK(check_one(&b, n, 0, 0, 0, 1.0f, 2, 1), "after the back-off: serial bits");
+    CHECK(counter(PARALLEL) == parallel0 + 1, "after the back-off the pool is tried again");
+    elu4j_mt_test_reset();
+    bufs_free(&b);
+}
+
 int main(int argc, char **argv)
 {
     g_light = argc > 1 && strcmp(argv[1], "--light") == 0;
@@ -237,5 +374,11 @@ int main(int argc, char **argv)
     test_sizes();
     test_streaming();
     test_concurrent();
+    if (elu4j_mt_test_counters != NULL) {
+        test_busy_fallback();
+        test_backoff();
+    } else {
+        printf("fall-backs under load: skipped (the test hooks are in the elu4j_mt_always variant)\n");
+    }
     return test_summary("test_parallel");
 }

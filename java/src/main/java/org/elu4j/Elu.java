@@ -78,7 +78,12 @@ import org.elu4j.internal.scalar.ScalarBackend;
  * the helper library, with results bit-identical to the serial call. Only the helper backend (and
  * AUTO when it uses the helper) has a parallel path; other backends, backward calls, heap memory
  * and calls below the helper's threshold ({@code ./elu4j info} prints it) run serially in the
- * calling thread, so parallel mode is never slower than serial where it does not pay.
+ * calling thread, so parallel mode is never slower than serial where it does not pay. Under load
+ * it does not queue or crowd the CPUs either: a parallel call that starts while another one is in
+ * flight runs serially at once, workers only use CPUs that the calls in flight leave free, and
+ * after a parallel call that took longer than a serial one would have (a worker lost its CPU to
+ * other work) the following calls run serially for a while (docs/architecture.md, "Parallel
+ * mode").
  */
 public final class Elu {
     /** SELU's alpha (Klambauer et al. 2017), as PyTorch writes it. */

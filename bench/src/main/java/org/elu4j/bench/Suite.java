@@ -80,11 +80,12 @@ public final class Suite {
         }
         Files.createDirectories(out);
 
-        // Run 1: everything but the scalar backend.
+        // Run 1: everything but the scalar backend (and the latency benchmarks: LatencySuite).
         ChainedOptionsBuilder main = options(quick, modes, gc, out.resolve("jmh-main.json"))
                 .include(include != null ? include : ALL)
                 .exclude(SCALAR)
-                .exclude(FAMILY);
+                .exclude(FAMILY)
+                .exclude(LatencySuite.BENCHMARKS);
         if (sizes != null) {
             main.param("size", sizes.toArray(String[]::new));
         }

@@ -1,0 +1,483 @@
+package org.elu4j.bench.startup;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.elu4j.Elu;
+import org.elu4j.bench.report.Charts;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.lines.SeriesLines;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * Time to steady state (issue #11, item 7): ns per call against calls made, from the very first
+ * call in a fresh JVM, per backend and AUTO; f32 ELU, 256 floats, back-to-back calls, averaged per
+ * batch. Every sample is a new JVM ({@link SteadyStateProbe}), started with the natives already
+ * extracted (an untimed JVM extracts them first); the forks of all backends (and variants) are
+ * interleaved round-robin, so load on a shared machine hits them alike.
+ *
+ * <pre>
+ * java -cp "bench/target/elu4j-bench-VERSION.jar:bench/target/lib/*" org.elu4j.bench.startup.SteadyStateBenchmark \
+ *     [--out DIR] [--forks 5] [--calls 200000] [--batch 100] [--backends auto,helper,vector,onednn,scalar]
+ *     [--aot] [--warm-thread] [--idle PCT[,SECONDS]] [--jvm-arg ARG]...
+ * </pre>
+ *
+ * {@code --aot} also measures every backend with a JDK AOT cache (JEP 483/514/515): per backend,
+ * one training JVM runs the same probe with {@code -XX:AOTCacheOutput=FILE}, then its forks run
+ * with {@code -XX:AOTCache=FILE}, interleaved with the forks without it. {@code --warm-thread} also
+ * measures every backend with a thread that calls it in the background from the first call on
+ * (an option evaluated, see {@link SteadyStateProbe}). {@code --idle}: each fork
+ * first waits (at most SECONDS, default 120) until all CPUs together were at most PCT% busy over
+ * half a second. Writes {@code DIR/steady.tsv} (every batch of every fork), {@code steady.md} (the
+ * table, also printed), {@code steady.png} and {@code steady.svg} (median curves over the forks);
+ * DIR defaults to {@code bench/results/steady-DATE}.
+ */
+public final class SteadyStateBenchmark {
+    static final List<String> BACKENDS = List.of("auto", "helper", "vector", "onednn", "scalar");
+    static final String PLAIN = "";
+    static final String AOT = "AOT cache";
+    static final String WARM = "warm-up thread";
+
+    /** One fork's run: the first call (ns), per batch: calls before it, mean, slowest call, calls over 2 µs. */
+    record Run(String backend, String variant, int fork, double firstNs, double firstCpuNs, long[] before, double[] mean,
+               long[] max, long[] over2us, double timerNs) {
+    }
+
+    private static double idleBusyPercent = -1;
+    private static int idleMaxWaitSeconds = 120;
+    private static int forksGated;
+    private static int forksUngated;
+
+    private SteadyStateBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path out = null;
+        int forks = 5;
+        int calls = 200_000;
+        int batch = 100;
+        List<String> backends = BACKENDS;
+        boolean aot = false;
+        boolean warm = false;
+        List<String> jvmArgs = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--out" -> out = Path.of(args[++i]);
+                case "--forks" -> forks = Integer.parseInt(args[++i]);
+                case "--calls" -> calls = Integer.parseInt(args[++i]);
+                case "--batch" -> batch = Integer.parseInt(args[++i]);
+                case "--backends" -> backends = List.of(args[++i].split(","));
+                case "--aot" -> aot = true;
+                case "--warm-thread" -> warm = true;
+                case "--jvm-arg" -> jvmArgs.add(args[++i]);
+                case "--idle" -> {
+                    String[] v = args[++i].split(",");
+                    idleBusyPercent = Double.parseDouble(v[0]);
+                    idleMaxWaitSeconds = v.length > 1 ? Integer.parseInt(v[1]) : 120;
+                }
+                default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (--out DIR --forks N "
+                        + "--calls N --batch N --backends a,b --aot --warm-thread --idle PCT[,S] --jvm-arg ARG)");
+            }
+        }
+        if (calls % batch != 0) {
+            throw new IllegalArgumentException("--calls must be a multiple of --batch");
+        }
+        if (out == null) {
+            out = Path.of("bench", "results", "steady-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmmss")));
+        }
+        Files.createDirectories(out);
+        Path work = Files.createTempDirectory("elu4j-steady-");
+        String classPath = childClassPath(aot);
+        List<String> base = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector",
+                "-Delu4j.extract.dir=" + work.resolve("extract")));
+        base.addAll(jvmArgs);
+        base.addAll(List.of("-cp", classPath, SteadyStateProbe.class.getName()));
+
+        System.out.printf("elu4j time to steady state: %d forks per cell, %d calls in batches of %d, %s, %d CPUs, Java %s%n",
+                forks, calls, batch, cpuName(), Runtime.getRuntime().availableProcessors(), Runtime.version());
+        // Natives extracted once, untimed (oneDNN's too: its probe loads them).
+        for (String b : List.of("auto", "onednn")) {
+            exec(probe(base, null, b, 1000, 100));
+        }
+        List<String> variants = new ArrayList<>(List.of(PLAIN));
+        if (aot) {
+            variants.add(AOT);
+        }
+        if (warm) {
+            variants.add(WARM);
+        }
+        Map<String, Path> caches = new LinkedHashMap<>();
+        if (aot) {
+            for (String b : backends) {
+                Path cache = work.resolve("aot-" + b + ".aot");
+                List<String> cmd = probe(base, "-XX:AOTCacheOutput=" + cache, b, calls, batch);
+                Result r = exec(cmd);
+                if (r.exit() != 0 || !Files.exists(cache)) {
+                    throw new IllegalStateException("AOT training run for " + b + " failed:\n" + r.err());
+                }
+                caches.put(b, cache);
+                System.out.printf("AOT cache for %s: %.1f MB%n", b, Files.size(cache) / 1e6);
+            }
+        }
+        List<Run> runs = new ArrayList<>();
+        StringBuilder tsv = new StringBuilder("backend\tvariant\tfork\tcalls_before\tmean_ns\tmax_ns\tover_2us\n");
+        for (int f = 1; f <= forks; f++) {
+            for (String b : backends) {
+                for (String v : variants) {
+                    awaitIdle();
+                    List<String> cmd = probe(base, v.equals(AOT) ? "-XX:AOTCache=" + caches.get(b) : null, b, calls, batch);
+                    if (v.equals(WARM)) {
+                        cmd.addAll(List.of("256", "warm"));
+                    }
+                    Result r = exec(cmd);
+                    if (r.exit() != 0) {
+                        throw new IllegalStateException(b + " " + v + " failed (exit " + r.exit() + "):\n" + r.out() + r.err());
+                    }
+                    if (v.equals(AOT)) { // the JVM says so when it cannot use the cache
+                        r.err().lines().filter(l -> l.contains("AOT") || l.contains("CDS"))
+                                .forEach(l -> System.out.println("  (" + b + ", AOT: " + l + ")"));
+                    }
+                    Run run = parse(b, v, f, r.out());
+                    runs.add(run);
+                    for (int i = 0; i < run.before().length; i++) {
+                        tsv.append(b).append('\t').append(v.isEmpty() ? "-" : v.equals(AOT) ? "aot" : "warm").append('\t').append(f).append('\t')
+                                .append(run.before()[i]).append('\t').append(String.format(Locale.ROOT, "%.1f", run.mean()[i]))
+                                .append('\t').append(run.max()[i]).append('\t').append(run.over2us()[i]).append('\n');
+                    }
+                    System.out.printf(Locale.ROOT, "fork %d %-7s %-9s first %.1f ms (CPU %.1f ms), last batch %.1f ns/call%n",
+                            f, b, v.isEmpty() ? "" : v, run.firstNs() / 1e6, run.firstCpuNs() / 1e6,
+                            run.mean()[run.mean().length - 1]);
+                }
+            }
+        }
+        Files.writeString(out.resolve("steady.tsv"), tsv, StandardCharsets.UTF_8);
+        String table = table(runs, backends, variants, forks, calls, batch);
+        if (idleBusyPercent >= 0) {
+            table += String.format(Locale.ROOT, "%nForks started on an idle machine (busy <= %.0f%% over 0.5 s): %d; after "
+                    + "waiting %d s in vain: %d.%n", idleBusyPercent, forksGated, idleMaxWaitSeconds, forksUngated);
+        }
+        Files.writeString(out.resolve("steady.md"), table, StandardCharsets.UTF_8);
+        List<XYChart> charts = new ArrayList<>();
+        for (String v : variants) {
+            charts.add(chart(runs, backends, v, v.equals(AOT) ? "with the AOT cache" : v.equals(WARM)
+                    ? "with a warm-up thread" : "fresh JVM"));
+        }
+        Charts.saveGrid(charts, charts.size(), 780, 520, out.resolve("steady.png"), out.resolve("steady.svg"));
+        System.out.println();
+        System.out.print(table);
+        System.out.println("written: " + out.resolve("steady.md") + ", steady.tsv, steady.png, steady.svg");
+        deleteTree(work);
+    }
+
+    /**
+     * The child's class path: this jar (the probe), the library's jar and oneDNN's natives jar,
+     * found on this JVM's class path. An AOT cache needs jars (no directories).
+     */
+    private static String childClassPath(boolean aot) {
+        List<String> entries = new ArrayList<>();
+        entries.add(codeSource(SteadyStateProbe.class));
+        entries.add(codeSource(Elu.class));
+        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            if (e.matches(".*dnnl-[^/]*-linux-x86_64\\.jar")) {
+                entries.add(e);
+            }
+        }
+        if (aot && entries.stream().anyMatch(e -> !e.endsWith(".jar"))) {
+            throw new IllegalStateException("--aot needs jars on the class path (an AOT cache takes no directories): " + entries);
+        }
+        return String.join(File.pathSeparator, entries);
+    }
+
+    private static String codeSource(Class<?> c) {
+        try {
+            return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<String> probe(List<String> base, String aotFlag, String backend, int calls, int batch) {
+        List<String> cmd = new ArrayList<>(base);
+        if (aotFlag != null) {
+            cmd.add(1, aotFlag);
+        }
+        cmd.addAll(List.of(backend, Integer.toString(calls), Integer.toString(batch)));
+        return cmd;
+    }
+
+    static Run parse(String backend, String variant, int fork, String out) {
+        double first = Double.NaN;
+        double firstCpu = Double.NaN;
+        double timer = Double.NaN;
+        List<String[]> batches = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            String[] f = line.strip().split(" ");
+            switch (f[0]) {
+                case "first" -> {
+                    first = Double.parseDouble(f[1]);
+                    firstCpu = f.length > 2 && !f[2].equals("0") ? Double.parseDouble(f[2]) : Double.NaN;
+                }
+                case "timer" -> timer = Double.parseDouble(f[1]);
+                case "batch" -> batches.add(f);
+                default -> {
+                }
+            }
+        }
+        int n = batches.size();
+        long[] before = new long[n];
+        double[] mean = new double[n];
+        long[] max = new long[n];
+        long[] over = new long[n];
+        for (int i = 0; i < n; i++) {
+            String[] f = batches.get(i);
+            before[i] = Long.parseLong(f[1]);
+            mean[i] = Double.parseDouble(f[2]);
+            max[i] = Long.parseLong(f[3]);
+            over[i] = Long.parseLong(f[4]);
+        }
+        return new Run(backend, variant, fork, first, firstCpu, before, mean, max, over, timer);
+    }
+
+    // ------------------------------------------------------------------------------ analysis
+
+    /** Within this factor of the final speed counts as steady. */
+    static final double STEADY_FACTOR = 1.5;
+
+    /** Per batch index, the median over the forks of the batch means. */
+    static double[] medianCurve(List<Run> runs) {
+        int n = runs.stream().mapToInt(r -> r.mean().length).min().orElse(0);
+        double[] curve = new double[n];
+        for (int i = 0; i < n; i++) {
+            final int k = i;
+            curve[i] = median(runs.stream().map(r -> r.mean()[k]).toList());
+        }
+        return curve;
+    }
+
+    /** The final speed: the median of the last tenth of the curve. */
+    static double steady(double[] curve) {
+        List<Double> tail = new ArrayList<>();
+        for (int i = curve.length - Math.max(1, curve.length / 10); i < curve.length; i++) {
+            tail.add(curve[i]);
+        }
+        return median(tail);
+    }
+
+    /** Calls made before the curve stays within STEADY_FACTOR of {@code steady} (0: from the first batch). */
+    static long steadyFrom(double[] curve, long[] before, long batch, double steady) {
+        for (int i = curve.length - 1; i >= 0; i--) {
+            if (curve[i] > STEADY_FACTOR * steady) {
+                return i + 1 < curve.length ? before[i + 1] : before[i] + batch;
+            }
+        }
+        return 0;
+    }
+
+    static String table(List<Run> runs, List<String> backends, List<String> variants, int forks, int calls, int batch) {
+        StringBuilder md = new StringBuilder();
+        md.append(String.format(Locale.ROOT, "### Time to steady state: f32 ELU, 256 floats, back-to-back calls from the "
+                + "first in a fresh JVM (%d forks each; medians over the forks, min–max where shown)%n%n", forks));
+        md.append("| backend | JVM | first call, ms | its main-thread CPU, ms | mean ns/call, calls 1–100 | 901–1,000 | 9,901–10,000 | "
+                + "99,901–100,000 | steady (last tenth) | within 1.5× of steady after | calls in batches ≥ 100× steady | "
+                + "calls > 2 µs after the first | slowest call after the first (µs) |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (String b : backends) {
+            for (String v : variants) {
+                List<Run> rs = runs.stream().filter(r -> r.backend().equals(b) && r.variant().equals(v)).toList();
+                if (rs.isEmpty()) {
+                    continue;
+                }
+                double[] curve = medianCurve(rs);
+                long[] before = rs.get(0).before();
+                double steady = steady(curve);
+                md.append("| ").append(b).append(" | ").append(v.isEmpty() ? "fresh" : v).append(" | ")
+                        .append(stats(rs.stream().map(r -> r.firstNs() / 1e6).toList(), "%.0f")).append(" | ")
+                        .append(stats(rs.stream().map(r -> r.firstCpuNs() / 1e6).toList(), "%.0f")).append(" | ");
+                for (long at : new long[] {0, 900, 9_900, 99_900}) {
+                    int i = (int) (at / batch);
+                    md.append(at < calls && batch == 100 && i < curve.length ? fmt(curve[i]) : "—").append(" | ");
+                }
+                md.append(fmt(steady)).append(" | ")
+                        .append(String.format(Locale.ROOT, "%,d", steadyFrom(curve, before, batch, steady))).append(" | ");
+                // Per fork: calls in batches at >= 100x its steady speed; calls over 2 us and the slowest call after the first.
+                List<Double> slowCalls = new ArrayList<>();
+                List<Double> over = new ArrayList<>();
+                List<Double> slowest = new ArrayList<>();
+                for (Run r : rs) {
+                    double s = steady(r.mean());
+                    long slow = 0;
+                    long o = 0;
+                    long mx = 0;
+                    for (int i = 0; i < r.mean().length; i++) {
+                        slow += r.mean()[i] >= 100 * s ? batch : 0;
+                        o += r.over2us()[i];
+                        mx = Math.max(mx, r.max()[i]);
+                    }
+                    slowCalls.add((double) slow);
+                    over.add((double) o);
+                    slowest.add(mx / 1e3);
+                }
+                md.append(stats(slowCalls, "%,.0f")).append(" | ").append(stats(over, "%,.0f")).append(" | ")
+                        .append(stats(slowest, "%.0f")).append(" |\n");
+            }
+        }
+        md.append(String.format(Locale.ROOT, "%nThe timing loop's own cost per call (no call), measured at the end of each "
+                + "fork: %s ns; every mean above includes it once.%n", stats(runs.stream().map(Run::timerNs).toList(), "%.0f")));
+        return md.toString();
+    }
+
+    private static String fmt(double ns) {
+        return ns >= 1e4 ? String.format(Locale.ROOT, "%,.0f", ns) : ns >= 100 ? String.format(Locale.ROOT, "%.0f", ns)
+                : String.format(Locale.ROOT, "%.1f", ns);
+    }
+
+    private static String stats(List<Double> values, String pattern) {
+        List<Double> v = values.stream().filter(Double::isFinite).sorted().toList();
+        if (v.isEmpty()) {
+            return "—";
+        }
+        String m = String.format(Locale.ROOT, pattern, median(v));
+        String lo = String.format(Locale.ROOT, pattern, v.get(0));
+        String hi = String.format(Locale.ROOT, pattern, v.get(v.size() - 1));
+        return lo.equals(hi) ? m : m + " (" + lo + "–" + hi + ")";
+    }
+
+    static double median(List<Double> values) {
+        List<Double> v = values.stream().sorted().toList();
+        if (v.isEmpty()) {
+            return Double.NaN;
+        }
+        return v.size() % 2 == 1 ? v.get(v.size() / 2) : (v.get(v.size() / 2 - 1) + v.get(v.size() / 2)) / 2;
+    }
+
+    // ------------------------------------------------------------------------------ chart
+
+    private static final Map<String, Color> COLORS = Map.of("auto", new Color(0x000000), "helper", new Color(0xD62728),
+            "vector", new Color(0x1F77B4), "onednn", new Color(0x2CA02C), "scalar", new Color(0x8C564B));
+
+    static XYChart chart(List<Run> runs, List<String> backends, String variant, String what) {
+        XYChart chart = new XYChartBuilder().width(780).height(520)
+                .title("f32 ELU, 256 floats: ns per call against calls made (" + what + ", median of the forks)")
+                .xAxisTitle("calls made").yAxisTitle("ns per call (batch mean)").build();
+        var style = chart.getStyler();
+        style.setXAxisLogarithmic(true);
+        style.setYAxisLogarithmic(true);
+        style.setLegendPosition(Styler.LegendPosition.InsideNE);
+        style.setChartBackgroundColor(Color.WHITE);
+        style.setPlotGridLinesColor(new Color(0xDDDDDD));
+        style.setXAxisDecimalPattern("#,###");
+        style.setYAxisDecimalPattern("#,###");
+        style.setChartTitleFont(style.getChartTitleFont().deriveFont(13f));
+        style.setMarkerSize(0);
+        for (String b : backends) {
+            List<Run> rs = runs.stream().filter(r -> r.backend().equals(b) && r.variant().equals(variant)).toList();
+            if (rs.isEmpty()) {
+                continue;
+            }
+            double[] curve = medianCurve(rs);
+            long[] before = rs.get(0).before();
+            long batch = before.length > 1 ? before[1] - before[0] : 1;
+            double[] xs = new double[curve.length];
+            for (int i = 0; i < xs.length; i++) {
+                xs[i] = before[i] + batch;
+            }
+            XYSeries s = chart.addSeries(b, xs, curve);
+            s.setLineColor(COLORS.getOrDefault(b, Color.GRAY));
+            s.setLineStyle(new BasicStroke(b.equals("auto") ? 2.5f : 1.5f));
+            s.setMarker(SeriesMarkers.NONE);
+        }
+        // The targets: 2 µs per call (the helper's bound after the first call) and 10K calls.
+        double[] ys = chart.getSeriesMap().values().stream().flatMapToDouble(s -> java.util.Arrays.stream(s.getYData())).toArray();
+        if (ys.length > 0) {
+            XYSeries limit = chart.addSeries("2 µs", new double[] {100, 200_000}, new double[] {2_000, 2_000});
+            limit.setLineColor(Color.GRAY);
+            limit.setLineStyle(SeriesLines.DASH_DASH);
+            limit.setMarker(SeriesMarkers.NONE);
+        }
+        return chart;
+    }
+
+    // ------------------------------------------------------------------------------ processes
+
+    private record Result(int exit, String out, String err) {
+    }
+
+    private static Result exec(List<String> cmd) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().keySet().removeIf(k -> k.startsWith("ELU4J_") || k.equals("JAVA_TOOL_OPTIONS")
+                || k.equals("JDK_JAVA_OPTIONS") || k.equals("_JAVA_OPTIONS"));
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        Path out = Files.createTempFile("steady", ".out");
+        Path err = Files.createTempFile("steady", ".err");
+        try {
+            Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            int exit = p.waitFor();
+            return new Result(exit, Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    /** With --idle: waits (up to the limit) until /proc/stat shows the CPUs at most that busy over 0.5 s. */
+    private static void awaitIdle() throws IOException, InterruptedException {
+        if (idleBusyPercent < 0) {
+            return;
+        }
+        long deadline = System.nanoTime() + idleMaxWaitSeconds * 1_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            long[] a = cpuTicks();
+            Thread.sleep(500);
+            long[] b = cpuTicks();
+            if (100.0 * ((b[0] - a[0]) - (b[1] - a[1])) / Math.max(1, b[0] - a[0]) <= idleBusyPercent) {
+                forksGated++;
+                return;
+            }
+        }
+        forksUngated++;
+    }
+
+    /** Total and idle (idle + iowait) jiffies of all CPUs. */
+    private static long[] cpuTicks() throws IOException {
+        String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        long total = 0;
+        for (int i = 1; i < f.length; i++) {
+            total += Long.parseLong(f[i]);
+        }
+        return new long[] {total, Long.parseLong(f[4]) + Long.parseLong(f[5])};
+    }
+
+    private static String cpuName() {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("model name")).findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU");
+        } catch (IOException e) {
+            return "unknown CPU";
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package org.elu4j.bench.startup;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.elu4j.Backend;
+import org.elu4j.Elu;
+
+/**
+ * The child JVM of {@link SteadyStateBenchmark}: times f32 ELU forward calls on one backend from
+ * the very first one, in a fresh JVM. Depends on the library only (its class path is the bench
+ * jar, the library jar and oneDNN's natives jar).
+ *
+ * <pre>
+ * SteadyStateProbe BACKEND CALLS BATCH [SIZE [warm]]
+ * </pre>
+ *
+ * {@code warm}: an option measured, not a library feature: right after the first call, a daemon
+ * thread calls the same backend back to back on tensors of its own until the main thread is done
+ * (warming the JIT in the background while the caller goes on).
+ *
+ * Prints {@code first NS CPU_NS} (the first call, from the first use of an elu4j class:
+ * {@code Elu.elu().on(BACKEND)}, the library's start, linking, the call; wall time, and the time
+ * the main thread spent on a CPU meanwhile, from {@code /proc/thread-self/schedstat}, which waiting
+ * for a CPU on a busy machine does not inflate), then one line per batch
+ * of BATCH calls: {@code batch CALLS_BEFORE MEAN_NS MAX_NS OVER_2US}: the mean time per call of
+ * the batch (its wall time / BATCH), the slowest single call in it, and how many of its calls took
+ * over 2 µs; then {@code timer NS}, what one timed iteration costs without a call, measured at the
+ * end (the floor under every mean). Calls are back to back on the same 64-byte-aligned native
+ * tensors (a confined arena: a request's own memory), out of place, inputs uniform in [-4, 4).
+ *
+ * <p>The timing loop ({@link #batch}) is compiled before the first elu4j call (it runs 30,000
+ * times on an empty call first), so what the curve shows is elu4j's warm-up, not the harness's.
+ */
+public final class SteadyStateProbe {
+
+    /** One call of the thing timed. */
+    @FunctionalInterface
+    interface Call {
+        void run();
+    }
+
+    private SteadyStateProbe() {
+    }
+
+    public static void main(String[] args) {
+        String backend = args[0];
+        int calls = Integer.parseInt(args[1]);
+        int batch = Integer.parseInt(args[2]);
+        int size = args.length > 3 ? Integer.parseInt(args[3]) : 256;
+        boolean warm = args.length > 4 && args[4].equals("warm");
+
+        long[] stats = new long[2];
+        int[] sink = new int[1];
+        Call empty = () -> sink[0]++;
+        for (int i = 0; i < 300; i++) {
+            batch(empty, 100, stats);
+        }
+
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate(4L * size, 64);
+            MemorySegment y = arena.allocate(4L * size, 64);
+            fill(x, size);
+            onCpu(); // its own classes loaded before the clock starts
+            long c0 = onCpu();
+            long t0 = System.nanoTime();
+            Elu elu = Elu.elu().on(Backend.fromCliName(backend));
+            elu.apply(x, y);
+            long first = System.nanoTime() - t0;
+            long firstCpu = onCpu() - c0;
+            Thread warmer = null;
+            if (warm) {
+                final int n = size;
+                warmer = new Thread(() -> {
+                    try (Arena own = Arena.ofConfined()) {
+                        MemorySegment wx = own.allocate(4L * n, 64);
+                        MemorySegment wy = own.allocate(4L * n, 64);
+                        fill(wx, n);
+                        while (!Thread.currentThread().isInterrupted()) {
+                            elu.apply(wx, wy);
+                        }
+                    }
+                }, "warm-up");
+                warmer.setDaemon(true);
+                warmer.start();
+            }
+            StringBuilder out = new StringBuilder(64 * (calls / batch + 4));
+            out.append("first ").append(first).append(' ').append(firstCpu).append('\n');
+            Call call = () -> elu.apply(x, y);
+            for (int done = 0; done < calls; done += batch) {
+                long total = batch(call, batch, stats);
+                out.append("batch ").append(done).append(' ').append(total / (double) batch).append(' ')
+                        .append(stats[0]).append(' ').append(stats[1]).append('\n');
+            }
+            if (warmer != null) {
+                warmer.interrupt();
+            }
+            if (Math.abs(y.getAtIndex(ValueLayout.JAVA_FLOAT, 0) - elu.apply(x.getAtIndex(ValueLayout.JAVA_FLOAT, 0))) > 1e-6) {
+                throw new IllegalStateException("wrong result");
+            }
+            long timer = Long.MAX_VALUE;
+            for (int i = 0; i < 20; i++) {
+                timer = Math.min(timer, batch(empty, 10_000, stats));
+            }
+            out.append(String.format(Locale.ROOT, "timer %.1f%n", timer / 10_000.0));
+            System.out.print(out);
+        }
+    }
+
+    /** A fixed spread over [-4, 4): half the values take the exponential path. */
+    static void fill(MemorySegment x, int size) {
+        for (int i = 0; i < size; i++) {
+            x.setAtIndex(ValueLayout.JAVA_FLOAT, i, -4f + 8f * ((i * 37) % size) / size);
+        }
+    }
+
+    /** This thread's time on a CPU so far, ns (Linux), or 0 where that cannot be read. */
+    static long onCpu() {
+        try {
+            return Long.parseLong(Files.readString(Path.of("/proc/thread-self/schedstat")).split(" ")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Runs {@code n} calls back to back, one clock read per call; returns the wall time of all of
+     * them and leaves the slowest call's time in {@code stats[0]}, the calls over 2 µs in
+     * {@code stats[1]}.
+     */
+    static long batch(Call call, int n, long[] stats) {
+        long max = 0;
+        long over = 0;
+        long start = System.nanoTime();
+        long prev = start;
+        for (int i = 0; i < n; i++) {
+            call.run();
+            long now = System.nanoTime();
+            long d = now - prev;
+            max = Math.max(max, d);
+            over += d > 2_000 ? 1 : 0;
+            prev = now;
+        }
+        stats[0] = max;
+        stats[1] = over;
+        return prev - start;
+    }
+}

@@ -1,0 +1,51 @@
+package org.elu4j.bench.startup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SteadyStateBenchmarkTest {
+
+    /** A probe's output: 10 batches of 100 calls, slow at first, 40 ns from the 5th batch on. */
+    private static String probeOutput(double firstMs, double slow) {
+        StringBuilder out = new StringBuilder("first " + (long) (firstMs * 1e6) + " " + (long) (firstMs * 0.5e6) + "\n");
+        double[] means = {slow, slow / 10, 500, 100, 40, 40, 40, 40, 40, 40};
+        for (int i = 0; i < means.length; i++) {
+            out.append("batch ").append(i * 100).append(' ').append(means[i]).append(' ')
+                    .append((long) (means[i] * 3)).append(' ').append(means[i] * 3 > 2000 ? 7 : 0).append('\n');
+        }
+        return out.append("timer 20.4\n").toString();
+    }
+
+    @Test
+    void parsesTheProbeAndFindsTheSteadyState() {
+        SteadyStateBenchmark.Run run = SteadyStateBenchmark.parse("vector", "", 1, probeOutput(30, 100_000));
+        assertEquals(30e6, run.firstNs(), 1);
+        assertEquals(15e6, run.firstCpuNs(), 1);
+        assertEquals(10, run.mean().length);
+        assertEquals(900, run.before()[9]);
+        assertEquals(20.4, run.timerNs());
+        double steady = SteadyStateBenchmark.steady(run.mean());
+        assertEquals(40, steady);
+        // the 4th batch (100 ns) is above 1.5x of 40 ns: steady from 400 calls on
+        assertEquals(400, SteadyStateBenchmark.steadyFrom(run.mean(), run.before(), 100, steady));
+    }
+
+    @Test
+    void tableUsesTheMedianOfTheForks() {
+        List<SteadyStateBenchmark.Run> runs = List.of(
+                SteadyStateBenchmark.parse("vector", "", 1, probeOutput(30, 100_000)),
+                SteadyStateBenchmark.parse("vector", "", 2, probeOutput(50, 200_000)),
+                SteadyStateBenchmark.parse("vector", "", 3, probeOutput(40, 300_000)));
+        String md = SteadyStateBenchmark.table(runs, List.of("vector"), List.of(""), 3, 1000, 100);
+        // first call 40 (30–50) ms; calls 1-100: median 200,000 ns, 901-1,000: 40 ns; steady 40 ns from
+        // 400 calls; batches >= 100x steady (4,000 ns): the first two, 200 calls; calls over 2 us: 2
+        // batches x 7; slowest call 3x the first batch's mean
+        assertTrue(md.contains("| vector | fresh | 40 (30–50) | 20 (15–25) | 200,000 | 40.0 | — | — | 40.0 | 400 | 200 | 14 | "
+                + "600 (300–900) |"), md);
+        assertTrue(md.contains("measured at the end of each fork: 20 ns"), md);
+        assertEquals(1, SteadyStateBenchmark.chart(runs, List.of("vector"), "", "test").getSeriesMap().size() - 1);
+    }
+}
