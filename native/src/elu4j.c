@@ -239,45 +239,44 @@ static void split(double v, int toward_zero, float *hi, float *lo)
  * ELU, a parameter outside [2^-60, 2^60] (negative, zero, extreme), which the double evaluation
  * handles, or (forward only) the float kernel's case.
  */
-static elu4j_general make_general(const elu4j_params *p, int backward)
+static void fill_general(const elu4j_params *p, int backward, elu4j_general *g)
 {
-    elu4j_general g = {0};
     if (p->function != ELU4J_FN_ELU || (p->fast && !backward) || !in_general_range(p->coef) ||
         !in_general_range(p->scale) || !in_general_range(p->input_scale) ||
         !in_general_range(p->cis)) {
-        return g;
+        g->enabled = 0;
+        return;
     }
-    g.enabled = 1;
-    g.unit_input = p->input_scale == 1.0;
-    split(p->coef, 0, &g.chi, &g.clo);
-    split(p->input_scale, 0, &g.shi, &g.slo);
-    split(p->scale, 1, &g.phi, &g.plo);
-    split(p->cis, 0, &g.cshi, &g.cslo);
-    g.pos_kind = p->scale == 1.0 ? 0 : g.plo == 0.0f ? 1 : 2;
-    g.lin = (float)(0x1p-40 / p->input_scale);
-    g.xmin = (float)(-87.0 / p->input_scale);
-    g.scale = p->scale;
-    return g;
+    g->enabled = 1;
+    g->unit_input = p->input_scale == 1.0;
+    split(p->coef, 0, &g->chi, &g->clo);
+    split(p->input_scale, 0, &g->shi, &g->slo);
+    split(p->scale, 1, &g->phi, &g->plo);
+    split(p->cis, 0, &g->cshi, &g->cslo);
+    g->pos_kind = p->scale == 1.0 ? 0 : g->plo == 0.0f ? 1 : 2;
+    g->lin = (float)(0x1p-40 / p->input_scale);
+    g->xmin = (float)(-87.0 / p->input_scale);
+    g->scale = p->scale;
 }
 
 /*
- * The derived parameters; fast: ELU that the float kernel computes within 1 ulp; gen: the general
- * f32 kernel.
+ * The derived parameters, filled in place (this runs on every call: no struct returned by value,
+ * no zeroing of what the call does not read, only the direction's general constants); fast: ELU
+ * that the float kernel computes within 1 ulp; gen / bwd: the general f32 kernels.
  */
-static elu4j_params make_params(int function, double alpha, double scale, double input_scale)
+static void fill_params(elu4j_params *p, int function, double alpha, double scale,
+                        double input_scale, int backward)
 {
-    elu4j_params p = {0};
-    p.function = function;
-    p.alpha = alpha;
-    p.scale = scale;
-    p.input_scale = input_scale;
-    p.coef = alpha * scale;
-    p.cis = p.coef * input_scale;
-    p.alpha_f = (float)alpha;
-    p.fast = elu4j_uses_float_kernel(function, alpha, scale, input_scale);
-    p.gen = make_general(&p, 0);
-    p.bwd = make_general(&p, 1);
-    return p;
+    p->function = function;
+    p->alpha = alpha;
+    p->scale = scale;
+    p->input_scale = input_scale;
+    p->coef = alpha * scale;
+    p->cis = p->coef * input_scale;
+    p->alpha_f = (float)alpha;
+    p->fast = elu4j_uses_float_kernel(function, alpha, scale, input_scale);
+    fill_general(p, backward, backward ? &p->bwd : &p->gen);
+    (backward ? &p->gen : &p->bwd)->enabled = 0;
 }
 
 /*
@@ -307,7 +306,7 @@ static int prepare_forward(int function, int dtype, const void *src, const void 
     task->isa = elu4j_active_isa();
     task->dtype = dtype;
     task->elem_size = es;
-    task->params = make_params(function, alpha, scale, input_scale);
+    fill_params(&task->params, function, alpha, scale, input_scale, 0);
     /* Only the float ELU kernel streams; decided here, on the whole call. */
     task->stream = dtype == ELU4J_DT_F32 && task->params.fast &&
                    elu4j_use_streaming_stores(src, dst, n);
@@ -388,7 +387,8 @@ int elu4j_backward(int function, int dtype, int from_dst, const void *diff_dst, 
         intersect(diff_src, data, bytes)) {
         return ELU4J_ERR_OVERLAP;
     }
-    const elu4j_params p = make_params(function, alpha, scale, input_scale);
+    elu4j_params p;
+    fill_params(&p, function, alpha, scale, input_scale, 1);
     const int fd = from_dst != 0;
     switch (elu4j_active_isa()) {
 #if defined(ELU4J_HAVE_X86_KERNELS)

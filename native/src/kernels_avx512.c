@@ -289,7 +289,7 @@ ELU4J_INLINE gconsts512 make_gconsts512(const elu4j_general *g)
 }
 
 #define ELU4J_GEN_KERNEL 1
-static void gen_f32_kernel(const elu4j_general *g, const void *src, void *dst, size_t n)
+__attribute__((noinline)) static void gen_f32_kernel(const elu4j_general *g, const void *src, void *dst, size_t n)
 {
     const gconsts512 c = make_gconsts512(g);
     const char *in = (const char *)src;

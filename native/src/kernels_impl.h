@@ -381,7 +381,7 @@ static void FAM(gen_f32_out)(const elu4j_general *gp, const unsigned char *restr
  * gen_f32_kernel where it defines ELU4J_GEN_KERNEL (the same operations, written by hand), else
  * the C loop above.
  */
-static void FAM(gen_f32)(const elu4j_general *g, const void *src, void *dst, size_t n)
+FAM_NOINLINE static void FAM(gen_f32)(const elu4j_general *g, const void *src, void *dst, size_t n)
 {
 #if defined(ELU4J_GEN_KERNEL)
     gen_f32_kernel(g, src, dst, n);
