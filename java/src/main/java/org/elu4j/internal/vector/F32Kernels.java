@@ -51,6 +51,12 @@ final class F32Kernels {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     /** The preferred float species (16 lanes with AVX-512). */
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /**
+     * The int species of {@link #F}'s shape, for the bit-pattern clamps: a constant, so that C2
+     * intrinsifies the broadcasts (a species computed in the kernel left them as boxed objects,
+     * 192 bytes per call).
+     */
+    static final VectorSpecies<Integer> FI = F.withLanes(int.class);
     /** Floats of half that width: as many lanes as {@link #D}. */
     static final VectorSpecies<Float> FH =
             VectorSpecies.of(float.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
@@ -191,10 +197,9 @@ final class F32Kernels {
      */
     static void eluGeneral(MemorySegment src, MemorySegment dst, long bytes, General g) {
         final long vb = F.vectorByteSize();
-        final var I = F.withLanes(int.class);
         final FloatVector zero = FloatVector.zero(F);
-        final IntVector maxBits = IntVector.broadcast(I, FLOAT_MAX_BITS);
-        final IntVector xminBits = IntVector.broadcast(I, Float.floatToRawIntBits(g.xmin()));
+        final IntVector maxBits = IntVector.broadcast(FI, FLOAT_MAX_BITS);
+        final IntVector xminBits = IntVector.broadcast(FI, Float.floatToRawIntBits(g.xmin()));
         final FloatVector chi = FloatVector.broadcast(F, g.chi());
         final FloatVector clo = FloatVector.broadcast(F, g.clo());
         final FloatVector shi = FloatVector.broadcast(F, g.shi());
@@ -272,10 +277,9 @@ final class F32Kernels {
      */
     static void eluGeneralUnitInput(MemorySegment src, MemorySegment dst, long bytes, General g) {
         final long vb = F.vectorByteSize();
-        final var I = F.withLanes(int.class);
         final FloatVector zero = FloatVector.zero(F);
-        final IntVector maxBits = IntVector.broadcast(I, FLOAT_MAX_BITS);
-        final IntVector xminBits = IntVector.broadcast(I, Float.floatToRawIntBits(g.xmin()));
+        final IntVector maxBits = IntVector.broadcast(FI, FLOAT_MAX_BITS);
+        final IntVector xminBits = IntVector.broadcast(FI, Float.floatToRawIntBits(g.xmin()));
         final FloatVector chi = FloatVector.broadcast(F, g.chi());
         final FloatVector clo = FloatVector.broadcast(F, g.clo());
         final FloatVector phi = FloatVector.broadcast(F, g.phi());
