@@ -122,23 +122,18 @@ public record Op(Kind kind, double alpha, double scale, double inputScale) {
      * API backend's, the same operations and bits): ELU that is not {@link #isFastF32Elu()} with
      * {@code alpha * scale}, {@code scale}, {@code inputScale} and
      * {@code alpha * scale * inputScale} all in {@code [2^-60, 2^60]} (the helper's
-     * {@code make_general} rule in elu4j.c). Other parameters (negative, zero, extreme) have
+     * {@code fill_general} rule in elu4j.c). Other parameters (negative, zero, extreme) have
      * their negative side evaluated in double.
      */
     public boolean isGeneralF32Elu() {
-        if (kind != Kind.ELU || isFastF32Elu()) {
-            return false;
-        }
-        double coef = alpha * scale;
-        return inGeneralRange(coef) && inGeneralRange(scale) && inGeneralRange(inputScale)
-                && inGeneralRange(coef * inputScale);
+        return isGeneralF32Backward() && !isFastF32Elu(); // the same range, less the float kernel's case
     }
 
     /**
      * Whether the f32 backward from the output runs in f32 pairs (the helper's and the Vector API
-     * backend's {@code bwd_y_one}, the same bits): ELU with the parameters of
-     * {@link #isGeneralF32Elu()}'s range, the float kernel's included (elu4j.c's make_general
-     * for the backward).
+     * backend's {@code bwd_y_one}, the same bits): ELU with {@code alpha * scale}, {@code scale},
+     * {@code inputScale} and {@code alpha * scale * inputScale} all in {@code [2^-60, 2^60]}, the
+     * float kernel's case included (elu4j.c's fill_general for the backward).
      */
     public boolean isGeneralF32Backward() {
         if (kind != Kind.ELU) {

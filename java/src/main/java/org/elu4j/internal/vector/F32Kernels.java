@@ -130,7 +130,7 @@ final class F32Kernels {
 
     /**
      * The general f32 ELU kernel's constants ({@link Op#isGeneralF32Elu()}): the helper's
-     * {@code make_general} in elu4j.c, value for value, so that {@link #eluGeneral} gives the
+     * {@code fill_general} in elu4j.c, value for value, so that {@link #eluGeneral} gives the
      * helper's bits. Parameters as float pairs {@code hi + lo}; {@code phi} rounded toward zero so
      * that {@code plo >= 0}. With {@code inputScale == 1}: {@code shi = 1, slo = 0, lin = 0},
      * which makes {@code th = xc}, {@code tl = +0} and the linear range empty, exactly the
