@@ -35,6 +35,8 @@ static const cfg k_cfgs[] = {
     {"celu(0.3) fwd", ELU4J_FN_ELU, 0, 0.3, 1.0, 1.0 / 0.3},
     {"relu fwd", ELU4J_FN_RELU, 0, 0.0, 1.0, 1.0},
     {"leaky fwd", ELU4J_FN_LEAKY_RELU, 0, 0.01, 1.0, 1.0},
+    {"elu(1) bwd(x)", ELU4J_FN_ELU, 1, 1.0, 1.0, 1.0},
+    {"elu(1) bwd(y)", ELU4J_FN_ELU, 2, 1.0, 1.0, 1.0},
     {"selu bwd(x)", ELU4J_FN_ELU, 1, 1.6732632423543772, 1.0507009873554805, 1.0},
     {"selu bwd(y)", ELU4J_FN_ELU, 2, 1.6732632423543772, 1.0507009873554805, 1.0},
 };
