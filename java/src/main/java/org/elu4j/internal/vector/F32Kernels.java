@@ -457,7 +457,7 @@ final class F32Kernels {
      */
     /**
      * ELU backward from the output in f32 pairs ({@link Op#isGeneralF32Backward()}): the helper's
-     * {@code bwd_y_one} (kernels_impl.h has the algorithm: within 1 ulp), operation for operation,
+     * {@code bwd_y_one} (kernels_bwd.h has the algorithm: within 1 ulp), operation for operation,
      * so the same bits for every non-NaN result. The positive side is one formula for the
      * helper's three, as in {@link #eluGeneral}: {@code phi * dy + plo * min(max(dy, -MAX), MAX)}
      * (plo = 0 makes the second product a zero of the right sign; at +-inf the fma is +-inf either

@@ -1,0 +1,228 @@
+/*
+ * elu4j family kernels: the backward one-element kernels, blocks and loops (f32 pairs, double).
+ * Included only by kernels_impl.h, inside one ISA level's translation unit (FAM() names, the
+ * level's compiler flags); see kernels_impl.h's file comment for the arithmetic.
+ */
+#ifndef FAM
+#error "included by kernels_impl.h only"
+#endif
+
+/* --- the f32 backward from the output in f32 ---------------------------------------------------- */
+
+/*
+ * dx for one element of ELU's backward from y (p->bwd.enabled: positive parameters in range):
+ *   y > 0: dy * scale                      dy, phi * dy or phi * dy + plo * dy (one fma), by
+ *                                          pos_kind as in the forward (plo > 0: no 0 * inf)
+ *   else:  dy * input_scale * (y + coef)   y + coef as sh + sl (fast two-sum: for an ELU output
+ *                                          |y| <= coef, where the sum cancels, so it is exact
+ *                                          there), times input_scale as the pair ah + al, then
+ *                                          dy * (ah + al) rounded once: within 1 ulp
+ *   plain products instead where |y| or |dy| > 2^64 (no ELU output, or a product far from 1:
+ *   infinities then give infinities, not inf - inf; for a huge y, dy and sh scaled by 2^64 and
+ *   2^-64 first, so that neither sh * shi overflows nor dy * shi underflows on the way to a
+ *   representable result) and where the fma gives zero (then dy * (ah + al), whose sign is the
+ *   exact product's, not the +0 of two opposite zeros). NaN in y or dy gives NaN.
+ */
+FAM_INLINE float FAM(bwd_y_one)(float g, float y, const elu4j_general b, const int pos_kind)
+{
+    const float pos = pos_kind == 0 ? g : pos_kind == 1 ? b.phi * g : fmaf(b.phi, g, b.plo * g);
+    const float sh = b.chi + y;
+    const float sl = (y - (sh - b.chi)) + b.clo;
+    const float ah = sh * b.shi;
+    const float al = fmaf(sh, b.shi, -ah) + fmaf(sl, b.shi, sh * b.slo);
+    const float fine = fmaf(g, ah, g * al);
+    const float ay = fabsf(y), ag = fabsf(g);
+    const float coarse = ay > 0x1p64f ? (g * 0x1p64f) * ((sh * 0x1p-64f) * b.shi) : g * (ah + al);
+    const float neg = ay > 0x1p64f || ag > 0x1p64f || fine == 0.0f ? coarse : fine;
+    return y > 0.0f ? pos : neg;
+}
+
+/*
+ * dx for one element of ELU's backward from x (p->bwd.enabled), on a block whose every element
+ * has t = shi * x >= FAM_BWD_X_LOW (or NaN) and |dy| <= 2^64 (bwd_f32_block checks; other blocks
+ * take the double loop):
+ *   x > 0: dy * scale, as bwd_y_one
+ *   else:  dy * cis * exp(t)   exp(t) as the pair eh + el: the forward's reduction (n, exact rh,
+ *                              rest tl and ln 2's rest, the same q, 2^n a normal float for
+ *                              t >= -87), then
+ *                              e^t = s + s rh + s w with eh = fma(s, rh, s) and its exact error
+ *                              (Sterbenz: eh is within a factor 2 of s); dy * cis as the pair
+ *                              gh + gl (fma), and one rounding of (gh + gl)(eh + el): within 1 ulp
+ *   a zero result takes gh * eh's sign (the exact product's, not the +0 of opposite zeros).
+ */
+#define FAM_BWD_X_LOW (-87.0f)
+/* ln 2 - ELU4J_LN2 (f32 ln 2 is 1.9e-9 too large): exp(t), unlike expm1(t) near -1, feels it as a
+   relative error n * 1.9e-9, up to 20 ulps at n = -126, so the reduction keeps it. */
+#define FAM_LN2_LO_F (-0x1.05c610p-29f)
+
+FAM_INLINE float FAM(bwd_x_one)(float g, float x, const elu4j_general b, const int unit_input,
+                                const int pos_kind)
+{
+    const float pos = pos_kind == 0 ? g : pos_kind == 1 ? b.phi * g : fmaf(b.phi, g, b.plo * g);
+    const float th = unit_input ? x : b.shi * x;
+    const float tl = unit_input ? 0.0f : fmaf(b.slo, x, fmaf(b.shi, x, -th));
+    const float k = fmaf(th, ELU4J_LOG2E, ELU4J_SHIFT);
+    const float nf = k - ELU4J_SHIFT;
+    const float rh = fmaf(nf, -ELU4J_LN2, th);
+    float q = fmaf(ELU4J_GQ4, rh, ELU4J_GQ3);
+    q = fmaf(q, rh, ELU4J_GQ2);
+    q = fmaf(q, rh, ELU4J_GQ1);
+    q = fmaf(q, rh, ELU4J_GQ0);
+    const float lo = fmaf(nf, -FAM_LN2_LO_F, tl); /* what r lost: ln 2's rest and t's */
+    const float w = (rh * rh) * q + fmaf(lo, rh, lo);
+    const float s = fam_float(fam_bits_f(k) << 23);
+    const float eh = fmaf(s, rh, s);
+    const float el = fmaf(s, w, fmaf(s, rh, s - eh));
+    const float gh = g * b.cshi;
+    const float gl = fmaf(g, b.cslo, fmaf(g, b.cshi, -gh));
+    const float fine = fmaf(gh, eh, fmaf(gh, el, gl * eh));
+    const float neg = fine == 0.0f ? gh * eh : fine;
+    return x > 0.0f ? pos : neg;
+}
+
+/* --- backward blocks ----------------------------------------------------------------------------- */
+
+static void FAM(bwd_f32_block)(const elu4j_params *p, int from_dst, const float *restrict dy,
+                               const float *restrict d, float *restrict dx, size_t m)
+{
+    switch (p->function) {
+    case ELU4J_FN_RELU:
+        for (size_t i = 0; i < m; i++) {
+            dx[i] = d[i] <= 0.0f ? 0.0f : dy[i]; /* NaN d passes dy, as PyTorch */
+        }
+        break;
+    case ELU4J_FN_LEAKY_RELU: {
+        const double slope = p->alpha;
+        for (size_t i = 0; i < m; i++) {
+            const float neg = (float)(slope * (double)dy[i]);
+            dx[i] = d[i] > 0.0f ? dy[i] : neg;
+        }
+        break;
+    }
+    default: {
+        if (!from_dst && p->bwd.enabled) { /* f32 pairs where the block allows: bwd_x_one */
+            const elu4j_general b = p->bwd;
+            int outside = 0;
+            for (size_t i = 0; i < m; i++) {
+                outside |= (b.shi * d[i] < FAM_BWD_X_LOW) | (fabsf(dy[i]) > 0x1p64f);
+            }
+            if (!outside) {
+                switch (b.unit_input * 3 + b.pos_kind) {
+                case 0: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 0, 0); break;
+                case 1: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 0, 1); break;
+                case 2: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 0, 2); break;
+                case 3: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 1, 0); break;
+                case 4: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 1, 1); break;
+                default: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 1, 2); break;
+                }
+                break;
+            }
+        }
+        if (from_dst && p->bwd.enabled) { /* f32 pairs: see bwd_y_one */
+            const elu4j_general b = p->bwd;
+            switch (b.pos_kind) {
+            case 0: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_y_one)(dy[i], d[i], b, 0); break;
+            case 1: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_y_one)(dy[i], d[i], b, 1); break;
+            default: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_y_one)(dy[i], d[i], b, 2); break;
+            }
+            break;
+        }
+        const double scale = p->scale, is = p->input_scale, coef = p->coef, cis = p->cis;
+        if (from_dst) {
+            for (size_t i = 0; i < m; i++) {
+                const double g = (double)dy[i];
+                const double pos = g * scale;
+                const double neg = (g * is) * ((double)d[i] + coef);
+                dx[i] = (float)(d[i] > 0.0f ? pos : neg);
+            }
+        } else {
+            for (size_t i = 0; i < m; i++) {
+                const double g = (double)dy[i];
+                const double pos = g * scale;
+                const double neg = (g * cis) * fam_exp((double)d[i] * is, 0);
+                dx[i] = (float)(d[i] > 0.0f ? pos : neg);
+            }
+        }
+        break;
+    }
+    }
+}
+
+static void FAM(bwd_f64_block)(const elu4j_params *p, int from_dst, const double *restrict dy,
+                               const double *restrict d, double *restrict dx, size_t m)
+{
+    switch (p->function) {
+    case ELU4J_FN_RELU:
+        for (size_t i = 0; i < m; i++) {
+            dx[i] = d[i] <= 0.0 ? 0.0 : dy[i]; /* NaN d passes dy, as PyTorch */
+        }
+        break;
+    case ELU4J_FN_LEAKY_RELU: {
+        const double slope = p->alpha;
+        for (size_t i = 0; i < m; i++) {
+            const double neg = slope * dy[i];
+            dx[i] = d[i] > 0.0 ? dy[i] : neg;
+        }
+        break;
+    }
+    default: {
+        const double scale = p->scale, is = p->input_scale, coef = p->coef, cis = p->cis;
+        if (from_dst) {
+            for (size_t i = 0; i < m; i++) {
+                const double pos = dy[i] * scale;
+                const double neg = (dy[i] * is) * (d[i] + coef);
+                dx[i] = d[i] > 0.0 ? pos : neg;
+            }
+        } else {
+            /* exp magnifies the rounding of x*is (|t|*2^-53 relative: 300 ulps at t = -672);
+               exp(t + terr) = exp(t)*(1 + terr) with the exact error terr of the product (fma)
+               puts it back. terr is 0 where t is not finite (the fma gives NaN or inf there),
+               and an exact t or an infinite e keeps e as it is (no inf*0, no inf-inf). */
+            for (size_t i = 0; i < m; i++) {
+                const double pos = dy[i] * scale;
+                const double t = d[i] * is;
+                const double terr0 = fma(d[i], is, -t);
+                const double terr = fabs(t) <= DBL_MAX ? terr0 : 0.0;
+                const double e = fam_exp(t, 1);
+                const double ec = terr != 0.0 && e <= DBL_MAX ? e + e * terr : e;
+                const double neg = (dy[i] * cis) * ec;
+                dx[i] = d[i] > 0.0 ? pos : neg;
+            }
+        }
+        break;
+    }
+    }
+}
+
+/* The backward from y over n floats at any byte alignment; dx may be dy (in place). */
+#define FAM_BWD_Y_LOOP(G, DX, POS)                                                                 \
+    for (size_t i = 0; i < n; i++) {                                                               \
+        float gv, dv;                                                                              \
+        memcpy(&gv, (G) + 4 * i, 4);                                                               \
+        memcpy(&dv, d + 4 * i, 4);                                                                 \
+        const float r = FAM(bwd_y_one)(gv, dv, b, POS);                                            \
+        memcpy((DX) + 4 * i, &r, 4);                                                               \
+    }
+
+static void FAM(bwd_y_f32_inplace)(const elu4j_general *bp, unsigned char *g,
+                                   const unsigned char *restrict d, size_t n)
+{
+    const elu4j_general b = *bp;
+    switch (b.pos_kind) {
+    case 0: FAM_BWD_Y_LOOP(g, g, 0) break;
+    case 1: FAM_BWD_Y_LOOP(g, g, 1) break;
+    default: FAM_BWD_Y_LOOP(g, g, 2) break;
+    }
+}
+
+static void FAM(bwd_y_f32_out)(const elu4j_general *bp, const unsigned char *restrict g,
+                               const unsigned char *restrict d, unsigned char *restrict dx,
+                               size_t n)
+{
+    const elu4j_general b = *bp;
+    switch (b.pos_kind) {
+    case 0: FAM_BWD_Y_LOOP(g, dx, 0) break;
+    case 1: FAM_BWD_Y_LOOP(g, dx, 1) break;
+    default: FAM_BWD_Y_LOOP(g, dx, 2) break;
+    }
+}
