@@ -38,14 +38,17 @@ FAM_INLINE float FAM(bwd_y_one)(float g, float y, const elu4j_general b, const i
 }
 
 /*
- * dx for one element of ELU's backward from x (p->bwd.enabled), on a block whose every element
- * has t = shi * x >= FAM_BWD_X_LOW (or NaN) and |dy| <= 2^64 (bwd_f32_block checks; other blocks
+ * dx for one element of ELU's backward from x (p->bwd.enabled), in a group whose every element
+ * has t = shi * x >= FAM_BWD_X_LOW (or NaN) and |dy| <= 2^64 (bwd_f32_block checks; other groups
  * take the double loop):
  *   x > 0: dy * scale, as bwd_y_one
  *   else:  dy * cis * exp(t)   exp(t) as the pair eh + el: the forward's reduction (n, exact rh,
  *                              rest tl and ln 2's rest, the same q, 2^n a normal float for
  *                              t >= -87), then
- *                              e^t = s + s rh + s w with eh = fma(s, rh, s) and its exact error
+ *                              e^t = s + s rh + s w, w = rh^2 q + lo e^rh (lo: what r lost, t's
+ *                              rest and ln 2's; with an input scale it reaches ~2^-17 for
+ *                              |t| > 64, so lo (1 + rh) alone would be up to ~6 ulp short: lo
+ *                              is multiplied by 1 + (rh + rh^2 q)), eh = fma(s, rh, s) and its exact error
  *                              (Sterbenz: eh is within a factor 2 of s); dy * cis as the pair
  *                              gh + gl (fma), and one rounding of (gh + gl)(eh + el): within 1 ulp
  *   a zero result takes gh * eh's sign (the exact product's, not the +0 of opposite zeros).
@@ -69,7 +72,8 @@ FAM_INLINE float FAM(bwd_x_one)(float g, float x, const elu4j_general b, const i
     q = fmaf(q, rh, ELU4J_GQ1);
     q = fmaf(q, rh, ELU4J_GQ0);
     const float lo = fmaf(nf, -FAM_LN2_LO_F, tl); /* what r lost: ln 2's rest and t's */
-    const float w = (rh * rh) * q + fmaf(lo, rh, lo);
+    const float r2q = (rh * rh) * q;
+    const float w = r2q + fmaf(lo, rh + r2q, lo); /* lo * e^rh: see above */
     const float s = fam_float(fam_bits_f(k) << 23);
     const float eh = fmaf(s, rh, s);
     const float el = fmaf(s, w, fmaf(s, rh, s - eh));
@@ -82,6 +86,52 @@ FAM_INLINE float FAM(bwd_x_one)(float g, float x, const elu4j_general b, const i
 
 /* --- backward blocks ----------------------------------------------------------------------------- */
 
+/*
+ * The backward from x decides between f32 pairs and double per group of FAM_BWD_GROUP elements
+ * (counted from the start of the call): a group takes the double loop when one of its elements
+ * has t = shi * x < FAM_BWD_X_LOW or |dy| > 2^64. Every level, and the AVX-512 kernel that does a
+ * group per vector, decides on the same groups, so their bits agree.
+ */
+#define FAM_BWD_GROUP 16
+
+FAM_INLINE int FAM(bwd_x_outside)(const elu4j_general *b, const float *dy, const float *d,
+                                  size_t m)
+{
+    int outside = 0;
+    for (size_t i = 0; i < m; i++) {
+        outside |= (b->shi * d[i] < FAM_BWD_X_LOW) | (fabsf(dy[i]) > 0x1p64f);
+    }
+    return outside;
+}
+
+/* The backward from x in double, rounded once (the groups the pairs do not take). */
+static void FAM(bwd_x_double)(const elu4j_params *p, const float *restrict dy,
+                              const float *restrict d, float *restrict dx, size_t m)
+{
+    const double scale = p->scale, is = p->input_scale, cis = p->cis;
+    for (size_t i = 0; i < m; i++) {
+        const double g = (double)dy[i];
+        const double pos = g * scale;
+        const double neg = (g * cis) * fam_exp((double)d[i] * is, 0);
+        dx[i] = (float)(d[i] > 0.0f ? pos : neg);
+    }
+}
+
+static void FAM(bwd_x_pairs)(const elu4j_general *bp, const float *restrict dy,
+                             const float *restrict d, float *restrict dx, size_t m)
+{
+    const elu4j_general b = *bp;
+    switch (b.unit_input * 3 + b.pos_kind) {
+    case 0: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 0, 0); break;
+    case 1: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 0, 1); break;
+    case 2: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 0, 2); break;
+    case 3: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 1, 0); break;
+    case 4: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 1, 1); break;
+    default: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 1, 2); break;
+    }
+}
+
+/* m elements from the start of a group (ELU4J_FAM_BLOCK is a multiple of FAM_BWD_GROUP). */
 static void FAM(bwd_f32_block)(const elu4j_params *p, int from_dst, const float *restrict dy,
                                const float *restrict d, float *restrict dx, size_t m)
 {
@@ -100,23 +150,16 @@ static void FAM(bwd_f32_block)(const elu4j_params *p, int from_dst, const float 
         break;
     }
     default: {
-        if (!from_dst && p->bwd.enabled) { /* f32 pairs where the block allows: bwd_x_one */
-            const elu4j_general b = p->bwd;
-            int outside = 0;
-            for (size_t i = 0; i < m; i++) {
-                outside |= (b.shi * d[i] < FAM_BWD_X_LOW) | (fabsf(dy[i]) > 0x1p64f);
-            }
-            if (!outside) {
-                switch (b.unit_input * 3 + b.pos_kind) {
-                case 0: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 0, 0); break;
-                case 1: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 0, 1); break;
-                case 2: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 0, 2); break;
-                case 3: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 1, 0); break;
-                case 4: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 1, 1); break;
-                default: for (size_t i = 0; i < m; i++) dx[i] = FAM(bwd_x_one)(dy[i], d[i], b, 1, 2); break;
+        if (!from_dst && p->bwd.enabled) { /* f32 pairs where the group allows: bwd_x_one */
+            for (size_t j = 0; j < m; j += FAM_BWD_GROUP) {
+                const size_t k = m - j < FAM_BWD_GROUP ? m - j : FAM_BWD_GROUP;
+                if (FAM(bwd_x_outside)(&p->bwd, dy + j, d + j, k)) {
+                    FAM(bwd_x_double)(p, dy + j, d + j, dx + j, k);
+                } else {
+                    FAM(bwd_x_pairs)(&p->bwd, dy + j, d + j, dx + j, k);
                 }
-                break;
             }
+            break;
         }
         if (from_dst && p->bwd.enabled) { /* f32 pairs: see bwd_y_one */
             const elu4j_general b = p->bwd;
@@ -127,8 +170,8 @@ static void FAM(bwd_f32_block)(const elu4j_params *p, int from_dst, const float 
             }
             break;
         }
-        const double scale = p->scale, is = p->input_scale, coef = p->coef, cis = p->cis;
         if (from_dst) {
+            const double scale = p->scale, is = p->input_scale, coef = p->coef;
             for (size_t i = 0; i < m; i++) {
                 const double g = (double)dy[i];
                 const double pos = g * scale;
@@ -136,12 +179,7 @@ static void FAM(bwd_f32_block)(const elu4j_params *p, int from_dst, const float 
                 dx[i] = (float)(d[i] > 0.0f ? pos : neg);
             }
         } else {
-            for (size_t i = 0; i < m; i++) {
-                const double g = (double)dy[i];
-                const double pos = g * scale;
-                const double neg = (g * cis) * fam_exp((double)d[i] * is, 0);
-                dx[i] = (float)(d[i] > 0.0f ? pos : neg);
-            }
+            FAM(bwd_x_double)(p, dy, d, dx, m);
         }
         break;
     }
