@@ -439,6 +439,13 @@ void FAM(elu4j_forward_kernel)(const elu4j_params *p, int dtype, const void *src
 void FAM(elu4j_backward_kernel)(const elu4j_params *p, int dtype, int from_dst,
                                 const void *diff_dst, const void *data, void *diff_src, size_t n)
 {
+#if defined(ELU4J_BWD_KERNEL)
+    /* the including file's bwd_f32_kernel: kernels_bwd.h's operations, written by hand */
+    if (dtype == ELU4J_DT_F32 && p->bwd.enabled) {
+        bwd_f32_kernel(p, from_dst, diff_dst, data, diff_src, n);
+        return;
+    }
+#endif
     if (dtype == ELU4J_DT_F32 && from_dst && p->bwd.enabled) { /* straight, no block copies */
         if (diff_src == diff_dst) {
             FAM(bwd_y_f32_inplace)(&p->bwd, (unsigned char *)diff_src,

@@ -1,0 +1,289 @@
+/*
+ * elu4j native helper: the f32 backward of ELU (p->bwd.enabled) at the AVX-512 level, written with
+ * intrinsics, straight from dy and x (or y) to dx without the block copies. Included at the end of
+ * kernels_avx512.c, after kernels_impl.h, whose backward entry point calls bwd_f32_kernel.
+ *
+ * Every operation is kernels_bwd.h's (bwd_y_one, bwd_x_one), in the same order, so the bits are
+ * the portable level's. What differs is only how the work is arranged:
+ *   - from y: lanes whose exact product needs bwd_y_one's careful branch (|y| or |dy| > 2^64)
+ *     are rare; a vector holding one runs bwd_y_one lane by lane. Lanes where the fine result is
+ *     zero (dy = 0, or y = -coef) take dy * (ah + al) in registers: sparse gradients are common.
+ *     With input_scale = 1 the pair sh + sl is multiplied without the input-scale pair: every
+ *     nonzero fine result is the same value (the pair times 1 + 0 is the pair), and the zero
+ *     results are recomputed with the full formula.
+ *   - from x: each vector is one of kernels_bwd.h's groups (FAM_BWD_GROUP = 16 elements from the
+ *     start of the call), and a group with an element outside the pairs' range runs bwd_x_double,
+ *     as on every level.
+ * Four vectors per step hide the FMA latency; the last 0..15 elements use masked loads and stores.
+ * Loads of a step come before its stores, so dx may be dy (in place).
+ */
+#ifndef FAM
+#error "included by kernels_avx512.c after kernels_impl.h only"
+#endif
+
+typedef struct bconsts512 {
+    __m512 chi, clo, shi, slo, phi, plo, cshi, cslo, big, xlow, absmask;
+    __m512 log2e, shift, neg_ln2, ln2lo, q0, q1, q2, q3, q4, zero;
+} bconsts512;
+
+ELU4J_INLINE bconsts512 make_bconsts512(const elu4j_general *b)
+{
+    const bconsts512 c = {
+        .chi = _mm512_set1_ps(b->chi),
+        .clo = _mm512_set1_ps(b->clo),
+        .shi = _mm512_set1_ps(b->shi),
+        .slo = _mm512_set1_ps(b->slo),
+        .phi = _mm512_set1_ps(b->phi),
+        .plo = _mm512_set1_ps(b->plo),
+        .cshi = _mm512_set1_ps(b->cshi),
+        .cslo = _mm512_set1_ps(b->cslo),
+        .big = _mm512_set1_ps(0x1p64f),
+        .xlow = _mm512_set1_ps(FAM_BWD_X_LOW),
+        .absmask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff)),
+        .log2e = _mm512_set1_ps(ELU4J_LOG2E),
+        .shift = _mm512_set1_ps(ELU4J_SHIFT),
+        .neg_ln2 = _mm512_set1_ps(-ELU4J_LN2),
+        .ln2lo = _mm512_set1_ps(-FAM_LN2_LO_F),
+        .q0 = _mm512_set1_ps(ELU4J_GQ0),
+        .q1 = _mm512_set1_ps(ELU4J_GQ1),
+        .q2 = _mm512_set1_ps(ELU4J_GQ2),
+        .q3 = _mm512_set1_ps(ELU4J_GQ3),
+        .q4 = _mm512_set1_ps(ELU4J_GQ4),
+        .zero = _mm512_setzero_ps(),
+    };
+    return c;
+}
+
+/* dy * scale as bwd_y_one / bwd_x_one compute it. */
+ELU4J_INLINE __m512 bwd_pos16(__m512 g, const bconsts512 *c, const int pos_kind)
+{
+    if (pos_kind == 0) {
+        return g;
+    }
+    if (pos_kind == 1) {
+        return _mm512_mul_ps(c->phi, g);
+    }
+    return _mm512_fmadd_ps(c->phi, g, _mm512_mul_ps(c->plo, g));
+}
+
+ELU4J_INLINE __m512 bwd_abs16(__m512 v, const bconsts512 *c)
+{
+    return _mm512_and_ps(v, c->absmask);
+}
+
+/*
+ * bwd_y_one on 16 lanes, or 0 in *ok where a lane that needs its huge-operand branch is present
+ * (the caller then runs bwd_y_one on the vector).
+ */
+ELU4J_INLINE __m512 bwd_y16(__m512 g, __m512 y, const bconsts512 *c, const int unit_input,
+                            const int pos_kind, int *ok)
+{
+    const __mmask16 gt = _mm512_cmp_ps_mask(y, c->zero, _CMP_GT_OQ);
+    const __mmask16 huge =
+        _mm512_mask_cmp_ps_mask((__mmask16)~gt, bwd_abs16(y, c), c->big, _CMP_GT_OQ) |
+        _mm512_mask_cmp_ps_mask((__mmask16)~gt, bwd_abs16(g, c), c->big, _CMP_GT_OQ);
+    *ok = huge == 0;
+    const __m512 sh = _mm512_add_ps(c->chi, y);
+    const __m512 sl = _mm512_add_ps(_mm512_sub_ps(y, _mm512_sub_ps(sh, c->chi)), c->clo);
+    __m512 fine;
+    if (unit_input) {
+        fine = _mm512_fmadd_ps(g, sh, _mm512_mul_ps(g, sl));
+    } else {
+        const __m512 ah = _mm512_mul_ps(sh, c->shi);
+        const __m512 al = _mm512_add_ps(_mm512_fmsub_ps(sh, c->shi, ah),
+                                        _mm512_fmadd_ps(sl, c->shi, _mm512_mul_ps(sh, c->slo)));
+        fine = _mm512_fmadd_ps(g, ah, _mm512_mul_ps(g, al));
+    }
+    const __mmask16 zero = _mm512_mask_cmp_ps_mask((__mmask16)~gt, fine, c->zero, _CMP_EQ_OQ);
+    if (zero) { /* dy * (ah + al), the full formula (the sign of a zero product) */
+        const __m512 ah = _mm512_mul_ps(sh, c->shi);
+        const __m512 al = _mm512_add_ps(_mm512_fmsub_ps(sh, c->shi, ah),
+                                        _mm512_fmadd_ps(sl, c->shi, _mm512_mul_ps(sh, c->slo)));
+        fine = _mm512_mask_mul_ps(fine, zero, g, _mm512_add_ps(ah, al));
+    }
+    return _mm512_mask_blend_ps(gt, fine, bwd_pos16(g, c, pos_kind));
+}
+
+/* bwd_y_one lane by lane on 16 elements (the rare vectors bwd_y16 declines). */
+static void bwd_y16_scalar(const elu4j_general *b, const char *g, const char *y, char *dx,
+                           size_t m)
+{
+    float tg[16], ty[16];
+    memcpy(tg, g, m * 4);
+    memcpy(ty, y, m * 4);
+    for (size_t i = 0; i < m; i++) {
+        tg[i] = FAM(bwd_y_one)(tg[i], ty[i], *b, b->pos_kind);
+    }
+    memcpy(dx, tg, m * 4);
+}
+
+ELU4J_INLINE void bwd_y_loop(const elu4j_general *b, const char *g, const char *y, char *dx,
+                             size_t n, const bconsts512 *c, const int unit_input,
+                             const int pos_kind)
+{
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        int ok0, ok1, ok2, ok3;
+        const __m512 r0 = bwd_y16(_mm512_loadu_ps(g + 4 * i), _mm512_loadu_ps(y + 4 * i), c,
+                                  unit_input, pos_kind, &ok0);
+        const __m512 r1 = bwd_y16(_mm512_loadu_ps(g + 4 * i + 64), _mm512_loadu_ps(y + 4 * i + 64),
+                                  c, unit_input, pos_kind, &ok1);
+        const __m512 r2 = bwd_y16(_mm512_loadu_ps(g + 4 * i + 128),
+                                  _mm512_loadu_ps(y + 4 * i + 128), c, unit_input, pos_kind, &ok2);
+        const __m512 r3 = bwd_y16(_mm512_loadu_ps(g + 4 * i + 192),
+                                  _mm512_loadu_ps(y + 4 * i + 192), c, unit_input, pos_kind, &ok3);
+        if (ok0 & ok1 & ok2 & ok3) {
+            _mm512_storeu_ps(dx + 4 * i, r0);
+            _mm512_storeu_ps(dx + 4 * i + 64, r1);
+            _mm512_storeu_ps(dx + 4 * i + 128, r2);
+            _mm512_storeu_ps(dx + 4 * i + 192, r3);
+            continue;
+        }
+        const __m512 r[4] = {r0, r1, r2, r3};
+        const int ok[4] = {ok0, ok1, ok2, ok3};
+        for (size_t j = 0; j < 4; j++) { /* a vector's store never overlaps another's loads */
+            if (ok[j]) {
+                _mm512_storeu_ps(dx + 4 * i + 64 * j, r[j]);
+            } else {
+                bwd_y16_scalar(b, g + 4 * i + 64 * j, y + 4 * i + 64 * j, dx + 4 * i + 64 * j, 16);
+            }
+        }
+    }
+    for (; i + 16 <= n; i += 16) {
+        int ok;
+        const __m512 r = bwd_y16(_mm512_loadu_ps(g + 4 * i), _mm512_loadu_ps(y + 4 * i), c,
+                                 unit_input, pos_kind, &ok);
+        if (ok) {
+            _mm512_storeu_ps(dx + 4 * i, r);
+        } else {
+            bwd_y16_scalar(b, g + 4 * i, y + 4 * i, dx + 4 * i, 16);
+        }
+    }
+    if (i < n) {
+        const __mmask16 tail = (__mmask16)((1u << (n - i)) - 1u); /* n - i in 1..15 */
+        int ok;
+        const __m512 r = bwd_y16(_mm512_maskz_loadu_ps(tail, g + 4 * i),
+                                 _mm512_maskz_loadu_ps(tail, y + 4 * i), c, unit_input, pos_kind,
+                                 &ok);
+        if (ok) {
+            _mm512_mask_storeu_ps(dx + 4 * i, tail, r);
+        } else {
+            bwd_y16_scalar(b, g + 4 * i, y + 4 * i, dx + 4 * i, n - i);
+        }
+    }
+}
+
+/* Whether the group of 16 lanes (masked: only `lanes`) takes bwd_x_double (bwd_x_outside). */
+ELU4J_INLINE int bwd_x_outside16(__m512 g, __m512 x, const bconsts512 *c, __mmask16 lanes)
+{
+    return (_mm512_mask_cmp_ps_mask(lanes, _mm512_mul_ps(c->shi, x), c->xlow, _CMP_LT_OQ) |
+            _mm512_mask_cmp_ps_mask(lanes, bwd_abs16(g, c), c->big, _CMP_GT_OQ)) != 0;
+}
+
+/* bwd_x_one on 16 lanes of a group inside the pairs' range. */
+ELU4J_INLINE __m512 bwd_x16(__m512 g, __m512 x, const bconsts512 *c, const int unit_input,
+                            const int pos_kind)
+{
+    const __m512 th = unit_input ? x : _mm512_mul_ps(c->shi, x);
+    const __m512 tl =
+        unit_input ? c->zero : _mm512_fmadd_ps(c->slo, x, _mm512_fmsub_ps(c->shi, x, th));
+    const __m512 k = _mm512_fmadd_ps(th, c->log2e, c->shift);
+    const __m512 nf = _mm512_sub_ps(k, c->shift);
+    const __m512 rh = _mm512_fmadd_ps(nf, c->neg_ln2, th);
+    __m512 q = _mm512_fmadd_ps(c->q4, rh, c->q3);
+    q = _mm512_fmadd_ps(q, rh, c->q2);
+    q = _mm512_fmadd_ps(q, rh, c->q1);
+    q = _mm512_fmadd_ps(q, rh, c->q0);
+    const __m512 lo = _mm512_fmadd_ps(nf, c->ln2lo, tl);
+    const __m512 r2q = _mm512_mul_ps(_mm512_mul_ps(rh, rh), q);
+    const __m512 w = _mm512_add_ps(r2q, _mm512_fmadd_ps(lo, _mm512_add_ps(rh, r2q), lo));
+    const __m512 s = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(k), 23));
+    const __m512 eh = _mm512_fmadd_ps(s, rh, s);
+    const __m512 el = _mm512_fmadd_ps(s, w, _mm512_fmadd_ps(s, rh, _mm512_sub_ps(s, eh)));
+    const __m512 gh = _mm512_mul_ps(g, c->cshi);
+    const __m512 gl = _mm512_fmadd_ps(g, c->cslo, _mm512_fmsub_ps(g, c->cshi, gh));
+    __m512 neg = _mm512_fmadd_ps(gh, eh, _mm512_fmadd_ps(gh, el, _mm512_mul_ps(gl, eh)));
+    const __mmask16 zero = _mm512_cmp_ps_mask(neg, c->zero, _CMP_EQ_OQ);
+    neg = _mm512_mask_mul_ps(neg, zero, gh, eh);
+    const __mmask16 gt = _mm512_cmp_ps_mask(x, c->zero, _CMP_GT_OQ);
+    return _mm512_mask_blend_ps(gt, neg, bwd_pos16(g, c, pos_kind));
+}
+
+/* One group of m (1..16) elements at byte offset o. */
+ELU4J_INLINE void bwd_x_group(const elu4j_params *p, const char *g, const char *x, char *dx,
+                              size_t m, const bconsts512 *c, const int unit_input,
+                              const int pos_kind)
+{
+    const __mmask16 lanes = (__mmask16)(m == 16 ? 0xffffu : (1u << m) - 1u);
+    const __m512 gv = _mm512_maskz_loadu_ps(lanes, g);
+    const __m512 xv = _mm512_maskz_loadu_ps(lanes, x);
+    if (bwd_x_outside16(gv, xv, c, lanes)) {
+        float tg[16], tx[16], tdx[16];
+        memcpy(tg, g, m * 4);
+        memcpy(tx, x, m * 4);
+        FAM(bwd_x_double)(p, tg, tx, tdx, m);
+        memcpy(dx, tdx, m * 4);
+    } else {
+        _mm512_mask_storeu_ps(dx, lanes, bwd_x16(gv, xv, c, unit_input, pos_kind));
+    }
+}
+
+ELU4J_INLINE void bwd_x_loop(const elu4j_params *p, const char *g, const char *x, char *dx,
+                             size_t n, const bconsts512 *c, const int unit_input,
+                             const int pos_kind)
+{
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        const __m512 g0 = _mm512_loadu_ps(g + 4 * i), x0 = _mm512_loadu_ps(x + 4 * i);
+        const __m512 g1 = _mm512_loadu_ps(g + 4 * i + 64), x1 = _mm512_loadu_ps(x + 4 * i + 64);
+        const __m512 g2 = _mm512_loadu_ps(g + 4 * i + 128), x2 = _mm512_loadu_ps(x + 4 * i + 128);
+        const __m512 g3 = _mm512_loadu_ps(g + 4 * i + 192), x3 = _mm512_loadu_ps(x + 4 * i + 192);
+        if (bwd_x_outside16(g0, x0, c, 0xffff) | bwd_x_outside16(g1, x1, c, 0xffff) |
+            bwd_x_outside16(g2, x2, c, 0xffff) | bwd_x_outside16(g3, x3, c, 0xffff)) {
+            for (size_t j = 0; j < 64; j += 16) {
+                bwd_x_group(p, g + 4 * (i + j), x + 4 * (i + j), dx + 4 * (i + j), 16, c,
+                            unit_input, pos_kind);
+            }
+            continue;
+        }
+        _mm512_storeu_ps(dx + 4 * i, bwd_x16(g0, x0, c, unit_input, pos_kind));
+        _mm512_storeu_ps(dx + 4 * i + 64, bwd_x16(g1, x1, c, unit_input, pos_kind));
+        _mm512_storeu_ps(dx + 4 * i + 128, bwd_x16(g2, x2, c, unit_input, pos_kind));
+        _mm512_storeu_ps(dx + 4 * i + 192, bwd_x16(g3, x3, c, unit_input, pos_kind));
+    }
+    for (; i < n; i += 16) {
+        const size_t m = n - i < 16 ? n - i : 16;
+        bwd_x_group(p, g + 4 * i, x + 4 * i, dx + 4 * i, m, c, unit_input, pos_kind);
+    }
+}
+
+/* The f32 backward of p (p->bwd.enabled) over n elements; dx may be dy. */
+__attribute__((noinline)) static void bwd_f32_kernel(const elu4j_params *p, int from_dst,
+                                                     const void *diff_dst, const void *data,
+                                                     void *diff_src, size_t n)
+{
+    const elu4j_general *b = &p->bwd;
+    const bconsts512 c = make_bconsts512(b);
+    const char *g = (const char *)diff_dst;
+    const char *d = (const char *)data;
+    char *dx = (char *)diff_src;
+    if (from_dst) {
+        switch (b->unit_input * 3 + b->pos_kind) {
+        case 0: bwd_y_loop(b, g, d, dx, n, &c, 0, 0); break;
+        case 1: bwd_y_loop(b, g, d, dx, n, &c, 0, 1); break;
+        case 2: bwd_y_loop(b, g, d, dx, n, &c, 0, 2); break;
+        case 3: bwd_y_loop(b, g, d, dx, n, &c, 1, 0); break;
+        case 4: bwd_y_loop(b, g, d, dx, n, &c, 1, 1); break;
+        default: bwd_y_loop(b, g, d, dx, n, &c, 1, 2); break;
+        }
+        return;
+    }
+    switch (b->unit_input * 3 + b->pos_kind) {
+    case 0: bwd_x_loop(p, g, d, dx, n, &c, 0, 0); break;
+    case 1: bwd_x_loop(p, g, d, dx, n, &c, 0, 1); break;
+    case 2: bwd_x_loop(p, g, d, dx, n, &c, 0, 2); break;
+    case 3: bwd_x_loop(p, g, d, dx, n, &c, 1, 0); break;
+    case 4: bwd_x_loop(p, g, d, dx, n, &c, 1, 1); break;
+    default: bwd_x_loop(p, g, d, dx, n, &c, 1, 2); break;
+    }
+}
