@@ -5,8 +5,8 @@
  *
  * Every operation is kernels_bwd.h's (bwd_y_one, bwd_x_one), in the same order, so the bits are
  * the portable level's. What differs is only how the work is arranged:
- *   - from y: lanes whose exact product needs bwd_y_one's careful branch (|y| or |dy| > 2^64)
- *     are rare; a vector holding one runs bwd_y_one lane by lane. Lanes where the fine result is
+ *   - from y: lanes whose exact product needs bwd_y_one's careful branch (|y| or |dy| > 2^64),
+ *     and NaN results (FAM_BWD_NAN), are rare; a vector holding one runs bwd_y_one lane by lane. Lanes where the fine result is
  *     zero (dy = 0, or y = -coef) take dy * (ah + al) in registers: sparse gradients are common.
  *     With input_scale = 1 the pair sh + sl is multiplied without the input-scale pair: every
  *     nonzero fine result is the same value (the pair times 1 + 0 is the pair), and the zero
@@ -22,7 +22,7 @@
 #endif
 
 typedef struct bconsts512 {
-    __m512 chi, clo, shi, slo, phi, plo, cshi, cslo, big, xlow, absmask;
+    __m512 chi, clo, shi, slo, phi, plo, cshi, cslo, big, neg_big, xlow, absmask;
     __m512 log2e, shift, neg_ln2, ln2lo, q0, q1, q2, q3, q4, zero;
 } bconsts512;
 
@@ -38,6 +38,7 @@ ELU4J_INLINE bconsts512 make_bconsts512(const elu4j_general *b)
         .cshi = _mm512_set1_ps(b->cshi),
         .cslo = _mm512_set1_ps(b->cslo),
         .big = _mm512_set1_ps(0x1p64f),
+        .neg_big = _mm512_set1_ps(-0x1p64f),
         .xlow = _mm512_set1_ps(FAM_BWD_X_LOW),
         .absmask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff)),
         .log2e = _mm512_set1_ps(ELU4J_LOG2E),
@@ -71,20 +72,29 @@ ELU4J_INLINE __m512 bwd_abs16(__m512 v, const bconsts512 *c)
     return _mm512_and_ps(v, c->absmask);
 }
 
+/* The full formula's ah + al (bwd_y_one), for the lanes that need it. */
+ELU4J_INLINE __m512 bwd_y_pair16(__m512 sh, __m512 sl, const bconsts512 *c)
+{
+    const __m512 ah = _mm512_mul_ps(sh, c->shi);
+    const __m512 al = _mm512_add_ps(_mm512_fmsub_ps(sh, c->shi, ah),
+                                    _mm512_fmadd_ps(sl, c->shi, _mm512_mul_ps(sh, c->slo)));
+    return _mm512_add_ps(ah, al);
+}
+
 /*
- * bwd_y_one on 16 lanes, or 0 in *ok where a lane that needs its huge-operand branch is present
- * (the caller then runs bwd_y_one on the vector).
+ * bwd_y_one on 16 lanes where *slow stays 0. *slow holds the lanes y <= 0 (or NaN) whose fine
+ * result is zero or that need bwd_y_one's huge-operand branch (y < -2^64, |dy| > 2^64): the
+ * caller then finishes the vector with bwd_y_slow16. zero_clo: clo == 0, so sl needs no + clo
+ * (it only changes the sign of a zero sl, and a zero fine result goes to the slow lanes).
  */
 ELU4J_INLINE __m512 bwd_y16(__m512 g, __m512 y, const bconsts512 *c, const int unit_input,
-                            const int pos_kind, int *ok)
+                            const int pos_kind, const int zero_clo, __m512 *sh_out,
+                            __m512 *sl_out, __mmask16 *slow)
 {
-    const __mmask16 gt = _mm512_cmp_ps_mask(y, c->zero, _CMP_GT_OQ);
-    const __mmask16 huge =
-        _mm512_mask_cmp_ps_mask((__mmask16)~gt, bwd_abs16(y, c), c->big, _CMP_GT_OQ) |
-        _mm512_mask_cmp_ps_mask((__mmask16)~gt, bwd_abs16(g, c), c->big, _CMP_GT_OQ);
-    *ok = huge == 0;
+    const __mmask16 le = (__mmask16)~_mm512_cmp_ps_mask(y, c->zero, _CMP_GT_OQ);
     const __m512 sh = _mm512_add_ps(c->chi, y);
-    const __m512 sl = _mm512_add_ps(_mm512_sub_ps(y, _mm512_sub_ps(sh, c->chi)), c->clo);
+    const __m512 d = _mm512_sub_ps(y, _mm512_sub_ps(sh, c->chi));
+    const __m512 sl = zero_clo ? d : _mm512_add_ps(d, c->clo);
     __m512 fine;
     if (unit_input) {
         fine = _mm512_fmadd_ps(g, sh, _mm512_mul_ps(g, sl));
@@ -94,19 +104,16 @@ ELU4J_INLINE __m512 bwd_y16(__m512 g, __m512 y, const bconsts512 *c, const int u
                                         _mm512_fmadd_ps(sl, c->shi, _mm512_mul_ps(sh, c->slo)));
         fine = _mm512_fmadd_ps(g, ah, _mm512_mul_ps(g, al));
     }
-    const __mmask16 zero = _mm512_mask_cmp_ps_mask((__mmask16)~gt, fine, c->zero, _CMP_EQ_OQ);
-    if (zero) { /* dy * (ah + al), the full formula (the sign of a zero product) */
-        const __m512 ah = _mm512_mul_ps(sh, c->shi);
-        const __m512 al = _mm512_add_ps(_mm512_fmsub_ps(sh, c->shi, ah),
-                                        _mm512_fmadd_ps(sl, c->shi, _mm512_mul_ps(sh, c->slo)));
-        fine = _mm512_mask_mul_ps(fine, zero, g, _mm512_add_ps(ah, al));
-    }
-    return _mm512_mask_blend_ps(gt, fine, bwd_pos16(g, c, pos_kind));
+    *slow = _mm512_mask_cmp_ps_mask(le, fine, c->zero, _CMP_EQ_UQ) | /* zero or NaN */
+            _mm512_mask_cmp_ps_mask(le, y, c->neg_big, _CMP_LT_OQ) |
+            _mm512_mask_cmp_ps_mask(le, bwd_abs16(g, c), c->big, _CMP_GT_OQ);
+    *sh_out = sh;
+    *sl_out = zero_clo ? _mm512_add_ps(d, c->clo) : sl;
+    return _mm512_mask_blend_ps((__mmask16)~le, fine, bwd_pos16(g, c, pos_kind));
 }
 
-/* bwd_y_one lane by lane on 16 elements (the rare vectors bwd_y16 declines). */
-static void bwd_y16_scalar(const elu4j_general *b, const char *g, const char *y, char *dx,
-                           size_t m)
+/* bwd_y_one lane by lane on m (1..16) elements. */
+static void bwd_y_scalar(const elu4j_general *b, const char *g, const char *y, char *dx, size_t m)
 {
     float tg[16], ty[16];
     memcpy(tg, g, m * 4);
@@ -117,58 +124,67 @@ static void bwd_y16_scalar(const elu4j_general *b, const char *g, const char *y,
     memcpy(dx, tg, m * 4);
 }
 
+/*
+ * Stores the result of a vector with slow lanes: the zero lanes take dy * (ah + al) in registers
+ * (sparse gradients are common); a vector with a huge operand runs bwd_y_one lane by lane.
+ */
+ELU4J_INLINE void bwd_y_slow16(const elu4j_general *b, const char *g, const char *y, char *dx,
+                               size_t m, __mmask16 lanes, __m512 r, __m512 sh, __m512 sl,
+                               const bconsts512 *c)
+{
+    const __m512 gv = _mm512_maskz_loadu_ps(lanes, g);
+    const __m512 yv = _mm512_maskz_loadu_ps(lanes, y);
+    const __mmask16 le = (__mmask16)~_mm512_cmp_ps_mask(yv, c->zero, _CMP_GT_OQ) & lanes;
+    if (_mm512_mask_cmp_ps_mask(le, yv, c->neg_big, _CMP_LT_OQ) |
+        _mm512_mask_cmp_ps_mask(le, bwd_abs16(gv, c), c->big, _CMP_GT_OQ) |
+        _mm512_mask_cmp_ps_mask(le, r, r, _CMP_UNORD_Q)) { /* NaN: FAM_BWD_NAN's rule */
+        bwd_y_scalar(b, g, y, dx, m);
+        return;
+    }
+    const __mmask16 zero = _mm512_mask_cmp_ps_mask(le, r, c->zero, _CMP_EQ_OQ);
+    r = _mm512_mask_mul_ps(r, zero, gv, bwd_y_pair16(sh, sl, c));
+    _mm512_mask_storeu_ps(dx, lanes, r);
+}
+
 ELU4J_INLINE void bwd_y_loop(const elu4j_general *b, const char *g, const char *y, char *dx,
                              size_t n, const bconsts512 *c, const int unit_input,
-                             const int pos_kind)
+                             const int pos_kind, const int zero_clo)
 {
     size_t i = 0;
     for (; i + 64 <= n; i += 64) {
-        int ok0, ok1, ok2, ok3;
-        const __m512 r0 = bwd_y16(_mm512_loadu_ps(g + 4 * i), _mm512_loadu_ps(y + 4 * i), c,
-                                  unit_input, pos_kind, &ok0);
-        const __m512 r1 = bwd_y16(_mm512_loadu_ps(g + 4 * i + 64), _mm512_loadu_ps(y + 4 * i + 64),
-                                  c, unit_input, pos_kind, &ok1);
-        const __m512 r2 = bwd_y16(_mm512_loadu_ps(g + 4 * i + 128),
-                                  _mm512_loadu_ps(y + 4 * i + 128), c, unit_input, pos_kind, &ok2);
-        const __m512 r3 = bwd_y16(_mm512_loadu_ps(g + 4 * i + 192),
-                                  _mm512_loadu_ps(y + 4 * i + 192), c, unit_input, pos_kind, &ok3);
-        if (ok0 & ok1 & ok2 & ok3) {
-            _mm512_storeu_ps(dx + 4 * i, r0);
-            _mm512_storeu_ps(dx + 4 * i + 64, r1);
-            _mm512_storeu_ps(dx + 4 * i + 128, r2);
-            _mm512_storeu_ps(dx + 4 * i + 192, r3);
+        __m512 r[4], sh[4], sl[4];
+        __mmask16 slow[4];
+        for (int j = 0; j < 4; j++) {
+            r[j] = bwd_y16(_mm512_loadu_ps(g + 4 * i + 64 * j), _mm512_loadu_ps(y + 4 * i + 64 * j),
+                           c, unit_input, pos_kind, zero_clo, &sh[j], &sl[j], &slow[j]);
+        }
+        if ((slow[0] | slow[1] | slow[2] | slow[3]) == 0) {
+            for (int j = 0; j < 4; j++) {
+                _mm512_storeu_ps(dx + 4 * i + 64 * j, r[j]);
+            }
             continue;
         }
-        const __m512 r[4] = {r0, r1, r2, r3};
-        const int ok[4] = {ok0, ok1, ok2, ok3};
-        for (size_t j = 0; j < 4; j++) { /* a vector's store never overlaps another's loads */
-            if (ok[j]) {
-                _mm512_storeu_ps(dx + 4 * i + 64 * j, r[j]);
+        for (int j = 0; j < 4; j++) { /* a vector's store never overlaps another's loads */
+            const size_t o = 4 * i + 64 * (size_t)j;
+            if (slow[j]) {
+                bwd_y_slow16(b, g + o, y + o, dx + o, 16, 0xffff, r[j], sh[j], sl[j], c);
             } else {
-                bwd_y16_scalar(b, g + 4 * i + 64 * j, y + 4 * i + 64 * j, dx + 4 * i + 64 * j, 16);
+                _mm512_storeu_ps(dx + o, r[j]);
             }
         }
     }
-    for (; i + 16 <= n; i += 16) {
-        int ok;
-        const __m512 r = bwd_y16(_mm512_loadu_ps(g + 4 * i), _mm512_loadu_ps(y + 4 * i), c,
-                                 unit_input, pos_kind, &ok);
-        if (ok) {
-            _mm512_storeu_ps(dx + 4 * i, r);
+    for (; i < n; i += 16) {
+        const size_t m = n - i < 16 ? n - i : 16;
+        const __mmask16 lanes = (__mmask16)(m == 16 ? 0xffffu : (1u << m) - 1u);
+        __m512 sh, sl;
+        __mmask16 slow;
+        const __m512 r = bwd_y16(_mm512_maskz_loadu_ps(lanes, g + 4 * i),
+                                 _mm512_maskz_loadu_ps(lanes, y + 4 * i), c, unit_input, pos_kind,
+                                 zero_clo, &sh, &sl, &slow);
+        if (slow & lanes) {
+            bwd_y_slow16(b, g + 4 * i, y + 4 * i, dx + 4 * i, m, lanes, r, sh, sl, c);
         } else {
-            bwd_y16_scalar(b, g + 4 * i, y + 4 * i, dx + 4 * i, 16);
-        }
-    }
-    if (i < n) {
-        const __mmask16 tail = (__mmask16)((1u << (n - i)) - 1u); /* n - i in 1..15 */
-        int ok;
-        const __m512 r = bwd_y16(_mm512_maskz_loadu_ps(tail, g + 4 * i),
-                                 _mm512_maskz_loadu_ps(tail, y + 4 * i), c, unit_input, pos_kind,
-                                 &ok);
-        if (ok) {
-            _mm512_mask_storeu_ps(dx + 4 * i, tail, r);
-        } else {
-            bwd_y16_scalar(b, g + 4 * i, y + 4 * i, dx + 4 * i, n - i);
+            _mm512_mask_storeu_ps(dx + 4 * i, lanes, r);
         }
     }
 }
@@ -176,7 +192,7 @@ ELU4J_INLINE void bwd_y_loop(const elu4j_general *b, const char *g, const char *
 /* Whether the group of 16 lanes (masked: only `lanes`) takes bwd_x_double (bwd_x_outside). */
 ELU4J_INLINE int bwd_x_outside16(__m512 g, __m512 x, const bconsts512 *c, __mmask16 lanes)
 {
-    return (_mm512_mask_cmp_ps_mask(lanes, _mm512_mul_ps(c->shi, x), c->xlow, _CMP_LT_OQ) |
+    return (_mm512_mask_cmp_ps_mask(lanes, _mm512_mul_ps(c->shi, x), c->xlow, _CMP_NGE_UQ) |
             _mm512_mask_cmp_ps_mask(lanes, bwd_abs16(g, c), c->big, _CMP_GT_OQ)) != 0;
 }
 
@@ -268,13 +284,19 @@ __attribute__((noinline)) static void bwd_f32_kernel(const elu4j_params *p, int 
     const char *d = (const char *)data;
     char *dx = (char *)diff_src;
     if (from_dst) {
-        switch (b->unit_input * 3 + b->pos_kind) {
-        case 0: bwd_y_loop(b, g, d, dx, n, &c, 0, 0); break;
-        case 1: bwd_y_loop(b, g, d, dx, n, &c, 0, 1); break;
-        case 2: bwd_y_loop(b, g, d, dx, n, &c, 0, 2); break;
-        case 3: bwd_y_loop(b, g, d, dx, n, &c, 1, 0); break;
-        case 4: bwd_y_loop(b, g, d, dx, n, &c, 1, 1); break;
-        default: bwd_y_loop(b, g, d, dx, n, &c, 1, 2); break;
+        switch ((b->clo == 0.0f) * 6 + b->unit_input * 3 + b->pos_kind) {
+        case 0: bwd_y_loop(b, g, d, dx, n, &c, 0, 0, 0); break;
+        case 1: bwd_y_loop(b, g, d, dx, n, &c, 0, 1, 0); break;
+        case 2: bwd_y_loop(b, g, d, dx, n, &c, 0, 2, 0); break;
+        case 3: bwd_y_loop(b, g, d, dx, n, &c, 1, 0, 0); break;
+        case 4: bwd_y_loop(b, g, d, dx, n, &c, 1, 1, 0); break;
+        case 5: bwd_y_loop(b, g, d, dx, n, &c, 1, 2, 0); break;
+        case 6: bwd_y_loop(b, g, d, dx, n, &c, 0, 0, 1); break;
+        case 7: bwd_y_loop(b, g, d, dx, n, &c, 0, 1, 1); break;
+        case 8: bwd_y_loop(b, g, d, dx, n, &c, 0, 2, 1); break;
+        case 9: bwd_y_loop(b, g, d, dx, n, &c, 1, 0, 1); break;
+        case 10: bwd_y_loop(b, g, d, dx, n, &c, 1, 1, 1); break;
+        default: bwd_y_loop(b, g, d, dx, n, &c, 1, 2, 1); break;
         }
         return;
     }

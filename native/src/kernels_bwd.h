@@ -7,6 +7,13 @@
 #error "included by kernels_impl.h only"
 #endif
 
+/*
+ * FAM_BWD_NAN: where the data (x or y) is NaN, dx is that NaN, quieted (d + d); else a NaN dy
+ * gives dy's NaN. Stated, not left to the operations: with two NaN operands x86 returns the
+ * first source's, and which operand comes first is the compiler's choice, so the levels would
+ * differ. (ReLU and LeakyReLU pass dy for a NaN x, as PyTorch does.)
+ */
+
 /* --- the f32 backward from the output in f32 ---------------------------------------------------- */
 
 /*
@@ -34,7 +41,7 @@ FAM_INLINE float FAM(bwd_y_one)(float g, float y, const elu4j_general b, const i
     const float ay = fabsf(y), ag = fabsf(g);
     const float coarse = ay > 0x1p64f ? (g * 0x1p64f) * ((sh * 0x1p-64f) * b.shi) : g * (ah + al);
     const float neg = ay > 0x1p64f || ag > 0x1p64f || fine == 0.0f ? coarse : fine;
-    return y > 0.0f ? pos : neg;
+    return isnan(y) ? y + y : y > 0.0f ? pos : neg; /* NaN: kernels_bwd.h's rule, see FAM_BWD_NAN */
 }
 
 /*
@@ -99,7 +106,7 @@ FAM_INLINE int FAM(bwd_x_outside)(const elu4j_general *b, const float *dy, const
 {
     int outside = 0;
     for (size_t i = 0; i < m; i++) {
-        outside |= (b->shi * d[i] < FAM_BWD_X_LOW) | (fabsf(dy[i]) > 0x1p64f);
+        outside |= !(b->shi * d[i] >= FAM_BWD_X_LOW) | (fabsf(dy[i]) > 0x1p64f); /* NaN x too */
     }
     return outside;
 }
@@ -113,7 +120,7 @@ static void FAM(bwd_x_double)(const elu4j_params *p, const float *restrict dy,
         const double g = (double)dy[i];
         const double pos = g * scale;
         const double neg = (g * cis) * fam_exp((double)d[i] * is, 0);
-        dx[i] = (float)(d[i] > 0.0f ? pos : neg);
+        dx[i] = isnan(d[i]) ? d[i] + d[i] : (float)(d[i] > 0.0f ? pos : neg);
     }
 }
 
@@ -176,7 +183,7 @@ static void FAM(bwd_f32_block)(const elu4j_params *p, int from_dst, const float 
                 const double g = (double)dy[i];
                 const double pos = g * scale;
                 const double neg = (g * is) * ((double)d[i] + coef);
-                dx[i] = (float)(d[i] > 0.0f ? pos : neg);
+                dx[i] = isnan(d[i]) ? d[i] + d[i] : (float)(d[i] > 0.0f ? pos : neg);
             }
         } else {
             FAM(bwd_x_double)(p, dy, d, dx, m);
@@ -206,16 +213,23 @@ static void FAM(bwd_f64_block)(const elu4j_params *p, int from_dst, const double
     default: {
         const double scale = p->scale, is = p->input_scale, coef = p->coef, cis = p->cis;
         if (from_dst) {
+            /* y + coef is exact where it cancels (Sterbenz); coef's own rounding error
+               coef_lo is added after, so that y = -coef gives coef_lo, not 0 */
+            const double coef_lo = p->coef_lo;
             for (size_t i = 0; i < m; i++) {
                 const double pos = dy[i] * scale;
-                const double neg = (dy[i] * is) * (d[i] + coef);
-                dx[i] = d[i] > 0.0 ? pos : neg;
+                const double neg = (dy[i] * is) * ((d[i] + coef) + coef_lo);
+                dx[i] = isnan(d[i]) ? d[i] + d[i] : d[i] > 0.0 ? pos : neg;
             }
         } else {
             /* exp magnifies the rounding of x*is (|t|*2^-53 relative: 300 ulps at t = -672);
                exp(t + terr) = exp(t)*(1 + terr) with the exact error terr of the product (fma)
                puts it back. terr is 0 where t is not finite (the fma gives NaN or inf there),
-               and an exact t or an infinite e keeps e as it is (no inf*0, no inf-inf). */
+               and an exact t or an infinite e keeps e as it is (no inf*0, no inf-inf).
+               Where e is below DBL_MIN (t < -708.39) it has lost bits, which a large dy * cis
+               would bring back into the normal range: those elements (flagged, rare) are
+               recomputed in long double below. */
+            int low = 0;
             for (size_t i = 0; i < m; i++) {
                 const double pos = dy[i] * scale;
                 const double t = d[i] * is;
@@ -224,7 +238,13 @@ static void FAM(bwd_f64_block)(const elu4j_params *p, int from_dst, const double
                 const double e = fam_exp(t, 1);
                 const double ec = terr != 0.0 && e <= DBL_MAX ? e + e * terr : e;
                 const double neg = (dy[i] * cis) * ec;
-                dx[i] = d[i] > 0.0 ? pos : neg;
+                low |= (t < -708.0) & (fabs(dy[i] * cis) > 1.0);
+                dx[i] = isnan(d[i]) ? d[i] + d[i] : d[i] > 0.0 ? pos : neg;
+            }
+            for (size_t i = 0; low && i < m; i++) {
+                if (d[i] <= 0.0 && d[i] * is < -708.0 && fabs(dy[i] * cis) > 1.0) {
+                    dx[i] = (double)(((long double)dy[i] * cis) * expl((long double)d[i] * is));
+                }
             }
         }
         break;

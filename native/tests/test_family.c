@@ -242,6 +242,12 @@ static void make_inputs(void)
         }
         g_in32[i] = x;
         g_dy32[i] = rng_uniform(&st, -3.0f, 3.0f);
+        if (i >= ns && r % 13 == 5) { /* special gradients: zeros (sparse), huge, infinite, NaN */
+            static const uint32_t gs[] = {0x00000000u, 0x80000000u, 0x7f800000u, 0xff800000u,
+                                          0x7fc00000u, 0x60000000u /* 2^65 */, 0xe8000000u,
+                                          0x00000007u, 0x7f7fffffu, 0x5f800000u /* 2^64 */};
+            g_dy32[i] = float_of(gs[(r >> 8) % (sizeof gs / sizeof gs[0])]);
+        }
         double xd;
         if (i < ns) {
             xd = (double)x;
@@ -398,11 +404,14 @@ static void check_accuracy(const params *p, int pi)
                     memcpy(&g, dy + 8 * i, 8);
                     memcpy(&d, data + 8 * i, 8);
                     memcpy(&r, dx + 8 * i, 8);
+                    if (isinf(g)) {
+                        continue; /* see the f32 branch */
+                    }
                     g_round_t = 1;
                     const long double ref = ref_bwd(p, from_dst, g, d);
                     g_round_t = 0;
                     if (isnan((double)ref) || isnan(r)) {
-                        CHECK(isnan((double)ref) == isnan(r), "%s f64 backward NaN", p->name);
+                        CHECK(isnan((double)ref) == isnan(r), "%s f64 backward(%d) NaN dy=%a d=%a: got %a want %La", p->name, from_dst, g, d, r, ref);
                         continue;
                     }
                     double u = ref == 0 ? (r == 0 ? 0 : 1e30) : ulps_d(r, ref);
@@ -422,6 +431,12 @@ static void check_accuracy(const params *p, int pi)
                     memcpy(&g, dy + 4 * i, 4);
                     memcpy(&d, data + 4 * i, 4);
                     memcpy(&r, dx + 4 * i, 4);
+                    if (isinf(g)) {
+                        /* an infinite dy times a factor that underflowed in the kernel's
+                           precision gives NaN, not the exact product's infinity: not checked
+                           here (the layouts check still wants the portable bits everywhere) */
+                        continue;
+                    }
                     const long double refl = ref_bwd(p, from_dst, g, d);
                     const float ref = (float)refl;
                     if (isnan(ref) || isnan(r)) {
