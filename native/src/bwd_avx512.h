@@ -273,11 +273,147 @@ ELU4J_INLINE void bwd_x_loop(const elu4j_params *p, const char *g, const char *x
     }
 }
 
-/* The f32 backward of p (p->bwd.enabled) over n elements; dx may be dy. */
-__attribute__((noinline)) static void bwd_f32_kernel(const elu4j_params *p, int from_dst,
-                                                     const void *diff_dst, const void *data,
-                                                     void *diff_src, size_t n)
+/* --- bf16 and f16, fused ------------------------------------------------------------------------- */
+/*
+ * The backward of 16 floats widened from halves, with the f32 kernels above (a vector with slow
+ * lanes, or a group outside the pairs' range, finishes on the stack exactly as the f32 loops do).
+ * The block path widens each block to the stack, runs the f32 block and narrows it; fused, the
+ * halves are read and written once. Same bits: the widening is exact, the f32 operations and
+ * the group decisions are the same, and the narrowing is the portable rounding (half_avx512.h).
+ */
+ELU4J_INLINE __m512 bwd_vec16(const elu4j_params *p, const bconsts512 *c, __m512 gv, __m512 dv,
+                              const int from_dst, const int unit_input, const int pos_kind,
+                              const int zero_clo)
 {
+    float tg[16], td[16], tr[16];
+    if (from_dst) {
+        __m512 sh, sl;
+        __mmask16 slow;
+        const __m512 r =
+            bwd_y16(gv, dv, c, unit_input, pos_kind, zero_clo, &sh, &sl, &slow);
+        if (!slow) {
+            return r;
+        }
+        _mm512_storeu_ps(tg, gv);
+        _mm512_storeu_ps(td, dv);
+        bwd_y_slow16(&p->bwd, (const char *)tg, (const char *)td, (char *)tr, 16, 0xffff, r, sh,
+                     sl, c);
+        return _mm512_loadu_ps(tr);
+    }
+    if (!bwd_x_outside16(gv, dv, c, 0xffff)) {
+        return bwd_x16(gv, dv, c, unit_input, pos_kind);
+    }
+    _mm512_storeu_ps(tg, gv);
+    _mm512_storeu_ps(td, dv);
+    FAM(bwd_x_double)(p, tg, td, tr, 16);
+    return _mm512_loadu_ps(tr);
+}
+
+/* 16 halves (bf16: 1, f16: 0) as floats, and back. */
+ELU4J_INLINE __m512 bwd_widen16(__m256i h, const int bf16)
+{
+    if (bf16) {
+        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+    }
+    return elu4j_f16_widen(h);
+}
+
+ELU4J_INLINE __m256i bwd_narrow16(__m512 y, const int bf16)
+{
+    if (bf16) {
+        __m512i r = elu4j_bf16_round_hi(y);
+        if (__builtin_expect(_mm512_cmp_ps_mask(y, y, _CMP_UNORD_Q) != 0, 0)) {
+            r = elu4j_bf16_nan(r, y);
+        }
+        return _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16));
+    }
+    return elu4j_f16_narrow(y);
+}
+
+ELU4J_INLINE void bwd_half_loop(const elu4j_params *p, const char *g, const char *d, char *dx,
+                                size_t n, const bconsts512 *c, const int bf16, const int from_dst,
+                                const int unit_input, const int pos_kind, const int zero_clo)
+{
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) { /* four independent vectors a step, as the f32 loops */
+        __m512 gv[4], dv[4], r[4];
+        for (int j = 0; j < 4; j++) {
+            const size_t o = 2 * i + 32 * (size_t)j;
+            gv[j] = bwd_widen16(_mm256_loadu_si256((const __m256i *)(const void *)(g + o)), bf16);
+            dv[j] = bwd_widen16(_mm256_loadu_si256((const __m256i *)(const void *)(d + o)), bf16);
+        }
+        for (int j = 0; j < 4; j++) {
+            r[j] = bwd_vec16(p, c, gv[j], dv[j], from_dst, unit_input, pos_kind, zero_clo);
+        }
+        for (int j = 0; j < 4; j++) {
+            _mm256_storeu_si256((__m256i *)(void *)(dx + 2 * i + 32 * (size_t)j),
+                                bwd_narrow16(r[j], bf16));
+        }
+    }
+    for (; i < n; i += 16) {
+        const size_t m = n - i < 16 ? n - i : 16;
+        const __mmask16 lanes = (__mmask16)(m == 16 ? 0xffffu : (1u << m) - 1u);
+        const __m512 gv = bwd_widen16(_mm256_maskz_loadu_epi16(lanes, g + 2 * i), bf16);
+        const __m512 dv = bwd_widen16(_mm256_maskz_loadu_epi16(lanes, d + 2 * i), bf16);
+        const __m512 r = bwd_vec16(p, c, gv, dv, from_dst, unit_input, pos_kind, zero_clo);
+        _mm256_mask_storeu_epi16(dx + 2 * i, lanes, bwd_narrow16(r, bf16));
+    }
+}
+
+/* The dispatch on the parameters for the halves: the kind as constants. */
+#define ELU4J_BWD_HALF_CASE(BF16, FROM_DST, ZC)                                                    \
+    switch (b->unit_input * 3 + b->pos_kind) {                                                     \
+    case 0: bwd_half_loop(p, g, d, dx, n, &c, BF16, FROM_DST, 0, 0, ZC); break;                   \
+    case 1: bwd_half_loop(p, g, d, dx, n, &c, BF16, FROM_DST, 0, 1, ZC); break;                   \
+    case 2: bwd_half_loop(p, g, d, dx, n, &c, BF16, FROM_DST, 0, 2, ZC); break;                   \
+    case 3: bwd_half_loop(p, g, d, dx, n, &c, BF16, FROM_DST, 1, 0, ZC); break;                   \
+    case 4: bwd_half_loop(p, g, d, dx, n, &c, BF16, FROM_DST, 1, 1, ZC); break;                   \
+    default: bwd_half_loop(p, g, d, dx, n, &c, BF16, FROM_DST, 1, 2, ZC); break;                  \
+    }
+
+__attribute__((noinline)) static void bwd_half_kernel(const elu4j_params *p, int bf16,
+                                                      int from_dst, const char *g, const char *d,
+                                                      char *dx, size_t n)
+{
+    const elu4j_general *b = &p->bwd;
+    const bconsts512 c = make_bconsts512(b);
+    const int zc = b->clo == 0.0f;
+    if (bf16) {
+        if (from_dst) {
+            if (zc) {
+                ELU4J_BWD_HALF_CASE(1, 1, 1)
+            } else {
+                ELU4J_BWD_HALF_CASE(1, 1, 0)
+            }
+        } else {
+            ELU4J_BWD_HALF_CASE(1, 0, 0)
+        }
+    } else {
+        if (from_dst) {
+            if (zc) {
+                ELU4J_BWD_HALF_CASE(0, 1, 1)
+            } else {
+                ELU4J_BWD_HALF_CASE(0, 1, 0)
+            }
+        } else {
+            ELU4J_BWD_HALF_CASE(0, 0, 0)
+        }
+    }
+}
+
+/*
+ * The backward of p (p->bwd.enabled) over n elements of dtype (f32, bf16 or f16: kernels_impl.h
+ * sends no other); dx may be dy.
+ */
+__attribute__((noinline)) static void bwd_f32_kernel(const elu4j_params *p, int dtype,
+                                                     int from_dst, const void *diff_dst,
+                                                     const void *data, void *diff_src, size_t n)
+{
+    if (dtype != ELU4J_DT_F32) {
+        bwd_half_kernel(p, dtype == ELU4J_DT_BF16, from_dst, (const char *)diff_dst,
+                        (const char *)data, (char *)diff_src, n);
+        return;
+    }
     const elu4j_general *b = &p->bwd;
     const bconsts512 c = make_bconsts512(b);
     const char *g = (const char *)diff_dst;
