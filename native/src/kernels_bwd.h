@@ -158,12 +158,13 @@ static void FAM(bwd_f32_block)(const elu4j_params *p, int from_dst, const float 
     }
     default: {
         if (!from_dst && p->bwd.enabled) { /* f32 pairs where the group allows: bwd_x_one */
+            /* the pairs over the whole block (one long loop vectorises), then the groups
+               outside their range again in double (rare; the pairs' values there are dropped) */
+            FAM(bwd_x_pairs)(&p->bwd, dy, d, dx, m);
             for (size_t j = 0; j < m; j += FAM_BWD_GROUP) {
                 const size_t k = m - j < FAM_BWD_GROUP ? m - j : FAM_BWD_GROUP;
                 if (FAM(bwd_x_outside)(&p->bwd, dy + j, d + j, k)) {
                     FAM(bwd_x_double)(p, dy + j, d + j, dx + j, k);
-                } else {
-                    FAM(bwd_x_pairs)(&p->bwd, dy + j, d + j, dx + j, k);
                 }
             }
             break;
