@@ -272,7 +272,6 @@ static void fill_params(elu4j_params *p, int function, double alpha, double scal
     p->scale = scale;
     p->input_scale = input_scale;
     p->coef = alpha * scale;
-    p->coef_lo = fma(alpha, scale, -p->coef);
     p->cis = p->coef * input_scale;
     p->alpha_f = (float)alpha;
     p->fast = elu4j_uses_float_kernel(function, alpha, scale, input_scale);

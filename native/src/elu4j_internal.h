@@ -143,7 +143,6 @@ typedef struct elu4j_params {
     double scale;
     double input_scale;
     double coef;       /* alpha * scale (the negative side's coefficient) */
-    double coef_lo;    /* alpha * scale - coef, exactly (f64 backward from y: y + coef cancels) */
     double cis;        /* coef * input_scale (the backward's coefficient) */
     elu4j_general gen; /* f32 (and bf16, f16) ELU that is not fast but runs in f32 */
     elu4j_general bwd; /* the same constants for the f32 backward (fast ELU included) */

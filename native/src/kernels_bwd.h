@@ -214,12 +214,9 @@ static void FAM(bwd_f64_block)(const elu4j_params *p, int from_dst, const double
     default: {
         const double scale = p->scale, is = p->input_scale, coef = p->coef, cis = p->cis;
         if (from_dst) {
-            /* y + coef is exact where it cancels (Sterbenz); coef's own rounding error
-               coef_lo is added after, so that y = -coef gives coef_lo, not 0 */
-            const double coef_lo = p->coef_lo;
             for (size_t i = 0; i < m; i++) {
                 const double pos = dy[i] * scale;
-                const double neg = (dy[i] * is) * ((d[i] + coef) + coef_lo);
+                const double neg = (dy[i] * is) * (d[i] + coef);
                 dx[i] = isnan(d[i]) ? d[i] + d[i] : d[i] > 0.0 ? pos : neg;
             }
         } else {
@@ -227,10 +224,9 @@ static void FAM(bwd_f64_block)(const elu4j_params *p, int from_dst, const double
                exp(t + terr) = exp(t)*(1 + terr) with the exact error terr of the product (fma)
                puts it back. terr is 0 where t is not finite (the fma gives NaN or inf there),
                and an exact t or an infinite e keeps e as it is (no inf*0, no inf-inf).
-               Where e is below DBL_MIN (t < -708.39) it has lost bits, which a large dy * cis
-               would bring back into the normal range: those elements (flagged, rare) are
-               recomputed in long double below. */
-            int low = 0;
+               This is the scalar oracle's definition, (dy * cis) * exp(t) in double: where
+               exp(t) is below DBL_MIN its rounding error is large, and only a huge dy would
+               lift such a product back into the normal range. */
             for (size_t i = 0; i < m; i++) {
                 const double pos = dy[i] * scale;
                 const double t = d[i] * is;
@@ -239,13 +235,7 @@ static void FAM(bwd_f64_block)(const elu4j_params *p, int from_dst, const double
                 const double e = fam_exp(t, 1);
                 const double ec = terr != 0.0 && e <= DBL_MAX ? e + e * terr : e;
                 const double neg = (dy[i] * cis) * ec;
-                low |= (t < -708.0) & (fabs(dy[i] * cis) > 1.0);
                 dx[i] = isnan(d[i]) ? d[i] + d[i] : d[i] > 0.0 ? pos : neg;
-            }
-            for (size_t i = 0; low && i < m; i++) {
-                if (d[i] <= 0.0 && d[i] * is < -708.0 && fabs(dy[i] * cis) > 1.0) {
-                    dx[i] = (double)(((long double)dy[i] * cis) * expl((long double)d[i] * is));
-                }
             }
         }
         break;
