@@ -258,7 +258,7 @@ public final class VectorBackend implements EluBackend {
         boolean fixNeeded = op.kind() == Op.Kind.ELU && !fromOutput && op.inputScale() < 0;
         return switch (type) {
             case F32 -> {
-                Map2 k = f32Backward(op, fromOutput);
+                Map2 k = f32Backward(op, fromOutput, true);
                 Fix2 fix = fixNeeded ? backwardFixF32(op) : null;
                 yield (dy, xy, dx) -> backwardWide(k, fix, 4, dy, xy, dx);
             }
@@ -268,7 +268,7 @@ public final class VectorBackend implements EluBackend {
                 yield (dy, xy, dx) -> backwardWide(k, fix, 8, dy, xy, dx);
             }
             case BF16, F16 -> {
-                Map2 k = f32Backward(op, fromOutput);
+                Map2 k = f32Backward(op, fromOutput, false);
                 Fix2 fix = fixNeeded ? backwardFixF32(op) : null;
                 yield (dy, xy, dx) -> backwardHalf(k, fix, type, dy, xy, dx);
             }
@@ -321,7 +321,12 @@ public final class VectorBackend implements EluBackend {
         };
     }
 
-    private static Map2 f32Backward(Op op, boolean fromOutput) {
+    /**
+     * pairsFromInput: the f32 pairs for the backward from the input ({@link F32Backward}, which
+     * decides per group of 16 floats from the start of the call, as the helper does; the f32 driver
+     * keeps groups whole); bf16/f16 keep the double kernel.
+     */
+    private static Map2 f32Backward(Op op, boolean fromOutput, boolean pairsFromInput) {
         return switch (op.kind()) {
             case RELU -> F32Kernels::reluBackward;
             case LEAKY_RELU -> {
@@ -337,6 +342,10 @@ public final class VectorBackend implements EluBackend {
                 double k = c * op.inputScale();
                 double scale = op.scale();
                 double inputScale = op.inputScale();
+                if (!fromOutput && pairsFromInput && op.isGeneralF32Backward()) {
+                    F32Kernels.General g = F32Kernels.General.of(op);
+                    yield (dy, x, dx, b) -> F32Backward.eluFromInput(dy, x, dx, b, g, k, scale, inputScale);
+                }
                 yield fromOutput
                         ? (g, y, d, b) -> F32Kernels.eluBackwardFromOutput(g, y, d, b, c, scale, inputScale)
                         : (g, x, d, b) -> F32Kernels.eluBackwardFromInput(g, x, d, b, k, scale, inputScale);
@@ -461,6 +470,7 @@ public final class VectorBackend implements EluBackend {
             if (main < bytes) {
                 MemorySegment.copy(dy, main, st.a, 0, bytes - main);
                 MemorySegment.copy(xy, main, st.b, 0, bytes - main);
+                clearTail(st, bytes - main, BLOCK_BYTES);
                 k.run(st.a, st.b, st.c, BLOCK_BYTES);
                 MemorySegment.copy(st.c, 0, dx, main, bytes - main);
             }
@@ -470,11 +480,24 @@ public final class VectorBackend implements EluBackend {
             long len = Math.min(STAGE_BYTES, bytes - off);
             MemorySegment.copy(dy, off, st.a, 0, len);
             MemorySegment.copy(xy, off, st.b, 0, len);
+            clearTail(st, len, roundUpToBlock(len));
             k.run(st.a, st.b, st.c, roundUpToBlock(len));
             if (fix != null) {
                 fix.run(st.a, st.b, st.c, (int) (len / elementBytes));
             }
             MemorySegment.copy(st.c, 0, dx, off, len);
+        }
+    }
+
+    /**
+     * Zeros in the stage's inputs from {@code len} to {@code end}: the block's last elements are
+     * left from an earlier call otherwise, and a kernel that decides per group (the f32 backward
+     * from the input) must see values that change no decision (0 is inside every range).
+     */
+    private static void clearTail(Stage st, long len, long end) {
+        if (len < end) {
+            st.a.asSlice(len, end - len).fill((byte) 0);
+            st.b.asSlice(len, end - len).fill((byte) 0);
         }
     }
 

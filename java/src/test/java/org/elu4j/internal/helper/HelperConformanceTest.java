@@ -252,6 +252,72 @@ class HelperConformanceTest extends ConformanceSuite {
         assertFalse(Op.elu(-1, 1, 1).isGeneralF32Backward() || Op.relu().isGeneralF32Backward());
     }
 
+    /**
+     * The f32 backward from the input of every helper level gives the Vector API backend's bits
+     * in every group of 16 elements (from the start of the call) that the f32 pairs run: x over
+     * the negative patterns down to t = -87 at a stride, dy varying; a few groups hold an element
+     * outside the pairs' range (t below -87, NaN, |dy| above 2^64), which both backends then
+     * compute in double: within 2 ulp of each other there (each within 1 ulp of the exact value).
+     */
+    @Test
+    void theBackwardFromTheInputGivesTheVectorBackendsBitsWhereThePairsRun() {
+        EluBackend vector = BackendProvider.get().available(Backend.VECTOR);
+        Assumptions.assumeTrue(vector != null, () -> "the vector backend is not available here, nothing to compare with: "
+                + Elu4j.backends().stream().filter(s -> s.backend() == Backend.VECTOR).findFirst().orElseThrow().detail());
+        List<Op> ops = List.of(Op.elu(1), Op.elu(0.5), Op.elu(1.6732632423543772, 1.0507009873554805, 1),
+                Op.elu(0.3, 1, 1 / 0.3), Op.elu(3, 0.7, 1 / 3.0), Op.elu(1.5, 2.5, 0.3));
+        int n = 400_003;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate(4L * n, 64);
+            MemorySegment dy = arena.allocate(4L * n, 64);
+            MemorySegment dv = arena.allocate(4L * n, 64);
+            MemorySegment dh = arena.allocate(4L * n, 64);
+            for (Op op : ops) {
+                assertTrue(op.isGeneralF32Backward(), op.toString());
+                float shi = (float) op.inputScale();
+                long last = Float.floatToRawIntBits(-86.99f / shi) & 0xffffffffL;
+                long stride = (last - 0x80000000L) / (n - n / 10) + 1;
+                for (int i = 0; i < n; i++) {
+                    float xi = i % 10 == 9 ? 0.01f * (i % 1000) // some positives
+                            : Float.intBitsToFloat((int) (0x80000000L + (stride * i) % (last - 0x80000000L)));
+                    float gi = (i % 7 - 3) * 0.37f + 1e-3f * (i % 101);
+                    if (i % 4099 == 17) {
+                        xi = i % 3 == 0 ? -200f / shi : Float.NaN;
+                    } else if (i % 4099 == 33) {
+                        gi = i % 2 == 0 ? 0x1p70f : Float.POSITIVE_INFINITY;
+                    } else if (i % 211 == 5) {
+                        gi = i % 2 == 0 ? 0f : -0f;
+                    }
+                    x.setAtIndex(JAVA_FLOAT_UNALIGNED, i, xi);
+                    dy.setAtIndex(JAVA_FLOAT_UNALIGNED, i, gi);
+                }
+                vector.backward(op, DataType.F32, false, dy, x, dv);
+                for (int isa : HelperBackend.supportedIsas()) {
+                    HelperBackend.forIsa(isa).backward(op, DataType.F32, false, dy, x, dh);
+                    for (int start = 0; start < n; start += 16) {
+                        boolean inRange = true;
+                        for (int i = start; i < Math.min(n, start + 16); i++) {
+                            float xi = x.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
+                            inRange &= shi * xi >= -87f && Math.abs(dy.getAtIndex(JAVA_FLOAT_UNALIGNED, i)) <= 0x1p64f;
+                        }
+                        final boolean pairs = inRange;
+                        for (int i = start; i < Math.min(n, start + 16); i++) {
+                            float a = dv.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
+                            float h = dh.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
+                            int at = i;
+                            boolean ok = pairs ? Float.floatToRawIntBits(a) == Float.floatToRawIntBits(h)
+                                    : Float.isNaN(a) ? Float.isNaN(h)
+                                    : Math.abs((long) Float.floatToRawIntBits(a) - Float.floatToRawIntBits(h)) <= 2;
+                            assertTrue(ok, () -> HelperBackend.isaName(isa) + " " + op + (pairs ? " (pairs)" : " (double)")
+                                    + ": x=" + x.getAtIndex(JAVA_FLOAT_UNALIGNED, at) + " dy=" + dy.getAtIndex(JAVA_FLOAT_UNALIGNED, at)
+                                    + " vector " + a + " helper " + h);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     private static void sameBitsAsVector(EluBackend vector, int isa, int stride) {
         List<Op> ops = new ArrayList<>();
         for (float alpha : new float[] {1f, 0.5f, 2f, 0x1p-100f, 0x1p100f}) {

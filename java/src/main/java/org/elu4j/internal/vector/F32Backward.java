@@ -1,0 +1,123 @@
+package org.elu4j.internal.vector;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * ELU backward from the input in f32 pairs ({@link org.elu4j.internal.Op#isGeneralF32Backward()}):
+ * the helper's {@code bwd_x_one} (native/src/kernels_bwd.h has the algorithm and why it is within
+ * 1 ulp), operation for operation, so the same bits as the helper wherever the pairs run.
+ *
+ * <p>The helper decides per group of 16 elements, counted from the start of the call: a group
+ * with an element whose {@code t = shi * x} is below -87 or NaN, or whose {@code |dy|} exceeds
+ * 2<sup>64</sup>, runs in double instead. This kernel decides on the same groups (64 bytes; the
+ * driver hands it byte counts that start at a group boundary and, with 8 or more float lanes,
+ * whole groups), and computes such a group lane by lane in double with {@link Math#exp} (within
+ * 1 ulp too, not necessarily the helper's bits). With 4 float lanes the driver's blocks are 32
+ * bytes and a group may be split between two calls: still within 1 ulp.
+ *
+ * <p>One formula serves a unit and a general input scale ({@code shi = 1, slo = 0} make
+ * {@code tl} a zero and {@code th} the input: the same values as the helper's unit branch), and
+ * one positive side for the helper's three, as in {@link F32Kernels#eluBackwardFromOutputF32}.
+ */
+final class F32Backward {
+    private F32Backward() {
+    }
+
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final VectorSpecies<Float> F = F32Kernels.F;
+    /** The helper's group: 16 floats. */
+    static final long GROUP_BYTES = 64;
+    private static final float LOW = -87.0f;
+    private static final float LOG2E = 0x1.715476p0f;
+    private static final float LN2 = 0x1.62e430p-1f;
+    private static final float SHIFT = 0x1.8000fep23f;
+    /** ln 2 - LN2 (the helper's FAM_LN2_LO_F): exp, unlike expm1 near -1, feels f32 ln 2's error. */
+    private static final float LN2_LO = -0x1.05c610p-29f;
+    /** The helper's ELU4J_GQ0..4, as {@link F32Kernels}'s general kernel. */
+    private static final float G0 = 0x1.fffffep-2f, G1 = 0x1.5554b4p-3f, G2 = 0x1.5556f2p-5f, G3 = 0x1.122552p-7f,
+            G4 = 0x1.6b9c86p-10f;
+
+    /**
+     * dx for dy and x ({@code bytes} from offset 0, a multiple of the vector size); {@code cis},
+     * {@code scale}, {@code inputScale} for the groups in double.
+     */
+    static void eluFromInput(MemorySegment dy, MemorySegment xs, MemorySegment dx, long bytes,
+            F32Kernels.General b, double cis, double scale, double inputScale) {
+        final long vb = F.vectorByteSize();
+        final FloatVector zero = FloatVector.zero(F);
+        final FloatVector big = FloatVector.broadcast(F, 0x1p64f);
+        final FloatVector low = FloatVector.broadcast(F, LOW);
+        final FloatVector max = FloatVector.broadcast(F, Float.MAX_VALUE);
+        final FloatVector min = FloatVector.broadcast(F, -Float.MAX_VALUE);
+        final FloatVector shi = FloatVector.broadcast(F, b.shi());
+        final FloatVector slo = FloatVector.broadcast(F, b.slo());
+        final FloatVector phi = FloatVector.broadcast(F, b.phi());
+        final FloatVector plo = FloatVector.broadcast(F, b.plo());
+        final FloatVector cshi = FloatVector.broadcast(F, b.cshi());
+        final FloatVector cslo = FloatVector.broadcast(F, b.cslo());
+        final FloatVector log2e = FloatVector.broadcast(F, LOG2E);
+        final FloatVector shift = FloatVector.broadcast(F, SHIFT);
+        final FloatVector minusLn2 = FloatVector.broadcast(F, -LN2);
+        final FloatVector minusLn2Lo = FloatVector.broadcast(F, -LN2_LO);
+        final FloatVector q0 = FloatVector.broadcast(F, G0);
+        final FloatVector q1 = FloatVector.broadcast(F, G1);
+        final FloatVector q2 = FloatVector.broadcast(F, G2);
+        final FloatVector q3 = FloatVector.broadcast(F, G3);
+        final FloatVector q4 = FloatVector.broadcast(F, G4);
+        final long group = Math.max(GROUP_BYTES, vb);
+        for (long start = 0; start < bytes; start += group) {
+            final long end = Math.min(start + group, bytes);
+            boolean outside = false;
+            for (long off = start; off < end; off += vb) {
+                FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);
+                FloatVector x = FloatVector.fromMemorySegment(F, xs, off, ORDER);
+                VectorMask<Float> in = x.mul(shi).compare(VectorOperators.GE, low);
+                outside |= !in.allTrue() || g.abs().compare(VectorOperators.GT, big).anyTrue();
+            }
+            if (outside) {
+                inDouble(dy, xs, dx, start, end, cis, scale, inputScale);
+                continue;
+            }
+            for (long off = start; off < end; off += vb) {
+                FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);
+                FloatVector x = FloatVector.fromMemorySegment(F, xs, off, ORDER);
+                FloatVector pos = g.fma(phi, plo.mul(g.max(min).min(max)));
+                FloatVector th = x.mul(shi);
+                FloatVector tl = slo.fma(x, shi.fma(x, th.neg()));
+                FloatVector k = th.fma(log2e, shift);
+                FloatVector nf = k.sub(shift);
+                FloatVector rh = nf.fma(minusLn2, th);
+                FloatVector q = q4.fma(rh, q3).fma(rh, q2).fma(rh, q1).fma(rh, q0);
+                FloatVector lo = nf.fma(minusLn2Lo, tl);
+                FloatVector r2q = rh.mul(rh).mul(q);
+                FloatVector w = r2q.add(lo.fma(rh.add(r2q), lo));
+                FloatVector s = k.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+                FloatVector eh = s.fma(rh, s);
+                FloatVector el = s.fma(w, s.fma(rh, s.sub(eh)));
+                FloatVector gh = g.mul(cshi);
+                FloatVector gl = g.fma(cslo, g.fma(cshi, gh.neg()));
+                FloatVector fine = gh.fma(eh, gh.fma(el, gl.mul(eh)));
+                FloatVector neg = fine.blend(gh.mul(eh), fine.compare(VectorOperators.EQ, zero));
+                neg.blend(pos, x.compare(VectorOperators.GT, zero)).intoMemorySegment(dx, off, ORDER);
+            }
+        }
+    }
+
+    /** A group outside the pairs' range: in double, rounded once. */
+    private static void inDouble(MemorySegment dy, MemorySegment xs, MemorySegment dx, long start, long end,
+            double cis, double scale, double inputScale) {
+        for (long off = start; off < end; off += Float.BYTES) {
+            double g = dy.get(JAVA_FLOAT_UNALIGNED, off);
+            float x = xs.get(JAVA_FLOAT_UNALIGNED, off);
+            float r = x > 0 ? (float) (g * scale) : (float) ((g * cis) * Math.exp(x * inputScale));
+            dx.set(JAVA_FLOAT_UNALIGNED, off, Float.isNaN(x) ? x + x : r);
+        }
+    }
+}
