@@ -45,15 +45,52 @@ final class F32Backward {
             G4 = 0x1.6b9c86p-10f;
 
     /**
-     * dx for dy and x ({@code bytes} from offset 0, a multiple of the vector size); {@code cis},
-     * {@code scale}, {@code inputScale} for the groups in double.
+     * dx for dy and x ({@code bytes} from offset 0, a multiple of the vector size; dx may be dy);
+     * {@code cis}, {@code scale}, {@code inputScale} for the groups in double.
      */
     static void eluFromInput(MemorySegment dy, MemorySegment xs, MemorySegment dx, long bytes,
             F32Kernels.General b, double cis, double scale, double inputScale) {
+        if (!anyOutside(dy, xs, 0, bytes, b)) { // the common case: one flat loop
+            pairs(dy, xs, dx, 0, bytes, b);
+            return;
+        }
         final long vb = F.vectorByteSize();
-        final FloatVector zero = FloatVector.zero(F);
+        final long group = Math.max(GROUP_BYTES, vb);
+        for (long start = 0; start < bytes; start += group) {
+            long end = Math.min(start + group, bytes);
+            if (anyOutside(dy, xs, start, end, b)) {
+                inDouble(dy, xs, dx, start, end, cis, scale, inputScale);
+            } else {
+                pairs(dy, xs, dx, start, end, b);
+            }
+        }
+    }
+
+    /** Whether an element in [from, to) is outside the pairs' range (t < -87 or NaN, |dy| > 2^64). */
+    private static boolean anyOutside(MemorySegment dy, MemorySegment xs, long from, long to, F32Kernels.General b) {
+        final long vb = F.vectorByteSize();
         final FloatVector big = FloatVector.broadcast(F, 0x1p64f);
         final FloatVector low = FloatVector.broadcast(F, LOW);
+        final FloatVector shi = FloatVector.broadcast(F, b.shi());
+        // A test per vector, not a mask carried through the loop: C2 gave up on that one
+        // ("out of stack space") and left the method to C1, which boxes every vector.
+        for (long off = from; off < to; off += vb) {
+            FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);
+            FloatVector x = FloatVector.fromMemorySegment(F, xs, off, ORDER);
+            VectorMask<Float> out = x.mul(shi).compare(VectorOperators.GE, low).not()
+                    .or(g.abs().compare(VectorOperators.GT, big));
+            if (out.anyTrue()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The pairs over [from, to): one flat loop, every vector's loads before its store. */
+    private static void pairs(MemorySegment dy, MemorySegment xs, MemorySegment dx, long from, long to,
+            F32Kernels.General b) {
+        final long vb = F.vectorByteSize();
+        final FloatVector zero = FloatVector.zero(F);
         final FloatVector max = FloatVector.broadcast(F, Float.MAX_VALUE);
         final FloatVector min = FloatVector.broadcast(F, -Float.MAX_VALUE);
         final FloatVector shi = FloatVector.broadcast(F, b.shi());
@@ -71,42 +108,27 @@ final class F32Backward {
         final FloatVector q2 = FloatVector.broadcast(F, G2);
         final FloatVector q3 = FloatVector.broadcast(F, G3);
         final FloatVector q4 = FloatVector.broadcast(F, G4);
-        final long group = Math.max(GROUP_BYTES, vb);
-        for (long start = 0; start < bytes; start += group) {
-            final long end = Math.min(start + group, bytes);
-            boolean outside = false;
-            for (long off = start; off < end; off += vb) {
-                FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);
-                FloatVector x = FloatVector.fromMemorySegment(F, xs, off, ORDER);
-                VectorMask<Float> in = x.mul(shi).compare(VectorOperators.GE, low);
-                outside |= !in.allTrue() || g.abs().compare(VectorOperators.GT, big).anyTrue();
-            }
-            if (outside) {
-                inDouble(dy, xs, dx, start, end, cis, scale, inputScale);
-                continue;
-            }
-            for (long off = start; off < end; off += vb) {
-                FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);
-                FloatVector x = FloatVector.fromMemorySegment(F, xs, off, ORDER);
-                FloatVector pos = g.fma(phi, plo.mul(g.max(min).min(max)));
-                FloatVector th = x.mul(shi);
-                FloatVector tl = slo.fma(x, shi.fma(x, th.neg()));
-                FloatVector k = th.fma(log2e, shift);
-                FloatVector nf = k.sub(shift);
-                FloatVector rh = nf.fma(minusLn2, th);
-                FloatVector q = q4.fma(rh, q3).fma(rh, q2).fma(rh, q1).fma(rh, q0);
-                FloatVector lo = nf.fma(minusLn2Lo, tl);
-                FloatVector r2q = rh.mul(rh).mul(q);
-                FloatVector w = r2q.add(lo.fma(rh.add(r2q), lo));
-                FloatVector s = k.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-                FloatVector eh = s.fma(rh, s);
-                FloatVector el = s.fma(w, s.fma(rh, s.sub(eh)));
-                FloatVector gh = g.mul(cshi);
-                FloatVector gl = g.fma(cslo, g.fma(cshi, gh.neg()));
-                FloatVector fine = gh.fma(eh, gh.fma(el, gl.mul(eh)));
-                FloatVector neg = fine.blend(gh.mul(eh), fine.compare(VectorOperators.EQ, zero));
-                neg.blend(pos, x.compare(VectorOperators.GT, zero)).intoMemorySegment(dx, off, ORDER);
-            }
+        for (long off = from; off < to; off += vb) {
+            FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);
+            FloatVector x = FloatVector.fromMemorySegment(F, xs, off, ORDER);
+            FloatVector pos = g.fma(phi, plo.mul(g.max(min).min(max)));
+            FloatVector th = x.mul(shi);
+            FloatVector tl = slo.fma(x, shi.fma(x, th.neg()));
+            FloatVector k = th.fma(log2e, shift);
+            FloatVector nf = k.sub(shift);
+            FloatVector rh = nf.fma(minusLn2, th);
+            FloatVector q = q4.fma(rh, q3).fma(rh, q2).fma(rh, q1).fma(rh, q0);
+            FloatVector lo = nf.fma(minusLn2Lo, tl);
+            FloatVector r2q = rh.mul(rh).mul(q);
+            FloatVector w = r2q.add(lo.fma(rh.add(r2q), lo));
+            FloatVector s = k.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector eh = s.fma(rh, s);
+            FloatVector el = s.fma(w, s.fma(rh, s.sub(eh)));
+            FloatVector gh = g.mul(cshi);
+            FloatVector gl = g.fma(cslo, g.fma(cshi, gh.neg()));
+            FloatVector fine = gh.fma(eh, gh.fma(el, gl.mul(eh)));
+            FloatVector neg = fine.blend(gh.mul(eh), fine.compare(VectorOperators.EQ, zero));
+            neg.blend(pos, x.compare(VectorOperators.GT, zero)).intoMemorySegment(dx, off, ORDER);
         }
     }
 
