@@ -330,76 +330,112 @@ ELU4J_INLINE __m256i bwd_narrow16(__m512 y, const int bf16)
     return elu4j_f16_narrow(y);
 }
 
+/*
+ * The loop over n halves with NARROW (bwd_narrow16's form, or bwd_narrow16_ne): a macro, as
+ * kernels_avx512.c's ELU4J_BF16_LOOP, because the AVX512_BF16 narrowing may only be inlined into
+ * functions built for it.
+ */
+#define ELU4J_BWD_HALF_LOOP(NARROW)                                                                \
+    size_t i = 0;                                                                                  \
+    for (; i + 64 <= n; i += 64) { /* four independent vectors a step, as the f32 loops */        \
+        __m512 gv[4], dv[4], r[4];                                                                 \
+        for (int j = 0; j < 4; j++) {                                                              \
+            const size_t o = 2 * i + 32 * (size_t)j;                                               \
+            gv[j] = bwd_widen16(_mm256_loadu_si256((const __m256i *)(const void *)(g + o)), bf16); \
+            dv[j] = bwd_widen16(_mm256_loadu_si256((const __m256i *)(const void *)(d + o)), bf16); \
+        }                                                                                          \
+        for (int j = 0; j < 4; j++) {                                                              \
+            r[j] = bwd_vec16(p, c, gv[j], dv[j], from_dst, unit_input, pos_kind, zero_clo);        \
+        }                                                                                          \
+        for (int j = 0; j < 4; j++) {                                                              \
+            _mm256_storeu_si256((__m256i *)(void *)(dx + 2 * i + 32 * (size_t)j), NARROW(r[j]));   \
+        }                                                                                          \
+    }                                                                                              \
+    for (; i < n; i += 16) {                                                                       \
+        const size_t m = n - i < 16 ? n - i : 16;                                                  \
+        const __mmask16 lanes = (__mmask16)(m == 16 ? 0xffffu : (1u << m) - 1u);                   \
+        const __m512 gv = bwd_widen16(_mm256_maskz_loadu_epi16(lanes, g + 2 * i), bf16);           \
+        const __m512 dv = bwd_widen16(_mm256_maskz_loadu_epi16(lanes, d + 2 * i), bf16);           \
+        const __m512 r = bwd_vec16(p, c, gv, dv, from_dst, unit_input, pos_kind, zero_clo);        \
+        _mm256_mask_storeu_epi16(dx + 2 * i, lanes, NARROW(r));                                    \
+    }
+
+#define ELU4J_BWD_NARROW_PLAIN(Y) bwd_narrow16((Y), bf16)
+
 ELU4J_INLINE void bwd_half_loop(const elu4j_params *p, const char *g, const char *d, char *dx,
                                 size_t n, const bconsts512 *c, const int bf16, const int from_dst,
                                 const int unit_input, const int pos_kind, const int zero_clo)
 {
-    size_t i = 0;
-    for (; i + 64 <= n; i += 64) { /* four independent vectors a step, as the f32 loops */
-        __m512 gv[4], dv[4], r[4];
-        for (int j = 0; j < 4; j++) {
-            const size_t o = 2 * i + 32 * (size_t)j;
-            gv[j] = bwd_widen16(_mm256_loadu_si256((const __m256i *)(const void *)(g + o)), bf16);
-            dv[j] = bwd_widen16(_mm256_loadu_si256((const __m256i *)(const void *)(d + o)), bf16);
-        }
-        for (int j = 0; j < 4; j++) {
-            r[j] = bwd_vec16(p, c, gv[j], dv[j], from_dst, unit_input, pos_kind, zero_clo);
-        }
-        for (int j = 0; j < 4; j++) {
-            _mm256_storeu_si256((__m256i *)(void *)(dx + 2 * i + 32 * (size_t)j),
-                                bwd_narrow16(r[j], bf16));
-        }
-    }
-    for (; i < n; i += 16) {
-        const size_t m = n - i < 16 ? n - i : 16;
-        const __mmask16 lanes = (__mmask16)(m == 16 ? 0xffffu : (1u << m) - 1u);
-        const __m512 gv = bwd_widen16(_mm256_maskz_loadu_epi16(lanes, g + 2 * i), bf16);
-        const __m512 dv = bwd_widen16(_mm256_maskz_loadu_epi16(lanes, d + 2 * i), bf16);
-        const __m512 r = bwd_vec16(p, c, gv, dv, from_dst, unit_input, pos_kind, zero_clo);
-        _mm256_mask_storeu_epi16(dx + 2 * i, lanes, bwd_narrow16(r, bf16));
-    }
+    ELU4J_BWD_HALF_LOOP(ELU4J_BWD_NARROW_PLAIN)
 }
 
+#if !defined(ELU4J_NO_AVX512_BF16)
+/*
+ * 16 floats to bf16 with AVX512_BF16's vcvtneps2bf16: the portable narrowing (nearest even,
+ * NaN -> (b >> 16) | 0x40) for every float but the subnormals, which it reads as zero
+ * (half_avx512.h): a vector holding one takes the integer narrowing.
+ */
+ELU4J_INLINE ELU4J_HALF_BF16 __m256i bwd_narrow16_ne(__m512 y)
+{
+    if (__builtin_expect(_mm512_fpclass_ps_mask(y, 0x20) != 0, 0)) { /* 0x20: subnormal */
+        return bwd_narrow16(y, 1);
+    }
+    return (__m256i)_mm512_cvtneps_pbh(y);
+}
+
+ELU4J_INLINE ELU4J_HALF_BF16 void bwd_bf16_loop_ne(const elu4j_params *p, const char *g,
+                                                   const char *d, char *dx, size_t n,
+                                                   const bconsts512 *c, const int bf16,
+                                                   const int from_dst, const int unit_input,
+                                                   const int pos_kind, const int zero_clo)
+{
+    ELU4J_BWD_HALF_LOOP(bwd_narrow16_ne)
+}
+#endif
+
 /* The dispatch on the parameters for the halves: the kind as constants. */
-#define ELU4J_BWD_HALF_CASE(BF16, FROM_DST, ZC)                                                    \
+#define ELU4J_BWD_HALF_CASE(LOOP, BF16, FROM_DST, ZC)                                              \
     switch (b->unit_input * 3 + b->pos_kind) {                                                     \
-    case 0: bwd_half_loop(p, g, d, dx, n, &c, BF16, FROM_DST, 0, 0, ZC); break;                   \
-    case 1: bwd_half_loop(p, g, d, dx, n, &c, BF16, FROM_DST, 0, 1, ZC); break;                   \
-    case 2: bwd_half_loop(p, g, d, dx, n, &c, BF16, FROM_DST, 0, 2, ZC); break;                   \
-    case 3: bwd_half_loop(p, g, d, dx, n, &c, BF16, FROM_DST, 1, 0, ZC); break;                   \
-    case 4: bwd_half_loop(p, g, d, dx, n, &c, BF16, FROM_DST, 1, 1, ZC); break;                   \
-    default: bwd_half_loop(p, g, d, dx, n, &c, BF16, FROM_DST, 1, 2, ZC); break;                  \
+    case 0: LOOP(p, g, d, dx, n, &c, BF16, FROM_DST, 0, 0, ZC); break;                            \
+    case 1: LOOP(p, g, d, dx, n, &c, BF16, FROM_DST, 0, 1, ZC); break;                            \
+    case 2: LOOP(p, g, d, dx, n, &c, BF16, FROM_DST, 0, 2, ZC); break;                            \
+    case 3: LOOP(p, g, d, dx, n, &c, BF16, FROM_DST, 1, 0, ZC); break;                            \
+    case 4: LOOP(p, g, d, dx, n, &c, BF16, FROM_DST, 1, 1, ZC); break;                            \
+    default: LOOP(p, g, d, dx, n, &c, BF16, FROM_DST, 1, 2, ZC); break;                           \
+    }
+
+#define ELU4J_BWD_HALF_KINDS(LOOP, BF16)                                                           \
+    const elu4j_general *b = &p->bwd;                                                              \
+    const bconsts512 c = make_bconsts512(b);                                                       \
+    if (!from_dst) {                                                                               \
+        ELU4J_BWD_HALF_CASE(LOOP, BF16, 0, 0)                                                      \
+    } else if (b->clo == 0.0f) {                                                                   \
+        ELU4J_BWD_HALF_CASE(LOOP, BF16, 1, 1)                                                      \
+    } else {                                                                                       \
+        ELU4J_BWD_HALF_CASE(LOOP, BF16, 1, 0)                                                      \
     }
 
 __attribute__((noinline)) static void bwd_half_kernel(const elu4j_params *p, int bf16,
                                                       int from_dst, const char *g, const char *d,
                                                       char *dx, size_t n)
 {
-    const elu4j_general *b = &p->bwd;
-    const bconsts512 c = make_bconsts512(b);
-    const int zc = b->clo == 0.0f;
     if (bf16) {
-        if (from_dst) {
-            if (zc) {
-                ELU4J_BWD_HALF_CASE(1, 1, 1)
-            } else {
-                ELU4J_BWD_HALF_CASE(1, 1, 0)
-            }
-        } else {
-            ELU4J_BWD_HALF_CASE(1, 0, 0)
-        }
+        ELU4J_BWD_HALF_KINDS(bwd_half_loop, 1)
     } else {
-        if (from_dst) {
-            if (zc) {
-                ELU4J_BWD_HALF_CASE(0, 1, 1)
-            } else {
-                ELU4J_BWD_HALF_CASE(0, 1, 0)
-            }
-        } else {
-            ELU4J_BWD_HALF_CASE(0, 0, 0)
-        }
+        ELU4J_BWD_HALF_KINDS(bwd_half_loop, 0)
     }
 }
+
+#if !defined(ELU4J_NO_AVX512_BF16)
+__attribute__((noinline)) static ELU4J_HALF_BF16 void bwd_bf16_kernel_ne(const elu4j_params *p,
+                                                                         int from_dst,
+                                                                         const char *g,
+                                                                         const char *d, char *dx,
+                                                                         size_t n)
+{
+    ELU4J_BWD_HALF_KINDS(bwd_bf16_loop_ne, 1)
+}
+#endif
 
 /*
  * The backward of p (p->bwd.enabled) over n elements of dtype (f32, bf16 or f16: kernels_impl.h
@@ -410,6 +446,13 @@ __attribute__((noinline)) static void bwd_f32_kernel(const elu4j_params *p, int 
                                                      const void *data, void *diff_src, size_t n)
 {
     if (dtype != ELU4J_DT_F32) {
+#if !defined(ELU4J_NO_AVX512_BF16)
+        if (dtype == ELU4J_DT_BF16 && __builtin_cpu_supports("avx512bf16")) {
+            bwd_bf16_kernel_ne(p, from_dst, (const char *)diff_dst, (const char *)data,
+                               (char *)diff_src, n);
+            return;
+        }
+#endif
         bwd_half_kernel(p, dtype == ELU4J_DT_BF16, from_dst, (const char *)diff_dst,
                         (const char *)data, (char *)diff_src, n);
         return;
