@@ -32,12 +32,12 @@
  */
 FAM_INLINE float FAM(bwd_y_one)(float g, float y, const elu4j_general b, const int pos_kind)
 {
-    const float pos = pos_kind == 0 ? g : pos_kind == 1 ? b.phi * g : fmaf(b.phi, g, b.plo * g);
+    const float pos = pos_kind == 0 ? g : pos_kind == 1 ? b.phi * g : FAM_FMAF(b.phi, g, b.plo * g);
     const float sh = b.chi + y;
     const float sl = (y - (sh - b.chi)) + b.clo;
     const float ah = sh * b.shi;
-    const float al = fmaf(sh, b.shi, -ah) + fmaf(sl, b.shi, sh * b.slo);
-    const float fine = fmaf(g, ah, g * al);
+    const float al = FAM_FMAF(sh, b.shi, -ah) + FAM_FMAF(sl, b.shi, sh * b.slo);
+    const float fine = FAM_FMAF(g, ah, g * al);
     const float ay = fabsf(y), ag = fabsf(g);
     const float coarse = ay > 0x1p64f ? (g * 0x1p64f) * ((sh * 0x1p-64f) * b.shi) : g * (ah + al);
     const float neg = ay > 0x1p64f || ag > 0x1p64f || fine == 0.0f ? coarse : fine;
@@ -68,25 +68,25 @@ FAM_INLINE float FAM(bwd_y_one)(float g, float y, const elu4j_general b, const i
 FAM_INLINE float FAM(bwd_x_one)(float g, float x, const elu4j_general b, const int unit_input,
                                 const int pos_kind)
 {
-    const float pos = pos_kind == 0 ? g : pos_kind == 1 ? b.phi * g : fmaf(b.phi, g, b.plo * g);
+    const float pos = pos_kind == 0 ? g : pos_kind == 1 ? b.phi * g : FAM_FMAF(b.phi, g, b.plo * g);
     const float th = unit_input ? x : b.shi * x;
-    const float tl = unit_input ? 0.0f : fmaf(b.slo, x, fmaf(b.shi, x, -th));
-    const float k = fmaf(th, ELU4J_LOG2E, ELU4J_SHIFT);
+    const float tl = unit_input ? 0.0f : FAM_FMAF(b.slo, x, FAM_FMAF(b.shi, x, -th));
+    const float k = FAM_FMAF(th, ELU4J_LOG2E, ELU4J_SHIFT);
     const float nf = k - ELU4J_SHIFT;
-    const float rh = fmaf(nf, -ELU4J_LN2, th);
-    float q = fmaf(ELU4J_GQ4, rh, ELU4J_GQ3);
-    q = fmaf(q, rh, ELU4J_GQ2);
-    q = fmaf(q, rh, ELU4J_GQ1);
-    q = fmaf(q, rh, ELU4J_GQ0);
-    const float lo = fmaf(nf, -FAM_LN2_LO_F, tl); /* what r lost: ln 2's rest and t's */
+    const float rh = FAM_FMAF(nf, -ELU4J_LN2, th);
+    float q = FAM_FMAF(ELU4J_GQ4, rh, ELU4J_GQ3);
+    q = FAM_FMAF(q, rh, ELU4J_GQ2);
+    q = FAM_FMAF(q, rh, ELU4J_GQ1);
+    q = FAM_FMAF(q, rh, ELU4J_GQ0);
+    const float lo = FAM_FMAF(nf, -FAM_LN2_LO_F, tl); /* what r lost: ln 2's rest and t's */
     const float r2q = (rh * rh) * q;
-    const float w = r2q + fmaf(lo, rh + r2q, lo); /* lo * e^rh: see above */
+    const float w = r2q + FAM_FMAF(lo, rh + r2q, lo); /* lo * e^rh: see above */
     const float s = fam_float(fam_bits_f(k) << 23);
-    const float eh = fmaf(s, rh, s);
-    const float el = fmaf(s, w, fmaf(s, rh, s - eh));
+    const float eh = FAM_FMAF(s, rh, s);
+    const float el = FAM_FMAF(s, w, FAM_FMAF(s, rh, s - eh));
     const float gh = g * b.cshi;
-    const float gl = fmaf(g, b.cslo, fmaf(g, b.cshi, -gh));
-    const float fine = fmaf(gh, eh, fmaf(gh, el, gl * eh));
+    const float gl = FAM_FMAF(g, b.cslo, FAM_FMAF(g, b.cshi, -gh));
+    const float fine = FAM_FMAF(gh, eh, FAM_FMAF(gh, el, gl * eh));
     const float neg = fine == 0.0f ? gh * eh : fine;
     return x > 0.0f ? pos : neg;
 }

@@ -26,27 +26,27 @@ FAM_INLINE float FAM(gen_one)(float x, const elu4j_general g, const int unit_inp
     const float pos = pos_kind == 0 ? x
                       : pos_kind == 1 ? g.phi * x
                       : x < 0x1p-100f ? (float)(g.scale * (double)x)
-                                      : fmaf(g.phi, x, g.plo * x);
+                                      : FAM_FMAF(g.phi, x, g.plo * x);
     const float xc = x > g.xmin ? x : g.xmin;
     const float th = unit_input ? xc : g.shi * xc;
-    const float tl = unit_input ? 0.0f : fmaf(g.slo, xc, fmaf(g.shi, xc, -th));
-    const float k = fmaf(th, FAM_G_LOG2E, FAM_G_SHIFT);
+    const float tl = unit_input ? 0.0f : FAM_FMAF(g.slo, xc, FAM_FMAF(g.shi, xc, -th));
+    const float k = FAM_FMAF(th, FAM_G_LOG2E, FAM_G_SHIFT);
     const float nf = k - FAM_G_SHIFT;
-    const float rh = fmaf(nf, -FAM_G_LN2, th);
-    float q = fmaf(ELU4J_GQ4, rh, ELU4J_GQ3);
-    q = fmaf(q, rh, ELU4J_GQ2);
-    q = fmaf(q, rh, ELU4J_GQ1);
-    q = fmaf(q, rh, ELU4J_GQ0);
+    const float rh = FAM_FMAF(nf, -FAM_G_LN2, th);
+    float q = FAM_FMAF(ELU4J_GQ4, rh, ELU4J_GQ3);
+    q = FAM_FMAF(q, rh, ELU4J_GQ2);
+    q = FAM_FMAF(q, rh, ELU4J_GQ1);
+    q = FAM_FMAF(q, rh, ELU4J_GQ0);
     const float r2 = rh * rh;
     const float w0 = r2 * q;
-    const float w = unit_input ? w0 : w0 + fmaf(tl, rh, tl);
+    const float w = unit_input ? w0 : w0 + FAM_FMAF(tl, rh, tl);
     const float s = fam_float(fam_bits_f(k) << 23); /* 2^n, n in [-126, 0] */
     const float sm1 = s - 1.0f;
-    const float eh = fmaf(s, rh, sm1);
-    const float e0 = fmaf(s, rh, sm1 - eh);
-    const float el = fmaf(s, w, e0);
-    const float negm = fmaf(g.chi, eh, fmaf(g.chi, el, g.clo * eh));
-    const float neg = unit_input ? negm : x > -g.lin ? fmaf(g.cshi, x, g.cslo * x) : negm;
+    const float eh = FAM_FMAF(s, rh, sm1);
+    const float e0 = FAM_FMAF(s, rh, sm1 - eh);
+    const float el = FAM_FMAF(s, w, e0);
+    const float negm = FAM_FMAF(g.chi, eh, FAM_FMAF(g.chi, el, g.clo * eh));
+    const float neg = unit_input ? negm : x > -g.lin ? FAM_FMAF(g.cshi, x, g.cslo * x) : negm;
     return x > 0.0f ? pos : x < 0.0f ? neg : x;
 }
 

@@ -120,6 +120,14 @@
  */
 static void elu_f32_kernel(const void *src, void *dst, size_t n, float alpha, int stream);
 
+/*
+ * The fused multiply-add of the f32 kernels: fmaf (one instruction on the levels built with FMA)
+ * unless the including file defines another exact one (the portable level: soft_fma.h).
+ */
+#ifndef FAM_FMAF
+#define FAM_FMAF fmaf
+#endif
+
 /* Elements per block (see above). */
 #define ELU4J_FAM_BLOCK 512
 

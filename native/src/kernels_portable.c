@@ -3,16 +3,21 @@
  * and the rest of the family (kernels_impl.h, included at the end), with this level's entry points
  * elu4j_forward_kernel_portable / elu4j_backward_kernel_portable.
  *
- * Plain C11 built without ISA flags; every fused multiply-add goes through fmaf() so the result
- * is bit-identical to the SIMD kernels, which run the same sequence of f32 operations (see
- * elu4j_internal.h). Floats are read and written through memcpy because src and dst may have
+ * Plain C11 built without ISA flags; every fused multiply-add is an exact fmaf, so the result is
+ * bit-identical to the SIMD kernels, which run the same sequence of f32 operations (see
+ * elu4j_internal.h). It is soft_fma.h's inline one (FAM_FMAF): libm's fmaf() is a call per
+ * operation, which made this level 20-50 times slower than the scalar work it does. Floats are read and written through memcpy because src and dst may have
  * any byte alignment.
  */
 #include "elu4j_internal.h"
+#include "soft_fma.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+
+/* Every fused multiply-add of this level, the float ELU kernel's and the family's (kernels_impl.h). */
+#define FAM_FMAF elu4j_soft_fmaf
 
 #if defined(__GNUC__)
 #define ELU4J_INLINE static inline __attribute__((always_inline))
@@ -28,15 +33,15 @@ ELU4J_INLINE float elu_one(float x, float alpha)
         return x; /* x > 0, +-0 and NaN pass through unchanged */
     }
     const float xc = x < ELU4J_X_MIN ? ELU4J_X_MIN : x;
-    const float t = fmaf(xc, ELU4J_LOG2E, ELU4J_SHIFT);
+    const float t = FAM_FMAF(xc, ELU4J_LOG2E, ELU4J_SHIFT);
     const float nf = t - ELU4J_SHIFT;
-    const float r = fmaf(nf, -ELU4J_LN2, xc);
+    const float r = FAM_FMAF(nf, -ELU4J_LN2, xc);
     const float r2 = r * r;
-    float q = fmaf(ELU4J_P4, r, ELU4J_P3);
-    q = fmaf(q, r, ELU4J_P2);
-    q = fmaf(q, r, ELU4J_P1);
-    q = fmaf(q, r, ELU4J_P0);
-    const float p = fmaf(r2, q, r);
+    float q = FAM_FMAF(ELU4J_P4, r, ELU4J_P3);
+    q = FAM_FMAF(q, r, ELU4J_P2);
+    q = FAM_FMAF(q, r, ELU4J_P1);
+    q = FAM_FMAF(q, r, ELU4J_P0);
+    const float p = FAM_FMAF(r2, q, r);
 
     uint32_t tbits;
     memcpy(&tbits, &t, sizeof tbits);
@@ -44,7 +49,7 @@ ELU4J_INLINE float elu_one(float x, float alpha)
     float s;
     memcpy(&s, &sbits, sizeof s);
 
-    const float e = fmaf(s, p, s - 1.0f);
+    const float e = FAM_FMAF(s, p, s - 1.0f);
     return alpha * e;
 }
 
