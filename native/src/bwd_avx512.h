@@ -439,23 +439,23 @@ __attribute__((noinline)) static ELU4J_HALF_BF16 void bwd_bf16_kernel_ne(const e
 
 /*
  * The backward of p (p->bwd.enabled) over n elements of dtype (f32, bf16 or f16: kernels_impl.h
- * sends no other); dx may be dy.
+ * sends no other); dx may be dy. Returns 1 (done).
  */
-__attribute__((noinline)) static void bwd_f32_kernel(const elu4j_params *p, int dtype,
-                                                     int from_dst, const void *diff_dst,
-                                                     const void *data, void *diff_src, size_t n)
+__attribute__((noinline)) static int bwd_f32_kernel(const elu4j_params *p, int dtype,
+                                                    int from_dst, const void *diff_dst,
+                                                    const void *data, void *diff_src, size_t n)
 {
     if (dtype != ELU4J_DT_F32) {
 #if !defined(ELU4J_NO_AVX512_BF16)
         if (dtype == ELU4J_DT_BF16 && __builtin_cpu_supports("avx512bf16")) {
             bwd_bf16_kernel_ne(p, from_dst, (const char *)diff_dst, (const char *)data,
                                (char *)diff_src, n);
-            return;
+            return 1;
         }
 #endif
         bwd_half_kernel(p, dtype == ELU4J_DT_BF16, from_dst, (const char *)diff_dst,
                         (const char *)data, (char *)diff_src, n);
-        return;
+        return 1;
     }
     const elu4j_general *b = &p->bwd;
     const bconsts512 c = make_bconsts512(b);
@@ -477,7 +477,7 @@ __attribute__((noinline)) static void bwd_f32_kernel(const elu4j_params *p, int 
         case 10: bwd_y_loop(b, g, d, dx, n, &c, 1, 1, 1); break;
         default: bwd_y_loop(b, g, d, dx, n, &c, 1, 2, 1); break;
         }
-        return;
+        return 1;
     }
     switch (b->unit_input * 3 + b->pos_kind) {
     case 0: bwd_x_loop(p, g, d, dx, n, &c, 0, 0); break;
@@ -487,4 +487,5 @@ __attribute__((noinline)) static void bwd_f32_kernel(const elu4j_params *p, int 
     case 4: bwd_x_loop(p, g, d, dx, n, &c, 1, 1); break;
     default: bwd_x_loop(p, g, d, dx, n, &c, 1, 2); break;
     }
+    return 1;
 }

@@ -324,4 +324,10 @@ static int half_f32_kernel(const elu4j_params *p, int dtype, const void *src, vo
 
 /* --- the rest of the family, and the entry points of this level --------------------------------- */
 #define ELU4J_FAM_SUFFIX _avx2
+/* The f32 backward with intrinsics (bwd_avx2.h, after kernels_impl.h: it uses its loops). */
+#define ELU4J_BWD_KERNEL 1
+static int bwd_f32_kernel(const elu4j_params *p, int dtype, int from_dst, const void *diff_dst,
+                          const void *data, void *diff_src, size_t n);
+
 #include "kernels_impl.h"
+#include "bwd_avx2.h"

@@ -482,8 +482,8 @@ static int half_f32_kernel(const elu4j_params *p, int dtype, const void *src, vo
 #define ELU4J_FAM_SUFFIX _avx512
 /* The f32 backward with intrinsics (bwd_avx512.h, after kernels_impl.h: it uses its loops). */
 #define ELU4J_BWD_KERNEL 1
-static void bwd_f32_kernel(const elu4j_params *p, int dtype, int from_dst, const void *diff_dst,
-                           const void *data, void *diff_src, size_t n);
+static int bwd_f32_kernel(const elu4j_params *p, int dtype, int from_dst, const void *diff_dst,
+                          const void *data, void *diff_src, size_t n);
 
 #include "kernels_impl.h"
 #include "bwd_avx512.h"

@@ -449,8 +449,8 @@ void FAM(elu4j_backward_kernel)(const elu4j_params *p, int dtype, int from_dst,
 {
 #if defined(ELU4J_BWD_KERNEL)
     /* the including file's bwd_f32_kernel: kernels_bwd.h's operations, written by hand */
-    if (dtype != ELU4J_DT_F64 && p->bwd.enabled) { /* f32, and bf16/f16 fused */
-        bwd_f32_kernel(p, dtype, from_dst, diff_dst, data, diff_src, n);
+    if (dtype != ELU4J_DT_F64 && p->bwd.enabled && /* f32, and bf16/f16 where it fuses them */
+        bwd_f32_kernel(p, dtype, from_dst, diff_dst, data, diff_src, n)) {
         return;
     }
 #endif

@@ -1,0 +1,308 @@
+/*
+ * elu4j native helper: the f32 backward of ELU (p->bwd.enabled) at the AVX2 level, written with
+ * intrinsics, straight from dy and x (or y) to dx. Included at the end of kernels_avx2.c, after
+ * kernels_impl.h, whose backward entry point calls bwd_f32_kernel (bf16/f16 keep the block path
+ * here: it returns 0 for them).
+ *
+ * bwd_avx512.h with 8 lanes: every operation is kernels_bwd.h's (bwd_y_one, bwd_x_one) in the same
+ * order, so the bits are the portable level's. From y, a vector with a huge operand or a NaN
+ * result runs bwd_y_one lane by lane, and zero results take dy * (ah + al) in registers; from x,
+ * each group of kernels_bwd.h (16 elements from the start of the call: two vectors here) with an
+ * element outside the pairs' range runs bwd_x_double. Masked loads and stores (vmaskmovps) for
+ * the tail never touch memory outside the arrays. Loads of a step come before its stores, so dx
+ * may be dy.
+ */
+#ifndef FAM
+#error "included by kernels_avx2.c after kernels_impl.h only"
+#endif
+
+typedef struct bconsts256 {
+    __m256 chi, clo, shi, slo, phi, plo, cshi, cslo, big, neg_big, xlow, absmask;
+    __m256 log2e, shift, neg_ln2, ln2lo, q0, q1, q2, q3, q4, zero;
+} bconsts256;
+
+ELU4J_INLINE bconsts256 make_bconsts256(const elu4j_general *b)
+{
+    const bconsts256 c = {
+        .chi = _mm256_set1_ps(b->chi),
+        .clo = _mm256_set1_ps(b->clo),
+        .shi = _mm256_set1_ps(b->shi),
+        .slo = _mm256_set1_ps(b->slo),
+        .phi = _mm256_set1_ps(b->phi),
+        .plo = _mm256_set1_ps(b->plo),
+        .cshi = _mm256_set1_ps(b->cshi),
+        .cslo = _mm256_set1_ps(b->cslo),
+        .big = _mm256_set1_ps(0x1p64f),
+        .neg_big = _mm256_set1_ps(-0x1p64f),
+        .xlow = _mm256_set1_ps(FAM_BWD_X_LOW),
+        .absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff)),
+        .log2e = _mm256_set1_ps(ELU4J_LOG2E),
+        .shift = _mm256_set1_ps(ELU4J_SHIFT),
+        .neg_ln2 = _mm256_set1_ps(-ELU4J_LN2),
+        .ln2lo = _mm256_set1_ps(-FAM_LN2_LO_F),
+        .q0 = _mm256_set1_ps(ELU4J_GQ0),
+        .q1 = _mm256_set1_ps(ELU4J_GQ1),
+        .q2 = _mm256_set1_ps(ELU4J_GQ2),
+        .q3 = _mm256_set1_ps(ELU4J_GQ3),
+        .q4 = _mm256_set1_ps(ELU4J_GQ4),
+        .zero = _mm256_setzero_ps(),
+    };
+    return c;
+}
+
+ELU4J_INLINE __m256 bwd_pos8(__m256 g, const bconsts256 *c, const int pos_kind)
+{
+    if (pos_kind == 0) {
+        return g;
+    }
+    if (pos_kind == 1) {
+        return _mm256_mul_ps(c->phi, g);
+    }
+    return _mm256_fmadd_ps(c->phi, g, _mm256_mul_ps(c->plo, g));
+}
+
+/* The lanes (a vector of all-ones/zeros) of a tail of m (0..8) elements. */
+ELU4J_INLINE __m256i bwd_lanes8(size_t m)
+{
+    const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)m), idx);
+}
+
+/* bwd_y_one on 8 lanes; *slow: a bit per lane (movemask) that needs bwd_y_slow8. */
+ELU4J_INLINE __m256 bwd_y8(__m256 g, __m256 y, const bconsts256 *c, const int unit_input,
+                           const int pos_kind, const int zero_clo, __m256 *sh_out, __m256 *sl_out,
+                           int *slow)
+{
+    const __m256 gt = _mm256_cmp_ps(y, c->zero, _CMP_GT_OQ);
+    const __m256 sh = _mm256_add_ps(c->chi, y);
+    const __m256 d = _mm256_sub_ps(y, _mm256_sub_ps(sh, c->chi));
+    const __m256 sl = zero_clo ? d : _mm256_add_ps(d, c->clo);
+    __m256 fine;
+    if (unit_input) {
+        fine = _mm256_fmadd_ps(g, sh, _mm256_mul_ps(g, sl));
+    } else {
+        const __m256 ah = _mm256_mul_ps(sh, c->shi);
+        const __m256 al = _mm256_add_ps(_mm256_fmsub_ps(sh, c->shi, ah),
+                                        _mm256_fmadd_ps(sl, c->shi, _mm256_mul_ps(sh, c->slo)));
+        fine = _mm256_fmadd_ps(g, ah, _mm256_mul_ps(g, al));
+    }
+    const __m256 bad = _mm256_or_ps(
+        _mm256_or_ps(_mm256_cmp_ps(fine, c->zero, _CMP_EQ_UQ), _mm256_cmp_ps(y, c->neg_big, _CMP_LT_OQ)),
+        _mm256_cmp_ps(_mm256_and_ps(g, c->absmask), c->big, _CMP_GT_OQ));
+    *slow = _mm256_movemask_ps(_mm256_andnot_ps(gt, bad));
+    *sh_out = sh;
+    *sl_out = zero_clo ? _mm256_add_ps(d, c->clo) : sl;
+    return _mm256_blendv_ps(fine, bwd_pos8(g, c, pos_kind), gt);
+}
+
+/* bwd_y_one lane by lane on m (1..8) elements. */
+static void bwd_y_scalar8(const elu4j_general *b, const char *g, const char *y, char *dx, size_t m)
+{
+    float tg[8], ty[8];
+    memcpy(tg, g, m * 4);
+    memcpy(ty, y, m * 4);
+    for (size_t i = 0; i < m; i++) {
+        tg[i] = FAM(bwd_y_one)(tg[i], ty[i], *b, b->pos_kind);
+    }
+    memcpy(dx, tg, m * 4);
+}
+
+/* A vector with slow lanes (see bwd_avx512.h's bwd_y_slow16). */
+ELU4J_INLINE void bwd_y_slow8(const elu4j_general *b, const char *g, const char *y, char *dx,
+                              size_t m, __m256 r, __m256 sh, __m256 sl, const bconsts256 *c)
+{
+    const __m256i lanes = bwd_lanes8(m);
+    const __m256 gv = _mm256_maskload_ps((const float *)(const void *)g, lanes);
+    const __m256 yv = _mm256_maskload_ps((const float *)(const void *)y, lanes);
+    const __m256 le = _mm256_and_ps(_mm256_castsi256_ps(lanes),
+                                    _mm256_cmp_ps(yv, c->zero, _CMP_NGT_UQ));
+    const __m256 rare = _mm256_or_ps(
+        _mm256_or_ps(_mm256_cmp_ps(yv, c->neg_big, _CMP_LT_OQ),
+                     _mm256_cmp_ps(_mm256_and_ps(gv, c->absmask), c->big, _CMP_GT_OQ)),
+        _mm256_cmp_ps(r, r, _CMP_UNORD_Q));
+    if (_mm256_movemask_ps(_mm256_and_ps(le, rare))) {
+        bwd_y_scalar8(b, g, y, dx, m);
+        return;
+    }
+    const __m256 zero = _mm256_and_ps(le, _mm256_cmp_ps(r, c->zero, _CMP_EQ_OQ));
+    const __m256 ah = _mm256_mul_ps(sh, c->shi);
+    const __m256 al = _mm256_add_ps(_mm256_fmsub_ps(sh, c->shi, ah),
+                                    _mm256_fmadd_ps(sl, c->shi, _mm256_mul_ps(sh, c->slo)));
+    r = _mm256_blendv_ps(r, _mm256_mul_ps(gv, _mm256_add_ps(ah, al)), zero);
+    _mm256_maskstore_ps((float *)(void *)dx, lanes, r);
+}
+
+ELU4J_INLINE void bwd_y_loop8(const elu4j_general *b, const char *g, const char *y, char *dx,
+                              size_t n, const bconsts256 *c, const int unit_input,
+                              const int pos_kind, const int zero_clo)
+{
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m256 r[4], sh[4], sl[4];
+        int slow[4];
+        for (int j = 0; j < 4; j++) {
+            const size_t o = 4 * i + 32 * (size_t)j;
+            r[j] = bwd_y8(_mm256_loadu_ps((const float *)(const void *)(g + o)),
+                          _mm256_loadu_ps((const float *)(const void *)(y + o)), c, unit_input,
+                          pos_kind, zero_clo, &sh[j], &sl[j], &slow[j]);
+        }
+        for (int j = 0; j < 4; j++) { /* a vector's store never overlaps another's loads */
+            const size_t o = 4 * i + 32 * (size_t)j;
+            if (slow[j]) {
+                bwd_y_slow8(b, g + o, y + o, dx + o, 8, r[j], sh[j], sl[j], c);
+            } else {
+                _mm256_storeu_ps((float *)(void *)(dx + o), r[j]);
+            }
+        }
+    }
+    for (; i < n; i += 8) {
+        const size_t m = n - i < 8 ? n - i : 8;
+        const __m256i lanes = bwd_lanes8(m);
+        __m256 sh, sl;
+        int slow;
+        const __m256 r =
+            bwd_y8(_mm256_maskload_ps((const float *)(const void *)(g + 4 * i), lanes),
+                   _mm256_maskload_ps((const float *)(const void *)(y + 4 * i), lanes), c,
+                   unit_input, pos_kind, zero_clo, &sh, &sl, &slow);
+        if (slow & _mm256_movemask_ps(_mm256_castsi256_ps(lanes))) {
+            bwd_y_slow8(b, g + 4 * i, y + 4 * i, dx + 4 * i, m, r, sh, sl, c);
+        } else {
+            _mm256_maskstore_ps((float *)(void *)(dx + 4 * i), lanes, r);
+        }
+    }
+}
+
+/* Whether the lanes of g, x (all-ones in `lanes`) hold an element outside the pairs' range. */
+ELU4J_INLINE int bwd_x_outside8(__m256 g, __m256 x, const bconsts256 *c, __m256 lanes)
+{
+    const __m256 out =
+        _mm256_or_ps(_mm256_cmp_ps(_mm256_mul_ps(c->shi, x), c->xlow, _CMP_NGE_UQ),
+                     _mm256_cmp_ps(_mm256_and_ps(g, c->absmask), c->big, _CMP_GT_OQ));
+    return _mm256_movemask_ps(_mm256_and_ps(out, lanes)) != 0;
+}
+
+/* bwd_x_one on 8 lanes of a group inside the pairs' range. */
+ELU4J_INLINE __m256 bwd_x8(__m256 g, __m256 x, const bconsts256 *c, const int unit_input,
+                           const int pos_kind)
+{
+    const __m256 th = unit_input ? x : _mm256_mul_ps(c->shi, x);
+    const __m256 tl =
+        unit_input ? c->zero : _mm256_fmadd_ps(c->slo, x, _mm256_fmsub_ps(c->shi, x, th));
+    const __m256 k = _mm256_fmadd_ps(th, c->log2e, c->shift);
+    const __m256 nf = _mm256_sub_ps(k, c->shift);
+    const __m256 rh = _mm256_fmadd_ps(nf, c->neg_ln2, th);
+    __m256 q = _mm256_fmadd_ps(c->q4, rh, c->q3);
+    q = _mm256_fmadd_ps(q, rh, c->q2);
+    q = _mm256_fmadd_ps(q, rh, c->q1);
+    q = _mm256_fmadd_ps(q, rh, c->q0);
+    const __m256 lo = _mm256_fmadd_ps(nf, c->ln2lo, tl);
+    const __m256 r2q = _mm256_mul_ps(_mm256_mul_ps(rh, rh), q);
+    const __m256 w = _mm256_add_ps(r2q, _mm256_fmadd_ps(lo, _mm256_add_ps(rh, r2q), lo));
+    const __m256 s = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(k), 23));
+    const __m256 eh = _mm256_fmadd_ps(s, rh, s);
+    const __m256 el = _mm256_fmadd_ps(s, w, _mm256_fmadd_ps(s, rh, _mm256_sub_ps(s, eh)));
+    const __m256 gh = _mm256_mul_ps(g, c->cshi);
+    const __m256 gl = _mm256_fmadd_ps(g, c->cslo, _mm256_fmsub_ps(g, c->cshi, gh));
+    __m256 neg = _mm256_fmadd_ps(gh, eh, _mm256_fmadd_ps(gh, el, _mm256_mul_ps(gl, eh)));
+    neg = _mm256_blendv_ps(neg, _mm256_mul_ps(gh, eh), _mm256_cmp_ps(neg, c->zero, _CMP_EQ_OQ));
+    const __m256 gt = _mm256_cmp_ps(x, c->zero, _CMP_GT_OQ);
+    return _mm256_blendv_ps(neg, bwd_pos8(g, c, pos_kind), gt);
+}
+
+/* One group of m (1..16) elements: two vectors, decided together. */
+ELU4J_INLINE void bwd_x_group8(const elu4j_params *p, const char *g, const char *x, char *dx,
+                               size_t m, const bconsts256 *c, const int unit_input,
+                               const int pos_kind)
+{
+    const __m256i l0 = bwd_lanes8(m < 8 ? m : 8), l1 = bwd_lanes8(m > 8 ? m - 8 : 0);
+    const __m256 g0 = _mm256_maskload_ps((const float *)(const void *)g, l0);
+    const __m256 x0 = _mm256_maskload_ps((const float *)(const void *)x, l0);
+    const __m256 g1 = _mm256_maskload_ps((const float *)(const void *)(g + 32), l1);
+    const __m256 x1 = _mm256_maskload_ps((const float *)(const void *)(x + 32), l1);
+    if (bwd_x_outside8(g0, x0, c, _mm256_castsi256_ps(l0)) |
+        bwd_x_outside8(g1, x1, c, _mm256_castsi256_ps(l1))) {
+        float tg[16], tx[16], tdx[16];
+        memcpy(tg, g, m * 4);
+        memcpy(tx, x, m * 4);
+        FAM(bwd_x_double)(p, tg, tx, tdx, m);
+        memcpy(dx, tdx, m * 4);
+        return;
+    }
+    const __m256 r0 = bwd_x8(g0, x0, c, unit_input, pos_kind);
+    const __m256 r1 = bwd_x8(g1, x1, c, unit_input, pos_kind);
+    _mm256_maskstore_ps((float *)(void *)dx, l0, r0);
+    _mm256_maskstore_ps((float *)(void *)(dx + 32), l1, r1);
+}
+
+ELU4J_INLINE void bwd_x_loop8(const elu4j_params *p, const char *g, const char *x, char *dx,
+                              size_t n, const bconsts256 *c, const int unit_input,
+                              const int pos_kind)
+{
+    const __m256 all = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) { /* two groups, four vectors */
+        __m256 gv[4], xv[4];
+        int out[2] = {0, 0};
+        for (int j = 0; j < 4; j++) {
+            const size_t o = 4 * i + 32 * (size_t)j;
+            gv[j] = _mm256_loadu_ps((const float *)(const void *)(g + o));
+            xv[j] = _mm256_loadu_ps((const float *)(const void *)(x + o));
+            out[j / 2] |= bwd_x_outside8(gv[j], xv[j], c, all);
+        }
+        if (out[0] | out[1]) {
+            bwd_x_group8(p, g + 4 * i, x + 4 * i, dx + 4 * i, 16, c, unit_input, pos_kind);
+            bwd_x_group8(p, g + 4 * i + 64, x + 4 * i + 64, dx + 4 * i + 64, 16, c, unit_input,
+                         pos_kind);
+            continue;
+        }
+        for (int j = 0; j < 4; j++) {
+            _mm256_storeu_ps((float *)(void *)(dx + 4 * i + 32 * (size_t)j),
+                             bwd_x8(gv[j], xv[j], c, unit_input, pos_kind));
+        }
+    }
+    for (; i < n; i += 16) {
+        const size_t m = n - i < 16 ? n - i : 16;
+        bwd_x_group8(p, g + 4 * i, x + 4 * i, dx + 4 * i, m, c, unit_input, pos_kind);
+    }
+}
+
+/* The f32 backward of p (p->bwd.enabled); 1: done, 0: not run here (bf16, f16). */
+__attribute__((noinline)) static int bwd_f32_kernel(const elu4j_params *p, int dtype,
+                                                    int from_dst, const void *diff_dst,
+                                                    const void *data, void *diff_src, size_t n)
+{
+    if (dtype != ELU4J_DT_F32) {
+        return 0;
+    }
+    const elu4j_general *b = &p->bwd;
+    const bconsts256 c = make_bconsts256(b);
+    const char *g = (const char *)diff_dst;
+    const char *d = (const char *)data;
+    char *dx = (char *)diff_src;
+    if (from_dst) {
+        switch ((b->clo == 0.0f) * 6 + b->unit_input * 3 + b->pos_kind) {
+        case 0: bwd_y_loop8(b, g, d, dx, n, &c, 0, 0, 0); break;
+        case 1: bwd_y_loop8(b, g, d, dx, n, &c, 0, 1, 0); break;
+        case 2: bwd_y_loop8(b, g, d, dx, n, &c, 0, 2, 0); break;
+        case 3: bwd_y_loop8(b, g, d, dx, n, &c, 1, 0, 0); break;
+        case 4: bwd_y_loop8(b, g, d, dx, n, &c, 1, 1, 0); break;
+        case 5: bwd_y_loop8(b, g, d, dx, n, &c, 1, 2, 0); break;
+        case 6: bwd_y_loop8(b, g, d, dx, n, &c, 0, 0, 1); break;
+        case 7: bwd_y_loop8(b, g, d, dx, n, &c, 0, 1, 1); break;
+        case 8: bwd_y_loop8(b, g, d, dx, n, &c, 0, 2, 1); break;
+        case 9: bwd_y_loop8(b, g, d, dx, n, &c, 1, 0, 1); break;
+        case 10: bwd_y_loop8(b, g, d, dx, n, &c, 1, 1, 1); break;
+        default: bwd_y_loop8(b, g, d, dx, n, &c, 1, 2, 1); break;
+        }
+        return 1;
+    }
+    switch (b->unit_input * 3 + b->pos_kind) {
+    case 0: bwd_x_loop8(p, g, d, dx, n, &c, 0, 0); break;
+    case 1: bwd_x_loop8(p, g, d, dx, n, &c, 0, 1); break;
+    case 2: bwd_x_loop8(p, g, d, dx, n, &c, 0, 2); break;
+    case 3: bwd_x_loop8(p, g, d, dx, n, &c, 1, 0); break;
+    case 4: bwd_x_loop8(p, g, d, dx, n, &c, 1, 1); break;
+    default: bwd_x_loop8(p, g, d, dx, n, &c, 1, 2); break;
+    }
+    return 1;
+}
