@@ -9,8 +9,8 @@
  * result runs bwd_y_one lane by lane, and zero results take dy * (ah + al) in registers; from x,
  * each group of kernels_bwd.h (16 elements from the start of the call: two vectors here) with an
  * element outside the pairs' range runs bwd_x_double. Masked loads and stores (vmaskmovps) for
- * the tail never touch memory outside the arrays. Loads of a step come before its stores, so dx
- * may be dy.
+ * the tail never touch memory outside the arrays. A step's stores never overlap a later step's
+ * loads, so dx may be dy.
  */
 #ifndef FAM
 #error "included by kernels_avx2.c after kernels_impl.h only"
@@ -95,20 +95,22 @@ ELU4J_INLINE __m256 bwd_y8(__m256 g, __m256 y, const bconsts256 *c, const int un
     return _mm256_blendv_ps(fine, bwd_pos8(g, c, pos_kind), gt);
 }
 
-/* bwd_y_one lane by lane on m (1..8) elements. */
-static void bwd_y_scalar8(const elu4j_general *b, const char *g, const char *y, char *dx, size_t m)
+/* The rare vectors and groups, element by element from memory (dx may be g; no stack arrays). */
+static void bwd_scalar8(const elu4j_params *p, int from_dst, const char *g, const char *d,
+                        char *dx, size_t m)
 {
-    float tg[8], ty[8];
-    memcpy(tg, g, m * 4);
-    memcpy(ty, y, m * 4);
     for (size_t i = 0; i < m; i++) {
-        tg[i] = FAM(bwd_y_one)(tg[i], ty[i], *b, b->pos_kind);
+        float gv, dv;
+        memcpy(&gv, g + 4 * i, 4);
+        memcpy(&dv, d + 4 * i, 4);
+        const float r = from_dst ? FAM(bwd_y_one)(gv, dv, p->bwd, p->bwd.pos_kind)
+                                 : FAM(bwd_x_double_one)(p, gv, dv);
+        memcpy(dx + 4 * i, &r, 4);
     }
-    memcpy(dx, tg, m * 4);
 }
 
 /* A vector with slow lanes (see bwd_avx512.h's bwd_y_slow16). */
-ELU4J_INLINE void bwd_y_slow8(const elu4j_general *b, const char *g, const char *y, char *dx,
+ELU4J_INLINE void bwd_y_slow8(const elu4j_params *p, const char *g, const char *y, char *dx,
                               size_t m, __m256 r, __m256 sh, __m256 sl, const bconsts256 *c)
 {
     const __m256i lanes = bwd_lanes8(m);
@@ -121,7 +123,7 @@ ELU4J_INLINE void bwd_y_slow8(const elu4j_general *b, const char *g, const char 
                      _mm256_cmp_ps(_mm256_and_ps(gv, c->absmask), c->big, _CMP_GT_OQ)),
         _mm256_cmp_ps(r, r, _CMP_UNORD_Q));
     if (_mm256_movemask_ps(_mm256_and_ps(le, rare))) {
-        bwd_y_scalar8(b, g, y, dx, m);
+        bwd_scalar8(p, 1, g, y, dx, m);
         return;
     }
     const __m256 zero = _mm256_and_ps(le, _mm256_cmp_ps(r, c->zero, _CMP_EQ_OQ));
@@ -132,43 +134,34 @@ ELU4J_INLINE void bwd_y_slow8(const elu4j_general *b, const char *g, const char 
     _mm256_maskstore_ps((float *)(void *)dx, lanes, r);
 }
 
-ELU4J_INLINE void bwd_y_loop8(const elu4j_general *b, const char *g, const char *y, char *dx,
+/* One vector a step, as bwd_avx512.h's bwd_y_loop (no arrays of vectors on the stack). */
+ELU4J_INLINE void bwd_y_loop8(const elu4j_params *p, const char *g, const char *y, char *dx,
                               size_t n, const bconsts256 *c, const int unit_input,
                               const int pos_kind, const int zero_clo)
 {
-    size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        __m256 r[4], sh[4], sl[4];
-        int slow[4];
-        for (int j = 0; j < 4; j++) {
-            const size_t o = 4 * i + 32 * (size_t)j;
-            r[j] = bwd_y8(_mm256_loadu_ps((const float *)(const void *)(g + o)),
-                          _mm256_loadu_ps((const float *)(const void *)(y + o)), c, unit_input,
-                          pos_kind, zero_clo, &sh[j], &sl[j], &slow[j]);
-        }
-        for (int j = 0; j < 4; j++) { /* a vector's store never overlaps another's loads */
-            const size_t o = 4 * i + 32 * (size_t)j;
-            if (slow[j]) {
-                bwd_y_slow8(b, g + o, y + o, dx + o, 8, r[j], sh[j], sl[j], c);
-            } else {
-                _mm256_storeu_ps((float *)(void *)(dx + o), r[j]);
+    for (size_t i = 0; i < n; i += 8) {
+        const size_t m = n - i < 8 ? n - i : 8;
+        __m256 sh, sl, r;
+        int slow;
+        if (m == 8) {
+            r = bwd_y8(_mm256_loadu_ps((const float *)(const void *)(g + 4 * i)),
+                       _mm256_loadu_ps((const float *)(const void *)(y + 4 * i)), c, unit_input,
+                       pos_kind, zero_clo, &sh, &sl, &slow);
+            if (__builtin_expect(slow == 0, 1)) {
+                _mm256_storeu_ps((float *)(void *)(dx + 4 * i), r);
+                continue;
+            }
+        } else {
+            const __m256i lanes = bwd_lanes8(m);
+            r = bwd_y8(_mm256_maskload_ps((const float *)(const void *)(g + 4 * i), lanes),
+                       _mm256_maskload_ps((const float *)(const void *)(y + 4 * i), lanes), c,
+                       unit_input, pos_kind, zero_clo, &sh, &sl, &slow);
+            if ((slow & _mm256_movemask_ps(_mm256_castsi256_ps(lanes))) == 0) {
+                _mm256_maskstore_ps((float *)(void *)(dx + 4 * i), lanes, r);
+                continue;
             }
         }
-    }
-    for (; i < n; i += 8) {
-        const size_t m = n - i < 8 ? n - i : 8;
-        const __m256i lanes = bwd_lanes8(m);
-        __m256 sh, sl;
-        int slow;
-        const __m256 r =
-            bwd_y8(_mm256_maskload_ps((const float *)(const void *)(g + 4 * i), lanes),
-                   _mm256_maskload_ps((const float *)(const void *)(y + 4 * i), lanes), c,
-                   unit_input, pos_kind, zero_clo, &sh, &sl, &slow);
-        if (slow & _mm256_movemask_ps(_mm256_castsi256_ps(lanes))) {
-            bwd_y_slow8(b, g + 4 * i, y + 4 * i, dx + 4 * i, m, r, sh, sl, c);
-        } else {
-            _mm256_maskstore_ps((float *)(void *)(dx + 4 * i), lanes, r);
-        }
+        bwd_y_slow8(p, g + 4 * i, y + 4 * i, dx + 4 * i, m, r, sh, sl, c);
     }
 }
 
@@ -221,11 +214,7 @@ ELU4J_INLINE void bwd_x_group8(const elu4j_params *p, const char *g, const char 
     const __m256 x1 = _mm256_maskload_ps((const float *)(const void *)(x + 32), l1);
     if (bwd_x_outside8(g0, x0, c, _mm256_castsi256_ps(l0)) |
         bwd_x_outside8(g1, x1, c, _mm256_castsi256_ps(l1))) {
-        float tg[16], tx[16], tdx[16];
-        memcpy(tg, g, m * 4);
-        memcpy(tx, x, m * 4);
-        FAM(bwd_x_double)(p, tg, tx, tdx, m);
-        memcpy(dx, tdx, m * 4);
+        bwd_scalar8(p, 0, g, x, dx, m);
         return;
     }
     const __m256 r0 = bwd_x8(g0, x0, c, unit_input, pos_kind);
@@ -240,29 +229,21 @@ ELU4J_INLINE void bwd_x_loop8(const elu4j_params *p, const char *g, const char *
 {
     const __m256 all = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
     size_t i = 0;
-    for (; i + 32 <= n; i += 32) { /* two groups, four vectors */
-        __m256 gv[4], xv[4];
-        int out[2] = {0, 0};
-        for (int j = 0; j < 4; j++) {
-            const size_t o = 4 * i + 32 * (size_t)j;
-            gv[j] = _mm256_loadu_ps((const float *)(const void *)(g + o));
-            xv[j] = _mm256_loadu_ps((const float *)(const void *)(x + o));
-            out[j / 2] |= bwd_x_outside8(gv[j], xv[j], c, all);
-        }
-        if (out[0] | out[1]) {
+    for (; i + 16 <= n; i += 16) { /* a group: two vectors (no arrays of vectors on the stack) */
+        const __m256 g0 = _mm256_loadu_ps((const float *)(const void *)(g + 4 * i));
+        const __m256 x0 = _mm256_loadu_ps((const float *)(const void *)(x + 4 * i));
+        const __m256 g1 = _mm256_loadu_ps((const float *)(const void *)(g + 4 * i + 32));
+        const __m256 x1 = _mm256_loadu_ps((const float *)(const void *)(x + 4 * i + 32));
+        if (__builtin_expect(bwd_x_outside8(g0, x0, c, all) | bwd_x_outside8(g1, x1, c, all), 0)) {
             bwd_x_group8(p, g + 4 * i, x + 4 * i, dx + 4 * i, 16, c, unit_input, pos_kind);
-            bwd_x_group8(p, g + 4 * i + 64, x + 4 * i + 64, dx + 4 * i + 64, 16, c, unit_input,
-                         pos_kind);
             continue;
         }
-        for (int j = 0; j < 4; j++) {
-            _mm256_storeu_ps((float *)(void *)(dx + 4 * i + 32 * (size_t)j),
-                             bwd_x8(gv[j], xv[j], c, unit_input, pos_kind));
-        }
+        _mm256_storeu_ps((float *)(void *)(dx + 4 * i), bwd_x8(g0, x0, c, unit_input, pos_kind));
+        _mm256_storeu_ps((float *)(void *)(dx + 4 * i + 32),
+                         bwd_x8(g1, x1, c, unit_input, pos_kind));
     }
-    for (; i < n; i += 16) {
-        const size_t m = n - i < 16 ? n - i : 16;
-        bwd_x_group8(p, g + 4 * i, x + 4 * i, dx + 4 * i, m, c, unit_input, pos_kind);
+    if (i < n) {
+        bwd_x_group8(p, g + 4 * i, x + 4 * i, dx + 4 * i, n - i, c, unit_input, pos_kind);
     }
 }
 
@@ -281,18 +262,18 @@ __attribute__((noinline)) static int bwd_f32_kernel(const elu4j_params *p, int d
     char *dx = (char *)diff_src;
     if (from_dst) {
         switch ((b->clo == 0.0f) * 6 + b->unit_input * 3 + b->pos_kind) {
-        case 0: bwd_y_loop8(b, g, d, dx, n, &c, 0, 0, 0); break;
-        case 1: bwd_y_loop8(b, g, d, dx, n, &c, 0, 1, 0); break;
-        case 2: bwd_y_loop8(b, g, d, dx, n, &c, 0, 2, 0); break;
-        case 3: bwd_y_loop8(b, g, d, dx, n, &c, 1, 0, 0); break;
-        case 4: bwd_y_loop8(b, g, d, dx, n, &c, 1, 1, 0); break;
-        case 5: bwd_y_loop8(b, g, d, dx, n, &c, 1, 2, 0); break;
-        case 6: bwd_y_loop8(b, g, d, dx, n, &c, 0, 0, 1); break;
-        case 7: bwd_y_loop8(b, g, d, dx, n, &c, 0, 1, 1); break;
-        case 8: bwd_y_loop8(b, g, d, dx, n, &c, 0, 2, 1); break;
-        case 9: bwd_y_loop8(b, g, d, dx, n, &c, 1, 0, 1); break;
-        case 10: bwd_y_loop8(b, g, d, dx, n, &c, 1, 1, 1); break;
-        default: bwd_y_loop8(b, g, d, dx, n, &c, 1, 2, 1); break;
+        case 0: bwd_y_loop8(p, g, d, dx, n, &c, 0, 0, 0); break;
+        case 1: bwd_y_loop8(p, g, d, dx, n, &c, 0, 1, 0); break;
+        case 2: bwd_y_loop8(p, g, d, dx, n, &c, 0, 2, 0); break;
+        case 3: bwd_y_loop8(p, g, d, dx, n, &c, 1, 0, 0); break;
+        case 4: bwd_y_loop8(p, g, d, dx, n, &c, 1, 1, 0); break;
+        case 5: bwd_y_loop8(p, g, d, dx, n, &c, 1, 2, 0); break;
+        case 6: bwd_y_loop8(p, g, d, dx, n, &c, 0, 0, 1); break;
+        case 7: bwd_y_loop8(p, g, d, dx, n, &c, 0, 1, 1); break;
+        case 8: bwd_y_loop8(p, g, d, dx, n, &c, 0, 2, 1); break;
+        case 9: bwd_y_loop8(p, g, d, dx, n, &c, 1, 0, 1); break;
+        case 10: bwd_y_loop8(p, g, d, dx, n, &c, 1, 1, 1); break;
+        default: bwd_y_loop8(p, g, d, dx, n, &c, 1, 2, 1); break;
         }
         return 1;
     }

@@ -14,8 +14,10 @@
  *   - from x: each vector is one of kernels_bwd.h's groups (FAM_BWD_GROUP = 16 elements from the
  *     start of the call), and a group with an element outside the pairs' range runs bwd_x_double,
  *     as on every level.
- * Four vectors per step hide the FMA latency; the last 0..15 elements use masked loads and stores.
- * Loads of a step come before its stores, so dx may be dy (in place).
+ * From x, four vectors a step (named values: GCC 12's AddressSanitizer fake stack crashes on
+ * 512-bit accesses to stack arrays of vectors) hide the FMA chain's latency; from y and for the
+ * halves, one vector a step. The last 0..15 elements use masked loads and stores. A step's loads
+ * come before its stores, and its stores never overlap a later step's loads: dx may be dy.
  */
 #ifndef FAM
 #error "included by kernels_avx512.c after kernels_impl.h only"
@@ -112,80 +114,78 @@ ELU4J_INLINE __m512 bwd_y16(__m512 g, __m512 y, const bconsts512 *c, const int u
     return _mm512_mask_blend_ps((__mmask16)~le, fine, bwd_pos16(g, c, pos_kind));
 }
 
-/* bwd_y_one lane by lane on m (1..16) elements. */
-static void bwd_y_scalar(const elu4j_general *b, const char *g, const char *y, char *dx, size_t m)
+/*
+ * The rare vectors, element by element from memory: m elements of dtype (f32, bf16, f16) at g and
+ * d, from y (bwd_y_one) or from x (bwd_x_double_one: a group outside the pairs' range). Each
+ * element is read before it is written, so dx may be g. No arrays on the stack: GCC 12's
+ * AddressSanitizer fake stack crashes on the 512-bit accesses GCC would make to them.
+ */
+static void bwd_scalar(const elu4j_params *p, int dtype, int from_dst, const char *g,
+                       const char *d, char *dx, size_t m)
 {
-    float tg[16], ty[16];
-    memcpy(tg, g, m * 4);
-    memcpy(ty, y, m * 4);
+    const size_t es = dtype == ELU4J_DT_F32 ? 4 : 2;
     for (size_t i = 0; i < m; i++) {
-        tg[i] = FAM(bwd_y_one)(tg[i], ty[i], *b, b->pos_kind);
+        float gv, dv, r;
+        if (es == 4) {
+            memcpy(&gv, g + 4 * i, 4);
+            memcpy(&dv, d + 4 * i, 4);
+        } else {
+            uint16_t h;
+            FAM(widen)(dtype, (const unsigned char *)g + 2 * i, &h, &gv, 1);
+            FAM(widen)(dtype, (const unsigned char *)d + 2 * i, &h, &dv, 1);
+        }
+        r = from_dst ? FAM(bwd_y_one)(gv, dv, p->bwd, p->bwd.pos_kind)
+                     : FAM(bwd_x_double_one)(p, gv, dv);
+        if (es == 4) {
+            memcpy(dx + 4 * i, &r, 4);
+        } else {
+            uint16_t h;
+            FAM(narrow)(dtype, &r, &h, (unsigned char *)dx + 2 * i, 1);
+        }
     }
-    memcpy(dx, tg, m * 4);
 }
 
 /*
- * Stores the result of a vector with slow lanes: the zero lanes take dy * (ah + al) in registers
- * (sparse gradients are common); a vector with a huge operand runs bwd_y_one lane by lane.
+ * A vector with slow lanes: the zero lanes take dy * (ah + al) in registers (sparse gradients are
+ * common). Returns 0 where a lane needs bwd_y_one's huge-operand branch or the NaN rule
+ * (FAM_BWD_NAN): the caller then runs bwd_scalar on the vector.
  */
-ELU4J_INLINE void bwd_y_slow16(const elu4j_general *b, const char *g, const char *y, char *dx,
-                               size_t m, __mmask16 lanes, __m512 r, __m512 sh, __m512 sl,
-                               const bconsts512 *c)
+ELU4J_INLINE int bwd_y_fix16(__m512 gv, __m512 yv, __mmask16 lanes, __m512 *r, __m512 sh,
+                             __m512 sl, const bconsts512 *c)
 {
-    const __m512 gv = _mm512_maskz_loadu_ps(lanes, g);
-    const __m512 yv = _mm512_maskz_loadu_ps(lanes, y);
     const __mmask16 le = (__mmask16)~_mm512_cmp_ps_mask(yv, c->zero, _CMP_GT_OQ) & lanes;
     if (_mm512_mask_cmp_ps_mask(le, yv, c->neg_big, _CMP_LT_OQ) |
         _mm512_mask_cmp_ps_mask(le, bwd_abs16(gv, c), c->big, _CMP_GT_OQ) |
-        _mm512_mask_cmp_ps_mask(le, r, r, _CMP_UNORD_Q)) { /* NaN: FAM_BWD_NAN's rule */
-        bwd_y_scalar(b, g, y, dx, m);
-        return;
+        _mm512_mask_cmp_ps_mask(le, *r, *r, _CMP_UNORD_Q)) {
+        return 0;
     }
-    const __mmask16 zero = _mm512_mask_cmp_ps_mask(le, r, c->zero, _CMP_EQ_OQ);
-    r = _mm512_mask_mul_ps(r, zero, gv, bwd_y_pair16(sh, sl, c));
-    _mm512_mask_storeu_ps(dx, lanes, r);
+    const __mmask16 zero = _mm512_mask_cmp_ps_mask(le, *r, c->zero, _CMP_EQ_OQ);
+    *r = _mm512_mask_mul_ps(*r, zero, gv, bwd_y_pair16(sh, sl, c));
+    return 1;
 }
 
-ELU4J_INLINE void bwd_y_loop(const elu4j_general *b, const char *g, const char *y, char *dx,
+/*
+ * One vector a step: a step's stores never overlap the next step's loads, so in place is safe,
+ * and the core overlaps independent steps by itself. (No arrays of vectors on the stack: GCC 12's
+ * AddressSanitizer fake stack crashes on 512-bit accesses to them.)
+ */
+ELU4J_INLINE void bwd_y_loop(const elu4j_params *p, const char *g, const char *y, char *dx,
                              size_t n, const bconsts512 *c, const int unit_input,
                              const int pos_kind, const int zero_clo)
 {
-    size_t i = 0;
-    for (; i + 64 <= n; i += 64) {
-        __m512 r[4], sh[4], sl[4];
-        __mmask16 slow[4];
-        for (int j = 0; j < 4; j++) {
-            r[j] = bwd_y16(_mm512_loadu_ps(g + 4 * i + 64 * j), _mm512_loadu_ps(y + 4 * i + 64 * j),
-                           c, unit_input, pos_kind, zero_clo, &sh[j], &sl[j], &slow[j]);
-        }
-        if ((slow[0] | slow[1] | slow[2] | slow[3]) == 0) {
-            for (int j = 0; j < 4; j++) {
-                _mm512_storeu_ps(dx + 4 * i + 64 * j, r[j]);
-            }
-            continue;
-        }
-        for (int j = 0; j < 4; j++) { /* a vector's store never overlaps another's loads */
-            const size_t o = 4 * i + 64 * (size_t)j;
-            if (slow[j]) {
-                bwd_y_slow16(b, g + o, y + o, dx + o, 16, 0xffff, r[j], sh[j], sl[j], c);
-            } else {
-                _mm512_storeu_ps(dx + o, r[j]);
-            }
-        }
-    }
-    for (; i < n; i += 16) {
+    for (size_t i = 0; i < n; i += 16) {
         const size_t m = n - i < 16 ? n - i : 16;
         const __mmask16 lanes = (__mmask16)(m == 16 ? 0xffffu : (1u << m) - 1u);
+        const __m512 gv = _mm512_maskz_loadu_ps(lanes, g + 4 * i);
+        const __m512 yv = _mm512_maskz_loadu_ps(lanes, y + 4 * i);
         __m512 sh, sl;
         __mmask16 slow;
-        const __m512 r = bwd_y16(_mm512_maskz_loadu_ps(lanes, g + 4 * i),
-                                 _mm512_maskz_loadu_ps(lanes, y + 4 * i), c, unit_input, pos_kind,
-                                 zero_clo, &sh, &sl, &slow);
-        if (slow & lanes) {
-            bwd_y_slow16(b, g + 4 * i, y + 4 * i, dx + 4 * i, m, lanes, r, sh, sl, c);
-        } else {
-            _mm512_mask_storeu_ps(dx + 4 * i, lanes, r);
+        __m512 r = bwd_y16(gv, yv, c, unit_input, pos_kind, zero_clo, &sh, &sl, &slow);
+        if (__builtin_expect((slow & lanes) != 0, 0) && !bwd_y_fix16(gv, yv, lanes, &r, sh, sl, c)) {
+            bwd_scalar(p, ELU4J_DT_F32, 1, g + 4 * i, y + 4 * i, dx + 4 * i, m);
+            continue;
         }
+        _mm512_mask_storeu_ps(dx + 4 * i, lanes, r);
     }
 }
 
@@ -234,11 +234,7 @@ ELU4J_INLINE void bwd_x_group(const elu4j_params *p, const char *g, const char *
     const __m512 gv = _mm512_maskz_loadu_ps(lanes, g);
     const __m512 xv = _mm512_maskz_loadu_ps(lanes, x);
     if (bwd_x_outside16(gv, xv, c, lanes)) {
-        float tg[16], tx[16], tdx[16];
-        memcpy(tg, g, m * 4);
-        memcpy(tx, x, m * 4);
-        FAM(bwd_x_double)(p, tg, tx, tdx, m);
-        memcpy(dx, tdx, m * 4);
+        bwd_scalar(p, ELU4J_DT_F32, 0, g, x, dx, m);
     } else {
         _mm512_mask_storeu_ps(dx, lanes, bwd_x16(gv, xv, c, unit_input, pos_kind));
     }
@@ -281,32 +277,25 @@ ELU4J_INLINE void bwd_x_loop(const elu4j_params *p, const char *g, const char *x
  * halves are read and written once. Same bits: the widening is exact, the f32 operations and
  * the group decisions are the same, and the narrowing is the portable rounding (half_avx512.h).
  */
-ELU4J_INLINE __m512 bwd_vec16(const elu4j_params *p, const bconsts512 *c, __m512 gv, __m512 dv,
-                              const int from_dst, const int unit_input, const int pos_kind,
-                              const int zero_clo)
+/*
+ * The backward of 16 floats widened from halves at g, d (m of them valid), or 0 where the vector
+ * needs bwd_scalar (the caller then runs it on the halves in memory).
+ */
+ELU4J_INLINE int bwd_vec16(const bconsts512 *c, __m512 gv, __m512 dv, __mmask16 lanes,
+                           __m512 *out, const int from_dst, const int unit_input,
+                           const int pos_kind, const int zero_clo)
 {
-    float tg[16], td[16], tr[16];
     if (from_dst) {
         __m512 sh, sl;
         __mmask16 slow;
-        const __m512 r =
-            bwd_y16(gv, dv, c, unit_input, pos_kind, zero_clo, &sh, &sl, &slow);
-        if (!slow) {
-            return r;
-        }
-        _mm512_storeu_ps(tg, gv);
-        _mm512_storeu_ps(td, dv);
-        bwd_y_slow16(&p->bwd, (const char *)tg, (const char *)td, (char *)tr, 16, 0xffff, r, sh,
-                     sl, c);
-        return _mm512_loadu_ps(tr);
+        *out = bwd_y16(gv, dv, c, unit_input, pos_kind, zero_clo, &sh, &sl, &slow);
+        return (slow & lanes) == 0 || bwd_y_fix16(gv, dv, lanes, out, sh, sl, c);
     }
-    if (!bwd_x_outside16(gv, dv, c, 0xffff)) {
-        return bwd_x16(gv, dv, c, unit_input, pos_kind);
+    if (bwd_x_outside16(gv, dv, c, lanes)) {
+        return 0;
     }
-    _mm512_storeu_ps(tg, gv);
-    _mm512_storeu_ps(td, dv);
-    FAM(bwd_x_double)(p, tg, td, tr, 16);
-    return _mm512_loadu_ps(tr);
+    *out = bwd_x16(gv, dv, c, unit_input, pos_kind);
+    return 1;
 }
 
 /* 16 halves (bf16: 1, f16: 0) as floats, and back. */
@@ -336,27 +325,17 @@ ELU4J_INLINE __m256i bwd_narrow16(__m512 y, const int bf16)
  * functions built for it.
  */
 #define ELU4J_BWD_HALF_LOOP(NARROW)                                                                \
-    size_t i = 0;                                                                                  \
-    for (; i + 64 <= n; i += 64) { /* four independent vectors a step, as the f32 loops */        \
-        __m512 gv[4], dv[4], r[4];                                                                 \
-        for (int j = 0; j < 4; j++) {                                                              \
-            const size_t o = 2 * i + 32 * (size_t)j;                                               \
-            gv[j] = bwd_widen16(_mm256_loadu_si256((const __m256i *)(const void *)(g + o)), bf16); \
-            dv[j] = bwd_widen16(_mm256_loadu_si256((const __m256i *)(const void *)(d + o)), bf16); \
-        }                                                                                          \
-        for (int j = 0; j < 4; j++) {                                                              \
-            r[j] = bwd_vec16(p, c, gv[j], dv[j], from_dst, unit_input, pos_kind, zero_clo);        \
-        }                                                                                          \
-        for (int j = 0; j < 4; j++) {                                                              \
-            _mm256_storeu_si256((__m256i *)(void *)(dx + 2 * i + 32 * (size_t)j), NARROW(r[j]));   \
-        }                                                                                          \
-    }                                                                                              \
-    for (; i < n; i += 16) {                                                                       \
+    for (size_t i = 0; i < n; i += 16) { /* one vector a step, as bwd_y_loop */                   \
         const size_t m = n - i < 16 ? n - i : 16;                                                  \
         const __mmask16 lanes = (__mmask16)(m == 16 ? 0xffffu : (1u << m) - 1u);                   \
         const __m512 gv = bwd_widen16(_mm256_maskz_loadu_epi16(lanes, g + 2 * i), bf16);           \
         const __m512 dv = bwd_widen16(_mm256_maskz_loadu_epi16(lanes, d + 2 * i), bf16);           \
-        const __m512 r = bwd_vec16(p, c, gv, dv, from_dst, unit_input, pos_kind, zero_clo);        \
+        __m512 r;                                                                                  \
+        if (!bwd_vec16(c, gv, dv, lanes, &r, from_dst, unit_input, pos_kind, zero_clo)) {          \
+            bwd_scalar(p, bf16 ? ELU4J_DT_BF16 : ELU4J_DT_F16, from_dst, g + 2 * i, d + 2 * i,     \
+                       dx + 2 * i, m);                                                             \
+            continue;                                                                              \
+        }                                                                                          \
         _mm256_mask_storeu_epi16(dx + 2 * i, lanes, NARROW(r));                                    \
     }
 
@@ -464,18 +443,18 @@ __attribute__((noinline)) static int bwd_f32_kernel(const elu4j_params *p, int d
     char *dx = (char *)diff_src;
     if (from_dst) {
         switch ((b->clo == 0.0f) * 6 + b->unit_input * 3 + b->pos_kind) {
-        case 0: bwd_y_loop(b, g, d, dx, n, &c, 0, 0, 0); break;
-        case 1: bwd_y_loop(b, g, d, dx, n, &c, 0, 1, 0); break;
-        case 2: bwd_y_loop(b, g, d, dx, n, &c, 0, 2, 0); break;
-        case 3: bwd_y_loop(b, g, d, dx, n, &c, 1, 0, 0); break;
-        case 4: bwd_y_loop(b, g, d, dx, n, &c, 1, 1, 0); break;
-        case 5: bwd_y_loop(b, g, d, dx, n, &c, 1, 2, 0); break;
-        case 6: bwd_y_loop(b, g, d, dx, n, &c, 0, 0, 1); break;
-        case 7: bwd_y_loop(b, g, d, dx, n, &c, 0, 1, 1); break;
-        case 8: bwd_y_loop(b, g, d, dx, n, &c, 0, 2, 1); break;
-        case 9: bwd_y_loop(b, g, d, dx, n, &c, 1, 0, 1); break;
-        case 10: bwd_y_loop(b, g, d, dx, n, &c, 1, 1, 1); break;
-        default: bwd_y_loop(b, g, d, dx, n, &c, 1, 2, 1); break;
+        case 0: bwd_y_loop(p, g, d, dx, n, &c, 0, 0, 0); break;
+        case 1: bwd_y_loop(p, g, d, dx, n, &c, 0, 1, 0); break;
+        case 2: bwd_y_loop(p, g, d, dx, n, &c, 0, 2, 0); break;
+        case 3: bwd_y_loop(p, g, d, dx, n, &c, 1, 0, 0); break;
+        case 4: bwd_y_loop(p, g, d, dx, n, &c, 1, 1, 0); break;
+        case 5: bwd_y_loop(p, g, d, dx, n, &c, 1, 2, 0); break;
+        case 6: bwd_y_loop(p, g, d, dx, n, &c, 0, 0, 1); break;
+        case 7: bwd_y_loop(p, g, d, dx, n, &c, 0, 1, 1); break;
+        case 8: bwd_y_loop(p, g, d, dx, n, &c, 0, 2, 1); break;
+        case 9: bwd_y_loop(p, g, d, dx, n, &c, 1, 0, 1); break;
+        case 10: bwd_y_loop(p, g, d, dx, n, &c, 1, 1, 1); break;
+        default: bwd_y_loop(p, g, d, dx, n, &c, 1, 2, 1); break;
         }
         return 1;
     }

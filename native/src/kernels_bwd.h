@@ -112,15 +112,19 @@ FAM_INLINE int FAM(bwd_x_outside)(const elu4j_general *b, const float *dy, const
 }
 
 /* The backward from x in double, rounded once (the groups the pairs do not take). */
+FAM_INLINE float FAM(bwd_x_double_one)(const elu4j_params *p, float dy, float x)
+{
+    const double g = (double)dy;
+    const double pos = g * p->scale;
+    const double neg = (g * p->cis) * fam_exp((double)x * p->input_scale, 0);
+    return isnan(x) ? x + x : (float)(x > 0.0f ? pos : neg);
+}
+
 static void FAM(bwd_x_double)(const elu4j_params *p, const float *restrict dy,
                               const float *restrict d, float *restrict dx, size_t m)
 {
-    const double scale = p->scale, is = p->input_scale, cis = p->cis;
     for (size_t i = 0; i < m; i++) {
-        const double g = (double)dy[i];
-        const double pos = g * scale;
-        const double neg = (g * cis) * fam_exp((double)d[i] * is, 0);
-        dx[i] = isnan(d[i]) ? d[i] + d[i] : (float)(d[i] > 0.0f ? pos : neg);
+        dx[i] = FAM(bwd_x_double_one)(p, dy[i], d[i]);
     }
 }
 
