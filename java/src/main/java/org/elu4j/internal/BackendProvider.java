@@ -42,10 +42,14 @@ import org.elu4j.internal.scalar.ScalarBackend;
  *
  * <p><b>What runs at start, and what on first need.</b> Creating the provider runs no native
  * code: it checks the helper as far as that is possible without calling it (its library found,
- * intact, loaded, every symbol present) and creates the vector and scalar backends. Two costs wait
- * for the first need: linking the helper's downcalls (the JVM's first downcall costs tens of
- * milliseconds; the version check and the ISA level are read then) and oneDNN (extraction,
- * {@code dlopen} of its 93 MB library, engine, probes). The helper is linked by its first binding
+ * intact, loaded, every symbol present), makes the vector backend's cheap checks (its module,
+ * {@code -Xint}) and creates the scalar backend. Three costs wait for the first need: linking the
+ * helper's downcalls (the JVM's first downcall costs tens of milliseconds; the version check and
+ * the ISA level are read then), the vector backend (its JMX checks of the JIT and the Vector API's
+ * classes: tens of milliseconds that AUTO on the helper never needs; made by a call on it,
+ * {@link #statuses()}, {@link #isAvailable isAvailable(VECTOR)}, {@link #whyNot}, or AUTO where the
+ * helper is unavailable) and oneDNN (extraction, {@code dlopen} of its 93 MB library, engine,
+ * probes). The helper is linked by its first binding
  * (AUTO's first call), {@link #helperStatus()}, {@link #isAvailable isAvailable(HELPER)} or
  * {@link #whyNot}; at once when its ISA level is pinned or its library is an override, so that
  * those are checked at start. oneDNN is loaded by an explicit {@link Backend#ONEDNN} (a binding,
@@ -73,7 +77,7 @@ public final class BackendProvider {
             + "pointers to its memory objects, so Java heap arrays must never reach it); "
             + "allocate the tensors from an Arena or use Backend.AUTO";
 
-    /** The vector and scalar backends (made at creation), the helper once linked, oneDNN once loaded. */
+    /** The scalar backend (made at creation), the vector backend once made, the helper once linked, oneDNN once loaded. */
     private final EluBackend[] byKind = new EluBackend[Backend.values().length];
     /** Why a backend is unavailable, found at creation; later failures are in helperLinkReason and oneDnnReason. */
     private final Map<Backend, String> reasons = new EnumMap<>(Backend.class);
@@ -83,13 +87,16 @@ public final class BackendProvider {
     /** Whether the helper's link has run (or there is nothing to link): byKind[HELPER] and helperLinkReason are then final. */
     private volatile boolean helperLinked;
     private String helperLinkReason;
+    /** Whether the vector backend's checks have run: byKind[VECTOR] and vectorReason are written before it turns true. */
+    private volatile boolean vectorMade;
+    private String vectorReason;
     /** Whether oneDNN's probe has run: byKind[ONEDNN] and oneDnnReason are written before it turns true. */
     private volatile boolean oneDnnProbed;
     private String oneDnnReason;
     /** Whether the start line was logged ({@link #announce}); failures before it are reported in it. */
     private volatile boolean announced;
-    /** What the constructor's checks took, ns: the helper's (library included), the vector backend's, all. */
-    private final long helperProbeNanos, vectorProbeNanos, startNanos;
+    /** What the constructor's checks took, ns: the helper's (its library loaded), all. */
+    private final long helperProbeNanos, startNanos;
     /** Whether the start line already warned that oneDNN is unavailable (a bad elu4j.dnnl.library, say). */
     private boolean oneDnnWarned;
     /** The helper pinned to one ISA level, by level name ({@code Elu.onHelperIsa}), made on first use. */
@@ -129,15 +136,16 @@ public final class BackendProvider {
             linkHelper(); // a pinned ISA level or an override library: check it now
         }
         long t1 = System.nanoTime();
-        String why = probe(Backend.VECTOR, BackendProvider::vectorBackend);
+        // The vector backend's cheap checks only (no JMX, no Vector API class): it is made when
+        // something needs it (makeVector), which AUTO does only where the helper is unavailable.
+        String why = disabled.contains(Backend.VECTOR.cliName()) ? DISABLED : vectorPrecheck();
         if (why != null) {
             reasons.put(Backend.VECTOR, why);
+            vectorMade = true;
         }
-        long t2 = System.nanoTime();
-        probe(Backend.SCALAR, ScalarBackend::new);
-        autoChoice(); // oneDNN only matters (and is loaded now) when helper and vector are both out
+        byKind[Backend.SCALAR.ordinal()] = new ScalarBackend();
+        autoChoice(); // vector and oneDNN only matter (and are made now) when the helper is out
         helperProbeNanos = t1 - t0;
-        vectorProbeNanos = t2 - t1;
         startNanos = System.nanoTime() - t0;
     }
 
@@ -156,10 +164,12 @@ public final class BackendProvider {
 
     private static final String DISABLED = "disabled by -D" + DISABLE_PROPERTY;
 
-    /** The backend of that kind, or null when it is unavailable; links the helper or loads oneDNN on first need. */
+    /** The backend of that kind, or null when it is unavailable; links the helper, makes the vector backend or loads oneDNN on first need. */
     private EluBackend backend(Backend kind) {
         if (kind == Backend.HELPER && !helperLinked) {
             linkHelper();
+        } else if (kind == Backend.VECTOR && !vectorMade) {
+            makeVector();
         } else if (kind == Backend.ONEDNN && !oneDnnProbed) {
             loadOneDnn();
         }
@@ -171,6 +181,7 @@ public final class BackendProvider {
         return switch (kind) {
             case ONEDNN -> oneDnnReason;
             case HELPER -> reasons.containsKey(kind) ? reasons.get(kind) : helperLinkReason;
+            case VECTOR -> reasons.containsKey(kind) ? reasons.get(kind) : vectorReason;
             default -> reasons.get(kind);
         };
     }
@@ -181,15 +192,52 @@ public final class BackendProvider {
             return;
         }
         long start = System.nanoTime();
-        String why = probe(Backend.HELPER, HelperBackend::best);
+        // Straight code, not probe()'s Supplier: this is the first call's path, where every
+        // lambda and String.format costs a fresh JVM classes and interpreted time.
+        String why = null;
+        try {
+            byKind[Backend.HELPER.ordinal()] = HelperBackend.best();
+        } catch (RuntimeException | LinkageError e) {
+            why = reason(e);
+        }
         helperLinkReason = why;
-        EluBackend b = byKind[Backend.HELPER.ordinal()];
         helperLinked = true;
+        helperLinkNanos = System.nanoTime() - start;
+        if (announced) { // before the start line, a failure is reported in it and the time in its DEBUG line
+            if (why != null) {
+                Log.get().log(System.Logger.Level.WARNING, "elu4j: helper unavailable: " + why);
+            } else {
+                Log.get().log(System.Logger.Level.DEBUG, "elu4j: helper linked in " + millis(helperLinkNanos)
+                        + " ms: " + byKind[Backend.HELPER.ordinal()].description());
+            }
+        }
+    }
+
+    /** {@code nanos} in milliseconds with one decimal, without {@code String.format} (its classes cost a fresh JVM). */
+    private static String millis(long nanos) {
+        long tenths = (nanos + 50_000) / 100_000;
+        return tenths / 10 + "." + tenths % 10;
+    }
+
+    /** How long linking the helper took (for the DEBUG line that follows the start line), ns. */
+    private long helperLinkNanos;
+
+    /** Makes the vector backend once: its JMX checks and the Vector API's classes ({@link #vectorBackend}). */
+    private synchronized void makeVector() {
+        if (vectorMade) {
+            return;
+        }
+        long start = System.nanoTime();
+        String why = probe(Backend.VECTOR, BackendProvider::vectorBackend);
+        vectorReason = why;
+        EluBackend b = byKind[Backend.VECTOR.ordinal()];
+        vectorMade = true;
         if (announced || why == null) { // a failure before the start line is reported in it
-            Log.get().log(why != null ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
-                    () -> b != null ? String.format(Locale.ROOT, "elu4j: helper linked in %.0f ms: %s",
+            boolean note = why != null && why.startsWith(VECTOR_MODULE_MISSING);
+            Log.get().log(why != null && !note ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+                    () -> b != null ? String.format(Locale.ROOT, "elu4j: vector backend made in %.0f ms: %s",
                             (System.nanoTime() - start) / 1e6, b.description())
-                            : "elu4j: helper unavailable: " + why);
+                            : "elu4j: vector unavailable: " + why);
         }
     }
 
@@ -261,18 +309,27 @@ public final class BackendProvider {
 
     private static final String VECTOR_MODULE_MISSING = "the incubating module jdk.incubator.vector is not enabled";
 
-    private static EluBackend vectorBackend() {
+    /**
+     * Why the vector backend cannot run here as far as that is known without JMX or the Vector
+     * API's classes (its module, -Xint), or null; {@link #vectorBackend} checks the rest.
+     */
+    private static String vectorPrecheck() {
         Module vector = ModuleLayer.boot().findModule("jdk.incubator.vector").orElse(null);
         if (vector == null) {
-            throw new IllegalStateException(VECTOR_MODULE_MISSING + ": pass --add-modules jdk.incubator.vector to java");
+            return VECTOR_MODULE_MISSING + ": pass --add-modules jdk.incubator.vector to java";
         }
         Module self = BackendProvider.class.getModule();
         if (self.isNamed() && !self.canRead(vector)) {
-            throw new IllegalStateException("module " + self.getName() + " cannot read jdk.incubator.vector");
+            return "module " + self.getName() + " cannot read jdk.incubator.vector";
         }
         if (System.getProperty("java.vm.info", "").contains("interpreted")) {
-            throw new IllegalStateException("the JVM runs interpreted (-Xint): the Vector API would be slower than scalar code");
+            return "the JVM runs interpreted (-Xint): the Vector API would be slower than scalar code";
         }
+        return null;
+    }
+
+    /** The vector backend, made after the checks that need JMX (the JIT's tiers and FMA); {@link #vectorPrecheck} has passed. */
+    private static EluBackend vectorBackend() {
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.matches("-XX:TieredStopAtLevel=[0-3]")) {
                 throw new IllegalStateException("C2 is disabled (" + arg + "): the Vector API needs C2 to be fast");
@@ -324,9 +381,10 @@ public final class BackendProvider {
     private void logStart(Backend auto) {
         System.Logger log = Log.get();
         if (log.isLoggable(System.Logger.Level.DEBUG)) {
-            log.log(System.Logger.Level.DEBUG, String.format(Locale.ROOT, "elu4j: backends checked in %.1f ms "
-                    + "(helper library found, checked and loaded: %.1f ms; vector backend: %.1f ms)",
-                    startNanos / 1e6, helperProbeNanos / 1e6, vectorProbeNanos / 1e6));
+            log.log(System.Logger.Level.DEBUG, "elu4j: backends checked in " + millis(startNanos)
+                    + " ms (helper library found, checked and loaded: " + millis(helperProbeNanos) + " ms)"
+                    + (helperLinked && byKind[Backend.HELPER.ordinal()] != null
+                            ? "; helper linked in " + millis(helperLinkNanos) + " ms" : ""));
         }
         StringBuilder line = new StringBuilder("elu4j: AUTO uses ").append(describe(auto)).append("; available: ");
         String sep = "";
@@ -340,6 +398,10 @@ public final class BackendProvider {
         List<String> byChoice = new ArrayList<>();
         for (Backend kind : List.of(Backend.ONEDNN, Backend.HELPER, Backend.VECTOR)) {
             String why;
+            if (kind == Backend.VECTOR && !vectorMade) {
+                line.append("; vector loads on first use");
+                continue;
+            }
             if (kind == Backend.ONEDNN && !oneDnnProbed) {
                 BackendStatus dnnl = oneDnnStatusUnloaded();
                 if (dnnl.available()) {
@@ -514,9 +576,13 @@ public final class BackendProvider {
     /**
      * Status of every backend but AUTO, in enum order, without linking or loading anything: a
      * helper not linked yet is reported available ({@link #helperStatusUnlinked}), a oneDNN not
-     * loaded yet from where its natives are ({@link #oneDnnStatusUnloaded}).
+     * loaded yet from where its natives are ({@link #oneDnnStatusUnloaded}). The vector backend
+     * is made here if nothing has made it yet (Java only: its checks and the Vector API's classes).
      */
     public List<BackendStatus> statuses() {
+        if (!vectorMade) {
+            makeVector();
+        }
         List<BackendStatus> list = new ArrayList<>();
         for (Backend kind : Backend.values()) {
             if (kind == Backend.AUTO) {
@@ -562,7 +628,7 @@ public final class BackendProvider {
         for (Backend kind : AUTO_ORDER) {
             boolean ok = switch (kind) {
                 case HELPER -> helperLinked ? byKind[kind.ordinal()] != null : helperPending != null;
-                case ONEDNN -> backend(kind) != null;
+                case VECTOR, ONEDNN -> backend(kind) != null; // made only when the helper is out
                 default -> byKind[kind.ordinal()] != null;
             };
             if (ok) {

@@ -71,7 +71,7 @@ public final class HelperBackend implements EluBackend {
     private static volatile String pinSource;
     /** The addresses of the hand-bound functions, looked up (and so checked) when the class loads. */
     private static final MemorySegment FORWARD_ADDR, FORWARD_MT_ADDR, BACKWARD_ADDR, PIN_ISA_ADDR, PIN_THREAD_ISA_ADDR,
-            USES_FLOAT_KERNEL_ADDR, ACTIVE_ISA_ADDR;
+            USES_FLOAT_KERNEL_ADDR, ACTIVE_ISA_ADDR, VERSION_ADDR;
 
     static {
         SymbolLookup lookup = NativeLibraries.helper().get().lookup();
@@ -87,7 +87,8 @@ public final class HelperBackend implements EluBackend {
         PIN_THREAD_ISA_ADDR = find(lookup, "elu4j_pin_thread_isa");
         USES_FLOAT_KERNEL_ADDR = find(lookup, "elu4j_uses_float_kernel");
         ACTIVE_ISA_ADDR = find(lookup, "elu4j_active_isa");
-        for (String generated : new String[] {"elu4j_version", "elu4j_version_string", "elu4j_isa_name",
+        VERSION_ADDR = find(lookup, "elu4j_version"); // also bound here: see Info
+        for (String generated : new String[] {"elu4j_version_string", "elu4j_isa_name",
                 "elu4j_isa_supported", "elu4j_best_isa", "elu4j_status_name", "elu4j_mt_min_elements"}) {
             find(lookup, generated); // called through the generated bindings
         }
@@ -110,6 +111,14 @@ public final class HelperBackend implements EluBackend {
      */
     static final int BINDINGS_VERSION = 200;
 
+    /*
+     * elu4j.h's codes that the first call needs, known here so that it never initialises the
+     * generated Elu4jNative (its class initialiser reads the linker's canonical layouts and opens
+     * its own library lookup; HelperNamesTest checks that these agree with it).
+     */
+    static final int ISA_PORTABLE = 0, ISA_AVX2 = 1, ISA_AVX512 = 2;
+    static final int DT_F32 = 0, DT_F64 = 1, DT_BF16 = 2, DT_F16 = 3;
+
     /**
      * Whether {@link #best()} should run at once rather than on first use: when the ISA level is
      * pinned ({@value #ISA_PROPERTY}, {@value #ISA_ENV}) or the library is an override
@@ -129,10 +138,22 @@ public final class HelperBackend implements EluBackend {
      * forward call links only what it runs.
      */
 
-    /** {@code elu4j_active_isa}, {@code elu4j_pin_isa}: linking the helper ({@link #best()}). */
+    /**
+     * {@code elu4j_version} and {@code elu4j_active_isa}, what linking the helper ({@link #best()})
+     * calls: one function type with the same options, so the JVM links that shape once and binds
+     * it to both addresses (its downcall cache is keyed by type and options).
+     */
+    private static final class Info {
+        static final FunctionDescriptor INT_VOID = FunctionDescriptor.of(JAVA_INT);
+        static final MethodHandle VERSION = Linker.nativeLinker().downcallHandle(VERSION_ADDR, INT_VOID);
+        static final MethodHandle ACTIVE_ISA = Linker.nativeLinker().downcallHandle(ACTIVE_ISA_ADDR, INT_VOID);
+
+        private Info() {
+        }
+    }
+
+    /** {@code elu4j_pin_isa}, {@code elu4j_pin_thread_isa}: only where a level is pinned. */
     private static final class Control {
-        static final MethodHandle ACTIVE_ISA = Linker.nativeLinker().downcallHandle(ACTIVE_ISA_ADDR,
-                FunctionDescriptor.of(JAVA_INT));
         static final MethodHandle PIN_ISA = Linker.nativeLinker().downcallHandle(PIN_ISA_ADDR,
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         /** {@code elu4j_pin_thread_isa}: a helper fixed to one level ({@link #forIsa}), around each call. */
@@ -206,8 +227,13 @@ public final class HelperBackend implements EluBackend {
      * made, the loaded library checked to be the version the bindings were generated for.
      */
     public static HelperBackend best() {
-        int runtime = Elu4jNative.elu4j_version();
-        int expected = Elu4jNative.ELU4J_VERSION_NUMBER();
+        int runtime;
+        try {
+            runtime = (int) Info.VERSION.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        int expected = BINDINGS_VERSION;
         if (runtime != expected) {
             throw new Elu4jException("the loaded elu4j helper is version " + runtime + " but this jar needs "
                     + expected + " (" + NativeLibraries.helper().get().path() + ")");
@@ -238,7 +264,7 @@ public final class HelperBackend implements EluBackend {
         }
         String name = value.trim().toLowerCase(java.util.Locale.ROOT);
         int isa = -1;
-        for (int i = Elu4jNative.ELU4J_ISA_PORTABLE(); i <= Elu4jNative.ELU4J_ISA_AVX512(); i++) {
+        for (int i = ISA_PORTABLE; i <= ISA_AVX512; i++) {
             if (isaName(i).equals(name)) {
                 isa = i;
             }
@@ -279,7 +305,7 @@ public final class HelperBackend implements EluBackend {
     /** The ISA level the library's calls run on: the pinned one, else {@link #bestIsa()}. */
     public static int activeIsa() {
         try {
-            return (int) Control.ACTIVE_ISA.invokeExact();
+            return (int) Info.ACTIVE_ISA.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -310,7 +336,7 @@ public final class HelperBackend implements EluBackend {
 
     /** Every {@code elu4j_isa} the running CPU supports, most portable first. */
     public static int[] supportedIsas() {
-        return java.util.stream.IntStream.rangeClosed(Elu4jNative.ELU4J_ISA_PORTABLE(), Elu4jNative.ELU4J_ISA_AVX512())
+        return java.util.stream.IntStream.rangeClosed(ISA_PORTABLE, ISA_AVX512)
                 .filter(i -> Elu4jNative.elu4j_isa_supported(i) != 0).toArray();
     }
 
@@ -320,11 +346,11 @@ public final class HelperBackend implements EluBackend {
      * downcall for it.
      */
     public static String isaName(int isa) {
-        if (isa == Elu4jNative.ELU4J_ISA_PORTABLE()) {
+        if (isa == ISA_PORTABLE) {
             return "portable";
-        } else if (isa == Elu4jNative.ELU4J_ISA_AVX2()) {
+        } else if (isa == ISA_AVX2) {
             return "avx2";
-        } else if (isa == Elu4jNative.ELU4J_ISA_AVX512()) {
+        } else if (isa == ISA_AVX512) {
             return "avx512";
         }
         return cString(Elu4jNative.elu4j_isa_name(isa));
@@ -372,13 +398,56 @@ public final class HelperBackend implements EluBackend {
     @Override
     public Binding.Forward bindForward(Op op, DataType type) {
         Forward.load();
-        int fn = op.kind().nativeCode;
-        int dt = dtypeCode(type);
-        long size = type.byteSize();
-        double alpha = op.alpha();
-        double scale = op.scale();
-        double inputScale = op.inputScale();
-        return (src, dst, threads) -> forward(fn, dt, size, alpha, scale, inputScale, src, dst, threads);
+        return new ForwardKernel(this, op.kind().nativeCode, dtypeCode(type), type.byteSize(), op.alpha(), op.scale(),
+                op.inputScale());
+    }
+
+    /**
+     * A bound forward: a class of its own rather than a lambda (a lambda spins a class when it
+     * is first made, on a fresh JVM's first call), its common case (serial, no pinned level)
+     * first and flat, so that the calls made before the JIT compiles it run few bytecodes.
+     */
+    private static final class ForwardKernel implements Binding.Forward {
+        private final HelperBackend helper;
+        private final int fn, dt;
+        private final long size;
+        private final double alpha, scale, inputScale;
+        /** Whether every call is the plain critical downcall: no pinned level, and no parallel path. */
+        private final boolean plain;
+
+        ForwardKernel(HelperBackend helper, int fn, int dt, long size, double alpha, double scale, double inputScale) {
+            this.helper = helper;
+            this.fn = fn;
+            this.dt = dt;
+            this.size = size;
+            this.alpha = alpha;
+            this.scale = scale;
+            this.inputScale = inputScale;
+            this.plain = helper.isa < 0;
+        }
+
+        @Override
+        public void run(MemorySegment src, MemorySegment dst, int threads) {
+            if (plain && threads == 1) {
+                int status;
+                try {
+                    status = (int) Forward.FORWARD.invokeExact(fn, dt, src, dst, src.byteSize() / size, alpha, scale,
+                            inputScale);
+                } catch (Throwable t) {
+                    throw rethrow(t);
+                }
+                if (status != 0) {
+                    throw failed("elu4j_forward", status);
+                }
+                return;
+            }
+            helper.forward(fn, dt, size, alpha, scale, inputScale, src, dst, threads);
+        }
+    }
+
+    /** A native call's failure status as an exception. */
+    private static NativeCallException failed(String function, int status) {
+        return new NativeCallException("elu4j helper", function, status, cString(Elu4jNative.elu4j_status_name(status)));
     }
 
     private void forward(int fn, int dt, long size, double alpha, double scale, double inputScale,
@@ -455,10 +524,10 @@ public final class HelperBackend implements EluBackend {
     /** The helper's {@code elu4j_dtype} number of a data type. */
     static int dtypeCode(DataType type) {
         return switch (type) {
-            case F32 -> Elu4jNative.ELU4J_DT_F32();
-            case F64 -> Elu4jNative.ELU4J_DT_F64();
-            case BF16 -> Elu4jNative.ELU4J_DT_BF16();
-            case F16 -> Elu4jNative.ELU4J_DT_F16();
+            case F32 -> DT_F32;
+            case F64 -> DT_F64;
+            case BF16 -> DT_BF16;
+            case F16 -> DT_F16;
         };
     }
 
