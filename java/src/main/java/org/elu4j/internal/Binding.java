@@ -68,6 +68,9 @@ public final class Binding {
 
     /** The forward kernel, or {@link BackendUnavailableException} with the reason. */
     public Forward forward() {
+        if (forward != null) { // bound: the one test per call
+            return forward;
+        }
         requireBound();
         return forward;
     }

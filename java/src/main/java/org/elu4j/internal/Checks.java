@@ -21,10 +21,19 @@ public final class Checks {
      *                                  is not a whole number of elements, or a partial overlap
      */
     public static long elementwise(MemorySegment src, MemorySegment dst, int elementBytes) {
-        Objects.requireNonNull(src, "src");
-        Objects.requireNonNull(dst, "dst");
-        accessible(src, "source");
-        if (dst.scope() != src.scope()) { // one arena: the same answers, checked once
+        // Plain null tests and the common case's checks inline: a fresh JVM runs this interpreted
+        // for its first few hundred calls, where each method call costs.
+        if (src == null) {
+            throw new NullPointerException("src");
+        }
+        if (dst == null) {
+            throw new NullPointerException("dst");
+        }
+        MemorySegment.Scope scope = src.scope();
+        if (!scope.isAlive() || !src.isAccessibleBy(Thread.currentThread())) {
+            accessible(src, "source"); // throws
+        }
+        if (dst.scope() != scope) { // one arena: the same answers, checked once
             accessible(dst, "destination");
         }
         if (dst.isReadOnly()) {
