@@ -35,14 +35,17 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * <pre>
  * java -cp "bench/target/elu4j-bench-VERSION.jar:bench/target/lib/*" org.elu4j.bench.startup.SteadyStateBenchmark \
  *     [--out DIR] [--forks 5] [--calls 200000] [--batch 100] [--backends auto,helper,vector,onednn,scalar]
- *     [--aot] [--warm-thread] [--idle PCT[,SECONDS]] [--jvm-arg ARG]...
+ *     [--aot] [--warm-thread] [--no-vector-module] [--idle PCT[,SECONDS]] [--jvm-arg ARG]...
  * </pre>
  *
  * {@code --aot} also measures every backend with a JDK AOT cache (JEP 483/514/515): per backend,
  * one training JVM runs the same probe with {@code -XX:AOTCacheOutput=FILE}, then its forks run
  * with {@code -XX:AOTCache=FILE}, interleaved with the forks without it. {@code --warm-thread} also
  * measures every backend with a thread that calls it in the background from the first call on
- * (an option evaluated, see {@link SteadyStateProbe}). {@code --idle}: each fork
+ * (an option evaluated, see {@link SteadyStateProbe}). {@code --no-vector-module} starts the JVMs
+ * without {@code --add-modules jdk.incubator.vector}, which AUTO on the helper does not need and
+ * which costs the AOT cache its archived heap and full module graph (the vector backend is then
+ * unavailable: leave it out of {@code --backends}). {@code --idle}: each fork
  * first waits (at most SECONDS, default 120) until all CPUs together were at most PCT% busy over
  * half a second. Writes {@code DIR/steady.tsv} (every batch of every fork), {@code steady.md} (the
  * table, also printed), {@code steady.png} and {@code steady.svg} (median curves over the forks);
@@ -75,6 +78,7 @@ public final class SteadyStateBenchmark {
         List<String> backends = BACKENDS;
         boolean aot = false;
         boolean warm = false;
+        boolean vectorModule = true;
         List<String> jvmArgs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -86,13 +90,14 @@ public final class SteadyStateBenchmark {
                 case "--aot" -> aot = true;
                 case "--warm-thread" -> warm = true;
                 case "--jvm-arg" -> jvmArgs.add(args[++i]);
+                case "--no-vector-module" -> vectorModule = false;
                 case "--idle" -> {
                     String[] v = args[++i].split(",");
                     idleBusyPercent = Double.parseDouble(v[0]);
                     idleMaxWaitSeconds = v.length > 1 ? Integer.parseInt(v[1]) : 120;
                 }
                 default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (--out DIR --forks N "
-                        + "--calls N --batch N --backends a,b --aot --warm-thread --idle PCT[,S] --jvm-arg ARG)");
+                        + "--calls N --batch N --backends a,b --aot --warm-thread --no-vector-module --idle PCT[,S] --jvm-arg ARG)");
             }
         }
         if (calls % batch != 0) {
@@ -105,8 +110,11 @@ public final class SteadyStateBenchmark {
         Path work = Files.createTempDirectory("elu4j-steady-");
         String classPath = childClassPath(aot);
         List<String> base = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED",
                 "-Delu4j.extract.dir=" + work.resolve("extract")));
+        if (vectorModule) {
+            base.addAll(List.of("--add-modules", "jdk.incubator.vector"));
+        }
         base.addAll(jvmArgs);
         base.addAll(List.of("-cp", classPath, SteadyStateProbe.class.getName()));
 
