@@ -386,6 +386,9 @@ public final class BackendProvider {
                     + (helperLinked && byKind[Backend.HELPER.ordinal()] != null
                             ? "; helper linked in " + millis(helperLinkNanos) + " ms" : ""));
         }
+        if (!log.isLoggable(System.Logger.Level.WARNING)) {
+            return; // nothing of the line would be written: spare the first call composing it (the helper's level is a downcall)
+        }
         StringBuilder line = new StringBuilder("elu4j: AUTO uses ").append(describe(auto)).append("; available: ");
         String sep = "";
         for (Backend kind : Backend.values()) {

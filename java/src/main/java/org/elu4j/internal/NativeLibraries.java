@@ -128,8 +128,15 @@ public final class NativeLibraries {
     private static final Set<PosixFilePermission> OTHERS_WRITE =
             Set.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
 
-    /** A loaded library: where it came from and a lookup of its symbols. */
-    public record Library(String name, Path path, String origin, SymbolLookup lookup) {
+    /**
+     * A loaded library: where it came from and a lookup of its symbols. {@code fromBuild}: a bundled
+     * file whose size and CRC-32 matched the build's record (the file built with these classes).
+     */
+    public record Library(String name, Path path, String origin, SymbolLookup lookup, boolean fromBuild) {
+    }
+
+    /** An extracted set: its directory, and whether every file was the one the build recorded. */
+    private record Extracted(Path dir, boolean fromBuild) {
     }
 
     /** The outcome of loading one library: the library, or why it could not be loaded. */
@@ -313,16 +320,20 @@ public final class NativeLibraries {
     }
 
     private static Outcome loadBundled(String what, String kind, List<Resource> resources) {
-        Path dir;
+        Extracted set;
         try {
-            dir = extract(kind, resources);
+            set = extract(kind, resources);
         } catch (IOException | UncheckedIOException | Elu4jException e) {
             return new Outcome(null, new Elu4jException(what + ": cannot extract native libraries: " + e.getMessage(), e));
         }
-        return load(what, dir.resolve(resources.get(0).fileName()), resources.get(0).origin(), false);
+        return load(what, set.dir().resolve(resources.get(0).fileName()), resources.get(0).origin(), false, set.fromBuild());
     }
 
     static Outcome load(String what, Path path, String origin, boolean userGiven) {
+        return load(what, path, origin, userGiven, false);
+    }
+
+    private static Outcome load(String what, Path path, String origin, boolean userGiven, boolean fromBuild) {
         try {
             if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
                 throw new Elu4jException(what + ": " + path + " (from " + origin + ") is not a readable file");
@@ -335,7 +346,7 @@ public final class NativeLibraries {
                 throw new Elu4jException(what + ": " + path + " (from " + origin + ") is not a shared library (no ELF header)");
             }
             SymbolLookup lookup = SymbolLookup.libraryLookup(path, Arena.global());
-            return new Outcome(new Library(what, path.toAbsolutePath(), origin, lookup), null);
+            return new Outcome(new Library(what, path.toAbsolutePath(), origin, lookup, fromBuild), null);
         } catch (Elu4jException e) {
             return new Outcome(null, e);
         } catch (IllegalCallerException e) {
@@ -514,7 +525,7 @@ public final class NativeLibraries {
     // ------------------------------------------------------------------ extraction
 
     /** Extracts {@code resources} into {@code <base>/<kind>-<hash>/} (or checks the copy there) and returns that directory. */
-    static Path extract(String kind, List<Resource> resources) throws IOException {
+    private static Extracted extract(String kind, List<Resource> resources) throws IOException {
         List<Expected> files = new ArrayList<>();
         boolean allRecorded = true;
         for (Resource r : resources) {
@@ -524,6 +535,7 @@ public final class NativeLibraries {
         }
         // The directory's name: the build computed it for the recorded files (no SHA-256 here at all).
         String name = allRecorded ? BuildDigests.BY_NAME.get("group." + kind) : null;
+        boolean fromBuild = name != null;
         if (name == null) {
             MessageDigest combined = sha256();
             for (Expected e : files) {
@@ -539,7 +551,7 @@ public final class NativeLibraries {
             String problem = check(dir, files, full);
             if (problem == null) {
                 markUsed(dir, Instant.now()); // (no log line here: a healthy start logs nothing, see Log)
-                return dir;
+                return new Extracted(dir, fromBuild);
             }
             Log.get().log(System.Logger.Level.DEBUG, () -> "elu4j: " + dir + " is not trusted (" + problem + "): extracting afresh");
             // A damaged or tampered copy: move it out of the way, then extract afresh.
@@ -566,13 +578,13 @@ public final class NativeLibraries {
                 pruneStale(dir, Instant.now());
                 Log.get().log(System.Logger.Level.DEBUG, () -> String.format(Locale.ROOT, "elu4j: extracted %s into %s in %.1f ms",
                         files.stream().map(Expected::fileName).toList(), dir, (System.nanoTime() - start) / 1e6));
-                return dir;
+                return new Extracted(dir, fromBuild);
             } catch (FileSystemException raced) {
                 // Another JVM finished first; use its copy if it is intact. (Linux's rename(2) fails
                 // with ENOTEMPTY there, which Java reports as a plain FileSystemException.)
                 if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) && check(dir, files, full) == null) {
                     markUsed(dir, Instant.now());
-                    return dir;
+                    return new Extracted(dir, fromBuild);
                 }
                 throw raced;
             }

@@ -57,10 +57,11 @@ import org.elu4j.internal.helper.ffi.Elu4jNative;
  * <p>Two steps, so that asking what runs costs no native call. Loading this class looks up every
  * symbol the helper calls in the loaded library (the provider loads it only after
  * {@link NativeLibraries#helper()} succeeded), and {@link #probe()} describes it from the
- * bindings' version: no downcall. {@link #best()} links it: it makes the downcall handles (the
- * JVM's first downcall handle costs tens of milliseconds), checks the library's version, applies
- * the ISA pin and reads the active level. The provider calls it on the helper's first use, or at
- * once when {@link #linkAtStart()}.
+ * bindings' version: no downcall. {@link #best()} links it: it checks the library's version
+ * (unless it is the build's own file), applies the ISA pin, and leaves the active level to be read
+ * when its description is first asked for; each downcall handle is made on its first use (the
+ * JVM's first downcall handle costs tens of milliseconds). The provider calls it on the helper's
+ * first use, or at once when {@link #linkAtStart()}.
  */
 public final class HelperBackend implements EluBackend {
     /** System property that pins the helper's ISA level: portable, avx2, avx512 (or best). */
@@ -215,35 +216,53 @@ public final class HelperBackend implements EluBackend {
 
     /** -1: whatever the library runs on (its best ISA, or the process's pin); otherwise a fixed {@code elu4j_isa}. */
     private final int isa;
-    private final String description;
+    /** The description, or for {@link #best()} null until first asked: then it reads the active level. */
+    private volatile String description;
+    /** {@link #best()}'s description before its level: {@code helper 0.2.0}. */
+    private final String named;
+    /** {@link #best()}'s pin source ("-Delu4j.helper.isa=avx2"), or null. */
+    private final String pinned;
 
     private HelperBackend(int isa, String description) {
         this.isa = isa;
         this.description = description;
+        this.named = null;
+        this.pinned = null;
+    }
+
+    private HelperBackend(String named, String pinned) {
+        this.isa = -1;
+        this.named = named;
+        this.pinned = pinned;
     }
 
     /**
-     * The helper on the best ISA of this CPU (or the pinned one), linked: its downcall handles
-     * made, the loaded library checked to be the version the bindings were generated for.
+     * The helper on the best ISA of this CPU (or the pinned one), linked: the loaded library
+     * checked to be the version the bindings were generated for (known without a call for the
+     * bundled file the build recorded), the pin applied.
      */
     public static HelperBackend best() {
-        int runtime;
-        try {
-            runtime = (int) Info.VERSION.invokeExact();
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        int expected = BINDINGS_VERSION;
-        if (runtime != expected) {
-            throw new Elu4jException("the loaded elu4j helper is version " + runtime + " but this jar needs "
-                    + expected + " (" + NativeLibraries.helper().get().path() + ")");
+        int runtime = BINDINGS_VERSION;
+        // The bundled library whose size and CRC-32 are the build's record is the one built with
+        // these classes: its version is known. Any other (an override, a resource the build did
+        // not record) is asked, with the one downcall type that elu4j_active_isa shares.
+        if (!NativeLibraries.helper().get().fromBuild()) {
+            try {
+                runtime = (int) Info.VERSION.invokeExact();
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (runtime != BINDINGS_VERSION) {
+                throw new Elu4jException("the loaded elu4j helper is version " + runtime + " but this jar needs "
+                        + BINDINGS_VERSION + " (" + NativeLibraries.helper().get().path() + ")");
+            }
         }
         String pinned = applyPin();
         // The version string from the number (elu4j.h's encoding), not elu4j_version_string(): one
-        // downcall shape fewer to link (a few ms each in a fresh JVM).
-        String version = runtime / 10000 + "." + runtime / 100 % 100 + "." + runtime % 100;
-        return new HelperBackend(-1, "helper " + version + " ("
-                + isaName(activeIsa()) + (pinned != null ? ", pinned by " + pinned : "") + ")");
+        // downcall type fewer to link (a few ms each in a fresh JVM). The level is read when the
+        // description is first asked for (the start line, the diagnostics), not here: a first call
+        // that logs nothing then links one downcall type only, its kernel's.
+        return new HelperBackend("helper " + runtime / 10000 + "." + runtime / 100 % 100 + "." + runtime % 100, pinned);
     }
 
     /**
@@ -363,7 +382,12 @@ public final class HelperBackend implements EluBackend {
 
     @Override
     public String description() {
-        return description;
+        String d = description;
+        if (d == null) { // best(): racing threads compute the same text
+            d = named + " (" + isaName(activeIsa()) + (pinned != null ? ", pinned by " + pinned : "") + ")";
+            description = d;
+        }
+        return d;
     }
 
     @Override
