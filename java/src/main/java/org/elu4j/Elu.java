@@ -1033,10 +1033,9 @@ public final class Elu {
 
     /**
      * How many calls {@link #warmUp} makes: enough for the JIT's first tier to compile every
-     * method of the path (a method is queued for C1 after 200 invocations), measured on the
-     * project's 2-vCPU machine: calls over 2 µs among the next 20,000 fell from 300-500 to
-     * 20-50 with 1,000 warm calls, which cost the first call ~5-7 ms of CPU (the first of them
-     * run interpreted, ~10 µs each).
+     * method of the path (a method is queued for C1 after 200 invocations); fewer left the slow
+     * calls to the application, more removed no more of them and cost the first call more
+     * (docs/benchmarks.md, "Time to steady state").
      */
     private static final int WARM_CALLS = 1000;
 
