@@ -44,8 +44,9 @@ import org.elu4j.internal.scalar.ScalarBackend;
  * code: it checks the helper as far as that is possible without calling it (its library found,
  * intact, loaded, every symbol present), makes the vector backend's cheap checks (its module,
  * {@code -Xint}) and creates the scalar backend. Three costs wait for the first need: linking the
- * helper's downcalls (the JVM's first downcall costs tens of milliseconds; the version check and
- * the ISA level are read then), the vector backend (its JMX checks of the JIT and the Vector API's
+ * helper's downcalls (the JVM's first downcall costs tens of milliseconds; a library other than
+ * the build's own is asked its version then, and the ISA level is read when first reported), the
+ * vector backend (its JMX checks of the JIT and the Vector API's
  * classes: tens of milliseconds that AUTO on the helper never needs; made by a call on it,
  * {@link #statuses()}, {@link #isAvailable isAvailable(VECTOR)}, {@link #whyNot}, or AUTO where the
  * helper is unavailable) and oneDNN (extraction, {@code dlopen} of its 93 MB library, engine,
@@ -206,7 +207,7 @@ public final class BackendProvider {
         if (announced) { // before the start line, a failure is reported in it and the time in its DEBUG line
             if (why != null) {
                 Log.get().log(System.Logger.Level.WARNING, "elu4j: helper unavailable: " + why);
-            } else {
+            } else if (Log.get().isLoggable(System.Logger.Level.DEBUG)) { // the description reads the level: a downcall
                 Log.get().log(System.Logger.Level.DEBUG, "elu4j: helper linked in " + millis(helperLinkNanos)
                         + " ms: " + byKind[Backend.HELPER.ordinal()].description());
             }
