@@ -85,7 +85,8 @@ public final class Suite {
                 .include(include != null ? include : ALL)
                 .exclude(SCALAR)
                 .exclude(FAMILY)
-                .exclude(LatencySuite.BENCHMARKS);
+                .exclude(LatencySuite.BENCHMARKS)
+                .exclude(Pattern.quote(OneDnnCallPathBenchmark.class.getName() + ".")); // ./elu4j bench --dnnl-path
         if (sizes != null) {
             main.param("size", sizes.toArray(String[]::new));
         }

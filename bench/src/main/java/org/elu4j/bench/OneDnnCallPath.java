@@ -1,0 +1,228 @@
+package org.elu4j.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * The oneDNN call path from C and from Java in one command ({@code ./elu4j bench --dnnl-path}):
+ * runs {@code dnnl_callpath} (the C steps), then {@link OneDnnCallPathBenchmark} (every Java path
+ * at 256 floats; elu4j, JavaCPP and the bare FFM execute + wait at the larger sizes), then
+ * {@code dnnl_callpath} again, and prints one Markdown report: the steps side by side, and elu4j
+ * against oneDNN from C and through JavaCPP per size.
+ *
+ * <pre>
+ * OneDnnCallPath --cbench PATH/dnnl_callpath [--out FILE] [--sizes 256,65536,16777216] [--forks 2]
+ * </pre>
+ *
+ * <p>The machine this runs on is usually shared, so every figure comes in two forms: JMH's mean
+ * and its best (lowest) iteration of 250 ms; for C the lower median batch of its two runs and
+ * its best batch of ~10 ms. Ratios are given from both; the best figures are the least disturbed
+ * by other processes.
+ */
+public final class OneDnnCallPath {
+    private static final String BENCH = OneDnnCallPathBenchmark.class.getName();
+
+    private OneDnnCallPath() {
+    }
+
+    /** A JMH figure: mean with its 99.9% error, and the lowest iteration, ns per call. */
+    private record Figure(double mean, double error, double best) {
+    }
+
+    public static void main(String[] args) throws IOException, InterruptedException, RunnerException {
+        Path cbench = null;
+        Path out = null;
+        List<String> sizes = List.of("256", "65536", "16777216");
+        int forks = 2;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--cbench" -> cbench = Path.of(value(args, ++i));
+                case "--out" -> out = Path.of(value(args, ++i));
+                case "--sizes" -> sizes = Arrays.asList(value(args, ++i).split(","));
+                case "--forks" -> forks = Integer.parseInt(value(args, ++i));
+                default -> usage("unknown argument " + args[i]);
+            }
+        }
+        if (cbench == null || !Files.isExecutable(cbench)) {
+            usage("--cbench must name the built dnnl_callpath program (java/target/native-build/dnnl_callpath)");
+        }
+        if (!sizes.contains("256")) {
+            usage("--sizes must include 256 (the per-step breakdown runs there)");
+        }
+        Map<String, double[]> c1 = runC(cbench, sizes);
+        Map<String, Figure> java = new LinkedHashMap<>();
+        java.putAll(runJmh(".*", List.of("256"), forks));
+        List<String> larger = sizes.stream().filter(s -> !s.equals("256")).toList();
+        if (!larger.isEmpty()) {
+            java.putAll(runJmh("(elu4j|javacpp|ffmExecWait|ffmExecWaitCritical)", larger, forks));
+        }
+        Map<String, double[]> c2 = runC(cbench, sizes);
+        String report = report(c1, c2, java, sizes, forks);
+        System.out.println(report);
+        if (out != null) {
+            Files.writeString(out, report);
+            System.out.println("# written to " + out);
+        }
+    }
+
+    /** dnnl_callpath's rows as "step size" to ns per call: {median batch, best batch}. */
+    private static Map<String, double[]> runC(Path cbench, List<String> sizes) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(cbench.toString()));
+        command.addAll(sizes);
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Map<String, double[]> rows = new LinkedHashMap<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                System.out.println("# C: " + line);
+                String[] f = line.split("\t");
+                if (!line.startsWith("#") && f.length == 4 && !f[0].equals("step")) {
+                    rows.put(f[0] + " " + f[1], new double[] {Double.parseDouble(f[2]), Double.parseDouble(f[3])});
+                }
+            }
+        }
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(cbench + " failed with exit status " + p.exitValue());
+        }
+        return rows;
+    }
+
+    /** Runs the benchmark's methods matching {@code methods} at the sizes: "method size" to its figure. */
+    private static Map<String, Figure> runJmh(String methods, List<String> sizes, int forks) throws RunnerException {
+        ChainedOptionsBuilder options = new OptionsBuilder()
+                .include(Pattern.quote(BENCH + ".") + methods + "$")
+                .param("size", sizes.toArray(String[]::new))
+                .forks(forks)
+                .warmupIterations(5)
+                .warmupTime(TimeValue.milliseconds(500))
+                .measurementIterations(20)
+                .measurementTime(TimeValue.milliseconds(250));
+        Collection<RunResult> results = new Runner(options.build()).run();
+        Map<String, Figure> figures = new LinkedHashMap<>();
+        for (RunResult run : results) {
+            String method = run.getParams().getBenchmark();
+            method = method.substring(method.lastIndexOf('.') + 1);
+            double best = Double.MAX_VALUE;
+            for (BenchmarkResult fork : run.getBenchmarkResults()) {
+                for (IterationResult it : fork.getIterationResults()) {
+                    best = Math.min(best, it.getPrimaryResult().getScore());
+                }
+            }
+            figures.put(method + " " + run.getParams().getParam("size"),
+                    new Figure(run.getPrimaryResult().getScore(), run.getPrimaryResult().getScoreError(), best));
+        }
+        return figures;
+    }
+
+    private static String report(Map<String, double[]> c1, Map<String, double[]> c2, Map<String, Figure> java,
+                                 List<String> sizes, int forks) {
+        StringBuilder s = new StringBuilder();
+        s.append("## oneDNN call path: C and Java side by side (f32 ELU, out of place, one thread)\n\n");
+        s.append("ns per call. JMH: ").append(forks).append(" fork(s) x 20 iterations of 250 ms after 2.5 s of "
+                + "warm-up, mean ±99.9% interval [best iteration]; C (dnnl_callpath, run before and after JMH): "
+                + "the lower of the two runs' median batches [best batch of ~10 ms]. On a shared machine the best "
+                + "figures are the least disturbed by other processes.\n\n");
+        s.append("### Steps at 256 floats\n\n");
+        s.append("| step | C | Java, ordinary downcalls | Java, critical downcalls |\n|---|---:|---:|---:|\n");
+        row(s, "set_data_handle, pointer unchanged", c("set_handle_same 256", c1, c2), null, null);
+        row(s, "set_data_handle, another pointer", c("set_handle_new 256", c1, c2), null, null);
+        row(s, "stream_wait alone (one downcall's cost)", c("wait 256", c1, c2), java.get("ffmWait 256"),
+                java.get("ffmWaitCritical 256"));
+        row(s, "execute alone", c("execute 256", c1, c2), null, null);
+        row(s, "execute + wait (2 calls)", c("exec_wait 256", c1, c2), java.get("ffmExecWait 256"),
+                java.get("ffmExecWaitCritical 256"));
+        row(s, "execute + wait, the segments held (as elu4j)", null, null, java.get("ffmExecWaitCriticalHeld 256"));
+        row(s, "set x2 + execute + wait (4 calls)", c("set2_exec_wait 256", c1, c2), java.get("ffmSet2ExecWait 256"),
+                java.get("ffmSet2ExecWaitCritical 256"));
+        row(s, "the helper's shim (the 4 calls in 1)", c("shim 256", c1, c2), java.get("ffmShim 256"),
+                java.get("ffmShimCritical 256"));
+        s.append("| elu4j's oneDNN backend, public API | | ").append(fmt(java.get("elu4j 256")))
+                .append(" | |\n| oneDNN via JavaCPP (JNI), execute + wait | | ").append(fmt(java.get("javacpp 256")))
+                .append(" | |\n\n");
+        s.append("### elu4j's oneDNN backend against oneDNN from C and through JavaCPP\n\n");
+        s.append("| size | oneDNN from C (execute + wait) | elu4j onednn | oneDNN via JavaCPP | bare FFM execute + wait "
+                + "| elu4j / C (means; best) | elu4j / JavaCPP (means; best) |\n|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (String size : sizes) {
+            double[] c = c("exec_wait " + size, c1, c2);
+            Figure elu4j = java.get("elu4j " + size);
+            Figure javacpp = java.get("javacpp " + size);
+            // the binding elu4j uses at that size: critical up to 256 KiB per tensor
+            Figure bare = java.get((Long.parseLong(size) * Float.BYTES <= 256 << 10 ? "ffmExecWaitCritical " : "ffmExecWait ")
+                    + size);
+            s.append("| ").append(size).append(" | ").append(fmtC(c)).append(" | ").append(fmt(elu4j)).append(" | ")
+                    .append(fmt(javacpp)).append(" | ").append(fmt(bare)).append(" | ");
+            if (c != null && elu4j != null) {
+                s.append(String.format(Locale.ROOT, "%.2f; %.2f", elu4j.mean / c[0], elu4j.best / c[1]));
+            }
+            s.append(" | ");
+            if (javacpp != null && elu4j != null) {
+                s.append(String.format(Locale.ROOT, "%.2f; %.2f", elu4j.mean / javacpp.mean, elu4j.best / javacpp.best));
+            }
+            s.append(" |\n");
+        }
+        return s.toString();
+    }
+
+    private static void row(StringBuilder s, String step, double[] c, Figure ordinary, Figure critical) {
+        s.append("| ").append(step).append(" | ").append(fmtC(c)).append(" | ").append(fmt(ordinary)).append(" | ")
+                .append(fmt(critical)).append(" |\n");
+    }
+
+    /** The C figure of a row: the lower median of the two runs and the best batch of both; null if missing. */
+    private static double[] c(String key, Map<String, double[]> c1, Map<String, double[]> c2) {
+        double[] a = c1.get(key);
+        double[] b = c2.get(key);
+        if (a == null || b == null) {
+            return null;
+        }
+        return new double[] {Math.min(a[0], b[0]), Math.min(a[1], b[1])};
+    }
+
+    private static String fmtC(double[] c) {
+        return c == null ? "—" : String.format(Locale.ROOT, "%s [%s]", num(c[0]), num(c[1]));
+    }
+
+    private static String fmt(Figure f) {
+        if (f == null) {
+            return "—";
+        }
+        return String.format(Locale.ROOT, "%s ±%s [%s]", num(f.mean), num(f.error), num(f.best));
+    }
+
+    private static String num(double v) {
+        return v >= 1000 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    private static String value(String[] args, int i) {
+        if (i >= args.length) {
+            usage(args[i - 1] + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static void usage(String problem) {
+        System.err.println("OneDnnCallPath: " + problem);
+        System.err.println("usage: OneDnnCallPath --cbench PATH/dnnl_callpath [--out FILE] [--sizes 256,65536,16777216]"
+                + " [--forks 2]");
+        System.exit(2);
+    }
+}
