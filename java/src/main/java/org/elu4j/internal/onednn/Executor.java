@@ -7,18 +7,17 @@ import java.lang.foreign.MemorySegment;
  * How one thread runs a primitive on its stream: point the memory objects at the caller's
  * segments, execute, wait for the stream, and keep the segments alive meanwhile (oneDNN holds
  * their addresses, which the FFM linker knows nothing about). The backend has one code path,
- * {@link #execute}; there are two implementations because the fast one needs the helper library
- * and oneDNN must keep working without it:
+ * {@link #execute}; there are two implementations because the helper library can be missing and
+ * oneDNN must keep working without it:
  * <ul>
- * <li>{@link ShimExecutor}: a forward primitive in one downcall, the helper's
- *     {@code elu4j_dnnl_execute_unary} ({@link ExecuteShim}), which takes the segments as real
- *     arguments. Its per-call cost is what a 256-element call is made of, so it is used whenever
- *     the helper is loaded. The shim is unary: a backward primitive (three memories) takes the
- *     plain calls.</li>
- * <li>{@link CallExecutor}: the oneDNN calls made from Java (set the data handles, execute, wait),
- *     used when the helper library is not loaded or is disabled ({@code -Delu4j.disable=helper}):
- *     it is a separate native library that can be missing or refused while {@code libdnnl.so.3}
- *     loads, and the oneDNN backend does not depend on the helper backend.</li>
+ * <li>{@link CallExecutor}: the oneDNN calls made from Java (set the data handles where the
+ *     tensors moved, execute, wait). A short call on one oneDNN thread runs as critical downcalls
+ *     (no thread-state transitions), which makes it the cheapest way in; without the helper
+ *     library (missing, or {@code -Delu4j.disable=helper}) it also runs every long call, as
+ *     ordinary downcalls.</li>
+ * <li>{@link ShimExecutor}: with the helper library loaded, a long forward call in one ordinary
+ *     downcall, the helper's {@code elu4j_dnnl_execute_unary} ({@link ExecuteShim}), which takes
+ *     the segments as real arguments; short and backward calls go to its {@link CallExecutor}.</li>
  * </ul>
  * Both give the same bits and turn a failing call into a NativeCallException naming it; one
  * executor per thread context, used only by its thread.
@@ -42,40 +41,49 @@ sealed interface Executor permits ShimExecutor, CallExecutor {
                  MemorySegment data);
 
     /**
-     * The backend's choice of executor, made once: the shim when the helper library can be used,
-     * else the plain calls, and why, as text.
+     * The backend's choice of executor, made once: the shim for long forward calls when the
+     * helper library can be used, else the plain calls, critical downcalls for short calls when
+     * oneDNN runs on one thread, and all that as text.
      *
      * @param shim        the helper's shim, or null
-     * @param description e.g. {@code 1 downcall per call (the helper's elu4j_dnnl_execute_unary)}
+     * @param critical    short calls run as critical downcalls ({@link CallExecutor})
+     * @param description e.g. {@code critical downcalls up to 256 KiB per tensor, beyond it 1
+     *                    downcall per call (the helper's elu4j_dnnl_execute_unary)}
      */
-    record Path(ExecuteShim shim, String description) {
+    record Path(ExecuteShim shim, boolean critical, String description) {
 
         /**
          * The shim if {@code useHelperShim} and the helper library provides it (its
          * {@code elu4j_dnnl_api} struct allocated in {@code arena}, which must outlive every
-         * call), else the plain calls. Never fails: a shim that cannot be used is a reason.
+         * call), else the plain calls; critical downcalls for short calls if {@code critical}
+         * (oneDNN on one thread). Never fails: a shim that cannot be used is a reason.
          */
-        static Path choose(boolean useHelperShim, Arena arena) {
+        static Path choose(boolean useHelperShim, boolean critical, Arena arena) {
+            String prefix = critical
+                    ? "critical downcalls up to " + (CallExecutor.CRITICAL_MAX_BYTES >> 10) + " KiB per tensor, beyond it "
+                    : "";
             if (!useHelperShim) {
-                return new Path(null, "4 downcalls per call (the helper is disabled)");
+                return new Path(null, critical, prefix + "4 downcalls per call (the helper is disabled)");
             }
             try {
-                return new Path(ExecuteShim.create(arena),
-                        "1 downcall per call (the helper's " + ExecuteShim.FUNCTION + ")");
+                return new Path(ExecuteShim.create(arena), critical,
+                        prefix + "1 downcall per call (the helper's " + ExecuteShim.FUNCTION + ")");
             } catch (RuntimeException | LinkageError e) { // never fatal: the plain calls still work
-                return new Path(null, "4 downcalls per call ("
+                return new Path(null, critical, prefix + "4 downcalls per call ("
                         + (e.getMessage() != null ? e.getMessage() : e.toString()) + ")");
             }
         }
 
-        /** Downcalls of a forward call: 1 through the shim, 4 otherwise. */
-        int downcalls() {
-            return shim != null ? 1 : 4;
+        /** The path in a few words, for the backend's description: e.g. {@code critical calls, 1 downcall}. */
+        String summary() {
+            return (critical ? "critical calls to " + (CallExecutor.CRITICAL_MAX_BYTES >> 10) + " KiB, " : "")
+                    + (shim != null ? "1 downcall" : "4 downcalls");
         }
 
         /** A new thread context's executor on its stream; its buffers live in {@code arena}. */
         Executor executor(Stream stream, Arena arena) {
-            return shim != null ? new ShimExecutor(shim, stream, arena) : new CallExecutor(stream, arena);
+            return shim != null ? new ShimExecutor(shim, stream, arena, critical)
+                    : new CallExecutor(stream, arena, critical);
         }
     }
 }

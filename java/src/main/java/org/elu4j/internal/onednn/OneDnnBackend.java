@@ -58,10 +58,11 @@ import org.elu4j.internal.onednn.ffi.dnnl_version_t;
  *     it.</li>
  * </ul>
  *
- * <p>A call runs each pass through its thread's {@link Executor}, one code path: one downcall per
- * forward pass when the elu4j helper library is loaded (its {@code elu4j_dnnl_execute_unary}),
- * the plain oneDNN calls otherwise and for backward primitives ({@link Executor} says why both
- * exist). {@link #executePath()} says which.
+ * <p>A call runs each pass through its thread's {@link Executor}, one code path: on one oneDNN
+ * thread a short pass is two critical downcalls (execute, wait; the data handles are set only
+ * where a tensor moved), a long forward pass one ordinary downcall when the elu4j helper library
+ * is loaded (its {@code elu4j_dnnl_execute_unary}), the plain oneDNN calls otherwise
+ * ({@link Executor} says why both exist). {@link #executePath()} says which.
  *
  * <p>oneDNN keeps the data pointers inside its memory objects between calls, so only native
  * segments are accepted ({@link #supportsHeapSegments()} is false).
@@ -109,12 +110,12 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         MethodHandle ompSetNumThreads = dnnl_version_t.cpu_runtime(v) == DNNL_RUNTIME_OMP
                 ? ThreadContext.ompSetNumThreads() : null;
         this.cache = new PrimitiveCache(engine);
-        Executor.Path path = Executor.Path.choose(useHelperShim, arena);
+        // A critical downcall must not wait on other threads: only with oneDNN on one thread.
+        Executor.Path path = Executor.Path.choose(useHelperShim, threads == 1, arena);
         this.executePath = path;
         this.contexts = new ThreadContexts(() -> new ThreadContext(engine, cache, path, threads, ompSetNumThreads));
-        int downcalls = path.downcalls();
         this.description = "onednn " + version + " (" + implementation + ", " + threads
-                + (threads == 1 ? " thread, " : " threads, ") + downcalls + (downcalls == 1 ? " downcall)" : " downcalls)");
+                + (threads == 1 ? " thread, " : " threads, ") + path.summary() + ")";
     }
 
     /**
@@ -184,7 +185,7 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         return implementation;
     }
 
-    /** How a call reaches oneDNN: one downcall through the helper's shim, or four (and why). */
+    /** How a call reaches oneDNN: critical downcalls for short calls, the helper's shim or four downcalls (and why). */
     public String executePath() {
         return executePath.description();
     }

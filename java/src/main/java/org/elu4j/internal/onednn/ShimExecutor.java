@@ -4,30 +4,37 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The executor of a thread when the helper library is loaded: a forward primitive in one downcall
- * through {@link ExecuteShim}, a backward one (three memories, which the unary shim does not take)
- * through the plain calls of a {@link CallExecutor}.
+ * The executor of a thread when the helper library is loaded: a long forward call (more than
+ * {@link CallExecutor#CRITICAL_MAX_BYTES}, or oneDNN on several threads) in one ordinary downcall
+ * through {@link ExecuteShim}; a short one, and every backward one (three memories, which the
+ * unary shim does not take), through the plain calls of a {@link CallExecutor}, whose critical
+ * downcalls cost less than the shim's one ordinary downcall and its two data-handle calls.
  */
 final class ShimExecutor implements Executor {
     private final ExecuteShim shim;
     private final MemorySegment stream;
     private final ExecuteShim.Out status;
-    private final CallExecutor backward;
+    private final CallExecutor calls;
 
-    ShimExecutor(ExecuteShim shim, Stream stream, Arena arena) {
+    ShimExecutor(ExecuteShim shim, Stream stream, Arena arena, boolean criticalAllowed) {
         this.shim = shim;
         this.stream = stream.handle();
         this.status = new ExecuteShim.Out(arena);
-        this.backward = new CallExecutor(stream, arena);
+        this.calls = new CallExecutor(stream, arena, criticalAllowed);
     }
 
     @Override
     public void execute(Primitive primitive, Memory[] memories, MemorySegment in, MemorySegment out, int dataArg,
                         MemorySegment data) {
-        if (data != null) {
-            backward.execute(primitive, memories, in, out, dataArg, data);
+        if (data != null || calls.critical(in.byteSize())) {
+            calls.execute(primitive, memories, in, out, dataArg, data);
             return;
         }
+        // The shim sets both data handles; if it fails, which ones it set is not known.
+        memories[0].forgetDataAddress();
+        memories[1].forgetDataAddress();
         shim.execute(primitive.handle(), stream, memories[0].handle(), memories[1].handle(), in, out, status);
+        memories[0].pointedAt(in);
+        memories[1].pointedAt(out);
     }
 }

@@ -30,11 +30,13 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The oneDNN backend's two executors behind its one execute path ({@link Executor}): one
- * downcall through the helper library's {@code elu4j_dnnl_execute_unary} ({@link ShimExecutor}),
- * and the plain oneDNN calls made from Java ({@link CallExecutor}) when the helper is not there.
- * Both give the same bits (forward, composed plans, backward), both keep a shared arena from
- * being freed under a running call, and the shim's failures become {@link NativeCallException}s
- * that name the oneDNN function.
+ * downcall through the helper library's {@code elu4j_dnnl_execute_unary} for long calls
+ * ({@link ShimExecutor}), and the plain oneDNN calls made from Java ({@link CallExecutor}), as
+ * critical downcalls for short calls, and for every call when the helper is not there. Both give
+ * the same bits (forward, composed plans, backward, short and long calls), both follow tensors that
+ * move between calls, both keep a shared arena from being freed under a running call (short and
+ * long calls), and the shim's failures become {@link NativeCallException}s that name the oneDNN
+ * function.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class OneDnnExecutePathTest {
@@ -63,15 +65,17 @@ class OneDnnExecutePathTest {
     @Test
     void theShimIsUsedWheneverTheHelperIsLoaded() {
         assertFalse(fourCalls.usesHelperShim());
-        assertTrue(fourCalls.executePath().startsWith("4 downcalls"), fourCalls.executePath());
-        assertTrue(fourCalls.description().endsWith("4 downcalls)"), fourCalls.description());
+        // The tests run oneDNN on one thread: short calls are critical downcalls on both paths.
+        String critical = "critical downcalls up to " + (CallExecutor.CRITICAL_MAX_BYTES >> 10) + " KiB per tensor, beyond it ";
+        assertTrue(fourCalls.executePath().startsWith(critical + "4 downcalls"), fourCalls.executePath());
+        assertTrue(fourCalls.description().endsWith("critical calls to 256 KiB, 4 downcalls)"), fourCalls.description());
         boolean helper = BackendProvider.get().available(Backend.HELPER) != null;
         assertEquals(helper, viaShim.usesHelperShim(), viaShim.executePath());
         OneDnnBackend provided = (OneDnnBackend) BackendProvider.get().available(Backend.ONEDNN);
         assertEquals(helper, provided.usesHelperShim(), provided.executePath());
         if (helper) {
-            assertTrue(viaShim.executePath().startsWith("1 downcall"), viaShim.executePath());
-            assertTrue(viaShim.description().endsWith("1 downcall)"), viaShim.description());
+            assertTrue(viaShim.executePath().startsWith(critical + "1 downcall"), viaShim.executePath());
+            assertTrue(viaShim.description().endsWith("critical calls to 256 KiB, 1 downcall)"), viaShim.description());
         }
     }
 
@@ -140,10 +144,66 @@ class OneDnnExecutePathTest {
         }
     }
 
+    /**
+     * oneDNN keeps each memory object's pointer between calls and the executors set it only where
+     * a tensor moved: calls that alternate between buffers, in and out of place, must each read
+     * and write their own.
+     */
+    @Test
+    void tensorsThatMoveBetweenCallsAreFollowed() {
+        for (int n : new int[] {256, 65537}) { // a short (critical) and a long call
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment[] in = new MemorySegment[3];
+                MemorySegment[] out = new MemorySegment[3];
+                for (int i = 0; i < 3; i++) {
+                    in[i] = arena.allocate(4L * n, 64);
+                    MemorySegment.copy(MemorySegment.ofArray(Inputs.random(n, 17L * n + i)), 0, in[i], 0, in[i].byteSize());
+                    out[i] = arena.allocate(4L * n, 64);
+                }
+                MemorySegment copy = arena.allocate(4L * n, 64);
+                for (OneDnnBackend backend : new OneDnnBackend[] {viaShim, fourCalls}) {
+                    int[] order = {0, 1, 1, 2, 0, 2, 2, 1, 0};
+                    for (int k = 0; k < order.length; k++) {
+                        int i = order[k];
+                        out[i].fill((byte) 0x7f);
+                        backend.eluF32(in[i], out[i], 1f);
+                        assertElu(in[i], out[i], n, backend.executePath() + " n=" + n + " call " + k + " on buffer " + i);
+                        if (k % 3 == 2) { // in place on a copy, then out of place again
+                            MemorySegment.copy(in[i], 0, copy, 0, copy.byteSize());
+                            backend.eluF32(copy, copy, 1f);
+                            assertElu(in[i], copy, n, backend.executePath() + " n=" + n + " in place after call " + k);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Fails unless {@code out} is oneDNN's ELU (alpha = 1) of {@code in}, element by element. */
+    private static void assertElu(MemorySegment in, MemorySegment out, int n, String what) {
+        for (int i = 0; i < n; i++) {
+            float x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
+            float got = out.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
+            String problem = ONEDNN.check(x, 1f, got, ScalarBackend.elu(x, 1f));
+            if (problem != null) {
+                fail(what + ": ELU(" + x + ") = " + got + " at " + i + ": " + problem);
+            }
+        }
+    }
+
     @Test
     void closingASharedArenaDuringCallsFailsCleanlyOnBothPaths() throws Exception {
         closeRace(viaShim);
         closeRace(fourCalls);
+    }
+
+    /** The same race on short calls, which run as critical downcalls: their segments are held too. */
+    @Test
+    void closingASharedArenaDuringShortCallsFailsCleanly() throws Exception {
+        long floats = CallExecutor.CRITICAL_MAX_BYTES / Float.BYTES;
+        CloseRace.run(viaShim.executePath() + " (short calls)", floats, 3, (src, dst) -> viaShim.eluF32(src, dst, 1f));
+        CloseRace.run(fourCalls.executePath() + " (short calls)", floats, 3,
+                (src, dst) -> fourCalls.eluF32(src, dst, 1f));
     }
 
     @Test
