@@ -15,6 +15,8 @@
  *   exec_wait         execute + wait: what elu4j_cbench and the JavaCPP peer time per call
  *   set2_exec_wait    set_data_handle x2 + execute + wait: what a call on any pair of buffers needs
  *   shim              the same four calls through libelu4j's elu4j_dnnl_execute_unary
+ *   exec_wait_thread  exec_wait from a thread the program started (every Java thread is one: the
+ *                     JVM runs no Java code on the process's first thread), not the main thread
  *
  *   dnnl_callpath [size ...]   (default: 256 65536 16777216)
  *
@@ -28,13 +30,14 @@
 #include <oneapi/dnnl/dnnl.h>
 
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define BATCHES 15
+#define BATCHES 25
 #define BATCH_NS 1e7
 
 #define DNNL_CHECK(call)                                                                          \
@@ -46,9 +49,9 @@
         }                                                                                         \
     } while (0)
 
-enum step { SET_SAME, SET_NEW, EXECUTE, WAIT, EXEC_WAIT, SET2_EXEC_WAIT, SHIM, N_STEPS };
+enum step { SET_SAME, SET_NEW, EXECUTE, WAIT, EXEC_WAIT, SET2_EXEC_WAIT, SHIM, EXEC_WAIT_THREAD, N_STEPS };
 static const char *const k_step_names[] = {"set_handle_same", "set_handle_new", "execute", "wait",
-                                           "exec_wait", "set2_exec_wait", "shim"};
+                                           "exec_wait", "set2_exec_wait", "shim", "exec_wait_thread"};
 
 struct target {
     dnnl_primitive_t prim;
@@ -83,6 +86,7 @@ static void run_step(enum step s, struct target *t)
         DNNL_CHECK(dnnl_stream_wait(t->stream));
         break;
     case EXEC_WAIT:
+    case EXEC_WAIT_THREAD:
         DNNL_CHECK(dnnl_primitive_execute(t->prim, t->stream, 2, t->args));
         DNNL_CHECK(dnnl_stream_wait(t->stream));
         break;
@@ -140,6 +144,18 @@ static double time_step(enum step s, struct target *t, double *best)
     qsort(per_call, BATCHES, sizeof per_call[0], compare_doubles);
     *best = per_call[0];
     return per_call[BATCHES / 2];
+}
+
+struct thread_job {
+    struct target *t;
+    double median, best;
+};
+
+static void *time_in_thread(void *arg)
+{
+    struct thread_job *job = arg;
+    job->median = time_step(EXEC_WAIT_THREAD, job->t, &job->best);
+    return NULL;
 }
 
 static void check_elu(size_t n, const float *in, const float *out)
@@ -223,8 +239,19 @@ int main(int argc, char **argv)
             if (st == EXECUTE || st == EXEC_WAIT) {
                 DNNL_CHECK(dnnl_memory_set_data_handle(t.src_mem, src)); /* after SET_NEW */
             }
-            double best;
-            const double median = time_step((enum step)st, &t, &best);
+            double best, median;
+            if (st == EXEC_WAIT_THREAD) { /* the stream is used by one thread at a time: this one waits */
+                struct thread_job job = {.t = &t};
+                pthread_t thread;
+                if (pthread_create(&thread, NULL, time_in_thread, &job) != 0 || pthread_join(thread, NULL) != 0) {
+                    fprintf(stderr, "dnnl_callpath: cannot run a thread\n");
+                    return EXIT_FAILURE;
+                }
+                median = job.median;
+                best = job.best;
+            } else {
+                median = time_step((enum step)st, &t, &best);
+            }
             printf("%s\t%zu\t%.1f\t%.1f\n", k_step_names[st], n, median, best);
             fflush(stdout);
         }

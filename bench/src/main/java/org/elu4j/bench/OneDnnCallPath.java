@@ -35,7 +35,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * </pre>
  *
  * <p>The machine this runs on is usually shared, so every figure comes in two forms: JMH's mean
- * and its best (lowest) iteration of 250 ms; for C the lower median batch of its two runs and
+ * and its best (lowest) iteration of 25 ms; for C the lower median batch of its two runs and
  * its best batch of ~10 ms. Ratios are given from both; the best figures are the least disturbed
  * by other processes.
  */
@@ -114,8 +114,9 @@ public final class OneDnnCallPath {
                 .forks(forks)
                 .warmupIterations(5)
                 .warmupTime(TimeValue.milliseconds(500))
-                .measurementIterations(20)
-                .measurementTime(TimeValue.milliseconds(250));
+                // many short iterations: on a shared machine some of them run undisturbed
+                .measurementIterations(40)
+                .measurementTime(TimeValue.milliseconds(25));
         Collection<RunResult> results = new Runner(options.build()).run();
         Map<String, Figure> figures = new LinkedHashMap<>();
         for (RunResult run : results) {
@@ -137,7 +138,7 @@ public final class OneDnnCallPath {
                                  List<String> sizes, int forks) {
         StringBuilder s = new StringBuilder();
         s.append("## oneDNN call path: C and Java side by side (f32 ELU, out of place, one thread)\n\n");
-        s.append("ns per call. JMH: ").append(forks).append(" fork(s) x 20 iterations of 250 ms after 2.5 s of "
+        s.append("ns per call. JMH: ").append(forks).append(" fork(s) x 40 iterations of 25 ms after 2.5 s of "
                 + "warm-up, mean ±99.9% interval [best iteration]; C (dnnl_callpath, run before and after JMH): "
                 + "the lower of the two runs' median batches [best batch of ~10 ms]. On a shared machine the best "
                 + "figures are the least disturbed by other processes.\n\n");
@@ -150,6 +151,7 @@ public final class OneDnnCallPath {
         row(s, "execute alone", c("execute 256", c1, c2), null, null);
         row(s, "execute + wait (2 calls)", c("exec_wait 256", c1, c2), java.get("ffmExecWait 256"),
                 java.get("ffmExecWaitCritical 256"));
+        row(s, "execute + wait from a second thread (as every Java thread)", c("exec_wait_thread 256", c1, c2), null, null);
         row(s, "execute + wait, the segments held (as elu4j)", null, null, java.get("ffmExecWaitCriticalHeld 256"));
         row(s, "set x2 + execute + wait (4 calls)", c("set2_exec_wait 256", c1, c2), java.get("ffmSet2ExecWait 256"),
                 java.get("ffmSet2ExecWaitCritical 256"));
@@ -159,19 +161,26 @@ public final class OneDnnCallPath {
                 .append(" | |\n| oneDNN via JavaCPP (JNI), execute + wait | | ").append(fmt(java.get("javacpp 256")))
                 .append(" | |\n\n");
         s.append("### elu4j's oneDNN backend against oneDNN from C and through JavaCPP\n\n");
-        s.append("| size | oneDNN from C (execute + wait) | elu4j onednn | oneDNN via JavaCPP | bare FFM execute + wait "
-                + "| elu4j / C (means; best) | elu4j / JavaCPP (means; best) |\n|---:|---:|---:|---:|---:|---:|---:|\n");
+        s.append("| size | oneDNN from C (execute + wait) | the same, second thread | elu4j onednn | oneDNN via JavaCPP "
+                + "| bare FFM execute + wait | elu4j / C (means; best) | elu4j / C second thread (means; best) "
+                + "| elu4j / JavaCPP (means; best) |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (String size : sizes) {
             double[] c = c("exec_wait " + size, c1, c2);
+            double[] ct = c("exec_wait_thread " + size, c1, c2);
             Figure elu4j = java.get("elu4j " + size);
             Figure javacpp = java.get("javacpp " + size);
             // the binding elu4j uses at that size: critical up to 256 KiB per tensor
             Figure bare = java.get((Long.parseLong(size) * Float.BYTES <= 256 << 10 ? "ffmExecWaitCritical " : "ffmExecWait ")
                     + size);
-            s.append("| ").append(size).append(" | ").append(fmtC(c)).append(" | ").append(fmt(elu4j)).append(" | ")
+            s.append("| ").append(size).append(" | ").append(fmtC(c)).append(" | ").append(fmtC(ct)).append(" | ")
+                    .append(fmt(elu4j)).append(" | ")
                     .append(fmt(javacpp)).append(" | ").append(fmt(bare)).append(" | ");
             if (c != null && elu4j != null) {
                 s.append(String.format(Locale.ROOT, "%.2f; %.2f", elu4j.mean / c[0], elu4j.best / c[1]));
+            }
+            s.append(" | ");
+            if (ct != null && elu4j != null) {
+                s.append(String.format(Locale.ROOT, "%.2f; %.2f", elu4j.mean / ct[0], elu4j.best / ct[1]));
             }
             s.append(" | ");
             if (javacpp != null && elu4j != null) {
