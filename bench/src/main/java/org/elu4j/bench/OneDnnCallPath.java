@@ -3,6 +3,7 @@ package org.elu4j.bench;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.lang.foreign.Arena;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,11 +28,13 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * The oneDNN call path from C and from Java in one command ({@code ./elu4j bench --dnnl-path}):
  * runs {@code dnnl_callpath} (the C steps), then {@link OneDnnCallPathBenchmark} (every Java path
  * at 256 floats; elu4j, JavaCPP and the bare FFM execute + wait at the larger sizes), then
- * {@code dnnl_callpath} again, and prints one Markdown report: the steps side by side, and elu4j
- * against oneDNN from C and through JavaCPP per size.
+ * {@code dnnl_callpath} again, then the 256-float paths interleaved in this JVM ({@link #interleaved}),
+ * and prints one Markdown report: the steps side by side, elu4j against oneDNN from C and through
+ * JavaCPP per size, and the interleaved ratios.
  *
  * <pre>
  * OneDnnCallPath --cbench PATH/dnnl_callpath [--out FILE] [--sizes 256,65536,16777216] [--forks 2]
+ * OneDnnCallPath --interleaved-only      (only the interleaved comparison at 256 floats, ~10 s)
  * </pre>
  *
  * <p>The machine this runs on is usually shared, so every figure comes in two forms: JMH's mean
@@ -54,14 +57,20 @@ public final class OneDnnCallPath {
         Path out = null;
         List<String> sizes = List.of("256", "65536", "16777216");
         int forks = 2;
+        boolean interleavedOnly = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--cbench" -> cbench = Path.of(value(args, ++i));
                 case "--out" -> out = Path.of(value(args, ++i));
                 case "--sizes" -> sizes = Arrays.asList(value(args, ++i).split(","));
                 case "--forks" -> forks = Integer.parseInt(value(args, ++i));
+                case "--interleaved-only" -> interleavedOnly = true;
                 default -> usage("unknown argument " + args[i]);
             }
+        }
+        if (interleavedOnly) {
+            System.out.println(interleaved(256, 300));
+            return;
         }
         if (cbench == null || !Files.isExecutable(cbench)) {
             usage("--cbench must name the built dnnl_callpath program (java/target/native-build/dnnl_callpath)");
@@ -77,7 +86,7 @@ public final class OneDnnCallPath {
             java.putAll(runJmh("(elu4j|javacpp|ffmExecWait|ffmExecWaitCritical)", larger, forks));
         }
         Map<String, double[]> c2 = runC(cbench, sizes);
-        String report = report(c1, c2, java, sizes, forks);
+        String report = report(c1, c2, java, sizes, forks) + interleaved(256, 300);
         System.out.println(report);
         if (out != null) {
             Files.writeString(out, report);
@@ -191,6 +200,118 @@ public final class OneDnnCallPath {
         return s.toString();
     }
 
+    /**
+     * The same paths at one size, in one JVM, interleaved: round after round, a batch of calls of
+     * ~1 ms on each path in turn, so that neighbouring batches see the same machine. The median of
+     * the per-round ratios is what a busy shared machine changes least. The bare critical FFM
+     * execute + wait is oneDNN as C calls it (a critical downcall costs what a C call does, see the
+     * table above), on a Java thread.
+     */
+    private static String interleaved(int size, int rounds) {
+        OneDnnCallPathBenchmark b = new OneDnnCallPathBenchmark();
+        b.size = size;
+        // the same on a confined arena, whose hold by a downcall is a plain counter, not an atomic one
+        OneDnnCallPathBenchmark confined = new OneDnnCallPathBenchmark() {
+            @Override
+            protected Arena newArena() {
+                return Arena.ofConfined();
+            }
+        };
+        confined.size = size;
+        String[] names = {"elu4j onednn", "bare FFM execute + wait (critical)", "the same, segments held",
+            "oneDNN via JavaCPP", "the helper's shim, ordinary downcall", "the helper's shim, critical downcall",
+            "bare FFM execute + wait (ordinary)", "elu4j onednn, confined arena",
+            "bare FFM execute + wait (critical), segments held, confined arena"};
+        double[][] ns = new double[names.length][rounds];
+        try {
+            b.setUp();
+            confined.setUp();
+            int batch = Math.max(1, 1_000_000 / 400 / Math.max(1, size / 256));
+            for (int warm = 0; warm < 2; warm++) { // the first pass is the JIT's warm-up, then measured
+                for (int r = 0; r < rounds; r++) {
+                    for (int p = 0; p < names.length; p++) {
+                        ns[p][r] = p < 7 ? batch(b, p, batch) : batch(confined, p == 7 ? 0 : 2, batch);
+                    }
+                }
+            }
+        } catch (Throwable t) {
+            return "\n(interleaved run failed: " + t + ")\n";
+        } finally {
+            b.tearDown();
+            b.closeArena();
+            confined.tearDown();
+            confined.closeArena();
+        }
+        StringBuilder s = new StringBuilder();
+        s.append("\n### Interleaved, ").append(size).append(" floats: ").append(rounds)
+                .append(" rounds of ~1 ms batches, each path in turn (one JVM)\n\n");
+        s.append("| path | median ns per call | best batch | median of the per-round ratio elu4j / path |\n"
+                + "|---|---:|---:|---:|\n");
+        for (int p = 0; p < names.length; p++) {
+            double[] ratio = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                ratio[r] = ns[0][r] / ns[p][r];
+            }
+            s.append(String.format(Locale.ROOT, "| %s | %s | %s | %.3f |%n", names[p], num(median(ns[p])),
+                    num(Arrays.stream(ns[p]).min().orElse(0)), median(ratio)));
+        }
+        return s.toString();
+    }
+
+    /** ns per call of {@code calls} calls on path {@code p} (each loop calls one path only). */
+    private static double batch(OneDnnCallPathBenchmark b, int p, int calls) {
+        long t0 = System.nanoTime();
+        int sink = 0;
+        switch (p) {
+            case 0 -> {
+                for (int i = 0; i < calls; i++) {
+                    sink += (int) b.elu4j().byteSize();
+                }
+            }
+            case 1 -> {
+                for (int i = 0; i < calls; i++) {
+                    sink |= b.ffmExecWaitCritical();
+                }
+            }
+            case 2 -> {
+                for (int i = 0; i < calls; i++) {
+                    sink |= b.ffmExecWaitCriticalHeld();
+                }
+            }
+            case 3 -> {
+                for (int i = 0; i < calls; i++) {
+                    sink |= b.javacpp();
+                }
+            }
+            case 4 -> {
+                for (int i = 0; i < calls; i++) {
+                    sink |= b.ffmShim();
+                }
+            }
+            case 5 -> {
+                for (int i = 0; i < calls; i++) {
+                    sink |= b.ffmShimCritical();
+                }
+            }
+            default -> {
+                for (int i = 0; i < calls; i++) {
+                    sink |= b.ffmExecWait();
+                }
+            }
+        }
+        long t = System.nanoTime() - t0;
+        if (sink == Integer.MIN_VALUE) { // never: keeps the calls' results alive
+            System.out.print("");
+        }
+        return (double) t / calls;
+    }
+
+    private static double median(double[] v) {
+        double[] sorted = v.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
     private static void row(StringBuilder s, String step, double[] c, Figure ordinary, Figure critical) {
         s.append("| ").append(step).append(" | ").append(fmtC(c)).append(" | ").append(fmt(ordinary)).append(" | ")
                 .append(fmt(critical)).append(" |\n");
@@ -231,7 +352,7 @@ public final class OneDnnCallPath {
     private static void usage(String problem) {
         System.err.println("OneDnnCallPath: " + problem);
         System.err.println("usage: OneDnnCallPath --cbench PATH/dnnl_callpath [--out FILE] [--sizes 256,65536,16777216]"
-                + " [--forks 2]");
+                + " [--forks 2] | --interleaved-only");
         System.exit(2);
     }
 }
