@@ -34,7 +34,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <pre>
  * OneDnnCallPath --cbench PATH/dnnl_callpath [--out FILE] [--sizes 256,65536,16777216] [--forks 2]
- * OneDnnCallPath --interleaved-only      (only the interleaved comparison at 256 floats, ~10 s)
+ * OneDnnCallPath --interleaved-only [--sizes ...]   (only the interleaved comparisons, ~1 min)
  * </pre>
  *
  * <p>The machine this runs on is usually shared, so every figure comes in two forms: JMH's mean
@@ -69,7 +69,11 @@ public final class OneDnnCallPath {
             }
         }
         if (interleavedOnly) {
-            System.out.println(interleaved(256, 300));
+            for (String size : sizes) {
+                int n = Integer.parseInt(size);
+                System.out.println(n == 256 ? interleaved(n, 300)
+                        : interleaved(n, n > 1 << 20 ? 100 : 300, new int[] {0, 3, (long) n * Float.BYTES <= 256 << 10 ? 1 : 6}));
+            }
             return;
         }
         if (cbench == null || !Files.isExecutable(cbench)) {
@@ -86,10 +90,16 @@ public final class OneDnnCallPath {
             java.putAll(runJmh("(elu4j|javacpp|ffmExecWait|ffmExecWaitCritical)", larger, forks));
         }
         Map<String, double[]> c2 = runC(cbench, sizes);
-        String report = report(c1, c2, java, sizes, forks) + interleaved(256, 300);
+        StringBuilder report = new StringBuilder(report(c1, c2, java, sizes, forks));
+        for (String size : sizes) {
+            int n = Integer.parseInt(size);
+            // elu4j, JavaCPP, and the bare execute + wait bound as elu4j binds it at that size
+            report.append(n == 256 ? interleaved(n, 300)
+                    : interleaved(n, n > 1 << 20 ? 100 : 300, new int[] {0, 3, (long) n * Float.BYTES <= 256 << 10 ? 1 : 6}));
+        }
         System.out.println(report);
         if (out != null) {
-            Files.writeString(out, report);
+            Files.writeString(out, report.toString());
             System.out.println("# written to " + out);
         }
     }
@@ -208,6 +218,14 @@ public final class OneDnnCallPath {
      * table above), on a Java thread.
      */
     private static String interleaved(int size, int rounds) {
+        return interleaved(size, rounds, new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8});
+    }
+
+    /**
+     * {@link #interleaved(int, int)} on a subset of its paths (indexes into its table; the first
+     * must be 0, elu4j on a shared arena, the numerator of every ratio).
+     */
+    private static String interleaved(int size, int rounds, int[] paths) {
         OneDnnCallPathBenchmark b = new OneDnnCallPathBenchmark();
         b.size = size;
         // the same on a confined arena, whose hold by a downcall is a plain counter, not an atomic one
@@ -222,15 +240,17 @@ public final class OneDnnCallPath {
             "oneDNN via JavaCPP", "the helper's shim, ordinary downcall", "the helper's shim, critical downcall",
             "bare FFM execute + wait (ordinary)", "elu4j onednn, confined arena",
             "bare FFM execute + wait (critical), segments held, confined arena"};
-        double[][] ns = new double[names.length][rounds];
+        double[][] ns = new double[paths.length][rounds];
         try {
             b.setUp();
             confined.setUp();
-            int batch = Math.max(1, 1_000_000 / 400 / Math.max(1, size / 256));
+            // ~1 ms per batch (one call from 4M floats on)
+            int batch = (int) Math.max(1, 1_000_000 / (400 + 0.25 * size));
             for (int warm = 0; warm < 2; warm++) { // the first pass is the JIT's warm-up, then measured
                 for (int r = 0; r < rounds; r++) {
-                    for (int p = 0; p < names.length; p++) {
-                        ns[p][r] = p < 7 ? batch(b, p, batch) : batch(confined, p == 7 ? 0 : 2, batch);
+                    for (int i = 0; i < paths.length; i++) {
+                        int p = paths[i];
+                        ns[i][r] = p < 7 ? batch(b, p, batch) : batch(confined, p == 7 ? 0 : 2, batch);
                     }
                 }
             }
@@ -244,16 +264,16 @@ public final class OneDnnCallPath {
         }
         StringBuilder s = new StringBuilder();
         s.append("\n### Interleaved, ").append(size).append(" floats: ").append(rounds)
-                .append(" rounds of ~1 ms batches, each path in turn (one JVM)\n\n");
+                .append(" rounds of ~1 ms batches (one call at 16M), each path in turn (one JVM)\n\n");
         s.append("| path | median ns per call | best batch | median of the per-round ratio elu4j / path |\n"
                 + "|---|---:|---:|---:|\n");
-        for (int p = 0; p < names.length; p++) {
+        for (int i = 0; i < paths.length; i++) {
             double[] ratio = new double[rounds];
             for (int r = 0; r < rounds; r++) {
-                ratio[r] = ns[0][r] / ns[p][r];
+                ratio[r] = ns[0][r] / ns[i][r];
             }
-            s.append(String.format(Locale.ROOT, "| %s | %s | %s | %.3f |%n", names[p], num(median(ns[p])),
-                    num(Arrays.stream(ns[p]).min().orElse(0)), median(ratio)));
+            s.append(String.format(Locale.ROOT, "| %s | %s | %s | %.3f |%n", names[paths[i]], num(median(ns[i])),
+                    num(Arrays.stream(ns[i]).min().orElse(0)), median(ratio)));
         }
         return s.toString();
     }
