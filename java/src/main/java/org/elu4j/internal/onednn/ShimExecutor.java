@@ -7,8 +7,9 @@ import java.lang.foreign.MemorySegment;
  * The executor of a thread when the helper library is loaded: a long forward call (more than
  * {@link CallExecutor#CRITICAL_MAX_BYTES}, or oneDNN on several threads) in one ordinary downcall
  * through {@link ExecuteShim}; a short one, and every backward one (three memories, which the
- * unary shim does not take), through the plain calls of a {@link CallExecutor}, whose critical
- * downcalls cost less than the shim's one ordinary downcall and its two data-handle calls.
+ * unary shim does not take), through the plain calls of a {@link CallExecutor}: with critical
+ * downcalls and the data handles set only where a tensor moved, a short call measured cheaper
+ * that way than through the shim, ordinary or critical (docs/benchmarks.md, "oneDNN call path").
  */
 final class ShimExecutor implements Executor {
     private final ExecuteShim shim;
