@@ -164,16 +164,47 @@ ELU4J_INLINE int bwd_y_fix16(__m512 gv, __m512 yv, __mmask16 lanes, __m512 *r, _
     return 1;
 }
 
-/*
- * One vector a step: a step's stores never overlap the next step's loads, so in place is safe,
- * and the core overlaps independent steps by itself. (No arrays of vectors on the stack: GCC 12's
- * AddressSanitizer fake stack crashes on 512-bit accesses to them.)
- */
+/* One vector of bwd_y_loop's step: J names its values (no arrays of vectors, see above). */
+#define ELU4J_BWD_Y_STEP(J)                                                                        \
+    const __m512 g##J = _mm512_loadu_ps(g + 4 * i + 64 * (J));                                     \
+    const __m512 y##J = _mm512_loadu_ps(y + 4 * i + 64 * (J));                                     \
+    __m512 sh##J, sl##J;                                                                           \
+    __mmask16 s##J;                                                                                \
+    __m512 r##J = bwd_y16(g##J, y##J, c, unit_input, pos_kind, zero_clo, &sh##J, &sl##J, &s##J);
+
+#define ELU4J_BWD_Y_STORE(J)                                                                       \
+    if (s##J && !bwd_y_fix16(g##J, y##J, 0xffff, &r##J, sh##J, sl##J, c)) {                       \
+        bwd_scalar(p, ELU4J_DT_F32, 1, g + 4 * i + 64 * (J), y + 4 * i + 64 * (J),                \
+                   dx + 4 * i + 64 * (J), 16);                                                     \
+    } else {                                                                                       \
+        _mm512_storeu_ps(dx + 4 * i + 64 * (J), r##J);                                             \
+    }
+
 ELU4J_INLINE void bwd_y_loop(const elu4j_params *p, const char *g, const char *y, char *dx,
                              size_t n, const bconsts512 *c, const int unit_input,
                              const int pos_kind, const int zero_clo)
 {
-    for (size_t i = 0; i < n; i += 16) {
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        ELU4J_BWD_Y_STEP(0)
+        ELU4J_BWD_Y_STEP(1)
+        ELU4J_BWD_Y_STEP(2)
+        ELU4J_BWD_Y_STEP(3)
+        if (__builtin_expect((s0 | s1 | s2 | s3) == 0, 1)) {
+            _mm512_storeu_ps(dx + 4 * i, r0);
+            _mm512_storeu_ps(dx + 4 * i + 64, r1);
+            _mm512_storeu_ps(dx + 4 * i + 128, r2);
+            _mm512_storeu_ps(dx + 4 * i + 192, r3);
+            continue;
+        }
+        /* a vector's store never overlaps another's loads, and the scalar path reads its own
+           elements before writing them */
+        ELU4J_BWD_Y_STORE(0)
+        ELU4J_BWD_Y_STORE(1)
+        ELU4J_BWD_Y_STORE(2)
+        ELU4J_BWD_Y_STORE(3)
+    }
+    for (; i < n; i += 16) {
         const size_t m = n - i < 16 ? n - i : 16;
         const __mmask16 lanes = (__mmask16)(m == 16 ? 0xffffu : (1u << m) - 1u);
         const __m512 gv = _mm512_maskz_loadu_ps(lanes, g + 4 * i);
@@ -181,7 +212,7 @@ ELU4J_INLINE void bwd_y_loop(const elu4j_params *p, const char *g, const char *y
         __m512 sh, sl;
         __mmask16 slow;
         __m512 r = bwd_y16(gv, yv, c, unit_input, pos_kind, zero_clo, &sh, &sl, &slow);
-        if (__builtin_expect((slow & lanes) != 0, 0) && !bwd_y_fix16(gv, yv, lanes, &r, sh, sl, c)) {
+        if ((slow & lanes) != 0 && !bwd_y_fix16(gv, yv, lanes, &r, sh, sl, c)) {
             bwd_scalar(p, ELU4J_DT_F32, 1, g + 4 * i, y + 4 * i, dx + 4 * i, m);
             continue;
         }
@@ -324,8 +355,35 @@ ELU4J_INLINE __m256i bwd_narrow16(__m512 y, const int bf16)
  * kernels_avx512.c's ELU4J_BF16_LOOP, because the AVX512_BF16 narrowing may only be inlined into
  * functions built for it.
  */
+/* One vector of a half loop's step (64 halves a step, as the f32 loops; named values). */
+#define ELU4J_BWD_HALF_STEP(J, NARROW)                                                             \
+    const size_t o##J = 2 * i + 32 * (J);                                                          \
+    const __m512 g##J = bwd_widen16(_mm256_loadu_si256((const __m256i *)(const void *)(g + o##J)), bf16); \
+    const __m512 d##J = bwd_widen16(_mm256_loadu_si256((const __m256i *)(const void *)(d + o##J)), bf16); \
+    __m512 r##J;                                                                                   \
+    const int ok##J = bwd_vec16(c, g##J, d##J, 0xffff, &r##J, from_dst, unit_input, pos_kind, zero_clo);
+
+#define ELU4J_BWD_HALF_STORE(J, NARROW)                                                            \
+    if (ok##J) {                                                                                   \
+        _mm256_storeu_si256((__m256i *)(void *)(dx + o##J), NARROW(r##J));                         \
+    } else {                                                                                       \
+        bwd_scalar(p, bf16 ? ELU4J_DT_BF16 : ELU4J_DT_F16, from_dst, g + o##J, d + o##J,          \
+                   dx + o##J, 16);                                                                 \
+    }
+
 #define ELU4J_BWD_HALF_LOOP(NARROW)                                                                \
-    for (size_t i = 0; i < n; i += 16) { /* one vector a step, as bwd_y_loop */                   \
+    size_t i = 0;                                                                                  \
+    for (; i + 64 <= n; i += 64) {                                                                 \
+        ELU4J_BWD_HALF_STEP(0, NARROW)                                                             \
+        ELU4J_BWD_HALF_STEP(1, NARROW)                                                             \
+        ELU4J_BWD_HALF_STEP(2, NARROW)                                                             \
+        ELU4J_BWD_HALF_STEP(3, NARROW)                                                             \
+        ELU4J_BWD_HALF_STORE(0, NARROW)                                                            \
+        ELU4J_BWD_HALF_STORE(1, NARROW)                                                            \
+        ELU4J_BWD_HALF_STORE(2, NARROW)                                                            \
+        ELU4J_BWD_HALF_STORE(3, NARROW)                                                            \
+    }                                                                                              \
+    for (; i < n; i += 16) {                                                                       \
         const size_t m = n - i < 16 ? n - i : 16;                                                  \
         const __mmask16 lanes = (__mmask16)(m == 16 ? 0xffffu : (1u << m) - 1u);                   \
         const __m512 gv = bwd_widen16(_mm256_maskz_loadu_epi16(lanes, g + 2 * i), bf16);           \
