@@ -186,6 +186,7 @@ static void FAM(f16_narrow)(const float *restrict f, uint16_t *restrict h, size_
 }
 
 #include "kernels_general.h"
+#include "kernels_f64.h"
 
 /* --- forward blocks ------------------------------------------------------------------------------ */
 
@@ -431,6 +432,9 @@ void FAM(elu4j_forward_kernel)(const elu4j_params *p, int dtype, const void *src
         if (FAM(relu_f32_direct)(p, src, dst, n)) {
             return;
         }
+    }
+    if (dtype == ELU4J_DT_F64 && FAM(f64_fwd)(p, src, dst, n)) {
+        return; /* the f64 table kernel (kernels_f64.h), straight, no block copies */
     }
 #if defined(ELU4J_HALF_KERNEL)
     /* bf16/f16 on the float or the general kernel: the including file's half_f32_kernel, which

@@ -1,0 +1,213 @@
+/*
+ * elu4j native test: the f64 ELU forward (kernels_f64.h's table kernel) within 1 ulp of the
+ * correctly rounded value on every input tried, and the same bits on every ISA level.
+ *
+ * Functions: ELU alpha in {1, 0.5, 2, 1.3}, SELU, CELU alpha in {0.5, 0.7, 2} (input scale 1/alpha).
+ * Inputs per function (2^21 by default, `test_f64_accuracy N` for another count): random bit
+ * patterns of negative doubles (the whole exponent range, subnormals included), t = x * input_scale
+ * uniform in [-40, 0], |t| = 2^-u for u in [0, 80], t within a few ulps of the reduction's
+ * boundaries (k + 1/2) ln2/16 and of k ln2/16, t around the saturation at -38, subnormal x, random
+ * positives; then the special values (NaN payloads, +-inf, +-0, +-DBL_MAX, the smallest
+ * subnormal).
+ *
+ * Reference: coef * expm1l(x * input_scale) in long double (64-bit significand: t and coef are
+ * rounded to 2^-64 relative and expm1l is within an ulp of long double, so the reference is
+ * within about 2^-62 relative, 2^-9 of a double ulp); x > 0: scale * x. The error of a result is
+ * |got - ref| in units of the double ulp at ref (real-valued). A result more than 1 ulp from the
+ * correctly rounded double is at least 1.5 - 2^-9 ulp from ref, so the check err < 1.25 proves
+ * "within 1 ulp of the correctly rounded value"; the test also prints the largest error and how many
+ * results equal ref rounded to double (correctly rounded, up to ref's own 2^-9 ulp).
+ */
+#include "test_util.h"
+
+#include <float.h>
+
+typedef struct fparams {
+    const char *name;
+    double alpha, scale, input_scale;
+} fparams;
+
+static const fparams k_funcs[] = {
+    {"elu(1)", 1.0, 1.0, 1.0},
+    {"elu(0.5)", 0.5, 1.0, 1.0},
+    {"elu(2)", 2.0, 1.0, 1.0},
+    {"elu(1.3)", 1.3, 1.0, 1.0},
+    {"selu", 1.6732632423543772848170429916717, 1.0507009873554804934193349852946, 1.0},
+    {"celu(0.5)", 0.5, 1.0, 1.0 / 0.5},
+    {"celu(0.7)", 0.7, 1.0, 1.0 / 0.7},
+    {"celu(2)", 2.0, 1.0, 1.0 / 2.0},
+};
+
+static uint64_t dbits(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+static double dof(uint64_t u)
+{
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+static uint64_t rng64(uint64_t *s)
+{
+    return ((uint64_t)rng_next(s) << 32) | rng_next(s);
+}
+
+/* Uniform in [0, 1). */
+static double rng01(uint64_t *s)
+{
+    return (double)(rng64(s) >> 11) * 0x1p-53;
+}
+
+/* The double ulp at |v| (v finite). */
+static long double ulp_at(long double v)
+{
+    const long double a = fabsl(v);
+    if (a < 0x1p-1022L) {
+        return 0x1p-1074L;
+    }
+    int e;
+    frexpl(a, &e); /* a in [2^(e-1), 2^e) */
+    return ldexpl(1.0L, e - 53);
+}
+
+/* Fills x[0..n) with the input mix described above for input scale is. */
+static void fill_inputs(double *x, size_t n, double is, uint64_t seed)
+{
+    uint64_t s = seed;
+    const double l16 = 0.04332169878499658161; /* ln2/16 */
+    for (size_t i = 0; i < n; i++) {
+        double t;
+        switch (i % 10) {
+        case 0: /* any negative double */
+            x[i] = dof(rng64(&s) | UINT64_C(0x8000000000000000));
+            if (isnan(x[i])) {
+                x[i] = -1.5;
+            }
+            continue;
+        case 1:
+        case 2: t = -40.0 * rng01(&s); break;
+        case 3: t = -ldexp(1.0 + rng01(&s), -(int)(rng64(&s) % 81)); break;
+        case 4: /* near (k + 1/2) ln2/16, the rounding boundary of k */
+        case 5: { /* near k ln2/16 */
+            const double k = -(double)(rng64(&s) % 880);
+            const double c = (i % 10 == 4 ? k - 0.5 : k) * l16;
+            const int64_t d = (int64_t)(rng64(&s) % 129) - 64;
+            t = dof((uint64_t)((int64_t)dbits(c) + d));
+            if (!(t < 0)) {
+                t = -t - 1e-300;
+            }
+            break;
+        }
+        case 6: t = -36.0 - 3.0 * rng01(&s); break;
+        case 7: /* subnormal x (or t, for is != 1) */
+            x[i] = -dof(rng64(&s) & UINT64_C(0x000FFFFFFFFFFFFF)) - 0x1p-1074;
+            continue;
+        case 8: t = -ldexp(rng01(&s), -(int)(rng64(&s) % 1000)); break;
+        default: /* positives */
+            x[i] = dof(rng64(&s) & UINT64_C(0x7FEFFFFFFFFFFFFF));
+            continue;
+        }
+        x[i] = t / is;
+    }
+}
+
+/* Checks n results of one function; returns the largest error in ulps. */
+static double check(const fparams *f, const double *x, const double *y, size_t n, long *cr)
+{
+    const long double coef = (long double)f->alpha * (long double)f->scale;
+    double worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double v = x[i], r = y[i];
+        long double ref;
+        if (v > 0) {
+            ref = (long double)f->scale * v;
+        } else if (v < 0) {
+            const long double t = (long double)v * (long double)f->input_scale;
+            ref = coef * expm1l(t);
+        } else {
+            CHECK(dbits(r) == dbits(v), "%s: %a gives %a", f->name, v, r);
+            continue;
+        }
+        if (fabsl(ref) >= (long double)DBL_MAX + ulp_at(DBL_MAX) / 2) { /* overflows */
+            CHECK(r == (ref > 0 ? (double)INFINITY : -(double)INFINITY), "%s x=%a: %a", f->name, v, r);
+            continue;
+        }
+        const long double err = fabsl((long double)r - ref) / ulp_at(ref);
+        if ((double)err > worst) {
+            worst = (double)err;
+        }
+        *cr += r == (double)ref;
+        CHECK(err < 1.25L, "%s x=%a: got %a want %La (%.3Lf ulp)", f->name, v, r, ref, err);
+    }
+    return worst;
+}
+
+int main(int argc, char **argv)
+{
+    const size_t n = argc > 1 ? (size_t)atol(argv[1]) : (size_t)1 << 21;
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y), *z = malloc(n * sizeof *z);
+    if (!x || !y || !z) {
+        return EXIT_FAILURE;
+    }
+    long total = 0;
+    for (size_t fi = 0; fi < sizeof k_funcs / sizeof k_funcs[0]; fi++) {
+        const fparams *f = &k_funcs[fi];
+        fill_inputs(x, n, f->input_scale, 0x9E3779B97F4A7C15u + fi);
+        CHECK(elu4j_forward(ELU4J_FN_ELU, ELU4J_DT_F64, x, y, n, f->alpha, f->scale,
+                            f->input_scale) == ELU4J_OK, "status");
+        long cr = 0;
+        const double worst = check(f, x, y, n, &cr);
+        size_t neg = 0;
+        for (size_t i = 0; i < n; i++) {
+            neg += x[i] < 0;
+        }
+        printf("%-10s %zu inputs (%zu negative): max error %.3f ulp, %.4f%% correctly rounded\n",
+               f->name, n, neg, worst, 100.0 * (double)cr / (double)n);
+        total += (long)n;
+        /* every level gives the bits of the best one */
+        for (int ii = 0; ii < N_ISAS; ii++) {
+            if (!elu4j_isa_supported(k_all_isas[ii])) {
+                continue;
+            }
+            memset(z, 0, n * sizeof *z);
+            CHECK(forward_on(k_all_isas[ii], ELU4J_FN_ELU, ELU4J_DT_F64, x, z, n, f->alpha,
+                             f->scale, f->input_scale) == ELU4J_OK, "status");
+            size_t diff = 0, first = n;
+            for (size_t i = 0; i < n; i++) {
+                if (dbits(z[i]) != dbits(y[i])) {
+                    diff++;
+                    first = first == n ? i : first;
+                }
+            }
+            CHECK(diff == 0, "%s on %s: %zu results differ from the best level's, first x=%a: %a vs %a",
+                  f->name, elu4j_isa_name(k_all_isas[ii]), diff, first < n ? x[first] : 0.0,
+                  first < n ? z[first] : 0.0, first < n ? y[first] : 0.0);
+        }
+        /* special values */
+        const double sp[] = {dof(UINT64_C(0x7FF8000000000001)), dof(UINT64_C(0xFFF4000000000000)),
+                             (double)INFINITY, -(double)INFINITY, 0.0, -0.0, DBL_MAX, -DBL_MAX,
+                             0x1p-1074, -0x1p-1074, -38.5 / f->input_scale, -1e300};
+        enum { NSP = sizeof sp / sizeof sp[0] };
+        double ys[NSP];
+        CHECK(elu4j_forward(ELU4J_FN_ELU, ELU4J_DT_F64, sp, ys, NSP, f->alpha, f->scale,
+                            f->input_scale) == ELU4J_OK, "status");
+        const double negc = -(f->alpha * f->scale);
+        CHECK(dbits(ys[0]) == dbits(sp[0]) && dbits(ys[1]) == dbits(sp[1]), "%s NaN bits", f->name);
+        CHECK(ys[2] == (double)INFINITY && ys[3] == negc, "%s inf: %a %a", f->name, ys[2], ys[3]);
+        CHECK(dbits(ys[4]) == dbits(0.0) && dbits(ys[5]) == dbits(-0.0), "%s zeros", f->name);
+        CHECK(ys[6] == f->scale * DBL_MAX && ys[7] == negc, "%s max: %a %a", f->name, ys[6], ys[7]);
+        CHECK(ys[10] == negc && ys[11] == negc, "%s saturation: %a %a", f->name, ys[10], ys[11]);
+        CHECK(ys[8] == f->scale * 0x1p-1074 && signbit(ys[9]) && ys[9] >= -0x1p-1073,
+              "%s smallest subnormal: %a %a", f->name, ys[8], ys[9]);
+    }
+    printf("%ld inputs in all\n", total);
+    free(x);
+    free(y);
+    free(z);
+    return test_summary("test_f64_accuracy");
+}
