@@ -164,6 +164,9 @@ FAM_INLINE double FAM(f64_one)(double x, const fam_f64c c, const int unit_input,
     default: FAM_F64_LOOP(X, Y, 1, 1, 1) break;                                                    \
     }
 
+#if defined(ELU4J_F64_AVX512)
+#include "kernels_f64_avx512.h"
+#else
 static void FAM(f64_inplace)(const fam_f64c *cp, unsigned char *d, size_t n)
 {
     const fam_f64c c = *cp;
@@ -177,8 +180,6 @@ static void FAM(f64_out)(const fam_f64c *cp, const unsigned char *restrict x,
     FAM_F64_SWITCH(x, y)
 }
 
-#if defined(ELU4J_F64_AVX512)
-#include "kernels_f64_avx512.h"
 #endif
 
 /*
