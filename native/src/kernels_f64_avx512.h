@@ -22,7 +22,6 @@ typedef struct fam_f64v {
 FAM_INLINE __m512d fam_f64_vec(__m512d x, const fam_f64v *c, const int unit_input,
                                const int unit_coef, const int unit_scale)
 {
-    const __m512d pos = unit_scale ? x : _mm512_mul_pd(c->scale, x);
     const __m512d th = unit_input ? x : _mm512_mul_pd(c->is, x);
     const __m512d kk = _mm512_fmadd_pd(th, c->inv_l, c->shift);
     const __m512d kf = _mm512_sub_pd(kk, c->shift);
@@ -69,8 +68,9 @@ FAM_INLINE __m512d fam_f64_vec(__m512d x, const fam_f64v *c, const int unit_inpu
     if (unit_scale) { /* pos = x: x > 0 ? x : x < 0 ? neg : x is x < 0 ? neg : x */
         return _mm512_mask_blend_pd(lt, x, neg);
     }
+    /* x > 0: scale * x, the product written into those lanes by a masked multiply */
     const __mmask8 gt = _mm512_cmp_pd_mask(x, c->zero, _CMP_GT_OQ);
-    return _mm512_mask_blend_pd(gt, _mm512_mask_blend_pd(lt, x, neg), pos);
+    return _mm512_mask_mul_pd(_mm512_mask_blend_pd(lt, x, neg), gt, c->scale, x);
 }
 
 FAM_INLINE void fam_f64_loop512(const char *in, char *out, size_t n, const fam_f64v *c,
