@@ -103,7 +103,9 @@ static void fill_inputs(double *x, size_t n, double is, uint64_t seed)
             const double k = -(double)(rng64(&s) % 880);
             const double c = (i % 10 == 4 ? k - 0.5 : k) * l16;
             const int64_t d = (int64_t)(rng64(&s) % 129) - 64;
-            t = dof((uint64_t)((int64_t)dbits(c) + d));
+            /* d ulps from c (unsigned arithmetic: defined; from -0.0, tiny negatives) */
+            t = c == 0.0 ? dof(0x8000000000000000ull | (uint64_t)(d < 0 ? -d : d))
+                         : dof(dbits(c) + (uint64_t)d);
             if (!(t < 0)) {
                 t = -t - 1e-300;
             }
