@@ -29,12 +29,12 @@ import org.elu4j.internal.scalar.ScalarBackend;
  * <p>AUTO's order is helper, vector, oneDNN, scalar: the helper's kernel is the fastest at every
  * size on x86-64 (see {@code bench/} and the README), the Vector API needs no native code, and
  * oneDNN pays a fixed cost per call. Heap segments never go to oneDNN. Every call kind goes to the
- * first backend in that order that runs it, at every size: the JMH suite found no size or
- * function crossover between backends (docs/benchmarks.md; SELU and the rest of the general form
- * run on the same f32 kernel, with the same bits, on helper and vector, the helper's being the
- * faster). Were one found, it would not be taken by function, memory kind or mode: that would make
- * AUTO's bits depend on them, and the helper is the one backend with a parallel path and with heap
- * memory at no copy.
+ * first backend in that order that runs it, at every size. The JMH suite found one crossover:
+ * oneDNN's backward from the output of ELU with alpha = 1 (f32, bf16) beats the helper's, which
+ * rounds once where oneDNN rounds twice (docs/benchmarks.md, "Backward kernels"). AUTO does not
+ * take it, nor any crossover, by function, type, memory kind or mode: that would make AUTO's
+ * accuracy and bits depend on them, and the helper is the one backend with a parallel path and
+ * with heap memory at no copy.
  *
  * <p>The system property {@value #DISABLE_PROPERTY} (a comma-separated list of backend names)
  * turns backends off, e.g. to test the fallbacks. {@code helper} also stops the oneDNN backend
