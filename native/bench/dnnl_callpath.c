@@ -29,6 +29,9 @@
 
 #include <oneapi/dnnl/dnnl.h>
 
+#define BENCH_NAME "dnnl_callpath"
+#include "bench_util.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -40,14 +43,6 @@
 #define BATCHES 25
 #define BATCH_NS 1e7
 
-#define DNNL_CHECK(call)                                                                          \
-    do {                                                                                          \
-        const dnnl_status_t st_ = (call);                                                         \
-        if (st_ != dnnl_success) {                                                                \
-            fprintf(stderr, "dnnl_callpath: %s failed with dnnl_status %d\n", #call, (int)st_);  \
-            exit(EXIT_FAILURE);                                                                   \
-        }                                                                                         \
-    } while (0)
 
 enum step { SET_SAME, SET_NEW, EXECUTE, WAIT, EXEC_WAIT, SET2_EXEC_WAIT, SHIM, EXEC_WAIT_THREAD, N_STEPS };
 static const char *const k_step_names[] = {"set_handle_same", "set_handle_new", "execute", "wait",
@@ -62,13 +57,6 @@ struct target {
     const elu4j_dnnl_api *api;
     unsigned flip;
 };
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 static void run_step(enum step s, struct target *t)
 {
@@ -109,12 +97,6 @@ static void run_step(enum step s, struct target *t)
     default:
         abort();
     }
-}
-
-static int compare_doubles(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 /* ns per step over BATCHES batches of about BATCH_NS each: the median batch, and the best in *best. */

@@ -28,6 +28,9 @@
 
 #include <oneapi/dnnl/dnnl.h>
 
+#define BENCH_NAME "elu4j_cbench"
+#include "bench_util.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,14 +40,6 @@
 
 #define MAX_BATCHES 11
 
-#define DNNL_CHECK(call)                                                                          \
-    do {                                                                                          \
-        const dnnl_status_t st_ = (call);                                                         \
-        if (st_ != dnnl_success) {                                                                \
-            fprintf(stderr, "elu4j_cbench: %s failed with dnnl_status %d\n", #call, (int)st_);  \
-            exit(EXIT_FAILURE);                                                                   \
-        }                                                                                         \
-    } while (0)
 
 enum path { PATH_ONEDNN, PATH_HELPER };
 static const char *const k_path_names[] = {"onednn", "helper"};
@@ -59,13 +54,6 @@ struct target {
     float *dst;
     size_t n;
 };
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 static void call_once(const struct target *t)
 {
@@ -101,12 +89,6 @@ static void check_elu(const char *what, size_t size, const float *in, const floa
             exit(EXIT_FAILURE);
         }
     }
-}
-
-static int compare_doubles(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 /* Median ns per call over `batches` batches of about batch_ns each. */

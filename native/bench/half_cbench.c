@@ -22,6 +22,9 @@
 
 #include <oneapi/dnnl/dnnl.h>
 
+#define BENCH_NAME "half_cbench"
+#include "bench_util.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,14 +35,6 @@
 #define BATCHES 9
 #define BATCH_NS 2e7
 
-#define DNNL_CHECK(call)                                                                          \
-    do {                                                                                          \
-        const dnnl_status_t st_ = (call);                                                         \
-        if (st_ != dnnl_success) {                                                                \
-            fprintf(stderr, "half_cbench: %s failed with dnnl_status %d\n", #call, (int)st_);   \
-            exit(EXIT_FAILURE);                                                                   \
-        }                                                                                         \
-    } while (0)
 
 enum path { ONEDNN_BF16, HELPER_BF16, HELPER_F32 };
 
@@ -54,13 +49,6 @@ struct target {
     double alpha;
 };
 
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
 static void call_once(const struct target *t)
 {
     if (t->path == ONEDNN_BF16) {
@@ -74,12 +62,6 @@ static void call_once(const struct target *t)
         fprintf(stderr, "half_cbench: elu4j_forward failed: %s\n", elu4j_status_name(st));
         exit(EXIT_FAILURE);
     }
-}
-
-static int compare_doubles(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 /* Median ns per call over BATCHES batches of about BATCH_NS each. */
