@@ -68,30 +68,32 @@ ELU4J_INLINE __m256i bwd_lanes8(size_t m)
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)m), idx);
 }
 
-/* bwd_y_one on 8 lanes; *slow: a bit per lane (movemask) that needs bwd_y_slow8. */
+/* bwd_y_one on 8 lanes; *slow: a bit per lane (movemask) that needs bwd_y_slow8; yform as
+   bwd_avx512.h's bwd_y16. */
 ELU4J_INLINE __m256 bwd_y8(__m256 g, __m256 y, const bconsts256 *c, const int unit_input,
-                           const int pos_kind, const int zero_clo, __m256 *sh_out, __m256 *sl_out,
-                           int *slow)
+                           const int pos_kind, const int yform, int *slow)
 {
     const __m256 gt = _mm256_cmp_ps(y, c->zero, _CMP_GT_OQ);
-    const __m256 sh = _mm256_add_ps(c->chi, y);
-    const __m256 d = _mm256_sub_ps(y, _mm256_sub_ps(sh, c->chi));
-    const __m256 sl = zero_clo ? d : _mm256_add_ps(d, c->clo);
-    __m256 fine;
-    if (unit_input) {
-        fine = _mm256_fmadd_ps(g, sh, _mm256_mul_ps(g, sl));
+    __m256 fine, bad;
+    if (yform == FAM_BWD_Y_FMA) {
+        fine = _mm256_fmadd_ps(g, y, _mm256_mul_ps(g, c->chi));
+        bad = _mm256_cmp_ps(fine, c->zero, _CMP_EQ_UQ);
     } else {
-        const __m256 ah = _mm256_mul_ps(sh, c->shi);
-        const __m256 al = _mm256_add_ps(_mm256_fmsub_ps(sh, c->shi, ah),
-                                        _mm256_fmadd_ps(sl, c->shi, _mm256_mul_ps(sh, c->slo)));
-        fine = _mm256_fmadd_ps(g, ah, _mm256_mul_ps(g, al));
+        const __m256 sh = _mm256_add_ps(c->chi, y);
+        const __m256 d = _mm256_sub_ps(y, _mm256_sub_ps(sh, c->chi));
+        const __m256 sl = yform == FAM_BWD_Y_PAIRS_NO_CLO ? d : _mm256_add_ps(d, c->clo);
+        if (unit_input) {
+            fine = _mm256_fmadd_ps(g, sh, _mm256_mul_ps(g, sl));
+        } else {
+            const __m256 ah = _mm256_mul_ps(sh, c->shi);
+            const __m256 al = _mm256_add_ps(_mm256_fmsub_ps(sh, c->shi, ah),
+                                            _mm256_fmadd_ps(sl, c->shi, _mm256_mul_ps(sh, c->slo)));
+            fine = _mm256_fmadd_ps(g, ah, _mm256_mul_ps(g, al));
+        }
+        bad = _mm256_or_ps(_mm256_cmp_ps(fine, c->zero, _CMP_EQ_UQ), _mm256_cmp_ps(y, c->neg_big, _CMP_LT_OQ));
     }
-    const __m256 bad = _mm256_or_ps(
-        _mm256_or_ps(_mm256_cmp_ps(fine, c->zero, _CMP_EQ_UQ), _mm256_cmp_ps(y, c->neg_big, _CMP_LT_OQ)),
-        _mm256_cmp_ps(_mm256_and_ps(g, c->absmask), c->big, _CMP_GT_OQ));
+    bad = _mm256_or_ps(bad, _mm256_cmp_ps(_mm256_and_ps(g, c->absmask), c->big, _CMP_GT_OQ));
     *slow = _mm256_movemask_ps(_mm256_andnot_ps(gt, bad));
-    *sh_out = sh;
-    *sl_out = zero_clo ? _mm256_add_ps(d, c->clo) : sl;
     return _mm256_blendv_ps(fine, bwd_pos8(g, c, pos_kind), gt);
 }
 
@@ -109,24 +111,32 @@ static void bwd_scalar8(const elu4j_params *p, int from_dst, const char *g, cons
     }
 }
 
-/* A vector with slow lanes (see bwd_avx512.h's bwd_y_slow16). */
+/* A vector with slow lanes (see bwd_avx512.h's bwd_y_fix16). */
 ELU4J_INLINE void bwd_y_slow8(const elu4j_params *p, const char *g, const char *y, char *dx,
-                              size_t m, __m256 r, __m256 sh, __m256 sl, const bconsts256 *c)
+                              size_t m, __m256 r, const bconsts256 *c, const int yform)
 {
     const __m256i lanes = bwd_lanes8(m);
     const __m256 gv = _mm256_maskload_ps((const float *)(const void *)g, lanes);
     const __m256 yv = _mm256_maskload_ps((const float *)(const void *)y, lanes);
     const __m256 le = _mm256_and_ps(_mm256_castsi256_ps(lanes),
                                     _mm256_cmp_ps(yv, c->zero, _CMP_NGT_UQ));
-    const __m256 rare = _mm256_or_ps(
-        _mm256_or_ps(_mm256_cmp_ps(yv, c->neg_big, _CMP_LT_OQ),
-                     _mm256_cmp_ps(_mm256_and_ps(gv, c->absmask), c->big, _CMP_GT_OQ)),
-        _mm256_cmp_ps(r, r, _CMP_UNORD_Q));
+    __m256 rare = _mm256_or_ps(_mm256_cmp_ps(_mm256_and_ps(gv, c->absmask), c->big, _CMP_GT_OQ),
+                               _mm256_cmp_ps(r, r, _CMP_UNORD_Q));
+    if (yform != FAM_BWD_Y_FMA) {
+        rare = _mm256_or_ps(rare, _mm256_cmp_ps(yv, c->neg_big, _CMP_LT_OQ));
+    }
     if (_mm256_movemask_ps(_mm256_and_ps(le, rare))) {
         bwd_scalar8(p, 1, g, y, dx, m);
         return;
     }
     const __m256 zero = _mm256_and_ps(le, _mm256_cmp_ps(r, c->zero, _CMP_EQ_OQ));
+    if (yform == FAM_BWD_Y_FMA) {
+        r = _mm256_blendv_ps(r, _mm256_mul_ps(gv, _mm256_add_ps(c->chi, yv)), zero);
+        _mm256_maskstore_ps((float *)(void *)dx, lanes, r);
+        return;
+    }
+    const __m256 sh = _mm256_add_ps(c->chi, yv);
+    const __m256 sl = _mm256_add_ps(_mm256_sub_ps(yv, _mm256_sub_ps(sh, c->chi)), c->clo);
     const __m256 ah = _mm256_mul_ps(sh, c->shi);
     const __m256 al = _mm256_add_ps(_mm256_fmsub_ps(sh, c->shi, ah),
                                     _mm256_fmadd_ps(sl, c->shi, _mm256_mul_ps(sh, c->slo)));
@@ -137,16 +147,16 @@ ELU4J_INLINE void bwd_y_slow8(const elu4j_params *p, const char *g, const char *
 /* One vector a step, as bwd_avx512.h's bwd_y_loop (no arrays of vectors on the stack). */
 ELU4J_INLINE void bwd_y_loop8(const elu4j_params *p, const char *g, const char *y, char *dx,
                               size_t n, const bconsts256 *c, const int unit_input,
-                              const int pos_kind, const int zero_clo)
+                              const int pos_kind, const int yform)
 {
     for (size_t i = 0; i < n; i += 8) {
         const size_t m = n - i < 8 ? n - i : 8;
-        __m256 sh, sl, r;
+        __m256 r;
         int slow;
         if (m == 8) {
             r = bwd_y8(_mm256_loadu_ps((const float *)(const void *)(g + 4 * i)),
                        _mm256_loadu_ps((const float *)(const void *)(y + 4 * i)), c, unit_input,
-                       pos_kind, zero_clo, &sh, &sl, &slow);
+                       pos_kind, yform, &slow);
             if (__builtin_expect(slow == 0, 1)) {
                 _mm256_storeu_ps((float *)(void *)(dx + 4 * i), r);
                 continue;
@@ -155,13 +165,13 @@ ELU4J_INLINE void bwd_y_loop8(const elu4j_params *p, const char *g, const char *
             const __m256i lanes = bwd_lanes8(m);
             r = bwd_y8(_mm256_maskload_ps((const float *)(const void *)(g + 4 * i), lanes),
                        _mm256_maskload_ps((const float *)(const void *)(y + 4 * i), lanes), c,
-                       unit_input, pos_kind, zero_clo, &sh, &sl, &slow);
+                       unit_input, pos_kind, yform, &slow);
             if ((slow & _mm256_movemask_ps(_mm256_castsi256_ps(lanes))) == 0) {
                 _mm256_maskstore_ps((float *)(void *)(dx + 4 * i), lanes, r);
                 continue;
             }
         }
-        bwd_y_slow8(p, g + 4 * i, y + 4 * i, dx + 4 * i, m, r, sh, sl, c);
+        bwd_y_slow8(p, g + 4 * i, y + 4 * i, dx + 4 * i, m, r, c, yform);
     }
 }
 
@@ -261,19 +271,22 @@ __attribute__((noinline)) static int bwd_f32_kernel(const elu4j_params *p, int d
     const char *d = (const char *)data;
     char *dx = (char *)diff_src;
     if (from_dst) {
-        switch ((b->clo == 0.0f) * 6 + b->unit_input * 3 + b->pos_kind) {
-        case 0: bwd_y_loop8(p, g, d, dx, n, &c, 0, 0, 0); break;
-        case 1: bwd_y_loop8(p, g, d, dx, n, &c, 0, 1, 0); break;
-        case 2: bwd_y_loop8(p, g, d, dx, n, &c, 0, 2, 0); break;
-        case 3: bwd_y_loop8(p, g, d, dx, n, &c, 1, 0, 0); break;
-        case 4: bwd_y_loop8(p, g, d, dx, n, &c, 1, 1, 0); break;
-        case 5: bwd_y_loop8(p, g, d, dx, n, &c, 1, 2, 0); break;
-        case 6: bwd_y_loop8(p, g, d, dx, n, &c, 0, 0, 1); break;
-        case 7: bwd_y_loop8(p, g, d, dx, n, &c, 0, 1, 1); break;
-        case 8: bwd_y_loop8(p, g, d, dx, n, &c, 0, 2, 1); break;
-        case 9: bwd_y_loop8(p, g, d, dx, n, &c, 1, 0, 1); break;
-        case 10: bwd_y_loop8(p, g, d, dx, n, &c, 1, 1, 1); break;
-        default: bwd_y_loop8(p, g, d, dx, n, &c, 1, 2, 1); break;
+        switch (FAM_BWD_Y_CASE(b)) {
+        case 0: bwd_y_loop8(p, g, d, dx, n, &c, 0, 0, FAM_BWD_Y_PAIRS); break;
+        case 1: bwd_y_loop8(p, g, d, dx, n, &c, 0, 1, FAM_BWD_Y_PAIRS); break;
+        case 2: bwd_y_loop8(p, g, d, dx, n, &c, 0, 2, FAM_BWD_Y_PAIRS); break;
+        case 3: bwd_y_loop8(p, g, d, dx, n, &c, 1, 0, FAM_BWD_Y_PAIRS); break;
+        case 4: bwd_y_loop8(p, g, d, dx, n, &c, 1, 1, FAM_BWD_Y_PAIRS); break;
+        case 5: bwd_y_loop8(p, g, d, dx, n, &c, 1, 2, FAM_BWD_Y_PAIRS); break;
+        case 6: bwd_y_loop8(p, g, d, dx, n, &c, 0, 0, FAM_BWD_Y_PAIRS_NO_CLO); break;
+        case 7: bwd_y_loop8(p, g, d, dx, n, &c, 0, 1, FAM_BWD_Y_PAIRS_NO_CLO); break;
+        case 8: bwd_y_loop8(p, g, d, dx, n, &c, 0, 2, FAM_BWD_Y_PAIRS_NO_CLO); break;
+        case 9: bwd_y_loop8(p, g, d, dx, n, &c, 1, 0, FAM_BWD_Y_PAIRS_NO_CLO); break;
+        case 10: bwd_y_loop8(p, g, d, dx, n, &c, 1, 1, FAM_BWD_Y_PAIRS_NO_CLO); break;
+        case 11: bwd_y_loop8(p, g, d, dx, n, &c, 1, 2, FAM_BWD_Y_PAIRS_NO_CLO); break;
+        case 15: bwd_y_loop8(p, g, d, dx, n, &c, 1, 0, FAM_BWD_Y_FMA); break;
+        case 16: bwd_y_loop8(p, g, d, dx, n, &c, 1, 1, FAM_BWD_Y_FMA); break;
+        default: bwd_y_loop8(p, g, d, dx, n, &c, 1, 2, FAM_BWD_Y_FMA); break;
         }
         return 1;
     }

@@ -74,9 +74,11 @@ ELU4J_INLINE __m512 bwd_abs16(__m512 v, const bconsts512 *c)
     return _mm512_and_ps(v, c->absmask);
 }
 
-/* The full formula's ah + al (bwd_y_one), for the lanes that need it. */
-ELU4J_INLINE __m512 bwd_y_pair16(__m512 sh, __m512 sl, const bconsts512 *c)
+/* The full formula's ah + al (bwd_y_one) from y, for the lanes that need it. */
+ELU4J_INLINE __m512 bwd_y_pair16(__m512 y, const bconsts512 *c)
 {
+    const __m512 sh = _mm512_add_ps(c->chi, y);
+    const __m512 sl = _mm512_add_ps(_mm512_sub_ps(y, _mm512_sub_ps(sh, c->chi)), c->clo);
     const __m512 ah = _mm512_mul_ps(sh, c->shi);
     const __m512 al = _mm512_add_ps(_mm512_fmsub_ps(sh, c->shi, ah),
                                     _mm512_fmadd_ps(sl, c->shi, _mm512_mul_ps(sh, c->slo)));
@@ -85,32 +87,35 @@ ELU4J_INLINE __m512 bwd_y_pair16(__m512 sh, __m512 sl, const bconsts512 *c)
 
 /*
  * bwd_y_one on 16 lanes where *slow stays 0. *slow holds the lanes y <= 0 (or NaN) whose fine
- * result is zero or that need bwd_y_one's huge-operand branch (y < -2^64, |dy| > 2^64): the
- * caller then finishes the vector with bwd_y_slow16. zero_clo: clo == 0, so sl needs no + clo
- * (it only changes the sign of a zero sl, and a zero fine result goes to the slow lanes).
+ * result is zero or that need bwd_y_one's huge-operand branch (y < -2^64 but for the fma form,
+ * |dy| > 2^64): the caller then finishes the vector with bwd_y_fix16. yform: FAM_BWD_Y_PAIRS,
+ * FAM_BWD_Y_PAIRS_NO_CLO (clo == 0: sl needs no + clo, which would only change the sign of a zero
+ * sl, and a zero fine result goes to the slow lanes) or FAM_BWD_Y_FMA (fma_y, unit input).
  */
 ELU4J_INLINE __m512 bwd_y16(__m512 g, __m512 y, const bconsts512 *c, const int unit_input,
-                            const int pos_kind, const int zero_clo, __m512 *sh_out,
-                            __m512 *sl_out, __mmask16 *slow)
+                            const int pos_kind, const int yform, __mmask16 *slow)
 {
     const __mmask16 le = (__mmask16)~_mm512_cmp_ps_mask(y, c->zero, _CMP_GT_OQ);
-    const __m512 sh = _mm512_add_ps(c->chi, y);
-    const __m512 d = _mm512_sub_ps(y, _mm512_sub_ps(sh, c->chi));
-    const __m512 sl = zero_clo ? d : _mm512_add_ps(d, c->clo);
     __m512 fine;
-    if (unit_input) {
-        fine = _mm512_fmadd_ps(g, sh, _mm512_mul_ps(g, sl));
+    __mmask16 huge_y = 0;
+    if (yform == FAM_BWD_Y_FMA) {
+        fine = _mm512_fmadd_ps(g, y, _mm512_mul_ps(g, c->chi));
     } else {
-        const __m512 ah = _mm512_mul_ps(sh, c->shi);
-        const __m512 al = _mm512_add_ps(_mm512_fmsub_ps(sh, c->shi, ah),
-                                        _mm512_fmadd_ps(sl, c->shi, _mm512_mul_ps(sh, c->slo)));
-        fine = _mm512_fmadd_ps(g, ah, _mm512_mul_ps(g, al));
+        const __m512 sh = _mm512_add_ps(c->chi, y);
+        const __m512 d = _mm512_sub_ps(y, _mm512_sub_ps(sh, c->chi));
+        const __m512 sl = yform == FAM_BWD_Y_PAIRS_NO_CLO ? d : _mm512_add_ps(d, c->clo);
+        if (unit_input) {
+            fine = _mm512_fmadd_ps(g, sh, _mm512_mul_ps(g, sl));
+        } else {
+            const __m512 ah = _mm512_mul_ps(sh, c->shi);
+            const __m512 al = _mm512_add_ps(_mm512_fmsub_ps(sh, c->shi, ah),
+                                            _mm512_fmadd_ps(sl, c->shi, _mm512_mul_ps(sh, c->slo)));
+            fine = _mm512_fmadd_ps(g, ah, _mm512_mul_ps(g, al));
+        }
+        huge_y = _mm512_mask_cmp_ps_mask(le, y, c->neg_big, _CMP_LT_OQ);
     }
     *slow = _mm512_mask_cmp_ps_mask(le, fine, c->zero, _CMP_EQ_UQ) | /* zero or NaN */
-            _mm512_mask_cmp_ps_mask(le, y, c->neg_big, _CMP_LT_OQ) |
-            _mm512_mask_cmp_ps_mask(le, bwd_abs16(g, c), c->big, _CMP_GT_OQ);
-    *sh_out = sh;
-    *sl_out = zero_clo ? _mm512_add_ps(d, c->clo) : sl;
+            huge_y | _mm512_mask_cmp_ps_mask(le, bwd_abs16(g, c), c->big, _CMP_GT_OQ);
     return _mm512_mask_blend_ps((__mmask16)~le, fine, bwd_pos16(g, c, pos_kind));
 }
 
@@ -146,21 +151,22 @@ static void bwd_scalar(const elu4j_params *p, int dtype, int from_dst, const cha
 }
 
 /*
- * A vector with slow lanes: the zero lanes take dy * (ah + al) in registers (sparse gradients are
- * common). Returns 0 where a lane needs bwd_y_one's huge-operand branch or the NaN rule
+ * A vector with slow lanes: the zero lanes take dy * (ah + al) (the fma form: dy * (coef + y)) in
+ * registers (sparse gradients are common). Returns 0 where a lane needs bwd_y_one's huge-operand branch or the NaN rule
  * (FAM_BWD_NAN): the caller then runs bwd_scalar on the vector.
  */
-ELU4J_INLINE int bwd_y_fix16(__m512 gv, __m512 yv, __mmask16 lanes, __m512 *r, __m512 sh,
-                             __m512 sl, const bconsts512 *c)
+ELU4J_INLINE int bwd_y_fix16(__m512 gv, __m512 yv, __mmask16 lanes, __m512 *r, const bconsts512 *c,
+                             const int yform)
 {
     const __mmask16 le = (__mmask16)~_mm512_cmp_ps_mask(yv, c->zero, _CMP_GT_OQ) & lanes;
-    if (_mm512_mask_cmp_ps_mask(le, yv, c->neg_big, _CMP_LT_OQ) |
+    if ((yform == FAM_BWD_Y_FMA ? 0 : _mm512_mask_cmp_ps_mask(le, yv, c->neg_big, _CMP_LT_OQ)) |
         _mm512_mask_cmp_ps_mask(le, bwd_abs16(gv, c), c->big, _CMP_GT_OQ) |
         _mm512_mask_cmp_ps_mask(le, *r, *r, _CMP_UNORD_Q)) {
         return 0;
     }
     const __mmask16 zero = _mm512_mask_cmp_ps_mask(le, *r, c->zero, _CMP_EQ_OQ);
-    *r = _mm512_mask_mul_ps(*r, zero, gv, bwd_y_pair16(sh, sl, c));
+    *r = _mm512_mask_mul_ps(*r, zero, gv,
+                            yform == FAM_BWD_Y_FMA ? _mm512_add_ps(c->chi, yv) : bwd_y_pair16(yv, c));
     return 1;
 }
 
@@ -168,12 +174,11 @@ ELU4J_INLINE int bwd_y_fix16(__m512 gv, __m512 yv, __mmask16 lanes, __m512 *r, _
 #define ELU4J_BWD_Y_STEP(J)                                                                        \
     const __m512 g##J = _mm512_loadu_ps(g + 4 * i + 64 * (J));                                     \
     const __m512 y##J = _mm512_loadu_ps(y + 4 * i + 64 * (J));                                     \
-    __m512 sh##J, sl##J;                                                                           \
     __mmask16 s##J;                                                                                \
-    __m512 r##J = bwd_y16(g##J, y##J, c, unit_input, pos_kind, zero_clo, &sh##J, &sl##J, &s##J);
+    __m512 r##J = bwd_y16(g##J, y##J, c, unit_input, pos_kind, yform, &s##J);
 
 #define ELU4J_BWD_Y_STORE(J)                                                                       \
-    if (s##J && !bwd_y_fix16(g##J, y##J, 0xffff, &r##J, sh##J, sl##J, c)) {                       \
+    if (s##J && !bwd_y_fix16(g##J, y##J, 0xffff, &r##J, c, yform)) {                             \
         bwd_scalar(p, ELU4J_DT_F32, 1, g + 4 * i + 64 * (J), y + 4 * i + 64 * (J),                \
                    dx + 4 * i + 64 * (J), 16);                                                     \
     } else {                                                                                       \
@@ -182,7 +187,7 @@ ELU4J_INLINE int bwd_y_fix16(__m512 gv, __m512 yv, __mmask16 lanes, __m512 *r, _
 
 ELU4J_INLINE void bwd_y_loop(const elu4j_params *p, const char *g, const char *y, char *dx,
                              size_t n, const bconsts512 *c, const int unit_input,
-                             const int pos_kind, const int zero_clo)
+                             const int pos_kind, const int yform)
 {
     size_t i = 0;
     for (; i + 64 <= n; i += 64) {
@@ -209,10 +214,9 @@ ELU4J_INLINE void bwd_y_loop(const elu4j_params *p, const char *g, const char *y
         const __mmask16 lanes = (__mmask16)(m == 16 ? 0xffffu : (1u << m) - 1u);
         const __m512 gv = _mm512_maskz_loadu_ps(lanes, g + 4 * i);
         const __m512 yv = _mm512_maskz_loadu_ps(lanes, y + 4 * i);
-        __m512 sh, sl;
         __mmask16 slow;
-        __m512 r = bwd_y16(gv, yv, c, unit_input, pos_kind, zero_clo, &sh, &sl, &slow);
-        if ((slow & lanes) != 0 && !bwd_y_fix16(gv, yv, lanes, &r, sh, sl, c)) {
+        __m512 r = bwd_y16(gv, yv, c, unit_input, pos_kind, yform, &slow);
+        if ((slow & lanes) != 0 && !bwd_y_fix16(gv, yv, lanes, &r, c, yform)) {
             bwd_scalar(p, ELU4J_DT_F32, 1, g + 4 * i, y + 4 * i, dx + 4 * i, m);
             continue;
         }
@@ -328,19 +332,22 @@ __attribute__((noinline)) static int bwd_f32_kernel(const elu4j_params *p, int d
     const char *d = (const char *)data;
     char *dx = (char *)diff_src;
     if (from_dst) {
-        switch ((b->clo == 0.0f) * 6 + b->unit_input * 3 + b->pos_kind) {
-        case 0: bwd_y_loop(p, g, d, dx, n, &c, 0, 0, 0); break;
-        case 1: bwd_y_loop(p, g, d, dx, n, &c, 0, 1, 0); break;
-        case 2: bwd_y_loop(p, g, d, dx, n, &c, 0, 2, 0); break;
-        case 3: bwd_y_loop(p, g, d, dx, n, &c, 1, 0, 0); break;
-        case 4: bwd_y_loop(p, g, d, dx, n, &c, 1, 1, 0); break;
-        case 5: bwd_y_loop(p, g, d, dx, n, &c, 1, 2, 0); break;
-        case 6: bwd_y_loop(p, g, d, dx, n, &c, 0, 0, 1); break;
-        case 7: bwd_y_loop(p, g, d, dx, n, &c, 0, 1, 1); break;
-        case 8: bwd_y_loop(p, g, d, dx, n, &c, 0, 2, 1); break;
-        case 9: bwd_y_loop(p, g, d, dx, n, &c, 1, 0, 1); break;
-        case 10: bwd_y_loop(p, g, d, dx, n, &c, 1, 1, 1); break;
-        default: bwd_y_loop(p, g, d, dx, n, &c, 1, 2, 1); break;
+        switch (FAM_BWD_Y_CASE(b)) {
+        case 0: bwd_y_loop(p, g, d, dx, n, &c, 0, 0, FAM_BWD_Y_PAIRS); break;
+        case 1: bwd_y_loop(p, g, d, dx, n, &c, 0, 1, FAM_BWD_Y_PAIRS); break;
+        case 2: bwd_y_loop(p, g, d, dx, n, &c, 0, 2, FAM_BWD_Y_PAIRS); break;
+        case 3: bwd_y_loop(p, g, d, dx, n, &c, 1, 0, FAM_BWD_Y_PAIRS); break;
+        case 4: bwd_y_loop(p, g, d, dx, n, &c, 1, 1, FAM_BWD_Y_PAIRS); break;
+        case 5: bwd_y_loop(p, g, d, dx, n, &c, 1, 2, FAM_BWD_Y_PAIRS); break;
+        case 6: bwd_y_loop(p, g, d, dx, n, &c, 0, 0, FAM_BWD_Y_PAIRS_NO_CLO); break;
+        case 7: bwd_y_loop(p, g, d, dx, n, &c, 0, 1, FAM_BWD_Y_PAIRS_NO_CLO); break;
+        case 8: bwd_y_loop(p, g, d, dx, n, &c, 0, 2, FAM_BWD_Y_PAIRS_NO_CLO); break;
+        case 9: bwd_y_loop(p, g, d, dx, n, &c, 1, 0, FAM_BWD_Y_PAIRS_NO_CLO); break;
+        case 10: bwd_y_loop(p, g, d, dx, n, &c, 1, 1, FAM_BWD_Y_PAIRS_NO_CLO); break;
+        case 11: bwd_y_loop(p, g, d, dx, n, &c, 1, 2, FAM_BWD_Y_PAIRS_NO_CLO); break;
+        case 15: bwd_y_loop(p, g, d, dx, n, &c, 1, 0, FAM_BWD_Y_FMA); break;
+        case 16: bwd_y_loop(p, g, d, dx, n, &c, 1, 1, FAM_BWD_Y_FMA); break;
+        default: bwd_y_loop(p, g, d, dx, n, &c, 1, 2, FAM_BWD_Y_FMA); break;
         }
         return 1;
     }

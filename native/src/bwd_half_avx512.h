@@ -20,13 +20,12 @@
  */
 ELU4J_INLINE int bwd_vec16(const bconsts512 *c, __m512 gv, __m512 dv, __mmask16 lanes,
                            __m512 *out, const int from_dst, const int unit_input,
-                           const int pos_kind, const int zero_clo)
+                           const int pos_kind, const int yform)
 {
     if (from_dst) {
-        __m512 sh, sl;
         __mmask16 slow;
-        *out = bwd_y16(gv, dv, c, unit_input, pos_kind, zero_clo, &sh, &sl, &slow);
-        return (slow & lanes) == 0 || bwd_y_fix16(gv, dv, lanes, out, sh, sl, c);
+        *out = bwd_y16(gv, dv, c, unit_input, pos_kind, yform, &slow);
+        return (slow & lanes) == 0 || bwd_y_fix16(gv, dv, lanes, out, c, yform);
     }
     if (bwd_x_outside16(gv, dv, c, lanes)) {
         return 0;
@@ -67,7 +66,7 @@ ELU4J_INLINE __m256i bwd_narrow16(__m512 y, const int bf16)
     const __m512 g##J = bwd_widen16(_mm256_loadu_si256((const __m256i *)(const void *)(g + o##J)), bf16); \
     const __m512 d##J = bwd_widen16(_mm256_loadu_si256((const __m256i *)(const void *)(d + o##J)), bf16); \
     __m512 r##J;                                                                                   \
-    const int ok##J = bwd_vec16(c, g##J, d##J, 0xffff, &r##J, from_dst, unit_input, pos_kind, zero_clo);
+    const int ok##J = bwd_vec16(c, g##J, d##J, 0xffff, &r##J, from_dst, unit_input, pos_kind, yform);
 
 #define ELU4J_BWD_HALF_STORE(J, NARROW)                                                            \
     if (ok##J) {                                                                                   \
@@ -95,7 +94,7 @@ ELU4J_INLINE __m256i bwd_narrow16(__m512 y, const int bf16)
         const __m512 gv = bwd_widen16(_mm256_maskz_loadu_epi16(lanes, g + 2 * i), bf16);           \
         const __m512 dv = bwd_widen16(_mm256_maskz_loadu_epi16(lanes, d + 2 * i), bf16);           \
         __m512 r;                                                                                  \
-        if (!bwd_vec16(c, gv, dv, lanes, &r, from_dst, unit_input, pos_kind, zero_clo)) {          \
+        if (!bwd_vec16(c, gv, dv, lanes, &r, from_dst, unit_input, pos_kind, yform)) {          \
             bwd_scalar(p, bf16 ? ELU4J_DT_BF16 : ELU4J_DT_F16, from_dst, g + 2 * i, d + 2 * i,     \
                        dx + 2 * i, m);                                                             \
             continue;                                                                              \
@@ -107,7 +106,7 @@ ELU4J_INLINE __m256i bwd_narrow16(__m512 y, const int bf16)
 
 ELU4J_INLINE void bwd_half_loop(const elu4j_params *p, const char *g, const char *d, char *dx,
                                 size_t n, const bconsts512 *c, const int bf16, const int from_dst,
-                                const int unit_input, const int pos_kind, const int zero_clo)
+                                const int unit_input, const int pos_kind, const int yform)
 {
     ELU4J_BWD_HALF_LOOP(ELU4J_BWD_NARROW_PLAIN)
 }
@@ -130,21 +129,21 @@ ELU4J_INLINE ELU4J_HALF_BF16 void bwd_bf16_loop_ne(const elu4j_params *p, const 
                                                    const char *d, char *dx, size_t n,
                                                    const bconsts512 *c, const int bf16,
                                                    const int from_dst, const int unit_input,
-                                                   const int pos_kind, const int zero_clo)
+                                                   const int pos_kind, const int yform)
 {
     ELU4J_BWD_HALF_LOOP(bwd_narrow16_ne)
 }
 #endif
 
 /* The dispatch on the parameters for the halves: the kind as constants. */
-#define ELU4J_BWD_HALF_CASE(LOOP, BF16, FROM_DST, ZC)                                              \
+#define ELU4J_BWD_HALF_CASE(LOOP, BF16, FROM_DST, YF)                                              \
     switch (b->unit_input * 3 + b->pos_kind) {                                                     \
-    case 0: LOOP(p, g, d, dx, n, &c, BF16, FROM_DST, 0, 0, ZC); break;                            \
-    case 1: LOOP(p, g, d, dx, n, &c, BF16, FROM_DST, 0, 1, ZC); break;                            \
-    case 2: LOOP(p, g, d, dx, n, &c, BF16, FROM_DST, 0, 2, ZC); break;                            \
-    case 3: LOOP(p, g, d, dx, n, &c, BF16, FROM_DST, 1, 0, ZC); break;                            \
-    case 4: LOOP(p, g, d, dx, n, &c, BF16, FROM_DST, 1, 1, ZC); break;                            \
-    default: LOOP(p, g, d, dx, n, &c, BF16, FROM_DST, 1, 2, ZC); break;                           \
+    case 0: LOOP(p, g, d, dx, n, &c, BF16, FROM_DST, 0, 0, YF); break;                            \
+    case 1: LOOP(p, g, d, dx, n, &c, BF16, FROM_DST, 0, 1, YF); break;                            \
+    case 2: LOOP(p, g, d, dx, n, &c, BF16, FROM_DST, 0, 2, YF); break;                            \
+    case 3: LOOP(p, g, d, dx, n, &c, BF16, FROM_DST, 1, 0, YF); break;                            \
+    case 4: LOOP(p, g, d, dx, n, &c, BF16, FROM_DST, 1, 1, YF); break;                            \
+    default: LOOP(p, g, d, dx, n, &c, BF16, FROM_DST, 1, 2, YF); break;                           \
     }
 
 #define ELU4J_BWD_HALF_KINDS(LOOP, BF16)                                                           \
@@ -152,10 +151,16 @@ ELU4J_INLINE ELU4J_HALF_BF16 void bwd_bf16_loop_ne(const elu4j_params *p, const 
     const bconsts512 c = make_bconsts512(b);                                                       \
     if (!from_dst) {                                                                               \
         ELU4J_BWD_HALF_CASE(LOOP, BF16, 0, 0)                                                      \
+    } else if (b->fma_y) { /* unit input */                                                        \
+        switch (b->pos_kind) {                                                                     \
+        case 0: LOOP(p, g, d, dx, n, &c, BF16, 1, 1, 0, FAM_BWD_Y_FMA); break;                     \
+        case 1: LOOP(p, g, d, dx, n, &c, BF16, 1, 1, 1, FAM_BWD_Y_FMA); break;                     \
+        default: LOOP(p, g, d, dx, n, &c, BF16, 1, 1, 2, FAM_BWD_Y_FMA); break;                    \
+        }                                                                                          \
     } else if (b->clo == 0.0f) {                                                                   \
-        ELU4J_BWD_HALF_CASE(LOOP, BF16, 1, 1)                                                      \
+        ELU4J_BWD_HALF_CASE(LOOP, BF16, 1, FAM_BWD_Y_PAIRS_NO_CLO)                                 \
     } else {                                                                                       \
-        ELU4J_BWD_HALF_CASE(LOOP, BF16, 1, 0)                                                      \
+        ELU4J_BWD_HALF_CASE(LOOP, BF16, 1, FAM_BWD_Y_PAIRS)                                        \
     }
 
 __attribute__((noinline)) static void bwd_half_kernel(const elu4j_params *p, int bf16,

@@ -223,6 +223,13 @@ static int in_general_range(double v)
     return v >= 0x1p-60 && v <= 0x1p60;
 }
 
+/* v > 0 a power of two (then split gives hi = v, lo = 0). */
+static int is_power_of_two(double v)
+{
+    int e;
+    return frexp(v, &e) == 0.5;
+}
+
 /* hi + lo = v to 2^-48 relative; hi rounded toward zero when toward_zero (then lo >= 0 for v > 0). */
 static void split(double v, int toward_zero, float *hi, float *lo)
 {
@@ -254,6 +261,7 @@ static void fill_general(const elu4j_params *p, int backward, elu4j_general *g)
     split(p->scale, 1, &g->phi, &g->plo);
     split(p->cis, 0, &g->cshi, &g->cslo);
     g->pos_kind = p->scale == 1.0 ? 0 : g->plo == 0.0f ? 1 : 2;
+    g->fma_y = g->unit_input && is_power_of_two(p->coef);
     g->lin = (float)(0x1p-40 / p->input_scale);
     g->xmin = (float)(-87.0 / p->input_scale);
     g->scale = p->scale;

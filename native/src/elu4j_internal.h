@@ -125,6 +125,8 @@ typedef struct elu4j_general {
     int enabled;       /* this call runs the general kernel */
     int unit_input;    /* input_scale == 1: t = x exactly, no low part, no linear range */
     int pos_kind;      /* the positive side: 0 scale == 1 (x), 1 scale a float (phi * x), 2 a pair */
+    int fma_y;         /* unit_input and coef a power of two (clo = 0; ELU with alpha 1, 0.5, 2...):
+                          the backward from y is fma(dy, y, dy * chi), dy * chi exact */
     float chi, clo;    /* coef = alpha * scale */
     float shi, slo;    /* input_scale */
     float phi, plo;    /* scale, phi rounded toward zero (plo >= 0: plo * +inf is +inf, not NaN) */

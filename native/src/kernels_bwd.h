@@ -24,7 +24,11 @@
  *                                          |y| <= coef, where the sum cancels, so it is exact
  *                                          there), times input_scale as the pair ah + al, then
  *                                          dy * (ah + al) rounded once: within 1 ulp
- *   plain products instead where |y| or |dy| > 2^64 (no ELU output, or a product far from 1:
+ *          (fma_y: input_scale 1 and coef a power of two, e.g. ELU with alpha 1: fma(dy, y, dy * coef),
+ *          dy * coef exact, so dy * (y + coef) rounded once: correctly rounded, unless dy * coef
+ *          is subnormal, then within 1 ulp; one multiply and one fma, as cheap as oneDNN's
+ *          (y + coef) * dy with its two roundings; its plain product is dy * (coef + y))
+ *   plain products instead where |y| (not for fma_y) or |dy| > 2^64 (no ELU output, or a product far from 1:
  *   infinities then give infinities, not inf - inf; for a huge y, dy and sh scaled by 2^64 and
  *   2^-64 first, so that neither sh * shi overflows nor dy * shi underflows on the way to a
  *   representable result) and where the fma gives zero (then dy * (ah + al), whose sign is the
@@ -37,12 +41,27 @@ FAM_INLINE float FAM(bwd_y_one)(float g, float y, const elu4j_general b, const i
     const float sl = (y - (sh - b.chi)) + b.clo;
     const float ah = sh * b.shi;
     const float al = FAM_FMAF(sh, b.shi, -ah) + FAM_FMAF(sl, b.shi, sh * b.slo);
-    const float fine = FAM_FMAF(g, ah, g * al);
+    /* fma_y: dy * chi is exact (a power of two; |dy| <= 2^64 here, as coef <= 2^60), so one fma
+       is dy * (y + coef) rounded once */
+    const float fine = b.fma_y ? FAM_FMAF(g, y, g * b.chi) : FAM_FMAF(g, ah, g * al);
     const float ay = fabsf(y), ag = fabsf(g);
-    const float coarse = ay > 0x1p64f ? (g * 0x1p64f) * ((sh * 0x1p-64f) * b.shi) : g * (ah + al);
-    const float neg = ay > 0x1p64f || ag > 0x1p64f || fine == 0.0f ? coarse : fine;
+    const float coarse = b.fma_y      ? g * (b.chi + y)
+                         : ay > 0x1p64f ? (g * 0x1p64f) * ((sh * 0x1p-64f) * b.shi)
+                                        : g * (ah + al);
+    /* fma_y needs no plain product for a huge y: the fma neither overflows nor underflows on the
+       way (dy * chi is exact for |dy| <= 2^64); its plain product is dy * (coef + y) */
+    const float neg = (ay > 0x1p64f && !b.fma_y) || ag > 0x1p64f || fine == 0.0f ? coarse : fine;
     return isnan(y) ? y + y : y > 0.0f ? pos : neg; /* NaN: kernels_bwd.h's rule, see FAM_BWD_NAN */
 }
+
+/* The vector kernels' forms of bwd_y_one (a compile-time argument): the pairs with coef's low part,
+   the pairs where clo = 0, and fma_y's one fma. */
+#define FAM_BWD_Y_PAIRS 0
+#define FAM_BWD_Y_PAIRS_NO_CLO 1
+#define FAM_BWD_Y_FMA 2
+/* Their loops' switch: yform * 6 + unit_input * 3 + pos_kind (fma_y has a unit input: 15..17). */
+#define FAM_BWD_Y_CASE(b)                                                                          \
+    (((b)->fma_y ? FAM_BWD_Y_FMA : (b)->clo == 0.0f) * 6 + (b)->unit_input * 3 + (b)->pos_kind)
 
 /*
  * dx for one element of ELU's backward from x (p->bwd.enabled), in a group whose every element

@@ -13,6 +13,8 @@
  *     test's own conversion, NaN as a quiet NaN of the same sign;
  *   - specials: +-0 (sign rule of Op), +-inf, NaN payloads (forward keeps the bits), subnormals,
  *     -88 ... -104 and around the clamps;
+ *   - ELU whose alpha * scale is a power of two (input scale 1): the backward from dst correctly
+ *     rounded (the helper's one-fma form), on every level;
  *   - all ISAs bit-identical to portable; unpinned calls equal to the pinned best level;
  *     elu4j_forward_mt equal to the serial call (thread counts 0, 1, 2, 3);
  *   - awkward sizes (0, 1, 7, 15, 16, 17, 1023, 1025, 65537), byte offsets 0..3 (1..7 for f64),
@@ -744,12 +746,76 @@ static void check_specials(void)
           "f64 near overflow: %a %a %a", ybig[0], ybig[1], ybig[2]);
 }
 
+/*
+ * dy * y + dy * coef (two exact double products) rounded once to float: the sum's rounding error
+ * e (two-sum) makes the double sum round-to-odd, from which rounding to float is correct (53 >=
+ * 24 + 2 bits).
+ */
+static float round_sum_f(double a, double b)
+{
+    double s = a + b;
+    const double bb = s - a;
+    const double e = (a - (s - bb)) + (b - bb);
+    if (e != 0 && (dbits(s) & 1) == 0) {
+        s = nextafter(s, e > 0 ? INFINITY : -INFINITY);
+    }
+    return (float)s;
+}
+
+/*
+ * ELU with input_scale 1 and alpha * scale a power of two (alpha 1, 0.5, 2; the helper's fma_y),
+ * f32 backward from y: one fma, so dy * (y + coef) correctly rounded, on every level, wherever
+ * dy * coef is a normal float and |dy| <= 2^64; elsewhere within 1 ulp. Inputs: ELU
+ * outputs in [-coef, 0] (uniform, near -coef where y + coef cancels, tiny), non-ELU values
+ * below -coef down to -2^100, dy from subnormal to 2^64.
+ */
+static void check_fma_y_rounding(void)
+{
+    static const double coefs[] = {1.0, 0.5, 2.0, 0x1p-40};
+    enum { N = 4099 };
+    static float dy[N], y[N], dx[N];
+    for (int ci = 0; ci < (int)(sizeof coefs / sizeof coefs[0]); ci++) {
+        const double coef = coefs[ci];
+        uint64_t st = 0x9e3779b97f4a7c15ULL + (uint64_t)ci;
+        for (int i = 0; i < N; i++) {
+            const int kind = (int)(rng_next(&st) % 5);
+            const float u = rng_uniform(&st, 0.0f, 1.0f);
+            y[i] = kind == 0   ? (float)(-coef * u)
+                   : kind == 1 ? (float)(-coef) * (1.0f - 0x1p-20f * u)
+                   : kind == 2 ? -ldexpf(u, -(int)(rng_next(&st) % 140))
+                   : kind == 3 ? (float)(-coef) * ldexpf(1.0f + u, (int)(rng_next(&st) % 100))
+                               : (float)(-coef) * (1.0f - u * u);
+            const float g = ldexpf(1.0f + rng_uniform(&st, 0.0f, 1.0f), (int)(rng_next(&st) % 190) - 125);
+            dy[i] = (rng_next(&st) & 1) ? -g : g;
+        }
+        for (int isa = ELU4J_ISA_PORTABLE; isa <= ELU4J_ISA_AVX512; isa++) {
+            if (!elu4j_isa_supported(isa)) {
+                continue;
+            }
+            const int rc = backward_on(isa, ELU4J_FN_ELU, ELU4J_DT_F32, 1, dy, y, dx, N, coef, 1.0, 1.0);
+            CHECK(rc == ELU4J_OK, "fma_y backward on %s: %s", elu4j_isa_name(isa), elu4j_status_name(rc));
+            for (int i = 0; i < N; i++) {
+                const double gp = (double)dy[i] * coef;
+                float want = round_sum_f((double)dy[i] * (double)y[i], gp);
+                if ((double)y[i] == -coef) {
+                    want = copysignf(0.0f, dy[i]); /* dy * (+0): the library's sign rule */
+                }
+                const uint32_t u = ulp_distance(dx[i], want);
+                const uint32_t allowed = fabs(gp) < FLT_MIN || fabsf(dy[i]) > 0x1p64f ? 1 : 0;
+                CHECK(u <= allowed, "fma_y coef %a on %s: dy=%a y=%a got %a want %a (%u ulp)", coef,
+                      elu4j_isa_name(isa), dy[i], y[i], dx[i], want, u);
+            }
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     const int only = argc > 1 ? atoi(argv[1]) : -1; /* one parameter set (debugging) */
     make_inputs();
     check_statuses();
     check_specials();
+    check_fma_y_rounding();
     static const size_t sizes[] = {0, 1, 7, 15, 16, 17, 1023, 1025, 65537};
     static const size_t small_sizes[] = {0, 1, 7, 17, 1025};
     for (int pi = 0; pi < N_PARAMS; pi++) {

@@ -137,7 +137,7 @@ final class F32Kernels {
      * helper's unit-input loop.
      */
     record General(float chi, float clo, float shi, float slo, float phi, float plo, float cshi, float cslo,
-            float lin, float xmin, boolean unitInput, double scale) {
+            float lin, float xmin, boolean unitInput, double scale, boolean fmaY) {
         static General of(Op op) {
             double coef = op.negativeCoefficient();
             double is = op.inputScale();
@@ -152,7 +152,7 @@ final class F32Kernels {
             boolean unit = is == 1.0;
             return new General(chi, (float) (coef - chi), shi, (float) (is - shi), phi, (float) (op.scale() - phi),
                     cshi, (float) (cis - cshi), unit ? 0f : (float) (0x1p-40 / is), (float) (-87.0 / is), unit,
-                    op.scale());
+                    op.scale(), unit && coef == Math.scalb(1.0, Math.getExponent(coef)));
         }
     }
 
@@ -452,10 +452,6 @@ final class F32Kernels {
     }
 
     /**
-     * ELU backward from the output: {@code dx = dy * scale} for {@code y > 0}, else
-     * {@code (dy * inputScale) * (y + c)} with {@code c = alpha * scale}; in double.
-     */
-    /**
      * ELU backward from the output in f32 pairs ({@link Op#isGeneralF32Backward()}): the helper's
      * {@code bwd_y_one} (kernels_bwd.h has the algorithm: within 1 ulp), operation for operation,
      * so the same bits for every non-NaN result. The positive side is one formula for the
@@ -515,6 +511,50 @@ final class F32Kernels {
         }
     }
 
+    /**
+     * The backward from the output where {@code b.fmaY()} (input scale 1, {@code alpha * scale} a
+     * power of two, e.g. ELU with alpha 1): the helper's {@code fma_y} form,
+     * {@code fma(dy, y, dy * chi)} with {@code dy * chi} exact, so {@code dy * (y + coef)} rounded
+     * once; {@code dy * (chi + y)} where that is zero (its sign) or {@code |dy| > 2^64}. The
+     * helper's bits for every non-NaN result. Two vectors per iteration, flat.
+     */
+    static void eluBackwardFromOutputFma(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes,
+            General b) {
+        final long vb = F.vectorByteSize();
+        final FloatVector zero = FloatVector.zero(F);
+        final FloatVector big = FloatVector.broadcast(F, 0x1p64f);
+        final FloatVector max = FloatVector.broadcast(F, Float.MAX_VALUE);
+        final FloatVector min = FloatVector.broadcast(F, -Float.MAX_VALUE);
+        final FloatVector chi = FloatVector.broadcast(F, b.chi());
+        final FloatVector phi = FloatVector.broadcast(F, b.phi());
+        final FloatVector plo = FloatVector.broadcast(F, b.plo());
+        for (long off = 0; off < bytes; off += 2 * vb) {
+            FloatVector ga = FloatVector.fromMemorySegment(F, dy, off, ORDER);
+            FloatVector ya = FloatVector.fromMemorySegment(F, xy, off, ORDER);
+            FloatVector gb = FloatVector.fromMemorySegment(F, dy, off + vb, ORDER);
+            FloatVector yb = FloatVector.fromMemorySegment(F, xy, off + vb, ORDER);
+
+            FloatVector posa = ga.fma(phi, plo.mul(ga.max(min).min(max)));
+            FloatVector finea = ga.fma(ya, ga.mul(chi));
+            VectorMask<Float> coarsea = ga.abs().compare(VectorOperators.GT, big)
+                    .or(finea.compare(VectorOperators.EQ, zero));
+            FloatVector da = finea.blend(ga.mul(chi.add(ya)), coarsea).blend(posa, ya.compare(VectorOperators.GT, zero));
+
+            FloatVector posb = gb.fma(phi, plo.mul(gb.max(min).min(max)));
+            FloatVector fineb = gb.fma(yb, gb.mul(chi));
+            VectorMask<Float> coarseb = gb.abs().compare(VectorOperators.GT, big)
+                    .or(fineb.compare(VectorOperators.EQ, zero));
+            FloatVector db = fineb.blend(gb.mul(chi.add(yb)), coarseb).blend(posb, yb.compare(VectorOperators.GT, zero));
+
+            da.intoMemorySegment(dx, off, ORDER);
+            db.intoMemorySegment(dx, off + vb, ORDER);
+        }
+    }
+
+    /**
+     * ELU backward from the output: {@code dx = dy * scale} for {@code y > 0}, else
+     * {@code (dy * inputScale) * (y + c)} with {@code c = alpha * scale}; in double.
+     */
     static void eluBackwardFromOutput(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes,
             double c, double scale, double inputScale) {
         final long vb = FH.vectorByteSize();

@@ -336,7 +336,9 @@ public final class VectorBackend implements EluBackend {
             case ELU -> {
                 if (fromOutput && op.isGeneralF32Backward()) {
                     F32Kernels.General g = F32Kernels.General.of(op);
-                    yield (dy, y, dx, b) -> F32Kernels.eluBackwardFromOutputF32(dy, y, dx, b, g);
+                    yield g.fmaY()
+                            ? (dy, y, dx, b) -> F32Kernels.eluBackwardFromOutputFma(dy, y, dx, b, g)
+                            : (dy, y, dx, b) -> F32Kernels.eluBackwardFromOutputF32(dy, y, dx, b, g);
                 }
                 double c = op.negativeCoefficient();
                 double k = c * op.inputScale();
