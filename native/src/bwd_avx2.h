@@ -17,7 +17,7 @@
 #endif
 
 typedef struct bconsts256 {
-    __m256 chi, clo, shi, slo, phi, plo, cshi, cslo, big, neg_big, xlow, absmask;
+    __m256 chi, clo, shi, slo, phi, plo, cshi, cslo, big, neg_big, xlow, absmask, inf;
     __m256 log2e, shift, neg_ln2, ln2lo, q0, q1, q2, q3, q4, zero;
 } bconsts256;
 
@@ -36,6 +36,7 @@ ELU4J_INLINE bconsts256 make_bconsts256(const elu4j_general *b)
         .neg_big = _mm256_set1_ps(-0x1p64f),
         .xlow = _mm256_set1_ps(FAM_BWD_X_LOW),
         .absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff)),
+        .inf = _mm256_set1_ps(INFINITY),
         .log2e = _mm256_set1_ps(ELU4J_LOG2E),
         .shift = _mm256_set1_ps(ELU4J_SHIFT),
         .neg_ln2 = _mm256_set1_ps(-ELU4J_LN2),
@@ -75,9 +76,12 @@ ELU4J_INLINE __m256 bwd_y8(__m256 g, __m256 y, const bconsts256 *c, const int un
 {
     const __m256 gt = _mm256_cmp_ps(y, c->zero, _CMP_GT_OQ);
     __m256 fine, bad;
-    if (yform == FAM_BWD_Y_FMA) {
+    if (yform == FAM_BWD_Y_FMA) { /* zero, infinite or NaN: bwd_y_one's plain product */
         fine = _mm256_fmadd_ps(g, y, _mm256_mul_ps(g, c->chi));
-        bad = _mm256_cmp_ps(fine, c->zero, _CMP_EQ_UQ);
+        bad = _mm256_or_ps(_mm256_cmp_ps(fine, c->zero, _CMP_EQ_UQ),
+                           _mm256_cmp_ps(_mm256_and_ps(fine, c->absmask), c->inf, _CMP_EQ_OQ));
+        *slow = _mm256_movemask_ps(_mm256_andnot_ps(gt, bad));
+        return _mm256_blendv_ps(fine, bwd_pos8(g, c, pos_kind), gt);
     } else {
         const __m256 sh = _mm256_add_ps(c->chi, y);
         const __m256 d = _mm256_sub_ps(y, _mm256_sub_ps(sh, c->chi));
@@ -120,21 +124,23 @@ ELU4J_INLINE void bwd_y_slow8(const elu4j_params *p, const char *g, const char *
     const __m256 yv = _mm256_maskload_ps((const float *)(const void *)y, lanes);
     const __m256 le = _mm256_and_ps(_mm256_castsi256_ps(lanes),
                                     _mm256_cmp_ps(yv, c->zero, _CMP_NGT_UQ));
-    __m256 rare = _mm256_or_ps(_mm256_cmp_ps(_mm256_and_ps(gv, c->absmask), c->big, _CMP_GT_OQ),
-                               _mm256_cmp_ps(r, r, _CMP_UNORD_Q));
-    if (yform != FAM_BWD_Y_FMA) {
-        rare = _mm256_or_ps(rare, _mm256_cmp_ps(yv, c->neg_big, _CMP_LT_OQ));
+    if (yform == FAM_BWD_Y_FMA) { /* bwd_y_one's plain product, then a NaN y's rule */
+        const __m256 bad = _mm256_and_ps(le, _mm256_or_ps(_mm256_cmp_ps(r, c->zero, _CMP_EQ_UQ),
+            _mm256_cmp_ps(_mm256_and_ps(r, c->absmask), c->inf, _CMP_EQ_OQ)));
+        r = _mm256_blendv_ps(r, _mm256_mul_ps(gv, _mm256_add_ps(c->chi, yv)), bad);
+        r = _mm256_blendv_ps(r, _mm256_add_ps(yv, yv), _mm256_cmp_ps(yv, yv, _CMP_UNORD_Q));
+        _mm256_maskstore_ps((float *)(void *)dx, lanes, r);
+        return;
     }
+    const __m256 rare = _mm256_or_ps(
+        _mm256_or_ps(_mm256_cmp_ps(yv, c->neg_big, _CMP_LT_OQ),
+                     _mm256_cmp_ps(_mm256_and_ps(gv, c->absmask), c->big, _CMP_GT_OQ)),
+        _mm256_cmp_ps(r, r, _CMP_UNORD_Q));
     if (_mm256_movemask_ps(_mm256_and_ps(le, rare))) {
         bwd_scalar8(p, 1, g, y, dx, m);
         return;
     }
     const __m256 zero = _mm256_and_ps(le, _mm256_cmp_ps(r, c->zero, _CMP_EQ_OQ));
-    if (yform == FAM_BWD_Y_FMA) {
-        r = _mm256_blendv_ps(r, _mm256_mul_ps(gv, _mm256_add_ps(c->chi, yv)), zero);
-        _mm256_maskstore_ps((float *)(void *)dx, lanes, r);
-        return;
-    }
     const __m256 sh = _mm256_add_ps(c->chi, yv);
     const __m256 sl = _mm256_add_ps(_mm256_sub_ps(yv, _mm256_sub_ps(sh, c->chi)), c->clo);
     const __m256 ah = _mm256_mul_ps(sh, c->shi);

@@ -85,37 +85,41 @@ ELU4J_INLINE __m512 bwd_y_pair16(__m512 y, const bconsts512 *c)
     return _mm512_add_ps(ah, al);
 }
 
+/* vfpclassps categories: QNaN 0x01, +0 0x02, -0 0x04, +inf 0x08, -inf 0x10, SNaN 0x80. */
+#define ELU4J_FPCLASS_NOT_FINITE_NONZERO 0x9F
+
 /*
  * bwd_y_one on 16 lanes where *slow stays 0. *slow holds the lanes y <= 0 (or NaN) whose fine
- * result is zero or that need bwd_y_one's huge-operand branch (y < -2^64 but for the fma form,
- * |dy| > 2^64): the caller then finishes the vector with bwd_y_fix16. yform: FAM_BWD_Y_PAIRS,
- * FAM_BWD_Y_PAIRS_NO_CLO (clo == 0: sl needs no + clo, which would only change the sign of a zero
- * sl, and a zero fine result goes to the slow lanes) or FAM_BWD_Y_FMA (fma_y, unit input).
+ * result is zero or that need bwd_y_one's huge-operand branch (y < -2^64, |dy| > 2^64; the fma
+ * form: a zero, infinite or NaN fma, one vfpclassps): the caller then finishes the vector with
+ * bwd_y_fix16. yform: FAM_BWD_Y_PAIRS, FAM_BWD_Y_PAIRS_NO_CLO (clo == 0: sl needs no + clo, which
+ * would only change the sign of a zero sl, and a zero fine result goes to the slow lanes) or
+ * FAM_BWD_Y_FMA (fma_y, unit input).
  */
 ELU4J_INLINE __m512 bwd_y16(__m512 g, __m512 y, const bconsts512 *c, const int unit_input,
                             const int pos_kind, const int yform, __mmask16 *slow)
 {
     const __mmask16 le = (__mmask16)~_mm512_cmp_ps_mask(y, c->zero, _CMP_GT_OQ);
-    __m512 fine;
-    __mmask16 huge_y = 0;
     if (yform == FAM_BWD_Y_FMA) {
-        fine = _mm512_fmadd_ps(g, y, _mm512_mul_ps(g, c->chi));
+        const __m512 fine = _mm512_fmadd_ps(g, y, _mm512_mul_ps(g, c->chi));
+        *slow = _mm512_mask_fpclass_ps_mask(le, fine, ELU4J_FPCLASS_NOT_FINITE_NONZERO);
+        return _mm512_mask_blend_ps((__mmask16)~le, fine, bwd_pos16(g, c, pos_kind));
+    }
+    const __m512 sh = _mm512_add_ps(c->chi, y);
+    const __m512 d = _mm512_sub_ps(y, _mm512_sub_ps(sh, c->chi));
+    const __m512 sl = yform == FAM_BWD_Y_PAIRS_NO_CLO ? d : _mm512_add_ps(d, c->clo);
+    __m512 fine;
+    if (unit_input) {
+        fine = _mm512_fmadd_ps(g, sh, _mm512_mul_ps(g, sl));
     } else {
-        const __m512 sh = _mm512_add_ps(c->chi, y);
-        const __m512 d = _mm512_sub_ps(y, _mm512_sub_ps(sh, c->chi));
-        const __m512 sl = yform == FAM_BWD_Y_PAIRS_NO_CLO ? d : _mm512_add_ps(d, c->clo);
-        if (unit_input) {
-            fine = _mm512_fmadd_ps(g, sh, _mm512_mul_ps(g, sl));
-        } else {
-            const __m512 ah = _mm512_mul_ps(sh, c->shi);
-            const __m512 al = _mm512_add_ps(_mm512_fmsub_ps(sh, c->shi, ah),
-                                            _mm512_fmadd_ps(sl, c->shi, _mm512_mul_ps(sh, c->slo)));
-            fine = _mm512_fmadd_ps(g, ah, _mm512_mul_ps(g, al));
-        }
-        huge_y = _mm512_mask_cmp_ps_mask(le, y, c->neg_big, _CMP_LT_OQ);
+        const __m512 ah = _mm512_mul_ps(sh, c->shi);
+        const __m512 al = _mm512_add_ps(_mm512_fmsub_ps(sh, c->shi, ah),
+                                        _mm512_fmadd_ps(sl, c->shi, _mm512_mul_ps(sh, c->slo)));
+        fine = _mm512_fmadd_ps(g, ah, _mm512_mul_ps(g, al));
     }
     *slow = _mm512_mask_cmp_ps_mask(le, fine, c->zero, _CMP_EQ_UQ) | /* zero or NaN */
-            huge_y | _mm512_mask_cmp_ps_mask(le, bwd_abs16(g, c), c->big, _CMP_GT_OQ);
+            _mm512_mask_cmp_ps_mask(le, y, c->neg_big, _CMP_LT_OQ) |
+            _mm512_mask_cmp_ps_mask(le, bwd_abs16(g, c), c->big, _CMP_GT_OQ);
     return _mm512_mask_blend_ps((__mmask16)~le, fine, bwd_pos16(g, c, pos_kind));
 }
 
@@ -151,22 +155,27 @@ static void bwd_scalar(const elu4j_params *p, int dtype, int from_dst, const cha
 }
 
 /*
- * A vector with slow lanes: the zero lanes take dy * (ah + al) (the fma form: dy * (coef + y)) in
- * registers (sparse gradients are common). Returns 0 where a lane needs bwd_y_one's huge-operand branch or the NaN rule
+ * A vector with slow lanes: the zero lanes take dy * (ah + al) in registers (sparse gradients are
+ * common; the fma form does all its slow lanes here). Returns 0 where a lane needs bwd_y_one's huge-operand branch or the NaN rule
  * (FAM_BWD_NAN): the caller then runs bwd_scalar on the vector.
  */
 ELU4J_INLINE int bwd_y_fix16(__m512 gv, __m512 yv, __mmask16 lanes, __m512 *r, const bconsts512 *c,
                              const int yform)
 {
     const __mmask16 le = (__mmask16)~_mm512_cmp_ps_mask(yv, c->zero, _CMP_GT_OQ) & lanes;
-    if ((yform == FAM_BWD_Y_FMA ? 0 : _mm512_mask_cmp_ps_mask(le, yv, c->neg_big, _CMP_LT_OQ)) |
+    if (yform == FAM_BWD_Y_FMA) { /* bwd_y_one's plain product, then a NaN y's rule */
+        const __mmask16 bad = _mm512_mask_fpclass_ps_mask(le, *r, ELU4J_FPCLASS_NOT_FINITE_NONZERO);
+        *r = _mm512_mask_mul_ps(*r, bad, gv, _mm512_add_ps(c->chi, yv));
+        *r = _mm512_mask_add_ps(*r, _mm512_mask_cmp_ps_mask(lanes, yv, yv, _CMP_UNORD_Q), yv, yv);
+        return 1;
+    }
+    if (_mm512_mask_cmp_ps_mask(le, yv, c->neg_big, _CMP_LT_OQ) |
         _mm512_mask_cmp_ps_mask(le, bwd_abs16(gv, c), c->big, _CMP_GT_OQ) |
         _mm512_mask_cmp_ps_mask(le, *r, *r, _CMP_UNORD_Q)) {
         return 0;
     }
     const __mmask16 zero = _mm512_mask_cmp_ps_mask(le, *r, c->zero, _CMP_EQ_OQ);
-    *r = _mm512_mask_mul_ps(*r, zero, gv,
-                            yform == FAM_BWD_Y_FMA ? _mm512_add_ps(c->chi, yv) : bwd_y_pair16(yv, c));
+    *r = _mm512_mask_mul_ps(*r, zero, gv, bwd_y_pair16(yv, c));
     return 1;
 }
 

@@ -25,10 +25,12 @@
  *                                          there), times input_scale as the pair ah + al, then
  *                                          dy * (ah + al) rounded once: within 1 ulp
  *          (fma_y: input_scale 1 and coef a power of two, e.g. ELU with alpha 1: fma(dy, y, dy * coef),
- *          dy * coef exact, so dy * (y + coef) rounded once: correctly rounded, unless dy * coef
- *          is subnormal, then within 1 ulp; one multiply and one fma, as cheap as oneDNN's
- *          (y + coef) * dy with its two roundings; its plain product is dy * (coef + y))
- *   plain products instead where |y| (not for fma_y) or |dy| > 2^64 (no ELU output, or a product far from 1:
+ *          dy * coef exact, so dy * (y + coef) rounded once: correctly rounded unless dy * coef
+ *          overflows or is subnormal, then within 1 ulp; one multiply and one fma, as cheap as
+ *          oneDNN's (y + coef) * dy with its two roundings; where the fma gives zero, infinity or
+ *          NaN, the plain product dy * (coef + y) instead: the sign of a zero, dy * coef's
+ *          overflow, inf * 0 and inf - inf)
+ *   plain products instead where |y| or |dy| > 2^64 (no ELU output, or a product far from 1:
  *   infinities then give infinities, not inf - inf; for a huge y, dy and sh scaled by 2^64 and
  *   2^-64 first, so that neither sh * shi overflows nor dy * shi underflows on the way to a
  *   representable result) and where the fma gives zero (then dy * (ah + al), whose sign is the
@@ -37,20 +39,21 @@
 FAM_INLINE float FAM(bwd_y_one)(float g, float y, const elu4j_general b, const int pos_kind)
 {
     const float pos = pos_kind == 0 ? g : pos_kind == 1 ? b.phi * g : FAM_FMAF(b.phi, g, b.plo * g);
+    if (b.fma_y) {
+        /* dy * chi is exact (chi a power of two) unless it overflows or is subnormal, so one fma is
+           dy * (y + coef) rounded once; a zero, infinite or NaN fma takes the plain product */
+        const float fma_r = FAM_FMAF(g, y, g * b.chi);
+        const float neg_r = isfinite(fma_r) && fma_r != 0.0f ? fma_r : g * (b.chi + y);
+        return isnan(y) ? y + y : y > 0.0f ? pos : neg_r; /* NaN: see FAM_BWD_NAN */
+    }
     const float sh = b.chi + y;
     const float sl = (y - (sh - b.chi)) + b.clo;
     const float ah = sh * b.shi;
     const float al = FAM_FMAF(sh, b.shi, -ah) + FAM_FMAF(sl, b.shi, sh * b.slo);
-    /* fma_y: dy * chi is exact (a power of two; |dy| <= 2^64 here, as coef <= 2^60), so one fma
-       is dy * (y + coef) rounded once */
-    const float fine = b.fma_y ? FAM_FMAF(g, y, g * b.chi) : FAM_FMAF(g, ah, g * al);
     const float ay = fabsf(y), ag = fabsf(g);
-    const float coarse = b.fma_y      ? g * (b.chi + y)
-                         : ay > 0x1p64f ? (g * 0x1p64f) * ((sh * 0x1p-64f) * b.shi)
-                                        : g * (ah + al);
-    /* fma_y needs no plain product for a huge y: the fma neither overflows nor underflows on the
-       way (dy * chi is exact for |dy| <= 2^64); its plain product is dy * (coef + y) */
-    const float neg = (ay > 0x1p64f && !b.fma_y) || ag > 0x1p64f || fine == 0.0f ? coarse : fine;
+    const float fine = FAM_FMAF(g, ah, g * al);
+    const float coarse = ay > 0x1p64f ? (g * 0x1p64f) * ((sh * 0x1p-64f) * b.shi) : g * (ah + al);
+    const float neg = ay > 0x1p64f || ag > 0x1p64f || fine == 0.0f ? coarse : fine;
     return isnan(y) ? y + y : y > 0.0f ? pos : neg; /* NaN: kernels_bwd.h's rule, see FAM_BWD_NAN */
 }
 

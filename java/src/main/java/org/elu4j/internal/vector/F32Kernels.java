@@ -515,14 +515,14 @@ final class F32Kernels {
      * The backward from the output where {@code b.fmaY()} (input scale 1, {@code alpha * scale} a
      * power of two, e.g. ELU with alpha 1): the helper's {@code fma_y} form,
      * {@code fma(dy, y, dy * chi)} with {@code dy * chi} exact, so {@code dy * (y + coef)} rounded
-     * once; {@code dy * (chi + y)} where that is zero (its sign) or {@code |dy| > 2^64}. The
-     * helper's bits for every non-NaN result. Two vectors per iteration, flat.
+     * once; {@code dy * (chi + y)} where that is zero (its sign), infinite or NaN ({@code dy * chi}
+     * overflowed, infinite operands). The helper's bits for every non-NaN result. Two vectors per
+     * iteration, flat.
      */
     static void eluBackwardFromOutputFma(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes,
             General b) {
         final long vb = F.vectorByteSize();
         final FloatVector zero = FloatVector.zero(F);
-        final FloatVector big = FloatVector.broadcast(F, 0x1p64f);
         final FloatVector max = FloatVector.broadcast(F, Float.MAX_VALUE);
         final FloatVector min = FloatVector.broadcast(F, -Float.MAX_VALUE);
         final FloatVector chi = FloatVector.broadcast(F, b.chi());
@@ -536,13 +536,13 @@ final class F32Kernels {
 
             FloatVector posa = ga.fma(phi, plo.mul(ga.max(min).min(max)));
             FloatVector finea = ga.fma(ya, ga.mul(chi));
-            VectorMask<Float> coarsea = ga.abs().compare(VectorOperators.GT, big)
+            VectorMask<Float> coarsea = finea.test(VectorOperators.IS_FINITE).not()
                     .or(finea.compare(VectorOperators.EQ, zero));
             FloatVector da = finea.blend(ga.mul(chi.add(ya)), coarsea).blend(posa, ya.compare(VectorOperators.GT, zero));
 
             FloatVector posb = gb.fma(phi, plo.mul(gb.max(min).min(max)));
             FloatVector fineb = gb.fma(yb, gb.mul(chi));
-            VectorMask<Float> coarseb = gb.abs().compare(VectorOperators.GT, big)
+            VectorMask<Float> coarseb = fineb.test(VectorOperators.IS_FINITE).not()
                     .or(fineb.compare(VectorOperators.EQ, zero));
             FloatVector db = fineb.blend(gb.mul(chi.add(yb)), coarseb).blend(posb, yb.compare(VectorOperators.GT, zero));
 
