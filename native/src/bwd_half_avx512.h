@@ -56,11 +56,9 @@ ELU4J_INLINE __m256i bwd_narrow16(__m512 y, const int bf16)
 }
 
 /*
- * The loop over n halves with NARROW (bwd_narrow16's form, or bwd_narrow16_ne): a macro, as
- * kernels_avx512.c's ELU4J_BF16_LOOP, because the AVX512_BF16 narrowing may only be inlined into
- * functions built for it. A step whose four vectors need no bwd_scalar and pass FAST_OK stores
- * them with FAST_NARROW after one branch (bf16 with AVX512_BF16: no subnormal among the four, so
- * vcvtneps2bf16 alone; a test per vector cost ~20% of the loop).
+ * The loop over n halves, 16 lanes a vector, with NARROW (bwd_narrow16's form): f16, and the
+ * 16-lane tail of the bf16 loops below. Macros, as kernels_avx512.c's ELU4J_BF16_LOOP, because
+ * the AVX512_BF16 narrowing may only be inlined into functions built for it.
  */
 /* One vector of a half loop's step (64 halves a step, as the f32 loops; named values). */
 #define ELU4J_BWD_HALF_STEP(J, NARROW)                                                             \
@@ -78,25 +76,22 @@ ELU4J_INLINE __m256i bwd_narrow16(__m512 y, const int bf16)
                    dx + o##J, 16);                                                                 \
     }
 
-#define ELU4J_BWD_HALF_LOOP(NARROW, FAST_OK, FAST_NARROW)                                          \
+#define ELU4J_BWD_HALF_LOOP(NARROW)                                                                \
     size_t i = 0;                                                                                  \
     for (; i + 64 <= n; i += 64) {                                                                 \
         ELU4J_BWD_HALF_STEP(0, NARROW)                                                             \
         ELU4J_BWD_HALF_STEP(1, NARROW)                                                             \
         ELU4J_BWD_HALF_STEP(2, NARROW)                                                             \
         ELU4J_BWD_HALF_STEP(3, NARROW)                                                             \
-        if (__builtin_expect((ok0 & ok1 & ok2 & ok3) && FAST_OK(r0, r1, r2, r3), 1)) {            \
-            _mm256_storeu_si256((__m256i *)(void *)(dx + o0), FAST_NARROW(r0));                    \
-            _mm256_storeu_si256((__m256i *)(void *)(dx + o1), FAST_NARROW(r1));                    \
-            _mm256_storeu_si256((__m256i *)(void *)(dx + o2), FAST_NARROW(r2));                    \
-            _mm256_storeu_si256((__m256i *)(void *)(dx + o3), FAST_NARROW(r3));                    \
-            continue;                                                                              \
-        }                                                                                          \
         ELU4J_BWD_HALF_STORE(0, NARROW)                                                            \
         ELU4J_BWD_HALF_STORE(1, NARROW)                                                            \
         ELU4J_BWD_HALF_STORE(2, NARROW)                                                            \
         ELU4J_BWD_HALF_STORE(3, NARROW)                                                            \
     }                                                                                              \
+    ELU4J_BWD_HALF_TAIL(NARROW)
+
+/* The last 0..63 halves, 16 lanes at a time (masked). */
+#define ELU4J_BWD_HALF_TAIL(NARROW)                                                                \
     for (; i < n; i += 16) {                                                                       \
         const size_t m = n - i < 16 ? n - i : 16;                                                  \
         const __mmask16 lanes = (__mmask16)(m == 16 ? 0xffffu : (1u << m) - 1u);                   \
@@ -112,45 +107,86 @@ ELU4J_INLINE __m256i bwd_narrow16(__m512 y, const int bf16)
     }
 
 #define ELU4J_BWD_NARROW_PLAIN(Y) bwd_narrow16((Y), bf16)
-#define ELU4J_BWD_ALWAYS(A, B, C, D) 1
 
+/* f16 (bf16 takes the even/odd loop below). */
 ELU4J_INLINE void bwd_half_loop(const elu4j_params *p, const char *g, const char *d, char *dx,
                                 size_t n, const bconsts512 *c, const int bf16, const int from_dst,
                                 const int unit_input, const int pos_kind, const int yform)
 {
-    ELU4J_BWD_HALF_LOOP(ELU4J_BWD_NARROW_PLAIN, ELU4J_BWD_ALWAYS, ELU4J_BWD_NARROW_PLAIN)
+    ELU4J_BWD_HALF_LOOP(ELU4J_BWD_NARROW_PLAIN)
+}
+
+/*
+ * bf16 from one 512-bit load per operand and 32 elements: its even and odd halves widened exactly
+ * (elu4j_bf16_even / _odd: a shift and a mask, no shuffle), computed as two vectors of 16 lanes
+ * (each lane's operations are its own, so their order does not matter) and packed back with
+ * PACK: elu4j_bf16_pack (integer rounding) or, where the CPU has AVX512_BF16, elu4j_bf16_pack_ne.
+ * Two chunks a step. A chunk where a half needs bwd_scalar (from x: an element outside the pairs'
+ * range) runs its two groups of 16 through bwd_bf16_groups, so every group is decided as on
+ * every level (FAM_BWD_GROUP).
+ */
+ELU4J_INLINE void bwd_bf16_groups(const elu4j_params *p, const bconsts512 *c, const char *g,
+                                  const char *d, char *dx, const int from_dst,
+                                  const int unit_input, const int pos_kind, const int yform)
+{
+    for (int k = 0; k < 2; k++) {
+        const __m512 gv = bwd_widen16(_mm256_loadu_si256((const __m256i *)(const void *)(g + 32 * k)), 1);
+        const __m512 dv = bwd_widen16(_mm256_loadu_si256((const __m256i *)(const void *)(d + 32 * k)), 1);
+        __m512 r;
+        if (bwd_vec16(c, gv, dv, 0xffff, &r, from_dst, unit_input, pos_kind, yform)) {
+            _mm256_storeu_si256((__m256i *)(void *)(dx + 32 * k), bwd_narrow16(r, 1));
+        } else {
+            bwd_scalar(p, ELU4J_DT_BF16, from_dst, g + 32 * k, d + 32 * k, dx + 32 * k, 16);
+        }
+    }
+}
+
+#define ELU4J_BWD_BF16_STEP(J)                                                                     \
+    const size_t o##J = 2 * i + 64 * (J);                                                          \
+    const __m512i gw##J = _mm512_loadu_si512((const void *)(g + o##J));                            \
+    const __m512i dw##J = _mm512_loadu_si512((const void *)(d + o##J));                            \
+    __m512 re##J = c->zero, ro##J = c->zero; /* set where ok##J */                                 \
+    const int ok##J = bwd_vec16(c, elu4j_bf16_even(gw##J), elu4j_bf16_even(dw##J), 0xffff, &re##J, \
+                                from_dst, unit_input, pos_kind, yform) &                           \
+                      bwd_vec16(c, elu4j_bf16_odd(gw##J), elu4j_bf16_odd(dw##J), 0xffff, &ro##J,   \
+                                from_dst, unit_input, pos_kind, yform);
+
+#define ELU4J_BWD_BF16_STORE(J, PACK)                                                              \
+    if (ok##J) {                                                                                   \
+        _mm512_storeu_si512((void *)(dx + o##J), PACK(re##J, ro##J));                              \
+    } else {                                                                                       \
+        bwd_bf16_groups(p, c, g + o##J, d + o##J, dx + o##J, from_dst, unit_input, pos_kind, yform); \
+    }
+
+#define ELU4J_BWD_BF16_LOOP(PACK)                                                                  \
+    const int bf16 = 1;                                                                            \
+    size_t i = 0;                                                                                  \
+    for (; i + 64 <= n; i += 64) {                                                                 \
+        ELU4J_BWD_BF16_STEP(0)                                                                     \
+        ELU4J_BWD_BF16_STEP(1)                                                                     \
+        ELU4J_BWD_BF16_STORE(0, PACK)                                                              \
+        ELU4J_BWD_BF16_STORE(1, PACK)                                                              \
+    }                                                                                              \
+    ELU4J_BWD_HALF_TAIL(ELU4J_BWD_NARROW_PLAIN)
+
+ELU4J_INLINE void bwd_bf16_loop(const elu4j_params *p, const char *g, const char *d, char *dx,
+                                size_t n, const bconsts512 *c, const int bf16_unused,
+                                const int from_dst, const int unit_input, const int pos_kind,
+                                const int yform)
+{
+    (void)bf16_unused;
+    ELU4J_BWD_BF16_LOOP(elu4j_bf16_pack)
 }
 
 #if !defined(ELU4J_NO_AVX512_BF16)
-/*
- * 16 floats to bf16 with AVX512_BF16's vcvtneps2bf16: the portable narrowing (nearest even,
- * NaN -> (b >> 16) | 0x40) for every float but the subnormals, which it reads as zero
- * (half_avx512.h): a vector holding one takes the integer narrowing.
- */
-ELU4J_INLINE ELU4J_HALF_BF16 __m256i bwd_narrow16_ne(__m512 y)
-{
-    if (__builtin_expect(_mm512_fpclass_ps_mask(y, 0x20) != 0, 0)) { /* 0x20: subnormal */
-        return bwd_narrow16(y, 1);
-    }
-    return (__m256i)_mm512_cvtneps_pbh(y);
-}
-
-/* No subnormal among 4 vectors: vcvtneps2bf16 alone narrows them (one test for the four). */
-ELU4J_INLINE int bwd_no_subnormal64(__m512 a, __m512 b, __m512 c, __m512 d)
-{
-    return (_mm512_fpclass_ps_mask(a, 0x20) | _mm512_fpclass_ps_mask(b, 0x20) |
-            _mm512_fpclass_ps_mask(c, 0x20) | _mm512_fpclass_ps_mask(d, 0x20)) == 0;
-}
-
-#define ELU4J_BWD_CVTNE(Y) ((__m256i)_mm512_cvtneps_pbh(Y))
-
 ELU4J_INLINE ELU4J_HALF_BF16 void bwd_bf16_loop_ne(const elu4j_params *p, const char *g,
                                                    const char *d, char *dx, size_t n,
-                                                   const bconsts512 *c, const int bf16,
+                                                   const bconsts512 *c, const int bf16_unused,
                                                    const int from_dst, const int unit_input,
                                                    const int pos_kind, const int yform)
 {
-    ELU4J_BWD_HALF_LOOP(bwd_narrow16_ne, bwd_no_subnormal64, ELU4J_BWD_CVTNE)
+    (void)bf16_unused;
+    ELU4J_BWD_BF16_LOOP(elu4j_bf16_pack_ne)
 }
 #endif
 
@@ -187,7 +223,7 @@ __attribute__((noinline)) static void bwd_half_kernel(const elu4j_params *p, int
                                                       char *dx, size_t n)
 {
     if (bf16) {
-        ELU4J_BWD_HALF_KINDS(bwd_half_loop, 1)
+        ELU4J_BWD_HALF_KINDS(bwd_bf16_loop, 1)
     } else {
         ELU4J_BWD_HALF_KINDS(bwd_half_loop, 0)
     }
