@@ -94,9 +94,13 @@ ELU4J_INLINE __m256 bwd_y8(__m256 g, __m256 y, const bconsts256 *c, const int un
                                             _mm256_fmadd_ps(sl, c->shi, _mm256_mul_ps(sh, c->slo)));
             fine = _mm256_fmadd_ps(g, ah, _mm256_mul_ps(g, al));
         }
-        bad = _mm256_or_ps(_mm256_cmp_ps(fine, c->zero, _CMP_EQ_UQ), _mm256_cmp_ps(y, c->neg_big, _CMP_LT_OQ));
+        bad = _mm256_or_ps(_mm256_cmp_ps(fine, c->zero, _CMP_EQ_UQ), /* zero, NaN or infinite */
+                           _mm256_cmp_ps(_mm256_and_ps(fine, c->absmask), c->inf, _CMP_EQ_OQ));
+        if (!unit_input) {
+            bad = _mm256_or_ps(bad, _mm256_or_ps(_mm256_cmp_ps(y, c->neg_big, _CMP_LT_OQ),
+                _mm256_cmp_ps(_mm256_and_ps(g, c->absmask), c->big, _CMP_GT_OQ)));
+        }
     }
-    bad = _mm256_or_ps(bad, _mm256_cmp_ps(_mm256_and_ps(g, c->absmask), c->big, _CMP_GT_OQ));
     *slow = _mm256_movemask_ps(_mm256_andnot_ps(gt, bad));
     return _mm256_blendv_ps(fine, bwd_pos8(g, c, pos_kind), gt);
 }
@@ -117,7 +121,8 @@ static void bwd_scalar8(const elu4j_params *p, int from_dst, const char *g, cons
 
 /* A vector with slow lanes (see bwd_avx512.h's bwd_y_fix16). */
 ELU4J_INLINE void bwd_y_slow8(const elu4j_params *p, const char *g, const char *y, char *dx,
-                              size_t m, __m256 r, const bconsts256 *c, const int yform)
+                              size_t m, __m256 r, const bconsts256 *c, const int unit_input,
+                              const int yform)
 {
     const __m256i lanes = bwd_lanes8(m);
     const __m256 gv = _mm256_maskload_ps((const float *)(const void *)g, lanes);
@@ -132,10 +137,12 @@ ELU4J_INLINE void bwd_y_slow8(const elu4j_params *p, const char *g, const char *
         _mm256_maskstore_ps((float *)(void *)dx, lanes, r);
         return;
     }
-    const __m256 rare = _mm256_or_ps(
-        _mm256_or_ps(_mm256_cmp_ps(yv, c->neg_big, _CMP_LT_OQ),
-                     _mm256_cmp_ps(_mm256_and_ps(gv, c->absmask), c->big, _CMP_GT_OQ)),
-        _mm256_cmp_ps(r, r, _CMP_UNORD_Q));
+    __m256 rare = _mm256_or_ps(_mm256_cmp_ps(r, r, _CMP_UNORD_Q),
+                               _mm256_cmp_ps(_mm256_and_ps(r, c->absmask), c->inf, _CMP_EQ_OQ));
+    if (!unit_input) {
+        rare = _mm256_or_ps(rare, _mm256_or_ps(_mm256_cmp_ps(yv, c->neg_big, _CMP_LT_OQ),
+            _mm256_cmp_ps(_mm256_and_ps(gv, c->absmask), c->big, _CMP_GT_OQ)));
+    }
     if (_mm256_movemask_ps(_mm256_and_ps(le, rare))) {
         bwd_scalar8(p, 1, g, y, dx, m);
         return;
@@ -177,7 +184,7 @@ ELU4J_INLINE void bwd_y_loop8(const elu4j_params *p, const char *g, const char *
                 continue;
             }
         }
-        bwd_y_slow8(p, g + 4 * i, y + 4 * i, dx + 4 * i, m, r, c, yform);
+        bwd_y_slow8(p, g + 4 * i, y + 4 * i, dx + 4 * i, m, r, c, unit_input, yform);
     }
 }
 

@@ -87,11 +87,12 @@ ELU4J_INLINE __m512 bwd_y_pair16(__m512 y, const bconsts512 *c)
 
 /* vfpclassps categories: QNaN 0x01, +0 0x02, -0 0x04, +inf 0x08, -inf 0x10, SNaN 0x80. */
 #define ELU4J_FPCLASS_NOT_FINITE_NONZERO 0x9F
+#define ELU4J_FPCLASS_NAN_INF 0x99
 
 /*
  * bwd_y_one on 16 lanes where *slow stays 0. *slow holds the lanes y <= 0 (or NaN) whose fine
- * result is zero or that need bwd_y_one's huge-operand branch (y < -2^64, |dy| > 2^64; the fma
- * form: a zero, infinite or NaN fma, one vfpclassps): the caller then finishes the vector with
+ * result is zero, infinite or NaN (one vfpclassps) or that need bwd_y_one's huge-operand branch
+ * (with an input scale: y < -2^64, |dy| > 2^64): the caller then finishes the vector with
  * bwd_y_fix16. yform: FAM_BWD_Y_PAIRS, FAM_BWD_Y_PAIRS_NO_CLO (clo == 0: sl needs no + clo, which
  * would only change the sign of a zero sl, and a zero fine result goes to the slow lanes) or
  * FAM_BWD_Y_FMA (fma_y, unit input).
@@ -117,9 +118,11 @@ ELU4J_INLINE __m512 bwd_y16(__m512 g, __m512 y, const bconsts512 *c, const int u
                                         _mm512_fmadd_ps(sl, c->shi, _mm512_mul_ps(sh, c->slo)));
         fine = _mm512_fmadd_ps(g, ah, _mm512_mul_ps(g, al));
     }
-    *slow = _mm512_mask_cmp_ps_mask(le, fine, c->zero, _CMP_EQ_UQ) | /* zero or NaN */
-            _mm512_mask_cmp_ps_mask(le, y, c->neg_big, _CMP_LT_OQ) |
-            _mm512_mask_cmp_ps_mask(le, bwd_abs16(g, c), c->big, _CMP_GT_OQ);
+    *slow = _mm512_mask_fpclass_ps_mask(le, fine, ELU4J_FPCLASS_NOT_FINITE_NONZERO);
+    if (!unit_input) {
+        *slow |= _mm512_mask_cmp_ps_mask(le, y, c->neg_big, _CMP_LT_OQ) |
+                 _mm512_mask_cmp_ps_mask(le, bwd_abs16(g, c), c->big, _CMP_GT_OQ);
+    }
     return _mm512_mask_blend_ps((__mmask16)~le, fine, bwd_pos16(g, c, pos_kind));
 }
 
@@ -160,7 +163,7 @@ static void bwd_scalar(const elu4j_params *p, int dtype, int from_dst, const cha
  * (FAM_BWD_NAN): the caller then runs bwd_scalar on the vector.
  */
 ELU4J_INLINE int bwd_y_fix16(__m512 gv, __m512 yv, __mmask16 lanes, __m512 *r, const bconsts512 *c,
-                             const int yform)
+                             const int unit_input, const int yform)
 {
     const __mmask16 le = (__mmask16)~_mm512_cmp_ps_mask(yv, c->zero, _CMP_GT_OQ) & lanes;
     if (yform == FAM_BWD_Y_FMA) { /* bwd_y_one's plain product, then a NaN y's rule */
@@ -169,9 +172,10 @@ ELU4J_INLINE int bwd_y_fix16(__m512 gv, __m512 yv, __mmask16 lanes, __m512 *r, c
         *r = _mm512_mask_add_ps(*r, _mm512_mask_cmp_ps_mask(lanes, yv, yv, _CMP_UNORD_Q), yv, yv);
         return 1;
     }
-    if (_mm512_mask_cmp_ps_mask(le, yv, c->neg_big, _CMP_LT_OQ) |
-        _mm512_mask_cmp_ps_mask(le, bwd_abs16(gv, c), c->big, _CMP_GT_OQ) |
-        _mm512_mask_cmp_ps_mask(le, *r, *r, _CMP_UNORD_Q)) {
+    const __mmask16 huge = unit_input ? 0
+                           : _mm512_mask_cmp_ps_mask(le, yv, c->neg_big, _CMP_LT_OQ) |
+                                 _mm512_mask_cmp_ps_mask(le, bwd_abs16(gv, c), c->big, _CMP_GT_OQ);
+    if (huge | _mm512_mask_fpclass_ps_mask(le, *r, ELU4J_FPCLASS_NAN_INF)) {
         return 0;
     }
     const __mmask16 zero = _mm512_mask_cmp_ps_mask(le, *r, c->zero, _CMP_EQ_OQ);
@@ -187,7 +191,7 @@ ELU4J_INLINE int bwd_y_fix16(__m512 gv, __m512 yv, __mmask16 lanes, __m512 *r, c
     __m512 r##J = bwd_y16(g##J, y##J, c, unit_input, pos_kind, yform, &s##J);
 
 #define ELU4J_BWD_Y_STORE(J)                                                                       \
-    if (s##J && !bwd_y_fix16(g##J, y##J, 0xffff, &r##J, c, yform)) {                             \
+    if (s##J && !bwd_y_fix16(g##J, y##J, 0xffff, &r##J, c, unit_input, yform)) {                 \
         bwd_scalar(p, ELU4J_DT_F32, 1, g + 4 * i + 64 * (J), y + 4 * i + 64 * (J),                \
                    dx + 4 * i + 64 * (J), 16);                                                     \
     } else {                                                                                       \
@@ -225,7 +229,7 @@ ELU4J_INLINE void bwd_y_loop(const elu4j_params *p, const char *g, const char *y
         const __m512 yv = _mm512_maskz_loadu_ps(lanes, y + 4 * i);
         __mmask16 slow;
         __m512 r = bwd_y16(gv, yv, c, unit_input, pos_kind, yform, &slow);
-        if ((slow & lanes) != 0 && !bwd_y_fix16(gv, yv, lanes, &r, c, yform)) {
+        if ((slow & lanes) != 0 && !bwd_y_fix16(gv, yv, lanes, &r, c, unit_input, yform)) {
             bwd_scalar(p, ELU4J_DT_F32, 1, g + 4 * i, y + 4 * i, dx + 4 * i, m);
             continue;
         }

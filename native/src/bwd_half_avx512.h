@@ -25,7 +25,7 @@ ELU4J_INLINE int bwd_vec16(const bconsts512 *c, __m512 gv, __m512 dv, __mmask16 
     if (from_dst) {
         __mmask16 slow;
         *out = bwd_y16(gv, dv, c, unit_input, pos_kind, yform, &slow);
-        return (slow & lanes) == 0 || bwd_y_fix16(gv, dv, lanes, out, c, yform);
+        return (slow & lanes) == 0 || bwd_y_fix16(gv, dv, lanes, out, c, unit_input, yform);
     }
     if (bwd_x_outside16(gv, dv, c, lanes)) {
         return 0;

@@ -30,11 +30,12 @@
  *          oneDNN's (y + coef) * dy with its two roundings; where the fma gives zero, infinity or
  *          NaN, the plain product dy * (coef + y) instead: the sign of a zero, dy * coef's
  *          overflow, inf * 0 and inf - inf)
- *   plain products instead where |y| or |dy| > 2^64 (no ELU output, or a product far from 1:
- *   infinities then give infinities, not inf - inf; for a huge y, dy and sh scaled by 2^64 and
- *   2^-64 first, so that neither sh * shi overflows nor dy * shi underflows on the way to a
- *   representable result) and where the fma gives zero (then dy * (ah + al), whose sign is the
- *   exact product's, not the +0 of two opposite zeros). NaN in y or dy gives NaN.
+ *   plain products instead where |y| or |dy| > 2^64 with an input scale (no ELU output, or a
+ *   product far from 1: infinities then give infinities, not inf - inf; for a huge y, dy and sh
+ *   scaled by 2^64 and 2^-64 first, so that neither sh * shi overflows nor dy * shi underflows on
+ *   the way to a representable result) and where the fma gives zero (then dy * (ah + al), whose
+ *   sign is the exact product's, not the +0 of two opposite zeros), infinity or NaN. NaN in y or
+ *   dy gives NaN.
  */
 FAM_INLINE float FAM(bwd_y_one)(float g, float y, const elu4j_general b, const int pos_kind)
 {
@@ -53,7 +54,9 @@ FAM_INLINE float FAM(bwd_y_one)(float g, float y, const elu4j_general b, const i
     const float ay = fabsf(y), ag = fabsf(g);
     const float fine = FAM_FMAF(g, ah, g * al);
     const float coarse = ay > 0x1p64f ? (g * 0x1p64f) * ((sh * 0x1p-64f) * b.shi) : g * (ah + al);
-    const float neg = ay > 0x1p64f || ag > 0x1p64f || fine == 0.0f ? coarse : fine;
+    /* with input_scale 1 the fma alone shows the operands' trouble: sh * shi and dy * shi are exact */
+    const int huge = !b.unit_input && (ay > 0x1p64f || ag > 0x1p64f);
+    const float neg = huge || !isfinite(fine) || fine == 0.0f ? coarse : fine;
     return isnan(y) ? y + y : y > 0.0f ? pos : neg; /* NaN: kernels_bwd.h's rule, see FAM_BWD_NAN */
 }
 
