@@ -57,7 +57,7 @@ ELU4J_INLINE __m256i bwd_narrow16(__m512 y, const int bf16)
 
 /*
  * The loop over n halves, 16 lanes a vector, with NARROW (bwd_narrow16's form): f16, and the
- * 16-lane tail of the bf16 loops below. Macros, as kernels_avx512.c's ELU4J_BF16_LOOP, because
+ * 16-lane tail of the bf16 loops below. Macros, as fwd_half_avx512.h's ELU4J_BF16_LOOP, because
  * the AVX512_BF16 narrowing may only be inlined into functions built for it.
  */
 /* One vector of a half loop's step (64 halves a step, as the f32 loops; named values). */
