@@ -1,17 +1,14 @@
 package org.elu4j.bench.startup;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import javax.tools.ToolProvider;
 
 /**
@@ -129,11 +126,7 @@ public final class StartupBenchmark {
                 case "--forks" -> forks = Integer.parseInt(args[++i]);
                 case "--scenarios" -> scenarios = List.of(args[++i].split(","));
                 case "--breakdown" -> breakdown = true;
-                case "--idle" -> {
-                    String[] v = args[++i].split(",");
-                    idleBusyPercent = Double.parseDouble(v[0]);
-                    idleMaxWaitSeconds = v.length > 1 ? Integer.parseInt(v[1]) : 120;
-                }
+                case "--idle" -> idle = Forks.IdleGate.parse(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
                         + " (--jar LABEL=PATH... --dnnl PATH [--forks N] [--scenarios a,b] [--breakdown] [--idle PCT[,SECONDS]])");
             }
@@ -149,7 +142,7 @@ public final class StartupBenchmark {
                 "handlers=java.util.logging.ConsoleHandler\njava.util.logging.ConsoleHandler.level=ALL\n"
                         + "org.elu4j.level=ALL\njava.util.logging.SimpleFormatter.format=%4$s %5$s%6$s%n\n");
 
-        System.out.printf("elu4j startup: %d forks per cell, %s, %d CPUs, Java %s%n", forks, cpuName(),
+        System.out.printf("elu4j startup: %d forks per cell, %s, %d CPUs, Java %s%n", forks, Forks.cpuName(),
                 Runtime.getRuntime().availableProcessors(), Runtime.version());
         // Extract once per jar (warm scenarios start with the natives in place), not measured.
         for (Jar jar : jars) {
@@ -176,67 +169,34 @@ public final class StartupBenchmark {
                     stats(s.stream().map(Sample::oneDnn).filter(d -> d >= 0).toList()),
                     stats(s.stream().map(Sample::wall).toList()), s.stream().filter(Sample::mapped).count(), s.size());
         }
-        if (idleBusyPercent >= 0) {
-            System.out.printf("%nforks started on an idle machine (busy <= %.0f%% over 0.5 s): %d; after waiting %d s in vain: %d%n",
-                    idleBusyPercent, forksGated, idleMaxWaitSeconds, forksUngated);
+        if (!idle.summary().isEmpty()) {
+            System.out.printf("%n%s", idle.summary());
         }
         if (breakdown) {
             for (Jar jar : jars) {
                 System.out.printf("%n%s, default scenario, logger org.elu4j at DEBUG:%n", jar.label());
                 List<String> cmd = command(jar, "default", dnnl, probe, work, 0);
                 cmd.add(1, "-Djava.util.logging.config.file=" + debugLogging);
-                Result r = exec(cmd);
+                Forks.Result r = Forks.exec(cmd, Map.of());
                 r.err().lines().filter(l -> l.contains("elu4j")).forEach(l -> System.out.println("  " + l));
                 r.out().lines().forEach(l -> System.out.println("  " + l));
             }
         }
-        deleteTree(work);
+        Forks.deleteTree(work);
     }
 
-    /** With --idle: each fork waits until the machine was at most this busy over half a second (a shared machine). */
-    private static double idleBusyPercent = -1;
-    private static int idleMaxWaitSeconds;
-    private static int forksGated;
-    private static int forksUngated;
-
-    /** Waits (up to the limit) for the CPUs to be idle: /proc/stat busy share over 0.5 s below --idle's percentage. */
-    private static void awaitIdle() throws IOException, InterruptedException {
-        if (idleBusyPercent < 0) {
-            return;
-        }
-        long deadline = System.nanoTime() + idleMaxWaitSeconds * 1_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            long[] a = cpuTicks();
-            Thread.sleep(500);
-            long[] b = cpuTicks();
-            double busy = 100.0 * ((b[0] - a[0]) - (b[1] - a[1])) / Math.max(1, b[0] - a[0]);
-            if (busy <= idleBusyPercent) {
-                forksGated++;
-                return;
-            }
-        }
-        forksUngated++;
-    }
-
-    /** Total and idle (idle + iowait) jiffies of all CPUs. */
-    private static long[] cpuTicks() throws IOException {
-        String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-        long total = 0;
-        for (int i = 1; i < f.length; i++) {
-            total += Long.parseLong(f[i]);
-        }
-        return new long[] {total, Long.parseLong(f[4]) + Long.parseLong(f[5])};
-    }
+    /** --idle: see {@link Forks.IdleGate}. */
+    private static Forks.IdleGate idle = Forks.IdleGate.OFF;
 
     private static Sample run(Jar jar, String scenario, Path dnnl, Path probe, Path work, Path quietLogging, int fork)
             throws IOException, InterruptedException {
-        awaitIdle();
+        idle.await();
         List<String> cmd = command(jar, scenario, dnnl, probe, work, fork);
         if (scenario.equals("quiet")) {
             cmd.add(1, "-Djava.util.logging.config.file=" + quietLogging);
         }
         long start = System.nanoTime();
-        Result r = exec(cmd);
+        Forks.Result r = Forks.exec(cmd, Map.of());
         double wall = (System.nanoTime() - start) / 1e6;
         if (r.exit() != 0) {
             throw new IllegalStateException(jar.label() + " " + scenario + " failed (exit " + r.exit() + "):\n" + r.out() + r.err());
@@ -253,43 +213,22 @@ public final class StartupBenchmark {
         Path extract = work.resolve("extract-" + jar.label());
         if (scenario.equals("cold")) {
             extract = work.resolve("cold-" + jar.label() + "-" + fork);
-            deleteTree(work.resolve("cold-" + jar.label() + "-" + (fork - 1)));
+            Forks.deleteTree(work.resolve("cold-" + jar.label() + "-" + (fork - 1)));
         }
         List<String> cmd = new ArrayList<>(List.of(java.toString(), "-Delu4j.extract.dir=" + extract,
                 "--add-modules", "jdk.incubator.vector"));
         switch (scenario) {
             case "default", "cold", "quiet" -> cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp",
-                    cp(probe, jar.path(), dnnl)));
-            case "no-dnnl-jar" -> cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", cp(probe, jar.path())));
+                    Forks.classPath(probe, jar.path(), dnnl)));
+            case "no-dnnl-jar" -> cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", Forks.classPath(probe, jar.path())));
             case "disabled" -> cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Delu4j.disable=onednn", "-cp",
-                    cp(probe, jar.path(), dnnl)));
+                    Forks.classPath(probe, jar.path(), dnnl)));
             case "module-path" -> cmd.addAll(List.of("--enable-native-access=org.elu4j", "--module-path",
-                    cp(jar.path(), dnnl), "--add-modules", "org.elu4j", "-cp", probe.toString()));
+                    Forks.classPath(jar.path(), dnnl), "--add-modules", "org.elu4j", "-cp", probe.toString()));
             default -> throw new IllegalArgumentException("unknown scenario " + scenario);
         }
         cmd.add(PROBE_CLASS);
         return cmd;
-    }
-
-    private record Result(int exit, String out, String err) {
-    }
-
-    private static Result exec(List<String> cmd) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().keySet().removeIf(k -> k.startsWith("ELU4J_") || k.equals("JAVA_TOOL_OPTIONS")
-                || k.equals("JDK_JAVA_OPTIONS") || k.equals("_JAVA_OPTIONS"));
-        Path out = Files.createTempFile("startup", ".out");
-        Path err = Files.createTempFile("startup", ".err");
-        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        int exit = p.waitFor();
-        Result r = new Result(exit, Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
-        Files.delete(out);
-        Files.delete(err);
-        return r;
-    }
-
-    private static String cp(Path... entries) {
-        return String.join(java.io.File.pathSeparator, Stream.of(entries).map(Path::toString).toList());
     }
 
     private static Path compileProbe(Path work, Path libraryJar) throws IOException {
@@ -311,26 +250,5 @@ public final class StartupBenchmark {
         List<Double> v = values.stream().sorted().toList();
         double median = v.size() % 2 == 1 ? v.get(v.size() / 2) : (v.get(v.size() / 2 - 1) + v.get(v.size() / 2)) / 2;
         return String.format(Locale.ROOT, "%.0f (%.0f–%.0f)", median, v.get(0), v.get(v.size() - 1));
-    }
-
-    private static String cpuName() {
-        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-            return lines.filter(l -> l.startsWith("model name")).findFirst()
-                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU");
-        } catch (IOException e) {
-            return "unknown CPU";
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                p.toFile().setWritable(true, true);
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

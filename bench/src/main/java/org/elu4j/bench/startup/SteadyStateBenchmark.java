@@ -3,19 +3,16 @@ package org.elu4j.bench.startup;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.File;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.elu4j.Elu;
 import org.elu4j.bench.report.Charts;
 import org.knowm.xchart.XYChart;
@@ -62,10 +59,8 @@ public final class SteadyStateBenchmark {
                long[] max, long[] over2us, double timerNs) {
     }
 
-    private static double idleBusyPercent = -1;
-    private static int idleMaxWaitSeconds = 120;
-    private static int forksGated;
-    private static int forksUngated;
+    /** --idle: see {@link Forks.IdleGate}. */
+    private static Forks.IdleGate idle = Forks.IdleGate.OFF;
 
     private SteadyStateBenchmark() {
     }
@@ -91,11 +86,7 @@ public final class SteadyStateBenchmark {
                 case "--warm-thread" -> warm = true;
                 case "--jvm-arg" -> jvmArgs.add(args[++i]);
                 case "--no-vector-module" -> vectorModule = false;
-                case "--idle" -> {
-                    String[] v = args[++i].split(",");
-                    idleBusyPercent = Double.parseDouble(v[0]);
-                    idleMaxWaitSeconds = v.length > 1 ? Integer.parseInt(v[1]) : 120;
-                }
+                case "--idle" -> idle = Forks.IdleGate.parse(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (--out DIR --forks N "
                         + "--calls N --batch N --backends a,b --aot --warm-thread --no-vector-module --idle PCT[,S] --jvm-arg ARG)");
             }
@@ -119,10 +110,10 @@ public final class SteadyStateBenchmark {
         base.addAll(List.of("-cp", classPath, SteadyStateProbe.class.getName()));
 
         System.out.printf("elu4j time to steady state: %d forks per cell, %d calls in batches of %d, %s, %d CPUs, Java %s%n",
-                forks, calls, batch, cpuName(), Runtime.getRuntime().availableProcessors(), Runtime.version());
+                forks, calls, batch, Forks.cpuName(), Runtime.getRuntime().availableProcessors(), Runtime.version());
         // Natives extracted once, untimed (oneDNN's too: its probe loads them).
         for (String b : List.of("auto", "onednn")) {
-            exec(probe(base, null, b, 1000, 100));
+            Forks.exec(probe(base, null, b, 1000, 100), Map.of("OMP_NUM_THREADS", "1"));
         }
         List<String> variants = new ArrayList<>(List.of(PLAIN));
         if (aot) {
@@ -136,7 +127,7 @@ public final class SteadyStateBenchmark {
             for (String b : backends) {
                 Path cache = work.resolve("aot-" + b + ".aot");
                 List<String> cmd = probe(base, "-XX:AOTCacheOutput=" + cache, b, calls, batch);
-                Result r = exec(cmd);
+                Forks.Result r = Forks.exec(cmd, Map.of("OMP_NUM_THREADS", "1"));
                 if (r.exit() != 0 || !Files.exists(cache)) {
                     throw new IllegalStateException("AOT training run for " + b + " failed:\n" + r.err());
                 }
@@ -149,12 +140,12 @@ public final class SteadyStateBenchmark {
         for (int f = 1; f <= forks; f++) {
             for (String b : backends) {
                 for (String v : variants) {
-                    awaitIdle();
+                    idle.await();
                     List<String> cmd = probe(base, v.equals(AOT) ? "-XX:AOTCache=" + caches.get(b) : null, b, calls, batch);
                     if (v.equals(WARM)) {
                         cmd.addAll(List.of("256", "warm"));
                     }
-                    Result r = exec(cmd);
+                    Forks.Result r = Forks.exec(cmd, Map.of("OMP_NUM_THREADS", "1"));
                     if (r.exit() != 0) {
                         throw new IllegalStateException(b + " " + v + " failed (exit " + r.exit() + "):\n" + r.out() + r.err());
                     }
@@ -177,9 +168,8 @@ public final class SteadyStateBenchmark {
         }
         Files.writeString(out.resolve("steady.tsv"), tsv, StandardCharsets.UTF_8);
         String table = table(runs, backends, variants, forks, calls, batch);
-        if (idleBusyPercent >= 0) {
-            table += String.format(Locale.ROOT, "%nForks started on an idle machine (busy <= %.0f%% over 0.5 s): %d; after "
-                    + "waiting %d s in vain: %d.%n", idleBusyPercent, forksGated, idleMaxWaitSeconds, forksUngated);
+        if (!idle.summary().isEmpty()) {
+            table += "\n" + idle.summary();
         }
         Files.writeString(out.resolve("steady.md"), table, StandardCharsets.UTF_8);
         List<XYChart> charts = new ArrayList<>();
@@ -191,7 +181,7 @@ public final class SteadyStateBenchmark {
         System.out.println();
         System.out.print(table);
         System.out.println("written: " + out.resolve("steady.md") + ", steady.tsv, steady.png, steady.svg");
-        deleteTree(work);
+        Forks.deleteTree(work);
     }
 
     /**
@@ -420,72 +410,5 @@ public final class SteadyStateBenchmark {
             limit.setMarker(SeriesMarkers.NONE);
         }
         return chart;
-    }
-
-    // ------------------------------------------------------------------------------ processes
-
-    private record Result(int exit, String out, String err) {
-    }
-
-    private static Result exec(List<String> cmd) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().keySet().removeIf(k -> k.startsWith("ELU4J_") || k.equals("JAVA_TOOL_OPTIONS")
-                || k.equals("JDK_JAVA_OPTIONS") || k.equals("_JAVA_OPTIONS"));
-        pb.environment().put("OMP_NUM_THREADS", "1");
-        Path out = Files.createTempFile("steady", ".out");
-        Path err = Files.createTempFile("steady", ".err");
-        try {
-            Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-            int exit = p.waitFor();
-            return new Result(exit, Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
-    }
-
-    /** With --idle: waits (up to the limit) until /proc/stat shows the CPUs at most that busy over 0.5 s. */
-    private static void awaitIdle() throws IOException, InterruptedException {
-        if (idleBusyPercent < 0) {
-            return;
-        }
-        long deadline = System.nanoTime() + idleMaxWaitSeconds * 1_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            long[] a = cpuTicks();
-            Thread.sleep(500);
-            long[] b = cpuTicks();
-            if (100.0 * ((b[0] - a[0]) - (b[1] - a[1])) / Math.max(1, b[0] - a[0]) <= idleBusyPercent) {
-                forksGated++;
-                return;
-            }
-        }
-        forksUngated++;
-    }
-
-    /** Total and idle (idle + iowait) jiffies of all CPUs. */
-    private static long[] cpuTicks() throws IOException {
-        String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-        long total = 0;
-        for (int i = 1; i < f.length; i++) {
-            total += Long.parseLong(f[i]);
-        }
-        return new long[] {total, Long.parseLong(f[4]) + Long.parseLong(f[5])};
-    }
-
-    private static String cpuName() {
-        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-            return lines.filter(l -> l.startsWith("model name")).findFirst()
-                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU");
-        } catch (IOException e) {
-            return "unknown CPU";
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }
