@@ -105,21 +105,75 @@ ELU4J_INLINE __m256 bwd_y8(__m256 g, __m256 y, const bconsts256 *c, const int un
     return _mm256_blendv_ps(fine, bwd_pos8(g, c, pos_kind), gt);
 }
 
-/* The rare vectors and groups, element by element from memory (dx may be g; no stack arrays). */
-static void bwd_scalar8(const elu4j_params *p, int from_dst, const char *g, const char *d,
-                        char *dx, size_t m)
+/*
+ * The rare vectors and groups, element by element from memory: m elements of dtype (f32, bf16,
+ * f16) at g and d, from y (bwd_y_one) or from x (bwd_x_double_one: a group outside the pairs'
+ * range). Each element is read before it is written, so dx may be g; no stack arrays (GCC 12's
+ * AddressSanitizer fake stack crashes on the vector accesses GCC would make to them).
+ */
+static void bwd_scalar8(const elu4j_params *p, int dtype, int from_dst, const char *g,
+                        const char *d, char *dx, size_t m)
 {
+    const size_t es = dtype == ELU4J_DT_F32 ? 4 : 2;
     for (size_t i = 0; i < m; i++) {
         float gv, dv;
-        memcpy(&gv, g + 4 * i, 4);
-        memcpy(&dv, d + 4 * i, 4);
+        if (es == 4) {
+            memcpy(&gv, g + 4 * i, 4);
+            memcpy(&dv, d + 4 * i, 4);
+        } else {
+            uint16_t h;
+            FAM(widen)(dtype, (const unsigned char *)g + 2 * i, &h, &gv, 1);
+            FAM(widen)(dtype, (const unsigned char *)d + 2 * i, &h, &dv, 1);
+        }
         const float r = from_dst ? FAM(bwd_y_one)(gv, dv, p->bwd, p->bwd.pos_kind)
                                  : FAM(bwd_x_double_one)(p, gv, dv);
-        memcpy(dx + 4 * i, &r, 4);
+        if (es == 4) {
+            memcpy(dx + 4 * i, &r, 4);
+        } else {
+            uint16_t h;
+            FAM(narrow)(dtype, &r, &h, (unsigned char *)dx + 2 * i, 1);
+        }
     }
 }
 
-/* A vector with slow lanes (see bwd_avx512.h's bwd_y_fix16). */
+/*
+ * A vector with slow lanes, in registers (see bwd_avx512.h's bwd_y_fix16): the lanes among
+ * `lanes` that bwd_y8 flagged take bwd_y_one's other products (the fma form: the plain product,
+ * then a NaN y's rule; the pairs: dy * (ah + al) for a zero). Returns 0 where a lane needs
+ * bwd_y_one's huge-operand branch or the NaN rule (FAM_BWD_NAN) in the pair form: the caller
+ * then runs bwd_scalar8 on the vector's elements.
+ */
+ELU4J_INLINE int bwd_y_fix8(__m256 gv, __m256 yv, __m256 lanes, __m256 *r, const bconsts256 *c,
+                            const int unit_input, const int yform)
+{
+    const __m256 le = _mm256_and_ps(lanes, _mm256_cmp_ps(yv, c->zero, _CMP_NGT_UQ));
+    if (yform == FAM_BWD_Y_FMA) { /* bwd_y_one's plain product, then a NaN y's rule */
+        const __m256 bad = _mm256_and_ps(le, _mm256_or_ps(_mm256_cmp_ps(*r, c->zero, _CMP_EQ_UQ),
+            _mm256_cmp_ps(_mm256_and_ps(*r, c->absmask), c->inf, _CMP_EQ_OQ)));
+        *r = _mm256_blendv_ps(*r, _mm256_mul_ps(gv, _mm256_add_ps(c->chi, yv)), bad);
+        *r = _mm256_blendv_ps(*r, _mm256_add_ps(yv, yv), _mm256_cmp_ps(yv, yv, _CMP_UNORD_Q));
+        return 1;
+    }
+    __m256 rare = _mm256_or_ps(_mm256_cmp_ps(*r, *r, _CMP_UNORD_Q),
+                               _mm256_cmp_ps(_mm256_and_ps(*r, c->absmask), c->inf, _CMP_EQ_OQ));
+    if (!unit_input) {
+        rare = _mm256_or_ps(rare, _mm256_or_ps(_mm256_cmp_ps(yv, c->neg_big, _CMP_LT_OQ),
+            _mm256_cmp_ps(_mm256_and_ps(gv, c->absmask), c->big, _CMP_GT_OQ)));
+    }
+    if (_mm256_movemask_ps(_mm256_and_ps(le, rare))) {
+        return 0;
+    }
+    const __m256 zero = _mm256_and_ps(le, _mm256_cmp_ps(*r, c->zero, _CMP_EQ_OQ));
+    const __m256 sh = _mm256_add_ps(c->chi, yv);
+    const __m256 sl = _mm256_add_ps(_mm256_sub_ps(yv, _mm256_sub_ps(sh, c->chi)), c->clo);
+    const __m256 ah = _mm256_mul_ps(sh, c->shi);
+    const __m256 al = _mm256_add_ps(_mm256_fmsub_ps(sh, c->shi, ah),
+                                    _mm256_fmadd_ps(sl, c->shi, _mm256_mul_ps(sh, c->slo)));
+    *r = _mm256_blendv_ps(*r, _mm256_mul_ps(gv, _mm256_add_ps(ah, al)), zero);
+    return 1;
+}
+
+/* A vector of m (1..8) f32 elements with slow lanes, from memory. */
 ELU4J_INLINE void bwd_y_slow8(const elu4j_params *p, const char *g, const char *y, char *dx,
                               size_t m, __m256 r, const bconsts256 *c, const int unit_input,
                               const int yform)
@@ -127,33 +181,10 @@ ELU4J_INLINE void bwd_y_slow8(const elu4j_params *p, const char *g, const char *
     const __m256i lanes = bwd_lanes8(m);
     const __m256 gv = _mm256_maskload_ps((const float *)(const void *)g, lanes);
     const __m256 yv = _mm256_maskload_ps((const float *)(const void *)y, lanes);
-    const __m256 le = _mm256_and_ps(_mm256_castsi256_ps(lanes),
-                                    _mm256_cmp_ps(yv, c->zero, _CMP_NGT_UQ));
-    if (yform == FAM_BWD_Y_FMA) { /* bwd_y_one's plain product, then a NaN y's rule */
-        const __m256 bad = _mm256_and_ps(le, _mm256_or_ps(_mm256_cmp_ps(r, c->zero, _CMP_EQ_UQ),
-            _mm256_cmp_ps(_mm256_and_ps(r, c->absmask), c->inf, _CMP_EQ_OQ)));
-        r = _mm256_blendv_ps(r, _mm256_mul_ps(gv, _mm256_add_ps(c->chi, yv)), bad);
-        r = _mm256_blendv_ps(r, _mm256_add_ps(yv, yv), _mm256_cmp_ps(yv, yv, _CMP_UNORD_Q));
-        _mm256_maskstore_ps((float *)(void *)dx, lanes, r);
+    if (!bwd_y_fix8(gv, yv, _mm256_castsi256_ps(lanes), &r, c, unit_input, yform)) {
+        bwd_scalar8(p, ELU4J_DT_F32, 1, g, y, dx, m);
         return;
     }
-    __m256 rare = _mm256_or_ps(_mm256_cmp_ps(r, r, _CMP_UNORD_Q),
-                               _mm256_cmp_ps(_mm256_and_ps(r, c->absmask), c->inf, _CMP_EQ_OQ));
-    if (!unit_input) {
-        rare = _mm256_or_ps(rare, _mm256_or_ps(_mm256_cmp_ps(yv, c->neg_big, _CMP_LT_OQ),
-            _mm256_cmp_ps(_mm256_and_ps(gv, c->absmask), c->big, _CMP_GT_OQ)));
-    }
-    if (_mm256_movemask_ps(_mm256_and_ps(le, rare))) {
-        bwd_scalar8(p, 1, g, y, dx, m);
-        return;
-    }
-    const __m256 zero = _mm256_and_ps(le, _mm256_cmp_ps(r, c->zero, _CMP_EQ_OQ));
-    const __m256 sh = _mm256_add_ps(c->chi, yv);
-    const __m256 sl = _mm256_add_ps(_mm256_sub_ps(yv, _mm256_sub_ps(sh, c->chi)), c->clo);
-    const __m256 ah = _mm256_mul_ps(sh, c->shi);
-    const __m256 al = _mm256_add_ps(_mm256_fmsub_ps(sh, c->shi, ah),
-                                    _mm256_fmadd_ps(sl, c->shi, _mm256_mul_ps(sh, c->slo)));
-    r = _mm256_blendv_ps(r, _mm256_mul_ps(gv, _mm256_add_ps(ah, al)), zero);
     _mm256_maskstore_ps((float *)(void *)dx, lanes, r);
 }
 
@@ -237,7 +268,7 @@ ELU4J_INLINE void bwd_x_group8(const elu4j_params *p, const char *g, const char 
     const __m256 x1 = _mm256_maskload_ps((const float *)(const void *)(x + 32), l1);
     if (bwd_x_outside8(g0, x0, c, _mm256_castsi256_ps(l0)) |
         bwd_x_outside8(g1, x1, c, _mm256_castsi256_ps(l1))) {
-        bwd_scalar8(p, 0, g, x, dx, m);
+        bwd_scalar8(p, ELU4J_DT_F32, 0, g, x, dx, m);
         return;
     }
     const __m256 r0 = bwd_x8(g0, x0, c, unit_input, pos_kind);
