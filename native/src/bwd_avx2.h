@@ -1,8 +1,8 @@
 /*
- * elu4j native helper: the f32 backward of ELU (p->bwd.enabled) at the AVX2 level, written with
- * intrinsics, straight from dy and x (or y) to dx. Included at the end of kernels_avx2.c, after
- * kernels_impl.h, whose backward entry point calls bwd_f32_kernel (bf16/f16 keep the block path
- * here: it returns 0 for them).
+ * elu4j native helper: the backward of ELU (p->bwd.enabled) at the AVX2 level, written with
+ * intrinsics, straight from dy and x (or y) to dx: f32 here, bf16/f16 fused on the same f32
+ * kernels in bwd_half_avx2.h. Included at the end of kernels_avx2.c, after kernels_impl.h, whose
+ * backward entry point calls bwd_f32_kernel.
  *
  * bwd_avx512.h with 8 lanes: every operation is kernels_bwd.h's (bwd_y_one, bwd_x_one) in the same
  * order, so the bits are the portable level's. From y, a vector with a huge operand or a NaN
@@ -301,13 +301,28 @@ ELU4J_INLINE void bwd_x_loop8(const elu4j_params *p, const char *g, const char *
     }
 }
 
-/* The f32 backward of p (p->bwd.enabled); 1: done, 0: not run here (bf16, f16). */
+#include "bwd_half_avx2.h"
+
+/*
+ * The backward of p (p->bwd.enabled) over n elements of dtype (f32, bf16 or f16: kernels_impl.h
+ * sends no other); dx may be dy. Returns 1 (done).
+ */
 __attribute__((noinline)) static int bwd_f32_kernel(const elu4j_params *p, int dtype,
                                                     int from_dst, const void *diff_dst,
                                                     const void *data, void *diff_src, size_t n)
 {
     if (dtype != ELU4J_DT_F32) {
-        return 0;
+#if !defined(ELU4J_NO_F16C)
+        /* F16C: not required by the AVX2 level (as the forward's f16_kernel) */
+        if (dtype == ELU4J_DT_F16 && __builtin_cpu_supports("f16c")) {
+            bwd8_f16c_kernel(p, from_dst, (const char *)diff_dst, (const char *)data,
+                             (char *)diff_src, n);
+            return 1;
+        }
+#endif
+        bwd8_half_kernel(p, dtype == ELU4J_DT_BF16, from_dst, (const char *)diff_dst,
+                         (const char *)data, (char *)diff_src, n);
+        return 1;
     }
     const elu4j_general *b = &p->bwd;
     const bconsts256 c = make_bconsts256(b);
