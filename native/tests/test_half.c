@@ -13,7 +13,17 @@
  *     destination at byte offsets 0 and 1 (odd: the 16-bit elements straddle every boundary),
  *     in place at both offsets: the portable bits, the source untouched out of place, and guard
  *     bytes around the destination never written;
- *   - elu4j_forward_mt on the same data (its chunks start at any element).
+ *   - elu4j_forward_mt on the same data (its chunks start at any element);
+ *   - the backward (from x, and from y where defined), which the AVX-512 and AVX2 levels run
+ *     fused for the ELU family: every bit pattern as dy against ordinary data, and as the data
+ *     against ordinary dy (consecutive patterns: most groups of 16 take the vector path, the
+ *     rest the scalar one), each level's result the portable level's bits and the f32 backward
+ *     of the same level rounded here; lengths 1..33 and around the steps, dy, data and dx at
+ *     byte offsets 0 and 1, in place (dx = dy), guard bytes.
+ *
+ * Linked against the library (F16C, AVX512_BF16 where the CPU has them) and, as
+ * test_half_no_bf16_f16c, against a variant without either: the integer bf16 narrowing of the
+ * AVX-512 level and the AVX2 level's f16 conversions without F16C.
  */
 #include "test_util.h"
 
@@ -253,9 +263,175 @@ static void check_layouts(void)
     }
 }
 
+/* --- the backward ---------------------------------------------------------------------------- */
+
+/* The backward from y is defined for these (elu4j_backward: the invertible forms). */
+static int from_dst_defined(const params *p)
+{
+    return p->fn == ELU4J_FN_RELU || (p->fn == ELU4J_FN_LEAKY_RELU && p->alpha >= 0) ||
+           (p->fn == ELU4J_FN_ELU && p->alpha >= 0 && p->scale > 0 && p->is > 0);
+}
+
+/* An ordinary half: uniform in [lo, hi), one in 16 from the specials of the backward (zeros: zero
+   results, -1: y = -coef for ELU(1), subnormals, infinities, NaN). */
+static uint16_t ordinary(int dt, uint64_t *st, float lo, float hi)
+{
+    static const float sp[] = {0.0f, -0.0f, -1.0f, 0x1p-140f, -0x1p-20f, INFINITY, -INFINITY, NAN};
+    const uint32_t r = rng_next(st);
+    const float f = (r & 15) == 0 ? sp[(r >> 4) % (sizeof sp / sizeof sp[0])] : rng_uniform(st, lo, hi);
+    return narrow(dt, f);
+}
+
+static uint16_t g_dy[MAX_N], g_data[MAX_N];
+static float g_wdy[MAX_N], g_wdata[MAX_N];
+
+/* Each level against the portable level and against its own f32 backward, rounded here. */
+static void check_bwd_patterns(void)
+{
+    uint64_t st = 77;
+    for (int pi = 0; pi < N_PARAMS; pi++) {
+        const params *p = &k_params[pi];
+        for (int di = 0; di < 2; di++) {
+            const int dt = k_half[di];
+            for (int sweep = 0; sweep < 2; sweep++) { /* 0: every pattern as dy, 1: as the data */
+                for (int from_dst = 0; from_dst < 2; from_dst++) {
+                    if (from_dst && !from_dst_defined(p)) {
+                        continue;
+                    }
+                    for (uint32_t i = 0; i < MAX_N; i++) {
+                        g_dy[i] = sweep == 0 ? (uint16_t)i : ordinary(dt, &st, -4.0f, 4.0f);
+                        g_data[i] = sweep == 1 ? (uint16_t)i : ordinary(dt, &st, -8.0f, 4.0f);
+                    }
+                    if (from_dst && sweep == 0) { /* data: the forward's y of ordinary x */
+                        int s = forward_on(ELU4J_ISA_PORTABLE, p->fn, dt, g_data, g_data, MAX_N, p->alpha,
+                                           p->scale, p->is);
+                        CHECK(s == ELU4J_OK, "forward: %s", elu4j_status_name(s));
+                    }
+                    for (uint32_t i = 0; i < MAX_N; i++) {
+                        g_wdy[i] = widen(dt, g_dy[i]);
+                        g_wdata[i] = widen(dt, g_data[i]);
+                    }
+                    int s = backward_on(ELU4J_ISA_PORTABLE, p->fn, dt, from_dst, g_dy, g_data, g_expect,
+                                        MAX_N, p->alpha, p->scale, p->is);
+                    CHECK(s == ELU4J_OK, "portable backward: %s", elu4j_status_name(s));
+                    for (int ii = -1; ii < N_ISAS; ii++) {
+                        const int isa = ii < 0 ? -1 : k_all_isas[ii];
+                        if (isa >= 0 && !elu4j_isa_supported(isa)) {
+                            continue;
+                        }
+                        const char *iname = isa < 0 ? "best" : elu4j_isa_name(isa);
+                        s = isa < 0 ? elu4j_backward(p->fn, dt, from_dst, g_dy, g_data, g_got, MAX_N, p->alpha, p->scale, p->is)
+                                    : backward_on(isa, p->fn, dt, from_dst, g_dy, g_data, g_got, MAX_N, p->alpha, p->scale, p->is);
+                        CHECK(s == ELU4J_OK, "%s backward: %s", iname, elu4j_status_name(s));
+                        long bad = 0;
+                        for (uint32_t i = 0; i < MAX_N; i++) {
+                            if (g_got[i] != g_expect[i] && bad++ < 5) {
+                                CHECK(0, "%s %s %s bwd(%s) dy %04x data %04x -> %04x, portable %04x", p->name,
+                                      k_half_names[di], iname, from_dst ? "y" : "x", g_dy[i], g_data[i],
+                                      g_got[i], g_expect[i]);
+                            }
+                        }
+                        CHECK(bad == 0, "%s %s %s bwd(%s) sweep %d: %ld differ from portable", p->name,
+                              k_half_names[di], iname, from_dst ? "y" : "x", sweep, bad);
+                        s = isa < 0 ? elu4j_backward(p->fn, ELU4J_DT_F32, from_dst, g_wdy, g_wdata, g_wide_y, MAX_N, p->alpha, p->scale, p->is)
+                                    : backward_on(isa, p->fn, ELU4J_DT_F32, from_dst, g_wdy, g_wdata, g_wide_y, MAX_N, p->alpha, p->scale, p->is);
+                        CHECK(s == ELU4J_OK, "f32 backward: %s", elu4j_status_name(s));
+                        bad = 0;
+                        for (uint32_t i = 0; i < MAX_N; i++) {
+                            const uint16_t want = narrow(dt, g_wide_y[i]);
+                            if (g_got[i] != want && bad++ < 5) {
+                                CHECK(0, "%s %s %s bwd(%s) dy %04x data %04x -> %04x, f32 result %a rounds to %04x",
+                                      p->name, k_half_names[di], iname, from_dst ? "y" : "x", g_dy[i], g_data[i],
+                                      g_got[i], g_wide_y[i], want);
+                            }
+                        }
+                        CHECK(bad == 0, "%s %s %s bwd(%s) sweep %d: %ld differ from the rounded f32 result",
+                              p->name, k_half_names[di], iname, from_dst ? "y" : "x", sweep, bad);
+                    }
+                }
+            }
+        }
+    }
+}
+
+static unsigned char g_bdy[BLOCK], g_bdata[BLOCK], g_rdy[2 * MAX_N], g_rdata[2 * MAX_N];
+
+/* Sizes, byte offsets of dy, the data and dx, in place, guard bytes. */
+static void check_bwd_layouts(void)
+{
+    static const size_t sizes[] = {1,  2,  3,  4,  5,  6,  7,  8,  9,   10,  11,  12,  13,  14,  15,   16,  17,
+                                   18, 19, 20, 21, 22, 23, 24, 25, 26,  27,  28,  29,  30,  31,  32,   33,  47,
+                                   48, 49, 63, 64, 65, 95, 96, 97, 127, 128, 129, 1000, 4099};
+    uint64_t st = 99;
+    for (int pi = 0; pi < N_PARAMS; pi++) {
+        const params *p = &k_params[pi];
+        for (int di = 0; di < 2; di++) {
+            const int dt = k_half[di];
+            for (size_t i = 0; i < MAX_N; i++) {
+                const uint16_t g = ordinary(dt, &st, -4.0f, 4.0f), d = ordinary(dt, &st, -8.0f, 4.0f);
+                memcpy(g_rdy + 2 * i, &g, 2);
+                memcpy(g_rdata + 2 * i, &d, 2);
+            }
+            for (int from_dst = 0; from_dst < 2; from_dst++) {
+                if (from_dst && !from_dst_defined(p)) {
+                    continue;
+                }
+                for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+                    const size_t n = sizes[si], bytes = 2 * n;
+                    int s = backward_on(ELU4J_ISA_PORTABLE, p->fn, dt, from_dst, g_rdy, g_rdata, g_exp, n,
+                                        p->alpha, p->scale, p->is);
+                    CHECK(s == ELU4J_OK, "portable: %s", elu4j_status_name(s));
+                    for (int ii = 0; ii < N_ISAS; ii++) {
+                        const int isa = k_all_isas[ii];
+                        if (!elu4j_isa_supported(isa)) {
+                            continue;
+                        }
+                        /* layout: 0..7 out of place (dy, data, dx offsets in {0, 1}), 8..9 in place */
+                        for (int lay = 0; lay < 10; lay++) {
+                            const int in_place = lay >= 8;
+                            const size_t doff = in_place ? (size_t)(lay - 8) : (size_t)(lay & 1);
+                            const size_t goff = in_place ? doff : (size_t)((lay >> 1) & 1);
+                            const size_t aoff = in_place ? 1 - doff : (size_t)(lay >> 2);
+                            memset(g_dst, GUARD_BYTE, sizeof g_dst);
+                            unsigned char *dx = g_dst + GUARD + doff;
+                            const unsigned char *dy = dx;
+                            if (in_place) {
+                                memcpy(dx, g_rdy, bytes);
+                            } else {
+                                memset(g_bdy, 0x5A, sizeof g_bdy);
+                                memcpy(g_bdy + GUARD + goff, g_rdy, bytes);
+                                dy = g_bdy + GUARD + goff;
+                            }
+                            memset(g_bdata, 0x5A, sizeof g_bdata);
+                            memcpy(g_bdata + GUARD + aoff, g_rdata, bytes);
+                            s = backward_on(isa, p->fn, dt, from_dst, dy, g_bdata + GUARD + aoff, dx, n,
+                                            p->alpha, p->scale, p->is);
+                            CHECK(s == ELU4J_OK, "%s: %s", elu4j_isa_name(isa), elu4j_status_name(s));
+                            CHECK(memcmp(dx, g_exp, bytes) == 0,
+                                  "%s %s %s bwd(%s) n=%zu dy+%zu data+%zu dx+%zu in_place=%d: not the portable bits",
+                                  p->name, k_half_names[di], elu4j_isa_name(isa), from_dst ? "y" : "x", n, goff,
+                                  aoff, doff, in_place);
+                            CHECK(guards_ok(g_dst, sizeof g_dst, GUARD + doff, bytes),
+                                  "%s %s %s bwd n=%zu dx+%zu: guard bytes written", p->name, k_half_names[di],
+                                  elu4j_isa_name(isa), n, doff);
+                            CHECK(memcmp(g_bdata + GUARD + aoff, g_rdata, bytes) == 0, "%s n=%zu: data changed",
+                                  p->name, n);
+                            if (!in_place) {
+                                CHECK(memcmp(dy, g_rdy, bytes) == 0, "%s n=%zu: dy changed", p->name, n);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 int main(void)
 {
     check_all_patterns();
     check_layouts();
+    check_bwd_patterns();
+    check_bwd_layouts();
     return test_summary("test_half");
 }
