@@ -18,9 +18,12 @@
  *     The order inside a step does not matter: from y every lane is on its own, and from x
  *     the step is the group.
  *   f16 with F16C (where the CPU has it, as the forward): the first and the last 8 elements,
- *     vcvtph2ps / vcvtps2ph with round to nearest even (the portable bits, half_avx512.h).
+ *     vcvtph2ps / vcvtps2ph with round to nearest even (the portable bits, half_avx512.h), from
+ *     and to memory in the full steps (measured faster than a 32-byte load split into its lanes).
  *   f16 without F16C (and in the test variant built with ELU4J_NO_F16C): even and odd elements
- *     as for bf16, with kernels_impl.h's integer f16_widen / f16_narrow on 8 lanes.
+ *     as for bf16, with kernels_impl.h's integer f16_widen / f16_narrow on 8 lanes: the same
+ *     sequences, so plainly the same bits, but some 30 integer operations a vector that compete
+ *     with the f32 kernel for the vector pipes (a fallback: CPUs with AVX2 and no F16C are rare).
  *
  * The last 1..15 halves: AVX2 has no 16-bit masked loads and stores, so the whole dwords move
  * with vpmaskmovd and an odd last half with a 16-bit load or store (in registers, no stack
@@ -151,7 +154,41 @@ ELU4J_INLINE ELU4J_F16C __m256i bwd8_narrow_f16c(__m256 a, __m256 b)
     return _mm256_set_m128i(_mm256_cvtps_ph(b, _MM_FROUND_TO_NEAREST_INT),
                             _mm256_cvtps_ph(a, _MM_FROUND_TO_NEAREST_INT));
 }
+
+/* The loop's full steps: vcvtph2ps from memory and vcvtps2ph to memory (no lane moves). */
+ELU4J_INLINE ELU4J_F16C void bwd8_load_f16c(const char *s, __m256 *a, __m256 *b)
+{
+    *a = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)s));
+    *b = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(s + 16)));
+}
+
+ELU4J_INLINE ELU4J_F16C void bwd8_store_f16c(char *s, __m256 a, __m256 b)
+{
+    _mm_storeu_si128((__m128i *)(void *)s, _mm256_cvtps_ph(a, _MM_FROUND_TO_NEAREST_INT));
+    _mm_storeu_si128((__m128i *)(void *)(s + 16), _mm256_cvtps_ph(b, _MM_FROUND_TO_NEAREST_INT));
+}
 #endif
+
+/* The full steps of the even/odd forms: one 32-byte load or store. */
+ELU4J_INLINE void bwd8_load_bf16(const char *s, __m256 *e, __m256 *o)
+{
+    bwd8_widen_bf16(_mm256_loadu_si256((const __m256i *)(const void *)s), e, o);
+}
+
+ELU4J_INLINE void bwd8_store_bf16(char *s, __m256 e, __m256 o)
+{
+    _mm256_storeu_si256((__m256i *)(void *)s, bwd8_narrow_bf16(e, o));
+}
+
+ELU4J_INLINE void bwd8_load_f16(const char *s, __m256 *e, __m256 *o)
+{
+    bwd8_widen_f16(_mm256_loadu_si256((const __m256i *)(const void *)s), e, o);
+}
+
+ELU4J_INLINE void bwd8_store_f16(char *s, __m256 e, __m256 o)
+{
+    _mm256_storeu_si256((__m256i *)(void *)s, bwd8_narrow_f16(e, o));
+}
 
 /* --- the loops ----------------------------------------------------------------------------------- */
 
@@ -184,21 +221,22 @@ ELU4J_INLINE int bwd8_step16(const bconsts256 *c, __m256 ga, __m256 da, __m256 g
 }
 
 /*
- * The loop over n halves with WIDEN, NARROW (one of the pairs above) and LANES (their tail
- * lanes): a macro, as bwd_half_avx512.h's, because the F16C conversions may only be inlined into
- * functions built for F16C. 16 halves a step: from x a group, decided on its own.
+ * The loop over n halves in form F (bf16, f16, f16c: its bwd8_load_F / bwd8_store_F for the full
+ * steps, bwd8_widen_F / bwd8_narrow_F with LANES for the tail): a macro, as bwd_half_avx512.h's,
+ * because the F16C conversions may only be inlined into functions built for F16C. 16 halves a
+ * step: from x a group, decided on its own (32 a step, two groups, measured slower).
  */
-#define ELU4J_BWD8_HALF_LOOP(WIDEN, NARROW, LANES)                                                 \
+#define ELU4J_BWD8_HALF_LOOP(F, LANES)                                                             \
     const int dtype = bf16 ? ELU4J_DT_BF16 : ELU4J_DT_F16;                                          \
     const __m256 all = _mm256_castsi256_ps(_mm256_set1_epi32(-1));                                  \
     size_t i = 0;                                                                                   \
     for (; i + 16 <= n; i += 16) {                                                                  \
         __m256 ga, gb, da, db, ra, rb;                                                              \
-        WIDEN(_mm256_loadu_si256((const __m256i *)(const void *)(g + 2 * i)), &ga, &gb);           \
-        WIDEN(_mm256_loadu_si256((const __m256i *)(const void *)(d + 2 * i)), &da, &db);           \
+        bwd8_load_##F(g + 2 * i, &ga, &gb);                                                         \
+        bwd8_load_##F(d + 2 * i, &da, &db);                                                         \
         if (__builtin_expect(bwd8_step16(c, ga, da, gb, db, all, all, &ra, &rb, from_dst,           \
                                          unit_input, pos_kind, yform), 1)) {                       \
-            _mm256_storeu_si256((__m256i *)(void *)(dx + 2 * i), NARROW(ra, rb));                   \
+            bwd8_store_##F(dx + 2 * i, ra, rb);                                                     \
         } else {                                                                                    \
             bwd_scalar8(p, dtype, from_dst, g + 2 * i, d + 2 * i, dx + 2 * i, 16);                  \
         }                                                                                           \
@@ -207,11 +245,11 @@ ELU4J_INLINE int bwd8_step16(const bconsts256 *c, __m256 ga, __m256 da, __m256 g
         const size_t m = n - i;                                                                     \
         __m256 ga, gb, da, db, ra, rb, la, lb;                                                      \
         LANES(m, &la, &lb);                                                                         \
-        WIDEN(bwd8_load_halves(g + 2 * i, m), &ga, &gb);                                            \
-        WIDEN(bwd8_load_halves(d + 2 * i, m), &da, &db);                                            \
+        bwd8_widen_##F(bwd8_load_halves(g + 2 * i, m), &ga, &gb);                                   \
+        bwd8_widen_##F(bwd8_load_halves(d + 2 * i, m), &da, &db);                                   \
         if (bwd8_step16(c, ga, da, gb, db, la, lb, &ra, &rb, from_dst, unit_input, pos_kind,       \
                         yform)) {                                                                   \
-            bwd8_store_halves(dx + 2 * i, m, NARROW(ra, rb));                                       \
+            bwd8_store_halves(dx + 2 * i, m, bwd8_narrow_##F(ra, rb));                              \
         } else {                                                                                    \
             bwd_scalar8(p, dtype, from_dst, g + 2 * i, d + 2 * i, dx + 2 * i, m);                   \
         }                                                                                           \
@@ -223,9 +261,9 @@ ELU4J_INLINE void bwd8_half_loop(const elu4j_params *p, const char *g, const cha
                                  const int unit_input, const int pos_kind, const int yform)
 {
     if (bf16) {
-        ELU4J_BWD8_HALF_LOOP(bwd8_widen_bf16, bwd8_narrow_bf16, bwd8_lanes_eo)
+        ELU4J_BWD8_HALF_LOOP(bf16, bwd8_lanes_eo)
     } else {
-        ELU4J_BWD8_HALF_LOOP(bwd8_widen_f16, bwd8_narrow_f16, bwd8_lanes_eo)
+        ELU4J_BWD8_HALF_LOOP(f16, bwd8_lanes_eo)
     }
 }
 
@@ -236,7 +274,7 @@ ELU4J_INLINE ELU4J_F16C void bwd8_f16c_loop(const elu4j_params *p, const char *g
                                             const int unit_input, const int pos_kind,
                                             const int yform)
 {
-    ELU4J_BWD8_HALF_LOOP(bwd8_widen_f16c, bwd8_narrow_f16c, bwd8_lanes_split)
+    ELU4J_BWD8_HALF_LOOP(f16c, bwd8_lanes_split)
 }
 #endif
 
