@@ -22,8 +22,9 @@
  *     and to memory in the full steps (measured faster than a 32-byte load split into its lanes).
  *   f16 without F16C (and in the test variant built with ELU4J_NO_F16C): even and odd elements
  *     as for bf16, with kernels_impl.h's integer f16_widen / f16_narrow on 8 lanes: the same
- *     sequences, so plainly the same bits, but some 30 integer operations a vector that compete
- *     with the f32 kernel for the vector pipes (a fallback: CPUs with AVX2 and no F16C are rare).
+ *     sequences, so plainly the same bits, but 13 vector operations a widening and 20 a
+ *     narrowing (one instruction each with F16C), which compete with the f32 kernel for the
+ *     vector pipes: a fallback, CPUs with AVX2 and no F16C are rare.
  *
  * The last 1..15 halves: AVX2 has no 16-bit masked loads and stores, so the whole dwords move
  * with vpmaskmovd and an odd last half with a 16-bit load or store (in registers, no stack
