@@ -223,6 +223,27 @@ static void FAM(bwd_f32_block)(const elu4j_params *p, int from_dst, const float 
     }
 }
 
+/*
+ * The f64 backward from x in double, one element (the block path's loop, vectorised by GCC).
+ * exp magnifies the rounding of x*is (|t|*2^-53 relative: 300 ulps at t = -672);
+ * exp(t + terr) = exp(t)*(1 + terr) with the exact error terr of the product (fma) puts it back.
+ * terr is 0 where t is not finite (the fma gives NaN or inf there), and an exact t or an infinite
+ * e keeps e as it is (no inf*0, no inf-inf). This is the scalar oracle's definition,
+ * (dy * cis) * exp(t) in double: where exp(t) is below DBL_MIN its rounding error is large, and
+ * only a huge dy would lift such a product back into the normal range.
+ */
+FAM_INLINE double FAM(bwd_f64_x_double_one)(double g, double x, double scale, double is, double cis)
+{
+    const double pos = g * scale;
+    const double t = x * is;
+    const double terr0 = fma(x, is, -t);
+    const double terr = fabs(t) <= DBL_MAX ? terr0 : 0.0;
+    const double e = fam_exp(t, 1);
+    const double ec = terr != 0.0 && e <= DBL_MAX ? e + e * terr : e;
+    const double neg = (g * cis) * ec;
+    return isnan(x) ? x + x : x > 0.0 ? pos : neg; /* NaN: see FAM_BWD_NAN */
+}
+
 static void FAM(bwd_f64_block)(const elu4j_params *p, int from_dst, const double *restrict dy,
                                const double *restrict d, double *restrict dx, size_t m)
 {
@@ -249,22 +270,8 @@ static void FAM(bwd_f64_block)(const elu4j_params *p, int from_dst, const double
                 dx[i] = isnan(d[i]) ? d[i] + d[i] : d[i] > 0.0 ? pos : neg;
             }
         } else {
-            /* exp magnifies the rounding of x*is (|t|*2^-53 relative: 300 ulps at t = -672);
-               exp(t + terr) = exp(t)*(1 + terr) with the exact error terr of the product (fma)
-               puts it back. terr is 0 where t is not finite (the fma gives NaN or inf there),
-               and an exact t or an infinite e keeps e as it is (no inf*0, no inf-inf).
-               This is the scalar oracle's definition, (dy * cis) * exp(t) in double: where
-               exp(t) is below DBL_MIN its rounding error is large, and only a huge dy would
-               lift such a product back into the normal range. */
             for (size_t i = 0; i < m; i++) {
-                const double pos = dy[i] * scale;
-                const double t = d[i] * is;
-                const double terr0 = fma(d[i], is, -t);
-                const double terr = fabs(t) <= DBL_MAX ? terr0 : 0.0;
-                const double e = fam_exp(t, 1);
-                const double ec = terr != 0.0 && e <= DBL_MAX ? e + e * terr : e;
-                const double neg = (dy[i] * cis) * ec;
-                dx[i] = isnan(d[i]) ? d[i] + d[i] : d[i] > 0.0 ? pos : neg;
+                dx[i] = FAM(bwd_f64_x_double_one)(dy[i], d[i], scale, is, cis);
             }
         }
         break;
