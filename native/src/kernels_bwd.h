@@ -224,7 +224,8 @@ static void FAM(bwd_f32_block)(const elu4j_params *p, int from_dst, const float 
 }
 
 /*
- * The f64 backward from x in double, one element (the block path's loop, vectorised by GCC).
+ * The f64 backward from x in double, one element: the block path's loop (vectorised by GCC), and
+ * kernels_f64_bwd.h's f64b_other for the lanes outside the table kernel's range.
  * exp magnifies the rounding of x*is (|t|*2^-53 relative: 300 ulps at t = -672);
  * exp(t + terr) = exp(t)*(1 + terr) with the exact error terr of the product (fma) puts it back.
  * terr is 0 where t is not finite (the fma gives NaN or inf there), and an exact t or an infinite

@@ -102,8 +102,39 @@
  *   operations with intrinsics (kernels_f64_avx512.h), AVX2 as GCC vectorises the C loop (the table
  *   reads become gathers), the portable level as written: the same bits on every level.
  *
- *   f64 otherwise (other parameters, ReLU, LeakyReLU, the backward): the double evaluation above
- *   with the f64-precision expm1/exp, on the blocks.
+ *   f64 ELU backward from the input, the table kernel (kernels_f64_bwd.h; the forward table
+ *   kernel's parameters), straight from dy and x to dx: dx = dy C e^t for x <= 0 with
+ *   C = alpha * scale * input_scale, t = x * input_scale as th + tl (exact, fma), dy * scale for
+ *   x > 0. exp has no cancellation, so no pair for the result of exp is needed: the factor C is
+ *   moved into the table instead, once per call (fam_f64b_setup):
+ *     C 2^(j/16) = A_j (1 + B_j)             A_j = cshi T_j rounded, B_j = the rest relative to it
+ *                                             (C as cshi (1 + rho), T_j (1 + R_j) the forward's
+ *                                             table), to 2^-104; atab holds A_j's bits - j << 48
+ *     kk = fma(th, 16/ln2, 1.5 * 2^52)       k = 16 m + j as in the forward
+ *     rh = fma(kf, -L_HI, th)                exact: L_HI = ln2/16 to 36 bits, |k| < 2^17
+ *     rl = fma(kf, -L_LO, B_j (+ tl))        below 2^-28: B_j, t's rest, ln2/16's rest
+ *     r  = rh + rl                           rounded (below 2^-59 lost)
+ *     p  = fma(r, r q(r), r)                 e^r - 1, q the forward's degree-5 minimax polynomial
+ *     s  = 2^m A_j                           atab[j] + (kk's bits << 48): C e^t = s (1 + p)
+ *     dx = fma(dy, s, (dy * s) * p)          dy s exact inside the fma; dy s p rounded twice
+ *   dy = +-0 gives dy * s (the sign of the exact product). Error before the last rounding,
+ *   relative to |dy s|: r's rounding and p's (2^-59 each), dy * s's rounding through the term
+ *   dy s p and that product's rounding (0.022 * 2^-53 each), the polynomial and the rest below
+ *   2^-63: below 0.077 * 2^-53, so below 0.077 ulp of the result; plus, for results near the
+ *   kernel's lower end 2^-1016, below 2^-6 ulp lost by dy s p to the subnormal range: every
+ *   result is within 0.6 ulp of the exact value (test_f64_accuracy checks it), so within 1 ulp of
+ *   the correctly rounded one. The lanes outside the range (f64b_rare: NaN x, NaN or infinite dy,
+ *   t below the kernel's range, |dy| above 2^1021 / C, |dy s| below 2^-1016) take f64b_other: the
+ *   same operations with dy and s scaled into [1, 2) and the result scaled back once, where t >=
+ *   -745 and the result is a normal double (so the same bound there); otherwise the double
+ *   evaluation below, bit for bit as before (NaN as FAM_BWD_NAN says, +-0, infinities, t below
+ *   -745 where exp(t) rounds to 0, the huge dy for which dy * cis overflows, subnormal results).
+ *   The AVX-512 level runs the same operations with intrinsics (kernels_f64_bwd_avx512.h, the
+ *   tables computed in registers), AVX2 and the portable level as GCC compiles the C loops: the
+ *   same bits on every level.
+ *
+ *   f64 otherwise (other parameters, ReLU, LeakyReLU, the backward from the output): the double
+ *   evaluation above with the f64-precision expm1/exp, on the blocks.
  *
  *   bf16, f16: widened to float exactly, computed as f32 (the same function on float buffers),
  *   rounded to nearest even (integer operations, the same on every ISA); NaN gives a quiet NaN of
@@ -116,7 +147,8 @@
  *   backward, f32: in double, rounded once: ELU from x: x > 0 ? dy * scale : (dy * cis) * exp(t)
  *   (cis = coef * input_scale); from y: y > 0 ? dy * scale : (dy * input_scale) * (y + coef);
  *   ReLU: d <= 0 ? +0.0 : dy (PyTorch's threshold_backward: a NaN d passes dy); LeakyReLU:
- *   d > 0 ? dy : alpha * dy (PyTorch's leaky_relu_backward). The same in f64.
+ *   d > 0 ? dy : alpha * dy (PyTorch's leaky_relu_backward). The same in f64 (ELU from x with
+ *   the table kernel's parameters: above, and this evaluation for what it leaves).
  */
 #ifndef ELU4J_FAM_SUFFIX
 #error "define ELU4J_FAM_SUFFIX before including kernels_impl.h"
@@ -326,6 +358,7 @@ static void FAM(fwd_f64_block)(const elu4j_params *p, const double *restrict x,
 }
 
 #include "kernels_bwd.h"
+#include "kernels_f64_bwd.h"
 
 /* --- the entry points ---------------------------------------------------------------------------- */
 
@@ -489,6 +522,9 @@ void FAM(elu4j_backward_kernel)(const elu4j_params *p, int dtype, int from_dst,
         return;
     }
 #endif
+    if (dtype == ELU4J_DT_F64 && !from_dst && FAM(f64_bwd_x)(p, diff_dst, data, diff_src, n)) {
+        return; /* the f64 table kernel (kernels_f64_bwd.h), straight, no block copies */
+    }
     if (dtype == ELU4J_DT_F32 && from_dst && p->bwd.enabled) { /* straight, no block copies */
         if (diff_src == diff_dst) {
             FAM(bwd_y_f32_inplace)(&p->bwd, (unsigned char *)diff_src,

@@ -1,0 +1,185 @@
+/*
+ * elu4j family kernels: kernels_f64_bwd.h's f64 backward from x written with AVX-512 intrinsics,
+ * 8 doubles a vector, four vectors a step. Included by kernels_f64_bwd.h in the AVX-512 level
+ * only. As in kernels_f64_avx512.h, the two tables live in registers and are read with vpermt2pd
+ * (the index is kk's bit pattern, whose low 4 bits are j); they are computed there too, by
+ * fam_f64b_entry's operations on vectors of j. Every floating-point and integer operation is the
+ * C code's (f64b_one, f64b_rare), in the same order, so the bits are the portable level's. The
+ * check is per lane, in registers, before the vector is stored: a vector with lanes that need the
+ * double evaluation gets them one by one, read from memory (dy is still there when dx is dy), and
+ * inserted with a masked broadcast (no stack arrays: GCC 12's AddressSanitizer crashes on 512-bit
+ * accesses to stack arrays of vectors).
+ */
+#ifndef FAM
+#error "included by kernels_f64_bwd.h only"
+#endif
+
+#include <immintrin.h>
+
+typedef struct fam_f64bv {
+    __m512d inv_l, shift, neg_l_hi, neg_l_lo, c0, c1, c2, c3, c4, c5, zero;
+    __m512d a0, a1, b0, b1; /* the tables: entries 0-7 and 8-15 */
+    __m512d t_lo, g_min, g_big, absmask, is, scale;
+} fam_f64bv;
+
+/* fam_f64b_entry on 8 values of j (jv: j as integers) */
+FAM_INLINE void fam_f64b_entries(const fam_f64b *b, const uint64_t *ttab, const double *rtab,
+                                 __m512i jv, __m512d *a, __m512d *bt)
+{
+    const __m512i j48 = _mm512_slli_epi64(jv, 48);
+    const __m512d t = _mm512_castsi512_pd(_mm512_add_epi64(_mm512_loadu_si512(ttab), j48));
+    const __m512d cshi = _mm512_set1_pd(b->cshi);
+    const __m512d aj = _mm512_mul_pd(cshi, t);
+    const __m512d d = _mm512_div_pd(_mm512_fmsub_pd(cshi, t, aj), aj);
+    *a = _mm512_castsi512_pd(_mm512_sub_epi64(_mm512_castpd_si512(aj), j48));
+    *bt = _mm512_add_pd(_mm512_add_pd(d, _mm512_set1_pd(b->rho)), _mm512_loadu_pd(rtab));
+}
+
+/* f64b_one and f64b_rare on 8 lanes; *rare gets the lanes left to f64b_other. */
+FAM_INLINE __m512d fam_f64b_vec(__m512d g, __m512d x, const fam_f64bv *c, const int unit_input,
+                                __mmask8 *rare)
+{
+    const __m512d th = unit_input ? x : _mm512_mul_pd(c->is, x);
+    const __m512d kk = _mm512_fmadd_pd(th, c->inv_l, c->shift);
+    const __m512d kf = _mm512_sub_pd(kk, c->shift);
+    const __m512i kb = _mm512_castpd_si512(kk);
+    const __m512d rh = _mm512_fmadd_pd(kf, c->neg_l_hi, th);
+    const __m512d bt = _mm512_permutex2var_pd(c->b0, kb, c->b1);
+    __m512d rb = bt;
+    if (!unit_input) {
+        const __m512d tl = _mm512_fmsub_pd(c->is, x, th); /* fma(is, x, -th) */
+        rb = _mm512_add_pd(bt, tl);
+    }
+    const __m512d rl = _mm512_fmadd_pd(kf, c->neg_l_lo, rb);
+    const __m512d r = _mm512_add_pd(rh, rl);
+    __m512d q = _mm512_fmadd_pd(c->c5, r, c->c4);
+    q = _mm512_fmadd_pd(q, r, c->c3);
+    q = _mm512_fmadd_pd(q, r, c->c2);
+    q = _mm512_fmadd_pd(q, r, c->c1);
+    q = _mm512_fmadd_pd(q, r, c->c0);
+    const __m512d pe = _mm512_fmadd_pd(r, _mm512_mul_pd(r, q), r);
+    const __m512i ab = _mm512_castpd_si512(_mm512_permutex2var_pd(c->a0, kb, c->a1));
+    const __m512d s = _mm512_castsi512_pd(_mm512_add_epi64(ab, _mm512_slli_epi64(kb, 48)));
+    const __m512d gs = _mm512_mul_pd(g, s);
+    const __m512d fine = _mm512_fmadd_pd(g, s, _mm512_mul_pd(gs, pe));
+    const __mmask8 zero = _mm512_cmp_pd_mask(g, c->zero, _CMP_EQ_OQ);
+    const __mmask8 gt = _mm512_cmp_pd_mask(x, c->zero, _CMP_GT_OQ);
+    /* x > 0 ? dy * scale : dy == 0 ? dy * s : fine */
+    const __m512d neg = _mm512_mask_blend_pd(zero, fine, gs);
+    const __m512d res = _mm512_mask_mul_pd(neg, gt, g, c->scale);
+    /* f64b_rare */
+    const __m512d ga = _mm512_and_pd(gs, c->absmask);
+    const __mmask8 gmin = _mm512_cmp_pd_mask(ga, c->g_min, _CMP_GE_OQ);
+    const __mmask8 in = _mm512_mask_cmp_pd_mask(gmin, _mm512_and_pd(g, c->absmask), c->g_big, _CMP_LE_OQ);
+    const __mmask8 ok = _mm512_mask_cmp_pd_mask(in | zero, th, c->t_lo, _CMP_GE_OQ);
+    *rare = (__mmask8)~(gt | ok);
+    return res;
+}
+
+/* The lanes of rare (f64b_other), one by one from memory, into v. The scalar code reads the
+   tables from *b: filled here, on the call's first rare lane (the registers hold the same bits). */
+FAM_NOINLINE static __m512d fam_f64b_fix_lanes(__m512d v, unsigned rare, const elu4j_params *p,
+                                               fam_f64b *b, const char *g, const char *x)
+{
+    if (!b->tables) {
+        fam_f64b_tables(b);
+    }
+    while (rare != 0) {
+        const unsigned l = (unsigned)__builtin_ctz(rare);
+        double gv, xv;
+        memcpy(&gv, g + 8 * l, 8);
+        memcpy(&xv, x + 8 * l, 8);
+        const double r = FAM(f64b_other)(p, b, gv, xv);
+        v = _mm512_mask_broadcastsd_pd(v, (__mmask8)(1u << l), _mm_set_sd(r));
+        rare &= rare - 1u;
+    }
+    return v;
+}
+
+FAM_INLINE __m512d fam_f64b_fix(__m512d v, unsigned rare, const elu4j_params *p, fam_f64b *b,
+                                const char *g, const char *x)
+{
+    return rare != 0 ? fam_f64b_fix_lanes(v, rare, p, b, g, x) : v;
+}
+
+FAM_INLINE void fam_f64b_loop512(const elu4j_params *p, fam_f64b *b, const char *g,
+                                 const char *x, char *dx, size_t n, const fam_f64bv *c, const int ui)
+{
+    size_t i = 0;
+    /* A step's loads, and the reads of its rare lanes, come before its stores: dx may be dy. */
+    for (; i + 32 <= n; i += 32) {
+        __mmask8 k0, k1, k2, k3;
+        __m512d v0 = fam_f64b_vec(_mm512_loadu_pd(g + 8 * i), _mm512_loadu_pd(x + 8 * i), c, ui, &k0);
+        __m512d v1 = fam_f64b_vec(_mm512_loadu_pd(g + 8 * i + 64), _mm512_loadu_pd(x + 8 * i + 64), c,
+                                  ui, &k1);
+        __m512d v2 = fam_f64b_vec(_mm512_loadu_pd(g + 8 * i + 128), _mm512_loadu_pd(x + 8 * i + 128),
+                                  c, ui, &k2);
+        __m512d v3 = fam_f64b_vec(_mm512_loadu_pd(g + 8 * i + 192), _mm512_loadu_pd(x + 8 * i + 192),
+                                  c, ui, &k3);
+        if ((k0 | k1 | k2 | k3) != 0) {
+            v0 = fam_f64b_fix(v0, k0, p, b, g + 8 * i, x + 8 * i);
+            v1 = fam_f64b_fix(v1, k1, p, b, g + 8 * i + 64, x + 8 * i + 64);
+            v2 = fam_f64b_fix(v2, k2, p, b, g + 8 * i + 128, x + 8 * i + 128);
+            v3 = fam_f64b_fix(v3, k3, p, b, g + 8 * i + 192, x + 8 * i + 192);
+        }
+        _mm512_storeu_pd(dx + 8 * i, v0);
+        _mm512_storeu_pd(dx + 8 * i + 64, v1);
+        _mm512_storeu_pd(dx + 8 * i + 128, v2);
+        _mm512_storeu_pd(dx + 8 * i + 192, v3);
+    }
+    for (; i + 8 <= n; i += 8) {
+        __mmask8 k0;
+        __m512d v0 = fam_f64b_vec(_mm512_loadu_pd(g + 8 * i), _mm512_loadu_pd(x + 8 * i), c, ui, &k0);
+        v0 = fam_f64b_fix(v0, k0, p, b, g + 8 * i, x + 8 * i);
+        _mm512_storeu_pd(dx + 8 * i, v0);
+    }
+    if (i < n) {
+        const __mmask8 tail = (__mmask8)((1u << (n - i)) - 1u); /* n - i in 1..7 */
+        __mmask8 k0;
+        __m512d v0 = fam_f64b_vec(_mm512_maskz_loadu_pd(tail, g + 8 * i),
+                                  _mm512_maskz_loadu_pd(tail, x + 8 * i), c, ui, &k0);
+        v0 = fam_f64b_fix(v0, (uint8_t)(k0 & tail), p, b, g + 8 * i, x + 8 * i);
+        _mm512_mask_storeu_pd(dx + 8 * i, tail, v0);
+    }
+}
+
+/* kernels_f64_bwd.h's f64_bwd_x at this level: 0 where the table kernel does not apply. */
+static int f64_bwd_kernel(const elu4j_params *p, const void *dy, const void *x, void *dx, size_t n)
+{
+    fam_f64b b;
+    if (!fam_f64b_setup(p, &b)) {
+        return 0;
+    }
+    const __m512i j0 = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i j1 = _mm512_add_epi64(j0, _mm512_set1_epi64(8));
+    fam_f64bv c = {
+        .inv_l = _mm512_set1_pd(FAM_F64_INV_L),
+        .shift = _mm512_set1_pd(FAM_SHIFT_BASE),
+        .neg_l_hi = _mm512_set1_pd(-FAM_F64B_L_HI),
+        .neg_l_lo = _mm512_set1_pd(-FAM_F64B_L_LO),
+        .c0 = _mm512_set1_pd(FAM_F64_C0),
+        .c1 = _mm512_set1_pd(FAM_F64_C1),
+        .c2 = _mm512_set1_pd(FAM_F64_C2),
+        .c3 = _mm512_set1_pd(FAM_F64_C3),
+        .c4 = _mm512_set1_pd(FAM_F64_C4),
+        .c5 = _mm512_set1_pd(FAM_F64_C5),
+        .zero = _mm512_setzero_pd(),
+        .t_lo = _mm512_set1_pd(b.t_lo),
+        .g_min = _mm512_set1_pd(FAM_F64B_G_MIN),
+        .g_big = _mm512_set1_pd(b.g_big),
+        .absmask = _mm512_castsi512_pd(_mm512_set1_epi64(INT64_C(0x7FFFFFFFFFFFFFFF))),
+        .is = _mm512_set1_pd(b.is),
+        .scale = _mm512_set1_pd(b.scale),
+    };
+    fam_f64b_entries(&b, fam_f64_ttab, fam_f64_rtab, j0, &c.a0, &c.b0);
+    fam_f64b_entries(&b, fam_f64_ttab + 8, fam_f64_rtab + 8, j1, &c.a1, &c.b1);
+    const char *g = (const char *)dy;
+    const char *xs = (const char *)x;
+    char *out = (char *)dx;
+    if (b.unit_input) {
+        fam_f64b_loop512(p, &b, g, xs, out, n, &c, 1);
+    } else {
+        fam_f64b_loop512(p, &b, g, xs, out, n, &c, 0);
+    }
+    return 1;
+}
