@@ -22,7 +22,10 @@ import org.elu4j.internal.scalar.ScalarBackend;
  *     evaluate non-power-of-two parameters in double), and the same sign bit.</li>
  * <li>f64 forward: at most 4 double ulps, the same sign bit.</li>
  * <li>Backward (f32; f64 in double ulps): at most 2 ulps, or
- *     {@code |got - want| <= 2 ulp(want) + slack} where the slack is, on the negative side of ELU:
+ *     {@code |got - want| <= 2 ulp(want) + slack}; f64 from the input 4 instead of 2, as the
+ *     oracle's {@code (dy * (c * s)) * exp(t)} is itself up to about 2.6 double ulps from the
+ *     exact value where {@code c * s} is rounded twice (the helper's f64 kernel is within 0.6 of
+ *     it, so up to 3 from the oracle). The slack is, on the negative side of ELU:
  *     from the output {@code 2 ulp(|dy * s * c|)} (the formula {@code y + c} cancels: y holds
  *     only an ulp of c's precision); from the input {@code |dy * s * c| * 2^-148}
  *     (f64: {@code 2^-1073}), the absolute error of an exp that underflows to a subnormal.
@@ -147,10 +150,13 @@ public final class Tolerance {
                 }
                 return ulps <= 4 ? null : ulps + " double ulp > 4";
             }
-            if (ulps <= 2) {
+            // from the input, 4: the oracle's (dy * (c * s)) * exp(t) is itself up to ~2.6 ulp from
+            // the exact value (c * s rounded twice, then three more roundings and exp's error)
+            int max = pass == Pass.BACKWARD_FROM_INPUT ? 4 : 2;
+            if (ulps <= max) {
                 return null;
             }
-            double bound = 2 * Math.ulp(want) + slack(op, pass, dy, xy, DataType.F64);
+            double bound = max * Math.ulp(want) + slack(op, pass, dy, xy, DataType.F64);
             return err <= bound ? null : ulps + " double ulp: |error| " + err + " > " + bound;
         }
         if (positiveSide(xy)) {
