@@ -19,6 +19,10 @@
 /* The lower end of t for f64b_other's scaled kernel: e^-745 = 2^-1074.8 rounds to the smallest
    subnormal, below it exp(t) rounds to 0 and the double evaluation answers 0 (the oracle's). */
 #define FAM_F64B_T_MIN (-745.0)
+/* Below it (x = -inf too) the double evaluation's exp(t) is +0 (fam_exp clamps t to -746), so
+   for a finite dy * cis its result is dy * 0, which f64b_other (and the AVX-512 level, in
+   registers) returns at once: a tensor of such t would otherwise run element by element. */
+#define FAM_F64B_T_ZERO (-746.0)
 /* The kernel's range of t for C >= 1: from it on, k >= -16343, so m >= -1022 and s = 2^m A_j is
    a normal double (the exponent field does not wrap). fam_f64b_setup raises it for C < 1. */
 #define FAM_F64B_T_LO (-708.0)
@@ -155,7 +159,8 @@ FAM_INLINE int FAM(f64b_rare)(double g, double x, const fam_f64b *c, const int u
 }
 
 /*
- * The value of an element that f64b_rare leaves. Where t >= FAM_F64B_T_MIN (exp(t) above the
+ * The value of an element that f64b_rare leaves. Where t < FAM_F64B_T_ZERO and |dy| <= g_big,
+ * dy * 0 (the double evaluation's bits). Where t >= FAM_F64B_T_MIN (exp(t) above the
  * subnormal range's half), dy finite and nonzero, |dy| <= g_big and x <= 0, the kernel's
  * operations with s and dy scaled into [1, 2) (exactly: s = 2^E A'_j by its exponent bits, dy by
  * 2^-ilogb(dy)), then the result scaled back (two exact multiplies where it is normal): the
@@ -164,30 +169,50 @@ FAM_INLINE int FAM(f64b_rare)(double g, double x, const fam_f64b *c, const int u
  * bwd_f64_x_double_one), as before: NaN, zeros and infinities, t below FAM_F64B_T_MIN (x = -inf
  * too), huge dy (dy cis may overflow: the oracle's infinity) and subnormal results.
  */
+/* ilogb of a finite nonzero double, from its bits (subnormals too). */
+FAM_INLINE int fam_ilogb(double v)
+{
+    const uint64_t u = fam_bits(v) & UINT64_C(0x7FFFFFFFFFFFFFFF);
+    const int e = (int)(u >> 52);
+    return e != 0 ? e - 1023 : -1011 - __builtin_clzll(u);
+}
+
+/* f64b_other's scaled kernel: 1 and the result in *r where it applies (t >= FAM_F64B_T_MIN,
+   x <= 0, dy finite and nonzero, |dy| <= g_big) and the result is a normal double, else 0. */
+FAM_INLINE int FAM(f64b_scaled)(const fam_f64b *c, double g, double x, double *r)
+{
+    if (!(c->is * x >= FAM_F64B_T_MIN && x <= 0.0 && g != 0.0 && fabs(g) <= c->g_big)) {
+        return 0;
+    }
+    uint64_t kb;
+    const double pe = FAM(f64b_exp)(x, c, 0, &kb);
+    const uint64_t j = kb & 15u;
+    const int64_t m = (int64_t)(kb << 48) >> 52; /* k >= -17203: 16 bits hold it */
+    const int64_t ea = (int64_t)(((c->atab[j] + (j << 48)) >> 52) & 0x7FFu) - 1023; /* A_j's */
+    const int64_t es = m + ea;                  /* s in [2^es, 2^(es+1)) */
+    const int eg = fam_ilogb(g);
+    const double s1 = fam_double(c->atab[j] + (kb << 48) - ((uint64_t)es << 52)); /* [1, 2) */
+    const double g1 = g * fam_double((uint64_t)(1023 - eg / 2) << 52) *
+                      fam_double((uint64_t)(1023 - (eg - eg / 2)) << 52); /* [1, 2), exact */
+    const double gs = g1 * s1;
+    const double r1 = fma(g1, s1, gs * pe); /* in [0.97, 4.1] */
+    const int64_t sh = es + eg; /* the result is r1 2^sh, below 2^1023 (|dy C| < 2^1022) */
+    if (sh < -1024) {
+        return 0; /* below 2^-1022.9: subnormal */
+    }
+    *r = r1 * fam_double((uint64_t)(1023 + sh / 2) << 52) *
+         fam_double((uint64_t)(1023 + (sh - sh / 2)) << 52); /* exact where normal */
+    return fabs(*r) >= DBL_MIN;
+}
+
 FAM_INLINE double FAM(f64b_other)(const elu4j_params *p, const fam_f64b *c, double g, double x)
 {
-    const double th = c->is * x;
-    if (th >= FAM_F64B_T_MIN && x <= 0.0 && g != 0.0 && fabs(g) <= c->g_big) {
-        uint64_t kb;
-        const double pe = FAM(f64b_exp)(x, c, 0, &kb);
-        const uint64_t j = kb & 15u;
-        const int64_t m = (int64_t)(kb << 48) >> 52; /* k >= -17203: 16 bits hold it */
-        const int64_t ea = (int64_t)(((c->atab[j] + (j << 48)) >> 52) & 0x7FFu) - 1023; /* A_j's */
-        const int64_t es = m + ea;                  /* s in [2^es, 2^(es+1)) */
-        const int eg = ilogb(g);                    /* g finite, nonzero */
-        const double s1 = fam_double(c->atab[j] + (kb << 48) - ((uint64_t)es << 52)); /* [1, 2) */
-        const double g1 = g * fam_double((uint64_t)(1023 - eg / 2) << 52) *
-                          fam_double((uint64_t)(1023 - (eg - eg / 2)) << 52); /* [1, 2), exact */
-        const double gs = g1 * s1;
-        const double r1 = fma(g1, s1, gs * pe); /* in [0.97, 4.1] */
-        const int64_t sh = es + eg; /* the result is r1 2^sh, below 2^1023 (|dy C| < 2^1022) */
-        if (sh >= -1026) {          /* else below 2^-1024: subnormal */
-            const double r = r1 * fam_double((uint64_t)(1023 + sh / 2) << 52) *
-                             fam_double((uint64_t)(1023 + (sh - sh / 2)) << 52);
-            if (fabs(r) >= DBL_MIN) {
-                return r;
-            }
-        }
+    if (c->is * x < FAM_F64B_T_ZERO && fabs(g) <= c->g_big) {
+        return g * 0.0; /* the double evaluation's bits: (dy * cis) * (+0), dy * cis finite */
+    }
+    double r;
+    if (FAM(f64b_scaled)(c, g, x, &r)) {
+        return r;
     }
     return FAM(bwd_f64_x_double_one)(g, x, p->scale, p->input_scale, p->cis);
 }

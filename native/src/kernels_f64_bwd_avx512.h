@@ -5,10 +5,11 @@
  * (the index is kk's bit pattern, whose low 4 bits are j); they are computed there too, by
  * fam_f64b_entry's operations on vectors of j. Every floating-point and integer operation is the
  * C code's (f64b_one, f64b_rare), in the same order, so the bits are the portable level's. The
- * check is per lane, in registers, before the vector is stored: a vector with lanes that need the
- * double evaluation gets them one by one, read from memory (dy is still there when dx is dy), and
- * inserted with a masked broadcast (no stack arrays: GCC 12's AddressSanitizer crashes on 512-bit
- * accesses to stack arrays of vectors).
+ * check is per lane, in registers, before the vector is stored: a vector with lanes left to
+ * f64b_other gets them in registers where it can (t < -746: dy * 0; the double evaluation, written
+ * here with intrinsics as well), and f64b_scaled's lanes one by one, read from memory (dy is still
+ * there when dx is dy) and inserted with a masked broadcast (no stack arrays: GCC 12's
+ * AddressSanitizer crashes on 512-bit accesses to stack arrays of vectors).
  */
 #ifndef FAM
 #error "included by kernels_f64_bwd.h only"
@@ -19,7 +20,7 @@
 typedef struct fam_f64bv {
     __m512d inv_l, shift, neg_l_hi, neg_l_lo, c0, c1, c2, c3, c4, c5, zero;
     __m512d a0, a1, b0, b1; /* the tables: entries 0-7 and 8-15 */
-    __m512d t_lo, g_min, g_big, absmask, is, scale;
+    __m512d t_lo, t_zero, g_min, g_big, absmask, is, scale;
 } fam_f64bv;
 
 /* fam_f64b_entry on 8 values of j (jv: j as integers) */
@@ -76,30 +77,111 @@ FAM_INLINE __m512d fam_f64b_vec(__m512d g, __m512d x, const fam_f64bv *c, const 
     return res;
 }
 
-/* The lanes of rare (f64b_other), one by one from memory, into v. The scalar code reads the
-   tables from *b: filled here, on the call's first rare lane (the registers hold the same bits). */
-FAM_NOINLINE static __m512d fam_f64b_fix_lanes(__m512d v, unsigned rare, const elu4j_params *p,
-                                               fam_f64b *b, const char *g, const char *x)
+/*
+ * kernels_bwd.h's bwd_f64_x_double_one (fam_exp, fam_reduce, fam_q with f64 = 1) on 8 lanes, the
+ * same operations in the same order (the C selects as blends of computed values): the double
+ * evaluation of the lanes f64b_other gives it, without a scalar loop (its exp(t) is subnormal
+ * for many such lanes, and a scalar operation with a subnormal result is slow here).
+ */
+static __m512d fam_f64b_double_vec(__m512d g, __m512d x, const elu4j_params *p)
 {
-    if (!b->tables) {
+    const __m512d zero = _mm512_setzero_pd();
+    const __m512d is = _mm512_set1_pd(p->input_scale);
+    const __m512d pos = _mm512_mul_pd(g, _mm512_set1_pd(p->scale));
+    const __m512d t = _mm512_mul_pd(x, is);
+    const __m512d terr0 = _mm512_fmsub_pd(x, is, t);
+    const __m512d at = _mm512_and_pd(t, _mm512_castsi512_pd(_mm512_set1_epi64(INT64_C(0x7FFFFFFFFFFFFFFF))));
+    const __m512d terr = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(at, _mm512_set1_pd(DBL_MAX), _CMP_LE_OQ),
+                                              zero, terr0);
+    /* fam_exp(t, 1) */
+    const __m512d lo = _mm512_set1_pd(FAM_EXP_LO), ovf = _mm512_set1_pd(FAM_T_OVF);
+    __m512d tc = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(t, lo, _CMP_LT_OQ), t, lo);
+    tc = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(tc, ovf, _CMP_GT_OQ), tc, ovf);
+    const __m512d shift = _mm512_set1_pd(FAM_SHIFT);
+    const __m512d kk = _mm512_fmadd_pd(tc, _mm512_set1_pd(FAM_LOG2E), shift);
+    const __m512d nf = _mm512_sub_pd(kk, shift);
+    const __m512i u = _mm512_sub_epi64(_mm512_castpd_si512(kk),
+                                       _mm512_castpd_si512(_mm512_set1_pd(FAM_SHIFT_BASE)));
+    const __m512d r_hi = _mm512_fmadd_pd(nf, _mm512_set1_pd(-FAM_LN2_HI), tc);
+    const __m512d neg_lo = _mm512_set1_pd(-FAM_LN2_LO);
+    const __m512d r = _mm512_fmadd_pd(nf, neg_lo, r_hi);
+    const __m512d cr = _mm512_fmadd_pd(nf, neg_lo, _mm512_sub_pd(r_hi, r));
+    __m512d q = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 6227020800.0), r, _mm512_set1_pd(1.0 / 479001600.0));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 39916800.0));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 3628800.0));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 362880.0));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 40320.0));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 5040.0));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 720.0));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 120.0));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 24.0));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 6.0));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.5));
+    const __m512d pr = _mm512_add_pd(r, _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, _mm512_fmadd_pd(cr, r, cr)));
+    const __m512i one = _mm512_set1_epi64(1);
+    const __m512i h = _mm512_srli_epi64(u, 1);
+    const __m512d s1 = _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_sub_epi64(h, one), 52));
+    const __m512d s2 = _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_sub_epi64(_mm512_sub_epi64(u, h), one), 52));
+    __m512d e = _mm512_mul_pd(_mm512_fmadd_pd(s1, pr, s1), s2);
+    e = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(t, ovf, _CMP_GT_OQ), e, _mm512_set1_pd((double)INFINITY));
+    /* ec = terr != 0 && e <= DBL_MAX ? e + e * terr : e */
+    const __mmask8 corr = _mm512_mask_cmp_pd_mask(_mm512_cmp_pd_mask(terr, zero, _CMP_NEQ_UQ), e,
+                                                  _mm512_set1_pd(DBL_MAX), _CMP_LE_OQ);
+    const __m512d ec = _mm512_mask_blend_pd(corr, e, _mm512_add_pd(e, _mm512_mul_pd(e, terr)));
+    const __m512d neg = _mm512_mul_pd(_mm512_mul_pd(g, _mm512_set1_pd(p->cis)), ec);
+    const __m512d res = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(x, zero, _CMP_GT_OQ), neg, pos);
+    return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q), res, _mm512_add_pd(x, x));
+}
+
+/* The lanes of rare (f64b_other) into v: those with t < FAM_F64B_T_ZERO and |dy| <= g_big as
+   dy * 0, the others as the double evaluation, in registers, then, one by one from memory, those
+   that f64b_scaled may take (a normal result). The scalar code reads the tables from *b: filled here, on the call's
+   first such lane (the registers hold the same bits). */
+FAM_NOINLINE static __m512d fam_f64b_fix_lanes(__m512d v, unsigned rare, const elu4j_params *p,
+                                               fam_f64b *b, const fam_f64bv *c, __m512d gv8,
+                                               __m512d xv8, const char *g, const char *x)
+{
+    const __m512d th = _mm512_mul_pd(c->is, xv8);
+    __mmask8 under = _mm512_mask_cmp_pd_mask((__mmask8)rare, th, c->t_zero, _CMP_LT_OQ);
+    under = _mm512_mask_cmp_pd_mask(under, _mm512_and_pd(gv8, c->absmask), c->g_big, _CMP_LE_OQ);
+    v = _mm512_mask_mul_pd(v, under, gv8, c->zero);
+    rare &= ~(unsigned)under;
+    if (rare == 0) {
+        return v;
+    }
+    v = _mm512_mask_blend_pd((__mmask8)rare, v, fam_f64b_double_vec(gv8, xv8, p));
+    /* f64b_scaled's exponent of the result, sh = m + (A_j's exponent) + ilogb(dy), as it computes
+       it: where sh < -1024 it answers 0 (a subnormal result), so those lanes need no scalar call */
+    const __m512i kb = _mm512_castpd_si512(_mm512_fmadd_pd(th, c->inv_l, c->shift));
+    const __m512i m = _mm512_srai_epi64(_mm512_slli_epi64(kb, 48), 52);
+    const __m512i abits = _mm512_add_epi64(_mm512_castpd_si512(_mm512_permutex2var_pd(c->a0, kb, c->a1)),
+                                           _mm512_slli_epi64(_mm512_and_si512(kb, _mm512_set1_epi64(15)), 48));
+    const __m512i ea = _mm512_sub_epi64(_mm512_and_si512(_mm512_srli_epi64(abits, 52), _mm512_set1_epi64(0x7FF)),
+                                        _mm512_set1_epi64(1023));
+    const __m512i eg = _mm512_cvtpd_epi64(_mm512_getexp_pd(gv8)); /* only finite nonzero dy matter */
+    const __m512i sh = _mm512_add_epi64(_mm512_add_epi64(m, ea), eg);
+    rare &= _mm512_cmp_epi64_mask(sh, _mm512_set1_epi64(-1024), _MM_CMPINT_NLT);
+    if (rare != 0 && !b->tables) {
         fam_f64b_tables(b);
     }
     while (rare != 0) {
         const unsigned l = (unsigned)__builtin_ctz(rare);
-        double gv, xv;
+        double gv, xv, r;
         memcpy(&gv, g + 8 * l, 8);
         memcpy(&xv, x + 8 * l, 8);
-        const double r = FAM(f64b_other)(p, b, gv, xv);
-        v = _mm512_mask_broadcastsd_pd(v, (__mmask8)(1u << l), _mm_set_sd(r));
+        if (FAM(f64b_scaled)(b, gv, xv, &r)) {
+            v = _mm512_mask_broadcastsd_pd(v, (__mmask8)(1u << l), _mm_set_sd(r));
+        }
         rare &= rare - 1u;
     }
     return v;
 }
 
 FAM_INLINE __m512d fam_f64b_fix(__m512d v, unsigned rare, const elu4j_params *p, fam_f64b *b,
-                                const char *g, const char *x)
+                                const fam_f64bv *c, __m512d gv8, __m512d xv8, const char *g,
+                                const char *x)
 {
-    return rare != 0 ? fam_f64b_fix_lanes(v, rare, p, b, g, x) : v;
+    return rare != 0 ? fam_f64b_fix_lanes(v, rare, p, b, c, gv8, xv8, g, x) : v;
 }
 
 FAM_INLINE void fam_f64b_loop512(const elu4j_params *p, fam_f64b *b, const char *g,
@@ -109,18 +191,19 @@ FAM_INLINE void fam_f64b_loop512(const elu4j_params *p, fam_f64b *b, const char 
     /* A step's loads, and the reads of its rare lanes, come before its stores: dx may be dy. */
     for (; i + 32 <= n; i += 32) {
         __mmask8 k0, k1, k2, k3;
-        __m512d v0 = fam_f64b_vec(_mm512_loadu_pd(g + 8 * i), _mm512_loadu_pd(x + 8 * i), c, ui, &k0);
-        __m512d v1 = fam_f64b_vec(_mm512_loadu_pd(g + 8 * i + 64), _mm512_loadu_pd(x + 8 * i + 64), c,
-                                  ui, &k1);
-        __m512d v2 = fam_f64b_vec(_mm512_loadu_pd(g + 8 * i + 128), _mm512_loadu_pd(x + 8 * i + 128),
-                                  c, ui, &k2);
-        __m512d v3 = fam_f64b_vec(_mm512_loadu_pd(g + 8 * i + 192), _mm512_loadu_pd(x + 8 * i + 192),
-                                  c, ui, &k3);
+        const __m512d g0 = _mm512_loadu_pd(g + 8 * i), x0 = _mm512_loadu_pd(x + 8 * i);
+        const __m512d g1 = _mm512_loadu_pd(g + 8 * i + 64), x1 = _mm512_loadu_pd(x + 8 * i + 64);
+        const __m512d g2 = _mm512_loadu_pd(g + 8 * i + 128), x2 = _mm512_loadu_pd(x + 8 * i + 128);
+        const __m512d g3 = _mm512_loadu_pd(g + 8 * i + 192), x3 = _mm512_loadu_pd(x + 8 * i + 192);
+        __m512d v0 = fam_f64b_vec(g0, x0, c, ui, &k0);
+        __m512d v1 = fam_f64b_vec(g1, x1, c, ui, &k1);
+        __m512d v2 = fam_f64b_vec(g2, x2, c, ui, &k2);
+        __m512d v3 = fam_f64b_vec(g3, x3, c, ui, &k3);
         if ((k0 | k1 | k2 | k3) != 0) {
-            v0 = fam_f64b_fix(v0, k0, p, b, g + 8 * i, x + 8 * i);
-            v1 = fam_f64b_fix(v1, k1, p, b, g + 8 * i + 64, x + 8 * i + 64);
-            v2 = fam_f64b_fix(v2, k2, p, b, g + 8 * i + 128, x + 8 * i + 128);
-            v3 = fam_f64b_fix(v3, k3, p, b, g + 8 * i + 192, x + 8 * i + 192);
+            v0 = fam_f64b_fix(v0, k0, p, b, c, g0, x0, g + 8 * i, x + 8 * i);
+            v1 = fam_f64b_fix(v1, k1, p, b, c, g1, x1, g + 8 * i + 64, x + 8 * i + 64);
+            v2 = fam_f64b_fix(v2, k2, p, b, c, g2, x2, g + 8 * i + 128, x + 8 * i + 128);
+            v3 = fam_f64b_fix(v3, k3, p, b, c, g3, x3, g + 8 * i + 192, x + 8 * i + 192);
         }
         _mm512_storeu_pd(dx + 8 * i, v0);
         _mm512_storeu_pd(dx + 8 * i + 64, v1);
@@ -129,16 +212,18 @@ FAM_INLINE void fam_f64b_loop512(const elu4j_params *p, fam_f64b *b, const char 
     }
     for (; i + 8 <= n; i += 8) {
         __mmask8 k0;
-        __m512d v0 = fam_f64b_vec(_mm512_loadu_pd(g + 8 * i), _mm512_loadu_pd(x + 8 * i), c, ui, &k0);
-        v0 = fam_f64b_fix(v0, k0, p, b, g + 8 * i, x + 8 * i);
+        const __m512d g0 = _mm512_loadu_pd(g + 8 * i), x0 = _mm512_loadu_pd(x + 8 * i);
+        __m512d v0 = fam_f64b_vec(g0, x0, c, ui, &k0);
+        v0 = fam_f64b_fix(v0, k0, p, b, c, g0, x0, g + 8 * i, x + 8 * i);
         _mm512_storeu_pd(dx + 8 * i, v0);
     }
     if (i < n) {
         const __mmask8 tail = (__mmask8)((1u << (n - i)) - 1u); /* n - i in 1..7 */
         __mmask8 k0;
-        __m512d v0 = fam_f64b_vec(_mm512_maskz_loadu_pd(tail, g + 8 * i),
-                                  _mm512_maskz_loadu_pd(tail, x + 8 * i), c, ui, &k0);
-        v0 = fam_f64b_fix(v0, (uint8_t)(k0 & tail), p, b, g + 8 * i, x + 8 * i);
+        const __m512d g0 = _mm512_maskz_loadu_pd(tail, g + 8 * i);
+        const __m512d x0 = _mm512_maskz_loadu_pd(tail, x + 8 * i);
+        __m512d v0 = fam_f64b_vec(g0, x0, c, ui, &k0);
+        v0 = fam_f64b_fix(v0, (uint8_t)(k0 & tail), p, b, c, g0, x0, g + 8 * i, x + 8 * i);
         _mm512_mask_storeu_pd(dx + 8 * i, tail, v0);
     }
 }
@@ -165,6 +250,7 @@ static int f64_bwd_kernel(const elu4j_params *p, const void *dy, const void *x, 
         .c5 = _mm512_set1_pd(FAM_F64_C5),
         .zero = _mm512_setzero_pd(),
         .t_lo = _mm512_set1_pd(b.t_lo),
+        .t_zero = _mm512_set1_pd(FAM_F64B_T_ZERO),
         .g_min = _mm512_set1_pd(FAM_F64B_G_MIN),
         .g_big = _mm512_set1_pd(b.g_big),
         .absmask = _mm512_castsi512_pd(_mm512_set1_epi64(INT64_C(0x7FFFFFFFFFFFFFFF))),
