@@ -138,9 +138,12 @@ static __m512d fam_f64b_double_vec(__m512d g, __m512d x, const elu4j_params *p)
    that f64b_scaled may take (a normal result). The scalar code reads the tables from *b: filled here, on the call's
    first such lane (the registers hold the same bits). */
 FAM_NOINLINE static __m512d fam_f64b_fix_lanes(__m512d v, unsigned rare, const elu4j_params *p,
-                                               fam_f64b *b, const fam_f64bv *c, __m512d gv8,
-                                               __m512d xv8, const char *g, const char *x)
+                                               fam_f64b *b, const fam_f64bv *c, __mmask8 lanes,
+                                               const char *g, const char *x)
 {
+    /* reloaded (not kept live across the loop's step: that made GCC spill there) */
+    const __m512d gv8 = _mm512_maskz_loadu_pd(lanes, g);
+    const __m512d xv8 = _mm512_maskz_loadu_pd(lanes, x);
     const __m512d th = _mm512_mul_pd(c->is, xv8);
     __mmask8 under = _mm512_mask_cmp_pd_mask((__mmask8)rare, th, c->t_zero, _CMP_LT_OQ);
     under = _mm512_mask_cmp_pd_mask(under, _mm512_and_pd(gv8, c->absmask), c->g_big, _CMP_LE_OQ);
@@ -178,10 +181,9 @@ FAM_NOINLINE static __m512d fam_f64b_fix_lanes(__m512d v, unsigned rare, const e
 }
 
 FAM_INLINE __m512d fam_f64b_fix(__m512d v, unsigned rare, const elu4j_params *p, fam_f64b *b,
-                                const fam_f64bv *c, __m512d gv8, __m512d xv8, const char *g,
-                                const char *x)
+                                const fam_f64bv *c, __mmask8 lanes, const char *g, const char *x)
 {
-    return rare != 0 ? fam_f64b_fix_lanes(v, rare, p, b, c, gv8, xv8, g, x) : v;
+    return rare != 0 ? fam_f64b_fix_lanes(v, rare, p, b, c, lanes, g, x) : v;
 }
 
 FAM_INLINE void fam_f64b_loop512(const elu4j_params *p, fam_f64b *b, const char *g,
@@ -191,19 +193,18 @@ FAM_INLINE void fam_f64b_loop512(const elu4j_params *p, fam_f64b *b, const char 
     /* A step's loads, and the reads of its rare lanes, come before its stores: dx may be dy. */
     for (; i + 32 <= n; i += 32) {
         __mmask8 k0, k1, k2, k3;
-        const __m512d g0 = _mm512_loadu_pd(g + 8 * i), x0 = _mm512_loadu_pd(x + 8 * i);
-        const __m512d g1 = _mm512_loadu_pd(g + 8 * i + 64), x1 = _mm512_loadu_pd(x + 8 * i + 64);
-        const __m512d g2 = _mm512_loadu_pd(g + 8 * i + 128), x2 = _mm512_loadu_pd(x + 8 * i + 128);
-        const __m512d g3 = _mm512_loadu_pd(g + 8 * i + 192), x3 = _mm512_loadu_pd(x + 8 * i + 192);
-        __m512d v0 = fam_f64b_vec(g0, x0, c, ui, &k0);
-        __m512d v1 = fam_f64b_vec(g1, x1, c, ui, &k1);
-        __m512d v2 = fam_f64b_vec(g2, x2, c, ui, &k2);
-        __m512d v3 = fam_f64b_vec(g3, x3, c, ui, &k3);
+        __m512d v0 = fam_f64b_vec(_mm512_loadu_pd(g + 8 * i), _mm512_loadu_pd(x + 8 * i), c, ui, &k0);
+        __m512d v1 = fam_f64b_vec(_mm512_loadu_pd(g + 8 * i + 64), _mm512_loadu_pd(x + 8 * i + 64), c,
+                                  ui, &k1);
+        __m512d v2 = fam_f64b_vec(_mm512_loadu_pd(g + 8 * i + 128), _mm512_loadu_pd(x + 8 * i + 128),
+                                  c, ui, &k2);
+        __m512d v3 = fam_f64b_vec(_mm512_loadu_pd(g + 8 * i + 192), _mm512_loadu_pd(x + 8 * i + 192),
+                                  c, ui, &k3);
         if ((k0 | k1 | k2 | k3) != 0) {
-            v0 = fam_f64b_fix(v0, k0, p, b, c, g0, x0, g + 8 * i, x + 8 * i);
-            v1 = fam_f64b_fix(v1, k1, p, b, c, g1, x1, g + 8 * i + 64, x + 8 * i + 64);
-            v2 = fam_f64b_fix(v2, k2, p, b, c, g2, x2, g + 8 * i + 128, x + 8 * i + 128);
-            v3 = fam_f64b_fix(v3, k3, p, b, c, g3, x3, g + 8 * i + 192, x + 8 * i + 192);
+            v0 = fam_f64b_fix(v0, k0, p, b, c, 0xFF, g + 8 * i, x + 8 * i);
+            v1 = fam_f64b_fix(v1, k1, p, b, c, 0xFF, g + 8 * i + 64, x + 8 * i + 64);
+            v2 = fam_f64b_fix(v2, k2, p, b, c, 0xFF, g + 8 * i + 128, x + 8 * i + 128);
+            v3 = fam_f64b_fix(v3, k3, p, b, c, 0xFF, g + 8 * i + 192, x + 8 * i + 192);
         }
         _mm512_storeu_pd(dx + 8 * i, v0);
         _mm512_storeu_pd(dx + 8 * i + 64, v1);
@@ -212,18 +213,16 @@ FAM_INLINE void fam_f64b_loop512(const elu4j_params *p, fam_f64b *b, const char 
     }
     for (; i + 8 <= n; i += 8) {
         __mmask8 k0;
-        const __m512d g0 = _mm512_loadu_pd(g + 8 * i), x0 = _mm512_loadu_pd(x + 8 * i);
-        __m512d v0 = fam_f64b_vec(g0, x0, c, ui, &k0);
-        v0 = fam_f64b_fix(v0, k0, p, b, c, g0, x0, g + 8 * i, x + 8 * i);
+        __m512d v0 = fam_f64b_vec(_mm512_loadu_pd(g + 8 * i), _mm512_loadu_pd(x + 8 * i), c, ui, &k0);
+        v0 = fam_f64b_fix(v0, k0, p, b, c, 0xFF, g + 8 * i, x + 8 * i);
         _mm512_storeu_pd(dx + 8 * i, v0);
     }
     if (i < n) {
         const __mmask8 tail = (__mmask8)((1u << (n - i)) - 1u); /* n - i in 1..7 */
         __mmask8 k0;
-        const __m512d g0 = _mm512_maskz_loadu_pd(tail, g + 8 * i);
-        const __m512d x0 = _mm512_maskz_loadu_pd(tail, x + 8 * i);
-        __m512d v0 = fam_f64b_vec(g0, x0, c, ui, &k0);
-        v0 = fam_f64b_fix(v0, (uint8_t)(k0 & tail), p, b, c, g0, x0, g + 8 * i, x + 8 * i);
+        __m512d v0 = fam_f64b_vec(_mm512_maskz_loadu_pd(tail, g + 8 * i),
+                                  _mm512_maskz_loadu_pd(tail, x + 8 * i), c, ui, &k0);
+        v0 = fam_f64b_fix(v0, (uint8_t)(k0 & tail), p, b, c, tail, g + 8 * i, x + 8 * i);
         _mm512_mask_storeu_pd(dx + 8 * i, tail, v0);
     }
 }
