@@ -32,7 +32,7 @@
    subnormal range (2^-1075) is below 2^-6 of its ulp, and |dy cis| < 2^1023: where dy cis
    overflows, the double evaluation's infinity (the oracle's) stays. */
 #define FAM_F64B_G_MIN 0x1p-1016
-/* The C loops decide per chunk of this many elements whether one needs the double evaluation. */
+/* The C loops decide per chunk of this many elements whether one is left to f64b_other. */
 #define FAM_F64B_CHUNK 16
 
 /* The parameters of one call (fam_f64b_setup). */
@@ -97,7 +97,7 @@ FAM_INLINE void fam_f64b_tables(fam_f64b *b)
 }
 
 /*
- * The kernel's reduction and polynomial for one x: returns p with e^t = s (1 + p) (to 2^-58.4,
+ * The kernel's reduction and polynomial for one x: returns p with e^t = s (1 + p) (to about 2^-58,
  * kernels_impl.h), s = 2^m A_j the value of atab[j] + (kb << 48), j = kb & 15 (kk's bits in *kbp).
  */
 FAM_INLINE double FAM(f64b_exp)(double x, const fam_f64b *c, const int unit_input, uint64_t *kbp)
