@@ -19,21 +19,37 @@ typedef struct fam_f64v {
     __m512d sat, neg_lin, chi, clo, is, cshi, cslo, scale, neg_coef;
 } fam_f64v;
 
+/*
+ * The reduction of t = is * x (*th; the forward's and the backward's, kernels_f64.h /
+ * kernels_f64_bwd.h): kk = t / (ln2/16) + shift, whose bit pattern holds n and j (*kb), r = rh + rl with rh = t - kf *
+ * l_hi and rl = kf * (-l_lo) + (the table's rest at j (r0/r1), plus t's rounding error tl).
+ */
+FAM_INLINE void fam_f64_reduce(__m512d x, __m512d is, __m512d inv_l, __m512d shift, __m512d neg_l_hi,
+                               __m512d neg_l_lo, __m512d r0, __m512d r1, const int unit_input,
+                               __m512d *th_out, __m512i *kb, __m512d *rh, __m512d *rl)
+{
+    const __m512d th = unit_input ? x : _mm512_mul_pd(is, x);
+    const __m512d kk = _mm512_fmadd_pd(th, inv_l, shift);
+    const __m512d kf = _mm512_sub_pd(kk, shift);
+    *th_out = th;
+    *kb = _mm512_castpd_si512(kk);
+    *rh = _mm512_fmadd_pd(kf, neg_l_hi, th);
+    const __m512d rt = _mm512_permutex2var_pd(r0, *kb, r1);
+    __m512d rb = rt;
+    if (!unit_input) {
+        const __m512d tl = _mm512_fmsub_pd(is, x, th); /* fma(is, x, -th) */
+        rb = _mm512_add_pd(rt, tl);
+    }
+    *rl = _mm512_fmadd_pd(kf, neg_l_lo, rb);
+}
+
 FAM_INLINE __m512d fam_f64_vec(__m512d x, const fam_f64v *c, const int unit_input,
                                const int unit_coef, const int unit_scale)
 {
-    const __m512d th = unit_input ? x : _mm512_mul_pd(c->is, x);
-    const __m512d kk = _mm512_fmadd_pd(th, c->inv_l, c->shift);
-    const __m512d kf = _mm512_sub_pd(kk, c->shift);
-    const __m512i kb = _mm512_castpd_si512(kk);
-    const __m512d rh = _mm512_fmadd_pd(kf, c->neg_l_hi, th);
-    const __m512d rt = _mm512_permutex2var_pd(c->r0, kb, c->r1);
-    __m512d rb = rt;
-    if (!unit_input) {
-        const __m512d tl = _mm512_fmsub_pd(c->is, x, th); /* fma(is, x, -th) */
-        rb = _mm512_add_pd(rt, tl);
-    }
-    const __m512d rl = _mm512_fmadd_pd(kf, c->neg_l_lo, rb);
+    __m512i kb;
+    __m512d th, rh, rl;
+    fam_f64_reduce(x, c->is, c->inv_l, c->shift, c->neg_l_hi, c->neg_l_lo, c->r0, c->r1, unit_input,
+                   &th, &kb, &rh, &rl);
     __m512d q = _mm512_fmadd_pd(c->c5, rh, c->c4);
     q = _mm512_fmadd_pd(q, rh, c->c3);
     q = _mm512_fmadd_pd(q, rh, c->c2);

@@ -40,18 +40,10 @@ FAM_INLINE void fam_f64b_entries(const fam_f64b *b, const uint64_t *ttab, const 
 FAM_INLINE __m512d fam_f64b_vec(__m512d g, __m512d x, const fam_f64bv *c, const int unit_input,
                                 __mmask8 *rare)
 {
-    const __m512d th = unit_input ? x : _mm512_mul_pd(c->is, x);
-    const __m512d kk = _mm512_fmadd_pd(th, c->inv_l, c->shift);
-    const __m512d kf = _mm512_sub_pd(kk, c->shift);
-    const __m512i kb = _mm512_castpd_si512(kk);
-    const __m512d rh = _mm512_fmadd_pd(kf, c->neg_l_hi, th);
-    const __m512d bt = _mm512_permutex2var_pd(c->b0, kb, c->b1);
-    __m512d rb = bt;
-    if (!unit_input) {
-        const __m512d tl = _mm512_fmsub_pd(c->is, x, th); /* fma(is, x, -th) */
-        rb = _mm512_add_pd(bt, tl);
-    }
-    const __m512d rl = _mm512_fmadd_pd(kf, c->neg_l_lo, rb);
+    __m512i kb;
+    __m512d th, rh, rl; /* kernels_f64_avx512.h's reduction, with this kernel's rest table b */
+    fam_f64_reduce(x, c->is, c->inv_l, c->shift, c->neg_l_hi, c->neg_l_lo, c->b0, c->b1, unit_input,
+                   &th, &kb, &rh, &rl);
     const __m512d r = _mm512_add_pd(rh, rl);
     __m512d q = _mm512_fmadd_pd(c->c5, r, c->c4);
     q = _mm512_fmadd_pd(q, r, c->c3);
