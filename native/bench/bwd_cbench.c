@@ -78,21 +78,6 @@ static double time_batch(int onednn, const struct onednn_call *o, const struct h
     return (now_ns() - t0) / (double)calls;
 }
 
-static float bf16_to_f(uint16_t h)
-{
-    const uint32_t b = (uint32_t)h << 16;
-    float f;
-    memcpy(&f, &b, 4);
-    return f;
-}
-
-static uint16_t f_to_bf16(float f) /* inputs only: finite, nearest even */
-{
-    uint32_t b;
-    memcpy(&b, &f, 4);
-    return (uint16_t)((b + 0x7FFFu + ((b >> 16) & 1u)) >> 16);
-}
-
 static float get(int bf16, const void *p, size_t i)
 {
     if (bf16) {
@@ -212,14 +197,9 @@ int main(int argc, char **argv)
     }
     dnnl_engine_t engine;
     dnnl_stream_t stream;
-    DNNL_CHECK(dnnl_engine_create(&engine, dnnl_cpu, 0));
-    DNNL_CHECK(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags));
-    const dnnl_version_t *v = dnnl_version();
-    const char *omp = getenv("OMP_NUM_THREADS");
-    printf("# bwd_cbench: oneDNN %d.%d.%d, helper %s (%s); OMP_NUM_THREADS=%s; best of %d rounds of "
-           "~%.0f ms per path, alternating\n",
-           v->major, v->minor, v->patch, elu4j_version_string(), elu4j_isa_name(elu4j_active_isa()),
-           omp ? omp : "unset", ROUNDS, BATCH_NS / 1e6);
+    bench_open(&engine, &stream);
+    bench_print_versions();
+    printf("best of %d rounds of ~%.0f ms per path, alternating\n", ROUNDS, BATCH_NS / 1e6);
     printf("type\tfrom\talpha\tsize\thelper\tonednn\thelper/onednn\t(el/ns; onednn impl)\n");
     for (int si = 0; si < n_sizes; si++) {
         for (int bf16 = 0; bf16 < 2; bf16++) {

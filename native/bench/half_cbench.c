@@ -92,21 +92,6 @@ static double time_calls(const struct target *t)
     return per_call[BATCHES / 2];
 }
 
-static float bf16_to_f(uint16_t h)
-{
-    const uint32_t b = (uint32_t)h << 16;
-    float f;
-    memcpy(&f, &b, sizeof f);
-    return f;
-}
-
-static uint16_t f_to_bf16(float f) /* round to nearest even; no NaN here */
-{
-    uint32_t b;
-    memcpy(&b, &f, sizeof b);
-    return (uint16_t)((b + 0x7FFFu + ((b >> 16) & 1u)) >> 16);
-}
-
 int main(int argc, char **argv)
 {
     static size_t sizes[16] = {4096, 65536, (size_t)1 << 20, (size_t)1 << 24};
@@ -138,14 +123,9 @@ int main(int argc, char **argv)
 
     dnnl_engine_t engine;
     dnnl_stream_t stream;
-    DNNL_CHECK(dnnl_engine_create(&engine, dnnl_cpu, 0));
-    DNNL_CHECK(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags));
-    const dnnl_version_t *v = dnnl_version();
-    const char *omp = getenv("OMP_NUM_THREADS");
-    printf("# half_cbench: oneDNN %d.%d.%d, helper %s (%s); OMP_NUM_THREADS=%s; median of %d "
-           "batches of ~%.0f ms\n",
-           v->major, v->minor, v->patch, elu4j_version_string(), elu4j_isa_name(elu4j_best_isa()),
-           omp ? omp : "unset", BATCHES, BATCH_NS / 1e6);
+    bench_open(&engine, &stream);
+    bench_print_versions();
+    printf("median of %d batches of ~%.0f ms\n", BATCHES, BATCH_NS / 1e6);
     printf("alpha\tsize\tonednn_bf16\thelper_bf16\thelper_f32\thelper_bf16/onednn_bf16\thelper_bf16/"
            "helper_f32\t(el/ns; onednn impl)\n");
     static const double alphas[] = {1.0, 1.5};
