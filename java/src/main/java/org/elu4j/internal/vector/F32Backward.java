@@ -10,7 +10,9 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * ELU backward from the input in f32 pairs ({@link org.elu4j.internal.Op#isGeneralF32Backward()}):
+ * ELU backward in f32 pairs ({@link org.elu4j.internal.Op#isGeneralF32Backward()}), from the input
+ * ({@link #eluFromInput}) and from the output ({@link #eluBackwardFromOutputF32},
+ * {@link #eluBackwardFromOutputFma}). From the input:
  * the helper's {@code bwd_x_one} (native/src/kernels_bwd.h has the algorithm and why it is within
  * 1 ulp), operation for operation, so the same bits as the helper wherever the pairs run.
  *
@@ -24,7 +26,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>One formula serves a unit and a general input scale ({@code shi = 1, slo = 0} make
  * {@code tl} a zero and {@code th} the input: the same values as the helper's unit branch), and
- * one positive side for the helper's three, as in {@link F32Kernels#eluBackwardFromOutputF32}.
+ * one positive side for the helper's three, as in {@link #eluBackwardFromOutputF32}.
  */
 final class F32Backward {
     private F32Backward() {
@@ -140,6 +142,110 @@ final class F32Backward {
             float x = xs.get(JAVA_FLOAT_UNALIGNED, off);
             float r = x > 0 ? (float) (g * scale) : (float) ((g * cis) * Math.exp(x * inputScale));
             dx.set(JAVA_FLOAT_UNALIGNED, off, Float.isNaN(x) ? x + x : r);
+        }
+    }
+
+    /**
+     * ELU backward from the output in f32 pairs ({@link Op#isGeneralF32Backward()}): the helper's
+     * {@code bwd_y_one} (kernels_bwd.h has the algorithm: within 1 ulp), operation for operation,
+     * so the same bits for every non-NaN result. The positive side is one formula for the
+     * helper's three, as in {@link F32Kernels#eluGeneral}: {@code phi * dy + plo * min(max(dy, -MAX), MAX)}
+     * (plo = 0 makes the second product a zero of the right sign; at +-inf the fma is +-inf either
+     * way). Two vectors per iteration, flat.
+     */
+    static void eluBackwardFromOutputF32(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes,
+            F32Kernels.General b) {
+        final long vb = F.vectorByteSize();
+        final FloatVector zero = FloatVector.zero(F);
+        final FloatVector big = FloatVector.broadcast(F, 0x1p64f);
+        // the huge-operand tests only with an input scale (bwd_y_one): +inf never passes them
+        final FloatVector bigOperand = b.unitInput() ? FloatVector.broadcast(F, Float.POSITIVE_INFINITY) : big;
+        final FloatVector up = big;
+        final FloatVector down = FloatVector.broadcast(F, 0x1p-64f);
+        final FloatVector max = FloatVector.broadcast(F, Float.MAX_VALUE);
+        final FloatVector min = FloatVector.broadcast(F, -Float.MAX_VALUE);
+        final FloatVector chi = FloatVector.broadcast(F, b.chi());
+        final FloatVector clo = FloatVector.broadcast(F, b.clo());
+        final FloatVector shi = FloatVector.broadcast(F, b.shi());
+        final FloatVector slo = FloatVector.broadcast(F, b.slo());
+        final FloatVector phi = FloatVector.broadcast(F, b.phi());
+        final FloatVector plo = FloatVector.broadcast(F, b.plo());
+        for (long off = 0; off < bytes; off += 2 * vb) {
+            FloatVector ga = FloatVector.fromMemorySegment(F, dy, off, ORDER);
+            FloatVector ya = FloatVector.fromMemorySegment(F, xy, off, ORDER);
+            FloatVector gb = FloatVector.fromMemorySegment(F, dy, off + vb, ORDER);
+            FloatVector yb = FloatVector.fromMemorySegment(F, xy, off + vb, ORDER);
+
+            FloatVector posa = ga.fma(phi, plo.mul(ga.max(min).min(max)));
+            FloatVector sha = chi.add(ya);
+            FloatVector sla = ya.sub(sha.sub(chi)).add(clo);
+            FloatVector aha = sha.mul(shi);
+            FloatVector ala = sha.fma(shi, aha.neg()).add(sla.fma(shi, sha.mul(slo)));
+            FloatVector finea = ga.fma(aha, ga.mul(ala));
+            VectorMask<Float> hugeYa = ya.abs().compare(VectorOperators.GT, big);
+            VectorMask<Float> coarsea = ya.abs().compare(VectorOperators.GT, bigOperand)
+                    .or(ga.abs().compare(VectorOperators.GT, bigOperand))
+                    .or(finea.test(VectorOperators.IS_FINITE).not()).or(finea.compare(VectorOperators.EQ, zero));
+            FloatVector rougha = ga.mul(aha.add(ala))
+                    .blend(ga.mul(up).mul(sha.mul(down).mul(shi)), hugeYa);
+            FloatVector da = finea.blend(rougha, coarsea).blend(posa, ya.compare(VectorOperators.GT, zero));
+
+            FloatVector posb = gb.fma(phi, plo.mul(gb.max(min).min(max)));
+            FloatVector shb = chi.add(yb);
+            FloatVector slb = yb.sub(shb.sub(chi)).add(clo);
+            FloatVector ahb = shb.mul(shi);
+            FloatVector alb = shb.fma(shi, ahb.neg()).add(slb.fma(shi, shb.mul(slo)));
+            FloatVector fineb = gb.fma(ahb, gb.mul(alb));
+            VectorMask<Float> hugeYb = yb.abs().compare(VectorOperators.GT, big);
+            VectorMask<Float> coarseb = yb.abs().compare(VectorOperators.GT, bigOperand)
+                    .or(gb.abs().compare(VectorOperators.GT, bigOperand))
+                    .or(fineb.test(VectorOperators.IS_FINITE).not()).or(fineb.compare(VectorOperators.EQ, zero));
+            FloatVector roughb = gb.mul(ahb.add(alb))
+                    .blend(gb.mul(up).mul(shb.mul(down).mul(shi)), hugeYb);
+            FloatVector db = fineb.blend(roughb, coarseb).blend(posb, yb.compare(VectorOperators.GT, zero));
+
+            da.intoMemorySegment(dx, off, ORDER);
+            db.intoMemorySegment(dx, off + vb, ORDER);
+        }
+    }
+
+    /**
+     * The backward from the output where {@code b.fmaY()} (input scale 1, {@code alpha * scale} a
+     * power of two, e.g. ELU with alpha 1): the helper's {@code fma_y} form,
+     * {@code fma(dy, y, dy * chi)} with {@code dy * chi} exact, so {@code dy * (y + coef)} rounded
+     * once; {@code dy * (chi + y)} where that is zero (its sign), infinite or NaN ({@code dy * chi}
+     * overflowed, infinite operands). The helper's bits for every non-NaN result. Two vectors per
+     * iteration, flat.
+     */
+    static void eluBackwardFromOutputFma(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes,
+            F32Kernels.General b) {
+        final long vb = F.vectorByteSize();
+        final FloatVector zero = FloatVector.zero(F);
+        final FloatVector max = FloatVector.broadcast(F, Float.MAX_VALUE);
+        final FloatVector min = FloatVector.broadcast(F, -Float.MAX_VALUE);
+        final FloatVector chi = FloatVector.broadcast(F, b.chi());
+        final FloatVector phi = FloatVector.broadcast(F, b.phi());
+        final FloatVector plo = FloatVector.broadcast(F, b.plo());
+        for (long off = 0; off < bytes; off += 2 * vb) {
+            FloatVector ga = FloatVector.fromMemorySegment(F, dy, off, ORDER);
+            FloatVector ya = FloatVector.fromMemorySegment(F, xy, off, ORDER);
+            FloatVector gb = FloatVector.fromMemorySegment(F, dy, off + vb, ORDER);
+            FloatVector yb = FloatVector.fromMemorySegment(F, xy, off + vb, ORDER);
+
+            FloatVector posa = ga.fma(phi, plo.mul(ga.max(min).min(max)));
+            FloatVector finea = ga.fma(ya, ga.mul(chi));
+            VectorMask<Float> coarsea = finea.test(VectorOperators.IS_FINITE).not()
+                    .or(finea.compare(VectorOperators.EQ, zero));
+            FloatVector da = finea.blend(ga.mul(chi.add(ya)), coarsea).blend(posa, ya.compare(VectorOperators.GT, zero));
+
+            FloatVector posb = gb.fma(phi, plo.mul(gb.max(min).min(max)));
+            FloatVector fineb = gb.fma(yb, gb.mul(chi));
+            VectorMask<Float> coarseb = fineb.test(VectorOperators.IS_FINITE).not()
+                    .or(fineb.compare(VectorOperators.EQ, zero));
+            FloatVector db = fineb.blend(gb.mul(chi.add(yb)), coarseb).blend(posb, yb.compare(VectorOperators.GT, zero));
+
+            da.intoMemorySegment(dx, off, ORDER);
+            db.intoMemorySegment(dx, off + vb, ORDER);
         }
     }
 }

@@ -337,8 +337,8 @@ public final class VectorBackend implements EluBackend {
                 if (fromOutput && op.isGeneralF32Backward()) {
                     F32Kernels.General g = F32Kernels.General.of(op);
                     yield g.fmaY()
-                            ? (dy, y, dx, b) -> F32Kernels.eluBackwardFromOutputFma(dy, y, dx, b, g)
-                            : (dy, y, dx, b) -> F32Kernels.eluBackwardFromOutputF32(dy, y, dx, b, g);
+                            ? (dy, y, dx, b) -> F32Backward.eluBackwardFromOutputFma(dy, y, dx, b, g)
+                            : (dy, y, dx, b) -> F32Backward.eluBackwardFromOutputF32(dy, y, dx, b, g);
                 }
                 double c = op.negativeCoefficient();
                 double k = c * op.inputScale();
