@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Also used for bfloat16 and binary16, widened to float first.
  *
  * <p>Every kernel takes native segments and a byte count that is a multiple of
- * {@link VectorBackend#BLOCK_BYTES} (the driver runs a short tail through a scratch block), so
+ * {@link Staging#BLOCK_BYTES} (the driver runs a short tail through a scratch block), so
  * there are no masked tails and no second copy of any loop body. Every loop is flat, with its
  * constants broadcast into locals before the loop (see {@link VectorBackend}'s class comment for
  * why both matter to C2).

@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The f64 kernels: every function forward and backward, on native segments, a byte count that
- * is a multiple of {@link VectorBackend#BLOCK_BYTES}, flat loops with local constants (as
+ * is a multiple of {@link Staging#BLOCK_BYTES}, flat loops with local constants (as
  * {@link F32Kernels}).
  *
  * <h2>expm1 and exp to double accuracy</h2>

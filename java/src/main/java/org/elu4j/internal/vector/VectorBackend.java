@@ -1,8 +1,5 @@
 package org.elu4j.internal.vector;
 
-import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -17,7 +14,10 @@ import org.elu4j.internal.Binding;
 import org.elu4j.internal.EluBackend;
 import org.elu4j.internal.Op;
 import org.elu4j.internal.Pass;
-import org.elu4j.internal.scalar.ScalarBackend;
+import org.elu4j.internal.vector.Staging.Fix1;
+import org.elu4j.internal.vector.Staging.Fix2;
+import org.elu4j.internal.vector.Staging.Map1;
+import org.elu4j.internal.vector.Staging.Map2;
 
 /**
  * ELU on the incubating Vector API: {@code y = x > 0 ? x : alpha * expm1(x)}, f32, with a
@@ -82,24 +82,12 @@ import org.elu4j.internal.scalar.ScalarBackend;
  *
  * <h2>The rest of the family</h2>
  * Every function, element type and pass runs here ({@link #unsupported} is always null); the
- * kernels are in {@link F32Kernels} (ReLU, LeakyReLU, ELU with general parameters in double,
- * every f32 backward in double), {@link F64Kernels} (f64, double-accurate expm1/exp) and
- * {@link HalfKernels} (bfloat16/binary16 conversions). f32 forward of ELU with
- * {@link Op#isFastF32Elu()} parameters is {@link #eluF32}, unchanged. The drivers below:
- * <ul>
- * <li>f32/f64 on native segments: the kernel runs directly over whole blocks of
- *     {@link #BLOCK_BYTES}; the last partial block is copied into a per-thread native scratch
- *     block, computed there with the same kernel and copied back (no masked tail, and a
- *     result never depends on its position or on the length).</li>
- * <li>heap segments (any of them): chunks of 16 KiB are copied into the per-thread native
- *     stage, computed there and copied back, for the reason given at {@code SCRATCH}.</li>
- * <li>bfloat16/binary16: chunks of 4096 elements are widened into a native float stage (read
- *     directly from native segments, from a raw copy for heap ones), computed by exactly the
- *     f32 kernel (the same bits as f32) and rounded back to nearest even.</li>
- * <li>ELU with a negative input scale (then {@code x * inputScale} can be large and positive
- *     on the negative side): always staged, and the few elements whose argument exceeds 600,
- *     beyond the kernels' exponent range, are recomputed with {@code Math.expm1}/{@code Math.exp}.</li>
- * </ul>
+ * kernels are in {@link F32Kernels} (ReLU, LeakyReLU, ELU with general parameters, the double
+ * backward), {@link F32Backward} (the f32 backward in float pairs), {@link F64Kernels} (f64,
+ * double-accurate expm1/exp) and {@link HalfKernels} (bfloat16/binary16 conversions);
+ * {@link FamilyKernels} chooses one per binding, {@link Staging} runs it over a call's segments
+ * (whole blocks, heap staging, half widening). f32 forward of ELU with {@link Op#isFastF32Elu()}
+ * parameters is {@link #eluF32}, unchanged.
  * The {@code threads} argument is ignored: the vector backend runs serially.
  */
 public final class VectorBackend implements EluBackend {
@@ -145,53 +133,6 @@ public final class VectorBackend implements EluBackend {
     private static final ThreadLocal<MemorySegment> SCRATCH =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(SCRATCH_BYTES, 64));
 
-    /**
-     * The kernels of F32Kernels and F64Kernels take byte counts that are multiples of this (two
-     * preferred vectors: 128 bytes with AVX-512); it divides {@link #STAGE_BYTES}.
-     */
-    static final long BLOCK_BYTES = 2 * VECTOR_BYTES;
-    /** Bytes of one stage buffer: 4096 floats, 2048 doubles, or the floats of 4096 halves. */
-    private static final int STAGE_BYTES = 16 * 1024;
-    /** Elements of bfloat16/binary16 per chunk. */
-    private static final int HALF_CHUNK = STAGE_BYTES / Float.BYTES;
-    /** Arguments above this (negative input scales only) are recomputed in scalar code. */
-    private static final double FIX_ABOVE = 600;
-
-    /** Per-thread native buffers: a, b, c of STAGE_BYTES, r (raw halves) of STAGE_BYTES / 2. */
-    private record Stage(MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment r) {
-        static Stage create() {
-            MemorySegment all = Arena.ofAuto().allocate(3L * STAGE_BYTES + STAGE_BYTES / 2, 64);
-            return new Stage(all.asSlice(0, STAGE_BYTES), all.asSlice(STAGE_BYTES, STAGE_BYTES),
-                    all.asSlice(2L * STAGE_BYTES, STAGE_BYTES), all.asSlice(3L * STAGE_BYTES, STAGE_BYTES / 2));
-        }
-    }
-
-    private static final ThreadLocal<Stage> STAGE = ThreadLocal.withInitial(Stage::create);
-
-    /** A forward kernel on native segments: {@code bytes} is a multiple of {@link #BLOCK_BYTES}. */
-    @FunctionalInterface
-    private interface Map1 {
-        void run(MemorySegment src, MemorySegment dst, long bytes);
-    }
-
-    /** A backward kernel on native segments: {@code bytes} is a multiple of {@link #BLOCK_BYTES}. */
-    @FunctionalInterface
-    private interface Map2 {
-        void run(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes);
-    }
-
-    /** Recomputes the out-of-range elements of a staged forward chunk ({@code n} elements). */
-    @FunctionalInterface
-    private interface Fix1 {
-        void run(MemorySegment x, MemorySegment y, int n);
-    }
-
-    /** Recomputes the out-of-range elements of a staged backward chunk ({@code n} elements). */
-    @FunctionalInterface
-    private interface Fix2 {
-        void run(MemorySegment dy, MemorySegment x, MemorySegment dx, int n);
-    }
-
     /** Created by the provider once it has checked that jdk.incubator.vector is present. */
     public VectorBackend() {
         if (F.length() < 4) { // -XX:MaxVectorSize below 16, or a CPU the JIT cannot vectorise for
@@ -236,19 +177,19 @@ public final class VectorBackend implements EluBackend {
         boolean fixNeeded = op.kind() == Op.Kind.ELU && op.inputScale() < 0;
         return switch (type) {
             case F32 -> {
-                Map1 k = f32Forward(op);
-                Fix1 fix = fixNeeded ? forwardFixF32(op) : null;
-                yield (src, dst, threads) -> forwardWide(k, fix, 4, src, dst);
+                Map1 k = FamilyKernels.f32Forward(op);
+                Fix1 fix = fixNeeded ? FamilyKernels.forwardFixF32(op) : null;
+                yield (src, dst, threads) -> Staging.forwardWide(k, fix, 4, src, dst);
             }
             case F64 -> {
-                Map1 k = f64Forward(op);
-                Fix1 fix = fixNeeded ? forwardFixF64(op) : null;
-                yield (src, dst, threads) -> forwardWide(k, fix, 8, src, dst);
+                Map1 k = FamilyKernels.f64Forward(op);
+                Fix1 fix = fixNeeded ? FamilyKernels.forwardFixF64(op) : null;
+                yield (src, dst, threads) -> Staging.forwardWide(k, fix, 8, src, dst);
             }
             case BF16, F16 -> {
-                Map1 k = f32Forward(op);
-                Fix1 fix = fixNeeded ? forwardFixF32(op) : null;
-                yield (src, dst, threads) -> forwardHalf(k, fix, type, src, dst);
+                Map1 k = FamilyKernels.f32Forward(op);
+                Fix1 fix = fixNeeded ? FamilyKernels.forwardFixF32(op) : null;
+                yield (src, dst, threads) -> Staging.forwardHalf(k, fix, type, src, dst);
             }
         };
     }
@@ -258,311 +199,21 @@ public final class VectorBackend implements EluBackend {
         boolean fixNeeded = op.kind() == Op.Kind.ELU && !fromOutput && op.inputScale() < 0;
         return switch (type) {
             case F32 -> {
-                Map2 k = f32Backward(op, fromOutput, true);
-                Fix2 fix = fixNeeded ? backwardFixF32(op) : null;
-                yield (dy, xy, dx) -> backwardWide(k, fix, 4, dy, xy, dx);
+                Map2 k = FamilyKernels.f32Backward(op, fromOutput, true);
+                Fix2 fix = fixNeeded ? FamilyKernels.backwardFixF32(op) : null;
+                yield (dy, xy, dx) -> Staging.backwardWide(k, fix, 4, dy, xy, dx);
             }
             case F64 -> {
-                Map2 k = f64Backward(op, fromOutput);
-                Fix2 fix = fixNeeded ? backwardFixF64(op) : null;
-                yield (dy, xy, dx) -> backwardWide(k, fix, 8, dy, xy, dx);
+                Map2 k = FamilyKernels.f64Backward(op, fromOutput);
+                Fix2 fix = fixNeeded ? FamilyKernels.backwardFixF64(op) : null;
+                yield (dy, xy, dx) -> Staging.backwardWide(k, fix, 8, dy, xy, dx);
             }
             case BF16, F16 -> {
-                Map2 k = f32Backward(op, fromOutput, false);
-                Fix2 fix = fixNeeded ? backwardFixF32(op) : null;
-                yield (dy, xy, dx) -> backwardHalf(k, fix, type, dy, xy, dx);
+                Map2 k = FamilyKernels.f32Backward(op, fromOutput, false);
+                Fix2 fix = fixNeeded ? FamilyKernels.backwardFixF32(op) : null;
+                yield (dy, xy, dx) -> Staging.backwardHalf(k, fix, type, dy, xy, dx);
             }
         };
-    }
-
-
-    private static Map1 f32Forward(Op op) {
-        return switch (op.kind()) {
-            case RELU -> F32Kernels::relu;
-            case LEAKY_RELU -> {
-                double slope = op.alpha();
-                float slopeF = (float) slope;
-                yield slopeF == slope
-                        ? (s, d, b) -> F32Kernels.leakyFloat(s, d, b, slopeF)
-                        : (s, d, b) -> F32Kernels.leakyDouble(s, d, b, slope);
-            }
-            case ELU -> {
-                if (op.isFastF32Elu()) {
-                    float alpha = op.alphaF();
-                    yield (s, d, b) -> kernel(s, d, b, alpha);
-                }
-                if (op.isGeneralF32Elu()) {
-                    F32Kernels.General g = F32Kernels.General.of(op);
-                    yield g.unitInput()
-                            ? (s, d, b) -> F32Kernels.eluGeneralUnitInput(s, d, b, g)
-                            : (s, d, b) -> F32Kernels.eluGeneral(s, d, b, g);
-                }
-                double c = op.negativeCoefficient();
-                double scale = op.scale();
-                double inputScale = op.inputScale();
-                yield (s, d, b) -> F32Kernels.elu(s, d, b, c, scale, inputScale);
-            }
-        };
-    }
-
-    private static Map1 f64Forward(Op op) {
-        return switch (op.kind()) {
-            case RELU -> F64Kernels::relu;
-            case LEAKY_RELU -> {
-                double slope = op.alpha();
-                yield (s, d, b) -> F64Kernels.leaky(s, d, b, slope);
-            }
-            case ELU -> {
-                double c = op.negativeCoefficient();
-                double scale = op.scale();
-                double inputScale = op.inputScale();
-                yield (s, d, b) -> F64Kernels.elu(s, d, b, c, scale, inputScale);
-            }
-        };
-    }
-
-    /**
-     * pairsFromInput: the f32 pairs for the backward from the input ({@link F32Backward}, which
-     * decides per group of 16 floats from the start of the call, as the helper does; the f32 driver
-     * keeps groups whole); bf16/f16 keep the double kernel.
-     */
-    private static Map2 f32Backward(Op op, boolean fromOutput, boolean pairsFromInput) {
-        return switch (op.kind()) {
-            case RELU -> F32Kernels::reluBackward;
-            case LEAKY_RELU -> {
-                double slope = op.alpha();
-                yield (g, x, d, b) -> F32Kernels.leakyBackward(g, x, d, b, slope);
-            }
-            case ELU -> {
-                if (fromOutput && op.isGeneralF32Backward()) {
-                    F32Kernels.General g = F32Kernels.General.of(op);
-                    yield g.fmaY()
-                            ? (dy, y, dx, b) -> F32Backward.eluBackwardFromOutputFma(dy, y, dx, b, g)
-                            : (dy, y, dx, b) -> F32Backward.eluBackwardFromOutputF32(dy, y, dx, b, g);
-                }
-                double c = op.negativeCoefficient();
-                double k = c * op.inputScale();
-                double scale = op.scale();
-                double inputScale = op.inputScale();
-                if (!fromOutput && pairsFromInput && op.isGeneralF32Backward()) {
-                    F32Kernels.General g = F32Kernels.General.of(op);
-                    yield (dy, x, dx, b) -> F32Backward.eluFromInput(dy, x, dx, b, g, k, scale, inputScale);
-                }
-                yield fromOutput
-                        ? (g, y, d, b) -> F32Kernels.eluBackwardFromOutput(g, y, d, b, c, scale, inputScale)
-                        : (g, x, d, b) -> F32Kernels.eluBackwardFromInput(g, x, d, b, k, scale, inputScale);
-            }
-        };
-    }
-
-    private static Map2 f64Backward(Op op, boolean fromOutput) {
-        return switch (op.kind()) {
-            case RELU -> F64Kernels::reluBackward;
-            case LEAKY_RELU -> {
-                double slope = op.alpha();
-                yield (g, x, d, b) -> F64Kernels.leakyBackward(g, x, d, b, slope);
-            }
-            case ELU -> {
-                double c = op.negativeCoefficient();
-                double k = c * op.inputScale();
-                double scale = op.scale();
-                double inputScale = op.inputScale();
-                yield fromOutput
-                        ? (g, y, d, b) -> F64Kernels.eluBackwardFromOutput(g, y, d, b, c, scale, inputScale)
-                        : (g, x, d, b) -> F64Kernels.eluBackwardFromInput(g, x, d, b, k, scale, inputScale);
-            }
-        };
-    }
-
-    /*
-     * The fixes recompute, with the scalar oracle's own formula, the elements whose x * inputScale
-     * is above FIX_ABOVE (only a negative input scale gets there), which the kernels clamp.
-     */
-    private static Fix1 forwardFixF32(Op op) {
-        double inputScale = op.inputScale();
-        return (x, y, n) -> {
-            for (int i = 0; i < n; i++) {
-                float v = x.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
-                if (!(v > 0) && v * inputScale > FIX_ABOVE) {
-                    y.setAtIndex(JAVA_FLOAT_UNALIGNED, i, ScalarBackend.forward(op, v));
-                }
-            }
-        };
-    }
-
-    private static Fix1 forwardFixF64(Op op) {
-        double inputScale = op.inputScale();
-        return (x, y, n) -> {
-            for (int i = 0; i < n; i++) {
-                double v = x.getAtIndex(JAVA_DOUBLE_UNALIGNED, i);
-                if (!(v > 0) && v * inputScale > FIX_ABOVE) {
-                    y.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, ScalarBackend.forward(op, v));
-                }
-            }
-        };
-    }
-
-    private static Fix2 backwardFixF32(Op op) {
-        double inputScale = op.inputScale();
-        return (g, x, d, n) -> {
-            for (int i = 0; i < n; i++) {
-                float v = x.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
-                if (!(v > 0) && v * inputScale > FIX_ABOVE) {
-                    d.setAtIndex(JAVA_FLOAT_UNALIGNED, i,
-                            ScalarBackend.backward(op, false, g.getAtIndex(JAVA_FLOAT_UNALIGNED, i), v));
-                }
-            }
-        };
-    }
-
-    private static Fix2 backwardFixF64(Op op) {
-        double inputScale = op.inputScale();
-        return (g, x, d, n) -> {
-            for (int i = 0; i < n; i++) {
-                double v = x.getAtIndex(JAVA_DOUBLE_UNALIGNED, i);
-                if (!(v > 0) && v * inputScale > FIX_ABOVE) {
-                    d.setAtIndex(JAVA_DOUBLE_UNALIGNED, i,
-                            ScalarBackend.backward(op, false, g.getAtIndex(JAVA_DOUBLE_UNALIGNED, i), v));
-                }
-            }
-        };
-    }
-
-    private static long roundUpToBlock(long bytes) {
-        return (bytes + BLOCK_BYTES - 1) / BLOCK_BYTES * BLOCK_BYTES;
-    }
-
-    /** f32/f64 forward: whole blocks directly on native memory, the rest (or everything) staged. */
-    private static void forwardWide(Map1 k, Fix1 fix, int elementBytes, MemorySegment src, MemorySegment dst) {
-        final long bytes = src.byteSize();
-        final Stage st = STAGE.get();
-        if (fix == null && src.isNative() && dst.isNative()) {
-            final long main = bytes - bytes % BLOCK_BYTES;
-            if (main > 0) {
-                k.run(src, dst, main);
-            }
-            if (main < bytes) {
-                MemorySegment.copy(src, main, st.a, 0, bytes - main);
-                k.run(st.a, st.a, BLOCK_BYTES);
-                MemorySegment.copy(st.a, 0, dst, main, bytes - main);
-            }
-            return;
-        }
-        for (long off = 0; off < bytes; off += STAGE_BYTES) {
-            long len = Math.min(STAGE_BYTES, bytes - off);
-            MemorySegment.copy(src, off, st.a, 0, len);
-            k.run(st.a, st.b, roundUpToBlock(len));
-            if (fix != null) {
-                fix.run(st.a, st.b, (int) (len / elementBytes));
-            }
-            MemorySegment.copy(st.b, 0, dst, off, len);
-        }
-    }
-
-    /** f32/f64 backward, as {@link #forwardWide}; dx may be dy itself (each chunk is read first). */
-    private static void backwardWide(Map2 k, Fix2 fix, int elementBytes, MemorySegment dy, MemorySegment xy,
-            MemorySegment dx) {
-        final long bytes = dy.byteSize();
-        final Stage st = STAGE.get();
-        if (fix == null && dy.isNative() && xy.isNative() && dx.isNative()) {
-            final long main = bytes - bytes % BLOCK_BYTES;
-            if (main > 0) {
-                k.run(dy, xy, dx, main);
-            }
-            if (main < bytes) {
-                MemorySegment.copy(dy, main, st.a, 0, bytes - main);
-                MemorySegment.copy(xy, main, st.b, 0, bytes - main);
-                clearTail(st, bytes - main, BLOCK_BYTES);
-                k.run(st.a, st.b, st.c, BLOCK_BYTES);
-                MemorySegment.copy(st.c, 0, dx, main, bytes - main);
-            }
-            return;
-        }
-        for (long off = 0; off < bytes; off += STAGE_BYTES) {
-            long len = Math.min(STAGE_BYTES, bytes - off);
-            MemorySegment.copy(dy, off, st.a, 0, len);
-            MemorySegment.copy(xy, off, st.b, 0, len);
-            clearTail(st, len, roundUpToBlock(len));
-            k.run(st.a, st.b, st.c, roundUpToBlock(len));
-            if (fix != null) {
-                fix.run(st.a, st.b, st.c, (int) (len / elementBytes));
-            }
-            MemorySegment.copy(st.c, 0, dx, off, len);
-        }
-    }
-
-    /**
-     * Zeros in the stage's inputs from {@code len} to {@code end}: the block's last elements are
-     * left from an earlier call otherwise, and a kernel that decides per group (the f32 backward
-     * from the input) must see values that change no decision (0 is inside every range).
-     */
-    private static void clearTail(Stage st, long len, long end) {
-        if (len < end) {
-            st.a.asSlice(len, end - len).fill((byte) 0);
-            st.b.asSlice(len, end - len).fill((byte) 0);
-        }
-    }
-
-    /** Halves from {@code src} at element {@code first} into the float buffer {@code f} ({@code n} of them). */
-    private static void widen(DataType type, MemorySegment src, long first, int n, MemorySegment f, Stage st) {
-        MemorySegment in = src;
-        long off = 2 * first;
-        if (!src.isNative()) {
-            MemorySegment.copy(src, off, st.r, 0, 2L * n);
-            in = st.r;
-            off = 0;
-        }
-        if (type == DataType.BF16) {
-            HalfKernels.widenBf16(in, off, f, n);
-        } else {
-            HalfKernels.widenF16(in, off, f, n);
-        }
-    }
-
-    /** The float buffer {@code f} rounded into {@code dst} at element {@code first} ({@code n} of them). */
-    private static void narrow(DataType type, MemorySegment f, MemorySegment dst, long first, int n, Stage st) {
-        MemorySegment out = dst.isNative() ? dst : st.r;
-        long off = dst.isNative() ? 2 * first : 0;
-        if (type == DataType.BF16) {
-            HalfKernels.narrowBf16(f, out, off, n);
-        } else {
-            HalfKernels.narrowF16(f, out, off, n);
-        }
-        if (!dst.isNative()) {
-            MemorySegment.copy(st.r, 0, dst, 2 * first, 2L * n);
-        }
-    }
-
-    /** bfloat16/binary16 forward: widen a chunk, the f32 kernel, round back. */
-    private static void forwardHalf(Map1 k, Fix1 fix, DataType type, MemorySegment src, MemorySegment dst) {
-        final long count = src.byteSize() / 2;
-        final Stage st = STAGE.get();
-        for (long first = 0; first < count; first += HALF_CHUNK) {
-            int n = (int) Math.min(HALF_CHUNK, count - first);
-            widen(type, src, first, n, st.a, st);
-            k.run(st.a, st.b, roundUpToBlock(4L * n));
-            if (fix != null) {
-                fix.run(st.a, st.b, n);
-            }
-            narrow(type, st.b, dst, first, n, st);
-        }
-    }
-
-    /** bfloat16/binary16 backward: widen dy and x/y, the f32 kernel, round back. */
-    private static void backwardHalf(Map2 k, Fix2 fix, DataType type, MemorySegment dy, MemorySegment xy,
-            MemorySegment dx) {
-        final long count = dy.byteSize() / 2;
-        final Stage st = STAGE.get();
-        for (long first = 0; first < count; first += HALF_CHUNK) {
-            int n = (int) Math.min(HALF_CHUNK, count - first);
-            widen(type, dy, first, n, st.a, st);
-            widen(type, xy, first, n, st.b, st);
-            k.run(st.a, st.b, st.c, roundUpToBlock(4L * n));
-            if (fix != null) {
-                fix.run(st.a, st.b, st.c, n);
-            }
-            narrow(type, st.c, dx, first, n, st);
-        }
     }
 
     /**
@@ -589,7 +240,7 @@ public final class VectorBackend implements EluBackend {
      * ELU of the first {@code bytes} bytes (a multiple of 4) of {@code src} into {@code dst}.
      * Only ever called with native segments (see {@code SCRATCH}).
      */
-    private static void kernel(MemorySegment src, MemorySegment dst, long bytes, float alpha) {
+    static void kernel(MemorySegment src, MemorySegment dst, long bytes, float alpha) {
         final long count = bytes / Float.BYTES;
         final long pairBytes = 2 * VECTOR_BYTES;
         final long pairEnd = bytes - bytes % pairBytes;

@@ -1,0 +1,177 @@
+package org.elu4j.internal.vector;
+
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+import org.elu4j.internal.Op;
+import org.elu4j.internal.scalar.ScalarBackend;
+import org.elu4j.internal.vector.Staging.Fix1;
+import org.elu4j.internal.vector.Staging.Fix2;
+import org.elu4j.internal.vector.Staging.Map1;
+import org.elu4j.internal.vector.Staging.Map2;
+
+/**
+ * Which kernel runs a function of the family, chosen once per binding with the function's
+ * parameters captured: the fast float ELU, the general f32 kernels, the double-lane kernels,
+ * the f64 kernels, and the scalar fix-ups where inputs can leave the kernels' range (ELU with a
+ * negative input scale). {@link VectorBackend} binds them; {@link Staging} runs them over a call.
+ */
+final class FamilyKernels {
+    /** Arguments above this (negative input scales only) are recomputed in scalar code. */
+    private static final double FIX_ABOVE = 600;
+
+    private FamilyKernels() {
+    }
+
+    static Map1 f32Forward(Op op) {
+        return switch (op.kind()) {
+            case RELU -> F32Kernels::relu;
+            case LEAKY_RELU -> {
+                double slope = op.alpha();
+                float slopeF = (float) slope;
+                yield slopeF == slope
+                        ? (s, d, b) -> F32Kernels.leakyFloat(s, d, b, slopeF)
+                        : (s, d, b) -> F32Kernels.leakyDouble(s, d, b, slope);
+            }
+            case ELU -> {
+                if (op.isFastF32Elu()) {
+                    float alpha = op.alphaF();
+                    yield (s, d, b) -> VectorBackend.kernel(s, d, b, alpha);
+                }
+                if (op.isGeneralF32Elu()) {
+                    F32Kernels.General g = F32Kernels.General.of(op);
+                    yield g.unitInput()
+                            ? (s, d, b) -> F32Kernels.eluGeneralUnitInput(s, d, b, g)
+                            : (s, d, b) -> F32Kernels.eluGeneral(s, d, b, g);
+                }
+                double c = op.negativeCoefficient();
+                double scale = op.scale();
+                double inputScale = op.inputScale();
+                yield (s, d, b) -> F32Kernels.elu(s, d, b, c, scale, inputScale);
+            }
+        };
+    }
+
+    static Map1 f64Forward(Op op) {
+        return switch (op.kind()) {
+            case RELU -> F64Kernels::relu;
+            case LEAKY_RELU -> {
+                double slope = op.alpha();
+                yield (s, d, b) -> F64Kernels.leaky(s, d, b, slope);
+            }
+            case ELU -> {
+                double c = op.negativeCoefficient();
+                double scale = op.scale();
+                double inputScale = op.inputScale();
+                yield (s, d, b) -> F64Kernels.elu(s, d, b, c, scale, inputScale);
+            }
+        };
+    }
+
+    /**
+     * pairsFromInput: the f32 pairs for the backward from the input ({@link F32Backward}, which
+     * decides per group of 16 floats from the start of the call, as the helper does; the f32 driver
+     * keeps groups whole); bf16/f16 keep the double kernel.
+     */
+    static Map2 f32Backward(Op op, boolean fromOutput, boolean pairsFromInput) {
+        return switch (op.kind()) {
+            case RELU -> F32Kernels::reluBackward;
+            case LEAKY_RELU -> {
+                double slope = op.alpha();
+                yield (g, x, d, b) -> F32Kernels.leakyBackward(g, x, d, b, slope);
+            }
+            case ELU -> {
+                if (fromOutput && op.isGeneralF32Backward()) {
+                    F32Kernels.General g = F32Kernels.General.of(op);
+                    yield g.fmaY()
+                            ? (dy, y, dx, b) -> F32Backward.eluBackwardFromOutputFma(dy, y, dx, b, g)
+                            : (dy, y, dx, b) -> F32Backward.eluBackwardFromOutputF32(dy, y, dx, b, g);
+                }
+                double c = op.negativeCoefficient();
+                double k = c * op.inputScale();
+                double scale = op.scale();
+                double inputScale = op.inputScale();
+                if (!fromOutput && pairsFromInput && op.isGeneralF32Backward()) {
+                    F32Kernels.General g = F32Kernels.General.of(op);
+                    yield (dy, x, dx, b) -> F32Backward.eluFromInput(dy, x, dx, b, g, k, scale, inputScale);
+                }
+                yield fromOutput
+                        ? (g, y, d, b) -> F32Kernels.eluBackwardFromOutput(g, y, d, b, c, scale, inputScale)
+                        : (g, x, d, b) -> F32Kernels.eluBackwardFromInput(g, x, d, b, k, scale, inputScale);
+            }
+        };
+    }
+
+    static Map2 f64Backward(Op op, boolean fromOutput) {
+        return switch (op.kind()) {
+            case RELU -> F64Kernels::reluBackward;
+            case LEAKY_RELU -> {
+                double slope = op.alpha();
+                yield (g, x, d, b) -> F64Kernels.leakyBackward(g, x, d, b, slope);
+            }
+            case ELU -> {
+                double c = op.negativeCoefficient();
+                double k = c * op.inputScale();
+                double scale = op.scale();
+                double inputScale = op.inputScale();
+                yield fromOutput
+                        ? (g, y, d, b) -> F64Kernels.eluBackwardFromOutput(g, y, d, b, c, scale, inputScale)
+                        : (g, x, d, b) -> F64Kernels.eluBackwardFromInput(g, x, d, b, k, scale, inputScale);
+            }
+        };
+    }
+
+    /*
+     * The fixes recompute, with the scalar oracle's own formula, the elements whose x * inputScale
+     * is above FIX_ABOVE (only a negative input scale gets there), which the kernels clamp.
+     */
+    static Fix1 forwardFixF32(Op op) {
+        double inputScale = op.inputScale();
+        return (x, y, n) -> {
+            for (int i = 0; i < n; i++) {
+                float v = x.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
+                if (!(v > 0) && v * inputScale > FIX_ABOVE) {
+                    y.setAtIndex(JAVA_FLOAT_UNALIGNED, i, ScalarBackend.forward(op, v));
+                }
+            }
+        };
+    }
+
+    static Fix1 forwardFixF64(Op op) {
+        double inputScale = op.inputScale();
+        return (x, y, n) -> {
+            for (int i = 0; i < n; i++) {
+                double v = x.getAtIndex(JAVA_DOUBLE_UNALIGNED, i);
+                if (!(v > 0) && v * inputScale > FIX_ABOVE) {
+                    y.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, ScalarBackend.forward(op, v));
+                }
+            }
+        };
+    }
+
+    static Fix2 backwardFixF32(Op op) {
+        double inputScale = op.inputScale();
+        return (g, x, d, n) -> {
+            for (int i = 0; i < n; i++) {
+                float v = x.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
+                if (!(v > 0) && v * inputScale > FIX_ABOVE) {
+                    d.setAtIndex(JAVA_FLOAT_UNALIGNED, i,
+                            ScalarBackend.backward(op, false, g.getAtIndex(JAVA_FLOAT_UNALIGNED, i), v));
+                }
+            }
+        };
+    }
+
+    static Fix2 backwardFixF64(Op op) {
+        double inputScale = op.inputScale();
+        return (g, x, d, n) -> {
+            for (int i = 0; i < n; i++) {
+                double v = x.getAtIndex(JAVA_DOUBLE_UNALIGNED, i);
+                if (!(v > 0) && v * inputScale > FIX_ABOVE) {
+                    d.setAtIndex(JAVA_DOUBLE_UNALIGNED, i,
+                            ScalarBackend.backward(op, false, g.getAtIndex(JAVA_DOUBLE_UNALIGNED, i), v));
+                }
+            }
+        };
+    }
+}
