@@ -1,15 +1,18 @@
 package org.elu4j.internal;
 
+import static org.elu4j.internal.NativeLocator.DNNL_ENV;
+import static org.elu4j.internal.NativeLocator.DNNL_PROPERTY;
+import static org.elu4j.internal.NativeLocator.HELPER_ENV;
+import static org.elu4j.internal.NativeLocator.HELPER_PROPERTY;
+import static org.elu4j.internal.NativeLocator.HELPER_RESOURCE;
+import static org.elu4j.internal.NativeLocator.setting;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.SymbolLookup;
-import java.lang.module.ModuleFinder;
-import java.lang.module.ModuleReader;
-import java.lang.module.ModuleReference;
-import java.lang.module.ResolvedModule;
 import java.net.JarURLConnection;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -39,7 +42,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.jar.JarEntry;
 import java.util.regex.Matcher;
@@ -47,6 +49,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import org.elu4j.Elu4jException;
+import org.elu4j.internal.NativeLocator.Resource;
 
 /**
  * Finds, extracts and loads the native libraries, each on first use and independently of the
@@ -56,12 +59,9 @@ import org.elu4j.Elu4jException;
  * {@link #dnnlLocation()} only says where it would come from (a resource look-up, no I/O on the
  * library itself).
  *
- * <p><b>Where oneDNN is found.</b> In the directory {@value #DNNL_RESOURCE_DIR} of the natives
- * jar, looked up, in this order: through elu4j's class loader (the class path, or a shaded jar);
- * in elu4j's module layer, if the jar's module ({@value #DNNL_MODULE}) was resolved there; on
- * the module path ({@code jdk.module.path}), where it normally stays unresolved. The jar is an
- * explicit module that {@code requires transitive org.bytedeco.dnnl} (JavaCPP's JNI classes,
- * which elu4j never uses), so elu4j does not require it: it reads the jar as a plain jar.
+ * <p><b>Where the files are</b> ({@link NativeLocator}): an override, else the helper in the
+ * elu4j jar and oneDNN in the natives jar, found through the class loader, elu4j's module layer or
+ * the module path.
  *
  * <p><b>Extraction.</b> Bundled libraries are extracted into one private directory per user
  * ({@code java.io.tmpdir/elu4j-<user>}, or {@value #DIR_PROPERTY}), one sub-directory per set of
@@ -95,8 +95,8 @@ import org.elu4j.Elu4jException;
  * life of the JVM); the generated bindings then find them by soname.
  *
  * <p>Overrides, each a system property or else an environment variable:
- * {@value #DNNL_PROPERTY} / {@value #DNNL_ENV} (another {@code libdnnl.so.3}),
- * {@value #HELPER_PROPERTY} / {@value #HELPER_ENV} (another {@code libelu4j.so.0}),
+ * {@value NativeLocator#DNNL_PROPERTY} / {@value NativeLocator#DNNL_ENV} (another {@code libdnnl.so.3}),
+ * {@value NativeLocator#HELPER_PROPERTY} / {@value NativeLocator#HELPER_ENV} (another {@code libelu4j.so.0}),
  * {@value #DIR_PROPERTY} / {@value #DIR_ENV} (where to extract),
  * {@value #VERIFY_PROPERTY} / {@value #VERIFY_ENV} ({@code full}: re-hash existing copies).
  *
@@ -108,18 +108,9 @@ public final class NativeLibraries {
     public static final String HELPER_SONAME = "libelu4j.so.0";
     static final String DNNL_SONAME = "libdnnl.so.3";
     public static final String GOMP_SONAME = "libgomp.so.1";
-    static final String HELPER_RESOURCE = "native/linux-x86_64/" + HELPER_SONAME;
     /** Size, CRC-32 and SHA-256 of every bundled library, recorded by the build (java/src/tools/NativeDigests.java). */
     static final String DIGESTS_RESOURCE = "native/linux-x86_64/digests.properties";
-    static final String DNNL_RESOURCE_DIR = "org/bytedeco/dnnl/linux-x86_64/";
-    /** The module name of the {@code org.bytedeco:dnnl:...:linux-x86_64} jar (its module-info). */
-    static final String DNNL_MODULE = "org.bytedeco.dnnl.linux.x86_64";
-    static final String DNNL_ARTIFACT = "org.bytedeco:dnnl:3.13-1.5.14:linux-x86_64";
 
-    static final String HELPER_PROPERTY = "elu4j.helper.library";
-    static final String HELPER_ENV = "ELU4J_HELPER_LIBRARY";
-    static final String DNNL_PROPERTY = "elu4j.dnnl.library";
-    static final String DNNL_ENV = "ELU4J_DNNL_LIBRARY";
     static final String DIR_PROPERTY = "elu4j.extract.dir";
     static final String DIR_ENV = "ELU4J_EXTRACT_DIR";
     static final String VERIFY_PROPERTY = "elu4j.extract.verify";
@@ -176,7 +167,7 @@ public final class NativeLibraries {
         return HelperHolder.OUTCOME;
     }
 
-    /** Whether the helper library is an override ({@value #HELPER_PROPERTY} or {@value #HELPER_ENV}), not the bundled one. */
+    /** Whether the helper library is an override ({@value NativeLocator#HELPER_PROPERTY} or {@value NativeLocator#HELPER_ENV}), not the bundled one. */
     public static boolean helperOverridden() {
         return setting(HELPER_PROPERTY, HELPER_ENV) != null;
     }
@@ -188,7 +179,7 @@ public final class NativeLibraries {
 
     /** Where oneDNN would come from, or why it is absent; looked up once, nothing is loaded. */
     public static Location dnnlLocation() {
-        return DnnlSource.LOCATION;
+        return NativeLocator.dnnlLocation();
     }
 
     /**
@@ -213,43 +204,16 @@ public final class NativeLibraries {
         static final Outcome OUTCOME = loadDnnl();
     }
 
-    /** Lazy holder: where oneDNN's files are (resource look-ups only). */
-    private static final class DnnlSource {
-        static final List<Resource> RESOURCES;
-        static final Location LOCATION;
-
-        static {
-            String override = setting(DNNL_PROPERTY, DNNL_ENV);
-            if (override != null) {
-                RESOURCES = List.of();
-                String origin = DNNL_PROPERTY + "/" + DNNL_ENV + " (" + override + ")";
-                // A stat, no more: whether the file is there at all (load() checks the rest).
-                LOCATION = readableFile(override)
-                        ? new Location(origin, null, false)
-                        : new Location(null, "oneDNN: " + override + " (from " + DNNL_PROPERTY + "/" + DNNL_ENV
-                        + ") is not a readable file", false);
-            } else {
-                RESOURCES = findDnnl();
-                LOCATION = RESOURCES.isEmpty()
-                        ? new Location(null, "oneDNN's natives are not on the class path or module path (add "
-                        + DNNL_ARTIFACT + " to use the oneDNN backend, or point " + DNNL_PROPERTY
-                        + " at a libdnnl.so.3)", true)
-                        : new Location(RESOURCES.get(0).origin(), null, false);
-            }
-        }
-    }
-
     private static Outcome loadHelper() {
         String override = setting(HELPER_PROPERTY, HELPER_ENV);
         if (override != null) {
             return load("elu4j helper", Path.of(override), HELPER_PROPERTY + "/" + HELPER_ENV, true);
         }
-        URL url = NativeLibraries.class.getResource("/" + HELPER_RESOURCE);
-        if (url == null) {
+        Resource helper = NativeLocator.helperResource();
+        if (helper == null) {
             return new Outcome(null, new Elu4jException("elu4j helper: resource " + HELPER_RESOURCE
                     + " is not in the elu4j jar (was it built with 'mvn package'?)"));
         }
-        Resource helper = new Resource(HELPER_RESOURCE, url, "resource " + HELPER_RESOURCE + " of " + jarName(url));
         return loadBundled("elu4j helper", "helper", List.of(helper));
     }
 
@@ -262,61 +226,7 @@ public final class NativeLibraries {
         if (!where.present()) {
             return new Outcome(null, new Elu4jException(where.absence()));
         }
-        return loadBundled("oneDNN", "dnnl", DnnlSource.RESOURCES);
-    }
-
-    /** One bundled file: its resource name, URL and where it was found (for messages). */
-    record Resource(String name, URL url, String origin) {
-        String fileName() {
-            return name.substring(name.lastIndexOf('/') + 1);
-        }
-    }
-
-    /** oneDNN's files through the class loader, elu4j's module layer, or the module path; empty when absent. */
-    private static List<Resource> findDnnl() {
-        ClassLoader loader = NativeLibraries.class.getClassLoader();
-        URL dnnl = loader == null ? ClassLoader.getSystemResource(DNNL_RESOURCE_DIR + DNNL_SONAME)
-                : loader.getResource(DNNL_RESOURCE_DIR + DNNL_SONAME);
-        URL gomp = loader == null ? ClassLoader.getSystemResource(DNNL_RESOURCE_DIR + GOMP_SONAME)
-                : loader.getResource(DNNL_RESOURCE_DIR + GOMP_SONAME);
-        if (dnnl != null && gomp != null) {
-            String origin = "resource " + DNNL_RESOURCE_DIR + DNNL_SONAME + " of " + jarName(dnnl) + " (class path)";
-            return List.of(new Resource(DNNL_RESOURCE_DIR + DNNL_SONAME, dnnl, origin),
-                    new Resource(DNNL_RESOURCE_DIR + GOMP_SONAME, gomp, origin));
-        }
-        ModuleLayer layer = Optional.ofNullable(NativeLibraries.class.getModule().getLayer()).orElse(ModuleLayer.boot());
-        Optional<ModuleReference> ref = layer.configuration().findModule(DNNL_MODULE).map(ResolvedModule::reference);
-        String how = "module " + DNNL_MODULE;
-        if (ref.isEmpty()) {
-            String modulePath = System.getProperty("jdk.module.path");
-            if (modulePath != null && !modulePath.isBlank()) {
-                try {
-                    Path[] entries = Stream.of(modulePath.split(java.io.File.pathSeparator))
-                            .filter(s -> !s.isBlank()).map(Path::of).toArray(Path[]::new);
-                    ref = ModuleFinder.of(entries).find(DNNL_MODULE);
-                    how = "module path, module " + DNNL_MODULE + ", not resolved";
-                } catch (RuntimeException e) { // FindException: a broken module path entry
-                    Log.get().log(System.Logger.Level.DEBUG, "elu4j: looking for " + DNNL_MODULE + " on the module path failed", e);
-                }
-            }
-        }
-        if (ref.isEmpty()) {
-            return List.of();
-        }
-        try (ModuleReader reader = ref.get().open()) {
-            Optional<URI> d = reader.find(DNNL_RESOURCE_DIR + DNNL_SONAME);
-            Optional<URI> g = reader.find(DNNL_RESOURCE_DIR + GOMP_SONAME);
-            if (d.isEmpty() || g.isEmpty()) {
-                return List.of();
-            }
-            String origin = "resource " + DNNL_RESOURCE_DIR + DNNL_SONAME + " of "
-                    + ref.get().location().map(NativeLibraries::fileName).orElse(DNNL_MODULE) + " (" + how + ")";
-            return List.of(new Resource(DNNL_RESOURCE_DIR + DNNL_SONAME, d.get().toURL(), origin),
-                    new Resource(DNNL_RESOURCE_DIR + GOMP_SONAME, g.get().toURL(), origin));
-        } catch (IOException | RuntimeException e) {
-            Log.get().log(System.Logger.Level.DEBUG, "elu4j: reading " + DNNL_MODULE + " failed", e);
-            return List.of();
-        }
+        return loadBundled("oneDNN", "dnnl", NativeLocator.dnnlResources());
     }
 
     private static Outcome loadBundled(String what, String kind, List<Resource> resources) {
@@ -384,37 +294,6 @@ public final class NativeLibraries {
             return in.readNBytes(magic, 0, 4) == 4
                     && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
         }
-    }
-
-    private static boolean readableFile(String path) {
-        try {
-            return Files.isRegularFile(Path.of(path)) && Files.isReadable(Path.of(path));
-        } catch (RuntimeException e) { // InvalidPathException
-            return false;
-        }
-    }
-
-    private static String setting(String property, String env) {
-        String value = System.getProperty(property);
-        if (value == null || value.isBlank()) {
-            value = System.getenv(env);
-        }
-        return value == null || value.isBlank() ? null : value.trim();
-    }
-
-    /** The jar (or directory) a resource URL points into, by file name, for messages. */
-    private static String jarName(URL url) {
-        String s = url.toString();
-        int bang = s.indexOf("!/");
-        if (s.startsWith("jar:") && bang > 0) {
-            s = s.substring(4, bang);
-        }
-        return s.substring(s.lastIndexOf('/', s.endsWith("/") ? s.length() - 2 : s.length() - 1) + 1);
-    }
-
-    private static String fileName(URI uri) {
-        String s = uri.toString();
-        return s.substring(s.lastIndexOf('/', s.endsWith("/") ? s.length() - 2 : s.length() - 1) + 1);
     }
 
     // ------------------------------------------------------------------ digests
