@@ -13,11 +13,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.SymbolLookup;
-import java.net.JarURLConnection;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.net.URLConnection;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -33,7 +28,6 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,14 +35,13 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
-import java.util.jar.JarEntry;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import org.elu4j.Elu4jException;
+import org.elu4j.internal.BuildDigests.Expected;
 import org.elu4j.internal.NativeLocator.Resource;
 
 /**
@@ -67,7 +60,7 @@ import org.elu4j.internal.NativeLocator.Resource;
  * ({@code java.io.tmpdir/elu4j-<user>}, or {@value #DIR_PROPERTY}), one sub-directory per set of
  * files: {@code helper-<hash>/} and {@code dnnl-<hash>/}, where the hash is the first 24 hex digits
  * of the SHA-256 over the files' names and SHA-256 digests. The digests are not computed at run
- * time: the build records each library's size, CRC-32 and SHA-256 in {@value #DIGESTS_RESOURCE}
+ * time: the build records each library's size, CRC-32 and SHA-256 in {@value BuildDigests#DIGESTS_RESOURCE}
  * (beside the helper in the jar), and a resource whose jar entry has the recorded size and CRC-32
  * (read from the jar's central directory, without reading the entry) takes the recorded digest.
  * A resource the build did not record (another version of the dnnl jar, a resource outside a
@@ -108,8 +101,6 @@ public final class NativeLibraries {
     public static final String HELPER_SONAME = "libelu4j.so.0";
     static final String DNNL_SONAME = "libdnnl.so.3";
     public static final String GOMP_SONAME = "libgomp.so.1";
-    /** Size, CRC-32 and SHA-256 of every bundled library, recorded by the build (java/src/tools/NativeDigests.java). */
-    static final String DIGESTS_RESOURCE = "native/linux-x86_64/digests.properties";
 
     static final String DIR_PROPERTY = "elu4j.extract.dir";
     static final String DIR_ENV = "ELU4J_EXTRACT_DIR";
@@ -296,111 +287,6 @@ public final class NativeLibraries {
         }
     }
 
-    // ------------------------------------------------------------------ digests
-
-    /** What a bundled file must be: its size, CRC-32 and SHA-256, and whether they are the build's record. */
-    record Expected(Resource resource, long size, long crc, String sha256, boolean recorded) {
-        String fileName() {
-            return resource.fileName();
-        }
-    }
-
-    /** Size and CRC-32 of a resource, from its jar entry (no reading) or, for a plain file, by reading it. */
-    private record Identity(long size, long crc) {
-    }
-
-    /** The build's digests, by file name: "size crc32 sha256" (hex). */
-    private static final class BuildDigests {
-        static final Map<String, String> BY_NAME = read();
-
-        /** {@code name=value} lines, {@code #} comments (the file NativeDigests writes), parsed by hand: it is read at every start. */
-        private static Map<String, String> read() {
-            java.util.HashMap<String, String> m = new java.util.HashMap<>();
-            try (InputStream in = NativeLibraries.class.getResourceAsStream("/" + DIGESTS_RESOURCE)) {
-                if (in != null) {
-                    for (String line : new String(in.readAllBytes(), StandardCharsets.ISO_8859_1).split("\n")) {
-                        int eq = line.indexOf('=');
-                        if (eq > 0 && !line.startsWith("#")) {
-                            m.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
-                        }
-                    }
-                }
-            } catch (IOException e) {
-                Log.get().log(System.Logger.Level.DEBUG, "elu4j: cannot read " + DIGESTS_RESOURCE, e);
-            }
-            return m;
-        }
-    }
-
-    /**
-     * What the resource must contain: the build's record when the resource's size and CRC-32
-     * match it (no hashing), otherwise size, CRC-32 and SHA-256 computed from the resource.
-     */
-    static Expected expected(Resource r) throws IOException {
-        Identity id = identity(r.url());
-        String recorded = BuildDigests.BY_NAME.get(r.fileName());
-        if (id != null && recorded != null) {
-            String[] f = recorded.split(" ");
-            if (f.length == 3 && Long.parseLong(f[0]) == id.size() && Long.parseLong(f[1], 16) == id.crc()) {
-                return new Expected(r, id.size(), id.crc(), f[2], true);
-            }
-        }
-        long start = System.nanoTime();
-        MessageDigest md = sha256();
-        CRC32 crc = new CRC32();
-        long size = 0;
-        try (InputStream in = r.url().openStream()) {
-            byte[] buffer = new byte[1 << 16];
-            for (int n; (n = in.read(buffer)) > 0; size += n) {
-                md.update(buffer, 0, n);
-                crc.update(buffer, 0, n);
-            }
-        }
-        Expected e = new Expected(r, size, crc.getValue(), HexFormat.of().formatHex(md.digest()), false);
-        Log.get().log(System.Logger.Level.DEBUG, () -> String.format(Locale.ROOT,
-                "elu4j: no build-time digest matches %s (%s): hashed it in %.1f ms", r.name(), r.origin(),
-                (System.nanoTime() - start) / 1e6));
-        return e;
-    }
-
-    private static Identity identity(URL url) {
-        try {
-            String s = url.toString();
-            int bang = s.indexOf("!/");
-            if (s.startsWith("jar:file:") && bang > 0 && s.indexOf("!/", bang + 2) < 0) {
-                // A plain jar on disk: its central directory through ZipFile (what the class path
-                // already uses), rather than the jar: URL machinery.
-                try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(Path.of(new URI(s.substring(4, bang))).toFile())) {
-                    java.util.zip.ZipEntry entry = zip.getEntry(s.substring(bang + 2));
-                    if (entry != null && entry.getSize() >= 0 && entry.getCrc() != -1) {
-                        return new Identity(entry.getSize(), entry.getCrc());
-                    }
-                }
-                return null;
-            }
-            URLConnection c = url.openConnection();
-            if (c instanceof JarURLConnection jar) { // a nested jar, or another handler's jar: URLs
-                JarEntry entry = jar.getJarEntry();
-                if (entry != null && entry.getSize() >= 0 && entry.getCrc() != -1) {
-                    return new Identity(entry.getSize(), entry.getCrc());
-                }
-            } else if ("file".equals(url.getProtocol())) {
-                Path file = Path.of(url.toURI());
-                CRC32 crc = new CRC32();
-                try (InputStream in = Files.newInputStream(file)) {
-                    byte[] buffer = new byte[1 << 16];
-                    for (int n; (n = in.read(buffer)) > 0; ) {
-                        crc.update(buffer, 0, n);
-                    }
-                }
-                return new Identity(Files.size(file), crc.getValue());
-            }
-        } catch (IOException | URISyntaxException | RuntimeException e) {
-            Log.get().log(System.Logger.Level.DEBUG, "elu4j: cannot read the size and CRC of " + url, e);
-        }
-        return null;
-    }
-
     // ------------------------------------------------------------------ extraction
 
     /** Extracts {@code resources} into {@code <base>/<kind>-<hash>/} (or checks the copy there) and returns that directory. */
@@ -408,15 +294,15 @@ public final class NativeLibraries {
         List<Expected> files = new ArrayList<>();
         boolean allRecorded = true;
         for (Resource r : resources) {
-            Expected e = expected(r);
+            Expected e = BuildDigests.expected(r);
             files.add(e);
             allRecorded &= e.recorded();
         }
         // The directory's name: the build computed it for the recorded files (no SHA-256 here at all).
-        String name = allRecorded ? BuildDigests.BY_NAME.get("group." + kind) : null;
+        String name = allRecorded ? BuildDigests.recordedGroup(kind) : null;
         boolean fromBuild = name != null;
         if (name == null) {
-            MessageDigest combined = sha256();
+            MessageDigest combined = BuildDigests.sha256();
             for (Expected e : files) {
                 combined.update((e.fileName() + '=' + e.sha256() + '\n').getBytes(StandardCharsets.UTF_8));
             }
@@ -518,7 +404,7 @@ public final class NativeLibraries {
             }
             if (full) {
                 try (InputStream in = Files.newInputStream(file)) {
-                    if (!hash(in).equals(e.sha256())) {
+                    if (!BuildDigests.hash(in).equals(e.sha256())) {
                         return e.fileName() + " does not match its SHA-256";
                     }
                 }
@@ -689,23 +575,6 @@ public final class NativeLibraries {
             // not Linux, or /proc is not mounted
         }
         return -1;
-    }
-
-    private static String hash(InputStream in) throws IOException {
-        MessageDigest md = sha256();
-        byte[] buffer = new byte[1 << 16];
-        for (int r; (r = in.read(buffer)) > 0; ) {
-            md.update(buffer, 0, r);
-        }
-        return HexFormat.of().formatHex(md.digest());
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-        }
     }
 
     private static void deleteTree(Path root) throws IOException {
