@@ -9,43 +9,17 @@ import static org.elu4j.internal.NativeLocator.setting;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.SymbolLookup;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
-import java.util.zip.CRC32;
 import org.elu4j.Elu4jException;
-import org.elu4j.internal.BuildDigests.Expected;
 import org.elu4j.internal.NativeLocator.Resource;
 
 /**
- * Finds, extracts and loads the native libraries, each on first use and independently of the
+ * The native libraries, each found, extracted and loaded on first use and independently of the
  * other: the elu4j helper ({@value #HELPER_SONAME}, shipped inside the elu4j jar) and oneDNN
  * ({@value #DNNL_SONAME} plus {@value #GOMP_SONAME}, from the {@code org.bytedeco:dnnl} natives
  * jar). Nothing of oneDNN is extracted or loaded until {@link #dnnl()} is called;
@@ -56,69 +30,39 @@ import org.elu4j.internal.NativeLocator.Resource;
  * elu4j jar and oneDNN in the natives jar, found through the class loader, elu4j's module layer or
  * the module path.
  *
- * <p><b>Extraction.</b> Bundled libraries are extracted into one private directory per user
- * ({@code java.io.tmpdir/elu4j-<user>}, or {@value #DIR_PROPERTY}), one sub-directory per set of
- * files: {@code helper-<hash>/} and {@code dnnl-<hash>/}, where the hash is the first 24 hex digits
- * of the SHA-256 over the files' names and SHA-256 digests. The digests are not computed at run
- * time: the build records each library's size, CRC-32 and SHA-256 in {@value BuildDigests#DIGESTS_RESOURCE}
- * (beside the helper in the jar), and a resource whose jar entry has the recorded size and CRC-32
- * (read from the jar's central directory, without reading the entry) takes the recorded digest.
- * A resource the build did not record (another version of the dnnl jar, a resource outside a
- * jar) is hashed instead, once per JVM (logged at DEBUG).
- *
- * <p>A new copy is staged in a fresh {@code .staging-*} directory (mode 0700): every file is
- * written, its size and CRC-32 compared with the expected ones, made {@code r-x------} and forced
- * to disk; then the directory is renamed to its final name atomically. So a directory under its
- * final name is always complete, and two JVMs extracting at once both end up on one intact copy
- * (the loser of the rename checks and uses the winner's). Every start marks the copy it uses
- * (mtime); a fresh copy prunes old ones ({@link #pruneStale}).
- *
- * <p>An existing copy is used after cheap checks, with no hashing: the extraction directory is
- * owned by this process's user and writable by nobody else (so no other user can have created or
- * changed anything in it); the copy is a directory, not a link; each file is a regular file, not a
- * link, of the expected size, with no write permission for group or others; and {@link #load}
- * checks its ELF header. That catches a missing, truncated or partly written file (a crash during
- * a copy not made by elu4j, a temp cleaner), and anything another user could plant. It cannot
- * catch a change of a file's content that keeps its size, made by this same user or by root —
- * who could equally change the jar, the JDK or the environment; {@value #VERIFY_PROPERTY}{@code =full}
- * (or {@value #VERIFY_ENV}) re-hashes every file of an existing copy against its SHA-256 (the
- * cost the default start avoids; measured for oneDNN's 93 MB in docs/benchmarks.md, Startup). A
- * copy that fails a check is moved aside, deleted and extracted afresh. Libraries are loaded with
- * {@link SymbolLookup#libraryLookup(Path, Arena)} into the global arena (they stay loaded for the
- * life of the JVM); the generated bindings then find them by soname.
+ * <p><b>Extraction</b> ({@link NativeExtractor}): bundled files are copied once into a private
+ * directory per user and set, checked cheaply on every later start (the digests they are checked
+ * against: {@link BuildDigests}); a user's override is loaded where it is. Libraries are loaded
+ * with {@link SymbolLookup#libraryLookup(Path, Arena)} into the global arena (they stay loaded for
+ * the life of the JVM); the generated bindings then find them by soname. Native code is never
+ * loaded from a directory other users can write to.
  *
  * <p>Overrides, each a system property or else an environment variable:
  * {@value NativeLocator#DNNL_PROPERTY} / {@value NativeLocator#DNNL_ENV} (another {@code libdnnl.so.3}),
  * {@value NativeLocator#HELPER_PROPERTY} / {@value NativeLocator#HELPER_ENV} (another {@code libelu4j.so.0}),
- * {@value #DIR_PROPERTY} / {@value #DIR_ENV} (where to extract),
- * {@value #VERIFY_PROPERTY} / {@value #VERIFY_ENV} ({@code full}: re-hash existing copies).
+ * {@value NativeExtractor#DIR_PROPERTY} / {@value NativeExtractor#DIR_ENV} (where to extract),
+ * {@value NativeExtractor#VERIFY_PROPERTY} / {@value NativeExtractor#VERIFY_ENV} ({@code full}: re-hash existing copies).
  *
  * <p>Native access: a refusal by the JVM ({@code --illegal-native-access=deny}) is reported with
  * the flag that fixes it, {@code --enable-native-access=org.elu4j} when elu4j runs as a named
  * module and {@code --enable-native-access=ALL-UNNAMED} on the class path ({@link #nativeAccessFlag()}).
+ *
+ * <p>Why this class: it is the one door the backends and the diagnostics go through, and it holds
+ * the lazy holders that make each library's load happen once, on first use, without a lock of
+ * ours, so that using the helper never extracts or loads oneDNN. It keeps the loading itself (the
+ * ELF check, {@code dlopen}, the JVM's native-access refusal); finding and extracting the files
+ * are the classes named above.
  */
 public final class NativeLibraries {
     public static final String HELPER_SONAME = "libelu4j.so.0";
     static final String DNNL_SONAME = "libdnnl.so.3";
     public static final String GOMP_SONAME = "libgomp.so.1";
 
-    static final String DIR_PROPERTY = "elu4j.extract.dir";
-    static final String DIR_ENV = "ELU4J_EXTRACT_DIR";
-    static final String VERIFY_PROPERTY = "elu4j.extract.verify";
-    static final String VERIFY_ENV = "ELU4J_EXTRACT_VERIFY";
-
-    private static final Set<PosixFilePermission> OTHERS_WRITE =
-            Set.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
-
     /**
      * A loaded library: where it came from and a lookup of its symbols. {@code fromBuild}: a bundled
      * file whose size and CRC-32 matched the build's record (the file built with these classes).
      */
     public record Library(String name, Path path, String origin, SymbolLookup lookup, boolean fromBuild) {
-    }
-
-    /** An extracted set: its directory, and whether every file was the one the build recorded. */
-    private record Extracted(Path dir, boolean fromBuild) {
     }
 
     /** The outcome of loading one library: the library, or why it could not be loaded. */
@@ -221,9 +165,9 @@ public final class NativeLibraries {
     }
 
     private static Outcome loadBundled(String what, String kind, List<Resource> resources) {
-        Extracted set;
+        NativeExtractor.Extracted set;
         try {
-            set = extract(kind, resources);
+            set = NativeExtractor.extract(kind, resources);
         } catch (IOException | UncheckedIOException | Elu4jException e) {
             return new Outcome(null, new Elu4jException(what + ": cannot extract native libraries: " + e.getMessage(), e));
         }
@@ -240,7 +184,7 @@ public final class NativeLibraries {
                 throw new Elu4jException(what + ": " + path + " (from " + origin + ") is not a readable file");
             }
             if (userGiven) {
-                refuseWritableByOthers(path.toAbsolutePath().getParent(), what + " (from " + origin + ")");
+                NativeExtractor.refuseWritableByOthers(path.toAbsolutePath().getParent(), what + " (from " + origin + ")");
             }
             if (!isElf(path)) {
                 // dlopen would fail too, but with a vaguer message (and after HotSpot's stack-guard dance).
@@ -287,307 +231,4 @@ public final class NativeLibraries {
         }
     }
 
-    // ------------------------------------------------------------------ extraction
-
-    /** Extracts {@code resources} into {@code <base>/<kind>-<hash>/} (or checks the copy there) and returns that directory. */
-    private static Extracted extract(String kind, List<Resource> resources) throws IOException {
-        List<Expected> files = new ArrayList<>();
-        boolean allRecorded = true;
-        for (Resource r : resources) {
-            Expected e = BuildDigests.expected(r);
-            files.add(e);
-            allRecorded &= e.recorded();
-        }
-        // The directory's name: the build computed it for the recorded files (no SHA-256 here at all).
-        String name = allRecorded ? BuildDigests.recordedGroup(kind) : null;
-        boolean fromBuild = name != null;
-        if (name == null) {
-            MessageDigest combined = BuildDigests.sha256();
-            for (Expected e : files) {
-                combined.update((e.fileName() + '=' + e.sha256() + '\n').getBytes(StandardCharsets.UTF_8));
-            }
-            name = HexFormat.of().formatHex(combined.digest()).substring(0, 24);
-        }
-        Path base = baseDirectory();
-        Path dir = base.resolve(kind + "-" + name);
-        boolean full = "full".equalsIgnoreCase(String.valueOf(setting(VERIFY_PROPERTY, VERIFY_ENV)));
-        long start = System.nanoTime();
-        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            String problem = check(dir, files, full);
-            if (problem == null) {
-                markUsed(dir, Instant.now()); // (no log line here: a healthy start logs nothing, see Log)
-                return new Extracted(dir, fromBuild);
-            }
-            Log.get().log(System.Logger.Level.DEBUG, () -> "elu4j: " + dir + " is not trusted (" + problem + "): extracting afresh");
-            // A damaged or tampered copy: move it out of the way, then extract afresh.
-            Path bad = Files.createTempDirectory(base, ".damaged-");
-            try {
-                Files.move(dir, bad.resolve("old"), StandardCopyOption.ATOMIC_MOVE);
-            } catch (NoSuchFileException raced) {
-                // another JVM moved it away first
-            } finally {
-                deleteTree(bad);
-            }
-        }
-        Path staging = Files.createTempDirectory(base, ".staging-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        try {
-            for (Expected e : files) {
-                Path target = staging.resolve(e.fileName());
-                copy(e, target);
-                Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("r-x------"));
-            }
-            try {
-                Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
-                // A new copy is the only event that adds one: the time to delete stale ones.
-                pruneStale(dir, Instant.now());
-                Log.get().log(System.Logger.Level.DEBUG, () -> String.format(Locale.ROOT, "elu4j: extracted %s into %s in %.1f ms",
-                        files.stream().map(Expected::fileName).toList(), dir, (System.nanoTime() - start) / 1e6));
-                return new Extracted(dir, fromBuild);
-            } catch (FileSystemException raced) {
-                // Another JVM finished first; use its copy if it is intact. (Linux's rename(2) fails
-                // with ENOTEMPTY there, which Java reports as a plain FileSystemException.)
-                if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) && check(dir, files, full) == null) {
-                    markUsed(dir, Instant.now());
-                    return new Extracted(dir, fromBuild);
-                }
-                throw raced;
-            }
-        } finally {
-            deleteTree(staging);
-        }
-    }
-
-    /** Writes the resource to {@code target}, checks its size and CRC-32 (and SHA-256 when known to differ), forces it to disk. */
-    private static void copy(Expected e, Path target) throws IOException {
-        CRC32 crc = new CRC32();
-        long size = 0;
-        try (InputStream in = e.resource().url().openStream();
-             FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-             OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
-            byte[] buffer = new byte[1 << 16];
-            for (int n; (n = in.read(buffer)) > 0; size += n) {
-                crc.update(buffer, 0, n);
-                out.write(buffer, 0, n);
-            }
-            out.flush();
-            ch.force(true);
-        }
-        if (size != e.size() || crc.getValue() != e.crc()) {
-            throw new IOException(e.resource().name() + " changed while it was being extracted (size " + size
-                    + ", expected " + e.size() + ")");
-        }
-    }
-
-    /** Why the copy in {@code dir} cannot be used, or null when it can (the class comment says what is checked). */
-    static String check(Path dir, List<Expected> files, boolean full) throws IOException {
-        PosixFileAttributes d = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (!d.isDirectory()) {
-            return "not a directory";
-        }
-        for (Expected e : files) {
-            Path file = dir.resolve(e.fileName());
-            PosixFileAttributes a;
-            try {
-                a = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            } catch (NoSuchFileException missing) {
-                return e.fileName() + " is missing";
-            }
-            if (!a.isRegularFile()) {
-                return e.fileName() + " is not a regular file";
-            }
-            if (a.size() != e.size()) {
-                return e.fileName() + " has " + a.size() + " bytes, not " + e.size();
-            }
-            if (a.permissions().stream().anyMatch(OTHERS_WRITE::contains)) {
-                return e.fileName() + " is writable by other users";
-            }
-            if (full) {
-                try (InputStream in = Files.newInputStream(file)) {
-                    if (!BuildDigests.hash(in).equals(e.sha256())) {
-                        return e.fileName() + " does not match its SHA-256";
-                    }
-                }
-            }
-        }
-        return null;
-    }
-
-    /** Other extracted copies of the same kind kept, whatever their age (the most recently used ones). */
-    static final int KEEP_RECENT = 2;
-    /** Older copies unused for this long are deleted. */
-    static final Duration STALE_AFTER = Duration.ofHours(1);
-    /** {@code helper-<hash>}, {@code dnnl-<hash>}, or a bare {@code <hash>} (the layout of earlier builds); compiled when first pruning. */
-    private static final class HashDir {
-        static final Pattern PATTERN = Pattern.compile("(?:([a-z]+)-)?[0-9a-f]{24}");
-    }
-
-    /**
-     * Marks {@code inUse} as used now (its mtime) and deletes sibling copies of the same kind
-     * ({@code helper-}, {@code dnnl-}, or the bare hashes of earlier versions) that are neither
-     * among the {@value #KEEP_RECENT} most recently used nor used within {@link #STALE_AFTER}, and
-     * copies of the earlier layout unused for that long: each oneDNN copy holds its own ~93 MB
-     * libdnnl, and every new helper build makes a new helper copy. Deleting the files of a copy
-     * that another JVM still has loaded is safe on Linux (the mapping stays valid); a JVM starting
-     * on a copy refreshes its mtime first. Runs after a fresh copy is extracted: only that adds a
-     * copy. Best effort: a failure here never stops loading.
-     */
-    static void pruneStale(Path inUse, Instant now) {
-        try {
-            markUsed(inUse, now);
-            Matcher self = HashDir.PATTERN.matcher(inUse.getFileName().toString());
-            String kind = self.matches() ? String.valueOf(self.group(1)) : "?";
-            List<Path> sameKind = new ArrayList<>();
-            List<Path> legacy = new ArrayList<>();
-            try (Stream<Path> list = Files.list(inUse.getParent())) {
-                for (Path p : list.filter(p -> !p.equals(inUse) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).toList()) {
-                    Matcher m = HashDir.PATTERN.matcher(p.getFileName().toString());
-                    if (m.matches() && String.valueOf(m.group(1)).equals(kind)) {
-                        sameKind.add(p);
-                    } else if (m.matches() && m.group(1) == null) {
-                        legacy.add(p);
-                    }
-                }
-            }
-            sameKind.sort(Comparator.comparing(NativeLibraries::lastUsed).reversed());
-            Instant staleBefore = now.minus(STALE_AFTER);
-            for (int i = KEEP_RECENT; i < sameKind.size(); i++) {
-                if (lastUsed(sameKind.get(i)).isBefore(staleBefore)) {
-                    deleteTree(sameKind.get(i));
-                }
-            }
-            for (Path old : legacy) {
-                if (lastUsed(old).isBefore(staleBefore)) {
-                    deleteTree(old);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            Log.get().log(System.Logger.Level.DEBUG, "elu4j: pruning old native library copies failed", e);
-        }
-    }
-
-    /** A copy's mtime says when a JVM last started on it: what {@link #pruneStale} goes by. Best effort. */
-    private static void markUsed(Path dir, Instant now) {
-        try {
-            Files.setLastModifiedTime(dir, FileTime.from(now));
-        } catch (IOException | RuntimeException e) {
-            Log.get().log(System.Logger.Level.DEBUG, "elu4j: cannot mark " + dir + " as used", e);
-        }
-    }
-
-    private static Instant lastUsed(Path dir) {
-        try {
-            return Files.getLastModifiedTime(dir, LinkOption.NOFOLLOW_LINKS).toInstant();
-        } catch (IOException e) {
-            return Instant.EPOCH;
-        }
-    }
-
-    /**
-     * The per-user extraction directory, by its real path: created private (0700); refused if it
-     * is not a writable directory, if group or others can write to it, or if another user owns it.
-     */
-    private static Path baseDirectory() throws IOException {
-        String configured = setting(DIR_PROPERTY, DIR_ENV);
-        Path base = configured != null ? Path.of(configured)
-                : Path.of(System.getProperty("java.io.tmpdir"), "elu4j-" + System.getProperty("user.name", "user"));
-        base = base.toAbsolutePath();
-        if (!Files.isDirectory(base)) {
-            try {
-                Files.createDirectories(base,
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            } catch (FileAlreadyExistsException raced) {
-                // created by another JVM just now, or a file is in the way (checked below)
-            } catch (IOException e) {
-                String why = e instanceof FileSystemException f && f.getReason() != null
-                        ? f.getReason() : e.toString();
-                throw new IOException("cannot create extract directory " + base + ": " + why
-                        + " (set " + DIR_PROPERTY + " or " + DIR_ENV + ")", e);
-            }
-        }
-        if (!Files.isDirectory(base)) {
-            throw new IOException("extract directory " + base + " is not a directory (set " + DIR_PROPERTY + " or " + DIR_ENV + ")");
-        }
-        // From here on, the real path: a link swapped after this check cannot redirect us.
-        base = base.toRealPath();
-        if (!Files.isWritable(base)) {
-            throw new IOException("extract directory " + base + " is not writable (set " + DIR_PROPERTY + " or " + DIR_ENV + ")");
-        }
-        String what = "extract directory (" + DIR_PROPERTY + ", " + DIR_ENV + " or java.io.tmpdir)";
-        refuseWritableByOthers(base, what);
-        refuseOwnedByOthers(base, what);
-        return base;
-    }
-
-    /** Native code is never loaded from, nor extracted into, a directory other users can write to. */
-    private static void refuseWritableByOthers(Path dir, String what) throws IOException {
-        if (dir == null) {
-            return;
-        }
-        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir);
-        if (perms.contains(PosixFilePermission.OTHERS_WRITE) || perms.contains(PosixFilePermission.GROUP_WRITE)) {
-            throw new Elu4jException(what + ": directory " + dir + " is writable by other users; "
-                    + "refusing to load native code from it (use a private directory)");
-        }
-    }
-
-    /**
-     * Nor into one another user owns (it could change its mode, or have planted copies there; as
-     * root, every directory is writable, so the mode alone proves nothing).
-     */
-    private static void refuseOwnedByOthers(Path dir, String what) throws IOException {
-        int uid = currentUid();
-        Object owner;
-        try {
-            owner = Files.getAttribute(dir, "unix:uid");
-        } catch (UnsupportedOperationException | IllegalArgumentException e) {
-            return; // no unix attribute view: the mode check above is all there is
-        }
-        if (uid >= 0 && owner instanceof Integer o && o != uid) {
-            throw new Elu4jException(what + ": directory " + dir + " belongs to another user (uid " + o
-                    + ", this process runs as uid " + uid + "); refusing to load native code from it (use a private directory)");
-        }
-    }
-
-    /** This process's effective user id (Linux: /proc/self/status), or -1 if unknown. */
-    private static int currentUid() {
-        try {
-            // "Uid:\t<real>\t<effective>\t<saved>\t<fs>": ASCII, parsed by hand (no charset decoder to load at start).
-            byte[] status = Files.readAllBytes(Path.of("/proc/self/status"));
-            String text = new String(status, StandardCharsets.ISO_8859_1);
-            int at = text.indexOf("\nUid:");
-            if (at >= 0) {
-                int i = at + 5;
-                for (int field = 0; field < 2; field++) { // skip to the second number: the effective uid
-                    while (i < text.length() && Character.isWhitespace(text.charAt(i))) {
-                        i++;
-                    }
-                    int start = i;
-                    while (i < text.length() && Character.isDigit(text.charAt(i))) {
-                        i++;
-                    }
-                    if (field == 1) {
-                        return Integer.parseInt(text, start, i, 10);
-                    }
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux, or /proc is not mounted
-        }
-        return -1;
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-                    p.toFile().setWritable(true, true);
-                }
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

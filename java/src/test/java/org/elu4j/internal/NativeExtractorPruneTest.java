@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Old extracted copies of the native libraries are pruned; recent ones and foreign files stay. */
-class NativeLibrariesPruneTest {
+class NativeExtractorPruneTest {
     @TempDir
     Path base;
 
@@ -37,7 +37,7 @@ class NativeLibrariesPruneTest {
         Path foreign = copy("not-a-hash-directory", now.minus(Duration.ofDays(9)));
         Path staging = copy(".staging-123", now.minus(Duration.ofDays(9)));
 
-        NativeLibraries.pruneStale(inUse, now);
+        NativeExtractor.pruneStale(inUse, now);
 
         assertEquals(now, Files.getLastModifiedTime(inUse).toInstant(), "the copy in use is marked as used now");
         assertEquals(List.of(staging, inUse, recent1, recent2, foreign).stream().sorted().toList(), remaining());
@@ -53,7 +53,7 @@ class NativeLibrariesPruneTest {
         Path fresh3 = copy("dddddddddddddddddddddddd", now.minus(Duration.ofMinutes(50)));
         Path old = copy("eeeeeeeeeeeeeeeeeeeeeeee", now.minus(Duration.ofHours(2)));
 
-        NativeLibraries.pruneStale(inUse, now);
+        NativeExtractor.pruneStale(inUse, now);
 
         assertEquals(List.of(inUse, fresh1, fresh2, fresh3), remaining());
         assertTrue(Files.notExists(old));
@@ -77,7 +77,7 @@ class NativeLibrariesPruneTest {
         Path legacyFresh = copy("eeeeeeeeeeeeeeeeeeeeeeee", now.minus(Duration.ofMinutes(20)));
         Path legacyStale = copy("ffffffffffffffffffffffff", now.minus(Duration.ofHours(2)));
 
-        NativeLibraries.pruneStale(inUse, now);
+        NativeExtractor.pruneStale(inUse, now);
 
         assertEquals(List.of(inUse, dnnlRecent1, dnnlRecent2, legacyFresh, helper1, helper2, helper3).stream().sorted().toList(),
                 remaining());
@@ -92,6 +92,6 @@ class NativeLibrariesPruneTest {
 
     @Test
     void neverThrows() {
-        NativeLibraries.pruneStale(base.resolve("missing/aaaaaaaaaaaaaaaaaaaaaaaa"), Instant.now());
+        NativeExtractor.pruneStale(base.resolve("missing/aaaaaaaaaaaaaaaaaaaaaaaa"), Instant.now());
     }
 }
