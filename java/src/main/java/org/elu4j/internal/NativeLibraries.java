@@ -35,7 +35,7 @@ import org.elu4j.internal.NativeLocator.Resource;
  * against: {@link BuildDigests}); a user's override is loaded where it is. Libraries are loaded
  * with {@link SymbolLookup#libraryLookup(Path, Arena)} into the global arena (they stay loaded for
  * the life of the JVM); the generated bindings then find them by soname. Native code is never
- * loaded from a directory other users can write to.
+ * loaded from a directory other users can write to ({@link PrivateDirectories}).
  *
  * <p>Overrides, each a system property or else an environment variable:
  * {@value NativeLocator#DNNL_PROPERTY} / {@value NativeLocator#DNNL_ENV} (another {@code libdnnl.so.3}),
@@ -184,7 +184,7 @@ public final class NativeLibraries {
                 throw new Elu4jException(what + ": " + path + " (from " + origin + ") is not a readable file");
             }
             if (userGiven) {
-                NativeExtractor.refuseWritableByOthers(path.toAbsolutePath().getParent(), what + " (from " + origin + ")");
+                PrivateDirectories.refuseWritableByOthers(path.toAbsolutePath().getParent(), what + " (from " + origin + ")");
             }
             if (!isElf(path)) {
                 // dlopen would fail too, but with a vaguer message (and after HotSpot's stack-guard dance).
