@@ -102,7 +102,10 @@ public final class NativeLibraries {
         return HelperHolder.OUTCOME;
     }
 
-    /** Whether the helper library is an override ({@value NativeLocator#HELPER_PROPERTY} or {@value NativeLocator#HELPER_ENV}), not the bundled one. */
+    /**
+     * Whether the helper library is an override ({@value NativeLocator#HELPER_PROPERTY} or
+     * {@value NativeLocator#HELPER_ENV}), not the bundled one.
+     */
     public static boolean helperOverridden() {
         return setting(HELPER_PROPERTY, HELPER_ENV) != null;
     }
@@ -230,5 +233,4 @@ public final class NativeLibraries {
                     && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
         }
     }
-
 }
