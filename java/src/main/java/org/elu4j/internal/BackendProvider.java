@@ -1,7 +1,6 @@
 package org.elu4j.internal;
 
 import java.lang.management.ManagementFactory;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -69,6 +68,8 @@ import org.elu4j.internal.scalar.ScalarBackend;
  * only asks what runs never initialises its logging backend (with java.util.logging, the INFO
  * line's first record costs about 40 ms). Linking the helper or loading oneDNN logs its time at
  * DEBUG, or a WARNING when it fails after the start line (for oneDNN: when its natives are there).
+ * This class decides when those lines are logged; {@link BackendReport} writes them, and the
+ * statuses, from what this class has found.
  */
 public final class BackendProvider {
     private static final String DISABLE_PROPERTY = "elu4j.disable";
@@ -163,7 +164,7 @@ public final class BackendProvider {
         }
     }
 
-    private static final String DISABLED = "disabled by -D" + DISABLE_PROPERTY;
+    static final String DISABLED = "disabled by -D" + DISABLE_PROPERTY;
 
     /** The backend of that kind, or null when it is unavailable; links the helper, makes the vector backend or loads oneDNN on first need. */
     private EluBackend backend(Backend kind) {
@@ -178,7 +179,7 @@ public final class BackendProvider {
     }
 
     /** Why a backend is unavailable (null when it is available), as far as known without linking or loading. */
-    private String whyUnavailable(Backend kind) {
+    String whyUnavailable(Backend kind) {
         return switch (kind) {
             case ONEDNN -> oneDnnReason;
             case HELPER -> reasons.containsKey(kind) ? reasons.get(kind) : helperLinkReason;
@@ -205,19 +206,8 @@ public final class BackendProvider {
         helperLinked = true;
         helperLinkNanos = System.nanoTime() - start;
         if (announced) { // before the start line, a failure is reported in it and the time in its DEBUG line
-            if (why != null) {
-                Log.get().log(System.Logger.Level.WARNING, "elu4j: helper unavailable: " + why);
-            } else if (Log.get().isLoggable(System.Logger.Level.DEBUG)) { // the description reads the level: a downcall
-                Log.get().log(System.Logger.Level.DEBUG, "elu4j: helper linked in " + millis(helperLinkNanos)
-                        + " ms: " + byKind[Backend.HELPER.ordinal()].description());
-            }
+            BackendReport.helperLinked(why, helperLinkNanos, byKind[Backend.HELPER.ordinal()]);
         }
-    }
-
-    /** {@code nanos} in milliseconds with one decimal, without {@code String.format} (its classes cost a fresh JVM). */
-    private static String millis(long nanos) {
-        long tenths = (nanos + 50_000) / 100_000;
-        return tenths / 10 + "." + tenths % 10;
     }
 
     /** How long linking the helper took (for the DEBUG line that follows the start line), ns. */
@@ -234,11 +224,7 @@ public final class BackendProvider {
         EluBackend b = byKind[Backend.VECTOR.ordinal()];
         vectorMade = true;
         if (announced || why == null) { // a failure before the start line is reported in it
-            boolean note = why != null && why.startsWith(VECTOR_MODULE_MISSING);
-            Log.get().log(why != null && !note ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
-                    () -> b != null ? String.format(Locale.ROOT, "elu4j: vector backend made in %.0f ms: %s",
-                            (System.nanoTime() - start) / 1e6, b.description())
-                            : "elu4j: vector unavailable: " + why);
+            BackendReport.vectorMade(why, start, b);
         }
     }
 
@@ -257,48 +243,14 @@ public final class BackendProvider {
         EluBackend b = byKind[Backend.ONEDNN.ordinal()];
         oneDnnProbed = true;
         if (announced || why == null || oneDnnAbsentByChoice()) { // a failure before the start line is reported in it
-            Log.get().log(why != null && !oneDnnAbsentByChoice() && !oneDnnWarned ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
-                    () -> b != null ? String.format(Locale.ROOT, "elu4j: onednn loaded in %.0f ms: %s",
-                            (System.nanoTime() - start) / 1e6, b.description())
-                            : "elu4j: onednn unavailable: " + why);
+            BackendReport.oneDnnLoaded(why != null && !oneDnnAbsentByChoice() && !oneDnnWarned, why, start, b);
         }
     }
 
     /** Disabled on purpose, or no dnnl jar and no override: nothing to report above DEBUG. */
-    private boolean oneDnnAbsentByChoice() {
+    boolean oneDnnAbsentByChoice() {
         return disabled.contains(Backend.ONEDNN.cliName()) || NativeLibraries.dnnlLocation().chosen();
     }
-
-    /**
-     * oneDNN's status without loading it: disabled, absent (no natives), or present and not yet
-     * loaded (reported available, since a load is expected to succeed).
-     */
-    private BackendStatus oneDnnStatusUnloaded() {
-        if (disabled.contains(Backend.ONEDNN.cliName())) {
-            return new BackendStatus(Backend.ONEDNN, false, DISABLED);
-        }
-        NativeLibraries.Location where = NativeLibraries.dnnlLocation();
-        if (!where.present()) {
-            return new BackendStatus(Backend.ONEDNN, false, where.absence());
-        }
-        String denied = NativeLibraries.nativeAccessDenied();
-        if (denied != null) { // the helper was refused native access: so would oneDNN be
-            return new BackendStatus(Backend.ONEDNN, false, "oneDNN: " + denied);
-        }
-        return new BackendStatus(Backend.ONEDNN, true, NOT_LOADED + " (natives: " + where.origin()
-                + "); it loads on first use, Elu4j.isAvailable(Backend.ONEDNN) loads it now");
-    }
-
-    /** The helper's status before it is linked: available, its ISA level not known yet. */
-    private BackendStatus helperStatusUnlinked() {
-        return new BackendStatus(Backend.HELPER, true, helperPending + NOT_LINKED);
-    }
-
-    /** How {@link #statuses()} ends the detail of a helper not linked yet. */
-    public static final String NOT_LINKED = ", not linked yet: its first call picks the ISA level (Elu4j.helper() does now)";
-
-    /** How {@link #statuses()} begins the detail of a oneDNN that is there but not loaded yet. */
-    public static final String NOT_LOADED = "onednn, not loaded yet";
 
     private static String reason(Throwable e) {
         Throwable t = e;
@@ -308,7 +260,7 @@ public final class BackendProvider {
         return t.getMessage() != null ? t.getMessage() : t.toString();
     }
 
-    private static final String VECTOR_MODULE_MISSING = "the incubating module jdk.incubator.vector is not enabled";
+    static final String VECTOR_MODULE_MISSING = "the incubating module jdk.incubator.vector is not enabled";
 
     /**
      * Why the vector backend cannot run here as far as that is known without JMX or the Vector
@@ -373,71 +325,12 @@ public final class BackendProvider {
         }
         synchronized (this) {
             if (!announced) {
-                logStart(autoChoice());
+                Backend auto = autoChoice();
+                // A oneDNN the start line warned about is not warned about again when it fails to load.
+                oneDnnWarned = BackendReport.logStart(this, auto);
                 announced = true;
             }
         }
-    }
-
-    private void logStart(Backend auto) {
-        System.Logger log = Log.get();
-        if (log.isLoggable(System.Logger.Level.DEBUG)) {
-            log.log(System.Logger.Level.DEBUG, "elu4j: backends checked in " + millis(startNanos)
-                    + " ms (helper library found, checked and loaded: " + millis(helperProbeNanos) + " ms)"
-                    + (helperLinked && byKind[Backend.HELPER.ordinal()] != null
-                            ? "; helper linked in " + millis(helperLinkNanos) + " ms" : ""));
-        }
-        if (!log.isLoggable(System.Logger.Level.WARNING)) {
-            return; // nothing of the line would be written: spare the first call composing it (the helper's level is a downcall)
-        }
-        StringBuilder line = new StringBuilder("elu4j: AUTO uses ").append(describe(auto)).append("; available: ");
-        String sep = "";
-        for (Backend kind : Backend.values()) {
-            if (kind != Backend.AUTO && (kind == Backend.HELPER && !helperLinked || byKind[kind.ordinal()] != null)) {
-                line.append(sep).append(describe(kind));
-                sep = ", ";
-            }
-        }
-        boolean problem = false;
-        List<String> byChoice = new ArrayList<>();
-        for (Backend kind : List.of(Backend.ONEDNN, Backend.HELPER, Backend.VECTOR)) {
-            String why;
-            if (kind == Backend.VECTOR && !vectorMade) {
-                line.append("; vector loads on first use");
-                continue;
-            }
-            if (kind == Backend.ONEDNN && !oneDnnProbed) {
-                BackendStatus dnnl = oneDnnStatusUnloaded();
-                if (dnnl.available()) {
-                    line.append("; onednn loads on first use");
-                    continue;
-                }
-                why = dnnl.detail();
-            } else {
-                why = whyUnavailable(kind);
-            }
-            if (why == null) {
-                continue;
-            }
-            String text = kind.cliName() + " unavailable: " + why;
-            if (DISABLED.equals(why) || kind == Backend.ONEDNN && oneDnnAbsentByChoice()) {
-                byChoice.add(text);
-            } else {
-                line.append("; ").append(text);
-                oneDnnWarned |= kind == Backend.ONEDNN;
-                // Without --add-modules jdk.incubator.vector, AUTO still has the faster helper: a note, not a warning.
-                problem |= !(kind == Backend.VECTOR && why.startsWith(VECTOR_MODULE_MISSING));
-            }
-        }
-        log.log(problem ? System.Logger.Level.WARNING : System.Logger.Level.INFO, line.toString());
-        if (!byChoice.isEmpty()) {
-            log.log(System.Logger.Level.DEBUG, () -> "elu4j: by choice: " + String.join("; ", byChoice));
-        }
-    }
-
-    /** A backend's description as far as known without linking or loading it. */
-    private String describe(Backend kind) {
-        return kind == Backend.HELPER && !helperLinked ? helperPending : byKind[kind.ordinal()].description();
     }
 
     /**
@@ -579,32 +472,15 @@ public final class BackendProvider {
 
     /**
      * Status of every backend but AUTO, in enum order, without linking or loading anything: a
-     * helper not linked yet is reported available ({@link #helperStatusUnlinked}), a oneDNN not
-     * loaded yet from where its natives are ({@link #oneDnnStatusUnloaded}). The vector backend
+     * helper not linked yet is reported available, a oneDNN not loaded yet from where its natives
+     * are ({@link BackendReport#statuses}). The vector backend
      * is made here if nothing has made it yet (Java only: its checks and the Vector API's classes).
      */
     public List<BackendStatus> statuses() {
         if (!vectorMade) {
             makeVector();
         }
-        List<BackendStatus> list = new ArrayList<>();
-        for (Backend kind : Backend.values()) {
-            if (kind == Backend.AUTO) {
-                continue;
-            }
-            if (kind == Backend.ONEDNN && !oneDnnProbed) {
-                list.add(oneDnnStatusUnloaded());
-                continue;
-            }
-            if (kind == Backend.HELPER && !helperLinked) {
-                list.add(helperStatusUnlinked());
-                continue;
-            }
-            EluBackend b = byKind[kind.ordinal()];
-            list.add(b != null ? new BackendStatus(kind, true, b.description())
-                    : new BackendStatus(kind, false, whyUnavailable(kind)));
-        }
-        return List.copyOf(list);
+        return BackendReport.statuses(this);
     }
 
     /** The helper's ISA levels, or empty when the helper is unavailable; links the helper. */
@@ -640,5 +516,49 @@ public final class BackendProvider {
             }
         }
         throw new IllegalStateException("the scalar backend is always available"); // unreachable
+    }
+
+    // ------------------------------------------------------------------ read by BackendReport (nothing is made here)
+
+    /** The backend of that kind if it has been made, linked or loaded and is available, else null. */
+    EluBackend made(Backend kind) {
+        return byKind[kind.ordinal()];
+    }
+
+    boolean helperLinked() {
+        return helperLinked;
+    }
+
+    boolean vectorMade() {
+        return vectorMade;
+    }
+
+    boolean oneDnnProbed() {
+        return oneDnnProbed;
+    }
+
+    /** Whether {@value #DISABLE_PROPERTY} turns that backend off. */
+    boolean disabled(Backend kind) {
+        return disabled.contains(kind.cliName());
+    }
+
+    /** The helper's description until it is linked, or null when it is unavailable at start. */
+    String helperPending() {
+        return helperPending;
+    }
+
+    /** What the provider's creation took, ns. */
+    long startNanos() {
+        return startNanos;
+    }
+
+    /** What the creation's checks of the helper took (its library found, checked and loaded), ns. */
+    long helperProbeNanos() {
+        return helperProbeNanos;
+    }
+
+    /** What linking the helper took, ns (0 until it is linked). */
+    long helperLinkNanos() {
+        return helperLinkNanos;
     }
 }
