@@ -1,14 +1,7 @@
 package org.elu4j.internal.helper;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import org.elu4j.Backend;
 import org.elu4j.DataType;
@@ -25,14 +18,14 @@ import org.elu4j.internal.helper.ffi.Elu4jNative;
  * The elu4j C helper library: one downcall per call into an AVX-512, AVX2 or portable kernel
  * chosen by the library for the running CPU.
  *
- * <p>The kernel entry points ({@code elu4j_forward}, {@code elu4j_backward}) are bound here by
- * hand rather than through the jextract bindings, because they need
+ * <p>The kernel entry points ({@code elu4j_forward}, {@code elu4j_backward}) are bound by hand
+ * ({@link HelperDowncalls}) rather than through the jextract bindings, because they need
  * {@link Linker.Option#critical(boolean) critical(true)}: no thread-state transition for a call of
  * a few hundred nanoseconds, and heap segments passed straight through (the helper never keeps a
  * pointer beyond the call). Everything else (version, ISA names) goes through the generated
  * {@link Elu4jNative}, but for the functions added to the header after the bindings were last
  * generated ({@code elu4j_pin_isa}, {@code elu4j_active_isa}, {@code elu4j_uses_float_kernel}),
- * also bound here until the next regeneration (bindings/README.md).
+ * also bound by hand until the next regeneration (bindings/README.md).
  *
  * <p>Every op and data type goes to {@code elu4j_forward} / {@code elu4j_backward} with the
  * function's codes and parameters; the library itself runs f32 ELU with a positive power-of-two
@@ -55,7 +48,7 @@ import org.elu4j.internal.helper.ffi.Elu4jNative;
  * tools) uses the same switch around each of its calls.
  *
  * <p>Two steps, so that asking what runs costs no native call. Loading this class looks up every
- * symbol the helper calls in the loaded library (the provider loads it only after
+ * symbol the helper calls in the loaded library ({@link HelperDowncalls}) (the provider loads it only after
  * {@link NativeLibraries#helper()} succeeded), and {@link #probe()} describes it from the
  * bindings' version: no downcall. {@link #best()} links it: it checks the library's version
  * (unless it is the build's own file), applies the ISA pin, and leaves the active level to be read
@@ -70,29 +63,11 @@ public final class HelperBackend implements EluBackend {
     public static final String ISA_ENV = "ELU4J_HELPER_ISA";
     /** Where the pin came from ("-Delu4j.helper.isa=avx2"), or null when the helper is not pinned. */
     private static volatile String pinSource;
-    /** The addresses of the hand-bound functions, looked up (and so checked) when the class loads. */
-    private static final MemorySegment FORWARD_ADDR, FORWARD_MT_ADDR, BACKWARD_ADDR, PIN_ISA_ADDR, PIN_THREAD_ISA_ADDR,
-            USES_FLOAT_KERNEL_ADDR, ACTIVE_ISA_ADDR, VERSION_ADDR;
 
     static {
-        SymbolLookup lookup = NativeLibraries.helper().get().lookup();
-        // Every symbol is looked up now, so a wrong library is refused with the missing name; no
-        // downcall is linked yet (the holders below): the JVM's first downcall handle costs tens of
-        // milliseconds, which Elu4j.backends() need not pay (probe()).
-        FORWARD_ADDR = find(lookup, "elu4j_forward");
-        FORWARD_MT_ADDR = find(lookup, "elu4j_forward_mt");
-        BACKWARD_ADDR = find(lookup, "elu4j_backward");
-        // Added to elu4j.h after the bindings were last generated: bound here until the next
-        // regeneration (bindings/README.md).
-        PIN_ISA_ADDR = find(lookup, "elu4j_pin_isa");
-        PIN_THREAD_ISA_ADDR = find(lookup, "elu4j_pin_thread_isa");
-        USES_FLOAT_KERNEL_ADDR = find(lookup, "elu4j_uses_float_kernel");
-        ACTIVE_ISA_ADDR = find(lookup, "elu4j_active_isa");
-        VERSION_ADDR = find(lookup, "elu4j_version"); // also bound here: see Info
-        for (String generated : new String[] {"elu4j_version_string", "elu4j_isa_name",
-                "elu4j_isa_supported", "elu4j_best_isa", "elu4j_status_name", "elu4j_mt_min_elements"}) {
-            find(lookup, generated); // called through the generated bindings
-        }
+        // Loading this class loads the downcall table, which looks up every symbol the helper
+        // calls: a wrong library is refused here, with the missing name (see probe()).
+        HelperDowncalls.lookUp();
     }
 
     /**
@@ -133,87 +108,6 @@ public final class HelperBackend implements EluBackend {
         return pin != null && !pin.isBlank() && !pin.trim().equalsIgnoreCase("best") || NativeLibraries.helperOverridden();
     }
 
-    /*
-     * The downcall handles, each made on first use, in holders of their own (static finals:
-     * constants to the JIT): a fresh JVM pays a few ms for each shape it links, so a first
-     * forward call links only what it runs.
-     */
-
-    /**
-     * {@code elu4j_version} and {@code elu4j_active_isa}, what linking the helper ({@link #best()})
-     * calls: one function type with the same options, so the JVM links that shape once and binds
-     * it to both addresses (its downcall cache is keyed by type and options).
-     */
-    private static final class Info {
-        static final FunctionDescriptor INT_VOID = FunctionDescriptor.of(JAVA_INT);
-        static final MethodHandle VERSION = Linker.nativeLinker().downcallHandle(VERSION_ADDR, INT_VOID);
-        static final MethodHandle ACTIVE_ISA = Linker.nativeLinker().downcallHandle(ACTIVE_ISA_ADDR, INT_VOID);
-
-        private Info() {
-        }
-    }
-
-    /** {@code elu4j_pin_isa}, {@code elu4j_pin_thread_isa}: only where a level is pinned. */
-    private static final class Control {
-        static final MethodHandle PIN_ISA = Linker.nativeLinker().downcallHandle(PIN_ISA_ADDR,
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        /** {@code elu4j_pin_thread_isa}: a helper fixed to one level ({@link #forIsa}), around each call. */
-        static final MethodHandle PIN_THREAD_ISA = Linker.nativeLinker().downcallHandle(PIN_THREAD_ISA_ADDR,
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT), Linker.Option.critical(true));
-
-        private Control() {
-        }
-    }
-
-    /** {@code elu4j_forward}, critical. */
-    private static final class Forward {
-        static final MethodHandle FORWARD = Linker.nativeLinker().downcallHandle(FORWARD_ADDR,
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
-                        JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE), Linker.Option.critical(true));
-
-        private Forward() {
-        }
-
-        /** Makes the handle now (binding a call does, so its first run does not). */
-        static void load() {
-        }
-    }
-
-    /** {@code elu4j_forward_mt} (an ordinary downcall, not critical: it waits for the pool) and its threshold. */
-    private static final class Parallel {
-        static final MethodHandle FORWARD_MT = Linker.nativeLinker().downcallHandle(FORWARD_MT_ADDR,
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
-                        JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_INT));
-        /** {@code elu4j_mt_min_elements()}: below it the parallel call would run serially anyway. */
-        static final long MT_MIN_ELEMENTS = Elu4jNative.elu4j_mt_min_elements();
-
-        private Parallel() {
-        }
-    }
-
-    /** {@code elu4j_backward}, critical. */
-    private static final class Backward {
-        static final MethodHandle BACKWARD = Linker.nativeLinker().downcallHandle(BACKWARD_ADDR,
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS,
-                        JAVA_LONG, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE), Linker.Option.critical(true));
-
-        private Backward() {
-        }
-
-        /** Makes the handle now (binding a call does, so its first run does not). */
-        static void load() {
-        }
-    }
-
-    /** {@code elu4j_uses_float_kernel}. */
-    private static final class FloatKernel {
-        static final MethodHandle USES_FLOAT_KERNEL = Linker.nativeLinker().downcallHandle(USES_FLOAT_KERNEL_ADDR,
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE));
-
-        private FloatKernel() {
-        }
-    }
-
     /** -1: whatever the library runs on (its best ISA, or the process's pin); otherwise a fixed {@code elu4j_isa}. */
     private final int isa;
     /** The description, or for {@link #best()} null until first asked: then it reads the active level. */
@@ -248,7 +142,7 @@ public final class HelperBackend implements EluBackend {
         // not record) is asked, with the one downcall type that elu4j_active_isa shares.
         if (!NativeLibraries.helper().get().fromBuild()) {
             try {
-                runtime = (int) Info.VERSION.invokeExact();
+                runtime = (int) HelperDowncalls.Info.VERSION.invokeExact();
             } catch (Throwable t) {
                 throw rethrow(t);
             }
@@ -294,7 +188,7 @@ public final class HelperBackend implements EluBackend {
             throw new Elu4jException(source + " is not a helper ISA level: use portable, avx2, avx512 or best"
                     + " (this CPU supports " + levels + ")");
         }
-        int status = pin(Control.PIN_ISA, isa);
+        int status = pin(HelperDowncalls.Control.PIN_ISA, isa);
         if (status != 0) {
             throw new Elu4jException(source + ": this CPU cannot run the helper's " + name + " kernels ("
                     + cString(Elu4jNative.elu4j_status_name(status)) + " from elu4j_pin_isa); it supports " + levels);
@@ -314,7 +208,7 @@ public final class HelperBackend implements EluBackend {
 
     /** Removes the calling thread's pin ({@code elu4j_pin_thread_isa(ELU4J_ISA_BEST)}: cannot fail). */
     private static void unpinThread() {
-        int status = pin(Control.PIN_THREAD_ISA, -1);
+        int status = pin(HelperDowncalls.Control.PIN_THREAD_ISA, -1);
         if (status != 0) {
             throw new IllegalStateException("elu4j_pin_thread_isa(ELU4J_ISA_BEST) failed: "
                     + cString(Elu4jNative.elu4j_status_name(status)));
@@ -324,7 +218,7 @@ public final class HelperBackend implements EluBackend {
     /** The ISA level the library's calls run on: the pinned one, else {@link #bestIsa()}. */
     public static int activeIsa() {
         try {
-            return (int) Info.ACTIVE_ISA.invokeExact();
+            return (int) HelperDowncalls.Info.ACTIVE_ISA.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -408,7 +302,8 @@ public final class HelperBackend implements EluBackend {
      */
     public static boolean usesFloatKernel(Op op) {
         try {
-            return (int) FloatKernel.USES_FLOAT_KERNEL.invokeExact(op.kind().nativeCode, op.alpha(), op.scale(), op.inputScale()) != 0;
+            return (int) HelperDowncalls.FloatKernel.USES_FLOAT_KERNEL.invokeExact(op.kind().nativeCode, op.alpha(),
+                    op.scale(), op.inputScale()) != 0;
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -421,7 +316,7 @@ public final class HelperBackend implements EluBackend {
      */
     @Override
     public Binding.Forward bindForward(Op op, DataType type) {
-        Forward.load();
+        HelperDowncalls.Forward.load();
         return new ForwardKernel(this, op.kind().nativeCode, dtypeCode(type), type.byteSize(), op.alpha(), op.scale(),
                 op.inputScale());
     }
@@ -455,7 +350,7 @@ public final class HelperBackend implements EluBackend {
             if (plain && threads == 1) {
                 int status;
                 try {
-                    status = (int) Forward.FORWARD.invokeExact(fn, dt, src, dst, src.byteSize() / size, alpha, scale,
+                    status = (int) HelperDowncalls.Forward.FORWARD.invokeExact(fn, dt, src, dst, src.byteSize() / size, alpha, scale,
                             inputScale);
                 } catch (Throwable t) {
                     throw rethrow(t);
@@ -481,21 +376,21 @@ public final class HelperBackend implements EluBackend {
         String function = "elu4j_forward";
         try {
             if (isa >= 0) {
-                status = pin(Control.PIN_THREAD_ISA, isa);
+                status = pin(HelperDowncalls.Control.PIN_THREAD_ISA, isa);
                 if (status == 0) {
                     try {
-                        status = (int) Forward.FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
+                        status = (int) HelperDowncalls.Forward.FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
                     } finally {
                         unpinThread();
                     }
                 } else {
                     function = "elu4j_pin_thread_isa";
                 }
-            } else if (threads != 1 && n >= Parallel.MT_MIN_ELEMENTS && src.isNative() && dst.isNative()) {
+            } else if (threads != 1 && n >= HelperDowncalls.Parallel.MT_MIN_ELEMENTS && src.isNative() && dst.isNative()) {
                 function = "elu4j_forward_mt";
-                status = (int) Parallel.FORWARD_MT.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale, threads);
+                status = (int) HelperDowncalls.Parallel.FORWARD_MT.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale, threads);
             } else {
-                status = (int) Forward.FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
+                status = (int) HelperDowncalls.Forward.FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
             }
         } catch (Throwable t) {
             throw rethrow(t);
@@ -508,7 +403,7 @@ public final class HelperBackend implements EluBackend {
 
     @Override
     public Binding.Backward bindBackward(Op op, DataType type, boolean fromOutput) {
-        Backward.load();
+        HelperDowncalls.Backward.load();
         int fn = op.kind().nativeCode;
         int dt = dtypeCode(type);
         int fromDst = fromOutput ? 1 : 0;
@@ -522,10 +417,10 @@ public final class HelperBackend implements EluBackend {
             String function = "elu4j_backward";
             try {
                 if (isa >= 0) {
-                    status = pin(Control.PIN_THREAD_ISA, isa);
+                    status = pin(HelperDowncalls.Control.PIN_THREAD_ISA, isa);
                     if (status == 0) {
                         try {
-                            status = (int) Backward.BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
+                            status = (int) HelperDowncalls.Backward.BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
                         } finally {
                             unpinThread();
                         }
@@ -533,7 +428,7 @@ public final class HelperBackend implements EluBackend {
                         function = "elu4j_pin_thread_isa";
                     }
                 } else {
-                    status = (int) Backward.BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
+                    status = (int) HelperDowncalls.Backward.BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
                 }
             } catch (Throwable t) {
                 throw rethrow(t);
@@ -560,20 +455,12 @@ public final class HelperBackend implements EluBackend {
      * ({@code elu4j_mt_min_elements()}); smaller calls run serially, as fast as a serial call.
      */
     public static long parallelMinElements() {
-        return Parallel.MT_MIN_ELEMENTS;
+        return HelperDowncalls.Parallel.MT_MIN_ELEMENTS;
     }
 
     /** Reads a static NUL-terminated string the helper returned (at most 256 bytes). */
     private static String cString(MemorySegment pointer) {
         return pointer.reinterpret(256).getString(0);
-    }
-
-    private static MemorySegment find(SymbolLookup lookup, String name) {
-        return lookup.find(name).orElseThrow(() -> {
-            NativeLibraries.Library lib = NativeLibraries.helper().get();
-            return new UnsatisfiedLinkError("elu4j helper: symbol " + name + " not found in " + lib.path()
-                    + " (from " + lib.origin() + "): not the elu4j helper library " + NativeLibraries.HELPER_SONAME);
-        });
     }
 
     static RuntimeException rethrow(Throwable t) {
