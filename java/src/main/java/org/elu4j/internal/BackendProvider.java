@@ -1,6 +1,5 @@
 package org.elu4j.internal;
 
-import java.lang.management.ManagementFactory;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -140,7 +139,7 @@ public final class BackendProvider {
         long t1 = System.nanoTime();
         // The vector backend's cheap checks only (no JMX, no Vector API class): it is made when
         // something needs it (makeVector), which AUTO does only where the helper is unavailable.
-        String why = disabled.contains(Backend.VECTOR.cliName()) ? DISABLED : vectorPrecheck();
+        String why = disabled.contains(Backend.VECTOR.cliName()) ? DISABLED : VectorChecks.precheck();
         if (why != null) {
             reasons.put(Backend.VECTOR, why);
             vectorMade = true;
@@ -213,13 +212,13 @@ public final class BackendProvider {
     /** How long linking the helper took (for the DEBUG line that follows the start line), ns. */
     private long helperLinkNanos;
 
-    /** Makes the vector backend once: its JMX checks and the Vector API's classes ({@link #vectorBackend}). */
+    /** Makes the vector backend once: its JMX checks and the Vector API's classes ({@link VectorChecks#create}). */
     private synchronized void makeVector() {
         if (vectorMade) {
             return;
         }
         long start = System.nanoTime();
-        String why = probe(Backend.VECTOR, BackendProvider::vectorBackend);
+        String why = probe(Backend.VECTOR, VectorChecks::create);
         vectorReason = why;
         EluBackend b = byKind[Backend.VECTOR.ordinal()];
         vectorMade = true;
@@ -258,60 +257,6 @@ public final class BackendProvider {
             t = t.getCause();
         }
         return t.getMessage() != null ? t.getMessage() : t.toString();
-    }
-
-    static final String VECTOR_MODULE_MISSING = "the incubating module jdk.incubator.vector is not enabled";
-
-    /**
-     * Why the vector backend cannot run here as far as that is known without JMX or the Vector
-     * API's classes (its module, -Xint), or null; {@link #vectorBackend} checks the rest.
-     */
-    private static String vectorPrecheck() {
-        Module vector = ModuleLayer.boot().findModule("jdk.incubator.vector").orElse(null);
-        if (vector == null) {
-            return VECTOR_MODULE_MISSING + ": pass --add-modules jdk.incubator.vector to java";
-        }
-        Module self = BackendProvider.class.getModule();
-        if (self.isNamed() && !self.canRead(vector)) {
-            return "module " + self.getName() + " cannot read jdk.incubator.vector";
-        }
-        if (System.getProperty("java.vm.info", "").contains("interpreted")) {
-            return "the JVM runs interpreted (-Xint): the Vector API would be slower than scalar code";
-        }
-        return null;
-    }
-
-    /** The vector backend, made after the checks that need JMX (the JIT's tiers and FMA); {@link #vectorPrecheck} has passed. */
-    private static EluBackend vectorBackend() {
-        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.matches("-XX:TieredStopAtLevel=[0-3]")) {
-                throw new IllegalStateException("C2 is disabled (" + arg + "): the Vector API needs C2 to be fast");
-            }
-        }
-        // Every kernel is built on fused multiply-adds. Without the JIT's FMA (a CPU without
-        // FMA/AVX, or -XX:UseAVX=0) the Vector API runs them lane by lane in Java: correct, but
-        // slower than the scalar backend by orders of magnitude.
-        if ("false".equals(vmOption("UseFMA"))) {
-            throw new IllegalStateException("the JIT has no FMA instructions here (UseFMA is off: a CPU without "
-                    + "FMA/AVX, or -XX:UseAVX=0), so the Vector API kernels would run lane by lane, slower than scalar code");
-        }
-        try {
-            return (EluBackend) Class.forName("org.elu4j.internal.vector.VectorBackend")
-                    .getConstructor().newInstance();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot create the Vector API backend: " + e, e);
-        }
-    }
-
-    /** A HotSpot flag's value, or null where it cannot be read (another VM, jdk.management absent). */
-    static String vmOption(String name) {
-        try {
-            com.sun.management.HotSpotDiagnosticMXBean bean =
-                    ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
-            return bean == null ? null : bean.getVMOption(name).getValue();
-        } catch (RuntimeException | LinkageError e) {
-            return null;
-        }
     }
 
     /**

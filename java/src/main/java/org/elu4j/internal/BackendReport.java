@@ -81,7 +81,7 @@ final class BackendReport {
                 line.append("; ").append(text);
                 oneDnnWarned |= kind == Backend.ONEDNN;
                 // Without --add-modules jdk.incubator.vector, AUTO still has the faster helper: a note, not a warning.
-                problem |= !(kind == Backend.VECTOR && why.startsWith(BackendProvider.VECTOR_MODULE_MISSING));
+                problem |= !(kind == Backend.VECTOR && why.startsWith(VectorChecks.MODULE_MISSING));
             }
         }
         log.log(problem ? System.Logger.Level.WARNING : System.Logger.Level.INFO, line.toString());
@@ -111,7 +111,7 @@ final class BackendReport {
      * but only DEBUG when its module is not enabled (AUTO prefers the helper anyway).
      */
     static void vectorMade(String why, long start, EluBackend b) {
-        boolean note = why != null && why.startsWith(BackendProvider.VECTOR_MODULE_MISSING);
+        boolean note = why != null && why.startsWith(VectorChecks.MODULE_MISSING);
         Log.get().log(why != null && !note ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
                 () -> b != null ? String.format(Locale.ROOT, "elu4j: vector backend made in %.0f ms: %s",
                         (System.nanoTime() - start) / 1e6, b.description())
