@@ -67,8 +67,8 @@ import org.elu4j.internal.scalar.ScalarBackend;
  * only asks what runs never initialises its logging backend (with java.util.logging, the INFO
  * line's first record costs about 40 ms). Linking the helper or loading oneDNN logs its time at
  * DEBUG, or a WARNING when it fails after the start line (for oneDNN: when its natives are there).
- * This class decides when those lines are logged; {@link BackendReport} writes them, and the
- * statuses, from what this class has found.
+ * This class decides when those lines are logged, and logs them; {@link BackendReport} composes
+ * the start line and the statuses from what this class has found.
  */
 public final class BackendProvider {
     private static final String DISABLE_PROPERTY = "elu4j.disable";
@@ -205,7 +205,12 @@ public final class BackendProvider {
         helperLinked = true;
         helperLinkNanos = System.nanoTime() - start;
         if (announced) { // before the start line, a failure is reported in it and the time in its DEBUG line
-            BackendReport.helperLinked(why, helperLinkNanos, byKind[Backend.HELPER.ordinal()]);
+            if (why != null) {
+                Log.get().log(System.Logger.Level.WARNING, "elu4j: helper unavailable: " + why);
+            } else if (Log.get().isLoggable(System.Logger.Level.DEBUG)) { // the description reads the level: a downcall
+                Log.get().log(System.Logger.Level.DEBUG, "elu4j: helper linked in " + BackendReport.millis(helperLinkNanos)
+                        + " ms: " + byKind[Backend.HELPER.ordinal()].description());
+            }
         }
     }
 
@@ -223,7 +228,11 @@ public final class BackendProvider {
         EluBackend b = byKind[Backend.VECTOR.ordinal()];
         vectorMade = true;
         if (announced || why == null) { // a failure before the start line is reported in it
-            BackendReport.vectorMade(why, start, b);
+            boolean note = why != null && why.startsWith(VectorChecks.MODULE_MISSING);
+            Log.get().log(why != null && !note ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+                    () -> b != null ? String.format(Locale.ROOT, "elu4j: vector backend made in %.0f ms: %s",
+                            (System.nanoTime() - start) / 1e6, b.description())
+                            : "elu4j: vector unavailable: " + why);
         }
     }
 
@@ -242,7 +251,10 @@ public final class BackendProvider {
         EluBackend b = byKind[Backend.ONEDNN.ordinal()];
         oneDnnProbed = true;
         if (announced || why == null || oneDnnAbsentByChoice()) { // a failure before the start line is reported in it
-            BackendReport.oneDnnLoaded(why != null && !oneDnnAbsentByChoice() && !oneDnnWarned, why, start, b);
+            Log.get().log(why != null && !oneDnnAbsentByChoice() && !oneDnnWarned ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+                    () -> b != null ? String.format(Locale.ROOT, "elu4j: onednn loaded in %.0f ms: %s",
+                            (System.nanoTime() - start) / 1e6, b.description())
+                            : "elu4j: onednn unavailable: " + why);
         }
     }
 
@@ -270,11 +282,32 @@ public final class BackendProvider {
         }
         synchronized (this) {
             if (!announced) {
-                Backend auto = autoChoice();
-                // A oneDNN the start line warned about is not warned about again when it fails to load.
-                oneDnnWarned = BackendReport.logStart(this, auto);
+                logStart(autoChoice());
                 announced = true;
             }
+        }
+    }
+
+    /**
+     * Logs the start line ({@link BackendReport#startLine}) and its DEBUG lines. The calls to the
+     * logger stay here, in the provider, so that a logger that names the calling method (as
+     * java.util.logging's SimpleFormatter does) names where the line is logged, not where it is
+     * written.
+     */
+    private void logStart(Backend auto) {
+        System.Logger log = Log.get();
+        if (log.isLoggable(System.Logger.Level.DEBUG)) {
+            log.log(System.Logger.Level.DEBUG, BackendReport.startTimes(this));
+        }
+        if (!log.isLoggable(System.Logger.Level.WARNING)) {
+            return; // nothing of the line would be written: spare the first call composing it (the helper's level is a downcall)
+        }
+        BackendReport.StartLine line = BackendReport.startLine(this, auto);
+        oneDnnWarned |= line.warnsOneDnn();
+        log.log(line.problem() ? System.Logger.Level.WARNING : System.Logger.Level.INFO, line.text());
+        List<String> byChoice = line.byChoice();
+        if (!byChoice.isEmpty()) {
+            log.log(System.Logger.Level.DEBUG, () -> "elu4j: by choice: " + String.join("; ", byChoice));
         }
     }
 

@@ -2,17 +2,15 @@ package org.elu4j.internal;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.elu4j.Backend;
 import org.elu4j.BackendStatus;
 
 /**
  * What elu4j says about its backends, as {@link BackendProvider} has found them: the one start
- * line logged when the first call is bound (INFO, or WARNING when a backend is unavailable for a
- * reason that needs fixing; what is absent by choice and the start's times at DEBUG), the lines
- * logged when the helper is linked, the vector backend made or oneDNN loaded later, and the
- * statuses {@code Elu4j.backends()} returns, including those of a helper not linked yet and a
- * oneDNN not loaded yet.
+ * line logged when the first call is bound (what AUTO uses, what is available, why the others are
+ * not, and whether that needs fixing), the DEBUG line of the start's times, and the statuses
+ * {@code Elu4j.backends()} returns, including those of a helper not linked yet and a oneDNN not
+ * loaded yet. The provider logs the lines (when, and at which level); this class composes them.
  *
  * <p>Why a class of its own: the provider decides which backend runs and why the others do not;
  * this class only turns its state into text, and reads it without linking or loading anything.
@@ -30,21 +28,27 @@ final class BackendReport {
     }
 
     /**
-     * The start line, and the DEBUG lines that go with it; returns whether the line warned that
-     * oneDNN is unavailable (then a later failure to load it is not warned about again).
+     * The start line and what goes with it.
+     *
+     * @param text        the line
+     * @param problem     whether a backend is unavailable for a reason that needs fixing (WARNING, else INFO)
+     * @param byChoice    the backends absent by choice, for a DEBUG line
+     * @param warnsOneDnn whether the line says oneDNN is unavailable (a later failure to load it is
+     *                    then not warned about again)
      */
-    static boolean logStart(BackendProvider p, Backend auto) {
-        boolean oneDnnWarned = false;
-        System.Logger log = Log.get();
-        if (log.isLoggable(System.Logger.Level.DEBUG)) {
-            log.log(System.Logger.Level.DEBUG, "elu4j: backends checked in " + millis(p.startNanos())
-                    + " ms (helper library found, checked and loaded: " + millis(p.helperProbeNanos()) + " ms)"
-                    + (p.helperLinked() && p.made(Backend.HELPER) != null
-                            ? "; helper linked in " + millis(p.helperLinkNanos()) + " ms" : ""));
-        }
-        if (!log.isLoggable(System.Logger.Level.WARNING)) {
-            return oneDnnWarned; // nothing of the line would be written: spare the first call composing it (the helper's level is a downcall)
-        }
+    record StartLine(String text, boolean problem, List<String> byChoice, boolean warnsOneDnn) {
+    }
+
+    /** The DEBUG line of what the start took. */
+    static String startTimes(BackendProvider p) {
+        return "elu4j: backends checked in " + millis(p.startNanos())
+                + " ms (helper library found, checked and loaded: " + millis(p.helperProbeNanos()) + " ms)"
+                + (p.helperLinked() && p.made(Backend.HELPER) != null
+                        ? "; helper linked in " + millis(p.helperLinkNanos()) + " ms" : "");
+    }
+
+    /** The start line: what AUTO uses, what is available, and why the others are not. */
+    static StartLine startLine(BackendProvider p, Backend auto) {
         StringBuilder line = new StringBuilder("elu4j: AUTO uses ").append(describe(p, auto)).append("; available: ");
         String sep = "";
         for (Backend kind : Backend.values()) {
@@ -54,6 +58,7 @@ final class BackendReport {
             }
         }
         boolean problem = false;
+        boolean oneDnnWarned = false;
         List<String> byChoice = new ArrayList<>();
         for (Backend kind : List.of(Backend.ONEDNN, Backend.HELPER, Backend.VECTOR)) {
             String why;
@@ -84,11 +89,7 @@ final class BackendReport {
                 problem |= !(kind == Backend.VECTOR && why.startsWith(VectorChecks.MODULE_MISSING));
             }
         }
-        log.log(problem ? System.Logger.Level.WARNING : System.Logger.Level.INFO, line.toString());
-        if (!byChoice.isEmpty()) {
-            log.log(System.Logger.Level.DEBUG, () -> "elu4j: by choice: " + String.join("; ", byChoice));
-        }
-        return oneDnnWarned;
+        return new StartLine(line.toString(), problem, byChoice, oneDnnWarned);
     }
 
     /** A backend's description as far as known without linking or loading it. */
@@ -96,38 +97,8 @@ final class BackendReport {
         return kind == Backend.HELPER && !p.helperLinked() ? p.helperPending() : p.made(kind).description();
     }
 
-    /** After the start line: a WARNING when linking the helper failed, else its time at DEBUG. */
-    static void helperLinked(String why, long nanos, EluBackend helper) {
-        if (why != null) {
-            Log.get().log(System.Logger.Level.WARNING, "elu4j: helper unavailable: " + why);
-        } else if (Log.get().isLoggable(System.Logger.Level.DEBUG)) { // the description reads the level: a downcall
-            Log.get().log(System.Logger.Level.DEBUG, "elu4j: helper linked in " + millis(nanos)
-                    + " ms: " + helper.description());
-        }
-    }
-
-    /**
-     * The vector backend made (DEBUG, with its time since {@code start}) or unavailable: a WARNING,
-     * but only DEBUG when its module is not enabled (AUTO prefers the helper anyway).
-     */
-    static void vectorMade(String why, long start, EluBackend b) {
-        boolean note = why != null && why.startsWith(VectorChecks.MODULE_MISSING);
-        Log.get().log(why != null && !note ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
-                () -> b != null ? String.format(Locale.ROOT, "elu4j: vector backend made in %.0f ms: %s",
-                        (System.nanoTime() - start) / 1e6, b.description())
-                        : "elu4j: vector unavailable: " + why);
-    }
-
-    /** oneDNN loaded (with its time since {@code start}) or unavailable, at the level the provider chose. */
-    static void oneDnnLoaded(boolean warn, String why, long start, EluBackend b) {
-        Log.get().log(warn ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
-                () -> b != null ? String.format(Locale.ROOT, "elu4j: onednn loaded in %.0f ms: %s",
-                        (System.nanoTime() - start) / 1e6, b.description())
-                        : "elu4j: onednn unavailable: " + why);
-    }
-
     /** {@code nanos} in milliseconds with one decimal, without {@code String.format} (its classes cost a fresh JVM). */
-    private static String millis(long nanos) {
+    static String millis(long nanos) {
         long tenths = (nanos + 50_000) / 100_000;
         return tenths / 10 + "." + tenths % 10;
     }
