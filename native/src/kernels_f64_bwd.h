@@ -225,6 +225,8 @@ FAM_INLINE double FAM(f64b_careful_one)(const elu4j_params *p, const fam_f64b *c
 
 #if defined(ELU4J_F64_AVX512)
 #include "kernels_f64_bwd_avx512.h"
+#elif defined(ELU4J_F64_AVX2)
+#include "kernels_f64_bwd_avx2.h"
 #else
 /* m elements one by one (any alignment; dx may be dy: each element is read before it is written). */
 FAM_NOINLINE static void FAM(f64b_careful)(const elu4j_params *p, const fam_f64b *c,
@@ -320,7 +322,7 @@ static void FAM(f64b_out)(const elu4j_params *p, const fam_f64b *c, const unsign
 FAM_NOINLINE static int FAM(f64_bwd_x)(const elu4j_params *p, const void *dy, const void *x,
                                        void *dx, size_t n)
 {
-#if defined(ELU4J_F64_AVX512)
+#if defined(ELU4J_F64_AVX512) || defined(ELU4J_F64_AVX2)
     return f64_bwd_kernel(p, dy, x, dx, n);
 #else
     fam_f64b c;
