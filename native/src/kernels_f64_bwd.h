@@ -4,8 +4,9 @@
  * dx. Included only by kernels_impl.h after kernels_bwd.h, inside one ISA level's translation unit
  * (FAM() names, the level's compiler flags); kernels_impl.h's file comment has the algorithm and
  * its error budget ("f64 ELU backward from the input, the table kernel"). Where the level's file
- * defines ELU4J_F64_AVX512, kernels_f64_bwd_avx512.h adds the same operations written with
- * intrinsics (same bits), which the entry point runs instead of the C loops.
+ * defines ELU4J_F64_AVX512 (ELU4J_F64_AVX2), kernels_f64_bwd_avx512.h (kernels_f64_bwd_avx2.h)
+ * adds the same operations written with intrinsics (same bits), which the entry point runs
+ * instead of the C loops.
  */
 #ifndef FAM
 #error "included by kernels_impl.h only"
@@ -54,8 +55,8 @@ typedef struct fam_f64b {
  * A_j and B_j of one j, from C = cshi + cslo (fam_f64_setup's) and rho = cslo / cshi:
  *   C T_j (1 + R_j) = (A_j + err_j)(1 + rho)(1 + R_j),  err_j = fma(cshi, T_j, -A_j) exactly,
  *   = A_j (1 + d_j)(1 + rho)(1 + R_j) with d_j = err_j / A_j,  so B_j = d_j + rho + R_j (the
- *   products of these terms, each below 2^-52, are below 2^-104). The AVX-512 kernel computes
- *   the same with vectors (the same operations per j).
+ *   products of these terms, each below 2^-52, are below 2^-104). The AVX-512 and AVX2 kernels
+ *   compute the same with vectors (the same operations per j).
  */
 FAM_INLINE void fam_f64b_entry(double cshi, double rho, int j, uint64_t *a, double *b)
 {

@@ -130,8 +130,9 @@
  *   evaluation below, bit for bit as before (NaN as FAM_BWD_NAN says, +-0, infinities, t below
  *   -745 where exp(t) rounds to 0, the huge dy for which dy * cis overflows, subnormal results).
  *   The AVX-512 level runs the same operations with intrinsics (kernels_f64_bwd_avx512.h, the
- *   tables computed in registers), AVX2 and the portable level as GCC compiles the C loops: the
- *   same bits on every level.
+ *   tables computed in registers), AVX2 too (kernels_f64_bwd_avx2.h, the tables read with vpermps
+ *   from planes of 32-bit halves), the portable level as GCC compiles the C loops: the same bits
+ *   on every level.
  *
  *   f64 otherwise (other parameters, ReLU, LeakyReLU, the backward from the output): the double
  *   evaluation above with the f64-precision expm1/exp, on the blocks.
