@@ -179,6 +179,85 @@ ELU4J_INLINE void bwd_bf16_loop(const elu4j_params *p, const char *g, const char
 }
 
 #if !defined(ELU4J_NO_AVX512_BF16)
+/*
+ * bf16 from y with a unit input scale, where the CPU has AVX512_BF16 (the common case: ELU,
+ * SELU and CELU from their output). bwd_y16 with one decision for 64 halves instead of one a
+ * vector, and that decision also covers the narrowing: *odd holds the lanes of the result that
+ * are zero, infinite, NaN or subnormal (vfpclassps 0xBF: bwd_y16's slow categories and 0x20, the
+ * subnormals that vcvtne2ps2bf16 reads as zero), on every lane, not only y <= 0. Where no lane
+ * of a step is odd, each lane's result is bwd_y16's (a nonzero finite fine result needs no fix)
+ * and vcvtne2ps2bf16 rounds it as the portable narrow; a chunk of 32 with an odd lane takes
+ * bwd_y_fix16 and elu4j_bf16_pack_ne (or bwd_bf16_groups) as the general loop does. With the
+ * scale 1 (pos_kind 0) the lanes y > 0 keep dy through a masked fma, without a blend.
+ */
+#define ELU4J_FPCLASS_BF16_Y_ODD 0xBF
+
+ELU4J_INLINE __m512 bwd_y_bf16_16(__m512 g, __m512 y, const bconsts512 *c, const int pos_kind,
+                                  const int yform, __mmask16 *odd)
+{
+    const __mmask16 le = _mm512_cmp_ps_mask(y, c->zero, _CMP_NGT_UQ); /* y <= 0 or NaN */
+    __m512 a = y, b = c->chi; /* the fine result: fma(dy, a, dy * b) */
+    if (yform != FAM_BWD_Y_FMA) {
+        const __m512 sh = _mm512_add_ps(c->chi, y);
+        const __m512 dl = _mm512_sub_ps(y, _mm512_sub_ps(sh, c->chi));
+        a = sh;
+        b = yform == FAM_BWD_Y_PAIRS_NO_CLO ? dl : _mm512_add_ps(dl, c->clo);
+    }
+    __m512 r;
+    if (pos_kind == 0) {
+        r = _mm512_mask_fmadd_ps(g, le, a, _mm512_mul_ps(g, b));
+    } else {
+        r = _mm512_mask_blend_ps(le, bwd_pos16(g, c, pos_kind),
+                                 _mm512_fmadd_ps(g, a, _mm512_mul_ps(g, b)));
+    }
+    *odd = _mm512_fpclass_ps_mask(r, ELU4J_FPCLASS_BF16_Y_ODD);
+    return r;
+}
+
+#define ELU4J_BWD_BF16_Y_STEP(J)                                                                   \
+    const size_t o##J = 2 * i + 64 * (J);                                                          \
+    const __m512i gw##J = _mm512_loadu_si512((const void *)(g + o##J));                            \
+    const __m512i dw##J = _mm512_loadu_si512((const void *)(d + o##J));                            \
+    __mmask16 se##J, so##J;                                                                        \
+    __m512 re##J = bwd_y_bf16_16(elu4j_bf16_even(gw##J), elu4j_bf16_even(dw##J), c, pos_kind,      \
+                                 yform, &se##J);                                                   \
+    __m512 ro##J = bwd_y_bf16_16(elu4j_bf16_odd(gw##J), elu4j_bf16_odd(dw##J), c, pos_kind,        \
+                                 yform, &so##J);
+
+/* A chunk of 32 of a step with an odd lane somewhere. */
+#define ELU4J_BWD_BF16_Y_STORE(J)                                                                  \
+    if ((se##J | so##J) == 0) {                                                                    \
+        _mm512_storeu_si512((void *)(dx + o##J), elu4j_bf16_pack_ne_normal(re##J, ro##J));         \
+    } else if ((se##J == 0 || bwd_y_fix16(elu4j_bf16_even(gw##J), elu4j_bf16_even(dw##J), 0xffff,  \
+                                          &re##J, c, 1, yform)) &                                  \
+               (so##J == 0 || bwd_y_fix16(elu4j_bf16_odd(gw##J), elu4j_bf16_odd(dw##J), 0xffff,    \
+                                          &ro##J, c, 1, yform))) {                                 \
+        _mm512_storeu_si512((void *)(dx + o##J), elu4j_bf16_pack_ne(re##J, ro##J));                \
+    } else {                                                                                       \
+        bwd_bf16_groups(p, c, g + o##J, d + o##J, dx + o##J, 1, 1, pos_kind, yform);               \
+    }
+
+ELU4J_INLINE ELU4J_HALF_BF16 void bwd_bf16_y_loop_ne(const elu4j_params *p, const char *g,
+                                                     const char *d, char *dx, size_t n,
+                                                     const bconsts512 *c, const int pos_kind,
+                                                     const int yform)
+{
+    const int bf16 = 1, from_dst = 1, unit_input = 1;
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        ELU4J_BWD_BF16_Y_STEP(0)
+        ELU4J_BWD_BF16_Y_STEP(1)
+        if (__builtin_expect(((se0 | so0) | (se1 | so1)) == 0, 1)) {
+            _mm512_storeu_si512((void *)(dx + o0), elu4j_bf16_pack_ne_normal(re0, ro0));
+            _mm512_storeu_si512((void *)(dx + o1), elu4j_bf16_pack_ne_normal(re1, ro1));
+            continue;
+        }
+        ELU4J_BWD_BF16_Y_STORE(0)
+        ELU4J_BWD_BF16_Y_STORE(1)
+    }
+    ELU4J_BWD_HALF_TAIL(ELU4J_BWD_NARROW_PLAIN)
+}
+
 ELU4J_INLINE ELU4J_HALF_BF16 void bwd_bf16_loop_ne(const elu4j_params *p, const char *g,
                                                    const char *d, char *dx, size_t n,
                                                    const bconsts512 *c, const int bf16_unused,
@@ -186,6 +265,10 @@ ELU4J_INLINE ELU4J_HALF_BF16 void bwd_bf16_loop_ne(const elu4j_params *p, const 
                                                    const int pos_kind, const int yform)
 {
     (void)bf16_unused;
+    if (from_dst && unit_input) {
+        bwd_bf16_y_loop_ne(p, g, d, dx, n, c, pos_kind, yform);
+        return;
+    }
     ELU4J_BWD_BF16_LOOP(elu4j_bf16_pack_ne)
 }
 #endif

@@ -99,6 +99,15 @@ ELU4J_HALF_INLINE __m512i elu4j_bf16_pack(__m512 ye, __m512 yo)
  */
 #define ELU4J_HALF_BF16 __attribute__((target("avx512bf16")))
 
+/* elu4j_bf16_pack_ne for ye, yo known to hold no subnormal (the caller has checked). */
+ELU4J_HALF_INLINE ELU4J_HALF_BF16 __m512i elu4j_bf16_pack_ne_normal(__m512 ye, __m512 yo)
+{
+    const __m512i idx = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9,
+                                         24, 8, 23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1,
+                                         16, 0);
+    return _mm512_permutexvar_epi16(idx, (__m512i)_mm512_cvtne2ps_pbh(yo, ye));
+}
+
 ELU4J_HALF_INLINE ELU4J_HALF_BF16 __m512i elu4j_bf16_pack_ne(__m512 ye, __m512 yo)
 {
     const __mmask16 se = _mm512_fpclass_ps_mask(ye, 0x20); /* 0x20: subnormal */
@@ -106,10 +115,7 @@ ELU4J_HALF_INLINE ELU4J_HALF_BF16 __m512i elu4j_bf16_pack_ne(__m512 ye, __m512 y
     if (__builtin_expect(!_kortestz_mask16_u8(se, so), 0)) {
         return elu4j_bf16_pack(ye, yo);
     }
-    const __m512i idx = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9,
-                                         24, 8, 23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1,
-                                         16, 0);
-    return _mm512_permutexvar_epi16(idx, (__m512i)_mm512_cvtne2ps_pbh(yo, ye));
+    return elu4j_bf16_pack_ne_normal(ye, yo);
 }
 
 /* 16 f16 as floats. */
