@@ -189,6 +189,11 @@ ELU4J_INLINE void bwd_bf16_loop(const elu4j_params *p, const char *g, const char
  * and vcvtne2ps2bf16 rounds it as the portable narrow; a chunk of 32 with an odd lane takes
  * bwd_y_fix16 and elu4j_bf16_pack_ne (or bwd_bf16_groups) as the general loop does. With the
  * scale 1 (pos_kind 0) the lanes y > 0 keep dy through a masked fma, without a blend.
+ *
+ * FAM_BWD_Y_PAIRS_NO_CLO: where sh - chi == y (coef + y is exact in f32, so sl is +0: every y
+ * but the tiny ones), the fine result fma(dy, sh, dy * +0) is the one rounding of dy * sh, a
+ * multiplication (its zero results, whose sign could differ, are odd lanes anyway). The other
+ * lanes y <= 0 are odd, and a chunk holding one recomputes its results with bwd_y16.
  */
 #define ELU4J_FPCLASS_BF16_Y_ODD 0xBF
 
@@ -196,22 +201,53 @@ ELU4J_INLINE __m512 bwd_y_bf16_16(__m512 g, __m512 y, const bconsts512 *c, const
                                   const int yform, __mmask16 *odd)
 {
     const __mmask16 le = _mm512_cmp_ps_mask(y, c->zero, _CMP_NGT_UQ); /* y <= 0 or NaN */
-    __m512 a = y, b = c->chi; /* the fine result: fma(dy, a, dy * b) */
-    if (yform != FAM_BWD_Y_FMA) {
+    __m512 r, fine;
+    __mmask16 inexact = 0;
+    if (yform == FAM_BWD_Y_PAIRS_NO_CLO) {
         const __m512 sh = _mm512_add_ps(c->chi, y);
-        const __m512 dl = _mm512_sub_ps(y, _mm512_sub_ps(sh, c->chi));
-        a = sh;
-        b = yform == FAM_BWD_Y_PAIRS_NO_CLO ? dl : _mm512_add_ps(dl, c->clo);
-    }
-    __m512 r;
-    if (pos_kind == 0) {
-        r = _mm512_mask_fmadd_ps(g, le, a, _mm512_mul_ps(g, b));
+        inexact = _mm512_mask_cmp_ps_mask(le, _mm512_sub_ps(sh, c->chi), y, _CMP_NEQ_UQ);
+        r = pos_kind == 0 ? _mm512_mask_mul_ps(g, le, g, sh) : _mm512_mul_ps(g, sh);
     } else {
-        r = _mm512_mask_blend_ps(le, bwd_pos16(g, c, pos_kind),
-                                 _mm512_fmadd_ps(g, a, _mm512_mul_ps(g, b)));
+        __m512 a = y, b = c->chi; /* the fine result: fma(dy, a, dy * b) */
+        if (yform == FAM_BWD_Y_PAIRS) {
+            const __m512 sh = _mm512_add_ps(c->chi, y);
+            a = sh;
+            b = _mm512_add_ps(_mm512_sub_ps(y, _mm512_sub_ps(sh, c->chi)), c->clo);
+        }
+        r = pos_kind == 0 ? _mm512_mask_fmadd_ps(g, le, a, _mm512_mul_ps(g, b))
+                          : _mm512_fmadd_ps(g, a, _mm512_mul_ps(g, b));
     }
-    *odd = _mm512_fpclass_ps_mask(r, ELU4J_FPCLASS_BF16_Y_ODD);
+    if (pos_kind != 0) {
+        fine = r;
+        r = _mm512_mask_blend_ps(le, bwd_pos16(g, c, pos_kind), fine);
+    }
+    *odd = _mm512_fpclass_ps_mask(r, ELU4J_FPCLASS_BF16_Y_ODD) | inexact;
     return r;
+}
+
+/*
+ * A chunk of 32 (gw, dw) with an odd lane: re, ro and their odd lanes se, so from bwd_y_bf16_16
+ * (bwd_y16's results but in the no-clo form), fixed as bwd_vec16 does, and narrowed with the
+ * subnormal check.
+ */
+ELU4J_INLINE ELU4J_HALF_BF16 void bwd_bf16_y_chunk(const elu4j_params *p, const bconsts512 *c,
+                                                   const char *g, const char *d, char *dx,
+                                                   __m512i gw, __m512i dw, __m512 re, __m512 ro,
+                                                   __mmask16 se, __mmask16 so,
+                                                   const int pos_kind, const int yform)
+{
+    const __m512 ge = elu4j_bf16_even(gw), ye = elu4j_bf16_even(dw);
+    const __m512 go = elu4j_bf16_odd(gw), yo = elu4j_bf16_odd(dw);
+    if (yform == FAM_BWD_Y_PAIRS_NO_CLO) {
+        re = bwd_y16(ge, ye, c, 1, pos_kind, yform, &se);
+        ro = bwd_y16(go, yo, c, 1, pos_kind, yform, &so);
+    }
+    if ((se == 0 || bwd_y_fix16(ge, ye, 0xffff, &re, c, 1, yform)) &
+        (so == 0 || bwd_y_fix16(go, yo, 0xffff, &ro, c, 1, yform))) {
+        _mm512_storeu_si512((void *)dx, elu4j_bf16_pack_ne(re, ro));
+    } else {
+        bwd_bf16_groups(p, c, g, d, dx, 1, 1, pos_kind, yform);
+    }
 }
 
 #define ELU4J_BWD_BF16_Y_STEP(J)                                                                   \
@@ -219,22 +255,18 @@ ELU4J_INLINE __m512 bwd_y_bf16_16(__m512 g, __m512 y, const bconsts512 *c, const
     const __m512i gw##J = _mm512_loadu_si512((const void *)(g + o##J));                            \
     const __m512i dw##J = _mm512_loadu_si512((const void *)(d + o##J));                            \
     __mmask16 se##J, so##J;                                                                        \
-    __m512 re##J = bwd_y_bf16_16(elu4j_bf16_even(gw##J), elu4j_bf16_even(dw##J), c, pos_kind,      \
-                                 yform, &se##J);                                                   \
-    __m512 ro##J = bwd_y_bf16_16(elu4j_bf16_odd(gw##J), elu4j_bf16_odd(dw##J), c, pos_kind,        \
-                                 yform, &so##J);
+    const __m512 re##J = bwd_y_bf16_16(elu4j_bf16_even(gw##J), elu4j_bf16_even(dw##J), c,          \
+                                       pos_kind, yform, &se##J);                                   \
+    const __m512 ro##J = bwd_y_bf16_16(elu4j_bf16_odd(gw##J), elu4j_bf16_odd(dw##J), c,            \
+                                       pos_kind, yform, &so##J);
 
 /* A chunk of 32 of a step with an odd lane somewhere. */
 #define ELU4J_BWD_BF16_Y_STORE(J)                                                                  \
     if ((se##J | so##J) == 0) {                                                                    \
         _mm512_storeu_si512((void *)(dx + o##J), elu4j_bf16_pack_ne_normal(re##J, ro##J));         \
-    } else if ((se##J == 0 || bwd_y_fix16(elu4j_bf16_even(gw##J), elu4j_bf16_even(dw##J), 0xffff,  \
-                                          &re##J, c, 1, yform)) &                                  \
-               (so##J == 0 || bwd_y_fix16(elu4j_bf16_odd(gw##J), elu4j_bf16_odd(dw##J), 0xffff,    \
-                                          &ro##J, c, 1, yform))) {                                 \
-        _mm512_storeu_si512((void *)(dx + o##J), elu4j_bf16_pack_ne(re##J, ro##J));                \
     } else {                                                                                       \
-        bwd_bf16_groups(p, c, g + o##J, d + o##J, dx + o##J, 1, 1, pos_kind, yform);               \
+        bwd_bf16_y_chunk(p, c, g + o##J, d + o##J, dx + o##J, gw##J, dw##J, re##J, ro##J, se##J,   \
+                         so##J, pos_kind, yform);                                                  \
     }
 
 ELU4J_INLINE ELU4J_HALF_BF16 void bwd_bf16_y_loop_ne(const elu4j_params *p, const char *g,

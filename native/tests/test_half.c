@@ -18,8 +18,9 @@
  *     fused for the ELU family: every bit pattern as dy against ordinary data, and as the data
  *     against ordinary dy (consecutive patterns: most groups of 16 take the vector path, the
  *     rest the scalar one), each level's result the portable level's bits and the f32 backward
- *     of the same level rounded here; lengths 1..33 and around the steps, dy, data and dx at
- *     byte offsets 0 and 1, in place (dx = dy), guard bytes.
+ *     of the same level rounded here; every pattern as dy against tiny negative y (coef + y
+ *     inexact); lengths 1..33 and around the steps, dy, data and dx at byte offsets 0 and 1, in
+ *     place (dx = dy), guard bytes.
  *
  * Linked against the library (F16C, AVX512_BF16 where the CPU has them) and, as
  * test_half_no_bf16_f16c, against a variant without either: the integer bf16 narrowing of the
@@ -354,6 +355,56 @@ static void check_bwd_patterns(void)
     }
 }
 
+/*
+ * From y, every bit pattern as dy against tiny negative y, where coef + y is not exact in f32
+ * (the pairs' low part sl is not zero): a result there can differ from dy * (coef + y) rounded
+ * from coef + y rounded in one f32 ulp, which the narrowing shows only next to a tie, so random
+ * dy rarely meets it (e.g. ELU(1.5), dy = 1 + 2^-7, y = -2^-24: 1.5 dy is a bf16 tie).
+ */
+static void check_bwd_tiny_y(void)
+{
+    static const float tiny[] = {-0x1p-24f, -0x1.02p-24f, -0x1p-25f, -0x1.fep-20f,
+                                 -0x1.8p-23f, -0x1p-30f, -0x1.2p-40f, -0x1p-17f};
+    const int n_tiny = (int)(sizeof tiny / sizeof tiny[0]);
+    for (int pi = 0; pi < N_PARAMS; pi++) {
+        const params *p = &k_params[pi];
+        if (!from_dst_defined(p)) {
+            continue;
+        }
+        for (int di = 0; di < 2; di++) {
+            const int dt = k_half[di];
+            for (int ti = 0; ti < n_tiny; ti++) {
+                for (uint32_t i = 0; i < MAX_N; i++) {
+                    g_dy[i] = (uint16_t)i;
+                    g_data[i] = narrow(dt, tiny[ti]);
+                }
+                int s = backward_on(ELU4J_ISA_PORTABLE, p->fn, dt, 1, g_dy, g_data, g_expect, MAX_N,
+                                    p->alpha, p->scale, p->is);
+                CHECK(s == ELU4J_OK, "portable backward: %s", elu4j_status_name(s));
+                for (int ii = -1; ii < N_ISAS; ii++) {
+                    const int isa = ii < 0 ? -1 : k_all_isas[ii];
+                    if (isa >= 0 && !elu4j_isa_supported(isa)) {
+                        continue;
+                    }
+                    const char *iname = isa < 0 ? "best" : elu4j_isa_name(isa);
+                    s = isa < 0 ? elu4j_backward(p->fn, dt, 1, g_dy, g_data, g_got, MAX_N, p->alpha, p->scale, p->is)
+                                : backward_on(isa, p->fn, dt, 1, g_dy, g_data, g_got, MAX_N, p->alpha, p->scale, p->is);
+                    CHECK(s == ELU4J_OK, "%s backward: %s", iname, elu4j_status_name(s));
+                    long bad = 0;
+                    for (uint32_t i = 0; i < MAX_N; i++) {
+                        if (g_got[i] != g_expect[i] && bad++ < 5) {
+                            CHECK(0, "%s %s %s bwd(y) dy %04x y %04x -> %04x, portable %04x", p->name,
+                                  k_half_names[di], iname, g_dy[i], g_data[i], g_got[i], g_expect[i]);
+                        }
+                    }
+                    CHECK(bad == 0, "%s %s %s bwd(y) tiny y %a: %ld differ from portable", p->name,
+                          k_half_names[di], iname, (double)tiny[ti], bad);
+                }
+            }
+        }
+    }
+}
+
 static unsigned char g_bdy[BLOCK], g_bdata[BLOCK], g_rdy[2 * MAX_N], g_rdata[2 * MAX_N];
 
 /* Sizes, byte offsets of dy, the data and dx, in place, guard bytes. */
@@ -432,6 +483,7 @@ int main(void)
     check_all_patterns();
     check_layouts();
     check_bwd_patterns();
+    check_bwd_tiny_y();
     check_bwd_layouts();
     return test_summary("test_half");
 }
