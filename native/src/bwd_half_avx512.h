@@ -190,12 +190,18 @@ ELU4J_INLINE void bwd_bf16_loop(const elu4j_params *p, const char *g, const char
  * bwd_y_fix16 and elu4j_bf16_pack_ne (or bwd_bf16_groups) as the general loop does. With the
  * scale 1 (pos_kind 0) the lanes y > 0 keep dy through a masked fma, without a blend.
  *
- * FAM_BWD_Y_PAIRS_NO_CLO: where sh - chi == y (coef + y is exact in f32, so sl is +0: every y
- * but the tiny ones), the fine result fma(dy, sh, dy * +0) is the one rounding of dy * sh, a
- * multiplication (its zero results, whose sign could differ, are odd lanes anyway). The other
- * lanes y <= 0 are odd, and a chunk holding one recomputes its results with bwd_y16.
+ * FAM_BWD_Y_PAIRS_NO_CLO: where sh - chi == y (coef + y is exact in f32, so sl is a zero: every
+ * y but the tiny ones), bwd_y_one's result is dy * sh whatever dy: its al is +0, so the coarse
+ * product is dy * (sh + 0) = dy * sh (also in the |y| > 2^64 form, whose scalings are exact),
+ * and a finite nonzero fine result fma(dy, sh, dy * sl) is the one rounding of dy * sh. So only
+ * the lanes y <= 0 where sh - chi != y (NaN y among them), NaN and subnormal results are odd
+ * (vfpclassps 0xA1): zero results, common with sparse gradients, stay on the fast path. A chunk
+ * with an inexact lane recomputes its results with bwd_y16; otherwise re, ro are bwd_y16's but
+ * in the lanes whose fine result is zero, infinite or NaN, which bwd_y_fix16 recomputes or sends
+ * to bwd_scalar as from bwd_y16's.
  */
 #define ELU4J_FPCLASS_BF16_Y_ODD 0xBF
+#define ELU4J_FPCLASS_BF16_Y_NO_CLO_ODD 0xA1
 
 ELU4J_INLINE __m512 bwd_y_bf16_16(__m512 g, __m512 y, const bconsts512 *c, const int pos_kind,
                                   const int yform, __mmask16 *odd)
@@ -221,14 +227,27 @@ ELU4J_INLINE __m512 bwd_y_bf16_16(__m512 g, __m512 y, const bconsts512 *c, const
         fine = r;
         r = _mm512_mask_blend_ps(le, bwd_pos16(g, c, pos_kind), fine);
     }
-    *odd = _mm512_fpclass_ps_mask(r, ELU4J_FPCLASS_BF16_Y_ODD) | inexact;
+    *odd = _mm512_fpclass_ps_mask(r, yform == FAM_BWD_Y_PAIRS_NO_CLO
+                                         ? ELU4J_FPCLASS_BF16_Y_NO_CLO_ODD
+                                         : ELU4J_FPCLASS_BF16_Y_ODD) |
+           inexact;
     return r;
 }
 
+/* Whether a lane y <= 0 of ye or yo has coef + y inexact (the no-clo form's sh - chi != y). */
+ELU4J_INLINE int bwd_y_bf16_inexact(__m512 ye, __m512 yo, const bconsts512 *c)
+{
+    const __mmask16 le = _mm512_cmp_ps_mask(ye, c->zero, _CMP_NGT_UQ);
+    const __mmask16 lo = _mm512_cmp_ps_mask(yo, c->zero, _CMP_NGT_UQ);
+    const __m512 te = _mm512_sub_ps(_mm512_add_ps(c->chi, ye), c->chi);
+    const __m512 to = _mm512_sub_ps(_mm512_add_ps(c->chi, yo), c->chi);
+    return (_mm512_mask_cmp_ps_mask(le, te, ye, _CMP_NEQ_UQ) |
+            _mm512_mask_cmp_ps_mask(lo, to, yo, _CMP_NEQ_UQ)) != 0;
+}
+
 /*
- * A chunk of 32 (gw, dw) with an odd lane: re, ro and their odd lanes se, so from bwd_y_bf16_16
- * (bwd_y16's results but in the no-clo form), fixed as bwd_vec16 does, and narrowed with the
- * subnormal check.
+ * A chunk of 32 (gw, dw) with an odd lane: re, ro and their odd lanes se, so from bwd_y_bf16_16,
+ * fixed as bwd_vec16 does, and narrowed with the subnormal check.
  */
 ELU4J_INLINE ELU4J_HALF_BF16 void bwd_bf16_y_chunk(const elu4j_params *p, const bconsts512 *c,
                                                    const char *g, const char *d, char *dx,
@@ -238,7 +257,7 @@ ELU4J_INLINE ELU4J_HALF_BF16 void bwd_bf16_y_chunk(const elu4j_params *p, const 
 {
     const __m512 ge = elu4j_bf16_even(gw), ye = elu4j_bf16_even(dw);
     const __m512 go = elu4j_bf16_odd(gw), yo = elu4j_bf16_odd(dw);
-    if (yform == FAM_BWD_Y_PAIRS_NO_CLO) {
+    if (yform == FAM_BWD_Y_PAIRS_NO_CLO && bwd_y_bf16_inexact(ye, yo, c)) {
         re = bwd_y16(ge, ye, c, 1, pos_kind, yform, &se);
         ro = bwd_y16(go, yo, c, 1, pos_kind, yform, &so);
     }
