@@ -261,8 +261,12 @@ ELU4J_INLINE ELU4J_HALF_BF16 void bwd_bf16_y_chunk(const elu4j_params *p, const 
         re = bwd_y16(ge, ye, c, 1, pos_kind, yform, &se);
         ro = bwd_y16(go, yo, c, 1, pos_kind, yform, &so);
     }
-    if ((se == 0 || bwd_y_fix16(ge, ye, 0xffff, &re, c, 1, yform)) &
-        (so == 0 || bwd_y_fix16(go, yo, 0xffff, &ro, c, 1, yform))) {
+    if (yform == FAM_BWD_Y_FMA) { /* branch-free, and it never needs bwd_scalar */
+        bwd_y_fix16(ge, ye, 0xffff, &re, c, 1, yform);
+        bwd_y_fix16(go, yo, 0xffff, &ro, c, 1, yform);
+        _mm512_storeu_si512((void *)dx, elu4j_bf16_pack_ne(re, ro));
+    } else if ((se == 0 || bwd_y_fix16(ge, ye, 0xffff, &re, c, 1, yform)) &
+               (so == 0 || bwd_y_fix16(go, yo, 0xffff, &ro, c, 1, yform))) {
         _mm512_storeu_si512((void *)dx, elu4j_bf16_pack_ne(re, ro));
     } else {
         bwd_bf16_groups(p, c, g, d, dx, 1, 1, pos_kind, yform);
