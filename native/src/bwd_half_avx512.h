@@ -195,10 +195,8 @@ ELU4J_INLINE void bwd_bf16_loop(const elu4j_params *p, const char *g, const char
  * product is dy * (sh + 0) = dy * sh (also in the |y| > 2^64 form, whose scalings are exact),
  * and a finite nonzero fine result fma(dy, sh, dy * sl) is the one rounding of dy * sh. So only
  * the lanes y <= 0 where sh - chi != y (NaN y among them), NaN and subnormal results are odd
- * (vfpclassps 0xA1): zero results, common with sparse gradients, stay on the fast path. A chunk
- * with an inexact lane recomputes its results with bwd_y16; otherwise re, ro are bwd_y16's but
- * in the lanes whose fine result is zero, infinite or NaN, which bwd_y_fix16 recomputes or sends
- * to bwd_scalar as from bwd_y16's.
+ * (vfpclassps 0xA1): zero results, common with sparse gradients, stay on the fast path. An odd
+ * chunk (rare then) recomputes its results with bwd_y16.
  */
 #define ELU4J_FPCLASS_BF16_Y_ODD 0xBF
 #define ELU4J_FPCLASS_BF16_Y_NO_CLO_ODD 0xA1
@@ -234,17 +232,6 @@ ELU4J_INLINE __m512 bwd_y_bf16_16(__m512 g, __m512 y, const bconsts512 *c, const
     return r;
 }
 
-/* Whether a lane y <= 0 of ye or yo has coef + y inexact (the no-clo form's sh - chi != y). */
-ELU4J_INLINE int bwd_y_bf16_inexact(__m512 ye, __m512 yo, const bconsts512 *c)
-{
-    const __mmask16 le = _mm512_cmp_ps_mask(ye, c->zero, _CMP_NGT_UQ);
-    const __mmask16 lo = _mm512_cmp_ps_mask(yo, c->zero, _CMP_NGT_UQ);
-    const __m512 te = _mm512_sub_ps(_mm512_add_ps(c->chi, ye), c->chi);
-    const __m512 to = _mm512_sub_ps(_mm512_add_ps(c->chi, yo), c->chi);
-    return (_mm512_mask_cmp_ps_mask(le, te, ye, _CMP_NEQ_UQ) |
-            _mm512_mask_cmp_ps_mask(lo, to, yo, _CMP_NEQ_UQ)) != 0;
-}
-
 /*
  * A chunk of 32 (gw, dw) with an odd lane: re, ro and their odd lanes se, so from bwd_y_bf16_16,
  * fixed as bwd_vec16 does, and narrowed with the subnormal check.
@@ -257,7 +244,7 @@ ELU4J_INLINE ELU4J_HALF_BF16 void bwd_bf16_y_chunk(const elu4j_params *p, const 
 {
     const __m512 ge = elu4j_bf16_even(gw), ye = elu4j_bf16_even(dw);
     const __m512 go = elu4j_bf16_odd(gw), yo = elu4j_bf16_odd(dw);
-    if (yform == FAM_BWD_Y_PAIRS_NO_CLO && bwd_y_bf16_inexact(ye, yo, c)) {
+    if (yform == FAM_BWD_Y_PAIRS_NO_CLO) {
         re = bwd_y16(ge, ye, c, 1, pos_kind, yform, &se);
         ro = bwd_y16(go, yo, c, 1, pos_kind, yform, &so);
     }
