@@ -57,6 +57,7 @@
 #include "elu4j.h"
 #include "elu4j_glibc_compat.h" /* <pthread.h>, bound to symbol versions glibc 2.17 has */
 #include "elu4j_internal.h"
+#include "elu4j_parallel_testing.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -176,47 +177,10 @@ static int worker_has_cpu(unsigned index)
 }
 
 /*
- * Test hooks, only in the test variant of the library (ELU4J_MT_TESTING; tests/test_parallel.c):
- * counters of what each call did, and ways to make the rare cases happen on demand: a delay a
- * worker sleeps after taking each chunk (a worker that lost its CPU), an owner that waits before
- * posting its job until released (a call in flight while another arrives), and an owner that
- * lets a worker take the first chunk.
+ * The test hook that forgets the back-off (the other hooks are in elu4j_parallel_testing.c):
+ * here, beside the back-off state it resets.
  */
 #ifdef ELU4J_MT_TESTING
-static atomic_ulong g_count_parallel, g_count_busy, g_count_skipped, g_count_lost;
-static atomic_long g_test_worker_delay_ns;
-static atomic_int g_test_hold_owner, g_test_worker_first;
-#define TEST_COUNT(counter) atomic_fetch_add_explicit(&(counter), 1, memory_order_relaxed)
-
-static void test_nap(void)
-{
-    const struct timespec d = {0, 100000L};
-    nanosleep(&d, NULL);
-}
-
-__attribute__((visibility("default"))) void elu4j_mt_test_hold_owner(int on)
-{
-    atomic_store(&g_test_hold_owner, on);
-}
-
-__attribute__((visibility("default"))) void elu4j_mt_test_worker_first(int on)
-{
-    atomic_store(&g_test_worker_first, on);
-}
-
-__attribute__((visibility("default"))) void elu4j_mt_test_counters(unsigned long out[4])
-{
-    out[0] = atomic_load(&g_count_parallel); /* calls that ran on the pool */
-    out[1] = atomic_load(&g_count_busy);     /* serial: another parallel call in flight */
-    out[2] = atomic_load(&g_count_skipped);  /* serial: backing off */
-    out[3] = atomic_load(&g_count_lost);     /* pool calls that lost to serial */
-}
-
-__attribute__((visibility("default"))) void elu4j_mt_test_worker_delay(long ns)
-{
-    atomic_store(&g_test_worker_delay_ns, ns);
-}
-
 /* Forgets the back-off (only while no call is in flight). */
 __attribute__((visibility("default"))) void elu4j_mt_test_reset(void)
 {
@@ -224,17 +188,6 @@ __attribute__((visibility("default"))) void elu4j_mt_test_reset(void)
     g_backoff = 0;
     g_paid = 0;
 }
-
-static void test_worker_delay(void)
-{
-    const long ns = atomic_load_explicit(&g_test_worker_delay_ns, memory_order_relaxed);
-    if (ns > 0) {
-        const struct timespec d = {ns / 1000000000L, ns % 1000000000L};
-        nanosleep(&d, NULL);
-    }
-}
-#else
-#define TEST_COUNT(counter) ((void)0)
 #endif
 
 static double elapsed_ns(const struct timespec *a, const struct timespec *b)
@@ -287,7 +240,7 @@ static size_t take_chunks(int index, double *fastest_ns)
         pthread_mutex_unlock(&g_pool_mutex);
 #ifdef ELU4J_MT_TESTING
         if (index >= 0) {
-            test_worker_delay();
+            elu4j_mt_hook_worker_delay();
         }
 #endif
         struct timespec a, b;
@@ -403,7 +356,7 @@ static int take_skip(void)
     unsigned s = atomic_load_explicit(&g_skip, memory_order_relaxed);
     while (s > 0) {
         if (atomic_compare_exchange_weak(&g_skip, &s, s - 1)) {
-            TEST_COUNT(g_count_skipped);
+            TEST_COUNT(elu4j_mt_count_skipped);
             return 1;
         }
     }
@@ -422,7 +375,7 @@ static void back_off_at_least(unsigned calls)
 static void update_backoff(int lost)
 {
     if (lost) {
-        TEST_COUNT(g_count_lost);
+        TEST_COUNT(elu4j_mt_count_lost);
         g_paid = 0;
         g_backoff = g_backoff == 0 ? ELU4J_MT_BACKOFF_MIN
                     : g_backoff >= ELU4J_MT_BACKOFF_MAX / 2 ? ELU4J_MT_BACKOFF_MAX : g_backoff * 2;
@@ -467,7 +420,7 @@ void elu4j_mt_run(const elu4j_task *task, const void *src, void *dst, size_t n, 
     int expected = 0;
     if (callers > 1 || take_skip() || !atomic_compare_exchange_strong(&g_owned, &expected, 1)) {
         if (callers > 1) {
-            TEST_COUNT(g_count_busy);
+            TEST_COUNT(elu4j_mt_count_busy);
             if (callers >= g_online) {
                 back_off_at_least(ELU4J_MT_BACKOFF_MIN); /* the callers alone fill every CPU */
             }
@@ -486,11 +439,11 @@ void elu4j_mt_run(const elu4j_task *task, const void *src, void *dst, size_t n, 
         atomic_fetch_sub(&g_callers, 1);
         return;
     }
-    TEST_COUNT(g_count_parallel);
+    TEST_COUNT(elu4j_mt_count_parallel);
 #ifdef ELU4J_MT_TESTING
-    while (atomic_load(&g_test_hold_owner)) {
+    while (elu4j_mt_hook_hold_owner()) {
         pthread_mutex_unlock(&g_pool_mutex);
-        test_nap();
+        elu4j_mt_hook_nap();
         pthread_mutex_lock(&g_pool_mutex);
     }
 #endif
@@ -501,10 +454,10 @@ void elu4j_mt_run(const elu4j_task *task, const void *src, void *dst, size_t n, 
     atomic_fetch_add_explicit(&g_posted, 1, memory_order_release);
     pthread_cond_broadcast(&g_work_cond);
 #ifdef ELU4J_MT_TESTING
-    if (atomic_load(&g_test_worker_first)) {
+    if (elu4j_mt_hook_worker_first()) {
         while (g_job.next == 0) {
             pthread_mutex_unlock(&g_pool_mutex);
-            test_nap();
+            elu4j_mt_hook_nap();
             pthread_mutex_lock(&g_pool_mutex);
         }
         clock_gettime(CLOCK_MONOTONIC, &t0); /* the wait is the test's, not the call's */

@@ -237,7 +237,7 @@ static void test_concurrent(void)
     }
 }
 
-/* The test variant's hooks (src/elu4j_parallel.c, ELU4J_MT_TESTING); null in libelu4j itself. */
+/* The test variant's hooks (src/elu4j_parallel_testing.c, ELU4J_MT_TESTING); null in libelu4j itself. */
 extern void elu4j_mt_test_counters(unsigned long out[4]) __attribute__((weak));
 extern void elu4j_mt_test_reset(void) __attribute__((weak));
 extern void elu4j_mt_test_worker_delay(long ns) __attribute__((weak));
