@@ -12,22 +12,12 @@
  *   - One job at a time: a caller owns the pool for its whole call (g_owned). A call never
  *     sees another call's data.
  *   - Never more busy threads than CPUs, so that parallel mode cannot make a call slower than
- *     serial on a loaded machine (a server whose request threads already occupy every CPU):
- *       * a call that finds another parallel-mode call in flight (g_callers), or the pool owned,
- *         runs serially at once in its own thread, instead of queueing behind the owner: queued,
- *         it would wait a whole call, and the owner's workers would take CPUs from it. When the
- *         calls in flight fill every CPU, the next 16 parallel calls run serially too (the
- *         back-off below): the callers alone keep the machine busy;
- *       * a worker takes a chunk only while the callers in flight leave it a CPU (worker index <
- *         online CPUs - callers), and spins only then: when a second caller arrives, the
- *         owner's workers finish the chunk in hand and leave the rest to the owner;
- *       * load the pool cannot see (serial calls of other threads, other processes) shows as a
- *         call that took longer than the same work serially (a worker took a chunk and lost its
- *         CPU, and the caller had to wait for it; ELU4J_MT_LOST_QUARTERS): after such a call the
- *         next g_skip calls run serially (16, doubling at each such call up to 1024, halved after
- *         64 calls in a row that paid), and idle workers do not spin meanwhile. Under sustained
- *         load parallel mode thus runs serially but for about one call in 1024.
- *     A call that runs serially for any of these reasons is the serial call, the same bits.
+ *     serial on a loaded machine: which calls run on the pool and which serially in their own
+ *     thread (another call in flight, the back-off after a call that lost to serial), and when a
+ *     worker may take a chunk or spin, is the policy of elu4j_parallel_policy.c (its design notes
+ *     there). The pool asks it when a call arrives (elu4j_mt_enter), before a worker takes a
+ *     chunk or spins (elu4j_mt_worker_has_cpu, elu4j_mt_backing_off) and when a call on the pool
+ *     ends (elu4j_mt_after_pool_call).
  *   - A job is [0, n) cut into chunks whose boundaries lie on 64-byte lines of dst (when dst is
  *     4-byte aligned; see chunk_start), so no two threads write the same cache line. Chunks are
  *     handed out one at a time under the pool mutex to whoever asks: the caller takes chunks
@@ -57,6 +47,7 @@
 #include "elu4j.h"
 #include "elu4j_glibc_compat.h" /* <pthread.h>, bound to symbol versions glibc 2.17 has */
 #include "elu4j_internal.h"
+#include "elu4j_parallel_policy.h"
 #include "elu4j_parallel_testing.h"
 
 #include <stdatomic.h>
@@ -98,27 +89,6 @@
 /* Chunks per thread of a call (dynamic hand-out, so a busy core gets fewer). */
 #define ELU4J_MT_CHUNKS_PER_THREAD 4
 
-/*
- * Back-off after a parallel call that lost to serial (see the design notes): calls to run
- * serially after the first such call, the most after repeated ones, and how many parallel calls
- * in a row must pay before the back-off is halved. 1024 keeps the calls that try the pool again
- * under a loaded machine below 0.1% of all calls (p99.9 and below are those of serial calls);
- * 64 lets a machine that became idle return to parallel within a few hundred calls.
- */
-#define ELU4J_MT_BACKOFF_MIN 16u
-#define ELU4J_MT_BACKOFF_MAX 1024u
-#define ELU4J_MT_BACKOFF_DECAY_AFTER 64u
-
-/*
- * A parallel call "lost" when a worker ran part of it and the whole call took longer than this
- * many quarters of the serial estimate: the caller's fastest chunk of the call times the
- * chunks. The fastest chunk, because on a loaded machine the caller's other chunks are slowed by
- * the same preemptions that make the call lose; 5/4, room for chunks of unequal cost. A call
- * whose workers took no chunk (asleep, or without a CPU for the whole call) cost about the
- * serial time and is neither lost nor paid: the next call finds the workers awake.
- */
-#define ELU4J_MT_LOST_QUARTERS 5
-
 /* ELU4J_MT_MAX_THREADS comes from elu4j.h. Workers are at most that minus the caller. */
 #define MAX_WORKERS (ELU4J_MT_MAX_THREADS - 1)
 
@@ -135,15 +105,11 @@ typedef struct job {
 } job;
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
-/* 1 while a caller owns the pool (taken by compare-and-swap, never waited for). */
+/*
+ * 1 while a caller owns the pool (taken by compare-and-swap, never waited for); the owner alone
+ * changes the policy's back-off (elu4j_mt_after_pool_call, before it gives the pool up).
+ */
 static atomic_int g_owned;
-/* Parallel-mode calls of at least the threshold in flight, serial fall-backs included. */
-static atomic_uint g_callers;
-/* Calls left to run serially after one that lost to serial (the back-off), taken one per call. */
-static atomic_uint g_skip;
-/* Back-off state, changed by the pool's owner only: current length, paying calls in a row. */
-static unsigned g_backoff;
-static unsigned g_paid;
 static unsigned g_online;            /* online CPUs, read once (init_once) */
 static pthread_mutex_t g_pool_mutex; /* everything below */
 static pthread_cond_t g_work_cond;   /* workers: a job was posted, or stop */
@@ -156,7 +122,11 @@ static job g_job;                    /* the current job (chunks == 0: none) */
 /* Jobs posted so far: changed under the pool mutex, read without it by spinning workers. */
 static atomic_ulong g_posted;
 
-static unsigned online_cpus(void);
+static unsigned online_cpus(void)
+{
+    const long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1u : n > ELU4J_MT_MAX_THREADS ? (unsigned)ELU4J_MT_MAX_THREADS : (unsigned)n;
+}
 
 static void init_once(void)
 {
@@ -168,27 +138,6 @@ static void init_once(void)
     }
     g_init_ok = 1;
 }
-
-/* Whether worker `index` may take chunks or spin now: the callers in flight leave it a CPU. */
-static int worker_has_cpu(unsigned index)
-{
-    const unsigned callers = atomic_load_explicit(&g_callers, memory_order_relaxed);
-    return callers < g_online && index < g_online - callers;
-}
-
-/*
- * The test hook that forgets the back-off (the other hooks are in elu4j_parallel_testing.c):
- * here, beside the back-off state it resets.
- */
-#ifdef ELU4J_MT_TESTING
-/* Forgets the back-off (only while no call is in flight). */
-__attribute__((visibility("default"))) void elu4j_mt_test_reset(void)
-{
-    atomic_store(&g_skip, 0u);
-    g_backoff = 0;
-    g_paid = 0;
-}
-#endif
 
 static double elapsed_ns(const struct timespec *a, const struct timespec *b)
 {
@@ -234,7 +183,7 @@ static void run_chunk(const job *j, size_t c)
 static size_t take_chunks(int index, double *fastest_ns)
 {
     size_t ran = 0;
-    while (g_job.next < g_job.chunks && (index < 0 || worker_has_cpu((unsigned)index))) {
+    while (g_job.next < g_job.chunks && (index < 0 || elu4j_mt_worker_has_cpu((unsigned)index, g_online))) {
         const size_t c = g_job.next++;
         const job j = g_job; /* the fields read by run_chunk do not change during the job */
         pthread_mutex_unlock(&g_pool_mutex);
@@ -264,7 +213,8 @@ static size_t take_chunks(int index, double *fastest_ns)
 
 /*
  * Spins until a job is posted after `seen`, or ELU4J_MT_SPIN_NS have passed, or spinning would
- * take a CPU that a caller needs (worker_has_cpu) or no job is due (the back-off); no lock held.
+ * take a CPU that a caller needs (elu4j_mt_worker_has_cpu) or no job is due (the back-off,
+ * elu4j_mt_backing_off); no lock held.
  */
 static void spin_for_job(unsigned index, unsigned long seen)
 {
@@ -278,7 +228,7 @@ static void spin_for_job(unsigned index, unsigned long seen)
         __builtin_ia32_pause();
 #endif
         if ((i & 63u) == 0) {
-            if (!worker_has_cpu(index) || atomic_load_explicit(&g_skip, memory_order_relaxed) != 0) {
+            if (!elu4j_mt_worker_has_cpu(index, g_online) || elu4j_mt_backing_off()) {
                 return;
             }
             clock_gettime(CLOCK_MONOTONIC, &now);
@@ -296,7 +246,7 @@ static void *worker_main(void *arg)
     pthread_mutex_lock(&g_pool_mutex);
     for (;;) {
         /* Work first: a chunk taken is always finished, even while the pool stops. */
-        if (index < g_job.workers && g_job.next < g_job.chunks && worker_has_cpu(index)) {
+        if (index < g_job.workers && g_job.next < g_job.chunks && elu4j_mt_worker_has_cpu(index, g_online)) {
             take_chunks((int)index, NULL);
             continue;
         }
@@ -344,48 +294,6 @@ __attribute__((destructor)) static void stop_pool(void)
     }
 }
 
-static unsigned online_cpus(void)
-{
-    const long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1u : n > ELU4J_MT_MAX_THREADS ? (unsigned)ELU4J_MT_MAX_THREADS : (unsigned)n;
-}
-
-/* Takes one call of the back-off, if any is left: that call runs serially. */
-static int take_skip(void)
-{
-    unsigned s = atomic_load_explicit(&g_skip, memory_order_relaxed);
-    while (s > 0) {
-        if (atomic_compare_exchange_weak(&g_skip, &s, s - 1)) {
-            TEST_COUNT(elu4j_mt_count_skipped);
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* Makes at least the next `calls` parallel calls run serially (any thread). */
-static void back_off_at_least(unsigned calls)
-{
-    unsigned s = atomic_load_explicit(&g_skip, memory_order_relaxed);
-    while (s < calls && !atomic_compare_exchange_weak(&g_skip, &s, calls)) {
-    }
-}
-
-/* After a call on the pool (its owner, before giving the pool up): lost to serial or paid. */
-static void update_backoff(int lost)
-{
-    if (lost) {
-        TEST_COUNT(elu4j_mt_count_lost);
-        g_paid = 0;
-        g_backoff = g_backoff == 0 ? ELU4J_MT_BACKOFF_MIN
-                    : g_backoff >= ELU4J_MT_BACKOFF_MAX / 2 ? ELU4J_MT_BACKOFF_MAX : g_backoff * 2;
-        atomic_store(&g_skip, g_backoff);
-    } else if (g_backoff != 0 && ++g_paid >= ELU4J_MT_BACKOFF_DECAY_AFTER) {
-        g_paid = 0;
-        g_backoff = g_backoff / 2 < ELU4J_MT_BACKOFF_MIN ? 0 : g_backoff / 2;
-    }
-}
-
 size_t elu4j_mt_min_elements(void)
 {
     return ELU4J_MT_MIN_ELEMENTS;
@@ -416,17 +324,10 @@ void elu4j_mt_run(const elu4j_task *task, const void *src, void *dst, size_t n, 
     }
 
     /* Another parallel call in flight, the pool owned, or backing off: serially, at once. */
-    const unsigned callers = atomic_fetch_add(&g_callers, 1) + 1;
     int expected = 0;
-    if (callers > 1 || take_skip() || !atomic_compare_exchange_strong(&g_owned, &expected, 1)) {
-        if (callers > 1) {
-            TEST_COUNT(elu4j_mt_count_busy);
-            if (callers >= g_online) {
-                back_off_at_least(ELU4J_MT_BACKOFF_MIN); /* the callers alone fill every CPU */
-            }
-        }
+    if (!elu4j_mt_enter(g_online) || !atomic_compare_exchange_strong(&g_owned, &expected, 1)) {
         elu4j_task_run(task, src, dst, n);
-        atomic_fetch_sub(&g_callers, 1);
+        elu4j_mt_leave();
         return;
     }
     pthread_mutex_lock(&g_pool_mutex);
@@ -436,7 +337,7 @@ void elu4j_mt_run(const elu4j_task *task, const void *src, void *dst, size_t n, 
         pthread_mutex_unlock(&g_pool_mutex);
         atomic_store(&g_owned, 0);
         elu4j_task_run(task, src, dst, n);
-        atomic_fetch_sub(&g_callers, 1);
+        elu4j_mt_leave();
         return;
     }
     TEST_COUNT(elu4j_mt_count_parallel);
@@ -472,9 +373,7 @@ void elu4j_mt_run(const elu4j_task *task, const void *src, void *dst, size_t n, 
     g_job = (job){0}; /* no job: no pointer of this call stays behind */
     pthread_mutex_unlock(&g_pool_mutex);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (own < chunks) { /* a worker ran part of it: did the call pay? */
-        update_backoff(own > 0 && elapsed_ns(&t0, &t1) * 4 > fastest_ns * (double)chunks * ELU4J_MT_LOST_QUARTERS);
-    }
+    elu4j_mt_after_pool_call(own, chunks, elapsed_ns(&t0, &t1), fastest_ns);
     atomic_store(&g_owned, 0);
-    atomic_fetch_sub(&g_callers, 1);
+    elu4j_mt_leave();
 }

@@ -1,8 +1,8 @@
 /*
- * elu4j native helper: the test hooks of the worker pool (elu4j_parallel.c). CMake compiles this
- * file into the test variant of the library only (with ELU4J_MT_TESTING), so libelu4j exports no
- * hook; the pool's code keeps only the few places where it consults them
- * (elu4j_parallel_testing.h).
+ * elu4j native helper: the test hooks of the worker pool (elu4j_parallel.c) and its
+ * serial-or-parallel policy (elu4j_parallel_policy.c). CMake compiles this file into the test
+ * variant of the library only (with ELU4J_MT_TESTING), so libelu4j exports no hook; the pool and
+ * the policy keep only the few places where they consult them (elu4j_parallel_testing.h).
  *
  * Test hooks, only in the test variant of the library (ELU4J_MT_TESTING; tests/test_parallel.c):
  * counters of what each call did, and ways to make the rare cases happen on demand: a delay a
@@ -16,12 +16,14 @@
 
 #define _POSIX_C_SOURCE 200809L /* nanosleep */
 
+#include "elu4j_parallel_policy.h"
 #include "elu4j_parallel_testing.h"
 
 #include <stdatomic.h>
 #include <time.h>
 
-atomic_ulong elu4j_mt_count_parallel, elu4j_mt_count_busy, elu4j_mt_count_skipped, elu4j_mt_count_lost;
+atomic_ulong elu4j_mt_count_parallel, elu4j_mt_count_busy, elu4j_mt_count_skipped,
+    elu4j_mt_count_lost;
 static atomic_long g_test_worker_delay_ns;
 static atomic_int g_test_hold_owner, g_test_worker_first;
 
@@ -57,6 +59,12 @@ __attribute__((visibility("default"))) void elu4j_mt_test_counters(unsigned long
     out[1] = atomic_load(&elu4j_mt_count_busy);     /* serial: another parallel call in flight */
     out[2] = atomic_load(&elu4j_mt_count_skipped);  /* serial: backing off */
     out[3] = atomic_load(&elu4j_mt_count_lost);     /* pool calls that lost to serial */
+}
+
+/* Forgets the back-off (only while no call is in flight). */
+__attribute__((visibility("default"))) void elu4j_mt_test_reset(void)
+{
+    elu4j_mt_policy_reset();
 }
 
 __attribute__((visibility("default"))) void elu4j_mt_test_worker_delay(long ns)
