@@ -254,12 +254,12 @@ typedef struct elu4j_dnnl_api {
     int arg_dst; /**< DNNL_ARG_DST (17 in oneDNN 3.x) */
 } elu4j_dnnl_api;
 
-/** The oneDNN call of elu4j_dnnl_execute_unary that failed (its *failed_call). */
+/** The oneDNN call of elu4j_dnnl_execute_unary or _wait that failed (its *failed_call). */
 typedef enum elu4j_dnnl_call {
     ELU4J_DNNL_CALL_NONE = 0,           /**< none failed (or none was made) */
     ELU4J_DNNL_CALL_SET_SRC_HANDLE = 1, /**< memory_set_data_handle(src_memory, src) */
     ELU4J_DNNL_CALL_SET_DST_HANDLE = 2, /**< memory_set_data_handle(dst_memory, dst) */
-    ELU4J_DNNL_CALL_EXECUTE = 3,        /**< primitive_execute(primitive, stream, 2, {SRC, DST}) */
+    ELU4J_DNNL_CALL_EXECUTE = 3,        /**< primitive_execute(primitive, stream, nargs, args) */
     ELU4J_DNNL_CALL_STREAM_WAIT = 4     /**< stream_wait(stream) */
 } elu4j_dnnl_call;
 
@@ -293,6 +293,35 @@ ELU4J_API int elu4j_dnnl_execute_unary(const elu4j_dnnl_api *api, const void *pr
                                        void *stream, void *src_memory, void *dst_memory,
                                        const void *src, void *dst, int *dnnl_status,
                                        int *failed_call);
+
+/** Most arguments elu4j_dnnl_execute_wait passes on (an eltwise backward takes three). */
+#define ELU4J_DNNL_MAX_ARGS 16
+
+/**
+ * Runs a oneDNN primitive on memory objects whose data handles the caller has already set, and
+ * waits for it:
+ *
+ *   api->primitive_execute(primitive, stream, nargs, args)
+ *   api->stream_wait(stream)
+ *
+ * a failed execute still followed by stream_wait (its result ignored), as in
+ * elu4j_dnnl_execute_unary. It exists so that a caller who must keep the buffers alive across
+ * both calls (the FFM linker holds a segment's arena for the length of a downcall it is passed
+ * to) pays for one downcall and one hold instead of two; api->memory_set_data_handle is not used
+ * and may be NULL.
+ *
+ * dnnl_status and failed_call are outputs, written as by elu4j_dnnl_execute_unary
+ * (ELU4J_DNNL_CALL_EXECUTE or ELU4J_DNNL_CALL_STREAM_WAIT when a call failed).
+ *
+ * Returns ELU4J_OK once the calls were made, whatever oneDNN answered: check *failed_call.
+ * Returns, without calling anything: ELU4J_ERR_NULL_POINTER when api, primitive, stream, args,
+ * an output, api->primitive_execute or api->stream_wait is NULL; ELU4J_ERR_INVALID_ARGUMENT
+ * when api->size is not sizeof(elu4j_dnnl_api) or nargs is not in [1, ELU4J_DNNL_MAX_ARGS].
+ * Thread-safe as far as oneDNN is (as elu4j_dnnl_execute_unary).
+ */
+ELU4J_API int elu4j_dnnl_execute_wait(const elu4j_dnnl_api *api, const void *primitive,
+                                      void *stream, int nargs, const elu4j_dnnl_exec_arg *args,
+                                      int *dnnl_status, int *failed_call);
 
 /**
  * Static name of the oneDNN function of an elu4j_dnnl_call ("dnnl_memory_set_data_handle",

@@ -7,9 +7,28 @@
 
 #include <stdint.h>
 
-int elu4j_dnnl_execute_unary(const elu4j_dnnl_api *api, const void *primitive, void *stream,
-                             void *src_memory, void *dst_memory, const void *src, void *dst,
-                             int *dnnl_status, int *failed_call)
+/* Execute, then wait, even after a failed execute: whatever it started must end before the caller
+ * may free the buffers. Records the first call that failed. */
+static void execute_and_wait(const elu4j_dnnl_api *api, const void *primitive, void *stream,
+                             int nargs, const elu4j_dnnl_exec_arg *args, int *dnnl_status,
+                             int *failed_call)
+{
+    int status = api->primitive_execute(primitive, stream, nargs, args);
+    if (status != 0) {
+        (void)api->stream_wait(stream);
+        *dnnl_status = status;
+        *failed_call = ELU4J_DNNL_CALL_EXECUTE;
+        return;
+    }
+    status = api->stream_wait(stream);
+    if (status != 0) {
+        *dnnl_status = status;
+        *failed_call = ELU4J_DNNL_CALL_STREAM_WAIT;
+    }
+}
+
+/* The checks both shims share: the out-parameters (cleared), then the struct. */
+static int check_api(const elu4j_dnnl_api *api, int *dnnl_status, int *failed_call)
 {
     if (dnnl_status == NULL || failed_call == NULL) {
         return ELU4J_ERR_NULL_POINTER;
@@ -21,6 +40,17 @@ int elu4j_dnnl_execute_unary(const elu4j_dnnl_api *api, const void *primitive, v
     }
     if (api->size != sizeof(elu4j_dnnl_api)) {
         return ELU4J_ERR_INVALID_ARGUMENT; /* another layout: its fields cannot be trusted */
+    }
+    return ELU4J_OK;
+}
+
+int elu4j_dnnl_execute_unary(const elu4j_dnnl_api *api, const void *primitive, void *stream,
+                             void *src_memory, void *dst_memory, const void *src, void *dst,
+                             int *dnnl_status, int *failed_call)
+{
+    const int checked = check_api(api, dnnl_status, failed_call);
+    if (checked != ELU4J_OK) {
+        return checked;
     }
     if (api->memory_set_data_handle == NULL || api->primitive_execute == NULL ||
         api->stream_wait == NULL || primitive == NULL || stream == NULL || src_memory == NULL ||
@@ -42,19 +72,26 @@ int elu4j_dnnl_execute_unary(const elu4j_dnnl_api *api, const void *primitive, v
         return ELU4J_OK;
     }
     const elu4j_dnnl_exec_arg args[2] = {{api->arg_src, src_memory}, {api->arg_dst, dst_memory}};
-    status = api->primitive_execute(primitive, stream, 2, args);
-    if (status != 0) {
-        /* Whatever was started must end before the caller may free src or dst. */
-        (void)api->stream_wait(stream);
-        *dnnl_status = status;
-        *failed_call = ELU4J_DNNL_CALL_EXECUTE;
-        return ELU4J_OK;
+    execute_and_wait(api, primitive, stream, 2, args, dnnl_status, failed_call);
+    return ELU4J_OK;
+}
+
+int elu4j_dnnl_execute_wait(const elu4j_dnnl_api *api, const void *primitive, void *stream,
+                            int nargs, const elu4j_dnnl_exec_arg *args, int *dnnl_status,
+                            int *failed_call)
+{
+    const int checked = check_api(api, dnnl_status, failed_call);
+    if (checked != ELU4J_OK) {
+        return checked;
     }
-    status = api->stream_wait(stream);
-    if (status != 0) {
-        *dnnl_status = status;
-        *failed_call = ELU4J_DNNL_CALL_STREAM_WAIT;
+    if (api->primitive_execute == NULL || api->stream_wait == NULL || primitive == NULL ||
+        stream == NULL || args == NULL) {
+        return ELU4J_ERR_NULL_POINTER;
     }
+    if (nargs < 1 || nargs > ELU4J_DNNL_MAX_ARGS) {
+        return ELU4J_ERR_INVALID_ARGUMENT;
+    }
+    execute_and_wait(api, primitive, stream, nargs, args, dnnl_status, failed_call);
     return ELU4J_OK;
 }
 

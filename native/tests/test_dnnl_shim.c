@@ -1,13 +1,14 @@
 /*
- * elu4j native tests (e): the oneDNN execute shim, elu4j_dnnl_execute_unary, with fake oneDNN
- * functions (no oneDNN needed).
+ * elu4j native tests (e): the oneDNN execute shims, elu4j_dnnl_execute_unary and
+ * elu4j_dnnl_execute_wait, with fake oneDNN functions (no oneDNN needed).
  *
  * The fakes record every call and act like oneDNN: a fake memory object holds its data handle,
  * the fake primitive doubles n floats from its source memory's handle into its destination
  * memory's, and each fake can be told to fail with a status. Covered: the success path (out of
  * place and in place) with the exact call sequence and arguments, each of the four calls failing
  * (a failed execute is still followed by a wait), every NULL argument, a wrong api->size, and
- * elu4j_dnnl_call_name.
+ * elu4j_dnnl_call_name; for execute_wait, the same on memory objects the test points itself, nargs
+ * passed through unchanged and refused outside [1, ELU4J_DNNL_MAX_ARGS].
  */
 #include "test_util.h"
 
@@ -333,6 +334,107 @@ static void test_null_and_size(void)
                    f.src, f.dst, &st, &fc, "api->size 0 and a NULL function", &f);
 }
 
+/* elu4j_dnnl_execute_wait on memory objects whose handles the test set (as Java does). */
+static int call_wait(fixture *f, int nargs, const elu4j_dnnl_exec_arg *args, int *status,
+                     int *failed)
+{
+    return elu4j_dnnl_execute_wait(&f->api, &f->prim, &f->stream, nargs, args, status, failed);
+}
+
+static void test_execute_wait(void)
+{
+    fixture f;
+    int status, failed;
+    setup(&f);
+    f.api.memory_set_data_handle = NULL; /* not used: may be NULL */
+    f.src_mem.handle = f.src;
+    f.dst_mem.handle = f.dst;
+    const elu4j_dnnl_exec_arg args[3] = {{1, &f.src_mem}, {17, &f.dst_mem}, {17, &f.dst_mem}};
+    status = failed = -1;
+    int rc = call_wait(&f, 2, args, &status, &failed);
+    CHECK(rc == ELU4J_OK && failed == ELU4J_DNNL_CALL_NONE && status == 0,
+          "execute_wait: rc %d failed %d status %d", rc, failed, status);
+    CHECK(g_calls == 2 && g_log[0].kind == EXECUTE && g_log[0].object == &f.prim &&
+              g_log[0].stream == &f.stream && g_log[1].kind == WAIT &&
+              g_log[1].object == &f.stream,
+          "execute_wait: %d calls, want execute(prim, stream) then wait(stream)", g_calls);
+    int doubled = 1;
+    for (int i = 0; i < N; i++) {
+        doubled &= f.dst[i] == 2.0f * f.src[i];
+    }
+    CHECK(doubled && g_bad_exec_args == 0, "execute_wait: dst not written through the args");
+
+    /* nargs and args reach execute unchanged: three arguments, which the fake refuses. */
+    setup(&f);
+    f.src_mem.handle = f.src;
+    f.dst_mem.handle = f.dst;
+    rc = call_wait(&f, 3, args, &status, &failed);
+    CHECK(rc == ELU4J_OK && failed == ELU4J_DNNL_CALL_EXECUTE && status == 2 &&
+              g_bad_exec_args == 1 && g_calls == 2 && g_log[1].kind == WAIT,
+          "execute_wait, 3 args: rc %d failed %d status %d", rc, failed, status);
+
+    /* execute fails: still waited for, execute's status reported. */
+    setup(&f);
+    g_execute_status = 5;
+    g_wait_status = 3;
+    rc = call_wait(&f, 2, args, &status, &failed);
+    CHECK(rc == ELU4J_OK && failed == ELU4J_DNNL_CALL_EXECUTE && status == 5 && g_calls == 2 &&
+              g_log[1].kind == WAIT && dst_untouched(&f),
+          "execute_wait, execute fails: rc %d failed %d status %d", rc, failed, status);
+
+    /* wait fails. */
+    setup(&f);
+    f.src_mem.handle = f.src;
+    f.dst_mem.handle = f.dst;
+    g_wait_status = -7;
+    rc = call_wait(&f, 2, args, &status, &failed);
+    CHECK(rc == ELU4J_OK && failed == ELU4J_DNNL_CALL_STREAM_WAIT && status == -7,
+          "execute_wait, wait fails: rc %d failed %d status %d", rc, failed, status);
+
+    /* Refusals: nothing called, dst untouched, outputs cleared when both are given. */
+    struct {
+        int want, nargs;
+        int null_what; /* 0 none, 1 api, 2 primitive, 3 stream, 4 args, 5 execute, 6 wait, 7 size */
+        const char *what;
+    } cases[] = {
+        {ELU4J_ERR_NULL_POINTER, 2, 1, "api NULL"},
+        {ELU4J_ERR_NULL_POINTER, 2, 2, "primitive NULL"},
+        {ELU4J_ERR_NULL_POINTER, 2, 3, "stream NULL"},
+        {ELU4J_ERR_NULL_POINTER, 2, 4, "args NULL"},
+        {ELU4J_ERR_NULL_POINTER, 2, 5, "api->primitive_execute NULL"},
+        {ELU4J_ERR_NULL_POINTER, 2, 6, "api->stream_wait NULL"},
+        {ELU4J_ERR_INVALID_ARGUMENT, 2, 7, "api->size 0"},
+        {ELU4J_ERR_INVALID_ARGUMENT, 0, 0, "nargs 0"},
+        {ELU4J_ERR_INVALID_ARGUMENT, -1, 0, "nargs -1"},
+        {ELU4J_ERR_INVALID_ARGUMENT, ELU4J_DNNL_MAX_ARGS + 1, 0, "nargs MAX + 1"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        setup(&f);
+        elu4j_dnnl_api api = f.api;
+        api.primitive_execute = cases[k].null_what == 5 ? NULL : api.primitive_execute;
+        api.stream_wait = cases[k].null_what == 6 ? NULL : api.stream_wait;
+        api.size = cases[k].null_what == 7 ? 0 : api.size;
+        status = failed = -1;
+        rc = elu4j_dnnl_execute_wait(cases[k].null_what == 1 ? NULL : &api,
+                                     cases[k].null_what == 2 ? NULL : &f.prim,
+                                     cases[k].null_what == 3 ? NULL : &f.stream, cases[k].nargs,
+                                     cases[k].null_what == 4 ? NULL : args, &status, &failed);
+        CHECK(rc == cases[k].want && g_calls == 0 && dst_untouched(&f) && status == 0 &&
+                  failed == ELU4J_DNNL_CALL_NONE,
+              "execute_wait, %s: rc %s (want %s), %d calls, outputs %d %d", cases[k].what,
+              elu4j_status_name(rc), elu4j_status_name(cases[k].want), g_calls, status, failed);
+    }
+    setup(&f);
+    status = -1;
+    rc = elu4j_dnnl_execute_wait(&f.api, &f.prim, &f.stream, 2, args, &status, NULL);
+    CHECK(rc == ELU4J_ERR_NULL_POINTER && g_calls == 0 && status == -1,
+          "execute_wait, failed_call NULL: rc %d, %d calls, status %d", rc, g_calls, status);
+    failed = -1;
+    rc = elu4j_dnnl_execute_wait(&f.api, &f.prim, &f.stream, 2, args, NULL, &failed);
+    CHECK(rc == ELU4J_ERR_NULL_POINTER && g_calls == 0 && failed == -1,
+          "execute_wait, dnnl_status NULL: rc %d, %d calls, failed %d", rc, g_calls, failed);
+}
+
 static void test_names_and_layout(void)
 {
     CHECK(ELU4J_DNNL_CALL_NONE == 0 && ELU4J_DNNL_CALL_SET_SRC_HANDLE == 1 &&
@@ -368,6 +470,7 @@ int main(void)
     test_success();
     test_failures();
     test_null_and_size();
+    test_execute_wait();
     test_names_and_layout();
     return test_summary("test_dnnl_shim");
 }

@@ -171,11 +171,13 @@ public final class OneDnnCallPath {
         row(s, "execute + wait (2 calls)", c("exec_wait 256", c1, c2), java.get("ffmExecWait 256"),
                 java.get("ffmExecWaitCritical 256"));
         row(s, "execute + wait from a second thread (as every Java thread)", c("exec_wait_thread 256", c1, c2), null, null);
-        row(s, "execute + wait, the segments held (as elu4j)", null, null, java.get("ffmExecWaitCriticalHeld 256"));
+        row(s, "execute + wait, the segments held (as elu4j without the helper)", null, null, java.get("ffmExecWaitCriticalHeld 256"));
         row(s, "set x2 + execute + wait (4 calls)", c("set2_exec_wait 256", c1, c2), java.get("ffmSet2ExecWait 256"),
                 java.get("ffmSet2ExecWaitCritical 256"));
         row(s, "the helper's shim (the 4 calls in 1)", c("shim 256", c1, c2), java.get("ffmShim 256"),
                 java.get("ffmShimCritical 256"));
+        row(s, "the helper's execute-and-wait shim, the segments held (elu4j's short calls)", null, null,
+                java.get("ffmExecWaitShimCriticalHeld 256"));
         s.append("| elu4j's oneDNN backend, public API | | ").append(fmt(java.get("elu4j 256")))
                 .append(" | |\n| oneDNN via JavaCPP (JNI), execute + wait | | ").append(fmt(java.get("javacpp 256")))
                 .append(" | |\n\n");
@@ -218,7 +220,7 @@ public final class OneDnnCallPath {
      * table above), on a Java thread.
      */
     private static String interleaved(int size, int rounds) {
-        return interleaved(size, rounds, new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8});
+        return interleaved(size, rounds, new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
     }
 
     /**
@@ -239,7 +241,9 @@ public final class OneDnnCallPath {
         String[] names = {"elu4j onednn", "bare FFM execute + wait (critical)", "the same, segments held",
             "oneDNN via JavaCPP", "the helper's shim, ordinary downcall", "the helper's shim, critical downcall",
             "bare FFM execute + wait (ordinary)", "elu4j onednn, confined arena",
-            "bare FFM execute + wait (critical), segments held, confined arena"};
+            "bare FFM execute + wait (critical), segments held, confined arena",
+            "the helper's execute-and-wait shim, critical, segments held",
+            "elu4j's backend below the API, with the helper's shims", "the same without them (2 downcalls)"};
         double[][] ns = new double[paths.length][rounds];
         try {
             b.setUp();
@@ -250,7 +254,7 @@ public final class OneDnnCallPath {
                 for (int r = 0; r < rounds; r++) {
                     for (int i = 0; i < paths.length; i++) {
                         int p = paths[i];
-                        ns[i][r] = p < 7 ? batch(b, p, batch) : batch(confined, p == 7 ? 0 : 2, batch);
+                        ns[i][r] = p == 7 || p == 8 ? batch(confined, p == 7 ? 0 : 2, batch) : batch(b, p, batch);
                     }
                 }
             }
@@ -311,6 +315,21 @@ public final class OneDnnCallPath {
             case 5 -> {
                 for (int i = 0; i < calls; i++) {
                     sink |= b.ffmShimCritical();
+                }
+            }
+            case 9 -> {
+                for (int i = 0; i < calls; i++) {
+                    sink |= b.ffmExecWaitShimCriticalHeld();
+                }
+            }
+            case 10 -> {
+                for (int i = 0; i < calls; i++) {
+                    sink += (int) b.backendWithShims().byteSize();
+                }
+            }
+            case 11 -> {
+                for (int i = 0; i < calls; i++) {
+                    sink += (int) b.backendWithoutShims().byteSize();
                 }
             }
             default -> {

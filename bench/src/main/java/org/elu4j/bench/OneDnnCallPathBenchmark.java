@@ -13,8 +13,10 @@ import org.elu4j.Backend;
 import org.elu4j.Elu;
 import org.elu4j.Elu4j;
 import org.elu4j.bench.peers.JavaCppOneDnnElu;
+import org.elu4j.internal.NativeLibraries;
 import org.elu4j.internal.helper.ffi.Elu4jNative;
 import org.elu4j.internal.helper.ffi.elu4j_dnnl_api;
+import org.elu4j.internal.onednn.OneDnnBackend;
 import org.elu4j.internal.onednn.ffi.Dnnl;
 import org.elu4j.internal.onednn.ffi.dnnl_exec_arg_t;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -31,12 +33,16 @@ import org.openjdk.jmh.annotations.TearDown;
  * <ul>
  * <li>{@link #elu4j}: elu4j's oneDNN backend through the public API (what a user pays);</li>
  * <li>{@link #javacpp}: oneDNN through its JavaCPP preset (JNI), execute + wait, the peer;</li>
+ * <li>{@link #backendWithShims}, {@link #backendWithoutShims}: elu4j's oneDNN backend below the
+ *     public API, with the helper's shims and without them (a short call then executes and waits
+ *     in two downcalls instead of one): the A/B of the execute-and-wait shim;</li>
  * <li>{@code ffm*}: the oneDNN calls from Java through FFM downcalls bound here, on a primitive,
  *     stream and memory objects made here, each as an ordinary and as a critical
  *     ({@link Linker.Option#critical}) downcall: execute + wait (what C and JavaCPP time; critical
  *     also with the data segments as extra arguments, which holds their arena, as elu4j does),
  *     set_data_handle x2 + execute + wait (what a call on any buffers needs), the helper's one-call
- *     shim, and {@code dnnl_stream_wait} alone (an idle stream: the price of one downcall).</li>
+ *     shim, the helper's execute-and-wait shim (critical, segments held: elu4j's short calls), and
+ *     {@code dnnl_stream_wait} alone (an idle stream: the price of one downcall).</li>
  * </ul>
  * Not part of the suite ({@link Suite} leaves it out): {@code ./elu4j bench --dnnl-path}.
  */
@@ -55,6 +61,8 @@ public class OneDnnCallPathBenchmark extends BenchBase {
 
     private Elu elu;
     private JavaCppOneDnnElu javacpp;
+    private OneDnnBackend withShims;
+    private OneDnnBackend withoutShims;
     private MemorySegment x;
     private MemorySegment y;
     private Arena own;
@@ -91,6 +99,14 @@ public class OneDnnCallPathBenchmark extends BenchBase {
         static final MethodHandle shim = LINKER.downcallHandle(Elu4jNative.elu4j_dnnl_execute_unary$address(), SHIM_DESC);
         static final MethodHandle shimCritical =
                 LINKER.downcallHandle(Elu4jNative.elu4j_dnnl_execute_unary$address(), SHIM_DESC, CRITICAL);
+        /**
+         * The helper's elu4j_dnnl_execute_wait (not in the generated bindings: looked up in the loaded
+         * helper) with the data segments as extra arguments, as elu4j binds it for short calls.
+         */
+        static final MethodHandle execWaitShimHeldCritical = LINKER.downcallHandle(
+                NativeLibraries.helper().get().lookup().find("elu4j_dnnl_execute_wait").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS,
+                        ADDRESS, ADDRESS), CRITICAL);
     }
 
     @Setup(Level.Trial)
@@ -104,6 +120,11 @@ public class OneDnnCallPathBenchmark extends BenchBase {
         elu.apply(x, y);
         checkElu("elu4j onednn n=" + size, x, y);
         javacpp = new JavaCppOneDnnElu(x, y, 1f);
+        withShims = OneDnnBackend.create(true);
+        withoutShims = OneDnnBackend.create(false);
+        if (!withShims.usesHelperShim()) {
+            throw new IllegalStateException("the helper's shims are not used: " + withShims.executePath());
+        }
 
         own = Arena.ofShared();
         MemorySegment p = own.allocate(ADDRESS);
@@ -148,7 +169,9 @@ public class OneDnnCallPathBenchmark extends BenchBase {
         // Every path must compute ELU into y: check each once.
         Runnable[] paths = {this::javacppChecked, this::uncheckedExecWait, this::uncheckedExecWaitCritical,
             () -> check(ffmExecWaitCriticalHeld(), "execute + wait"),
-            this::uncheckedSet2, this::uncheckedSet2Critical, this::uncheckedShim, this::uncheckedShimCritical};
+            this::uncheckedSet2, this::uncheckedSet2Critical, this::uncheckedShim, this::uncheckedShimCritical,
+            () -> check(ffmExecWaitShimCriticalHeld(), "execute-and-wait shim"), this::backendWithShims,
+            this::backendWithoutShims};
         for (Runnable r : paths) {
             y.fill((byte) 0);
             r.run();
@@ -195,6 +218,10 @@ public class OneDnnCallPathBenchmark extends BenchBase {
         if (javacpp != null) {
             javacpp.close();
         }
+        if (withShims != null) {
+            withShims.close();
+            withoutShims.close();
+        }
         if (own != null) {
             Dnnl.dnnl_memory_destroy(srcMemory);
             Dnnl.dnnl_memory_destroy(dstMemory);
@@ -208,6 +235,18 @@ public class OneDnnCallPathBenchmark extends BenchBase {
     @Benchmark
     public MemorySegment elu4j() {
         elu.apply(x, y);
+        return y;
+    }
+
+    @Benchmark
+    public MemorySegment backendWithShims() {
+        withShims.eluF32(x, y, 1f);
+        return y;
+    }
+
+    @Benchmark
+    public MemorySegment backendWithoutShims() {
+        withoutShims.eluF32(x, y, 1f);
         return y;
     }
 
@@ -286,6 +325,18 @@ public class OneDnnCallPathBenchmark extends BenchBase {
         try {
             return (int) H.shimCritical.invokeExact(api, primitive, stream, srcMemory, dstMemory, x, y, outInts,
                     outFailed);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** The helper's execute-and-wait shim, critical, the data segments held: one downcall, one hold. */
+    @Benchmark
+    public int ffmExecWaitShimCriticalHeld() {
+        try {
+            // Non-zero only if the shim refused the call; a oneDNN failure shows in set-up's check of y.
+            return (int) H.execWaitShimHeldCritical.invokeExact(api, primitive, stream, 2, args, outInts, outFailed,
+                    x, y);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }

@@ -44,6 +44,10 @@ import org.elu4j.internal.onednn.ffi.dnnl_exec_arg_t;
  * <p>The argument arrays live in the thread context's arena and are passed as global-scope views
  * of their addresses, so a call acquires no arena but those of the data segments (the context
  * outlives every call made through it).
+ *
+ * <p><b>Execute and wait in one downcall.</b> With the helper library, execute and wait are one
+ * downcall, its {@code elu4j_dnnl_execute_wait} ({@link ExecuteShim#executeWait}), critical or
+ * ordinary by the same rule: the segments are then held once per call instead of twice.
  */
 final class CallExecutor implements Executor {
     /**
@@ -64,14 +68,20 @@ final class CallExecutor implements Executor {
     /** dnnl_exec_arg_t[3]: DIFF_DST, DIFF_SRC, and SRC or DST (id set per call). */
     private final MemorySegment backwardArgs;
     private final MemorySegment backwardArgsArg;
+    /** The helper's execute-and-wait shim, or null: then execute and wait are two downcalls. */
+    private final ExecuteShim shim;
+    private final ExecuteShim.Out shimStatus;
 
     /**
      * @param criticalAllowed oneDNN runs on one OpenMP thread, so a short call may be a critical
      *                        downcall
+     * @param shim            the helper's shims (execute and wait in one downcall), or null
      */
-    CallExecutor(Stream stream, Arena arena, boolean criticalAllowed) {
+    CallExecutor(Stream stream, Arena arena, boolean criticalAllowed, ExecuteShim shim) {
         this.stream = stream.handle();
         this.criticalAllowed = criticalAllowed;
+        this.shim = shim;
+        this.shimStatus = shim != null ? new ExecuteShim.Out(arena) : null;
         forwardArgs = dnnl_exec_arg_t.allocateArray(2, arena);
         dnnl_exec_arg_t.arg(dnnl_exec_arg_t.asSlice(forwardArgs, 0), DNNL_ARG_SRC());
         dnnl_exec_arg_t.arg(dnnl_exec_arg_t.asSlice(forwardArgs, 1), DNNL_ARG_DST());
@@ -102,6 +112,10 @@ final class CallExecutor implements Executor {
                 dnnl_exec_arg_t.memory(dnnl_exec_arg_t.asSlice(forwardArgs, 1), memories[1].handle());
                 forwardNamed = memories;
             }
+            if (shim != null) {
+                shim.executeWait(critical, primitive.handle(), stream, 2, forwardArgsArg, shimStatus, in, out, null);
+                return;
+            }
             if (critical) {
                 executed = KeepAlive.executeCritical(primitive.handle(), stream, forwardArgsArg, in, out);
                 waited = KeepAlive.streamWaitCritical(stream, in, out);
@@ -116,6 +130,10 @@ final class CallExecutor implements Executor {
             dnnl_exec_arg_t.memory(dnnl_exec_arg_t.asSlice(backwardArgs, 1), memories[1].handle());
             dnnl_exec_arg_t.arg(third, dataArg);
             dnnl_exec_arg_t.memory(third, memories[2].handle());
+            if (shim != null) {
+                shim.executeWait(critical, primitive.handle(), stream, 3, backwardArgsArg, shimStatus, in, data, out);
+                return;
+            }
             if (critical) {
                 executed = KeepAlive.executeCritical(primitive.handle(), stream, backwardArgsArg, in, data, out);
                 waited = KeepAlive.streamWaitCritical(stream, in, data, out);

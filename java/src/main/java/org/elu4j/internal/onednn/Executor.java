@@ -17,7 +17,8 @@ import java.lang.foreign.MemorySegment;
  *     ordinary downcalls.</li>
  * <li>{@link ShimExecutor}: with the helper library loaded, a long forward call in one ordinary
  *     downcall, the helper's {@code elu4j_dnnl_execute_unary} ({@link ExecuteShim}), which takes
- *     the segments as real arguments; short and backward calls go to its {@link CallExecutor}.</li>
+ *     the segments as real arguments; short and backward calls go to its {@link CallExecutor}, which
+ *     then executes and waits in one downcall, the helper's {@code elu4j_dnnl_execute_wait}.</li>
  * </ul>
  * Both give the same bits and turn a failing call into a NativeCallException naming it; one
  * executor per thread context, used only by its thread.
@@ -67,7 +68,8 @@ sealed interface Executor permits ShimExecutor, CallExecutor {
             }
             try {
                 return new Path(ExecuteShim.create(arena), critical,
-                        prefix + "1 downcall per call (the helper's " + ExecuteShim.FUNCTION + ")");
+                        prefix + "1 downcall per call (the helper's " + ExecuteShim.FUNCTION + ", "
+                                + ExecuteShim.WAIT_FUNCTION + ")");
             } catch (RuntimeException | LinkageError e) { // never fatal: the plain calls still work
                 return new Path(null, critical, prefix + "4 downcalls per call ("
                         + (e.getMessage() != null ? e.getMessage() : e.toString()) + ")");
@@ -83,7 +85,7 @@ sealed interface Executor permits ShimExecutor, CallExecutor {
         /** A new thread context's executor on its stream; its buffers live in {@code arena}. */
         Executor executor(Stream stream, Arena arena) {
             return shim != null ? new ShimExecutor(shim, stream, arena, critical)
-                    : new CallExecutor(stream, arena, critical);
+                    : new CallExecutor(stream, arena, critical, null);
         }
     }
 }

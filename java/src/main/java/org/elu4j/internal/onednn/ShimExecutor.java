@@ -7,9 +7,10 @@ import java.lang.foreign.MemorySegment;
  * The executor of a thread when the helper library is loaded: a long forward call (more than
  * {@link CallExecutor#CRITICAL_MAX_BYTES}, or oneDNN on several threads) in one ordinary downcall
  * through {@link ExecuteShim}; a short one, and every backward one (three memories, which the
- * unary shim does not take), through the plain calls of a {@link CallExecutor}: with critical
- * downcalls and the data handles set only where a tensor moved, a short call measured cheaper
- * that way than through the shim, ordinary or critical (docs/benchmarks.md, "oneDNN call path").
+ * unary shim does not take), through a {@link CallExecutor} that sets the data handles only where
+ * a tensor moved (critical downcalls) and then executes and waits in one downcall, the helper's
+ * {@code elu4j_dnnl_execute_wait}: a short call measured cheaper that way than through the unary
+ * shim, which sets both handles every time (docs/benchmarks.md, "oneDNN call path").
  */
 final class ShimExecutor implements Executor {
     private final ExecuteShim shim;
@@ -21,7 +22,7 @@ final class ShimExecutor implements Executor {
         this.shim = shim;
         this.stream = stream.handle();
         this.status = new ExecuteShim.Out(arena);
-        this.calls = new CallExecutor(stream, arena, criticalAllowed);
+        this.calls = new CallExecutor(stream, arena, criticalAllowed, shim);
     }
 
     @Override

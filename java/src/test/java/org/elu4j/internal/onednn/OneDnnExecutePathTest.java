@@ -209,18 +209,18 @@ class OneDnnExecutePathTest {
     @Test
     void shimFailuresNameTheOneDnnFunction() {
         Assumptions.assumeTrue(viaShim.usesHelperShim(), "the helper library is not loaded");
-        assertDoesNotThrow(() -> ExecuteShim.check(0, 0, 0));
-        NativeCallException e = assertThrows(NativeCallException.class, () -> ExecuteShim.check(0, 5, 3));
+        assertDoesNotThrow(() -> ExecuteShim.check(ExecuteShim.FUNCTION, 0, 0, 0));
+        NativeCallException e = assertThrows(NativeCallException.class, () -> ExecuteShim.check(ExecuteShim.FUNCTION, 0, 5, 3));
         assertEquals("oneDNN", e.library());
         assertEquals("dnnl_primitive_execute", e.call());
         assertEquals(5, e.status());
         assertEquals("dnnl_runtime_error", e.statusName());
-        e = assertThrows(NativeCallException.class, () -> ExecuteShim.check(0, 2, 1));
+        e = assertThrows(NativeCallException.class, () -> ExecuteShim.check(ExecuteShim.FUNCTION, 0, 2, 1));
         assertEquals("dnnl_memory_set_data_handle", e.call());
         assertEquals("dnnl_invalid_arguments", e.statusName());
-        e = assertThrows(NativeCallException.class, () -> ExecuteShim.check(0, 1, 4));
+        e = assertThrows(NativeCallException.class, () -> ExecuteShim.check(ExecuteShim.FUNCTION, 0, 1, 4));
         assertEquals("dnnl_stream_wait", e.call());
-        e = assertThrows(NativeCallException.class, () -> ExecuteShim.check(1, 0, 0));
+        e = assertThrows(NativeCallException.class, () -> ExecuteShim.check(ExecuteShim.FUNCTION, 1, 0, 0));
         assertEquals("elu4j helper", e.library());
         assertEquals(ExecuteShim.FUNCTION, e.call());
         assertEquals("ELU4J_ERR_NULL_POINTER", e.statusName());
@@ -240,6 +240,29 @@ class OneDnnExecutePathTest {
             assertEquals("ELU4J_ERR_NULL_POINTER", e.statusName());
             assertEquals(0, out.ints.get(JAVA_INT_UNALIGNED, 0));
             assertEquals(0, out.ints.get(JAVA_INT_UNALIGNED, 4));
+        }
+    }
+
+    @Test
+    void theExecuteWaitShimRefusesNullHandlesWithoutCallingOneDnn() {
+        Assumptions.assumeTrue(viaShim.usesHelperShim(), "the helper library is not loaded");
+        try (Arena arena = Arena.ofConfined()) {
+            ExecuteShim.Out out = new ExecuteShim.Out(arena);
+            ExecuteShim shim = ExecuteShim.create(arena);
+            MemorySegment data = arena.allocate(64);
+            for (boolean critical : new boolean[] {false, true}) {
+                for (MemorySegment third : new MemorySegment[] {null, data}) {
+                    out.ints.set(JAVA_INT_UNALIGNED, 0, -1);
+                    out.ints.set(JAVA_INT_UNALIGNED, 4, -1);
+                    NativeCallException e = assertThrows(NativeCallException.class, () -> shim.executeWait(critical,
+                            MemorySegment.NULL, MemorySegment.NULL, 2, MemorySegment.NULL, out, data, data, third));
+                    assertEquals("elu4j helper", e.library());
+                    assertEquals(ExecuteShim.WAIT_FUNCTION, e.call());
+                    assertEquals("ELU4J_ERR_NULL_POINTER", e.statusName());
+                    assertEquals(0, out.ints.get(JAVA_INT_UNALIGNED, 0));
+                    assertEquals(0, out.ints.get(JAVA_INT_UNALIGNED, 4));
+                }
+            }
         }
     }
 
