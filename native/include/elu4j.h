@@ -4,9 +4,9 @@
  * The one public header of libelu4j: one operation model, elu4j_forward / elu4j_backward (and the
  * parallel elu4j_forward_mt), on the ISA level elu4j_pin_thread_isa or elu4j_pin_isa selects (the best one by default). Everything not declared here has hidden visibility.
  * Every function is thread-safe and keeps no pointer it was given beyond the call, so Java may
- * pass heap arrays through critical downcalls to the kernels. The one exception is the oneDNN
- * shim elu4j_dnnl_execute_unary: the oneDNN memory objects it is given keep src and dst as their
- * data handles, so it must never see heap memory. No function exits or prints.
+ * pass heap arrays through critical downcalls to the kernels. The exception is the oneDNN shims:
+ * the oneDNN memory objects they work on keep their data handles after the call, so they must
+ * never see heap memory. No function exits or prints.
  */
 #ifndef ELU4J_H
 #define ELU4J_H
@@ -213,8 +213,9 @@ ELU4J_API int elu4j_backward(int function, int dtype, int from_dst, const void *
 
 /* ------------------------------------------------------------------------------------------- */
 /*
- * oneDNN execute shim: lets Java run one oneDNN eltwise execution (set both data handles,
- * execute, wait) in one downcall instead of four. libelu4j does not link against oneDNN and works
+ * oneDNN execute shims: let Java run one oneDNN eltwise execution (set both data handles,
+ * execute, wait) in one downcall instead of four, or execute and wait in one instead of two.
+ * libelu4j does not link against oneDNN and works
  * without it: the caller hands over oneDNN's own functions as pointers, in an elu4j_dnnl_api that
  * it fills once (from the addresses it looked up in libdnnl) and keeps alive while it calls.
  * The types below mirror oneDNN's C API (oneapi/dnnl/dnnl.h, oneDNN 3.x) with its handles as
