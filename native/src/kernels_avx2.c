@@ -323,7 +323,9 @@ static int half_f32_kernel(const elu4j_params *p, int dtype, const void *src, vo
 }
 
 /* --- the rest of the family, and the entry points of this level --------------------------------- */
-#define ELU4J_F64_AVX2 1 /* kernels_f64_bwd.h: the f64 backward from x with intrinsics (kernels_f64_bwd_avx2.h) */
+/* kernels_f64.h and kernels_f64_bwd.h: the f64 ELU forward and the backward from x with intrinsics
+   (kernels_f64_avx2.h, kernels_f64_bwd_avx2.h) */
+#define ELU4J_F64_AVX2 1
 #define ELU4J_FAM_SUFFIX _avx2
 /* The f32 backward with intrinsics (bwd_avx2.h, after kernels_impl.h: it uses its loops). */
 #define ELU4J_BWD_KERNEL 1

@@ -3,8 +3,8 @@
  * parameters), straight from src to dst. Included only by kernels_impl.h, inside one ISA level's
  * translation unit (FAM() names, the level's compiler flags); kernels_impl.h's file comment has the
  * algorithm and its error budget ("f64 ELU, the table kernel"). Where the level's file defines
- * ELU4J_F64_AVX512, kernels_f64_avx512.h adds the same operations written with intrinsics (same
- * bits), which the entry point runs instead of the C loops.
+ * ELU4J_F64_AVX512 (ELU4J_F64_AVX2), kernels_f64_avx512.h (kernels_f64_avx2.h) adds the same
+ * operations written with intrinsics (same bits), which the entry point runs instead of the C loops.
  */
 #ifndef FAM
 #error "included by kernels_impl.h only"
@@ -39,7 +39,8 @@
 /*
  * T_j = 2^(j/16) rounded to double, stored as the bits of T_j minus j << 48: adding the low 16 bits
  * of k = 16 m + j shifted left by 48 (that is (m << 52) + (j << 48)) gives the bits of 2^m T_j, with
- * one shift and one add. Same table on every level (the AVX-512 kernel keeps it in two registers).
+ * one shift and one add. Same table on every level (the AVX-512 kernel keeps it in two registers, the
+ * AVX2 kernel in four planes of 32-bit halves).
  */
 static const uint64_t fam_f64_ttab[16] FAM_ALIGN = {
     UINT64_C(0x3ff0000000000000), UINT64_C(0x3fefb5586cf9890f), UINT64_C(0x3fef72b83c7d517b),
@@ -166,6 +167,8 @@ FAM_INLINE double FAM(f64_one)(double x, const fam_f64c c, const int unit_input,
 
 #if defined(ELU4J_F64_AVX512)
 #include "kernels_f64_avx512.h"
+#elif defined(ELU4J_F64_AVX2)
+#include "kernels_f64_avx2.h"
 #else
 static void FAM(f64_inplace)(const fam_f64c *cp, unsigned char *d, size_t n)
 {
@@ -184,8 +187,8 @@ static void FAM(f64_out)(const fam_f64c *cp, const unsigned char *restrict x,
 
 /*
  * f64 ELU forward from src to dst (identical or disjoint, any alignment) when the table kernel
- * applies (returns 1), else 0: kernels_f64_avx512.h's f64_elu_kernel where the level has it, else
- * the C loops above.
+ * applies (returns 1), else 0: kernels_f64_avx512.h's or kernels_f64_avx2.h's f64_elu_kernel where
+ * the level has one, else the C loops above.
  */
 FAM_NOINLINE static int FAM(f64_fwd)(const elu4j_params *p, const void *src, void *dst, size_t n)
 {
@@ -193,7 +196,7 @@ FAM_NOINLINE static int FAM(f64_fwd)(const elu4j_params *p, const void *src, voi
     if (!fam_f64_setup(p, &c)) {
         return 0;
     }
-#if defined(ELU4J_F64_AVX512)
+#if defined(ELU4J_F64_AVX512) || defined(ELU4J_F64_AVX2)
     f64_elu_kernel(&c, src, dst, n);
 #else
     if (src == dst) {

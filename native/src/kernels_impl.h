@@ -99,8 +99,9 @@
  *   half a subnormal step before the last rounding, still within 1 ulp (test_f64_accuracy measures
  *   at most 0.82 ulp from the exact value for normal results, 0.98 for subnormal ones, and 93-99.9%
  *   correctly rounded, over 25.2M inputs of 12 parameter sets). The AVX-512 level runs the same
- *   operations with intrinsics (kernels_f64_avx512.h), AVX2 as GCC vectorises the C loop (the table
- *   reads become gathers), the portable level as written: the same bits on every level.
+ *   operations with intrinsics (kernels_f64_avx512.h), AVX2 too (kernels_f64_avx2.h, the tables read
+ *   with vpermps from planes of 32-bit halves), the portable level as written: the same bits on
+ *   every level.
  *
  *   f64 ELU backward from the input, the table kernel (kernels_f64_bwd.h; the forward table
  *   kernel's parameters), straight from dy and x to dx: dx = dy C e^t for x <= 0 with
