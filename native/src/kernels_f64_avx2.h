@@ -74,14 +74,17 @@ FAM_INLINE __m256d fam_f64_rest4(__m256d x, __m256d th, __m256d kk, __m256d rt, 
     /* t < FAM_F64_SAT: a blend, measured as fast as a test and branch, and it does not depend on
        how often such lanes come */
     neg = _mm256_blendv_pd(neg, c->neg_coef, _mm256_cmp_pd(th, c->sat, _CMP_LT_OQ));
+    const __m256d lt = _mm256_cmp_pd(x, c->zero, _CMP_LT_OQ);
     if (!unit_input) {
-        /* |t| < FAM_F64_LIN: rare, and its result costs two more operations, so a branch */
-        const __m256d lin = _mm256_cmp_pd(th, c->neg_lin, _CMP_GT_OQ);
+        /* -FAM_F64_LIN < t with x < 0: rare, and its result costs two more operations, so a
+           branch. The C select takes t > -FAM_F64_LIN alone, but neg only reaches the result
+           where x < 0; without that condition every vector with a positive lane would take the
+           branch, and mispredict it whenever all four lanes are negative. */
+        const __m256d lin = _mm256_and_pd(_mm256_cmp_pd(th, c->neg_lin, _CMP_GT_OQ), lt);
         if (_mm256_movemask_pd(lin) != 0) {
             neg = _mm256_blendv_pd(neg, _mm256_fmadd_pd(c->cshi, x, _mm256_mul_pd(c->cslo, x)), lin);
         }
     }
-    const __m256d lt = _mm256_cmp_pd(x, c->zero, _CMP_LT_OQ);
     const __m256d r = _mm256_blendv_pd(x, neg, lt); /* x < 0 ? neg : x */
     if (unit_scale) { /* pos = x: x > 0 ? x : x < 0 ? neg : x is x < 0 ? neg : x */
         return r;
