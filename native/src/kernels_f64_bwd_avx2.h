@@ -8,7 +8,8 @@
  * check is per lane, in registers, before the vector is stored: a vector with lanes left to
  * f64b_other gets them with t < -746 as dy * 0 in registers, the others one by one from memory
  * (dy is still there when dx is dy) and blended in (no stack arrays of vectors: GCC 12's
- * AddressSanitizer crashes on such accesses).
+ * AddressSanitizer crashes on such accesses). The table planes, their look-up and the tail lanes
+ * are the forward's (kernels_f64_avx2.h, included before this file).
  */
 #ifndef FAM
 #error "included by kernels_f64_bwd.h only"
@@ -37,24 +38,6 @@ FAM_INLINE void fam_f64b_entries4(const fam_f64b *b, int j0, uint64_t *a, double
     _mm256_store_si256((__m256i *)(void *)a, _mm256_sub_epi64(_mm256_castpd_si256(aj), j48));
     _mm256_store_pd(bt, _mm256_add_pd(_mm256_add_pd(d, _mm256_set1_pd(b->rho)),
                                       _mm256_load_pd(fam_f64_rtab + j0)));
-}
-
-/* The low (hi = 0) or high (hi = 1) 32-bit halves of the 8 entries at t, in order. */
-FAM_INLINE __m256 fam_f64b_plane(const void *t, const int hi)
-{
-    const __m256 e0 = _mm256_load_ps((const float *)t);
-    const __m256 e1 = _mm256_load_ps((const float *)t + 8);
-    /* halves of entries 0 1 4 5 | 2 3 6 7, then the 64-bit pairs into order */
-    const __m256 h = hi ? _mm256_shuffle_ps(e0, e1, _MM_SHUFFLE(3, 1, 3, 1))
-                        : _mm256_shuffle_ps(e0, e1, _MM_SHUFFLE(2, 0, 2, 0));
-    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(h), _MM_SHUFFLE(3, 1, 2, 0)));
-}
-
-/* The halves at j of a plane pair (entries 0-7 and 8-15): idx holds j in its low 3 bits, m3 bit
-   3 of j in the sign bit (blendvps's selector). */
-FAM_INLINE __m256 fam_f64b_look(__m256 p0, __m256 p1, __m256i idx, __m256 m3)
-{
-    return _mm256_blendv_ps(_mm256_permutevar8x32_ps(p0, idx), _mm256_permutevar8x32_ps(p1, idx), m3);
 }
 
 /* The reduction's first part on 4 lanes: th and kk (its bits hold n and j). */
@@ -116,21 +99,15 @@ FAM_INLINE void fam_f64b_pair(__m256d g0, __m256d x0, __m256d g1, __m256d x1, co
     const __m256i idx = _mm256_castps_si256(
         _mm256_shuffle_ps(_mm256_castpd_ps(kk0), _mm256_castpd_ps(kk1), _MM_SHUFFLE(2, 0, 2, 0)));
     const __m256 m3 = _mm256_castsi256_ps(_mm256_slli_epi32(idx, 28));
-    const __m256 blo = fam_f64b_look(c->blo0, c->blo1, idx, m3);
-    const __m256 bhi = fam_f64b_look(c->bhi0, c->bhi1, idx, m3);
-    const __m256 alo = fam_f64b_look(c->alo0, c->alo1, idx, m3);
+    const __m256 blo = fam_f64_look4(c->blo0, c->blo1, idx, m3);
+    const __m256 bhi = fam_f64_look4(c->bhi0, c->bhi1, idx, m3);
+    const __m256 alo = fam_f64_look4(c->alo0, c->alo1, idx, m3);
     const __m256 ahi = _mm256_castsi256_ps(_mm256_add_epi32(
-        _mm256_castps_si256(fam_f64b_look(c->ahi0, c->ahi1, idx, m3)), _mm256_slli_epi32(idx, 16)));
+        _mm256_castps_si256(fam_f64_look4(c->ahi0, c->ahi1, idx, m3)), _mm256_slli_epi32(idx, 16)));
     *v0 = fam_f64b_rest4(g0, x0, th0, kk0, _mm256_castps_pd(_mm256_unpacklo_ps(blo, bhi)),
                          _mm256_castps_pd(_mm256_unpacklo_ps(alo, ahi)), c, unit_input, maybe0);
     *v1 = fam_f64b_rest4(g1, x1, th1, kk1, _mm256_castps_pd(_mm256_unpackhi_ps(blo, bhi)),
                          _mm256_castps_pd(_mm256_unpackhi_ps(alo, ahi)), c, unit_input, maybe1);
-}
-
-/* The lanes (all ones) of a tail of m (0..4) elements. */
-FAM_INLINE __m256i fam_f64b_lanes4(size_t m)
-{
-    return _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)m), _mm256_setr_epi64x(0, 1, 2, 3));
 }
 
 /* The lanes of maybe (a bit per lane) that f64b_rare leaves into v, as f64b_other: those with
@@ -196,7 +173,7 @@ FAM_INLINE void fam_f64b_loop256(const elu4j_params *p, const fam_f64b *b, const
     }
     if (i < n) { /* 1..7 left */
         const size_t m = n - i;
-        const __m256i l0 = fam_f64b_lanes4(m < 4 ? m : 4), l1 = fam_f64b_lanes4(m > 4 ? m - 4 : 0);
+        const __m256i l0 = fam_f64_lanes4(m < 4 ? m : 4), l1 = fam_f64_lanes4(m > 4 ? m - 4 : 0);
         __m256d v0, v1, k0, k1;
         fam_f64b_pair(FAM_F64B_LD(g + 8 * i, l0), FAM_F64B_LD(x + 8 * i, l0),
                       FAM_F64B_LD(g + 8 * i + 32, l1), FAM_F64B_LD(x + 8 * i + 32, l1), c, ui, &v0,
@@ -238,14 +215,14 @@ static int f64_bwd_kernel(const elu4j_params *p, const void *dy, const void *x, 
         .absmask = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_C(0x7FFFFFFFFFFFFFFF))),
         .is = _mm256_set1_pd(b.is),
         .scale = _mm256_set1_pd(b.scale),
-        .alo0 = fam_f64b_plane(b.atab, 0),
-        .alo1 = fam_f64b_plane(b.atab + 8, 0),
-        .ahi0 = fam_f64b_plane(b.atab, 1),
-        .ahi1 = fam_f64b_plane(b.atab + 8, 1),
-        .blo0 = fam_f64b_plane(b.btab, 0),
-        .blo1 = fam_f64b_plane(b.btab + 8, 0),
-        .bhi0 = fam_f64b_plane(b.btab, 1),
-        .bhi1 = fam_f64b_plane(b.btab + 8, 1),
+        .alo0 = fam_f64_plane4(b.atab, 0),
+        .alo1 = fam_f64_plane4(b.atab + 8, 0),
+        .ahi0 = fam_f64_plane4(b.atab, 1),
+        .ahi1 = fam_f64_plane4(b.atab + 8, 1),
+        .blo0 = fam_f64_plane4(b.btab, 0),
+        .blo1 = fam_f64_plane4(b.btab + 8, 0),
+        .bhi0 = fam_f64_plane4(b.btab, 1),
+        .bhi1 = fam_f64_plane4(b.btab + 8, 1),
     };
     const char *g = (const char *)dy;
     const char *xs = (const char *)x;
