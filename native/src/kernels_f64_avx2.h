@@ -43,19 +43,33 @@ FAM_INLINE __m256 fam_f64_look4(__m256 p0, __m256 p1, __m256i idx, __m256 m3)
     return _mm256_blendv_ps(_mm256_permutevar8x32_ps(p0, idx), _mm256_permutevar8x32_ps(p1, idx), m3);
 }
 
+/*
+ * The reduction's second part on 4 lanes, shared with the backward (kernels_f64_bwd_avx2.h), as
+ * fam_f64_reduce is at AVX-512: from th = t and kk (its bits hold n and j) and the table's rest at
+ * j (rt), r = rh + rl with rh = t - kf * l_hi and rl = kf * (-l_lo) + rt (+ t's rounding error tl
+ * when the input scale is not 1).
+ */
+FAM_INLINE void fam_f64_reduce4(__m256d x, __m256d th, __m256d kk, __m256d rt, __m256d is,
+                                __m256d shift, __m256d neg_l_hi, __m256d neg_l_lo,
+                                const int unit_input, __m256d *rh, __m256d *rl)
+{
+    const __m256d kf = _mm256_sub_pd(kk, shift);
+    *rh = _mm256_fmadd_pd(kf, neg_l_hi, th);
+    __m256d rb = rt;
+    if (!unit_input) {
+        rb = _mm256_add_pd(rt, _mm256_fmsub_pd(is, x, th)); /* + tl */
+    }
+    *rl = _mm256_fmadd_pd(kf, neg_l_lo, rb);
+}
+
 /* FAM(f64_one) on 4 lanes from the reduction's first part (th, kk) and the table entries at j
    (rt = R_j, s = 2^m T_j). */
 FAM_INLINE __m256d fam_f64_rest4(__m256d x, __m256d th, __m256d kk, __m256d rt, __m256d s,
                                  const fam_f64v4 *c, const int unit_input, const int unit_coef,
                                  const int unit_scale)
 {
-    const __m256d kf = _mm256_sub_pd(kk, c->shift);
-    const __m256d rh = _mm256_fmadd_pd(kf, c->neg_l_hi, th);
-    __m256d rb = rt;
-    if (!unit_input) {
-        rb = _mm256_add_pd(rt, _mm256_fmsub_pd(c->is, x, th)); /* + tl */
-    }
-    const __m256d rl = _mm256_fmadd_pd(kf, c->neg_l_lo, rb);
+    __m256d rh, rl;
+    fam_f64_reduce4(x, th, kk, rt, c->is, c->shift, c->neg_l_hi, c->neg_l_lo, unit_input, &rh, &rl);
     __m256d q = _mm256_fmadd_pd(c->c5, rh, c->c4);
     q = _mm256_fmadd_pd(q, rh, c->c3);
     q = _mm256_fmadd_pd(q, rh, c->c2);

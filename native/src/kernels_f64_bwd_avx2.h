@@ -54,12 +54,8 @@ FAM_INLINE void fam_f64b_kk4(__m256d x, const fam_f64bv4 *c, const int unit_inpu
 FAM_INLINE __m256d fam_f64b_rest4(__m256d g, __m256d x, __m256d th, __m256d kk, __m256d rb,
                                   __m256d s, const fam_f64bv4 *c, const int unit_input, __m256d *maybe)
 {
-    const __m256d kf = _mm256_sub_pd(kk, c->shift);
-    const __m256d rh = _mm256_fmadd_pd(kf, c->neg_l_hi, th);
-    if (!unit_input) {
-        rb = _mm256_add_pd(rb, _mm256_fmsub_pd(c->is, x, th)); /* + tl */
-    }
-    const __m256d rl = _mm256_fmadd_pd(kf, c->neg_l_lo, rb);
+    __m256d rh, rl;
+    fam_f64_reduce4(x, th, kk, rb, c->is, c->shift, c->neg_l_hi, c->neg_l_lo, unit_input, &rh, &rl);
     const __m256d r = _mm256_add_pd(rh, rl);
     __m256d q = _mm256_fmadd_pd(c->c5, r, c->c4);
     q = _mm256_fmadd_pd(q, r, c->c3);
