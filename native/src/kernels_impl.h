@@ -527,6 +527,16 @@ void FAM(elu4j_backward_kernel)(const elu4j_params *p, int dtype, int from_dst,
     if (dtype == ELU4J_DT_F64 && !from_dst && FAM(f64_bwd_x)(p, diff_dst, data, diff_src, n)) {
         return; /* the f64 table kernel (kernels_f64_bwd.h), straight, no block copies */
     }
+    if (dtype == ELU4J_DT_F64 && from_dst && p->function != ELU4J_FN_RELU &&
+        p->function != ELU4J_FN_LEAKY_RELU) { /* straight, no block copies */
+        if (diff_src == diff_dst) {
+            FAM(bwd_y_f64_inplace)(p, (unsigned char *)diff_src, (const unsigned char *)data, n);
+        } else {
+            FAM(bwd_y_f64_out)(p, (const unsigned char *)diff_dst, (const unsigned char *)data,
+                               (unsigned char *)diff_src, n);
+        }
+        return;
+    }
     if (dtype == ELU4J_DT_F32 && from_dst && p->bwd.enabled) { /* straight, no block copies */
         if (diff_src == diff_dst) {
             FAM(bwd_y_f32_inplace)(&p->bwd, (unsigned char *)diff_src,
