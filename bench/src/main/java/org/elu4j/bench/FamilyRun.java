@@ -22,7 +22,10 @@ import java.util.List;
  * <li>Full: sizes 4K, 64K and 16M, ELU, SELU and CELU(0.7), every type and pass, every backend
  *     and the peer; 3 × 0.5 s warm-up, 5 × 0.5 s measured.</li>
  * </ul>
- * Rerun it alone: {@code Suite --out DIR [--quick] --include FamilyBenchmark}.
+ * Rerun it alone: {@code Suite --out DIR [--quick] --include FamilyBenchmark}; {@code --sizes} and
+ * {@code --functions} (elu, selu, celu) replace the sizes and functions of either, e.g. the
+ * bf16/f16/f64 targets at 16M: {@code --quick --include FamilyBenchmark --sizes 16777216 --functions elu}
+ * (about 2 minutes).
  */
 final class FamilyRun {
     static final List<String> QUICK_BACKENDS = List.of("helper", "vector", "onednn", "javacpp");
@@ -31,7 +34,20 @@ final class FamilyRun {
     private FamilyRun() {
     }
 
-    static void run(boolean quick, Path out) throws IOException {
+    /**
+     * Runs FamilyBenchmark once per backend.
+     *
+     * @param sizes     sizes to run instead of the defaults, or null
+     * @param functions functions to run instead of the defaults, or null (others than elu, selu
+     *                  and celu are left out: FamilyBenchmark has no ReLU)
+     */
+    static void run(boolean quick, Path out, List<String> sizes, List<String> functions) throws IOException {
+        List<String> family = functions == null ? null
+                : functions.stream().filter(List.of("elu", "selu", "celu")::contains).toList();
+        if (family != null && family.isEmpty()) {
+            System.out.println("# FamilyBenchmark: none of " + functions + " is a FamilyBenchmark function (elu, selu, celu); not run");
+            return;
+        }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         for (String backend : quick ? QUICK_BACKENDS : FULL_BACKENDS) {
             List<String> cmd = new ArrayList<>(List.of(java, BenchBase.NATIVE_ACCESS, "--add-modules",
@@ -39,11 +55,22 @@ final class FamilyRun {
                     "^" + FamilyBenchmark.class.getName().replace(".", "\\.") + "\\.", "-f", "0", "-foe", "false",
                     "-rf", "json", "-rff", out.resolve("jmh-family-" + backend + ".json").toString(),
                     "-p", "backend=" + backend));
+            if (sizes != null) {
+                cmd.addAll(List.of("-p", "size=" + String.join(",", sizes)));
+            }
+            if (family != null) {
+                cmd.addAll(List.of("-p", "function=" + String.join(",", family)));
+            }
             if (quick) {
                 // The vector backend compiles one kernel per type and pass (C2, seconds on a busy
                 // machine): more warm-up for it; the native paths are warm after a few calls.
-                cmd.addAll(List.of("-p", "size=65536", "-p", "function=elu,selu",
-                        "-wi", backend.equals("vector") ? "5" : "2", "-w", "200ms", "-i", "3", "-r", "150ms"));
+                if (sizes == null) {
+                    cmd.addAll(List.of("-p", "size=65536"));
+                }
+                if (family == null) {
+                    cmd.addAll(List.of("-p", "function=elu,selu"));
+                }
+                cmd.addAll(List.of("-wi", backend.equals("vector") ? "5" : "2", "-w", "200ms", "-i", "3", "-r", "150ms"));
             } else {
                 cmd.addAll(List.of("-wi", "3", "-w", "500ms", "-i", "5", "-r", "500ms"));
             }

@@ -73,6 +73,10 @@ public final class Suite {
         if (out == null) {
             usage("--out DIR is required");
         }
+        // The family run takes sizes and functions only where they are given (its own defaults
+        // otherwise), e.g. --include FamilyBenchmark --sizes 16777216 --functions elu.
+        List<String> familySizes = sizes;
+        List<String> familyFunctions = functions;
         if (quick) {
             sizes = sizes != null ? sizes : QUICK_SIZES;
             modes = modes != null ? modes : QUICK_MODES;
@@ -102,7 +106,7 @@ public final class Suite {
 
         // Run 3: every function x type x pass (FamilyBenchmark), one JVM per backend.
         if (family && (include == null || Pattern.compile(include).matcher(FamilyBenchmark.class.getName() + ".run").find())) {
-            FamilyRun.run(quick, out);
+            FamilyRun.run(quick, out, familySizes, familyFunctions);
         }
 
         // Run 2: the scalar backend, at most MAX_SIZE elements.
