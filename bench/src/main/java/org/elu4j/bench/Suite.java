@@ -87,6 +87,8 @@ public final class Suite {
         // Run 1: everything but the scalar backend (and the latency benchmarks: LatencySuite).
         ChainedOptionsBuilder main = options(quick, modes, gc, out.resolve("jmh-main.json"))
                 .include(include != null ? include : ALL)
+                // the helper's call path layer by layer: only when asked for (--include HelperCallPath)
+                .exclude(include != null ? "^$" : Pattern.quote(HelperCallPathBenchmark.class.getName() + "."))
                 .exclude(SCALAR)
                 .exclude(FAMILY)
                 .exclude(LatencySuite.BENCHMARKS)
