@@ -14,9 +14,10 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The f32 kernels of the family other than the plain float ELU (which stays in
- * {@link VectorBackend#kernel}): ReLU, LeakyReLU, ELU with general parameters, and every backward.
- * Also used for bfloat16 and binary16, widened to float first.
+ * The f32 forward kernels of the family other than the plain float ELU (which stays in
+ * {@link VectorBackend#kernel}): ReLU, LeakyReLU, ELU with general parameters. Also used for
+ * bfloat16 and binary16, widened to float first. The backward is {@link F32Backward} (float pairs)
+ * and {@link F32DoubleLaneBackward} (double lanes, sharing this class's constants).
  *
  * <p>Every kernel takes native segments and a byte count that is a multiple of
  * {@link Staging#BLOCK_BYTES} (the driver runs a short tail through a scratch block), so
@@ -31,7 +32,8 @@ import jdk.incubator.vector.VectorSpecies;
  * result is blended with the float input in the float domain, so NaN inputs come out with their
  * bits (a round trip through double would quiet a signalling NaN).
  *
- * <p>{@code expm1} (forward) and {@code exp} (backward) in double, to float accuracy:
+ * <p>{@code expm1} (forward, here) and {@code exp} (backward, {@link F32DoubleLaneBackward}) in
+ * double, to float accuracy:
  * {@code z = n*ln2 + r} with {@code n = round(z*log2e)} (the shift constant
  * {@code 1.5*2^52 + bias} leaves {@code n + bias} in the low mantissa bits, so {@code 2^n} is
  * those bits moved up 52 places), {@code r = fma(n, -ln2, z)}, {@code |r| <= 0.3466},
@@ -39,10 +41,9 @@ import jdk.incubator.vector.VectorSpecies;
  * below {@code 6e-10} relative, a hundredth of a float ulp), then {@code expm1(z) = 2^n*p + (2^n - 1)}
  * or {@code exp(z) = 2^n*p + 2^n}. The dropped low part of {@code ln2} (2.3e-17 per unit of n)
  * costs at most 2.5e-14 relative at {@code n = -1076}. Forward clamps {@code z >= -64} (expm1 is -1
- * long before); backward clamps {@code z >= -746} (exp is 0 in double below) and uses the bias
- * {@code 1023 + 64} and a final {@code * 2^-64} so that {@code 2^n} stays a normal double down
- * to {@code n = -1086}. Arguments above 600 (only possible with a negative input scale) are
- * recomputed afterwards by the driver.
+ * long before); the backward's clamp and bias are in {@link F32DoubleLaneBackward}'s class comment.
+ * Arguments above 600 (only possible with a negative input scale) are recomputed afterwards by the
+ * driver.
  */
 final class F32Kernels {
     private F32Kernels() {
@@ -68,13 +69,8 @@ final class F32Kernels {
     static final double LN2 = 0.6931471805599453;
     /** 1.5 * 2^52 + 1023: rounds to an integer and leaves n + 1023 in the low mantissa bits. */
     static final double SHIFT = 0x1.8p52 + 1023;
-    /** The same with the bias 1023 + 64, for exp down to n = -1086 (see the class comment). */
-    static final double SHIFT_EXP = 0x1.8p52 + 1023 + 64;
-    static final double TWO_M64 = 0x1p-64;
     /** Lower clamp of the forward argument: expm1(-64) is -1 in double. */
     static final double FWD_LOW = -64;
-    /** Lower clamp of the backward argument: exp(-746) is 0 in double. */
-    static final double BWD_LOW = -746;
     /** 1/k! for k = 2..8. */
     static final double C2 = 1.0 / 2, C3 = 1.0 / 6, C4 = 1.0 / 24, C5 = 1.0 / 120, C6 = 1.0 / 720,
             C7 = 1.0 / 5040, C8 = 1.0 / 40320;
@@ -381,95 +377,6 @@ final class F32Kernels {
             FloatVector y = x.blend(yp, x.compare(VectorOperators.GT, fzero))
                     .blend(yn, x.compare(VectorOperators.LE, fzero));
             y.intoMemorySegment(dst, off, ORDER);
-        }
-    }
-
-    /** ReLU backward (from x or y): {@code dx = x <= 0 ? +0.0 : dy} (a NaN x passes dy, as PyTorch). */
-    static void reluBackward(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes) {
-        final long vb = F.vectorByteSize();
-        final FloatVector zero = FloatVector.zero(F);
-        for (long off = 0; off < bytes; off += vb) {
-            FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);
-            FloatVector x = FloatVector.fromMemorySegment(F, xy, off, ORDER);
-            g.blend(zero, x.compare(VectorOperators.LE, zero)).intoMemorySegment(dx, off, ORDER);
-        }
-    }
-
-    /** LeakyReLU backward (from x or y): {@code dx = x > 0 ? dy : slope * dy}, in double. */
-    static void leakyBackward(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes, double slope) {
-        final long vb = FH.vectorByteSize();
-        final FloatVector zero = FloatVector.zero(FH);
-        final DoubleVector s = DoubleVector.broadcast(D, slope);
-        for (long off = 0; off < bytes; off += vb) {
-            FloatVector g = FloatVector.fromMemorySegment(FH, dy, off, ORDER);
-            FloatVector x = FloatVector.fromMemorySegment(FH, xy, off, ORDER);
-            FloatVector n = (FloatVector) ((DoubleVector) g.convertShape(VectorOperators.F2D, D, 0)).mul(s)
-                    .convertShape(VectorOperators.D2F, FH, 0);
-            n.blend(g, x.compare(VectorOperators.GT, zero)).intoMemorySegment(dx, off, ORDER);
-        }
-    }
-
-    /**
-     * ELU backward from the input: {@code dx = dy * scale} for {@code x > 0}, else
-     * {@code dy * (k * exp(x * inputScale))} with {@code k = alpha * scale * inputScale}; in double.
-     */
-    static void eluBackwardFromInput(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes,
-            double k, double scale, double inputScale) {
-        final long vb = FH.vectorByteSize();
-        final DoubleVector zero = DoubleVector.zero(D);
-        final DoubleVector vk = DoubleVector.broadcast(D, k);
-        final DoubleVector vscale = DoubleVector.broadcast(D, scale);
-        final DoubleVector vis = DoubleVector.broadcast(D, inputScale);
-        final DoubleVector low = DoubleVector.broadcast(D, BWD_LOW);
-        final DoubleVector log2e = DoubleVector.broadcast(D, LOG2E);
-        final DoubleVector shift = DoubleVector.broadcast(D, SHIFT_EXP);
-        final DoubleVector minusLn2 = DoubleVector.broadcast(D, -LN2);
-        final DoubleVector down = DoubleVector.broadcast(D, TWO_M64);
-        final DoubleVector c2 = DoubleVector.broadcast(D, C2);
-        final DoubleVector c3 = DoubleVector.broadcast(D, C3);
-        final DoubleVector c4 = DoubleVector.broadcast(D, C4);
-        final DoubleVector c5 = DoubleVector.broadcast(D, C5);
-        final DoubleVector c6 = DoubleVector.broadcast(D, C6);
-        final DoubleVector c7 = DoubleVector.broadcast(D, C7);
-        final DoubleVector c8 = DoubleVector.broadcast(D, C8);
-        for (long off = 0; off < bytes; off += vb) {
-            DoubleVector g = (DoubleVector) FloatVector.fromMemorySegment(FH, dy, off, ORDER)
-                    .convertShape(VectorOperators.F2D, D, 0);
-            DoubleVector x = (DoubleVector) FloatVector.fromMemorySegment(FH, xy, off, ORDER)
-                    .convertShape(VectorOperators.F2D, D, 0);
-            DoubleVector z = x.mul(vis);
-            DoubleVector zc = z.blend(low, z.compare(VectorOperators.LT, low));
-            DoubleVector t = zc.fma(log2e, shift);
-            DoubleVector r = t.sub(shift).fma(minusLn2, zc);
-            DoubleVector s = t.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
-            DoubleVector q = c8.fma(r, c7).fma(r, c6).fma(r, c5).fma(r, c4).fma(r, c3).fma(r, c2);
-            DoubleVector p = r.mul(r).fma(q, r);
-            DoubleVector ex = s.fma(p, s).mul(down);
-            DoubleVector n = g.mul(vk).mul(ex);
-            DoubleVector d = n.blend(g.mul(vscale), x.compare(VectorOperators.GT, zero));
-            d.convertShape(VectorOperators.D2F, FH, 0).intoMemorySegment(dx, off, ORDER);
-        }
-    }
-
-    /**
-     * ELU backward from the output: {@code dx = dy * scale} for {@code y > 0}, else
-     * {@code (dy * inputScale) * (y + c)} with {@code c = alpha * scale}; in double.
-     */
-    static void eluBackwardFromOutput(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes,
-            double c, double scale, double inputScale) {
-        final long vb = FH.vectorByteSize();
-        final DoubleVector zero = DoubleVector.zero(D);
-        final DoubleVector vc = DoubleVector.broadcast(D, c);
-        final DoubleVector vscale = DoubleVector.broadcast(D, scale);
-        final DoubleVector vis = DoubleVector.broadcast(D, inputScale);
-        for (long off = 0; off < bytes; off += vb) {
-            DoubleVector g = (DoubleVector) FloatVector.fromMemorySegment(FH, dy, off, ORDER)
-                    .convertShape(VectorOperators.F2D, D, 0);
-            DoubleVector y = (DoubleVector) FloatVector.fromMemorySegment(FH, xy, off, ORDER)
-                    .convertShape(VectorOperators.F2D, D, 0);
-            DoubleVector n = g.mul(vis).mul(y.add(vc));
-            DoubleVector d = n.blend(g.mul(vscale), y.compare(VectorOperators.GT, zero));
-            d.convertShape(VectorOperators.D2F, FH, 0).intoMemorySegment(dx, off, ORDER);
         }
     }
 }

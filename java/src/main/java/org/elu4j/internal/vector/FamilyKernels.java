@@ -71,14 +71,14 @@ final class FamilyKernels {
     /**
      * pairsFromInput: the f32 pairs for the backward from the input ({@link F32Backward}, which
      * decides per group of 16 floats from the start of the call, as the helper does; the f32 driver
-     * keeps groups whole); bf16/f16 keep the double kernel.
+     * keeps groups whole); bf16/f16 keep the double kernel ({@link F32DoubleLaneBackward}).
      */
     static Map2 f32Backward(Op op, boolean fromOutput, boolean pairsFromInput) {
         return switch (op.kind()) {
-            case RELU -> F32Kernels::reluBackward;
+            case RELU -> F32DoubleLaneBackward::reluBackward;
             case LEAKY_RELU -> {
                 double slope = op.alpha();
-                yield (g, x, d, b) -> F32Kernels.leakyBackward(g, x, d, b, slope);
+                yield (g, x, d, b) -> F32DoubleLaneBackward.leakyBackward(g, x, d, b, slope);
             }
             case ELU -> {
                 if (fromOutput && op.isGeneralF32Backward()) {
@@ -96,8 +96,8 @@ final class FamilyKernels {
                     yield (dy, x, dx, b) -> F32Backward.eluFromInput(dy, x, dx, b, g, k, scale, inputScale);
                 }
                 yield fromOutput
-                        ? (g, y, d, b) -> F32Kernels.eluBackwardFromOutput(g, y, d, b, c, scale, inputScale)
-                        : (g, x, d, b) -> F32Kernels.eluBackwardFromInput(g, x, d, b, k, scale, inputScale);
+                        ? (g, y, d, b) -> F32DoubleLaneBackward.eluBackwardFromOutput(g, y, d, b, c, scale, inputScale)
+                        : (g, x, d, b) -> F32DoubleLaneBackward.eluBackwardFromInput(g, x, d, b, k, scale, inputScale);
             }
         };
     }

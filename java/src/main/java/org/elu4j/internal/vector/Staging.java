@@ -6,10 +6,11 @@ import jdk.incubator.vector.FloatVector;
 import org.elu4j.DataType;
 
 /**
- * How a kernel of the family ({@link F32Kernels}, {@link F64Kernels}, {@link F32Backward}) runs
- * over a call's segments; which kernel runs is {@link FamilyKernels}' choice. Kept apart from the
- * kernels because it is the one place that knows about heap memory, partial blocks and half
- * types, so the kernels only ever see native memory in whole blocks:
+ * How a kernel of the family ({@link F32Kernels}, {@link F64Kernels}, {@link F32Backward},
+ * {@link F32DoubleLaneBackward}) runs over a call's segments; which kernel runs is
+ * {@link FamilyKernels}' choice. Kept apart from the kernels because it is the one place that
+ * knows about heap memory, partial blocks and half types, so the kernels only ever see native
+ * memory in whole blocks:
  * <ul>
  * <li>f32/f64 on native segments: the kernel runs directly over whole blocks of
  *     {@link #BLOCK_BYTES}; the last partial block is copied into a per-thread native stage,
@@ -27,8 +28,9 @@ import org.elu4j.DataType;
  */
 final class Staging {
     /**
-     * The kernels of F32Kernels and F64Kernels take byte counts that are multiples of this (two
-     * preferred vectors: 128 bytes with AVX-512); it divides {@link #STAGE_BYTES}.
+     * The kernels of F32Kernels, F32DoubleLaneBackward and F64Kernels take byte counts that are
+     * multiples of this (two preferred vectors: 128 bytes with AVX-512); it divides
+     * {@link #STAGE_BYTES}.
      */
     static final long BLOCK_BYTES = 2L * FloatVector.SPECIES_PREFERRED.vectorByteSize();
     /** Bytes of one stage buffer: 4096 floats, 2048 doubles, or the floats of 4096 halves. */

@@ -82,9 +82,10 @@ import org.elu4j.internal.vector.Staging.Map2;
  *
  * <h2>The rest of the family</h2>
  * Every function, element type and pass runs here ({@link #unsupported} is always null); the
- * kernels are in {@link F32Kernels} (ReLU, LeakyReLU, ELU with general parameters, the double
- * backward), {@link F32Backward} (the f32 backward in float pairs), {@link F64Kernels} (f64,
- * double-accurate expm1/exp) and {@link HalfKernels} (bfloat16/binary16 conversions);
+ * kernels are in {@link F32Kernels} (the f32 forward: ReLU, LeakyReLU, ELU with general
+ * parameters), {@link F32Backward} (the f32 backward in float pairs), {@link F32DoubleLaneBackward}
+ * (the rest of the f32 backward, in double lanes), {@link F64Kernels} (f64, double-accurate
+ * expm1/exp) and {@link HalfKernels} (bfloat16/binary16 conversions);
  * {@link FamilyKernels} chooses one per binding, {@link Staging} runs it over a call's segments
  * (whole blocks, heap staging, half widening). f32 forward of ELU with {@link Op#isFastF32Elu()}
  * parameters is {@link #eluF32}, unchanged.
