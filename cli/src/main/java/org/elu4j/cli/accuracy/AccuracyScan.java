@@ -1,7 +1,6 @@
 package org.elu4j.cli.accuracy;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -27,18 +26,20 @@ import org.elu4j.reference.Reference;
  * computes the correctly rounded reference ({@link Reference}, the one high-precision reference of
  * the project) once per chunk and function, and
  * compares every target on it; then every one of the 65,536 bfloat16 and float16 patterns.
+ * This class is the f32 scan and the coordinator of the run: which targets run which function,
+ * the order of the parts, and the {@link Report} with its records, which the command renders.
  *
  * <p>f32 inputs: the finite negative floats {@code 0x80000001..0xFF7FFFFF} (subnormals included)
  * and {@code -inf} ({@code 0xFF800000}), {@code 2^31 - 2^23} patterns in all, cut into chunks of
  * 2^20 floats in native memory that a fixed pool of threads takes in turn. For each chunk the
  * parameter-independent part of the ELU reference ({@code Math.expm1(x * s)} in double) is computed
  * once per distinct input scale, then, per function, the reference floats and every target's output
- * on the same input. Positive floats (sampled), ±0 and NaN patterns are checked separately: they
- * must equal the reference bit for bit.
+ * on the same input. Positive floats (sampled), ±0 and NaN patterns are checked separately
+ * ({@link SpecialInputs}): they must equal the reference bit for bit.
  *
- * <p>bf16 and f16: every pattern (NaNs and infinities included) through each target's path of that
- * type, compared with the float reference rounded to the type ({@link Reference#atBf16},
- * {@link Reference#atF16}).
+ * <p>bf16 and f16 ({@link HalfScan}): every pattern (NaNs and infinities included) through each
+ * target's path of that type, compared with the float reference rounded to the type
+ * ({@link Reference#atBf16}, {@link Reference#atF16}).
  */
 public final class AccuracyScan {
     /** The first negative pattern walked (the smallest subnormal, negated). */
@@ -48,8 +49,6 @@ public final class AccuracyScan {
     static final int NEGATIVE_INFINITY_BITS = 0xFF800000;
     /** Floats per chunk (4 MiB of input). */
     static final int CHUNK = 1 << 20;
-    /** Positive patterns are sampled with at least this stride. */
-    static final int POSITIVE_STRIDE = 1021;
 
     /** One function of the family with its parameters, as measured, and its reference. */
     public record Spec(Elu elu, Reference reference) {
@@ -217,28 +216,8 @@ public final class AccuracyScan {
             }
         }
 
-        int[] specials = specialInputs(Math.max(POSITIVE_STRIDE, stride));
-        String[][] specialResults = new String[nSpecs][nTargets];
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment x = arena.allocate((long) specials.length * Float.BYTES, 64);
-            MemorySegment y = arena.allocate((long) specials.length * Float.BYTES, 64);
-            MemorySegment.copy(specials, 0, x, JAVA_INT, 0, specials.length);
-            int[] got = new int[specials.length];
-            int[] want = new int[specials.length];
-            for (int k = 0; k < nSpecs; k++) {
-                Reference ref = specs.get(k).reference();
-                for (int i = 0; i < specials.length; i++) {
-                    want[i] = Float.floatToRawIntBits(ref.at(Float.intBitsToFloat(specials[i])));
-                }
-                for (int t = 0; t < nTargets; t++) {
-                    if (runs[k][t]) {
-                        targets.get(t).kernel().apply(specs.get(k), DataType.F32, x, y);
-                        MemorySegment.copy(y, JAVA_INT, 0, got, 0, got.length);
-                        specialResults[k][t] = describeSpecials(specials, want, got);
-                    }
-                }
-            }
-        }
+        int[] specials = SpecialInputs.inputs(stride);
+        String[][] specialResults = SpecialInputs.check(specials, specs, targets, runs);
 
         // ELU references share Math.expm1(x * s) between functions of the same input scale.
         int[] group = new int[nSpecs];
@@ -377,161 +356,16 @@ public final class AccuracyScan {
             }
         }
 
-        List<HalfResult> halfResults = new ArrayList<>();
-        if (halves) {
-            for (int k = 0; k < nSpecs; k++) {
-                for (DataType type : List.of(DataType.BF16, DataType.F16)) {
-                    halfResults.addAll(halfScan(specs.get(k), type, targets, skipped, decided[k]));
-                }
-            }
-        }
+        // Before decidedCounts: the half scan adds its own decimal decisions to decided[k].
+        List<HalfResult> halfResults = halves ? HalfScan.run(specs, targets, skipped, decided) : List.of();
 
         long[] decidedCounts = new long[nSpecs];
         for (int k = 0; k < nSpecs; k++) {
             decidedCounts[k] = decided[k].get();
         }
-        int nans = 0;
-        for (int s : specials) {
-            nans += Float.isNaN(Float.intBitsToFloat(s)) ? 1 : 0;
-        }
+        int nans = SpecialInputs.nans(specials);
         return new Report(stride, total, specials.length - nans - 2L, nans, List.copyOf(specs), decidedCounts,
                 List.copyOf(results), List.copyOf(halfResults), List.copyOf(skipped), System.nanoTime() - start);
-    }
-
-    /** Every pattern of a 16-bit type through every target that runs it. */
-    static List<HalfResult> halfScan(Spec spec, DataType type, List<Target> targets, List<Skip> skipped, AtomicLong decided) {
-        int n = 1 << 16;
-        short[] want = new short[n];
-        short[] in = new short[n];
-        for (int i = 0; i < n; i++) {
-            in[i] = (short) i;
-            want[i] = type == DataType.BF16 ? spec.reference().atBf16((short) i, decided)
-                    : spec.reference().atF16((short) i, decided);
-        }
-        List<HalfResult> out = new ArrayList<>();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment x = arena.allocate((long) n * Short.BYTES, 64);
-            MemorySegment y = arena.allocate((long) n * Short.BYTES, 64);
-            MemorySegment.copy(in, 0, x, JAVA_SHORT, 0, n);
-            short[] got = new short[n];
-            for (Target t : targets) {
-                String why = t.support().whyNot(spec, type);
-                if (why != null) {
-                    skipped.add(new Skip(spec, type, t.name(), why));
-                    continue;
-                }
-                t.kernel().apply(spec, type, x, y);
-                MemorySegment.copy(y, JAVA_SHORT, 0, got, 0, n);
-                int mismatches = 0;
-                long worst = 0;
-                int worstBits = 0;
-                for (int i = 0; i < n; i++) {
-                    if (got[i] == want[i]) {
-                        continue;
-                    }
-                    boolean gotNaN = isNaN(type, got[i]);
-                    boolean wantNaN = isNaN(type, want[i]);
-                    if (gotNaN && wantNaN) {
-                        continue;
-                    }
-                    mismatches++;
-                    long d = gotNaN || wantNaN ? Long.MAX_VALUE : Math.abs(ordered16(got[i]) - ordered16(want[i]));
-                    if (mismatches == 1 || d > worst) {
-                        worst = d;
-                        worstBits = i;
-                    }
-                }
-                out.add(new HalfResult(spec, type, t.name(), n, mismatches, worst, worstBits));
-            }
-        }
-        return out;
-    }
-
-    static boolean isNaN(DataType type, short bits) {
-        return Float.isNaN(type == DataType.BF16 ? Reference.bf16ToFloat(bits) : Float.float16ToFloat(bits));
-    }
-
-    /** 16-bit sign-magnitude patterns to a value monotonic in the number (±0 both 0). */
-    static long ordered16(short bits) {
-        int b = bits & 0xFFFF;
-        return (b & 0x8000) == 0 ? b : -(long) (b & 0x7FFF);
-    }
-
-    /** The inputs checked for bit-exactness: +0, -0, NaNs of both signs, then sampled positives. */
-    static int[] specialInputs(long positiveStride) {
-        List<Integer> list = new ArrayList<>();
-        list.add(0);
-        list.add(0x80000000);
-        for (int sign : new int[] {0, 0x80000000}) {
-            for (int fixed : new int[] {0x7F800001, 0x7FBFFFFF, 0x7FC00000, 0x7FC00001, 0x7FFFFFFF}) {
-                list.add(sign | fixed);
-            }
-            for (int j = 1; j < 1000; j++) {
-                list.add(sign | (0x7F800001 + j * (0x7FFFFF / 1000)));
-            }
-        }
-        for (long b = 1; b < 0x7F800000L; b += positiveStride) {
-            list.add((int) b);
-        }
-        for (int fixed : new int[] {0x3F800000, 0x7F7FFFFF, 0x7F800000}) {
-            list.add(fixed);
-        }
-        return list.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    /**
-     * "bit-exact", or what differed from the reference among the special inputs: positives must be
-     * the reference (x itself unless the function scales it), zeros its signed zero, NaNs the
-     * same NaN.
-     */
-    static String describeSpecials(int[] in, int[] want, int[] out) {
-        long positives = 0;
-        long positivesChanged = 0;
-        int firstChanged = 0;
-        long nans = 0;
-        long nanLost = 0;
-        long payloadChanged = 0;
-        long quietedOnly = 0;
-        List<String> notes = new ArrayList<>();
-        for (int i = 0; i < in.length; i++) {
-            int x = in[i];
-            int y = out[i];
-            float xf = Float.intBitsToFloat(x);
-            if (Float.isNaN(xf)) {
-                nans++;
-                if (!Float.isNaN(Float.intBitsToFloat(y))) {
-                    nanLost++;
-                } else if (x != y) {
-                    payloadChanged++;
-                    quietedOnly += (x | 0x00400000) == y ? 1 : 0;
-                }
-            } else if (xf == 0f) {
-                if (want[i] != y) {
-                    notes.add(hexFloat(x) + " -> " + hexFloat(y));
-                }
-            } else {
-                positives++;
-                if (want[i] != y && positivesChanged++ == 0) {
-                    firstChanged = i;
-                }
-            }
-        }
-        if (positivesChanged > 0) {
-            notes.add(positivesChanged + " of " + positives + " positives wrong (first " + hexFloat(in[firstChanged])
-                    + " -> " + hexFloat(out[firstChanged]) + ", want " + hexFloat(want[firstChanged]) + ")");
-        }
-        if (nanLost > 0) {
-            notes.add(nanLost + " of " + nans + " NaNs not NaN");
-        }
-        if (payloadChanged > 0) {
-            notes.add(payloadChanged + " of " + nans + " NaN payloads changed"
-                    + (quietedOnly == payloadChanged ? " (signalling NaNs quieted)" : ""));
-        }
-        return notes.isEmpty() ? "bit-exact" : String.join("; ", notes);
-    }
-
-    private static String hexFloat(int bits) {
-        return Float.toString(Float.intBitsToFloat(bits));
     }
 
     /** Running statistics of one target and function on one thread. */
