@@ -68,7 +68,7 @@ final class F32Backward {
         }
     }
 
-    /** Whether an element in [from, to) is outside the pairs' range (t < -87 or NaN, |dy| > 2^64). */
+    /** Whether an element in [from, to) is outside the pairs' range ({@code t < -87} or NaN, {@code |dy| > 2^64}). */
     private static boolean anyOutside(MemorySegment dy, MemorySegment xs, long from, long to, F32Kernels.General b) {
         final long vb = F.vectorByteSize();
         final FloatVector big = FloatVector.broadcast(F, 0x1p64f);
@@ -146,7 +146,7 @@ final class F32Backward {
     }
 
     /**
-     * ELU backward from the output in f32 pairs ({@link Op#isGeneralF32Backward()}): the helper's
+     * ELU backward from the output in f32 pairs ({@link org.elu4j.internal.Op#isGeneralF32Backward()}): the helper's
      * {@code bwd_y_one} (kernels_bwd.h has the algorithm: within 1 ulp), operation for operation,
      * so the same bits for every non-NaN result. The positive side is one formula for the
      * helper's three, as in {@link F32Kernels#eluGeneral}: {@code phi * dy + plo * min(max(dy, -MAX), MAX)}
