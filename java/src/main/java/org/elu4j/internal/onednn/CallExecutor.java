@@ -70,18 +70,25 @@ final class CallExecutor implements Executor {
     private final MemorySegment backwardArgsArg;
     /** The helper's execute-and-wait shim, or null: then execute and wait are two downcalls. */
     private final ExecuteShim shim;
+    /** The shim's out-parameters (null without the shim), shared with a {@link ShimExecutor}. */
     private final ExecuteShim.Out shimStatus;
 
     /**
      * @param criticalAllowed oneDNN runs on one OpenMP thread, so a short call may be a critical
      *                        downcall
      * @param shim            the helper's shims (execute and wait in one downcall), or null
+     * @param shimStatus      the thread's out-parameters for the shims (non-null with a shim, null
+     *                        without): a {@link ShimExecutor} passes its own, so that a thread
+     *                        context allocates one
      */
-    CallExecutor(Stream stream, Arena arena, boolean criticalAllowed, ExecuteShim shim) {
+    CallExecutor(Stream stream, Arena arena, boolean criticalAllowed, ExecuteShim shim, ExecuteShim.Out shimStatus) {
+        if ((shim == null) != (shimStatus == null)) {
+            throw new IllegalArgumentException("a shim needs its out-parameters, and only a shim");
+        }
         this.stream = stream.handle();
         this.criticalAllowed = criticalAllowed;
         this.shim = shim;
-        this.shimStatus = shim != null ? new ExecuteShim.Out(arena) : null;
+        this.shimStatus = shimStatus;
         forwardArgs = dnnl_exec_arg_t.allocateArray(2, arena);
         dnnl_exec_arg_t.arg(dnnl_exec_arg_t.asSlice(forwardArgs, 0), DNNL_ARG_SRC());
         dnnl_exec_arg_t.arg(dnnl_exec_arg_t.asSlice(forwardArgs, 1), DNNL_ARG_DST());

@@ -85,7 +85,7 @@ sealed interface Executor permits ShimExecutor, CallExecutor {
         /** A new thread context's executor on its stream; its buffers live in {@code arena}. */
         Executor executor(Stream stream, Arena arena) {
             return shim != null ? new ShimExecutor(shim, stream, arena, critical)
-                    : new CallExecutor(stream, arena, critical, null);
+                    : new CallExecutor(stream, arena, critical, null, null);
         }
     }
 }

@@ -15,6 +15,7 @@ import java.lang.foreign.MemorySegment;
 final class ShimExecutor implements Executor {
     private final ExecuteShim shim;
     private final MemorySegment stream;
+    /** The thread's out-parameters, shared with {@link #calls} (one thread uses both, in turn). */
     private final ExecuteShim.Out status;
     private final CallExecutor calls;
 
@@ -22,7 +23,7 @@ final class ShimExecutor implements Executor {
         this.shim = shim;
         this.stream = stream.handle();
         this.status = new ExecuteShim.Out(arena);
-        this.calls = new CallExecutor(stream, arena, criticalAllowed, shim);
+        this.calls = new CallExecutor(stream, arena, criticalAllowed, shim, status);
     }
 
     @Override
