@@ -299,6 +299,12 @@ ELU4J_API int elu4j_dnnl_execute_unary(const elu4j_dnnl_api *api, const void *pr
 #define ELU4J_DNNL_MAX_ARGS 16
 
 /**
+ * What elu4j_dnnl_execute_wait returns when it made its calls and one of them failed: negative,
+ * so that it is none of the elu4j_status codes.
+ */
+#define ELU4J_DNNL_FAILED (-1)
+
+/**
  * Runs a oneDNN primitive on memory objects whose data handles the caller has already set, and
  * waits for it:
  *
@@ -312,13 +318,21 @@ ELU4J_API int elu4j_dnnl_execute_unary(const elu4j_dnnl_api *api, const void *pr
  * and may be NULL.
  *
  * dnnl_status and failed_call are outputs, written as by elu4j_dnnl_execute_unary
- * (ELU4J_DNNL_CALL_EXECUTE or ELU4J_DNNL_CALL_STREAM_WAIT when a call failed).
+ * (ELU4J_DNNL_CALL_EXECUTE or ELU4J_DNNL_CALL_STREAM_WAIT when a call failed), but unlike it the
+ * return value says whether anything failed, so that a caller need read them only when it is not
+ * ELU4J_OK:
  *
- * Returns ELU4J_OK once the calls were made, whatever oneDNN answered: check *failed_call.
- * Returns, without calling anything: ELU4J_ERR_NULL_POINTER when api, primitive, stream, args,
- * an output, api->primitive_execute or api->stream_wait is NULL; ELU4J_ERR_INVALID_ARGUMENT
- * when api->size is not sizeof(elu4j_dnnl_api) or nargs is not in [1, ELU4J_DNNL_MAX_ARGS].
- * Thread-safe as far as oneDNN is (as elu4j_dnnl_execute_unary).
+ *   ELU4J_OK (0)            both calls were made and succeeded (*failed_call is
+ *                           ELU4J_DNNL_CALL_NONE, *dnnl_status 0);
+ *   ELU4J_DNNL_FAILED (-1)  both calls were made and one failed: *failed_call says which
+ *                           (the execute if both did), *dnnl_status its oneDNN status;
+ *   ELU4J_ERR_NULL_POINTER  nothing was called: api, primitive, stream, args, an output,
+ *                           api->primitive_execute or api->stream_wait is NULL;
+ *   ELU4J_ERR_INVALID_ARGUMENT  nothing was called: api->size is not sizeof(elu4j_dnnl_api), or
+ *                           nargs is not in [1, ELU4J_DNNL_MAX_ARGS].
+ *
+ * On a refusal the outputs are cleared (NONE, 0) when both are given. Thread-safe as far as
+ * oneDNN is (as elu4j_dnnl_execute_unary).
  */
 ELU4J_API int elu4j_dnnl_execute_wait(const elu4j_dnnl_api *api, const void *primitive,
                                       void *stream, int nargs, const elu4j_dnnl_exec_arg *args,

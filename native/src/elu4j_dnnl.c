@@ -8,23 +8,26 @@
 #include <stdint.h>
 
 /* Execute, then wait, even after a failed execute: whatever it started must end before the caller
- * may free the buffers. Records the first call that failed. */
-static void execute_and_wait(const elu4j_dnnl_api *api, const void *primitive, void *stream,
-                             int nargs, const elu4j_dnnl_exec_arg *args, int *dnnl_status,
-                             int *failed_call)
+ * may free the buffers. Returns ELU4J_OK, or ELU4J_DNNL_FAILED with the first call that failed
+ * recorded. */
+static int execute_and_wait(const elu4j_dnnl_api *api, const void *primitive, void *stream,
+                            int nargs, const elu4j_dnnl_exec_arg *args, int *dnnl_status,
+                            int *failed_call)
 {
     int status = api->primitive_execute(primitive, stream, nargs, args);
     if (status != 0) {
         (void)api->stream_wait(stream);
         *dnnl_status = status;
         *failed_call = ELU4J_DNNL_CALL_EXECUTE;
-        return;
+        return ELU4J_DNNL_FAILED;
     }
     status = api->stream_wait(stream);
     if (status != 0) {
         *dnnl_status = status;
         *failed_call = ELU4J_DNNL_CALL_STREAM_WAIT;
+        return ELU4J_DNNL_FAILED;
     }
+    return ELU4J_OK;
 }
 
 /* The checks both shims share: the out-parameters (cleared), then the struct. */
@@ -72,8 +75,8 @@ int elu4j_dnnl_execute_unary(const elu4j_dnnl_api *api, const void *primitive, v
         return ELU4J_OK;
     }
     const elu4j_dnnl_exec_arg args[2] = {{api->arg_src, src_memory}, {api->arg_dst, dst_memory}};
-    execute_and_wait(api, primitive, stream, 2, args, dnnl_status, failed_call);
-    return ELU4J_OK;
+    (void)execute_and_wait(api, primitive, stream, 2, args, dnnl_status, failed_call);
+    return ELU4J_OK; /* whatever oneDNN answered: the caller reads *failed_call */
 }
 
 int elu4j_dnnl_execute_wait(const elu4j_dnnl_api *api, const void *primitive, void *stream,
@@ -91,8 +94,7 @@ int elu4j_dnnl_execute_wait(const elu4j_dnnl_api *api, const void *primitive, vo
     if (nargs < 1 || nargs > ELU4J_DNNL_MAX_ARGS) {
         return ELU4J_ERR_INVALID_ARGUMENT;
     }
-    execute_and_wait(api, primitive, stream, nargs, args, dnnl_status, failed_call);
-    return ELU4J_OK;
+    return execute_and_wait(api, primitive, stream, nargs, args, dnnl_status, failed_call);
 }
 
 const char *elu4j_dnnl_call_name(int call)

@@ -8,7 +8,9 @@
  * place and in place) with the exact call sequence and arguments, each of the four calls failing
  * (a failed execute is still followed by a wait), every NULL argument, a wrong api->size, and
  * elu4j_dnnl_call_name; for execute_wait, the same on memory objects the test points itself, nargs
- * passed through unchanged and refused outside [1, ELU4J_DNNL_MAX_ARGS].
+ * passed through unchanged and refused outside [1, ELU4J_DNNL_MAX_ARGS], and its return value:
+ * ELU4J_OK only when both calls succeeded, ELU4J_DNNL_FAILED when one failed, the refusal's status
+ * otherwise.
  */
 #include "test_util.h"
 
@@ -368,28 +370,51 @@ static void test_execute_wait(void)
     setup(&f);
     f.src_mem.handle = f.src;
     f.dst_mem.handle = f.dst;
+    status = failed = -1;
     rc = call_wait(&f, 3, args, &status, &failed);
-    CHECK(rc == ELU4J_OK && failed == ELU4J_DNNL_CALL_EXECUTE && status == 2 &&
+    CHECK(rc == ELU4J_DNNL_FAILED && failed == ELU4J_DNNL_CALL_EXECUTE && status == 2 &&
               g_bad_exec_args == 1 && g_calls == 2 && g_log[1].kind == WAIT,
           "execute_wait, 3 args: rc %d failed %d status %d", rc, failed, status);
 
-    /* execute fails: still waited for, execute's status reported. */
+    /* execute fails (the wait after it succeeds): still waited for, execute's status reported. */
+    setup(&f);
+    g_execute_status = 5;
+    status = failed = -1;
+    rc = call_wait(&f, 2, args, &status, &failed);
+    CHECK(rc == ELU4J_DNNL_FAILED && failed == ELU4J_DNNL_CALL_EXECUTE && status == 5 &&
+              g_calls == 2 && g_log[1].kind == WAIT && dst_untouched(&f),
+          "execute_wait, execute fails: rc %d failed %d status %d", rc, failed, status);
+
+    /* execute and the wait after it fail: execute's failure is the one reported. */
     setup(&f);
     g_execute_status = 5;
     g_wait_status = 3;
+    status = failed = -1;
     rc = call_wait(&f, 2, args, &status, &failed);
-    CHECK(rc == ELU4J_OK && failed == ELU4J_DNNL_CALL_EXECUTE && status == 5 && g_calls == 2 &&
-              g_log[1].kind == WAIT && dst_untouched(&f),
-          "execute_wait, execute fails: rc %d failed %d status %d", rc, failed, status);
+    CHECK(rc == ELU4J_DNNL_FAILED && failed == ELU4J_DNNL_CALL_EXECUTE && status == 5 &&
+              g_calls == 2 && g_log[1].kind == WAIT && dst_untouched(&f),
+          "execute_wait, execute + wait fail: rc %d failed %d status %d", rc, failed, status);
 
-    /* wait fails. */
-    setup(&f);
-    f.src_mem.handle = f.src;
-    f.dst_mem.handle = f.dst;
-    g_wait_status = -7;
-    rc = call_wait(&f, 2, args, &status, &failed);
-    CHECK(rc == ELU4J_OK && failed == ELU4J_DNNL_CALL_STREAM_WAIT && status == -7,
-          "execute_wait, wait fails: rc %d failed %d status %d", rc, failed, status);
+    /* wait fails, with a oneDNN status and with a negative one (not success either). */
+    const int wait_statuses[] = {5, -7};
+    for (size_t k = 0; k < sizeof wait_statuses / sizeof wait_statuses[0]; k++) {
+        setup(&f);
+        f.src_mem.handle = f.src;
+        f.dst_mem.handle = f.dst;
+        g_wait_status = wait_statuses[k];
+        status = failed = -1;
+        rc = call_wait(&f, 2, args, &status, &failed);
+        CHECK(rc == ELU4J_DNNL_FAILED && failed == ELU4J_DNNL_CALL_STREAM_WAIT &&
+                  status == wait_statuses[k] && g_calls == 2,
+              "execute_wait, wait fails with %d: rc %d failed %d status %d", wait_statuses[k], rc,
+              failed, status);
+    }
+
+    /* ELU4J_DNNL_FAILED is none of the statuses a refusal returns, nor ELU4J_OK. */
+    CHECK(ELU4J_DNNL_FAILED < 0 && ELU4J_DNNL_FAILED != ELU4J_OK &&
+              ELU4J_DNNL_FAILED != ELU4J_ERR_NULL_POINTER &&
+              ELU4J_DNNL_FAILED != ELU4J_ERR_INVALID_ARGUMENT,
+          "ELU4J_DNNL_FAILED %d collides with a status", ELU4J_DNNL_FAILED);
 
     /* Refusals: nothing called, dst untouched, outputs cleared when both are given. */
     struct {

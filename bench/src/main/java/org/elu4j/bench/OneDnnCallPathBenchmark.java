@@ -334,7 +334,7 @@ public class OneDnnCallPathBenchmark extends BenchBase {
     @Benchmark
     public int ffmExecWaitShimCriticalHeld() {
         try {
-            // Non-zero only if the shim refused the call; a oneDNN failure shows in set-up's check of y.
+            // Non-zero if the shim refused the call or a oneDNN call failed (ELU4J_DNNL_FAILED).
             return (int) H.execWaitShimHeldCritical.invokeExact(api, primitive, stream, 2, args, outInts, outFailed,
                     x, y);
         } catch (Throwable t) {

@@ -104,7 +104,11 @@ final class ExecuteShim {
         return shim;
     }
 
-    /** A thread's two out-parameters, {@code int dnnl_status} and {@code int failed_call}. */
+    /**
+     * A thread's two out-parameters, {@code int dnnl_status} and {@code int failed_call}: read
+     * after every {@code elu4j_dnnl_execute_unary}, and after {@code elu4j_dnnl_execute_wait} only
+     * when it did not return {@code ELU4J_OK}.
+     */
     static final class Out {
         final MemorySegment ints;
         final MemorySegment statusArg;
@@ -144,9 +148,8 @@ final class ExecuteShim {
     void executeWait(boolean critical, MemorySegment primitive, MemorySegment stream, int nargs, MemorySegment args,
                      Out out, MemorySegment a, MemorySegment b, MemorySegment c) {
         int rc = Wait.call(critical, api, primitive, stream, nargs, args, out, a, b, c);
-        int failed = out.ints.get(JAVA_INT, JAVA_INT.byteSize());
-        if (rc != 0 || failed != 0) {
-            check(WAIT_FUNCTION, rc, out.ints.get(JAVA_INT, 0), failed);
+        if (rc != 0) { // ELU4J_DNNL_FAILED (the out-parameters say which call failed) or a refusal
+            check(WAIT_FUNCTION, rc, out.ints.get(JAVA_INT, 0), out.ints.get(JAVA_INT, JAVA_INT.byteSize()));
         }
     }
 
@@ -199,15 +202,18 @@ final class ExecuteShim {
 
     /**
      * Throws the exception that a shim's return value and out-parameters describe, if any;
-     * {@code function} is the shim's name.
+     * {@code function} is the shim's name. A oneDNN call that failed ({@code failedCall} not
+     * {@code ELU4J_DNNL_CALL_NONE}; {@code elu4j_dnnl_execute_unary} then returns {@code ELU4J_OK},
+     * {@code elu4j_dnnl_execute_wait} {@code ELU4J_DNNL_FAILED}) is reported as oneDNN's failure;
+     * any other return value but {@code ELU4J_OK} as the shim's refusal (which calls nothing).
      */
     static void check(String function, int rc, int dnnlStatus, int failedCall) {
-        if (rc != Elu4jNative.ELU4J_OK()) {
-            throw new NativeCallException("elu4j helper", function, rc, statusName(rc));
-        }
         if (failedCall != Elu4jNative.ELU4J_DNNL_CALL_NONE()) {
             String call = Elu4jNative.elu4j_dnnl_call_name(failedCall).reinterpret(64).getString(0);
             throw new NativeCallException("oneDNN", call, dnnlStatus, DnnlStatus.name(dnnlStatus));
+        }
+        if (rc != Elu4jNative.ELU4J_OK()) {
+            throw new NativeCallException("elu4j helper", function, rc, statusName(rc));
         }
     }
 

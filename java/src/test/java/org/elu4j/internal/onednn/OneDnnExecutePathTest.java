@@ -19,6 +19,8 @@ import org.elu4j.DataType;
 import org.elu4j.NativeCallException;
 import org.elu4j.internal.BackendProvider;
 import org.elu4j.internal.Op;
+import org.elu4j.internal.onednn.ffi.Dnnl;
+import org.elu4j.internal.onednn.ffi.dnnl_exec_arg_t;
 import org.elu4j.internal.scalar.ScalarBackend;
 import org.elu4j.testing.Candidate;
 import org.elu4j.testing.Inputs;
@@ -224,6 +226,50 @@ class OneDnnExecutePathTest {
         assertEquals("elu4j helper", e.library());
         assertEquals(ExecuteShim.FUNCTION, e.call());
         assertEquals("ELU4J_ERR_NULL_POINTER", e.statusName());
+        // elu4j_dnnl_execute_wait returns ELU4J_DNNL_FAILED (-1) when a oneDNN call failed.
+        e = assertThrows(NativeCallException.class, () -> ExecuteShim.check(ExecuteShim.WAIT_FUNCTION, -1, 5, 3));
+        assertEquals("oneDNN", e.library());
+        assertEquals("dnnl_primitive_execute", e.call());
+        assertEquals(5, e.status());
+        e = assertThrows(NativeCallException.class, () -> ExecuteShim.check(ExecuteShim.WAIT_FUNCTION, -1, 2, 4));
+        assertEquals("dnnl_stream_wait", e.call());
+        assertEquals("dnnl_invalid_arguments", e.statusName());
+    }
+
+    /**
+     * A oneDNN call that fails inside {@code elu4j_dnnl_execute_wait} (which then returns
+     * ELU4J_DNNL_FAILED, so that Java reads the out-parameters) becomes an exception naming it:
+     * an eltwise forward executed without its {@code DNNL_ARG_DST}, which oneDNN refuses.
+     */
+    @Test
+    void theExecuteWaitShimReportsAFailedOneDnnCall() {
+        Assumptions.assumeTrue(viaShim.usesHelperShim(), "the helper library is not loaded");
+        long n = 64;
+        try (Arena arena = Arena.ofConfined();
+             Engine engine = Engine.cpu();
+             Stream stream = Stream.create(engine);
+             Primitive primitive = Primitive.eltwise(engine, new EltwisePlan.Step(EltwisePlan.Alg.FWD_ELU, 1f),
+                     DataType.F32, n);
+             Memory src = Memory.create(engine, DataType.F32, n)) {
+            ExecuteShim shim = ExecuteShim.create(arena);
+            ExecuteShim.Out out = new ExecuteShim.Out(arena);
+            MemorySegment data = arena.allocate(n * Float.BYTES, 64);
+            src.pointAt(data);
+            MemorySegment args = dnnl_exec_arg_t.allocateArray(1, arena);
+            dnnl_exec_arg_t.arg(args, Dnnl.DNNL_ARG_SRC());
+            dnnl_exec_arg_t.memory(args, src.handle());
+            for (boolean critical : new boolean[] {false, true}) {
+                out.ints.set(JAVA_INT_UNALIGNED, 0, -1);
+                out.ints.set(JAVA_INT_UNALIGNED, 4, -1);
+                NativeCallException e = assertThrows(NativeCallException.class, () -> shim.executeWait(critical,
+                        primitive.handle(), stream.handle(), 1, args, out, data, data, null));
+                assertEquals("oneDNN", e.library());
+                assertEquals("dnnl_primitive_execute", e.call());
+                assertEquals("dnnl_invalid_arguments", e.statusName());
+                assertEquals(e.status(), out.ints.get(JAVA_INT_UNALIGNED, 0));
+                assertEquals(3, out.ints.get(JAVA_INT_UNALIGNED, 4)); // ELU4J_DNNL_CALL_EXECUTE
+            }
+        }
     }
 
     @Test
