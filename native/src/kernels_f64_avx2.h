@@ -17,8 +17,35 @@
 
 #include <immintrin.h>
 
+/*
+ * The reduction's and the polynomial's constants, the same in the forward and the backward
+ * (kernels_f64_bwd_avx2.h) but for the split of ln2/16 into l_hi + l_lo, each kernel's own
+ * (fam_f64k at AVX-512).
+ */
+typedef struct fam_f64k4 {
+    __m256d inv_l, shift, neg_l_hi, neg_l_lo, c0, c1, c2, c3, c4, c5, zero;
+} fam_f64k4;
+
+FAM_INLINE fam_f64k4 fam_f64_consts4(const double l_hi, const double l_lo)
+{
+    return (fam_f64k4){
+        .inv_l = _mm256_set1_pd(FAM_F64_INV_L),
+        .shift = _mm256_set1_pd(FAM_SHIFT_BASE),
+        .neg_l_hi = _mm256_set1_pd(-l_hi),
+        .neg_l_lo = _mm256_set1_pd(-l_lo),
+        .c0 = _mm256_set1_pd(FAM_F64_C0),
+        .c1 = _mm256_set1_pd(FAM_F64_C1),
+        .c2 = _mm256_set1_pd(FAM_F64_C2),
+        .c3 = _mm256_set1_pd(FAM_F64_C3),
+        .c4 = _mm256_set1_pd(FAM_F64_C4),
+        .c5 = _mm256_set1_pd(FAM_F64_C5),
+        .zero = _mm256_setzero_pd(),
+    };
+}
+
 typedef struct fam_f64v4 {
-    __m256d inv_l, shift, neg_l_hi, neg_l_lo, c0, c1, c2, c3, c4, c5, one, zero;
+    fam_f64k4 k;
+    __m256d one;
     __m256d sat, neg_lin, chi, clo, is, cshi, cslo, scale, neg_coef;
     /* the tables as planes of 32-bit halves: tlo0 the low halves of T's entries 0-7, thi1 the
        high halves of entries 8-15; R likewise */
@@ -69,12 +96,13 @@ FAM_INLINE __m256d fam_f64_rest4(__m256d x, __m256d th, __m256d kk, __m256d rt, 
                                  const int unit_scale)
 {
     __m256d rh, rl;
-    fam_f64_reduce4(x, th, kk, rt, c->is, c->shift, c->neg_l_hi, c->neg_l_lo, unit_input, &rh, &rl);
-    __m256d q = _mm256_fmadd_pd(c->c5, rh, c->c4);
-    q = _mm256_fmadd_pd(q, rh, c->c3);
-    q = _mm256_fmadd_pd(q, rh, c->c2);
-    q = _mm256_fmadd_pd(q, rh, c->c1);
-    q = _mm256_fmadd_pd(q, rh, c->c0);
+    fam_f64_reduce4(x, th, kk, rt, c->is, c->k.shift, c->k.neg_l_hi, c->k.neg_l_lo, unit_input, &rh,
+                    &rl);
+    __m256d q = _mm256_fmadd_pd(c->k.c5, rh, c->k.c4);
+    q = _mm256_fmadd_pd(q, rh, c->k.c3);
+    q = _mm256_fmadd_pd(q, rh, c->k.c2);
+    q = _mm256_fmadd_pd(q, rh, c->k.c1);
+    q = _mm256_fmadd_pd(q, rh, c->k.c0);
     const __m256d u = _mm256_fmadd_pd(rh, q, rl);
     const __m256d w = _mm256_fmadd_pd(rh, u, rl);
     const __m256d sm1 = _mm256_sub_pd(s, c->one);
@@ -88,7 +116,7 @@ FAM_INLINE __m256d fam_f64_rest4(__m256d x, __m256d th, __m256d kk, __m256d rt, 
     /* t < FAM_F64_SAT: a blend, measured as fast as a test and branch, and it does not depend on
        how often such lanes come */
     neg = _mm256_blendv_pd(neg, c->neg_coef, _mm256_cmp_pd(th, c->sat, _CMP_LT_OQ));
-    const __m256d lt = _mm256_cmp_pd(x, c->zero, _CMP_LT_OQ);
+    const __m256d lt = _mm256_cmp_pd(x, c->k.zero, _CMP_LT_OQ);
     if (!unit_input) {
         /* -FAM_F64_LIN < t with x < 0: rare, and its result costs two more operations, so a
            branch. The C select takes t > -FAM_F64_LIN alone, but neg only reaches the result
@@ -103,7 +131,7 @@ FAM_INLINE __m256d fam_f64_rest4(__m256d x, __m256d th, __m256d kk, __m256d rt, 
     if (unit_scale) { /* pos = x: x > 0 ? x : x < 0 ? neg : x is x < 0 ? neg : x */
         return r;
     }
-    const __m256d gt = _mm256_cmp_pd(x, c->zero, _CMP_GT_OQ);
+    const __m256d gt = _mm256_cmp_pd(x, c->k.zero, _CMP_GT_OQ);
     return _mm256_blendv_pd(r, _mm256_mul_pd(c->scale, x), gt);
 }
 
@@ -119,8 +147,8 @@ FAM_INLINE void fam_f64_pair4(__m256d x0, __m256d x1, const fam_f64v4 *c, const 
 {
     const __m256d th0 = ui ? x0 : _mm256_mul_pd(c->is, x0);
     const __m256d th1 = ui ? x1 : _mm256_mul_pd(c->is, x1);
-    const __m256d kk0 = _mm256_fmadd_pd(th0, c->inv_l, c->shift);
-    const __m256d kk1 = _mm256_fmadd_pd(th1, c->inv_l, c->shift);
+    const __m256d kk0 = _mm256_fmadd_pd(th0, c->k.inv_l, c->k.shift);
+    const __m256d kk1 = _mm256_fmadd_pd(th1, c->k.inv_l, c->k.shift);
     const __m256i idx = _mm256_castps_si256(
         _mm256_shuffle_ps(_mm256_castpd_ps(kk0), _mm256_castpd_ps(kk1), _MM_SHUFFLE(2, 0, 2, 0)));
     const __m256 m3 = _mm256_castsi256_ps(_mm256_slli_epi32(idx, 28));
@@ -171,18 +199,8 @@ FAM_INLINE void fam_f64_loop256(const char *in, char *out, size_t n, const fam_f
 static void f64_elu_kernel(const fam_f64c *p, const void *src, void *dst, size_t n)
 {
     const fam_f64v4 c = {
-        .inv_l = _mm256_set1_pd(FAM_F64_INV_L),
-        .shift = _mm256_set1_pd(FAM_SHIFT_BASE),
-        .neg_l_hi = _mm256_set1_pd(-FAM_F64_L_HI),
-        .neg_l_lo = _mm256_set1_pd(-FAM_F64_L_LO),
-        .c0 = _mm256_set1_pd(FAM_F64_C0),
-        .c1 = _mm256_set1_pd(FAM_F64_C1),
-        .c2 = _mm256_set1_pd(FAM_F64_C2),
-        .c3 = _mm256_set1_pd(FAM_F64_C3),
-        .c4 = _mm256_set1_pd(FAM_F64_C4),
-        .c5 = _mm256_set1_pd(FAM_F64_C5),
+        .k = fam_f64_consts4(FAM_F64_L_HI, FAM_F64_L_LO),
         .one = _mm256_set1_pd(1.0),
-        .zero = _mm256_setzero_pd(),
         .sat = _mm256_set1_pd(FAM_F64_SAT),
         .neg_lin = _mm256_set1_pd(-FAM_F64_LIN),
         .chi = _mm256_set1_pd(p->chi),

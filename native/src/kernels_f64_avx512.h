@@ -13,8 +13,34 @@
 
 #include <immintrin.h>
 
+/*
+ * The reduction's and the polynomial's constants, the same in the forward and the backward
+ * (kernels_f64_bwd_avx512.h) but for the split of ln2/16 into l_hi + l_lo, each kernel's own.
+ */
+typedef struct fam_f64k {
+    __m512d inv_l, shift, neg_l_hi, neg_l_lo, c0, c1, c2, c3, c4, c5, zero;
+} fam_f64k;
+
+FAM_INLINE fam_f64k fam_f64_consts(const double l_hi, const double l_lo)
+{
+    return (fam_f64k){
+        .inv_l = _mm512_set1_pd(FAM_F64_INV_L),
+        .shift = _mm512_set1_pd(FAM_SHIFT_BASE),
+        .neg_l_hi = _mm512_set1_pd(-l_hi),
+        .neg_l_lo = _mm512_set1_pd(-l_lo),
+        .c0 = _mm512_set1_pd(FAM_F64_C0),
+        .c1 = _mm512_set1_pd(FAM_F64_C1),
+        .c2 = _mm512_set1_pd(FAM_F64_C2),
+        .c3 = _mm512_set1_pd(FAM_F64_C3),
+        .c4 = _mm512_set1_pd(FAM_F64_C4),
+        .c5 = _mm512_set1_pd(FAM_F64_C5),
+        .zero = _mm512_setzero_pd(),
+    };
+}
+
 typedef struct fam_f64v {
-    __m512d inv_l, shift, neg_l_hi, neg_l_lo, c0, c1, c2, c3, c4, c5, one, zero;
+    fam_f64k k;
+    __m512d one;
     __m512d t0, t1, r0, r1; /* the tables: entries 0-7 and 8-15 */
     __m512d sat, neg_lin, chi, clo, is, cshi, cslo, scale, neg_coef;
 } fam_f64v;
@@ -48,13 +74,13 @@ FAM_INLINE __m512d fam_f64_vec(__m512d x, const fam_f64v *c, const int unit_inpu
 {
     __m512i kb;
     __m512d th, rh, rl;
-    fam_f64_reduce(x, c->is, c->inv_l, c->shift, c->neg_l_hi, c->neg_l_lo, c->r0, c->r1, unit_input,
-                   &th, &kb, &rh, &rl);
-    __m512d q = _mm512_fmadd_pd(c->c5, rh, c->c4);
-    q = _mm512_fmadd_pd(q, rh, c->c3);
-    q = _mm512_fmadd_pd(q, rh, c->c2);
-    q = _mm512_fmadd_pd(q, rh, c->c1);
-    q = _mm512_fmadd_pd(q, rh, c->c0);
+    fam_f64_reduce(x, c->is, c->k.inv_l, c->k.shift, c->k.neg_l_hi, c->k.neg_l_lo, c->r0, c->r1,
+                   unit_input, &th, &kb, &rh, &rl);
+    __m512d q = _mm512_fmadd_pd(c->k.c5, rh, c->k.c4);
+    q = _mm512_fmadd_pd(q, rh, c->k.c3);
+    q = _mm512_fmadd_pd(q, rh, c->k.c2);
+    q = _mm512_fmadd_pd(q, rh, c->k.c1);
+    q = _mm512_fmadd_pd(q, rh, c->k.c0);
     const __m512d u = _mm512_fmadd_pd(rh, q, rl);
     const __m512d w = _mm512_fmadd_pd(rh, u, rl);
     const __m512i tb = _mm512_castpd_si512(_mm512_permutex2var_pd(c->t0, kb, c->t1));
@@ -80,12 +106,12 @@ FAM_INLINE __m512d fam_f64_vec(__m512d x, const fam_f64v *c, const int unit_inpu
                                        _mm512_fmadd_pd(c->cshi, x, _mm512_mul_pd(c->cslo, x)));
         }
     }
-    const __mmask8 lt = _mm512_cmp_pd_mask(x, c->zero, _CMP_LT_OQ);
+    const __mmask8 lt = _mm512_cmp_pd_mask(x, c->k.zero, _CMP_LT_OQ);
     if (unit_scale) { /* pos = x: x > 0 ? x : x < 0 ? neg : x is x < 0 ? neg : x */
         return _mm512_mask_blend_pd(lt, x, neg);
     }
     /* x > 0: scale * x, the product written into those lanes by a masked multiply */
-    const __mmask8 gt = _mm512_cmp_pd_mask(x, c->zero, _CMP_GT_OQ);
+    const __mmask8 gt = _mm512_cmp_pd_mask(x, c->k.zero, _CMP_GT_OQ);
     return _mm512_mask_mul_pd(_mm512_mask_blend_pd(lt, x, neg), gt, c->scale, x);
 }
 
@@ -117,18 +143,8 @@ FAM_INLINE void fam_f64_loop512(const char *in, char *out, size_t n, const fam_f
 static void f64_elu_kernel(const fam_f64c *p, const void *src, void *dst, size_t n)
 {
     const fam_f64v c = {
-        .inv_l = _mm512_set1_pd(FAM_F64_INV_L),
-        .shift = _mm512_set1_pd(FAM_SHIFT_BASE),
-        .neg_l_hi = _mm512_set1_pd(-FAM_F64_L_HI),
-        .neg_l_lo = _mm512_set1_pd(-FAM_F64_L_LO),
-        .c0 = _mm512_set1_pd(FAM_F64_C0),
-        .c1 = _mm512_set1_pd(FAM_F64_C1),
-        .c2 = _mm512_set1_pd(FAM_F64_C2),
-        .c3 = _mm512_set1_pd(FAM_F64_C3),
-        .c4 = _mm512_set1_pd(FAM_F64_C4),
-        .c5 = _mm512_set1_pd(FAM_F64_C5),
+        .k = fam_f64_consts(FAM_F64_L_HI, FAM_F64_L_LO),
         .one = _mm512_set1_pd(1.0),
-        .zero = _mm512_setzero_pd(),
         .t0 = _mm512_load_pd((const double *)(const void *)fam_f64_ttab),
         .t1 = _mm512_load_pd((const double *)(const void *)(fam_f64_ttab + 8)),
         .r0 = _mm512_load_pd(fam_f64_rtab),

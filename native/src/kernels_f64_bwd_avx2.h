@@ -18,7 +18,7 @@
 #include <immintrin.h>
 
 typedef struct fam_f64bv4 {
-    __m256d inv_l, shift, neg_l_hi, neg_l_lo, c0, c1, c2, c3, c4, c5, zero;
+    fam_f64k4 k; /* kernels_f64_avx2.h's, with this kernel's l_hi + l_lo */
     __m256d t_lo, t_zero, g_min, g_big, absmask, is, scale;
     /* the tables as planes of 32-bit halves: alo0 the low halves of A's entries 0-7, ahi1 the
        high halves of entries 8-15 */
@@ -45,7 +45,7 @@ FAM_INLINE void fam_f64b_kk4(__m256d x, const fam_f64bv4 *c, const int unit_inpu
                              __m256d *kk)
 {
     *th = unit_input ? x : _mm256_mul_pd(c->is, x);
-    *kk = _mm256_fmadd_pd(*th, c->inv_l, c->shift);
+    *kk = _mm256_fmadd_pd(*th, c->k.inv_l, c->k.shift);
 }
 
 /* f64b_one on 4 lanes, given rb = B_j and s = 2^m A_j; *maybe: all ones in the lanes that
@@ -55,18 +55,19 @@ FAM_INLINE __m256d fam_f64b_rest4(__m256d g, __m256d x, __m256d th, __m256d kk, 
                                   __m256d s, const fam_f64bv4 *c, const int unit_input, __m256d *maybe)
 {
     __m256d rh, rl;
-    fam_f64_reduce4(x, th, kk, rb, c->is, c->shift, c->neg_l_hi, c->neg_l_lo, unit_input, &rh, &rl);
+    fam_f64_reduce4(x, th, kk, rb, c->is, c->k.shift, c->k.neg_l_hi, c->k.neg_l_lo, unit_input, &rh,
+                    &rl);
     const __m256d r = _mm256_add_pd(rh, rl);
-    __m256d q = _mm256_fmadd_pd(c->c5, r, c->c4);
-    q = _mm256_fmadd_pd(q, r, c->c3);
-    q = _mm256_fmadd_pd(q, r, c->c2);
-    q = _mm256_fmadd_pd(q, r, c->c1);
-    q = _mm256_fmadd_pd(q, r, c->c0);
+    __m256d q = _mm256_fmadd_pd(c->k.c5, r, c->k.c4);
+    q = _mm256_fmadd_pd(q, r, c->k.c3);
+    q = _mm256_fmadd_pd(q, r, c->k.c2);
+    q = _mm256_fmadd_pd(q, r, c->k.c1);
+    q = _mm256_fmadd_pd(q, r, c->k.c0);
     const __m256d pe = _mm256_fmadd_pd(r, _mm256_mul_pd(r, q), r);
     const __m256d gs = _mm256_mul_pd(g, s);
     const __m256d fine = _mm256_fmadd_pd(g, s, _mm256_mul_pd(gs, pe));
-    const __m256d zero = _mm256_cmp_pd(g, c->zero, _CMP_EQ_OQ);
-    const __m256d gt = _mm256_cmp_pd(x, c->zero, _CMP_GT_OQ);
+    const __m256d zero = _mm256_cmp_pd(g, c->k.zero, _CMP_EQ_OQ);
+    const __m256d gt = _mm256_cmp_pd(x, c->k.zero, _CMP_GT_OQ);
     /* x > 0 ? dy * scale : dy == 0 ? dy * s : fine */
     const __m256d neg = _mm256_blendv_pd(fine, gs, zero);
     const __m256d res = _mm256_blendv_pd(neg, _mm256_mul_pd(g, c->scale), gt);
@@ -122,7 +123,7 @@ FAM_NOINLINE static __m256d fam_f64b_fix_lanes4(__m256d v, unsigned maybe, const
     const __m256d under = _mm256_and_pd(
         mm, _mm256_and_pd(_mm256_cmp_pd(th, c->t_zero, _CMP_LT_OQ),
                           _mm256_cmp_pd(_mm256_and_pd(gv, c->absmask), c->g_big, _CMP_LE_OQ)));
-    v = _mm256_blendv_pd(v, _mm256_mul_pd(gv, c->zero), under);
+    v = _mm256_blendv_pd(v, _mm256_mul_pd(gv, c->k.zero), under);
     maybe &= ~(unsigned)_mm256_movemask_pd(under);
     while (maybe != 0) {
         const unsigned l = (unsigned)__builtin_ctz(maybe);
@@ -193,17 +194,7 @@ static int f64_bwd_kernel(const elu4j_params *p, const void *dy, const void *x, 
     }
     b.tables = 1;
     const fam_f64bv4 c = {
-        .inv_l = _mm256_set1_pd(FAM_F64_INV_L),
-        .shift = _mm256_set1_pd(FAM_SHIFT_BASE),
-        .neg_l_hi = _mm256_set1_pd(-FAM_F64B_L_HI),
-        .neg_l_lo = _mm256_set1_pd(-FAM_F64B_L_LO),
-        .c0 = _mm256_set1_pd(FAM_F64_C0),
-        .c1 = _mm256_set1_pd(FAM_F64_C1),
-        .c2 = _mm256_set1_pd(FAM_F64_C2),
-        .c3 = _mm256_set1_pd(FAM_F64_C3),
-        .c4 = _mm256_set1_pd(FAM_F64_C4),
-        .c5 = _mm256_set1_pd(FAM_F64_C5),
-        .zero = _mm256_setzero_pd(),
+        .k = fam_f64_consts4(FAM_F64B_L_HI, FAM_F64B_L_LO),
         .t_lo = _mm256_set1_pd(b.t_lo),
         .t_zero = _mm256_set1_pd(FAM_F64B_T_ZERO),
         .g_min = _mm256_set1_pd(FAM_F64B_G_MIN),

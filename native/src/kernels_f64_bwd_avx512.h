@@ -18,7 +18,7 @@
 #include <immintrin.h>
 
 typedef struct fam_f64bv {
-    __m512d inv_l, shift, neg_l_hi, neg_l_lo, c0, c1, c2, c3, c4, c5, zero;
+    fam_f64k k; /* kernels_f64_avx512.h's, with this kernel's l_hi + l_lo */
     __m512d a0, a1, b0, b1; /* the tables: entries 0-7 and 8-15 */
     __m512d t_lo, t_zero, g_min, g_big, absmask, is, scale;
 } fam_f64bv;
@@ -42,21 +42,21 @@ FAM_INLINE __m512d fam_f64b_vec(__m512d g, __m512d x, const fam_f64bv *c, const 
 {
     __m512i kb;
     __m512d th, rh, rl; /* kernels_f64_avx512.h's reduction, with this kernel's rest table b */
-    fam_f64_reduce(x, c->is, c->inv_l, c->shift, c->neg_l_hi, c->neg_l_lo, c->b0, c->b1, unit_input,
-                   &th, &kb, &rh, &rl);
+    fam_f64_reduce(x, c->is, c->k.inv_l, c->k.shift, c->k.neg_l_hi, c->k.neg_l_lo, c->b0, c->b1,
+                   unit_input, &th, &kb, &rh, &rl);
     const __m512d r = _mm512_add_pd(rh, rl);
-    __m512d q = _mm512_fmadd_pd(c->c5, r, c->c4);
-    q = _mm512_fmadd_pd(q, r, c->c3);
-    q = _mm512_fmadd_pd(q, r, c->c2);
-    q = _mm512_fmadd_pd(q, r, c->c1);
-    q = _mm512_fmadd_pd(q, r, c->c0);
+    __m512d q = _mm512_fmadd_pd(c->k.c5, r, c->k.c4);
+    q = _mm512_fmadd_pd(q, r, c->k.c3);
+    q = _mm512_fmadd_pd(q, r, c->k.c2);
+    q = _mm512_fmadd_pd(q, r, c->k.c1);
+    q = _mm512_fmadd_pd(q, r, c->k.c0);
     const __m512d pe = _mm512_fmadd_pd(r, _mm512_mul_pd(r, q), r);
     const __m512i ab = _mm512_castpd_si512(_mm512_permutex2var_pd(c->a0, kb, c->a1));
     const __m512d s = _mm512_castsi512_pd(_mm512_add_epi64(ab, _mm512_slli_epi64(kb, 48)));
     const __m512d gs = _mm512_mul_pd(g, s);
     const __m512d fine = _mm512_fmadd_pd(g, s, _mm512_mul_pd(gs, pe));
-    const __mmask8 zero = _mm512_cmp_pd_mask(g, c->zero, _CMP_EQ_OQ);
-    const __mmask8 gt = _mm512_cmp_pd_mask(x, c->zero, _CMP_GT_OQ);
+    const __mmask8 zero = _mm512_cmp_pd_mask(g, c->k.zero, _CMP_EQ_OQ);
+    const __mmask8 gt = _mm512_cmp_pd_mask(x, c->k.zero, _CMP_GT_OQ);
     /* x > 0 ? dy * scale : dy == 0 ? dy * s : fine */
     const __m512d neg = _mm512_mask_blend_pd(zero, fine, gs);
     const __m512d res = _mm512_mask_mul_pd(neg, gt, g, c->scale);
@@ -139,7 +139,7 @@ FAM_NOINLINE static __m512d fam_f64b_fix_lanes(__m512d v, unsigned rare, const e
     const __m512d th = _mm512_mul_pd(c->is, xv8);
     __mmask8 under = _mm512_mask_cmp_pd_mask((__mmask8)rare, th, c->t_zero, _CMP_LT_OQ);
     under = _mm512_mask_cmp_pd_mask(under, _mm512_and_pd(gv8, c->absmask), c->g_big, _CMP_LE_OQ);
-    v = _mm512_mask_mul_pd(v, under, gv8, c->zero);
+    v = _mm512_mask_mul_pd(v, under, gv8, c->k.zero);
     rare &= ~(unsigned)under;
     if (rare == 0) {
         return v;
@@ -147,7 +147,7 @@ FAM_NOINLINE static __m512d fam_f64b_fix_lanes(__m512d v, unsigned rare, const e
     v = _mm512_mask_blend_pd((__mmask8)rare, v, fam_f64b_double_vec(gv8, xv8, p));
     /* f64b_scaled's exponent of the result, sh = m + (A_j's exponent) + ilogb(dy), as it computes
        it: where sh < -1024 it answers 0 (a subnormal result), so those lanes need no scalar call */
-    const __m512i kb = _mm512_castpd_si512(_mm512_fmadd_pd(th, c->inv_l, c->shift));
+    const __m512i kb = _mm512_castpd_si512(_mm512_fmadd_pd(th, c->k.inv_l, c->k.shift));
     const __m512i m = _mm512_srai_epi64(_mm512_slli_epi64(kb, 48), 52);
     const __m512i abits = _mm512_add_epi64(_mm512_castpd_si512(_mm512_permutex2var_pd(c->a0, kb, c->a1)),
                                            _mm512_slli_epi64(_mm512_and_si512(kb, _mm512_set1_epi64(15)), 48));
@@ -229,17 +229,7 @@ static int f64_bwd_kernel(const elu4j_params *p, const void *dy, const void *x, 
     const __m512i j0 = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
     const __m512i j1 = _mm512_add_epi64(j0, _mm512_set1_epi64(8));
     fam_f64bv c = {
-        .inv_l = _mm512_set1_pd(FAM_F64_INV_L),
-        .shift = _mm512_set1_pd(FAM_SHIFT_BASE),
-        .neg_l_hi = _mm512_set1_pd(-FAM_F64B_L_HI),
-        .neg_l_lo = _mm512_set1_pd(-FAM_F64B_L_LO),
-        .c0 = _mm512_set1_pd(FAM_F64_C0),
-        .c1 = _mm512_set1_pd(FAM_F64_C1),
-        .c2 = _mm512_set1_pd(FAM_F64_C2),
-        .c3 = _mm512_set1_pd(FAM_F64_C3),
-        .c4 = _mm512_set1_pd(FAM_F64_C4),
-        .c5 = _mm512_set1_pd(FAM_F64_C5),
-        .zero = _mm512_setzero_pd(),
+        .k = fam_f64_consts(FAM_F64B_L_HI, FAM_F64B_L_LO),
         .t_lo = _mm512_set1_pd(b.t_lo),
         .t_zero = _mm512_set1_pd(FAM_F64B_T_ZERO),
         .g_min = _mm512_set1_pd(FAM_F64B_G_MIN),
