@@ -309,8 +309,10 @@ ELU4J_INLINE void bwd_x_loop8(const elu4j_params *p, const char *g, const char *
  */
 __attribute__((noinline)) static int bwd_f32_kernel(const elu4j_params *p, int dtype,
                                                     int from_dst, const void *diff_dst,
-                                                    const void *data, void *diff_src, size_t n)
+                                                    const void *data, void *diff_src, size_t n,
+                                                    int stream)
 {
+    (void)stream;
     if (dtype != ELU4J_DT_F32) {
 #if !defined(ELU4J_NO_F16C)
         /* F16C: not required by the AVX2 level (as the forward's f16_kernel) */

@@ -315,9 +315,8 @@ static int prepare_forward(int function, int dtype, const void *src, const void 
     task->dtype = dtype;
     task->elem_size = es;
     fill_params(&task->params, function, alpha, scale, input_scale, 0);
-    /* Only the float ELU kernel streams; decided here, on the whole call. */
-    task->stream = dtype == ELU4J_DT_F32 && task->params.fast &&
-                   elu4j_use_streaming_stores(src, dst, n);
+    /* decided here, on the whole call (the kernels that do not stream ignore it) */
+    task->stream = elu4j_use_streaming_stores(src, dst, n, es);
     return ELU4J_OK;
 }
 
@@ -398,17 +397,18 @@ int elu4j_backward(int function, int dtype, int from_dst, const void *diff_dst, 
     elu4j_params p;
     fill_params(&p, function, alpha, scale, input_scale, 1);
     const int fd = from_dst != 0;
+    const int stream = elu4j_use_streaming_stores(diff_dst, diff_src, n, es);
     switch (elu4j_active_isa()) {
 #if defined(ELU4J_HAVE_X86_KERNELS)
     case ELU4J_ISA_AVX512:
-        elu4j_backward_kernel_avx512(&p, dtype, fd, diff_dst, data, diff_src, n);
+        elu4j_backward_kernel_avx512(&p, dtype, fd, diff_dst, data, diff_src, n, stream);
         break;
     case ELU4J_ISA_AVX2:
-        elu4j_backward_kernel_avx2(&p, dtype, fd, diff_dst, data, diff_src, n);
+        elu4j_backward_kernel_avx2(&p, dtype, fd, diff_dst, data, diff_src, n, stream);
         break;
 #endif
     default:
-        elu4j_backward_kernel_portable(&p, dtype, fd, diff_dst, data, diff_src, n);
+        elu4j_backward_kernel_portable(&p, dtype, fd, diff_dst, data, diff_src, n, stream);
         break;
     }
     return ELU4J_OK;

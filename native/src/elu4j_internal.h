@@ -70,11 +70,15 @@
 #define ELU4J_GQ4 0x1.6b9c86p-10f
 
 /*
- * Streaming (non-temporal) stores: the AVX-512 and AVX2 kernels write the output with vmovntps
- * when it is at least ELU4J_STREAM_MIN_BYTES (16 MiB, 4M floats), out of place (src != dst: in
- * place, the lines are already in the cache from the loads) and 4-byte aligned (so that the
- * kernel can reach a 64-byte boundary). The portable kernel never streams. Results are the same
- * bits either way: only the store instruction changes.
+ * Streaming (non-temporal) stores: at the AVX-512 and AVX2 levels, a call whose output is at
+ * least ELU4J_STREAM_MIN_BYTES (16 MiB, whatever the dtype: 4M floats, 2M doubles), out of place
+ * (src != dst, or diff_src != diff_dst: in place, the lines are already in the cache from the
+ * loads) and aligned to its element size (so that an element starts on each 64-byte boundary)
+ * is written with streaming stores by the kernels that gain from them (below); the others, and
+ * the portable level, ignore the decision. Results are the same bits either way: only the store
+ * instruction changes (stream_store.h).
+ *
+ * Which kernels stream: the float ELU kernel (f32 forward with p->fast).
  *
  * How 16 MiB was chosen (single thread, alpha = 1, 64-byte-aligned buffers, the same call
  * repeated; elements per ns without -> with streaming stores; ranges over repeated runs on a
@@ -104,11 +108,30 @@
 #define ELU4J_STREAM_MIN_BYTES ((size_t)16 << 20)
 #endif
 
-/* Whether a kernel call of n floats (n > 0, arguments already checked) streams its stores. */
-static inline int elu4j_use_streaming_stores(const void *src, const void *dst, size_t n)
+/*
+ * Whether a kernel call of n elements of es bytes each (n > 0, arguments already checked) may
+ * stream its stores: n * es bytes of output at least, out of place, and dst aligned to its
+ * element size (so that an element starts on each 64-byte boundary). The kernels that do not
+ * stream ignore the answer.
+ */
+static inline int elu4j_use_streaming_stores(const void *src, const void *dst, size_t n, size_t es)
 {
-    return n >= ELU4J_STREAM_MIN_BYTES / sizeof(float) && src != dst &&
-           ((uintptr_t)dst & (sizeof(float) - 1)) == 0;
+    return n * es >= ELU4J_STREAM_MIN_BYTES && src != dst && ((uintptr_t)dst & (es - 1)) == 0;
+}
+
+/*
+ * How many of the n elements at dst a streaming kernel writes with ordinary stores before the
+ * streamed ones: those before dst's first 64-byte boundary (streaming stores write whole aligned
+ * vectors), at most n; all n when the call does not stream. dst is es-byte aligned when stream is
+ * set (elu4j_use_streaming_stores).
+ */
+static inline size_t elu4j_stream_head(int stream, const void *dst, size_t es, size_t n)
+{
+    if (!stream) {
+        return n;
+    }
+    const size_t h = (size_t)((64u - ((uintptr_t)dst & 63u)) & 63u) / es;
+    return h < n ? h : n;
 }
 
 /* ------------------------------------------------------------------------------------------- */
@@ -156,27 +179,29 @@ typedef struct elu4j_params {
  * the dispatcher in elu4j.c: n > 0, arguments valid as elu4j.h documents, the CPU supports the
  * level. src and dst may have any byte alignment, so they are untyped pointers.
  *
- * stream (forward only): whether the float ELU kernel (f32 with p->fast) writes with streaming
- * stores. The caller decides it with elu4j_use_streaming_stores() on the whole call, so that the
- * parallel path, which runs a kernel per chunk, streams exactly when the serial call of the same
- * size would; it must be 0 unless that function returned 1 for the whole range (which implies
- * out of place and dst 4-byte aligned). Every other path, and the portable level, ignore it.
+ * stream: whether the kernels that stream (see "Streaming stores" above) write with streaming
+ * stores. The caller decides it with elu4j_use_streaming_stores() on the whole call (dst:
+ * diff_src for the backward), so that the parallel path, which runs a kernel per chunk, streams
+ * exactly when the serial call of the same size would; it must be 0 unless that function
+ * returned 1 for the whole range (which implies out of place and dst aligned to its element
+ * size). Every other path, and the portable level, ignore it.
  */
 void elu4j_forward_kernel_portable(const elu4j_params *p, int dtype, const void *src, void *dst,
                                    size_t n, int stream);
 void elu4j_backward_kernel_portable(const elu4j_params *p, int dtype, int from_dst,
                                     const void *diff_dst, const void *data, void *diff_src,
-                                    size_t n);
+                                    size_t n, int stream);
 #if defined(ELU4J_HAVE_X86_KERNELS)
 void elu4j_forward_kernel_avx2(const elu4j_params *p, int dtype, const void *src, void *dst,
                                size_t n, int stream);
 void elu4j_backward_kernel_avx2(const elu4j_params *p, int dtype, int from_dst,
-                                const void *diff_dst, const void *data, void *diff_src, size_t n);
+                                const void *diff_dst, const void *data, void *diff_src, size_t n,
+                                int stream);
 void elu4j_forward_kernel_avx512(const elu4j_params *p, int dtype, const void *src, void *dst,
                                  size_t n, int stream);
 void elu4j_backward_kernel_avx512(const elu4j_params *p, int dtype, int from_dst,
                                   const void *diff_dst, const void *data, void *diff_src,
-                                  size_t n);
+                                  size_t n, int stream);
 #endif
 
 /*

@@ -13,13 +13,16 @@
  *
  * Large out-of-place outputs (at least ELU4J_STREAM_MIN_BYTES, see elu4j_internal.h for how that
  * threshold was chosen) are written with non-temporal stores (vmovntps), as in the AVX-512
- * kernel. Only the store instruction changes, so the results are the same bits.
+ * kernel (stream_store.h: the floats before the first 64-byte boundary, so that each streamed
+ * pair of 32-byte stores fills one whole line, and the last 0..7 take ordinary stores). Only the
+ * store instruction changes, so the results are the same bits.
  *
  * bf16 and f16 ELU on the float kernel run fused (widen, elu8, narrow in registers; see "bf16 and
  * f16 forward on the float kernel, fused" below), not through kernels_impl.h's blocks.
  */
 #include "elu4j.h"
 #include "elu4j_internal.h"
+#include "stream_store.h"
 
 #include <immintrin.h>
 #include <stdint.h>
@@ -68,75 +71,31 @@ ELU4J_INLINE void elu_partial(const char *in, char *out, size_t k, const consts2
     _mm256_maskstore_ps((float *)(void *)out, mask, elu8(x, c, unit_alpha));
 }
 
-/* The loop over n floats; inlined twice, with unit_alpha 0 and 1. */
-ELU4J_INLINE void elu_loop(const char *in, char *out, size_t n, const consts256 *c,
-                           const int unit_alpha)
+/*
+ * The loop over the floats [i, n) (stream_store.h: stream a constant, whole vectors streamed when
+ * it is 1); inlined with unit_alpha 0 and 1. The last 0..7 floats: elu_partial.
+ */
+ELU4J_INLINE void elu_loop(const char *in, char *out, const consts256 *c, const int unit_alpha,
+                           size_t i, size_t n, const int stream)
 {
-    size_t i = 0;
     /* Loads of a step come before its stores, so dst == src (in place) is safe. */
     for (; i + 32 <= n; i += 32) {
         const __m256 x0 = _mm256_loadu_ps((const float *)(const void *)(in + 4 * i));
         const __m256 x1 = _mm256_loadu_ps((const float *)(const void *)(in + 4 * i + 32));
         const __m256 x2 = _mm256_loadu_ps((const float *)(const void *)(in + 4 * i + 64));
         const __m256 x3 = _mm256_loadu_ps((const float *)(const void *)(in + 4 * i + 96));
-        _mm256_storeu_ps((float *)(void *)(out + 4 * i), elu8(x0, c, unit_alpha));
-        _mm256_storeu_ps((float *)(void *)(out + 4 * i + 32), elu8(x1, c, unit_alpha));
-        _mm256_storeu_ps((float *)(void *)(out + 4 * i + 64), elu8(x2, c, unit_alpha));
-        _mm256_storeu_ps((float *)(void *)(out + 4 * i + 96), elu8(x3, c, unit_alpha));
+        ELU4J_STORE(out + 4 * i, elu8(x0, c, unit_alpha), stream);
+        ELU4J_STORE(out + 4 * i + 32, elu8(x1, c, unit_alpha), stream);
+        ELU4J_STORE(out + 4 * i + 64, elu8(x2, c, unit_alpha), stream);
+        ELU4J_STORE(out + 4 * i + 96, elu8(x3, c, unit_alpha), stream);
     }
     for (; i + 8 <= n; i += 8) {
         const __m256 x = _mm256_loadu_ps((const float *)(const void *)(in + 4 * i));
-        _mm256_storeu_ps((float *)(void *)(out + 4 * i), elu8(x, c, unit_alpha));
+        ELU4J_STORE(out + 4 * i, elu8(x, c, unit_alpha), stream);
     }
     if (i < n) {
         elu_partial(in + 4 * i, out + 4 * i, n - i, c, unit_alpha); /* n - i in 1..7 */
     }
-}
-
-/*
- * The loop with streaming stores, for n >= ELU4J_STREAM_MIN_BYTES / 4 floats, out of place, and
- * out 4-byte aligned. The floats before out's first 64-byte boundary (0..15) take ordinary
- * stores, so that every streamed pair of 32-byte stores fills one whole cache line (a
- * write-combining buffer is flushed as a full line, not as partial writes); then aligned
- * streaming stores; the last 0..7 floats a masked ordinary store; and an sfence orders the
- * weakly ordered streaming stores before anything the caller does next.
- */
-ELU4J_INLINE void elu_loop_stream(const char *in, char *out, size_t n, const consts256 *c,
-                                  const int unit_alpha)
-{
-    size_t head = (size_t)((64u - ((uintptr_t)out & 63u)) & 63u) / 4u; /* 0..15 */
-    if (head > n) {
-        head = n; /* only below the threshold, in builds that lower it for tests */
-    }
-    size_t i = 0;
-    if (head >= 8) {
-        const __m256 x = _mm256_loadu_ps((const float *)(const void *)in);
-        _mm256_storeu_ps((float *)(void *)out, elu8(x, c, unit_alpha));
-        i = 8;
-    }
-    if (i < head) {
-        elu_partial(in + 4 * i, out + 4 * i, head - i, c, unit_alpha);
-        i = head;
-    }
-    /* out + 4 * i is 64-byte aligned from here on. src != dst and they do not overlap. */
-    for (; i + 32 <= n; i += 32) {
-        const __m256 x0 = _mm256_loadu_ps((const float *)(const void *)(in + 4 * i));
-        const __m256 x1 = _mm256_loadu_ps((const float *)(const void *)(in + 4 * i + 32));
-        const __m256 x2 = _mm256_loadu_ps((const float *)(const void *)(in + 4 * i + 64));
-        const __m256 x3 = _mm256_loadu_ps((const float *)(const void *)(in + 4 * i + 96));
-        _mm256_stream_ps((float *)(void *)(out + 4 * i), elu8(x0, c, unit_alpha));
-        _mm256_stream_ps((float *)(void *)(out + 4 * i + 32), elu8(x1, c, unit_alpha));
-        _mm256_stream_ps((float *)(void *)(out + 4 * i + 64), elu8(x2, c, unit_alpha));
-        _mm256_stream_ps((float *)(void *)(out + 4 * i + 96), elu8(x3, c, unit_alpha));
-    }
-    for (; i + 8 <= n; i += 8) {
-        const __m256 x = _mm256_loadu_ps((const float *)(const void *)(in + 4 * i));
-        _mm256_stream_ps((float *)(void *)(out + 4 * i), elu8(x, c, unit_alpha));
-    }
-    if (i < n) {
-        elu_partial(in + 4 * i, out + 4 * i, n - i, c, unit_alpha);
-    }
-    _mm_sfence();
 }
 
 /* The float ELU kernel's constants for alpha. */
@@ -162,16 +121,12 @@ ELU4J_INLINE consts256 make_consts256(float alpha)
 static void elu_f32_kernel(const void *src, void *dst, size_t n, float alpha, int stream)
 {
     const consts256 c = make_consts256(alpha);
-    if (stream) {
-        if (alpha == 1.0f) {
-            elu_loop_stream((const char *)src, (char *)dst, n, &c, 1);
-        } else {
-            elu_loop_stream((const char *)src, (char *)dst, n, &c, 0);
-        }
-    } else if (alpha == 1.0f) {
-        elu_loop((const char *)src, (char *)dst, n, &c, 1);
+    const char *in = (const char *)src;
+    char *out = (char *)dst;
+    if (alpha == 1.0f) {
+        ELU4J_STREAMED(stream, out, 4, n, elu_loop, in, out, &c, 1);
     } else {
-        elu_loop((const char *)src, (char *)dst, n, &c, 0);
+        ELU4J_STREAMED(stream, out, 4, n, elu_loop, in, out, &c, 0);
     }
 }
 
@@ -330,7 +285,7 @@ static int half_f32_kernel(const elu4j_params *p, int dtype, const void *src, vo
 /* The f32 backward with intrinsics (bwd_avx2.h, after kernels_impl.h: it uses its loops). */
 #define ELU4J_BWD_KERNEL 1
 static int bwd_f32_kernel(const elu4j_params *p, int dtype, int from_dst, const void *diff_dst,
-                          const void *data, void *diff_src, size_t n);
+                          const void *data, void *diff_src, size_t n, int stream);
 
 #include "kernels_impl.h"
 #include "bwd_avx2.h"

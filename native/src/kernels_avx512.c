@@ -12,7 +12,8 @@
  * and stores, which never touch memory outside [src, src + n) and [dst, dst + n).
  *
  * Large out-of-place outputs (at least ELU4J_STREAM_MIN_BYTES, see elu4j_internal.h for how that
- * threshold was chosen) are written with non-temporal stores (vmovntps): the output then goes
+ * threshold was chosen) are written with non-temporal stores (vmovntps; stream_store.h: the floats
+ * before the first 64-byte boundary and the last 0..15 with ordinary ones): the output then goes
  * to memory without first being read into the cache, and does not evict the input. Only the store
  * instruction changes, so the results are the same bits.
  *
@@ -23,6 +24,7 @@
 #include "elu4j.h"
 #include "elu4j_internal.h"
 #include "half_avx512.h"
+#include "stream_store.h"
 
 #include <immintrin.h>
 #include <stdint.h>
@@ -62,75 +64,33 @@ ELU4J_INLINE __m512 elu16(__m512 x, const consts512 *c, const int unit_alpha)
     return _mm512_mask_mul_ps(x, neg, e, c->alpha);
 }
 
-/* The loop over n floats; inlined twice, with unit_alpha 0 and 1. */
-ELU4J_INLINE void elu_loop(const char *in, char *out, size_t n, const consts512 *c,
-                           const int unit_alpha)
+/*
+ * The loop over the floats [i, n) (stream_store.h: stream a constant, whole vectors streamed when
+ * it is 1); inlined with unit_alpha 0 and 1. The last 0..15 floats take a masked load and an
+ * ordinary masked store.
+ */
+ELU4J_INLINE void elu_loop(const char *in, char *out, const consts512 *c, const int unit_alpha,
+                           size_t i, size_t n, const int stream)
 {
-    size_t i = 0;
     /* Loads of a step come before its stores, so dst == src (in place) is safe. */
     for (; i + 64 <= n; i += 64) {
         const __m512 x0 = _mm512_loadu_ps(in + 4 * i);
         const __m512 x1 = _mm512_loadu_ps(in + 4 * i + 64);
         const __m512 x2 = _mm512_loadu_ps(in + 4 * i + 128);
         const __m512 x3 = _mm512_loadu_ps(in + 4 * i + 192);
-        _mm512_storeu_ps(out + 4 * i, elu16(x0, c, unit_alpha));
-        _mm512_storeu_ps(out + 4 * i + 64, elu16(x1, c, unit_alpha));
-        _mm512_storeu_ps(out + 4 * i + 128, elu16(x2, c, unit_alpha));
-        _mm512_storeu_ps(out + 4 * i + 192, elu16(x3, c, unit_alpha));
+        ELU4J_STORE(out + 4 * i, elu16(x0, c, unit_alpha), stream);
+        ELU4J_STORE(out + 4 * i + 64, elu16(x1, c, unit_alpha), stream);
+        ELU4J_STORE(out + 4 * i + 128, elu16(x2, c, unit_alpha), stream);
+        ELU4J_STORE(out + 4 * i + 192, elu16(x3, c, unit_alpha), stream);
     }
     for (; i + 16 <= n; i += 16) {
-        _mm512_storeu_ps(out + 4 * i, elu16(_mm512_loadu_ps(in + 4 * i), c, unit_alpha));
+        ELU4J_STORE(out + 4 * i, elu16(_mm512_loadu_ps(in + 4 * i), c, unit_alpha), stream);
     }
     if (i < n) {
         const __mmask16 tail = (__mmask16)((1u << (n - i)) - 1u); /* n - i in 1..15 */
         const __m512 x = _mm512_maskz_loadu_ps(tail, in + 4 * i);
         _mm512_mask_storeu_ps(out + 4 * i, tail, elu16(x, c, unit_alpha));
     }
-}
-
-/*
- * The loop with streaming stores, for n >= ELU4J_STREAM_MIN_BYTES / 4 floats, out of place, and
- * out 4-byte aligned (so that some float starts on a 64-byte boundary). Non-temporal stores need
- * 64-byte-aligned addresses, so the floats before out's first 64-byte boundary (0..15 of them)
- * take one masked ordinary store; then whole 64-byte lines are streamed, and the last 0..15
- * floats take a masked ordinary store again. The sfence at the end orders the weakly ordered
- * streaming stores before anything the caller does next (a release to another thread included).
- */
-ELU4J_INLINE void elu_loop_stream(const char *in, char *out, size_t n, const consts512 *c,
-                                  const int unit_alpha)
-{
-    size_t head = (size_t)((64u - ((uintptr_t)out & 63u)) & 63u) / 4u; /* 0..15 */
-    if (head > n) {
-        head = n; /* only below the threshold, in builds that lower it for tests */
-    }
-    size_t i = 0;
-    if (head != 0) {
-        const __mmask16 m = (__mmask16)((1u << head) - 1u);
-        const __m512 x = _mm512_maskz_loadu_ps(m, in);
-        _mm512_mask_storeu_ps(out, m, elu16(x, c, unit_alpha));
-        i = head;
-    }
-    /* out + 4 * i is 64-byte aligned from here on. src != dst and they do not overlap. */
-    for (; i + 64 <= n; i += 64) {
-        const __m512 x0 = _mm512_loadu_ps(in + 4 * i);
-        const __m512 x1 = _mm512_loadu_ps(in + 4 * i + 64);
-        const __m512 x2 = _mm512_loadu_ps(in + 4 * i + 128);
-        const __m512 x3 = _mm512_loadu_ps(in + 4 * i + 192);
-        _mm512_stream_ps((float *)(void *)(out + 4 * i), elu16(x0, c, unit_alpha));
-        _mm512_stream_ps((float *)(void *)(out + 4 * i + 64), elu16(x1, c, unit_alpha));
-        _mm512_stream_ps((float *)(void *)(out + 4 * i + 128), elu16(x2, c, unit_alpha));
-        _mm512_stream_ps((float *)(void *)(out + 4 * i + 192), elu16(x3, c, unit_alpha));
-    }
-    for (; i + 16 <= n; i += 16) {
-        _mm512_stream_ps((float *)(void *)(out + 4 * i),
-                         elu16(_mm512_loadu_ps(in + 4 * i), c, unit_alpha));
-    }
-    if (i < n) {
-        const __mmask16 tail = (__mmask16)((1u << (n - i)) - 1u); /* n - i in 1..15 */
-        const __m512 x = _mm512_maskz_loadu_ps(tail, in + 4 * i);
-        _mm512_mask_storeu_ps(out + 4 * i, tail, elu16(x, c, unit_alpha));
-    }
-    _mm_sfence();
 }
 
 /* The float ELU kernel's constants for alpha. */
@@ -156,16 +116,12 @@ ELU4J_INLINE consts512 make_consts512(float alpha)
 static void elu_f32_kernel(const void *src, void *dst, size_t n, float alpha, int stream)
 {
     const consts512 c = make_consts512(alpha);
-    if (stream) {
-        if (alpha == 1.0f) {
-            elu_loop_stream((const char *)src, (char *)dst, n, &c, 1);
-        } else {
-            elu_loop_stream((const char *)src, (char *)dst, n, &c, 0);
-        }
-    } else if (alpha == 1.0f) {
-        elu_loop((const char *)src, (char *)dst, n, &c, 1);
+    const char *in = (const char *)src;
+    char *out = (char *)dst;
+    if (alpha == 1.0f) {
+        ELU4J_STREAMED(stream, out, 4, n, elu_loop, in, out, &c, 1);
     } else {
-        elu_loop((const char *)src, (char *)dst, n, &c, 0);
+        ELU4J_STREAMED(stream, out, 4, n, elu_loop, in, out, &c, 0);
     }
 }
 
@@ -313,7 +269,7 @@ __attribute__((noinline)) static void gen_f32_kernel(const elu4j_general *g, con
 /* The f32 backward with intrinsics (bwd_avx512.h, after kernels_impl.h: it uses its loops). */
 #define ELU4J_BWD_KERNEL 1
 static int bwd_f32_kernel(const elu4j_params *p, int dtype, int from_dst, const void *diff_dst,
-                          const void *data, void *diff_src, size_t n);
+                          const void *data, void *diff_src, size_t n, int stream);
 
 #include "kernels_impl.h"
 #include "bwd_avx512.h"
