@@ -10,7 +10,9 @@
  * each group of kernels_bwd.h (16 elements from the start of the call: two vectors here) with an
  * element outside the pairs' range runs bwd_x_double. Masked loads and stores (vmaskmovps) for
  * the tail never touch memory outside the arrays. A step's stores never overlap a later step's
- * loads, so dx may be dy.
+ * loads, so dx may be dy. Streaming stores as at the AVX-512 level (bwd_avx512.h has why): the f32
+ * backward from y only (a rare vector that bwd_y_slow8 finishes, and the tail, with ordinary
+ * stores).
  */
 #ifndef FAM
 #error "included by kernels_avx2.c after kernels_impl.h only"
@@ -188,12 +190,16 @@ ELU4J_INLINE void bwd_y_slow8(const elu4j_params *p, const char *g, const char *
     _mm256_maskstore_ps((float *)(void *)dx, lanes, r);
 }
 
-/* One vector a step, as bwd_avx512.h's bwd_y_loop (no arrays of vectors on the stack). */
+/*
+ * One vector a step, as bwd_avx512.h's bwd_y_loop (no arrays of vectors on the stack), over the
+ * elements [i, n) (stream_store.h: stream a constant; the rare vectors and the tail take ordinary
+ * stores).
+ */
 ELU4J_INLINE void bwd_y_loop8(const elu4j_params *p, const char *g, const char *y, char *dx,
-                              size_t n, const bconsts256 *c, const int unit_input,
-                              const int pos_kind, const int yform)
+                              const bconsts256 *c, const int unit_input, const int pos_kind,
+                              const int yform, size_t i, size_t n, const int stream)
 {
-    for (size_t i = 0; i < n; i += 8) {
+    for (; i < n; i += 8) {
         const size_t m = n - i < 8 ? n - i : 8;
         __m256 r;
         int slow;
@@ -202,7 +208,7 @@ ELU4J_INLINE void bwd_y_loop8(const elu4j_params *p, const char *g, const char *
                        _mm256_loadu_ps((const float *)(const void *)(y + 4 * i)), c, unit_input,
                        pos_kind, yform, &slow);
             if (__builtin_expect(slow == 0, 1)) {
-                _mm256_storeu_ps((float *)(void *)(dx + 4 * i), r);
+                ELU4J_STORE(dx + 4 * i, r, stream);
                 continue;
             }
         } else {
@@ -303,6 +309,29 @@ ELU4J_INLINE void bwd_x_loop8(const elu4j_params *p, const char *g, const char *
 
 #include "bwd_half_avx2.h"
 
+/* bwd_y_loop8 with the parameters' kind as constants. */
+ELU4J_INLINE void bwd_y_kinds8(const elu4j_params *p, const bconsts256 *c, const char *g,
+                               const char *d, char *dx, size_t i, size_t n, const int stream)
+{
+    switch (FAM_BWD_Y_CASE(&p->bwd)) {
+    case 0: bwd_y_loop8(p, g, d, dx, c, 0, 0, FAM_BWD_Y_PAIRS, i, n, stream); break;
+    case 1: bwd_y_loop8(p, g, d, dx, c, 0, 1, FAM_BWD_Y_PAIRS, i, n, stream); break;
+    case 2: bwd_y_loop8(p, g, d, dx, c, 0, 2, FAM_BWD_Y_PAIRS, i, n, stream); break;
+    case 3: bwd_y_loop8(p, g, d, dx, c, 1, 0, FAM_BWD_Y_PAIRS, i, n, stream); break;
+    case 4: bwd_y_loop8(p, g, d, dx, c, 1, 1, FAM_BWD_Y_PAIRS, i, n, stream); break;
+    case 5: bwd_y_loop8(p, g, d, dx, c, 1, 2, FAM_BWD_Y_PAIRS, i, n, stream); break;
+    case 6: bwd_y_loop8(p, g, d, dx, c, 0, 0, FAM_BWD_Y_PAIRS_NO_CLO, i, n, stream); break;
+    case 7: bwd_y_loop8(p, g, d, dx, c, 0, 1, FAM_BWD_Y_PAIRS_NO_CLO, i, n, stream); break;
+    case 8: bwd_y_loop8(p, g, d, dx, c, 0, 2, FAM_BWD_Y_PAIRS_NO_CLO, i, n, stream); break;
+    case 9: bwd_y_loop8(p, g, d, dx, c, 1, 0, FAM_BWD_Y_PAIRS_NO_CLO, i, n, stream); break;
+    case 10: bwd_y_loop8(p, g, d, dx, c, 1, 1, FAM_BWD_Y_PAIRS_NO_CLO, i, n, stream); break;
+    case 11: bwd_y_loop8(p, g, d, dx, c, 1, 2, FAM_BWD_Y_PAIRS_NO_CLO, i, n, stream); break;
+    case 15: bwd_y_loop8(p, g, d, dx, c, 1, 0, FAM_BWD_Y_FMA, i, n, stream); break;
+    case 16: bwd_y_loop8(p, g, d, dx, c, 1, 1, FAM_BWD_Y_FMA, i, n, stream); break;
+    default: bwd_y_loop8(p, g, d, dx, c, 1, 2, FAM_BWD_Y_FMA, i, n, stream); break;
+    }
+}
+
 /*
  * The backward of p (p->bwd.enabled) over n elements of dtype (f32, bf16 or f16: kernels_impl.h
  * sends no other); dx may be dy. Returns 1 (done).
@@ -312,7 +341,6 @@ __attribute__((noinline)) static int bwd_f32_kernel(const elu4j_params *p, int d
                                                     const void *data, void *diff_src, size_t n,
                                                     int stream)
 {
-    (void)stream;
     if (dtype != ELU4J_DT_F32) {
 #if !defined(ELU4J_NO_F16C)
         /* F16C: not required by the AVX2 level (as the forward's f16_kernel) */
@@ -332,23 +360,7 @@ __attribute__((noinline)) static int bwd_f32_kernel(const elu4j_params *p, int d
     const char *d = (const char *)data;
     char *dx = (char *)diff_src;
     if (from_dst) {
-        switch (FAM_BWD_Y_CASE(b)) {
-        case 0: bwd_y_loop8(p, g, d, dx, n, &c, 0, 0, FAM_BWD_Y_PAIRS); break;
-        case 1: bwd_y_loop8(p, g, d, dx, n, &c, 0, 1, FAM_BWD_Y_PAIRS); break;
-        case 2: bwd_y_loop8(p, g, d, dx, n, &c, 0, 2, FAM_BWD_Y_PAIRS); break;
-        case 3: bwd_y_loop8(p, g, d, dx, n, &c, 1, 0, FAM_BWD_Y_PAIRS); break;
-        case 4: bwd_y_loop8(p, g, d, dx, n, &c, 1, 1, FAM_BWD_Y_PAIRS); break;
-        case 5: bwd_y_loop8(p, g, d, dx, n, &c, 1, 2, FAM_BWD_Y_PAIRS); break;
-        case 6: bwd_y_loop8(p, g, d, dx, n, &c, 0, 0, FAM_BWD_Y_PAIRS_NO_CLO); break;
-        case 7: bwd_y_loop8(p, g, d, dx, n, &c, 0, 1, FAM_BWD_Y_PAIRS_NO_CLO); break;
-        case 8: bwd_y_loop8(p, g, d, dx, n, &c, 0, 2, FAM_BWD_Y_PAIRS_NO_CLO); break;
-        case 9: bwd_y_loop8(p, g, d, dx, n, &c, 1, 0, FAM_BWD_Y_PAIRS_NO_CLO); break;
-        case 10: bwd_y_loop8(p, g, d, dx, n, &c, 1, 1, FAM_BWD_Y_PAIRS_NO_CLO); break;
-        case 11: bwd_y_loop8(p, g, d, dx, n, &c, 1, 2, FAM_BWD_Y_PAIRS_NO_CLO); break;
-        case 15: bwd_y_loop8(p, g, d, dx, n, &c, 1, 0, FAM_BWD_Y_FMA); break;
-        case 16: bwd_y_loop8(p, g, d, dx, n, &c, 1, 1, FAM_BWD_Y_FMA); break;
-        default: bwd_y_loop8(p, g, d, dx, n, &c, 1, 2, FAM_BWD_Y_FMA); break;
-        }
+        ELU4J_STREAMED(stream, dx, 4, n, bwd_y_kinds8, p, &c, g, d, dx);
         return 1;
     }
     switch (b->unit_input * 3 + b->pos_kind) {

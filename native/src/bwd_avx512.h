@@ -18,6 +18,16 @@
  * 512-bit accesses to stack arrays of vectors) hide the FMA chain's latency; from y and for the
  * halves, one vector a step. The last 0..15 elements use masked loads and stores. A step's loads
  * come before its stores, and its stores never overlap a later step's loads: dx may be dy.
+ *
+ * Streaming stores (stream_store.h; elu4j_internal.h has when a call streams): the f32 backward
+ * from y takes them. It loads two floats, does a few operations and stores one per element, so
+ * on large tensors it waits for memory, and a streamed line saves the read of the line that an
+ * ordinary store would first bring in. The backward from x does not: it computes an exp per
+ * element and is bound by that arithmetic, where the ordinary stores' line reads overlap with the
+ * work and streaming stores measured slower (besides, its groups of 16 counted from the start of
+ * the call could not be kept with a head of ordinary stores). Nor do the halves
+ * (bwd_half_avx512.h): from x for the same reason; from y they write half the bytes they read,
+ * and streaming measured no steady gain with ELU(1) and a loss with SELU.
  */
 #ifndef FAM
 #error "included by kernels_avx512.c after kernels_impl.h only"
@@ -195,24 +205,25 @@ ELU4J_INLINE int bwd_y_fix16(__m512 gv, __m512 yv, __mmask16 lanes, __m512 *r, c
         bwd_scalar(p, ELU4J_DT_F32, 1, g + 4 * i + 64 * (J), y + 4 * i + 64 * (J),                \
                    dx + 4 * i + 64 * (J), 16);                                                     \
     } else {                                                                                       \
-        _mm512_storeu_ps(dx + 4 * i + 64 * (J), r##J);                                             \
+        ELU4J_STORE(dx + 4 * i + 64 * (J), r##J, stream);                                          \
     }
 
+/* The elements [i, n) (stream_store.h: stream a constant; a rare vector that bwd_scalar writes
+   is a whole line then, with ordinary stores). */
 ELU4J_INLINE void bwd_y_loop(const elu4j_params *p, const char *g, const char *y, char *dx,
-                             size_t n, const bconsts512 *c, const int unit_input,
-                             const int pos_kind, const int yform)
+                             const bconsts512 *c, const int unit_input, const int pos_kind,
+                             const int yform, size_t i, size_t n, const int stream)
 {
-    size_t i = 0;
     for (; i + 64 <= n; i += 64) {
         ELU4J_BWD_Y_STEP(0)
         ELU4J_BWD_Y_STEP(1)
         ELU4J_BWD_Y_STEP(2)
         ELU4J_BWD_Y_STEP(3)
         if (__builtin_expect((s0 | s1 | s2 | s3) == 0, 1)) {
-            _mm512_storeu_ps(dx + 4 * i, r0);
-            _mm512_storeu_ps(dx + 4 * i + 64, r1);
-            _mm512_storeu_ps(dx + 4 * i + 128, r2);
-            _mm512_storeu_ps(dx + 4 * i + 192, r3);
+            ELU4J_STORE(dx + 4 * i, r0, stream);
+            ELU4J_STORE(dx + 4 * i + 64, r1, stream);
+            ELU4J_STORE(dx + 4 * i + 128, r2, stream);
+            ELU4J_STORE(dx + 4 * i + 192, r3, stream);
             continue;
         }
         /* a vector's store never overlaps another's loads, and the scalar path reads its own
@@ -319,6 +330,29 @@ ELU4J_INLINE void bwd_x_loop(const elu4j_params *p, const char *g, const char *x
 
 #include "bwd_half_avx512.h"
 
+/* bwd_y_loop with the parameters' kind as constants. */
+ELU4J_INLINE void bwd_y_kinds(const elu4j_params *p, const bconsts512 *c, const char *g,
+                              const char *d, char *dx, size_t i, size_t n, const int stream)
+{
+    switch (FAM_BWD_Y_CASE(&p->bwd)) {
+    case 0: bwd_y_loop(p, g, d, dx, c, 0, 0, FAM_BWD_Y_PAIRS, i, n, stream); break;
+    case 1: bwd_y_loop(p, g, d, dx, c, 0, 1, FAM_BWD_Y_PAIRS, i, n, stream); break;
+    case 2: bwd_y_loop(p, g, d, dx, c, 0, 2, FAM_BWD_Y_PAIRS, i, n, stream); break;
+    case 3: bwd_y_loop(p, g, d, dx, c, 1, 0, FAM_BWD_Y_PAIRS, i, n, stream); break;
+    case 4: bwd_y_loop(p, g, d, dx, c, 1, 1, FAM_BWD_Y_PAIRS, i, n, stream); break;
+    case 5: bwd_y_loop(p, g, d, dx, c, 1, 2, FAM_BWD_Y_PAIRS, i, n, stream); break;
+    case 6: bwd_y_loop(p, g, d, dx, c, 0, 0, FAM_BWD_Y_PAIRS_NO_CLO, i, n, stream); break;
+    case 7: bwd_y_loop(p, g, d, dx, c, 0, 1, FAM_BWD_Y_PAIRS_NO_CLO, i, n, stream); break;
+    case 8: bwd_y_loop(p, g, d, dx, c, 0, 2, FAM_BWD_Y_PAIRS_NO_CLO, i, n, stream); break;
+    case 9: bwd_y_loop(p, g, d, dx, c, 1, 0, FAM_BWD_Y_PAIRS_NO_CLO, i, n, stream); break;
+    case 10: bwd_y_loop(p, g, d, dx, c, 1, 1, FAM_BWD_Y_PAIRS_NO_CLO, i, n, stream); break;
+    case 11: bwd_y_loop(p, g, d, dx, c, 1, 2, FAM_BWD_Y_PAIRS_NO_CLO, i, n, stream); break;
+    case 15: bwd_y_loop(p, g, d, dx, c, 1, 0, FAM_BWD_Y_FMA, i, n, stream); break;
+    case 16: bwd_y_loop(p, g, d, dx, c, 1, 1, FAM_BWD_Y_FMA, i, n, stream); break;
+    default: bwd_y_loop(p, g, d, dx, c, 1, 2, FAM_BWD_Y_FMA, i, n, stream); break;
+    }
+}
+
 /*
  * The backward of p (p->bwd.enabled) over n elements of dtype (f32, bf16 or f16: kernels_impl.h
  * sends no other); dx may be dy. Returns 1 (done).
@@ -328,7 +362,6 @@ __attribute__((noinline)) static int bwd_f32_kernel(const elu4j_params *p, int d
                                                     const void *data, void *diff_src, size_t n,
                                                     int stream)
 {
-    (void)stream;
     if (dtype != ELU4J_DT_F32) {
 #if !defined(ELU4J_NO_AVX512_BF16)
         if (dtype == ELU4J_DT_BF16 && __builtin_cpu_supports("avx512bf16")) {
@@ -347,23 +380,7 @@ __attribute__((noinline)) static int bwd_f32_kernel(const elu4j_params *p, int d
     const char *d = (const char *)data;
     char *dx = (char *)diff_src;
     if (from_dst) {
-        switch (FAM_BWD_Y_CASE(b)) {
-        case 0: bwd_y_loop(p, g, d, dx, n, &c, 0, 0, FAM_BWD_Y_PAIRS); break;
-        case 1: bwd_y_loop(p, g, d, dx, n, &c, 0, 1, FAM_BWD_Y_PAIRS); break;
-        case 2: bwd_y_loop(p, g, d, dx, n, &c, 0, 2, FAM_BWD_Y_PAIRS); break;
-        case 3: bwd_y_loop(p, g, d, dx, n, &c, 1, 0, FAM_BWD_Y_PAIRS); break;
-        case 4: bwd_y_loop(p, g, d, dx, n, &c, 1, 1, FAM_BWD_Y_PAIRS); break;
-        case 5: bwd_y_loop(p, g, d, dx, n, &c, 1, 2, FAM_BWD_Y_PAIRS); break;
-        case 6: bwd_y_loop(p, g, d, dx, n, &c, 0, 0, FAM_BWD_Y_PAIRS_NO_CLO); break;
-        case 7: bwd_y_loop(p, g, d, dx, n, &c, 0, 1, FAM_BWD_Y_PAIRS_NO_CLO); break;
-        case 8: bwd_y_loop(p, g, d, dx, n, &c, 0, 2, FAM_BWD_Y_PAIRS_NO_CLO); break;
-        case 9: bwd_y_loop(p, g, d, dx, n, &c, 1, 0, FAM_BWD_Y_PAIRS_NO_CLO); break;
-        case 10: bwd_y_loop(p, g, d, dx, n, &c, 1, 1, FAM_BWD_Y_PAIRS_NO_CLO); break;
-        case 11: bwd_y_loop(p, g, d, dx, n, &c, 1, 2, FAM_BWD_Y_PAIRS_NO_CLO); break;
-        case 15: bwd_y_loop(p, g, d, dx, n, &c, 1, 0, FAM_BWD_Y_FMA); break;
-        case 16: bwd_y_loop(p, g, d, dx, n, &c, 1, 1, FAM_BWD_Y_FMA); break;
-        default: bwd_y_loop(p, g, d, dx, n, &c, 1, 2, FAM_BWD_Y_FMA); break;
-        }
+        ELU4J_STREAMED(stream, dx, 4, n, bwd_y_kinds, p, &c, g, d, dx);
         return 1;
     }
     switch (b->unit_input * 3 + b->pos_kind) {
