@@ -78,8 +78,8 @@
  * the portable level, ignore the decision. Results are the same bits either way: only the store
  * instruction changes (stream_store.h).
  *
- * Which kernels stream: the float ELU kernel (f32 forward with p->fast) and the f32 backward of
- * ELU from the output (bwd_avx512.h has why that one and not the others).
+ * Which kernels stream: the float ELU kernel (f32 forward with p->fast) and the f32 and f64
+ * backward of ELU from the output (bwd_avx512.h has why those and not the others).
  *
  * How 16 MiB was chosen (single thread, alpha = 1, 64-byte-aligned buffers, the same call
  * repeated; elements per ns without -> with streaming stores; ranges over repeated runs on a

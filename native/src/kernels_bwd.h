@@ -305,7 +305,9 @@ static void FAM(bwd_y_f32_inplace)(const elu4j_general *bp, unsigned char *g,
  * The f64 backward from y of the ELU family over n doubles at any byte alignment: bwd_f64_block's
  * operations (the same bits) without the block path's three copies per block, which cost more
  * than the arithmetic (a product, a sum and two selects per element). In place and out of place
- * are separate loops so that GCC vectorises both without alias checks.
+ * are separate loops so that GCC vectorises both without alias checks. (The AVX2 and AVX-512
+ * levels run the same operations with intrinsics where the call streams its stores:
+ * kernels_f64_bwd_avx512.h's f64_bwd_y_stream.)
  */
 #define FAM_BWD_Y_F64_LOOP(G, DX)                                                                  \
     for (size_t i = 0; i < n; i++) {                                                               \

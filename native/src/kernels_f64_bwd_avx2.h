@@ -221,3 +221,46 @@ static int f64_bwd_kernel(const elu4j_params *p, const void *dy, const void *x, 
     }
     return 1;
 }
+
+/* --- the backward from y, streamed ------------------------------------------------------------- */
+/* kernels_f64_bwd_avx512.h's f64_bwd_y_stream on 4 lanes (the same operations: the C loop's bits). */
+typedef struct fam_f64yv4 {
+    __m256d scale, is, coef, zero;
+} fam_f64yv4;
+
+FAM_INLINE __m256d fam_f64_bwd_y4(__m256d g, __m256d y, const fam_f64yv4 *c)
+{
+    const __m256d pos = _mm256_blendv_pd(_mm256_mul_pd(g, c->scale), _mm256_add_pd(y, y),
+                                         _mm256_cmp_pd(y, y, _CMP_UNORD_Q));
+    const __m256d neg = _mm256_mul_pd(_mm256_mul_pd(g, c->is), _mm256_add_pd(y, c->coef));
+    return _mm256_blendv_pd(pos, neg, _mm256_cmp_pd(y, c->zero, _CMP_LE_OQ));
+}
+
+/* The elements [i, n) (stream_store.h: stream a constant). */
+FAM_INLINE void fam_f64_bwd_y_loop256(const char *g, const char *y, char *dx, const fam_f64yv4 *c,
+                                      size_t i, size_t n, const int stream)
+{
+    for (; i + 4 <= n; i += 4) {
+        ELU4J_STORE(dx + 8 * i, fam_f64_bwd_y4(FAM_F64_LDU(g + 8 * i), FAM_F64_LDU(y + 8 * i), c),
+                    stream);
+    }
+    if (i < n) { /* 1..3 left */
+        const __m256i lanes = fam_f64_lanes4(n - i);
+        const __m256d r = fam_f64_bwd_y4(FAM_F64_LD(g + 8 * i, lanes), FAM_F64_LD(y + 8 * i, lanes), c);
+        _mm256_maskstore_pd((double *)(void *)(dx + 8 * i), lanes, r);
+    }
+}
+
+/* ELU's f64 backward from y with streaming stores (dx out of place, 8-byte aligned). */
+static void f64_bwd_y_stream(const elu4j_params *p, const void *dy, const void *y, void *dx,
+                             size_t n)
+{
+    const fam_f64yv4 c = {
+        .scale = _mm256_set1_pd(p->scale),
+        .is = _mm256_set1_pd(p->input_scale),
+        .coef = _mm256_set1_pd(p->coef),
+        .zero = _mm256_setzero_pd(),
+    };
+    ELU4J_STREAMED(1, (char *)dx, 8, n, fam_f64_bwd_y_loop256, (const char *)dy, (const char *)y,
+                   (char *)dx, &c);
+}

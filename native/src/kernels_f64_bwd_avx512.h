@@ -9,7 +9,10 @@
  * f64b_other gets them in registers where it can (t < -746: dy * 0; the double evaluation, written
  * here with intrinsics as well), and f64b_scaled's lanes one by one, read from memory (dy is still
  * there when dx is dy) and inserted with a masked broadcast (no stack arrays: GCC 12's
- * AddressSanitizer crashes on 512-bit accesses to stack arrays of vectors).
+ * AddressSanitizer crashes on 512-bit accesses to stack arrays of vectors). Ordinary stores only:
+ * the kernel is bound by its arithmetic (the table kernel's reduction and polynomial per element),
+ * and streaming stores measured slower on it. The backward from y at the end of this file, two
+ * loads and four operations per element, is bound by memory and streams.
  */
 #ifndef FAM
 #error "included by kernels_f64_bwd.h only"
@@ -249,4 +252,57 @@ static int f64_bwd_kernel(const elu4j_params *p, const void *dy, const void *x, 
         fam_f64b_loop512(p, &b, g, xs, out, n, &c, 0);
     }
     return 1;
+}
+
+/* --- the backward from y, streamed ------------------------------------------------------------- */
+/*
+ * kernels_bwd.h's f64 backward from y (FAM_BWD_Y_F64_LOOP: dy * scale for y > 0, NaN y as y + y,
+ * else (dy * input_scale) * (y + coef)) with intrinsics, the same operations, so the C loop's
+ * bits, for the calls that stream (out of place, elu4j_internal.h): the loop's two loads and four
+ * operations per element wait for memory on large tensors, and a streamed line saves the read of
+ * the line that an ordinary store brings in first. The calls that do not stream keep GCC's
+ * vectorisation of the C loop, which measured as fast or faster than this loop on tensors that
+ * stay in the caches.
+ */
+typedef struct fam_f64yv {
+    __m512d scale, is, coef, zero;
+} fam_f64yv;
+
+/* y > 0: dy * scale, NaN y: y + y, merged into one vector; y <= 0: the product, merged in last */
+FAM_INLINE __m512d fam_f64_bwd_y8(__m512d g, __m512d y, const fam_f64yv *c)
+{
+    const __m512d pos = _mm512_mask_add_pd(_mm512_mul_pd(g, c->scale),
+                                           _mm512_cmp_pd_mask(y, y, _CMP_UNORD_Q), y, y);
+    return _mm512_mask_mul_pd(pos, _mm512_cmp_pd_mask(y, c->zero, _CMP_LE_OQ),
+                              _mm512_mul_pd(g, c->is), _mm512_add_pd(y, c->coef));
+}
+
+/* The elements [i, n) (stream_store.h: stream a constant). */
+FAM_INLINE void fam_f64_bwd_y_loop512(const char *g, const char *y, char *dx, const fam_f64yv *c,
+                                      size_t i, size_t n, const int stream)
+{
+    for (; i + 8 <= n; i += 8) {
+        const __m512d r = fam_f64_bwd_y8(_mm512_loadu_pd(g + 8 * i), _mm512_loadu_pd(y + 8 * i), c);
+        ELU4J_STORE(dx + 8 * i, r, stream);
+    }
+    if (i < n) {
+        const __mmask8 tail = (__mmask8)((1u << (n - i)) - 1u); /* n - i in 1..7 */
+        const __m512d r = fam_f64_bwd_y8(_mm512_maskz_loadu_pd(tail, g + 8 * i),
+                                         _mm512_maskz_loadu_pd(tail, y + 8 * i), c);
+        _mm512_mask_storeu_pd(dx + 8 * i, tail, r);
+    }
+}
+
+/* ELU's f64 backward from y with streaming stores (dx out of place, 8-byte aligned). */
+static void f64_bwd_y_stream(const elu4j_params *p, const void *dy, const void *y, void *dx,
+                             size_t n)
+{
+    const fam_f64yv c = {
+        .scale = _mm512_set1_pd(p->scale),
+        .is = _mm512_set1_pd(p->input_scale),
+        .coef = _mm512_set1_pd(p->coef),
+        .zero = _mm512_setzero_pd(),
+    };
+    ELU4J_STREAMED(1, (char *)dx, 8, n, fam_f64_bwd_y_loop512, (const char *)dy, (const char *)y,
+                   (char *)dx, &c);
 }

@@ -533,6 +533,10 @@ void FAM(elu4j_backward_kernel)(const elu4j_params *p, int dtype, int from_dst,
         p->function != ELU4J_FN_LEAKY_RELU) { /* straight, no block copies */
         if (diff_src == diff_dst) {
             FAM(bwd_y_f64_inplace)(p, (unsigned char *)diff_src, (const unsigned char *)data, n);
+#if defined(ELU4J_F64_AVX512) || defined(ELU4J_F64_AVX2)
+        } else if (stream) { /* the same operations with intrinsics, which can stream */
+            f64_bwd_y_stream(p, diff_dst, data, diff_src, n);
+#endif
         } else {
             FAM(bwd_y_f64_out)(p, (const unsigned char *)diff_dst, (const unsigned char *)data,
                                (unsigned char *)diff_src, n);
