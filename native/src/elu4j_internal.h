@@ -79,7 +79,15 @@
  * instruction changes (stream_store.h).
  *
  * Which kernels stream: the float ELU kernel (f32 forward with p->fast) and the f32 and f64
- * backward of ELU from the output (bwd_avx512.h has why those and not the others).
+ * backward of ELU from the output. A streaming store saves the read of each output line that an
+ * ordinary store brings in first (the write-allocate), which pays only where the loop waits for
+ * memory: the float kernel (a dozen operations per float) and the backward from the output (two
+ * loads, a few operations and a store per element). Where a loop is bound by its arithmetic,
+ * ordinary stores' line reads overlap with the work, and streaming stores measured slower: the
+ * f64 table kernels (kernels_f64_avx512.h, kernels_f64_bwd_avx512.h), the general f32 forward
+ * with SELU and CELU (kernels_avx512.c), the fused bf16/f16 forward (fwd_half_avx512.h) and the
+ * backward from x (bwd_avx512.h). The bf16/f16 backward from the output writes half the bytes it
+ * reads and measured no steady gain (bwd_avx512.h).
  *
  * How 16 MiB was chosen (single thread, alpha = 1, 64-byte-aligned buffers, the same call
  * repeated; elements per ns without -> with streaming stores; ranges over repeated runs on a

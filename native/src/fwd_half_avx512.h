@@ -18,8 +18,10 @@
  * same operations on the same floats, and the narrowing is the portable rounding (half_avx512.h).
  * 64 halves (four vectors of floats) a step, as the f32 kernels; loads before stores (in place is
  * safe); the tail with masked loads and stores of 16-bit elements, which touch nothing outside
- * [src, src + n) and [dst, dst + n) and need no alignment. Ordinary stores: streaming ones made
- * bf16 ELU at 16M elements slower here (elu4j_internal.h has why they pay for f32).
+ * [src, src + n) and [dst, dst + n) and need no alignment. Ordinary stores, also for large
+ * outputs: these loops are bound by their arithmetic (two f32 kernels and the conversions per 32
+ * halves), and streaming stores made bf16 and f16, with the float and the general kernel, slower
+ * (elu4j_internal.h: where streaming stores pay).
  *
  * kind (a constant after inlining): 0 the float kernel with alpha = 1, 1 with another alpha,
  * 2 + 3 * unit_input + pos_kind the general kernel.

@@ -136,6 +136,8 @@ static void elu_f32_kernel(const void *src, void *dst, size_t n, float alpha, in
  * elu8 unchanged, narrow in registers; its comment and half_avx512.h have why the bits are the
  * block path's): the block path's copies and separate passes cost more than the kernel. The
  * general kernel has no hand-written AVX2 form to fuse with, so its bf16/f16 keep the block path.
+ * Ordinary stores, also for large outputs, as at the AVX-512 level (fwd_half_avx512.h): streaming
+ * ones made these loops slower.
  *
  *   bf16: 16 in a vector are 8 even (low words) and 8 odd elements: shifted left by 16 and with
  *     the low word cleared they are floats; narrowed by the portable integer rounding, NaN lanes

@@ -5,7 +5,9 @@
  * gathers and runs one vector per iteration; here the tables live in four registers and are read
  * with vpermt2pd, whose index is the bit pattern of kk itself (its low 4 bits are j). Every
  * floating-point and integer operation is the C loop's, in the same order (comparisons give the
- * C selects' lanes), so the bits are the portable level's.
+ * C selects' lanes), so the bits are the portable level's. Ordinary stores, also for large
+ * outputs: the kernel is bound by its arithmetic, and streaming stores made it slower (here and
+ * in kernels_f64_avx2.h; elu4j_internal.h: where streaming stores pay).
  */
 #ifndef FAM
 #error "included by kernels_f64.h only"
