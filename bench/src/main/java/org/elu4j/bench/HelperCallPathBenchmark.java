@@ -98,21 +98,19 @@ public class HelperCallPathBenchmark extends BenchBase {
         yAddress = y.address();
         elu = Elu.elu().on(Backend.HELPER);
         String what = "helper call path " + arenaKind + " n=" + size;
-        for (int step = 0; step < 3; step++) {
-            y.fill((byte) 0);
-            int status = switch (step) {
-                case 0 -> addresses();
-                case 1 -> segments();
-                default -> {
-                    api();
-                    yield 0;
-                }
-            };
-            if (status != 0) {
-                throw new IllegalStateException(what + ": elu4j_forward returned " + status);
-            }
-            checkElu(what + " step " + step, x, y);
+        checkStatus(what + ", pointers as longs", addresses());
+        checkStatus(what + ", segments", segments());
+        api();
+        checkElu(what + ", public API", x, y);
+    }
+
+    /** Throws unless the call returned ELU4J_OK and wrote ELU(x) into y (zeros before it); clears y. */
+    private void checkStatus(String what, int status) {
+        if (status != 0) {
+            throw new IllegalStateException(what + ": elu4j_forward returned " + status);
         }
+        checkElu(what, x, y);
+        y.fill((byte) 0);
     }
 
     @Benchmark
