@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.elu4j.bench.report.FamilyReport;
 
 /**
  * Run 3 of {@link Suite}: {@link FamilyBenchmark}, one child JVM per backend, JMH in that JVM
@@ -43,9 +44,9 @@ final class FamilyRun {
      */
     static void run(boolean quick, Path out, List<String> sizes, List<String> functions) throws IOException {
         List<String> family = functions == null ? null
-                : functions.stream().filter(List.of("elu", "selu", "celu")::contains).toList();
+                : functions.stream().filter(FamilyReport.FUNCTIONS::contains).toList();
         if (family != null && family.isEmpty()) {
-            System.out.println("# FamilyBenchmark: none of " + functions + " is a FamilyBenchmark function (elu, selu, celu); not run");
+            System.out.println("# FamilyBenchmark: none of " + functions + " is a FamilyBenchmark function " + FamilyReport.FUNCTIONS + "; not run");
             return;
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();

@@ -27,7 +27,8 @@ public final class FamilyReport {
     }
 
     static final List<String> BACKENDS = List.of("helper", "vector", "onednn", "auto", "javacpp");
-    static final List<String> FUNCTIONS = List.of("elu", "selu", "celu");
+    /** FamilyBenchmark's functions (its {@code function} parameter). */
+    public static final List<String> FUNCTIONS = List.of("elu", "selu", "celu");
     static final List<String> TYPES = List.of("f32", "bf16", "f16", "f64");
     static final List<String> PASSES = List.of("fwd", "bwd-in", "bwd-out");
 
