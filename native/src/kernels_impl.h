@@ -518,7 +518,7 @@ void FAM(elu4j_backward_kernel)(const elu4j_params *p, int dtype, int from_dst,
                                 const void *diff_dst, const void *data, void *diff_src, size_t n,
                                 int stream)
 {
-    (void)stream; /* the portable level never streams */
+    (void)stream; /* unused where no kernel of this level streams (the portable level) */
 #if defined(ELU4J_BWD_KERNEL)
     /* the including file's bwd_f32_kernel: kernels_bwd.h's operations, written by hand */
     if (dtype != ELU4J_DT_F64 && p->bwd.enabled && /* f32, and bf16/f16 where it fuses them */
