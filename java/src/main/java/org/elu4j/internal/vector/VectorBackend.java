@@ -88,7 +88,8 @@ import org.elu4j.internal.vector.Staging.Map2;
  * expm1/exp) and {@link HalfKernels} (bfloat16/binary16 conversions);
  * {@link FamilyKernels} chooses one per binding, {@link Staging} runs it over a call's segments
  * (whole blocks, heap staging, half widening). f32 forward of ELU with {@link Op#isFastF32Elu()}
- * parameters is {@link #eluF32}, unchanged.
+ * parameters is {@link #eluF32}, unchanged; bf16/f16 forward with those parameters is
+ * {@link HalfElu}, the same arithmetic with the conversions in registers.
  * The {@code threads} argument is ignored: the vector backend runs serially.
  */
 public final class VectorBackend implements EluBackend {
@@ -107,19 +108,19 @@ public final class VectorBackend implements EluBackend {
      * helper). Change them together.
      */
     /** -88.0f: lower clamp; n >= -127 (2^-127 is built as +0.0, and e = -1 exactly there). */
-    private static final int CLAMP_BITS = Float.floatToRawIntBits(-88.0f);
+    static final int CLAMP_BITS = Float.floatToRawIntBits(-88.0f);
     /** log2(e) rounded to f32. */
-    private static final float LOG2E = 0x1.715476p0f;
+    static final float LOG2E = 0x1.715476p0f;
     /** 1.5 * 2^23 + 127: adding it rounds to an integer and leaves n + 127 in the low bits. */
-    private static final float SHIFT = 0x1.8000fep23f;
+    static final float SHIFT = 0x1.8000fep23f;
     /** ln(2) rounded to f32 (1.9e-9 too large; see the class comment for why that is fine). */
-    private static final float LN2 = 0x1.62e430p-1f;
+    static final float LN2 = 0x1.62e430p-1f;
     /** {@code q(r) = Q0 + Q1 r + ... + Q4 r^4 ~ (expm1(r) - r) / r^2} on {@code |r| <= 0.3468}. */
-    private static final float Q0 = 0x1.fffffep-2f;   // 4.999999702e-01
-    private static final float Q1 = 0x1.555494p-3f;   // 1.666652262e-01
-    private static final float Q2 = 0x1.55574ep-5f;   // 4.166760668e-02
-    private static final float Q3 = 0x1.123e44p-7f;   // 8.369239047e-03
-    private static final float Q4 = 0x1.6b398cp-10f;  // 1.385592623e-03
+    static final float Q0 = 0x1.fffffep-2f;   // 4.999999702e-01
+    static final float Q1 = 0x1.555494p-3f;   // 1.666652262e-01
+    static final float Q2 = 0x1.55574ep-5f;   // 4.166760668e-02
+    static final float Q3 = 0x1.123e44p-7f;   // 8.369239047e-03
+    static final float Q4 = 0x1.6b398cp-10f;  // 1.385592623e-03
 
     /**
      * Heap segments never reach the vector loads and stores: they are copied through this
@@ -164,10 +165,11 @@ public final class VectorBackend implements EluBackend {
     }
 
     /**
-     * The kernel of one function and type, chosen once (serial whatever {@code threads} says): the float ELU kernel for
-     * {@link Op#isFastF32Elu()}, else the f32 or f64 kernel with the function's parameters captured (bf16
-     * and f16 through the f32 one), and the scalar fix-up where inputs can leave the kernels'
-     * range (negative input scales only).
+     * The kernel of one function and type, chosen once (serial whatever {@code threads} says):
+     * the float ELU kernel for {@link Op#isFastF32Elu()} (for bf16/f16 its fused form,
+     * {@link HalfElu}), else the f32 or f64 kernel with the function's parameters captured (bf16
+     * and f16 through the f32 one, staged), and the scalar fix-up where inputs can leave the
+     * kernels' range (negative input scales only).
      */
     @Override
     public Binding.Forward bindForward(Op op, DataType type) {
@@ -189,6 +191,10 @@ public final class VectorBackend implements EluBackend {
             }
             case BF16, F16 -> {
                 Map1 k = FamilyKernels.f32Forward(op);
+                if (op.isFastF32Elu()) {
+                    float alpha = op.alphaF();
+                    yield (src, dst, threads) -> HalfElu.forward(type, alpha, k, src, dst);
+                }
                 Fix1 fix = fixNeeded ? FamilyKernels.forwardFixF32(op) : null;
                 yield (src, dst, threads) -> Staging.forwardHalf(k, fix, type, src, dst);
             }
