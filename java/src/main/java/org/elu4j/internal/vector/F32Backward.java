@@ -130,7 +130,7 @@ final class F32Backward {
             FloatVector gl = g.fma(cslo, g.fma(cshi, gh.neg()));
             FloatVector fine = gh.fma(eh, gh.fma(el, gl.mul(eh)));
             FloatVector neg = fine.blend(gh.mul(eh), fine.compare(VectorOperators.EQ, zero));
-            neg.blend(pos, x.compare(VectorOperators.GT, zero)).intoMemorySegment(dx, off, ORDER);
+            neg.blend(pos, x.compare(VectorOperators.GT, zero)).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
         }
     }
 
@@ -204,8 +204,8 @@ final class F32Backward {
                     .blend(gb.mul(up).mul(shb.mul(down).mul(shi)), hugeYb);
             FloatVector db = fineb.blend(roughb, coarseb).blend(posb, yb.compare(VectorOperators.GT, zero));
 
-            da.intoMemorySegment(dx, off, ORDER);
-            db.intoMemorySegment(dx, off + vb, ORDER);
+            da.reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
+            db.reinterpretAsBytes().intoMemorySegment(dx, off + vb, ORDER);
         }
     }
 
@@ -244,8 +244,8 @@ final class F32Backward {
                     .or(fineb.compare(VectorOperators.EQ, zero));
             FloatVector db = fineb.blend(gb.mul(chi.add(yb)), coarseb).blend(posb, yb.compare(VectorOperators.GT, zero));
 
-            da.intoMemorySegment(dx, off, ORDER);
-            db.intoMemorySegment(dx, off + vb, ORDER);
+            da.reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
+            db.reinterpretAsBytes().intoMemorySegment(dx, off + vb, ORDER);
         }
     }
 }

@@ -59,7 +59,7 @@ final class F32DoubleLaneBackward {
         for (long off = 0; off < bytes; off += vb) {
             FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);
             FloatVector x = FloatVector.fromMemorySegment(F, xy, off, ORDER);
-            g.blend(zero, x.compare(VectorOperators.LE, zero)).intoMemorySegment(dx, off, ORDER);
+            g.blend(zero, x.compare(VectorOperators.LE, zero)).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
         }
     }
 
@@ -73,7 +73,7 @@ final class F32DoubleLaneBackward {
             FloatVector x = FloatVector.fromMemorySegment(FH, xy, off, ORDER);
             FloatVector n = (FloatVector) ((DoubleVector) g.convertShape(VectorOperators.F2D, D, 0)).mul(s)
                     .convertShape(VectorOperators.D2F, FH, 0);
-            n.blend(g, x.compare(VectorOperators.GT, zero)).intoMemorySegment(dx, off, ORDER);
+            n.blend(g, x.compare(VectorOperators.GT, zero)).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
         }
     }
 
@@ -115,7 +115,7 @@ final class F32DoubleLaneBackward {
             DoubleVector ex = s.fma(p, s).mul(down);
             DoubleVector n = g.mul(vk).mul(ex);
             DoubleVector d = n.blend(g.mul(vscale), x.compare(VectorOperators.GT, zero));
-            d.convertShape(VectorOperators.D2F, FH, 0).intoMemorySegment(dx, off, ORDER);
+            d.convertShape(VectorOperators.D2F, FH, 0).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
         }
     }
 
@@ -137,7 +137,7 @@ final class F32DoubleLaneBackward {
                     .convertShape(VectorOperators.F2D, D, 0);
             DoubleVector n = g.mul(vis).mul(y.add(vc));
             DoubleVector d = n.blend(g.mul(vscale), y.compare(VectorOperators.GT, zero));
-            d.convertShape(VectorOperators.D2F, FH, 0).intoMemorySegment(dx, off, ORDER);
+            d.convertShape(VectorOperators.D2F, FH, 0).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
         }
     }
 }

@@ -84,8 +84,8 @@ final class F32Kernels {
             FloatVector b = FloatVector.fromMemorySegment(F, src, off + vb, ORDER);
             FloatVector ya = a.blend(zero, a.compare(VectorOperators.LE, zero));
             FloatVector yb = b.blend(zero, b.compare(VectorOperators.LE, zero));
-            ya.intoMemorySegment(dst, off, ORDER);
-            yb.intoMemorySegment(dst, off + vb, ORDER);
+            ya.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
+            yb.reinterpretAsBytes().intoMemorySegment(dst, off + vb, ORDER);
         }
     }
 
@@ -102,8 +102,8 @@ final class F32Kernels {
             FloatVector b = FloatVector.fromMemorySegment(F, src, off + vb, ORDER);
             FloatVector ya = a.blend(a.mul(s), a.compare(VectorOperators.LE, zero));
             FloatVector yb = b.blend(b.mul(s), b.compare(VectorOperators.LE, zero));
-            ya.intoMemorySegment(dst, off, ORDER);
-            yb.intoMemorySegment(dst, off + vb, ORDER);
+            ya.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
+            yb.reinterpretAsBytes().intoMemorySegment(dst, off + vb, ORDER);
         }
     }
 
@@ -119,8 +119,9 @@ final class F32Kernels {
                     .convertShape(VectorOperators.D2F, FH, 0);
             FloatVector nb = (FloatVector) ((DoubleVector) b.convertShape(VectorOperators.F2D, D, 0)).mul(s)
                     .convertShape(VectorOperators.D2F, FH, 0);
-            a.blend(na, a.compare(VectorOperators.LE, zero)).intoMemorySegment(dst, off, ORDER);
-            b.blend(nb, b.compare(VectorOperators.LE, zero)).intoMemorySegment(dst, off + vb, ORDER);
+            a.blend(na, a.compare(VectorOperators.LE, zero)).reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
+            b.blend(nb, b.compare(VectorOperators.LE, zero)).reinterpretAsBytes()
+                    .intoMemorySegment(dst, off + vb, ORDER);
         }
     }
 
@@ -255,8 +256,8 @@ final class F32Kernels {
             FloatVector yb = xb.blend(posb, xb.compare(VectorOperators.GT, zero))
                     .blend(negb, xb.compare(VectorOperators.LT, zero));
 
-            ya.intoMemorySegment(dst, off, ORDER);
-            yb.intoMemorySegment(dst, off + vb, ORDER);
+            ya.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
+            yb.reinterpretAsBytes().intoMemorySegment(dst, off + vb, ORDER);
             if (xa.compare(VectorOperators.GT, zero).and(xa.compare(VectorOperators.LT, tiny)).anyTrue()) {
                 tinyPositives(xa.toArray(), dst, off, g.scale());
             }
@@ -326,8 +327,8 @@ final class F32Kernels {
             FloatVector yb = xb.blend(posb, xb.compare(VectorOperators.GT, zero))
                     .blend(negb, xb.compare(VectorOperators.LT, zero));
 
-            ya.intoMemorySegment(dst, off, ORDER);
-            yb.intoMemorySegment(dst, off + vb, ORDER);
+            ya.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
+            yb.reinterpretAsBytes().intoMemorySegment(dst, off + vb, ORDER);
             if (xa.compare(VectorOperators.GT, zero).and(xa.compare(VectorOperators.LT, tiny)).anyTrue()) {
                 tinyPositives(xa.toArray(), dst, off, g.scale());
             }
@@ -376,7 +377,7 @@ final class F32Kernels {
             FloatVector yp = (FloatVector) xd.mul(vscale).convertShape(VectorOperators.D2F, FH, 0);
             FloatVector y = x.blend(yp, x.compare(VectorOperators.GT, fzero))
                     .blend(yn, x.compare(VectorOperators.LE, fzero));
-            y.intoMemorySegment(dst, off, ORDER);
+            y.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
         }
     }
 }

@@ -54,8 +54,8 @@ final class F64Kernels {
             DoubleVector b = DoubleVector.fromMemorySegment(D, src, off + vb, ORDER);
             DoubleVector ya = a.blend(zero, a.compare(VectorOperators.LE, zero));
             DoubleVector yb = b.blend(zero, b.compare(VectorOperators.LE, zero));
-            ya.intoMemorySegment(dst, off, ORDER);
-            yb.intoMemorySegment(dst, off + vb, ORDER);
+            ya.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
+            yb.reinterpretAsBytes().intoMemorySegment(dst, off + vb, ORDER);
         }
     }
 
@@ -69,8 +69,8 @@ final class F64Kernels {
             DoubleVector b = DoubleVector.fromMemorySegment(D, src, off + vb, ORDER);
             DoubleVector ya = a.blend(a.mul(s), a.compare(VectorOperators.LE, zero));
             DoubleVector yb = b.blend(b.mul(s), b.compare(VectorOperators.LE, zero));
-            ya.intoMemorySegment(dst, off, ORDER);
-            yb.intoMemorySegment(dst, off + vb, ORDER);
+            ya.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
+            yb.reinterpretAsBytes().intoMemorySegment(dst, off + vb, ORDER);
         }
     }
 
@@ -113,7 +113,7 @@ final class F64Kernels {
             DoubleVector e = s.fma(p, s.sub(one)).blend(z, z.compare(VectorOperators.EQ, zero));
             DoubleVector y = x.blend(x.mul(vscale), x.compare(VectorOperators.GT, zero))
                     .blend(e.mul(vc), x.compare(VectorOperators.LE, zero));
-            y.intoMemorySegment(dst, off, ORDER);
+            y.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
         }
     }
 
@@ -124,7 +124,7 @@ final class F64Kernels {
         for (long off = 0; off < bytes; off += vb) {
             DoubleVector g = DoubleVector.fromMemorySegment(D, dy, off, ORDER);
             DoubleVector x = DoubleVector.fromMemorySegment(D, xy, off, ORDER);
-            g.blend(zero, x.compare(VectorOperators.LE, zero)).intoMemorySegment(dx, off, ORDER);
+            g.blend(zero, x.compare(VectorOperators.LE, zero)).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
         }
     }
 
@@ -136,7 +136,8 @@ final class F64Kernels {
         for (long off = 0; off < bytes; off += vb) {
             DoubleVector g = DoubleVector.fromMemorySegment(D, dy, off, ORDER);
             DoubleVector x = DoubleVector.fromMemorySegment(D, xy, off, ORDER);
-            g.mul(s).blend(g, x.compare(VectorOperators.GT, zero)).intoMemorySegment(dx, off, ORDER);
+            g.mul(s).blend(g, x.compare(VectorOperators.GT, zero)).reinterpretAsBytes()
+                    .intoMemorySegment(dx, off, ORDER);
         }
     }
 
@@ -185,7 +186,7 @@ final class F64Kernels {
             DoubleVector ex = s.fma(p, s).mul(down);
             ex = ex.fma(zErr, ex);
             DoubleVector d = g.mul(vk).mul(ex).blend(g.mul(vscale), x.compare(VectorOperators.GT, zero));
-            d.intoMemorySegment(dx, off, ORDER);
+            d.reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
         }
     }
 
@@ -201,7 +202,7 @@ final class F64Kernels {
             DoubleVector g = DoubleVector.fromMemorySegment(D, dy, off, ORDER);
             DoubleVector y = DoubleVector.fromMemorySegment(D, xy, off, ORDER);
             DoubleVector d = g.mul(vis).mul(y.add(vc)).blend(g.mul(vscale), y.compare(VectorOperators.GT, zero));
-            d.intoMemorySegment(dx, off, ORDER);
+            d.reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
         }
     }
 }

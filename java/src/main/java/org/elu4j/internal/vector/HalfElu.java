@@ -17,8 +17,8 @@ import org.elu4j.internal.vector.Staging.Map1;
  * arithmetic, rounded and merged back before it is stored. The staged path
  * ({@link Staging#forwardHalf}) widens a chunk into a buffer, runs the float kernel over it and
  * narrows it in a third loop: six vector accesses per float vector against one load and one store
- * per two here, and no cross-lane conversion (AVX2 has no single instruction for the staged
- * path's int-to-short narrowing).
+ * per two float vectors here, and no cross-lane conversion (AVX2 has no single instruction for
+ * the staged path's int-to-short narrowing).
  *
  * <p>The bits are the staged path's: the widening is exact, the float arithmetic is the float
  * kernel's operation for operation, and the rounding is {@link HalfKernels}'s (the conformance
@@ -126,7 +126,7 @@ final class HalfElu {
                     .blend(hia.or(quiet), xa.compare(VectorOperators.NE, xa).cast(I));
             IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(lsb)).and(highHalf)
                     .blend(hib.or(quietHigh), xb.compare(VectorOperators.NE, xb).cast(I));
-            oa.or(ob).intoMemorySegment(dst, off, ORDER);
+            oa.or(ob).reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
         }
     }
 
@@ -215,7 +215,7 @@ final class HalfElu {
                     .or(signBit);
             oa = ha.blend(ha.or(quiet), ma.compare(VectorOperators.GT, infHalf)).blend(oa, nega);
             ob = hb.blend(hb.or(quiet), mb.compare(VectorOperators.GT, infHalf)).blend(ob, negb);
-            oa.or(ob.lanewise(VectorOperators.LSHL, 16)).intoMemorySegment(dst, off, ORDER);
+            oa.or(ob.lanewise(VectorOperators.LSHL, 16)).reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
         }
     }
 }

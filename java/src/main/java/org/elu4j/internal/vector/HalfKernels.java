@@ -77,7 +77,7 @@ final class HalfKernels {
         for (; i < end; i += lanes) {
             ShortVector h = ShortVector.fromMemorySegment(S, src, srcOff + 2L * i, ORDER);
             IntVector w = (IntVector) h.convertShape(VectorOperators.S2I, I, 0);
-            w.lanewise(VectorOperators.LSHL, 16).intoMemorySegment(dst, 4L * i, ORDER);
+            w.lanewise(VectorOperators.LSHL, 16).reinterpretAsBytes().intoMemorySegment(dst, 4L * i, ORDER);
         }
         for (; i < n; i++) {
             dst.setAtIndex(JAVA_FLOAT_UNALIGNED, i, HalfFloats.bf16ToFloat(src.get(JAVA_SHORT_UNALIGNED, srcOff + 2L * i)));
@@ -104,7 +104,7 @@ final class HalfKernels {
             VectorMask<Integer> nan = b.and(absMask).compare(VectorOperators.GT, infBits);
             IntVector r = rounded.blend(hi.or(quiet), nan);
             ShortVector h = (ShortVector) r.convertShape(VectorOperators.I2S, S, 0);
-            h.intoMemorySegment(dst, dstOff + 2L * i, ORDER);
+            h.reinterpretAsBytes().intoMemorySegment(dst, dstOff + 2L * i, ORDER);
         }
         for (; i < n; i++) {
             dst.set(JAVA_SHORT_UNALIGNED, dstOff + 2L * i, HalfFloats.floatToBf16(src.getAtIndex(JAVA_FLOAT_UNALIGNED, i)));
@@ -141,7 +141,7 @@ final class HalfKernels {
             IntVector infNan = mag.or(infBits);
             infNan = infNan.blend(infNan.or(quiet), h.and(significand).compare(VectorOperators.NE, zero));
             IntVector r = finite.blend(infNan, special).or(sign);
-            r.intoMemorySegment(dst, 4L * i, ORDER);
+            r.reinterpretAsBytes().intoMemorySegment(dst, 4L * i, ORDER);
         }
         for (; i < n; i++) {
             dst.setAtIndex(JAVA_FLOAT_UNALIGNED, i, HalfFloats.f16ToFloat(src.get(JAVA_SHORT_UNALIGNED, srcOff + 2L * i)));
@@ -190,7 +190,7 @@ final class HalfKernels {
                     .blend(nan, a.compare(VectorOperators.GT, infBits))
                     .or(sign);
             ShortVector h = (ShortVector) r.convertShape(VectorOperators.I2S, S, 0);
-            h.intoMemorySegment(dst, dstOff + 2L * i, ORDER);
+            h.reinterpretAsBytes().intoMemorySegment(dst, dstOff + 2L * i, ORDER);
         }
         for (; i < n; i++) {
             dst.set(JAVA_SHORT_UNALIGNED, dstOff + 2L * i, HalfFloats.floatToF16(src.getAtIndex(JAVA_FLOAT_UNALIGNED, i)));

@@ -68,10 +68,24 @@ import org.elu4j.internal.vector.Staging.Map2;
  *     it, and when it does not (inlining budgets, a bigger caller) every vector crossing the
  *     call is boxed, which the project measured at 74 KB per 4096-float call and 20x slower.
  *     This is why the same nine lines appear twice in the main loop and again in the tail.</li>
- * <li>Two vectors per iteration: each {@code MemorySegment} access re-checks bounds, the
- *     session and read-only state (the vector stores may alias those fields, so C2 reloads
- *     them), and two independent dependency chains hide the FMA latency better. One
- *     vector per iteration was about 10% slower, four (register spills) no faster than two.</li>
+ * <li>Two vectors per iteration: two independent dependency chains hide the FMA latency
+ *     better. One vector per iteration was about 10% slower, four (register spills) no faster
+ *     than two.</li>
+ * <li>Every unmasked store goes through a byte view,
+ *     {@code y.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER)} (free once compiled),
+ *     here and in every kernel of this package. Until C2 has compiled a kernel, the JDK runs
+ *     {@code reinterpretAsInts()}/{@code reinterpretAsFloats()} through its fallback
+ *     ({@code AbstractVector.defaultReinterpret}), which writes the vector into a heap
+ *     {@code byte[]} segment with the source class's {@code intoMemorySegment} and reads it
+ *     back with the target class's masked {@code fromMemorySegment}. Those calls put a heap
+ *     segment class into the very profiles C2 later compiles {@code FloatVector} and
+ *     {@code IntVector} stores with; having seen two segment classes, C2 keeps a class, bounds
+ *     and liveness check around every access inside the loop (152 instructions per 32 floats
+ *     instead of 56; see docs/benchmarks.md, "Why the vector backend's ELU stayed at ~0.6× the
+ *     helper"). Nothing reinterprets <em>from</em> a byte vector, so {@code ByteVector}'s store
+ *     has only seen native segments; unmasked loads are not touched by the fallback (it loads
+ *     masked), so they stay as they are. Keep it that way: no {@code ByteVector} as a source of
+ *     a reinterpretation anywhere in this package.</li>
  * <li>The last 1..2 vectors use masked loads and stores ({@code indexInRange}) running the
  *     very same arithmetic, so a result never depends on the length or on its position.</li>
  * </ul>
@@ -292,8 +306,8 @@ public final class VectorBackend implements EluBackend {
             FloatVector eb = sb.fma(pb, sb.sub(one));
             FloatVector yb = xb.blend(eb.mul(va), negb);
 
-            ya.intoMemorySegment(dst, off, ORDER);
-            yb.intoMemorySegment(dst, off + VECTOR_BYTES, ORDER);
+            ya.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
+            yb.reinterpretAsBytes().intoMemorySegment(dst, off + VECTOR_BYTES, ORDER);
         }
         // Tail: at most two vectors, masked, with exactly the arithmetic above.
         for (; off < bytes; off += VECTOR_BYTES) {
