@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -24,6 +25,11 @@ import jdk.incubator.vector.VectorSpecies;
  * 1 ulp too, not necessarily the helper's bits). With 4 float lanes the driver's blocks are 32
  * bytes and a group may be split between two calls: still within 1 ulp.
  *
+ * <p>The positive side's clamp of dy to +-MAX_VALUE (so that {@code plo * dy} stays finite) works
+ * on the bit pattern: the magnitude's integer minimum with MAX_VALUE's, the sign or-ed back (two
+ * float {@code max}/{@code min} with Java's NaN and -0.0 rules cost several instructions each). A
+ * NaN dy becomes +-MAX_VALUE there, which changes nothing: the fma with dy returns the NaN.
+ *
  * <p>One formula serves a unit and a general input scale ({@code shi = 1, slo = 0} make
  * {@code tl} a zero and {@code th} the input: the same values as the helper's unit branch), and
  * one positive side for the helper's three, as in {@link #eluBackwardFromOutputF32}.
@@ -34,6 +40,8 @@ final class F32Backward {
 
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final VectorSpecies<Float> F = F32Kernels.F;
+    private static final VectorSpecies<Integer> FI = F32Kernels.FI;
+    private static final int MAX_BITS = Float.floatToRawIntBits(Float.MAX_VALUE);
     /** The helper's group: 16 floats. */
     static final long GROUP_BYTES = 64;
     private static final float LOW = -87.0f;
@@ -93,8 +101,9 @@ final class F32Backward {
             F32Kernels.General b) {
         final long vb = F.vectorByteSize();
         final FloatVector zero = FloatVector.zero(F);
-        final FloatVector max = FloatVector.broadcast(F, Float.MAX_VALUE);
-        final FloatVector min = FloatVector.broadcast(F, -Float.MAX_VALUE);
+        final IntVector magnitude = IntVector.broadcast(FI, 0x7FFFFFFF);
+        final IntVector sign = IntVector.broadcast(FI, 0x80000000);
+        final IntVector maxBits = IntVector.broadcast(FI, MAX_BITS);
         final FloatVector shi = FloatVector.broadcast(F, b.shi());
         final FloatVector slo = FloatVector.broadcast(F, b.slo());
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
@@ -113,7 +122,9 @@ final class F32Backward {
         for (long off = from; off < to; off += vb) {
             FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);
             FloatVector x = FloatVector.fromMemorySegment(F, xs, off, ORDER);
-            FloatVector pos = g.fma(phi, plo.mul(g.max(min).min(max)));
+            FloatVector gc = g.reinterpretAsInts().and(magnitude).min(maxBits).or(g.reinterpretAsInts().and(sign))
+                    .reinterpretAsFloats();
+            FloatVector pos = g.fma(phi, plo.mul(gc));
             FloatVector th = x.mul(shi);
             FloatVector tl = slo.fma(x, shi.fma(x, th.neg()));
             FloatVector k = th.fma(log2e, shift);
@@ -149,9 +160,9 @@ final class F32Backward {
      * ELU backward from the output in f32 pairs ({@link org.elu4j.internal.Op#isGeneralF32Backward()}): the helper's
      * {@code bwd_y_one} (kernels_bwd.h has the algorithm: within 1 ulp), operation for operation,
      * so the same bits for every non-NaN result. The positive side is one formula for the
-     * helper's three, as in {@link F32Kernels#eluGeneral}: {@code phi * dy + plo * min(max(dy, -MAX), MAX)}
-     * (plo = 0 makes the second product a zero of the right sign; at +-inf the fma is +-inf either
-     * way). Two vectors per iteration, flat.
+     * helper's three, as in {@link F32Kernels#eluGeneral}: {@code phi * dy + plo * dyc}, {@code dyc}
+     * being dy with its magnitude clamped to MAX_VALUE (plo = 0 makes the second product a zero of
+     * the right sign; at +-inf the fma is +-inf either way). Two vectors per iteration, flat.
      */
     static void eluBackwardFromOutputF32(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes,
             F32Kernels.General b) {
@@ -162,8 +173,9 @@ final class F32Backward {
         final FloatVector bigOperand = b.unitInput() ? FloatVector.broadcast(F, Float.POSITIVE_INFINITY) : big;
         final FloatVector up = big;
         final FloatVector down = FloatVector.broadcast(F, 0x1p-64f);
-        final FloatVector max = FloatVector.broadcast(F, Float.MAX_VALUE);
-        final FloatVector min = FloatVector.broadcast(F, -Float.MAX_VALUE);
+        final IntVector magnitude = IntVector.broadcast(FI, 0x7FFFFFFF);
+        final IntVector sign = IntVector.broadcast(FI, 0x80000000);
+        final IntVector maxBits = IntVector.broadcast(FI, MAX_BITS);
         final FloatVector chi = FloatVector.broadcast(F, b.chi());
         final FloatVector clo = FloatVector.broadcast(F, b.clo());
         final FloatVector shi = FloatVector.broadcast(F, b.shi());
@@ -176,7 +188,9 @@ final class F32Backward {
             FloatVector gb = FloatVector.fromMemorySegment(F, dy, off + vb, ORDER);
             FloatVector yb = FloatVector.fromMemorySegment(F, xy, off + vb, ORDER);
 
-            FloatVector posa = ga.fma(phi, plo.mul(ga.max(min).min(max)));
+            FloatVector gac = ga.reinterpretAsInts().and(magnitude).min(maxBits).or(ga.reinterpretAsInts().and(sign))
+                    .reinterpretAsFloats();
+            FloatVector posa = ga.fma(phi, plo.mul(gac));
             FloatVector sha = chi.add(ya);
             FloatVector sla = ya.sub(sha.sub(chi)).add(clo);
             FloatVector aha = sha.mul(shi);
@@ -190,7 +204,9 @@ final class F32Backward {
                     .blend(ga.mul(up).mul(sha.mul(down).mul(shi)), hugeYa);
             FloatVector da = finea.blend(rougha, coarsea).blend(posa, ya.compare(VectorOperators.GT, zero));
 
-            FloatVector posb = gb.fma(phi, plo.mul(gb.max(min).min(max)));
+            FloatVector gbc = gb.reinterpretAsInts().and(magnitude).min(maxBits).or(gb.reinterpretAsInts().and(sign))
+                    .reinterpretAsFloats();
+            FloatVector posb = gb.fma(phi, plo.mul(gbc));
             FloatVector shb = chi.add(yb);
             FloatVector slb = yb.sub(shb.sub(chi)).add(clo);
             FloatVector ahb = shb.mul(shi);
@@ -221,8 +237,9 @@ final class F32Backward {
             F32Kernels.General b) {
         final long vb = F.vectorByteSize();
         final FloatVector zero = FloatVector.zero(F);
-        final FloatVector max = FloatVector.broadcast(F, Float.MAX_VALUE);
-        final FloatVector min = FloatVector.broadcast(F, -Float.MAX_VALUE);
+        final IntVector magnitude = IntVector.broadcast(FI, 0x7FFFFFFF);
+        final IntVector sign = IntVector.broadcast(FI, 0x80000000);
+        final IntVector maxBits = IntVector.broadcast(FI, MAX_BITS);
         final FloatVector chi = FloatVector.broadcast(F, b.chi());
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
@@ -232,13 +249,17 @@ final class F32Backward {
             FloatVector gb = FloatVector.fromMemorySegment(F, dy, off + vb, ORDER);
             FloatVector yb = FloatVector.fromMemorySegment(F, xy, off + vb, ORDER);
 
-            FloatVector posa = ga.fma(phi, plo.mul(ga.max(min).min(max)));
+            FloatVector gac = ga.reinterpretAsInts().and(magnitude).min(maxBits).or(ga.reinterpretAsInts().and(sign))
+                    .reinterpretAsFloats();
+            FloatVector posa = ga.fma(phi, plo.mul(gac));
             FloatVector finea = ga.fma(ya, ga.mul(chi));
             VectorMask<Float> coarsea = finea.test(VectorOperators.IS_FINITE).not()
                     .or(finea.compare(VectorOperators.EQ, zero));
             FloatVector da = finea.blend(ga.mul(chi.add(ya)), coarsea).blend(posa, ya.compare(VectorOperators.GT, zero));
 
-            FloatVector posb = gb.fma(phi, plo.mul(gb.max(min).min(max)));
+            FloatVector gbc = gb.reinterpretAsInts().and(magnitude).min(maxBits).or(gb.reinterpretAsInts().and(sign))
+                    .reinterpretAsFloats();
+            FloatVector posb = gb.fma(phi, plo.mul(gbc));
             FloatVector fineb = gb.fma(yb, gb.mul(chi));
             VectorMask<Float> coarseb = fineb.test(VectorOperators.IS_FINITE).not()
                     .or(fineb.compare(VectorOperators.EQ, zero));
