@@ -9,12 +9,15 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.elu4j.DataType;
 import org.elu4j.internal.vector.Staging.Map1;
+import org.elu4j.internal.vector.Staging.Map2;
 
 /**
- * bfloat16 and binary16 ELU with {@link org.elu4j.internal.Op#isFastF32Elu()} parameters in one
- * pass: each int vector of halves is split in registers into two float vectors (the halves in the
- * low and in the high 16 bits of each int lane), run through {@link VectorBackend#kernel}'s
- * arithmetic, rounded and merged back before it is stored. The staged path
+ * bfloat16 and binary16 ELU forward with {@link org.elu4j.internal.Op#isFastF32Elu()} parameters,
+ * and the bfloat16 backward from the output in {@link F32Backward#eluBackwardFromOutputFma}'s
+ * case (e.g. ELU with alpha 1), in one pass: each int vector of halves is split in registers into
+ * two float vectors (the halves in the low and in the high 16 bits of each int lane), run through
+ * the float kernel's arithmetic ({@link VectorBackend#kernel}'s, or the backward's), rounded and
+ * merged back before it is stored. The staged path
  * ({@link Staging#forwardHalf}) widens a chunk into a buffer, runs the float kernel over it and
  * narrows it in a third loop: six vector accesses per float vector against one load and one store
  * per two float vectors here, and no cross-lane conversion (AVX2 has no single instruction for
@@ -216,6 +219,86 @@ final class HalfElu {
             oa = ha.blend(ha.or(quiet), ma.compare(VectorOperators.GT, infHalf)).blend(oa, nega);
             ob = hb.blend(hb.or(quiet), mb.compare(VectorOperators.GT, infHalf)).blend(ob, negb);
             oa.or(ob.lanewise(VectorOperators.LSHL, 16)).reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
+        }
+    }
+    /**
+     * bfloat16 ELU backward from the output where {@code b.fmaY()} ({@link
+     * F32Backward#eluBackwardFromOutputFma}'s case, e.g. ELU with alpha 1): the fused loop over
+     * the native part that fills whole int vectors, {@code rest} (the staged path with the same
+     * parameters) for the remainder or for heap segments. dx may be dy or y (each int vector is
+     * loaded before it is stored).
+     */
+    static void backwardFromOutputBf16(F32Kernels.General b, Map2 rest, MemorySegment dy, MemorySegment y,
+            MemorySegment dx) {
+        final long bytes = dy.byteSize() & ~1L;
+        long main = 0;
+        if (dy.isNative() && y.isNative() && dx.isNative()) {
+            main = bytes - bytes % STEP_BYTES;
+            if (main > 0) {
+                bf16FromOutput(dy, y, dx, main, b);
+            }
+        }
+        if (main < bytes) {
+            Staging.backwardHalf(rest, null, DataType.BF16, dy.asSlice(main, bytes - main),
+                    y.asSlice(main, bytes - main), dx.asSlice(main, bytes - main));
+        }
+    }
+
+    /**
+     * {@link F32Backward#eluBackwardFromOutputFma}'s operations on the two float vectors of each
+     * int vector of bfloat16 dy and y, rounded as {@link #bf16} rounds ({@code bytes} a multiple
+     * of {@link #STEP_BYTES}, native segments).
+     */
+    static void bf16FromOutput(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes,
+            F32Kernels.General b) {
+        final long vb = STEP_BYTES;
+        final FloatVector zero = FloatVector.zero(F);
+        final IntVector magnitude = IntVector.broadcast(I, 0x7FFFFFFF);
+        final IntVector sign = IntVector.broadcast(I, 0x80000000);
+        final IntVector maxBits = IntVector.broadcast(I, Float.floatToRawIntBits(Float.MAX_VALUE));
+        final IntVector one = IntVector.broadcast(I, 1);
+        final FloatVector chi = FloatVector.broadcast(F, b.chi());
+        final FloatVector phi = FloatVector.broadcast(F, b.phi());
+        final FloatVector plo = FloatVector.broadcast(F, b.plo());
+        final IntVector roundBias = IntVector.broadcast(I, 0x7FFF);
+        final IntVector quiet = IntVector.broadcast(I, 0x0040);
+        final IntVector quietHigh = IntVector.broadcast(I, 0x00400000);
+        final IntVector highHalf = IntVector.broadcast(I, 0xFFFF0000);
+        for (long off = 0; off < bytes; off += vb) {
+            IntVector wg = IntVector.fromMemorySegment(I, dy, off, ORDER);
+            IntVector wy = IntVector.fromMemorySegment(I, xy, off, ORDER);
+            FloatVector ga = wg.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector ya = wy.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector gb = wg.and(highHalf).reinterpretAsFloats();
+            FloatVector yb = wy.and(highHalf).reinterpretAsFloats();
+
+            FloatVector gac = ga.reinterpretAsInts().and(magnitude).min(maxBits).or(ga.reinterpretAsInts().and(sign))
+                    .reinterpretAsFloats();
+            FloatVector posa = ga.fma(phi, plo.mul(gac));
+            FloatVector finea = ga.fma(ya, ga.mul(chi));
+            VectorMask<Integer> oka = finea.reinterpretAsInts().and(magnitude).sub(one)
+                    .compare(VectorOperators.ULT, maxBits);
+            FloatVector da = ga.mul(chi.add(ya)).blend(finea, oka.cast(F))
+                    .blend(posa, ya.compare(VectorOperators.GT, zero));
+
+            FloatVector gbc = gb.reinterpretAsInts().and(magnitude).min(maxBits).or(gb.reinterpretAsInts().and(sign))
+                    .reinterpretAsFloats();
+            FloatVector posb = gb.fma(phi, plo.mul(gbc));
+            FloatVector fineb = gb.fma(yb, gb.mul(chi));
+            VectorMask<Integer> okb = fineb.reinterpretAsInts().and(magnitude).sub(one)
+                    .compare(VectorOperators.ULT, maxBits);
+            FloatVector db = gb.mul(chi.add(yb)).blend(fineb, okb.cast(F))
+                    .blend(posb, yb.compare(VectorOperators.GT, zero));
+
+            // To nearest even, as in bf16 above; NaN keeps its top bits and gets the quiet bit.
+            IntVector ba = da.reinterpretAsInts();
+            IntVector bb = db.reinterpretAsInts();
+            IntVector hia = ba.lanewise(VectorOperators.LSHR, 16);
+            IntVector oa = ba.add(roundBias).add(hia.and(one)).lanewise(VectorOperators.LSHR, 16)
+                    .blend(hia.or(quiet), da.compare(VectorOperators.NE, da).cast(I));
+            IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(one)).and(highHalf)
+                    .blend(bb.and(highHalf).or(quietHigh), db.compare(VectorOperators.NE, db).cast(I));
+            oa.or(ob).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
         }
     }
 }
