@@ -41,7 +41,6 @@ final class F32Backward {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final VectorSpecies<Float> F = F32Kernels.F;
     private static final VectorSpecies<Integer> FI = F32Kernels.FI;
-    private static final int MAX_BITS = Float.floatToRawIntBits(Float.MAX_VALUE);
     /** The helper's group: 16 floats. */
     static final long GROUP_BYTES = 64;
     private static final float LOW = -87.0f;
@@ -103,7 +102,7 @@ final class F32Backward {
         final FloatVector zero = FloatVector.zero(F);
         final IntVector magnitude = IntVector.broadcast(FI, 0x7FFFFFFF);
         final IntVector sign = IntVector.broadcast(FI, 0x80000000);
-        final IntVector maxBits = IntVector.broadcast(FI, MAX_BITS);
+        final IntVector maxBits = IntVector.broadcast(FI, F32Kernels.FLOAT_MAX_BITS);
         final FloatVector shi = FloatVector.broadcast(F, b.shi());
         final FloatVector slo = FloatVector.broadcast(F, b.slo());
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
@@ -175,7 +174,7 @@ final class F32Backward {
         final FloatVector down = FloatVector.broadcast(F, 0x1p-64f);
         final IntVector magnitude = IntVector.broadcast(FI, 0x7FFFFFFF);
         final IntVector sign = IntVector.broadcast(FI, 0x80000000);
-        final IntVector maxBits = IntVector.broadcast(FI, MAX_BITS);
+        final IntVector maxBits = IntVector.broadcast(FI, F32Kernels.FLOAT_MAX_BITS);
         final IntVector one = IntVector.broadcast(FI, 1);
         final FloatVector chi = FloatVector.broadcast(F, b.chi());
         final FloatVector clo = FloatVector.broadcast(F, b.clo());
@@ -244,7 +243,7 @@ final class F32Backward {
         final FloatVector zero = FloatVector.zero(F);
         final IntVector magnitude = IntVector.broadcast(FI, 0x7FFFFFFF);
         final IntVector sign = IntVector.broadcast(FI, 0x80000000);
-        final IntVector maxBits = IntVector.broadcast(FI, MAX_BITS);
+        final IntVector maxBits = IntVector.broadcast(FI, F32Kernels.FLOAT_MAX_BITS);
         final IntVector one = IntVector.broadcast(FI, 1);
         final FloatVector chi = FloatVector.broadcast(F, b.chi());
         final FloatVector phi = FloatVector.broadcast(F, b.phi());

@@ -255,7 +255,7 @@ final class HalfElu {
         final FloatVector zero = FloatVector.zero(F);
         final IntVector magnitude = IntVector.broadcast(I, 0x7FFFFFFF);
         final IntVector sign = IntVector.broadcast(I, 0x80000000);
-        final IntVector maxBits = IntVector.broadcast(I, Float.floatToRawIntBits(Float.MAX_VALUE));
+        final IntVector maxBits = IntVector.broadcast(I, F32Kernels.FLOAT_MAX_BITS);
         final IntVector one = IntVector.broadcast(I, 1);
         final FloatVector chi = FloatVector.broadcast(F, b.chi());
         final FloatVector phi = FloatVector.broadcast(F, b.phi());

@@ -232,9 +232,9 @@ public final class VectorBackend implements EluBackend {
             }
             case BF16, F16 -> {
                 Map2 k = FamilyKernels.f32Backward(op, fromOutput, false);
-                if (type == DataType.BF16 && fromOutput && op.isGeneralF32Backward()
-                        && F32Kernels.General.of(op).fmaY()) {
-                    F32Kernels.General g = F32Kernels.General.of(op);
+                F32Kernels.General g = type == DataType.BF16 && fromOutput && op.isGeneralF32Backward()
+                        ? F32Kernels.General.of(op) : null;
+                if (g != null && g.fmaY()) {
                     yield (dy, xy, dx) -> HalfElu.backwardFromOutputBf16(g, k, dy, xy, dx);
                 }
                 Fix2 fix = fixNeeded ? FamilyKernels.backwardFixF32(op) : null;
