@@ -73,7 +73,8 @@ public final class Family {
      * {@link #functions()} and parameters at the edges, for the cheaper sweeps (awkward sizes,
      * special values in every lane): a non-power-of-two alpha below 1, a tiny scale with a large
      * input scale, a coefficient far from 1 in both factors, a negative input scale with scale 2,
-     * LeakyReLU with slope 0 (0 * -inf is NaN) and 0.25.
+     * alpha * scale a power of two with a scale that is no float (the one-fma backward from the
+     * output with a two-part positive side), LeakyReLU with slope 0 (0 * -inf is NaN) and 0.25.
      */
     public static List<Fn> functionsAndEdges() {
         List<Fn> all = new java.util.ArrayList<>(functions());
@@ -81,6 +82,7 @@ public final class Family {
         all.add(new Fn("elu(0.8,1e-3,40)", Elu.elu(0.8, 1e-3, 40)));
         all.add(new Fn("elu(1e30,1e-20,1)", Elu.elu(1e30, 1e-20, 1)));
         all.add(new Fn("elu(1.5,2,-0.3)", Elu.elu(1.5, 2, -0.3)));
+        all.add(new Fn("elu(10,0.1,1)", Elu.elu(10, 0.1, 1)));
         all.add(new Fn("leakyRelu(0)", Elu.leakyRelu(0)));
         all.add(new Fn("leakyRelu(0.25)", Elu.leakyRelu(0.25)));
         return List.copyOf(all);

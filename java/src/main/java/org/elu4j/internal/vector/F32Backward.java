@@ -28,7 +28,11 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>The positive side's clamp of dy to +-MAX_VALUE (so that {@code plo * dy} stays finite) works
  * on the bit pattern: the magnitude's integer minimum with MAX_VALUE's, the sign or-ed back (two
  * float {@code max}/{@code min} with Java's NaN and -0.0 rules cost several instructions each). A
- * NaN dy becomes +-MAX_VALUE there, which changes nothing: the fma with dy returns the NaN.
+ * NaN dy becomes +-MAX_VALUE there, which changes nothing: the fma with dy returns the NaN. Where
+ * the scale is a float ({@code plo = 0}: ELU, CELU) the positive side is {@code dy * phi} alone,
+ * the pair's value ({@code plo * dyc} is then a zero of dy's sign) without the clamp's operations
+ * (1.19x on ELU from the output at 64K); the test is loop-invariant, so C2 compiles the loop once
+ * per outcome (loop unswitching) and nothing is tested per vector.
  *
  * <p>One formula serves a unit and a general input scale ({@code shi = 1, slo = 0} make
  * {@code tl} a zero and {@code th} the input: the same values as the helper's unit branch), and
@@ -107,6 +111,7 @@ final class F32Backward {
         final FloatVector slo = FloatVector.broadcast(F, b.slo());
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
+        final boolean exactScale = b.plo() == 0f;
         final FloatVector cshi = FloatVector.broadcast(F, b.cshi());
         final FloatVector cslo = FloatVector.broadcast(F, b.cslo());
         final FloatVector log2e = FloatVector.broadcast(F, LOG2E);
@@ -121,9 +126,8 @@ final class F32Backward {
         for (long off = from; off < to; off += vb) {
             FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);
             FloatVector x = FloatVector.fromMemorySegment(F, xs, off, ORDER);
-            FloatVector gc = g.reinterpretAsInts().and(magnitude).min(maxBits).or(g.reinterpretAsInts().and(sign))
-                    .reinterpretAsFloats();
-            FloatVector pos = g.fma(phi, plo.mul(gc));
+            FloatVector pos = exactScale ? g.mul(phi) : g.fma(phi, plo.mul(g.reinterpretAsInts().and(magnitude)
+                    .min(maxBits).or(g.reinterpretAsInts().and(sign)).reinterpretAsFloats()));
             FloatVector th = x.mul(shi);
             FloatVector tl = slo.fma(x, shi.fma(x, th.neg()));
             FloatVector k = th.fma(log2e, shift);
@@ -182,15 +186,15 @@ final class F32Backward {
         final FloatVector slo = FloatVector.broadcast(F, b.slo());
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
+        final boolean exactScale = b.plo() == 0f;
         for (long off = 0; off < bytes; off += 2 * vb) {
             FloatVector ga = FloatVector.fromMemorySegment(F, dy, off, ORDER);
             FloatVector ya = FloatVector.fromMemorySegment(F, xy, off, ORDER);
             FloatVector gb = FloatVector.fromMemorySegment(F, dy, off + vb, ORDER);
             FloatVector yb = FloatVector.fromMemorySegment(F, xy, off + vb, ORDER);
 
-            FloatVector gac = ga.reinterpretAsInts().and(magnitude).min(maxBits).or(ga.reinterpretAsInts().and(sign))
-                    .reinterpretAsFloats();
-            FloatVector posa = ga.fma(phi, plo.mul(gac));
+            FloatVector posa = exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga.reinterpretAsInts().and(magnitude)
+                    .min(maxBits).or(ga.reinterpretAsInts().and(sign)).reinterpretAsFloats()));
             FloatVector sha = chi.add(ya);
             FloatVector sla = ya.sub(sha.sub(chi)).add(clo);
             FloatVector aha = sha.mul(shi);
@@ -205,9 +209,8 @@ final class F32Backward {
                     .blend(ga.mul(up).mul(sha.mul(down).mul(shi)), hugeYa);
             FloatVector da = rougha.blend(finea, oka).blend(posa, ya.compare(VectorOperators.GT, zero));
 
-            FloatVector gbc = gb.reinterpretAsInts().and(magnitude).min(maxBits).or(gb.reinterpretAsInts().and(sign))
-                    .reinterpretAsFloats();
-            FloatVector posb = gb.fma(phi, plo.mul(gbc));
+            FloatVector posb = exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb.reinterpretAsInts().and(magnitude)
+                    .min(maxBits).or(gb.reinterpretAsInts().and(sign)).reinterpretAsFloats()));
             FloatVector shb = chi.add(yb);
             FloatVector slb = yb.sub(shb.sub(chi)).add(clo);
             FloatVector ahb = shb.mul(shi);
@@ -248,24 +251,23 @@ final class F32Backward {
         final FloatVector chi = FloatVector.broadcast(F, b.chi());
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
+        final boolean exactScale = b.plo() == 0f;
         for (long off = 0; off < bytes; off += 2 * vb) {
             FloatVector ga = FloatVector.fromMemorySegment(F, dy, off, ORDER);
             FloatVector ya = FloatVector.fromMemorySegment(F, xy, off, ORDER);
             FloatVector gb = FloatVector.fromMemorySegment(F, dy, off + vb, ORDER);
             FloatVector yb = FloatVector.fromMemorySegment(F, xy, off + vb, ORDER);
 
-            FloatVector gac = ga.reinterpretAsInts().and(magnitude).min(maxBits).or(ga.reinterpretAsInts().and(sign))
-                    .reinterpretAsFloats();
-            FloatVector posa = ga.fma(phi, plo.mul(gac));
+            FloatVector posa = exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga.reinterpretAsInts().and(magnitude)
+                    .min(maxBits).or(ga.reinterpretAsInts().and(sign)).reinterpretAsFloats()));
             FloatVector finea = ga.fma(ya, ga.mul(chi));
             VectorMask<Integer> oka = finea.reinterpretAsInts().and(magnitude).sub(one)
                     .compare(VectorOperators.ULT, maxBits);
             FloatVector da = ga.mul(chi.add(ya)).blend(finea, oka.cast(F))
                     .blend(posa, ya.compare(VectorOperators.GT, zero));
 
-            FloatVector gbc = gb.reinterpretAsInts().and(magnitude).min(maxBits).or(gb.reinterpretAsInts().and(sign))
-                    .reinterpretAsFloats();
-            FloatVector posb = gb.fma(phi, plo.mul(gbc));
+            FloatVector posb = exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb.reinterpretAsInts().and(magnitude)
+                    .min(maxBits).or(gb.reinterpretAsInts().and(sign)).reinterpretAsFloats()));
             FloatVector fineb = gb.fma(yb, gb.mul(chi));
             VectorMask<Integer> okb = fineb.reinterpretAsInts().and(magnitude).sub(one)
                     .compare(VectorOperators.ULT, maxBits);

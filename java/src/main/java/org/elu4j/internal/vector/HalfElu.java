@@ -260,6 +260,7 @@ final class HalfElu {
         final FloatVector chi = FloatVector.broadcast(F, b.chi());
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
+        final boolean exactScale = b.plo() == 0f;
         final IntVector roundBias = IntVector.broadcast(I, 0x7FFF);
         final IntVector quiet = IntVector.broadcast(I, 0x0040);
         final IntVector quietHigh = IntVector.broadcast(I, 0x00400000);
@@ -272,18 +273,16 @@ final class HalfElu {
             FloatVector gb = wg.and(highHalf).reinterpretAsFloats();
             FloatVector yb = wy.and(highHalf).reinterpretAsFloats();
 
-            FloatVector gac = ga.reinterpretAsInts().and(magnitude).min(maxBits).or(ga.reinterpretAsInts().and(sign))
-                    .reinterpretAsFloats();
-            FloatVector posa = ga.fma(phi, plo.mul(gac));
+            FloatVector posa = exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga.reinterpretAsInts().and(magnitude)
+                    .min(maxBits).or(ga.reinterpretAsInts().and(sign)).reinterpretAsFloats()));
             FloatVector finea = ga.fma(ya, ga.mul(chi));
             VectorMask<Integer> oka = finea.reinterpretAsInts().and(magnitude).sub(one)
                     .compare(VectorOperators.ULT, maxBits);
             FloatVector da = ga.mul(chi.add(ya)).blend(finea, oka.cast(F))
                     .blend(posa, ya.compare(VectorOperators.GT, zero));
 
-            FloatVector gbc = gb.reinterpretAsInts().and(magnitude).min(maxBits).or(gb.reinterpretAsInts().and(sign))
-                    .reinterpretAsFloats();
-            FloatVector posb = gb.fma(phi, plo.mul(gbc));
+            FloatVector posb = exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb.reinterpretAsInts().and(magnitude)
+                    .min(maxBits).or(gb.reinterpretAsInts().and(sign)).reinterpretAsFloats()));
             FloatVector fineb = gb.fma(yb, gb.mul(chi));
             VectorMask<Integer> okb = fineb.reinterpretAsInts().and(magnitude).sub(one)
                     .compare(VectorOperators.ULT, maxBits);

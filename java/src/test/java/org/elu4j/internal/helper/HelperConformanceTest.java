@@ -214,8 +214,10 @@ class HelperConformanceTest extends ConformanceSuite {
         EluBackend vector = BackendProvider.get().available(Backend.VECTOR);
         Assumptions.assumeTrue(vector != null, () -> "the vector backend is not available here, nothing to compare with: "
                 + Elu4j.backends().stream().filter(s -> s.backend() == Backend.VECTOR).findFirst().orElseThrow().detail());
-        // elu(1), elu(0.5), elu(2): the one-fma form (alpha * scale a power of two, input scale 1)
-        List<Op> ops = List.of(Op.elu(1), Op.elu(0.5), Op.elu(2), Op.elu(1.6732632423543772, 1.0507009873554805, 1),
+        // elu(1), elu(0.5), elu(2): the one-fma form (alpha * scale a power of two, input scale 1);
+        // elu(10, 0.1, 1) too, with a scale that is no float (the positive side's second product)
+        List<Op> ops = List.of(Op.elu(1), Op.elu(0.5), Op.elu(2), Op.elu(10, 0.1, 1),
+                Op.elu(1.6732632423543772, 1.0507009873554805, 1),
                 Op.elu(0.7, 1, 1 / 0.7), Op.elu(3, 0.7, 1 / 3.0), Op.elu(1.5, 2.5, 0.3));
         int stride = 2039;
         int n = (int) ((0xff800000L - 0x80000000L) / stride) + 8;
