@@ -23,20 +23,21 @@ import jdk.incubator.vector.VectorSpecies;
  * driver hands it byte counts that start at a group boundary and, with 8 or more float lanes,
  * whole groups), and computes such a group lane by lane in double with {@link Math#exp} (within
  * 1 ulp too, not necessarily the helper's bits). With 4 float lanes the driver's blocks are 32
- * bytes and a group may be split between two calls: still within 1 ulp.
+ * bytes and a group may be split between two calls: still within 1 ulp. Where a vector holds whole
+ * groups (16 lanes) the test runs in the pairs' loop, before each store; a separate pass over dy
+ * and x first, which narrower vectors need (dx may be dy, so a group is tested before any of it
+ * is stored), cost 13-15% at 64K. (Two 8-lane vectors per iteration, tested together, ran 14%
+ * slower than that pass on AVX2: sixteen registers.)
  *
- * <p>The positive side's clamp of dy to +-MAX_VALUE (so that {@code plo * dy} stays finite) works
- * on the bit pattern: the magnitude's integer minimum with MAX_VALUE's, the sign or-ed back (two
- * float {@code max}/{@code min} with Java's NaN and -0.0 rules cost several instructions each). A
- * NaN dy becomes +-MAX_VALUE there, which changes nothing: the fma with dy returns the NaN. Where
- * the scale is a float ({@code plo = 0}: ELU, CELU) the positive side is {@code dy * phi} alone,
- * the pair's value ({@code plo * dyc} is then a zero of dy's sign) without the clamp's operations
- * (1.19x on ELU from the output at 64K); the test is loop-invariant, so C2 compiles the loop once
- * per outcome (loop unswitching) and nothing is tested per vector.
+ * <p>The positive side is {@code dy * phi} where the scale is a float ({@code plo = 0}: ELU,
+ * CELU; {@code plo * dy} would make an infinite dy NaN), else {@code phi * dy + plo * dy} in one
+ * fma ({@code plo > 0}: the scale is positive in the pairs' range and phi is rounded toward zero,
+ * so an infinite dy gives two infinities of one sign), as the helper's pos_kind; the test is
+ * loop-invariant, so C2 compiles the loop once per outcome (loop unswitching).
  *
  * <p>One formula serves a unit and a general input scale ({@code shi = 1, slo = 0} make
  * {@code tl} a zero and {@code th} the input: the same values as the helper's unit branch), and
- * one positive side for the helper's three, as in {@link #eluBackwardFromOutputF32}.
+ * {@code dy * phi} also for the helper's {@code dy} (phi = 1).
  */
 final class F32Backward {
     private F32Backward() {
@@ -63,18 +64,34 @@ final class F32Backward {
      */
     static void eluFromInput(MemorySegment dy, MemorySegment xs, MemorySegment dx, long bytes,
             F32Kernels.General b, double cis, double scale, double inputScale) {
-        if (!anyOutside(dy, xs, 0, bytes, b)) { // the common case: one flat loop
-            pairs(dy, xs, dx, 0, bytes, b);
+        if (F.vectorByteSize() < GROUP_BYTES) { // a group spans vectors: test them all first
+            if (anyOutside(dy, xs, 0, bytes, b)) {
+                byGroups(dy, xs, dx, 0, bytes, b, cis, scale, inputScale);
+            } else {
+                pairs(dy, xs, dx, 0, bytes, b, false);
+            }
             return;
         }
-        final long vb = F.vectorByteSize();
-        final long group = Math.max(GROUP_BYTES, vb);
-        for (long start = 0; start < bytes; start += group) {
-            long end = Math.min(start + group, bytes);
+        long off = 0;
+        while (off < bytes) {
+            off = pairs(dy, xs, dx, off, bytes, b, true);
+            if (off < bytes) { // a vector with an element outside the pairs' range
+                byGroups(dy, xs, dx, off, off + F.vectorByteSize(), b, cis, scale, inputScale);
+                off += F.vectorByteSize();
+            }
+        }
+    }
+
+    /** [from, to), each group in the pairs or, with an element outside their range, in double. */
+    private static void byGroups(MemorySegment dy, MemorySegment xs, MemorySegment dx, long from, long to,
+            F32Kernels.General b, double cis, double scale, double inputScale) {
+        final long group = Math.max(GROUP_BYTES, F.vectorByteSize());
+        for (long start = from; start < to; start += group) {
+            long end = Math.min(start + group, to);
             if (anyOutside(dy, xs, start, end, b)) {
                 inDouble(dy, xs, dx, start, end, cis, scale, inputScale);
             } else {
-                pairs(dy, xs, dx, start, end, b);
+                pairs(dy, xs, dx, start, end, b, false);
             }
         }
     }
@@ -99,14 +116,19 @@ final class F32Backward {
         return false;
     }
 
-    /** The pairs over [from, to): one flat loop, every vector's loads before its store. */
-    private static void pairs(MemorySegment dy, MemorySegment xs, MemorySegment dx, long from, long to,
-            F32Kernels.General b) {
+    /**
+     * The pairs over [from, to): one flat loop, every vector's loads before its store. With
+     * {@code check} (vectors of whole groups only) it stops at the first vector with an element
+     * outside the pairs' range ({@link #anyOutside}'s test) and returns its offset, unwritten;
+     * else, or if there is none, it returns {@code to}. {@code check} is loop-invariant: C2
+     * compiles the loop once per value (unswitching), so the loop without it tests nothing.
+     */
+    private static long pairs(MemorySegment dy, MemorySegment xs, MemorySegment dx, long from, long to,
+            F32Kernels.General b, boolean check) {
         final long vb = F.vectorByteSize();
         final FloatVector zero = FloatVector.zero(F);
-        final IntVector magnitude = IntVector.broadcast(FI, 0x7FFFFFFF);
-        final IntVector sign = IntVector.broadcast(FI, 0x80000000);
-        final IntVector maxBits = IntVector.broadcast(FI, F32Kernels.FLOAT_MAX_BITS);
+        final FloatVector big = FloatVector.broadcast(F, 0x1p64f);
+        final FloatVector low = FloatVector.broadcast(F, LOW);
         final FloatVector shi = FloatVector.broadcast(F, b.shi());
         final FloatVector slo = FloatVector.broadcast(F, b.slo());
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
@@ -126,8 +148,7 @@ final class F32Backward {
         for (long off = from; off < to; off += vb) {
             FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);
             FloatVector x = FloatVector.fromMemorySegment(F, xs, off, ORDER);
-            FloatVector pos = exactScale ? g.mul(phi) : g.fma(phi, plo.mul(g.reinterpretAsInts().and(magnitude)
-                    .min(maxBits).or(g.reinterpretAsInts().and(sign)).reinterpretAsFloats()));
+            FloatVector pos = exactScale ? g.mul(phi) : g.fma(phi, plo.mul(g));
             FloatVector th = x.mul(shi);
             FloatVector tl = slo.fma(x, shi.fma(x, th.neg()));
             FloatVector k = th.fma(log2e, shift);
@@ -144,8 +165,12 @@ final class F32Backward {
             FloatVector gl = g.fma(cslo, g.fma(cshi, gh.neg()));
             FloatVector fine = gh.fma(eh, gh.fma(el, gl.mul(eh)));
             FloatVector neg = fine.blend(gh.mul(eh), fine.compare(VectorOperators.EQ, zero));
+            if (check && th.compare(VectorOperators.GE, low).not().or(g.abs().compare(VectorOperators.GT, big)).anyTrue()) {
+                return off;
+            }
             neg.blend(pos, x.compare(VectorOperators.GT, zero)).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
         }
+        return to;
     }
 
     /** A group outside the pairs' range: in double, rounded once. */
@@ -162,12 +187,73 @@ final class F32Backward {
     /**
      * ELU backward from the output in f32 pairs ({@link org.elu4j.internal.Op#isGeneralF32Backward()}): the helper's
      * {@code bwd_y_one} (kernels_bwd.h has the algorithm: within 1 ulp), operation for operation,
-     * so the same bits for every non-NaN result. The positive side is one formula for the
-     * helper's three, as in {@link F32Kernels#eluGeneral}: {@code phi * dy + plo * dyc}, {@code dyc}
-     * being dy with its magnitude clamped to MAX_VALUE (plo = 0 makes the second product a zero of
-     * the right sign; at +-inf the fma is +-inf either way). Two vectors per iteration, flat.
+     * so the same bits for every non-NaN result (the positive side as in the class comment).
+     *
+     * <p>Arranged as the helper's bwd_avx512.h arranges it: {@link #fromOutputFine} runs the
+     * common case (every product finite, the operands below 2<sup>64</sup> where the input scale
+     * is not 1), a zero product's {@code dy * (ah + al)} in registers, and stops at a vector with
+     * any other lane, which {@link #fromOutputFull} computes with every branch of bwd_y_one.
      */
     static void eluBackwardFromOutputF32(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes,
+            F32Kernels.General b) {
+        final long vb = F.vectorByteSize();
+        long off = 0;
+        while (off < bytes) {
+            off = fromOutputFine(dy, xy, dx, off, bytes, b);
+            if (off < bytes) {
+                fromOutputFull(dy, xy, dx, off, off + vb, b);
+                off += vb;
+            }
+        }
+    }
+
+    /**
+     * The backward from the output over [from, to) while every lane is ordinary: returns the
+     * offset of the first vector, unwritten, with a product that is infinite or NaN, {@code |y|}
+     * above 2<sup>64</sup> or, with an input scale, {@code |dy|} above 2<sup>64</sup> (on either
+     * side: a positive lane there costs only the slower path); {@code to} if none. With input
+     * scale 1 the pair {@code sh + sl} is multiplied without the input scale's pair: the same
+     * value for every nonzero product (the pair times 1 + 0), and a zero product takes
+     * {@code dy * (sh + sl)}, {@link #fromOutputFull}'s {@code dy * (ah + al)} there.
+     */
+    private static long fromOutputFine(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to,
+            F32Kernels.General b) {
+        final long vb = F.vectorByteSize();
+        final FloatVector zero = FloatVector.zero(F);
+        final FloatVector big = FloatVector.broadcast(F, 0x1p64f);
+        final FloatVector chi = FloatVector.broadcast(F, b.chi());
+        final FloatVector clo = FloatVector.broadcast(F, b.clo());
+        final FloatVector shi = FloatVector.broadcast(F, b.shi());
+        final FloatVector slo = FloatVector.broadcast(F, b.slo());
+        final FloatVector phi = FloatVector.broadcast(F, b.phi());
+        final FloatVector plo = FloatVector.broadcast(F, b.plo());
+        final boolean exactScale = b.plo() == 0f;
+        final boolean unit = b.unitInput();
+        for (long off = from; off < to; off += vb) {
+            FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);
+            FloatVector y = FloatVector.fromMemorySegment(F, xy, off, ORDER);
+            FloatVector sh = chi.add(y);
+            FloatVector sl = y.sub(sh.sub(chi)).add(clo);
+            FloatVector ah = unit ? sh : sh.mul(shi);
+            FloatVector al = unit ? sl : sh.fma(shi, ah.neg()).add(sl.fma(shi, sh.mul(slo)));
+            FloatVector fine = g.fma(ah, g.mul(al));
+            FloatVector notFinite = fine.sub(fine); // NaN where fine is infinite or NaN, else 0
+            VectorMask<Float> slow = unit ? notFinite.compare(VectorOperators.NE, zero)
+                    : notFinite.compare(VectorOperators.NE, zero).or(y.abs().compare(VectorOperators.GT, big))
+                            .or(g.abs().compare(VectorOperators.GT, big));
+            if (slow.anyTrue()) {
+                return off;
+            }
+            FloatVector pos = exactScale ? g.mul(phi) : g.fma(phi, plo.mul(g));
+            fine.blend(g.mul(ah.add(al)), fine.compare(VectorOperators.EQ, zero))
+                    .blend(pos, y.compare(VectorOperators.GT, zero))
+                    .reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
+        }
+        return to;
+    }
+
+    /** Every branch of bwd_y_one over [from, to), one vector per iteration (the rare vectors). */
+    private static void fromOutputFull(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to,
             F32Kernels.General b) {
         final long vb = F.vectorByteSize();
         final FloatVector zero = FloatVector.zero(F);
@@ -187,46 +273,23 @@ final class F32Backward {
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
         final boolean exactScale = b.plo() == 0f;
-        for (long off = 0; off < bytes; off += 2 * vb) {
-            FloatVector ga = FloatVector.fromMemorySegment(F, dy, off, ORDER);
-            FloatVector ya = FloatVector.fromMemorySegment(F, xy, off, ORDER);
-            FloatVector gb = FloatVector.fromMemorySegment(F, dy, off + vb, ORDER);
-            FloatVector yb = FloatVector.fromMemorySegment(F, xy, off + vb, ORDER);
-
-            FloatVector posa = exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga.reinterpretAsInts().and(magnitude)
-                    .min(maxBits).or(ga.reinterpretAsInts().and(sign)).reinterpretAsFloats()));
-            FloatVector sha = chi.add(ya);
-            FloatVector sla = ya.sub(sha.sub(chi)).add(clo);
-            FloatVector aha = sha.mul(shi);
-            FloatVector ala = sha.fma(shi, aha.neg()).add(sla.fma(shi, sha.mul(slo)));
-            FloatVector finea = ga.fma(aha, ga.mul(ala));
-            VectorMask<Float> hugeYa = ya.abs().compare(VectorOperators.GT, big);
-            VectorMask<Float> oka = finea.reinterpretAsInts().and(magnitude).sub(one)
+        for (long off = from; off < to; off += vb) {
+            FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);
+            FloatVector y = FloatVector.fromMemorySegment(F, xy, off, ORDER);
+            FloatVector pos = exactScale ? g.mul(phi) : g.fma(phi, plo.mul(g));
+            FloatVector sh = chi.add(y);
+            FloatVector sl = y.sub(sh.sub(chi)).add(clo);
+            FloatVector ah = sh.mul(shi);
+            FloatVector al = sh.fma(shi, ah.neg()).add(sl.fma(shi, sh.mul(slo)));
+            FloatVector fine = g.fma(ah, g.mul(al));
+            VectorMask<Float> hugeY = y.abs().compare(VectorOperators.GT, big);
+            VectorMask<Float> ok = fine.reinterpretAsInts().and(magnitude).sub(one)
                     .compare(VectorOperators.ULT, maxBits).cast(F)
-                    .and(ya.abs().compare(VectorOperators.LE, bigOperand))
-                    .and(ga.abs().compare(VectorOperators.LE, bigOperand));
-            FloatVector rougha = ga.mul(aha.add(ala))
-                    .blend(ga.mul(up).mul(sha.mul(down).mul(shi)), hugeYa);
-            FloatVector da = rougha.blend(finea, oka).blend(posa, ya.compare(VectorOperators.GT, zero));
-
-            FloatVector posb = exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb.reinterpretAsInts().and(magnitude)
-                    .min(maxBits).or(gb.reinterpretAsInts().and(sign)).reinterpretAsFloats()));
-            FloatVector shb = chi.add(yb);
-            FloatVector slb = yb.sub(shb.sub(chi)).add(clo);
-            FloatVector ahb = shb.mul(shi);
-            FloatVector alb = shb.fma(shi, ahb.neg()).add(slb.fma(shi, shb.mul(slo)));
-            FloatVector fineb = gb.fma(ahb, gb.mul(alb));
-            VectorMask<Float> hugeYb = yb.abs().compare(VectorOperators.GT, big);
-            VectorMask<Float> okb = fineb.reinterpretAsInts().and(magnitude).sub(one)
-                    .compare(VectorOperators.ULT, maxBits).cast(F)
-                    .and(yb.abs().compare(VectorOperators.LE, bigOperand))
-                    .and(gb.abs().compare(VectorOperators.LE, bigOperand));
-            FloatVector roughb = gb.mul(ahb.add(alb))
-                    .blend(gb.mul(up).mul(shb.mul(down).mul(shi)), hugeYb);
-            FloatVector db = roughb.blend(fineb, okb).blend(posb, yb.compare(VectorOperators.GT, zero));
-
-            da.reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
-            db.reinterpretAsBytes().intoMemorySegment(dx, off + vb, ORDER);
+                    .and(y.abs().compare(VectorOperators.LE, bigOperand))
+                    .and(g.abs().compare(VectorOperators.LE, bigOperand));
+            FloatVector rough = g.mul(ah.add(al)).blend(g.mul(up).mul(sh.mul(down).mul(shi)), hugeY);
+            rough.blend(fine, ok).blend(pos, y.compare(VectorOperators.GT, zero))
+                    .reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
         }
     }
 
@@ -245,7 +308,6 @@ final class F32Backward {
         final long vb = F.vectorByteSize();
         final FloatVector zero = FloatVector.zero(F);
         final IntVector magnitude = IntVector.broadcast(FI, 0x7FFFFFFF);
-        final IntVector sign = IntVector.broadcast(FI, 0x80000000);
         final IntVector maxBits = IntVector.broadcast(FI, F32Kernels.FLOAT_MAX_BITS);
         final IntVector one = IntVector.broadcast(FI, 1);
         final FloatVector chi = FloatVector.broadcast(F, b.chi());
@@ -258,16 +320,14 @@ final class F32Backward {
             FloatVector gb = FloatVector.fromMemorySegment(F, dy, off + vb, ORDER);
             FloatVector yb = FloatVector.fromMemorySegment(F, xy, off + vb, ORDER);
 
-            FloatVector posa = exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga.reinterpretAsInts().and(magnitude)
-                    .min(maxBits).or(ga.reinterpretAsInts().and(sign)).reinterpretAsFloats()));
+            FloatVector posa = exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
             FloatVector finea = ga.fma(ya, ga.mul(chi));
             VectorMask<Integer> oka = finea.reinterpretAsInts().and(magnitude).sub(one)
                     .compare(VectorOperators.ULT, maxBits);
             FloatVector da = ga.mul(chi.add(ya)).blend(finea, oka.cast(F))
                     .blend(posa, ya.compare(VectorOperators.GT, zero));
 
-            FloatVector posb = exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb.reinterpretAsInts().and(magnitude)
-                    .min(maxBits).or(gb.reinterpretAsInts().and(sign)).reinterpretAsFloats()));
+            FloatVector posb = exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
             FloatVector fineb = gb.fma(yb, gb.mul(chi));
             VectorMask<Integer> okb = fineb.reinterpretAsInts().and(magnitude).sub(one)
                     .compare(VectorOperators.ULT, maxBits);

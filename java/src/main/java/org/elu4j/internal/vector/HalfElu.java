@@ -254,7 +254,6 @@ final class HalfElu {
         final long vb = STEP_BYTES;
         final FloatVector zero = FloatVector.zero(F);
         final IntVector magnitude = IntVector.broadcast(I, 0x7FFFFFFF);
-        final IntVector sign = IntVector.broadcast(I, 0x80000000);
         final IntVector maxBits = IntVector.broadcast(I, F32Kernels.FLOAT_MAX_BITS);
         final IntVector one = IntVector.broadcast(I, 1);
         final FloatVector chi = FloatVector.broadcast(F, b.chi());
@@ -273,16 +272,14 @@ final class HalfElu {
             FloatVector gb = wg.and(highHalf).reinterpretAsFloats();
             FloatVector yb = wy.and(highHalf).reinterpretAsFloats();
 
-            FloatVector posa = exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga.reinterpretAsInts().and(magnitude)
-                    .min(maxBits).or(ga.reinterpretAsInts().and(sign)).reinterpretAsFloats()));
+            FloatVector posa = exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
             FloatVector finea = ga.fma(ya, ga.mul(chi));
             VectorMask<Integer> oka = finea.reinterpretAsInts().and(magnitude).sub(one)
                     .compare(VectorOperators.ULT, maxBits);
             FloatVector da = ga.mul(chi.add(ya)).blend(finea, oka.cast(F))
                     .blend(posa, ya.compare(VectorOperators.GT, zero));
 
-            FloatVector posb = exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb.reinterpretAsInts().and(magnitude)
-                    .min(maxBits).or(gb.reinterpretAsInts().and(sign)).reinterpretAsFloats()));
+            FloatVector posb = exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
             FloatVector fineb = gb.fma(yb, gb.mul(chi));
             VectorMask<Integer> okb = fineb.reinterpretAsInts().and(magnitude).sub(one)
                     .compare(VectorOperators.ULT, maxBits);
