@@ -26,8 +26,8 @@ import jdk.incubator.vector.VectorSpecies;
  * bytes and a group may be split between two calls: still within 1 ulp. Where a vector holds whole
  * groups (16 lanes) the test runs in the pairs' loop, before each store; a separate pass over dy
  * and x first, which narrower vectors need (dx may be dy, so a group is tested before any of it
- * is stored), cost 13-15% at 64K. (Two 8-lane vectors per iteration, tested together, ran 14%
- * slower than that pass on AVX2: sixteen registers.)
+ * is stored), reads both twice (docs/benchmarks.md has the figures). Two 8-lane vectors per
+ * iteration, tested together, were slower than that pass on AVX2 (sixteen registers).
  *
  * <p>The positive side is {@code dy * phi} where the scale is a float ({@code plo = 0}: ELU,
  * CELU; {@code plo * dy} would make an infinite dy NaN), else {@code phi * dy + plo * dy} in one
@@ -35,9 +35,10 @@ import jdk.incubator.vector.VectorSpecies;
  * so an infinite dy gives two infinities of one sign), as the helper's pos_kind; the test is
  * loop-invariant, so C2 compiles the loop once per outcome (loop unswitching).
  *
- * <p>One formula serves a unit and a general input scale ({@code shi = 1, slo = 0} make
- * {@code tl} a zero and {@code th} the input: the same values as the helper's unit branch), and
- * {@code dy * phi} also for the helper's {@code dy} (phi = 1).
+ * <p>From the input, with input scale 1 the input is {@code th} and {@code tl} a zero (what the
+ * general formula gives there, as the helper's unit branch), and where {@code dy * cis} is one
+ * float's product (cis a power of two) its error term {@code gl} is left out (a zero there):
+ * loop-invariant tests again.
  */
 final class F32Backward {
     private F32Backward() {
@@ -134,6 +135,11 @@ final class F32Backward {
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
         final boolean exactScale = b.plo() == 0f;
+        final boolean unit = b.unitInput();
+        // cis a power of two (e.g. ELU(1), CELU): gh = dy * cis is exact but where it is
+        // subnormal, and there its error is at most half the least subnormal, so gl, that error
+        // rounded to float, is a zero in both cases
+        final boolean exactGh = b.cslo() == 0f && b.cshi() == Math.scalb(1f, Math.getExponent(b.cshi()));
         final FloatVector cshi = FloatVector.broadcast(F, b.cshi());
         final FloatVector cslo = FloatVector.broadcast(F, b.cslo());
         final FloatVector log2e = FloatVector.broadcast(F, LOG2E);
@@ -149,8 +155,8 @@ final class F32Backward {
             FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);
             FloatVector x = FloatVector.fromMemorySegment(F, xs, off, ORDER);
             FloatVector pos = exactScale ? g.mul(phi) : g.fma(phi, plo.mul(g));
-            FloatVector th = x.mul(shi);
-            FloatVector tl = slo.fma(x, shi.fma(x, th.neg()));
+            FloatVector th = unit ? x : x.mul(shi);
+            FloatVector tl = unit ? zero : slo.fma(x, shi.fma(x, th.neg()));
             FloatVector k = th.fma(log2e, shift);
             FloatVector nf = k.sub(shift);
             FloatVector rh = nf.fma(minusLn2, th);
@@ -162,8 +168,8 @@ final class F32Backward {
             FloatVector eh = s.fma(rh, s);
             FloatVector el = s.fma(w, s.fma(rh, s.sub(eh)));
             FloatVector gh = g.mul(cshi);
-            FloatVector gl = g.fma(cslo, g.fma(cshi, gh.neg()));
-            FloatVector fine = gh.fma(eh, gh.fma(el, gl.mul(eh)));
+            FloatVector fine = exactGh ? gh.fma(eh, gh.mul(el))
+                    : gh.fma(eh, gh.fma(el, g.fma(cslo, g.fma(cshi, gh.neg())).mul(eh)));
             FloatVector neg = fine.blend(gh.mul(eh), fine.compare(VectorOperators.EQ, zero));
             if (check && th.compare(VectorOperators.GE, low).not().or(g.abs().compare(VectorOperators.GT, big)).anyTrue()) {
                 return off;

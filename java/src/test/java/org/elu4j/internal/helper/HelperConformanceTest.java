@@ -292,6 +292,8 @@ class HelperConformanceTest extends ConformanceSuite {
                         gi = i % 2 == 0 ? 0x1p70f : Float.POSITIVE_INFINITY;
                     } else if (i % 211 == 5) {
                         gi = i % 2 == 0 ? 0f : -0f;
+                    } else if (i % 211 == 6) { // subnormal: dy * alpha inexact where alpha < 1
+                        gi = (i % 4 == 0 ? 1 : -1) * Float.MIN_VALUE * (1 + 2 * (i % 3000));
                     }
                     x.setAtIndex(JAVA_FLOAT_UNALIGNED, i, xi);
                     dy.setAtIndex(JAVA_FLOAT_UNALIGNED, i, gi);
