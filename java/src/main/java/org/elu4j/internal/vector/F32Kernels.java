@@ -177,7 +177,7 @@ final class F32Kernels {
     /** The general kernel's q(r) (the helper's ELU4J_GQ0..4: a degree-4 minimax fit, 2^-26.1). */
     private static final float G0 = 0x1.fffffep-2f, G1 = 0x1.5554b4p-3f, G2 = 0x1.5556f2p-5f, G3 = 0x1.122552p-7f,
             G4 = 0x1.6b9c86p-10f;
-    /** Float.MAX_VALUE's bits: the positive side's clamp here; "finite and not zero" tests in F32Backward and HalfElu. */
+    /** Float.MAX_VALUE's bits: the "finite and not zero" tests of F32Backward and HalfElu. */
     static final int FLOAT_MAX_BITS = Float.floatToRawIntBits(Float.MAX_VALUE);
 
     /**
@@ -185,18 +185,18 @@ final class F32Kernels {
      * comment has the algorithm and its error budget: within 1 ulp): {@code expm1(x * inputScale)}
      * as a float pair {@code eh + el}, then {@code coef * (eh + el)} rounded once; the positive
      * side {@code phi * x + plo * x} (one fma); +-0 and NaN pass through with their bits.
-     * Operation for operation the helper's, so the same bits, with two differences that only
-     * touch lanes the final blends discard: the clamps are integer minima on the bit patterns
-     * (for x < 0 the same as the helper's {@code x > xmin ? x : xmin}), and the positive side
-     * multiplies plo by {@code min(x, MAX_VALUE)} so that one formula covers the helper's three
-     * (x, phi * x, the pair: with plo = 0 the product is +0 and the fma rounds phi * x; at +inf the
-     * fma is +inf either way). Two vectors per iteration, flat, constants in locals (see
-     * {@link VectorBackend}'s class comment for why).
+     * Operation for operation the helper's, so the same bits, with one difference that only
+     * touches lanes the final blends discard: the clamp is an integer minimum on the bit patterns
+     * (for x < 0 the same as the helper's {@code x > xmin ? x : xmin}). The positive side is
+     * {@code phi * x} where the scale is a float ({@code plo = 0}; the helper's x and phi * x),
+     * else the pair ({@code plo > 0}: +inf gives +inf), and only the pair needs
+     * {@link #tinyPositives}; both tests are loop-invariant (C2 unswitches the loop). Two vectors
+     * per iteration, flat, constants in locals (see {@link VectorBackend}'s class comment for why).
      */
     static void eluGeneral(MemorySegment src, MemorySegment dst, long bytes, General g) {
         final long vb = F.vectorByteSize();
         final FloatVector zero = FloatVector.zero(F);
-        final IntVector maxBits = IntVector.broadcast(FI, FLOAT_MAX_BITS);
+        final boolean exactScale = g.plo() == 0f;
         final IntVector xminBits = IntVector.broadcast(FI, Float.floatToRawIntBits(g.xmin()));
         final FloatVector chi = FloatVector.broadcast(F, g.chi());
         final FloatVector clo = FloatVector.broadcast(F, g.clo());
@@ -222,7 +222,7 @@ final class F32Kernels {
             FloatVector xb = FloatVector.fromMemorySegment(F, src, off + vb, ORDER);
 
             IntVector ia = xa.reinterpretAsInts();
-            FloatVector posa = xa.fma(phi, plo.mul(ia.min(maxBits).reinterpretAsFloats()));
+            FloatVector posa = exactScale ? xa.mul(phi) : xa.fma(phi, plo.mul(xa));
             FloatVector xca = ia.min(xminBits).reinterpretAsFloats();
             FloatVector tha = xca.mul(shi);
             FloatVector tla = slo.fma(xca, shi.fma(xca, tha.neg()));
@@ -240,7 +240,7 @@ final class F32Kernels {
                     .blend(nega, xa.compare(VectorOperators.LT, zero));
 
             IntVector ib = xb.reinterpretAsInts();
-            FloatVector posb = xb.fma(phi, plo.mul(ib.min(maxBits).reinterpretAsFloats()));
+            FloatVector posb = exactScale ? xb.mul(phi) : xb.fma(phi, plo.mul(xb));
             FloatVector xcb = ib.min(xminBits).reinterpretAsFloats();
             FloatVector thb = xcb.mul(shi);
             FloatVector tlb = slo.fma(xcb, shi.fma(xcb, thb.neg()));
@@ -259,10 +259,10 @@ final class F32Kernels {
 
             ya.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
             yb.reinterpretAsBytes().intoMemorySegment(dst, off + vb, ORDER);
-            if (xa.compare(VectorOperators.GT, zero).and(xa.compare(VectorOperators.LT, tiny)).anyTrue()) {
+            if (!exactScale && xa.compare(VectorOperators.GT, zero).and(xa.compare(VectorOperators.LT, tiny)).anyTrue()) {
                 tinyPositives(xa.toArray(), dst, off, g.scale());
             }
-            if (xb.compare(VectorOperators.GT, zero).and(xb.compare(VectorOperators.LT, tiny)).anyTrue()) {
+            if (!exactScale && xb.compare(VectorOperators.GT, zero).and(xb.compare(VectorOperators.LT, tiny)).anyTrue()) {
                 tinyPositives(xb.toArray(), dst, off + vb, g.scale());
             }
         }
@@ -276,7 +276,7 @@ final class F32Kernels {
     static void eluGeneralUnitInput(MemorySegment src, MemorySegment dst, long bytes, General g) {
         final long vb = F.vectorByteSize();
         final FloatVector zero = FloatVector.zero(F);
-        final IntVector maxBits = IntVector.broadcast(FI, FLOAT_MAX_BITS);
+        final boolean exactScale = g.plo() == 0f;
         final IntVector xminBits = IntVector.broadcast(FI, Float.floatToRawIntBits(g.xmin()));
         final FloatVector chi = FloatVector.broadcast(F, g.chi());
         final FloatVector clo = FloatVector.broadcast(F, g.clo());
@@ -297,7 +297,7 @@ final class F32Kernels {
             FloatVector xb = FloatVector.fromMemorySegment(F, src, off + vb, ORDER);
 
             IntVector ia = xa.reinterpretAsInts();
-            FloatVector posa = xa.fma(phi, plo.mul(ia.min(maxBits).reinterpretAsFloats()));
+            FloatVector posa = exactScale ? xa.mul(phi) : xa.fma(phi, plo.mul(xa));
             FloatVector xca = ia.min(xminBits).reinterpretAsFloats();
             FloatVector tha = xca;
             FloatVector ka = tha.fma(log2e, shift);
@@ -313,7 +313,7 @@ final class F32Kernels {
                     .blend(nega, xa.compare(VectorOperators.LT, zero));
 
             IntVector ib = xb.reinterpretAsInts();
-            FloatVector posb = xb.fma(phi, plo.mul(ib.min(maxBits).reinterpretAsFloats()));
+            FloatVector posb = exactScale ? xb.mul(phi) : xb.fma(phi, plo.mul(xb));
             FloatVector xcb = ib.min(xminBits).reinterpretAsFloats();
             FloatVector thb = xcb;
             FloatVector kb = thb.fma(log2e, shift);
@@ -330,10 +330,10 @@ final class F32Kernels {
 
             ya.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
             yb.reinterpretAsBytes().intoMemorySegment(dst, off + vb, ORDER);
-            if (xa.compare(VectorOperators.GT, zero).and(xa.compare(VectorOperators.LT, tiny)).anyTrue()) {
+            if (!exactScale && xa.compare(VectorOperators.GT, zero).and(xa.compare(VectorOperators.LT, tiny)).anyTrue()) {
                 tinyPositives(xa.toArray(), dst, off, g.scale());
             }
-            if (xb.compare(VectorOperators.GT, zero).and(xb.compare(VectorOperators.LT, tiny)).anyTrue()) {
+            if (!exactScale && xb.compare(VectorOperators.GT, zero).and(xb.compare(VectorOperators.LT, tiny)).anyTrue()) {
                 tinyPositives(xb.toArray(), dst, off + vb, g.scale());
             }
         }

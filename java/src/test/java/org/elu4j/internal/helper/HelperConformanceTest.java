@@ -184,8 +184,9 @@ class HelperConformanceTest extends ConformanceSuite {
      * operations, kernels_impl.h and F32Kernels.eluGeneral), which also shows that both sides
      * chose it ({@link Op#isGeneralF32Elu()} and elu4j.c's fill_general: the double path they
      * fall back to is correctly rounded, so a disagreement shows as differing bits): every 127th
-     * negative pattern on the active level and every 2039th on the others, for SELU, CELU and
-     * scaled forms, unit and non-unit input scales, and every kind of positive side.
+     * negative pattern on the active level and every 2039th on the others, positive subnormals and
+     * the smallest normals (the tiny positives' double path), for SELU, CELU and scaled forms, unit
+     * and non-unit input scales, and every kind of positive side.
      */
     @Test
     void theGeneralKernelGivesTheVectorBackendsBits() {
@@ -336,12 +337,18 @@ class HelperConformanceTest extends ConformanceSuite {
     }
 
     private static void sameBitsAsVector(EluBackend vector, int isa, int stride, List<Op> ops) {
-        int n = (int) ((0xff800000L - 0x80000000L) / stride) + 8;
+        int negatives = (int) ((0xff800000L - 0x80000000L) / stride);
+        int positives = 8192; // subnormals (where a two-part scale underflows) and the smallest normals
+        int n = negatives + positives + 8;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment x = arena.allocate(4L * n, 64);
             long bits = 0x80000000L;
-            for (int i = 0; i < n - 8; i++, bits += stride) {
+            for (int i = 0; i < negatives; i++, bits += stride) {
                 x.setAtIndex(JAVA_FLOAT_UNALIGNED, i, Float.intBitsToFloat((int) bits));
+            }
+            for (int i = 0; i < positives; i++) {
+                int b = i < positives / 2 ? 1 + i * 2039 : 0x00800000 + (i - positives / 2) * 3001;
+                x.setAtIndex(JAVA_FLOAT_UNALIGNED, negatives + i, Float.intBitsToFloat(b));
             }
             float[] specials = {Float.NEGATIVE_INFINITY, -88f, -87.5f, -0f, 0f, Float.NaN, -Float.MIN_VALUE, Float.POSITIVE_INFINITY};
             for (int i = 0; i < 8; i++) {
