@@ -234,7 +234,7 @@ ELU4J_INLINE int bwd_x_outside8(__m256 g, __m256 x, const bconsts256 *c, __m256 
     return _mm256_movemask_ps(_mm256_and_ps(out, lanes)) != 0;
 }
 
-/* bwd_x_one on 8 lanes of a group inside the pairs' range. */
+/* bwd_x_one on 8 lanes of a group inside the pairs' range; unit_input 2 as in bwd_avx512.h's bwd_x16. */
 ELU4J_INLINE __m256 bwd_x8(__m256 g, __m256 x, const bconsts256 *c, const int unit_input,
                            const int pos_kind)
 {
@@ -255,8 +255,13 @@ ELU4J_INLINE __m256 bwd_x8(__m256 g, __m256 x, const bconsts256 *c, const int un
     const __m256 eh = _mm256_fmadd_ps(s, rh, s);
     const __m256 el = _mm256_fmadd_ps(s, w, _mm256_fmadd_ps(s, rh, _mm256_sub_ps(s, eh)));
     const __m256 gh = _mm256_mul_ps(g, c->cshi);
-    const __m256 gl = _mm256_fmadd_ps(g, c->cslo, _mm256_fmsub_ps(g, c->cshi, gh));
-    __m256 neg = _mm256_fmadd_ps(gh, eh, _mm256_fmadd_ps(gh, el, _mm256_mul_ps(gl, eh)));
+    __m256 neg;
+    if (unit_input == 2) { /* gl is a zero (bwd_x_loop's kinds) */
+        neg = _mm256_fmadd_ps(gh, eh, _mm256_mul_ps(gh, el));
+    } else {
+        const __m256 gl = _mm256_fmadd_ps(g, c->cslo, _mm256_fmsub_ps(g, c->cshi, gh));
+        neg = _mm256_fmadd_ps(gh, eh, _mm256_fmadd_ps(gh, el, _mm256_mul_ps(gl, eh)));
+    }
     neg = _mm256_blendv_ps(neg, _mm256_mul_ps(gh, eh), _mm256_cmp_ps(neg, c->zero, _CMP_EQ_OQ));
     const __m256 gt = _mm256_cmp_ps(x, c->zero, _CMP_GT_OQ);
     return _mm256_blendv_ps(neg, bwd_pos8(g, c, pos_kind), gt);
@@ -361,6 +366,10 @@ __attribute__((noinline)) static int bwd_f32_kernel(const elu4j_params *p, int d
     char *dx = (char *)diff_src;
     if (from_dst) {
         ELU4J_STREAMED(stream, dx, 4, n, bwd_y_kinds8, p, &c, g, d, dx);
+        return 1;
+    }
+    if (b->fma_y && b->pos_kind == 0) { /* ELU with alpha 1, 0.5, 2...: see bwd_x8 */
+        bwd_x_loop8(p, g, d, dx, n, &c, 2, 0);
         return 1;
     }
     switch (b->unit_input * 3 + b->pos_kind) {

@@ -255,7 +255,13 @@ ELU4J_INLINE int bwd_x_outside16(__m512 g, __m512 x, const bconsts512 *c, __mmas
             _mm512_mask_cmp_ps_mask(lanes, bwd_abs16(g, c), c->big, _CMP_GT_OQ)) != 0;
 }
 
-/* bwd_x_one on 16 lanes of a group inside the pairs' range. */
+/*
+ * bwd_x_one on 16 lanes of a group inside the pairs' range. unit_input 2: input scale 1 and a
+ * power-of-two coefficient (b->fma_y: ELU with alpha 1, 0.5, 2...), where gh = dy * cis is exact
+ * but where it is subnormal, and there its error is at most half the least subnormal: bwd_x_one's
+ * gl, that error rounded to float, is a zero, so its two operations and gl * eh are left out (the
+ * same bits: a zero addend changes no nonzero sum, and a zero fine result is replaced anyway).
+ */
 ELU4J_INLINE __m512 bwd_x16(__m512 g, __m512 x, const bconsts512 *c, const int unit_input,
                             const int pos_kind)
 {
@@ -276,8 +282,13 @@ ELU4J_INLINE __m512 bwd_x16(__m512 g, __m512 x, const bconsts512 *c, const int u
     const __m512 eh = _mm512_fmadd_ps(s, rh, s);
     const __m512 el = _mm512_fmadd_ps(s, w, _mm512_fmadd_ps(s, rh, _mm512_sub_ps(s, eh)));
     const __m512 gh = _mm512_mul_ps(g, c->cshi);
-    const __m512 gl = _mm512_fmadd_ps(g, c->cslo, _mm512_fmsub_ps(g, c->cshi, gh));
-    __m512 neg = _mm512_fmadd_ps(gh, eh, _mm512_fmadd_ps(gh, el, _mm512_mul_ps(gl, eh)));
+    __m512 neg;
+    if (unit_input == 2) { /* gl is a zero (bwd_x_loop's kinds) */
+        neg = _mm512_fmadd_ps(gh, eh, _mm512_mul_ps(gh, el));
+    } else {
+        const __m512 gl = _mm512_fmadd_ps(g, c->cslo, _mm512_fmsub_ps(g, c->cshi, gh));
+        neg = _mm512_fmadd_ps(gh, eh, _mm512_fmadd_ps(gh, el, _mm512_mul_ps(gl, eh)));
+    }
     const __mmask16 zero = _mm512_cmp_ps_mask(neg, c->zero, _CMP_EQ_OQ);
     neg = _mm512_mask_mul_ps(neg, zero, gh, eh);
     const __mmask16 gt = _mm512_cmp_ps_mask(x, c->zero, _CMP_GT_OQ);
@@ -381,6 +392,10 @@ __attribute__((noinline)) static int bwd_f32_kernel(const elu4j_params *p, int d
     char *dx = (char *)diff_src;
     if (from_dst) {
         ELU4J_STREAMED(stream, dx, 4, n, bwd_y_kinds, p, &c, g, d, dx);
+        return 1;
+    }
+    if (b->fma_y && b->pos_kind == 0) { /* ELU with alpha 1, 0.5, 2...: see bwd_x16 */
+        bwd_x_loop(p, g, d, dx, n, &c, 2, 0);
         return 1;
     }
     switch (b->unit_input * 3 + b->pos_kind) {
