@@ -69,11 +69,14 @@ final class FamilyKernels {
     }
 
     /**
-     * pairsFromInput: the f32 pairs for the backward from the input ({@link F32Backward}, which
-     * decides per group of 16 floats from the start of the call, as the helper does; the f32 driver
-     * keeps groups whole); bf16/f16 keep the double kernel ({@link F32DoubleLaneBackward}).
+     * The f32 backward (also what bf16/f16 run on their widened blocks): in f32 pairs where
+     * {@link Op#isGeneralF32Backward()} ({@link F32Backward}; from the input it decides per group
+     * of 16 floats from the start of the call, as the helper does, and the drivers keep groups
+     * whole: the f32 blocks and the half types' 4096-element chunks start at group boundaries, and
+     * a staged tail's stale end is zeroed), so every type has the helper's bits there; the double
+     * kernels ({@link F32DoubleLaneBackward}) otherwise.
      */
-    static Map2 f32Backward(Op op, boolean fromOutput, boolean pairsFromInput) {
+    static Map2 f32Backward(Op op, boolean fromOutput) {
         return switch (op.kind()) {
             case RELU -> F32DoubleLaneBackward::reluBackward;
             case LEAKY_RELU -> {
@@ -91,7 +94,7 @@ final class FamilyKernels {
                 double k = c * op.inputScale();
                 double scale = op.scale();
                 double inputScale = op.inputScale();
-                if (!fromOutput && pairsFromInput && op.isGeneralF32Backward()) {
+                if (!fromOutput && op.isGeneralF32Backward()) {
                     F32Kernels.General g = F32Kernels.General.of(op);
                     yield (dy, x, dx, b) -> F32Backward.eluFromInput(dy, x, dx, b, g, k, scale, inputScale);
                 }

@@ -205,6 +205,7 @@ final class Staging {
             int n = (int) Math.min(HALF_CHUNK, count - first);
             widen(type, dy, first, n, st.a, st);
             widen(type, xy, first, n, st.b, st);
+            clearTail(st, 4L * n, roundUpToBlock(4L * n)); // the f32 pairs from x decide per group
             k.run(st.a, st.b, st.c, roundUpToBlock(4L * n));
             if (fix != null) {
                 fix.run(st.a, st.b, st.c, n);

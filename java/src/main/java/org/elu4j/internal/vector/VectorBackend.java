@@ -221,7 +221,7 @@ public final class VectorBackend implements EluBackend {
         boolean fixNeeded = op.kind() == Op.Kind.ELU && !fromOutput && op.inputScale() < 0;
         return switch (type) {
             case F32 -> {
-                Map2 k = FamilyKernels.f32Backward(op, fromOutput, true);
+                Map2 k = FamilyKernels.f32Backward(op, fromOutput);
                 Fix2 fix = fixNeeded ? FamilyKernels.backwardFixF32(op) : null;
                 yield (dy, xy, dx) -> Staging.backwardWide(k, fix, 4, dy, xy, dx);
             }
@@ -231,7 +231,7 @@ public final class VectorBackend implements EluBackend {
                 yield (dy, xy, dx) -> Staging.backwardWide(k, fix, 8, dy, xy, dx);
             }
             case BF16, F16 -> {
-                Map2 k = FamilyKernels.f32Backward(op, fromOutput, false);
+                Map2 k = FamilyKernels.f32Backward(op, fromOutput);
                 F32Kernels.General g = type == DataType.BF16 && fromOutput && op.isGeneralF32Backward()
                         ? F32Kernels.General.of(op) : null;
                 if (g != null && g.fmaY()) {

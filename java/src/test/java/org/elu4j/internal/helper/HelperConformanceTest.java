@@ -1,6 +1,8 @@
 package org.elu4j.internal.helper;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,6 +20,7 @@ import org.elu4j.Elu4j;
 import org.elu4j.NativeCallException;
 import org.elu4j.internal.BackendProvider;
 import org.elu4j.internal.EluBackend;
+import org.elu4j.internal.HalfFloats;
 import org.elu4j.internal.Op;
 import org.elu4j.testing.Candidate;
 import org.elu4j.testing.ConformanceSuite;
@@ -25,6 +28,8 @@ import org.elu4j.testing.Machine;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The C helper on the conformance suite: through the public API at its active level (the pin of
@@ -259,25 +264,28 @@ class HelperConformanceTest extends ConformanceSuite {
     }
 
     /**
-     * The f32 backward from the input of every helper level gives the Vector API backend's bits
-     * in every group of 16 elements (from the start of the call) that the f32 pairs run: x over
-     * the negative patterns down to t = -87 at a stride, dy varying; a few groups hold an element
-     * outside the pairs' range (t below -87, NaN, |dy| above 2^64), which both backends then
-     * compute in double: within 2 ulp of each other there (each within 1 ulp of the exact value).
+     * The backward from the input of every helper level gives the Vector API backend's bits in
+     * every group of 16 elements (from the start of the call) that the f32 pairs run, for f32 and,
+     * widened and rounded back, bf16 and f16: x over the negative patterns down to t = -87 at a
+     * stride, dy varying; a few groups hold an element outside the pairs' range (t below -87,
+     * NaN, |dy| above 2^64), which both backends then compute in double: within 2 units of the
+     * type of each other there (each within 1 ulp of the exact value before any rounding to a half).
      */
-    @Test
-    void theBackwardFromTheInputGivesTheVectorBackendsBitsWhereThePairsRun() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = DataType.class, names = {"F32", "BF16", "F16"})
+    void theBackwardFromTheInputGivesTheVectorBackendsBitsWhereThePairsRun(DataType type) {
         EluBackend vector = BackendProvider.get().available(Backend.VECTOR);
         Assumptions.assumeTrue(vector != null, () -> "the vector backend is not available here, nothing to compare with: "
                 + Elu4j.backends().stream().filter(s -> s.backend() == Backend.VECTOR).findFirst().orElseThrow().detail());
         List<Op> ops = List.of(Op.elu(1), Op.elu(0.5), Op.elu(1.6732632423543772, 1.0507009873554805, 1),
                 Op.elu(0.3, 1, 1 / 0.3), Op.elu(3, 0.7, 1 / 3.0), Op.elu(1.5, 2.5, 0.3));
         int n = 400_003;
+        int es = type.byteSize();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment x = arena.allocate(4L * n, 64);
-            MemorySegment dy = arena.allocate(4L * n, 64);
-            MemorySegment dv = arena.allocate(4L * n, 64);
-            MemorySegment dh = arena.allocate(4L * n, 64);
+            MemorySegment x = arena.allocate((long) es * n, 64);
+            MemorySegment dy = arena.allocate((long) es * n, 64);
+            MemorySegment dv = arena.allocate((long) es * n, 64);
+            MemorySegment dh = arena.allocate((long) es * n, 64);
             for (Op op : ops) {
                 assertTrue(op.isGeneralF32Backward(), op.toString());
                 float shi = (float) op.inputScale();
@@ -296,33 +304,55 @@ class HelperConformanceTest extends ConformanceSuite {
                     } else if (i % 211 == 6) { // subnormal: dy * alpha inexact where alpha < 1
                         gi = (i % 4 == 0 ? 1 : -1) * Float.MIN_VALUE * (1 + 2 * (i % 3000));
                     }
-                    x.setAtIndex(JAVA_FLOAT_UNALIGNED, i, xi);
-                    dy.setAtIndex(JAVA_FLOAT_UNALIGNED, i, gi);
+                    put(type, x, i, xi);
+                    put(type, dy, i, gi);
                 }
-                vector.backward(op, DataType.F32, false, dy, x, dv);
+                vector.backward(op, type, false, dy, x, dv);
                 for (int isa : HelperBackend.supportedIsas()) {
-                    HelperBackend.forIsa(isa).backward(op, DataType.F32, false, dy, x, dh);
+                    HelperBackend.forIsa(isa).backward(op, type, false, dy, x, dh);
                     for (int start = 0; start < n; start += 16) {
                         boolean inRange = true;
                         for (int i = start; i < Math.min(n, start + 16); i++) {
-                            float xi = x.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
-                            inRange &= shi * xi >= -87f && Math.abs(dy.getAtIndex(JAVA_FLOAT_UNALIGNED, i)) <= 0x1p64f;
+                            inRange &= shi * get(type, x, i) >= -87f && Math.abs(get(type, dy, i)) <= 0x1p64f;
                         }
                         final boolean pairs = inRange;
                         for (int i = start; i < Math.min(n, start + 16); i++) {
-                            float a = dv.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
-                            float h = dh.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
+                            long a = bits(type, dv, i);
+                            long h = bits(type, dh, i);
+                            float af = get(type, dv, i);
                             int at = i;
-                            boolean ok = pairs ? Float.floatToRawIntBits(a) == Float.floatToRawIntBits(h)
-                                    : Float.isNaN(a) ? Float.isNaN(h)
-                                    : Math.abs((long) Float.floatToRawIntBits(a) - Float.floatToRawIntBits(h)) <= 2;
-                            assertTrue(ok, () -> HelperBackend.isaName(isa) + " " + op + (pairs ? " (pairs)" : " (double)")
-                                    + ": x=" + x.getAtIndex(JAVA_FLOAT_UNALIGNED, at) + " dy=" + dy.getAtIndex(JAVA_FLOAT_UNALIGNED, at)
-                                    + " vector " + a + " helper " + h);
+                            boolean ok = pairs ? a == h : Float.isNaN(af) ? Float.isNaN(get(type, dh, i)) : Math.abs(a - h) <= 2;
+                            assertTrue(ok, () -> HelperBackend.isaName(isa) + " " + type + " " + op + (pairs ? " (pairs)" : " (double)")
+                                    + ": x=" + get(type, x, at) + " dy=" + get(type, dy, at)
+                                    + " vector " + af + " helper " + get(type, dh, at));
                         }
                     }
                 }
             }
+        }
+    }
+
+    /** Element i of an f32, bf16 or f16 segment, as a float. */
+    private static float get(DataType type, MemorySegment s, int i) {
+        return switch (type) {
+            case BF16 -> HalfFloats.bf16ToFloat(s.getAtIndex(JAVA_SHORT_UNALIGNED, i));
+            case F16 -> HalfFloats.f16ToFloat(s.getAtIndex(JAVA_SHORT_UNALIGNED, i));
+            default -> s.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
+        };
+    }
+
+    /** Element i's bit pattern (16 or 32 bits, unsigned). */
+    private static long bits(DataType type, MemorySegment s, int i) {
+        return type == DataType.F32 ? Integer.toUnsignedLong(s.getAtIndex(JAVA_INT_UNALIGNED, i))
+                : Short.toUnsignedInt(s.getAtIndex(JAVA_SHORT_UNALIGNED, i));
+    }
+
+    /** v rounded to the type (to nearest even) into element i. */
+    private static void put(DataType type, MemorySegment s, int i, float v) {
+        switch (type) {
+            case BF16 -> s.setAtIndex(JAVA_SHORT_UNALIGNED, i, HalfFloats.floatToBf16(v));
+            case F16 -> s.setAtIndex(JAVA_SHORT_UNALIGNED, i, HalfFloats.floatToF16(v));
+            default -> s.setAtIndex(JAVA_FLOAT_UNALIGNED, i, v);
         }
     }
 
