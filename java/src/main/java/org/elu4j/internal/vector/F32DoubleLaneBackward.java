@@ -23,8 +23,7 @@ import jdk.incubator.vector.VectorOperators;
  * The f32 backward kernels other than the float pairs: ReLU (a blend, in float lanes), and
  * LeakyReLU and ELU computed in double lanes and rounded once, ELU wherever {@link F32Backward}'s
  * pairs do not run ({@link FamilyKernels} decides: parameters outside
- * {@link org.elu4j.internal.Op#isGeneralF32Backward()}, and the backward from the input of
- * bfloat16 and binary16, which are widened to float first).
+ * {@link org.elu4j.internal.Op#isGeneralF32Backward()}, for every type).
  *
  * <p>Kept apart from {@link F32Backward} because the two compute differently: the pairs follow the
  * helper operation for operation in float, these widen half-width float vectors to doubles and
