@@ -215,12 +215,13 @@ final class F32Backward {
 
     /**
      * The backward from the output over [from, to) while every lane is ordinary: returns the
-     * offset of the first vector, unwritten, with a product that is infinite or NaN, {@code |y|}
-     * above 2<sup>64</sup> or, with an input scale, {@code |dy|} above 2<sup>64</sup> (on either
-     * side: a positive lane there costs only the slower path); {@code to} if none. With input
-     * scale 1 the pair {@code sh + sl} is multiplied without the input scale's pair: the same
-     * value for every nonzero product (the pair times 1 + 0), and a zero product takes
-     * {@code dy * (sh + sl)}, {@link #fromOutputFull}'s {@code dy * (ah + al)} there.
+     * offset of the first vector, unwritten, with a product that is infinite or NaN or, with an
+     * input scale, {@code |y|} or {@code |dy|} above 2<sup>64</sup> (on either side: a positive
+     * lane there costs only the slower path); {@code to} if none. With input scale 1 the pair
+     * {@code sh + sl} is multiplied without the input scale's pair: the same value for every
+     * nonzero product (the pair times 1 + 0), and a zero product takes {@code dy * (sh + sl)},
+     * {@link #fromOutputFull}'s {@code dy * (ah + al)} there; its scaled form for a huge y gives
+     * the same zero (a zero product with {@code |y| > 2^64} means dy is a zero).
      */
     private static long fromOutputFine(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to,
             F32Kernels.General b) {
