@@ -49,14 +49,14 @@ final class F32Backward {
     private static final VectorSpecies<Integer> FI = F32Kernels.FI;
     /** The helper's group: 16 floats. */
     static final long GROUP_BYTES = 64;
-    private static final float LOW = -87.0f;
-    private static final float LOG2E = 0x1.715476p0f;
-    private static final float LN2 = 0x1.62e430p-1f;
-    private static final float SHIFT = 0x1.8000fep23f;
+    static final float LOW = -87.0f;
+    static final float LOG2E = 0x1.715476p0f;
+    static final float LN2 = 0x1.62e430p-1f;
+    static final float SHIFT = 0x1.8000fep23f;
     /** ln 2 - LN2 (the helper's FAM_LN2_LO_F): exp, unlike expm1 near -1, feels f32 ln 2's error. */
-    private static final float LN2_LO = -0x1.05c610p-29f;
+    static final float LN2_LO = -0x1.05c610p-29f;
     /** The helper's ELU4J_GQ0..4, as {@link F32Kernels}'s general kernel. */
-    private static final float G0 = 0x1.fffffep-2f, G1 = 0x1.5554b4p-3f, G2 = 0x1.5556f2p-5f, G3 = 0x1.122552p-7f,
+    static final float G0 = 0x1.fffffep-2f, G1 = 0x1.5554b4p-3f, G2 = 0x1.5556f2p-5f, G3 = 0x1.122552p-7f,
             G4 = 0x1.6b9c86p-10f;
 
     /**

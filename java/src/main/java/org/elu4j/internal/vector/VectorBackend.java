@@ -232,10 +232,13 @@ public final class VectorBackend implements EluBackend {
             }
             case BF16, F16 -> {
                 Map2 k = FamilyKernels.f32Backward(op, fromOutput);
-                F32Kernels.General g = type == DataType.BF16 && fromOutput && op.isGeneralF32Backward()
+                F32Kernels.General g = type == DataType.BF16 && op.isGeneralF32Backward()
                         ? F32Kernels.General.of(op) : null;
-                if (g != null && g.fmaY()) {
+                if (g != null && fromOutput && g.fmaY()) {
                     yield (dy, xy, dx) -> HalfElu.backwardFromOutputBf16(g, k, dy, xy, dx);
+                }
+                if (g != null && !fromOutput) {
+                    yield (dy, xy, dx) -> HalfElu.backwardFromInputBf16(g, k, dy, xy, dx);
                 }
                 Fix2 fix = fixNeeded ? FamilyKernels.backwardFixF32(op) : null;
                 yield (dy, xy, dx) -> Staging.backwardHalf(k, fix, type, dy, xy, dx);
