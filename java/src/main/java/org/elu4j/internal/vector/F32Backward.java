@@ -136,10 +136,7 @@ final class F32Backward {
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
         final boolean exactScale = b.plo() == 0f;
         final boolean unit = b.unitInput();
-        // cis a power of two (e.g. ELU(1), CELU): gh = dy * cis is exact but where it is
-        // subnormal, and there its error is at most half the least subnormal, so gl, that error
-        // rounded to float, is a zero in both cases
-        final boolean exactGh = b.cslo() == 0f && b.cshi() == Math.scalb(1f, Math.getExponent(b.cshi()));
+        final boolean exactGh = b.exactCis(); // gl is a zero
         final FloatVector cshi = FloatVector.broadcast(F, b.cshi());
         final FloatVector cslo = FloatVector.broadcast(F, b.cslo());
         final FloatVector log2e = FloatVector.broadcast(F, LOG2E);

@@ -151,6 +151,16 @@ final class F32Kernels {
                     cshi, (float) (cis - cshi), unit ? 0f : (float) (0x1p-40 / is), (float) (-87.0 / is), unit,
                     op.scale(), unit && coef == Math.scalb(1.0, Math.getExponent(coef)));
         }
+
+        /**
+         * Whether {@code cis} is a power of two (e.g. ELU(1), CELU), so that the backward from the
+         * input may leave out gh's error term: {@code gh = dy * cis} is exact but where it is
+         * subnormal, and there its error is at most half the least subnormal, so that term, the
+         * error rounded to float, is a zero in both cases.
+         */
+        boolean exactCis() {
+            return cslo == 0f && cshi == Math.scalb(1f, Math.getExponent(cshi));
+        }
     }
 
     /** Positive inputs below this get {@code scale * x} in double (see {@link #tinyPositives}). */

@@ -34,9 +34,9 @@ import org.elu4j.internal.vector.Staging.Map2;
  * float kernel clamps to -88 as it clamps -inf: the result, -alpha, is the same.
  *
  * <p>The loops are flat, with their constants in locals, for the reasons in {@link VectorBackend}'s
- * class comment, which is why the float kernel's nine lines appear here twice per loop. They run
- * over whole int vectors of native segments; the last elements and heap segments take the staged
- * path, whose results are the same bits.
+ * class comment, which is why the float kernel's nine lines (and, from the input, the f32 pairs'
+ * seventeen) appear here twice per loop. They run over whole int vectors of native segments; the
+ * last elements and heap segments take the staged path, whose results are the same bits.
  */
 final class HalfElu {
     private HalfElu() {
@@ -347,7 +347,7 @@ final class HalfElu {
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
         final boolean exactScale = b.plo() == 0f;
         final boolean unit = b.unitInput();
-        final boolean exactGh = b.cslo() == 0f && b.cshi() == Math.scalb(1f, Math.getExponent(b.cshi()));
+        final boolean exactGh = b.exactCis(); // gl is a zero
         final FloatVector cshi = FloatVector.broadcast(F, b.cshi());
         final FloatVector cslo = FloatVector.broadcast(F, b.cslo());
         final FloatVector log2e = FloatVector.broadcast(F, F32Backward.LOG2E);
