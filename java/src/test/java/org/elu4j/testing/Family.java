@@ -342,7 +342,11 @@ public final class Family {
 
     /** Element i as a double (exact for every type), for messages. */
     public static double value(DataType type, byte[] data, int i) {
-        MemorySegment s = MemorySegment.ofArray(data);
+        return value(type, MemorySegment.ofArray(data), i);
+    }
+
+    /** Element i of a segment as a double (exact for every type). */
+    public static double value(DataType type, MemorySegment s, int i) {
         return switch (type) {
             case F32 -> s.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
             case F64 -> s.getAtIndex(JAVA_DOUBLE_UNALIGNED, i);
@@ -353,7 +357,11 @@ public final class Family {
 
     /** Element i's raw bits. */
     public static long bits(DataType type, byte[] data, int i) {
-        MemorySegment s = MemorySegment.ofArray(data);
+        return bits(type, MemorySegment.ofArray(data), i);
+    }
+
+    /** Element i's raw bits, of a segment. */
+    public static long bits(DataType type, MemorySegment s, int i) {
         return switch (type) {
             case F32 -> Float.floatToRawIntBits(s.getAtIndex(JAVA_FLOAT_UNALIGNED, i)) & 0xFFFFFFFFL;
             case F64 -> Double.doubleToRawLongBits(s.getAtIndex(JAVA_DOUBLE_UNALIGNED, i));

@@ -1,7 +1,6 @@
 package org.elu4j.internal.helper;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
-import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -24,6 +23,7 @@ import org.elu4j.internal.HalfFloats;
 import org.elu4j.internal.Op;
 import org.elu4j.testing.Candidate;
 import org.elu4j.testing.ConformanceSuite;
+import org.elu4j.testing.Family;
 import org.elu4j.testing.Machine;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Nested;
@@ -313,38 +313,25 @@ class HelperConformanceTest extends ConformanceSuite {
                     for (int start = 0; start < n; start += 16) {
                         boolean inRange = true;
                         for (int i = start; i < Math.min(n, start + 16); i++) {
-                            inRange &= shi * get(type, x, i) >= -87f && Math.abs(get(type, dy, i)) <= 0x1p64f;
+                            inRange &= shi * (float) Family.value(type, x, i) >= -87f
+                                    && Math.abs(Family.value(type, dy, i)) <= 0x1p64;
                         }
                         final boolean pairs = inRange;
                         for (int i = start; i < Math.min(n, start + 16); i++) {
-                            long a = bits(type, dv, i);
-                            long h = bits(type, dh, i);
-                            float af = get(type, dv, i);
+                            long a = Family.bits(type, dv, i);
+                            long h = Family.bits(type, dh, i);
+                            float af = (float) Family.value(type, dv, i);
                             int at = i;
-                            boolean ok = pairs ? a == h : Float.isNaN(af) ? Float.isNaN(get(type, dh, i)) : Math.abs(a - h) <= 2;
+                            boolean ok = pairs ? a == h
+                                    : Float.isNaN(af) ? Double.isNaN(Family.value(type, dh, i)) : Math.abs(a - h) <= 2;
                             assertTrue(ok, () -> HelperBackend.isaName(isa) + " " + type + " " + op + (pairs ? " (pairs)" : " (double)")
-                                    + ": x=" + get(type, x, at) + " dy=" + get(type, dy, at)
-                                    + " vector " + af + " helper " + get(type, dh, at));
+                                    + ": x=" + (float) Family.value(type, x, at) + " dy=" + (float) Family.value(type, dy, at)
+                                    + " vector " + af + " helper " + (float) Family.value(type, dh, at));
                         }
                     }
                 }
             }
         }
-    }
-
-    /** Element i of an f32, bf16 or f16 segment, as a float. */
-    private static float get(DataType type, MemorySegment s, int i) {
-        return switch (type) {
-            case BF16 -> HalfFloats.bf16ToFloat(s.getAtIndex(JAVA_SHORT_UNALIGNED, i));
-            case F16 -> HalfFloats.f16ToFloat(s.getAtIndex(JAVA_SHORT_UNALIGNED, i));
-            default -> s.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
-        };
-    }
-
-    /** Element i's bit pattern (16 or 32 bits, unsigned). */
-    private static long bits(DataType type, MemorySegment s, int i) {
-        return type == DataType.F32 ? Integer.toUnsignedLong(s.getAtIndex(JAVA_INT_UNALIGNED, i))
-                : Short.toUnsignedInt(s.getAtIndex(JAVA_SHORT_UNALIGNED, i));
     }
 
     /** v rounded to the type (to nearest even) into element i. */
