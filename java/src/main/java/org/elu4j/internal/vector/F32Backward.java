@@ -134,7 +134,7 @@ final class F32Backward {
         final FloatVector slo = FloatVector.broadcast(F, b.slo());
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
-        final boolean exactScale = b.plo() == 0f;
+        final boolean exactScale = b.floatScale();
         final boolean unit = b.unitInput();
         final boolean exactGh = b.exactCis(); // gl is a zero
         final FloatVector cshi = FloatVector.broadcast(F, b.cshi());
@@ -231,7 +231,7 @@ final class F32Backward {
         final FloatVector slo = FloatVector.broadcast(F, b.slo());
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
-        final boolean exactScale = b.plo() == 0f;
+        final boolean exactScale = b.floatScale();
         final boolean unit = b.unitInput();
         for (long off = from; off < to; off += vb) {
             FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);
@@ -276,7 +276,7 @@ final class F32Backward {
         final FloatVector slo = FloatVector.broadcast(F, b.slo());
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
-        final boolean exactScale = b.plo() == 0f;
+        final boolean exactScale = b.floatScale();
         for (long off = from; off < to; off += vb) {
             FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);
             FloatVector y = FloatVector.fromMemorySegment(F, xy, off, ORDER);
@@ -317,7 +317,7 @@ final class F32Backward {
         final FloatVector chi = FloatVector.broadcast(F, b.chi());
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
-        final boolean exactScale = b.plo() == 0f;
+        final boolean exactScale = b.floatScale();
         for (long off = 0; off < bytes; off += 2 * vb) {
             FloatVector ga = FloatVector.fromMemorySegment(F, dy, off, ORDER);
             FloatVector ya = FloatVector.fromMemorySegment(F, xy, off, ORDER);

@@ -153,6 +153,15 @@ final class F32Kernels {
         }
 
         /**
+         * Whether the scale is a float ({@code plo = 0}): the positive side is then {@code phi * x}
+         * (or {@code phi * dy}) alone, correctly rounded, where the pair's {@code plo * x} would
+         * make an infinite x NaN; otherwise {@code plo > 0} and the pair is one fma.
+         */
+        boolean floatScale() {
+            return plo == 0f;
+        }
+
+        /**
          * Whether {@code cis} is a power of two (e.g. ELU(1), CELU), so that the backward from the
          * input may leave out gh's error term: {@code gh = dy * cis} is exact but where it is
          * subnormal, and there its error is at most half the least subnormal, so that term, the
@@ -206,7 +215,7 @@ final class F32Kernels {
     static void eluGeneral(MemorySegment src, MemorySegment dst, long bytes, General g) {
         final long vb = F.vectorByteSize();
         final FloatVector zero = FloatVector.zero(F);
-        final boolean exactScale = g.plo() == 0f;
+        final boolean exactScale = g.floatScale();
         final IntVector xminBits = IntVector.broadcast(FI, Float.floatToRawIntBits(g.xmin()));
         final FloatVector chi = FloatVector.broadcast(F, g.chi());
         final FloatVector clo = FloatVector.broadcast(F, g.clo());
@@ -286,7 +295,7 @@ final class F32Kernels {
     static void eluGeneralUnitInput(MemorySegment src, MemorySegment dst, long bytes, General g) {
         final long vb = F.vectorByteSize();
         final FloatVector zero = FloatVector.zero(F);
-        final boolean exactScale = g.plo() == 0f;
+        final boolean exactScale = g.floatScale();
         final IntVector xminBits = IntVector.broadcast(FI, Float.floatToRawIntBits(g.xmin()));
         final FloatVector chi = FloatVector.broadcast(F, g.chi());
         final FloatVector clo = FloatVector.broadcast(F, g.clo());

@@ -260,7 +260,7 @@ final class HalfElu {
         final FloatVector chi = FloatVector.broadcast(F, b.chi());
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
-        final boolean exactScale = b.plo() == 0f;
+        final boolean exactScale = b.floatScale();
         final IntVector roundBias = IntVector.broadcast(I, 0x7FFF);
         final IntVector quiet = IntVector.broadcast(I, 0x0040);
         final IntVector quietHigh = IntVector.broadcast(I, 0x00400000);
@@ -345,7 +345,7 @@ final class HalfElu {
         final FloatVector slo = FloatVector.broadcast(F, b.slo());
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
-        final boolean exactScale = b.plo() == 0f;
+        final boolean exactScale = b.floatScale();
         final boolean unit = b.unitInput();
         final boolean exactGh = b.exactCis(); // gl is a zero
         final FloatVector cshi = FloatVector.broadcast(F, b.cshi());
