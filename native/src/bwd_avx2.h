@@ -368,7 +368,7 @@ __attribute__((noinline)) static int bwd_f32_kernel(const elu4j_params *p, int d
         ELU4J_STREAMED(stream, dx, 4, n, bwd_y_kinds8, p, &c, g, d, dx);
         return 1;
     }
-    if (b->fma_y && b->pos_kind == 0) { /* ELU with alpha 1, 0.5, 2...: see bwd_x8 */
+    if (FAM_BWD_X_EXACT_GH(b)) { /* ELU with alpha 1, 0.5, 2...: see bwd_x8 */
         bwd_x_loop8(p, g, d, dx, n, &c, 2, 0);
         return 1;
     }

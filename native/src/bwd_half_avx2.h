@@ -301,7 +301,7 @@ ELU4J_INLINE ELU4J_F16C void bwd8_f16c_loop(const elu4j_params *p, const char *g
         case 16: LOOP(p, g, d, dx, n, &c, BF16, 1, 1, 1, FAM_BWD_Y_FMA); break;                   \
         default: LOOP(p, g, d, dx, n, &c, BF16, 1, 1, 2, FAM_BWD_Y_FMA); break;                   \
         }                                                                                          \
-    } else if (b->fma_y && b->pos_kind == 0) { /* unit_input 2: bwd_avx2.h's bwd_x8 */           \
+    } else if (FAM_BWD_X_EXACT_GH(b)) { /* unit_input 2: bwd_avx2.h's bwd_x8 */                    \
         LOOP(p, g, d, dx, n, &c, BF16, 0, 2, 0, FAM_BWD_Y_PAIRS);                                  \
     } else {                                                                                       \
         switch (b->unit_input * 3 + b->pos_kind) {                                                 \

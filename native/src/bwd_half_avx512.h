@@ -329,7 +329,7 @@ ELU4J_INLINE ELU4J_HALF_BF16 void bwd_bf16_loop_ne(const elu4j_params *p, const 
 #define ELU4J_BWD_HALF_KINDS(LOOP, BF16)                                                           \
     const elu4j_general *b = &p->bwd;                                                              \
     const bconsts512 c = make_bconsts512(b);                                                       \
-    if (!from_dst && b->fma_y && b->pos_kind == 0) { /* unit_input 2: bwd_avx512.h's bwd_x16 */   \
+    if (!from_dst && FAM_BWD_X_EXACT_GH(b)) { /* unit_input 2: bwd_avx512.h's bwd_x16 */            \
         LOOP(p, g, d, dx, n, &c, BF16, 0, 2, 0, 0);                                                \
     } else if (!from_dst) {                                                                        \
         ELU4J_BWD_HALF_CASE(LOOP, BF16, 0, 0)                                                      \

@@ -68,6 +68,12 @@ FAM_INLINE float FAM(bwd_y_one)(float g, float y, const elu4j_general b, const i
 /* Their loops' switch: yform * 6 + unit_input * 3 + pos_kind (fma_y has a unit input: 15..17). */
 #define FAM_BWD_Y_CASE(b)                                                                          \
     (((b)->fma_y ? FAM_BWD_Y_FMA : (b)->clo == 0.0f) * 6 + (b)->unit_input * 3 + (b)->pos_kind)
+/*
+ * The backward from x's case that the AVX-512 and AVX2 loops run with unit_input = 2 (bwd_avx512.h's
+ * bwd_x16): ELU with a power-of-two alpha and scale 1 (input scale 1), where gh = dy * cis is
+ * exact but where subnormal and bwd_x_one's gl is a zero.
+ */
+#define FAM_BWD_X_EXACT_GH(b) ((b)->fma_y && (b)->pos_kind == 0)
 
 /*
  * dx for one element of ELU's backward from x (p->bwd.enabled), in a group whose every element
