@@ -102,9 +102,9 @@ import org.elu4j.internal.vector.Staging.Map2;
  * expm1/exp) and {@link HalfKernels} (bfloat16/binary16 conversions);
  * {@link FamilyKernels} chooses one per binding, {@link Staging} runs it over a call's segments
  * (whole blocks, heap staging, half widening). f32 forward of ELU with {@link Op#isFastF32Elu()}
- * parameters is {@link #eluF32}, unchanged; bf16/f16 forward with those parameters, and the bf16
- * backward from the output with alpha * scale a power of two, are {@link HalfElu}: the same
- * arithmetic with the conversions in registers.
+ * parameters is {@link #eluF32}, unchanged; bf16/f16 forward with those parameters, the bf16
+ * backward from the output with alpha * scale a power of two and the bf16 backward from the
+ * input in f32 pairs are {@link HalfElu}: the same arithmetic with the conversions in registers.
  * The {@code threads} argument is ignored: the vector backend runs serially.
  */
 public final class VectorBackend implements EluBackend {
