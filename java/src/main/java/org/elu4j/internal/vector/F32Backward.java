@@ -213,8 +213,14 @@ final class F32Backward {
     /**
      * The backward from the output over [from, to) while every lane is ordinary: returns the
      * offset of the first vector, unwritten, with a product that is infinite or NaN or, with an
-     * input scale, {@code |y|} or {@code |dy|} above 2<sup>64</sup> (on either side: a positive
-     * lane there costs only the slower path); {@code to} if none. With input scale 1 the pair
+     * input scale, {@code y < -2^64} or {@code |dy| > 2^64} ({@code y > 2^64} needs no test: a
+     * positive lane's result is {@code dy * scale}); {@code to} if none. One integer compare
+     * tests them all: the magnitude bits of {@code dy} and of the product, and {@code y}'s bits
+     * with the sign bit flipped (a negative {@code y}'s magnitude, a positive one's below zero),
+     * exceed 2<sup>64</sup>'s exactly where those magnitudes do. It also sends a finite product
+     * above 2<sup>64</sup> to {@link #fromOutputFull}, which computes it too. Three logic
+     * operations and two maxima instead of three float compares, two absolute values and two
+     * mask or-s: the loop is bound by its vector operations. With input scale 1 the pair
      * {@code sh + sl} is multiplied without the input scale's pair: the same value for every
      * nonzero product (the pair times 1 + 0), and a zero product takes {@code dy * (sh + sl)},
      * {@link #fromOutputFull}'s {@code dy * (ah + al)} there; its scaled form for a huge y gives
@@ -224,7 +230,9 @@ final class F32Backward {
             F32Kernels.General b) {
         final long vb = F.vectorByteSize();
         final FloatVector zero = FloatVector.zero(F);
-        final FloatVector big = FloatVector.broadcast(F, 0x1p64f);
+        final IntVector sign = IntVector.broadcast(FI, 0x80000000);
+        final IntVector magnitude = IntVector.broadcast(FI, 0x7FFFFFFF);
+        final IntVector limit = IntVector.broadcast(FI, Float.floatToRawIntBits(0x1p64f));
         final FloatVector chi = FloatVector.broadcast(F, b.chi());
         final FloatVector clo = FloatVector.broadcast(F, b.clo());
         final FloatVector shi = FloatVector.broadcast(F, b.shi());
@@ -241,11 +249,12 @@ final class F32Backward {
             FloatVector ah = unit ? sh : sh.mul(shi);
             FloatVector al = unit ? sl : sh.fma(shi, ah.neg()).add(sl.fma(shi, sh.mul(slo)));
             FloatVector fine = g.fma(ah, g.mul(al));
-            FloatVector notFinite = fine.sub(fine); // NaN where fine is infinite or NaN, else 0
-            VectorMask<Float> slow = unit ? notFinite.compare(VectorOperators.NE, zero)
-                    : notFinite.compare(VectorOperators.NE, zero).or(y.abs().compare(VectorOperators.GT, big))
-                            .or(g.abs().compare(VectorOperators.GT, big));
-            if (slow.anyTrue()) {
+            // above 2^64's bits: |fine| > 2^64 (infinite and NaN among them), |dy| > 2^64 and, with
+            // the sign bit flipped, y < -2^64; see the method's comment
+            IntVector fm = fine.reinterpretAsInts().and(magnitude);
+            IntVector m = unit ? fm : fm.max(g.reinterpretAsInts().and(magnitude))
+                    .max(y.reinterpretAsInts().lanewise(VectorOperators.XOR, sign));
+            if (m.compare(VectorOperators.GT, limit).anyTrue()) {
                 return off;
             }
             FloatVector pos = exactScale ? g.mul(phi) : g.fma(phi, plo.mul(g));
