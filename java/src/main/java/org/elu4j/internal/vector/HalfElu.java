@@ -9,16 +9,13 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.elu4j.DataType;
 import org.elu4j.internal.vector.Staging.Map1;
-import org.elu4j.internal.vector.Staging.Map2;
 
 /**
- * bfloat16 and binary16 ELU forward with {@link org.elu4j.internal.Op#isFastF32Elu()} parameters,
- * the bfloat16 backward from the output in {@link F32Backward#eluBackwardFromOutputFma}'s case
- * (e.g. ELU with alpha 1) and the bfloat16 backward from the input in {@link F32Backward}'s pairs,
- * in one pass: each int vector of halves is split in registers into
- * two float vectors (the halves in the low and in the high 16 bits of each int lane), run through
- * the float kernel's arithmetic ({@link VectorBackend#kernel}'s, or the backward's), rounded and
- * merged back before it is stored. The staged path
+ * bfloat16 and binary16 ELU forward with {@link org.elu4j.internal.Op#isFastF32Elu()} parameters
+ * in one pass ({@link HalfBackward} is the same for the bfloat16 backward): each int vector of
+ * halves is split in registers into two float vectors (the halves in the low and in the high 16
+ * bits of each int lane), run through the float kernel's arithmetic ({@link VectorBackend#kernel}'s),
+ * rounded and merged back before it is stored. The staged path
  * ({@link Staging#forwardHalf}) widens a chunk into a buffer, runs the float kernel over it and
  * narrows it in a third loop: six vector accesses per float vector against one load and one store
  * per two float vectors here, and no cross-lane conversion (AVX2 has no single instruction for
@@ -34,8 +31,7 @@ import org.elu4j.internal.vector.Staging.Map2;
  * float kernel clamps to -88 as it clamps -inf: the result, -alpha, is the same.
  *
  * <p>The loops are flat, with their constants in locals, for the reasons in {@link VectorBackend}'s
- * class comment, which is why the float kernel's nine lines (and, from the input, the f32 pairs'
- * seventeen) appear here twice per loop. They run over whole int vectors of native segments; the
+ * class comment, which is why the float kernel's nine lines appear here twice per loop. They run over whole int vectors of native segments; the
  * last elements and heap segments take the staged path, whose results are the same bits.
  */
 final class HalfElu {
@@ -221,210 +217,5 @@ final class HalfElu {
             ob = hb.blend(hb.or(quiet), mb.compare(VectorOperators.GT, infHalf)).blend(ob, negb);
             oa.or(ob.lanewise(VectorOperators.LSHL, 16)).reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
         }
-    }
-    /**
-     * bfloat16 ELU backward from the output where {@code b.fmaY()} ({@link
-     * F32Backward#eluBackwardFromOutputFma}'s case, e.g. ELU with alpha 1): the fused loop over
-     * the native part that fills whole int vectors, {@code rest} (the staged path with the same
-     * parameters) for the remainder or for heap segments. dx may be dy or y (each int vector is
-     * loaded before it is stored).
-     */
-    static void backwardFromOutputBf16(F32Kernels.General b, Map2 rest, MemorySegment dy, MemorySegment y,
-            MemorySegment dx) {
-        final long bytes = dy.byteSize() & ~1L;
-        long main = 0;
-        if (dy.isNative() && y.isNative() && dx.isNative()) {
-            main = bytes - bytes % STEP_BYTES;
-            if (main > 0) {
-                bf16FromOutput(dy, y, dx, main, b);
-            }
-        }
-        if (main < bytes) {
-            Staging.backwardHalf(rest, null, DataType.BF16, dy.asSlice(main, bytes - main),
-                    y.asSlice(main, bytes - main), dx.asSlice(main, bytes - main));
-        }
-    }
-
-    /**
-     * {@link F32Backward#eluBackwardFromOutputFma}'s operations on the two float vectors of each
-     * int vector of bfloat16 dy and y, rounded as {@link #bf16} rounds ({@code bytes} a multiple
-     * of {@link #STEP_BYTES}, native segments).
-     */
-    static void bf16FromOutput(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes,
-            F32Kernels.General b) {
-        final long vb = STEP_BYTES;
-        final FloatVector zero = FloatVector.zero(F);
-        final IntVector magnitude = IntVector.broadcast(I, 0x7FFFFFFF);
-        final IntVector maxBits = IntVector.broadcast(I, F32Kernels.FLOAT_MAX_BITS);
-        final IntVector one = IntVector.broadcast(I, 1);
-        final FloatVector chi = FloatVector.broadcast(F, b.chi());
-        final FloatVector phi = FloatVector.broadcast(F, b.phi());
-        final FloatVector plo = FloatVector.broadcast(F, b.plo());
-        final boolean exactScale = b.floatScale();
-        final IntVector roundBias = IntVector.broadcast(I, 0x7FFF);
-        final IntVector quiet = IntVector.broadcast(I, 0x0040);
-        final IntVector quietHigh = IntVector.broadcast(I, 0x00400000);
-        final IntVector highHalf = IntVector.broadcast(I, 0xFFFF0000);
-        for (long off = 0; off < bytes; off += vb) {
-            IntVector wg = IntVector.fromMemorySegment(I, dy, off, ORDER);
-            IntVector wy = IntVector.fromMemorySegment(I, xy, off, ORDER);
-            FloatVector ga = wg.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector ya = wy.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector gb = wg.and(highHalf).reinterpretAsFloats();
-            FloatVector yb = wy.and(highHalf).reinterpretAsFloats();
-
-            FloatVector posa = exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
-            FloatVector finea = ga.fma(ya, ga.mul(chi));
-            VectorMask<Integer> oka = finea.reinterpretAsInts().and(magnitude).sub(one)
-                    .compare(VectorOperators.ULT, maxBits);
-            FloatVector da = ga.mul(chi.add(ya)).blend(finea, oka.cast(F))
-                    .blend(posa, ya.compare(VectorOperators.GT, zero));
-
-            FloatVector posb = exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
-            FloatVector fineb = gb.fma(yb, gb.mul(chi));
-            VectorMask<Integer> okb = fineb.reinterpretAsInts().and(magnitude).sub(one)
-                    .compare(VectorOperators.ULT, maxBits);
-            FloatVector db = gb.mul(chi.add(yb)).blend(fineb, okb.cast(F))
-                    .blend(posb, yb.compare(VectorOperators.GT, zero));
-
-            // To nearest even, as in bf16 above; NaN keeps its top bits and gets the quiet bit.
-            IntVector ba = da.reinterpretAsInts();
-            IntVector bb = db.reinterpretAsInts();
-            IntVector hia = ba.lanewise(VectorOperators.LSHR, 16);
-            IntVector oa = ba.add(roundBias).add(hia.and(one)).lanewise(VectorOperators.LSHR, 16)
-                    .blend(hia.or(quiet), da.compare(VectorOperators.NE, da).cast(I));
-            IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(one)).and(highHalf)
-                    .blend(bb.and(highHalf).or(quietHigh), db.compare(VectorOperators.NE, db).cast(I));
-            oa.or(ob).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
-        }
-    }
-
-    /**
-     * bfloat16 backward from the input where {@link org.elu4j.internal.Op#isGeneralF32Backward()}
-     * and an int vector holds whole 16-element groups (8 or 16 int lanes): the fused loop over the
-     * native part that fills whole int vectors; an int vector with an element outside the pairs'
-     * range, the remainder and heap segments take {@code rest} (the staged f32 pairs, which decide
-     * per group: the slices start at group boundaries), so the bits are the staged path's
-     * everywhere. dx may be dy or x (each int vector is loaded before it is stored).
-     */
-    static void backwardFromInputBf16(F32Kernels.General b, Map2 rest, MemorySegment dy, MemorySegment x,
-            MemorySegment dx) {
-        final long bytes = dy.byteSize() & ~1L;
-        long main = 0;
-        if (I.length() >= 8 && dy.isNative() && x.isNative() && dx.isNative()) {
-            main = bytes - bytes % STEP_BYTES;
-            long off = 0;
-            while (off < main) {
-                off = bf16FromInput(dy, x, dx, off, main, b);
-                if (off < main) { // a group with an element outside the pairs' range
-                    Staging.backwardHalf(rest, null, DataType.BF16, dy.asSlice(off, STEP_BYTES),
-                            x.asSlice(off, STEP_BYTES), dx.asSlice(off, STEP_BYTES));
-                    off += STEP_BYTES;
-                }
-            }
-        }
-        if (main < bytes) {
-            Staging.backwardHalf(rest, null, DataType.BF16, dy.asSlice(main, bytes - main),
-                    x.asSlice(main, bytes - main), dx.asSlice(main, bytes - main));
-        }
-    }
-
-    /**
-     * {@link F32Backward}'s pairs from the input on the two float vectors of each int vector of
-     * bfloat16 dy and x over [from, to), rounded as {@link #bf16} rounds; stops at the first int
-     * vector with an element outside the pairs' range (t below -87 or NaN, |dy| above 2^64) and
-     * returns its offset, unwritten; {@code to} if none.
-     */
-    static long bf16FromInput(MemorySegment dy, MemorySegment xs, MemorySegment dx, long from, long to,
-            F32Kernels.General b) {
-        final long vb = STEP_BYTES;
-        final FloatVector zero = FloatVector.zero(F);
-        final FloatVector big = FloatVector.broadcast(F, 0x1p64f);
-        final FloatVector low = FloatVector.broadcast(F, F32Backward.LOW);
-        final FloatVector shi = FloatVector.broadcast(F, b.shi());
-        final FloatVector slo = FloatVector.broadcast(F, b.slo());
-        final FloatVector phi = FloatVector.broadcast(F, b.phi());
-        final FloatVector plo = FloatVector.broadcast(F, b.plo());
-        final boolean exactScale = b.floatScale();
-        final boolean unit = b.unitInput();
-        final boolean exactGh = b.exactCis(); // gl is a zero
-        final FloatVector cshi = FloatVector.broadcast(F, b.cshi());
-        final FloatVector cslo = FloatVector.broadcast(F, b.cslo());
-        final FloatVector log2e = FloatVector.broadcast(F, F32Backward.LOG2E);
-        final FloatVector shift = FloatVector.broadcast(F, F32Backward.SHIFT);
-        final FloatVector minusLn2 = FloatVector.broadcast(F, -F32Backward.LN2);
-        final FloatVector minusLn2Lo = FloatVector.broadcast(F, -F32Backward.LN2_LO);
-        final FloatVector q0 = FloatVector.broadcast(F, F32Backward.G0);
-        final FloatVector q1 = FloatVector.broadcast(F, F32Backward.G1);
-        final FloatVector q2 = FloatVector.broadcast(F, F32Backward.G2);
-        final FloatVector q3 = FloatVector.broadcast(F, F32Backward.G3);
-        final FloatVector q4 = FloatVector.broadcast(F, F32Backward.G4);
-        final IntVector one = IntVector.broadcast(I, 1);
-        final IntVector roundBias = IntVector.broadcast(I, 0x7FFF);
-        final IntVector quiet = IntVector.broadcast(I, 0x0040);
-        final IntVector quietHigh = IntVector.broadcast(I, 0x00400000);
-        final IntVector highHalf = IntVector.broadcast(I, 0xFFFF0000);
-        for (long off = from; off < to; off += vb) {
-            IntVector wg = IntVector.fromMemorySegment(I, dy, off, ORDER);
-            IntVector wx = IntVector.fromMemorySegment(I, xs, off, ORDER);
-            FloatVector ga = wg.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector xa = wx.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector gb = wg.and(highHalf).reinterpretAsFloats();
-            FloatVector xb = wx.and(highHalf).reinterpretAsFloats();
-
-            FloatVector posa = exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
-            FloatVector tha = unit ? xa : xa.mul(shi);
-            FloatVector tla = unit ? zero : slo.fma(xa, shi.fma(xa, tha.neg()));
-            FloatVector ka = tha.fma(log2e, shift);
-            FloatVector nfa = ka.sub(shift);
-            FloatVector rha = nfa.fma(minusLn2, tha);
-            FloatVector qa = q4.fma(rha, q3).fma(rha, q2).fma(rha, q1).fma(rha, q0);
-            FloatVector loa = nfa.fma(minusLn2Lo, tla);
-            FloatVector r2qa = rha.mul(rha).mul(qa);
-            FloatVector wa = r2qa.add(loa.fma(rha.add(r2qa), loa));
-            FloatVector sa = ka.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector eha = sa.fma(rha, sa);
-            FloatVector ela = sa.fma(wa, sa.fma(rha, sa.sub(eha)));
-            FloatVector gha = ga.mul(cshi);
-            FloatVector finea = exactGh ? gha.fma(eha, gha.mul(ela))
-                    : gha.fma(eha, gha.fma(ela, ga.fma(cslo, ga.fma(cshi, gha.neg())).mul(eha)));
-            FloatVector da = finea.blend(gha.mul(eha), finea.compare(VectorOperators.EQ, zero))
-                    .blend(posa, xa.compare(VectorOperators.GT, zero));
-
-            FloatVector posb = exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
-            FloatVector thb = unit ? xb : xb.mul(shi);
-            FloatVector tlb = unit ? zero : slo.fma(xb, shi.fma(xb, thb.neg()));
-            FloatVector kb = thb.fma(log2e, shift);
-            FloatVector nfb = kb.sub(shift);
-            FloatVector rhb = nfb.fma(minusLn2, thb);
-            FloatVector qb = q4.fma(rhb, q3).fma(rhb, q2).fma(rhb, q1).fma(rhb, q0);
-            FloatVector lob = nfb.fma(minusLn2Lo, tlb);
-            FloatVector r2qb = rhb.mul(rhb).mul(qb);
-            FloatVector wb = r2qb.add(lob.fma(rhb.add(r2qb), lob));
-            FloatVector sb = kb.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector ehb = sb.fma(rhb, sb);
-            FloatVector elb = sb.fma(wb, sb.fma(rhb, sb.sub(ehb)));
-            FloatVector ghb = gb.mul(cshi);
-            FloatVector fineb = exactGh ? ghb.fma(ehb, ghb.mul(elb))
-                    : ghb.fma(ehb, ghb.fma(elb, gb.fma(cslo, gb.fma(cshi, ghb.neg())).mul(ehb)));
-            FloatVector db = fineb.blend(ghb.mul(ehb), fineb.compare(VectorOperators.EQ, zero))
-                    .blend(posb, xb.compare(VectorOperators.GT, zero));
-
-            if (tha.compare(VectorOperators.GE, low).and(thb.compare(VectorOperators.GE, low)).not()
-                    .or(ga.abs().compare(VectorOperators.GT, big)).or(gb.abs().compare(VectorOperators.GT, big))
-                    .anyTrue()) {
-                return off;
-            }
-            // To nearest even, as in bf16 above; NaN keeps its top bits and gets the quiet bit.
-            IntVector ba = da.reinterpretAsInts();
-            IntVector bb = db.reinterpretAsInts();
-            IntVector hia = ba.lanewise(VectorOperators.LSHR, 16);
-            IntVector oa = ba.add(roundBias).add(hia.and(one)).lanewise(VectorOperators.LSHR, 16)
-                    .blend(hia.or(quiet), da.compare(VectorOperators.NE, da).cast(I));
-            IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(one)).and(highHalf)
-                    .blend(bb.and(highHalf).or(quietHigh), db.compare(VectorOperators.NE, db).cast(I));
-            oa.or(ob).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
-        }
-        return to;
     }
 }

@@ -104,7 +104,8 @@ import org.elu4j.internal.vector.Staging.Map2;
  * (whole blocks, heap staging, half widening). f32 forward of ELU with {@link Op#isFastF32Elu()}
  * parameters is {@link #eluF32}, unchanged; bf16/f16 forward with those parameters, the bf16
  * backward from the output with alpha * scale a power of two and the bf16 backward from the
- * input in f32 pairs are {@link HalfElu}: the same arithmetic with the conversions in registers.
+ * input in f32 pairs are {@link HalfElu} and {@link HalfBackward}: the same arithmetic with the
+ * conversions in registers.
  * The {@code threads} argument is ignored: the vector backend runs serially.
  */
 public final class VectorBackend implements EluBackend {
@@ -235,10 +236,10 @@ public final class VectorBackend implements EluBackend {
                 F32Kernels.General g = type == DataType.BF16 && op.isGeneralF32Backward()
                         ? F32Kernels.General.of(op) : null;
                 if (g != null && fromOutput && g.fmaY()) {
-                    yield (dy, xy, dx) -> HalfElu.backwardFromOutputBf16(g, k, dy, xy, dx);
+                    yield (dy, xy, dx) -> HalfBackward.backwardFromOutputBf16(g, k, dy, xy, dx);
                 }
                 if (g != null && !fromOutput) {
-                    yield (dy, xy, dx) -> HalfElu.backwardFromInputBf16(g, k, dy, xy, dx);
+                    yield (dy, xy, dx) -> HalfBackward.backwardFromInputBf16(g, k, dy, xy, dx);
                 }
                 Fix2 fix = fixNeeded ? FamilyKernels.backwardFixF32(op) : null;
                 yield (dy, xy, dx) -> Staging.backwardHalf(k, fix, type, dy, xy, dx);
