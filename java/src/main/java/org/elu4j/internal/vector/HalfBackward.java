@@ -14,14 +14,15 @@ import org.elu4j.internal.vector.Staging.Map2;
  * The bfloat16 backward in one pass, as {@link HalfElu} runs the half types' forward: each int
  * vector of dy and of x or y is split in registers into two float vectors (the halves in the low
  * and in the high 16 bits of each int lane), run through {@link F32Backward}'s arithmetic, rounded
- * as {@link HalfElu#bf16} rounds and merged back before it is stored. From the output in
- * {@link F32Backward#eluBackwardFromOutputFma}'s case (e.g. ELU with alpha 1); from the input in
- * {@link F32Backward}'s pairs.
+ * as {@link HalfElu#bf16} rounds and merged back before it is stored: from the output in
+ * {@link F32Backward#eluBackwardFromOutputFma}'s case (e.g. ELU with alpha 1) and in its pairs
+ * (SELU, CELU, ...), from the input in {@link F32Backward}'s pairs.
  *
  * <p>The bits are the staged path's ({@link Staging#backwardHalf} with the f32 kernel): the
  * widening is exact and the float arithmetic is the f32 kernel's operation for operation; an int
- * vector the fused loop does not compute (an element outside the pairs' range from the input)
- * goes to the staged path, and so do the last elements and heap segments. The loops are flat, with
+ * vector the fused loop does not compute (an element outside the pairs' range from the input, a
+ * lane for the full loop from the output) goes to the staged path, and so do the last elements
+ * and heap segments. The loops are flat, with
  * their constants in locals, for the reasons in {@link VectorBackend}'s class comment, which is why
  * the f32 kernels' lines appear here twice per loop.
  */
@@ -36,11 +37,11 @@ final class HalfBackward {
     private static final long STEP_BYTES = I.vectorByteSize();
 
     /**
-     * bfloat16 ELU backward from the output where {@code b.fmaY()} ({@link
-     * F32Backward#eluBackwardFromOutputFma}'s case, e.g. ELU with alpha 1): the fused loop over
-     * the native part that fills whole int vectors, {@code rest} (the staged path with the same
-     * parameters) for the remainder or for heap segments. dx may be dy or y (each int vector is
-     * loaded before it is stored).
+     * bfloat16 ELU backward from the output where {@link org.elu4j.internal.Op#isGeneralF32Backward()}:
+     * the fused loop over the native part that fills whole int vectors ({@link #bf16FromOutput}
+     * where {@code b.fmaY()}, else {@link #bf16FromOutputPairs}, whose rare int vectors take
+     * {@code rest}), {@code rest} (the staged path with the same parameters) for the remainder or
+     * for heap segments. dx may be dy or y (each int vector is loaded before it is stored).
      */
     static void backwardFromOutputBf16(F32Kernels.General b, Map2 rest, MemorySegment dy, MemorySegment y,
             MemorySegment dx) {
@@ -48,14 +49,97 @@ final class HalfBackward {
         long main = 0;
         if (dy.isNative() && y.isNative() && dx.isNative()) {
             main = bytes - bytes % STEP_BYTES;
-            if (main > 0) {
+            if (b.fmaY()) {
                 bf16FromOutput(dy, y, dx, main, b);
+            } else {
+                long off = 0;
+                while (off < main) {
+                    off = bf16FromOutputPairs(dy, y, dx, off, main, b);
+                    if (off < main) { // a lane for F32Backward's full loop
+                        Staging.backwardHalf(rest, null, DataType.BF16, dy.asSlice(off, STEP_BYTES),
+                                y.asSlice(off, STEP_BYTES), dx.asSlice(off, STEP_BYTES));
+                        off += STEP_BYTES;
+                    }
+                }
             }
         }
         if (main < bytes) {
             Staging.backwardHalf(rest, null, DataType.BF16, dy.asSlice(main, bytes - main),
                     y.asSlice(main, bytes - main), dx.asSlice(main, bytes - main));
         }
+    }
+
+    /**
+     * {@link F32Backward}'s ordinary loop from the output (the pairs {@code sh + sl} and
+     * {@code ah + al}, its exit test) on the two float vectors of each int vector of bfloat16 dy
+     * and y over [from, to), rounded as {@link HalfElu#bf16} rounds; stops at the first int vector
+     * with a lane that loop would leave to its full loop and returns its offset, unwritten;
+     * {@code to} if none.
+     */
+    static long bf16FromOutputPairs(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to,
+            F32Kernels.General b) {
+        final long vb = STEP_BYTES;
+        final FloatVector zero = FloatVector.zero(F);
+        final IntVector sign = IntVector.broadcast(I, 0x80000000);
+        final IntVector magnitude = IntVector.broadcast(I, 0x7FFFFFFF);
+        final IntVector limit = IntVector.broadcast(I, Float.floatToRawIntBits(0x1p64f));
+        final FloatVector chi = FloatVector.broadcast(F, b.chi());
+        final FloatVector clo = FloatVector.broadcast(F, b.clo());
+        final FloatVector shi = FloatVector.broadcast(F, b.shi());
+        final FloatVector slo = FloatVector.broadcast(F, b.slo());
+        final FloatVector phi = FloatVector.broadcast(F, b.phi());
+        final FloatVector plo = FloatVector.broadcast(F, b.plo());
+        final boolean exactScale = b.floatScale();
+        final boolean unit = b.unitInput();
+        final IntVector one = IntVector.broadcast(I, 1);
+        final IntVector roundBias = IntVector.broadcast(I, 0x7FFF);
+        final IntVector highHalf = IntVector.broadcast(I, 0xFFFF0000);
+        for (long off = from; off < to; off += vb) {
+            IntVector wg = IntVector.fromMemorySegment(I, dy, off, ORDER);
+            IntVector wy = IntVector.fromMemorySegment(I, xy, off, ORDER);
+            FloatVector ga = wg.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector ya = wy.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector gb = wg.and(highHalf).reinterpretAsFloats();
+            FloatVector yb = wy.and(highHalf).reinterpretAsFloats();
+
+            FloatVector sha = chi.add(ya);
+            FloatVector sla = ya.sub(sha.sub(chi)).add(clo);
+            FloatVector aha = unit ? sha : sha.mul(shi);
+            FloatVector ala = unit ? sla : sha.fma(shi, aha.neg()).add(sla.fma(shi, sha.mul(slo)));
+            FloatVector finea = ga.fma(aha, ga.mul(ala));
+            IntVector fma = finea.reinterpretAsInts().and(magnitude);
+            IntVector ma = unit ? fma : fma.max(ga.reinterpretAsInts().and(magnitude))
+                    .max(ya.reinterpretAsInts().lanewise(VectorOperators.XOR, sign));
+
+            FloatVector shb = chi.add(yb);
+            FloatVector slb = yb.sub(shb.sub(chi)).add(clo);
+            FloatVector ahb = unit ? shb : shb.mul(shi);
+            FloatVector alb = unit ? slb : shb.fma(shi, ahb.neg()).add(slb.fma(shi, shb.mul(slo)));
+            FloatVector fineb = gb.fma(ahb, gb.mul(alb));
+            IntVector fmb = fineb.reinterpretAsInts().and(magnitude);
+            IntVector mb = unit ? fmb : fmb.max(gb.reinterpretAsInts().and(magnitude))
+                    .max(yb.reinterpretAsInts().lanewise(VectorOperators.XOR, sign));
+
+            if (ma.max(mb).compare(VectorOperators.GT, limit).anyTrue()) {
+                return off;
+            }
+            FloatVector posa = exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
+            FloatVector da = finea.blend(ga.mul(aha.add(ala)), finea.compare(VectorOperators.EQ, zero))
+                    .blend(posa, ya.compare(VectorOperators.GT, zero));
+            FloatVector posb = exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
+            FloatVector db = fineb.blend(gb.mul(ahb.add(alb)), fineb.compare(VectorOperators.EQ, zero))
+                    .blend(posb, yb.compare(VectorOperators.GT, zero));
+
+            // To nearest even, as in HalfElu.bf16, without its NaN case: a NaN dy or y makes the
+            // product NaN, and such an int vector left above, so no result here is NaN.
+            IntVector ba = da.reinterpretAsInts();
+            IntVector bb = db.reinterpretAsInts();
+            IntVector oa = ba.add(roundBias).add(ba.lanewise(VectorOperators.LSHR, 16).and(one))
+                    .lanewise(VectorOperators.LSHR, 16);
+            IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(one)).and(highHalf);
+            oa.or(ob).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
+        }
+        return to;
     }
 
     /**

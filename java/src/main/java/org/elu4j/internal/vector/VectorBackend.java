@@ -102,10 +102,9 @@ import org.elu4j.internal.vector.Staging.Map2;
  * expm1/exp) and {@link HalfKernels} (bfloat16/binary16 conversions);
  * {@link FamilyKernels} chooses one per binding, {@link Staging} runs it over a call's segments
  * (whole blocks, heap staging, half widening). f32 forward of ELU with {@link Op#isFastF32Elu()}
- * parameters is {@link #eluF32}, unchanged; bf16/f16 forward with those parameters, the bf16
- * backward from the output with alpha * scale a power of two and the bf16 backward from the
- * input in f32 pairs are {@link HalfElu} and {@link HalfBackward}: the same arithmetic with the
- * conversions in registers.
+ * parameters is {@link #eluF32}, unchanged; bf16/f16 forward with those parameters and the bf16
+ * backward in f32 pairs (from the output and from the input) are {@link HalfElu} and
+ * {@link HalfBackward}: the same arithmetic with the conversions in registers.
  * The {@code threads} argument is ignored: the vector backend runs serially.
  */
 public final class VectorBackend implements EluBackend {
@@ -235,7 +234,7 @@ public final class VectorBackend implements EluBackend {
                 Map2 k = FamilyKernels.f32Backward(op, fromOutput);
                 F32Kernels.General g = type == DataType.BF16 && op.isGeneralF32Backward()
                         ? F32Kernels.General.of(op) : null;
-                if (g != null && fromOutput && g.fmaY()) {
+                if (g != null && fromOutput) {
                     yield (dy, xy, dx) -> HalfBackward.backwardFromOutputBf16(g, k, dy, xy, dx);
                 }
                 if (g != null && !fromOutput) {

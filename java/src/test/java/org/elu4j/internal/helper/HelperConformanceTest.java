@@ -211,12 +211,14 @@ class HelperConformanceTest extends ConformanceSuite {
     }
 
     /**
-     * The f32 backward from the output of every helper level gives the Vector API backend's bits
-     * (both run bwd_y_one's operations): y over every 2039th negative pattern and the specials,
-     * dy varying, for the parameter sets above and the float kernel's.
+     * The backward from the output of every helper level gives the Vector API backend's bits (both
+     * run bwd_y_one's operations), for f32 and, widened and rounded back, bf16 and f16: y over every
+     * 2039th negative float pattern (rounded to the type) and the specials, dy varying, for the
+     * parameter sets above and the float kernel's.
      */
-    @Test
-    void theBackwardFromTheOutputGivesTheVectorBackendsBits() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = DataType.class, names = {"F32", "BF16", "F16"})
+    void theBackwardFromTheOutputGivesTheVectorBackendsBits(DataType type) {
         EluBackend vector = BackendProvider.get().available(Backend.VECTOR);
         Assumptions.assumeTrue(vector != null, () -> "the vector backend is not available here, nothing to compare with: "
                 + Elu4j.backends().stream().filter(s -> s.backend() == Backend.VECTOR).findFirst().orElseThrow().detail());
@@ -227,41 +229,44 @@ class HelperConformanceTest extends ConformanceSuite {
                 Op.elu(0.7, 1, 1 / 0.7), Op.elu(3, 0.7, 1 / 3.0), Op.elu(1.5, 2.5, 0.3));
         int stride = 2039;
         int n = (int) ((0xff800000L - 0x80000000L) / stride) + 8;
+        int es = type.byteSize();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment y = arena.allocate(4L * n, 64);
-            MemorySegment dy = arena.allocate(4L * n, 64);
+            MemorySegment y = arena.allocate((long) es * n, 64);
+            MemorySegment dy = arena.allocate((long) es * n, 64);
             long bits = 0x80000000L;
             for (int i = 0; i < n - 8; i++, bits += stride) {
-                y.setAtIndex(JAVA_FLOAT_UNALIGNED, i, Float.intBitsToFloat((int) bits));
-                dy.setAtIndex(JAVA_FLOAT_UNALIGNED, i, (i % 7 - 3) * 0.37f + 1e-3f * (i % 101));
+                put(type, y, i, Float.intBitsToFloat((int) bits));
+                put(type, dy, i, (i % 7 - 3) * 0.37f + 1e-3f * (i % 101));
             }
             float[] specials = {Float.NEGATIVE_INFINITY, -1.7580993f, -1f, -0f, 0f, 3f, Float.MAX_VALUE, Float.POSITIVE_INFINITY};
             // 0x1.35p70f: above 2^64, where bwd_y_one takes dy * (ah + al) with an input scale
             // (not a power of two: that product and the fma form differ in some lanes)
             float[] grads = {1.5f, 0f, -0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0x1.35p70f, -3f, 2f};
             for (int i = 0; i < 8; i++) {
-                y.setAtIndex(JAVA_FLOAT_UNALIGNED, n - 8 + i, specials[i]);
-                dy.setAtIndex(JAVA_FLOAT_UNALIGNED, n - 8 + i, grads[(i + 3) % 8]);
+                put(type, y, n - 8 + i, specials[i]);
+                put(type, dy, n - 8 + i, grads[(i + 3) % 8]);
             }
             for (int i = 0; i < n - 8; i += 97) { // zero and infinite gradients on ordinary outputs
-                dy.setAtIndex(JAVA_FLOAT_UNALIGNED, i, grads[(i / 97) % 8]);
+                put(type, dy, i, grads[(i / 97) % 8]);
             }
             // |dy| just above 2^64 where the derivative is below ~0.6 (y near -alpha * scale): the
             // product stays below 2^64, so only the test of dy itself sends these to dy * (ah + al)
             for (int i = 48; i < n - 8; i += 97) {
-                dy.setAtIndex(JAVA_FLOAT_UNALIGNED, i, -0x1.9p64f);
+                put(type, dy, i, -0x1.9p64f);
             }
-            MemorySegment dv = arena.allocate(4L * n, 64);
-            MemorySegment dh = arena.allocate(4L * n, 64);
+            MemorySegment dv = arena.allocate((long) es * n, 64);
+            MemorySegment dh = arena.allocate((long) es * n, 64);
             for (Op op : ops) {
                 assertTrue(op.isGeneralF32Backward(), op.toString());
-                vector.backward(op, DataType.F32, true, dy, y, dv);
+                vector.backward(op, type, true, dy, y, dv);
                 for (int isa : HelperBackend.supportedIsas()) {
-                    HelperBackend.forIsa(isa).backward(op, DataType.F32, true, dy, y, dh);
-                    long at = dv.mismatch(dh);
-                    assertEquals(-1, at, () -> HelperBackend.isaName(isa) + " " + op + ": y="
-                            + y.get(JAVA_FLOAT_UNALIGNED, at & ~3) + " dy=" + dy.get(JAVA_FLOAT_UNALIGNED, at & ~3)
-                            + " vector " + dv.get(JAVA_FLOAT_UNALIGNED, at & ~3) + " helper " + dh.get(JAVA_FLOAT_UNALIGNED, at & ~3));
+                    HelperBackend.forIsa(isa).backward(op, type, true, dy, y, dh);
+                    long byteAt = dv.mismatch(dh);
+                    long at = byteAt < 0 ? -1 : byteAt / es;
+                    assertEquals(-1, at, () -> HelperBackend.isaName(isa) + " " + type + " " + op + ": y="
+                            + (float) Family.value(type, y, (int) at) + " dy=" + (float) Family.value(type, dy, (int) at)
+                            + " vector " + (float) Family.value(type, dv, (int) at)
+                            + " helper " + (float) Family.value(type, dh, (int) at));
                 }
             }
         }
