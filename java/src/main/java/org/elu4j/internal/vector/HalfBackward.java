@@ -22,9 +22,9 @@ import org.elu4j.internal.vector.Staging.Map2;
  * widening is exact and the float arithmetic is the f32 kernel's operation for operation; an int
  * vector the fused loop does not compute (an element outside the pairs' range from the input, a
  * lane for the full loop from the output) goes to the staged path, and so do the last elements
- * and heap segments. The loops are flat, with
- * their constants in locals, for the reasons in {@link VectorBackend}'s class comment, which is why
- * the f32 kernels' lines appear here twice per loop.
+ * and heap segments. The loops are flat, with their constants in locals, for the reasons in
+ * {@link VectorBackend}'s class comment, which is why the f32 kernels' lines appear here twice
+ * per loop.
  */
 final class HalfBackward {
     private HalfBackward() {
@@ -38,7 +38,7 @@ final class HalfBackward {
 
     /**
      * bfloat16 ELU backward from the output where {@link org.elu4j.internal.Op#isGeneralF32Backward()}:
-     * the fused loop over the native part that fills whole int vectors ({@link #bf16FromOutput}
+     * the fused loop over the native part that fills whole int vectors ({@link #bf16FromOutputFma}
      * where {@code b.fmaY()}, else {@link #bf16FromOutputPairs}, whose rare int vectors take
      * {@code rest}), {@code rest} (the staged path with the same parameters) for the remainder or
      * for heap segments. dx may be dy or y (each int vector is loaded before it is stored).
@@ -50,7 +50,7 @@ final class HalfBackward {
         if (dy.isNative() && y.isNative() && dx.isNative()) {
             main = bytes - bytes % STEP_BYTES;
             if (b.fmaY()) {
-                bf16FromOutput(dy, y, dx, main, b);
+                bf16FromOutputFma(dy, y, dx, main, b);
             } else {
                 long off = 0;
                 while (off < main) {
@@ -147,7 +147,7 @@ final class HalfBackward {
      * int vector of bfloat16 dy and y, rounded as {@link HalfElu#bf16} rounds ({@code bytes} a multiple
      * of {@link #STEP_BYTES}, native segments).
      */
-    static void bf16FromOutput(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes,
+    static void bf16FromOutputFma(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes,
             F32Kernels.General b) {
         final long vb = STEP_BYTES;
         final FloatVector zero = FloatVector.zero(F);
