@@ -38,34 +38,58 @@ final class HalfBackward {
 
     /**
      * bfloat16 ELU backward from the output where {@link org.elu4j.internal.Op#isGeneralF32Backward()}:
-     * the fused loop over the native part that fills whole int vectors ({@link #bf16FromOutputFma}
-     * where {@code b.fmaY()}, else {@link #bf16FromOutputPairs}, whose rare int vectors take
-     * {@code rest}), {@code rest} (the staged path with the same parameters) for the remainder or
-     * for heap segments. dx may be dy or y (each int vector is loaded before it is stored).
+     * {@link #bf16FromOutputFma} where {@code b.fmaY()}, else {@link #bf16FromOutputPairs}, as
+     * {@link #fusedThenStaged} runs them. dx may be dy or y (each int vector is loaded before it
+     * is stored).
      */
     static void backwardFromOutputBf16(F32Kernels.General b, Map2 rest, MemorySegment dy, MemorySegment y,
             MemorySegment dx) {
+        fusedThenStaged(b.fmaY() ? HalfBackward::bf16FromOutputFma : HalfBackward::bf16FromOutputPairs,
+                true, b, rest, dy, y, dx);
+    }
+
+    /**
+     * bfloat16 backward from the input where {@link org.elu4j.internal.Op#isGeneralF32Backward()}:
+     * {@link #bf16FromInput} as {@link #fusedThenStaged} runs it, where an int vector holds whole
+     * 16-element groups (8 or 16 int lanes; the staged f32 pairs decide per group, and the slices
+     * it gets start at group boundaries), so the bits are the staged path's everywhere. dx may be
+     * dy or x (each int vector is loaded before it is stored).
+     */
+    static void backwardFromInputBf16(F32Kernels.General b, Map2 rest, MemorySegment dy, MemorySegment x,
+            MemorySegment dx) {
+        fusedThenStaged(HalfBackward::bf16FromInput, I.length() >= 8, b, rest, dy, x, dx);
+    }
+
+    /** A fused loop over [from, to): returns the offset of the int vector it stopped at, unwritten, or {@code to}. */
+    @FunctionalInterface
+    private interface Fused {
+        long run(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to, F32Kernels.General b);
+    }
+
+    /**
+     * {@code loop} over the native part that fills whole int vectors (where {@code fuse}), each
+     * int vector it stops at through {@code rest} (the staged path with the same parameters), and
+     * the remainder or heap segments through {@code rest} as well.
+     */
+    private static void fusedThenStaged(Fused loop, boolean fuse, F32Kernels.General b, Map2 rest,
+            MemorySegment dy, MemorySegment xy, MemorySegment dx) {
         final long bytes = dy.byteSize() & ~1L;
         long main = 0;
-        if (dy.isNative() && y.isNative() && dx.isNative()) {
+        if (fuse && dy.isNative() && xy.isNative() && dx.isNative()) {
             main = bytes - bytes % STEP_BYTES;
-            if (b.fmaY()) {
-                bf16FromOutputFma(dy, y, dx, main, b);
-            } else {
-                long off = 0;
-                while (off < main) {
-                    off = bf16FromOutputPairs(dy, y, dx, off, main, b);
-                    if (off < main) { // a lane for F32Backward's full loop
-                        Staging.backwardHalf(rest, null, DataType.BF16, dy.asSlice(off, STEP_BYTES),
-                                y.asSlice(off, STEP_BYTES), dx.asSlice(off, STEP_BYTES));
-                        off += STEP_BYTES;
-                    }
+            long off = 0;
+            while (off < main) {
+                off = loop.run(dy, xy, dx, off, main, b);
+                if (off < main) {
+                    Staging.backwardHalf(rest, null, DataType.BF16, dy.asSlice(off, STEP_BYTES),
+                            xy.asSlice(off, STEP_BYTES), dx.asSlice(off, STEP_BYTES));
+                    off += STEP_BYTES;
                 }
             }
         }
         if (main < bytes) {
             Staging.backwardHalf(rest, null, DataType.BF16, dy.asSlice(main, bytes - main),
-                    y.asSlice(main, bytes - main), dx.asSlice(main, bytes - main));
+                    xy.asSlice(main, bytes - main), dx.asSlice(main, bytes - main));
         }
     }
 
@@ -144,10 +168,10 @@ final class HalfBackward {
 
     /**
      * {@link F32Backward#eluBackwardFromOutputFma}'s operations on the two float vectors of each
-     * int vector of bfloat16 dy and y, rounded as {@link HalfElu#bf16} rounds ({@code bytes} a multiple
-     * of {@link #STEP_BYTES}, native segments).
+     * int vector of bfloat16 dy and y over [from, to), rounded as {@link HalfElu#bf16} rounds;
+     * every lane is computed here, so it returns {@code to}.
      */
-    static void bf16FromOutputFma(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes,
+    static long bf16FromOutputFma(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to,
             F32Kernels.General b) {
         final long vb = STEP_BYTES;
         final FloatVector zero = FloatVector.zero(F);
@@ -162,7 +186,7 @@ final class HalfBackward {
         final IntVector quiet = IntVector.broadcast(I, 0x0040);
         final IntVector quietHigh = IntVector.broadcast(I, 0x00400000);
         final IntVector highHalf = IntVector.broadcast(I, 0xFFFF0000);
-        for (long off = 0; off < bytes; off += vb) {
+        for (long off = from; off < to; off += vb) {
             IntVector wg = IntVector.fromMemorySegment(I, dy, off, ORDER);
             IntVector wy = IntVector.fromMemorySegment(I, xy, off, ORDER);
             FloatVector ga = wg.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
@@ -194,36 +218,7 @@ final class HalfBackward {
                     .blend(bb.and(highHalf).or(quietHigh), db.compare(VectorOperators.NE, db).cast(I));
             oa.or(ob).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
         }
-    }
-
-    /**
-     * bfloat16 backward from the input where {@link org.elu4j.internal.Op#isGeneralF32Backward()}
-     * and an int vector holds whole 16-element groups (8 or 16 int lanes): the fused loop over the
-     * native part that fills whole int vectors; an int vector with an element outside the pairs'
-     * range, the remainder and heap segments take {@code rest} (the staged f32 pairs, which decide
-     * per group: the slices start at group boundaries), so the bits are the staged path's
-     * everywhere. dx may be dy or x (each int vector is loaded before it is stored).
-     */
-    static void backwardFromInputBf16(F32Kernels.General b, Map2 rest, MemorySegment dy, MemorySegment x,
-            MemorySegment dx) {
-        final long bytes = dy.byteSize() & ~1L;
-        long main = 0;
-        if (I.length() >= 8 && dy.isNative() && x.isNative() && dx.isNative()) {
-            main = bytes - bytes % STEP_BYTES;
-            long off = 0;
-            while (off < main) {
-                off = bf16FromInput(dy, x, dx, off, main, b);
-                if (off < main) { // a group with an element outside the pairs' range
-                    Staging.backwardHalf(rest, null, DataType.BF16, dy.asSlice(off, STEP_BYTES),
-                            x.asSlice(off, STEP_BYTES), dx.asSlice(off, STEP_BYTES));
-                    off += STEP_BYTES;
-                }
-            }
-        }
-        if (main < bytes) {
-            Staging.backwardHalf(rest, null, DataType.BF16, dy.asSlice(main, bytes - main),
-                    x.asSlice(main, bytes - main), dx.asSlice(main, bytes - main));
-        }
+        return to;
     }
 
     /**
