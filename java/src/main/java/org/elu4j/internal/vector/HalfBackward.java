@@ -253,8 +253,6 @@ final class HalfBackward {
         final FloatVector q4 = FloatVector.broadcast(F, F32Backward.G4);
         final IntVector one = IntVector.broadcast(I, 1);
         final IntVector roundBias = IntVector.broadcast(I, 0x7FFF);
-        final IntVector quiet = IntVector.broadcast(I, 0x0040);
-        final IntVector quietHigh = IntVector.broadcast(I, 0x00400000);
         final IntVector highHalf = IntVector.broadcast(I, 0xFFFF0000);
         for (long off = from; off < to; off += vb) {
             IntVector wg = IntVector.fromMemorySegment(I, dy, off, ORDER);
@@ -302,19 +300,19 @@ final class HalfBackward {
             FloatVector db = fineb.blend(ghb.mul(ehb), fineb.compare(VectorOperators.EQ, zero))
                     .blend(posb, xb.compare(VectorOperators.GT, zero));
 
-            if (tha.compare(VectorOperators.GE, low).and(thb.compare(VectorOperators.GE, low)).not()
-                    .or(ga.abs().compare(VectorOperators.GT, big)).or(gb.abs().compare(VectorOperators.GT, big))
-                    .anyTrue()) {
+            // outside the pairs' range, and a NaN dy too (which the pairs' range keeps: the staged
+            // pairs compute it with the same bits), so that no result below is NaN
+            if (tha.compare(VectorOperators.GE, low).and(thb.compare(VectorOperators.GE, low))
+                    .and(ga.abs().compare(VectorOperators.LE, big)).and(gb.abs().compare(VectorOperators.LE, big))
+                    .not().anyTrue()) {
                 return off;
             }
-            // To nearest even, as in HalfElu.bf16; NaN keeps its top bits and gets the quiet bit.
+            // To nearest even, as in HalfElu.bf16, without its NaN case (see above).
             IntVector ba = da.reinterpretAsInts();
             IntVector bb = db.reinterpretAsInts();
-            IntVector hia = ba.lanewise(VectorOperators.LSHR, 16);
-            IntVector oa = ba.add(roundBias).add(hia.and(one)).lanewise(VectorOperators.LSHR, 16)
-                    .blend(hia.or(quiet), da.compare(VectorOperators.NE, da).cast(I));
-            IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(one)).and(highHalf)
-                    .blend(bb.and(highHalf).or(quietHigh), db.compare(VectorOperators.NE, db).cast(I));
+            IntVector oa = ba.add(roundBias).add(ba.lanewise(VectorOperators.LSHR, 16).and(one))
+                    .lanewise(VectorOperators.LSHR, 16);
+            IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(one)).and(highHalf);
             oa.or(ob).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
         }
         return to;

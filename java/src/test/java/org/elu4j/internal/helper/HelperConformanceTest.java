@@ -309,6 +309,8 @@ class HelperConformanceTest extends ConformanceSuite {
                         xi = i % 3 == 0 ? -200f / shi : Float.NaN;
                     } else if (i % 4099 == 33) {
                         gi = i % 2 == 0 ? 0x1p70f : Float.POSITIVE_INFINITY;
+                    } else if (i % 4099 == 49) { // NaN, every payload bit set: a NaN result (any payload)
+                        gi = Float.intBitsToFloat(i % 2 == 0 ? 0x7FFFFFFF : 0xFFBFFFFF);
                     } else if (i % 211 == 5) {
                         gi = i % 2 == 0 ? 0f : -0f;
                     } else if (i % 211 == 6) { // subnormal: dy * alpha inexact where alpha < 1
