@@ -4,7 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.elu4j.DataType;
@@ -169,7 +168,10 @@ final class HalfBackward {
     /**
      * {@link F32Backward#eluBackwardFromOutputFma}'s operations on the two float vectors of each
      * int vector of bfloat16 dy and y over [from, to), rounded as {@link HalfElu#bf16} rounds;
-     * every lane is computed here, so it returns {@code to}.
+     * stops at the first int vector with an infinite or NaN fma result (an infinite or NaN
+     * operand, or an overflow: rare) and returns its offset, unwritten; {@code to} if none. A zero
+     * result takes {@code dy * (chi + y)} here (sparse gradients are common), which is finite
+     * where the fma is, so no result below is NaN and the rounding needs no NaN case.
      */
     static long bf16FromOutputFma(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to,
             F32Kernels.General b) {
@@ -183,8 +185,6 @@ final class HalfBackward {
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
         final boolean exactScale = b.floatScale();
         final IntVector roundBias = IntVector.broadcast(I, 0x7FFF);
-        final IntVector quiet = IntVector.broadcast(I, 0x0040);
-        final IntVector quietHigh = IntVector.broadcast(I, 0x00400000);
         final IntVector highHalf = IntVector.broadcast(I, 0xFFFF0000);
         for (long off = from; off < to; off += vb) {
             IntVector wg = IntVector.fromMemorySegment(I, dy, off, ORDER);
@@ -194,28 +194,25 @@ final class HalfBackward {
             FloatVector gb = wg.and(highHalf).reinterpretAsFloats();
             FloatVector yb = wy.and(highHalf).reinterpretAsFloats();
 
-            FloatVector posa = exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
             FloatVector finea = ga.fma(ya, ga.mul(chi));
-            VectorMask<Integer> oka = finea.reinterpretAsInts().and(magnitude).sub(one)
-                    .compare(VectorOperators.ULT, maxBits);
-            FloatVector da = ga.mul(chi.add(ya)).blend(finea, oka.cast(F))
-                    .blend(posa, ya.compare(VectorOperators.GT, zero));
-
-            FloatVector posb = exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
             FloatVector fineb = gb.fma(yb, gb.mul(chi));
-            VectorMask<Integer> okb = fineb.reinterpretAsInts().and(magnitude).sub(one)
-                    .compare(VectorOperators.ULT, maxBits);
-            FloatVector db = gb.mul(chi.add(yb)).blend(fineb, okb.cast(F))
+            if (finea.reinterpretAsInts().and(magnitude).max(fineb.reinterpretAsInts().and(magnitude))
+                    .compare(VectorOperators.GT, maxBits).anyTrue()) {
+                return off;
+            }
+            FloatVector posa = exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
+            FloatVector da = finea.blend(ga.mul(chi.add(ya)), finea.compare(VectorOperators.EQ, zero))
+                    .blend(posa, ya.compare(VectorOperators.GT, zero));
+            FloatVector posb = exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
+            FloatVector db = fineb.blend(gb.mul(chi.add(yb)), fineb.compare(VectorOperators.EQ, zero))
                     .blend(posb, yb.compare(VectorOperators.GT, zero));
 
-            // To nearest even, as in HalfElu.bf16; NaN keeps its top bits and gets the quiet bit.
+            // To nearest even, as in HalfElu.bf16, without its NaN case (see above).
             IntVector ba = da.reinterpretAsInts();
             IntVector bb = db.reinterpretAsInts();
-            IntVector hia = ba.lanewise(VectorOperators.LSHR, 16);
-            IntVector oa = ba.add(roundBias).add(hia.and(one)).lanewise(VectorOperators.LSHR, 16)
-                    .blend(hia.or(quiet), da.compare(VectorOperators.NE, da).cast(I));
-            IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(one)).and(highHalf)
-                    .blend(bb.and(highHalf).or(quietHigh), db.compare(VectorOperators.NE, db).cast(I));
+            IntVector oa = ba.add(roundBias).add(ba.lanewise(VectorOperators.LSHR, 16).and(one))
+                    .lanewise(VectorOperators.LSHR, 16);
+            IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(one)).and(highHalf);
             oa.or(ob).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
         }
         return to;
