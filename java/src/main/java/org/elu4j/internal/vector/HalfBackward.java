@@ -19,9 +19,10 @@ import org.elu4j.internal.vector.Staging.Map2;
  *
  * <p>The bits are the staged path's ({@link Staging#backwardHalf} with the f32 kernel): the
  * widening is exact and the float arithmetic is the f32 kernel's operation for operation; an int
- * vector the fused loop does not compute (an element outside the pairs' range from the input, a
- * lane for the full loop from the output) goes to the staged path, and so do the last elements
- * and heap segments. The loops are flat, with their constants in locals, for the reasons in
+ * vector the fused loop leaves (from the input an element outside the pairs' range or a NaN dy;
+ * from the output an infinite or NaN product, or in the pairs a huge operand) goes to the staged
+ * path, and so do the last elements and heap segments. Those are the lanes that would need the
+ * rounding's NaN case, which the fused loops therefore leave out. The loops are flat, with their constants in locals, for the reasons in
  * {@link VectorBackend}'s class comment, which is why the f32 kernels' lines appear here twice
  * per loop.
  */
