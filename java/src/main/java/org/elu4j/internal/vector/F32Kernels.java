@@ -196,7 +196,7 @@ final class F32Kernels {
     /** The general kernel's q(r) (the helper's ELU4J_GQ0..4: a degree-4 minimax fit, 2^-26.1). */
     private static final float G0 = 0x1.fffffep-2f, G1 = 0x1.5554b4p-3f, G2 = 0x1.5556f2p-5f, G3 = 0x1.122552p-7f,
             G4 = 0x1.6b9c86p-10f;
-    /** Float.MAX_VALUE's bits: the "finite and not zero" tests of F32Backward and HalfBackward. */
+    /** Float.MAX_VALUE's bits: the finiteness tests on bit patterns of F32Backward and HalfBackward. */
     static final int FLOAT_MAX_BITS = Float.floatToRawIntBits(Float.MAX_VALUE);
 
     /**

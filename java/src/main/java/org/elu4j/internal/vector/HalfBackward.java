@@ -31,10 +31,10 @@ final class HalfBackward {
     }
 
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
-    /** Bytes of halves per loop iteration: one int vector, two float vectors' worth of halves. */
-    private static final long STEP_BYTES = I.vectorByteSize();
+    private static final VectorSpecies<Float> F = HalfElu.F;
+    private static final VectorSpecies<Integer> I = HalfElu.I;
+    /** {@link HalfElu#STEP_BYTES}: one int vector of halves per loop iteration. */
+    private static final long STEP_BYTES = HalfElu.STEP_BYTES;
 
     /**
      * bfloat16 ELU backward from the output where {@link org.elu4j.internal.Op#isGeneralF32Backward()}:

@@ -31,18 +31,19 @@ import org.elu4j.internal.vector.Staging.Map1;
  * float kernel clamps to -88 as it clamps -inf: the result, -alpha, is the same.
  *
  * <p>The loops are flat, with their constants in locals, for the reasons in {@link VectorBackend}'s
- * class comment, which is why the float kernel's nine lines appear here twice per loop. They run over whole int vectors of native segments; the
- * last elements and heap segments take the staged path, whose results are the same bits.
+ * class comment, which is why the float kernel's nine lines appear here twice per loop. They run
+ * over whole int vectors of native segments; the last elements and heap segments take the staged
+ * path, whose results are the same bits.
  */
 final class HalfElu {
     private HalfElu() {
     }
 
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Integer> I = F.withLanes(int.class);
     /** Bytes of halves per loop iteration: one int vector, two float vectors' worth of halves. */
-    private static final long STEP_BYTES = I.vectorByteSize();
+    static final long STEP_BYTES = I.vectorByteSize();
 
     /**
      * ELU of the halves of {@code src} into {@code dst}: the fused loop over the native part that
