@@ -74,7 +74,12 @@ public final class Family {
      * special values in every lane): a non-power-of-two alpha below 1, a tiny scale with a large
      * input scale, a coefficient far from 1 in both factors, a negative input scale with scale 2,
      * alpha * scale a power of two with a scale that is no float (the one-fma backward from the
-     * output with a two-part positive side), LeakyReLU with slope 0 (0 * -inf is NaN) and 0.25.
+     * output with a two-part positive side), a scale whose two-part product with a tiny positive
+     * bf16 input rounds to another bf16 than the product correctly rounded (0x1.0400p-126 here:
+     * the f32 kernels' scalar fix for positives below 2^-100 shows in bf16), an input scale whose
+     * low part and linear range (below 2^-40 / inputScale) show in bf16 results (0.3 with alpha
+     * 1.25: 147 and 10 negative bf16 inputs round otherwise without them), LeakyReLU with slope 0
+     * (0 * -inf is NaN) and 0.25.
      */
     public static List<Fn> functionsAndEdges() {
         List<Fn> all = new java.util.ArrayList<>(functions());
@@ -83,6 +88,8 @@ public final class Family {
         all.add(new Fn("elu(1e30,1e-20,1)", Elu.elu(1e30, 1e-20, 1)));
         all.add(new Fn("elu(1.5,2,-0.3)", Elu.elu(1.5, 2, -0.3)));
         all.add(new Fn("elu(10,0.1,1)", Elu.elu(10, 0.1, 1)));
+        all.add(new Fn("elu(1.5,0.3314393732707587,1)", Elu.elu(1.5, 0.3314393732707587, 1)));
+        all.add(new Fn("elu(1.25,1,0.3)", Elu.elu(1.25, 1, 0.3)));
         all.add(new Fn("leakyRelu(0)", Elu.leakyRelu(0)));
         all.add(new Fn("leakyRelu(0.25)", Elu.leakyRelu(0.25)));
         return List.copyOf(all);
