@@ -173,7 +173,7 @@ final class F32Kernels {
     }
 
     /** Positive inputs below this get {@code scale * x} in double (see {@link #tinyPositives}). */
-    private static final float TINY = 0x1p-100f;
+    static final float TINY = 0x1p-100f;
 
     /**
      * The positive side for {@code 0 < x < 2^-100}, as the helper computes it: {@code scale * x} in
@@ -190,11 +190,11 @@ final class F32Kernels {
     }
 
     /** log2(e), ln 2 and the shift constant of the float kernels (see {@link VectorBackend}). */
-    private static final float F_LOG2E = 0x1.715476p0f;
-    private static final float F_LN2 = 0x1.62e430p-1f;
-    private static final float F_SHIFT = 0x1.8000fep23f;
+    static final float F_LOG2E = 0x1.715476p0f;
+    static final float F_LN2 = 0x1.62e430p-1f;
+    static final float F_SHIFT = 0x1.8000fep23f;
     /** The general kernel's q(r) (the helper's ELU4J_GQ0..4: a degree-4 minimax fit, 2^-26.1). */
-    private static final float G0 = 0x1.fffffep-2f, G1 = 0x1.5554b4p-3f, G2 = 0x1.5556f2p-5f, G3 = 0x1.122552p-7f,
+    static final float G0 = 0x1.fffffep-2f, G1 = 0x1.5554b4p-3f, G2 = 0x1.5556f2p-5f, G3 = 0x1.122552p-7f,
             G4 = 0x1.6b9c86p-10f;
     /** Float.MAX_VALUE's bits: the finiteness tests on bit patterns of F32Backward and HalfBackward. */
     static final int FLOAT_MAX_BITS = Float.floatToRawIntBits(Float.MAX_VALUE);

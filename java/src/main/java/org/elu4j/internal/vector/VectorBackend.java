@@ -183,7 +183,8 @@ public final class VectorBackend implements EluBackend {
      * The kernel of one function and type, chosen once (serial whatever {@code threads} says):
      * the float ELU kernel for {@link Op#isFastF32Elu()} (for bf16/f16 its fused form,
      * {@link HalfElu}), else the f32 or f64 kernel with the function's parameters captured (bf16
-     * and f16 through the f32 one, staged), and the scalar fix-up where inputs can leave the
+     * and f16 through the f32 one: fused, {@link HalfGeneral}, for {@link Op#isGeneralF32Elu()},
+     * else staged), and the scalar fix-up where inputs can leave the
      * kernels' range (negative input scales only).
      */
     @Override
@@ -209,6 +210,10 @@ public final class VectorBackend implements EluBackend {
                 if (op.isFastF32Elu()) {
                     float alpha = op.alphaF();
                     yield (src, dst, threads) -> HalfElu.forward(type, alpha, k, src, dst);
+                }
+                if (op.isGeneralF32Elu()) {
+                    F32Kernels.General g = F32Kernels.General.of(op);
+                    yield (src, dst, threads) -> HalfGeneral.forward(type, g, k, src, dst);
                 }
                 Fix1 fix = fixNeeded ? FamilyKernels.forwardFixF32(op) : null;
                 yield (src, dst, threads) -> Staging.forwardHalf(k, fix, type, src, dst);
