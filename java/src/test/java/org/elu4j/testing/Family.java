@@ -263,11 +263,39 @@ public final class Family {
         return (byte[]) s.heapBase().orElseThrow();
     }
 
-    /** Upstream gradients: mostly moderate values of both signs, some of any magnitude, some special. */
+    /** bf16 or f16 inputs in [-12, 4], rounded to the type: no specials, t within every kernel's range. */
+    public static byte[] ordinaryHalves(DataType type, int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed ^ 0x3C6EF372L);
+        MemorySegment s = MemorySegment.ofArray(new byte[n * 2]);
+        for (int i = 0; i < n; i++) {
+            s.setAtIndex(JAVA_SHORT_UNALIGNED, i, ScalarBackend.narrow(type, (float) r.nextDouble(-12, 4)));
+        }
+        return (byte[]) s.heapBase().orElseThrow();
+    }
+
+    /** Random finite bf16 or f16 patterns (any sign and magnitude, subnormals and zeros included). */
+    public static byte[] finiteHalfPatterns(DataType type, int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed ^ 0x7F4A7C15L);
+        int exponent = type == DataType.BF16 ? 0x7F80 : 0x7C00;
+        MemorySegment s = MemorySegment.ofArray(new byte[n * 2]);
+        for (int i = 0; i < n; i++) {
+            int h;
+            do {
+                h = r.nextInt(0x10000);
+            } while ((h & exponent) == exponent);
+            s.setAtIndex(JAVA_SHORT_UNALIGNED, i, (short) h);
+        }
+        return (byte[]) s.heapBase().orElseThrow();
+    }
+
+    /**
+     * Upstream gradients: mostly moderate values of both signs, some of any magnitude, some special
+     * (among them binary16's largest finite value, whose products overflow binary16).
+     */
     public static byte[] gradients(DataType type, int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed ^ 0x5DEECE66DL);
         float[] specials = {0f, -0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, Float.MIN_VALUE,
-                -Float.MIN_VALUE, 1f, -1f, 1e30f, -1e-30f, 3f, -0.5f};
+                -Float.MIN_VALUE, 1f, -1f, 1e30f, -1e-30f, 3f, -0.5f, 65504f, -65504f};
         MemorySegment s = MemorySegment.ofArray(new byte[n * type.byteSize()]);
         for (int i = 0; i < n; i++) {
             int kind = r.nextInt(10);
