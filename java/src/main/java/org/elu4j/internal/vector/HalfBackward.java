@@ -15,16 +15,17 @@ import org.elu4j.internal.vector.Staging.Map2;
  * and in the high 16 bits of each int lane), run through {@link F32Backward}'s arithmetic, rounded
  * as {@link HalfElu#bf16} rounds and merged back before it is stored: from the output in
  * {@link F32Backward#eluBackwardFromOutputFma}'s case (e.g. ELU with alpha 1) and in its pairs
- * (SELU, CELU, ...), from the input in {@link F32Backward}'s pairs.
+ * (SELU, CELU, ...), from the input in {@link F32Backward}'s pairs. {@link F16Backward} is the
+ * same for binary16 and shares {@link #fusedThenStaged}.
  *
  * <p>The bits are the staged path's ({@link Staging#backwardHalf} with the f32 kernel): the
  * widening is exact and the float arithmetic is the f32 kernel's operation for operation; an int
  * vector the fused loop leaves (from the input an element outside the pairs' range or a NaN dy;
  * from the output an infinite or NaN product, or in the pairs a huge operand) goes to the staged
  * path, and so do the last elements and heap segments. Those are the lanes that would need the
- * rounding's NaN case, which the fused loops therefore leave out. The loops are flat, with their constants in locals, for the reasons in
- * {@link VectorBackend}'s class comment, which is why the f32 kernels' lines appear here twice
- * per loop.
+ * rounding's NaN case, which the fused loops therefore leave out. The loops are flat, with their
+ * constants in locals, for the reasons in {@link VectorBackend}'s class comment, which is why the
+ * f32 kernels' lines appear here twice per loop.
  */
 final class HalfBackward {
     private HalfBackward() {
@@ -45,7 +46,7 @@ final class HalfBackward {
     static void backwardFromOutputBf16(F32Kernels.General b, Map2 rest, MemorySegment dy, MemorySegment y,
             MemorySegment dx) {
         fusedThenStaged(b.fmaY() ? HalfBackward::bf16FromOutputFma : HalfBackward::bf16FromOutputPairs,
-                true, b, rest, dy, y, dx);
+                true, DataType.BF16, b, rest, dy, y, dx);
     }
 
     /**
@@ -57,21 +58,22 @@ final class HalfBackward {
      */
     static void backwardFromInputBf16(F32Kernels.General b, Map2 rest, MemorySegment dy, MemorySegment x,
             MemorySegment dx) {
-        fusedThenStaged(HalfBackward::bf16FromInput, I.length() >= 8, b, rest, dy, x, dx);
+        fusedThenStaged(HalfBackward::bf16FromInput, I.length() >= 8, DataType.BF16, b, rest, dy, x, dx);
     }
 
     /** A fused loop over [from, to): returns the offset of the int vector it stopped at, unwritten, or {@code to}. */
     @FunctionalInterface
-    private interface Fused {
+    interface Fused {
         long run(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to, F32Kernels.General b);
     }
 
     /**
      * {@code loop} over the native part that fills whole int vectors (where {@code fuse}), each
      * int vector it stops at through {@code rest} (the staged path with the same parameters), and
-     * the remainder or heap segments through {@code rest} as well.
+     * the remainder or heap segments through {@code rest} as well; {@code type} is bf16 or f16
+     * ({@link F16Backward}'s loops).
      */
-    private static void fusedThenStaged(Fused loop, boolean fuse, F32Kernels.General b, Map2 rest,
+    static void fusedThenStaged(Fused loop, boolean fuse, DataType type, F32Kernels.General b, Map2 rest,
             MemorySegment dy, MemorySegment xy, MemorySegment dx) {
         final long bytes = dy.byteSize() & ~1L;
         long main = 0;
@@ -81,14 +83,14 @@ final class HalfBackward {
             while (off < main) {
                 off = loop.run(dy, xy, dx, off, main, b);
                 if (off < main) {
-                    Staging.backwardHalf(rest, null, DataType.BF16, dy.asSlice(off, STEP_BYTES),
+                    Staging.backwardHalf(rest, null, type, dy.asSlice(off, STEP_BYTES),
                             xy.asSlice(off, STEP_BYTES), dx.asSlice(off, STEP_BYTES));
                     off += STEP_BYTES;
                 }
             }
         }
         if (main < bytes) {
-            Staging.backwardHalf(rest, null, DataType.BF16, dy.asSlice(main, bytes - main),
+            Staging.backwardHalf(rest, null, type, dy.asSlice(main, bytes - main),
                     xy.asSlice(main, bytes - main), dx.asSlice(main, bytes - main));
         }
     }

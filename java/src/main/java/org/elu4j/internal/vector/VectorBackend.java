@@ -237,13 +237,14 @@ public final class VectorBackend implements EluBackend {
             }
             case BF16, F16 -> {
                 Map2 k = FamilyKernels.f32Backward(op, fromOutput);
-                F32Kernels.General g = type == DataType.BF16 && op.isGeneralF32Backward()
-                        ? F32Kernels.General.of(op) : null;
-                if (g != null && fromOutput) {
-                    yield (dy, xy, dx) -> HalfBackward.backwardFromOutputBf16(g, k, dy, xy, dx);
+                F32Kernels.General g = op.isGeneralF32Backward() ? F32Kernels.General.of(op) : null;
+                if (g != null && type == DataType.BF16) {
+                    yield fromOutput ? (dy, xy, dx) -> HalfBackward.backwardFromOutputBf16(g, k, dy, xy, dx)
+                            : (dy, xy, dx) -> HalfBackward.backwardFromInputBf16(g, k, dy, xy, dx);
                 }
-                if (g != null && !fromOutput) {
-                    yield (dy, xy, dx) -> HalfBackward.backwardFromInputBf16(g, k, dy, xy, dx);
+                if (g != null) {
+                    yield fromOutput ? (dy, xy, dx) -> F16Backward.backwardFromOutput(g, k, dy, xy, dx)
+                            : (dy, xy, dx) -> F16Backward.backwardFromInput(g, k, dy, xy, dx);
                 }
                 Fix2 fix = fixNeeded ? FamilyKernels.backwardFixF32(op) : null;
                 yield (dy, xy, dx) -> Staging.backwardHalf(k, fix, type, dy, xy, dx);
