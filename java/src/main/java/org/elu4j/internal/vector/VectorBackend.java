@@ -102,9 +102,10 @@ import org.elu4j.internal.vector.Staging.Map2;
  * expm1/exp) and {@link HalfKernels} (bfloat16/binary16 conversions);
  * {@link FamilyKernels} chooses one per binding, {@link Staging} runs it over a call's segments
  * (whole blocks, heap staging, half widening). f32 forward of ELU with {@link Op#isFastF32Elu()}
- * parameters is {@link #eluF32}, unchanged; bf16/f16 forward with those parameters and the bf16
- * backward in f32 pairs (from the output and from the input) are {@link HalfElu} and
- * {@link HalfBackward}: the same arithmetic with the conversions in registers.
+ * parameters is {@link #eluF32}, unchanged; bf16/f16 forward with those parameters
+ * ({@link HalfElu}) and with general ones ({@link HalfGeneral}), and the bf16/f16 backward in f32
+ * pairs from the output and from the input ({@link HalfBackward}, {@link F16Backward}) are the
+ * same arithmetic with the conversions in registers.
  * The {@code threads} argument is ignored: the vector backend runs serially.
  */
 public final class VectorBackend implements EluBackend {
@@ -184,8 +185,8 @@ public final class VectorBackend implements EluBackend {
      * the float ELU kernel for {@link Op#isFastF32Elu()} (for bf16/f16 its fused form,
      * {@link HalfElu}), else the f32 or f64 kernel with the function's parameters captured (bf16
      * and f16 through the f32 one: fused, {@link HalfGeneral}, for {@link Op#isGeneralF32Elu()},
-     * else staged), and the scalar fix-up where inputs can leave the
-     * kernels' range (negative input scales only).
+     * else staged), and the scalar fix-up where inputs can leave the kernels' range (negative
+     * input scales only).
      */
     @Override
     public Binding.Forward bindForward(Op op, DataType type) {
