@@ -95,6 +95,16 @@ public final class Family {
         return List.copyOf(all);
     }
 
+    /**
+     * Coefficients so large that binary16 gradients times {@code (alpha * scale + y) * inputScale}
+     * exceed 2^64 (the f32 backward's ordinary loop leaves such products to its full loop): with
+     * an input scale, and with input scale 1 in the pairs (alpha * scale no power of two).
+     */
+    public static List<Fn> hugeCoefficients() {
+        return List.of(new Fn("elu(2^30,1,2^20)", Elu.elu(0x1p30, 1, 0x1p20)),
+                new Fn("elu(1.5*2^49)", Elu.elu(0x1.8p49)));
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Inputs
 

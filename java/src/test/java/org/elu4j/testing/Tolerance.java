@@ -112,7 +112,7 @@ public final class Tolerance {
         // oneDNN
         if (positiveSide(xy)) {
             // one pass passes positives through; a composed plan (EltwisePlan) rounds each pass's
-            // product, (s / i) * (i * x) where the input scale i is not 1
+            // product, (scale / s) * (s * x) where the input scale s is not 1
             if (forward && op.scale() == 1 && op.inputScale() == 1) {
                 return Float.floatToRawIntBits(got) == Float.floatToRawIntBits(want) ? null : "positive side not exact";
             }
@@ -215,9 +215,11 @@ public final class Tolerance {
      */
     private static boolean oneDnnAccepts(Op op, Pass pass, double dy, double xy, double got, double want, double positive,
             double relative, double maxFinite) {
-        // what a flushed subnormal can cost: in the result, or in a composed plan's intermediate
-        // i * x, which its last pass scales by s / i
-        double tiny = 0x1p-125 * Math.max(Math.max(1, Math.abs(op.scale() / op.inputScale())),
+        // what a flushed subnormal can cost: in the result, or in a composed forward plan's
+        // intermediate s * x (input scale s > 0, not 1), which its last pass scales by scale / s
+        double composed = pass == Pass.FORWARD && op.inputScale() > 0 && op.inputScale() != 1
+                ? Math.abs(op.scale() / op.inputScale()) : 1;
+        double tiny = 0x1p-125 * Math.max(Math.max(1, composed),
                 Math.max(Math.abs(op.scale()), Math.abs(op.negativeCoefficient() * op.inputScale())));
         if (Math.abs(got - want) < tiny) {
             return true;

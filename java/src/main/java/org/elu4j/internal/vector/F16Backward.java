@@ -19,10 +19,10 @@ import org.elu4j.internal.vector.Staging.Map2;
  *
  * <p>The bits are the staged path's ({@link Staging#backwardHalf} with the f32 kernel), as in
  * {@link HalfBackward}. An int vector with an infinite or NaN half in either tensor goes to the
- * staged path, so the widening needs no such case. Finite halves are at most 65504 (2^16) and the
- * parameters at most 2^60, so every result a lane keeps is finite in f32 (about 2^92 at most),
- * and the rounding needs no NaN case; from the output the fma form needs no exit test and the
- * pairs none of their own (see {@link #fromOutputPairs}); from the input the pairs' range (t
+ * staged path, so the widening needs no such case. Finite halves are at most 65504 (below 2^16)
+ * and the parameters at most 2^60, so every result a lane keeps is finite in f32 (about 2^92 at
+ * most), and the rounding needs no NaN case; from the output the fma form needs no exit test and
+ * the pairs none of their own (see {@link #fromOutputPairs}); from the input the pairs' range (t
  * below -87) still sends an int vector to the staged path. The loops are flat, with their
  * constants in locals, for the reasons in {@link VectorBackend}'s class comment.
  */
@@ -128,10 +128,13 @@ final class F16Backward {
 
     /**
      * {@link HalfBackward#bf16FromOutputPairs} for binary16: stops at the first int vector with an
-     * infinite or NaN half in dy or y. Without the f32 loop's exit test: its full loop's other
-     * branches are for operands above 2^64 and infinite or NaN products, and finite halves give
-     * neither ({@code |dy|, |y| <= 65504}, {@code |ah| <= cis + 65504 * shi}, so the product is
-     * at most about 2^92), so every lane takes what the ordinary loop computes.
+     * infinite or NaN half in dy or y. Without the f32 loop's exit test: finite halves have
+     * {@code |dy|, |y| <= 65504}, and {@code |ah| <= cis + 65504 * shi}, so the product is at most
+     * about 2^92, finite; the test's other cases (operands above 2^64, infinite or NaN products)
+     * cannot occur, and a finite product above 2^64, which it would send to the full loop, takes
+     * the same {@code fine} there (its ok branch; with input scale 1 the full loop's {@code ah},
+     * {@code al} differ from {@code sh}, {@code sl} at most in the sign of a zero {@code al}, which
+     * leaves a product that large unchanged).
      */
     static long fromOutputPairs(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to,
             F32Kernels.General b) {

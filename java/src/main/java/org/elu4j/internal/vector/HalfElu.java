@@ -12,9 +12,10 @@ import org.elu4j.internal.vector.Staging.Map1;
 
 /**
  * bfloat16 and binary16 ELU forward with {@link org.elu4j.internal.Op#isFastF32Elu()} parameters
- * in one pass ({@link HalfBackward} is the same for the bfloat16 backward): each int vector of
- * halves is split in registers into two float vectors (the halves in the low and in the high 16
- * bits of each int lane), run through the float kernel's arithmetic ({@link VectorBackend#kernel}'s),
+ * in one pass ({@link HalfGeneral} is the same for the general forward, {@link HalfBackward} and
+ * {@link F16Backward} for the backward in f32 pairs): each int vector of halves is split in
+ * registers into two float vectors (the halves in the low and in the high 16 bits of each int
+ * lane), run through the float kernel's arithmetic ({@link VectorBackend#kernel}'s),
  * rounded and merged back before it is stored. The staged path
  * ({@link Staging#forwardHalf}) widens a chunk into a buffer, runs the float kernel over it and
  * narrows it in a third loop: six vector accesses per float vector against one load and one store
