@@ -35,10 +35,6 @@ final class F16Backward {
     private static final VectorSpecies<Integer> I = HalfElu.I;
     /** {@link HalfElu#STEP_BYTES}: one int vector of halves per loop iteration. */
     private static final long STEP_BYTES = HalfElu.STEP_BYTES;
-    /** binary16's magnitude bits moved to a float's exponent and fraction position (before the 2^112). */
-    private static final int MAGNITUDE = 0x7FFF << 13;
-    /** binary16's infinity at that position: an int vector with a half at or above it is staged. */
-    private static final int INFINITY = 0x7C00 << 13;
 
     /** {@link HalfBackward#backwardFromOutputBf16} for binary16. */
     static void backwardFromOutput(F32Kernels.General b, Map2 rest, MemorySegment dy, MemorySegment y,
@@ -65,16 +61,16 @@ final class F16Backward {
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
         final boolean exactScale = b.floatScale();
-        final IntVector magBits = IntVector.broadcast(I, MAGNITUDE);
-        final IntVector infBits = IntVector.broadcast(I, INFINITY);
+        final IntVector magBits = IntVector.broadcast(I, HalfKernels.F16_WIDE_MAGNITUDE);
+        final IntVector infBits = IntVector.broadcast(I, HalfKernels.F16_WIDE_INFINITY);
         final IntVector signBit = IntVector.broadcast(I, 0x80000000);
-        final FloatVector widen = FloatVector.broadcast(F, 0x1p112f);
+        final FloatVector widen = FloatVector.broadcast(F, HalfKernels.F16_WIDEN);
         final IntVector absMask = IntVector.broadcast(I, 0x7FFFFFFF);
-        final IntVector rebias = IntVector.broadcast(I, 0x38000000 - 0xFFF);
+        final IntVector rebias = IntVector.broadcast(I, HalfKernels.F16_ROUND_REBIAS);
         final IntVector lsb = IntVector.broadcast(I, 1);
-        final IntVector minNormal = IntVector.broadcast(I, 0x38800000);
-        final IntVector overflow = IntVector.broadcast(I, 0x477FF000 - 1);
-        final IntVector half = IntVector.broadcast(I, 0x3F000000);
+        final IntVector minNormal = IntVector.broadcast(I, HalfKernels.F16_MIN_NORMAL_BITS);
+        final IntVector overflow = IntVector.broadcast(I, HalfKernels.F16_OVERFLOW_BITS);
+        final IntVector half = IntVector.broadcast(I, HalfKernels.F16_SUBNORMAL_BIAS);
         final FloatVector halfF = FloatVector.broadcast(F, 0.5f);
         final IntVector infHalf = IntVector.broadcast(I, 0x7C00);
         final IntVector signA = IntVector.broadcast(I, 0x8000);
@@ -150,14 +146,14 @@ final class F16Backward {
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
         final boolean exactScale = b.floatScale();
         final boolean unit = b.unitInput();
-        final IntVector magBits = IntVector.broadcast(I, MAGNITUDE);
-        final IntVector infBits = IntVector.broadcast(I, INFINITY);
-        final FloatVector widen = FloatVector.broadcast(F, 0x1p112f);
-        final IntVector rebias = IntVector.broadcast(I, 0x38000000 - 0xFFF);
+        final IntVector magBits = IntVector.broadcast(I, HalfKernels.F16_WIDE_MAGNITUDE);
+        final IntVector infBits = IntVector.broadcast(I, HalfKernels.F16_WIDE_INFINITY);
+        final FloatVector widen = FloatVector.broadcast(F, HalfKernels.F16_WIDEN);
+        final IntVector rebias = IntVector.broadcast(I, HalfKernels.F16_ROUND_REBIAS);
         final IntVector lsb = IntVector.broadcast(I, 1);
-        final IntVector minNormal = IntVector.broadcast(I, 0x38800000);
-        final IntVector overflow = IntVector.broadcast(I, 0x477FF000 - 1);
-        final IntVector half = IntVector.broadcast(I, 0x3F000000);
+        final IntVector minNormal = IntVector.broadcast(I, HalfKernels.F16_MIN_NORMAL_BITS);
+        final IntVector overflow = IntVector.broadcast(I, HalfKernels.F16_OVERFLOW_BITS);
+        final IntVector half = IntVector.broadcast(I, HalfKernels.F16_SUBNORMAL_BIAS);
         final FloatVector halfF = FloatVector.broadcast(F, 0.5f);
         final IntVector infHalf = IntVector.broadcast(I, 0x7C00);
         final IntVector signA = IntVector.broadcast(I, 0x8000);
@@ -244,16 +240,16 @@ final class F16Backward {
         final FloatVector q2 = FloatVector.broadcast(F, F32Backward.G2);
         final FloatVector q3 = FloatVector.broadcast(F, F32Backward.G3);
         final FloatVector q4 = FloatVector.broadcast(F, F32Backward.G4);
-        final IntVector magBits = IntVector.broadcast(I, MAGNITUDE);
-        final IntVector infBits = IntVector.broadcast(I, INFINITY);
+        final IntVector magBits = IntVector.broadcast(I, HalfKernels.F16_WIDE_MAGNITUDE);
+        final IntVector infBits = IntVector.broadcast(I, HalfKernels.F16_WIDE_INFINITY);
         final IntVector signBit = IntVector.broadcast(I, 0x80000000);
-        final FloatVector widen = FloatVector.broadcast(F, 0x1p112f);
+        final FloatVector widen = FloatVector.broadcast(F, HalfKernels.F16_WIDEN);
         final IntVector absMask = IntVector.broadcast(I, 0x7FFFFFFF);
-        final IntVector rebias = IntVector.broadcast(I, 0x38000000 - 0xFFF);
+        final IntVector rebias = IntVector.broadcast(I, HalfKernels.F16_ROUND_REBIAS);
         final IntVector lsb = IntVector.broadcast(I, 1);
-        final IntVector minNormal = IntVector.broadcast(I, 0x38800000);
-        final IntVector overflow = IntVector.broadcast(I, 0x477FF000 - 1);
-        final IntVector half = IntVector.broadcast(I, 0x3F000000);
+        final IntVector minNormal = IntVector.broadcast(I, HalfKernels.F16_MIN_NORMAL_BITS);
+        final IntVector overflow = IntVector.broadcast(I, HalfKernels.F16_OVERFLOW_BITS);
+        final IntVector half = IntVector.broadcast(I, HalfKernels.F16_SUBNORMAL_BIAS);
         final FloatVector halfF = FloatVector.broadcast(F, 0.5f);
         final IntVector infHalf = IntVector.broadcast(I, 0x7C00);
         final IntVector signA = IntVector.broadcast(I, 0x8000);

@@ -161,13 +161,13 @@ final class HalfElu {
         final IntVector negCount = IntVector.broadcast(I, 0x7C00);
         final IntVector infHalf = IntVector.broadcast(I, 0x7C00);
         final IntVector quiet = IntVector.broadcast(I, HalfKernels.F16_NAN_QUIET_BIT >>> 13);
-        final FloatVector widen = FloatVector.broadcast(F, -0x1p112f);
+        final FloatVector widen = FloatVector.broadcast(F, -HalfKernels.F16_WIDEN);
         final IntVector absMask = IntVector.broadcast(I, 0x7FFFFFFF);
-        final IntVector rebias = IntVector.broadcast(I, 0x38000000 - 0xFFF);
+        final IntVector rebias = IntVector.broadcast(I, HalfKernels.F16_ROUND_REBIAS);
         final IntVector lsb = IntVector.broadcast(I, 1);
-        final IntVector minNormal = IntVector.broadcast(I, 0x38800000);
-        final IntVector overflow = IntVector.broadcast(I, 0x477FF000 - 1);
-        final IntVector half = IntVector.broadcast(I, 0x3F000000);
+        final IntVector minNormal = IntVector.broadcast(I, HalfKernels.F16_MIN_NORMAL_BITS);
+        final IntVector overflow = IntVector.broadcast(I, HalfKernels.F16_OVERFLOW_BITS);
+        final IntVector half = IntVector.broadcast(I, HalfKernels.F16_SUBNORMAL_BIAS);
         final FloatVector halfF = FloatVector.broadcast(F, 0.5f);
         final IntVector signBit = IntVector.broadcast(I, 0x8000);
 

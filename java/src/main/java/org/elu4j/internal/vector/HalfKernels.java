@@ -124,7 +124,7 @@ final class HalfKernels {
         final IntVector magMask = IntVector.broadcast(I, 0x7FFF);
         final IntVector expMask = IntVector.broadcast(I, 0x7C00);
         final IntVector infBits = IntVector.broadcast(I, 0x7F800000);
-        final FloatVector rebias = FloatVector.broadcast(F, 0x1p112f);
+        final FloatVector rebias = FloatVector.broadcast(F, F16_WIDEN);
         final IntVector significand = IntVector.broadcast(I, 0x03FF);
         final IntVector zero = IntVector.zero(I);
         final IntVector quiet = IntVector.broadcast(I, F16_NAN_QUIET_BIT);
@@ -149,6 +149,24 @@ final class HalfKernels {
     }
 
     /**
+     * binary16's exact widening and its rounding on bit patterns, shared by {@link #widenF16},
+     * {@link #narrowF16} and the fused loops ({@link HalfElu#f16}, {@link HalfGeneral#f16},
+     * {@link F16Backward}): the magnitude bits moved up 13 places ({@code F16_WIDE_MAGNITUDE};
+     * infinity there is {@code F16_WIDE_INFINITY}) read as a float times {@code F16_WIDEN} is
+     * the value; a float magnitude {@code a} rounds to {@code (a - F16_ROUND_REBIAS + lsb) >>> 13}
+     * where normal, to {@code bits(a + 0.5f) - F16_SUBNORMAL_BIAS} below
+     * {@code F16_MIN_NORMAL_BITS} (2^-14), and to infinity above {@code F16_OVERFLOW_BITS} (just
+     * below 65520, the halfway point above the largest binary16); see {@link #narrowF16}.
+     */
+    static final int F16_WIDE_MAGNITUDE = 0x7FFF << 13;
+    static final int F16_WIDE_INFINITY = 0x7C00 << 13;
+    static final float F16_WIDEN = 0x1p112f;
+    static final int F16_ROUND_REBIAS = 0x38000000 - 0xFFF;
+    static final int F16_MIN_NORMAL_BITS = 0x38800000;
+    static final int F16_OVERFLOW_BITS = 0x477FF000 - 1;
+    static final int F16_SUBNORMAL_BIAS = 0x3F000000;
+
+    /**
      * Floats {@code src[0..n)} to binary16 at byte offset {@code dstOff} of {@code dst}, to nearest even, bit for bit as
      * {@link Float#floatToFloat16}. On the magnitude {@code a}: normal results rebias the exponent
      * and round on the integer pattern ({@code (a - (112 << 23) + 0xFFF + lsb) >>> 13});
@@ -161,13 +179,13 @@ final class HalfKernels {
     static void narrowF16(MemorySegment src, MemorySegment dst, long dstOff, int n) {
         final IntVector absMask = IntVector.broadcast(I, 0x7FFFFFFF);
         final IntVector signBit = IntVector.broadcast(I, 0x8000);
-        final IntVector rebias = IntVector.broadcast(I, 0x38000000 - 0xFFF);
+        final IntVector rebias = IntVector.broadcast(I, F16_ROUND_REBIAS);
         final IntVector one = IntVector.broadcast(I, 1);
-        final IntVector minNormal = IntVector.broadcast(I, 0x38800000);
-        final IntVector overflow = IntVector.broadcast(I, 0x477FF000 - 1);
+        final IntVector minNormal = IntVector.broadcast(I, F16_MIN_NORMAL_BITS);
+        final IntVector overflow = IntVector.broadcast(I, F16_OVERFLOW_BITS);
         final IntVector infBits = IntVector.broadcast(I, 0x7F800000);
         final IntVector infHalf = IntVector.broadcast(I, 0x7C00);
-        final IntVector half = IntVector.broadcast(I, 0x3F000000);
+        final IntVector half = IntVector.broadcast(I, F16_SUBNORMAL_BIAS);
         final FloatVector halfF = FloatVector.broadcast(F, 0.5f);
         final IntVector nan1 = IntVector.broadcast(I, 0x007FE000);
         final IntVector nanHigh = IntVector.broadcast(I, 0x7C00 | NAN_QUIET);
