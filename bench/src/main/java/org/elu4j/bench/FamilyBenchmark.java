@@ -2,6 +2,7 @@ package org.elu4j.bench;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import org.elu4j.Backend;
@@ -46,7 +47,11 @@ public class FamilyBenchmark extends BenchBase {
     @Param({"helper", "vector", "onednn", "auto", "javacpp"})
     public String backend;
 
-    /** {@code elu} (alpha 1), {@code selu}, {@code celu} (alpha 0.7). */
+    /**
+     * {@code elu} (alpha 1), {@code selu}, {@code celu} (alpha 0.7); also, on request
+     * ({@code -p function=relu}; not in the suite's report), {@code relu} and {@code leaky-relu}
+     * (slope 0.01, PyTorch's default), which the JavaCPP peer does not run.
+     */
     @Param({"elu", "selu", "celu"})
     public String function;
 
@@ -88,6 +93,8 @@ public class FamilyBenchmark extends BenchBase {
             if (!Elu4j.isAvailable(b)) {
                 throw new IllegalStateException("backend " + backend + " is not available here: " + Elu4j.backends());
             }
+        } else if (!List.of("elu", "selu", "celu").contains(function)) {
+            throw new UnsupportedOperationException(SKIP + "oneDNN via JavaCPP " + what + ": the peer runs ELU's compositions only");
         } else if (dataType == DataType.F64) {
             throw new UnsupportedOperationException(SKIP + "oneDNN via JavaCPP " + what + ": oneDNN has no f64 eltwise");
         }
@@ -156,7 +163,9 @@ public class FamilyBenchmark extends BenchBase {
             case "elu" -> Elu.elu();
             case "selu" -> Elu.selu();
             case "celu" -> Elu.celu(0.7);
-            default -> throw new IllegalArgumentException("function must be elu, selu or celu: " + name);
+            case "relu" -> Elu.relu();
+            case "leaky-relu" -> Elu.leakyRelu(0.01);
+            default -> throw new IllegalArgumentException("function must be elu, selu, celu, relu or leaky-relu: " + name);
         };
     }
 

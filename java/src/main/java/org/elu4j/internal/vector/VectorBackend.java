@@ -105,7 +105,8 @@ import org.elu4j.internal.vector.Staging.Map2;
  * parameters is {@link #eluF32}, unchanged; bf16/f16 forward with those parameters
  * ({@link HalfElu}) and with general ones ({@link HalfGeneral}), and the bf16/f16 backward in f32
  * pairs from the output and from the input ({@link HalfBackward}, {@link F16Backward}) are the
- * same arithmetic with the conversions in registers.
+ * same arithmetic with the conversions in registers; bf16/f16 ReLU ({@link HalfRelu}) needs no
+ * conversion at all.
  * The {@code threads} argument is ignored: the vector backend runs serially.
  */
 public final class VectorBackend implements EluBackend {
@@ -183,7 +184,7 @@ public final class VectorBackend implements EluBackend {
     /**
      * The kernel of one function and type, chosen once (serial whatever {@code threads} says):
      * the float ELU kernel for {@link Op#isFastF32Elu()} (for bf16/f16 its fused form,
-     * {@link HalfElu}), else the f32 or f64 kernel with the function's parameters captured (bf16
+     * {@link HalfElu}; bf16/f16 ReLU on the patterns, {@link HalfRelu}), else the f32 or f64 kernel with the function's parameters captured (bf16
      * and f16 through the f32 one: fused, {@link HalfGeneral}, for {@link Op#isGeneralF32Elu()},
      * else staged), and the scalar fix-up where inputs can leave the kernels' range (negative
      * input scales only).
@@ -208,6 +209,9 @@ public final class VectorBackend implements EluBackend {
             }
             case BF16, F16 -> {
                 Map1 k = FamilyKernels.f32Forward(op);
+                if (op.kind() == Op.Kind.RELU) {
+                    yield (src, dst, threads) -> HalfRelu.forward(type, k, src, dst);
+                }
                 if (op.isFastF32Elu()) {
                     float alpha = op.alphaF();
                     yield (src, dst, threads) -> HalfElu.forward(type, alpha, k, src, dst);
@@ -238,6 +242,9 @@ public final class VectorBackend implements EluBackend {
             }
             case BF16, F16 -> {
                 Map2 k = FamilyKernels.f32Backward(op, fromOutput);
+                if (op.kind() == Op.Kind.RELU) {
+                    yield (dy, xy, dx) -> HalfRelu.backward(type, k, dy, xy, dx);
+                }
                 F32Kernels.General g = op.isGeneralF32Backward() ? F32Kernels.General.of(op) : null;
                 if (g != null && type == DataType.BF16) {
                     yield fromOutput ? (dy, xy, dx) -> HalfBackward.backwardFromOutputBf16(g, k, dy, xy, dx)
