@@ -18,7 +18,9 @@
  * Memory: src and dst may have any byte alignment and dst may be src, so a call works through
  * blocks of ELU4J_FAM_BLOCK elements: each block is copied into aligned stack buffers (widened to
  * float for bf16/f16), computed there, and copied (narrowed) to dst. A block is read completely
- * before any of it is written, so in-place calls are safe. About 20 KiB of stack.
+ * before any of it is written, so in-place calls are safe. About 20 KiB of stack. The straight
+ * paths skip the blocks: the float and general f32 kernels, the fused halves, the f64 tables, and
+ * ReLU/LeakyReLU (kernels_relu.h: f32 forward, and ReLU on bf16/f16 patterns and its backward).
  *
  * The algorithms
  *
@@ -361,6 +363,7 @@ static void FAM(fwd_f64_block)(const elu4j_params *p, const double *restrict x,
 
 #include "kernels_bwd.h"
 #include "kernels_f64_bwd.h"
+#include "kernels_relu.h"
 
 /* --- the entry points ---------------------------------------------------------------------------- */
 
@@ -386,63 +389,6 @@ static void FAM(narrow)(int dtype, const float *restrict f, uint16_t *restrict h
         FAM(f16_narrow)(f, h, m);
     }
     memcpy(out, h, m * sizeof(uint16_t));
-}
-
-/*
- * f32 ReLU, and LeakyReLU with a slope that is a float, straight from src to dst: a copy-speed
- * function would otherwise spend most of its time in the block copies below. float * float is
- * the correctly rounded product, as the double evaluation of the block path gives for such a
- * slope, so both paths give the same bits. src and dst may have any alignment (heap byte arrays
- * and ByteBuffers arrive at odd offsets), so elements are moved with memcpy, which GCC turns into
- * unaligned vector loads and stores. In place gets its own loop over one pointer (no restrict
- * promise to break); otherwise src and dst are disjoint (checked by the caller).
- */
-FAM_INLINE float FAM(relu_one)(float v, float slope, int zero)
-{
-    return v > 0.0f ? v : isnan(v) ? v : zero ? 0.0f : slope * v;
-}
-
-static void FAM(relu_f32_inplace)(unsigned char *d, size_t n, float slope, int zero)
-{
-    for (size_t i = 0; i < n; i++) {
-        float v;
-        memcpy(&v, d + 4 * i, 4);
-        const float r = FAM(relu_one)(v, slope, zero);
-        memcpy(d + 4 * i, &r, 4);
-    }
-}
-
-static void FAM(relu_f32_out)(const unsigned char *restrict x, unsigned char *restrict y, size_t n,
-                              float slope, int zero)
-{
-    for (size_t i = 0; i < n; i++) {
-        float v;
-        memcpy(&v, x + 4 * i, 4);
-        const float r = FAM(relu_one)(v, slope, zero);
-        memcpy(y + 4 * i, &r, 4);
-    }
-}
-
-/* Runs the direct f32 ReLU / LeakyReLU loops when they apply; returns 0 when they do not. */
-static int FAM(relu_f32_direct)(const elu4j_params *p, const void *src, void *dst, size_t n)
-{
-    int zero;
-    float slope;
-    if (p->function == ELU4J_FN_RELU) {
-        zero = 1;
-        slope = 0.0f;
-    } else if (p->function == ELU4J_FN_LEAKY_RELU && (double)(float)p->alpha == p->alpha) {
-        zero = 0;
-        slope = (float)p->alpha;
-    } else {
-        return 0;
-    }
-    if (src == dst) {
-        FAM(relu_f32_inplace)((unsigned char *)dst, n, slope, zero);
-    } else {
-        FAM(relu_f32_out)((const unsigned char *)src, (unsigned char *)dst, n, slope, zero);
-    }
-    return 1;
 }
 
 /*
@@ -511,6 +457,10 @@ void FAM(elu4j_forward_kernel)(const elu4j_params *p, int dtype, const void *src
         return;
     }
 #endif
+    if ((dtype == ELU4J_DT_BF16 || dtype == ELU4J_DT_F16) && p->function == ELU4J_FN_RELU) {
+        FAM(relu_direct)(dtype, NULL, src, dst, n); /* on the patterns (kernels_relu.h) */
+        return;
+    }
     FAM(forward_blocks)(p, dtype, src, dst, n);
 }
 
@@ -526,6 +476,10 @@ void FAM(elu4j_backward_kernel)(const elu4j_params *p, int dtype, int from_dst,
         return;
     }
 #endif
+    if (dtype != ELU4J_DT_F64 && p->function == ELU4J_FN_RELU) {
+        FAM(relu_direct)(dtype, diff_dst, data, diff_src, n); /* straight (kernels_relu.h) */
+        return;
+    }
     if (dtype == ELU4J_DT_F64 && !from_dst && FAM(f64_bwd_x)(p, diff_dst, data, diff_src, n)) {
         return; /* the f64 table kernel (kernels_f64_bwd.h), straight, no block copies */
     }
