@@ -230,11 +230,11 @@ static int is_power_of_two(double v)
     return frexp(v, &e) == 0.5;
 }
 
-/* hi + lo = v to 2^-48 relative; hi rounded toward zero when toward_zero (then lo >= 0 for v > 0). */
+/* hi + lo = v to 2^-48 relative; hi rounded toward zero when toward_zero (then lo has v's sign or is 0). */
 static void split(double v, int toward_zero, float *hi, float *lo)
 {
     float h = (float)v;
-    if (toward_zero && (double)h > v) {
+    if (toward_zero && fabs((double)h) > fabs(v)) {
         h = nextafterf(h, 0.0f);
     }
     *hi = h;
@@ -268,6 +268,27 @@ static void fill_general(const elu4j_params *p, int backward, elu4j_general *g)
 }
 
 /*
+ * LeakyReLU's product (kernels_relu.h): a float slope as it is; a slope of magnitude in
+ * [2^-60, 2^60] as a pair whose hi is rounded toward zero, so that lo is a normal float of the
+ * slope's sign (lo * v then never turns an infinite or zero v's sum into NaN or the wrong zero);
+ * anything else in double.
+ */
+static void fill_leaky(elu4j_params *p)
+{
+    const double a = fabs(p->alpha);
+    if ((double)(float)p->alpha == p->alpha) {
+        p->leaky_kind = ELU4J_LEAKY_FLOAT;
+        p->slope_hi = (float)p->alpha;
+        p->slope_lo = 0.0f;
+    } else if (a >= 0x1p-60 && a <= 0x1p60) {
+        p->leaky_kind = ELU4J_LEAKY_PAIR;
+        split(p->alpha, 1, &p->slope_hi, &p->slope_lo);
+    } else {
+        p->leaky_kind = ELU4J_LEAKY_DOUBLE;
+    }
+}
+
+/*
  * The derived parameters, filled in place (this runs on every call: no struct returned by value,
  * no zeroing of what the call does not read, only the direction's general constants); fast: ELU
  * that the float kernel computes within 1 ulp; gen / bwd: the general f32 kernels.
@@ -285,6 +306,9 @@ static void fill_params(elu4j_params *p, int function, double alpha, double scal
     p->fast = elu4j_uses_float_kernel(function, alpha, scale, input_scale);
     fill_general(p, backward, backward ? &p->bwd : &p->gen);
     (backward ? &p->gen : &p->bwd)->enabled = 0;
+    if (function == ELU4J_FN_LEAKY_RELU) {
+        fill_leaky(p);
+    }
 }
 
 /*

@@ -179,18 +179,9 @@ static void FAM(bwd_f32_block)(const elu4j_params *p, int from_dst, const float 
 {
     switch (p->function) {
     case ELU4J_FN_RELU:
-        for (size_t i = 0; i < m; i++) {
-            dx[i] = d[i] <= 0.0f ? 0.0f : dy[i]; /* NaN d passes dy, as PyTorch */
-        }
+    case ELU4J_FN_LEAKY_RELU:
+        FAM(relu_bwd_f32_block)(p, dy, d, dx, m); /* kernels_relu.h */
         break;
-    case ELU4J_FN_LEAKY_RELU: {
-        const double slope = p->alpha;
-        for (size_t i = 0; i < m; i++) {
-            const float neg = (float)(slope * (double)dy[i]);
-            dx[i] = d[i] > 0.0f ? dy[i] : neg;
-        }
-        break;
-    }
     default: {
         if (!from_dst && p->bwd.enabled) { /* f32 pairs where the group allows: bwd_x_one */
             /* the pairs over the whole block (one long loop vectorises), then the groups

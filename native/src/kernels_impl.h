@@ -20,7 +20,7 @@
  * float for bf16/f16), computed there, and copied (narrowed) to dst. A block is read completely
  * before any of it is written, so in-place calls are safe. About 20 KiB of stack. The straight
  * paths skip the blocks: the float and general f32 kernels, the fused halves, the f64 tables, and
- * ReLU/LeakyReLU (kernels_relu.h: f32 forward, and ReLU on bf16/f16 patterns and its backward).
+ * ReLU/LeakyReLU (kernels_relu.h: f32 forward and backward, ReLU on bf16/f16 patterns).
  *
  * The algorithms
  *
@@ -153,6 +153,11 @@
  *   ReLU: d <= 0 ? +0.0 : dy (PyTorch's threshold_backward: a NaN d passes dy); LeakyReLU:
  *   d > 0 ? dy : alpha * dy (PyTorch's leaky_relu_backward). The same in f64 (ELU from x with
  *   the table kernel's parameters: above, and this evaluation for what it leaves).
+ *
+ *   LeakyReLU's product alpha * v in f32 (forward and backward; bf16/f16 through it): exact
+ *   float slopes as a float product, slopes of magnitude in [2^-60, 2^60] as the float pair
+ *   fma(hi, v, lo * v) (within 1 ulp, almost always correctly rounded), others in double
+ *   (kernels_relu.h's leaky_neg).
  */
 #ifndef ELU4J_FAM_SUFFIX
 #error "define ELU4J_FAM_SUFFIX before including kernels_impl.h"
@@ -254,6 +259,7 @@ static void FAM(f16_narrow)(const float *restrict f, uint16_t *restrict h, size_
 
 #include "kernels_general.h"
 #include "kernels_f64.h"
+#include "kernels_relu.h"
 
 /* --- forward blocks ------------------------------------------------------------------------------ */
 
@@ -262,20 +268,9 @@ static void FAM(fwd_f32_block)(const elu4j_params *p, const float *restrict x, f
 {
     switch (p->function) {
     case ELU4J_FN_RELU:
-        for (size_t i = 0; i < m; i++) {
-            const float v = x[i];
-            y[i] = v > 0.0f ? v : isnan(v) ? v : 0.0f;
-        }
+    case ELU4J_FN_LEAKY_RELU:
+        FAM(relu_f32_block)(p, x, y, m); /* kernels_relu.h */
         break;
-    case ELU4J_FN_LEAKY_RELU: {
-        const double slope = p->alpha;
-        for (size_t i = 0; i < m; i++) {
-            const float v = x[i];
-            const float neg = (float)(slope * (double)v);
-            y[i] = v > 0.0f ? v : isnan(v) ? v : neg;
-        }
-        break;
-    }
     default: {
         if (p->fast) {
             elu_f32_kernel(x, y, m, p->alpha_f, 0);
@@ -363,7 +358,6 @@ static void FAM(fwd_f64_block)(const elu4j_params *p, const double *restrict x,
 
 #include "kernels_bwd.h"
 #include "kernels_f64_bwd.h"
-#include "kernels_relu.h"
 
 /* --- the entry points ---------------------------------------------------------------------------- */
 
@@ -441,7 +435,8 @@ void FAM(elu4j_forward_kernel)(const elu4j_params *p, int dtype, const void *src
             FAM(gen_f32)(&p->gen, src, dst, n); /* straight, no block copies */
             return;
         }
-        if (FAM(relu_f32_direct)(p, src, dst, n)) {
+        if (p->function != ELU4J_FN_ELU) {
+            FAM(relu_f32_direct)(p, NULL, src, dst, n); /* straight, no block copies */
             return;
         }
     }
@@ -458,7 +453,7 @@ void FAM(elu4j_forward_kernel)(const elu4j_params *p, int dtype, const void *src
     }
 #endif
     if ((dtype == ELU4J_DT_BF16 || dtype == ELU4J_DT_F16) && p->function == ELU4J_FN_RELU) {
-        FAM(relu_direct)(dtype, NULL, src, dst, n); /* on the patterns (kernels_relu.h) */
+        FAM(relu_half_direct)(dtype, NULL, src, dst, n); /* on the patterns (kernels_relu.h) */
         return;
     }
     FAM(forward_blocks)(p, dtype, src, dst, n);
@@ -476,8 +471,12 @@ void FAM(elu4j_backward_kernel)(const elu4j_params *p, int dtype, int from_dst,
         return;
     }
 #endif
-    if (dtype != ELU4J_DT_F64 && p->function == ELU4J_FN_RELU) {
-        FAM(relu_direct)(dtype, diff_dst, data, diff_src, n); /* straight (kernels_relu.h) */
+    if ((dtype == ELU4J_DT_BF16 || dtype == ELU4J_DT_F16) && p->function == ELU4J_FN_RELU) {
+        FAM(relu_half_direct)(dtype, diff_dst, data, diff_src, n); /* on the patterns (kernels_relu.h) */
+        return;
+    }
+    if (dtype == ELU4J_DT_F32 && p->function != ELU4J_FN_ELU) {
+        FAM(relu_f32_direct)(p, diff_dst, data, diff_src, n); /* straight (kernels_relu.h) */
         return;
     }
     if (dtype == ELU4J_DT_F64 && !from_dst && FAM(f64_bwd_x)(p, diff_dst, data, diff_src, n)) {

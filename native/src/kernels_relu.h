@@ -7,75 +7,127 @@
 #error "included by kernels_impl.h only"
 #endif
 
+/* LeakyReLU's slope as the loops read it: by value, so that GCC keeps it in registers (a load
+   through the params pointer may alias the stores and is repeated per element). */
+typedef struct fam_slope {
+    float hi, lo;
+    double slope;
+} fam_slope;
+
+/* The slope of p (any function: unused for ReLU). */
+FAM_INLINE fam_slope FAM(slope_of)(const elu4j_params *p)
+{
+    const fam_slope s = {p->slope_hi, p->slope_lo, p->alpha};
+    return s;
+}
+
 /*
- * f32 ReLU, and LeakyReLU with a slope that is a float, straight from src to dst: a copy-speed
- * function would otherwise spend most of its time in kernels_impl.h's block copies. float * float is
- * the correctly rounded product, as the double evaluation of the block path gives for such a
- * slope, so both paths give the same bits. src and dst may have any alignment (heap byte arrays
- * and ByteBuffers arrive at odd offsets), so elements are moved with memcpy, which GCC turns into
- * unaligned vector loads and stores. In place gets its own loop over one pointer (no restrict
- * promise to break); otherwise src and dst are disjoint (checked by the caller).
+ * LeakyReLU's negative side, slope * v for a float v, as p->leaky_kind says (elu4j.c's
+ * fill_leaky): a float slope's product (correctly rounded); the pair fma(hi, v, lo * v), whose
+ * error before its one rounding is below 2^-47 of the product (what hi + lo misses of the slope
+ * and lo * v's rounding), so the result is within 1 ulp and almost always the correctly rounded
+ * one, at float speed; else the product in double, rounded once. The kind is a constant where
+ * this is inlined into a loop, so each kind is its own branch-free loop. The block path's bf16,
+ * f16 and the straight f32 paths all use it: halves are their f32 result rounded.
  */
-FAM_INLINE float FAM(relu_one)(float v, float slope, int zero)
+FAM_INLINE float FAM(leaky_neg)(float v, const fam_slope s, int kind)
 {
-    return v > 0.0f ? v : isnan(v) ? v : zero ? 0.0f : slope * v;
+    return kind == ELU4J_LEAKY_FLOAT ? s.hi * v
+           : kind == ELU4J_LEAKY_PAIR ? FAM_FMAF(s.hi, v, s.lo * v)
+                                      : (float)(s.slope * (double)v);
 }
 
-static void FAM(relu_f32_inplace)(unsigned char *d, size_t n, float slope, int zero)
+/* One forward element: kind -1 is ReLU (+0 for v <= 0), else LeakyReLU of that kind. NaN passes. */
+FAM_INLINE float FAM(relu_one)(float v, const fam_slope s, int kind)
 {
-    for (size_t i = 0; i < n; i++) {
-        float v;
-        memcpy(&v, d + 4 * i, 4);
-        const float r = FAM(relu_one)(v, slope, zero);
-        memcpy(d + 4 * i, &r, 4);
-    }
+    const float neg = kind < 0 ? 0.0f : FAM(leaky_neg)(v, s, kind);
+    return v > 0.0f ? v : isnan(v) ? v : neg;
 }
 
-static void FAM(relu_f32_out)(const unsigned char *restrict x, unsigned char *restrict y, size_t n,
-                              float slope, int zero)
+/* One backward element (ReLU's threshold_backward, LeakyReLU's leaky_relu_backward: see the file comment of kernels_impl.h). */
+FAM_INLINE float FAM(relu_bwd_one)(float g, float d, const fam_slope s, int kind)
 {
-    for (size_t i = 0; i < n; i++) {
-        float v;
-        memcpy(&v, x + 4 * i, 4);
-        const float r = FAM(relu_one)(v, slope, zero);
-        memcpy(y + 4 * i, &r, 4);
-    }
+    return kind < 0 ? (d <= 0.0f ? 0.0f : g) : (d > 0.0f ? g : FAM(leaky_neg)(g, s, kind));
 }
 
-/* Runs the direct f32 ReLU / LeakyReLU loops when they apply; returns 0 when they do not. */
-static int FAM(relu_f32_direct)(const elu4j_params *p, const void *src, void *dst, size_t n)
+/* The kind of relu_one / relu_bwd_one for p: -1 for ReLU, else p->leaky_kind. */
+static int FAM(relu_kind)(const elu4j_params *p)
 {
-    int zero;
-    float slope;
-    if (p->function == ELU4J_FN_RELU) {
-        zero = 1;
-        slope = 0.0f;
-    } else if (p->function == ELU4J_FN_LEAKY_RELU && (double)(float)p->alpha == p->alpha) {
-        zero = 0;
-        slope = (float)p->alpha;
-    } else {
-        return 0;
-    }
-    if (src == dst) {
-        FAM(relu_f32_inplace)((unsigned char *)dst, n, slope, zero);
-    } else {
-        FAM(relu_f32_out)((const unsigned char *)src, (unsigned char *)dst, n, slope, zero);
-    }
-    return 1;
+    return p->function == ELU4J_FN_RELU ? -1 : p->leaky_kind;
 }
 
 /*
- * bf16/f16 ReLU, forward and backward, and the f32 ReLU backward, on the element patterns: ReLU
+ * f32 ReLU and LeakyReLU forward and backward over a block (kernels_impl.h's block path: aligned,
+ * disjoint arrays).
+ */
+static void FAM(relu_f32_block)(const elu4j_params *p, const float *restrict x, float *restrict y, size_t m)
+{
+    const fam_slope s = FAM(slope_of)(p);
+    switch (FAM(relu_kind)(p)) {
+    case -1: for (size_t i = 0; i < m; i++) y[i] = FAM(relu_one)(x[i], s, -1); break;
+    case ELU4J_LEAKY_FLOAT: for (size_t i = 0; i < m; i++) y[i] = FAM(relu_one)(x[i], s, ELU4J_LEAKY_FLOAT); break;
+    case ELU4J_LEAKY_PAIR: for (size_t i = 0; i < m; i++) y[i] = FAM(relu_one)(x[i], s, ELU4J_LEAKY_PAIR); break;
+    default: for (size_t i = 0; i < m; i++) y[i] = FAM(relu_one)(x[i], s, ELU4J_LEAKY_DOUBLE); break;
+    }
+}
+
+static void FAM(relu_bwd_f32_block)(const elu4j_params *p, const float *restrict dy, const float *restrict d,
+                                    float *restrict dx, size_t m)
+{
+    const fam_slope s = FAM(slope_of)(p);
+    switch (FAM(relu_kind)(p)) {
+    case -1: for (size_t i = 0; i < m; i++) dx[i] = FAM(relu_bwd_one)(dy[i], d[i], s, -1); break;
+    case ELU4J_LEAKY_FLOAT: for (size_t i = 0; i < m; i++) dx[i] = FAM(relu_bwd_one)(dy[i], d[i], s, ELU4J_LEAKY_FLOAT); break;
+    case ELU4J_LEAKY_PAIR: for (size_t i = 0; i < m; i++) dx[i] = FAM(relu_bwd_one)(dy[i], d[i], s, ELU4J_LEAKY_PAIR); break;
+    default: for (size_t i = 0; i < m; i++) dx[i] = FAM(relu_bwd_one)(dy[i], d[i], s, ELU4J_LEAKY_DOUBLE); break;
+    }
+}
+
+/*
+ * The same straight from src to dst (f32): a copy-speed function would otherwise spend most of
+ * its time in kernels_impl.h's block copies. Any alignment (memcpy per element, which GCC turns
+ * into unaligned vector accesses), and dst may be an input: each element is read before it is
+ * written, and nothing is declared restrict, so GCC vectorises behind a run-time overlap test,
+ * which identical pointers pass (a dependence at distance 0).
+ */
+FAM_INLINE void FAM(relu_f32_loop)(const fam_slope s, const unsigned char *g, const unsigned char *d,
+                                   unsigned char *out, size_t n, int kind)
+{
+    for (size_t i = 0; i < n; i++) {
+        float v, fg = 0.0f;
+        memcpy(&v, d + 4 * i, 4);
+        if (g != NULL) {
+            memcpy(&fg, g + 4 * i, 4);
+        }
+        const float r = g == NULL ? FAM(relu_one)(v, s, kind) : FAM(relu_bwd_one)(fg, v, s, kind);
+        memcpy(out + 4 * i, &r, 4);
+    }
+}
+
+/* f32 ReLU / LeakyReLU: forward (diff_dst NULL) or backward, straight. */
+static void FAM(relu_f32_direct)(const elu4j_params *p, const void *diff_dst, const void *data, void *out, size_t n)
+{
+    const unsigned char *g = (const unsigned char *)diff_dst;
+    const unsigned char *d = (const unsigned char *)data;
+    unsigned char *o = (unsigned char *)out;
+    const fam_slope s = FAM(slope_of)(p);
+    switch (FAM(relu_kind)(p)) {
+    case -1: FAM(relu_f32_loop)(s, g, d, o, n, -1); break;
+    case ELU4J_LEAKY_FLOAT: FAM(relu_f32_loop)(s, g, d, o, n, ELU4J_LEAKY_FLOAT); break;
+    case ELU4J_LEAKY_PAIR: FAM(relu_f32_loop)(s, g, d, o, n, ELU4J_LEAKY_PAIR); break;
+    default: FAM(relu_f32_loop)(s, g, d, o, n, ELU4J_LEAKY_DOUBLE); break;
+    }
+}
+
+/*
+ * bf16/f16 ReLU, forward and backward, on the element patterns: ReLU
  * only chooses between its input (or dy) and +0, so the block path's widening and narrowing change
  * nothing but NaN, which comes back with the quiet bit that bf16_narrow (0x40) or f16_narrow
  * (0x200) sets. On a half that is not NaN, the float test x <= 0 is "sign bit set or +0"; a NaN is
  * never <= 0 (forward: it stays NaN; backward: a NaN d passes dy, as PyTorch's threshold_backward).
  * The tests compare with 16-bit operands so that GCC keeps 16-bit lanes.
  *
- * Memory as in kernels_impl.h: any alignment (memcpy per element), and dst may be src (or dy or
- * d): each element is read before it is written, and nothing is declared restrict, so GCC
- * vectorises behind a run-time overlap test, which identical pointers pass (a dependence at
- * distance 0).
+ * Memory as relu_f32_direct's.
  */
 
 /* Whether half h is <= 0 as a float: sign set (-0 included) or +0, and not NaN (above inf). */
@@ -92,8 +144,8 @@ FAM_INLINE uint16_t FAM(half_round_trip)(uint16_t h, uint16_t inf, uint16_t quie
     return a > inf ? (uint16_t)(h | quiet) : h;
 }
 
-/* ReLU forward (diff_dst NULL: bf16 or f16) or backward (f32, bf16, f16) over n elements. */
-static void FAM(relu_direct)(int dtype, const void *diff_dst, const void *data, void *out_, size_t n)
+/* bf16/f16 ReLU forward (diff_dst NULL) or backward over n elements. */
+static void FAM(relu_half_direct)(int dtype, const void *diff_dst, const void *data, void *out_, size_t n)
 {
     const unsigned char *g = (const unsigned char *)diff_dst; /* NULL: the forward */
     const unsigned char *d = (const unsigned char *)data;
@@ -106,14 +158,6 @@ static void FAM(relu_direct)(int dtype, const void *diff_dst, const void *data, 
             memcpy(&h, d + 2 * i, 2);
             const uint16_t r = FAM(half_le0)(h, inf) ? (uint16_t)0 : FAM(half_round_trip)(h, inf, quiet);
             memcpy(out + 2 * i, &r, 2);
-        }
-    } else if (dtype == ELU4J_DT_F32) {
-        for (size_t i = 0; i < n; i++) {
-            float fg, fd;
-            memcpy(&fg, g + 4 * i, 4);
-            memcpy(&fd, d + 4 * i, 4);
-            const float r = fd <= 0.0f ? 0.0f : fg; /* NaN d passes dy */
-            memcpy(out + 4 * i, &r, 4);
         }
     } else {
         for (size_t i = 0; i < n; i++) {

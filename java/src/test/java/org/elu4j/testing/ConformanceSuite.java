@@ -485,6 +485,51 @@ public abstract class ConformanceSuite {
         }
     }
 
+    /**
+     * LeakyReLU's f32 product is correctly rounded, not merely within 1 ulp, forward and backward,
+     * on 2^16 random negative inputs whose products are normal floats: for slopes that are no
+     * float (the helper's and the vector backend's float pair), a float slope, and slopes outside
+     * the pair's range (in double); against the exact product ({@link BigDecimal}) rounded by the
+     * JDK. The pair's error before its rounding is below 2^-47 of the product, so a random input
+     * is rounded otherwise about once in 2^23; the float slope's own product instead (the pair
+     * without its low part) is off in a large share. oneDNN multiplies by the slope rounded to
+     * float (within 1 ulp: {@link Tolerance}) and is not held to this.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(doubles = {0.01, -0.2, 0.1, 1.0 / 3, 0.25, 1e-30, 3e20})
+    void leakyReluProductsAreCorrectlyRounded(double slope) {
+        Candidate c = subject();
+        Op op = Op.leakyRelu(slope);
+        int n = 1 << 16;
+        for (Pass pass : new Pass[] {Pass.FORWARD, Pass.BACKWARD_FROM_INPUT}) {
+            if (c.judgedAs(op, DataType.F32, pass, false) == Backend.ONEDNN) {
+                continue;
+            }
+            SplittableRandom random = new SplittableRandom(Double.hashCode(slope) * 31L + pass.ordinal());
+            MemorySegment v = MemorySegment.ofArray(new byte[4 * n]);
+            MemorySegment minusOne = MemorySegment.ofArray(new byte[4 * n]);
+            for (int i = 0; i < n; i++) {
+                v.setAtIndex(JAVA_FLOAT_UNALIGNED, i, -Math.scalb((float) (1 + random.nextDouble()), random.nextInt(-20, 20)));
+                minusOne.setAtIndex(JAVA_FLOAT_UNALIGNED, i, -1f);
+            }
+            byte[] vb = v.toArray(JAVA_BYTE);
+            byte[] got = pass == Pass.FORWARD ? runOn(c, op, DataType.F32, pass, new byte[0], vb)
+                    : runOn(c, op, DataType.F32, pass, vb, minusOne.toArray(JAVA_BYTE));
+            BigDecimal exactSlope = new BigDecimal(slope);
+            int off = 0;
+            String first = null;
+            for (int i = 0; i < n; i++) {
+                float x = v.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
+                float want = exactSlope.multiply(new BigDecimal(x)).floatValue();
+                float g = MemorySegment.ofArray(got).getAtIndex(JAVA_FLOAT_UNALIGNED, i);
+                if (Float.floatToRawIntBits(g) != Float.floatToRawIntBits(want) && off++ == 0) {
+                    first = pass.label() + " " + slope + " * " + x + ": " + g + ", correctly rounded " + want;
+                }
+            }
+            assertTrue(off <= 2, c + ": " + off + " of " + n + " products not correctly rounded, first " + first);
+        }
+    }
+
     /** Whether {@link #f32EluOverManyValuesAndDenseSweeps} runs (AUTO: no, it runs f32 ELU on a backend swept on its own). */
     protected boolean sweepsF32Elu() {
         return true;

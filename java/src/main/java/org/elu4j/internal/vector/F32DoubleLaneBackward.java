@@ -20,8 +20,9 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * The f32 backward kernels other than the float pairs: ReLU (a blend, in float lanes), and
- * LeakyReLU and ELU computed in double lanes and rounded once, ELU wherever {@link F32Backward}'s
+ * The f32 backward kernels other than the float pairs: ReLU (a blend, in float lanes), LeakyReLU
+ * (in float lanes where its slope is a float or a {@link F32Kernels.SlopePair}, else in double
+ * lanes), and ELU computed in double lanes and rounded once, ELU wherever {@link F32Backward}'s
  * pairs do not run ({@link FamilyKernels} decides: parameters outside
  * {@link org.elu4j.internal.Op#isGeneralF32Backward()}, for every type).
  *
@@ -62,7 +63,27 @@ final class F32DoubleLaneBackward {
         }
     }
 
-    /** LeakyReLU backward (from x or y): {@code dx = x > 0 ? dy : slope * dy}, in double. */
+    /**
+     * LeakyReLU backward (from x or y) in float lanes: {@code dx = x > 0 ? dy : slope * dy} with
+     * the product as {@link F32Kernels#leakyFloat} (a float slope, {@code lo} null) or
+     * {@link F32Kernels#leakyPair} forms it (the helper's leaky_neg, the same bits).
+     */
+    static void leakyBackwardFloat(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes, float slope,
+            F32Kernels.SlopePair pair) {
+        final long vb = F.vectorByteSize();
+        final FloatVector zero = FloatVector.zero(F);
+        final boolean isPair = pair != null;
+        final FloatVector hi = FloatVector.broadcast(F, isPair ? pair.hi() : slope);
+        final FloatVector lo = FloatVector.broadcast(F, isPair ? pair.lo() : 0f);
+        for (long off = 0; off < bytes; off += vb) {
+            FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);
+            FloatVector x = FloatVector.fromMemorySegment(F, xy, off, ORDER);
+            FloatVector n = isPair ? hi.fma(g, lo.mul(g)) : g.mul(hi);
+            n.blend(g, x.compare(VectorOperators.GT, zero)).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
+        }
+    }
+
+    /** LeakyReLU backward (from x or y) with any other slope: {@code dx = x > 0 ? dy : slope * dy}, in double. */
     static void leakyBackward(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes, double slope) {
         final long vb = FH.vectorByteSize();
         final FloatVector zero = FloatVector.zero(FH);

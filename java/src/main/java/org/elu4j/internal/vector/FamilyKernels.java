@@ -29,8 +29,11 @@ final class FamilyKernels {
             case LEAKY_RELU -> {
                 double slope = op.alpha();
                 float slopeF = (float) slope;
-                yield slopeF == slope
-                        ? (s, d, b) -> F32Kernels.leakyFloat(s, d, b, slopeF)
+                F32Kernels.SlopePair pair = F32Kernels.SlopePair.of(slope);
+                if (slopeF == slope) {
+                    yield (s, d, b) -> F32Kernels.leakyFloat(s, d, b, slopeF);
+                }
+                yield pair != null ? (s, d, b) -> F32Kernels.leakyPair(s, d, b, pair)
                         : (s, d, b) -> F32Kernels.leakyDouble(s, d, b, slope);
             }
             case ELU -> {
@@ -81,6 +84,11 @@ final class FamilyKernels {
             case RELU -> F32DoubleLaneBackward::reluBackward;
             case LEAKY_RELU -> {
                 double slope = op.alpha();
+                float slopeF = (float) slope;
+                F32Kernels.SlopePair pair = F32Kernels.SlopePair.of(slope);
+                if (slopeF == slope || pair != null) {
+                    yield (g, x, d, b) -> F32DoubleLaneBackward.leakyBackwardFloat(g, x, d, b, slopeF, pair);
+                }
                 yield (g, x, d, b) -> F32DoubleLaneBackward.leakyBackward(g, x, d, b, slope);
             }
             case ELU -> {
