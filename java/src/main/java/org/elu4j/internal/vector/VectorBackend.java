@@ -105,8 +105,8 @@ import org.elu4j.internal.vector.Staging.Map2;
  * parameters is {@link #eluF32}, unchanged; bf16/f16 forward with those parameters
  * ({@link HalfElu}) and with general ones ({@link HalfGeneral}), and the bf16/f16 backward in f32
  * pairs from the output and from the input ({@link HalfBackward}, {@link F16Backward}) are the
- * same arithmetic with the conversions in registers; bf16/f16 ReLU ({@link HalfRelu}) needs no
- * conversion at all.
+ * same arithmetic with the conversions in registers, as is LeakyReLU where its product runs in
+ * float ({@link HalfLeaky}); bf16/f16 ReLU ({@link HalfRelu}) needs no conversion at all.
  * The {@code threads} argument is ignored: the vector backend runs serially.
  */
 public final class VectorBackend implements EluBackend {
@@ -184,9 +184,10 @@ public final class VectorBackend implements EluBackend {
     /**
      * The kernel of one function and type, chosen once (serial whatever {@code threads} says):
      * the float ELU kernel for {@link Op#isFastF32Elu()} (for bf16/f16 its fused form,
-     * {@link HalfElu}; bf16/f16 ReLU on the patterns, {@link HalfRelu}), else the f32 or f64 kernel with the function's parameters captured (bf16
-     * and f16 through the f32 one: fused, {@link HalfGeneral}, for {@link Op#isGeneralF32Elu()},
-     * else staged), and the scalar fix-up where inputs can leave the kernels' range (negative
+     * {@link HalfElu}; bf16/f16 ReLU on the patterns, {@link HalfRelu}; LeakyReLU,
+     * {@link HalfLeaky}), else the f32 or f64 kernel with the function's parameters captured
+     * (bf16 and f16 through the f32 one: fused, {@link HalfGeneral}, for
+     * {@link Op#isGeneralF32Elu()}, else staged), and the scalar fix-up where inputs can leave the kernels' range (negative
      * input scales only).
      */
     @Override
@@ -211,6 +212,10 @@ public final class VectorBackend implements EluBackend {
                 Map1 k = FamilyKernels.f32Forward(op);
                 if (op.kind() == Op.Kind.RELU) {
                     yield (src, dst, threads) -> HalfRelu.forward(type, k, src, dst);
+                }
+                if (op.kind() == Op.Kind.LEAKY_RELU && HalfLeaky.runs(type, op.alpha(), false)) {
+                    double slope = op.alpha();
+                    yield (src, dst, threads) -> HalfLeaky.forward(type, slope, k, src, dst);
                 }
                 if (op.isFastF32Elu()) {
                     float alpha = op.alphaF();
@@ -244,6 +249,10 @@ public final class VectorBackend implements EluBackend {
                 Map2 k = FamilyKernels.f32Backward(op, fromOutput);
                 if (op.kind() == Op.Kind.RELU) {
                     yield (dy, xy, dx) -> HalfRelu.backward(type, k, dy, xy, dx);
+                }
+                if (op.kind() == Op.Kind.LEAKY_RELU && HalfLeaky.runs(type, op.alpha(), true)) {
+                    double slope = op.alpha();
+                    yield (dy, xy, dx) -> HalfLeaky.backwardBf16(slope, k, dy, xy, dx);
                 }
                 F32Kernels.General g = op.isGeneralF32Backward() ? F32Kernels.General.of(op) : null;
                 if (g != null && type == DataType.BF16) {

@@ -1,0 +1,216 @@
+package org.elu4j.internal.vector;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.elu4j.DataType;
+import org.elu4j.internal.vector.Staging.Map1;
+import org.elu4j.internal.vector.Staging.Map2;
+
+/**
+ * bfloat16 and binary16 LeakyReLU in one pass where its product runs in float lanes (a float slope,
+ * or a {@link F32Kernels.SlopePair}): each int vector of halves split in registers into two float
+ * vectors, as {@link HalfElu} splits them, multiplied as {@link F32Kernels#leakyFloat} /
+ * {@link F32Kernels#leakyPair} (forward) and {@link F32DoubleLaneBackward#leakyBackwardFloat}
+ * (backward) multiply, rounded and merged back. The staged path ({@link Staging}) with those float
+ * kernels gives the same bits: the widening is exact, the products are the same operations, the
+ * rounding is {@link HalfKernels}'s.
+ *
+ * <p>bf16, forward and backward, any slope: rounded as {@link HalfElu#bf16} rounds, a NaN result
+ * keeping its top bits with the quiet bit (the result is NaN where x or dy is, and for an infinite
+ * x or dy times a zero slope). binary16, forward, for a positive slope only (the backward and
+ * other slopes take the staged path): as {@link HalfElu#f16}, only the lanes that are negative,
+ * finite and not -0 are widened and rounded (their product is negative and finite: no NaN or sign
+ * case in the rounding); the others keep their pattern (-0 and -inf times a positive slope are
+ * themselves; NaN gets the round trip's quiet bit).
+ *
+ * <p>Flat loops with their constants in locals, for the reasons in {@link VectorBackend}'s class
+ * comment. They run over whole int vectors of native segments; the last elements and heap segments
+ * take the staged path. dx may be dy or x/y: each vector is loaded before it is stored.
+ */
+final class HalfLeaky {
+    private HalfLeaky() {
+    }
+
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final VectorSpecies<Float> F = HalfElu.F;
+    private static final VectorSpecies<Integer> I = HalfElu.I;
+    private static final long STEP_BYTES = HalfElu.STEP_BYTES;
+
+    /**
+     * Whether this class runs the forward ({@code backward} false) or backward of LeakyReLU with
+     * {@code slope} on {@code type}: a float slope or a pair; binary16 forward with a positive
+     * slope only, no binary16 backward.
+     */
+    static boolean runs(DataType type, double slope, boolean backward) {
+        boolean floatLanes = (float) slope == slope || F32Kernels.SlopePair.of(slope) != null;
+        return floatLanes && (type == DataType.BF16 || !backward && slope > 0);
+    }
+
+    /** LeakyReLU of the halves of {@code src} into {@code dst} where {@link #runs}; {@code rest} is the staged path. */
+    static void forward(DataType type, double slope, Map1 rest, MemorySegment src, MemorySegment dst) {
+        final long bytes = src.byteSize() & ~1L;
+        long main = 0;
+        if (src.isNative() && dst.isNative()) {
+            main = bytes - bytes % STEP_BYTES;
+            F32Kernels.SlopePair pair = F32Kernels.SlopePair.of(slope);
+            float hi = pair != null ? pair.hi() : (float) slope;
+            float lo = pair != null ? pair.lo() : 0f;
+            if (type == DataType.BF16) {
+                bf16(src, dst, main, hi, lo, pair != null);
+            } else {
+                f16(src, dst, main, hi, lo, pair != null);
+            }
+        }
+        if (main < bytes) {
+            Staging.forwardHalf(rest, null, type, src.asSlice(main, bytes - main), dst.asSlice(main, bytes - main));
+        }
+    }
+
+    /** bfloat16 LeakyReLU backward (from x or y: the same test) where {@link #runs}; {@code rest} is the staged path. */
+    static void backwardBf16(double slope, Map2 rest, MemorySegment dy, MemorySegment xy, MemorySegment dx) {
+        final long bytes = dy.byteSize() & ~1L;
+        long main = 0;
+        if (dy.isNative() && xy.isNative() && dx.isNative()) {
+            main = bytes - bytes % STEP_BYTES;
+            F32Kernels.SlopePair pair = F32Kernels.SlopePair.of(slope);
+            float hi = pair != null ? pair.hi() : (float) slope;
+            float lo = pair != null ? pair.lo() : 0f;
+            bf16Backward(dy, xy, dx, main, hi, lo, pair != null);
+        }
+        if (main < bytes) {
+            Staging.backwardHalf(rest, null, DataType.BF16, dy.asSlice(main, bytes - main),
+                    xy.asSlice(main, bytes - main), dx.asSlice(main, bytes - main));
+        }
+    }
+
+    private static void bf16(MemorySegment src, MemorySegment dst, long bytes, float slopeHi, float slopeLo,
+            boolean isPair) {
+        final long vb = STEP_BYTES;
+        final FloatVector zero = FloatVector.zero(F);
+        final FloatVector hi = FloatVector.broadcast(F, slopeHi);
+        final FloatVector lo = FloatVector.broadcast(F, slopeLo);
+        final IntVector roundBias = IntVector.broadcast(I, 0x7FFF);
+        final IntVector lsb = IntVector.broadcast(I, 1);
+        final IntVector quiet = IntVector.broadcast(I, 0x0040);
+        final IntVector quietHigh = IntVector.broadcast(I, 0x00400000);
+        final IntVector highHalf = IntVector.broadcast(I, 0xFFFF0000);
+        for (long off = 0; off < bytes; off += vb) {
+            // halves 2k in the low 16 bits of int lane k, 2k + 1 in the high bits (HalfElu.bf16)
+            IntVector w = IntVector.fromMemorySegment(I, src, off, ORDER);
+            FloatVector xa = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector xb = w.and(highHalf).reinterpretAsFloats();
+            FloatVector na = isPair ? hi.fma(xa, lo.mul(xa)) : xa.mul(hi);
+            FloatVector nb = isPair ? hi.fma(xb, lo.mul(xb)) : xb.mul(hi);
+            FloatVector ya = xa.blend(na, xa.compare(VectorOperators.LE, zero));
+            FloatVector yb = xb.blend(nb, xb.compare(VectorOperators.LE, zero));
+
+            IntVector ba = ya.reinterpretAsInts();
+            IntVector bb = yb.reinterpretAsInts();
+            IntVector hia = ba.lanewise(VectorOperators.LSHR, 16);
+            IntVector hib = bb.and(highHalf);
+            IntVector oa = ba.add(roundBias).add(hia.and(lsb)).lanewise(VectorOperators.LSHR, 16)
+                    .blend(hia.or(quiet), ya.compare(VectorOperators.NE, ya).cast(I));
+            IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(lsb)).and(highHalf)
+                    .blend(hib.or(quietHigh), yb.compare(VectorOperators.NE, yb).cast(I));
+            oa.or(ob).reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
+        }
+    }
+
+    private static void bf16Backward(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes, float slopeHi,
+            float slopeLo, boolean isPair) {
+        final long vb = STEP_BYTES;
+        final FloatVector zero = FloatVector.zero(F);
+        final FloatVector hi = FloatVector.broadcast(F, slopeHi);
+        final FloatVector lo = FloatVector.broadcast(F, slopeLo);
+        final IntVector roundBias = IntVector.broadcast(I, 0x7FFF);
+        final IntVector lsb = IntVector.broadcast(I, 1);
+        final IntVector quiet = IntVector.broadcast(I, 0x0040);
+        final IntVector quietHigh = IntVector.broadcast(I, 0x00400000);
+        final IntVector highHalf = IntVector.broadcast(I, 0xFFFF0000);
+        for (long off = 0; off < bytes; off += vb) {
+            IntVector wg = IntVector.fromMemorySegment(I, dy, off, ORDER);
+            IntVector wx = IntVector.fromMemorySegment(I, xy, off, ORDER);
+            FloatVector ga = wg.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector gb = wg.and(highHalf).reinterpretAsFloats();
+            FloatVector xa = wx.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector xb = wx.and(highHalf).reinterpretAsFloats();
+            FloatVector na = isPair ? hi.fma(ga, lo.mul(ga)) : ga.mul(hi);
+            FloatVector nb = isPair ? hi.fma(gb, lo.mul(gb)) : gb.mul(hi);
+            FloatVector da = na.blend(ga, xa.compare(VectorOperators.GT, zero));
+            FloatVector db = nb.blend(gb, xb.compare(VectorOperators.GT, zero));
+
+            IntVector ba = da.reinterpretAsInts();
+            IntVector bb = db.reinterpretAsInts();
+            IntVector hia = ba.lanewise(VectorOperators.LSHR, 16);
+            IntVector hib = bb.and(highHalf);
+            IntVector oa = ba.add(roundBias).add(hia.and(lsb)).lanewise(VectorOperators.LSHR, 16)
+                    .blend(hia.or(quiet), da.compare(VectorOperators.NE, da).cast(I));
+            IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(lsb)).and(highHalf)
+                    .blend(hib.or(quietHigh), db.compare(VectorOperators.NE, db).cast(I));
+            oa.or(ob).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
+        }
+    }
+
+    /**
+     * binary16 LeakyReLU with a positive slope: the lanes with {@code h - 0x8001} unsigned below
+     * {@code 0x7BFF} (0x8001..0xFBFF: negative, finite, not -0) widened and rounded as in
+     * {@link HalfElu#f16}, the others their pattern (NaN with the round trip's quiet bit).
+     */
+    private static void f16(MemorySegment src, MemorySegment dst, long bytes, float slopeHi, float slopeLo,
+            boolean isPair) {
+        final long vb = STEP_BYTES;
+        final FloatVector hi = FloatVector.broadcast(F, slopeHi);
+        final FloatVector lo = FloatVector.broadcast(F, slopeLo);
+        final IntVector magMask = IntVector.broadcast(I, 0x7FFF);
+        final IntVector low16 = IntVector.broadcast(I, 0xFFFF);
+        final IntVector negFirst = IntVector.broadcast(I, 0x8001);
+        final IntVector negCount = IntVector.broadcast(I, 0x7BFF);
+        final IntVector infHalf = IntVector.broadcast(I, 0x7C00);
+        final IntVector quiet = IntVector.broadcast(I, HalfKernels.F16_NAN_QUIET_BIT >>> 13);
+        final FloatVector widen = FloatVector.broadcast(F, -HalfKernels.F16_WIDEN);
+        final IntVector absMask = IntVector.broadcast(I, 0x7FFFFFFF);
+        final IntVector rebias = IntVector.broadcast(I, HalfKernels.F16_ROUND_REBIAS);
+        final IntVector lsb = IntVector.broadcast(I, 1);
+        final IntVector minNormal = IntVector.broadcast(I, HalfKernels.F16_MIN_NORMAL_BITS);
+        final IntVector overflow = IntVector.broadcast(I, HalfKernels.F16_OVERFLOW_BITS);
+        final IntVector half = IntVector.broadcast(I, HalfKernels.F16_SUBNORMAL_BIAS);
+        final FloatVector halfF = FloatVector.broadcast(F, 0.5f);
+        final IntVector signBit = IntVector.broadcast(I, 0x8000);
+        for (long off = 0; off < bytes; off += vb) {
+            IntVector w = IntVector.fromMemorySegment(I, src, off, ORDER);
+            IntVector ha = w.and(low16);
+            IntVector hb = w.lanewise(VectorOperators.LSHR, 16);
+            IntVector ma = ha.and(magMask);
+            IntVector mb = hb.and(magMask);
+            VectorMask<Integer> nega = ha.sub(negFirst).compare(VectorOperators.ULT, negCount);
+            VectorMask<Integer> negb = hb.sub(negFirst).compare(VectorOperators.ULT, negCount);
+            FloatVector xa = ma.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(widen);
+            FloatVector xb = mb.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(widen);
+            FloatVector ya = isPair ? hi.fma(xa, lo.mul(xa)) : xa.mul(hi);
+            FloatVector yb = isPair ? hi.fma(xb, lo.mul(xb)) : xb.mul(hi);
+
+            IntVector aa = ya.reinterpretAsInts().and(absMask);
+            IntVector ab = yb.reinterpretAsInts().and(absMask);
+            IntVector oa = aa.sub(rebias).add(aa.lanewise(VectorOperators.LSHR, 13).and(lsb))
+                    .lanewise(VectorOperators.LSHR, 13)
+                    .blend(aa.reinterpretAsFloats().add(halfF).reinterpretAsInts().sub(half),
+                            aa.compare(VectorOperators.LT, minNormal))
+                    .blend(infHalf, aa.compare(VectorOperators.GT, overflow))
+                    .or(signBit);
+            IntVector ob = ab.sub(rebias).add(ab.lanewise(VectorOperators.LSHR, 13).and(lsb))
+                    .lanewise(VectorOperators.LSHR, 13)
+                    .blend(ab.reinterpretAsFloats().add(halfF).reinterpretAsInts().sub(half),
+                            ab.compare(VectorOperators.LT, minNormal))
+                    .blend(infHalf, ab.compare(VectorOperators.GT, overflow))
+                    .or(signBit);
+            oa = ha.blend(ha.or(quiet), ma.compare(VectorOperators.GT, infHalf)).blend(oa, nega);
+            ob = hb.blend(hb.or(quiet), mb.compare(VectorOperators.GT, infHalf)).blend(ob, negb);
+            oa.or(ob.lanewise(VectorOperators.LSHL, 16)).reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
+        }
+    }
+}
