@@ -306,6 +306,9 @@ static void fill_params(elu4j_params *p, int function, double alpha, double scal
     p->fast = elu4j_uses_float_kernel(function, alpha, scale, input_scale);
     fill_general(p, backward, backward ? &p->bwd : &p->gen);
     (backward ? &p->gen : &p->bwd)->enabled = 0;
+    p->leaky_kind = ELU4J_LEAKY_DOUBLE; /* read for LeakyReLU only; set always, never indeterminate */
+    p->slope_hi = 0.0f;
+    p->slope_lo = 0.0f;
     if (function == ELU4J_FN_LEAKY_RELU) {
         fill_leaky(p);
     }

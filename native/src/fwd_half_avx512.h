@@ -9,7 +9,8 @@
 
 /* --- bf16 and f16 forward, fused ------------------------------------------------------------------ */
 /*
- * bf16/f16 ELU on the float kernel (p->fast) or the general kernel (p->gen.enabled), straight from
+ * bf16/f16 ELU on the float kernel (p->fast) or the general kernel (p->gen.enabled), and LeakyReLU
+ * with its product in float, straight from
  * src to dst: each step loads the halves, widens them in registers (half_avx512.h), runs elu16 or
  * gen16 unchanged and narrows and stores the results. The block path of kernels_impl.h copies
  * each block to the stack, widens it, runs the f32 kernel and narrows it, each a pass of its own
@@ -24,12 +25,18 @@
  * (elu4j_internal.h: where streaming stores pay).
  *
  * kind (a constant after inlining): 0 the float kernel with alpha = 1, 1 with another alpha,
- * 2 + 3 * unit_input + pos_kind the general kernel.
+ * 2 + 3 * unit_input + pos_kind the general kernel, 8 LeakyReLU with a float slope (ec->alpha),
+ * 9 with a slope pair (ec->alpha + ec->alpha_lo): kernels_relu.h's leaky_neg, the same bits.
  */
 ELU4J_INLINE __m512 half_f32(__m512 x, const consts512 *ec, const gconsts512 *gc, const int kind)
 {
     if (kind < 2) {
         return elu16(x, ec, kind == 0);
+    }
+    if (kind >= 8) { /* x <= 0 takes the product; NaN (unordered) keeps x */
+        const __m512 neg = kind == 8 ? _mm512_mul_ps(ec->alpha, x)
+                                     : _mm512_fmadd_ps(ec->alpha, x, _mm512_mul_ps(ec->alpha_lo, x));
+        return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, ec->zero, _CMP_LE_OQ), x, neg);
     }
     return gen16(x, gc, (kind - 2) / 3, (kind - 2) % 3);
 }
@@ -122,6 +129,16 @@ ELU4J_INLINE void f16_loop(const char *in, char *out, size_t n, const consts512 
  * f16_loop) with the kind as a constant.
  */
 #define ELU4J_HALF_KINDS(LOOP)                                                                     \
+    if (p->function == ELU4J_FN_LEAKY_RELU) {                                                      \
+        consts512 lc = make_consts512(p->slope_hi);                                                \
+        lc.alpha_lo = _mm512_set1_ps(p->slope_lo);                                                 \
+        if (p->leaky_kind == ELU4J_LEAKY_FLOAT) {                                                  \
+            LOOP(in, out, n, &lc, NULL, 8);                                                        \
+        } else {                                                                                   \
+            LOOP(in, out, n, &lc, NULL, 9);                                                        \
+        }                                                                                          \
+        return;                                                                                    \
+    }                                                                                              \
     if (p->fast) {                                                                                 \
         const consts512 ec = make_consts512(p->alpha_f);                                           \
         if (p->alpha_f == 1.0f) {                                                                  \
@@ -160,7 +177,8 @@ static void f16_kernel(const elu4j_params *p, const char *in, char *out, size_t 
 }
 
 /*
- * kernels_impl.h calls it for bf16/f16 forward with p->fast or p->gen.enabled (1: done). bf16 takes
+ * kernels_impl.h calls it for bf16/f16 forward with p->fast or p->gen.enabled, and for LeakyReLU
+ * whose product runs in float (ELU4J_LEAKY_FLOAT or _PAIR) (1: done). bf16 takes
  * vcvtne2ps2bf16 where the CPU has AVX512_BF16 (unless built with ELU4J_NO_AVX512_BF16, as the
  * test library that covers the other narrow on such CPUs is).
  */

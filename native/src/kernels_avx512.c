@@ -38,6 +38,7 @@
 /* The constants of the algorithm, broadcast once per call. */
 typedef struct consts512 {
     __m512 x_min, log2e, shift, neg_ln2, p0, p1, p2, p3, p4, one, zero, alpha;
+    __m512 alpha_lo; /* LeakyReLU's slope pair (fwd_half_avx512.h): alpha + alpha_lo; 0 for ELU */
 } consts512;
 
 /* ELU of 16 floats; unit_alpha (a constant after inlining) skips the multiply by alpha = 1. */
@@ -109,6 +110,7 @@ ELU4J_INLINE consts512 make_consts512(float alpha)
         .one = _mm512_set1_ps(1.0f),
         .zero = _mm512_setzero_ps(),
         .alpha = _mm512_set1_ps(alpha),
+        .alpha_lo = _mm512_setzero_ps(),
     };
     return c;
 }

@@ -180,7 +180,7 @@ static void FAM(bwd_f32_block)(const elu4j_params *p, int from_dst, const float 
     switch (p->function) {
     case ELU4J_FN_RELU:
     case ELU4J_FN_LEAKY_RELU:
-        FAM(relu_bwd_f32_block)(p, dy, d, dx, m); /* kernels_relu.h */
+        FAM(relu_f32_direct)(p, dy, d, dx, m); /* kernels_relu.h */
         break;
     default: {
         if (!from_dst && p->bwd.enabled) { /* f32 pairs where the group allows: bwd_x_one */

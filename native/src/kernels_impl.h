@@ -269,7 +269,7 @@ static void FAM(fwd_f32_block)(const elu4j_params *p, const float *restrict x, f
     switch (p->function) {
     case ELU4J_FN_RELU:
     case ELU4J_FN_LEAKY_RELU:
-        FAM(relu_f32_block)(p, x, y, m); /* kernels_relu.h */
+        FAM(relu_f32_direct)(p, NULL, x, y, m); /* kernels_relu.h */
         break;
     default: {
         if (p->fast) {
@@ -444,10 +444,12 @@ void FAM(elu4j_forward_kernel)(const elu4j_params *p, int dtype, const void *src
         return; /* the f64 table kernel (kernels_f64.h), straight, no block copies */
     }
 #if defined(ELU4J_HALF_KERNEL)
-    /* bf16/f16 on the float or the general kernel: the including file's half_f32_kernel, which
-       widens, computes and narrows in registers (the block path's bits, without its copies), or
-       returns 0 for what it does not fuse */
-    if ((dtype == ELU4J_DT_BF16 || dtype == ELU4J_DT_F16) && (p->fast || p->gen.enabled) &&
+    /* bf16/f16 on the float or the general kernel, or LeakyReLU with its product in float: the
+       including file's half_f32_kernel, which widens, computes and narrows in registers (the
+       block path's bits, without its copies), or returns 0 for what it does not fuse */
+    if ((dtype == ELU4J_DT_BF16 || dtype == ELU4J_DT_F16) &&
+        (p->fast || p->gen.enabled ||
+         (p->function == ELU4J_FN_LEAKY_RELU && p->leaky_kind != ELU4J_LEAKY_DOUBLE)) &&
         half_f32_kernel(p, dtype, src, dst, n)) {
         return;
     }

@@ -44,7 +44,7 @@ FAM_INLINE float FAM(relu_one)(float v, const fam_slope s, int kind)
     return v > 0.0f ? v : isnan(v) ? v : neg;
 }
 
-/* One backward element (ReLU's threshold_backward, LeakyReLU's leaky_relu_backward: see the file comment of kernels_impl.h). */
+/* One backward element: ReLU's threshold_backward, LeakyReLU's leaky_relu_backward (PyTorch's). */
 FAM_INLINE float FAM(relu_bwd_one)(float g, float d, const fam_slope s, int kind)
 {
     return kind < 0 ? (d <= 0.0f ? 0.0f : g) : (d > 0.0f ? g : FAM(leaky_neg)(g, s, kind));
@@ -57,41 +57,15 @@ static int FAM(relu_kind)(const elu4j_params *p)
 }
 
 /*
- * f32 ReLU and LeakyReLU forward and backward over a block (kernels_impl.h's block path: aligned,
- * disjoint arrays).
- */
-static void FAM(relu_f32_block)(const elu4j_params *p, const float *restrict x, float *restrict y, size_t m)
-{
-    const fam_slope s = FAM(slope_of)(p);
-    switch (FAM(relu_kind)(p)) {
-    case -1: for (size_t i = 0; i < m; i++) y[i] = FAM(relu_one)(x[i], s, -1); break;
-    case ELU4J_LEAKY_FLOAT: for (size_t i = 0; i < m; i++) y[i] = FAM(relu_one)(x[i], s, ELU4J_LEAKY_FLOAT); break;
-    case ELU4J_LEAKY_PAIR: for (size_t i = 0; i < m; i++) y[i] = FAM(relu_one)(x[i], s, ELU4J_LEAKY_PAIR); break;
-    default: for (size_t i = 0; i < m; i++) y[i] = FAM(relu_one)(x[i], s, ELU4J_LEAKY_DOUBLE); break;
-    }
-}
-
-static void FAM(relu_bwd_f32_block)(const elu4j_params *p, const float *restrict dy, const float *restrict d,
-                                    float *restrict dx, size_t m)
-{
-    const fam_slope s = FAM(slope_of)(p);
-    switch (FAM(relu_kind)(p)) {
-    case -1: for (size_t i = 0; i < m; i++) dx[i] = FAM(relu_bwd_one)(dy[i], d[i], s, -1); break;
-    case ELU4J_LEAKY_FLOAT: for (size_t i = 0; i < m; i++) dx[i] = FAM(relu_bwd_one)(dy[i], d[i], s, ELU4J_LEAKY_FLOAT); break;
-    case ELU4J_LEAKY_PAIR: for (size_t i = 0; i < m; i++) dx[i] = FAM(relu_bwd_one)(dy[i], d[i], s, ELU4J_LEAKY_PAIR); break;
-    default: for (size_t i = 0; i < m; i++) dx[i] = FAM(relu_bwd_one)(dy[i], d[i], s, ELU4J_LEAKY_DOUBLE); break;
-    }
-}
-
-/*
- * The same straight from src to dst (f32): a copy-speed function would otherwise spend most of
- * its time in kernels_impl.h's block copies. Any alignment (memcpy per element, which GCC turns
+ * f32 ReLU and LeakyReLU, forward and backward, straight from src to dst (a copy-speed function
+ * would otherwise spend most of its time in kernels_impl.h's block copies; the block path of
+ * bf16/f16 calls it on its float blocks). Any alignment (memcpy per element, which GCC turns
  * into unaligned vector accesses), and dst may be an input: each element is read before it is
  * written, and nothing is declared restrict, so GCC vectorises behind a run-time overlap test,
  * which identical pointers pass (a dependence at distance 0).
  */
-FAM_INLINE void FAM(relu_f32_loop)(const fam_slope s, const unsigned char *g, const unsigned char *d,
-                                   unsigned char *out, size_t n, int kind)
+FAM_INLINE void FAM(relu_f32_loop)(const fam_slope s, const unsigned char *g,
+                                   const unsigned char *d, unsigned char *out, size_t n, int kind)
 {
     for (size_t i = 0; i < n; i++) {
         float v, fg = 0.0f;
@@ -105,7 +79,8 @@ FAM_INLINE void FAM(relu_f32_loop)(const fam_slope s, const unsigned char *g, co
 }
 
 /* f32 ReLU / LeakyReLU: forward (diff_dst NULL) or backward, straight. */
-static void FAM(relu_f32_direct)(const elu4j_params *p, const void *diff_dst, const void *data, void *out, size_t n)
+static void FAM(relu_f32_direct)(const elu4j_params *p, const void *diff_dst, const void *data,
+                                 void *out, size_t n)
 {
     const unsigned char *g = (const unsigned char *)diff_dst;
     const unsigned char *d = (const unsigned char *)data;
@@ -145,7 +120,8 @@ FAM_INLINE uint16_t FAM(half_round_trip)(uint16_t h, uint16_t inf, uint16_t quie
 }
 
 /* bf16/f16 ReLU forward (diff_dst NULL) or backward over n elements. */
-static void FAM(relu_half_direct)(int dtype, const void *diff_dst, const void *data, void *out_, size_t n)
+static void FAM(relu_half_direct)(int dtype, const void *diff_dst, const void *data, void *out_,
+                                  size_t n)
 {
     const unsigned char *g = (const unsigned char *)diff_dst; /* NULL: the forward */
     const unsigned char *d = (const unsigned char *)data;
@@ -156,7 +132,8 @@ static void FAM(relu_half_direct)(int dtype, const void *diff_dst, const void *d
         for (size_t i = 0; i < n; i++) {
             uint16_t h;
             memcpy(&h, d + 2 * i, 2);
-            const uint16_t r = FAM(half_le0)(h, inf) ? (uint16_t)0 : FAM(half_round_trip)(h, inf, quiet);
+            const uint16_t r =
+                FAM(half_le0)(h, inf) ? (uint16_t)0 : FAM(half_round_trip)(h, inf, quiet);
             memcpy(out + 2 * i, &r, 2);
         }
     } else {
@@ -164,7 +141,8 @@ static void FAM(relu_half_direct)(int dtype, const void *diff_dst, const void *d
             uint16_t hg, hd;
             memcpy(&hg, g + 2 * i, 2);
             memcpy(&hd, d + 2 * i, 2);
-            const uint16_t r = FAM(half_le0)(hd, inf) ? (uint16_t)0 : FAM(half_round_trip)(hg, inf, quiet);
+            const uint16_t r =
+                FAM(half_le0)(hd, inf) ? (uint16_t)0 : FAM(half_round_trip)(hg, inf, quiet);
             memcpy(out + 2 * i, &r, 2);
         }
     }

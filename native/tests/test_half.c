@@ -5,10 +5,11 @@
  *
  *   - every one of the 65,536 bit patterns of bf16 and of f16, for ELU with alpha 1, 0.5 and
  *     2^-100 (the float kernel), SELU, CELU, ELU(1.5) and a scaled form (the general kernel, each
- *     of its variants), and for functions that keep the block path (ELU with a negative alpha,
- *     ReLU, LeakyReLU): each level's result is the portable level's bits, and the f32 result of
- *     the same level on the widened inputs rounded by this test's own conversion (round to
- *     nearest even; NaN: the sign, the quiet bit, the top payload bits);
+ *     of its variants), LeakyReLU with a float slope and with slope pairs of either sign (fused
+ *     at AVX-512 too; 1.1's low part shows in bf16 and f16), ReLU (on the patterns) and ELU with
+ *     a negative alpha (the block path): each level's result is the portable level's bits, and
+ *     the f32 result of the same level on the widened inputs rounded by this test's own
+ *     conversion (round to nearest even; NaN: the sign, the quiet bit, the top payload bits);
  *   - lengths 1..33 and around the loop steps (63..65, 95..97, 127..129, 1000, 4099), source and
  *     destination at byte offsets 0 and 1 (odd: the 16-bit elements straddle every boundary),
  *     in place at both offsets: the portable bits, the source untouched out of place, and guard
@@ -52,6 +53,9 @@ static const params k_params[] = {
     {"elu(-2)", ELU4J_FN_ELU, -2.0, 1.0, 1.0},
     {"relu", ELU4J_FN_RELU, 0.0, 1.0, 1.0},
     {"leaky(0.01)", ELU4J_FN_LEAKY_RELU, 0.01, 1.0, 1.0},
+    {"leaky(0.25)", ELU4J_FN_LEAKY_RELU, 0.25, 1.0, 1.0},
+    {"leaky(1.1)", ELU4J_FN_LEAKY_RELU, 1.1, 1.0, 1.0},
+    {"leaky(-0.2)", ELU4J_FN_LEAKY_RELU, -0.2, 1.0, 1.0},
 };
 #define N_PARAMS ((int)(sizeof k_params / sizeof k_params[0]))
 
