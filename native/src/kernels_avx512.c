@@ -267,6 +267,7 @@ __attribute__((noinline)) static void gen_f32_kernel(const elu4j_general *g, con
 }
 
 #include "fwd_half_avx512.h"
+#include "leaky_half_avx512.h"
 
 /* --- the rest of the family, and the entry points of this level --------------------------------- */
 #define ELU4J_F64_AVX512 1 /* kernels_f64.h: the f64 ELU kernel with intrinsics (kernels_f64_avx512.h) */

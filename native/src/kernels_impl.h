@@ -481,6 +481,14 @@ void FAM(elu4j_backward_kernel)(const elu4j_params *p, int dtype, int from_dst,
         FAM(relu_f32_direct)(p, diff_dst, data, diff_src, n); /* straight (kernels_relu.h) */
         return;
     }
+#if defined(ELU4J_HALF_LEAKY_BWD)
+    /* bf16/f16 LeakyReLU with its product in float: the including file's fused loop */
+    if ((dtype == ELU4J_DT_BF16 || dtype == ELU4J_DT_F16) && p->function == ELU4J_FN_LEAKY_RELU &&
+        p->leaky_kind != ELU4J_LEAKY_DOUBLE) {
+        half_leaky_bwd_kernel(p, dtype, diff_dst, data, diff_src, n);
+        return;
+    }
+#endif
     if (dtype == ELU4J_DT_F64 && !from_dst && FAM(f64_bwd_x)(p, diff_dst, data, diff_src, n)) {
         return; /* the f64 table kernel (kernels_f64_bwd.h), straight, no block copies */
     }
