@@ -230,7 +230,10 @@ static int is_power_of_two(double v)
     return frexp(v, &e) == 0.5;
 }
 
-/* hi + lo = v to 2^-48 relative; hi rounded toward zero when toward_zero (then lo has v's sign or is 0). */
+/*
+ * hi + lo = v to 2^-48 relative; hi rounded toward zero when toward_zero (then lo has v's sign or
+ * is 0).
+ */
 static void split(double v, int toward_zero, float *hi, float *lo)
 {
     float h = (float)v;
@@ -306,7 +309,8 @@ static void fill_params(elu4j_params *p, int function, double alpha, double scal
     p->fast = elu4j_uses_float_kernel(function, alpha, scale, input_scale);
     fill_general(p, backward, backward ? &p->bwd : &p->gen);
     (backward ? &p->gen : &p->bwd)->enabled = 0;
-    p->leaky_kind = ELU4J_LEAKY_DOUBLE; /* read for LeakyReLU only; set always, never indeterminate */
+    p->leaky_kind = ELU4J_LEAKY_DOUBLE; /* read for LeakyReLU only; three stores, so that no */
+                                        /* field a kernel may copy is left indeterminate */
     p->slope_hi = 0.0f;
     p->slope_lo = 0.0f;
     if (function == ELU4J_FN_LEAKY_RELU) {

@@ -181,15 +181,19 @@ typedef struct elu4j_params {
     elu4j_general gen; /* f32 (and bf16, f16) ELU that is not fast but runs in f32 */
     elu4j_general bwd; /* the same constants for the f32 backward (fast ELU included) */
     int leaky_kind;    /* LeakyReLU's slope * v in f32 (kernels_relu.h): ELU4J_LEAKY_* */
-    float slope_hi;    /* the slope as hi + lo (hi toward zero, lo of its sign) for ELU4J_LEAKY_PAIR, */
-    float slope_lo;    /* hi = the slope for ELU4J_LEAKY_FLOAT */
+    float slope_hi;    /* ELU4J_LEAKY_PAIR: the slope as hi + lo (hi toward zero, lo of its */
+    float slope_lo;    /* sign); ELU4J_LEAKY_FLOAT: hi = the slope */
 } elu4j_params;
 
 /* How LeakyReLU computes slope * v for a float v (kernels_relu.h). */
 enum {
-    ELU4J_LEAKY_DOUBLE = 0, /* in double, rounded once (a slope outside [2^-60, 2^60] in magnitude) */
-    ELU4J_LEAKY_FLOAT = 1,  /* slope_hi * v: the slope is a float, the product correctly rounded */
-    ELU4J_LEAKY_PAIR = 2    /* fma(slope_hi, v, slope_lo * v): within 2^-47 relative before rounding */
+    /* in double, rounded once (a slope outside [2^-60, 2^60] in magnitude) */
+    ELU4J_LEAKY_DOUBLE = 0,
+    /* slope_hi * v: the slope is a float, the product correctly rounded */
+    ELU4J_LEAKY_FLOAT = 1,
+    /* fma(slope_hi, v, slope_lo * v): within 2^-47 relative before rounding where slope_lo * v
+       is normal (products above ~2^-100), else within half an ulp */
+    ELU4J_LEAKY_PAIR = 2
 };
 
 /*

@@ -34,8 +34,9 @@ ELU4J_INLINE __m512 half_f32(__m512 x, const consts512 *ec, const gconsts512 *gc
         return elu16(x, ec, kind == 0);
     }
     if (kind >= 8) { /* x <= 0 takes the product; NaN (unordered) keeps x */
-        const __m512 neg = kind == 8 ? _mm512_mul_ps(ec->alpha, x)
-                                     : _mm512_fmadd_ps(ec->alpha, x, _mm512_mul_ps(ec->alpha_lo, x));
+        const __m512 lo = _mm512_mul_ps(ec->alpha_lo, x);
+        const __m512 neg =
+            kind == 8 ? _mm512_mul_ps(ec->alpha, x) : _mm512_fmadd_ps(ec->alpha, x, lo);
         return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, ec->zero, _CMP_LE_OQ), x, neg);
     }
     return gen16(x, gc, (kind - 2) / 3, (kind - 2) % 3);

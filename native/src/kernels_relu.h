@@ -26,9 +26,10 @@ FAM_INLINE fam_slope FAM(slope_of)(const elu4j_params *p)
  * fill_leaky): a float slope's product (correctly rounded); the pair fma(hi, v, lo * v), whose
  * error before its one rounding is below 2^-47 of the product (what hi + lo misses of the slope
  * and lo * v's rounding), so the result is within 1 ulp and almost always the correctly rounded
- * one, at float speed; else the product in double, rounded once. The kind is a constant where
- * this is inlined into a loop, so each kind is its own branch-free loop. The block path's bf16,
- * f16 and the straight f32 paths all use it: halves are their f32 result rounded.
+ * one, at float speed (where lo * v underflows, products below about 2^-100, that rounding costs
+ * up to half an ulp: still within 1); else the product in double, rounded once. The kind is a
+ * constant where this is inlined into a loop, so each kind is its own branch-free loop. The block
+ * path's bf16, f16 and the straight f32 paths all use it: halves are their f32 result rounded.
  */
 FAM_INLINE float FAM(leaky_neg)(float v, const fam_slope s, int kind)
 {

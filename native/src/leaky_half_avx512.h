@@ -27,7 +27,7 @@ ELU4J_INLINE __m512 leaky_bwd16(__m512 g, __m512 d, const consts512 *c, const in
  * loads and stores.
  */
 #define ELU4J_LEAKY_BF16_STEP(PACK, GV, DV)                                                        \
-    PACK(leaky_bwd16(elu4j_bf16_even(GV), elu4j_bf16_even(DV), c, kind),                            \
+    PACK(leaky_bwd16(elu4j_bf16_even(GV), elu4j_bf16_even(DV), c, kind),                           \
          leaky_bwd16(elu4j_bf16_odd(GV), elu4j_bf16_odd(DV), c, kind))
 
 #define ELU4J_LEAKY_BF16_LOOP(PACK)                                                                \
@@ -35,13 +35,13 @@ ELU4J_INLINE __m512 leaky_bwd16(__m512 g, __m512 d, const consts512 *c, const in
     for (; i + 32 <= n; i += 32) {                                                                 \
         const __m512i gv = _mm512_loadu_si512(g + 2 * i);                                          \
         const __m512i dv = _mm512_loadu_si512(d + 2 * i);                                          \
-        _mm512_storeu_si512(dx + 2 * i, ELU4J_LEAKY_BF16_STEP(PACK, gv, dv));                       \
+        _mm512_storeu_si512(dx + 2 * i, ELU4J_LEAKY_BF16_STEP(PACK, gv, dv));                      \
     }                                                                                              \
     if (i < n) {                                                                                   \
         const __mmask32 tail = (__mmask32)((1u << (n - i)) - 1u); /* n - i in 1..31 */             \
         const __m512i gv = _mm512_maskz_loadu_epi16(tail, g + 2 * i);                              \
         const __m512i dv = _mm512_maskz_loadu_epi16(tail, d + 2 * i);                              \
-        _mm512_mask_storeu_epi16(dx + 2 * i, tail, ELU4J_LEAKY_BF16_STEP(PACK, gv, dv));            \
+        _mm512_mask_storeu_epi16(dx + 2 * i, tail, ELU4J_LEAKY_BF16_STEP(PACK, gv, dv));           \
     }
 
 ELU4J_INLINE void leaky_bf16_loop(const char *g, const char *d, char *dx, size_t n,

@@ -65,7 +65,7 @@ final class F32DoubleLaneBackward {
 
     /**
      * LeakyReLU backward (from x or y) in float lanes: {@code dx = x > 0 ? dy : slope * dy} with
-     * the product as {@link F32Kernels#leakyFloat} (a float slope, {@code lo} null) or
+     * the product as {@link F32Kernels#leakyFloat} (a float slope, {@code pair} null) or
      * {@link F32Kernels#leakyPair} forms it (the helper's leaky_neg, the same bits).
      */
     static void leakyBackwardFloat(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes, float slope,

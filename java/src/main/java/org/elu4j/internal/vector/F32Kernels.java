@@ -132,7 +132,8 @@ final class F32Kernels {
      * LeakyReLU with a {@link SlopePair}: {@code fma(hi, x, lo * x)}, whose error before its one
      * rounding is below 2^-47 of the product (what the pair misses of the slope and the rounding
      * of {@code lo * x}): within 1 ulp and almost always the correctly rounded product, at float
-     * speed; the helper's ELU4J_LEAKY_PAIR, the same bits.
+     * speed (where {@code lo * x} underflows, products below about 2^-100, its rounding costs up to
+     * half an ulp: still within 1); the helper's ELU4J_LEAKY_PAIR, the same bits.
      */
     static void leakyPair(MemorySegment src, MemorySegment dst, long bytes, SlopePair slope) {
         final long vb = F.vectorByteSize();
