@@ -22,11 +22,12 @@ import org.elu4j.internal.vector.Staging.Map2;
  *
  * <p>bf16, forward and backward, any slope: rounded as {@link HalfElu#bf16} rounds, a NaN result
  * keeping its top bits with the quiet bit (the result is NaN where x or dy is, and for an infinite
- * x or dy times a zero slope). binary16, forward, for a positive slope only (the backward and
- * other slopes take the staged path): as {@link HalfElu#f16}, only the lanes that are negative,
- * finite and not -0 are widened and rounded (their product is negative and finite: no NaN or sign
- * case in the rounding); the others keep their pattern (-0 and -inf times a positive slope are
- * themselves; NaN gets the round trip's quiet bit).
+ * x or dy times a zero slope). binary16 forward, for a positive slope only (other slopes take the
+ * staged path): as {@link HalfElu#f16}, only the lanes that are negative, finite and not -0 are
+ * widened and rounded (their product is negative and finite: no NaN or sign case in the
+ * rounding); the others keep their pattern (-0 and -inf times a positive slope are themselves;
+ * NaN gets the round trip's quiet bit). binary16 backward, any such slope: as
+ * {@link F16Backward}, an int vector with an infinite or NaN dy goes to the staged path.
  *
  * <p>Flat loops with their constants in locals, for the reasons in {@link VectorBackend}'s class
  * comment. They run over whole int vectors of native segments; the last elements and heap segments
@@ -43,12 +44,12 @@ final class HalfLeaky {
 
     /**
      * Whether this class runs the forward ({@code backward} false) or backward of LeakyReLU with
-     * {@code slope} on {@code type}: a float slope or a pair; binary16 forward with a positive
-     * slope only, no binary16 backward.
+     * {@code slope} on {@code type}: a float slope or a pair; the binary16 forward with a positive
+     * slope only.
      */
     static boolean runs(DataType type, double slope, boolean backward) {
         boolean floatLanes = (float) slope == slope || F32Kernels.SlopePair.of(slope) != null;
-        return floatLanes && (type == DataType.BF16 || !backward && slope > 0);
+        return floatLanes && (type == DataType.BF16 || backward || slope > 0);
     }
 
     /** LeakyReLU of the halves of {@code src} into {@code dst} where {@link #runs}; {@code rest} is the staged path. */
@@ -71,8 +72,14 @@ final class HalfLeaky {
         }
     }
 
-    /** bfloat16 LeakyReLU backward (from x or y: the same test) where {@link #runs}; {@code rest} is the staged path. */
-    static void backwardBf16(double slope, Map2 rest, MemorySegment dy, MemorySegment xy, MemorySegment dx) {
+    /**
+     * bfloat16 or binary16 LeakyReLU backward (from x or y: the same test) where {@link #runs}:
+     * the fused loop over the native part that fills whole int vectors, each int vector it stops
+     * at (binary16: an infinite or NaN dy) and the remainder or heap segments through
+     * {@code rest}, the staged path.
+     */
+    static void backward(DataType type, double slope, Map2 rest, MemorySegment dy, MemorySegment xy,
+            MemorySegment dx) {
         final long bytes = dy.byteSize() & ~1L;
         long main = 0;
         if (dy.isNative() && xy.isNative() && dx.isNative()) {
@@ -80,11 +87,20 @@ final class HalfLeaky {
             F32Kernels.SlopePair pair = F32Kernels.SlopePair.of(slope);
             float hi = pair != null ? pair.hi() : (float) slope;
             float lo = pair != null ? pair.lo() : 0f;
-            bf16Backward(dy, xy, dx, main, hi, lo, pair != null);
+            long off = 0;
+            while (off < main) {
+                off = type == DataType.BF16 ? bf16Backward(dy, xy, dx, off, main, hi, lo, pair != null)
+                        : f16Backward(dy, xy, dx, off, main, hi, lo, pair != null);
+                if (off < main) {
+                    Staging.backwardHalf(rest, null, type, dy.asSlice(off, STEP_BYTES), xy.asSlice(off, STEP_BYTES),
+                            dx.asSlice(off, STEP_BYTES));
+                    off += STEP_BYTES;
+                }
+            }
         }
         if (main < bytes) {
-            Staging.backwardHalf(rest, null, DataType.BF16, dy.asSlice(main, bytes - main),
-                    xy.asSlice(main, bytes - main), dx.asSlice(main, bytes - main));
+            Staging.backwardHalf(rest, null, type, dy.asSlice(main, bytes - main), xy.asSlice(main, bytes - main),
+                    dx.asSlice(main, bytes - main));
         }
     }
 
@@ -121,8 +137,9 @@ final class HalfLeaky {
         }
     }
 
-    private static void bf16Backward(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes, float slopeHi,
-            float slopeLo, boolean isPair) {
+    /** bfloat16 over [from, to); returns {@code to} (no exit). */
+    private static long bf16Backward(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to,
+            float slopeHi, float slopeLo, boolean isPair) {
         final long vb = STEP_BYTES;
         final FloatVector zero = FloatVector.zero(F);
         final FloatVector hi = FloatVector.broadcast(F, slopeHi);
@@ -132,7 +149,7 @@ final class HalfLeaky {
         final IntVector quiet = IntVector.broadcast(I, 0x0040);
         final IntVector quietHigh = IntVector.broadcast(I, 0x00400000);
         final IntVector highHalf = IntVector.broadcast(I, 0xFFFF0000);
-        for (long off = 0; off < bytes; off += vb) {
+        for (long off = from; off < to; off += vb) {
             IntVector wg = IntVector.fromMemorySegment(I, dy, off, ORDER);
             IntVector wx = IntVector.fromMemorySegment(I, xy, off, ORDER);
             FloatVector ga = wg.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
@@ -154,6 +171,73 @@ final class HalfLeaky {
                     .blend(hib.or(quietHigh), db.compare(VectorOperators.NE, db).cast(I));
             oa.or(ob).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
         }
+        return to;
+    }
+
+    /**
+     * binary16 over [from, to); returns the offset of the first int vector with an infinite or NaN
+     * dy (unwritten), else {@code to}. dy is widened as {@link F16Backward} widens it (sign and
+     * magnitude, exact for finite halves); x > 0 is tested on the patterns (0x0001..0x7C00:
+     * positive, not zero, not NaN); the product of a finite dy and the slope is finite, so the
+     * rounding is {@link F16Backward}'s, magnitude then sign, without a NaN case.
+     */
+    private static long f16Backward(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to,
+            float slopeHi, float slopeLo, boolean isPair) {
+        final long vb = STEP_BYTES;
+        final FloatVector hi = FloatVector.broadcast(F, slopeHi);
+        final FloatVector lo = FloatVector.broadcast(F, slopeLo);
+        final IntVector magBits = IntVector.broadcast(I, HalfKernels.F16_WIDE_MAGNITUDE);
+        final IntVector infBits = IntVector.broadcast(I, HalfKernels.F16_WIDE_INFINITY);
+        final IntVector signBit = IntVector.broadcast(I, 0x80000000);
+        final FloatVector widen = FloatVector.broadcast(F, HalfKernels.F16_WIDEN);
+        final IntVector low16 = IntVector.broadcast(I, 0xFFFF);
+        final IntVector one = IntVector.broadcast(I, 1);
+        final IntVector absMask = IntVector.broadcast(I, 0x7FFFFFFF);
+        final IntVector rebias = IntVector.broadcast(I, HalfKernels.F16_ROUND_REBIAS);
+        final IntVector minNormal = IntVector.broadcast(I, HalfKernels.F16_MIN_NORMAL_BITS);
+        final IntVector overflow = IntVector.broadcast(I, HalfKernels.F16_OVERFLOW_BITS);
+        final IntVector half = IntVector.broadcast(I, HalfKernels.F16_SUBNORMAL_BIAS);
+        final FloatVector halfF = FloatVector.broadcast(F, 0.5f);
+        final IntVector infHalf = IntVector.broadcast(I, 0x7C00);
+        final IntVector signA = IntVector.broadcast(I, 0x8000);
+        for (long off = from; off < to; off += vb) {
+            IntVector wg = IntVector.fromMemorySegment(I, dy, off, ORDER);
+            IntVector wx = IntVector.fromMemorySegment(I, xy, off, ORDER);
+            IntVector mga = wg.lanewise(VectorOperators.LSHL, 13).and(magBits);
+            IntVector mgb = wg.lanewise(VectorOperators.LSHR, 3).and(magBits);
+            if (mga.max(mgb).compare(VectorOperators.GE, infBits).anyTrue()) {
+                return off;
+            }
+            FloatVector ga = mga.or(wg.lanewise(VectorOperators.LSHL, 16).and(signBit))
+                    .reinterpretAsFloats().mul(widen);
+            FloatVector gb = mgb.or(wg.and(signBit)).reinterpretAsFloats().mul(widen);
+            VectorMask<Integer> posa = wx.and(low16).sub(one).compare(VectorOperators.ULT, infHalf);
+            VectorMask<Integer> posb = wx.lanewise(VectorOperators.LSHR, 16).sub(one)
+                    .compare(VectorOperators.ULT, infHalf);
+            FloatVector na = isPair ? hi.fma(ga, lo.mul(ga)) : ga.mul(hi);
+            FloatVector nb = isPair ? hi.fma(gb, lo.mul(gb)) : gb.mul(hi);
+            FloatVector da = na.blend(ga, posa.cast(F));
+            FloatVector db = nb.blend(gb, posb.cast(F));
+
+            IntVector ba = da.reinterpretAsInts();
+            IntVector bb = db.reinterpretAsInts();
+            IntVector aa = ba.and(absMask);
+            IntVector ab = bb.and(absMask);
+            IntVector oa = aa.sub(rebias).add(aa.lanewise(VectorOperators.LSHR, 13).and(one))
+                    .lanewise(VectorOperators.LSHR, 13)
+                    .blend(aa.reinterpretAsFloats().add(halfF).reinterpretAsInts().sub(half),
+                            aa.compare(VectorOperators.LT, minNormal))
+                    .blend(infHalf, aa.compare(VectorOperators.GT, overflow));
+            IntVector ob = ab.sub(rebias).add(ab.lanewise(VectorOperators.LSHR, 13).and(one))
+                    .lanewise(VectorOperators.LSHR, 13)
+                    .blend(ab.reinterpretAsFloats().add(halfF).reinterpretAsInts().sub(half),
+                            ab.compare(VectorOperators.LT, minNormal))
+                    .blend(infHalf, ab.compare(VectorOperators.GT, overflow));
+            IntVector signs = ba.lanewise(VectorOperators.LSHR, 16).and(signA).or(bb.and(signBit));
+            oa.or(ob.lanewise(VectorOperators.LSHL, 16)).or(signs).reinterpretAsBytes()
+                    .intoMemorySegment(dx, off, ORDER);
+        }
+        return to;
     }
 
     /**

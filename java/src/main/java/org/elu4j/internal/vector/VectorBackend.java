@@ -252,7 +252,7 @@ public final class VectorBackend implements EluBackend {
                 }
                 if (op.kind() == Op.Kind.LEAKY_RELU && HalfLeaky.runs(type, op.alpha(), true)) {
                     double slope = op.alpha();
-                    yield (dy, xy, dx) -> HalfLeaky.backwardBf16(slope, k, dy, xy, dx);
+                    yield (dy, xy, dx) -> HalfLeaky.backward(type, slope, k, dy, xy, dx);
                 }
                 F32Kernels.General g = op.isGeneralF32Backward() ? F32Kernels.General.of(op) : null;
                 if (g != null && type == DataType.BF16) {
