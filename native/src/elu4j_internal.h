@@ -187,11 +187,11 @@ typedef struct elu4j_params {
 
 /* How LeakyReLU computes slope * v for a float v (kernels_relu.h). */
 enum {
-    /* in double, rounded once (a slope outside [2^-60, 2^60] in magnitude) */
+    /* in double, rounded once: a slope that is no float, outside [2^-60, 2^60] in magnitude */
     ELU4J_LEAKY_DOUBLE = 0,
     /* slope_hi * v: the slope is a float, the product correctly rounded */
     ELU4J_LEAKY_FLOAT = 1,
-    /* fma(slope_hi, v, slope_lo * v): within 2^-47 relative before rounding where slope_lo * v
+    /* fma(slope_hi, v, slope_lo * v): within 2^-46 relative before rounding where slope_lo * v
        is normal (products above ~2^-100), else within half an ulp */
     ELU4J_LEAKY_PAIR = 2
 };

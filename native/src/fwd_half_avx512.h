@@ -188,6 +188,9 @@ static int half_f32_kernel(const elu4j_params *p, int dtype, const void *src, vo
 {
     const char *in = (const char *)src;
     char *out = (char *)dst;
+    if (p->function == ELU4J_FN_LEAKY_RELU && p->leaky_kind == ELU4J_LEAKY_DOUBLE) {
+        return 0; /* no float product: its slope_hi, slope_lo are not the slope */
+    }
     if (dtype == ELU4J_DT_F16) {
         f16_kernel(p, in, out, n);
         return 1;

@@ -474,7 +474,8 @@ void FAM(elu4j_backward_kernel)(const elu4j_params *p, int dtype, int from_dst,
     }
 #endif
     if ((dtype == ELU4J_DT_BF16 || dtype == ELU4J_DT_F16) && p->function == ELU4J_FN_RELU) {
-        FAM(relu_half_direct)(dtype, diff_dst, data, diff_src, n); /* on the patterns (kernels_relu.h) */
+        /* on the patterns (kernels_relu.h) */
+        FAM(relu_half_direct)(dtype, diff_dst, data, diff_src, n);
         return;
     }
     if (dtype == ELU4J_DT_F32 && p->function != ELU4J_FN_ELU) {
@@ -484,8 +485,7 @@ void FAM(elu4j_backward_kernel)(const elu4j_params *p, int dtype, int from_dst,
 #if defined(ELU4J_HALF_LEAKY_BWD)
     /* bf16/f16 LeakyReLU with its product in float: the including file's fused loop */
     if ((dtype == ELU4J_DT_BF16 || dtype == ELU4J_DT_F16) && p->function == ELU4J_FN_LEAKY_RELU &&
-        p->leaky_kind != ELU4J_LEAKY_DOUBLE) {
-        half_leaky_bwd_kernel(p, dtype, diff_dst, data, diff_src, n);
+        half_leaky_bwd_kernel(p, dtype, diff_dst, data, diff_src, n)) {
         return;
     }
 #endif

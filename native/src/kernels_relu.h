@@ -24,7 +24,7 @@ FAM_INLINE fam_slope FAM(slope_of)(const elu4j_params *p)
 /*
  * LeakyReLU's negative side, slope * v for a float v, as p->leaky_kind says (elu4j.c's
  * fill_leaky): a float slope's product (correctly rounded); the pair fma(hi, v, lo * v), whose
- * error before its one rounding is below 2^-47 of the product (what hi + lo misses of the slope
+ * error before its one rounding is below 2^-46 of the product (what hi + lo misses of the slope
  * and lo * v's rounding), so the result is within 1 ulp and almost always the correctly rounded
  * one, at float speed (where lo * v underflows, products below about 2^-100, that rounding costs
  * up to half an ulp: still within 1); else the product in double, rounded once. The kind is a
@@ -63,7 +63,8 @@ static int FAM(relu_kind)(const elu4j_params *p)
  * bf16/f16 calls it on its float blocks). Any alignment (memcpy per element, which GCC turns
  * into unaligned vector accesses), and dst may be an input: each element is read before it is
  * written, and nothing is declared restrict, so GCC vectorises behind a run-time overlap test,
- * which identical pointers pass (a dependence at distance 0).
+ * which identical pointers pass (a dependence at distance 0; measured with GCC 12: in place as fast
+ * as out of place). Another compiler may take the scalar loop there: slower, the same bits.
  */
 FAM_INLINE void FAM(relu_f32_loop)(const fam_slope s, const unsigned char *g,
                                    const unsigned char *d, unsigned char *out, size_t n, int kind)

@@ -89,13 +89,16 @@ ELU4J_INLINE void leaky_f16_loop(const char *g, const char *d, char *dx, size_t 
 }
 
 /*
- * kernels_impl.h calls it for the bf16/f16 backward of LeakyReLU whose product runs in float
- * (ELU4J_LEAKY_FLOAT or _PAIR); from x and from y alike.
+ * kernels_impl.h calls it for the bf16/f16 backward of LeakyReLU (from x and from y alike): 1 when
+ * done, 0 where the product does not run in float (ELU4J_LEAKY_DOUBLE: the block path).
  */
 #define ELU4J_HALF_LEAKY_BWD 1
-static void half_leaky_bwd_kernel(const elu4j_params *p, int dtype, const void *diff_dst,
-                                  const void *data, void *diff_src, size_t n)
+static int half_leaky_bwd_kernel(const elu4j_params *p, int dtype, const void *diff_dst,
+                                 const void *data, void *diff_src, size_t n)
 {
+    if (p->leaky_kind == ELU4J_LEAKY_DOUBLE) {
+        return 0;
+    }
     const char *g = (const char *)diff_dst;
     const char *d = (const char *)data;
     char *dx = (char *)diff_src;
@@ -108,12 +111,12 @@ static void half_leaky_bwd_kernel(const elu4j_params *p, int dtype, const void *
         } else {
             leaky_f16_loop(g, d, dx, n, &c, 8);
         }
-        return;
+        return 1;
     }
 #if !defined(ELU4J_NO_AVX512_BF16)
     if (__builtin_cpu_supports("avx512bf16")) {
         leaky_bf16_kernel_ne(g, d, dx, n, &c, pair);
-        return;
+        return 1;
     }
 #endif
     if (pair) {
@@ -121,4 +124,5 @@ static void half_leaky_bwd_kernel(const elu4j_params *p, int dtype, const void *
     } else {
         leaky_bf16_loop(g, d, dx, n, &c, 8);
     }
+    return 1;
 }

@@ -490,8 +490,8 @@ public abstract class ConformanceSuite {
      * on 2^16 random negative inputs whose products are normal floats: for slopes that are no
      * float (the helper's and the vector backend's float pair), a float slope, and slopes outside
      * the pair's range (in double); against the exact product ({@link BigDecimal}) rounded by the
-     * JDK. The pair's error before its rounding is below 2^-47 of the product, so a random input
-     * is rounded otherwise about once in 2^23; the float slope's own product instead (the pair
+     * JDK. The pair's error before its rounding is below 2^-46 of the product, so a random input
+     * is rounded otherwise about once in 2^22; the float slope's own product instead (the pair
      * without its low part) is off in a large share. oneDNN multiplies by the slope rounded to
      * float (within 1 ulp: {@link Tolerance}) and is not held to this.
      */

@@ -130,7 +130,7 @@ final class F32Kernels {
 
     /**
      * LeakyReLU with a {@link SlopePair}: {@code fma(hi, x, lo * x)}, whose error before its one
-     * rounding is below 2^-47 of the product (what the pair misses of the slope and the rounding
+     * rounding is below 2^-46 of the product (what the pair misses of the slope, 2^-48, and the rounding
      * of {@code lo * x}): within 1 ulp and almost always the correctly rounded product, at float
      * speed (where {@code lo * x} underflows, products below about 2^-100, its rounding costs up to
      * half an ulp: still within 1); the helper's ELU4J_LEAKY_PAIR, the same bits.

@@ -24,14 +24,15 @@ import org.elu4j.internal.vector.Staging.Map2;
  * keeping its top bits with the quiet bit (the result is NaN where x or dy is, and for an infinite
  * x or dy times a zero slope). binary16 forward, for a positive slope only (other slopes take the
  * staged path): as {@link HalfElu#f16}, only the lanes that are negative, finite and not -0 are
- * widened and rounded (their product is negative and finite: no NaN or sign case in the
- * rounding); the others keep their pattern (-0 and -inf times a positive slope are themselves;
- * NaN gets the round trip's quiet bit). binary16 backward, any such slope: as
+ * widened and rounded (their product is negative, finite or -inf where a huge float slope
+ * overflows it, which the rounding's overflow case turns into -inf: no NaN or sign case); the
+ * others keep their pattern (-0 and -inf times a positive slope are themselves; NaN gets the
+ * round trip's quiet bit). binary16 backward, any such slope: as
  * {@link F16Backward}, an int vector with an infinite or NaN dy goes to the staged path.
  *
  * <p>Flat loops with their constants in locals, for the reasons in {@link VectorBackend}'s class
  * comment. They run over whole int vectors of native segments; the last elements and heap segments
- * take the staged path. dx may be dy or x/y: each vector is loaded before it is stored.
+ * take the staged path. dx may be dy: each vector is loaded before it is stored.
  */
 final class HalfLeaky {
     private HalfLeaky() {
@@ -178,8 +179,9 @@ final class HalfLeaky {
      * binary16 over [from, to); returns the offset of the first int vector with an infinite or NaN
      * dy (unwritten), else {@code to}. dy is widened as {@link F16Backward} widens it (sign and
      * magnitude, exact for finite halves); x > 0 is tested on the patterns (0x0001..0x7C00:
-     * positive, not zero, not NaN); the product of a finite dy and the slope is finite, so the
-     * rounding is {@link F16Backward}'s, magnitude then sign, without a NaN case.
+     * positive, not zero, not NaN); the product of a finite dy and the slope is not NaN (it may
+     * overflow to an infinity with a huge float slope: the overflow case), so the rounding is
+     * {@link F16Backward}'s, magnitude then sign, without a NaN case.
      */
     private static long f16Backward(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to,
             float slopeHi, float slopeLo, boolean isPair) {

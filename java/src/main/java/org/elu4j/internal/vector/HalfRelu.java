@@ -30,7 +30,7 @@ import org.elu4j.internal.vector.Staging.Map2;
  * </ul>
  * The loops run over whole vectors of native segments; the last elements and heap segments take
  * the staged path, whose results are the same bits (the conformance suite checks every pattern
- * forward). dx may be dy or x/y: each vector is loaded before it is stored.
+ * forward). dx may be dy: each vector is loaded before it is stored.
  */
 final class HalfRelu {
     private HalfRelu() {

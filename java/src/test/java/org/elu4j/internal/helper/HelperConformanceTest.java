@@ -211,6 +211,48 @@ class HelperConformanceTest extends ConformanceSuite {
     }
 
     /**
+     * LeakyReLU's product gives the Vector API backend's bits on every helper level, forward and
+     * backward, for slopes of each kind: float (0.25), a float pair (0.01, -0.2, 1.1, and 1.1 *
+     * 2^-60 just inside the pair's range) and double (1e-30, 3e20): which also shows that elu4j.c's
+     * fill_leaky and {@code F32Kernels.SlopePair} choose the same kind (a pair and the double
+     * product round differently for some inputs of the sample). Forward over the inputs of the
+     * ELU comparisons; backward with every 2039th float pattern as dy against x of both signs,
+     * zero and NaN.
+     */
+    @Test
+    void leakyReluGivesTheVectorBackendsBits() {
+        EluBackend vector = BackendProvider.get().available(Backend.VECTOR);
+        Assumptions.assumeTrue(vector != null, () -> "the vector backend is not available here, nothing to compare with: "
+                + Elu4j.backends().stream().filter(s -> s.backend() == Backend.VECTOR).findFirst().orElseThrow().detail());
+        List<Op> ops = List.of(Op.leakyRelu(0.25), Op.leakyRelu(0.01), Op.leakyRelu(-0.2), Op.leakyRelu(1.1),
+                Op.leakyRelu(1.1 * 0x1p-60), Op.leakyRelu(1e-30), Op.leakyRelu(3e20));
+        int n = (int) (0x100000000L / 2039);
+        float[] xs = {-1f, 1f, 0f, -0f, Float.NaN, -3e-40f, 2f};
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment dy = arena.allocate(4L * n, 64);
+            MemorySegment x = arena.allocate(4L * n, 64);
+            for (int i = 0; i < n; i++) {
+                dy.setAtIndex(JAVA_FLOAT_UNALIGNED, i, Float.intBitsToFloat((int) (i * 2039L)));
+                x.setAtIndex(JAVA_FLOAT_UNALIGNED, i, xs[i % xs.length]);
+            }
+            MemorySegment dv = arena.allocate(4L * n, 64);
+            MemorySegment dh = arena.allocate(4L * n, 64);
+            for (int isa : HelperBackend.supportedIsas()) {
+                sameBitsAsVector(vector, isa, isa == HelperBackend.activeIsa() ? 127 : 2039, ops);
+                for (Op op : ops) {
+                    vector.backward(op, DataType.F32, false, dy, x, dv);
+                    HelperBackend.forIsa(isa).backward(op, DataType.F32, false, dy, x, dh);
+                    long at = dv.mismatch(dh);
+                    assertEquals(-1, at, () -> HelperBackend.isaName(isa) + " " + op + " backward: dy="
+                            + dy.get(JAVA_FLOAT_UNALIGNED, at & ~3) + " x=" + x.get(JAVA_FLOAT_UNALIGNED, at & ~3)
+                            + " vector " + dv.get(JAVA_FLOAT_UNALIGNED, at & ~3) + " helper "
+                            + dh.get(JAVA_FLOAT_UNALIGNED, at & ~3));
+                }
+            }
+        }
+    }
+
+    /**
      * The backward from the output of every helper level gives the Vector API backend's bits (both
      * run bwd_y_one's operations), for f32 and, widened and rounded back, bf16 and f16: y over every
      * 2039th negative float pattern (rounded to the type) and the specials, dy varying, for the
