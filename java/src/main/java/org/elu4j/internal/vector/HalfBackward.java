@@ -61,19 +61,23 @@ final class HalfBackward {
         fusedThenStaged(HalfBackward::bf16FromInput, I.length() >= 8, DataType.BF16, b, rest, dy, x, dx);
     }
 
-    /** A fused loop over [from, to): returns the offset of the int vector it stopped at, unwritten, or {@code to}. */
+    /**
+     * A fused loop over [from, to) with its parameters {@code p} (the general kernel's constants,
+     * or {@link HalfLeaky.Slope}): returns the offset of the int vector it stopped at, unwritten,
+     * or {@code to}.
+     */
     @FunctionalInterface
-    interface Fused {
-        long run(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to, F32Kernels.General b);
+    interface Fused<P> {
+        long run(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to, P p);
     }
 
     /**
      * {@code loop} over the native part that fills whole int vectors (where {@code fuse}), each
      * int vector it stops at through {@code rest} (the staged path with the same parameters), and
      * the remainder or heap segments through {@code rest} as well; {@code type} is bf16 or f16
-     * ({@link F16Backward}'s loops).
+     * ({@link F16Backward}'s loops, {@link HalfLeaky}'s).
      */
-    static void fusedThenStaged(Fused loop, boolean fuse, DataType type, F32Kernels.General b, Map2 rest,
+    static <P> void fusedThenStaged(Fused<P> loop, boolean fuse, DataType type, P b, Map2 rest,
             MemorySegment dy, MemorySegment xy, MemorySegment dx) {
         final long bytes = dy.byteSize() & ~1L;
         long main = 0;

@@ -44,28 +44,38 @@ final class HalfLeaky {
     private static final long STEP_BYTES = HalfElu.STEP_BYTES;
 
     /**
+     * The slope as the loops take it, made once per binding: {@code hi} the float slope or the
+     * {@link F32Kernels.SlopePair}'s high part, {@code lo} its low part (0 for a float slope),
+     * {@code pair} which of the two products runs.
+     */
+    record Slope(float hi, float lo, boolean pair) {
+        /** The slope's float form, or null where its product runs in double (no fused loop). */
+        static Slope of(double slope) {
+            F32Kernels.SlopePair p = F32Kernels.SlopePair.of(slope);
+            return p != null ? new Slope(p.hi(), p.lo(), true)
+                    : (float) slope == slope ? new Slope((float) slope, 0f, false) : null;
+        }
+    }
+
+    /**
      * Whether this class runs the forward ({@code backward} false) or backward of LeakyReLU with
      * {@code slope} on {@code type}: a float slope or a pair; the binary16 forward with a positive
      * slope only.
      */
     static boolean runs(DataType type, double slope, boolean backward) {
-        boolean floatLanes = (float) slope == slope || F32Kernels.SlopePair.of(slope) != null;
-        return floatLanes && (type == DataType.BF16 || backward || slope > 0);
+        return Slope.of(slope) != null && (type == DataType.BF16 || backward || slope > 0);
     }
 
     /** LeakyReLU of the halves of {@code src} into {@code dst} where {@link #runs}; {@code rest} is the staged path. */
-    static void forward(DataType type, double slope, Map1 rest, MemorySegment src, MemorySegment dst) {
+    static void forward(DataType type, Slope slope, Map1 rest, MemorySegment src, MemorySegment dst) {
         final long bytes = src.byteSize() & ~1L;
         long main = 0;
         if (src.isNative() && dst.isNative()) {
             main = bytes - bytes % STEP_BYTES;
-            F32Kernels.SlopePair pair = F32Kernels.SlopePair.of(slope);
-            float hi = pair != null ? pair.hi() : (float) slope;
-            float lo = pair != null ? pair.lo() : 0f;
             if (type == DataType.BF16) {
-                bf16(src, dst, main, hi, lo, pair != null);
+                bf16(src, dst, main, slope);
             } else {
-                f16(src, dst, main, hi, lo, pair != null);
+                f16(src, dst, main, slope);
             }
         }
         if (main < bytes) {
@@ -74,43 +84,22 @@ final class HalfLeaky {
     }
 
     /**
-     * bfloat16 or binary16 LeakyReLU backward (from x or y: the same test) where {@link #runs}:
-     * the fused loop over the native part that fills whole int vectors, each int vector it stops
-     * at (binary16: an infinite or NaN dy) and the remainder or heap segments through
-     * {@code rest}, the staged path.
+     * bfloat16 or binary16 LeakyReLU backward (from x or y: the same test) where {@link #runs}, as
+     * {@link HalfBackward#fusedThenStaged} runs the loops (binary16 stops at an int vector with an
+     * infinite or NaN dy).
      */
-    static void backward(DataType type, double slope, Map2 rest, MemorySegment dy, MemorySegment xy,
+    static void backward(DataType type, Slope slope, Map2 rest, MemorySegment dy, MemorySegment xy,
             MemorySegment dx) {
-        final long bytes = dy.byteSize() & ~1L;
-        long main = 0;
-        if (dy.isNative() && xy.isNative() && dx.isNative()) {
-            main = bytes - bytes % STEP_BYTES;
-            F32Kernels.SlopePair pair = F32Kernels.SlopePair.of(slope);
-            float hi = pair != null ? pair.hi() : (float) slope;
-            float lo = pair != null ? pair.lo() : 0f;
-            long off = 0;
-            while (off < main) {
-                off = type == DataType.BF16 ? bf16Backward(dy, xy, dx, off, main, hi, lo, pair != null)
-                        : f16Backward(dy, xy, dx, off, main, hi, lo, pair != null);
-                if (off < main) {
-                    Staging.backwardHalf(rest, null, type, dy.asSlice(off, STEP_BYTES), xy.asSlice(off, STEP_BYTES),
-                            dx.asSlice(off, STEP_BYTES));
-                    off += STEP_BYTES;
-                }
-            }
-        }
-        if (main < bytes) {
-            Staging.backwardHalf(rest, null, type, dy.asSlice(main, bytes - main), xy.asSlice(main, bytes - main),
-                    dx.asSlice(main, bytes - main));
-        }
+        HalfBackward.fusedThenStaged(type == DataType.BF16 ? HalfLeaky::bf16Backward : HalfLeaky::f16Backward, true,
+                type, slope, rest, dy, xy, dx);
     }
 
-    private static void bf16(MemorySegment src, MemorySegment dst, long bytes, float slopeHi, float slopeLo,
-            boolean isPair) {
+    private static void bf16(MemorySegment src, MemorySegment dst, long bytes, Slope slope) {
         final long vb = STEP_BYTES;
         final FloatVector zero = FloatVector.zero(F);
-        final FloatVector hi = FloatVector.broadcast(F, slopeHi);
-        final FloatVector lo = FloatVector.broadcast(F, slopeLo);
+        final boolean isPair = slope.pair();
+        final FloatVector hi = FloatVector.broadcast(F, slope.hi());
+        final FloatVector lo = FloatVector.broadcast(F, slope.lo());
         final IntVector roundBias = IntVector.broadcast(I, 0x7FFF);
         final IntVector lsb = IntVector.broadcast(I, 1);
         final IntVector quiet = IntVector.broadcast(I, 0x0040);
@@ -140,11 +129,12 @@ final class HalfLeaky {
 
     /** bfloat16 over [from, to); returns {@code to} (no exit). */
     private static long bf16Backward(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to,
-            float slopeHi, float slopeLo, boolean isPair) {
+            Slope slope) {
         final long vb = STEP_BYTES;
         final FloatVector zero = FloatVector.zero(F);
-        final FloatVector hi = FloatVector.broadcast(F, slopeHi);
-        final FloatVector lo = FloatVector.broadcast(F, slopeLo);
+        final boolean isPair = slope.pair();
+        final FloatVector hi = FloatVector.broadcast(F, slope.hi());
+        final FloatVector lo = FloatVector.broadcast(F, slope.lo());
         final IntVector roundBias = IntVector.broadcast(I, 0x7FFF);
         final IntVector lsb = IntVector.broadcast(I, 1);
         final IntVector quiet = IntVector.broadcast(I, 0x0040);
@@ -184,10 +174,11 @@ final class HalfLeaky {
      * {@link F16Backward}'s, magnitude then sign, without a NaN case.
      */
     private static long f16Backward(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to,
-            float slopeHi, float slopeLo, boolean isPair) {
+            Slope slope) {
         final long vb = STEP_BYTES;
-        final FloatVector hi = FloatVector.broadcast(F, slopeHi);
-        final FloatVector lo = FloatVector.broadcast(F, slopeLo);
+        final boolean isPair = slope.pair();
+        final FloatVector hi = FloatVector.broadcast(F, slope.hi());
+        final FloatVector lo = FloatVector.broadcast(F, slope.lo());
         final IntVector magBits = IntVector.broadcast(I, HalfKernels.F16_WIDE_MAGNITUDE);
         final IntVector infBits = IntVector.broadcast(I, HalfKernels.F16_WIDE_INFINITY);
         final IntVector signBit = IntVector.broadcast(I, 0x80000000);
@@ -247,11 +238,11 @@ final class HalfLeaky {
      * {@code 0x7BFF} (0x8001..0xFBFF: negative, finite, not -0) widened and rounded as in
      * {@link HalfElu#f16}, the others their pattern (NaN with the round trip's quiet bit).
      */
-    private static void f16(MemorySegment src, MemorySegment dst, long bytes, float slopeHi, float slopeLo,
-            boolean isPair) {
+    private static void f16(MemorySegment src, MemorySegment dst, long bytes, Slope slope) {
         final long vb = STEP_BYTES;
-        final FloatVector hi = FloatVector.broadcast(F, slopeHi);
-        final FloatVector lo = FloatVector.broadcast(F, slopeLo);
+        final boolean isPair = slope.pair();
+        final FloatVector hi = FloatVector.broadcast(F, slope.hi());
+        final FloatVector lo = FloatVector.broadcast(F, slope.lo());
         final IntVector magMask = IntVector.broadcast(I, 0x7FFF);
         final IntVector low16 = IntVector.broadcast(I, 0xFFFF);
         final IntVector negFirst = IntVector.broadcast(I, 0x8001);

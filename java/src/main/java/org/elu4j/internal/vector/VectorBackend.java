@@ -214,7 +214,7 @@ public final class VectorBackend implements EluBackend {
                     yield (src, dst, threads) -> HalfRelu.forward(type, k, src, dst);
                 }
                 if (op.kind() == Op.Kind.LEAKY_RELU && HalfLeaky.runs(type, op.alpha(), false)) {
-                    double slope = op.alpha();
+                    HalfLeaky.Slope slope = HalfLeaky.Slope.of(op.alpha());
                     yield (src, dst, threads) -> HalfLeaky.forward(type, slope, k, src, dst);
                 }
                 if (op.isFastF32Elu()) {
@@ -251,7 +251,7 @@ public final class VectorBackend implements EluBackend {
                     yield (dy, xy, dx) -> HalfRelu.backward(type, k, dy, xy, dx);
                 }
                 if (op.kind() == Op.Kind.LEAKY_RELU && HalfLeaky.runs(type, op.alpha(), true)) {
-                    double slope = op.alpha();
+                    HalfLeaky.Slope slope = HalfLeaky.Slope.of(op.alpha());
                     yield (dy, xy, dx) -> HalfLeaky.backward(type, slope, k, dy, xy, dx);
                 }
                 F32Kernels.General g = op.isGeneralF32Backward() ? F32Kernels.General.of(op) : null;
