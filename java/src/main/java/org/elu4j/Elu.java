@@ -497,8 +497,7 @@ public final class Elu {
         if (b == null) {
             boolean heap = !src.isNative() || !dst.isNative();
             b = binding(type, Pass.FORWARD, heap);
-            if (!helperWarmed && !heap && b.refusal() == null && b.backend().kind() == Backend.HELPER) {
-                helperWarmed = true;
+            if (!heap && b.refusal() == null && b.backend().warmsUpOnFirstCall(op, type) && firstWarmUp(b.backend().kind())) {
                 warmUp(type);
             }
         }
@@ -1028,8 +1027,14 @@ public final class Elu {
         }
     }
 
-    /** Whether a forward call on the helper has warmed the call path ({@link #warmUp}): once per JVM. */
-    private static volatile boolean helperWarmed;
+    /** The backends (bits by {@link Backend#ordinal()}) whose call path {@link #warmUp} has warmed: once per JVM each. */
+    private static final java.util.concurrent.atomic.AtomicInteger warmed = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** True for the first caller per backend kind, which then warms it up. */
+    private static boolean firstWarmUp(Backend kind) {
+        int bit = 1 << kind.ordinal();
+        return (warmed.getAndUpdate(w -> w | bit) & bit) == 0;
+    }
 
     /**
      * How many calls {@link #warmUp} makes: enough for the JIT's first tier to compile every
@@ -1042,11 +1047,13 @@ public final class Elu {
     /**
      * Runs this function's forward {@value #WARM_CALLS} times on 16 elements of scratch memory
      * through the very path a call takes ({@link #forward}: the checks, the binding, the helper's
-     * downcall), at the first forward call that binds to the helper on native memory. A fresh JVM
-     * runs that path interpreted until the JIT has compiled it, ~10 µs a call; made here, those
-     * calls cost the first call a few milliseconds instead of costing the application's next few
-     * hundred calls several microseconds each. Only for the helper: its path is short Java code
-     * in front of native code, cheap to run interpreted; the Java backends' kernels are not.
+     * downcall), at the first forward call on native memory that binds to a backend whose
+     * {@link org.elu4j.internal.EluBackend#warmsUpOnFirstCall} says so, once per JVM and backend.
+     * A fresh JVM runs that path interpreted until the JIT has compiled it, ~10 µs a call; made
+     * here, those calls cost the first call a few milliseconds instead of costing the
+     * application's next few hundred calls several microseconds each. The helper's path is short
+     * Java code in front of native code, cheap to run interpreted, and so is the vector backend's
+     * f32 ELU while it runs scalar code (its cold start); the Java backends' other kernels are not.
      */
     private void warmUp(DataType type) {
         try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {

@@ -54,6 +54,12 @@ final class CompareCommand implements Runnable {
         if (!(min < max) || !Float.isFinite(min) || !Float.isFinite(max)) {
             throw new IllegalArgumentException("--min must be below --max, both finite");
         }
+        // The throughput estimate is of each backend's steady state: the vector backend's kernel
+        // itself, not the scalar form its f32 ELU runs while a library thread gets the kernel
+        // compiled (its cold start, docs/using.md), which may outlast the short warm-up here.
+        if (System.getProperty("elu4j.vector.coldStart") == null) {
+            System.setProperty("elu4j.vector.coldStart", "off");
+        }
         Elu oracle = Elu.elu(alpha).on(Backend.SCALAR);
         PrintWriter out = spec.commandLine().getOut();
         out.printf("ELU alpha=%s on %d floats uniform in [%s, %s], seed %d%n", alpha, size, min, max, seed);

@@ -26,6 +26,17 @@ public interface EluBackend {
     boolean supportsHeapSegments();
 
     /**
+     * Whether the first forward call on native memory that binds {@code op} on {@code type} to
+     * this backend should first run the call path a thousand times on a few elements, once per
+     * JVM and backend (see {@code Elu}): true where what a call runs before the JIT has compiled
+     * it is cheap, so that those calls cost the first call a few milliseconds instead of costing
+     * the application's next few hundred calls tens of microseconds each.
+     */
+    default boolean warmsUpOnFirstCall(Op op, DataType type) {
+        return false;
+    }
+
+    /**
      * Null when this backend runs {@code op} on {@code type} for {@code pass}, else why not, as a
      * phrase that completes "the X backend cannot run this: ..." (e.g. "oneDNN has no f64 eltwise
      * on CPU"). Called when a call kind is bound ({@link #bind}), not per call; AUTO skips

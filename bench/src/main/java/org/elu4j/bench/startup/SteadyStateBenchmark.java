@@ -32,14 +32,16 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * <pre>
  * java -cp "bench/target/elu4j-bench-VERSION.jar:bench/target/lib/*" org.elu4j.bench.startup.SteadyStateBenchmark \
  *     [--out DIR] [--forks 5] [--calls 200000] [--batch 100] [--backends auto,helper,vector,onednn,scalar]
- *     [--aot] [--warm-thread] [--no-vector-module] [--idle PCT[,SECONDS]] [--jvm-arg ARG]...
+ *     [--aot] [--warm-thread] [--cold-start-off] [--no-vector-module] [--idle PCT[,SECONDS]] [--jvm-arg ARG]...
  * </pre>
  *
  * {@code --aot} also measures every backend with a JDK AOT cache (JEP 483/514/515): per backend,
  * one training JVM runs the same probe with {@code -XX:AOTCacheOutput=FILE}, then its forks run
  * with {@code -XX:AOTCache=FILE}, interleaved with the forks without it. {@code --warm-thread} also
  * measures every backend with a thread that calls it in the background from the first call on
- * (an option evaluated, see {@link SteadyStateProbe}). {@code --no-vector-module} starts the JVMs
+ * (an option evaluated, see {@link SteadyStateProbe}). {@code --cold-start-off} also measures every
+ * backend with {@code -Delu4j.vector.coldStart=off} (the vector backend's f32 ELU without its scalar
+ * form while C2 compiles the kernel: the library before that cold start). {@code --no-vector-module} starts the JVMs
  * without {@code --add-modules jdk.incubator.vector}, which AUTO on the helper does not need and
  * which costs the AOT cache its archived heap and full module graph (the vector backend is then
  * unavailable: leave it out of {@code --backends}). {@code --idle}: each fork
@@ -53,6 +55,7 @@ public final class SteadyStateBenchmark {
     static final String PLAIN = "";
     static final String AOT = "AOT cache";
     static final String WARM = "warm-up thread";
+    static final String COLD_OFF = "cold start off";
 
     /** One fork's run: the first call (ns), per batch: calls before it, mean, slowest call, calls over 2 µs. */
     record Run(String backend, String variant, int fork, double firstNs, double firstCpuNs, long[] before, double[] mean,
@@ -73,6 +76,7 @@ public final class SteadyStateBenchmark {
         List<String> backends = BACKENDS;
         boolean aot = false;
         boolean warm = false;
+        boolean coldOff = false;
         boolean vectorModule = true;
         List<String> jvmArgs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -84,11 +88,12 @@ public final class SteadyStateBenchmark {
                 case "--backends" -> backends = List.of(args[++i].split(","));
                 case "--aot" -> aot = true;
                 case "--warm-thread" -> warm = true;
+                case "--cold-start-off" -> coldOff = true;
                 case "--jvm-arg" -> jvmArgs.add(args[++i]);
                 case "--no-vector-module" -> vectorModule = false;
                 case "--idle" -> idle = Forks.IdleGate.parse(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (--out DIR --forks N "
-                        + "--calls N --batch N --backends a,b --aot --warm-thread --no-vector-module --idle PCT[,S] --jvm-arg ARG)");
+                        + "--calls N --batch N --backends a,b --aot --warm-thread --cold-start-off --no-vector-module --idle PCT[,S] --jvm-arg ARG)");
             }
         }
         if (calls % batch != 0) {
@@ -122,6 +127,9 @@ public final class SteadyStateBenchmark {
         if (warm) {
             variants.add(WARM);
         }
+        if (coldOff) {
+            variants.add(COLD_OFF);
+        }
         Map<String, Path> caches = new LinkedHashMap<>();
         if (aot) {
             for (String b : backends) {
@@ -141,7 +149,8 @@ public final class SteadyStateBenchmark {
             for (String b : backends) {
                 for (String v : variants) {
                     idle.await();
-                    List<String> cmd = probe(base, v.equals(AOT) ? "-XX:AOTCache=" + caches.get(b) : null, b, calls, batch);
+                    List<String> cmd = probe(base, v.equals(AOT) ? "-XX:AOTCache=" + caches.get(b)
+                            : v.equals(COLD_OFF) ? "-Delu4j.vector.coldStart=off" : null, b, calls, batch);
                     if (v.equals(WARM)) {
                         cmd.addAll(List.of("256", "warm"));
                     }
@@ -156,7 +165,7 @@ public final class SteadyStateBenchmark {
                     Run run = parse(b, v, f, r.out());
                     runs.add(run);
                     for (int i = 0; i < run.before().length; i++) {
-                        tsv.append(b).append('\t').append(v.isEmpty() ? "-" : v.equals(AOT) ? "aot" : "warm").append('\t').append(f).append('\t')
+                        tsv.append(b).append('\t').append(v.isEmpty() ? "-" : v.equals(AOT) ? "aot" : v.equals(COLD_OFF) ? "coldoff" : "warm").append('\t').append(f).append('\t')
                                 .append(run.before()[i]).append('\t').append(String.format(Locale.ROOT, "%.1f", run.mean()[i]))
                                 .append('\t').append(run.max()[i]).append('\t').append(run.over2us()[i]).append('\n');
                     }
@@ -175,7 +184,7 @@ public final class SteadyStateBenchmark {
         List<XYChart> charts = new ArrayList<>();
         for (String v : variants) {
             charts.add(chart(runs, backends, v, v.equals(AOT) ? "with the AOT cache" : v.equals(WARM)
-                    ? "with a warm-up thread" : "fresh JVM"));
+                    ? "with a warm-up thread" : v.equals(COLD_OFF) ? "vector cold start off" : "fresh JVM"));
         }
         Charts.saveGrid(charts, charts.size(), 780, 520, out.resolve("steady.png"), out.resolve("steady.svg"));
         System.out.println();
@@ -211,10 +220,10 @@ public final class SteadyStateBenchmark {
         }
     }
 
-    private static List<String> probe(List<String> base, String aotFlag, String backend, int calls, int batch) {
+    private static List<String> probe(List<String> base, String jvmFlag, String backend, int calls, int batch) {
         List<String> cmd = new ArrayList<>(base);
-        if (aotFlag != null) {
-            cmd.add(1, aotFlag);
+        if (jvmFlag != null) {
+            cmd.add(1, jvmFlag);
         }
         cmd.addAll(List.of(backend, Integer.toString(calls), Integer.toString(batch)));
         return cmd;

@@ -284,6 +284,12 @@ public final class HelperBackend implements EluBackend {
         return d;
     }
 
+    /** Always: a call is short Java code in front of native code, cheap to run interpreted. */
+    @Override
+    public boolean warmsUpOnFirstCall(Op op, DataType type) {
+        return true;
+    }
+
     @Override
     public boolean supportsHeapSegments() {
         return true;

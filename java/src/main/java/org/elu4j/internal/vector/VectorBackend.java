@@ -108,6 +108,12 @@ import org.elu4j.internal.vector.Staging.Map2;
  * same arithmetic with the conversions in registers, as is LeakyReLU where its product runs in
  * float ({@link HalfLeaky}); bf16/f16 ReLU ({@link HalfRelu}) needs no conversion at all.
  * The {@code threads} argument is ignored: the vector backend runs serially.
+ *
+ * <h2>Cold start</h2>
+ * Until C2 has compiled {@link #kernel}, its Vector API operations run as allocating Java code,
+ * hundreds of times slower than compiled; f32 ELU runs the kernel's arithmetic in scalar Java
+ * meanwhile (the same bits) while a thread of its own gets the kernel compiled: {@link ColdStart}.
+ * The other kernels still warm up in their callers.
  */
 public final class VectorBackend implements EluBackend {
 
@@ -170,6 +176,16 @@ public final class VectorBackend implements EluBackend {
         return "vector (" + F.vectorBitSize() + "-bit, " + F.length() + " float lanes)";
     }
 
+    /**
+     * f32 ELU with {@link Op#isFastF32Elu()} parameters only: until C2 has compiled its kernel it
+     * runs {@link ColdStart}'s scalar code, cheap to warm; every other kernel would run the Vector
+     * API's slow phase a thousand times.
+     */
+    @Override
+    public boolean warmsUpOnFirstCall(Op op, DataType type) {
+        return type == DataType.F32 && op.isFastF32Elu() && ColdStart.ENABLED;
+    }
+
     @Override
     public boolean supportsHeapSegments() {
         return true;
@@ -194,6 +210,7 @@ public final class VectorBackend implements EluBackend {
     public Binding.Forward bindForward(Op op, DataType type) {
         if (type == DataType.F32 && op.isFastF32Elu()) {
             float alpha = op.alphaF();
+            ColdStart.start();
             return (src, dst, threads) -> eluF32(src, dst, alpha);
         }
         boolean fixNeeded = op.kind() == Op.Kind.ELU && op.inputScale() < 0;
@@ -275,8 +292,13 @@ public final class VectorBackend implements EluBackend {
      */
     public void eluF32(MemorySegment src, MemorySegment dst, float alpha) {
         final long bytes = src.byteSize() / Float.BYTES * Float.BYTES;
+        final boolean compiled = ColdStart.vectorReady; // else the same bits from scalar code (ColdStart)
         if (src.isNative() && dst.isNative()) {
-            kernel(src, dst, bytes, alpha);
+            if (compiled) {
+                kernel(src, dst, bytes, alpha);
+            } else {
+                ColdStart.scalar(src, dst, bytes, alpha);
+            }
             return;
         }
         // Heap segments: stage them through this thread's native buffer (see SCRATCH).
@@ -284,7 +306,11 @@ public final class VectorBackend implements EluBackend {
         for (long off = 0; off < bytes; off += SCRATCH_BYTES) {
             long len = Math.min(SCRATCH_BYTES, bytes - off);
             MemorySegment.copy(src, off, buf, 0, len);
-            kernel(buf, buf, len, alpha);
+            if (compiled) {
+                kernel(buf, buf, len, alpha);
+            } else {
+                ColdStart.scalar(buf, buf, len, alpha);
+            }
             MemorySegment.copy(buf, 0, dst, off, len);
         }
     }
