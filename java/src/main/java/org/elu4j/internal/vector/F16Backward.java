@@ -39,14 +39,14 @@ final class F16Backward {
     /** {@link HalfBackward#backwardFromOutputBf16} for binary16. */
     static void backwardFromOutput(F32Kernels.General b, Map2 rest, MemorySegment dy, MemorySegment y,
             MemorySegment dx) {
-        HalfBackward.fusedThenStaged(b.fmaY() ? F16Backward::fromOutputFma : F16Backward::fromOutputPairs,
+        Staging.backwardHalfFused(b.fmaY() ? F16Backward::fromOutputFma : F16Backward::fromOutputPairs,
                 true, DataType.F16, b, rest, dy, y, dx);
     }
 
     /** {@link HalfBackward#backwardFromInputBf16} for binary16 (whole 16-element groups per int vector). */
     static void backwardFromInput(F32Kernels.General b, Map2 rest, MemorySegment dy, MemorySegment x,
             MemorySegment dx) {
-        HalfBackward.fusedThenStaged(F16Backward::fromInput, I.length() >= 8, DataType.F16, b, rest, dy, x, dx);
+        Staging.backwardHalfFused(F16Backward::fromInput, I.length() >= 8, DataType.F16, b, rest, dy, x, dx);
     }
 
     /**

@@ -16,7 +16,7 @@ import org.elu4j.internal.vector.Staging.Map2;
  * as {@link HalfElu#bf16} rounds and merged back before it is stored: from the output in
  * {@link F32Backward#eluBackwardFromOutputFma}'s case (e.g. ELU with alpha 1) and in its pairs
  * (SELU, CELU, ...), from the input in {@link F32Backward}'s pairs. {@link F16Backward} is the
- * same for binary16 and shares {@link #fusedThenStaged}.
+ * same for binary16 and shares {@link Staging#backwardHalfFused}.
  *
  * <p>The bits are the staged path's ({@link Staging#backwardHalf} with the f32 kernel): the
  * widening is exact and the float arithmetic is the f32 kernel's operation for operation; an int
@@ -40,63 +40,25 @@ final class HalfBackward {
     /**
      * bfloat16 ELU backward from the output where {@link org.elu4j.internal.Op#isGeneralF32Backward()}:
      * {@link #bf16FromOutputFma} where {@code b.fmaY()}, else {@link #bf16FromOutputPairs}, as
-     * {@link #fusedThenStaged} runs them. dx may be dy or y (each int vector is loaded before it
+     * {@link Staging#backwardHalfFused} runs them. dx may be dy or y (each int vector is loaded before it
      * is stored).
      */
     static void backwardFromOutputBf16(F32Kernels.General b, Map2 rest, MemorySegment dy, MemorySegment y,
             MemorySegment dx) {
-        fusedThenStaged(b.fmaY() ? HalfBackward::bf16FromOutputFma : HalfBackward::bf16FromOutputPairs,
+        Staging.backwardHalfFused(b.fmaY() ? HalfBackward::bf16FromOutputFma : HalfBackward::bf16FromOutputPairs,
                 true, DataType.BF16, b, rest, dy, y, dx);
     }
 
     /**
      * bfloat16 backward from the input where {@link org.elu4j.internal.Op#isGeneralF32Backward()}:
-     * {@link #bf16FromInput} as {@link #fusedThenStaged} runs it, where an int vector holds whole
+     * {@link #bf16FromInput} as {@link Staging#backwardHalfFused} runs it, where an int vector holds whole
      * 16-element groups (8 or 16 int lanes; the staged f32 pairs decide per group, and the slices
      * it gets start at group boundaries), so the bits are the staged path's everywhere. dx may be
      * dy or x (each int vector is loaded before it is stored).
      */
     static void backwardFromInputBf16(F32Kernels.General b, Map2 rest, MemorySegment dy, MemorySegment x,
             MemorySegment dx) {
-        fusedThenStaged(HalfBackward::bf16FromInput, I.length() >= 8, DataType.BF16, b, rest, dy, x, dx);
-    }
-
-    /**
-     * A fused loop over [from, to) with its parameters {@code p} (the general kernel's constants,
-     * or {@link HalfLeaky.Slope}): returns the offset of the int vector it stopped at, unwritten,
-     * or {@code to}.
-     */
-    @FunctionalInterface
-    interface Fused<P> {
-        long run(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to, P p);
-    }
-
-    /**
-     * {@code loop} over the native part that fills whole int vectors (where {@code fuse}), each
-     * int vector it stops at through {@code rest} (the staged path with the same parameters), and
-     * the remainder or heap segments through {@code rest} as well; {@code type} is bf16 or f16
-     * ({@link F16Backward}'s loops, {@link HalfLeaky}'s).
-     */
-    static <P> void fusedThenStaged(Fused<P> loop, boolean fuse, DataType type, P b, Map2 rest,
-            MemorySegment dy, MemorySegment xy, MemorySegment dx) {
-        final long bytes = dy.byteSize() & ~1L;
-        long main = 0;
-        if (fuse && dy.isNative() && xy.isNative() && dx.isNative()) {
-            main = bytes - bytes % STEP_BYTES;
-            long off = 0;
-            while (off < main) {
-                off = loop.run(dy, xy, dx, off, main, b);
-                if (off < main) {
-                    Staging.backwardHalf(rest, null, type, dy.asSlice(off, STEP_BYTES),
-                            xy.asSlice(off, STEP_BYTES), dx.asSlice(off, STEP_BYTES));
-                    off += STEP_BYTES;
-                }
-            }
-        }
-        if (main < bytes) {
-            Staging.backwardHalf(rest, null, type, dy.asSlice(main, bytes - main),
-                    xy.asSlice(main, bytes - main), dx.asSlice(main, bytes - main));
-        }
+        Staging.backwardHalfFused(HalfBackward::bf16FromInput, I.length() >= 8, DataType.BF16, b, rest, dy, x, dx);
     }
 
     /**

@@ -51,26 +51,12 @@ final class HalfElu {
      * fills whole iterations, {@code rest} (the staged path with the same parameters) for the
      * remainder or for heap segments.
      */
-    static void forward(DataType type, float alpha, Map1 rest, MemorySegment src, MemorySegment dst) {
-        final long bytes = src.byteSize() & ~1L;
-        long main = 0;
-        if (src.isNative() && dst.isNative()) {
-            main = bytes - bytes % STEP_BYTES;
-            if (main > 0) {
-                if (type == DataType.BF16) {
-                    bf16(src, dst, main, alpha);
-                } else {
-                    f16(src, dst, main, alpha);
-                }
-            }
-        }
-        if (main < bytes) {
-            Staging.forwardHalf(rest, null, type, src.asSlice(main, bytes - main), dst.asSlice(main, bytes - main));
-        }
+    static void forward(DataType type, Float alpha, Map1 rest, MemorySegment src, MemorySegment dst) {
+        Staging.forwardHalfFused(type == DataType.BF16 ? HalfElu::bf16 : HalfElu::f16, type, alpha, rest, src, dst);
     }
 
-    /** bfloat16 ELU over {@code bytes} bytes (a multiple of {@link #STEP_BYTES}) of native segments. */
-    static void bf16(MemorySegment src, MemorySegment dst, long bytes, float alpha) {
+    /** bfloat16 ELU over [from, to) (multiples of {@link #STEP_BYTES}) of native segments; returns {@code to}. */
+    static long bf16(MemorySegment src, MemorySegment dst, long from, long to, float alpha) {
         final long vb = STEP_BYTES;
         final FloatVector zero = FloatVector.zero(F);
         final IntVector clampBits = IntVector.broadcast(I, VectorBackend.CLAMP_BITS);
@@ -90,7 +76,7 @@ final class HalfElu {
         final IntVector quietHigh = IntVector.broadcast(I, 0x00400000);
         final IntVector highHalf = IntVector.broadcast(I, 0xFFFF0000);
 
-        for (long off = 0; off < bytes; off += vb) {
+        for (long off = from; off < to; off += vb) {
             // Halves 2k in the low 16 bits of int lane k, halves 2k + 1 in the high bits (little
             // endian; the other way round on a big-endian CPU, which changes nothing: each result
             // goes back where its input came from).
@@ -130,10 +116,11 @@ final class HalfElu {
                     .blend(hib.or(quietHigh), xb.compare(VectorOperators.NE, xb).cast(I));
             oa.or(ob).reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
         }
+        return to;
     }
 
     /**
-     * binary16 ELU over {@code bytes} bytes (a multiple of {@link #STEP_BYTES}) of native
+     * binary16 ELU over [from, to) (multiples of {@link #STEP_BYTES}) of native
      * segments. On each 16-bit pattern {@code h}: the lanes computed are those with
      * {@code h - 0x8001} unsigned below {@code 0x7C00} (0x8001..0xFC00: negative, not -0, not
      * NaN); they are widened as {@code -(bits(m << 13) * 2^112)} with {@code m = h & 0x7FFF}
@@ -142,7 +129,7 @@ final class HalfElu {
      * keep {@code h}, NaN with {@link HalfKernels#F16_NAN_QUIET_BIT} moved down to binary16's
      * quiet bit (what the staged widen-then-narrow gives).
      */
-    static void f16(MemorySegment src, MemorySegment dst, long bytes, float alpha) {
+    static long f16(MemorySegment src, MemorySegment dst, long from, long to, float alpha) {
         final long vb = STEP_BYTES;
         final IntVector clampBits = IntVector.broadcast(I, VectorBackend.CLAMP_BITS);
         final FloatVector log2e = FloatVector.broadcast(F, VectorBackend.LOG2E);
@@ -171,7 +158,7 @@ final class HalfElu {
         final FloatVector halfF = FloatVector.broadcast(F, 0.5f);
         final IntVector signBit = IntVector.broadcast(I, 0x8000);
 
-        for (long off = 0; off < bytes; off += vb) {
+        for (long off = from; off < to; off += vb) {
             // Halves 2k (a) and 2k + 1 (b) of int lane k, as in bf16 above, zero-extended.
             IntVector w = IntVector.fromMemorySegment(I, src, off, ORDER);
             IntVector ha = w.and(low16);
@@ -219,5 +206,6 @@ final class HalfElu {
             ob = hb.blend(hb.or(quiet), mb.compare(VectorOperators.GT, infHalf)).blend(ob, negb);
             oa.or(ob.lanewise(VectorOperators.LSHL, 16)).reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
         }
+        return to;
     }
 }

@@ -41,12 +41,6 @@ final class HalfGeneral {
     /** {@link HalfElu#STEP_BYTES}: one int vector of halves per loop iteration. */
     private static final long STEP_BYTES = HalfElu.STEP_BYTES;
 
-    /** A fused loop over [from, to): returns the offset of the int vector it stopped at, unwritten, or {@code to}. */
-    @FunctionalInterface
-    private interface Fused {
-        long run(MemorySegment src, MemorySegment dst, long from, long to, F32Kernels.General g);
-    }
-
     /**
      * The general ELU of the halves of {@code src} into {@code dst}: the fused loop over the
      * native part that fills whole int vectors, each int vector it stops at and the remainder or
@@ -54,23 +48,7 @@ final class HalfGeneral {
      * src (each int vector is loaded before it is stored).
      */
     static void forward(DataType type, F32Kernels.General g, Map1 rest, MemorySegment src, MemorySegment dst) {
-        final Fused loop = type == DataType.BF16 ? HalfGeneral::bf16 : HalfGeneral::f16;
-        final long bytes = src.byteSize() & ~1L;
-        long main = 0;
-        if (src.isNative() && dst.isNative()) {
-            main = bytes - bytes % STEP_BYTES;
-            long off = 0;
-            while (off < main) {
-                off = loop.run(src, dst, off, main, g);
-                if (off < main) {
-                    Staging.forwardHalf(rest, null, type, src.asSlice(off, STEP_BYTES), dst.asSlice(off, STEP_BYTES));
-                    off += STEP_BYTES;
-                }
-            }
-        }
-        if (main < bytes) {
-            Staging.forwardHalf(rest, null, type, src.asSlice(main, bytes - main), dst.asSlice(main, bytes - main));
-        }
+        Staging.forwardHalfFused(type == DataType.BF16 ? HalfGeneral::bf16 : HalfGeneral::f16, type, g, rest, src, dst);
     }
 
     /**

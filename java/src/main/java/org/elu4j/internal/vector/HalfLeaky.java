@@ -68,33 +68,21 @@ final class HalfLeaky {
 
     /** LeakyReLU of the halves of {@code src} into {@code dst} where {@link #runs}; {@code rest} is the staged path. */
     static void forward(DataType type, Slope slope, Map1 rest, MemorySegment src, MemorySegment dst) {
-        final long bytes = src.byteSize() & ~1L;
-        long main = 0;
-        if (src.isNative() && dst.isNative()) {
-            main = bytes - bytes % STEP_BYTES;
-            if (type == DataType.BF16) {
-                bf16(src, dst, main, slope);
-            } else {
-                f16(src, dst, main, slope);
-            }
-        }
-        if (main < bytes) {
-            Staging.forwardHalf(rest, null, type, src.asSlice(main, bytes - main), dst.asSlice(main, bytes - main));
-        }
+        Staging.forwardHalfFused(type == DataType.BF16 ? HalfLeaky::bf16 : HalfLeaky::f16, type, slope, rest, src, dst);
     }
 
     /**
      * bfloat16 or binary16 LeakyReLU backward (from x or y: the same test) where {@link #runs}, as
-     * {@link HalfBackward#fusedThenStaged} runs the loops (binary16 stops at an int vector with an
+     * {@link Staging#backwardHalfFused} runs the loops (binary16 stops at an int vector with an
      * infinite or NaN dy).
      */
     static void backward(DataType type, Slope slope, Map2 rest, MemorySegment dy, MemorySegment xy,
             MemorySegment dx) {
-        HalfBackward.fusedThenStaged(type == DataType.BF16 ? HalfLeaky::bf16Backward : HalfLeaky::f16Backward, true,
+        Staging.backwardHalfFused(type == DataType.BF16 ? HalfLeaky::bf16Backward : HalfLeaky::f16Backward, true,
                 type, slope, rest, dy, xy, dx);
     }
 
-    private static void bf16(MemorySegment src, MemorySegment dst, long bytes, Slope slope) {
+    private static long bf16(MemorySegment src, MemorySegment dst, long from, long to, Slope slope) {
         final long vb = STEP_BYTES;
         final FloatVector zero = FloatVector.zero(F);
         final boolean isPair = slope.pair();
@@ -105,7 +93,7 @@ final class HalfLeaky {
         final IntVector quiet = IntVector.broadcast(I, 0x0040);
         final IntVector quietHigh = IntVector.broadcast(I, 0x00400000);
         final IntVector highHalf = IntVector.broadcast(I, 0xFFFF0000);
-        for (long off = 0; off < bytes; off += vb) {
+        for (long off = from; off < to; off += vb) {
             // halves 2k in the low 16 bits of int lane k, 2k + 1 in the high bits (HalfElu.bf16)
             IntVector w = IntVector.fromMemorySegment(I, src, off, ORDER);
             FloatVector xa = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
@@ -125,6 +113,7 @@ final class HalfLeaky {
                     .blend(hib.or(quietHigh), yb.compare(VectorOperators.NE, yb).cast(I));
             oa.or(ob).reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
         }
+        return to;
     }
 
     /** bfloat16 over [from, to); returns {@code to} (no exit). */
@@ -238,7 +227,7 @@ final class HalfLeaky {
      * {@code 0x7BFF} (0x8001..0xFBFF: negative, finite, not -0) widened and rounded as in
      * {@link HalfElu#f16}, the others their pattern (NaN with the round trip's quiet bit).
      */
-    private static void f16(MemorySegment src, MemorySegment dst, long bytes, Slope slope) {
+    private static long f16(MemorySegment src, MemorySegment dst, long from, long to, Slope slope) {
         final long vb = STEP_BYTES;
         final boolean isPair = slope.pair();
         final FloatVector hi = FloatVector.broadcast(F, slope.hi());
@@ -258,7 +247,7 @@ final class HalfLeaky {
         final IntVector half = IntVector.broadcast(I, HalfKernels.F16_SUBNORMAL_BIAS);
         final FloatVector halfF = FloatVector.broadcast(F, 0.5f);
         final IntVector signBit = IntVector.broadcast(I, 0x8000);
-        for (long off = 0; off < bytes; off += vb) {
+        for (long off = from; off < to; off += vb) {
             IntVector w = IntVector.fromMemorySegment(I, src, off, ORDER);
             IntVector ha = w.and(low16);
             IntVector hb = w.lanewise(VectorOperators.LSHR, 16);
@@ -289,5 +278,6 @@ final class HalfLeaky {
             ob = hb.blend(hb.or(quiet), mb.compare(VectorOperators.GT, infHalf)).blend(ob, negb);
             oa.or(ob.lanewise(VectorOperators.LSHL, 16)).reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
         }
+        return to;
     }
 }

@@ -39,33 +39,16 @@ final class HalfRelu {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     /** Shorts of the preferred shape: {@link HalfElu#STEP_BYTES} bytes, the fused loops' step. */
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED;
-    private static final long STEP_BYTES = S.vectorByteSize();
+    private static final long STEP_BYTES = HalfElu.STEP_BYTES; // S.vectorByteSize(): both the preferred shape
 
     /** ReLU of the halves of {@code src} into {@code dst}; {@code rest} is the staged path. */
     static void forward(DataType type, Map1 rest, MemorySegment src, MemorySegment dst) {
-        final long bytes = src.byteSize() & ~1L;
-        long main = 0;
-        if (src.isNative() && dst.isNative()) {
-            main = bytes - bytes % STEP_BYTES;
-            forwardLoop(src, dst, main, nanAbove(type), quiet(type));
-        }
-        if (main < bytes) {
-            Staging.forwardHalf(rest, null, type, src.asSlice(main, bytes - main), dst.asSlice(main, bytes - main));
-        }
+        Staging.forwardHalfFused(HalfRelu::forwardLoop, type, type, rest, src, dst);
     }
 
     /** ReLU backward (from x or from y: the same test) of halves; {@code rest} is the staged path. */
     static void backward(DataType type, Map2 rest, MemorySegment dy, MemorySegment xy, MemorySegment dx) {
-        final long bytes = dy.byteSize() & ~1L;
-        long main = 0;
-        if (dy.isNative() && xy.isNative() && dx.isNative()) {
-            main = bytes - bytes % STEP_BYTES;
-            backwardLoop(dy, xy, dx, main, nanAbove(type), quiet(type));
-        }
-        if (main < bytes) {
-            Staging.backwardHalf(rest, null, type, dy.asSlice(main, bytes - main), xy.asSlice(main, bytes - main),
-                    dx.asSlice(main, bytes - main));
-        }
+        Staging.backwardHalfFused(HalfRelu::backwardLoop, true, type, type, rest, dy, xy, dx);
     }
 
     /** The largest non-NaN magnitude pattern (infinity) of the type. */
@@ -78,28 +61,33 @@ final class HalfRelu {
         return (short) (type == DataType.BF16 ? 0x0040 : HalfKernels.F16_NAN_QUIET_BIT >>> 13);
     }
 
-    private static void forwardLoop(MemorySegment src, MemorySegment dst, long bytes, short nanAbove, short quiet) {
+    private static long forwardLoop(MemorySegment src, MemorySegment dst, long from, long to, DataType type) {
         final long vb = STEP_BYTES;
+        final short nanAbove = nanAbove(type);
+        final short quiet = quiet(type);
         final ShortVector zero = ShortVector.zero(S);
         final ShortVector magMask = ShortVector.broadcast(S, (short) 0x7FFF);
         final ShortVector inf = ShortVector.broadcast(S, nanAbove);
         final ShortVector q = ShortVector.broadcast(S, quiet);
-        for (long off = 0; off < bytes; off += vb) {
+        for (long off = from; off < to; off += vb) {
             ShortVector h = ShortVector.fromMemorySegment(S, src, off, ORDER);
             VectorMask<Short> nan = h.and(magMask).compare(VectorOperators.GT, inf);
             h.blend(zero, h.compare(VectorOperators.LE, zero)).blend(h.or(q), nan)
                     .reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
         }
+        return to;
     }
 
-    private static void backwardLoop(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes,
-            short nanAbove, short quiet) {
+    private static long backwardLoop(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to,
+            DataType type) {
+        final short nanAbove = nanAbove(type);
+        final short quiet = quiet(type);
         final long vb = STEP_BYTES;
         final ShortVector zero = ShortVector.zero(S);
         final ShortVector magMask = ShortVector.broadcast(S, (short) 0x7FFF);
         final ShortVector inf = ShortVector.broadcast(S, nanAbove);
         final ShortVector q = ShortVector.broadcast(S, quiet);
-        for (long off = 0; off < bytes; off += vb) {
+        for (long off = from; off < to; off += vb) {
             ShortVector g = ShortVector.fromMemorySegment(S, dy, off, ORDER);
             ShortVector x = ShortVector.fromMemorySegment(S, xy, off, ORDER);
             VectorMask<Short> zeroed = x.compare(VectorOperators.LE, zero)
@@ -107,5 +95,6 @@ final class HalfRelu {
             g.blend(g.or(q), g.and(magMask).compare(VectorOperators.GT, inf)).blend(zero, zeroed)
                     .reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
         }
+        return to;
     }
 }

@@ -61,6 +61,22 @@ final class Staging {
         void run(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes);
     }
 
+    /**
+     * A fused bf16/f16 forward loop (the conversions in registers) over [from, to) of native
+     * segments, whole int vectors of halves ({@link HalfElu#STEP_BYTES}), with its parameters
+     * {@code p}: returns the offset of the int vector it stopped at, unwritten, or {@code to}.
+     */
+    @FunctionalInterface
+    interface Fused1<P> {
+        long run(MemorySegment src, MemorySegment dst, long from, long to, P p);
+    }
+
+    /** The backward counterpart of {@link Fused1}. */
+    @FunctionalInterface
+    interface Fused2<P> {
+        long run(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to, P p);
+    }
+
     /** Recomputes the out-of-range elements of a staged forward chunk ({@code n} elements). */
     @FunctionalInterface
     interface Fix1 {
@@ -74,6 +90,59 @@ final class Staging {
     }
 
     private Staging() {
+    }
+
+    /**
+     * A bf16/f16 forward through a fused loop where it can run: {@code loop} over the native part
+     * that fills whole int vectors, each int vector it stops at through {@code rest} (the staged
+     * path with the same parameters, the same bits), and the remainder or heap segments through
+     * {@code rest} as well. dst may be src where the loop loads each int vector before storing it.
+     */
+    static <P> void forwardHalfFused(Fused1<P> loop, DataType type, P p, Map1 rest, MemorySegment src,
+            MemorySegment dst) {
+        final long step = HalfElu.STEP_BYTES;
+        final long bytes = src.byteSize() & ~1L;
+        long main = 0;
+        if (src.isNative() && dst.isNative()) {
+            main = bytes - bytes % step;
+            long off = 0;
+            while (off < main) {
+                off = loop.run(src, dst, off, main, p);
+                if (off < main) {
+                    forwardHalf(rest, null, type, src.asSlice(off, step), dst.asSlice(off, step));
+                    off += step;
+                }
+            }
+        }
+        if (main < bytes) {
+            forwardHalf(rest, null, type, src.asSlice(main, bytes - main), dst.asSlice(main, bytes - main));
+        }
+    }
+
+    /**
+     * The backward counterpart of {@link #forwardHalfFused}; {@code fuse} false runs everything
+     * through {@code rest} (a loop that needs wider vectors than the JIT has).
+     */
+    static <P> void backwardHalfFused(Fused2<P> loop, boolean fuse, DataType type, P p, Map2 rest,
+            MemorySegment dy, MemorySegment xy, MemorySegment dx) {
+        final long step = HalfElu.STEP_BYTES;
+        final long bytes = dy.byteSize() & ~1L;
+        long main = 0;
+        if (fuse && dy.isNative() && xy.isNative() && dx.isNative()) {
+            main = bytes - bytes % step;
+            long off = 0;
+            while (off < main) {
+                off = loop.run(dy, xy, dx, off, main, p);
+                if (off < main) {
+                    backwardHalf(rest, null, type, dy.asSlice(off, step), xy.asSlice(off, step), dx.asSlice(off, step));
+                    off += step;
+                }
+            }
+        }
+        if (main < bytes) {
+            backwardHalf(rest, null, type, dy.asSlice(main, bytes - main), xy.asSlice(main, bytes - main),
+                    dx.asSlice(main, bytes - main));
+        }
     }
 
     private static long roundUpToBlock(long bytes) {

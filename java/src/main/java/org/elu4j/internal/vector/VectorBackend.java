@@ -235,7 +235,7 @@ public final class VectorBackend implements EluBackend {
                     yield (src, dst, threads) -> HalfLeaky.forward(type, slope, k, src, dst);
                 }
                 if (op.isFastF32Elu()) {
-                    float alpha = op.alphaF();
+                    Float alpha = op.alphaF(); // boxed once, here: the fused loops' parameter
                     yield (src, dst, threads) -> HalfElu.forward(type, alpha, k, src, dst);
                 }
                 if (op.isGeneralF32Elu()) {
