@@ -143,8 +143,8 @@
  *   bf16, f16: widened to float exactly, computed as f32 (the same function on float buffers),
  *   rounded to nearest even (integer operations, the same on every ISA); NaN gives a quiet NaN of
  *   the same sign (bf16: the top 7 payload bits kept, as HalfFloats; f16: the top 9 kept, the quiet
- *   bit set, as x86's vcvtps2ph). Where the including file defines ELU4J_HALF_KERNEL (AVX-512:
- *   the float and the general kernels; AVX2: the float kernel), the forward runs its
+ *   bit set, as x86's vcvtps2ph). Where the including file defines ELU4J_HALF_KERNEL (AVX-512
+ *   and AVX2: the float and the general kernels, LeakyReLU's float product), the forward runs its
  *   half_f32_kernel instead of the blocks: the same conversions and kernel fused in registers,
  *   the same bits.
  *
