@@ -1,12 +1,12 @@
 /*
  * elu4j native tests (i): bf16 and f16 forward on the float and the general ELU kernels, which the
- * AVX-512 level runs fused (widen, compute and narrow in registers) instead of through the block
- * copies of the other paths.
+ * AVX-512 and AVX2 levels run fused (widen, compute and narrow in registers) instead of through
+ * the block copies of the portable level.
  *
  *   - every one of the 65,536 bit patterns of bf16 and of f16, for ELU with alpha 1, 0.5 and
  *     2^-100 (the float kernel), SELU, CELU, ELU(1.5) and a scaled form (the general kernel, each
  *     of its variants), LeakyReLU with a float slope and with slope pairs of either sign (fused
- *     at AVX-512 too; 1.1's low part shows in bf16 and f16), ReLU (on the patterns) and ELU with
+ *     at AVX-512 and AVX2 too; 1.1's low part shows in bf16 and f16), ReLU (on the patterns) and ELU with
  *     a negative alpha (the block path): each level's result is the portable level's bits, and
  *     the f32 result of the same level on the widened inputs rounded by this test's own
  *     conversion (round to nearest even; NaN: the sign, the quiet bit, the top payload bits);

@@ -51,17 +51,25 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 2, jvmArgsAppend = {BenchBase.NATIVE_ACCESS, BenchBase.STEADY, "--add-modules", "jdk.incubator.vector"})
+@Fork(value = 2, jvmArgsAppend = {BenchBase.NATIVE_ACCESS, "--add-modules", "jdk.incubator.vector"})
 public abstract class BenchBase {
     /** Lets FFM downcalls (elu4j) and JNI (JavaCPP, ND4J) run without warnings. */
     public static final String NATIVE_ACCESS = "--enable-native-access=ALL-UNNAMED";
-    /**
-     * The vector backend's f32 ELU measured as the kernel it is in steady state: without this, its
-     * calls run the kernel's scalar form until a thread of the library has found the kernel
-     * compiled (ColdStart in the library), a second or two into a fork, which a short warm-up may
-     * not cover. The cold start itself is measured by startup.SteadyStateBenchmark.
-     */
-    public static final String STEADY = "-Delu4j.vector.coldStart=off";
+    /** The library's property that turns the vector backend's cold start off. */
+    public static final String COLD_START = "elu4j.vector.coldStart";
+
+    static {
+        // The vector backend's f32 forward measured as the kernels they are in steady state: with
+        // the cold start on, their calls run a scalar form until a thread of the library has found
+        // the kernel compiled (ColdStart in the library), a second or two into a fork, which a short
+        // warm-up may not cover. Set here, in every benchmark's fork before its first elu4j call,
+        // whatever JVM arguments the command line gives (-jvmArgsAppend replaces the @Fork's);
+        // -Delu4j.vector.coldStart=on measures the cold start's path instead. The cold start itself
+        // is measured by startup.SteadyStateBenchmark.
+        if (System.getProperty(COLD_START) == null) {
+            System.setProperty(COLD_START, "off");
+        }
+    }
 
     /** Seed of the input data; every benchmark sees the same floats for a given size. */
     public static final long SEED = 42;

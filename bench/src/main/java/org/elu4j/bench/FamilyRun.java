@@ -51,7 +51,7 @@ final class FamilyRun {
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         for (String backend : quick ? QUICK_BACKENDS : FULL_BACKENDS) {
-            List<String> cmd = new ArrayList<>(List.of(java, BenchBase.NATIVE_ACCESS, BenchBase.STEADY, "--add-modules",
+            List<String> cmd = new ArrayList<>(List.of(java, BenchBase.NATIVE_ACCESS, "--add-modules",
                     "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), "org.openjdk.jmh.Main",
                     "^" + FamilyBenchmark.class.getName().replace(".", "\\.") + "\\.", "-f", "0", "-foe", "false",
                     "-rf", "json", "-rff", out.resolve("jmh-family-" + backend + ".json").toString(),

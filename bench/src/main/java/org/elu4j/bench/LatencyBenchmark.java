@@ -44,7 +44,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 4, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {BenchBase.NATIVE_ACCESS, BenchBase.STEADY, "--add-modules", "jdk.incubator.vector"})
+@Fork(value = 1, jvmArgsAppend = {BenchBase.NATIVE_ACCESS, "--add-modules", "jdk.incubator.vector"})
 public class LatencyBenchmark extends BenchBase {
 
     /** {@code none}, an elu4j backend ({@code auto}, {@code helper}, ...), or {@code javacpp}. */

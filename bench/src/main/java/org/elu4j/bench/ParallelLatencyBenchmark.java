@@ -41,7 +41,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {BenchBase.NATIVE_ACCESS, BenchBase.STEADY, "--add-modules", "jdk.incubator.vector"})
+@Fork(value = 1, jvmArgsAppend = {BenchBase.NATIVE_ACCESS, "--add-modules", "jdk.incubator.vector"})
 public class ParallelLatencyBenchmark extends BenchBase {
 
     /** {@code serial}: the default mode; {@code parallel}: {@code Elu.parallel()} (all online CPUs). */

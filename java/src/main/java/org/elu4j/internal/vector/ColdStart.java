@@ -4,121 +4,243 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Set;
+import org.elu4j.internal.vector.Staging.Map1;
 
 /**
- * The f32 ELU kernel's cold start: how a fresh JVM's calls avoid the Vector API's slow phase.
+ * The f32 forward kernels' cold start: how a fresh JVM's calls avoid the Vector API's slow phase.
  *
- * <p>Until C2 has compiled {@link VectorBackend#kernel}, every Vector API operation in it runs as
- * Java code that allocates its vectors: a 256-float call takes tens to hundreds of microseconds,
- * for many thousands of calls (C2 waits for the kernel's own invocation and loop counts), against
- * about a hundred nanoseconds once compiled (docs/benchmarks.md, "Time to steady state"). Waiting
- * in the caller does not help: a call made there is itself slow.
+ * <p>Until C2 has compiled a Vector API kernel, every vector operation in it runs as Java code
+ * that allocates its vectors: a 256-float call takes tens to hundreds of microseconds, for many
+ * thousands of calls (C2 waits for the kernel's own invocation and loop counts), against about a
+ * hundred nanoseconds once compiled (docs/benchmarks.md, "Time to steady state"). Waiting in the
+ * caller does not help: a call made there is itself slow.
  *
- * <p>So the calls run {@link #scalar} until then: the kernel's arithmetic lane by lane, the same
- * operations on the same constants in the same order ({@code Math.fma} is the Vector API's
- * {@code fma}; the clamp is the same integer {@code min} on the bit patterns), hence the same bits
- * for every input. It is plain Java, which the JIT compiles within a few hundred calls (the
- * first call on native memory runs it a thousand times on a few floats: {@code Elu}'s warm-up,
- * {@link VectorBackend#warmsUpOnFirstCall}), and which then takes a few times the compiled
- * kernel's time, never a hundred times. Meanwhile one daemon thread ({@value #THREAD_NAME}) calls
- * the vector kernel on scratch memory of its own and times it against {@link #scalar} on the same
- * data; once the kernel is at least as fast {@value #WINS} rounds in a row (C2 has compiled it),
- * it sets {@link #vectorReady} and ends, and the calls switch to the kernel. Because the bits are
- * the same, when the switch happens changes only the speed. The price: the thread keeps one CPU
- * busy for a second or two once per JVM, so on a machine whose CPUs are all busy the callers are
- * preempted now and then meanwhile (docs/benchmarks.md, "The vector backend's cold start").
+ * <p>So the f32 forward of ELU ({@link VectorBackend#kernel}) and of the general form (SELU, CELU,
+ * other parameters: {@link F32Kernels#eluGeneral}, {@link F32Kernels#eluGeneralUnitInput}) run a
+ * scalar form until then ({@link #elu}, {@link #general}): the kernel's arithmetic one float at a
+ * time, the same operations on the same constants in the same order ({@code Math.fma} is the
+ * Vector API's {@code fma}; the clamp is the same integer {@code min} on the bit patterns), hence
+ * the same bits for every input. It is plain Java, which the JIT compiles within a few hundred
+ * calls (the first call on native memory runs it a thousand times on a few floats: {@code Elu}'s
+ * warm-up, {@link VectorBackend#warmsUpOnFirstCall}), and which then takes a few times the
+ * compiled kernel's time, never a hundred times. Meanwhile one daemon thread
+ * ({@value #THREAD_NAME}) calls each bound kernel ({@link Pair}) on scratch memory of its own and
+ * times it against its scalar form on the same data; once the kernel is at least as fast
+ * {@value #WINS} rounds in a row (C2 has compiled it), the pair switches to it, and the thread
+ * goes on with the next pair or ends. Because the bits are the same, when the switch happens
+ * changes only the speed. The price: the thread keeps one CPU busy for a second or two per kernel
+ * method (a second binding of the same method, e.g. another alpha, switches after a few rounds),
+ * so on a machine whose CPUs are all busy the callers are preempted now and then meanwhile
+ * (docs/benchmarks.md, "The vector backend's cold start").
  *
- * <p>The thread ends after {@link #MAX_NANOS} at the latest (a JVM whose C2 never compiles the
- * kernel keeps the scalar path, the faster of the two there). Java property
- * {@value #PROPERTY}{@code =off} turns all of this off: no thread, the kernel from the first call
- * (what a benchmark of the kernel alone wants).
+ * <p>A pair stays on its scalar form if its kernel is not faster after {@link #MAX_NANOS} (a JVM
+ * whose C2 never compiles it: there the scalar form is the faster). Java property
+ * {@value #PROPERTY}{@code =off} turns all of this off: no thread, the kernels from the first call
+ * (what a benchmark of the kernels alone wants).
  */
 final class ColdStart {
     private ColdStart() {
     }
 
-    /** Java property: {@code off} runs the vector kernel from the first call (no thread). */
+    /** Java property: {@code off} runs the vector kernels from the first call (no thread). */
     static final String PROPERTY = "elu4j.vector.coldStart";
     static final String THREAD_NAME = "elu4j-vector-warm-up";
     /**
-     * The longest the thread runs. C2 has compiled the kernel after one to two seconds of the
-     * thread's time on a 2-core machine that also runs the caller; a machine far busier than
-     * that keeps the scalar path rather than a thread that never ends.
+     * The longest the thread spends on one pair. C2 has compiled a kernel after one to two seconds
+     * of the thread's time on a 2-core machine that also runs the caller; a machine far busier than
+     * that keeps the scalar form rather than a thread that never ends. (The JVMs whose C2 never
+     * compiles anything, -Xint and -XX:TieredStopAtLevel below 4, do not get the vector backend.)
      */
-    static final long MAX_NANOS = 60_000_000_000L;
-    /** Calls per timed round, of each path. */
+    static final long MAX_NANOS = 30_000_000_000L;
+    /**
+     * After this long on one pair the thread pauses after each round as long as the round took:
+     * a kernel that C2 compiles late (a busy machine) still gets compiled, at half a CPU, and one
+     * it never compiles costs half a CPU until {@link #MAX_NANOS}.
+     */
+    private static final long PATIENT_NANOS = 5_000_000_000L;
+    /** Calls per timed round, of each form. */
     private static final int ROUND = 64;
-    /** Rounds in a row in which the kernel must be at least as fast as the scalar path. */
+    /** Rounds in a row in which the kernel must be at least as fast as the scalar form. */
     private static final int WINS = 3;
 
     /** Whether the property leaves the cold start on (read once). */
     static final boolean ENABLED = !"off".equals(System.getProperty(PROPERTY));
 
-    /** Set once the vector kernel is compiled, from the start where {@link #ENABLED} is false; never reset. */
-    static volatile boolean vectorReady = !ENABLED;
-    private static boolean started; // guarded by ColdStart.class
+    /**
+     * A bound kernel in its two forms, which give the same bits, and the one calls run: the scalar
+     * form until the thread has found the kernel compiled ({@link #ready}, never reset).
+     */
+    static final class Pair implements Map1 {
+        final String family;
+        final String name;
+        final Map1 kernel;
+        final Map1 scalar;
+        /** The thread's scratch tensor: every kind of step the kernel takes, both signs, edge values. */
+        final float[] sample;
+        volatile boolean ready;
 
-    /** Starts the warm-up thread once per JVM (at the first f32 ELU binding), unless turned off. */
-    static synchronized void start() {
-        if (started || vectorReady) {
-            return;
+        private Pair(String family, String name, Map1 kernel, Map1 scalar, float[] sample) {
+            this.family = family;
+            this.name = name;
+            this.kernel = kernel;
+            this.scalar = scalar;
+            this.sample = sample;
         }
-        started = true;
-        // The kernel's first calls run the Vector API's fallback code, which wraps byte arrays in
-        // heap segments: the first heap segment a JVM makes loads its class, and C2 then throws
-        // away compiled code that assumed native segments were the only kind (dependency on the
-        // class hierarchy), scalar() among it, which the callers would run interpreted until C2
-        // recompiled it behind the kernel's queue of compilations. Loaded here, before scalar()
-        // is compiled, nothing is thrown away.
-        MemorySegment.ofArray(new byte[0]);
-        Thread t = new Thread(ColdStart::warm, THREAD_NAME);
-        t.setDaemon(true);
-        t.start();
+
+        @Override
+        public void run(MemorySegment src, MemorySegment dst, long bytes) {
+            if (ready) {
+                kernel.run(src, dst, bytes);
+            } else {
+                scalar.run(src, dst, bytes);
+            }
+        }
+    }
+
+    private static final ArrayDeque<Pair> PENDING = new ArrayDeque<>(); // guarded by ColdStart.class
+    private static boolean running; // guarded by ColdStart.class
+    /** The families (kernel methods) found compiled: their pairs start on the kernel. Guarded by ColdStart.class. */
+    private static final Set<String> COMPILED = new HashSet<>();
+
+    /**
+     * The pair of {@code kernel} and its scalar form, queued for the thread (started if none runs);
+     * already switched to the kernel where {@link #ENABLED} is false. {@code sample}: the values
+     * the thread runs both on (its length what the kernel takes: for a {@link Staging} kernel a
+     * multiple of its block); {@code family} names the kernel method (its pairs with other
+     * parameters share its compiled code: once one of them has switched, the others start on the
+     * kernel), {@code name} the binding, for the log.
+     */
+    static synchronized Pair of(String family, String name, Map1 kernel, Map1 scalar, float[] sample) {
+        Pair p = new Pair(family, name, kernel, scalar, sample);
+        if (!ENABLED || COMPILED.contains(family)) {
+            p.ready = true;
+            return p;
+        }
+        PENDING.add(p);
+        if (!running) {
+            running = true;
+            // The kernels' first calls run the Vector API's fallback code, which wraps byte arrays
+            // in heap segments: the first heap segment a JVM makes loads its class, and C2 then
+            // throws away compiled code that assumed native segments were the only kind
+            // (dependency on the class hierarchy), the scalar forms among it, which the callers
+            // would run interpreted until C2 recompiled them behind the kernels' queue of
+            // compilations. Loaded here, before the scalar forms are compiled, nothing is thrown away.
+            MemorySegment.ofArray(new byte[0]);
+            Thread t = new Thread(ColdStart::work, THREAD_NAME);
+            t.setDaemon(true);
+            t.start();
+        }
+        return p;
+    }
+
+    /** Whether a pair of {@code family} has found its kernel compiled (its later pairs start on it). */
+    static synchronized boolean compiled(String family) {
+        return COMPILED.contains(family);
     }
 
     /**
-     * The thread's work: rounds of {@value #ROUND} kernel calls and {@value #ROUND} scalar calls on
-     * the same scratch tensor, until the kernel wins {@value #WINS} rounds in a row. The tensor
-     * covers the kernel's main loop and both kinds of tail step (whole and partial vectors) at any
-     * vector width, so that C2 compiles every part a call will run (a part never run there would be
+     * The thread: the pairs in the order they were bound, then it ends (a later binding starts
+     * another). Should it fail (out of memory), the pairs left wait for the next binding's thread
+     * and run their scalar forms meanwhile: the same bits.
+     */
+    private static void work() {
+        Pair p = null;
+        try {
+            while (true) {
+                synchronized (ColdStart.class) {
+                    p = PENDING.poll();
+                    if (p == null) {
+                        running = false;
+                        return;
+                    }
+                    if (COMPILED.contains(p.family)) { // another pair of its family has switched meanwhile
+                        p.ready = true;
+                        continue;
+                    }
+                }
+                if (warm(p)) {
+                    synchronized (ColdStart.class) {
+                        COMPILED.add(p.family);
+                    }
+                }
+                p = null;
+            }
+        } catch (RuntimeException | Error e) {
+            synchronized (ColdStart.class) {
+                running = false;
+                if (p != null) {
+                    PENDING.addFirst(p); // its warm-up was cut short: the next thread starts with it
+                }
+            }
+            System.getLogger("org.elu4j").log(System.Logger.Level.WARNING,
+                    "elu4j: the vector backend's warm-up thread failed; the kernels it has not switched keep their "
+                            + "scalar forms (the same results, slower) until the next binding", e);
+        }
+    }
+
+    /**
+     * Rounds of {@value #ROUND} kernel calls and {@value #ROUND} scalar calls on the pair's sample,
+     * until the kernel wins {@value #WINS} rounds in a row (then true). The sample covers every kind of step the
+     * kernel takes, so that C2 compiles every part a call will run (a part never run there would be
      * compiled as a trap that sends the first call needing it back to the interpreter). A confined
      * arena, as most callers' tensors (the JIT compiles the shared code for the kinds it has seen).
      */
-    private static void warm() {
-        int n = 5 * F32Kernels.F.length() + 3; // two pairs of vectors, one whole tail vector, a partial one
-        long bytes = (long) n * Float.BYTES;
+    private static boolean warm(Pair p) {
+        long bytes = (long) p.sample.length * Float.BYTES;
         String outcome;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment x = arena.allocate(bytes, 64);
             MemorySegment y = arena.allocate(bytes, 64);
-            for (int i = 0; i < n; i++) {
-                x.setAtIndex(JAVA_FLOAT_UNALIGNED, i, (i * 0.37f) % 8 - 4); // both signs, in [-4, 4)
-            }
+            MemorySegment.copy(p.sample, 0, x, JAVA_FLOAT_UNALIGNED, 0, p.sample.length);
             long begin = System.nanoTime();
             int wins = 0;
             int rounds = 0;
             while (wins < WINS && System.nanoTime() - begin < MAX_NANOS) {
                 long t0 = System.nanoTime();
                 for (int i = 0; i < ROUND; i++) {
-                    VectorBackend.kernel(x, y, bytes, 1f);
+                    p.kernel.run(x, y, bytes);
                 }
                 long t1 = System.nanoTime();
                 for (int i = 0; i < ROUND; i++) {
-                    scalar(x, y, bytes, 1f);
+                    p.scalar.run(x, y, bytes);
                 }
                 long t2 = System.nanoTime();
                 rounds++;
                 wins = t1 - t0 <= t2 - t1 ? wins + 1 : 0;
+                if (wins < WINS && t2 - begin > PATIENT_NANOS) {
+                    try {
+                        Thread.sleep((t2 - t0) / 1_000_000, (int) ((t2 - t0) % 1_000_000));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break; // no one interrupts this thread but a JVM shutting down
+                    }
+                }
             }
             String after = " after " + rounds + " rounds (" + (System.nanoTime() - begin) / 1_000_000 + " ms)";
             if (wins < WINS) {
-                outcome = "vector f32 ELU kernel still slower than its scalar form" + after + ": the scalar form stays";
+                outcome = "vector kernel " + p.name + " still slower than its scalar form" + after + ": the scalar form stays";
             } else {
-                vectorReady = true;
-                outcome = "vector f32 ELU kernel compiled" + after + ": calls run it from now on";
+                p.ready = true;
+                outcome = "vector kernel " + p.name + " compiled" + after + ": calls run it from now on";
             }
         }
         System.getLogger("org.elu4j").log(System.Logger.Level.DEBUG, "elu4j: " + outcome);
+        return p.ready;
+    }
+
+    /**
+     * A sample of {@code n} floats: both signs over [-4, 4), with {@code edges} at the start (values
+     * that take a kernel's rarer steps).
+     */
+    static float[] sample(int n, float... edges) {
+        float[] s = new float[n];
+        for (int i = 0; i < n; i++) {
+            s[i] = i < edges.length ? edges[i] : (i * 0.37f) % 8 - 4;
+        }
+        return s;
     }
 
     /**
@@ -126,7 +248,7 @@ final class ColdStart {
      * comment for the algorithm): the same bits for every input. Native or heap segments alike;
      * {@code bytes} a multiple of 4.
      */
-    static void scalar(MemorySegment src, MemorySegment dst, long bytes, float alpha) {
+    static void elu(MemorySegment src, MemorySegment dst, long bytes, float alpha) {
         for (long off = 0; off < bytes; off += Float.BYTES) {
             float x = src.get(JAVA_FLOAT_UNALIGNED, off);
             float c = Float.intBitsToFloat(Math.min(Float.floatToRawIntBits(x), VectorBackend.CLAMP_BITS));
@@ -138,6 +260,44 @@ final class ColdStart {
             float p = Math.fma(r * r, q, r);
             float e = Math.fma(s, p, s - 1f);
             dst.set(JAVA_FLOAT_UNALIGNED, off, x < 0 ? e * alpha : x);
+        }
+    }
+
+    /**
+     * {@link F32Kernels#eluGeneral}'s arithmetic (and {@link F32Kernels#eluGeneralUnitInput}'s where
+     * the input scale is 1) one float at a time, step for step, the tiny positives' double product
+     * included: the same bits for every input.
+     */
+    static void general(MemorySegment src, MemorySegment dst, long bytes, F32Kernels.General g) {
+        final boolean exactScale = g.floatScale();
+        final boolean unit = g.unitInput();
+        final int xminBits = Float.floatToRawIntBits(g.xmin());
+        for (long off = 0; off < bytes; off += Float.BYTES) {
+            float x = src.get(JAVA_FLOAT_UNALIGNED, off);
+            float pos = exactScale ? x * g.phi() : Math.fma(x, g.phi(), g.plo() * x);
+            if (!exactScale && x > 0 && x < F32Kernels.TINY) {
+                pos = (float) (g.scale() * x);
+            }
+            float xc = Float.intBitsToFloat(Math.min(Float.floatToRawIntBits(x), xminBits));
+            float th = unit ? xc : xc * g.shi();
+            float k = Math.fma(th, F32Kernels.F_LOG2E, F32Kernels.F_SHIFT);
+            float rh = Math.fma(k - F32Kernels.F_SHIFT, -F32Kernels.F_LN2, th);
+            float q = Math.fma(Math.fma(Math.fma(Math.fma(F32Kernels.G4, rh, F32Kernels.G3), rh, F32Kernels.G2), rh,
+                    F32Kernels.G1), rh, F32Kernels.G0);
+            float w = rh * rh * q;
+            if (!unit) {
+                float tl = Math.fma(g.slo(), xc, Math.fma(g.shi(), xc, -th));
+                w = w + Math.fma(tl, rh, tl);
+            }
+            float s = Float.intBitsToFloat(Float.floatToRawIntBits(k) << 23);
+            float sm1 = s - 1f;
+            float eh = Math.fma(s, rh, sm1);
+            float el = Math.fma(s, w, Math.fma(s, rh, sm1 - eh));
+            float neg = Math.fma(g.chi(), eh, Math.fma(g.chi(), el, g.clo() * eh));
+            if (!unit && x > -g.lin()) {
+                neg = Math.fma(g.cshi(), x, g.cslo() * x);
+            }
+            dst.set(JAVA_FLOAT_UNALIGNED, off, x > 0 ? pos : x < 0 ? neg : x);
         }
     }
 }

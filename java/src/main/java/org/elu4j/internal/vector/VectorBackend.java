@@ -110,10 +110,11 @@ import org.elu4j.internal.vector.Staging.Map2;
  * The {@code threads} argument is ignored: the vector backend runs serially.
  *
  * <h2>Cold start</h2>
- * Until C2 has compiled {@link #kernel}, its Vector API operations run as allocating Java code,
- * hundreds of times slower than compiled; f32 ELU runs the kernel's arithmetic in scalar Java
- * meanwhile (the same bits) while a thread of its own gets the kernel compiled: {@link ColdStart}.
- * The other kernels still warm up in their callers.
+ * Until C2 has compiled a kernel, its Vector API operations run as allocating Java code, hundreds
+ * of times slower than compiled; the f32 forward of ELU and of the general form run the kernel's
+ * arithmetic in scalar Java meanwhile (the same bits) while a thread of the library gets the
+ * kernel compiled: {@link ColdStart}. The other kernels (bf16/f16, f64, the backward, ReLU and
+ * LeakyReLU) still warm up in their callers.
  */
 public final class VectorBackend implements EluBackend {
 
@@ -177,13 +178,14 @@ public final class VectorBackend implements EluBackend {
     }
 
     /**
-     * f32 ELU with {@link Op#isFastF32Elu()} parameters only: until C2 has compiled its kernel it
-     * runs {@link ColdStart}'s scalar code, cheap to warm; every other kernel would run the Vector
-     * API's slow phase a thousand times.
+     * f32 forward of ELU and the general form ({@link Op#isFastF32Elu()},
+     * {@link Op#isGeneralF32Elu()}): until C2 has compiled their kernels they run
+     * {@link ColdStart}'s scalar forms, cheap to warm; every other kernel would run the Vector API's
+     * slow phase a thousand times.
      */
     @Override
     public boolean warmsUpOnFirstCall(Op op, DataType type) {
-        return type == DataType.F32 && op.isFastF32Elu() && ColdStart.ENABLED;
+        return type == DataType.F32 && (op.isFastF32Elu() || op.isGeneralF32Elu()) && ColdStart.ENABLED;
     }
 
     @Override
@@ -210,15 +212,26 @@ public final class VectorBackend implements EluBackend {
     public Binding.Forward bindForward(Op op, DataType type) {
         if (type == DataType.F32 && op.isFastF32Elu()) {
             float alpha = op.alphaF();
-            ColdStart.start();
-            return (src, dst, threads) -> eluF32(src, dst, alpha);
+            ColdStart.Pair k = ColdStart.of("elu", "f32 ELU(" + alpha + ")", (s, d, b) -> kernel(s, d, b, alpha),
+                    (s, d, b) -> ColdStart.elu(s, d, b, alpha),
+                    ColdStart.sample(5 * F.length() + 3)); // two pairs of vectors, a whole and a partial tail vector
+            return (src, dst, threads) -> eluF32(src, dst, k);
         }
         boolean fixNeeded = op.kind() == Op.Kind.ELU && op.inputScale() < 0;
         return switch (type) {
             case F32 -> {
-                Map1 k = FamilyKernels.f32Forward(op);
+                Map1 vector = FamilyKernels.f32Forward(op);
+                Map1 k = vector;
+                if (op.isGeneralF32Elu()) {
+                    F32Kernels.General g = F32Kernels.General.of(op);
+                    k = ColdStart.of(g.unitInput() ? "general, unit input" : "general", "f32 " + op, vector,
+                            (s, d, b) -> ColdStart.general(s, d, b, g),
+                            ColdStart.sample((int) (3 * Staging.BLOCK_BYTES / Float.BYTES), F32Kernels.TINY / 2,
+                                    -g.lin() / 2, -100f)); // the tiny positives' fix, the linear range, the clamp
+                }
+                final Map1 f32 = k;
                 Fix1 fix = fixNeeded ? FamilyKernels.forwardFixF32(op) : null;
-                yield (src, dst, threads) -> Staging.forwardWide(k, fix, 4, src, dst);
+                yield (src, dst, threads) -> Staging.forwardWide(f32, fix, 4, src, dst);
             }
             case F64 -> {
                 Map1 k = FamilyKernels.f64Forward(op);
@@ -288,17 +301,13 @@ public final class VectorBackend implements EluBackend {
 
     /**
      * f32 ELU, {@code dst[i] = src[i] > 0 ? src[i] : alpha * expm1(src[i])}: the kernel that f32
-     * ELU binds to where this backend has a float path. Segments need not be aligned.
+     * ELU binds to where this backend has a float path ({@link #kernel} or, until C2 has compiled
+     * it, its scalar form: {@link ColdStart}). Segments need not be aligned.
      */
-    public void eluF32(MemorySegment src, MemorySegment dst, float alpha) {
+    static void eluF32(MemorySegment src, MemorySegment dst, Map1 k) {
         final long bytes = src.byteSize() / Float.BYTES * Float.BYTES;
-        final boolean compiled = ColdStart.vectorReady; // else the same bits from scalar code (ColdStart)
         if (src.isNative() && dst.isNative()) {
-            if (compiled) {
-                kernel(src, dst, bytes, alpha);
-            } else {
-                ColdStart.scalar(src, dst, bytes, alpha);
-            }
+            k.run(src, dst, bytes);
             return;
         }
         // Heap segments: stage them through this thread's native buffer (see SCRATCH).
@@ -306,11 +315,7 @@ public final class VectorBackend implements EluBackend {
         for (long off = 0; off < bytes; off += SCRATCH_BYTES) {
             long len = Math.min(SCRATCH_BYTES, bytes - off);
             MemorySegment.copy(src, off, buf, 0, len);
-            if (compiled) {
-                kernel(buf, buf, len, alpha);
-            } else {
-                ColdStart.scalar(buf, buf, len, alpha);
-            }
+            k.run(buf, buf, len);
             MemorySegment.copy(buf, 0, dst, off, len);
         }
     }

@@ -7,15 +7,20 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.SplittableRandom;
+import org.elu4j.DataType;
+import org.elu4j.internal.Op;
 import org.elu4j.testing.Machine;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The vector backend's cold start ({@link ColdStart}): its scalar form of the f32 ELU kernel gives
- * the kernel's bits for every negative float, for special values, at every length and offset; and
- * the calls do switch to the kernel once C2 has compiled it. Where the JIT cannot run the vector
+ * The vector backend's cold start ({@link ColdStart}): its scalar forms give the kernels' bits (the
+ * f32 ELU kernel for every negative float in the range where its arithmetic depends on the input,
+ * special values, every length and offset; the general kernel over strides of all negatives,
+ * positives and special values for six parameter sets); and bound through the backend, the
+ * calls do switch to the kernels once C2 has compiled them. Where the JIT cannot run the vector
  * backend (no FMA, or vectors under 128 bits: {@code -XX:UseAVX=0}) these tests are skipped with
  * that reason: the backend is refused there, so neither form ever runs.
  */
@@ -48,10 +53,14 @@ class ColdStartTest {
                 int n = 0;
                 for (; n < chunk && next <= 0xFFFF_FFFFL; n++) {
                     x.setAtIndex(JAVA_FLOAT_UNALIGNED, n, Float.intBitsToFloat((int) next));
-                    next += next >= low && next <= high ? 1 : 101;
+                    if (next >= low && next <= high) {
+                        next++;
+                    } else {
+                        next = next < low && next + 101 > low ? low : next + 101; // land on low: every float from there
+                    }
                 }
                 VectorBackend.kernel(x, kernel, 4L * n, 1f);
-                ColdStart.scalar(x, scalar, 4L * n, 1f);
+                ColdStart.elu(x, scalar, 4L * n, 1f);
                 long diff = kernel.asSlice(0, 4L * n).mismatch(scalar.asSlice(0, 4L * n));
                 if (diff >= 0) {
                     int i = (int) (diff / 4);
@@ -99,7 +108,7 @@ class ColdStartTest {
                         kernel.fill((byte) 0x55);
                         scalar.fill((byte) 0x55);
                         VectorBackend.kernel(src, kernel.asSlice(4L * offset, 4L * n), 4L * n, alpha);
-                        ColdStart.scalar(src, scalar.asSlice(4L * offset, 4L * n), 4L * n, alpha);
+                        ColdStart.elu(src, scalar.asSlice(4L * offset, 4L * n), 4L * n, alpha);
                         long diff = kernel.mismatch(scalar);
                         if (diff >= 0) {
                             int i = (int) (diff / 4);
@@ -114,24 +123,94 @@ class ColdStartTest {
         }
     }
 
+    /** Functions of the general kernel: both input-scale loops, float and pair scales, the linear range. */
+    private static final Op[] GENERAL = {Op.elu(1.6732632423543772, 1.0507009873554805, 1), Op.elu(0.7, 1, 1 / 0.7),
+            Op.elu(1.5), Op.elu(0.5, 2, 1), Op.elu(1.3, 1.2, 0.3), Op.elu(2, 0.25, 3)};
+
     /**
-     * The warm-up thread ends, having found the kernel compiled, and from then on calls run the
-     * kernel. Its limit is a minute; C2 compiles the kernel within seconds even on a busy CI
-     * machine (this JVM's other tests may have started the thread already: the same outcome).
+     * The general kernel ({@link F32Kernels#eluGeneral}, {@link F32Kernels#eluGeneralUnitInput})
+     * against its scalar form: every 997th negative pattern (NaNs included), every pattern near the
+     * linear range's edge and the clamp, positives with the tiny ones' double product, special
+     * values, for SELU, CELU and other parameters.
      */
     @Test
-    void callsSwitchToTheKernelOnceC2HasCompiledIt() throws InterruptedException {
+    void generalScalarFormIsTheKernel() {
+        int block = (int) (Staging.BLOCK_BYTES / Float.BYTES);
+        int chunk = block << 16;
+        float[] specials = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, 0x1p-101f, 0x1p-100f, Math.nextDown(0x1p-100f),
+                -0x1p-41f, -0x1p-40f, -1e-12f, -87f, -100f, -Float.MAX_VALUE, Float.MAX_VALUE, Float.NEGATIVE_INFINITY,
+                Float.POSITIVE_INFINITY, Float.NaN, Float.intBitsToFloat(0xffc0_1234), Float.intBitsToFloat(0x7f80_0001)};
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate(4L * chunk, 64);
+            MemorySegment kernel = arena.allocate(4L * chunk, 64);
+            MemorySegment scalar = arena.allocate(4L * chunk, 64);
+            for (Op op : GENERAL) {
+                assertTrue(op.isGeneralF32Elu(), op.toString());
+                F32Kernels.General g = F32Kernels.General.of(op);
+                SplittableRandom random = new SplittableRandom(op.hashCode());
+                // Dense windows of 4,096 patterns at the linear range's edge and at the clamp.
+                int[] windows = {Float.floatToRawIntBits(-g.lin()) - 2048, Float.floatToRawIntBits(g.xmin()) - 2048};
+                long next = 0x8000_0000L;
+                for (int round = 0; next <= 0xFFFF_FFFFL || round < 2; round++) {
+                    for (int i = 0; i < chunk; i++) {
+                        float v;
+                        if (i < specials.length) {
+                            v = specials[i];
+                        } else if (round == 0 && i < specials.length + 8192) {
+                            int w = i - specials.length;
+                            v = Float.intBitsToFloat(windows[w / 4096] + w % 4096);
+                        } else if (next <= 0xFFFF_FFFFL && i % 4 != 0) {
+                            v = Float.intBitsToFloat((int) next);
+                            next += 997;
+                        } else {
+                            v = Float.intBitsToFloat(random.nextInt() & 0x7FFF_FFFF); // positives, tiny ones included
+                        }
+                        x.setAtIndex(JAVA_FLOAT_UNALIGNED, i, v);
+                    }
+                    if (g.unitInput()) {
+                        F32Kernels.eluGeneralUnitInput(x, kernel, 4L * chunk, g);
+                    } else {
+                        F32Kernels.eluGeneral(x, kernel, 4L * chunk, g);
+                    }
+                    ColdStart.general(x, scalar, 4L * chunk, g);
+                    long diff = kernel.mismatch(scalar);
+                    if (diff >= 0) {
+                        int i = (int) (diff / 4);
+                        float in = x.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
+                        assertEquals(hex(kernel.getAtIndex(JAVA_FLOAT_UNALIGNED, i)), hex(scalar.getAtIndex(JAVA_FLOAT_UNALIGNED, i)),
+                                op + " at " + hex(in));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Bound through the backend, f32 ELU and the general kernel's two loops switch to their
+     * kernels, and the warm-up thread ends: the calls then run the kernel (its pair is ready).
+     * Each pair's limit is a minute; C2 compiles a kernel within seconds even on a busy CI machine
+     * (this JVM's other tests may have bound and switched them already: the same outcome).
+     */
+    @Test
+    void callsSwitchToTheKernelsOnceC2HasCompiledThem() throws InterruptedException {
         assumeTrue(ColdStart.ENABLED, "-D" + ColdStart.PROPERTY + "=off");
-        ColdStart.start();
-        long deadline = System.nanoTime() + ColdStart.MAX_NANOS + 10_000_000_000L;
-        while (!ColdStart.vectorReady && System.nanoTime() < deadline) {
-            Thread.sleep(20);
+        VectorBackend backend = new VectorBackend();
+        backend.bindForward(Op.elu(1), DataType.F32);
+        backend.bindForward(GENERAL[0], DataType.F32); // unit input
+        backend.bindForward(GENERAL[1], DataType.F32); // CELU: another input scale
+        long deadline = System.nanoTime() + 3 * ColdStart.MAX_NANOS + 10_000_000_000L;
+        for (String family : List.of("elu", "general, unit input", "general")) {
+            while (!ColdStart.compiled(family) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(ColdStart.compiled(family), "the vector kernel of " + family + " was never found compiled");
         }
-        assertTrue(ColdStart.vectorReady, "the vector kernel was never found compiled");
         for (int i = 0; i < 100 && threadAlive(); i++) {
-            Thread.sleep(20); // the thread logs its outcome after setting the flag
+            Thread.sleep(20); // the thread logs each outcome after the switch
         }
-        assertTrue(!threadAlive(), ColdStart.THREAD_NAME + " still runs after the switch");
+        assertTrue(!threadAlive(), ColdStart.THREAD_NAME + " still runs with every pair switched");
+        // A new binding of a compiled family starts on the kernel.
+        assertTrue(ColdStart.of("elu", "test", (s, d, b) -> { }, (s, d, b) -> { }, new float[1]).ready);
     }
 
     private static boolean threadAlive() {
