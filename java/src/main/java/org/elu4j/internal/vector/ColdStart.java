@@ -78,7 +78,7 @@ final class ColdStart {
         final String name;
         final Map1 kernel;
         final Map1 scalar;
-        /** The thread's scratch tensor: every kind of step the kernel takes, both signs, edge values. */
+        /** The thread's scratch tensor: every kind of step the kernel takes, both signs, edge values (not rare branches). */
         final float[] sample;
         volatile boolean ready;
 
@@ -183,9 +183,10 @@ final class ColdStart {
 
     /**
      * Rounds of {@value #ROUND} kernel calls and {@value #ROUND} scalar calls on the pair's sample,
-     * until the kernel wins {@value #WINS} rounds in a row (then true). The sample covers every kind of step the
-     * kernel takes, so that C2 compiles every part a call will run (a part never run there would be
-     * compiled as a trap that sends the first call needing it back to the interpreter). A confined
+     * until the kernel wins {@value #WINS} rounds in a row (then true). The sample covers every kind
+     * of step the kernel takes, so that C2 compiles every part a call will run (a part never run
+     * there would be compiled as a trap that sends the first call needing it back to the
+     * interpreter), but not a rare branch: C2 lays the code out for the profile it sees. A confined
      * arena, as most callers' tensors (the JIT compiles the shared code for the kinds it has seen).
      */
     private static boolean warm(Pair p) {
