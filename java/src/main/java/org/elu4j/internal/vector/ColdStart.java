@@ -128,6 +128,8 @@ final class ColdStart {
             // (dependency on the class hierarchy), the scalar forms among it, which the callers
             // would run interpreted until C2 recompiled them behind the kernels' queue of
             // compilations. Loaded here, before the scalar forms are compiled, nothing is thrown away.
+            // (The thread itself makes no heap segment of another kind: a float[] copied into a
+            // segment would load HeapMemorySegmentImpl$OfFloat, with the same effect.)
             MemorySegment.ofArray(new byte[0]);
             Thread t = new Thread(ColdStart::work, THREAD_NAME);
             t.setDaemon(true);
@@ -195,7 +197,9 @@ final class ColdStart {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment x = arena.allocate(bytes, 64);
             MemorySegment y = arena.allocate(bytes, 64);
-            MemorySegment.copy(p.sample, 0, x, JAVA_FLOAT_UNALIGNED, 0, p.sample.length);
+            for (int i = 0; i < p.sample.length; i++) { // not MemorySegment.copy from the array: see of()
+                x.setAtIndex(JAVA_FLOAT_UNALIGNED, i, p.sample[i]);
+            }
             long begin = System.nanoTime();
             int wins = 0;
             int rounds = 0;
