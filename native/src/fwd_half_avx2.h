@@ -127,39 +127,10 @@ ELU4J_INLINE ELU4J_F16C void f16_loop(const char *in, char *out, size_t n, const
     }
 }
 
-/*
- * The dispatch on the parameters, instantiated for each loop (LOOP: bf16_loop or f16_loop) with
- * the kind as a constant.
- */
-#define ELU4J_HALF_KINDS(LOOP)                                                                     \
-    if (p->function == ELU4J_FN_LEAKY_RELU) {                                                      \
-        consts256 lc = make_consts256(p->slope_hi);                                                \
-        lc.alpha_lo = _mm256_set1_ps(p->slope_lo);                                                 \
-        if (p->leaky_kind == ELU4J_LEAKY_FLOAT) {                                                  \
-            LOOP(in, out, n, &lc, NULL, 8);                                                        \
-        } else {                                                                                   \
-            LOOP(in, out, n, &lc, NULL, 9);                                                        \
-        }                                                                                          \
-        return;                                                                                    \
-    }                                                                                              \
-    if (p->fast) {                                                                                 \
-        const consts256 ec = make_consts256(p->alpha_f);                                           \
-        if (p->alpha_f == 1.0f) {                                                                  \
-            LOOP(in, out, n, &ec, NULL, 0);                                                        \
-        } else {                                                                                   \
-            LOOP(in, out, n, &ec, NULL, 1);                                                        \
-        }                                                                                          \
-        return;                                                                                    \
-    }                                                                                              \
-    const gconsts256 gc = make_gconsts256(&p->gen);                                                \
-    switch (p->gen.unit_input * 3 + p->gen.pos_kind) {                                             \
-    case 0: LOOP(in, out, n, NULL, &gc, 2); break;                                                 \
-    case 1: LOOP(in, out, n, NULL, &gc, 3); break;                                                 \
-    case 2: LOOP(in, out, n, NULL, &gc, 4); break;                                                 \
-    case 3: LOOP(in, out, n, NULL, &gc, 5); break;                                                 \
-    case 4: LOOP(in, out, n, NULL, &gc, 6); break;                                                 \
-    default: LOOP(in, out, n, NULL, &gc, 7); break;                                                \
-    }
+/* The dispatch on the parameters (half_kinds.h), instantiated for each loop with the kind as a constant. */
+#include "half_kinds.h"
+#define ELU4J_HALF_KINDS(LOOP) ELU4J_HALF_KINDS_FOR(LOOP, consts256, make_consts256, gconsts256, make_gconsts256, _mm256_set1_ps)
+
 
 static void bf16_kernel(const elu4j_params *p, const char *in, char *out, size_t n)
 {
