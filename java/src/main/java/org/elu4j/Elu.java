@@ -497,7 +497,7 @@ public final class Elu {
         if (b == null) {
             boolean heap = !src.isNative() || !dst.isNative();
             b = binding(type, Pass.FORWARD, heap);
-            if (!heap && b.refusal() == null && b.backend().warmsUpOnFirstCall(op, type) && firstWarmUp(b.backend().kind())) {
+            if (!heap && b.refusal() == null && firstWarmUp(b.backend().kind(), b.backend().warmUpGroup(op, type))) {
                 warmUp(type);
             }
         }
@@ -1027,12 +1027,15 @@ public final class Elu {
         }
     }
 
-    /** The backends (bits by {@link Backend#ordinal()}) whose call path {@link #warmUp} has warmed: once per JVM each. */
+    /** The backends' warm-up groups whose call path {@link #warmUp} has warmed (bit 4 * ordinal + group): once per JVM each. */
     private static final java.util.concurrent.atomic.AtomicInteger warmed = new java.util.concurrent.atomic.AtomicInteger();
 
-    /** True for the first caller per backend kind, which then warms it up. */
-    private static boolean firstWarmUp(Backend kind) {
-        int bit = 1 << kind.ordinal();
+    /** True for the first caller per backend kind and warm-up group (-1: none), which then warms it up. */
+    private static boolean firstWarmUp(Backend kind, int group) {
+        if (group < 0) {
+            return false;
+        }
+        int bit = 1 << (4 * kind.ordinal() + group);
         return (warmed.getAndUpdate(w -> w | bit) & bit) == 0;
     }
 
@@ -1048,7 +1051,7 @@ public final class Elu {
      * Runs this function's forward {@value #WARM_CALLS} times on 16 elements of scratch memory
      * through the very path a call takes ({@link #forward}: the checks, the binding, the helper's
      * downcall), at the first forward call on native memory that binds to a backend whose
-     * {@link org.elu4j.internal.EluBackend#warmsUpOnFirstCall} says so, once per JVM and backend.
+     * {@link org.elu4j.internal.EluBackend#warmUpGroup} says so, once per JVM, backend and group.
      * A fresh JVM runs that path interpreted until the JIT has compiled it, ~10 µs a call; made
      * here, those calls cost the first call a few milliseconds instead of costing the
      * application's next few hundred calls several microseconds each. The helper's path is short

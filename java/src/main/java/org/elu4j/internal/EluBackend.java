@@ -27,13 +27,14 @@ public interface EluBackend {
 
     /**
      * Whether the first forward call on native memory that binds {@code op} on {@code type} to
-     * this backend should first run the call path a thousand times on a few elements, once per
-     * JVM and backend (see {@code Elu}): true where what a call runs before the JIT has compiled
-     * it is cheap, so that those calls cost the first call a few milliseconds instead of costing
-     * the application's next few hundred calls tens of microseconds each.
+     * this backend should first run the call path a thousand times on a few elements (see
+     * {@code Elu}): where what a call runs before the JIT has compiled it is cheap, so that those
+     * calls cost the first call a few milliseconds instead of costing the application's next few
+     * hundred calls tens of microseconds each. -1: no; else the group of calls that share their
+     * code (0 to 3), each warmed once per JVM and backend.
      */
-    default boolean warmsUpOnFirstCall(Op op, DataType type) {
-        return false;
+    default int warmUpGroup(Op op, DataType type) {
+        return -1;
     }
 
     /**

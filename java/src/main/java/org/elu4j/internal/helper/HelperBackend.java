@@ -284,10 +284,10 @@ public final class HelperBackend implements EluBackend {
         return d;
     }
 
-    /** Always: a call is short Java code in front of native code, cheap to run interpreted. */
+    /** Always, one group: every call is the same short Java code in front of native code, cheap to run interpreted. */
     @Override
-    public boolean warmsUpOnFirstCall(Op op, DataType type) {
-        return true;
+    public int warmUpGroup(Op op, DataType type) {
+        return 0;
     }
 
     @Override

@@ -5,7 +5,11 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.elu4j.internal.vector.Staging.Map1;
 
@@ -25,14 +29,15 @@ import org.elu4j.internal.vector.Staging.Map1;
  * Vector API's {@code fma}; the clamp is the same integer {@code min} on the bit patterns), hence
  * the same bits for every input. It is plain Java, which the JIT compiles within a few hundred
  * calls (the first call on native memory runs it a thousand times on a few floats: {@code Elu}'s
- * warm-up, {@link VectorBackend#warmsUpOnFirstCall}), and which then takes a few times the
+ * warm-up, {@link VectorBackend#warmUpGroup}, once per kernel method), and which then takes a few times the
  * compiled kernel's time, never a hundred times. Meanwhile one daemon thread
  * ({@value #THREAD_NAME}) calls each bound kernel ({@link Pair}) on scratch memory of its own and
  * times it against its scalar form on the same data; once the kernel is at least as fast
  * {@value #WINS} rounds in a row (C2 has compiled it), the pair switches to it, and the thread
  * goes on with the next pair or ends. Because the bits are the same, when the switch happens
  * changes only the speed. The price: the thread keeps one CPU busy for a second or two per kernel
- * method (a second binding of the same method, e.g. another alpha, switches after a few rounds),
+ * method (the other bindings of the same method, e.g. another alpha, switch with it, and those
+ * made after it run the kernel from the start),
  * so on a machine whose CPUs are all busy the callers are preempted now and then meanwhile
  * (docs/benchmarks.md, "The vector backend's cold start").
  *
@@ -100,28 +105,42 @@ final class ColdStart {
         }
     }
 
-    private static final ArrayDeque<Pair> PENDING = new ArrayDeque<>(); // guarded by ColdStart.class
-    private static boolean running; // guarded by ColdStart.class
-    /** The families (kernel methods) found compiled: their pairs start on the kernel. Guarded by ColdStart.class. */
+    // All guarded by ColdStart.class. A family is a kernel method (with the branches its parameters
+    // take): its pairs share its compiled code, so one pair per family is warmed, the others wait.
+    /** One pair per family waiting for the thread, in the order they were bound. */
+    private static final ArrayDeque<Pair> PENDING = new ArrayDeque<>();
+    /** The pairs of each family in PENDING or being warmed: they switch together. */
+    private static final Map<String, List<Pair>> WAITING = new HashMap<>();
+    /** The families found compiled: their later bindings run the kernel itself. */
     private static final Set<String> COMPILED = new HashSet<>();
+    /** The families whose kernel was not faster within MAX_NANOS, or whose warm-up failed: scalar from then on. */
+    private static final Set<String> GAVE_UP = new HashSet<>();
+    private static boolean running;
 
     /**
-     * The pair of {@code kernel} and its scalar form, queued for the thread (started if none runs);
-     * already switched to the kernel where {@link #ENABLED} is false. {@code sample}: the values
-     * the thread runs both on (its length what the kernel takes: for a {@link Staging} kernel a
-     * multiple of its block); {@code family} names the kernel method (its pairs with other
-     * parameters share its compiled code: once one of them has switched, the others start on the
-     * kernel), {@code name} the binding, for the log.
+     * What a binding of {@code kernel} runs: the kernel itself where {@link #ENABLED} is false or
+     * its {@code family} (the kernel method, with the branches its parameters take) has been found
+     * compiled; else a {@link Pair} on its scalar form, queued for the thread (started if none
+     * runs) unless a pair of its family already is: it switches with that one. {@code sample}: the
+     * values the thread runs both on (its length what the kernel takes: for a {@link Staging}
+     * kernel a multiple of its block); {@code name} the binding, for the log.
      */
-    static synchronized Pair of(String family, String name, Map1 kernel, Map1 scalar, float[] sample) {
-        Pair p = new Pair(family, name, kernel, scalar, sample);
+    static synchronized Map1 of(String family, String name, Map1 kernel, Map1 scalar, float[] sample) {
         if (!ENABLED || COMPILED.contains(family)) {
-            p.ready = true;
+            return kernel;
+        }
+        Pair p = new Pair(family, name, kernel, scalar, sample);
+        if (GAVE_UP.contains(family)) {
+            return p; // its scalar form for good: the same bits
+        }
+        List<Pair> waiting = WAITING.get(family);
+        if (waiting != null) {
+            waiting.add(p);
             return p;
         }
+        WAITING.put(family, new ArrayList<>(List.of(p)));
         PENDING.add(p);
         if (!running) {
-            running = true;
             // The kernels' first calls run the Vector API's fallback code, which wraps byte arrays
             // in heap segments: the first heap segment a JVM makes loads its class, and C2 then
             // throws away compiled code that assumed native segments were the only kind
@@ -131,22 +150,29 @@ final class ColdStart {
             // (The thread itself makes no heap segment of another kind: a float[] copied into a
             // segment would load HeapMemorySegmentImpl$OfFloat, with the same effect.)
             MemorySegment.ofArray(new byte[0]);
-            Thread t = new Thread(ColdStart::work, THREAD_NAME);
-            t.setDaemon(true);
-            t.start();
+            try {
+                Thread t = new Thread(ColdStart::work, THREAD_NAME);
+                t.setDaemon(true);
+                t.start();
+                running = true;
+            } catch (RuntimeException | Error e) { // no thread to be had (a process limit): the next binding tries again
+                System.getLogger("org.elu4j").log(System.Logger.Level.WARNING, "elu4j: cannot start the vector "
+                        + "backend's warm-up thread; its kernels run their scalar forms (the same results, slower) "
+                        + "until a later binding starts it", e);
+            }
         }
         return p;
     }
 
-    /** Whether a pair of {@code family} has found its kernel compiled (its later pairs start on it). */
+    /** Whether a pair of {@code family} has found its kernel compiled (its later bindings run the kernel). */
     static synchronized boolean compiled(String family) {
         return COMPILED.contains(family);
     }
 
     /**
-     * The thread: the pairs in the order they were bound, then it ends (a later binding starts
-     * another). Should it fail (out of memory), the pairs left wait for the next binding's thread
-     * and run their scalar forms meanwhile: the same bits.
+     * The thread: one pair per family in the order they were bound, then it ends (a later binding
+     * starts another). A family whose warm-up fails (out of memory) keeps its scalar forms, and the
+     * thread ends, leaving the families behind it to the next binding's thread.
      */
     private static void work() {
         Pair p = null;
@@ -158,14 +184,12 @@ final class ColdStart {
                         running = false;
                         return;
                     }
-                    if (COMPILED.contains(p.family)) { // another pair of its family has switched meanwhile
-                        p.ready = true;
-                        continue;
-                    }
                 }
-                if (warm(p)) {
-                    synchronized (ColdStart.class) {
-                        COMPILED.add(p.family);
+                boolean compiled = warm(p);
+                synchronized (ColdStart.class) {
+                    (compiled ? COMPILED : GAVE_UP).add(p.family);
+                    for (Pair q : WAITING.remove(p.family)) {
+                        q.ready = compiled;
                     }
                 }
                 p = null;
@@ -174,12 +198,13 @@ final class ColdStart {
             synchronized (ColdStart.class) {
                 running = false;
                 if (p != null) {
-                    PENDING.addFirst(p); // its warm-up was cut short: the next thread starts with it
+                    GAVE_UP.add(p.family);
+                    WAITING.remove(p.family);
                 }
             }
             System.getLogger("org.elu4j").log(System.Logger.Level.WARNING,
-                    "elu4j: the vector backend's warm-up thread failed; the kernels it has not switched keep their "
-                            + "scalar forms (the same results, slower) until the next binding", e);
+                    "elu4j: the vector backend's warm-up thread failed; the kernels it had not switched keep their "
+                            + "scalar forms (the same results, slower)", e);
         }
     }
 
@@ -194,6 +219,7 @@ final class ColdStart {
     private static boolean warm(Pair p) {
         long bytes = (long) p.sample.length * Float.BYTES;
         String outcome;
+        boolean compiled;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment x = arena.allocate(bytes, 64);
             MemorySegment y = arena.allocate(bytes, 64);
@@ -219,26 +245,26 @@ final class ColdStart {
                     try {
                         Thread.sleep((t2 - t0) / 1_000_000, (int) ((t2 - t0) % 1_000_000));
                     } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        break; // no one interrupts this thread but a JVM shutting down
+                        Thread.currentThread().interrupt(); // nothing in elu4j interrupts it: give up
+                        break;
                     }
                 }
             }
             String after = " after " + rounds + " rounds (" + (System.nanoTime() - begin) / 1_000_000 + " ms)";
-            if (wins < WINS) {
+            compiled = wins >= WINS;
+            if (!compiled) {
                 outcome = "vector kernel " + p.name + " still slower than its scalar form" + after + ": the scalar form stays";
             } else {
-                p.ready = true;
                 outcome = "vector kernel " + p.name + " compiled" + after + ": calls run it from now on";
             }
         }
         System.getLogger("org.elu4j").log(System.Logger.Level.DEBUG, "elu4j: " + outcome);
-        return p.ready;
+        return compiled;
     }
 
     /**
      * A sample of {@code n} floats: both signs over [-4, 4), with {@code edges} at the start (values
-     * that take a kernel's rarer steps).
+     * that take a kernel's other steps).
      */
     static float[] sample(int n, float... edges) {
         float[] s = new float[n];

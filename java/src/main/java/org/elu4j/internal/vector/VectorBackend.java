@@ -114,7 +114,8 @@ import org.elu4j.internal.vector.Staging.Map2;
  * of times slower than compiled; the f32 forward of ELU and of the general form run the kernel's
  * arithmetic in scalar Java meanwhile (the same bits) while a thread of the library gets the
  * kernel compiled: {@link ColdStart}. The other kernels (bf16/f16, f64, the backward, ReLU and
- * LeakyReLU) still warm up in their callers.
+ * LeakyReLU, f32 ELU with parameters beyond the general kernel's range, in double lanes) still
+ * warm up in their callers.
  */
 public final class VectorBackend implements EluBackend {
 
@@ -184,8 +185,11 @@ public final class VectorBackend implements EluBackend {
      * slow phase a thousand times.
      */
     @Override
-    public boolean warmsUpOnFirstCall(Op op, DataType type) {
-        return type == DataType.F32 && (op.isFastF32Elu() || op.isGeneralF32Elu()) && ColdStart.ENABLED;
+    public int warmUpGroup(Op op, DataType type) {
+        if (type != DataType.F32 || !ColdStart.ENABLED) {
+            return -1;
+        }
+        return op.isFastF32Elu() ? 0 : op.isGeneralF32Elu() ? 1 : -1;
     }
 
     @Override
@@ -212,7 +216,7 @@ public final class VectorBackend implements EluBackend {
     public Binding.Forward bindForward(Op op, DataType type) {
         if (type == DataType.F32 && op.isFastF32Elu()) {
             float alpha = op.alphaF();
-            ColdStart.Pair k = ColdStart.of("elu", "f32 ELU(" + alpha + ")", (s, d, b) -> kernel(s, d, b, alpha),
+            Map1 k = ColdStart.of("elu", "f32 ELU(" + alpha + ")", (s, d, b) -> kernel(s, d, b, alpha),
                     (s, d, b) -> ColdStart.elu(s, d, b, alpha),
                     ColdStart.sample(5 * F.length() + 3)); // two pairs of vectors, a whole and a partial tail vector
             return (src, dst, threads) -> eluF32(src, dst, k);
@@ -224,7 +228,9 @@ public final class VectorBackend implements EluBackend {
                 Map1 k = vector;
                 if (op.isGeneralF32Elu()) {
                     F32Kernels.General g = F32Kernels.General.of(op);
-                    k = ColdStart.of(g.unitInput() ? "general, unit input" : "general", "f32 " + op, vector,
+                    // the family: the kernel method and the branch its scale takes (a float, or a pair)
+                    k = ColdStart.of((g.unitInput() ? "general, unit input" : "general")
+                            + (g.floatScale() ? ", float scale" : ", scale pair"), "f32 " + op, vector,
                             (s, d, b) -> ColdStart.general(s, d, b, g),
                             ColdStart.sample((int) (3 * Staging.BLOCK_BYTES / Float.BYTES), -g.lin() / 2, -100f));
                     // the linear range and the clamp (blends); not the rare tiny positives' scalar fix: a
