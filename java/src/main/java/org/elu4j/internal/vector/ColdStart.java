@@ -120,7 +120,8 @@ final class ColdStart {
     /**
      * What a binding of {@code kernel} runs: the kernel itself where {@link #ENABLED} is false or
      * its {@code family} (the kernel method, with the branches its parameters take) has been found
-     * compiled; else a {@link Pair} on its scalar form, queued for the thread (started if none
+     * compiled, its scalar form where the family was given up; else a {@link Pair} on its scalar
+     * form, queued for the thread (started if none
      * runs) unless a pair of its family already is: it switches with that one. {@code sample}: the
      * values the thread runs both on (its length what the kernel takes: for a {@link Staging}
      * kernel a multiple of its block); {@code name} the binding, for the log.
@@ -129,10 +130,10 @@ final class ColdStart {
         if (!ENABLED || COMPILED.contains(family)) {
             return kernel;
         }
-        Pair p = new Pair(family, name, kernel, scalar, sample);
         if (GAVE_UP.contains(family)) {
-            return p; // its scalar form for good: the same bits
+            return scalar; // for good: the same bits
         }
+        Pair p = new Pair(family, name, kernel, scalar, sample);
         List<Pair> waiting = WAITING.get(family);
         if (waiting != null) {
             waiting.add(p);

@@ -224,22 +224,9 @@ public final class VectorBackend implements EluBackend {
         boolean fixNeeded = op.kind() == Op.Kind.ELU && op.inputScale() < 0;
         return switch (type) {
             case F32 -> {
-                Map1 vector = FamilyKernels.f32Forward(op);
-                Map1 k = vector;
-                if (op.isGeneralF32Elu()) {
-                    F32Kernels.General g = F32Kernels.General.of(op);
-                    // the family: the kernel method and the branch its scale takes (a float, or a pair)
-                    k = ColdStart.of((g.unitInput() ? "general, unit input" : "general")
-                            + (g.floatScale() ? ", float scale" : ", scale pair"), "f32 " + op, vector,
-                            (s, d, b) -> ColdStart.general(s, d, b, g),
-                            ColdStart.sample((int) (3 * Staging.BLOCK_BYTES / Float.BYTES), -g.lin() / 2, -100f));
-                    // the linear range and the clamp (blends); not the rare tiny positives' scalar fix: a
-                    // profile where it is common made C2 lay the loop out for it (SELU on 256 floats
-                    // 132 ns a call instead of 94, measured)
-                }
-                final Map1 f32 = k;
+                Map1 k = FamilyKernels.f32Forward(op, true);
                 Fix1 fix = fixNeeded ? FamilyKernels.forwardFixF32(op) : null;
-                yield (src, dst, threads) -> Staging.forwardWide(f32, fix, 4, src, dst);
+                yield (src, dst, threads) -> Staging.forwardWide(k, fix, 4, src, dst);
             }
             case F64 -> {
                 Map1 k = FamilyKernels.f64Forward(op);
