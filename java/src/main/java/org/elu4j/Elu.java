@@ -1027,16 +1027,12 @@ public final class Elu {
         }
     }
 
-    /** The backends' warm-up groups whose call path {@link #warmUp} has warmed (bit 4 * ordinal + group): once per JVM each. */
-    private static final java.util.concurrent.atomic.AtomicInteger warmed = new java.util.concurrent.atomic.AtomicInteger();
+    /** The backends' warm-up groups whose call path {@link #warmUp} has warmed (16 * ordinal + group): once per JVM each. */
+    private static final java.util.Set<Integer> warmed = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** True for the first caller per backend kind and warm-up group (-1: none), which then warms it up. */
     private static boolean firstWarmUp(Backend kind, int group) {
-        if (group < 0) {
-            return false;
-        }
-        int bit = 1 << (4 * kind.ordinal() + group);
-        return (warmed.getAndUpdate(w -> w | bit) & bit) == 0;
+        return group >= 0 && warmed.add(16 * kind.ordinal() + group);
     }
 
     /**
@@ -1056,7 +1052,8 @@ public final class Elu {
      * here, those calls cost the first call a few milliseconds instead of costing the
      * application's next few hundred calls several microseconds each. The helper's path is short
      * Java code in front of native code, cheap to run interpreted, and so is the vector backend's
-     * f32 ELU while it runs scalar code (its cold start); the Java backends' other kernels are not.
+     * forward while it runs scalar code (its cold start: f32, bf16 and f16, every function but ELU
+     * beyond its general kernel's range); the Java backends' other kernels are not.
      */
     private void warmUp(DataType type) {
         try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {

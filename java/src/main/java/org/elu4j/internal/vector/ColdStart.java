@@ -1,6 +1,7 @@
 package org.elu4j.internal.vector;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -11,10 +12,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.elu4j.DataType;
+import org.elu4j.internal.HalfFloats;
 import org.elu4j.internal.vector.Staging.Map1;
 
 /**
- * The f32 forward kernels' cold start: how a fresh JVM's calls avoid the Vector API's slow phase.
+ * The forward kernels' cold start: how a fresh JVM's calls avoid the Vector API's slow phase.
  *
  * <p>Until C2 has compiled a Vector API kernel, every vector operation in it runs as Java code
  * that allocates its vectors: a 256-float call takes tens to hundreds of microseconds, for many
@@ -22,15 +25,19 @@ import org.elu4j.internal.vector.Staging.Map1;
  * hundred nanoseconds once compiled (docs/benchmarks.md, "Time to steady state"). Waiting in the
  * caller does not help: a call made there is itself slow.
  *
- * <p>So the f32 forward of ELU ({@link VectorBackend#kernel}) and of the general form (SELU, CELU,
- * other parameters: {@link F32Kernels#eluGeneral}, {@link F32Kernels#eluGeneralUnitInput}) run a
- * scalar form until then ({@link #elu}, {@link #general}): the kernel's arithmetic one float at a
- * time, the same operations on the same constants in the same order ({@code Math.fma} is the
+ * <p>So the f32, bf16 and f16 forward of every kernel with a scalar form
+ * ({@link FamilyKernels#f32Choice}: ELU, {@link VectorBackend#kernel}; the general form, SELU, CELU
+ * and other parameters, {@link F32Kernels#eluGeneral} and {@link F32Kernels#eluGeneralUnitInput};
+ * ReLU; LeakyReLU) run that form until then ({@link #elu}, {@link #general}, {@link #relu},
+ * {@link #leakyFloat}, {@link #leakyPair}, {@link #leakyDouble}): the kernel's arithmetic one float
+ * at a time, the same operations on the same constants in the same order ({@code Math.fma} is the
  * Vector API's {@code fma}; the clamp is the same integer {@code min} on the bit patterns), hence
- * the same bits for every input. It is plain Java, which the JIT compiles within a few hundred
- * calls (the first call on native memory runs it a thousand times on a few floats: {@code Elu}'s
- * warm-up, {@link VectorBackend#warmUpGroup}, once per kernel method), and which then takes a few times the
- * compiled kernel's time, never a hundred times. Meanwhile one daemon thread
+ * the same bits for every input; bf16/f16 around it ({@link #half}), with the bits of the fused
+ * loops. It is plain Java on arrays, cheap before the JIT has compiled it (the first call on native
+ * memory runs it a thousand times on a few elements: {@code Elu}'s warm-up,
+ * {@link VectorBackend#warmUpGroup}, once per type and kernel), a few microseconds a 256-element
+ * call until C2 has compiled it (a few thousand calls) and then a few times the compiled kernel's
+ * time, never a hundred times. Meanwhile one daemon thread
  * ({@value #THREAD_NAME}) calls each bound kernel ({@link Pair}) on scratch memory of its own and
  * times it against its scalar form on the same data; once the kernel is at least as fast
  * {@value #WINS} rounds in a row (C2 has compiled it), the pair switches to it, and the thread
@@ -85,14 +92,17 @@ final class ColdStart {
         final Map1 scalar;
         /** The thread's scratch tensor: every kind of step the kernel takes, both signs, edge values (not rare branches). */
         final float[] sample;
+        /** The element type the sample is rounded to before the thread runs the forms on it. */
+        final DataType type;
         volatile boolean ready;
 
-        private Pair(String family, String name, Map1 kernel, Map1 scalar, float[] sample) {
+        private Pair(String family, String name, Map1 kernel, Map1 scalar, float[] sample, DataType type) {
             this.family = family;
             this.name = name;
             this.kernel = kernel;
             this.scalar = scalar;
             this.sample = sample;
+            this.type = type;
         }
 
         @Override
@@ -123,17 +133,19 @@ final class ColdStart {
      * compiled, its scalar form where the family was given up; else a {@link Pair} on its scalar
      * form, queued for the thread (started if none
      * runs) unless a pair of its family already is: it switches with that one. {@code sample}: the
-     * values the thread runs both on (its length what the kernel takes: for a {@link Staging}
-     * kernel a multiple of its block); {@code name} the binding, for the log.
+     * values the thread runs both on, rounded to {@code type} (its length what the kernel takes: for
+     * a {@link Staging} kernel a multiple of its block); {@code name} the binding, for the log. The
+     * forms of a bf16/f16 binding run over whole calls: they take the segments' sizes, not
+     * {@code bytes}.
      */
-    static synchronized Map1 of(String family, String name, Map1 kernel, Map1 scalar, float[] sample) {
+    static synchronized Map1 of(String family, String name, Map1 kernel, Map1 scalar, float[] sample, DataType type) {
         if (!ENABLED || COMPILED.contains(family)) {
             return kernel;
         }
         if (GAVE_UP.contains(family)) {
             return scalar; // for good: the same bits
         }
-        Pair p = new Pair(family, name, kernel, scalar, sample);
+        Pair p = new Pair(family, name, kernel, scalar, sample, type);
         List<Pair> waiting = WAITING.get(family);
         if (waiting != null) {
             waiting.add(p);
@@ -218,14 +230,19 @@ final class ColdStart {
      * arena, as most callers' tensors (the JIT compiles the shared code for the kinds it has seen).
      */
     private static boolean warm(Pair p) {
-        long bytes = (long) p.sample.length * Float.BYTES;
+        long bytes = (long) p.sample.length * p.type.byteSize();
         String outcome;
         boolean compiled;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment x = arena.allocate(bytes, 64);
             MemorySegment y = arena.allocate(bytes, 64);
             for (int i = 0; i < p.sample.length; i++) { // not MemorySegment.copy from the array: see of()
-                x.setAtIndex(JAVA_FLOAT_UNALIGNED, i, p.sample[i]);
+                float v = p.sample[i];
+                switch (p.type) {
+                    case BF16 -> x.setAtIndex(JAVA_SHORT_UNALIGNED, i, HalfFloats.floatToBf16(v));
+                    case F16 -> x.setAtIndex(JAVA_SHORT_UNALIGNED, i, HalfFloats.floatToF16(v));
+                    default -> x.setAtIndex(JAVA_FLOAT_UNALIGNED, i, v);
+                }
             }
             long begin = System.nanoTime();
             int wins = 0;
@@ -276,13 +293,77 @@ final class ColdStart {
     }
 
     /**
-     * {@link VectorBackend#kernel}'s arithmetic one float at a time, step for step (see its class
-     * comment for the algorithm): the same bits for every input. Native or heap segments alike;
-     * {@code bytes} a multiple of 4.
+     * A scalar form on arrays: {@code y[i]} from {@code x[i]} for {@code i < n}, the kernel's
+     * arithmetic one float at a time.
      */
-    static void elu(MemorySegment src, MemorySegment dst, long bytes, float alpha) {
-        for (long off = 0; off < bytes; off += Float.BYTES) {
-            float x = src.get(JAVA_FLOAT_UNALIGNED, off);
+    @FunctionalInterface
+    interface Floats {
+        void run(float[] x, float[] y, int n);
+    }
+
+    /** Elements per chunk of the per-thread arrays. */
+    private static final int CHUNK = 4096;
+
+    /** One thread's arrays: floats in and out, halves. */
+    private record Scratch(float[] x, float[] y, short[] h) {
+    }
+
+    /**
+     * The scalar forms compute in arrays, copied from and to the segments a chunk at a time: an
+     * element access on a segment is a chain of calls and checks that is slow until C2 has
+     * compiled it (then only as fast as an array access), and C2 compiles it with speculations
+     * that the calls' other sizes and segments break (bf16 ELU's first 3,000 calls at 60-250 µs,
+     * most of them in the interpreter after C2's code had been thrown away, measured); an array
+     * access is one bytecode, fast in the interpreter and in C1 alike.
+     */
+    private static final ThreadLocal<Scratch> SCRATCH =
+            ThreadLocal.withInitial(() -> new Scratch(new float[CHUNK], new float[CHUNK], new short[CHUNK]));
+
+    /**
+     * The f32 form of {@code f} over the first {@code bytes} bytes (a multiple of 4) of native or
+     * heap segments; dst may be src.
+     */
+    static void f32(Floats f, MemorySegment src, MemorySegment dst, long bytes) {
+        final Scratch s = SCRATCH.get();
+        for (long off = 0; off < bytes; off += (long) Float.BYTES * CHUNK) {
+            int n = (int) Math.min(CHUNK, (bytes - off) / Float.BYTES);
+            MemorySegment.copy(src, JAVA_FLOAT_UNALIGNED, off, s.x, 0, n);
+            f.run(s.x, s.y, n);
+            MemorySegment.copy(s.y, 0, dst, JAVA_FLOAT_UNALIGNED, off, n);
+        }
+    }
+
+    /**
+     * The bf16/f16 form of {@code f} over whole segments, native or heap: the halves widened and
+     * rounded back with {@link HalfFloats}, which {@link HalfKernels} matches bit for bit, so the
+     * staged path's bits ({@link Staging#forwardHalf}) where {@code f} has the f32 kernel's, and
+     * the fused loops' (they have the staged path's); dst may be src.
+     */
+    static void half(Floats f, DataType type, MemorySegment src, MemorySegment dst) {
+        final Scratch s = SCRATCH.get();
+        final long count = src.byteSize() / 2;
+        final boolean bf16 = type == DataType.BF16;
+        for (long first = 0; first < count; first += CHUNK) {
+            int n = (int) Math.min(CHUNK, count - first);
+            MemorySegment.copy(src, JAVA_SHORT_UNALIGNED, 2 * first, s.h, 0, n);
+            for (int i = 0; i < n; i++) {
+                s.x[i] = bf16 ? HalfFloats.bf16ToFloat(s.h[i]) : HalfFloats.f16ToFloat(s.h[i]);
+            }
+            f.run(s.x, s.y, n);
+            for (int i = 0; i < n; i++) {
+                s.h[i] = bf16 ? HalfFloats.floatToBf16(s.y[i]) : HalfFloats.floatToF16(s.y[i]);
+            }
+            MemorySegment.copy(s.h, 0, dst, JAVA_SHORT_UNALIGNED, 2 * first, n);
+        }
+    }
+
+    /**
+     * {@link VectorBackend#kernel}'s arithmetic one float at a time, step for step (see its class
+     * comment for the algorithm): the same bits for every input.
+     */
+    static void elu(float[] xs, float[] ys, int n, float alpha) {
+        for (int i = 0; i < n; i++) {
+            float x = xs[i];
             float c = Float.intBitsToFloat(Math.min(Float.floatToRawIntBits(x), VectorBackend.CLAMP_BITS));
             float t = Math.fma(c, VectorBackend.LOG2E, VectorBackend.SHIFT);
             float r = Math.fma(t - VectorBackend.SHIFT, -VectorBackend.LN2, c);
@@ -291,7 +372,7 @@ final class ColdStart {
                     VectorBackend.Q2), r, VectorBackend.Q1), r, VectorBackend.Q0);
             float p = Math.fma(r * r, q, r);
             float e = Math.fma(s, p, s - 1f);
-            dst.set(JAVA_FLOAT_UNALIGNED, off, x < 0 ? e * alpha : x);
+            ys[i] = x < 0 ? e * alpha : x;
         }
     }
 
@@ -300,12 +381,12 @@ final class ColdStart {
      * the input scale is 1) one float at a time, step for step, the tiny positives' double product
      * included: the same bits for every input.
      */
-    static void general(MemorySegment src, MemorySegment dst, long bytes, F32Kernels.General g) {
+    static void general(float[] xs, float[] ys, int n, F32Kernels.General g) {
         final boolean exactScale = g.floatScale();
         final boolean unit = g.unitInput();
         final int xminBits = Float.floatToRawIntBits(g.xmin());
-        for (long off = 0; off < bytes; off += Float.BYTES) {
-            float x = src.get(JAVA_FLOAT_UNALIGNED, off);
+        for (int i = 0; i < n; i++) {
+            float x = xs[i];
             float pos = exactScale ? x * g.phi() : Math.fma(x, g.phi(), g.plo() * x);
             if (!exactScale && x > 0 && x < F32Kernels.TINY) {
                 pos = (float) (g.scale() * x);
@@ -329,7 +410,41 @@ final class ColdStart {
             if (!unit && x > -g.lin()) {
                 neg = Math.fma(g.cshi(), x, g.cslo() * x);
             }
-            dst.set(JAVA_FLOAT_UNALIGNED, off, x > 0 ? pos : x < 0 ? neg : x);
+            ys[i] = x > 0 ? pos : x < 0 ? neg : x;
+        }
+    }
+
+    /** {@link F32Kernels#relu} one float at a time: {@code x <= 0 ? +0.0 : x} (NaN stays). */
+    static void relu(float[] xs, float[] ys, int n) {
+        for (int i = 0; i < n; i++) {
+            float x = xs[i];
+            ys[i] = x <= 0 ? 0f : x;
+        }
+    }
+
+    /** {@link F32Kernels#leakyFloat} one float at a time. */
+    static void leakyFloat(float[] xs, float[] ys, int n, float slope) {
+        for (int i = 0; i < n; i++) {
+            float x = xs[i];
+            ys[i] = x <= 0 ? x * slope : x;
+        }
+    }
+
+    /** {@link F32Kernels#leakyPair} one float at a time: the pair's product fused as there. */
+    static void leakyPair(float[] xs, float[] ys, int n, F32Kernels.SlopePair slope) {
+        final float hi = slope.hi();
+        final float lo = slope.lo();
+        for (int i = 0; i < n; i++) {
+            float x = xs[i];
+            ys[i] = x <= 0 ? Math.fma(hi, x, lo * x) : x;
+        }
+    }
+
+    /** {@link F32Kernels#leakyDouble} one float at a time: the product in double, rounded once. */
+    static void leakyDouble(float[] xs, float[] ys, int n, double slope) {
+        for (int i = 0; i < n; i++) {
+            float x = xs[i];
+            ys[i] = x <= 0 ? (float) (x * slope) : x;
         }
     }
 }

@@ -3,6 +3,7 @@ package org.elu4j.internal.vector;
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 
+import org.elu4j.DataType;
 import org.elu4j.internal.Op;
 import org.elu4j.internal.scalar.ScalarBackend;
 import org.elu4j.internal.vector.Staging.Fix1;
@@ -24,30 +25,72 @@ final class FamilyKernels {
     }
 
     static Map1 f32Forward(Op op) {
-        return f32Forward(op, false);
+        return f32Choice(op).kernel();
     }
 
     /**
-     * {@link #f32Forward(Op)}, the general kernel through its {@link ColdStart} where
-     * {@code coldStart} (the f32 binding; bf16/f16 staging uses the kernel itself).
+     * {@link #f32Forward(Op)}, through its {@link ColdStart} where {@code coldStart} and the kernel
+     * has a scalar form (the f32 binding; bf16/f16 run theirs around the whole call, in
+     * {@link VectorBackend}).
      */
     static Map1 f32Forward(Op op, boolean coldStart) {
+        F32Choice c = f32Choice(op);
+        Cold cold = c.cold();
+        if (!coldStart || cold == null) {
+            return c.kernel();
+        }
+        ColdStart.Floats f = cold.floats();
+        return ColdStart.of(cold.family(), "f32 " + op, c.kernel(), (s, d, b) -> ColdStart.f32(f, s, d, b),
+                ColdStart.sample(cold.length(), cold.edges()), DataType.F32);
+    }
+
+    /**
+     * A kernel's scalar form ({@link ColdStart}): the same bits one float at a time, on arrays
+     * ({@link ColdStart#f32}, {@link ColdStart#half} run it over a call).
+     *
+     * @param family the kernel method with the branches its parameters take: the bindings that
+     *               share compiled code, warmed once
+     * @param group  the calls that share their cold path, for {@code Elu}'s first-call warm-up
+     *               (0 to 3; {@link VectorBackend#warmUpGroup})
+     * @param length the f32 sample's length for the warm-up thread (what the kernel takes)
+     * @param edges  values the sample starts with, which take the kernel's other steps
+     */
+    record Cold(String family, int group, ColdStart.Floats floats, int length, float... edges) {
+    }
+
+    /** The f32 forward kernel chosen for a function, and its scalar form where it has one (else null). */
+    record F32Choice(Map1 kernel, Cold cold) {
+    }
+
+    /**
+     * The f32 forward kernel of a function with its parameters captured, and its scalar form:
+     * ReLU, LeakyReLU (float, pair or double product), the float ELU kernel, the general kernel's
+     * two loops; ELU beyond the general kernel's range (double lanes) has none.
+     */
+    static F32Choice f32Choice(Op op) {
+        final int block = (int) (Staging.BLOCK_BYTES / Float.BYTES);
         return switch (op.kind()) {
-            case RELU -> F32Kernels::relu;
+            case RELU -> new F32Choice(F32Kernels::relu, new Cold("relu", 2, ColdStart::relu, 3 * block));
             case LEAKY_RELU -> {
                 double slope = op.alpha();
                 float slopeF = (float) slope;
                 F32Kernels.SlopePair pair = F32Kernels.SlopePair.of(slope);
                 if (slopeF == slope) {
-                    yield (s, d, b) -> F32Kernels.leakyFloat(s, d, b, slopeF);
+                    yield new F32Choice((s, d, b) -> F32Kernels.leakyFloat(s, d, b, slopeF), new Cold(
+                            "leaky, float slope", 3, (x, y, n) -> ColdStart.leakyFloat(x, y, n, slopeF), 3 * block));
                 }
-                yield pair != null ? (s, d, b) -> F32Kernels.leakyPair(s, d, b, pair)
-                        : (s, d, b) -> F32Kernels.leakyDouble(s, d, b, slope);
+                yield pair != null
+                        ? new F32Choice((s, d, b) -> F32Kernels.leakyPair(s, d, b, pair), new Cold(
+                                "leaky, slope pair", 3, (x, y, n) -> ColdStart.leakyPair(x, y, n, pair), 3 * block))
+                        : new F32Choice((s, d, b) -> F32Kernels.leakyDouble(s, d, b, slope), new Cold(
+                                "leaky, double slope", 3, (x, y, n) -> ColdStart.leakyDouble(x, y, n, slope), 3 * block));
             }
             case ELU -> {
                 if (op.isFastF32Elu()) {
                     float alpha = op.alphaF();
-                    yield (s, d, b) -> VectorBackend.kernel(s, d, b, alpha);
+                    // Two pairs of vectors, a whole and a partial tail vector: the kernel's masked tail too.
+                    yield new F32Choice((s, d, b) -> VectorBackend.kernel(s, d, b, alpha),
+                            new Cold("elu", 0, (x, y, n) -> ColdStart.elu(x, y, n, alpha), 5 * F32Kernels.F.length() + 3));
                 }
                 if (op.isGeneralF32Elu()) {
                     F32Kernels.General g = F32Kernels.General.of(op);
@@ -58,15 +101,14 @@ final class FamilyKernels {
                     // The sample: the linear range and the clamp (blends), not the rare tiny positives'
                     // scalar fix: a profile where it is common made C2 lay the loop out for it (SELU on
                     // 256 floats 132 ns a call instead of 94, measured).
-                    yield !coldStart ? kernel : ColdStart.of((g.unitInput() ? "general, unit input" : "general")
-                                    + (g.floatScale() ? ", float scale" : ", scale pair"), "f32 " + op, kernel,
-                            (s, d, b) -> ColdStart.general(s, d, b, g),
-                            ColdStart.sample((int) (3 * Staging.BLOCK_BYTES / Float.BYTES), -g.lin() / 2, -100f));
+                    yield new F32Choice(kernel, new Cold((g.unitInput() ? "general, unit input" : "general")
+                            + (g.floatScale() ? ", float scale" : ", scale pair"), 1,
+                            (x, y, n) -> ColdStart.general(x, y, n, g), 3 * block, -g.lin() / 2, -100f));
                 }
                 double c = op.negativeCoefficient();
                 double scale = op.scale();
                 double inputScale = op.inputScale();
-                yield (s, d, b) -> F32Kernels.elu(s, d, b, c, scale, inputScale);
+                yield new F32Choice((s, d, b) -> F32Kernels.elu(s, d, b, c, scale, inputScale), null);
             }
         };
     }

@@ -111,11 +111,11 @@ import org.elu4j.internal.vector.Staging.Map2;
  *
  * <h2>Cold start</h2>
  * Until C2 has compiled a kernel, its Vector API operations run as allocating Java code, hundreds
- * of times slower than compiled; the f32 forward of ELU and of the general form run the kernel's
- * arithmetic in scalar Java meanwhile (the same bits) while a thread of the library gets the
- * kernel compiled: {@link ColdStart}. The other kernels (bf16/f16, f64, the backward, ReLU and
- * LeakyReLU, f32 ELU with parameters beyond the general kernel's range, in double lanes) still
- * warm up in their callers.
+ * of times slower than compiled; the f32, bf16 and f16 forward of ELU, the general form, ReLU and
+ * LeakyReLU run the kernel's arithmetic in scalar Java meanwhile (the same bits) while a thread of
+ * the library gets the kernel compiled: {@link ColdStart}. The other kernels (f64, the backward,
+ * f32 ELU with parameters beyond the general kernel's range, in double lanes) still warm up in
+ * their callers.
  */
 public final class VectorBackend implements EluBackend {
 
@@ -179,17 +179,18 @@ public final class VectorBackend implements EluBackend {
     }
 
     /**
-     * f32 forward of ELU and the general form ({@link Op#isFastF32Elu()},
-     * {@link Op#isGeneralF32Elu()}): until C2 has compiled their kernels they run
-     * {@link ColdStart}'s scalar forms, cheap to warm; every other kernel would run the Vector API's
-     * slow phase a thousand times.
+     * The f32, bf16 and f16 forward of the kernels with a scalar form ({@link FamilyKernels#f32Choice}):
+     * until C2 has compiled their kernels they run {@link ColdStart}'s scalar forms, cheap to warm;
+     * every other kernel would run the Vector API's slow phase a thousand times. One group per type
+     * and kernel (0 to 11).
      */
     @Override
     public int warmUpGroup(Op op, DataType type) {
-        if (type != DataType.F32 || !ColdStart.ENABLED) {
+        if (type == DataType.F64 || !ColdStart.ENABLED) {
             return -1;
         }
-        return op.isFastF32Elu() ? 0 : op.isGeneralF32Elu() ? 1 : -1;
+        FamilyKernels.Cold cold = FamilyKernels.f32Choice(op).cold();
+        return cold == null ? -1 : 4 * (type == DataType.F32 ? 0 : type == DataType.BF16 ? 1 : 2) + cold.group();
     }
 
     @Override
@@ -209,16 +210,14 @@ public final class VectorBackend implements EluBackend {
      * {@link HalfElu}; bf16/f16 ReLU on the patterns, {@link HalfRelu}; LeakyReLU,
      * {@link HalfLeaky}), else the f32 or f64 kernel with the function's parameters captured
      * (bf16 and f16 through the f32 one: fused, {@link HalfGeneral}, for
-     * {@link Op#isGeneralF32Elu()}, else staged), and the scalar fix-up where inputs can leave the kernels' range (negative
-     * input scales only).
+     * {@link Op#isGeneralF32Elu()}, else staged), and the scalar fix-up where inputs can leave the
+     * kernels' range (negative input scales only); f32, bf16 and f16 through their {@link ColdStart}
+     * where the f32 kernel has a scalar form.
      */
     @Override
     public Binding.Forward bindForward(Op op, DataType type) {
         if (type == DataType.F32 && op.isFastF32Elu()) {
-            float alpha = op.alphaF();
-            Map1 k = ColdStart.of("elu", "f32 ELU(" + alpha + ")", (s, d, b) -> kernel(s, d, b, alpha),
-                    (s, d, b) -> ColdStart.elu(s, d, b, alpha),
-                    ColdStart.sample(5 * F.length() + 3)); // two pairs of vectors, a whole and a partial tail vector
+            Map1 k = FamilyKernels.f32Forward(op, true);
             return (src, dst, threads) -> eluF32(src, dst, k);
         }
         boolean fixNeeded = op.kind() == Op.Kind.ELU && op.inputScale() < 0;
@@ -233,27 +232,46 @@ public final class VectorBackend implements EluBackend {
                 Fix1 fix = fixNeeded ? FamilyKernels.forwardFixF64(op) : null;
                 yield (src, dst, threads) -> Staging.forwardWide(k, fix, 8, src, dst);
             }
-            case BF16, F16 -> {
-                Map1 k = FamilyKernels.f32Forward(op);
-                if (op.kind() == Op.Kind.RELU) {
-                    yield (src, dst, threads) -> HalfRelu.forward(type, k, src, dst);
-                }
-                if (op.kind() == Op.Kind.LEAKY_RELU && HalfLeaky.runs(type, op.alpha(), false)) {
-                    HalfLeaky.Slope slope = HalfLeaky.Slope.of(op.alpha());
-                    yield (src, dst, threads) -> HalfLeaky.forward(type, slope, k, src, dst);
-                }
-                if (op.isFastF32Elu()) {
-                    Float alpha = op.alphaF(); // boxed once, here: the fused loops' parameter
-                    yield (src, dst, threads) -> HalfElu.forward(type, alpha, k, src, dst);
-                }
-                if (op.isGeneralF32Elu()) {
-                    F32Kernels.General g = F32Kernels.General.of(op);
-                    yield (src, dst, threads) -> HalfGeneral.forward(type, g, k, src, dst);
-                }
-                Fix1 fix = fixNeeded ? FamilyKernels.forwardFixF32(op) : null;
-                yield (src, dst, threads) -> Staging.forwardHalf(k, fix, type, src, dst);
-            }
+            case BF16, F16 -> halfForward(op, type, fixNeeded, ColdStart.ENABLED);
         };
+    }
+
+    /**
+     * bf16/f16 forward: a fused loop where one runs the f32 kernel's arithmetic, else staged; and
+     * where the f32 kernel has a scalar form, the whole call through {@link ColdStart}: the halves
+     * widened, that form, rounded back ({@link ColdStart#half}: the same bits) until C2
+     * has compiled the loop ({@code coldStart}).
+     */
+    static Binding.Forward halfForward(Op op, DataType type, boolean fixNeeded, boolean coldStart) {
+        FamilyKernels.F32Choice choice = FamilyKernels.f32Choice(op);
+        Map1 k = choice.kernel();
+        Binding.Forward f;
+        String path = "fused";
+        if (op.kind() == Op.Kind.RELU) {
+            f = (src, dst, threads) -> HalfRelu.forward(type, k, src, dst);
+        } else if (op.kind() == Op.Kind.LEAKY_RELU && HalfLeaky.runs(type, op.alpha(), false)) {
+            HalfLeaky.Slope slope = HalfLeaky.Slope.of(op.alpha());
+            f = (src, dst, threads) -> HalfLeaky.forward(type, slope, k, src, dst);
+        } else if (op.isFastF32Elu()) {
+            Float alpha = op.alphaF(); // boxed once, here: the fused loops' parameter
+            f = (src, dst, threads) -> HalfElu.forward(type, alpha, k, src, dst);
+        } else if (op.isGeneralF32Elu()) {
+            F32Kernels.General g = F32Kernels.General.of(op);
+            f = (src, dst, threads) -> HalfGeneral.forward(type, g, k, src, dst);
+        } else {
+            Fix1 fix = fixNeeded ? FamilyKernels.forwardFixF32(op) : null;
+            f = (src, dst, threads) -> Staging.forwardHalf(k, fix, type, src, dst);
+            path = "staged";
+        }
+        FamilyKernels.Cold cold = choice.cold();
+        if (cold == null || !coldStart) {
+            return f;
+        }
+        // The sample: five int vectors of halves and a few more (the fused loop and the staged tail).
+        Map1 m = ColdStart.of(type.cliName() + " " + cold.family() + ", " + path, type.cliName() + " " + op,
+                (s, d, b) -> f.run(s, d, 1), (s, d, b) -> ColdStart.half(cold.floats(), type, s, d),
+                ColdStart.sample((int) (5 * HalfElu.STEP_BYTES / 2 + 3), cold.edges()), type);
+        return (src, dst, threads) -> m.run(src, dst, src.byteSize());
     }
 
     @Override

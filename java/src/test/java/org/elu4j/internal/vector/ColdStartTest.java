@@ -1,6 +1,7 @@
 package org.elu4j.internal.vector;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -19,7 +20,9 @@ import org.junit.jupiter.api.Test;
  * The vector backend's cold start ({@link ColdStart}): its scalar forms give the kernels' bits (the
  * f32 ELU kernel for every negative float in the range where its arithmetic depends on the input,
  * special values, every length and offset; the general kernel over strides of all negatives,
- * positives and special values for six parameter sets); and bound through the backend, the
+ * positives and special values for six parameter sets; ReLU's and LeakyReLU's kernels over strides
+ * of all patterns; every bf16/f16 binding with a scalar form on all 65,536 patterns); and bound
+ * through the backend, the
  * calls do switch to the kernels once C2 has compiled them. Where the JIT cannot run the vector
  * backend (no FMA, or vectors under 128 bits: {@code -XX:UseAVX=0}) these tests are skipped with
  * that reason: the backend is refused there, so neither form ever runs.
@@ -60,7 +63,7 @@ class ColdStartTest {
                     }
                 }
                 VectorBackend.kernel(x, kernel, 4L * n, 1f);
-                ColdStart.elu(x, scalar, 4L * n, 1f);
+                ColdStart.f32((a, b, m) -> ColdStart.elu(a, b, m, 1f), x, scalar, 4L * n);
                 long diff = kernel.asSlice(0, 4L * n).mismatch(scalar.asSlice(0, 4L * n));
                 if (diff >= 0) {
                     int i = (int) (diff / 4);
@@ -108,7 +111,7 @@ class ColdStartTest {
                         kernel.fill((byte) 0x55);
                         scalar.fill((byte) 0x55);
                         VectorBackend.kernel(src, kernel.asSlice(4L * offset, 4L * n), 4L * n, alpha);
-                        ColdStart.elu(src, scalar.asSlice(4L * offset, 4L * n), 4L * n, alpha);
+                        ColdStart.f32((a, b, m) -> ColdStart.elu(a, b, m, alpha), src, scalar.asSlice(4L * offset, 4L * n), 4L * n);
                         long diff = kernel.mismatch(scalar);
                         if (diff >= 0) {
                             int i = (int) (diff / 4);
@@ -172,7 +175,7 @@ class ColdStartTest {
                     } else {
                         F32Kernels.eluGeneral(x, kernel, 4L * chunk, g);
                     }
-                    ColdStart.general(x, scalar, 4L * chunk, g);
+                    ColdStart.f32((a, b, m) -> ColdStart.general(a, b, m, g), x, scalar, 4L * chunk);
                     long diff = kernel.mismatch(scalar);
                     if (diff >= 0) {
                         int i = (int) (diff / 4);
@@ -185,9 +188,113 @@ class ColdStartTest {
         }
     }
 
+    /** LeakyReLU slopes: float ones (zero and negative included), pairs, and double ones (outside the pair's range). */
+    private static final double[] SLOPES = {0.25, 0, -0.5, 2, 0.01, 0.1, -0.3, 1.0 / 3, 0x1p-70, 1e30};
+
     /**
-     * Bound through the backend, f32 ELU and the general kernel's two loops switch to their
-     * kernels, and the warm-up thread ends: the calls then run the kernel (its pair is ready).
+     * ReLU's and LeakyReLU's f32 kernels ({@link F32Kernels#relu}, {@link F32Kernels#leakyFloat},
+     * {@link F32Kernels#leakyPair}, {@link F32Kernels#leakyDouble}: the one {@link FamilyKernels#f32Choice}
+     * picks for each slope) against their scalar forms, on every 61st pattern (both signs, NaNs,
+     * infinities, zeros and subnormals included).
+     */
+    @Test
+    void reluAndLeakyScalarFormsAreTheKernels() {
+        int chunk = (int) (Staging.BLOCK_BYTES / Float.BYTES) << 16;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate(4L * chunk, 64);
+            MemorySegment kernel = arena.allocate(4L * chunk, 64);
+            MemorySegment scalar = arena.allocate(4L * chunk, 64);
+            List<Op> ops = new java.util.ArrayList<>(List.of(Op.relu()));
+            for (double slope : SLOPES) {
+                ops.add(Op.leakyRelu(slope));
+            }
+            for (Op op : ops) {
+                FamilyKernels.F32Choice c = FamilyKernels.f32Choice(op);
+                assertTrue(c.cold() != null, op + " has no scalar form");
+                long next = 0;
+                while (next <= 0xFFFF_FFFFL) {
+                    int n = 0;
+                    for (; n < chunk; n++, next = next <= 0xFFFF_FFFFL ? next + 61 : next) {
+                        x.setAtIndex(JAVA_FLOAT_UNALIGNED, n, Float.intBitsToFloat((int) Math.min(next, 0xFFFF_FFFFL)));
+                    }
+                    c.kernel().run(x, kernel, 4L * chunk);
+                    ColdStart.f32(c.cold().floats(), x, scalar, 4L * chunk);
+                    long diff = kernel.mismatch(scalar);
+                    if (diff >= 0) {
+                        int i = (int) (diff / 4);
+                        float in = x.getAtIndex(JAVA_FLOAT_UNALIGNED, i);
+                        assertEquals(hex(kernel.getAtIndex(JAVA_FLOAT_UNALIGNED, i)),
+                                hex(scalar.getAtIndex(JAVA_FLOAT_UNALIGNED, i)), op + " at " + hex(in));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The bf16 and f16 bindings of every function with a scalar form, kernel against scalar form
+     * ({@link ColdStart#half} around the f32 scalar form, what the binding runs until
+     * C2 has compiled its loop), on every one of the 65,536 patterns: in one call (the fused loop
+     * and, for binary16 infinities and NaNs and bfloat16 tiny positives, the int vectors it leaves
+     * to the staged path), at an odd offset and length (the staged tail), and from a heap array
+     * (which cold calls take element by element, warm ones through the stage).
+     */
+    @Test
+    void halfScalarFormsAreTheBindingsOnEveryPattern() {
+        List<Op> ops = new java.util.ArrayList<>(List.of(Op.elu(1), Op.elu(0.5), Op.elu(2), Op.elu(0x1p-100),
+                Op.elu(1.3), Op.relu()));
+        ops.addAll(List.of(GENERAL));
+        for (double slope : SLOPES) {
+            ops.add(Op.leakyRelu(slope));
+        }
+        int n = 1 << 16;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate(2L * n + 64, 64);
+            MemorySegment kernel = arena.allocate(2L * n + 64, 64);
+            MemorySegment scalar = arena.allocate(2L * n + 64, 64);
+            for (int i = 0; i < n; i++) {
+                x.setAtIndex(JAVA_SHORT_UNALIGNED, i, (short) i);
+            }
+            short[] heapOut = new short[n];
+            MemorySegment heapIn = MemorySegment.ofArray(x.asSlice(0, 2L * n).toArray(JAVA_SHORT_UNALIGNED));
+            for (DataType type : List.of(DataType.BF16, DataType.F16)) {
+                for (Op op : ops) {
+                    FamilyKernels.Cold cold = FamilyKernels.f32Choice(op).cold();
+                    assertTrue(cold != null, op + " has no scalar form");
+                    boolean fix = op.kind() == Op.Kind.ELU && op.inputScale() < 0;
+                    org.elu4j.internal.Binding.Forward f = VectorBackend.halfForward(op, type, fix, false);
+                    for (int[] window : new int[][] {{0, n}, {3, n - 3 - 5}}) {
+                        MemorySegment in = x.asSlice(2L * window[0], 2L * window[1]);
+                        kernel.fill((byte) 0x55);
+                        scalar.fill((byte) 0x55);
+                        f.run(in, kernel.asSlice(2L * window[0], 2L * window[1]), 1);
+                        ColdStart.half(cold.floats(), type, in, scalar.asSlice(2L * window[0], 2L * window[1]));
+                        assertSameHalves(type + " " + op + " at offset " + window[0], x, kernel, scalar);
+                    }
+                    ColdStart.half(cold.floats(), type, heapIn, MemorySegment.ofArray(heapOut));
+                    scalar.fill((byte) 0x55);
+                    MemorySegment.copy(heapOut, 0, scalar, JAVA_SHORT_UNALIGNED, 0, n);
+                    kernel.fill((byte) 0x55);
+                    f.run(x.asSlice(0, 2L * n), kernel.asSlice(0, 2L * n), 1);
+                    assertSameHalves(type + " " + op + " from a heap array", x, kernel, scalar);
+                }
+            }
+        }
+    }
+
+    private static void assertSameHalves(String what, MemorySegment x, MemorySegment kernel, MemorySegment scalar) {
+        long diff = kernel.mismatch(scalar);
+        if (diff >= 0) {
+            long i = diff / 2;
+            assertEquals(String.format("%04x", kernel.getAtIndex(JAVA_SHORT_UNALIGNED, i)),
+                    String.format("%04x", scalar.getAtIndex(JAVA_SHORT_UNALIGNED, i)),
+                    what + ": input pattern " + String.format("%04x", x.getAtIndex(JAVA_SHORT_UNALIGNED, i)));
+        }
+    }
+
+    /**
+     * Bound through the backend, f32 ELU, the general kernel's two loops, ReLU and bf16/f16
+     * bindings (fused loops) switch to their kernels, and the warm-up thread ends: the calls then run the kernel (its pair is ready).
      * Each pair's limit is 30 s; C2 compiles a kernel within seconds even on a busy CI machine
      * (this JVM's other tests may have bound and switched them already: the same outcome).
      */
@@ -198,8 +305,14 @@ class ColdStartTest {
         backend.bindForward(Op.elu(1), DataType.F32);
         backend.bindForward(GENERAL[0], DataType.F32); // SELU: unit input, a scale pair
         backend.bindForward(GENERAL[1], DataType.F32); // CELU: another input scale, scale 1
-        long deadline = System.nanoTime() + 3 * ColdStart.MAX_NANOS + 10_000_000_000L;
-        for (String family : List.of("elu", "general, unit input, scale pair", "general, float scale")) {
+        backend.bindForward(Op.relu(), DataType.F32);
+        backend.bindForward(Op.elu(1), DataType.BF16);
+        backend.bindForward(GENERAL[0], DataType.F16);
+        backend.bindForward(Op.leakyRelu(0.01), DataType.BF16);
+        List<String> families = List.of("elu", "general, unit input, scale pair", "general, float scale", "relu",
+                "bf16 elu, fused", "f16 general, unit input, scale pair, fused", "bf16 leaky, slope pair, fused");
+        long deadline = System.nanoTime() + families.size() * ColdStart.MAX_NANOS + 10_000_000_000L;
+        for (String family : families) {
             while (!ColdStart.compiled(family) && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
@@ -211,7 +324,7 @@ class ColdStartTest {
         assertTrue(!threadAlive(), ColdStart.THREAD_NAME + " still runs with every pair switched");
         // A new binding of a compiled family runs the kernel itself.
         Staging.Map1 kernel = (s, d, b) -> { };
-        assertTrue(ColdStart.of("elu", "test", kernel, (s, d, b) -> { }, new float[1]) == kernel);
+        assertTrue(ColdStart.of("elu", "test", kernel, (s, d, b) -> { }, new float[1], DataType.F32) == kernel);
     }
 
     private static boolean threadAlive() {
