@@ -24,8 +24,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * Time to steady state (issue #11, item 7): ns per call against calls made, from the very first
- * call in a fresh JVM, per backend and AUTO; f32 ELU, 256 floats, back-to-back calls, averaged per
- * batch. Every sample is a new JVM ({@link SteadyStateProbe}), started with the natives already
+ * call in a fresh JVM, per backend and AUTO; f32 ELU (or {@code --type}, {@code --function}), 256
+ * elements, back-to-back calls, averaged per batch. Every sample is a new JVM ({@link SteadyStateProbe}), started with the natives already
  * extracted (an untimed JVM extracts them first); the forks of all backends (and variants) are
  * interleaved round-robin, so load on a shared machine hits them alike.
  *
@@ -33,6 +33,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * java -cp "bench/target/elu4j-bench-VERSION.jar:bench/target/lib/*" org.elu4j.bench.startup.SteadyStateBenchmark \
  *     [--out DIR] [--forks 5] [--calls 200000] [--batch 100] [--backends auto,helper,vector,onednn,scalar]
  *     [--aot] [--warm-thread] [--cold-start-off] [--no-vector-module] [--idle PCT[,SECONDS]] [--jvm-arg ARG]...
+ *     [--type f32|bf16|f16|f64] [--function elu|selu|celu|relu|leaky-relu]
  * </pre>
  *
  * {@code --aot} also measures every backend with a JDK AOT cache (JEP 483/514/515): per backend,
@@ -40,8 +41,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * with {@code -XX:AOTCache=FILE}, interleaved with the forks without it. {@code --warm-thread} also
  * measures every backend with a thread that calls it in the background from the first call on
  * (an option evaluated, see {@link SteadyStateProbe}). {@code --cold-start-off} also measures every
- * backend with {@code -Delu4j.vector.coldStart=off} (the vector backend's f32 ELU without its scalar
- * form while C2 compiles the kernel: the library before that cold start). {@code --no-vector-module} starts the JVMs
+ * backend with {@code -Delu4j.vector.coldStart=off} (the vector backend's kernels without their scalar
+ * forms while C2 compiles them: the library before that cold start). {@code --no-vector-module} starts the JVMs
  * without {@code --add-modules jdk.incubator.vector}, which AUTO on the helper does not need and
  * which costs the AOT cache its archived heap and full module graph (the vector backend is then
  * unavailable: leave it out of {@code --backends}). {@code --idle}: each fork
@@ -61,6 +62,10 @@ public final class SteadyStateBenchmark {
     record Run(String backend, String variant, int fork, double firstNs, double firstCpuNs, long[] before, double[] mean,
                long[] max, long[] over2us, double timerNs) {
     }
+
+    /** --type and --function: what the calls compute (the probe's arguments). */
+    private static String type = "f32";
+    private static String function = "elu";
 
     /** --idle: see {@link Forks.IdleGate}. */
     private static Forks.IdleGate idle = Forks.IdleGate.OFF;
@@ -92,8 +97,10 @@ public final class SteadyStateBenchmark {
                 case "--jvm-arg" -> jvmArgs.add(args[++i]);
                 case "--no-vector-module" -> vectorModule = false;
                 case "--idle" -> idle = Forks.IdleGate.parse(args[++i]);
+                case "--type" -> type = args[++i];
+                case "--function" -> function = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (--out DIR --forks N "
-                        + "--calls N --batch N --backends a,b --aot --warm-thread --cold-start-off --no-vector-module --idle PCT[,S] --jvm-arg ARG)");
+                        + "--calls N --batch N --backends a,b --aot --warm-thread --cold-start-off --no-vector-module --idle PCT[,S] --jvm-arg ARG --type T --function F)");
             }
         }
         if (calls % batch != 0) {
@@ -151,9 +158,7 @@ public final class SteadyStateBenchmark {
                     idle.await();
                     List<String> cmd = probe(base, v.equals(AOT) ? "-XX:AOTCache=" + caches.get(b)
                             : v.equals(COLD_OFF) ? "-Delu4j.vector.coldStart=off" : null, b, calls, batch);
-                    if (v.equals(WARM)) {
-                        cmd.addAll(List.of("256", "warm"));
-                    }
+                    cmd.addAll(List.of("256", v.equals(WARM) ? "warm" : "-", type, function));
                     Forks.Result r = Forks.exec(cmd, Map.of("OMP_NUM_THREADS", "1"));
                     if (r.exit() != 0) {
                         throw new IllegalStateException(b + " " + v + " failed (exit " + r.exit() + "):\n" + r.out() + r.err());
@@ -299,8 +304,8 @@ public final class SteadyStateBenchmark {
 
     static String table(List<Run> runs, List<String> backends, List<String> variants, int forks, int calls, int batch) {
         StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, "### Time to steady state: f32 ELU, 256 floats, back-to-back calls from the "
-                + "first in a fresh JVM (%d forks each; medians over the forks, min–max where shown)%n%n", forks));
+        md.append(String.format(Locale.ROOT, "### Time to steady state: %s, 256 elements, back-to-back calls from the "
+                + "first in a fresh JVM (%d forks each; medians over the forks, min–max where shown)%n%n", what(), forks));
         md.append("| backend | JVM | first call, ms | its main-thread CPU, ms | mean ns/call, calls 1–100 | 901–1,000 | 9,901–10,000 | "
                 + "99,901–100,000 | steady (last tenth) | within 1.5× of steady after | calls in batches ≥ 100× steady | "
                 + "calls > 2 µs after the first | slowest call after the first (µs) |\n");
@@ -379,9 +384,15 @@ public final class SteadyStateBenchmark {
     private static final Map<String, Color> COLORS = Map.of("auto", new Color(0x000000), "helper", new Color(0xD62728),
             "vector", new Color(0x1F77B4), "onednn", new Color(0x2CA02C), "scalar", new Color(0x8C564B));
 
+    /** What the calls compute, for titles: "f32 ELU", "bf16 SELU". */
+    static String what() {
+        return type + " " + (function.equals("leaky-relu") ? "LeakyReLU" : function.equals("relu") ? "ReLU"
+                : function.toUpperCase(Locale.ROOT));
+    }
+
     static XYChart chart(List<Run> runs, List<String> backends, String variant, String what) {
         XYChart chart = new XYChartBuilder().width(780).height(520)
-                .title("f32 ELU, 256 floats: ns per call against calls made (" + what + ", median of the forks)")
+                .title(what() + ", 256 elements: ns per call against calls made (" + what + ", median of the forks)")
                 .xAxisTitle("calls made").yAxisTitle("ns per call (batch mean)").build();
         var style = chart.getStyler();
         style.setXAxisLogarithmic(true);

@@ -8,16 +8,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.elu4j.Backend;
+import org.elu4j.DataType;
 import org.elu4j.Elu;
 
 /**
- * The child JVM of {@link SteadyStateBenchmark}: times f32 ELU forward calls on one backend from
- * the very first one, in a fresh JVM. Depends on the library only (its class path is the bench
+ * The child JVM of {@link SteadyStateBenchmark}: times forward calls of one function and type on
+ * one backend from the very first one, in a fresh JVM. Depends on the library only (its class path is the bench
  * jar, the library jar and oneDNN's natives jar).
  *
  * <pre>
- * SteadyStateProbe BACKEND CALLS BATCH [SIZE [warm]]
+ * SteadyStateProbe BACKEND CALLS BATCH [SIZE [warm|- [TYPE [FUNCTION]]]]
  * </pre>
+ *
+ * TYPE: f32 (the default), bf16, f16 or f64; FUNCTION: elu (the default), selu, celu (alpha 0.7),
+ * relu or leaky-relu (slope 0.01), the JMH suite's.
  *
  * {@code warm}: an option measured, not a library feature: right after the first call, a daemon
  * thread calls the same backend back to back on tensors of its own until the main thread is done
@@ -53,6 +57,8 @@ public final class SteadyStateProbe {
         int batch = Integer.parseInt(args[2]);
         int size = args.length > 3 ? Integer.parseInt(args[3]) : 256;
         boolean warm = args.length > 4 && args[4].equals("warm");
+        DataType type = args.length > 5 ? DataType.fromCliName(args[5]) : DataType.F32;
+        String function = args.length > 6 ? args[6] : "elu";
 
         long[] stats = new long[2];
         int[] sink = new int[1];
@@ -62,14 +68,14 @@ public final class SteadyStateProbe {
         }
 
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment x = arena.allocate(4L * size, 64);
-            MemorySegment y = arena.allocate(4L * size, 64);
-            fill(x, size);
+            MemorySegment x = arena.allocate(type.byteSize() * (long) size, 64);
+            MemorySegment y = arena.allocate(type.byteSize() * (long) size, 64);
+            fill(x, size, type);
             onCpu(); // its own classes loaded before the clock starts
             long c0 = onCpu();
             long t0 = System.nanoTime();
-            Elu elu = Elu.elu().on(Backend.fromCliName(backend));
-            elu.apply(x, y);
+            Elu elu = function(function).on(Backend.fromCliName(backend));
+            elu.apply(x, y, type);
             long first = System.nanoTime() - t0;
             long firstCpu = onCpu() - c0;
             Thread warmer = null;
@@ -77,11 +83,11 @@ public final class SteadyStateProbe {
                 final int n = size;
                 warmer = new Thread(() -> {
                     try (Arena own = Arena.ofConfined()) {
-                        MemorySegment wx = own.allocate(4L * n, 64);
-                        MemorySegment wy = own.allocate(4L * n, 64);
-                        fill(wx, n);
+                        MemorySegment wx = own.allocate(type.byteSize() * (long) n, 64);
+                        MemorySegment wy = own.allocate(type.byteSize() * (long) n, 64);
+                        fill(wx, n, type);
                         while (!Thread.currentThread().isInterrupted()) {
-                            elu.apply(wx, wy);
+                            elu.apply(wx, wy, type);
                         }
                     }
                 }, "warm-up");
@@ -90,7 +96,7 @@ public final class SteadyStateProbe {
             }
             StringBuilder out = new StringBuilder(64 * (calls / batch + 4));
             out.append("first ").append(first).append(' ').append(firstCpu).append('\n');
-            Call call = () -> elu.apply(x, y);
+            Call call = () -> elu.apply(x, y, type);
             for (int done = 0; done < calls; done += batch) {
                 long total = batch(call, batch, stats);
                 out.append("batch ").append(done).append(' ').append(total / (double) batch).append(' ')
@@ -99,8 +105,9 @@ public final class SteadyStateProbe {
             if (warmer != null) {
                 warmer.interrupt();
             }
-            if (Math.abs(y.getAtIndex(ValueLayout.JAVA_FLOAT, 0) - elu.apply(x.getAtIndex(ValueLayout.JAVA_FLOAT, 0))) > 1e-6) {
-                throw new IllegalStateException("wrong result");
+            double want = elu.apply(first(x, type));
+            if (Math.abs(first(y, type) - want) > 1e-2 * Math.max(1, Math.abs(want))) {
+                throw new IllegalStateException("wrong result: " + first(y, type) + " for " + want);
             }
             long timer = Long.MAX_VALUE;
             for (int i = 0; i < 20; i++) {
@@ -113,9 +120,43 @@ public final class SteadyStateProbe {
 
     /** A fixed spread over [-4, 4): half the values take the exponential path. */
     static void fill(MemorySegment x, int size) {
+        fill(x, size, DataType.F32);
+    }
+
+    /** {@link #fill(MemorySegment, int)} in {@code type} (rounded to nearest). */
+    static void fill(MemorySegment x, int size, DataType type) {
         for (int i = 0; i < size; i++) {
-            x.setAtIndex(ValueLayout.JAVA_FLOAT, i, -4f + 8f * ((i * 37) % size) / size);
+            float v = -4f + 8f * ((i * 37) % size) / size;
+            int b = Float.floatToRawIntBits(v);
+            switch (type) {
+                case F32 -> x.setAtIndex(ValueLayout.JAVA_FLOAT, i, v);
+                case F64 -> x.setAtIndex(ValueLayout.JAVA_DOUBLE, i, v);
+                case BF16 -> x.setAtIndex(ValueLayout.JAVA_SHORT, i, (short) ((b + 0x7FFF + ((b >>> 16) & 1)) >>> 16));
+                case F16 -> x.setAtIndex(ValueLayout.JAVA_SHORT, i, Float.floatToFloat16(v));
+            }
         }
+    }
+
+    /** The first element of a tensor of {@code type}, as a double. */
+    private static double first(MemorySegment t, DataType type) {
+        return switch (type) {
+            case F32 -> t.getAtIndex(ValueLayout.JAVA_FLOAT, 0);
+            case F64 -> t.getAtIndex(ValueLayout.JAVA_DOUBLE, 0);
+            case BF16 -> Float.intBitsToFloat(t.getAtIndex(ValueLayout.JAVA_SHORT, 0) << 16);
+            case F16 -> Float.float16ToFloat(t.getAtIndex(ValueLayout.JAVA_SHORT, 0));
+        };
+    }
+
+    /** The function of the JMH suite's {@code function} parameter (FamilyBenchmark's), on AUTO. */
+    static Elu function(String name) {
+        return switch (name) {
+            case "elu" -> Elu.elu();
+            case "selu" -> Elu.selu();
+            case "celu" -> Elu.celu(0.7);
+            case "relu" -> Elu.relu();
+            case "leaky-relu" -> Elu.leakyRelu(0.01);
+            default -> throw new IllegalArgumentException("function must be elu, selu, celu, relu or leaky-relu: " + name);
+        };
     }
 
     /** This thread's time on a CPU so far, ns (Linux), or 0 where that cannot be read. */
