@@ -1,5 +1,6 @@
 package org.elu4j.internal.vector;
 
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
@@ -28,9 +29,10 @@ import org.elu4j.internal.vector.Staging.Map1;
  * <p>So the f32, bf16 and f16 forward of every kernel with a scalar form
  * ({@link FamilyKernels#f32Choice}: ELU, {@link VectorBackend#kernel}; the general form, SELU, CELU
  * and other parameters, {@link F32Kernels#eluGeneral} and {@link F32Kernels#eluGeneralUnitInput};
- * ReLU; LeakyReLU) run that form until then ({@link #elu}, {@link #general}, {@link #relu},
- * {@link #leakyFloat}, {@link #leakyPair}, {@link #leakyDouble}): the kernel's arithmetic one float
- * at a time, the same operations on the same constants in the same order ({@code Math.fma} is the
+ * ReLU; LeakyReLU) and every f64 forward ({@link F64Kernels}) run that form until then
+ * ({@link #elu}, {@link #general}, {@link #relu}, {@link #leakyFloat}, {@link #leakyPair},
+ * {@link #leakyDouble}, {@link #eluF64}, {@link #reluF64}, {@link #leakyF64}): the kernel's
+ * arithmetic one element at a time, the same operations on the same constants in the same order ({@code Math.fma} is the
  * Vector API's {@code fma}; the clamp is the same integer {@code min} on the bit patterns), hence
  * the same bits for every input; bf16/f16 around it ({@link #half}), with the bits of the fused
  * loops. It is plain Java on arrays, cheap before the JIT has compiled it (the first call on native
@@ -241,6 +243,7 @@ final class ColdStart {
                 switch (p.type) {
                     case BF16 -> x.setAtIndex(JAVA_SHORT_UNALIGNED, i, HalfFloats.floatToBf16(v));
                     case F16 -> x.setAtIndex(JAVA_SHORT_UNALIGNED, i, HalfFloats.floatToF16(v));
+                    case F64 -> x.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, v);
                     default -> x.setAtIndex(JAVA_FLOAT_UNALIGNED, i, v);
                 }
             }
@@ -301,6 +304,12 @@ final class ColdStart {
         void run(float[] x, float[] y, int n);
     }
 
+    /** The f64 counterpart of {@link Floats}. */
+    @FunctionalInterface
+    interface Doubles {
+        void run(double[] x, double[] y, int n);
+    }
+
     /** Elements per chunk of the per-thread arrays. */
     private static final int CHUNK = 4096;
 
@@ -318,6 +327,9 @@ final class ColdStart {
      */
     private static final ThreadLocal<Scratch> SCRATCH =
             ThreadLocal.withInitial(() -> new Scratch(new float[CHUNK], new float[CHUNK], new short[CHUNK]));
+    /** The f64 forms' arrays (x, y), made only where a thread runs one: half a chunk each, the same bytes. */
+    private static final ThreadLocal<double[][]> SCRATCH64 =
+            ThreadLocal.withInitial(() -> new double[][] {new double[CHUNK / 2], new double[CHUNK / 2]});
 
     /**
      * The f32 form of {@code f} over the first {@code bytes} bytes (a multiple of 4) of native or
@@ -330,6 +342,18 @@ final class ColdStart {
             MemorySegment.copy(src, JAVA_FLOAT_UNALIGNED, off, s.x, 0, n);
             f.run(s.x, s.y, n);
             MemorySegment.copy(s.y, 0, dst, JAVA_FLOAT_UNALIGNED, off, n);
+        }
+    }
+
+    /** The f64 form of {@code f} over the first {@code bytes} bytes (a multiple of 8), as {@link #f32}. */
+    static void f64(Doubles f, MemorySegment src, MemorySegment dst, long bytes) {
+        final double[][] s = SCRATCH64.get();
+        final int chunk = s[0].length;
+        for (long off = 0; off < bytes; off += (long) Double.BYTES * chunk) {
+            int n = (int) Math.min(chunk, (bytes - off) / Double.BYTES);
+            MemorySegment.copy(src, JAVA_DOUBLE_UNALIGNED, off, s[0], 0, n);
+            f.run(s[0], s[1], n);
+            MemorySegment.copy(s[1], 0, dst, JAVA_DOUBLE_UNALIGNED, off, n);
         }
     }
 
@@ -445,6 +469,45 @@ final class ColdStart {
         for (int i = 0; i < n; i++) {
             float x = xs[i];
             ys[i] = x <= 0 ? (float) (x * slope) : x;
+        }
+    }
+
+    /** {@link F64Kernels#relu} one double at a time: {@code x <= 0 ? +0.0 : x} (NaN stays). */
+    static void reluF64(double[] xs, double[] ys, int n) {
+        for (int i = 0; i < n; i++) {
+            double x = xs[i];
+            ys[i] = x <= 0 ? 0.0 : x;
+        }
+    }
+
+    /** {@link F64Kernels#leaky} one double at a time. */
+    static void leakyF64(double[] xs, double[] ys, int n, double slope) {
+        for (int i = 0; i < n; i++) {
+            double x = xs[i];
+            ys[i] = x <= 0 ? x * slope : x;
+        }
+    }
+
+    /**
+     * {@link F64Kernels#elu}'s arithmetic one double at a time, step for step (see its class
+     * comment): the same bits for every input.
+     */
+    static void eluF64(double[] xs, double[] ys, int n, double c, double scale, double inputScale) {
+        for (int i = 0; i < n; i++) {
+            double x = xs[i];
+            double z = x * inputScale;
+            double zc = z < F64Kernels.FWD_LOW ? F64Kernels.FWD_LOW : z;
+            double t = Math.fma(zc, F64Kernels.LOG2E, F64Kernels.SHIFT);
+            double m = t - F64Kernels.SHIFT;
+            double r = Math.fma(m, -F64Kernels.LN2_LO, Math.fma(m, -F64Kernels.LN2_HI, zc));
+            double s = Double.longBitsToDouble(Double.doubleToRawLongBits(t) << 52);
+            double q = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(
+                    Math.fma(F64Kernels.C13, r, F64Kernels.C12), r, F64Kernels.C11), r, F64Kernels.C10), r,
+                    F64Kernels.C9), r, F64Kernels.C8), r, F64Kernels.C7), r, F64Kernels.C6), r, F64Kernels.C5), r,
+                    F64Kernels.C4), r, F64Kernels.C3), r, F64Kernels.C2);
+            double p = Math.fma(r * r, q, r);
+            double e = z == 0 ? z : Math.fma(s, p, s - 1.0);
+            ys[i] = x > 0 ? x * scale : x <= 0 ? e * c : x;
         }
     }
 }

@@ -113,19 +113,62 @@ final class FamilyKernels {
         };
     }
 
-    static Map1 f64Forward(Op op) {
-        return switch (op.kind()) {
-            case RELU -> F64Kernels::relu;
+    /**
+     * The f64 forward kernel with the function's parameters captured, through its
+     * {@link ColdStart} (every f64 forward kernel has a scalar form) where {@code coldStart}.
+     */
+    static Map1 f64Forward(Op op, boolean coldStart) {
+        final String family;
+        final Map1 kernel;
+        switch (op.kind()) {
+            case RELU -> {
+                family = "f64 relu";
+                kernel = F64Kernels::relu;
+            }
             case LEAKY_RELU -> {
                 double slope = op.alpha();
-                yield (s, d, b) -> F64Kernels.leaky(s, d, b, slope);
+                family = "f64 leaky";
+                kernel = (s, d, b) -> F64Kernels.leaky(s, d, b, slope);
+            }
+            default -> {
+                double c = op.negativeCoefficient();
+                double scale = op.scale();
+                double inputScale = op.inputScale();
+                family = "f64 elu";
+                kernel = (s, d, b) -> F64Kernels.elu(s, d, b, c, scale, inputScale);
+            }
+        }
+        if (!coldStart) {
+            return kernel;
+        }
+        return ColdStart.of(family, "f64 " + op, kernel, f64Form(op),
+                ColdStart.sample((int) (3 * Staging.BLOCK_BYTES / Double.BYTES), -100f), DataType.F64);
+    }
+
+    /** The scalar form of the f64 forward kernel ({@link ColdStart}), over segments. */
+    static Map1 f64Form(Op op) {
+        final ColdStart.Doubles form = switch (op.kind()) {
+            case RELU -> ColdStart::reluF64;
+            case LEAKY_RELU -> {
+                double slope = op.alpha();
+                yield (x, y, n) -> ColdStart.leakyF64(x, y, n, slope);
             }
             case ELU -> {
                 double c = op.negativeCoefficient();
                 double scale = op.scale();
                 double inputScale = op.inputScale();
-                yield (s, d, b) -> F64Kernels.elu(s, d, b, c, scale, inputScale);
+                yield (x, y, n) -> ColdStart.eluF64(x, y, n, c, scale, inputScale);
             }
+        };
+        return (s, d, b) -> ColdStart.f64(form, s, d, b);
+    }
+
+    /** {@code Elu}'s warm-up group of the f64 forward ({@link VectorBackend#warmUpGroup}): one per kernel. */
+    static int f64Group(Op op) {
+        return switch (op.kind()) {
+            case RELU -> 0;
+            case LEAKY_RELU -> 1;
+            case ELU -> 2;
         };
     }
 

@@ -112,10 +112,10 @@ import org.elu4j.internal.vector.Staging.Map2;
  * <h2>Cold start</h2>
  * Until C2 has compiled a kernel, its Vector API operations run as allocating Java code, hundreds
  * of times slower than compiled; the f32, bf16 and f16 forward of ELU, the general form, ReLU and
- * LeakyReLU run the kernel's arithmetic in scalar Java meanwhile (the same bits) while a thread of
- * the library gets the kernel compiled: {@link ColdStart}. The other kernels (f64, the backward,
- * f32 ELU with parameters beyond the general kernel's range, in double lanes) still warm up in
- * their callers.
+ * LeakyReLU and every f64 forward run the kernel's arithmetic in scalar Java meanwhile (the same
+ * bits) while a thread of the library gets the kernel compiled: {@link ColdStart}. The other
+ * kernels (the backward, f32 ELU with parameters beyond the general kernel's range, in double
+ * lanes) still warm up in their callers.
  */
 public final class VectorBackend implements EluBackend {
 
@@ -179,15 +179,19 @@ public final class VectorBackend implements EluBackend {
     }
 
     /**
-     * The f32, bf16 and f16 forward of the kernels with a scalar form ({@link FamilyKernels#f32Choice}):
+     * The f32, bf16 and f16 forward of the kernels with a scalar form ({@link FamilyKernels#f32Choice})
+     * and the f64 forward:
      * until C2 has compiled their kernels they run {@link ColdStart}'s scalar forms, cheap to warm;
      * every other kernel would run the Vector API's slow phase a thousand times. One group per type
-     * and kernel (0 to 11).
+     * and kernel (0 to 14; every f64 forward kernel has a scalar form).
      */
     @Override
     public int warmUpGroup(Op op, DataType type) {
-        if (type == DataType.F64 || !ColdStart.ENABLED) {
+        if (!ColdStart.ENABLED) {
             return -1;
+        }
+        if (type == DataType.F64) {
+            return 12 + FamilyKernels.f64Group(op);
         }
         FamilyKernels.Cold cold = FamilyKernels.f32Choice(op).cold();
         return cold == null ? -1 : 4 * (type == DataType.F32 ? 0 : type == DataType.BF16 ? 1 : 2) + cold.group();
@@ -212,7 +216,7 @@ public final class VectorBackend implements EluBackend {
      * (bf16 and f16 through the f32 one: fused, {@link HalfGeneral}, for
      * {@link Op#isGeneralF32Elu()}, else staged), and the scalar fix-up where inputs can leave the
      * kernels' range (negative input scales only); f32, bf16 and f16 through their {@link ColdStart}
-     * where the f32 kernel has a scalar form.
+     * where the f32 kernel has a scalar form, f64 always.
      */
     @Override
     public Binding.Forward bindForward(Op op, DataType type) {
@@ -228,7 +232,7 @@ public final class VectorBackend implements EluBackend {
                 yield (src, dst, threads) -> Staging.forwardWide(k, fix, 4, src, dst);
             }
             case F64 -> {
-                Map1 k = FamilyKernels.f64Forward(op);
+                Map1 k = FamilyKernels.f64Forward(op, true);
                 Fix1 fix = fixNeeded ? FamilyKernels.forwardFixF64(op) : null;
                 yield (src, dst, threads) -> Staging.forwardWide(k, fix, 8, src, dst);
             }

@@ -1,5 +1,6 @@
 package org.elu4j.internal.vector;
 
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -232,6 +233,54 @@ class ColdStartTest {
     }
 
     /**
+     * The f64 kernels ({@link F64Kernels#relu}, {@link F64Kernels#leaky}, {@link F64Kernels#elu})
+     * against their scalar forms: special values, random patterns of every kind, and for ELU dense
+     * random arguments across the range where the arithmetic depends on the input (to the clamp
+     * at -64 and past it), for ELU with several parameter sets (a negative input scale included:
+     * the kernel's bits before the fix-up) and LeakyReLU with several slopes.
+     */
+    @Test
+    void f64ScalarFormsAreTheKernels() {
+        double[] specials = {0.0, -0.0, Double.MIN_VALUE, -Double.MIN_VALUE, Double.MIN_NORMAL, -Double.MIN_NORMAL,
+                -1e-300, -1e-17, -0.3466, -1, -37.5, -63.999, -64, -64.001, -745, -1e300, -Double.MAX_VALUE,
+                Double.MAX_VALUE, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, Double.NaN,
+                Double.longBitsToDouble(0x7ff0_0000_0000_0001L), Double.longBitsToDouble(0xfff8_1234_0000_0000L), 2.5};
+        List<Op> ops = List.of(Op.elu(1), Op.elu(1.6732632423543772, 1.0507009873554805, 1), Op.elu(0.7, 1, 1 / 0.7),
+                Op.elu(0.5, 2, -1.5), Op.elu(2, 0.25, 3), Op.relu(), Op.leakyRelu(0.01), Op.leakyRelu(-2), Op.leakyRelu(0));
+        int n = (int) (Staging.BLOCK_BYTES / Double.BYTES) << 12;
+        SplittableRandom random = new SplittableRandom(20261206);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate(8L * n, 64);
+            MemorySegment kernel = arena.allocate(8L * n, 64);
+            MemorySegment scalar = arena.allocate(8L * n, 64);
+            for (Op op : ops) {
+                Staging.Map1 k = FamilyKernels.f64Forward(op, false);
+                Staging.Map1 form = FamilyKernels.f64Form(op);
+                for (int round = 0; round < 8; round++) {
+                    for (int i = 0; i < n; i++) {
+                        double v = switch (random.nextInt(4)) {
+                            case 0 -> specials[random.nextInt(specials.length)];
+                            case 1 -> Double.longBitsToDouble(random.nextLong());
+                            default -> random.nextDouble(-80, 1) / Math.abs(op.inputScale());
+                        };
+                        x.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, v);
+                    }
+                    k.run(x, kernel, 8L * n);
+                    form.run(x, scalar, 8L * n);
+                    long diff = kernel.mismatch(scalar);
+                    if (diff >= 0) {
+                        int i = (int) (diff / 8);
+                        double in = x.getAtIndex(JAVA_DOUBLE_UNALIGNED, i);
+                        assertEquals(Long.toHexString(Double.doubleToRawLongBits(kernel.getAtIndex(JAVA_DOUBLE_UNALIGNED, i))),
+                                Long.toHexString(Double.doubleToRawLongBits(scalar.getAtIndex(JAVA_DOUBLE_UNALIGNED, i))),
+                                op + " at " + in + " = " + Long.toHexString(Double.doubleToRawLongBits(in)));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * The bf16 and f16 bindings of every function with a scalar form, kernel against scalar form
      * ({@link ColdStart#half} around the f32 scalar form, what the binding runs until
      * C2 has compiled its loop), on every one of the 65,536 patterns: in one call (the fused loop
@@ -309,8 +358,10 @@ class ColdStartTest {
         backend.bindForward(Op.elu(1), DataType.BF16);
         backend.bindForward(GENERAL[0], DataType.F16);
         backend.bindForward(Op.leakyRelu(0.01), DataType.BF16);
+        backend.bindForward(Op.elu(1), DataType.F64);
         List<String> families = List.of("elu", "general, unit input, scale pair", "general, float scale", "relu",
-                "bf16 elu, fused", "f16 general, unit input, scale pair, fused", "bf16 leaky, slope pair, fused");
+                "bf16 elu, fused", "f16 general, unit input, scale pair, fused", "bf16 leaky, slope pair, fused",
+                "f64 elu");
         long deadline = System.nanoTime() + families.size() * ColdStart.MAX_NANOS + 10_000_000_000L;
         for (String family : families) {
             while (!ColdStart.compiled(family) && System.nanoTime() < deadline) {
