@@ -16,9 +16,10 @@ import java.util.Set;
 import org.elu4j.DataType;
 import org.elu4j.internal.HalfFloats;
 import org.elu4j.internal.vector.Staging.Map1;
+import org.elu4j.internal.vector.Staging.Map2;
 
 /**
- * The forward kernels' cold start: how a fresh JVM's calls avoid the Vector API's slow phase.
+ * The vector kernels' cold start: how a fresh JVM's calls avoid the Vector API's slow phase.
  *
  * <p>Until C2 has compiled a Vector API kernel, every vector operation in it runs as Java code
  * that allocates its vectors: a 256-float call takes tens to hundreds of microseconds, for many
@@ -31,11 +32,15 @@ import org.elu4j.internal.vector.Staging.Map1;
  * and other parameters, {@link F32Kernels#eluGeneral} and {@link F32Kernels#eluGeneralUnitInput};
  * ReLU; LeakyReLU) and every f64 forward ({@link F64Kernels}) run that form until then
  * ({@link #elu}, {@link #general}, {@link #relu}, {@link #leakyFloat}, {@link #leakyPair},
- * {@link #leakyDouble}, {@link #eluF64}, {@link #reluF64}, {@link #leakyF64}): the kernel's
- * arithmetic one element at a time, the same operations on the same constants in the same order ({@code Math.fma} is the
+ * {@link #leakyDouble}, {@link #eluF64}, {@link #reluF64}, {@link #leakyF64}), and so do their
+ * backward kernels, from the input and from the output ({@link FamilyKernels#f32BackwardChoice}:
+ * {@link #eluFromInput}, {@link #eluFromOutputF32}, {@link #eluFromOutputFma},
+ * {@link #reluBackward}, {@link #leakyBackwardFloat}, {@link #leakyBackwardDouble}, and f64's):
+ * the kernel's arithmetic one element at a time, the same operations on the same constants in the same order ({@code Math.fma} is the
  * Vector API's {@code fma}; the clamp is the same integer {@code min} on the bit patterns), hence
- * the same bits for every input; bf16/f16 around it ({@link #half}), with the bits of the fused
- * loops. It is plain Java on arrays, cheap before the JIT has compiled it (the first call on native
+ * the same bits for every input (the backward's NaN results excepted: any NaN, as the library
+ * documents, since Java's arithmetic does not say which of two NaN operands it returns); bf16/f16
+ * around it ({@link #half}), with the bits of the fused loops. It is plain Java on arrays, cheap before the JIT has compiled it (the first call on native
  * memory runs it a thousand times on a few elements: {@code Elu}'s warm-up,
  * {@link VectorBackend#warmUpGroup}, once per type and kernel), a few microseconds a 256-element
  * call until C2 has compiled it (a few thousand calls) and then a few times the compiled kernel's
@@ -83,28 +88,46 @@ final class ColdStart {
     /** Whether the property leaves the cold start on (read once). */
     static final boolean ENABLED = !"off".equals(System.getProperty(PROPERTY));
 
+    /** One call of a form on the thread's scratch tensors: a forward reads a and writes b; a backward reads a (dy) and b (x or y) and writes c. */
+    @FunctionalInterface
+    private interface Call {
+        void run(MemorySegment a, MemorySegment b, MemorySegment c, long bytes);
+    }
+
     /**
      * A bound kernel in its two forms, which give the same bits, and the one calls run: the scalar
      * form until the thread has found the kernel compiled ({@link #ready}, never reset).
      */
-    static final class Pair implements Map1 {
+    abstract static class Pair {
         final String family;
         final String name;
-        final Map1 kernel;
-        final Map1 scalar;
         /** The thread's scratch tensor: every kind of step the kernel takes, both signs, edge values (not rare branches). */
         final float[] sample;
         /** The element type the sample is rounded to before the thread runs the forms on it. */
         final DataType type;
         volatile boolean ready;
 
-        private Pair(String family, String name, Map1 kernel, Map1 scalar, float[] sample, DataType type) {
+        private Pair(String family, String name, float[] sample, DataType type) {
             this.family = family;
             this.name = name;
-            this.kernel = kernel;
-            this.scalar = scalar;
             this.sample = sample;
             this.type = type;
+        }
+
+        abstract Call kernelCall();
+
+        abstract Call scalarCall();
+    }
+
+    /** A forward kernel's pair. */
+    static final class Pair1 extends Pair implements Map1 {
+        final Map1 kernel;
+        final Map1 scalar;
+
+        private Pair1(String family, String name, Map1 kernel, Map1 scalar, float[] sample, DataType type) {
+            super(family, name, sample, type);
+            this.kernel = kernel;
+            this.scalar = scalar;
         }
 
         @Override
@@ -114,6 +137,47 @@ final class ColdStart {
             } else {
                 scalar.run(src, dst, bytes);
             }
+        }
+
+        @Override
+        Call kernelCall() {
+            return (a, b, c, n) -> kernel.run(a, b, n);
+        }
+
+        @Override
+        Call scalarCall() {
+            return (a, b, c, n) -> scalar.run(a, b, n);
+        }
+    }
+
+    /** A backward kernel's pair. */
+    static final class Pair2 extends Pair implements Map2 {
+        final Map2 kernel;
+        final Map2 scalar;
+
+        private Pair2(String family, String name, Map2 kernel, Map2 scalar, float[] sample, DataType type) {
+            super(family, name, sample, type);
+            this.kernel = kernel;
+            this.scalar = scalar;
+        }
+
+        @Override
+        public void run(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes) {
+            if (ready) {
+                kernel.run(dy, xy, dx, bytes);
+            } else {
+                scalar.run(dy, xy, dx, bytes);
+            }
+        }
+
+        @Override
+        Call kernelCall() {
+            return kernel::run;
+        }
+
+        @Override
+        Call scalarCall() {
+            return scalar::run;
         }
     }
 
@@ -140,20 +204,42 @@ final class ColdStart {
      * forms of a bf16/f16 binding run over whole calls: they take the segments' sizes, not
      * {@code bytes}.
      */
-    static synchronized Map1 of(String family, String name, Map1 kernel, Map1 scalar, float[] sample, DataType type) {
-        if (!ENABLED || COMPILED.contains(family)) {
-            return kernel;
+    static Map1 of(String family, String name, Map1 kernel, Map1 scalar, float[] sample, DataType type) {
+        Pair1 p = new Pair1(family, name, kernel, scalar, sample, type);
+        return switch (register(p)) {
+            case KERNEL -> kernel;
+            case SCALAR -> scalar;
+            case PAIR -> p;
+        };
+    }
+
+    /** {@link #of} for a backward kernel (dy, x or y, dx). */
+    static Map2 ofBackward(String family, String name, Map2 kernel, Map2 scalar, float[] sample, DataType type) {
+        Pair2 p = new Pair2(family, name, kernel, scalar, sample, type);
+        return switch (register(p)) {
+            case KERNEL -> kernel;
+            case SCALAR -> scalar;
+            case PAIR -> p;
+        };
+    }
+
+    /** What a binding runs: see {@link #of}. */
+    private enum Use { KERNEL, SCALAR, PAIR }
+
+    /** {@link #of}'s decision for {@code p}, queueing it (and starting the thread) where it is a pair's to make. */
+    private static synchronized Use register(Pair p) {
+        if (!ENABLED || COMPILED.contains(p.family)) {
+            return Use.KERNEL;
         }
-        if (GAVE_UP.contains(family)) {
-            return scalar; // for good: the same bits
+        if (GAVE_UP.contains(p.family)) {
+            return Use.SCALAR; // for good: the same bits
         }
-        Pair p = new Pair(family, name, kernel, scalar, sample, type);
-        List<Pair> waiting = WAITING.get(family);
+        List<Pair> waiting = WAITING.get(p.family);
         if (waiting != null) {
             waiting.add(p);
-            return p;
+            return Use.PAIR;
         }
-        WAITING.put(family, new ArrayList<>(List.of(p)));
+        WAITING.put(p.family, new ArrayList<>(List.of(p)));
         PENDING.add(p);
         if (!running) {
             // The kernels' first calls run the Vector API's fallback code, which wraps byte arrays
@@ -176,7 +262,7 @@ final class ColdStart {
                         + "until a later binding starts it", e);
             }
         }
-        return p;
+        return Use.PAIR;
     }
 
     /** Whether a pair of {@code family} has found its kernel compiled (its later bindings run the kernel). */
@@ -238,26 +324,31 @@ final class ColdStart {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment x = arena.allocate(bytes, 64);
             MemorySegment y = arena.allocate(bytes, 64);
+            MemorySegment z = arena.allocate(bytes, 64);
             for (int i = 0; i < p.sample.length; i++) { // not MemorySegment.copy from the array: see of()
                 float v = p.sample[i];
-                switch (p.type) {
-                    case BF16 -> x.setAtIndex(JAVA_SHORT_UNALIGNED, i, HalfFloats.floatToBf16(v));
-                    case F16 -> x.setAtIndex(JAVA_SHORT_UNALIGNED, i, HalfFloats.floatToF16(v));
-                    case F64 -> x.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, v);
-                    default -> x.setAtIndex(JAVA_FLOAT_UNALIGNED, i, v);
+                for (MemorySegment t : new MemorySegment[] {x, y}) { // a forward overwrites y, a backward reads it
+                    switch (p.type) {
+                        case BF16 -> t.setAtIndex(JAVA_SHORT_UNALIGNED, i, HalfFloats.floatToBf16(v));
+                        case F16 -> t.setAtIndex(JAVA_SHORT_UNALIGNED, i, HalfFloats.floatToF16(v));
+                        case F64 -> t.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, v);
+                        default -> t.setAtIndex(JAVA_FLOAT_UNALIGNED, i, v);
+                    }
                 }
             }
+            final Call kernel = p.kernelCall();
+            final Call scalar = p.scalarCall();
             long begin = System.nanoTime();
             int wins = 0;
             int rounds = 0;
             while (wins < WINS && System.nanoTime() - begin < MAX_NANOS) {
                 long t0 = System.nanoTime();
                 for (int i = 0; i < ROUND; i++) {
-                    p.kernel.run(x, y, bytes);
+                    kernel.run(x, y, z, bytes);
                 }
                 long t1 = System.nanoTime();
                 for (int i = 0; i < ROUND; i++) {
-                    p.scalar.run(x, y, bytes);
+                    scalar.run(x, y, z, bytes);
                 }
                 long t2 = System.nanoTime();
                 rounds++;
@@ -310,11 +401,23 @@ final class ColdStart {
         void run(double[] x, double[] y, int n);
     }
 
+    /** A backward's scalar form on arrays: {@code dx[i]} from {@code dy[i]} and {@code xy[i]} (x or y) for {@code i < n}. */
+    @FunctionalInterface
+    interface Floats2 {
+        void run(float[] dy, float[] xy, float[] dx, int n);
+    }
+
+    /** The f64 counterpart of {@link Floats2}. */
+    @FunctionalInterface
+    interface Doubles2 {
+        void run(double[] dy, double[] xy, double[] dx, int n);
+    }
+
     /** Elements per chunk of the per-thread arrays. */
     private static final int CHUNK = 4096;
 
-    /** One thread's arrays: floats in and out, halves. */
-    private record Scratch(float[] x, float[] y, short[] h) {
+    /** One thread's arrays: floats in (x, and y for a backward) and out (y, or z for a backward), halves. */
+    private record Scratch(float[] x, float[] y, float[] z, short[] h) {
     }
 
     /**
@@ -326,10 +429,10 @@ final class ColdStart {
      * access is one bytecode, fast in the interpreter and in C1 alike.
      */
     private static final ThreadLocal<Scratch> SCRATCH =
-            ThreadLocal.withInitial(() -> new Scratch(new float[CHUNK], new float[CHUNK], new short[CHUNK]));
-    /** The f64 forms' arrays (x, y), made only where a thread runs one: half a chunk each, the same bytes. */
-    private static final ThreadLocal<double[][]> SCRATCH64 =
-            ThreadLocal.withInitial(() -> new double[][] {new double[CHUNK / 2], new double[CHUNK / 2]});
+            ThreadLocal.withInitial(() -> new Scratch(new float[CHUNK], new float[CHUNK], new float[CHUNK], new short[CHUNK]));
+    /** The f64 forms' arrays (x, y, z), made only where a thread runs one: half a chunk each, the same bytes. */
+    private static final ThreadLocal<double[][]> SCRATCH64 = ThreadLocal.withInitial(
+            () -> new double[][] {new double[CHUNK / 2], new double[CHUNK / 2], new double[CHUNK / 2]});
 
     /**
      * The f32 form of {@code f} over the first {@code bytes} bytes (a multiple of 4) of native or
@@ -378,6 +481,63 @@ final class ColdStart {
                 s.h[i] = bf16 ? HalfFloats.floatToBf16(s.y[i]) : HalfFloats.floatToF16(s.y[i]);
             }
             MemorySegment.copy(s.h, 0, dst, JAVA_SHORT_UNALIGNED, 2 * first, n);
+        }
+    }
+
+    /**
+     * The f32 backward form {@code f} over the first {@code bytes} bytes of dy, x or y, dx (native
+     * or heap; dx may be dy): chunks of {@value #CHUNK} elements, a multiple of the 16-element
+     * groups {@link #eluFromInput} decides on, counted from the start as the kernel counts them.
+     */
+    static void f32(Floats2 f, MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes) {
+        final Scratch s = SCRATCH.get();
+        for (long off = 0; off < bytes; off += (long) Float.BYTES * CHUNK) {
+            int n = (int) Math.min(CHUNK, (bytes - off) / Float.BYTES);
+            MemorySegment.copy(dy, JAVA_FLOAT_UNALIGNED, off, s.x, 0, n);
+            MemorySegment.copy(xy, JAVA_FLOAT_UNALIGNED, off, s.y, 0, n);
+            f.run(s.x, s.y, s.z, n);
+            MemorySegment.copy(s.z, 0, dx, JAVA_FLOAT_UNALIGNED, off, n);
+        }
+    }
+
+    /** The f64 backward form {@code f}, as {@link #f32(Floats2, MemorySegment, MemorySegment, MemorySegment, long)}. */
+    static void f64(Doubles2 f, MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes) {
+        final double[][] s = SCRATCH64.get();
+        final int chunk = s[0].length;
+        for (long off = 0; off < bytes; off += (long) Double.BYTES * chunk) {
+            int n = (int) Math.min(chunk, (bytes - off) / Double.BYTES);
+            MemorySegment.copy(dy, JAVA_DOUBLE_UNALIGNED, off, s[0], 0, n);
+            MemorySegment.copy(xy, JAVA_DOUBLE_UNALIGNED, off, s[1], 0, n);
+            f.run(s[0], s[1], s[2], n);
+            MemorySegment.copy(s[2], 0, dx, JAVA_DOUBLE_UNALIGNED, off, n);
+        }
+    }
+
+    /**
+     * The bf16/f16 backward around the f32 form {@code f}, over whole segments, as {@link #half}
+     * runs a forward: dy and x or y widened, f, dx rounded back; the staged path's bits
+     * ({@link Staging#backwardHalf}: its chunks start at the same elements, and the zeros it pads
+     * the last block with change no group's decision) and so the fused loops'.
+     */
+    static void half(Floats2 f, DataType type, MemorySegment dy, MemorySegment xy, MemorySegment dx) {
+        final Scratch s = SCRATCH.get();
+        final long count = dy.byteSize() / 2;
+        final boolean bf16 = type == DataType.BF16;
+        for (long first = 0; first < count; first += CHUNK) {
+            int n = (int) Math.min(CHUNK, count - first);
+            MemorySegment.copy(dy, JAVA_SHORT_UNALIGNED, 2 * first, s.h, 0, n);
+            for (int i = 0; i < n; i++) {
+                s.x[i] = bf16 ? HalfFloats.bf16ToFloat(s.h[i]) : HalfFloats.f16ToFloat(s.h[i]);
+            }
+            MemorySegment.copy(xy, JAVA_SHORT_UNALIGNED, 2 * first, s.h, 0, n);
+            for (int i = 0; i < n; i++) {
+                s.y[i] = bf16 ? HalfFloats.bf16ToFloat(s.h[i]) : HalfFloats.f16ToFloat(s.h[i]);
+            }
+            f.run(s.x, s.y, s.z, n);
+            for (int i = 0; i < n; i++) {
+                s.h[i] = bf16 ? HalfFloats.floatToBf16(s.z[i]) : HalfFloats.floatToF16(s.z[i]);
+            }
+            MemorySegment.copy(s.h, 0, dx, JAVA_SHORT_UNALIGNED, 2 * first, n);
         }
     }
 
@@ -508,6 +668,165 @@ final class ColdStart {
             double p = Math.fma(r * r, q, r);
             double e = z == 0 ? z : Math.fma(s, p, s - 1.0);
             ys[i] = x > 0 ? x * scale : x <= 0 ? e * c : x;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- backward
+
+    /** {@link F32DoubleLaneBackward#reluBackward} one float at a time: {@code x <= 0 ? +0.0 : dy}. */
+    static void reluBackward(float[] g, float[] x, float[] d, int n) {
+        for (int i = 0; i < n; i++) {
+            d[i] = x[i] <= 0 ? 0f : g[i];
+        }
+    }
+
+    /** {@link F32DoubleLaneBackward#leakyBackwardFloat}: {@code hi * dy}, or the pair's {@code fma(hi, dy, lo * dy)}. */
+    static void leakyBackwardFloat(float[] g, float[] x, float[] d, int n, float hi, float lo, boolean pair) {
+        for (int i = 0; i < n; i++) {
+            float m = pair ? Math.fma(hi, g[i], lo * g[i]) : g[i] * hi;
+            d[i] = x[i] > 0 ? g[i] : m;
+        }
+    }
+
+    /** {@link F32DoubleLaneBackward#leakyBackward}: the product in double, rounded once. */
+    static void leakyBackwardDouble(float[] g, float[] x, float[] d, int n, double slope) {
+        for (int i = 0; i < n; i++) {
+            float m = (float) (g[i] * slope);
+            d[i] = x[i] > 0 ? g[i] : m;
+        }
+    }
+
+    /** {@link F32Backward#eluBackwardFromOutputFma} one float at a time. */
+    static void eluFromOutputFma(float[] g, float[] y, float[] d, int n, F32Kernels.General b) {
+        final boolean exactScale = b.floatScale();
+        final float chi = b.chi();
+        for (int i = 0; i < n; i++) {
+            float gi = g[i];
+            float yi = y[i];
+            float pos = exactScale ? gi * b.phi() : Math.fma(gi, b.phi(), b.plo() * gi);
+            float fine = Math.fma(gi, yi, gi * chi);
+            boolean ok = Integer.compareUnsigned((Float.floatToRawIntBits(fine) & 0x7FFFFFFF) - 1,
+                    F32Kernels.FLOAT_MAX_BITS) < 0; // finite and not zero
+            d[i] = yi > 0 ? pos : ok ? fine : gi * (chi + yi);
+        }
+    }
+
+    /**
+     * {@link F32Backward#eluBackwardFromOutputF32}'s arithmetic one float at a time: every branch of
+     * its rare vectors' path ({@code fromOutputFull}), which gives its common path's bits wherever
+     * that one runs.
+     */
+    static void eluFromOutputF32(float[] g, float[] y, float[] d, int n, F32Kernels.General b) {
+        final boolean exactScale = b.floatScale();
+        final float bigOperand = b.unitInput() ? Float.POSITIVE_INFINITY : 0x1p64f;
+        for (int i = 0; i < n; i++) {
+            float gi = g[i];
+            float yi = y[i];
+            float pos = exactScale ? gi * b.phi() : Math.fma(gi, b.phi(), b.plo() * gi);
+            float sh = b.chi() + yi;
+            float sl = yi - (sh - b.chi()) + b.clo();
+            float ah = sh * b.shi();
+            float al = Math.fma(sh, b.shi(), -ah) + Math.fma(sl, b.shi(), sh * b.slo());
+            float fine = Math.fma(gi, ah, gi * al);
+            boolean ok = Integer.compareUnsigned((Float.floatToRawIntBits(fine) & 0x7FFFFFFF) - 1,
+                    F32Kernels.FLOAT_MAX_BITS) < 0 && Math.abs(yi) <= bigOperand && Math.abs(gi) <= bigOperand;
+            float rough = Math.abs(yi) > 0x1p64f ? gi * 0x1p64f * (sh * 0x1p-64f * b.shi()) : gi * (ah + al);
+            d[i] = yi > 0 ? pos : ok ? fine : rough;
+        }
+    }
+
+    /**
+     * {@link F32Backward#eluFromInput} one float at a time: per group of 16 elements from the
+     * start, the f32 pairs' arithmetic, or in double where an element of the group is outside the
+     * pairs' range ({@code shi * x} below -87 or NaN, {@code |dy| > 2^64}), as the kernel decides.
+     */
+    static void eluFromInput(float[] g, float[] x, float[] d, int n, F32Kernels.General b, double cis, double scale,
+            double inputScale) {
+        final boolean exactScale = b.floatScale();
+        final boolean unit = b.unitInput();
+        final boolean exactGh = b.exactCis();
+        final int group = (int) (F32Backward.GROUP_BYTES / Float.BYTES);
+        for (int start = 0; start < n; start += group) {
+            int end = Math.min(start + group, n);
+            boolean outside = false;
+            for (int i = start; i < end; i++) {
+                outside |= !(x[i] * b.shi() >= F32Backward.LOW) || Math.abs(g[i]) > 0x1p64f;
+            }
+            for (int i = start; i < end; i++) {
+                float gi = g[i];
+                float xi = x[i];
+                if (outside) {
+                    double gd = gi;
+                    float r = xi > 0 ? (float) (gd * scale) : (float) ((gd * cis) * Math.exp(xi * inputScale));
+                    d[i] = Float.isNaN(xi) ? xi + xi : r;
+                    continue;
+                }
+                float pos = exactScale ? gi * b.phi() : Math.fma(gi, b.phi(), b.plo() * gi);
+                float th = unit ? xi : xi * b.shi();
+                float tl = unit ? 0f : Math.fma(b.slo(), xi, Math.fma(b.shi(), xi, -th));
+                float k = Math.fma(th, F32Backward.LOG2E, F32Backward.SHIFT);
+                float nf = k - F32Backward.SHIFT;
+                float rh = Math.fma(nf, -F32Backward.LN2, th);
+                float q = Math.fma(Math.fma(Math.fma(Math.fma(F32Backward.G4, rh, F32Backward.G3), rh, F32Backward.G2),
+                        rh, F32Backward.G1), rh, F32Backward.G0);
+                float lo = Math.fma(nf, -F32Backward.LN2_LO, tl);
+                float r2q = rh * rh * q;
+                float w = r2q + Math.fma(lo, rh + r2q, lo);
+                float s = Float.intBitsToFloat(Float.floatToRawIntBits(k) << 23);
+                float eh = Math.fma(s, rh, s);
+                float el = Math.fma(s, w, Math.fma(s, rh, s - eh));
+                float gh = gi * b.cshi();
+                float fine = exactGh ? Math.fma(gh, eh, gh * el)
+                        : Math.fma(gh, eh, Math.fma(gh, el, Math.fma(gi, b.cslo(), Math.fma(gi, b.cshi(), -gh)) * eh));
+                float neg = fine == 0 ? gh * eh : fine;
+                d[i] = xi > 0 ? pos : neg;
+            }
+        }
+    }
+
+    /** {@link F64Kernels#reluBackward} one double at a time. */
+    static void reluBackwardF64(double[] g, double[] x, double[] d, int n) {
+        for (int i = 0; i < n; i++) {
+            d[i] = x[i] <= 0 ? 0.0 : g[i];
+        }
+    }
+
+    /** {@link F64Kernels#leakyBackward} one double at a time. */
+    static void leakyBackwardF64(double[] g, double[] x, double[] d, int n, double slope) {
+        for (int i = 0; i < n; i++) {
+            d[i] = x[i] > 0 ? g[i] : g[i] * slope;
+        }
+    }
+
+    /** {@link F64Kernels#eluBackwardFromOutput} one double at a time. */
+    static void eluFromOutputF64(double[] g, double[] y, double[] d, int n, double c, double scale, double inputScale) {
+        for (int i = 0; i < n; i++) {
+            d[i] = y[i] > 0 ? g[i] * scale : g[i] * inputScale * (y[i] + c);
+        }
+    }
+
+    /** {@link F64Kernels#eluBackwardFromInput}'s arithmetic one double at a time, step for step. */
+    static void eluFromInputF64(double[] g, double[] x, double[] d, int n, double k, double scale, double inputScale) {
+        for (int i = 0; i < n; i++) {
+            double xi = x[i];
+            double z = xi * inputScale;
+            double zc = z < F64Kernels.BWD_LOW ? F64Kernels.BWD_LOW : z;
+            double t = Math.fma(zc, F64Kernels.LOG2E, F64Kernels.SHIFT_EXP);
+            double m = t - F64Kernels.SHIFT_EXP;
+            double r = Math.fma(m, -F64Kernels.LN2_LO, Math.fma(m, -F64Kernels.LN2_HI, zc));
+            double s = Double.longBitsToDouble(Double.doubleToRawLongBits(t) << 52);
+            double q = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(
+                    Math.fma(F64Kernels.C13, r, F64Kernels.C12), r, F64Kernels.C11), r, F64Kernels.C10), r,
+                    F64Kernels.C9), r, F64Kernels.C8), r, F64Kernels.C7), r, F64Kernels.C6), r, F64Kernels.C5), r,
+                    F64Kernels.C4), r, F64Kernels.C3), r, F64Kernels.C2);
+            double p = Math.fma(r * r, q, r);
+            double zErr = Math.fma(xi, inputScale, -z);
+            if (Double.isNaN(zErr) || Double.isInfinite(z)) {
+                zErr = 0;
+            }
+            double ex = Math.fma(s, p, s) * F64Kernels.TWO_M64;
+            ex = Math.fma(ex, zErr, ex);
+            d[i] = xi > 0 ? g[i] * scale : g[i] * k * ex;
         }
     }
 }

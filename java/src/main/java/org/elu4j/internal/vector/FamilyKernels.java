@@ -181,23 +181,63 @@ final class FamilyKernels {
      * kernels ({@link F32DoubleLaneBackward}) otherwise.
      */
     static Map2 f32Backward(Op op, boolean fromOutput) {
+        return f32BackwardChoice(op, fromOutput).kernel();
+    }
+
+    /** {@link #f32Backward(Op, boolean)}, through its {@link ColdStart} where {@code coldStart} and it has a scalar form. */
+    static Map2 f32Backward(Op op, boolean fromOutput, boolean coldStart) {
+        B32Choice c = f32BackwardChoice(op, fromOutput);
+        if (!coldStart || c.form() == null) {
+            return c.kernel();
+        }
+        ColdStart.Floats2 f = c.form();
+        return ColdStart.ofBackward(c.family(), "f32 " + op + (fromOutput ? " backward from the output" : " backward"),
+                c.kernel(), (dy, xy, dx, b) -> ColdStart.f32(f, dy, xy, dx, b),
+                ColdStart.sample((int) (3 * Staging.BLOCK_BYTES / Float.BYTES)), DataType.F32);
+    }
+
+    /**
+     * The f32 backward kernel chosen for a function and its scalar form ({@link ColdStart}), null
+     * where it has none (ELU in double lanes); {@code family} names the kernel method with the
+     * branches its parameters take.
+     */
+    record B32Choice(Map2 kernel, String family, ColdStart.Floats2 form) {
+    }
+
+    /** The loop-invariant branches of the f32 pairs' loops, for a family name. */
+    private static String branches(F32Kernels.General g) {
+        return (g.unitInput() ? ", unit input" : "") + (g.floatScale() ? ", float scale" : ", scale pair")
+                + (g.exactCis() ? ", exact cis" : "");
+    }
+
+    static B32Choice f32BackwardChoice(Op op, boolean fromOutput) {
         return switch (op.kind()) {
-            case RELU -> F32DoubleLaneBackward::reluBackward;
+            case RELU -> new B32Choice(F32DoubleLaneBackward::reluBackward, "relu backward", ColdStart::reluBackward);
             case LEAKY_RELU -> {
                 double slope = op.alpha();
                 float slopeF = (float) slope;
                 F32Kernels.SlopePair pair = F32Kernels.SlopePair.of(slope);
                 if (slopeF == slope || pair != null) {
-                    yield (g, x, d, b) -> F32DoubleLaneBackward.leakyBackwardFloat(g, x, d, b, slopeF, pair);
+                    boolean isPair = pair != null;
+                    float hi = isPair ? pair.hi() : slopeF;
+                    float lo = isPair ? pair.lo() : 0f;
+                    yield new B32Choice((g, x, d, b) -> F32DoubleLaneBackward.leakyBackwardFloat(g, x, d, b, slopeF, pair),
+                            isPair ? "leaky backward, slope pair" : "leaky backward, float slope",
+                            (g, x, d, n) -> ColdStart.leakyBackwardFloat(g, x, d, n, hi, lo, isPair));
                 }
-                yield (g, x, d, b) -> F32DoubleLaneBackward.leakyBackward(g, x, d, b, slope);
+                yield new B32Choice((g, x, d, b) -> F32DoubleLaneBackward.leakyBackward(g, x, d, b, slope),
+                        "leaky backward, double slope", (g, x, d, n) -> ColdStart.leakyBackwardDouble(g, x, d, n, slope));
             }
             case ELU -> {
                 if (fromOutput && op.isGeneralF32Backward()) {
                     F32Kernels.General g = F32Kernels.General.of(op);
                     yield g.fmaY()
-                            ? (dy, y, dx, b) -> F32Backward.eluBackwardFromOutputFma(dy, y, dx, b, g)
-                            : (dy, y, dx, b) -> F32Backward.eluBackwardFromOutputF32(dy, y, dx, b, g);
+                            ? new B32Choice((dy, y, dx, b) -> F32Backward.eluBackwardFromOutputFma(dy, y, dx, b, g),
+                                    "backward from the output, fma" + branches(g),
+                                    (dy, y, dx, n) -> ColdStart.eluFromOutputFma(dy, y, dx, n, g))
+                            : new B32Choice((dy, y, dx, b) -> F32Backward.eluBackwardFromOutputF32(dy, y, dx, b, g),
+                                    "backward from the output, pairs" + branches(g),
+                                    (dy, y, dx, n) -> ColdStart.eluFromOutputF32(dy, y, dx, n, g));
                 }
                 double c = op.negativeCoefficient();
                 double k = c * op.inputScale();
@@ -205,32 +245,69 @@ final class FamilyKernels {
                 double inputScale = op.inputScale();
                 if (!fromOutput && op.isGeneralF32Backward()) {
                     F32Kernels.General g = F32Kernels.General.of(op);
-                    yield (dy, x, dx, b) -> F32Backward.eluFromInput(dy, x, dx, b, g, k, scale, inputScale);
+                    yield new B32Choice((dy, x, dx, b) -> F32Backward.eluFromInput(dy, x, dx, b, g, k, scale, inputScale),
+                            "backward from the input, pairs" + branches(g),
+                            (dy, x, dx, n) -> ColdStart.eluFromInput(dy, x, dx, n, g, k, scale, inputScale));
                 }
-                yield fromOutput
+                yield new B32Choice(fromOutput
                         ? (g, y, d, b) -> F32DoubleLaneBackward.eluBackwardFromOutput(g, y, d, b, c, scale, inputScale)
-                        : (g, x, d, b) -> F32DoubleLaneBackward.eluBackwardFromInput(g, x, d, b, k, scale, inputScale);
+                        : (g, x, d, b) -> F32DoubleLaneBackward.eluBackwardFromInput(g, x, d, b, k, scale, inputScale),
+                        null, null);
             }
         };
     }
 
-    static Map2 f64Backward(Op op, boolean fromOutput) {
-        return switch (op.kind()) {
-            case RELU -> F64Kernels::reluBackward;
+    /** The f64 backward kernel, through its {@link ColdStart} (every one has a scalar form) where {@code coldStart}. */
+    static Map2 f64Backward(Op op, boolean fromOutput, boolean coldStart) {
+        final Map2 kernel;
+        final String family;
+        switch (op.kind()) {
+            case RELU -> {
+                kernel = F64Kernels::reluBackward;
+                family = "f64 relu backward";
+            }
             case LEAKY_RELU -> {
                 double slope = op.alpha();
-                yield (g, x, d, b) -> F64Kernels.leakyBackward(g, x, d, b, slope);
+                kernel = (g, x, d, b) -> F64Kernels.leakyBackward(g, x, d, b, slope);
+                family = "f64 leaky backward";
+            }
+            default -> {
+                double c = op.negativeCoefficient();
+                double k = c * op.inputScale();
+                double scale = op.scale();
+                double inputScale = op.inputScale();
+                kernel = fromOutput
+                        ? (g, y, d, b) -> F64Kernels.eluBackwardFromOutput(g, y, d, b, c, scale, inputScale)
+                        : (g, x, d, b) -> F64Kernels.eluBackwardFromInput(g, x, d, b, k, scale, inputScale);
+                family = fromOutput ? "f64 elu backward from the output" : "f64 elu backward from the input";
+            }
+        }
+        if (!coldStart) {
+            return kernel;
+        }
+        return ColdStart.ofBackward(family, "f64 " + op + (fromOutput ? " backward from the output" : " backward"),
+                kernel, f64BackwardForm(op, fromOutput),
+                ColdStart.sample((int) (3 * Staging.BLOCK_BYTES / Double.BYTES)), DataType.F64);
+    }
+
+    /** The scalar form of the f64 backward kernel ({@link ColdStart}), over segments. */
+    static Map2 f64BackwardForm(Op op, boolean fromOutput) {
+        final ColdStart.Doubles2 form = switch (op.kind()) {
+            case RELU -> ColdStart::reluBackwardF64;
+            case LEAKY_RELU -> {
+                double slope = op.alpha();
+                yield (g, x, d, n) -> ColdStart.leakyBackwardF64(g, x, d, n, slope);
             }
             case ELU -> {
                 double c = op.negativeCoefficient();
                 double k = c * op.inputScale();
                 double scale = op.scale();
                 double inputScale = op.inputScale();
-                yield fromOutput
-                        ? (g, y, d, b) -> F64Kernels.eluBackwardFromOutput(g, y, d, b, c, scale, inputScale)
-                        : (g, x, d, b) -> F64Kernels.eluBackwardFromInput(g, x, d, b, k, scale, inputScale);
+                yield fromOutput ? (g, y, d, n) -> ColdStart.eluFromOutputF64(g, y, d, n, c, scale, inputScale)
+                        : (g, x, d, n) -> ColdStart.eluFromInputF64(g, x, d, n, k, scale, inputScale);
             }
         };
+        return (dy, xy, dx, b) -> ColdStart.f64(form, dy, xy, dx, b);
     }
 
     /*

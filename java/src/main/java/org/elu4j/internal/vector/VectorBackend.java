@@ -112,10 +112,10 @@ import org.elu4j.internal.vector.Staging.Map2;
  * <h2>Cold start</h2>
  * Until C2 has compiled a kernel, its Vector API operations run as allocating Java code, hundreds
  * of times slower than compiled; the f32, bf16 and f16 forward of ELU, the general form, ReLU and
- * LeakyReLU and every f64 forward run the kernel's arithmetic in scalar Java meanwhile (the same
- * bits) while a thread of the library gets the kernel compiled: {@link ColdStart}. The other
- * kernels (the backward, f32 ELU with parameters beyond the general kernel's range, in double
- * lanes) still warm up in their callers.
+ * LeakyReLU and every f64 forward, and their backward from the input and from the output, run the
+ * kernel's arithmetic in scalar Java meanwhile (the same bits) while a thread of the library gets
+ * the kernel compiled: {@link ColdStart}. Only f32 ELU with parameters beyond the general kernel's
+ * range (in double lanes, either direction) still warms up in its callers.
  */
 public final class VectorBackend implements EluBackend {
 
@@ -283,37 +283,58 @@ public final class VectorBackend implements EluBackend {
         boolean fixNeeded = op.kind() == Op.Kind.ELU && !fromOutput && op.inputScale() < 0;
         return switch (type) {
             case F32 -> {
-                Map2 k = FamilyKernels.f32Backward(op, fromOutput);
+                Map2 k = FamilyKernels.f32Backward(op, fromOutput, true);
                 Fix2 fix = fixNeeded ? FamilyKernels.backwardFixF32(op) : null;
                 yield (dy, xy, dx) -> Staging.backwardWide(k, fix, 4, dy, xy, dx);
             }
             case F64 -> {
-                Map2 k = FamilyKernels.f64Backward(op, fromOutput);
+                Map2 k = FamilyKernels.f64Backward(op, fromOutput, true);
                 Fix2 fix = fixNeeded ? FamilyKernels.backwardFixF64(op) : null;
                 yield (dy, xy, dx) -> Staging.backwardWide(k, fix, 8, dy, xy, dx);
             }
-            case BF16, F16 -> {
-                Map2 k = FamilyKernels.f32Backward(op, fromOutput);
-                if (op.kind() == Op.Kind.RELU) {
-                    yield (dy, xy, dx) -> HalfRelu.backward(type, k, dy, xy, dx);
-                }
-                if (op.kind() == Op.Kind.LEAKY_RELU && HalfLeaky.runs(type, op.alpha(), true)) {
-                    HalfLeaky.Slope slope = HalfLeaky.Slope.of(op.alpha());
-                    yield (dy, xy, dx) -> HalfLeaky.backward(type, slope, k, dy, xy, dx);
-                }
-                F32Kernels.General g = op.isGeneralF32Backward() ? F32Kernels.General.of(op) : null;
-                if (g != null && type == DataType.BF16) {
-                    yield fromOutput ? (dy, xy, dx) -> HalfBackward.backwardFromOutputBf16(g, k, dy, xy, dx)
-                            : (dy, xy, dx) -> HalfBackward.backwardFromInputBf16(g, k, dy, xy, dx);
-                }
-                if (g != null) {
-                    yield fromOutput ? (dy, xy, dx) -> F16Backward.backwardFromOutput(g, k, dy, xy, dx)
-                            : (dy, xy, dx) -> F16Backward.backwardFromInput(g, k, dy, xy, dx);
-                }
-                Fix2 fix = fixNeeded ? FamilyKernels.backwardFixF32(op) : null;
-                yield (dy, xy, dx) -> Staging.backwardHalf(k, fix, type, dy, xy, dx);
-            }
+            case BF16, F16 -> halfBackward(op, type, fromOutput, fixNeeded, ColdStart.ENABLED);
         };
+    }
+
+    /**
+     * bf16/f16 backward: a fused loop where one runs the f32 kernel's arithmetic, else staged; and
+     * where the f32 kernel has a scalar form, the whole call through {@link ColdStart} (dy and x or
+     * y widened, that form, dx rounded back: {@link ColdStart#half(ColdStart.Floats2, DataType,
+     * MemorySegment, MemorySegment, MemorySegment)}) until C2 has compiled the loop ({@code coldStart}).
+     */
+    static Binding.Backward halfBackward(Op op, DataType type, boolean fromOutput, boolean fixNeeded,
+            boolean coldStart) {
+        FamilyKernels.B32Choice choice = FamilyKernels.f32BackwardChoice(op, fromOutput);
+        Map2 k = choice.kernel();
+        Binding.Backward f;
+        String path = "fused";
+        F32Kernels.General g = op.isGeneralF32Backward() ? F32Kernels.General.of(op) : null;
+        if (op.kind() == Op.Kind.RELU) {
+            f = (dy, xy, dx) -> HalfRelu.backward(type, k, dy, xy, dx);
+        } else if (op.kind() == Op.Kind.LEAKY_RELU && HalfLeaky.runs(type, op.alpha(), true)) {
+            HalfLeaky.Slope slope = HalfLeaky.Slope.of(op.alpha());
+            f = (dy, xy, dx) -> HalfLeaky.backward(type, slope, k, dy, xy, dx);
+        } else if (g != null && type == DataType.BF16) {
+            f = fromOutput ? (dy, xy, dx) -> HalfBackward.backwardFromOutputBf16(g, k, dy, xy, dx)
+                    : (dy, xy, dx) -> HalfBackward.backwardFromInputBf16(g, k, dy, xy, dx);
+        } else if (g != null) {
+            f = fromOutput ? (dy, xy, dx) -> F16Backward.backwardFromOutput(g, k, dy, xy, dx)
+                    : (dy, xy, dx) -> F16Backward.backwardFromInput(g, k, dy, xy, dx);
+        } else {
+            Fix2 fix = fixNeeded ? FamilyKernels.backwardFixF32(op) : null;
+            f = (dy, xy, dx) -> Staging.backwardHalf(k, fix, type, dy, xy, dx);
+            path = "staged";
+        }
+        ColdStart.Floats2 form = choice.form();
+        if (form == null || !coldStart) {
+            return f;
+        }
+        // The sample: five int vectors of halves and a few more (the fused loop and the staged tail).
+        Map2 m = ColdStart.ofBackward(type.cliName() + " " + choice.family() + ", " + path,
+                type.cliName() + " " + op + (fromOutput ? " backward from the output" : " backward"),
+                (dy, xy, dx, b) -> f.run(dy, xy, dx), (dy, xy, dx, b) -> ColdStart.half(form, type, dy, xy, dx),
+                ColdStart.sample((int) (5 * HalfElu.STEP_BYTES / 2 + 3)), type);
+        return (dy, xy, dx) -> m.run(dy, xy, dx, dy.byteSize());
     }
 
     /**

@@ -280,6 +280,155 @@ class ColdStartTest {
         }
     }
 
+    /** Functions for the backward: both f32 kernels from the output (fma and pairs), the pairs from the input, ReLU, LeakyReLU. */
+    private static final Op[] BACKWARD = {Op.elu(1), Op.elu(0.5), GENERAL[0], GENERAL[1], Op.elu(1.3), GENERAL[3],
+            GENERAL[4], GENERAL[5], Op.relu(), Op.leakyRelu(0.25), Op.leakyRelu(0.01), Op.leakyRelu(0x1p-70),
+            Op.leakyRelu(-0.5)};
+
+    /** A gradient or input for the backward tests: special values, random patterns, ordinary values, now and then one outside the f32 pairs' range. */
+    private static float backwardValue(SplittableRandom random, float[] specials) {
+        int kind = random.nextInt(64);
+        return kind == 0 ? specials[random.nextInt(specials.length)]
+                : kind == 1 ? Float.intBitsToFloat(random.nextInt())
+                : (float) random.nextDouble(-30, 5);
+    }
+
+    /**
+     * The f32 backward kernels ({@link F32Backward}'s three, {@link F32DoubleLaneBackward}'s ReLU
+     * and LeakyReLU) against their scalar forms, from the input and from the output, on random
+     * gradients and inputs with special values and values outside the pairs' range here and there
+     * (so that some 16-element groups run in double and their neighbours in the pairs).
+     */
+    @Test
+    void f32BackwardScalarFormsAreTheKernels() {
+        float[] specials = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, -1e-30f, -87.5f, -100f, -1e30f, 1e30f, 0x1p65f,
+                -0x1p65f, Float.MAX_VALUE, -Float.MAX_VALUE, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, Float.NaN,
+                Float.intBitsToFloat(0xffc0_1234), -1.6732632f, -1f};
+        int n = (int) (Staging.BLOCK_BYTES / Float.BYTES) << 10;
+        SplittableRandom random = new SplittableRandom(20261207);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment dy = arena.allocate(4L * n, 64);
+            MemorySegment xy = arena.allocate(4L * n, 64);
+            MemorySegment kernel = arena.allocate(4L * n, 64);
+            MemorySegment scalar = arena.allocate(4L * n, 64);
+            int checked = 0;
+            for (Op op : BACKWARD) {
+                for (boolean fromOutput : new boolean[] {false, true}) {
+                    if (fromOutput && op.fromOutputProblem() != null) {
+                        continue;
+                    }
+                    FamilyKernels.B32Choice c = FamilyKernels.f32BackwardChoice(op, fromOutput);
+                    assertTrue(c.form() != null, op + " backward has no scalar form");
+                    for (int round = 0; round < 8; round++) {
+                        for (int i = 0; i < n; i++) {
+                            dy.setAtIndex(JAVA_FLOAT_UNALIGNED, i, backwardValue(random, specials));
+                            xy.setAtIndex(JAVA_FLOAT_UNALIGNED, i, backwardValue(random, specials));
+                        }
+                        c.kernel().run(dy, xy, kernel, 4L * n);
+                        ColdStart.f32(c.form(), dy, xy, scalar, 4L * n);
+                        long diff = mismatchButNaNs(kernel, scalar, DataType.F32);
+                        if (diff >= 0) {
+                            int i = (int) (diff / 4);
+                            assertEquals(hex(kernel.getAtIndex(JAVA_FLOAT_UNALIGNED, i)), hex(scalar.getAtIndex(JAVA_FLOAT_UNALIGNED, i)),
+                                    op + (fromOutput ? " from the output" : " from the input") + " at element " + i + ": dy "
+                                            + hex(dy.getAtIndex(JAVA_FLOAT_UNALIGNED, i)) + ", x/y " + hex(xy.getAtIndex(JAVA_FLOAT_UNALIGNED, i)));
+                        }
+                        checked++;
+                    }
+                }
+            }
+            assertTrue(checked >= 8 * 20, "only " + checked + " rounds checked");
+        }
+    }
+
+    /** The f64 backward kernels against their scalar forms, from the input and from the output (a negative input scale included). */
+    @Test
+    void f64BackwardScalarFormsAreTheKernels() {
+        double[] specials = {0.0, -0.0, Double.MIN_VALUE, -1e-300, -745.5, -746, -800, -1e300, Double.MAX_VALUE,
+                Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, Double.NaN, Double.longBitsToDouble(0xfff8_1234_0000_0000L)};
+        List<Op> ops = List.of(Op.elu(1), GENERAL[0], GENERAL[1], Op.elu(0.5, 2, -1.5), Op.relu(), Op.leakyRelu(0.01),
+                Op.leakyRelu(-2));
+        int n = (int) (Staging.BLOCK_BYTES / Double.BYTES) << 10;
+        SplittableRandom random = new SplittableRandom(20261208);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment dy = arena.allocate(8L * n, 64);
+            MemorySegment xy = arena.allocate(8L * n, 64);
+            MemorySegment kernel = arena.allocate(8L * n, 64);
+            MemorySegment scalar = arena.allocate(8L * n, 64);
+            for (Op op : ops) {
+                for (boolean fromOutput : new boolean[] {false, true}) {
+                    if (fromOutput && op.fromOutputProblem() != null) {
+                        continue;
+                    }
+                    Staging.Map2 k = FamilyKernels.f64Backward(op, fromOutput, false);
+                    Staging.Map2 form = FamilyKernels.f64BackwardForm(op, fromOutput);
+                    for (int round = 0; round < 8; round++) {
+                        for (int i = 0; i < n; i++) {
+                            int kind = random.nextInt(16);
+                            dy.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, kind == 0 ? specials[random.nextInt(specials.length)]
+                                    : random.nextDouble(-10, 10));
+                            xy.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, kind == 1 ? specials[random.nextInt(specials.length)]
+                                    : kind == 2 ? Double.longBitsToDouble(random.nextLong()) : random.nextDouble(-800, 5));
+                        }
+                        k.run(dy, xy, kernel, 8L * n);
+                        form.run(dy, xy, scalar, 8L * n);
+                        long diff = mismatchButNaNs(kernel, scalar, DataType.F64);
+                        if (diff >= 0) {
+                            int i = (int) (diff / 8);
+                            assertEquals(Long.toHexString(Double.doubleToRawLongBits(kernel.getAtIndex(JAVA_DOUBLE_UNALIGNED, i))),
+                                    Long.toHexString(Double.doubleToRawLongBits(scalar.getAtIndex(JAVA_DOUBLE_UNALIGNED, i))),
+                                    op + (fromOutput ? " from the output" : " from the input") + ": dy "
+                                            + dy.getAtIndex(JAVA_DOUBLE_UNALIGNED, i) + ", x/y " + xy.getAtIndex(JAVA_DOUBLE_UNALIGNED, i));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The bf16 and f16 backward bindings with a scalar form, kernel against scalar form
+     * ({@link ColdStart#half(ColdStart.Floats2, DataType, MemorySegment, MemorySegment, MemorySegment)}),
+     * with every one of the 65,536 patterns as x (or y) against a permutation of them as dy: in one
+     * call and at an odd offset and length.
+     */
+    @Test
+    void halfBackwardScalarFormsAreTheBindingsOnEveryPattern() {
+        int n = 1 << 16;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment dy = arena.allocate(2L * n + 64, 64);
+            MemorySegment xy = arena.allocate(2L * n + 64, 64);
+            MemorySegment kernel = arena.allocate(2L * n + 64, 64);
+            MemorySegment scalar = arena.allocate(2L * n + 64, 64);
+            for (int i = 0; i < n; i++) {
+                xy.setAtIndex(JAVA_SHORT_UNALIGNED, i, (short) i);
+                dy.setAtIndex(JAVA_SHORT_UNALIGNED, i, (short) (i * 40503 + 12345));
+            }
+            for (DataType type : List.of(DataType.BF16, DataType.F16)) {
+                for (Op op : BACKWARD) {
+                    for (boolean fromOutput : new boolean[] {false, true}) {
+                        if (fromOutput && op.fromOutputProblem() != null) {
+                            continue;
+                        }
+                        ColdStart.Floats2 form = FamilyKernels.f32BackwardChoice(op, fromOutput).form();
+                        assertTrue(form != null, op + " backward has no scalar form");
+                        org.elu4j.internal.Binding.Backward f = VectorBackend.halfBackward(op, type, fromOutput, false, false);
+                        for (int[] window : new int[][] {{0, n}, {3, n - 3 - 5}}) {
+                            long off = 2L * window[0];
+                            long len = 2L * window[1];
+                            kernel.fill((byte) 0x55);
+                            scalar.fill((byte) 0x55);
+                            f.run(dy.asSlice(off, len), xy.asSlice(off, len), kernel.asSlice(off, len));
+                            ColdStart.half(form, type, dy.asSlice(off, len), xy.asSlice(off, len), scalar.asSlice(off, len));
+                            assertSameHalvesButNaNs(type, type + " " + op + (fromOutput ? " from the output" : " from the input")
+                                    + " at offset " + window[0], xy, kernel, scalar);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /**
      * The bf16 and f16 bindings of every function with a scalar form, kernel against scalar form
      * ({@link ColdStart#half} around the f32 scalar form, what the binding runs until
@@ -331,6 +480,49 @@ class ColdStartTest {
         }
     }
 
+    /**
+     * The first byte offset where two tensors of {@code type} differ other than in two NaNs, or -1:
+     * the backward's NaN results may be any NaN (which of x, y and dy a NaN comes from is the
+     * backend's, and Java's arithmetic does not say which of two NaN operands it returns), every
+     * other result is the same bits.
+     */
+    private static long mismatchButNaNs(MemorySegment a, MemorySegment b, DataType type) {
+        long size = type.byteSize();
+        long from = 0;
+        while (true) {
+            long diff = a.asSlice(from).mismatch(b.asSlice(from));
+            if (diff < 0) {
+                return -1;
+            }
+            long at = (from + diff) / size * size;
+            boolean nans = switch (type) {
+                case F32 -> Float.isNaN(a.get(JAVA_FLOAT_UNALIGNED, at)) && Float.isNaN(b.get(JAVA_FLOAT_UNALIGNED, at));
+                case F64 -> Double.isNaN(a.get(JAVA_DOUBLE_UNALIGNED, at)) && Double.isNaN(b.get(JAVA_DOUBLE_UNALIGNED, at));
+                default -> halfNaN(type, a.get(JAVA_SHORT_UNALIGNED, at)) && halfNaN(type, b.get(JAVA_SHORT_UNALIGNED, at));
+            };
+            if (!nans) {
+                return at;
+            }
+            from = at + size;
+        }
+    }
+
+    private static boolean halfNaN(DataType type, short h) {
+        int exponent = type == DataType.BF16 ? 0x7F80 : 0x7C00;
+        return (h & exponent) == exponent && (h & ~exponent & 0x7FFF) != 0;
+    }
+
+    private static void assertSameHalvesButNaNs(DataType type, String what, MemorySegment x, MemorySegment kernel,
+            MemorySegment scalar) {
+        long diff = mismatchButNaNs(kernel, scalar, type);
+        if (diff >= 0) {
+            long i = diff / 2;
+            assertEquals(String.format("%04x", kernel.getAtIndex(JAVA_SHORT_UNALIGNED, i)),
+                    String.format("%04x", scalar.getAtIndex(JAVA_SHORT_UNALIGNED, i)),
+                    what + ": input pattern " + String.format("%04x", x.getAtIndex(JAVA_SHORT_UNALIGNED, i)));
+        }
+    }
+
     private static void assertSameHalves(String what, MemorySegment x, MemorySegment kernel, MemorySegment scalar) {
         long diff = kernel.mismatch(scalar);
         if (diff >= 0) {
@@ -359,9 +551,14 @@ class ColdStartTest {
         backend.bindForward(GENERAL[0], DataType.F16);
         backend.bindForward(Op.leakyRelu(0.01), DataType.BF16);
         backend.bindForward(Op.elu(1), DataType.F64);
+        backend.bindBackward(Op.elu(1), DataType.F32, false);
+        backend.bindBackward(GENERAL[0], DataType.BF16, true);
+        backend.bindBackward(Op.elu(1), DataType.F64, false);
         List<String> families = List.of("elu", "general, unit input, scale pair", "general, float scale", "relu",
                 "bf16 elu, fused", "f16 general, unit input, scale pair, fused", "bf16 leaky, slope pair, fused",
-                "f64 elu");
+                "f64 elu", FamilyKernels.f32BackwardChoice(Op.elu(1), false).family(),
+                "bf16 " + FamilyKernels.f32BackwardChoice(GENERAL[0], true).family() + ", fused",
+                "f64 elu backward from the input");
         long deadline = System.nanoTime() + families.size() * ColdStart.MAX_NANOS + 10_000_000_000L;
         for (String family : families) {
             while (!ColdStart.compiled(family) && System.nanoTime() < deadline) {
