@@ -33,7 +33,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * java -cp "bench/target/elu4j-bench-VERSION.jar:bench/target/lib/*" org.elu4j.bench.startup.SteadyStateBenchmark \
  *     [--out DIR] [--forks 5] [--calls 200000] [--batch 100] [--backends auto,helper,vector,onednn,scalar]
  *     [--aot] [--warm-thread] [--cold-start-off] [--no-vector-module] [--idle PCT[,SECONDS]] [--jvm-arg ARG]...
- *     [--type f32|bf16|f16|f64] [--function elu|selu|celu|relu|leaky-relu]
+ *     [--type f32|bf16|f16|f64] [--function elu|selu|celu|relu|leaky-relu] [--pass fwd|bwd-in|bwd-out]
  * </pre>
  *
  * {@code --aot} also measures every backend with a JDK AOT cache (JEP 483/514/515): per backend,
@@ -66,6 +66,7 @@ public final class SteadyStateBenchmark {
     /** --type and --function: what the calls compute (the probe's arguments). */
     private static String type = "f32";
     private static String function = "elu";
+    private static String pass = "fwd";
 
     /** --idle: see {@link Forks.IdleGate}. */
     private static Forks.IdleGate idle = Forks.IdleGate.OFF;
@@ -99,8 +100,9 @@ public final class SteadyStateBenchmark {
                 case "--idle" -> idle = Forks.IdleGate.parse(args[++i]);
                 case "--type" -> type = args[++i];
                 case "--function" -> function = args[++i];
+                case "--pass" -> pass = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (--out DIR --forks N "
-                        + "--calls N --batch N --backends a,b --aot --warm-thread --cold-start-off --no-vector-module --idle PCT[,S] --jvm-arg ARG --type T --function F)");
+                        + "--calls N --batch N --backends a,b --aot --warm-thread --cold-start-off --no-vector-module --idle PCT[,S] --jvm-arg ARG --type T --function F --pass P)");
             }
         }
         if (calls % batch != 0) {
@@ -158,7 +160,7 @@ public final class SteadyStateBenchmark {
                     idle.await();
                     List<String> cmd = probe(base, v.equals(AOT) ? "-XX:AOTCache=" + caches.get(b)
                             : v.equals(COLD_OFF) ? "-Delu4j.vector.coldStart=off" : null, b, calls, batch);
-                    cmd.addAll(List.of("256", v.equals(WARM) ? "warm" : "-", type, function));
+                    cmd.addAll(List.of("256", v.equals(WARM) ? "warm" : "-", type, function, pass));
                     Forks.Result r = Forks.exec(cmd, Map.of("OMP_NUM_THREADS", "1"));
                     if (r.exit() != 0) {
                         throw new IllegalStateException(b + " " + v + " failed (exit " + r.exit() + "):\n" + r.out() + r.err());
@@ -387,7 +389,8 @@ public final class SteadyStateBenchmark {
     /** What the calls compute, for titles: "f32 ELU", "bf16 SELU". */
     static String what() {
         return type + " " + (function.equals("leaky-relu") ? "LeakyReLU" : function.equals("relu") ? "ReLU"
-                : function.toUpperCase(Locale.ROOT));
+                : function.toUpperCase(Locale.ROOT)) + (pass.equals("bwd-in") ? " backward from the input"
+                : pass.equals("bwd-out") ? " backward from the output" : "");
     }
 
     static XYChart chart(List<Run> runs, List<String> backends, String variant, String what) {

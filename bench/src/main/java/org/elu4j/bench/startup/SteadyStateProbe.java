@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import org.elu4j.Backend;
 import org.elu4j.DataType;
@@ -17,11 +18,13 @@ import org.elu4j.Elu;
  * jar, the library jar and oneDNN's natives jar).
  *
  * <pre>
- * SteadyStateProbe BACKEND CALLS BATCH [SIZE [warm|- [TYPE [FUNCTION]]]]
+ * SteadyStateProbe BACKEND CALLS BATCH [SIZE [warm|- [TYPE [FUNCTION [PASS]]]]]
  * </pre>
  *
  * TYPE: f32 (the default), bf16, f16 or f64; FUNCTION: elu (the default), selu, celu (alpha 0.7),
- * relu or leaky-relu (slope 0.01), the JMH suite's.
+ * relu or leaky-relu (slope 0.01), the JMH suite's; PASS: fwd (the default), bwd-in (backward
+ * from the input) or bwd-out (backward from the output, with the input's values as the output:
+ * the same work).
  *
  * {@code warm}: an option measured, not a library feature: right after the first call, a daemon
  * thread calls the same backend back to back on tensors of its own until the main thread is done
@@ -59,6 +62,10 @@ public final class SteadyStateProbe {
         boolean warm = args.length > 4 && args[4].equals("warm");
         DataType type = args.length > 5 ? DataType.fromCliName(args[5]) : DataType.F32;
         String function = args.length > 6 ? args[6] : "elu";
+        String pass = args.length > 7 ? args[7] : "fwd";
+        if (!List.of("fwd", "bwd-in", "bwd-out").contains(pass)) {
+            throw new IllegalArgumentException("PASS must be fwd, bwd-in or bwd-out: " + pass);
+        }
 
         long[] stats = new long[2];
         int[] sink = new int[1];
@@ -70,12 +77,19 @@ public final class SteadyStateProbe {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment x = arena.allocate(type.byteSize() * (long) size, 64);
             MemorySegment y = arena.allocate(type.byteSize() * (long) size, 64);
+            MemorySegment g = arena.allocate(type.byteSize() * (long) size, 64);
             fill(x, size, type);
+            fill(g, size, type);
             onCpu(); // its own classes loaded before the clock starts
             long c0 = onCpu();
             long t0 = System.nanoTime();
             Elu elu = function(function).on(Backend.fromCliName(backend));
-            elu.apply(x, y, type);
+            Call call = switch (pass) {
+                case "bwd-in" -> () -> elu.backwardFromInput(g, x, y, type);
+                case "bwd-out" -> () -> elu.backwardFromOutput(g, x, y, type);
+                default -> () -> elu.apply(x, y, type);
+            };
+            call.run();
             long first = System.nanoTime() - t0;
             long firstCpu = onCpu() - c0;
             Thread warmer = null;
@@ -85,9 +99,15 @@ public final class SteadyStateProbe {
                     try (Arena own = Arena.ofConfined()) {
                         MemorySegment wx = own.allocate(type.byteSize() * (long) n, 64);
                         MemorySegment wy = own.allocate(type.byteSize() * (long) n, 64);
+                        MemorySegment wg = own.allocate(type.byteSize() * (long) n, 64);
                         fill(wx, n, type);
+                        fill(wg, n, type);
                         while (!Thread.currentThread().isInterrupted()) {
-                            elu.apply(wx, wy, type);
+                            switch (pass) {
+                                case "bwd-in" -> elu.backwardFromInput(wg, wx, wy, type);
+                                case "bwd-out" -> elu.backwardFromOutput(wg, wx, wy, type);
+                                default -> elu.apply(wx, wy, type);
+                            }
                         }
                     }
                 }, "warm-up");
@@ -96,7 +116,6 @@ public final class SteadyStateProbe {
             }
             StringBuilder out = new StringBuilder(64 * (calls / batch + 4));
             out.append("first ").append(first).append(' ').append(firstCpu).append('\n');
-            Call call = () -> elu.apply(x, y, type);
             for (int done = 0; done < calls; done += batch) {
                 long total = batch(call, batch, stats);
                 out.append("batch ").append(done).append(' ').append(total / (double) batch).append(' ')
@@ -105,8 +124,8 @@ public final class SteadyStateProbe {
             if (warmer != null) {
                 warmer.interrupt();
             }
-            double want = elu.apply(first(x, type));
-            if (Math.abs(first(y, type) - want) > 1e-2 * Math.max(1, Math.abs(want))) {
+            double want = pass.equals("fwd") ? elu.apply(first(x, type)) : first(y, type);
+            if (!(Math.abs(first(y, type) - want) <= 1e-2 * Math.max(1, Math.abs(want)))) {
                 throw new IllegalStateException("wrong result: " + first(y, type) + " for " + want);
             }
             long timer = Long.MAX_VALUE;
