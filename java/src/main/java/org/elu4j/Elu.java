@@ -497,7 +497,8 @@ public final class Elu {
         if (b == null) {
             boolean heap = !src.isNative() || !dst.isNative();
             b = binding(type, Pass.FORWARD, heap);
-            if (!heap && b.refusal() == null && firstWarmUp(b.backend().kind(), b.backend().warmUpGroup(op, type))) {
+            if (!heap && b.refusal() == null
+                    && firstWarmUp(b.backend().kind(), b.backend().warmUpGroup(op, type, Pass.FORWARD))) {
                 warmUp(type);
             }
         }
@@ -1021,18 +1022,24 @@ public final class Elu {
         }
         long n = Checks.backward(dy, xy, dx, type.byteSize());
         boolean heap = !dy.isNative() || !xy.isNative() || !dx.isNative();
-        Binding.Backward kernel = binding(type, pass, heap).backward(); // throws if refused
+        boolean first = bindings[(type.ordinal() * PASSES + pass.ordinal()) * 2 + (heap ? 1 : 0)] == null;
+        Binding b = binding(type, pass, heap);
+        if (first && !heap && b.refusal() == null
+                && firstWarmUp(b.backend().kind(), b.backend().warmUpGroup(op, type, pass))) {
+            warmUp(type, pass);
+        }
+        Binding.Backward kernel = b.backward(); // throws if refused
         if (n != 0) {
             kernel.run(dy, xy, dx);
         }
     }
 
-    /** The backends' warm-up groups whose call path {@link #warmUp} has warmed (16 * ordinal + group): once per JVM each. */
+    /** The backends' warm-up groups whose call path {@link #warmUp} has warmed (64 * ordinal + group): once per JVM each. */
     private static final java.util.Set<Integer> warmed = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** True for the first caller per backend kind and warm-up group (-1: none), which then warms it up. */
     private static boolean firstWarmUp(Backend kind, int group) {
-        return group >= 0 && warmed.add(16 * kind.ordinal() + group);
+        return group >= 0 && warmed.add(64 * kind.ordinal() + group);
     }
 
     /**
@@ -1052,10 +1059,26 @@ public final class Elu {
      * here, those calls cost the first call a few milliseconds instead of costing the
      * application's next few hundred calls several microseconds each. The helper's path is short
      * Java code in front of native code, cheap to run interpreted, and so is the vector backend's
-     * forward while it runs scalar code (its cold start: f32, bf16 and f16, every function but ELU
-     * beyond its general kernel's range); the Java backends' other kernels are not.
+     * forward while it runs scalar code (its cold start: every type and function but ELU beyond its
+     * general kernel's range in f32, bf16 and f16); the Java backends' other kernels are not.
      */
     private void warmUp(DataType type) {
+        warmUp(type, Pass.FORWARD);
+    }
+
+    /** {@link #warmUp(DataType)} for {@code pass}: the backward's calls on zeros. */
+    private void warmUp(DataType type, Pass pass) {
+        if (pass != Pass.FORWARD) {
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                MemorySegment dy = arena.allocate(16L * type.byteSize(), 64);
+                MemorySegment xy = arena.allocate(16L * type.byteSize(), 64);
+                MemorySegment dx = arena.allocate(16L * type.byteSize(), 64);
+                for (int i = 0; i < WARM_CALLS; i++) {
+                    backward(dy, xy, dx, type, pass);
+                }
+            }
+            return;
+        }
         try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
             MemorySegment x = arena.allocate(16L * type.byteSize(), 64);
             MemorySegment y = arena.allocate(16L * type.byteSize(), 64); // out of place, as most calls

@@ -31,9 +31,9 @@ public interface EluBackend {
      * {@code Elu}): where what a call runs before the JIT has compiled it is cheap, so that those
      * calls cost the first call a few milliseconds instead of costing the application's next few
      * hundred calls tens of microseconds each. -1: no; else the group of calls that share their
-     * code (0 to 15), each warmed once per JVM and backend.
+     * code (0 to 63), each warmed once per JVM and backend.
      */
-    default int warmUpGroup(Op op, DataType type) {
+    default int warmUpGroup(Op op, DataType type, Pass pass) {
         return -1;
     }
 

@@ -144,6 +144,7 @@ public final class SteadyStateBenchmark {
             for (String b : backends) {
                 Path cache = work.resolve("aot-" + b + ".aot");
                 List<String> cmd = probe(base, "-XX:AOTCacheOutput=" + cache, b, calls, batch);
+                cmd.addAll(List.of("256", "-", type, function, pass)); // trained on the calls measured
                 Forks.Result r = Forks.exec(cmd, Map.of("OMP_NUM_THREADS", "1"));
                 if (r.exit() != 0 || !Files.exists(cache)) {
                     throw new IllegalStateException("AOT training run for " + b + " failed:\n" + r.err());

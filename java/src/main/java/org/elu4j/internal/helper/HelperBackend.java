@@ -284,10 +284,10 @@ public final class HelperBackend implements EluBackend {
         return d;
     }
 
-    /** Always, one group: every call is the same short Java code in front of native code, cheap to run interpreted. */
+    /** Every forward, one group: every call is the same short Java code in front of native code, cheap to run interpreted. */
     @Override
-    public int warmUpGroup(Op op, DataType type) {
-        return 0;
+    public int warmUpGroup(Op op, DataType type, Pass pass) {
+        return pass == Pass.FORWARD ? 0 : -1;
     }
 
     @Override

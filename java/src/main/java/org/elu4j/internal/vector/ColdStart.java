@@ -248,8 +248,9 @@ final class ColdStart {
             // (dependency on the class hierarchy), the scalar forms among it, which the callers
             // would run interpreted until C2 recompiled them behind the kernels' queue of
             // compilations. Loaded here, before the scalar forms are compiled, nothing is thrown away.
-            // (The thread itself makes no heap segment of another kind: a float[] copied into a
-            // segment would load HeapMemorySegmentImpl$OfFloat, with the same effect.)
+            // (Nothing else here makes a heap segment: MemorySegment.copy between a segment and an
+            // array, as the scalar forms make, uses the array itself; -Xlog:class+load shows no
+            // other HeapMemorySegmentImpl class loaded.)
             MemorySegment.ofArray(new byte[0]);
             try {
                 Thread t = new Thread(ColdStart::work, THREAD_NAME);
@@ -325,7 +326,7 @@ final class ColdStart {
             MemorySegment x = arena.allocate(bytes, 64);
             MemorySegment y = arena.allocate(bytes, 64);
             MemorySegment z = arena.allocate(bytes, 64);
-            for (int i = 0; i < p.sample.length; i++) { // not MemorySegment.copy from the array: see of()
+            for (int i = 0; i < p.sample.length; i++) { // rounded to the type on the way
                 float v = p.sample[i];
                 for (MemorySegment t : new MemorySegment[] {x, y}) { // a forward overwrites y, a backward reads it
                     switch (p.type) {

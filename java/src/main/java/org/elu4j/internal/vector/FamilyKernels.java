@@ -24,14 +24,10 @@ final class FamilyKernels {
     private FamilyKernels() {
     }
 
-    static Map1 f32Forward(Op op) {
-        return f32Choice(op).kernel();
-    }
-
     /**
-     * {@link #f32Forward(Op)}, through its {@link ColdStart} where {@code coldStart} and the kernel
-     * has a scalar form (the f32 binding; bf16/f16 run theirs around the whole call, in
-     * {@link VectorBackend}).
+     * The f32 forward kernel ({@link #f32Choice}), through its {@link ColdStart} where
+     * {@code coldStart} and the kernel has a scalar form (the f32 binding; bf16/f16 run theirs
+     * around the whole call, in {@link VectorBackend}).
      */
     static Map1 f32Forward(Op op, boolean coldStart) {
         F32Choice c = f32Choice(op);

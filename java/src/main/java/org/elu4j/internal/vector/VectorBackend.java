@@ -114,8 +114,8 @@ import org.elu4j.internal.vector.Staging.Map2;
  * of times slower than compiled; the f32, bf16 and f16 forward of ELU, the general form, ReLU and
  * LeakyReLU and every f64 forward, and their backward from the input and from the output, run the
  * kernel's arithmetic in scalar Java meanwhile (the same bits) while a thread of the library gets
- * the kernel compiled: {@link ColdStart}. Only f32 ELU with parameters beyond the general kernel's
- * range (in double lanes, either direction) still warms up in its callers.
+ * the kernel compiled: {@link ColdStart}. Only ELU with parameters beyond the general kernel's
+ * range (in double lanes: f32, bf16, f16, either direction) still warms up in its callers.
  */
 public final class VectorBackend implements EluBackend {
 
@@ -183,12 +183,25 @@ public final class VectorBackend implements EluBackend {
      * and the f64 forward:
      * until C2 has compiled their kernels they run {@link ColdStart}'s scalar forms, cheap to warm;
      * every other kernel would run the Vector API's slow phase a thousand times. One group per type
-     * and kernel (0 to 14; every f64 forward kernel has a scalar form).
+     * and function kind (0 to 14: 4 per type for f32, bf16 and f16, ELU's float kernel, the general
+     * kernel, ReLU, LeakyReLU; 3 for f64, whose every forward kernel has a scalar form). The three
+     * LeakyReLU products share a group: a second LeakyReLU whose product differs from the first's
+     * is not warmed. The backward: 16 + 8 per type + its kind (ReLU, LeakyReLU, ELU from the input,
+     * ELU from the output), below 64.
      */
     @Override
-    public int warmUpGroup(Op op, DataType type) {
+    public int warmUpGroup(Op op, DataType type, Pass pass) {
         if (!ColdStart.ENABLED) {
             return -1;
+        }
+        if (pass != Pass.FORWARD) {
+            // 16 + 8 per type + the backward's kind: ReLU, LeakyReLU, ELU from the input, from the output
+            int kind = op.kind() == Op.Kind.RELU ? 0 : op.kind() == Op.Kind.LEAKY_RELU ? 1
+                    : pass == Pass.BACKWARD_FROM_INPUT ? 2 : 3;
+            if (type != DataType.F64 && FamilyKernels.f32BackwardChoice(op, pass == Pass.BACKWARD_FROM_OUTPUT).form() == null) {
+                return -1;
+            }
+            return 16 + 8 * type.ordinal() + kind;
         }
         if (type == DataType.F64) {
             return 12 + FamilyKernels.f64Group(op);
@@ -271,6 +284,9 @@ public final class VectorBackend implements EluBackend {
         if (cold == null || !coldStart) {
             return f;
         }
+        if (fixNeeded) { // only ELU in double lanes needs the fix-up, and it has no scalar form
+            throw new IllegalStateException("a scalar form for " + op + ", which needs the fix-up");
+        }
         // The sample: five int vectors of halves and a few more (the fused loop and the staged tail).
         Map1 m = ColdStart.of(type.cliName() + " " + cold.family() + ", " + path, type.cliName() + " " + op,
                 (s, d, b) -> f.run(s, d, 1), (s, d, b) -> ColdStart.half(cold.floats(), type, s, d),
@@ -328,6 +344,9 @@ public final class VectorBackend implements EluBackend {
         ColdStart.Floats2 form = choice.form();
         if (form == null || !coldStart) {
             return f;
+        }
+        if (fixNeeded) { // only ELU in double lanes needs the fix-up, and it has no scalar form
+            throw new IllegalStateException("a scalar form for " + op + " backward, which needs the fix-up");
         }
         // The sample: five int vectors of halves and a few more (the fused loop and the staged tail).
         Map2 m = ColdStart.ofBackward(type.cliName() + " " + choice.family() + ", " + path,

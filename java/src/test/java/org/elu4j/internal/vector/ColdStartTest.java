@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.elu4j.DataType;
 import org.elu4j.internal.Op;
+import org.elu4j.internal.Pass;
 import org.elu4j.testing.Machine;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -430,12 +431,128 @@ class ColdStartTest {
     }
 
     /**
+     * The f32 and f64 drivers ({@link Staging#forwardWide}, {@link Staging#backwardWide}) with a
+     * scalar form in the kernel's place give the kernel's bits at every length (whole blocks, a
+     * staged partial block, several of the scalar forms' chunks), at an odd offset, from heap
+     * arrays, and with the fix-up of a negative input scale (f64 ELU): what a binding runs before
+     * and after its switch.
+     */
+    @Test
+    void driversGiveTheKernelsBitsWithTheScalarFormsAtEveryLength() {
+        int block = (int) (Staging.BLOCK_BYTES / Float.BYTES);
+        int[] lengths = {1, 2, 3, 7, 15, 16, 17, 31, 33, block - 1, block, block + 1, 3 * block + 5, 4095, 4096, 4096 + 17,
+                2 * 4096 + 3};
+        SplittableRandom random = new SplittableRandom(20261209);
+        float[] specials = {0f, -0f, Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, -100f, 0x1p65f, -1e-40f};
+        int max = 2 * 4096 + 3 + 1;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = arena.allocate(8L * max, 64);
+            MemorySegment b = arena.allocate(8L * max, 64);
+            MemorySegment kernel = arena.allocate(8L * max, 64);
+            MemorySegment scalar = arena.allocate(8L * max, 64);
+            for (int i = 0; i < 2 * max; i++) {
+                a.setAtIndex(JAVA_FLOAT_UNALIGNED, i, backwardValue(random, specials));
+                b.setAtIndex(JAVA_FLOAT_UNALIGNED, i, backwardValue(random, specials));
+            }
+            for (Op op : List.of(Op.elu(1), GENERAL[0], GENERAL[1], Op.relu(), Op.leakyRelu(0.01), Op.leakyRelu(0x1p-70),
+                    Op.elu(0.5, 2, -1.5))) {
+                boolean fix = op.kind() == Op.Kind.ELU && op.inputScale() < 0;
+                FamilyKernels.F32Choice f = FamilyKernels.f32Choice(op);
+                FamilyKernels.B32Choice bin = FamilyKernels.f32BackwardChoice(op, false);
+                Staging.Map1 f32Scalar = f.cold() == null ? null : (x, y, n) -> ColdStart.f32(f.cold().floats(), x, y, n);
+                Staging.Map2 b32Scalar = bin.form() == null ? null : (g, x, d, n) -> ColdStart.f32(bin.form(), g, x, d, n);
+                Staging.Map1 f64Kernel = FamilyKernels.f64Forward(op, false);
+                Staging.Map1 f64Scalar = FamilyKernels.f64Form(op);
+                Staging.Map2 b64Kernel = FamilyKernels.f64Backward(op, false, false);
+                Staging.Map2 b64Scalar = FamilyKernels.f64BackwardForm(op, false);
+                Staging.Fix1 fix64 = fix ? FamilyKernels.forwardFixF64(op) : null;
+                Staging.Fix2 bfix64 = fix ? FamilyKernels.backwardFixF64(op) : null;
+                for (int n : lengths) {
+                    for (int offset : new int[] {0, 1}) {
+                        String what = op + ", " + n + " elements at offset " + offset;
+                        if (f32Scalar != null) {
+                            long off = 4L * offset;
+                            long len = 4L * n;
+                            Staging.forwardWide(f.kernel(), null, 4, a.asSlice(off, len), kernel.asSlice(off, len));
+                            Staging.forwardWide(f32Scalar, null, 4, a.asSlice(off, len), scalar.asSlice(off, len));
+                            assertSameButNaNs(DataType.F32, "f32 forward " + what, kernel.asSlice(off, len), scalar.asSlice(off, len));
+                            float[] heap = a.asSlice(off, len).toArray(JAVA_FLOAT_UNALIGNED);
+                            Staging.forwardWide(f32Scalar, null, 4, MemorySegment.ofArray(heap), MemorySegment.ofArray(heap));
+                            assertSameButNaNs(DataType.F32, "f32 forward in place on a heap array " + what,
+                                    kernel.asSlice(off, len), MemorySegment.ofArray(heap));
+                        }
+                        if (b32Scalar != null) {
+                            long off = 4L * offset;
+                            long len = 4L * n;
+                            Staging.backwardWide(bin.kernel(), null, 4, a.asSlice(off, len), b.asSlice(off, len), kernel.asSlice(off, len));
+                            Staging.backwardWide(b32Scalar, null, 4, a.asSlice(off, len), b.asSlice(off, len), scalar.asSlice(off, len));
+                            assertSameButNaNs(DataType.F32, "f32 backward " + what, kernel.asSlice(off, len), scalar.asSlice(off, len));
+                        }
+                        long off = 8L * offset;
+                        long len = 8L * n;
+                        Staging.forwardWide(f64Kernel, fix64, 8, a.asSlice(off, len), kernel.asSlice(off, len));
+                        Staging.forwardWide(f64Scalar, fix64, 8, a.asSlice(off, len), scalar.asSlice(off, len));
+                        assertSameButNaNs(DataType.F64, "f64 forward " + what, kernel.asSlice(off, len), scalar.asSlice(off, len));
+                        Staging.backwardWide(b64Kernel, bfix64, 8, a.asSlice(off, len), b.asSlice(off, len), kernel.asSlice(off, len));
+                        Staging.backwardWide(b64Scalar, bfix64, 8, a.asSlice(off, len), b.asSlice(off, len), scalar.asSlice(off, len));
+                        assertSameButNaNs(DataType.F64, "f64 backward " + what, kernel.asSlice(off, len), scalar.asSlice(off, len));
+                    }
+                }
+            }
+        }
+    }
+
+    private static void assertSameButNaNs(DataType type, String what, MemorySegment kernel, MemorySegment scalar) {
+        long diff = mismatchButNaNs(kernel, scalar, type);
+        assertTrue(diff < 0, () -> what + ": element " + diff / type.byteSize() + " differs");
+    }
+
+    /**
+     * Elu's first-call warm-up groups ({@link VectorBackend#warmUpGroup}): one per type and
+     * function kind that has a cold start, distinct and below 16 (Elu keys them as 16 * backend +
+     * group; the backward's from 16 on, below 64), none where there is no scalar form (ELU in double lanes).
+     */
+    @Test
+    void warmUpGroupsAreOnePerTypeAndKindWithAColdStart() {
+        assumeTrue(ColdStart.ENABLED, "-D" + ColdStart.PROPERTY + "=off");
+        VectorBackend backend = new VectorBackend();
+        java.util.Map<Integer, String> seen = new java.util.HashMap<>();
+        for (DataType type : DataType.values()) {
+            for (Op op : List.of(Op.elu(1), GENERAL[0], Op.relu(), Op.leakyRelu(0.01))) {
+                int group = backend.warmUpGroup(op, type, Pass.FORWARD);
+                if (type == DataType.F64 && op == GENERAL[0]) {
+                    assertEquals(backend.warmUpGroup(Op.elu(1), type, Pass.FORWARD), group, "f64 ELU and SELU share their kernel");
+                    continue;
+                }
+                assertTrue(group >= 0 && group < 16, type + " " + op + ": group " + group);
+                String before = seen.put(group, type + " " + op);
+                assertTrue(before == null, type + " " + op + " shares group " + group + " with " + before);
+            }
+            int doubleLanes = backend.warmUpGroup(Op.elu(0), type, Pass.FORWARD);
+            assertEquals(type == DataType.F64 ? backend.warmUpGroup(Op.elu(1), type, Pass.FORWARD) : -1, doubleLanes,
+                    type + " ELU in double lanes");
+            for (Pass pass : List.of(Pass.BACKWARD_FROM_INPUT, Pass.BACKWARD_FROM_OUTPUT)) {
+                for (Op op : pass == Pass.BACKWARD_FROM_INPUT ? List.of(Op.elu(1), Op.relu(), Op.leakyRelu(0.01))
+                        : List.of(GENERAL[0])) {
+                    int group = backend.warmUpGroup(op, type, pass);
+                    assertTrue(group >= 16 && group < 64, type + " " + op + " " + pass + ": group " + group);
+                    String before = seen.put(group, type + " " + op + " " + pass);
+                    assertTrue(before == null, type + " " + op + " " + pass + " shares group " + group + " with " + before);
+                }
+                assertEquals(type == DataType.F64 ? backend.warmUpGroup(Op.elu(1), type, pass) : -1,
+                        backend.warmUpGroup(Op.elu(0), type, pass), type + " ELU backward in double lanes");
+            }
+        }
+        assertEquals(15 + 4 * 4, seen.size());
+    }
+
+    /**
      * The bf16 and f16 bindings of every function with a scalar form, kernel against scalar form
      * ({@link ColdStart#half} around the f32 scalar form, what the binding runs until
      * C2 has compiled its loop), on every one of the 65,536 patterns: in one call (the fused loop
      * and, for binary16 infinities and NaNs and bfloat16 tiny positives, the int vectors it leaves
      * to the staged path), at an odd offset and length (the staged tail), and from a heap array
-     * (which cold calls take element by element, warm ones through the stage).
+     * (which cold calls copy chunk by chunk into arrays, warm ones through the stage).
      */
     @Test
     void halfScalarFormsAreTheBindingsOnEveryPattern() {
@@ -566,8 +683,10 @@ class ColdStartTest {
             }
             assertTrue(ColdStart.compiled(family), "the vector kernel of " + family + " was never found compiled");
         }
-        for (int i = 0; i < 100 && threadAlive(); i++) {
-            Thread.sleep(20); // the thread logs each outcome after the switch
+        // The thread ends once no pair is left: ours are switched, but other tests in this JVM may
+        // have queued more families, each switched (or given up) within MAX_NANOS.
+        while (threadAlive() && System.nanoTime() < deadline + 2 * ColdStart.MAX_NANOS) {
+            Thread.sleep(20);
         }
         assertTrue(!threadAlive(), ColdStart.THREAD_NAME + " still runs with every pair switched");
         // A new binding of a compiled family runs the kernel itself.
