@@ -355,6 +355,54 @@ public final class SteadyStateBenchmark {
         }
         md.append(String.format(Locale.ROOT, "%nThe timing loop's own cost per call (no call), measured at the end of each "
                 + "fork: %s ns; every mean above includes it once.%n", stats(runs.stream().map(Run::timerNs).toList(), "%.0f")));
+        if (variants.contains(COLD_OFF)) {
+            md.append(kernelBar(runs, backends, variants, batch));
+        }
+        return md.toString();
+    }
+
+    /**
+     * With {@code --cold-start-off}: each row's calls in batches at ≥ 100× the kernel's steady time
+     * (the backend's cold-start-off rows' median steady), where the table's own column measures
+     * against the row's steady (with the cold start on, the scalar form's until the switch), and
+     * how many of them are in batches where one call took over half the batch's time (a pause of
+     * the caller, not a slow phase).
+     */
+    static String kernelBar(List<Run> runs, List<String> backends, List<String> variants, int batch) {
+        StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "%nAgainst the kernel's steady time (the "
+                + "cold-start-off rows'): calls in batches ≥ 100× it per fork, and of them those in batches where one "
+                + "call took over half the batch's time (a pause, not a slow phase):%n%n"
+                + "| backend | JVM | kernel steady, ns | calls in batches ≥ 100× it | of them in batches with one call over half |%n"
+                + "|---|---|---:|---:|---:|%n"));
+        for (String b : backends) {
+            List<Run> off = runs.stream().filter(r -> r.backend().equals(b) && r.variant().equals(COLD_OFF)).toList();
+            if (off.isEmpty()) {
+                continue;
+            }
+            double kernel = median(off.stream().map(r -> steady(r.mean())).toList());
+            for (String v : variants) {
+                List<Run> rs = runs.stream().filter(r -> r.backend().equals(b) && r.variant().equals(v)).toList();
+                if (rs.isEmpty() || v.equals(AOT) || v.equals(WARM)) {
+                    continue;
+                }
+                List<Double> slow = new ArrayList<>();
+                List<Double> paused = new ArrayList<>();
+                for (Run r : rs) {
+                    long s = 0;
+                    long p = 0;
+                    for (int i = 0; i < r.mean().length; i++) {
+                        if (r.mean()[i] >= 100 * kernel) {
+                            s += batch;
+                            p += r.max()[i] >= 0.5 * r.mean()[i] * batch ? batch : 0;
+                        }
+                    }
+                    slow.add((double) s);
+                    paused.add((double) p);
+                }
+                md.append("| ").append(b).append(" | ").append(v.isEmpty() ? "fresh" : v).append(" | ").append(fmt(kernel))
+                        .append(" | ").append(stats(slow, "%,.0f")).append(" | ").append(stats(paused, "%,.0f")).append(" |\n");
+            }
+        }
         return md.toString();
     }
 

@@ -48,4 +48,29 @@ class SteadyStateBenchmarkTest {
         assertTrue(md.contains("measured at the end of each fork: 20 ns"), md);
         assertEquals(1, SteadyStateBenchmark.chart(runs, List.of("vector"), "", "test").getSeriesMap().size() - 1);
     }
+
+    /**
+     * With the cold-start-off variant, the second table counts each row's slow batches against the
+     * kernel's steady time: here a fresh row whose steady (400 ns, a scalar form) is 10x the
+     * kernel's (40 ns), with one batch paused (one call of 1 ms) and one slow throughout.
+     */
+    @Test
+    void kernelBarCountsAgainstTheColdStartOffSteadyAndSeparatesPauses() {
+        StringBuilder fresh = new StringBuilder("first 30000000 15000000\n");
+        double[] means = {10_000, 5_000, 400, 400, 400, 400, 400, 400, 400, 400};
+        long[] max = {1_000_000, 6_000, 500, 500, 500, 500, 500, 500, 500, 500};
+        for (int i = 0; i < means.length; i++) {
+            fresh.append("batch ").append(i * 100).append(' ').append(means[i]).append(' ').append(max[i]).append(" 1\n");
+        }
+        fresh.append("timer 20\n");
+        List<SteadyStateBenchmark.Run> runs = List.of(
+                SteadyStateBenchmark.parse("vector", "", 1, fresh.toString()),
+                SteadyStateBenchmark.parse("vector", SteadyStateBenchmark.COLD_OFF, 1, probeOutput(30, 100_000)));
+        String md = SteadyStateBenchmark.table(runs, List.of("vector"), List.of("", SteadyStateBenchmark.COLD_OFF), 1,
+                1000, 100);
+        // kernel steady 40 ns: >= 4,000 ns are the fresh row's first two batches, the first of them paused
+        assertTrue(md.contains("| vector | fresh | 40.0 | 200 | 100 |"), md);
+        // the cold-start-off row: its first two batches (100,000 and 10,000 ns), no pause (slowest 3x the mean)
+        assertTrue(md.contains("| vector | cold start off | 40.0 | 200 | 0 |"), md);
+    }
 }
