@@ -46,18 +46,8 @@ public class EluBenchmark extends BenchBase {
             throw new IllegalStateException("backend " + backend + " is not available here: "
                     + Elu4j.backends());
         }
-        call = new EluCall(this, function(function).on(b), size, mode,
+        call = new EluCall(this, Functions.of(function).on(b), size, mode,
                 "elu4j " + backend + " " + function + " " + mode + " n=" + size);
-    }
-
-    /** The function object of a {@code function} parameter value. */
-    static Elu function(String name) {
-        return switch (name) {
-            case "elu" -> Elu.elu();
-            case "relu" -> Elu.relu();
-            case "selu" -> Elu.selu();
-            default -> throw new IllegalArgumentException("function must be elu, relu or selu: " + name);
-        };
     }
 
     @Benchmark

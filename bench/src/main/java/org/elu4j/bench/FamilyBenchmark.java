@@ -78,7 +78,7 @@ public class FamilyBenchmark extends BenchBase {
 
     @Setup(Level.Trial)
     public void setUp() {
-        Elu f = function(function);
+        Elu f = Functions.of(function);
         dataType = DataType.fromCliName(type);
         direction = direction(pass);
         String what = function + " " + type + " " + pass + " n=" + size;
@@ -155,18 +155,6 @@ public class FamilyBenchmark extends BenchBase {
             default -> throw new IllegalStateException(String.valueOf(direction));
         }
         return out;
-    }
-
-    /** The function object of a {@code function} parameter value, on AUTO. */
-    static Elu function(String name) {
-        return switch (name) {
-            case "elu" -> Elu.elu();
-            case "selu" -> Elu.selu();
-            case "celu" -> Elu.celu(0.7);
-            case "relu" -> Elu.relu();
-            case "leaky-relu" -> Elu.leakyRelu(0.01);
-            default -> throw new IllegalArgumentException("function must be elu, selu, celu, relu or leaky-relu: " + name);
-        };
     }
 
     static Elu.Direction direction(String pass) {

@@ -11,6 +11,7 @@ import java.util.Locale;
 import org.elu4j.Backend;
 import org.elu4j.DataType;
 import org.elu4j.Elu;
+import org.elu4j.bench.Functions;
 
 /**
  * The child JVM of {@link SteadyStateBenchmark}: times forward calls of one function and type on
@@ -83,7 +84,7 @@ public final class SteadyStateProbe {
             onCpu(); // its own classes loaded before the clock starts
             long c0 = onCpu();
             long t0 = System.nanoTime();
-            Elu elu = function(function).on(Backend.fromCliName(backend));
+            Elu elu = Functions.of(function).on(Backend.fromCliName(backend));
             Call call = switch (pass) {
                 case "bwd-in" -> () -> elu.backwardFromInput(g, x, y, type);
                 case "bwd-out" -> () -> elu.backwardFromOutput(g, x, y, type);
@@ -163,18 +164,6 @@ public final class SteadyStateProbe {
             case F64 -> t.getAtIndex(ValueLayout.JAVA_DOUBLE, 0);
             case BF16 -> Float.intBitsToFloat(t.getAtIndex(ValueLayout.JAVA_SHORT, 0) << 16);
             case F16 -> Float.float16ToFloat(t.getAtIndex(ValueLayout.JAVA_SHORT, 0));
-        };
-    }
-
-    /** The function of the JMH suite's {@code function} parameter (FamilyBenchmark's), on AUTO. */
-    static Elu function(String name) {
-        return switch (name) {
-            case "elu" -> Elu.elu();
-            case "selu" -> Elu.selu();
-            case "celu" -> Elu.celu(0.7);
-            case "relu" -> Elu.relu();
-            case "leaky-relu" -> Elu.leakyRelu(0.01);
-            default -> throw new IllegalArgumentException("function must be elu, selu, celu, relu or leaky-relu: " + name);
         };
     }
 

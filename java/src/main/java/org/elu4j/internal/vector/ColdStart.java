@@ -649,6 +649,15 @@ final class ColdStart {
         }
     }
 
+    /** {@link F64Kernels}' {@code expm1(r) ~ r + r^2 q(r)}, Horner from C13 to C2 as there. */
+    private static double expm1Poly(double r) {
+        double q = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(
+                Math.fma(F64Kernels.C13, r, F64Kernels.C12), r, F64Kernels.C11), r, F64Kernels.C10), r,
+                F64Kernels.C9), r, F64Kernels.C8), r, F64Kernels.C7), r, F64Kernels.C6), r, F64Kernels.C5), r,
+                F64Kernels.C4), r, F64Kernels.C3), r, F64Kernels.C2);
+        return Math.fma(r * r, q, r);
+    }
+
     /**
      * {@link F64Kernels#elu}'s arithmetic one double at a time, step for step (see its class
      * comment): the same bits for every input.
@@ -662,11 +671,7 @@ final class ColdStart {
             double m = t - F64Kernels.SHIFT;
             double r = Math.fma(m, -F64Kernels.LN2_LO, Math.fma(m, -F64Kernels.LN2_HI, zc));
             double s = Double.longBitsToDouble(Double.doubleToRawLongBits(t) << 52);
-            double q = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(
-                    Math.fma(F64Kernels.C13, r, F64Kernels.C12), r, F64Kernels.C11), r, F64Kernels.C10), r,
-                    F64Kernels.C9), r, F64Kernels.C8), r, F64Kernels.C7), r, F64Kernels.C6), r, F64Kernels.C5), r,
-                    F64Kernels.C4), r, F64Kernels.C3), r, F64Kernels.C2);
-            double p = Math.fma(r * r, q, r);
+            double p = expm1Poly(r);
             double e = z == 0 ? z : Math.fma(s, p, s - 1.0);
             ys[i] = x > 0 ? x * scale : x <= 0 ? e * c : x;
         }
@@ -816,11 +821,7 @@ final class ColdStart {
             double m = t - F64Kernels.SHIFT_EXP;
             double r = Math.fma(m, -F64Kernels.LN2_LO, Math.fma(m, -F64Kernels.LN2_HI, zc));
             double s = Double.longBitsToDouble(Double.doubleToRawLongBits(t) << 52);
-            double q = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(
-                    Math.fma(F64Kernels.C13, r, F64Kernels.C12), r, F64Kernels.C11), r, F64Kernels.C10), r,
-                    F64Kernels.C9), r, F64Kernels.C8), r, F64Kernels.C7), r, F64Kernels.C6), r, F64Kernels.C5), r,
-                    F64Kernels.C4), r, F64Kernels.C3), r, F64Kernels.C2);
-            double p = Math.fma(r * r, q, r);
+            double p = expm1Poly(r);
             double zErr = Math.fma(xi, inputScale, -z);
             if (Double.isNaN(zErr) || Double.isInfinite(z)) {
                 zErr = 0;
