@@ -1051,7 +1051,8 @@ public final class Elu {
     private static final int WARM_CALLS = 1000;
 
     /**
-     * Runs this function's forward {@value #WARM_CALLS} times on 16 elements of scratch memory
+     * Runs this function's forward (or a backward: {@link #warmUp(DataType, Pass)}) {@value #WARM_CALLS}
+     * times on 16 elements of scratch memory
      * through the very path a call takes ({@link #forward}: the checks, the binding, the helper's
      * downcall), at the first forward call on native memory that binds to a backend whose
      * {@link org.elu4j.internal.EluBackend#warmUpGroup} says so, once per JVM, backend and group.

@@ -365,21 +365,21 @@ public final class SteadyStateBenchmark {
      * With {@code --cold-start-off}: each row's calls in batches at ≥ 100× the kernel's steady time
      * (the backend's cold-start-off rows' median steady), where the table's own column measures
      * against the row's steady (with the cold start on, the scalar form's until the switch), and
-     * how many of them are in batches where one call took over half the batch's time (a pause of
-     * the caller, not a slow phase).
+     * how many of them are in batches where one call took at least half the batch's time (a pause
+     * of the caller, not a slow phase). Both steady times as the table's: the median curve's.
      */
     static String kernelBar(List<Run> runs, List<String> backends, List<String> variants, int batch) {
         StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "%nAgainst the kernel's steady time (the "
                 + "cold-start-off rows'): calls in batches ≥ 100× it per fork, and of them those in batches where one "
-                + "call took over half the batch's time (a pause, not a slow phase):%n%n"
-                + "| backend | JVM | kernel steady, ns | calls in batches ≥ 100× it | of them in batches with one call over half |%n"
+                + "call took at least half the batch's time (a pause, not a slow phase):%n%n"
+                + "| backend | JVM | kernel steady, ns | calls in batches ≥ 100× it | of them in batches with one call of half or more |%n"
                 + "|---|---|---:|---:|---:|%n"));
         for (String b : backends) {
             List<Run> off = runs.stream().filter(r -> r.backend().equals(b) && r.variant().equals(COLD_OFF)).toList();
             if (off.isEmpty()) {
                 continue;
             }
-            double kernel = median(off.stream().map(r -> steady(r.mean())).toList());
+            double kernel = steady(medianCurve(off));
             for (String v : variants) {
                 List<Run> rs = runs.stream().filter(r -> r.backend().equals(b) && r.variant().equals(v)).toList();
                 if (rs.isEmpty() || v.equals(AOT) || v.equals(WARM)) {

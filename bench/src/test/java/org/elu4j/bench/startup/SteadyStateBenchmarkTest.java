@@ -68,7 +68,8 @@ class SteadyStateBenchmarkTest {
                 SteadyStateBenchmark.parse("vector", SteadyStateBenchmark.COLD_OFF, 1, probeOutput(30, 100_000)));
         String md = SteadyStateBenchmark.table(runs, List.of("vector"), List.of("", SteadyStateBenchmark.COLD_OFF), 1,
                 1000, 100);
-        // kernel steady 40 ns: >= 4,000 ns are the fresh row's first two batches, the first of them paused
+        // kernel steady 40 ns (the cold-start-off median curve's): >= 4,000 ns are the fresh row's first
+        // two batches, the first of them paused
         assertTrue(md.contains("| vector | fresh | 40.0 | 200 | 100 |"), md);
         // the cold-start-off row: its first two batches (100,000 and 10,000 ns), no pause (slowest 3x the mean)
         assertTrue(md.contains("| vector | cold start off | 40.0 | 200 | 0 |"), md);

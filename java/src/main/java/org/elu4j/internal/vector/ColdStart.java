@@ -236,12 +236,12 @@ final class ColdStart {
         }
         List<Pair> waiting = WAITING.get(p.family);
         if (waiting != null) {
-            waiting.add(p);
-            return Use.PAIR;
+            waiting.add(p); // switches with the family's first pair, queued already
+        } else {
+            WAITING.put(p.family, new ArrayList<>(List.of(p)));
+            PENDING.add(p);
         }
-        WAITING.put(p.family, new ArrayList<>(List.of(p)));
-        PENDING.add(p);
-        if (!running) {
+        if (!running) { // the thread ended, or could not be started before: (re)start it
             // The kernels' first calls run the Vector API's fallback code, which wraps byte arrays
             // in heap segments: the first heap segment a JVM makes loads its class, and C2 then
             // throws away compiled code that assumed native segments were the only kind

@@ -172,15 +172,12 @@ final class FamilyKernels {
      * The f32 backward (also what bf16/f16 run on their widened blocks): in f32 pairs where
      * {@link Op#isGeneralF32Backward()} ({@link F32Backward}; from the input it decides per group
      * of 16 floats from the start of the call, as the helper does, and the drivers keep groups
-     * whole: the f32 blocks and the half types' 4096-element chunks start at group boundaries, and
-     * a staged tail's stale end is zeroed), so every type has the helper's bits there; the double
-     * kernels ({@link F32DoubleLaneBackward}) otherwise.
+     * whole: the half types' 4096-element chunks start at group boundaries, the f32 blocks too with
+     * 8 or more float lanes (with 4 a block is half a group: see {@link F32Backward}), and a staged
+     * tail's stale end is zeroed), so every type has the helper's bits there; the double kernels
+     * ({@link F32DoubleLaneBackward}) otherwise. Through its {@link ColdStart} where
+     * {@code coldStart} and it has a scalar form ({@link #f32BackwardChoice}).
      */
-    static Map2 f32Backward(Op op, boolean fromOutput) {
-        return f32BackwardChoice(op, fromOutput).kernel();
-    }
-
-    /** {@link #f32Backward(Op, boolean)}, through its {@link ColdStart} where {@code coldStart} and it has a scalar form. */
     static Map2 f32Backward(Op op, boolean fromOutput, boolean coldStart) {
         B32Choice c = f32BackwardChoice(op, fromOutput);
         if (!coldStart || c.form() == null) {
@@ -202,8 +199,7 @@ final class FamilyKernels {
 
     /** The loop-invariant branches of the f32 pairs' loops, for a family name. */
     private static String branches(F32Kernels.General g) {
-        return (g.unitInput() ? ", unit input" : "") + (g.floatScale() ? ", float scale" : ", scale pair")
-                + (g.exactCis() ? ", exact cis" : "");
+        return (g.unitInput() ? ", unit input" : "") + (g.floatScale() ? ", float scale" : ", scale pair");
     }
 
     static B32Choice f32BackwardChoice(Op op, boolean fromOutput) {
@@ -242,7 +238,7 @@ final class FamilyKernels {
                 if (!fromOutput && op.isGeneralF32Backward()) {
                     F32Kernels.General g = F32Kernels.General.of(op);
                     yield new B32Choice((dy, x, dx, b) -> F32Backward.eluFromInput(dy, x, dx, b, g, k, scale, inputScale),
-                            "backward from the input, pairs" + branches(g),
+                            "backward from the input, pairs" + branches(g) + (g.exactCis() ? ", exact cis" : ""),
                             (dy, x, dx, n) -> ColdStart.eluFromInput(dy, x, dx, n, g, k, scale, inputScale));
                 }
                 yield new B32Choice(fromOutput

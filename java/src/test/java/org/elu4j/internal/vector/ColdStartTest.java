@@ -12,6 +12,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.elu4j.DataType;
+import org.elu4j.internal.HalfFloats;
 import org.elu4j.internal.Op;
 import org.elu4j.internal.Pass;
 import org.elu4j.testing.Machine;
@@ -284,7 +285,7 @@ class ColdStartTest {
     /** Functions for the backward: both f32 kernels from the output (fma and pairs), the pairs from the input, ReLU, LeakyReLU. */
     private static final Op[] BACKWARD = {Op.elu(1), Op.elu(0.5), GENERAL[0], GENERAL[1], Op.elu(1.3), GENERAL[3],
             GENERAL[4], GENERAL[5], Op.relu(), Op.leakyRelu(0.25), Op.leakyRelu(0.01), Op.leakyRelu(0x1p-70),
-            Op.leakyRelu(-0.5)};
+            Op.leakyRelu(-0.5), Op.leakyRelu(1e30)};
 
     /** A gradient or input for the backward tests: special values, random patterns, ordinary values, now and then one outside the f32 pairs' range. */
     private static float backwardValue(SplittableRandom random, float[] specials) {
@@ -403,9 +404,19 @@ class ColdStartTest {
             MemorySegment scalar = arena.allocate(2L * n + 64, 64);
             for (int i = 0; i < n; i++) {
                 xy.setAtIndex(JAVA_SHORT_UNALIGNED, i, (short) i);
-                dy.setAtIndex(JAVA_SHORT_UNALIGNED, i, (short) (i * 40503 + 12345));
             }
+            short[] heapDx = new short[n];
             for (DataType type : List.of(DataType.BF16, DataType.F16)) {
+              // dy: every pattern permuted (many beyond 2^64 in bf16: their groups in double), and
+              // ordinary gradients (so that groups run in the pairs)
+              for (int set = 0; set < 2; set++) {
+                for (int i = 0; i < n; i++) {
+                    float ordinary = ((i * 37) % 200 - 100) / 16f;
+                    dy.setAtIndex(JAVA_SHORT_UNALIGNED, i, set == 0 ? (short) (i * 40503 + 12345)
+                            : type == DataType.BF16 ? HalfFloats.floatToBf16(ordinary) : HalfFloats.floatToF16(ordinary));
+                }
+                MemorySegment heapDy = MemorySegment.ofArray(dy.asSlice(0, 2L * n).toArray(JAVA_SHORT_UNALIGNED));
+                MemorySegment heapXy = MemorySegment.ofArray(xy.asSlice(0, 2L * n).toArray(JAVA_SHORT_UNALIGNED));
                 for (Op op : BACKWARD) {
                     for (boolean fromOutput : new boolean[] {false, true}) {
                         if (fromOutput && op.fromOutputProblem() != null) {
@@ -422,10 +433,18 @@ class ColdStartTest {
                             f.run(dy.asSlice(off, len), xy.asSlice(off, len), kernel.asSlice(off, len));
                             ColdStart.half(form, type, dy.asSlice(off, len), xy.asSlice(off, len), scalar.asSlice(off, len));
                             assertSameHalvesButNaNs(type, type + " " + op + (fromOutput ? " from the output" : " from the input")
-                                    + " at offset " + window[0], xy, kernel, scalar);
+                                    + " at offset " + window[0] + ", dy set " + set, xy, kernel, scalar);
                         }
+                        kernel.fill((byte) 0x55);
+                        scalar.fill((byte) 0x55);
+                        f.run(dy.asSlice(0, 2L * n), xy.asSlice(0, 2L * n), kernel.asSlice(0, 2L * n));
+                        ColdStart.half(form, type, heapDy, heapXy, MemorySegment.ofArray(heapDx));
+                        MemorySegment.copy(heapDx, 0, scalar, JAVA_SHORT_UNALIGNED, 0, n);
+                        assertSameHalvesButNaNs(type, type + " " + op + (fromOutput ? " from the output" : " from the input")
+                                + " from heap arrays, dy set " + set, xy, kernel, scalar);
                     }
                 }
+              }
             }
         }
     }
@@ -487,15 +506,31 @@ class ColdStartTest {
                             Staging.backwardWide(bin.kernel(), null, 4, a.asSlice(off, len), b.asSlice(off, len), kernel.asSlice(off, len));
                             Staging.backwardWide(b32Scalar, null, 4, a.asSlice(off, len), b.asSlice(off, len), scalar.asSlice(off, len));
                             assertSameButNaNs(DataType.F32, "f32 backward " + what, kernel.asSlice(off, len), scalar.asSlice(off, len));
+                            float[] heapDy = a.asSlice(off, len).toArray(JAVA_FLOAT_UNALIGNED);
+                            float[] heapX = b.asSlice(off, len).toArray(JAVA_FLOAT_UNALIGNED);
+                            Staging.backwardWide(b32Scalar, null, 4, MemorySegment.ofArray(heapDy), MemorySegment.ofArray(heapX),
+                                    MemorySegment.ofArray(heapDy)); // dx in dy's place
+                            assertSameButNaNs(DataType.F32, "f32 backward in place on heap arrays " + what,
+                                    kernel.asSlice(off, len), MemorySegment.ofArray(heapDy));
                         }
                         long off = 8L * offset;
                         long len = 8L * n;
                         Staging.forwardWide(f64Kernel, fix64, 8, a.asSlice(off, len), kernel.asSlice(off, len));
                         Staging.forwardWide(f64Scalar, fix64, 8, a.asSlice(off, len), scalar.asSlice(off, len));
                         assertSameButNaNs(DataType.F64, "f64 forward " + what, kernel.asSlice(off, len), scalar.asSlice(off, len));
+                        double[] heap = a.asSlice(off, len).toArray(JAVA_DOUBLE_UNALIGNED);
+                        Staging.forwardWide(f64Scalar, fix64, 8, MemorySegment.ofArray(heap), MemorySegment.ofArray(heap));
+                        assertSameButNaNs(DataType.F64, "f64 forward in place on a heap array " + what,
+                                kernel.asSlice(off, len), MemorySegment.ofArray(heap));
                         Staging.backwardWide(b64Kernel, bfix64, 8, a.asSlice(off, len), b.asSlice(off, len), kernel.asSlice(off, len));
                         Staging.backwardWide(b64Scalar, bfix64, 8, a.asSlice(off, len), b.asSlice(off, len), scalar.asSlice(off, len));
                         assertSameButNaNs(DataType.F64, "f64 backward " + what, kernel.asSlice(off, len), scalar.asSlice(off, len));
+                        double[] heapDy = a.asSlice(off, len).toArray(JAVA_DOUBLE_UNALIGNED);
+                        double[] heapX = b.asSlice(off, len).toArray(JAVA_DOUBLE_UNALIGNED);
+                        Staging.backwardWide(b64Scalar, bfix64, 8, MemorySegment.ofArray(heapDy), MemorySegment.ofArray(heapX),
+                                MemorySegment.ofArray(heapDy));
+                        assertSameButNaNs(DataType.F64, "f64 backward in place on heap arrays " + what,
+                                kernel.asSlice(off, len), MemorySegment.ofArray(heapDy));
                     }
                 }
             }
@@ -692,6 +727,9 @@ class ColdStartTest {
         // A new binding of a compiled family runs the kernel itself.
         Staging.Map1 kernel = (s, d, b) -> { };
         assertTrue(ColdStart.of("elu", "test", kernel, (s, d, b) -> { }, new float[1], DataType.F32) == kernel);
+        Staging.Map2 kernel2 = (g, x, d, b) -> { };
+        assertTrue(ColdStart.ofBackward("f64 elu backward from the input", "test", kernel2, (g, x, d, b) -> { },
+                new float[1], DataType.F64) == kernel2);
     }
 
     private static boolean threadAlive() {
