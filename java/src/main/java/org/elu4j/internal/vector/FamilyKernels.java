@@ -35,14 +35,14 @@ final class FamilyKernels {
         if (!coldStart || cold == null) {
             return c.kernel();
         }
-        ColdStart.Floats f = cold.floats();
-        return ColdStart.of(cold.family(), "f32 " + op, c.kernel(), (s, d, b) -> ColdStart.f32(f, s, d, b),
+        ScalarForms.Floats f = cold.floats();
+        return ColdStart.of(cold.family(), "f32 " + op, c.kernel(), (s, d, b) -> ScalarForms.f32(f, s, d, b),
                 ColdStart.sample(cold.length(), cold.edges()), DataType.F32);
     }
 
     /**
      * A kernel's scalar form ({@link ColdStart}): the same bits one float at a time, on arrays
-     * ({@link ColdStart#f32}, {@link ColdStart#half} run it over a call).
+     * ({@link ScalarForms#f32}, {@link ScalarForms#half} run it over a call).
      *
      * @param family the kernel method with the branches its parameters take: the bindings that
      *               share compiled code, warmed once
@@ -51,7 +51,7 @@ final class FamilyKernels {
      * @param length the f32 sample's length for the warm-up thread (what the kernel takes)
      * @param edges  values the sample starts with, which take the kernel's other steps
      */
-    record Cold(String family, int group, ColdStart.Floats floats, int length, float... edges) {
+    record Cold(String family, int group, ScalarForms.Floats floats, int length, float... edges) {
     }
 
     /** The f32 forward kernel chosen for a function, and its scalar form where it has one (else null). */
@@ -66,27 +66,27 @@ final class FamilyKernels {
     static F32Choice f32Choice(Op op) {
         final int block = (int) (Staging.BLOCK_BYTES / Float.BYTES);
         return switch (op.kind()) {
-            case RELU -> new F32Choice(F32Kernels::relu, new Cold("relu", 2, ColdStart::relu, 3 * block));
+            case RELU -> new F32Choice(F32Kernels::relu, new Cold("relu", 2, ScalarForms::relu, 3 * block));
             case LEAKY_RELU -> {
                 double slope = op.alpha();
                 float slopeF = (float) slope;
                 F32Kernels.SlopePair pair = F32Kernels.SlopePair.of(slope);
                 if (slopeF == slope) {
                     yield new F32Choice((s, d, b) -> F32Kernels.leakyFloat(s, d, b, slopeF), new Cold(
-                            "leaky, float slope", 3, (x, y, n) -> ColdStart.leakyFloat(x, y, n, slopeF), 3 * block));
+                            "leaky, float slope", 3, (x, y, n) -> ScalarForms.leakyFloat(x, y, n, slopeF), 3 * block));
                 }
                 yield pair != null
                         ? new F32Choice((s, d, b) -> F32Kernels.leakyPair(s, d, b, pair), new Cold(
-                                "leaky, slope pair", 3, (x, y, n) -> ColdStart.leakyPair(x, y, n, pair), 3 * block))
+                                "leaky, slope pair", 3, (x, y, n) -> ScalarForms.leakyPair(x, y, n, pair), 3 * block))
                         : new F32Choice((s, d, b) -> F32Kernels.leakyDouble(s, d, b, slope), new Cold(
-                                "leaky, double slope", 3, (x, y, n) -> ColdStart.leakyDouble(x, y, n, slope), 3 * block));
+                                "leaky, double slope", 3, (x, y, n) -> ScalarForms.leakyDouble(x, y, n, slope), 3 * block));
             }
             case ELU -> {
                 if (op.isFastF32Elu()) {
                     float alpha = op.alphaF();
                     // Two pairs of vectors, a whole and a partial tail vector: the kernel's masked tail too.
                     yield new F32Choice((s, d, b) -> VectorBackend.kernel(s, d, b, alpha),
-                            new Cold("elu", 0, (x, y, n) -> ColdStart.elu(x, y, n, alpha), 5 * F32Kernels.F.length() + 3));
+                            new Cold("elu", 0, (x, y, n) -> ScalarForms.elu(x, y, n, alpha), 5 * F32Kernels.F.length() + 3));
                 }
                 if (op.isGeneralF32Elu()) {
                     F32Kernels.General g = F32Kernels.General.of(op);
@@ -99,7 +99,7 @@ final class FamilyKernels {
                     // 256 floats 132 ns a call instead of 94, measured).
                     yield new F32Choice(kernel, new Cold((g.unitInput() ? "general, unit input" : "general")
                             + (g.floatScale() ? ", float scale" : ", scale pair"), 1,
-                            (x, y, n) -> ColdStart.general(x, y, n, g), 3 * block, -g.lin() / 2, -100f));
+                            (x, y, n) -> ScalarForms.general(x, y, n, g), 3 * block, -g.lin() / 2, -100f));
                 }
                 double c = op.negativeCoefficient();
                 double scale = op.scale();
@@ -143,20 +143,20 @@ final class FamilyKernels {
 
     /** The scalar form of the f64 forward kernel ({@link ColdStart}), over segments. */
     static Map1 f64Form(Op op) {
-        final ColdStart.Doubles form = switch (op.kind()) {
-            case RELU -> ColdStart::reluF64;
+        final ScalarForms.Doubles form = switch (op.kind()) {
+            case RELU -> ScalarForms::reluF64;
             case LEAKY_RELU -> {
                 double slope = op.alpha();
-                yield (x, y, n) -> ColdStart.leakyF64(x, y, n, slope);
+                yield (x, y, n) -> ScalarForms.leakyF64(x, y, n, slope);
             }
             case ELU -> {
                 double c = op.negativeCoefficient();
                 double scale = op.scale();
                 double inputScale = op.inputScale();
-                yield (x, y, n) -> ColdStart.eluF64(x, y, n, c, scale, inputScale);
+                yield (x, y, n) -> ScalarForms.eluF64(x, y, n, c, scale, inputScale);
             }
         };
-        return (s, d, b) -> ColdStart.f64(form, s, d, b);
+        return (s, d, b) -> ScalarForms.f64(form, s, d, b);
     }
 
     /** {@code Elu}'s warm-up group of the f64 forward ({@link VectorBackend#warmUpGroup}): one per kernel. */
@@ -183,9 +183,9 @@ final class FamilyKernels {
         if (!coldStart || c.form() == null) {
             return c.kernel();
         }
-        ColdStart.Floats2 f = c.form();
+        ScalarForms.Floats2 f = c.form();
         return ColdStart.ofBackward(c.family(), "f32 " + op + (fromOutput ? " backward from the output" : " backward"),
-                c.kernel(), (dy, xy, dx, b) -> ColdStart.f32(f, dy, xy, dx, b),
+                c.kernel(), (dy, xy, dx, b) -> ScalarForms.f32(f, dy, xy, dx, b),
                 ColdStart.sample((int) (3 * Staging.BLOCK_BYTES / Float.BYTES)), DataType.F32);
     }
 
@@ -194,7 +194,7 @@ final class FamilyKernels {
      * where it has none (ELU in double lanes); {@code family} names the kernel method with the
      * branches its parameters take.
      */
-    record B32Choice(Map2 kernel, String family, ColdStart.Floats2 form) {
+    record B32Choice(Map2 kernel, String family, ScalarForms.Floats2 form) {
     }
 
     /** The loop-invariant branches of the f32 pairs' loops, for a family name. */
@@ -204,7 +204,7 @@ final class FamilyKernels {
 
     static B32Choice f32BackwardChoice(Op op, boolean fromOutput) {
         return switch (op.kind()) {
-            case RELU -> new B32Choice(F32DoubleLaneBackward::reluBackward, "relu backward", ColdStart::reluBackward);
+            case RELU -> new B32Choice(F32DoubleLaneBackward::reluBackward, "relu backward", ScalarForms::reluBackward);
             case LEAKY_RELU -> {
                 double slope = op.alpha();
                 float slopeF = (float) slope;
@@ -215,10 +215,10 @@ final class FamilyKernels {
                     float lo = isPair ? pair.lo() : 0f;
                     yield new B32Choice((g, x, d, b) -> F32DoubleLaneBackward.leakyBackwardFloat(g, x, d, b, slopeF, pair),
                             isPair ? "leaky backward, slope pair" : "leaky backward, float slope",
-                            (g, x, d, n) -> ColdStart.leakyBackwardFloat(g, x, d, n, hi, lo, isPair));
+                            (g, x, d, n) -> ScalarForms.leakyBackwardFloat(g, x, d, n, hi, lo, isPair));
                 }
                 yield new B32Choice((g, x, d, b) -> F32DoubleLaneBackward.leakyBackward(g, x, d, b, slope),
-                        "leaky backward, double slope", (g, x, d, n) -> ColdStart.leakyBackwardDouble(g, x, d, n, slope));
+                        "leaky backward, double slope", (g, x, d, n) -> ScalarForms.leakyBackwardDouble(g, x, d, n, slope));
             }
             case ELU -> {
                 if (fromOutput && op.isGeneralF32Backward()) {
@@ -226,10 +226,10 @@ final class FamilyKernels {
                     yield g.fmaY()
                             ? new B32Choice((dy, y, dx, b) -> F32Backward.eluBackwardFromOutputFma(dy, y, dx, b, g),
                                     "backward from the output, fma" + branches(g),
-                                    (dy, y, dx, n) -> ColdStart.eluFromOutputFma(dy, y, dx, n, g))
+                                    (dy, y, dx, n) -> ScalarForms.eluFromOutputFma(dy, y, dx, n, g))
                             : new B32Choice((dy, y, dx, b) -> F32Backward.eluBackwardFromOutputF32(dy, y, dx, b, g),
                                     "backward from the output, pairs" + branches(g),
-                                    (dy, y, dx, n) -> ColdStart.eluFromOutputF32(dy, y, dx, n, g));
+                                    (dy, y, dx, n) -> ScalarForms.eluFromOutputF32(dy, y, dx, n, g));
                 }
                 double c = op.negativeCoefficient();
                 double k = c * op.inputScale();
@@ -239,7 +239,7 @@ final class FamilyKernels {
                     F32Kernels.General g = F32Kernels.General.of(op);
                     yield new B32Choice((dy, x, dx, b) -> F32Backward.eluFromInput(dy, x, dx, b, g, k, scale, inputScale),
                             "backward from the input, pairs" + branches(g) + (g.exactCis() ? ", exact cis" : ""),
-                            (dy, x, dx, n) -> ColdStart.eluFromInput(dy, x, dx, n, g, k, scale, inputScale));
+                            (dy, x, dx, n) -> ScalarForms.eluFromInput(dy, x, dx, n, g, k, scale, inputScale));
                 }
                 yield new B32Choice(fromOutput
                         ? (g, y, d, b) -> F32DoubleLaneBackward.eluBackwardFromOutput(g, y, d, b, c, scale, inputScale)
@@ -284,22 +284,22 @@ final class FamilyKernels {
 
     /** The scalar form of the f64 backward kernel ({@link ColdStart}), over segments. */
     static Map2 f64BackwardForm(Op op, boolean fromOutput) {
-        final ColdStart.Doubles2 form = switch (op.kind()) {
-            case RELU -> ColdStart::reluBackwardF64;
+        final ScalarForms.Doubles2 form = switch (op.kind()) {
+            case RELU -> ScalarForms::reluBackwardF64;
             case LEAKY_RELU -> {
                 double slope = op.alpha();
-                yield (g, x, d, n) -> ColdStart.leakyBackwardF64(g, x, d, n, slope);
+                yield (g, x, d, n) -> ScalarForms.leakyBackwardF64(g, x, d, n, slope);
             }
             case ELU -> {
                 double c = op.negativeCoefficient();
                 double k = c * op.inputScale();
                 double scale = op.scale();
                 double inputScale = op.inputScale();
-                yield fromOutput ? (g, y, d, n) -> ColdStart.eluFromOutputF64(g, y, d, n, c, scale, inputScale)
-                        : (g, x, d, n) -> ColdStart.eluFromInputF64(g, x, d, n, k, scale, inputScale);
+                yield fromOutput ? (g, y, d, n) -> ScalarForms.eluFromOutputF64(g, y, d, n, c, scale, inputScale)
+                        : (g, x, d, n) -> ScalarForms.eluFromInputF64(g, x, d, n, k, scale, inputScale);
             }
         };
-        return (dy, xy, dx, b) -> ColdStart.f64(form, dy, xy, dx, b);
+        return (dy, xy, dx, b) -> ScalarForms.f64(form, dy, xy, dx, b);
     }
 
     /*

@@ -256,7 +256,7 @@ public final class VectorBackend implements EluBackend {
     /**
      * bf16/f16 forward: a fused loop where one runs the f32 kernel's arithmetic, else staged; and
      * where the f32 kernel has a scalar form, the whole call through {@link ColdStart}: the halves
-     * widened, that form, rounded back ({@link ColdStart#half}: the same bits) until C2
+     * widened, that form, rounded back ({@link ScalarForms#half}: the same bits) until C2
      * has compiled the loop ({@code coldStart}).
      */
     static Binding.Forward halfForward(Op op, DataType type, boolean fixNeeded, boolean coldStart) {
@@ -289,7 +289,7 @@ public final class VectorBackend implements EluBackend {
         }
         // The sample: five int vectors of halves and a few more (the fused loop and the staged tail).
         Map1 m = ColdStart.of(type.cliName() + " " + cold.family() + ", " + path, type.cliName() + " " + op,
-                (s, d, b) -> f.run(s, d, 1), (s, d, b) -> ColdStart.half(cold.floats(), type, s, d),
+                (s, d, b) -> f.run(s, d, 1), (s, d, b) -> ScalarForms.half(cold.floats(), type, s, d),
                 ColdStart.sample((int) (5 * HalfElu.STEP_BYTES / 2 + 3), cold.edges()), type);
         return (src, dst, threads) -> m.run(src, dst, src.byteSize());
     }
@@ -315,7 +315,7 @@ public final class VectorBackend implements EluBackend {
     /**
      * bf16/f16 backward: a fused loop where one runs the f32 kernel's arithmetic, else staged; and
      * where the f32 kernel has a scalar form, the whole call through {@link ColdStart} (dy and x or
-     * y widened, that form, dx rounded back: {@link ColdStart#half(ColdStart.Floats2, DataType,
+     * y widened, that form, dx rounded back: {@link ScalarForms#half(ScalarForms.Floats2, DataType,
      * MemorySegment, MemorySegment, MemorySegment)}) until C2 has compiled the loop ({@code coldStart}).
      */
     static Binding.Backward halfBackward(Op op, DataType type, boolean fromOutput, boolean fixNeeded,
@@ -341,7 +341,7 @@ public final class VectorBackend implements EluBackend {
             f = (dy, xy, dx) -> Staging.backwardHalf(k, fix, type, dy, xy, dx);
             path = "staged";
         }
-        ColdStart.Floats2 form = choice.form();
+        ScalarForms.Floats2 form = choice.form();
         if (form == null || !coldStart) {
             return f;
         }
@@ -351,7 +351,7 @@ public final class VectorBackend implements EluBackend {
         // The sample: five int vectors of halves and a few more (the fused loop and the staged tail).
         Map2 m = ColdStart.ofBackward(type.cliName() + " " + choice.family() + ", " + path,
                 type.cliName() + " " + op + (fromOutput ? " backward from the output" : " backward"),
-                (dy, xy, dx, b) -> f.run(dy, xy, dx), (dy, xy, dx, b) -> ColdStart.half(form, type, dy, xy, dx),
+                (dy, xy, dx, b) -> f.run(dy, xy, dx), (dy, xy, dx, b) -> ScalarForms.half(form, type, dy, xy, dx),
                 ColdStart.sample((int) (5 * HalfElu.STEP_BYTES / 2 + 3)), type);
         return (dy, xy, dx) -> m.run(dy, xy, dx, dy.byteSize());
     }

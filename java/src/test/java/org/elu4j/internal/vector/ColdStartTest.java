@@ -66,7 +66,7 @@ class ColdStartTest {
                     }
                 }
                 VectorBackend.kernel(x, kernel, 4L * n, 1f);
-                ColdStart.f32((a, b, m) -> ColdStart.elu(a, b, m, 1f), x, scalar, 4L * n);
+                ScalarForms.f32((a, b, m) -> ScalarForms.elu(a, b, m, 1f), x, scalar, 4L * n);
                 long diff = kernel.asSlice(0, 4L * n).mismatch(scalar.asSlice(0, 4L * n));
                 if (diff >= 0) {
                     int i = (int) (diff / 4);
@@ -114,7 +114,7 @@ class ColdStartTest {
                         kernel.fill((byte) 0x55);
                         scalar.fill((byte) 0x55);
                         VectorBackend.kernel(src, kernel.asSlice(4L * offset, 4L * n), 4L * n, alpha);
-                        ColdStart.f32((a, b, m) -> ColdStart.elu(a, b, m, alpha), src, scalar.asSlice(4L * offset, 4L * n), 4L * n);
+                        ScalarForms.f32((a, b, m) -> ScalarForms.elu(a, b, m, alpha), src, scalar.asSlice(4L * offset, 4L * n), 4L * n);
                         long diff = kernel.mismatch(scalar);
                         if (diff >= 0) {
                             int i = (int) (diff / 4);
@@ -178,7 +178,7 @@ class ColdStartTest {
                     } else {
                         F32Kernels.eluGeneral(x, kernel, 4L * chunk, g);
                     }
-                    ColdStart.f32((a, b, m) -> ColdStart.general(a, b, m, g), x, scalar, 4L * chunk);
+                    ScalarForms.f32((a, b, m) -> ScalarForms.general(a, b, m, g), x, scalar, 4L * chunk);
                     long diff = kernel.mismatch(scalar);
                     if (diff >= 0) {
                         int i = (int) (diff / 4);
@@ -221,7 +221,7 @@ class ColdStartTest {
                         x.setAtIndex(JAVA_FLOAT_UNALIGNED, n, Float.intBitsToFloat((int) Math.min(next, 0xFFFF_FFFFL)));
                     }
                     c.kernel().run(x, kernel, 4L * chunk);
-                    ColdStart.f32(c.cold().floats(), x, scalar, 4L * chunk);
+                    ScalarForms.f32(c.cold().floats(), x, scalar, 4L * chunk);
                     long diff = kernel.mismatch(scalar);
                     if (diff >= 0) {
                         int i = (int) (diff / 4);
@@ -327,7 +327,7 @@ class ColdStartTest {
                             xy.setAtIndex(JAVA_FLOAT_UNALIGNED, i, backwardValue(random, specials));
                         }
                         c.kernel().run(dy, xy, kernel, 4L * n);
-                        ColdStart.f32(c.form(), dy, xy, scalar, 4L * n);
+                        ScalarForms.f32(c.form(), dy, xy, scalar, 4L * n);
                         long diff = mismatchButNaNs(kernel, scalar, DataType.F32);
                         if (diff >= 0) {
                             int i = (int) (diff / 4);
@@ -390,7 +390,7 @@ class ColdStartTest {
 
     /**
      * The bf16 and f16 backward bindings with a scalar form, kernel against scalar form
-     * ({@link ColdStart#half(ColdStart.Floats2, DataType, MemorySegment, MemorySegment, MemorySegment)}),
+     * ({@link ScalarForms#half(ScalarForms.Floats2, DataType, MemorySegment, MemorySegment, MemorySegment)}),
      * with every one of the 65,536 patterns as x (or y) against a permutation of them as dy: in one
      * call and at an odd offset and length.
      */
@@ -422,7 +422,7 @@ class ColdStartTest {
                         if (fromOutput && op.fromOutputProblem() != null) {
                             continue;
                         }
-                        ColdStart.Floats2 form = FamilyKernels.f32BackwardChoice(op, fromOutput).form();
+                        ScalarForms.Floats2 form = FamilyKernels.f32BackwardChoice(op, fromOutput).form();
                         assertTrue(form != null, op + " backward has no scalar form");
                         org.elu4j.internal.Binding.Backward f = VectorBackend.halfBackward(op, type, fromOutput, false, false);
                         for (int[] window : new int[][] {{0, n}, {3, n - 3 - 5}}) {
@@ -431,14 +431,14 @@ class ColdStartTest {
                             kernel.fill((byte) 0x55);
                             scalar.fill((byte) 0x55);
                             f.run(dy.asSlice(off, len), xy.asSlice(off, len), kernel.asSlice(off, len));
-                            ColdStart.half(form, type, dy.asSlice(off, len), xy.asSlice(off, len), scalar.asSlice(off, len));
+                            ScalarForms.half(form, type, dy.asSlice(off, len), xy.asSlice(off, len), scalar.asSlice(off, len));
                             assertSameHalvesButNaNs(type, type + " " + op + (fromOutput ? " from the output" : " from the input")
                                     + " at offset " + window[0] + ", dy set " + set, xy, kernel, scalar);
                         }
                         kernel.fill((byte) 0x55);
                         scalar.fill((byte) 0x55);
                         f.run(dy.asSlice(0, 2L * n), xy.asSlice(0, 2L * n), kernel.asSlice(0, 2L * n));
-                        ColdStart.half(form, type, heapDy, heapXy, MemorySegment.ofArray(heapDx));
+                        ScalarForms.half(form, type, heapDy, heapXy, MemorySegment.ofArray(heapDx));
                         MemorySegment.copy(heapDx, 0, scalar, JAVA_SHORT_UNALIGNED, 0, n);
                         assertSameHalvesButNaNs(type, type + " " + op + (fromOutput ? " from the output" : " from the input")
                                 + " from heap arrays, dy set " + set, xy, kernel, scalar);
@@ -478,8 +478,8 @@ class ColdStartTest {
                 boolean fix = op.kind() == Op.Kind.ELU && op.inputScale() < 0;
                 FamilyKernels.F32Choice f = FamilyKernels.f32Choice(op);
                 FamilyKernels.B32Choice bin = FamilyKernels.f32BackwardChoice(op, false);
-                Staging.Map1 f32Scalar = f.cold() == null ? null : (x, y, n) -> ColdStart.f32(f.cold().floats(), x, y, n);
-                Staging.Map2 b32Scalar = bin.form() == null ? null : (g, x, d, n) -> ColdStart.f32(bin.form(), g, x, d, n);
+                Staging.Map1 f32Scalar = f.cold() == null ? null : (x, y, n) -> ScalarForms.f32(f.cold().floats(), x, y, n);
+                Staging.Map2 b32Scalar = bin.form() == null ? null : (g, x, d, n) -> ScalarForms.f32(bin.form(), g, x, d, n);
                 Staging.Map1 f64Kernel = FamilyKernels.f64Forward(op, false);
                 Staging.Map1 f64Scalar = FamilyKernels.f64Form(op);
                 Staging.Map2 b64Kernel = FamilyKernels.f64Backward(op, false, false);
@@ -583,7 +583,7 @@ class ColdStartTest {
 
     /**
      * The bf16 and f16 bindings of every function with a scalar form, kernel against scalar form
-     * ({@link ColdStart#half} around the f32 scalar form, what the binding runs until
+     * ({@link ScalarForms#half} around the f32 scalar form, what the binding runs until
      * C2 has compiled its loop), on every one of the 65,536 patterns: in one call (the fused loop
      * and, for binary16 infinities and NaNs and bfloat16 tiny positives, the int vectors it leaves
      * to the staged path), at an odd offset and length (the staged tail), and from a heap array
@@ -618,10 +618,10 @@ class ColdStartTest {
                         kernel.fill((byte) 0x55);
                         scalar.fill((byte) 0x55);
                         f.run(in, kernel.asSlice(2L * window[0], 2L * window[1]), 1);
-                        ColdStart.half(cold.floats(), type, in, scalar.asSlice(2L * window[0], 2L * window[1]));
+                        ScalarForms.half(cold.floats(), type, in, scalar.asSlice(2L * window[0], 2L * window[1]));
                         assertSameHalves(type + " " + op + " at offset " + window[0], x, kernel, scalar);
                     }
-                    ColdStart.half(cold.floats(), type, heapIn, MemorySegment.ofArray(heapOut));
+                    ScalarForms.half(cold.floats(), type, heapIn, MemorySegment.ofArray(heapOut));
                     scalar.fill((byte) 0x55);
                     MemorySegment.copy(heapOut, 0, scalar, JAVA_SHORT_UNALIGNED, 0, n);
                     kernel.fill((byte) 0x55);
