@@ -1022,11 +1022,14 @@ public final class Elu {
         }
         long n = Checks.backward(dy, xy, dx, type.byteSize());
         boolean heap = !dy.isNative() || !xy.isNative() || !dx.isNative();
-        boolean first = bindings[(type.ordinal() * PASSES + pass.ordinal()) * 2 + (heap ? 1 : 0)] == null;
-        Binding b = binding(type, pass, heap);
-        if (first && !heap && b.refusal() == null
-                && firstWarmUp(b.backend().kind(), b.backend().warmUpGroup(op, type, pass))) {
-            warmUp(type, pass);
+        // binding(type, pass, heap), inline as in forward(), with the first call's warm-up
+        Binding b = bindings[(type.ordinal() * PASSES + pass.ordinal()) * 2 + (heap ? 1 : 0)];
+        if (b == null) {
+            b = binding(type, pass, heap);
+            if (!heap && b.refusal() == null
+                    && firstWarmUp(b.backend().kind(), b.backend().warmUpGroup(op, type, pass))) {
+                warmUp(type, pass);
+            }
         }
         Binding.Backward kernel = b.backward(); // throws if refused
         if (n != 0) {
@@ -1091,7 +1094,7 @@ public final class Elu {
 
     /** The binding of a call kind, made on its first call. */
     private Binding binding(DataType type, Pass pass, boolean heap) {
-        int i = (type.ordinal() * PASSES + pass.ordinal()) * 2 + (heap ? 1 : 0); // forward() has it inline too
+        int i = (type.ordinal() * PASSES + pass.ordinal()) * 2 + (heap ? 1 : 0); // forward() and backward() have it inline too
         Binding b = bindings[i];
         if (b == null) {
             b = BackendProvider.get().bind(backend, helperIsa, op, type, pass, heap);
