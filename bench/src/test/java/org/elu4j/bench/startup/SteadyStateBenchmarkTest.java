@@ -27,10 +27,10 @@ class SteadyStateBenchmarkTest {
         assertEquals(10, run.mean().length);
         assertEquals(900, run.before()[9]);
         assertEquals(20.4, run.timerNs());
-        double steady = SteadyStateBenchmark.steady(run.mean());
+        double steady = SteadyStateReport.steady(run.mean());
         assertEquals(40, steady);
         // the 4th batch (100 ns) is above 1.5x of 40 ns: steady from 400 calls on
-        assertEquals(400, SteadyStateBenchmark.steadyFrom(run.mean(), run.before(), 100, steady));
+        assertEquals(400, SteadyStateReport.steadyFrom(run.mean(), run.before(), 100, steady));
     }
 
     @Test
@@ -39,14 +39,14 @@ class SteadyStateBenchmarkTest {
                 SteadyStateBenchmark.parse("vector", "", 1, probeOutput(30, 100_000)),
                 SteadyStateBenchmark.parse("vector", "", 2, probeOutput(50, 200_000)),
                 SteadyStateBenchmark.parse("vector", "", 3, probeOutput(40, 300_000)));
-        String md = SteadyStateBenchmark.table(runs, List.of("vector"), List.of(""), 3, 1000, 100);
+        String md = SteadyStateReport.table("f32 ELU", runs, List.of("vector"), List.of(""), 3, 1000, 100);
         // first call 40 (30–50) ms; calls 1-100: median 200,000 ns, 901-1,000: 40 ns; steady 40 ns from
         // 400 calls; batches >= 100x steady (4,000 ns): the first two, 200 calls; calls over 2 us: 2
         // batches x 7; slowest call 3x the first batch's mean
         assertTrue(md.contains("| vector | fresh | 40 (30–50) | 20 (15–25) | 200,000 | 40.0 | — | — | 40.0 | 400 | 200 | 14 | "
                 + "600 (300–900) |"), md);
         assertTrue(md.contains("measured at the end of each fork: 20 ns"), md);
-        assertEquals(1, SteadyStateBenchmark.chart(runs, List.of("vector"), "", "test").getSeriesMap().size() - 1);
+        assertEquals(1, SteadyStateReport.chart("f32 ELU", runs, List.of("vector"), "", "test").getSeriesMap().size() - 1);
     }
 
     /**
@@ -66,7 +66,7 @@ class SteadyStateBenchmarkTest {
         List<SteadyStateBenchmark.Run> runs = List.of(
                 SteadyStateBenchmark.parse("vector", "", 1, fresh.toString()),
                 SteadyStateBenchmark.parse("vector", SteadyStateBenchmark.COLD_OFF, 1, probeOutput(30, 100_000)));
-        String md = SteadyStateBenchmark.table(runs, List.of("vector"), List.of("", SteadyStateBenchmark.COLD_OFF), 1,
+        String md = SteadyStateReport.table("f32 ELU", runs, List.of("vector"), List.of("", SteadyStateBenchmark.COLD_OFF), 1,
                 1000, 100);
         // kernel steady 40 ns (the cold-start-off median curve's): >= 4,000 ns are the fresh row's first
         // two batches, the first of them paused
