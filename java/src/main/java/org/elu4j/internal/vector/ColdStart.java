@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,12 +46,13 @@ import org.elu4j.internal.vector.Staging.Map2;
  * goes on with the next pair or ends. Because the bits are the same, when the switch happens
  * changes only the speed. The price: the thread keeps one CPU busy for a second or two per kernel
  * method (the other bindings of the same method, e.g. another alpha, switch with it, and those
- * made after it run the kernel from the start),
- * so on a machine whose CPUs are all busy the callers are preempted now and then meanwhile
- * (docs/benchmarks.md, "The vector backend's cold start").
+ * made after it run the kernel from the start). It runs {@value LowPriority#STEPS} nice levels
+ * below the thread that started it ({@link LowPriority}: Linux, native access enabled), so that a
+ * caller sharing its CPU is not preempted for milliseconds meanwhile (docs/benchmarks.md, "The
+ * vector backend's cold start").
  *
- * <p>A pair stays on its scalar form if its kernel is not faster after {@link #MAX_NANOS} (a JVM
- * whose C2 never compiles it: there the scalar form is the faster). Java property
+ * <p>A pair stays on its scalar form if its kernel is not faster after {@link #MAX_NANOS} of the
+ * thread's CPU time (a JVM whose C2 never compiles it: there the scalar form is the faster). Java property
  * {@value #PROPERTY}{@code =off} turns all of this off: no thread, the kernels from the first call
  * (what a benchmark of the kernels alone wants).
  */
@@ -62,10 +64,13 @@ final class ColdStart {
     static final String PROPERTY = "elu4j.vector.coldStart";
     static final String THREAD_NAME = "elu4j-vector-warm-up";
     /**
-     * The longest the thread spends on one pair. C2 has compiled a kernel after one to two seconds
-     * of the thread's time on a 2-core machine that also runs the caller; a machine far busier than
-     * that keeps the scalar form rather than a thread that never ends. (The JVMs whose C2 never
-     * compiles anything, -Xint and -XX:TieredStopAtLevel below 4, do not get the vector backend.)
+     * The most CPU time the thread spends on one pair (its own, where the JVM measures it; else
+     * elapsed time). C2 has compiled a kernel after one to two seconds on a 2-core machine that also
+     * runs the caller; a JVM whose C2 does not compile it within this keeps the scalar form rather
+     * than a thread that never ends. CPU time, not elapsed time: the thread runs at a low priority
+     * ({@link LowPriority}), and on a saturated machine it may wait long for its share, which
+     * should delay the switch, not cancel it. (The JVMs whose C2 never compiles anything, -Xint and
+     * -XX:TieredStopAtLevel below 4, do not get the vector backend.)
      */
     static final long MAX_NANOS = 30_000_000_000L;
     /**
@@ -271,6 +276,8 @@ final class ColdStart {
      * thread ends, leaving the families behind it to the next binding's thread.
      */
     private static void work() {
+        String priority = LowPriority.lowerCurrentThread();
+        System.getLogger("org.elu4j").log(System.Logger.Level.DEBUG, () -> "elu4j: " + THREAD_NAME + ": " + priority);
         Pair p = null;
         try {
             while (true) {
@@ -334,9 +341,10 @@ final class ColdStart {
             final Call kernel = p.kernelCall();
             final Call scalar = p.scalarCall();
             long begin = System.nanoTime();
+            long cpuBegin = cpuTime();
             int wins = 0;
             int rounds = 0;
-            while (wins < WINS && System.nanoTime() - begin < MAX_NANOS) {
+            while (wins < WINS && spent(begin, cpuBegin) < MAX_NANOS) {
                 long t0 = System.nanoTime();
                 for (int i = 0; i < ROUND; i++) {
                     kernel.run(x, y, z, bytes);
@@ -357,7 +365,8 @@ final class ColdStart {
                     }
                 }
             }
-            String after = " after " + rounds + " rounds (" + (System.nanoTime() - begin) / 1_000_000 + " ms)";
+            String after = " after " + rounds + " rounds (" + (System.nanoTime() - begin) / 1_000_000 + " ms"
+                    + (cpuBegin >= 0 ? ", " + (cpuTime() - cpuBegin) / 1_000_000 + " ms of the thread's CPU)" : ")");
             compiled = wins >= WINS;
             if (!compiled) {
                 outcome = "vector kernel " + p.name + " still slower than its scalar form" + after + ": the scalar form stays";
@@ -367,6 +376,20 @@ final class ColdStart {
         }
         System.getLogger("org.elu4j").log(System.Logger.Level.DEBUG, "elu4j: " + outcome);
         return compiled;
+    }
+
+    /** Nanoseconds spent on a pair since {@code begin}: the thread's CPU time where {@code cpuBegin} is one (not -1), else elapsed time. */
+    private static long spent(long begin, long cpuBegin) {
+        return cpuBegin >= 0 ? cpuTime() - cpuBegin : System.nanoTime() - begin;
+    }
+
+    /** The calling thread's CPU time in nanoseconds, -1 where the JVM does not measure it. */
+    private static long cpuTime() {
+        try {
+            return ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+        } catch (UnsupportedOperationException e) {
+            return -1;
+        }
     }
 
     /**
