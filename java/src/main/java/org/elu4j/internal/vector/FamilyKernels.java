@@ -75,11 +75,15 @@ final class FamilyKernels {
                     yield new F32Choice((s, d, b) -> F32Kernels.leakyFloat(s, d, b, slopeF), new Cold(
                             "leaky, float slope", 3, (x, y, n) -> ScalarForms.leakyFloat(x, y, n, slopeF), 3 * block));
                 }
-                yield pair != null
-                        ? new F32Choice((s, d, b) -> F32Kernels.leakyPair(s, d, b, pair), new Cold(
-                                "leaky, slope pair", 3, (x, y, n) -> ScalarForms.leakyPair(x, y, n, pair), 3 * block))
-                        : new F32Choice((s, d, b) -> F32Kernels.leakyDouble(s, d, b, slope), new Cold(
-                                "leaky, double slope", 3, (x, y, n) -> ScalarForms.leakyDouble(x, y, n, slope), 3 * block));
+                if (pair != null) {
+                    yield new F32Choice((s, d, b) -> F32Kernels.leakyPair(s, d, b, pair), new Cold(
+                            "leaky, slope pair", 3, (x, y, n) -> ScalarForms.leakyPair(x, y, n, pair), 3 * block));
+                }
+                ScalarForms.Floats form = (x, y, n) -> ScalarForms.leakyDouble(x, y, n, slope);
+                yield F64Kernels.SCALAR_FORMS_ONLY // double lanes not compiled here: the form in the kernel's place
+                        ? new F32Choice((s, d, b) -> ScalarForms.f32(form, s, d, b), null)
+                        : new F32Choice((s, d, b) -> F32Kernels.leakyDouble(s, d, b, slope),
+                                new Cold("leaky, double slope", 3, form, 3 * block));
             }
             case ELU -> {
                 if (op.isFastF32Elu()) {
@@ -111,9 +115,13 @@ final class FamilyKernels {
 
     /**
      * The f64 forward kernel with the function's parameters captured, through its
-     * {@link ColdStart} (every f64 forward kernel has a scalar form) where {@code coldStart}.
+     * {@link ColdStart} (every f64 forward kernel has a scalar form) where {@code coldStart}; the
+     * scalar form itself where {@link F64Kernels#SCALAR_FORMS_ONLY}.
      */
     static Map1 f64Forward(Op op, boolean coldStart) {
+        if (F64Kernels.SCALAR_FORMS_ONLY) {
+            return f64Form(op);
+        }
         final String family;
         final Map1 kernel;
         switch (op.kind()) {
@@ -217,8 +225,11 @@ final class FamilyKernels {
                             isPair ? "leaky backward, slope pair" : "leaky backward, float slope",
                             (g, x, d, n) -> ScalarForms.leakyBackwardFloat(g, x, d, n, hi, lo, isPair));
                 }
-                yield new B32Choice((g, x, d, b) -> F32DoubleLaneBackward.leakyBackward(g, x, d, b, slope),
-                        "leaky backward, double slope", (g, x, d, n) -> ScalarForms.leakyBackwardDouble(g, x, d, n, slope));
+                ScalarForms.Floats2 form = (g, x, d, n) -> ScalarForms.leakyBackwardDouble(g, x, d, n, slope);
+                yield F64Kernels.SCALAR_FORMS_ONLY // double lanes not compiled here: the form in the kernel's place
+                        ? new B32Choice((g, x, d, b) -> ScalarForms.f32(form, g, x, d, b), "leaky backward, double slope", null)
+                        : new B32Choice((g, x, d, b) -> F32DoubleLaneBackward.leakyBackward(g, x, d, b, slope),
+                                "leaky backward, double slope", form);
             }
             case ELU -> {
                 if (fromOutput && op.isGeneralF32Backward()) {
@@ -249,8 +260,14 @@ final class FamilyKernels {
         };
     }
 
-    /** The f64 backward kernel, through its {@link ColdStart} (every one has a scalar form) where {@code coldStart}. */
+    /**
+     * The f64 backward kernel, through its {@link ColdStart} (every one has a scalar form) where
+     * {@code coldStart}; the scalar form itself where {@link F64Kernels#SCALAR_FORMS_ONLY}.
+     */
     static Map2 f64Backward(Op op, boolean fromOutput, boolean coldStart) {
+        if (F64Kernels.SCALAR_FORMS_ONLY) {
+            return f64BackwardForm(op, fromOutput);
+        }
         final Map2 kernel;
         final String family;
         switch (op.kind()) {

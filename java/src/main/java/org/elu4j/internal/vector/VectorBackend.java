@@ -175,7 +175,9 @@ public final class VectorBackend implements EluBackend {
 
     @Override
     public String description() {
-        return "vector (" + F.vectorBitSize() + "-bit, " + F.length() + " float lanes)";
+        return "vector (" + F.vectorBitSize() + "-bit, " + F.length() + " float lanes"
+                + (F64Kernels.SCALAR_FORMS_ONLY ? "; f64 in scalar Java: 2-lane double masks are not compiled here" : "")
+                + ")";
     }
 
     /**
