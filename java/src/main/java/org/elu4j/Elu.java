@@ -3,7 +3,6 @@ package org.elu4j;
 import java.lang.foreign.MemorySegment;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
@@ -11,6 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.elu4j.internal.BackendProvider;
 import org.elu4j.internal.Binding;
+import org.elu4j.internal.Buffers;
 import org.elu4j.internal.Checks;
 import org.elu4j.internal.Op;
 import org.elu4j.internal.Pass;
@@ -603,7 +603,7 @@ public final class Elu {
      * @throws NativeCallException         a native library reported a failure
      */
     public void apply(short[] src, short[] dst, DataType type) {
-        apply(MemorySegment.ofArray(src), MemorySegment.ofArray(dst), halfType(type));
+        apply(MemorySegment.ofArray(src), MemorySegment.ofArray(dst), Buffers.halfType(type));
     }
 
     /**
@@ -637,7 +637,7 @@ public final class Elu {
      * @throws NativeCallException         a native library reported a failure
      */
     public void apply(Buffer src, Buffer dst) {
-        apply(src, dst, impliedType(src, "src"));
+        apply(src, dst, Buffers.impliedType(src, "src"));
     }
 
     /**
@@ -654,7 +654,7 @@ public final class Elu {
      * @throws NativeCallException         a native library reported a failure
      */
     public void apply(Buffer src, Buffer dst, DataType type) {
-        apply(segmentOf(src, type, "src"), segmentOf(dst, type, "dst"), type);
+        apply(Buffers.segmentOf(src, type, "src"), Buffers.segmentOf(dst, type, "dst"), type);
     }
 
     /**
@@ -671,7 +671,7 @@ public final class Elu {
      * @throws NativeCallException       a native library reported a failure
      */
     public void applyInPlace(Buffer data) {
-        applyInPlace(data, impliedType(data, "data"));
+        applyInPlace(data, Buffers.impliedType(data, "data"));
     }
 
     /**
@@ -689,7 +689,7 @@ public final class Elu {
      * @throws NativeCallException       a native library reported a failure
      */
     public void applyInPlace(Buffer data, DataType type) {
-        MemorySegment segment = segmentOf(data, type, "data");
+        MemorySegment segment = Buffers.segmentOf(data, type, "data");
         apply(segment, segment, type);
     }
 
@@ -805,7 +805,7 @@ public final class Elu {
      * @throws NativeCallException         a native library reported a failure
      */
     public void backwardFromInput(short[] dy, short[] x, short[] dx, DataType type) {
-        backward(MemorySegment.ofArray(dy), MemorySegment.ofArray(x), MemorySegment.ofArray(dx), halfType(type),
+        backward(MemorySegment.ofArray(dy), MemorySegment.ofArray(x), MemorySegment.ofArray(dx), Buffers.halfType(type),
                 Pass.BACKWARD_FROM_INPUT);
     }
 
@@ -825,7 +825,7 @@ public final class Elu {
      * @throws NativeCallException         a native library reported a failure
      */
     public void backwardFromInput(Buffer dy, Buffer x, Buffer dx) {
-        backwardFromInput(dy, x, dx, impliedType(dy, "dy"));
+        backwardFromInput(dy, x, dx, Buffers.impliedType(dy, "dy"));
     }
 
     /**
@@ -844,7 +844,7 @@ public final class Elu {
      * @throws NativeCallException         a native library reported a failure
      */
     public void backwardFromInput(Buffer dy, Buffer x, Buffer dx, DataType type) {
-        backward(segmentOf(dy, type, "dy"), segmentOf(x, type, "x"), segmentOf(dx, type, "dx"), type,
+        backward(Buffers.segmentOf(dy, type, "dy"), Buffers.segmentOf(x, type, "x"), Buffers.segmentOf(dx, type, "dx"), type,
                 Pass.BACKWARD_FROM_INPUT);
     }
 
@@ -948,7 +948,7 @@ public final class Elu {
      * @throws NativeCallException         a native library reported a failure
      */
     public void backwardFromOutput(short[] dy, short[] y, short[] dx, DataType type) {
-        backward(MemorySegment.ofArray(dy), MemorySegment.ofArray(y), MemorySegment.ofArray(dx), halfType(type),
+        backward(MemorySegment.ofArray(dy), MemorySegment.ofArray(y), MemorySegment.ofArray(dx), Buffers.halfType(type),
                 Pass.BACKWARD_FROM_OUTPUT);
     }
 
@@ -968,7 +968,7 @@ public final class Elu {
      * @throws NativeCallException         a native library reported a failure
      */
     public void backwardFromOutput(Buffer dy, Buffer y, Buffer dx) {
-        backwardFromOutput(dy, y, dx, impliedType(dy, "dy"));
+        backwardFromOutput(dy, y, dx, Buffers.impliedType(dy, "dy"));
     }
 
     /**
@@ -987,7 +987,7 @@ public final class Elu {
      * @throws NativeCallException         a native library reported a failure
      */
     public void backwardFromOutput(Buffer dy, Buffer y, Buffer dx, DataType type) {
-        backward(segmentOf(dy, type, "dy"), segmentOf(y, type, "y"), segmentOf(dx, type, "dx"), type,
+        backward(Buffers.segmentOf(dy, type, "dy"), Buffers.segmentOf(y, type, "y"), Buffers.segmentOf(dx, type, "dx"), type,
                 Pass.BACKWARD_FROM_OUTPUT);
     }
 
@@ -1108,78 +1108,6 @@ public final class Elu {
         if (problem != null) {
             throw new IllegalArgumentException(function.cliName() + ": " + problem);
         }
-    }
-
-    // ---------------------------------------------------------------------------------------------
-
-    private static DataType halfType(DataType type) {
-        Objects.requireNonNull(type, "type");
-        if (type != DataType.BF16 && type != DataType.F16) {
-            throw new IllegalArgumentException("a short[] holds BF16 or F16 patterns, not " + type);
-        }
-        return type;
-    }
-
-    private static DataType impliedType(Buffer buffer, String name) {
-        Objects.requireNonNull(buffer, name);
-        if (buffer instanceof FloatBuffer) {
-            return DataType.F32;
-        }
-        if (buffer instanceof DoubleBuffer) {
-            return DataType.F64;
-        }
-        if (buffer instanceof ByteBuffer || buffer instanceof ShortBuffer) {
-            throw new IllegalArgumentException(name + " is a " + kindOf(buffer)
-                    + ": give its element type (the overload that takes a DataType)");
-        }
-        throw new IllegalArgumentException(name + " is a " + kindOf(buffer)
-                + ": elu4j takes ByteBuffer, ShortBuffer, FloatBuffer and DoubleBuffer");
-    }
-
-    private static MemorySegment segmentOf(Buffer buffer, DataType type, String name) {
-        Objects.requireNonNull(buffer, name);
-        Objects.requireNonNull(type, "type");
-        ByteOrder order;
-        boolean fits;
-        switch (buffer) {
-            case ByteBuffer b -> {
-                order = b.order();
-                fits = true;
-            }
-            case ShortBuffer b -> {
-                order = b.order();
-                fits = type == DataType.BF16 || type == DataType.F16;
-            }
-            case FloatBuffer b -> {
-                order = b.order();
-                fits = type == DataType.F32;
-            }
-            case DoubleBuffer b -> {
-                order = b.order();
-                fits = type == DataType.F64;
-            }
-            default -> throw new IllegalArgumentException(name + " is a " + kindOf(buffer)
-                    + ": elu4j takes ByteBuffer, ShortBuffer, FloatBuffer and DoubleBuffer");
-        }
-        if (!fits) {
-            throw new IllegalArgumentException(name + " is a " + kindOf(buffer) + ", which cannot hold " + type);
-        }
-        if (order != ByteOrder.nativeOrder()) {
-            throw new IllegalArgumentException(name + " is a " + order + " " + kindOf(buffer) + "; elu4j reads "
-                    + "elements in the platform's order (" + ByteOrder.nativeOrder() + ")"
-                    + (buffer instanceof ByteBuffer ? ": call order(ByteOrder.nativeOrder()) on it" : ""));
-        }
-        return MemorySegment.ofBuffer(buffer);
-    }
-
-    private static String kindOf(Buffer buffer) {
-        for (Class<?> c : new Class<?>[] {ByteBuffer.class, ShortBuffer.class, FloatBuffer.class, DoubleBuffer.class,
-                java.nio.IntBuffer.class, java.nio.LongBuffer.class, java.nio.CharBuffer.class}) {
-            if (c.isInstance(buffer)) {
-                return c.getSimpleName();
-            }
-        }
-        return buffer.getClass().getSimpleName();
     }
 
     @Override
