@@ -48,8 +48,8 @@ import org.elu4j.internal.vector.Staging.Map2;
  * method (the other bindings of the same method, e.g. another alpha, switch with it, and those
  * made after it run the kernel from the start). It runs {@value LowPriority#STEPS} nice levels
  * below the thread that started it ({@link LowPriority}: Linux, native access enabled), so that a
- * caller sharing its CPU is not preempted for milliseconds meanwhile (docs/benchmarks.md, "The
- * vector backend's cold start").
+ * caller sharing its CPU loses it to the thread far less often (docs/benchmarks.md, "The vector
+ * backend's cold start"), and it compares the two forms in its own CPU time.
  *
  * <p>A pair stays on its scalar form if its kernel is not faster after {@link #MAX_NANOS} of the
  * thread's CPU time (a JVM whose C2 never compiles it: there the scalar form is the faster). Java property
@@ -74,9 +74,10 @@ final class ColdStart {
      */
     static final long MAX_NANOS = 30_000_000_000L;
     /**
-     * After this long on one pair the thread pauses after each round as long as the round took:
-     * a kernel that C2 compiles late (a busy machine) still gets compiled, at half a CPU, and one
-     * it never compiles costs half a CPU until {@link #MAX_NANOS}.
+     * After this much of its CPU time on one pair (elapsed time where the JVM does not measure it)
+     * the thread pauses after each round as long as the round took: a kernel that C2 compiles
+     * late (a busy machine) still gets compiled, at half a CPU, and one it never compiles costs
+     * half a CPU until {@link #MAX_NANOS}.
      */
     private static final long PATIENT_NANOS = 5_000_000_000L;
     /** Calls per timed round, of each form. */
@@ -276,10 +277,10 @@ final class ColdStart {
      * thread ends, leaving the families behind it to the next binding's thread.
      */
     private static void work() {
-        String priority = LowPriority.lowerCurrentThread();
-        System.getLogger("org.elu4j").log(System.Logger.Level.DEBUG, () -> "elu4j: " + THREAD_NAME + ": " + priority);
         Pair p = null;
         try {
+            String priority = LowPriority.lowerCurrentThread();
+            System.getLogger("org.elu4j").log(System.Logger.Level.DEBUG, () -> "elu4j: " + THREAD_NAME + ": " + priority);
             while (true) {
                 synchronized (ColdStart.class) {
                     p = PENDING.poll();
@@ -340,33 +341,43 @@ final class ColdStart {
             }
             final Call kernel = p.kernelCall();
             final Call scalar = p.scalarCall();
-            long begin = System.nanoTime();
-            long cpuBegin = cpuTime();
+            final long begin = System.nanoTime();
+            final long cpuBegin = cpuTime();
             int wins = 0;
             int rounds = 0;
-            while (wins < WINS && spent(begin, cpuBegin) < MAX_NANOS) {
-                long t0 = System.nanoTime();
+            long spent = 0;
+            while (wins < WINS && spent < MAX_NANOS) {
+                long w0 = System.nanoTime();
+                long c0 = cpuTime();
                 for (int i = 0; i < ROUND; i++) {
                     kernel.run(x, y, z, bytes);
                 }
-                long t1 = System.nanoTime();
+                long c1 = cpuTime();
+                long w1 = System.nanoTime();
                 for (int i = 0; i < ROUND; i++) {
                     scalar.run(x, y, z, bytes);
                 }
-                long t2 = System.nanoTime();
+                long c2 = cpuTime();
+                long w2 = System.nanoTime();
                 rounds++;
-                wins = t1 - t0 <= t2 - t1 ? wins + 1 : 0;
-                if (wins < WINS && t2 - begin > PATIENT_NANOS) {
+                // In the thread's CPU time where the JVM measures it: at its low priority a half
+                // that lost the CPU meanwhile would look slow in elapsed time, and a kernel not yet
+                // compiled could seem to win.
+                boolean cpu = cpuBegin >= 0 && c0 >= 0 && c1 >= 0 && c2 >= 0;
+                wins = (cpu ? c1 - c0 <= c2 - c1 : w1 - w0 <= w2 - w1) ? wins + 1 : 0;
+                spent = cpu ? c2 - cpuBegin : w2 - begin;
+                if (wins < WINS && spent > PATIENT_NANOS) {
                     try {
-                        Thread.sleep((t2 - t0) / 1_000_000, (int) ((t2 - t0) % 1_000_000));
+                        Thread.sleep((w2 - w0) / 1_000_000, (int) ((w2 - w0) % 1_000_000));
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt(); // nothing in elu4j interrupts it: give up
                         break;
                     }
                 }
             }
+            long cpuEnd = cpuTime();
             String after = " after " + rounds + " rounds (" + (System.nanoTime() - begin) / 1_000_000 + " ms"
-                    + (cpuBegin >= 0 ? ", " + (cpuTime() - cpuBegin) / 1_000_000 + " ms of the thread's CPU)" : ")");
+                    + (cpuBegin >= 0 && cpuEnd >= 0 ? ", " + (cpuEnd - cpuBegin) / 1_000_000 + " ms of the thread's CPU)" : ")");
             compiled = wins >= WINS;
             if (!compiled) {
                 outcome = "vector kernel " + p.name + " still slower than its scalar form" + after + ": the scalar form stays";
@@ -376,11 +387,6 @@ final class ColdStart {
         }
         System.getLogger("org.elu4j").log(System.Logger.Level.DEBUG, "elu4j: " + outcome);
         return compiled;
-    }
-
-    /** Nanoseconds spent on a pair since {@code begin}: the thread's CPU time where {@code cpuBegin} is one (not -1), else elapsed time. */
-    private static long spent(long begin, long cpuBegin) {
-        return cpuBegin >= 0 ? cpuTime() - cpuBegin : System.nanoTime() - begin;
     }
 
     /** The calling thread's CPU time in nanoseconds, -1 where the JVM does not measure it. */

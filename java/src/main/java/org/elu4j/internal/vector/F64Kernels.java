@@ -30,18 +30,6 @@ final class F64Kernels {
 
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
-    /**
-     * Whether the f64 bindings, and the f32 LeakyReLU whose product runs in double lanes, run the
-     * kernels' scalar forms instead ({@link ScalarForms}: the same bits): on x86 with two double
-     * lanes (a 128-bit preferred shape, e.g. {@code -XX:MaxVectorSize=16}), where C2 (JDK 25) does
-     * not compile the compare and blend of 2-lane double vectors at any AVX level: ReLU on 256
-     * doubles took 2.3 µs a call against 56 ns for a {@code max}, ELU 15 µs against its scalar
-     * form's 1.5 µs; the warm-up thread would spend 30 s of CPU per kernel finding that out. (ELU
-     * beyond the general f32 kernel's range, in double lanes, has no scalar form and stays slow
-     * there. Not measured on other architectures: left to the cold start there.)
-     */
-    static final boolean SCALAR_FORMS_ONLY = D.length() < 4
-            && System.getProperty("os.arch", "").matches("amd64|x86_64");
 
     static final double LOG2E = 1.4426950408889634;
     /** ln 2 = LN2_HI + LN2_LO; LN2_HI has 32 significant bits. */

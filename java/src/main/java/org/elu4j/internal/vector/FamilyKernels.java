@@ -25,6 +25,26 @@ final class FamilyKernels {
     }
 
     /**
+     * Whether the double-lane kernels that have a scalar form (every f64 kernel; f32 LeakyReLU's
+     * double product, forward and backward, for every type) bind that form instead, for good: on
+     * x86 with a 128-bit preferred shape (two double lanes, e.g. {@code -XX:MaxVectorSize=16}),
+     * where C2 does not compile their 2-lane double (and 64-bit float) vector operations, and the
+     * kernels run many times slower than the forms (docs/benchmarks.md, "Two double lanes");
+     * the cold start would never switch, after its thread had spent its limit per kernel finding
+     * that out. The same bits either way. ELU beyond the general f32 kernel's range, in double
+     * lanes both ways, has no scalar form and stays slow there. Not measured on other
+     * architectures: left to the cold start there.
+     */
+    static final boolean DOUBLE_LANES_UNCOMPILED = F64Kernels.D.length() < 4
+            && System.getProperty("os.arch", "").matches("amd64|x86_64");
+
+    /** Whether {@code op}'s f32, bf16 and f16 bindings run its scalar form ({@link #DOUBLE_LANES_UNCOMPILED}). */
+    static boolean formInstead(Op op) {
+        return DOUBLE_LANES_UNCOMPILED && op.kind() == Op.Kind.LEAKY_RELU && (float) op.alpha() != op.alpha()
+                && F32Kernels.SlopePair.of(op.alpha()) == null;
+    }
+
+    /**
      * The f32 forward kernel ({@link #f32Choice}), through its {@link ColdStart} where
      * {@code coldStart} and the kernel has a scalar form (the f32 binding; bf16/f16 run theirs
      * around the whole call, in {@link VectorBackend}).
@@ -32,6 +52,10 @@ final class FamilyKernels {
     static Map1 f32Forward(Op op, boolean coldStart) {
         F32Choice c = f32Choice(op);
         Cold cold = c.cold();
+        if (formInstead(op)) {
+            ScalarForms.Floats form = cold.floats();
+            return (s, d, b) -> ScalarForms.f32(form, s, d, b);
+        }
         if (!coldStart || cold == null) {
             return c.kernel();
         }
@@ -75,15 +99,11 @@ final class FamilyKernels {
                     yield new F32Choice((s, d, b) -> F32Kernels.leakyFloat(s, d, b, slopeF), new Cold(
                             "leaky, float slope", 3, (x, y, n) -> ScalarForms.leakyFloat(x, y, n, slopeF), 3 * block));
                 }
-                if (pair != null) {
-                    yield new F32Choice((s, d, b) -> F32Kernels.leakyPair(s, d, b, pair), new Cold(
-                            "leaky, slope pair", 3, (x, y, n) -> ScalarForms.leakyPair(x, y, n, pair), 3 * block));
-                }
-                ScalarForms.Floats form = (x, y, n) -> ScalarForms.leakyDouble(x, y, n, slope);
-                yield F64Kernels.SCALAR_FORMS_ONLY // double lanes not compiled here: the form in the kernel's place
-                        ? new F32Choice((s, d, b) -> ScalarForms.f32(form, s, d, b), null)
-                        : new F32Choice((s, d, b) -> F32Kernels.leakyDouble(s, d, b, slope),
-                                new Cold("leaky, double slope", 3, form, 3 * block));
+                yield pair != null
+                        ? new F32Choice((s, d, b) -> F32Kernels.leakyPair(s, d, b, pair), new Cold(
+                                "leaky, slope pair", 3, (x, y, n) -> ScalarForms.leakyPair(x, y, n, pair), 3 * block))
+                        : new F32Choice((s, d, b) -> F32Kernels.leakyDouble(s, d, b, slope), new Cold(
+                                "leaky, double slope", 3, (x, y, n) -> ScalarForms.leakyDouble(x, y, n, slope), 3 * block));
             }
             case ELU -> {
                 if (op.isFastF32Elu()) {
@@ -116,10 +136,10 @@ final class FamilyKernels {
     /**
      * The f64 forward kernel with the function's parameters captured, through its
      * {@link ColdStart} (every f64 forward kernel has a scalar form) where {@code coldStart}; the
-     * scalar form itself where {@link F64Kernels#SCALAR_FORMS_ONLY}.
+     * scalar form itself where {@link #DOUBLE_LANES_UNCOMPILED}.
      */
     static Map1 f64Forward(Op op, boolean coldStart) {
-        if (F64Kernels.SCALAR_FORMS_ONLY) {
+        if (DOUBLE_LANES_UNCOMPILED) {
             return f64Form(op);
         }
         final String family;
@@ -188,6 +208,10 @@ final class FamilyKernels {
      */
     static Map2 f32Backward(Op op, boolean fromOutput, boolean coldStart) {
         B32Choice c = f32BackwardChoice(op, fromOutput);
+        if (formInstead(op)) {
+            ScalarForms.Floats2 form = c.form();
+            return (dy, xy, dx, b) -> ScalarForms.f32(form, dy, xy, dx, b);
+        }
         if (!coldStart || c.form() == null) {
             return c.kernel();
         }
@@ -225,11 +249,8 @@ final class FamilyKernels {
                             isPair ? "leaky backward, slope pair" : "leaky backward, float slope",
                             (g, x, d, n) -> ScalarForms.leakyBackwardFloat(g, x, d, n, hi, lo, isPair));
                 }
-                ScalarForms.Floats2 form = (g, x, d, n) -> ScalarForms.leakyBackwardDouble(g, x, d, n, slope);
-                yield F64Kernels.SCALAR_FORMS_ONLY // double lanes not compiled here: the form in the kernel's place
-                        ? new B32Choice((g, x, d, b) -> ScalarForms.f32(form, g, x, d, b), "leaky backward, double slope", null)
-                        : new B32Choice((g, x, d, b) -> F32DoubleLaneBackward.leakyBackward(g, x, d, b, slope),
-                                "leaky backward, double slope", form);
+                yield new B32Choice((g, x, d, b) -> F32DoubleLaneBackward.leakyBackward(g, x, d, b, slope),
+                        "leaky backward, double slope", (g, x, d, n) -> ScalarForms.leakyBackwardDouble(g, x, d, n, slope));
             }
             case ELU -> {
                 if (fromOutput && op.isGeneralF32Backward()) {
@@ -262,10 +283,10 @@ final class FamilyKernels {
 
     /**
      * The f64 backward kernel, through its {@link ColdStart} (every one has a scalar form) where
-     * {@code coldStart}; the scalar form itself where {@link F64Kernels#SCALAR_FORMS_ONLY}.
+     * {@code coldStart}; the scalar form itself where {@link #DOUBLE_LANES_UNCOMPILED}.
      */
     static Map2 f64Backward(Op op, boolean fromOutput, boolean coldStart) {
-        if (F64Kernels.SCALAR_FORMS_ONLY) {
+        if (DOUBLE_LANES_UNCOMPILED) {
             return f64BackwardForm(op, fromOutput);
         }
         final Map2 kernel;

@@ -2,30 +2,36 @@ package org.elu4j.internal.vector;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
 import java.util.Locale;
 
 /**
  * Lowers the calling thread's scheduling priority: {@link ColdStart}'s warm-up thread runs
- * {@value #STEPS} nice levels below the thread that started it (a caller, whose level it inherits).
+ * {@value #STEPS} nice levels below the thread that started it (a caller, whose level it inherits;
+ * relative, so a caller at -20, possible as root, gets a thread at -10).
  *
- * <p>Why: on a machine with as many busy threads as CPUs (a caller, C2's compiler thread, the
- * warm-up thread on 2 CPUs) the scheduler shares each CPU out in slices of a few milliseconds, so a
- * caller at the same level as the thread lost one now and then: a 256-float call that takes a
- * microsecond took 4 ms. Ten levels down (a CFS weight about a tenth of the caller's) the thread
- * yields the CPU to a caller that wants it, yet on a machine that stays saturated it still gets a
- * tenth of a CPU, enough for C2 to compile the kernels within seconds; 19 levels (a weight of 1.5%)
- * starved it there for 30 s. docs/benchmarks.md, "The warm-up thread ten nice levels down", has
- * the measurements.
+ * <p>Why: on a machine with as many busy threads as CPUs (a caller, C2's compiler thread and the
+ * warm-up thread on 2 CPUs) the scheduler shares each CPU out in slices of milliseconds, so a
+ * caller at the thread's level lost a whole slice now and then in the middle of a
+ * microsecond-long call. Ten levels down (a scheduler weight of about a tenth of the caller's) the
+ * thread gives way to a caller that wants the CPU, yet on a machine that stays saturated it still
+ * gets enough of it for C2 to compile the kernels within seconds; at 19 levels it starved there.
+ * docs/benchmarks.md, "The warm-up thread ten nice levels down", has the measurements. Threads the
+ * warm-up thread itself starts (a logging framework's worker on its first message) inherit its level.
  *
  * <p>Only on Linux, where a nice level belongs to a thread ({@code setpriority(PRIO_PROCESS, 0, n)}
- * sets the calling thread's; elsewhere it would be the whole process's), and only where the JVM lets
- * this module call native code (the thread stays at its level otherwise, as before). Java's own
- * {@code Thread.setPriority} does not reach the scheduler on Linux (HotSpot ignores it unless run
- * as root with {@code -XX:ThreadPriorityPolicy=1}).
+ * sets the calling thread's; elsewhere it would be the whole process's), and only where the
+ * application has enabled native access for this module: the JDK would otherwise print its
+ * restricted-method warning on the user's console for a mere optimisation, so the thread keeps its
+ * level there. Java's own {@code Thread.setPriority} does not reach the scheduler on Linux (HotSpot
+ * ignores it unless run as root with {@code -XX:ThreadPriorityPolicy=1}).
  */
 final class LowPriority {
     private LowPriority() {
@@ -48,16 +54,19 @@ final class LowPriority {
         if (!LowPriority.class.getModule().isNativeAccessEnabled()) {
             return "priority unchanged: native access is not enabled for " + LowPriority.class.getModule();
         }
-        try {
+        try (Arena arena = Arena.ofConfined()) {
             int before = nice();
             int target = Math.min(LOWEST, before + STEPS);
-            int rc = (int) Calls.SET.invokeExact(PRIO_PROCESS, 0, target);
+            MemorySegment state = arena.allocate(Calls.STATE);
+            int rc = (int) Calls.SET.invokeExact(state, PRIO_PROCESS, 0, target);
             if (rc != 0) {
-                return "priority unchanged: setpriority(PRIO_PROCESS, 0, " + target + ") returned " + rc;
+                return "priority unchanged: setpriority(PRIO_PROCESS, 0, " + target + ") returned " + rc
+                        + " (errno " + (int) Calls.ERRNO.get(state, 0L) + ")";
             }
             return "nice " + before + " -> " + nice();
-        } catch (Throwable e) { // a libc without the symbols, a linker that refuses: stay as it is
-            return "priority unchanged: " + e;
+        } catch (Throwable e) { // a C library without the symbols, a linker that refuses: stay as it is
+            Throwable cause = e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
+            return "priority unchanged: " + cause;
         }
     }
 
@@ -68,14 +77,17 @@ final class LowPriority {
 
     /** The downcalls, made on first use (a JVM that never starts the thread binds nothing). */
     private static final class Calls {
+        static final StructLayout STATE = Linker.Option.captureStateLayout();
+        static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
         static final MethodHandle GET = bind("getpriority", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-        static final MethodHandle SET = bind("setpriority", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MethodHandle SET = bind("setpriority", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+                Linker.Option.captureCallState("errno"));
 
-        private static MethodHandle bind(String name, FunctionDescriptor descriptor) {
+        private static MethodHandle bind(String name, FunctionDescriptor descriptor, Linker.Option... options) {
             Linker linker = Linker.nativeLinker();
             MemorySegment symbol = linker.defaultLookup().find(name)
                     .orElseThrow(() -> new UnsupportedOperationException("no " + name + " in the C library"));
-            return linker.downcallHandle(symbol, descriptor);
+            return linker.downcallHandle(symbol, descriptor, options);
         }
     }
 }

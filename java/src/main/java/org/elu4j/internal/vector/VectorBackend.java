@@ -176,7 +176,8 @@ public final class VectorBackend implements EluBackend {
     @Override
     public String description() {
         return "vector (" + F.vectorBitSize() + "-bit, " + F.length() + " float lanes"
-                + (F64Kernels.SCALAR_FORMS_ONLY ? "; f64 in scalar Java: 2-lane double masks are not compiled here" : "")
+                + (FamilyKernels.DOUBLE_LANES_UNCOMPILED ? "; 2-lane double vectors are not compiled here: f64 and "
+                        + "LeakyReLU's double product run scalar Java, ELU beyond the general kernel's range is slow" : "")
                 + ")";
     }
 
@@ -283,6 +284,9 @@ public final class VectorBackend implements EluBackend {
             path = "staged";
         }
         FamilyKernels.Cold cold = choice.cold();
+        if (FamilyKernels.formInstead(op)) {
+            return (src, dst, threads) -> ScalarForms.half(cold.floats(), type, src, dst);
+        }
         if (cold == null || !coldStart) {
             return f;
         }
@@ -344,6 +348,9 @@ public final class VectorBackend implements EluBackend {
             path = "staged";
         }
         ScalarForms.Floats2 form = choice.form();
+        if (FamilyKernels.formInstead(op)) {
+            return (dy, xy, dx) -> ScalarForms.half(form, type, dy, xy, dx);
+        }
         if (form == null || !coldStart) {
             return f;
         }

@@ -215,10 +215,6 @@ class ColdStartTest {
             }
             for (Op op : ops) {
                 FamilyKernels.F32Choice c = FamilyKernels.f32Choice(op);
-                if (formReplacesKernel(op)) {
-                    assertTrue(c.cold() == null, op + ": its scalar form is its kernel here, no cold start");
-                    continue;
-                }
                 assertTrue(c.cold() != null, op + " has no scalar form");
                 long next = 0;
                 while (next <= 0xFFFF_FFFFL) {
@@ -326,10 +322,6 @@ class ColdStartTest {
                         continue;
                     }
                     FamilyKernels.B32Choice c = FamilyKernels.f32BackwardChoice(op, fromOutput);
-                    if (formReplacesKernel(op)) {
-                        assertTrue(c.form() == null, op + ": its scalar form is its kernel here, no cold start");
-                        continue;
-                    }
                     assertTrue(c.form() != null, op + " backward has no scalar form");
                     for (int round = 0; round < 8; round++) {
                         for (int i = 0; i < n; i++) {
@@ -433,9 +425,6 @@ class ColdStartTest {
                             continue;
                         }
                         ScalarForms.Floats2 form = FamilyKernels.f32BackwardChoice(op, fromOutput).form();
-                        if (formReplacesKernel(op)) {
-                            continue;
-                        }
                         assertTrue(form != null, op + " backward has no scalar form");
                         org.elu4j.internal.Binding.Backward f = VectorBackend.halfBackward(op, type, fromOutput, false, false);
                         for (int[] window : new int[][] {{0, n}, {3, n - 3 - 5}}) {
@@ -623,9 +612,6 @@ class ColdStartTest {
             for (DataType type : List.of(DataType.BF16, DataType.F16)) {
                 for (Op op : ops) {
                     FamilyKernels.Cold cold = FamilyKernels.f32Choice(op).cold();
-                    if (formReplacesKernel(op)) {
-                        continue;
-                    }
                     assertTrue(cold != null, op + " has no scalar form");
                     boolean fix = op.kind() == Op.Kind.ELU && op.inputScale() < 0;
                     org.elu4j.internal.Binding.Forward f = VectorBackend.halfForward(op, type, fix, false);
@@ -722,13 +708,18 @@ class ColdStartTest {
         backend.bindBackward(Op.elu(1), DataType.F32, false);
         backend.bindBackward(GENERAL[0], DataType.BF16, true);
         backend.bindBackward(Op.elu(1), DataType.F64, false);
+        String f32Backward = FamilyKernels.f32BackwardChoice(Op.elu(1), false).family();
         List<String> families = new ArrayList<>(List.of("elu", "general, unit input, scale pair", "general, float scale",
                 "relu", "bf16 elu, fused", "f16 general, unit input, scale pair, fused", "bf16 leaky, slope pair, fused",
-                FamilyKernels.f32BackwardChoice(Op.elu(1), false).family(),
+                f32Backward,
                 "bf16 " + FamilyKernels.f32BackwardChoice(GENERAL[0], true).family() + ", fused"));
-        if (F64Kernels.SCALAR_FORMS_ONLY) { // two double lanes on x86: the f64 bindings are the scalar forms, no pair
+        if (FamilyKernels.DOUBLE_LANES_UNCOMPILED) { // two double lanes on x86: the scalar forms bound for good, no pair
+            Op leakyDouble = Op.leakyRelu(1e-30);
+            assertTrue(FamilyKernels.formInstead(leakyDouble));
             assertFalse(FamilyKernels.f64Forward(Op.elu(1), true) instanceof ColdStart.Pair, "f64 forward binding");
             assertFalse(FamilyKernels.f64Backward(Op.elu(1), false, true) instanceof ColdStart.Pair, "f64 backward binding");
+            assertFalse(FamilyKernels.f32Forward(leakyDouble, true) instanceof ColdStart.Pair, "f32 leaky binding");
+            assertFalse(FamilyKernels.f32Backward(leakyDouble, false, true) instanceof ColdStart.Pair, "f32 leaky backward");
         } else {
             families.addAll(List.of("f64 elu", "f64 elu backward from the input"));
         }
@@ -740,8 +731,9 @@ class ColdStartTest {
             assertTrue(ColdStart.compiled(family), "the vector kernel of " + family + " was never found compiled");
         }
         // The thread ends once no pair is left: ours are switched, but other tests in this JVM may
-        // have queued more families, each switched (or given up) within MAX_NANOS.
-        while (threadAlive() && System.nanoTime() < deadline + 2 * ColdStart.MAX_NANOS) {
+        // have queued more families, each switched, or given up after MAX_NANOS of the thread's
+        // CPU (about twice that elapsed: half a CPU after the first seconds).
+        while (threadAlive() && System.nanoTime() < deadline + 4 * ColdStart.MAX_NANOS) {
             Thread.sleep(20);
         }
         assertTrue(!threadAlive(), ColdStart.THREAD_NAME + " still runs with every pair switched");
@@ -749,18 +741,8 @@ class ColdStartTest {
         Staging.Map1 kernel = (s, d, b) -> { };
         assertTrue(ColdStart.of("elu", "test", kernel, (s, d, b) -> { }, new float[1], DataType.F32) == kernel);
         Staging.Map2 kernel2 = (g, x, d, b) -> { };
-        assertTrue(ColdStart.ofBackward(families.get(7), "test", kernel2, (g, x, d, b) -> { },
+        assertTrue(ColdStart.ofBackward(f32Backward, "test", kernel2, (g, x, d, b) -> { },
                 new float[1], DataType.F32) == kernel2);
-    }
-
-    /**
-     * LeakyReLU with its product in double lanes where those are not compiled
-     * ({@link F64Kernels#SCALAR_FORMS_ONLY}): its binding is its scalar form, with no kernel to
-     * compare it with (VectorConformanceTest checks its results there).
-     */
-    private static boolean formReplacesKernel(Op op) {
-        return F64Kernels.SCALAR_FORMS_ONLY && op.kind() == Op.Kind.LEAKY_RELU && (float) op.alpha() != op.alpha()
-                && F32Kernels.SlopePair.of(op.alpha()) == null;
     }
 
     private static boolean threadAlive() {
