@@ -71,7 +71,8 @@ final class FamilyKernels {
      * @param family the kernel method with the branches its parameters take: the bindings that
      *               share compiled code, warmed once
      * @param group  the calls that share their cold path, for {@code Elu}'s first-call warm-up
-     *               (0 to 3; {@link VectorBackend#warmUpGroup})
+     *               (0 to 5, one per scalar method: a method warmed for one binding is warmed for
+     *               all; {@link VectorBackend#warmUpGroup})
      * @param length the f32 sample's length for the warm-up thread (what the kernel takes)
      * @param edges  values the sample starts with, which take the kernel's other steps
      */
@@ -101,9 +102,9 @@ final class FamilyKernels {
                 }
                 yield pair != null
                         ? new F32Choice((s, d, b) -> F32Kernels.leakyPair(s, d, b, pair), new Cold(
-                                "leaky, slope pair", 3, (x, y, n) -> ScalarForms.leakyPair(x, y, n, pair), 3 * block))
+                                "leaky, slope pair", 4, (x, y, n) -> ScalarForms.leakyPair(x, y, n, pair), 3 * block))
                         : new F32Choice((s, d, b) -> F32Kernels.leakyDouble(s, d, b, slope), new Cold(
-                                "leaky, double slope", 3, (x, y, n) -> ScalarForms.leakyDouble(x, y, n, slope), 3 * block));
+                                "leaky, double slope", 5, (x, y, n) -> ScalarForms.leakyDouble(x, y, n, slope), 3 * block));
             }
             case ELU -> {
                 if (op.isFastF32Elu()) {
@@ -224,9 +225,10 @@ final class FamilyKernels {
     /**
      * The f32 backward kernel chosen for a function and its scalar form ({@link ColdStart}), null
      * where it has none (ELU in double lanes); {@code family} names the kernel method with the
-     * branches its parameters take.
+     * branches its parameters take; {@code group} the scalar method's warm-up group within its type
+     * (0 to 6, -1 without a form; {@link VectorBackend#warmUpGroup}).
      */
-    record B32Choice(Map2 kernel, String family, ScalarForms.Floats2 form) {
+    record B32Choice(Map2 kernel, String family, ScalarForms.Floats2 form, int group) {
     }
 
     /** The loop-invariant branches of the f32 pairs' loops, for a family name. */
@@ -236,7 +238,7 @@ final class FamilyKernels {
 
     static B32Choice f32BackwardChoice(Op op, boolean fromOutput) {
         return switch (op.kind()) {
-            case RELU -> new B32Choice(F32DoubleLaneBackward::reluBackward, "relu backward", ScalarForms::reluBackward);
+            case RELU -> new B32Choice(F32DoubleLaneBackward::reluBackward, "relu backward", ScalarForms::reluBackward, 0);
             case LEAKY_RELU -> {
                 double slope = op.alpha();
                 float slopeF = (float) slope;
@@ -247,10 +249,10 @@ final class FamilyKernels {
                     float lo = isPair ? pair.lo() : 0f;
                     yield new B32Choice((g, x, d, b) -> F32DoubleLaneBackward.leakyBackwardFloat(g, x, d, b, slopeF, pair),
                             isPair ? "leaky backward, slope pair" : "leaky backward, float slope",
-                            (g, x, d, n) -> ScalarForms.leakyBackwardFloat(g, x, d, n, hi, lo, isPair));
+                            (g, x, d, n) -> ScalarForms.leakyBackwardFloat(g, x, d, n, hi, lo, isPair), isPair ? 2 : 1);
                 }
                 yield new B32Choice((g, x, d, b) -> F32DoubleLaneBackward.leakyBackward(g, x, d, b, slope),
-                        "leaky backward, double slope", (g, x, d, n) -> ScalarForms.leakyBackwardDouble(g, x, d, n, slope));
+                        "leaky backward, double slope", (g, x, d, n) -> ScalarForms.leakyBackwardDouble(g, x, d, n, slope), 3);
             }
             case ELU -> {
                 if (fromOutput && op.isGeneralF32Backward()) {
@@ -258,10 +260,10 @@ final class FamilyKernels {
                     yield g.fmaY()
                             ? new B32Choice((dy, y, dx, b) -> F32Backward.eluBackwardFromOutputFma(dy, y, dx, b, g),
                                     "backward from the output, fma" + branches(g),
-                                    (dy, y, dx, n) -> ScalarForms.eluFromOutputFma(dy, y, dx, n, g))
+                                    (dy, y, dx, n) -> ScalarForms.eluFromOutputFma(dy, y, dx, n, g), 5)
                             : new B32Choice((dy, y, dx, b) -> F32Backward.eluBackwardFromOutputF32(dy, y, dx, b, g),
                                     "backward from the output, pairs" + branches(g),
-                                    (dy, y, dx, n) -> ScalarForms.eluFromOutputF32(dy, y, dx, n, g));
+                                    (dy, y, dx, n) -> ScalarForms.eluFromOutputF32(dy, y, dx, n, g), 6);
                 }
                 double c = op.negativeCoefficient();
                 double k = c * op.inputScale();
@@ -271,12 +273,12 @@ final class FamilyKernels {
                     F32Kernels.General g = F32Kernels.General.of(op);
                     yield new B32Choice((dy, x, dx, b) -> F32Backward.eluFromInput(dy, x, dx, b, g, k, scale, inputScale),
                             "backward from the input, pairs" + branches(g) + (g.exactCis() ? ", exact cis" : ""),
-                            (dy, x, dx, n) -> ScalarForms.eluFromInput(dy, x, dx, n, g, k, scale, inputScale));
+                            (dy, x, dx, n) -> ScalarForms.eluFromInput(dy, x, dx, n, g, k, scale, inputScale), 4);
                 }
                 yield new B32Choice(fromOutput
                         ? (g, y, d, b) -> F32DoubleLaneBackward.eluBackwardFromOutput(g, y, d, b, c, scale, inputScale)
                         : (g, x, d, b) -> F32DoubleLaneBackward.eluBackwardFromInput(g, x, d, b, k, scale, inputScale),
-                        null, null);
+                        null, null, -1);
             }
         };
     }

@@ -183,14 +183,15 @@ public final class VectorBackend implements EluBackend {
 
     /**
      * The f32, bf16 and f16 forward of the kernels with a scalar form ({@link FamilyKernels#f32Choice})
-     * and the f64 forward:
-     * until C2 has compiled their kernels they run {@link ColdStart}'s scalar forms, cheap to warm;
-     * every other kernel would run the Vector API's slow phase a thousand times. One group per type
-     * and function kind (0 to 14: 4 per type for f32, bf16 and f16, ELU's float kernel, the general
-     * kernel, ReLU, LeakyReLU; 3 for f64, whose every forward kernel has a scalar form). The three
-     * LeakyReLU products share a group: a second LeakyReLU whose product differs from the first's
-     * is not warmed. The backward: 16 + 8 per type + its kind (ReLU, LeakyReLU, ELU from the input,
-     * ELU from the output), below 64.
+     * and the f64 forward, and their backward: until C2 has compiled their kernels they run
+     * {@link ColdStart}'s scalar forms, cheap to warm; every other kernel would run the Vector
+     * API's slow phase a thousand times. One group per type and scalar method, so that a binding
+     * whose method another binding has warmed is not warmed again, and one whose method differs
+     * is: the forward 6 per type for f32, bf16 and f16 (0 to 17: ELU's float kernel, the general
+     * kernel, ReLU, LeakyReLU's float, pair and double products), then 3 for f64 (18 to 20: ReLU,
+     * LeakyReLU, ELU); the backward 24 + 8 per type + its method (ReLU, LeakyReLU's three products,
+     * ELU from the input, from the output with an fma or with pairs; f64: ReLU, LeakyReLU, from the
+     * input, from the output), below 64.
      */
     @Override
     public int warmUpGroup(Op op, DataType type, Pass pass) {
@@ -198,19 +199,17 @@ public final class VectorBackend implements EluBackend {
             return -1;
         }
         if (pass != Pass.FORWARD) {
-            // 16 + 8 per type + the backward's kind: ReLU, LeakyReLU, ELU from the input, from the output
-            int kind = op.kind() == Op.Kind.RELU ? 0 : op.kind() == Op.Kind.LEAKY_RELU ? 1
-                    : pass == Pass.BACKWARD_FROM_INPUT ? 2 : 3;
-            if (type != DataType.F64 && FamilyKernels.f32BackwardChoice(op, pass == Pass.BACKWARD_FROM_OUTPUT).form() == null) {
-                return -1;
-            }
-            return 16 + 8 * type.ordinal() + kind;
+            boolean fromOutput = pass == Pass.BACKWARD_FROM_OUTPUT;
+            int method = type == DataType.F64
+                    ? (op.kind() == Op.Kind.RELU ? 0 : op.kind() == Op.Kind.LEAKY_RELU ? 1 : fromOutput ? 5 : 4)
+                    : FamilyKernels.f32BackwardChoice(op, fromOutput).group();
+            return method < 0 ? -1 : 24 + 8 * type.ordinal() + method;
         }
         if (type == DataType.F64) {
-            return 12 + FamilyKernels.f64Group(op);
+            return 18 + FamilyKernels.f64Group(op);
         }
         FamilyKernels.Cold cold = FamilyKernels.f32Choice(op).cold();
-        return cold == null ? -1 : 4 * (type == DataType.F32 ? 0 : type == DataType.BF16 ? 1 : 2) + cold.group();
+        return cold == null ? -1 : 6 * (type == DataType.F32 ? 0 : type == DataType.BF16 ? 1 : 2) + cold.group();
     }
 
     @Override

@@ -545,42 +545,60 @@ class ColdStartTest {
     }
 
     /**
-     * Elu's first-call warm-up groups ({@link VectorBackend#warmUpGroup}): one per type and
-     * function kind that has a cold start, distinct and below 16 (Elu keys them as 16 * backend +
-     * group; the backward's from 16 on, below 64), none where there is no scalar form (ELU in double lanes).
+     * Elu's first-call warm-up groups ({@link VectorBackend#warmUpGroup}): one per type and scalar
+     * method, so distinct wherever the methods differ (LeakyReLU's float, pair and double products;
+     * ELU from the output with an fma or with pairs) and shared where a method is the same (SELU
+     * and ELU in f64; ReLU from x and from y), below 24 for the forward and from 24 to 63 for the
+     * backward (Elu keys them as 64 * backend + group), none where there is no scalar form (ELU in
+     * double lanes).
      */
     @Test
-    void warmUpGroupsAreOnePerTypeAndKindWithAColdStart() {
+    void warmUpGroupsAreOnePerTypeAndScalarMethod() {
         assumeTrue(ColdStart.ENABLED, "-D" + ColdStart.PROPERTY + "=off");
         VectorBackend backend = new VectorBackend();
+        List<Op> leaky = List.of(Op.leakyRelu(0.25), Op.leakyRelu(0.01), Op.leakyRelu(1e-30)); // float, pair, double
+        Op fma = null;
+        Op pairs = null;
+        for (Op op : GENERAL) { // the two ways of ELU from the output, as the parameters choose them
+            int method = FamilyKernels.f32BackwardChoice(op, true).group();
+            fma = method == 5 && fma == null ? op : fma;
+            pairs = method == 6 && pairs == null ? op : pairs;
+        }
+        assertTrue(fma != null && pairs != null, "GENERAL has both ways of ELU from the output");
         java.util.Map<Integer, String> seen = new java.util.HashMap<>();
         for (DataType type : DataType.values()) {
-            for (Op op : List.of(Op.elu(1), GENERAL[0], Op.relu(), Op.leakyRelu(0.01))) {
+            boolean f64 = type == DataType.F64;
+            List<Op> forward = new ArrayList<>(List.of(Op.elu(1), GENERAL[0], Op.relu()));
+            forward.addAll(leaky);
+            for (Op op : forward) {
                 int group = backend.warmUpGroup(op, type, Pass.FORWARD);
-                if (type == DataType.F64 && op == GENERAL[0]) {
-                    assertEquals(backend.warmUpGroup(Op.elu(1), type, Pass.FORWARD), group, "f64 ELU and SELU share their kernel");
+                if (f64 && (op == GENERAL[0] || op == leaky.get(1) || op == leaky.get(2))) { // one f64 method each
+                    Op first = op == GENERAL[0] ? Op.elu(1) : leaky.get(0);
+                    assertEquals(backend.warmUpGroup(first, type, Pass.FORWARD), group, "f64 " + op + " shares " + first + "'s method");
                     continue;
                 }
-                assertTrue(group >= 0 && group < 16, type + " " + op + ": group " + group);
+                assertTrue(group >= 0 && group < 24, type + " " + op + ": group " + group);
                 String before = seen.put(group, type + " " + op);
                 assertTrue(before == null, type + " " + op + " shares group " + group + " with " + before);
             }
-            int doubleLanes = backend.warmUpGroup(Op.elu(0), type, Pass.FORWARD);
-            assertEquals(type == DataType.F64 ? backend.warmUpGroup(Op.elu(1), type, Pass.FORWARD) : -1, doubleLanes,
-                    type + " ELU in double lanes");
+            assertEquals(f64 ? backend.warmUpGroup(Op.elu(1), type, Pass.FORWARD) : -1,
+                    backend.warmUpGroup(Op.elu(0), type, Pass.FORWARD), type + " ELU in double lanes");
+            List<Op> fromInput = new ArrayList<>(List.of(Op.elu(1), Op.relu()));
+            fromInput.addAll(f64 ? leaky.subList(0, 1) : leaky);
             for (Pass pass : List.of(Pass.BACKWARD_FROM_INPUT, Pass.BACKWARD_FROM_OUTPUT)) {
-                for (Op op : pass == Pass.BACKWARD_FROM_INPUT ? List.of(Op.elu(1), Op.relu(), Op.leakyRelu(0.01))
-                        : List.of(GENERAL[0])) {
+                for (Op op : pass == Pass.BACKWARD_FROM_INPUT ? fromInput : f64 ? List.of(fma) : List.of(fma, pairs)) {
                     int group = backend.warmUpGroup(op, type, pass);
-                    assertTrue(group >= 16 && group < 64, type + " " + op + " " + pass + ": group " + group);
+                    assertTrue(group >= 24 && group < 64, type + " " + op + " " + pass + ": group " + group);
                     String before = seen.put(group, type + " " + op + " " + pass);
                     assertTrue(before == null, type + " " + op + " " + pass + " shares group " + group + " with " + before);
                 }
-                assertEquals(type == DataType.F64 ? backend.warmUpGroup(Op.elu(1), type, pass) : -1,
+                assertEquals(f64 ? backend.warmUpGroup(Op.elu(1), type, pass) : -1,
                         backend.warmUpGroup(Op.elu(0), type, pass), type + " ELU backward in double lanes");
             }
+            assertEquals(backend.warmUpGroup(Op.relu(), type, Pass.BACKWARD_FROM_INPUT),
+                    backend.warmUpGroup(Op.relu(), type, Pass.BACKWARD_FROM_OUTPUT), type + " ReLU: one method from x and y");
         }
-        assertEquals(15 + 4 * 4, seen.size());
+        assertEquals(3 * (6 + 5 + 2) + 3 + 4, seen.size());
     }
 
     /**
