@@ -37,7 +37,7 @@ import org.elu4j.internal.vector.Staging.Map2;
  * and f16 around the f32 form, with the bits of the fused loops). It is plain Java on arrays,
  * cheap before the JIT has compiled it (the first call on native
  * memory runs it a thousand times on a few elements: {@code Elu}'s warm-up,
- * {@link VectorBackend#warmUpGroup}, once per type and kernel), a few microseconds a 256-element
+ * {@link VectorBackend#warmUpGroup}, once per type and scalar method), a few microseconds a 256-element
  * call until C2 has compiled it (a few thousand calls) and then a few times the compiled kernel's
  * time, never a hundred times. Meanwhile one daemon thread
  * ({@value #THREAD_NAME}) calls each bound kernel ({@link Pair}) on scratch memory of its own and
@@ -47,7 +47,7 @@ import org.elu4j.internal.vector.Staging.Map2;
  * changes only the speed. The price: the thread keeps one CPU busy for a second or two per kernel
  * method (the other bindings of the same method, e.g. another alpha, switch with it, and those
  * made after it run the kernel from the start). It runs {@value LowPriority#STEPS} nice levels
- * below the thread that started it ({@link LowPriority}: Linux, native access enabled), so that a
+ * lower in priority than the thread that started it ({@link LowPriority}: Linux, native access enabled), so that a
  * caller sharing its CPU loses it to the thread far less often (docs/benchmarks.md, "The vector
  * backend's cold start"), and it compares the two forms in its own CPU time.
  *
@@ -362,13 +362,16 @@ final class ColdStart {
                 rounds++;
                 // In the thread's CPU time where the JVM measures it: at its low priority a half
                 // that lost the CPU meanwhile would look slow in elapsed time, and a kernel not yet
-                // compiled could seem to win.
+                // compiled could seem to win. Where a half reads no CPU time at all (a clock that
+                // ticks in milliseconds, as on some platforms), elapsed time decides the round.
                 boolean cpu = cpuBegin >= 0 && c0 >= 0 && c1 >= 0 && c2 >= 0;
-                wins = (cpu ? c1 - c0 <= c2 - c1 : w1 - w0 <= w2 - w1) ? wins + 1 : 0;
+                boolean byCpu = cpu && c1 > c0 && c2 > c1;
+                wins = (byCpu ? c1 - c0 <= c2 - c1 : w1 - w0 <= w2 - w1) ? wins + 1 : 0;
                 spent = cpu ? c2 - cpuBegin : w2 - begin;
                 if (wins < WINS && spent > PATIENT_NANOS) {
+                    long round = cpu ? c2 - c0 : w2 - w0; // as long again as the round's CPU: half of what it gets
                     try {
-                        Thread.sleep((w2 - w0) / 1_000_000, (int) ((w2 - w0) % 1_000_000));
+                        Thread.sleep(round / 1_000_000, (int) (round % 1_000_000));
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt(); // nothing in elu4j interrupts it: give up
                         break;

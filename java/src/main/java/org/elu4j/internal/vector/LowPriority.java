@@ -14,8 +14,9 @@ import java.util.Locale;
 
 /**
  * Lowers the calling thread's scheduling priority: {@link ColdStart}'s warm-up thread runs
- * {@value #STEPS} nice levels below the thread that started it (a caller, whose level it inherits;
- * relative, so a caller at -20, possible as root, gets a thread at -10).
+ * {@value #STEPS} nice levels lower in priority than the thread that started it: its nice level
+ * is the starter's (a caller's, which it inherits) plus {@value #STEPS}, at most 19, so a caller at
+ * -20, possible as root, gets a thread at -10.
  *
  * <p>Why: on a machine with as many busy threads as CPUs (a caller, C2's compiler thread and the
  * warm-up thread on 2 CPUs) the scheduler shares each CPU out in slices of milliseconds, so a
