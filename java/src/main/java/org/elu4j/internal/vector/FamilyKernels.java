@@ -140,61 +140,46 @@ final class FamilyKernels {
      * scalar form itself where {@link #DOUBLE_LANES_UNCOMPILED}.
      */
     static Map1 f64Forward(Op op, boolean coldStart) {
+        F64Choice c = f64Choice(op);
         if (DOUBLE_LANES_UNCOMPILED) {
-            return f64Form(op);
-        }
-        final String family;
-        final Map1 kernel;
-        switch (op.kind()) {
-            case RELU -> {
-                family = "f64 relu";
-                kernel = F64Kernels::relu;
-            }
-            case LEAKY_RELU -> {
-                double slope = op.alpha();
-                family = "f64 leaky";
-                kernel = (s, d, b) -> F64Kernels.leaky(s, d, b, slope);
-            }
-            default -> {
-                double c = op.negativeCoefficient();
-                double scale = op.scale();
-                double inputScale = op.inputScale();
-                family = "f64 elu";
-                kernel = (s, d, b) -> F64Kernels.elu(s, d, b, c, scale, inputScale);
-            }
+            return c.form();
         }
         if (!coldStart) {
-            return kernel;
+            return c.kernel();
         }
-        return ColdStart.of(family, "f64 " + op, kernel, f64Form(op),
+        return ColdStart.of(c.family(), "f64 " + op, c.kernel(), c.form(),
                 ColdStart.sample((int) (3 * Staging.BLOCK_BYTES / Double.BYTES), -100f), DataType.F64);
     }
 
-    /** The scalar form of the f64 forward kernel ({@link ColdStart}), over segments. */
-    static Map1 f64Form(Op op) {
-        final ScalarForms.Doubles form = switch (op.kind()) {
-            case RELU -> ScalarForms::reluF64;
+    /**
+     * An f64 kernel with the function's parameters captured, its scalar form over segments
+     * ({@link ColdStart}), the kernel method it runs ({@code family}) and {@code Elu}'s warm-up
+     * group of that form within the type ({@link VectorBackend#warmUpGroup}): one per method.
+     */
+    record F64Choice(Map1 kernel, String family, Map1 form, int group) {
+    }
+
+    /** The f64 forward kernel of a function and its scalar form. */
+    static F64Choice f64Choice(Op op) {
+        return switch (op.kind()) {
+            case RELU -> f64(F64Kernels::relu, "f64 relu", ScalarForms::reluF64, 0);
             case LEAKY_RELU -> {
                 double slope = op.alpha();
-                yield (x, y, n) -> ScalarForms.leakyF64(x, y, n, slope);
+                yield f64((s, d, b) -> F64Kernels.leaky(s, d, b, slope), "f64 leaky",
+                        (x, y, n) -> ScalarForms.leakyF64(x, y, n, slope), 1);
             }
             case ELU -> {
                 double c = op.negativeCoefficient();
                 double scale = op.scale();
                 double inputScale = op.inputScale();
-                yield (x, y, n) -> ScalarForms.eluF64(x, y, n, c, scale, inputScale);
+                yield f64((s, d, b) -> F64Kernels.elu(s, d, b, c, scale, inputScale), "f64 elu",
+                        (x, y, n) -> ScalarForms.eluF64(x, y, n, c, scale, inputScale), 2);
             }
         };
-        return (s, d, b) -> ScalarForms.f64(form, s, d, b);
     }
 
-    /** {@code Elu}'s warm-up group of the f64 forward ({@link VectorBackend#warmUpGroup}): one per kernel. */
-    static int f64Group(Op op) {
-        return switch (op.kind()) {
-            case RELU -> 0;
-            case LEAKY_RELU -> 1;
-            case ELU -> 2;
-        };
+    private static F64Choice f64(Map1 kernel, String family, ScalarForms.Doubles form, int group) {
+        return new F64Choice(kernel, family, (s, d, b) -> ScalarForms.f64(form, s, d, b), group);
     }
 
     /**
@@ -288,58 +273,48 @@ final class FamilyKernels {
      * {@code coldStart}; the scalar form itself where {@link #DOUBLE_LANES_UNCOMPILED}.
      */
     static Map2 f64Backward(Op op, boolean fromOutput, boolean coldStart) {
+        B64Choice c = f64BackwardChoice(op, fromOutput);
         if (DOUBLE_LANES_UNCOMPILED) {
-            return f64BackwardForm(op, fromOutput);
-        }
-        final Map2 kernel;
-        final String family;
-        switch (op.kind()) {
-            case RELU -> {
-                kernel = F64Kernels::reluBackward;
-                family = "f64 relu backward";
-            }
-            case LEAKY_RELU -> {
-                double slope = op.alpha();
-                kernel = (g, x, d, b) -> F64Kernels.leakyBackward(g, x, d, b, slope);
-                family = "f64 leaky backward";
-            }
-            default -> {
-                double c = op.negativeCoefficient();
-                double k = c * op.inputScale();
-                double scale = op.scale();
-                double inputScale = op.inputScale();
-                kernel = fromOutput
-                        ? (g, y, d, b) -> F64Kernels.eluBackwardFromOutput(g, y, d, b, c, scale, inputScale)
-                        : (g, x, d, b) -> F64Kernels.eluBackwardFromInput(g, x, d, b, k, scale, inputScale);
-                family = fromOutput ? "f64 elu backward from the output" : "f64 elu backward from the input";
-            }
+            return c.form();
         }
         if (!coldStart) {
-            return kernel;
+            return c.kernel();
         }
-        return ColdStart.ofBackward(family, "f64 " + op + (fromOutput ? " backward from the output" : " backward"),
-                kernel, f64BackwardForm(op, fromOutput),
-                ColdStart.sample((int) (3 * Staging.BLOCK_BYTES / Double.BYTES)), DataType.F64);
+        return ColdStart.ofBackward(c.family(), "f64 " + op + (fromOutput ? " backward from the output" : " backward"),
+                c.kernel(), c.form(), ColdStart.sample((int) (3 * Staging.BLOCK_BYTES / Double.BYTES)), DataType.F64);
     }
 
-    /** The scalar form of the f64 backward kernel ({@link ColdStart}), over segments. */
-    static Map2 f64BackwardForm(Op op, boolean fromOutput) {
-        final ScalarForms.Doubles2 form = switch (op.kind()) {
-            case RELU -> ScalarForms::reluBackwardF64;
+    /** {@link F64Choice} for the backward: the kernel, its scalar form over segments, its method and warm-up group (0 to 5). */
+    record B64Choice(Map2 kernel, String family, Map2 form, int group) {
+    }
+
+    /** The f64 backward kernel of a function and its scalar form (the groups numbered as {@link B32Choice}'s). */
+    static B64Choice f64BackwardChoice(Op op, boolean fromOutput) {
+        return switch (op.kind()) {
+            case RELU -> b64(F64Kernels::reluBackward, "f64 relu backward", ScalarForms::reluBackwardF64, 0);
             case LEAKY_RELU -> {
                 double slope = op.alpha();
-                yield (g, x, d, n) -> ScalarForms.leakyBackwardF64(g, x, d, n, slope);
+                yield b64((g, x, d, b) -> F64Kernels.leakyBackward(g, x, d, b, slope), "f64 leaky backward",
+                        (g, x, d, n) -> ScalarForms.leakyBackwardF64(g, x, d, n, slope), 1);
             }
             case ELU -> {
                 double c = op.negativeCoefficient();
                 double k = c * op.inputScale();
                 double scale = op.scale();
                 double inputScale = op.inputScale();
-                yield fromOutput ? (g, y, d, n) -> ScalarForms.eluFromOutputF64(g, y, d, n, c, scale, inputScale)
-                        : (g, x, d, n) -> ScalarForms.eluFromInputF64(g, x, d, n, k, scale, inputScale);
+                yield fromOutput
+                        ? b64((g, y, d, b) -> F64Kernels.eluBackwardFromOutput(g, y, d, b, c, scale, inputScale),
+                                "f64 elu backward from the output",
+                                (g, y, d, n) -> ScalarForms.eluFromOutputF64(g, y, d, n, c, scale, inputScale), 5)
+                        : b64((g, x, d, b) -> F64Kernels.eluBackwardFromInput(g, x, d, b, k, scale, inputScale),
+                                "f64 elu backward from the input",
+                                (g, x, d, n) -> ScalarForms.eluFromInputF64(g, x, d, n, k, scale, inputScale), 4);
             }
         };
-        return (dy, xy, dx, b) -> ScalarForms.f64(form, dy, xy, dx, b);
+    }
+
+    private static B64Choice b64(Map2 kernel, String family, ScalarForms.Doubles2 form, int group) {
+        return new B64Choice(kernel, family, (dy, xy, dx, b) -> ScalarForms.f64(form, dy, xy, dx, b), group);
     }
 
     /*

@@ -200,13 +200,12 @@ public final class VectorBackend implements EluBackend {
         }
         if (pass != Pass.FORWARD) {
             boolean fromOutput = pass == Pass.BACKWARD_FROM_OUTPUT;
-            int method = type == DataType.F64
-                    ? (op.kind() == Op.Kind.RELU ? 0 : op.kind() == Op.Kind.LEAKY_RELU ? 1 : fromOutput ? 5 : 4)
+            int method = type == DataType.F64 ? FamilyKernels.f64BackwardChoice(op, fromOutput).group()
                     : FamilyKernels.f32BackwardChoice(op, fromOutput).group();
             return method < 0 ? -1 : 24 + 8 * type.ordinal() + method;
         }
         if (type == DataType.F64) {
-            return 18 + FamilyKernels.f64Group(op);
+            return 18 + FamilyKernels.f64Choice(op).group();
         }
         FamilyKernels.Cold cold = FamilyKernels.f32Choice(op).cold();
         return cold == null ? -1 : 6 * (type == DataType.F32 ? 0 : type == DataType.BF16 ? 1 : 2) + cold.group();

@@ -259,7 +259,7 @@ class ColdStartTest {
             MemorySegment scalar = arena.allocate(8L * n, 64);
             for (Op op : ops) {
                 Staging.Map1 k = FamilyKernels.f64Forward(op, false);
-                Staging.Map1 form = FamilyKernels.f64Form(op);
+                Staging.Map1 form = FamilyKernels.f64Choice(op).form();
                 for (int round = 0; round < 8; round++) {
                     for (int i = 0; i < n; i++) {
                         double v = switch (random.nextInt(4)) {
@@ -365,7 +365,7 @@ class ColdStartTest {
                         continue;
                     }
                     Staging.Map2 k = FamilyKernels.f64Backward(op, fromOutput, false);
-                    Staging.Map2 form = FamilyKernels.f64BackwardForm(op, fromOutput);
+                    Staging.Map2 form = FamilyKernels.f64BackwardChoice(op, fromOutput).form();
                     for (int round = 0; round < 8; round++) {
                         for (int i = 0; i < n; i++) {
                             int kind = random.nextInt(16);
@@ -485,9 +485,9 @@ class ColdStartTest {
                 Staging.Map1 f32Scalar = f.cold() == null ? null : (x, y, n) -> ScalarForms.f32(f.cold().floats(), x, y, n);
                 Staging.Map2 b32Scalar = bin.form() == null ? null : (g, x, d, n) -> ScalarForms.f32(bin.form(), g, x, d, n);
                 Staging.Map1 f64Kernel = FamilyKernels.f64Forward(op, false);
-                Staging.Map1 f64Scalar = FamilyKernels.f64Form(op);
+                Staging.Map1 f64Scalar = FamilyKernels.f64Choice(op).form();
                 Staging.Map2 b64Kernel = FamilyKernels.f64Backward(op, false, false);
-                Staging.Map2 b64Scalar = FamilyKernels.f64BackwardForm(op, false);
+                Staging.Map2 b64Scalar = FamilyKernels.f64BackwardChoice(op, false).form();
                 Staging.Fix1 fix64 = fix ? FamilyKernels.forwardFixF64(op) : null;
                 Staging.Fix2 bfix64 = fix ? FamilyKernels.backwardFixF64(op) : null;
                 for (int n : lengths) {
