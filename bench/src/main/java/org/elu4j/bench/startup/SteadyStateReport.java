@@ -33,6 +33,11 @@ final class SteadyStateReport {
     static final double STEADY_FACTOR = 1.5;
 
     /** Per batch index, the median over the forks of the batch means. */
+    /** The runs of one backend and JVM variant, in fork order. */
+    private static List<Run> runsOf(List<Run> runs, String backend, String variant) {
+        return runs.stream().filter(r -> r.backend().equals(backend) && r.variant().equals(variant)).toList();
+    }
+
     static double[] medianCurve(List<Run> runs) {
         int n = runs.stream().mapToInt(r -> r.mean().length).min().orElse(0);
         double[] curve = new double[n];
@@ -72,7 +77,7 @@ final class SteadyStateReport {
         md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (String b : backends) {
             for (String v : variants) {
-                List<Run> rs = runs.stream().filter(r -> r.backend().equals(b) && r.variant().equals(v)).toList();
+                List<Run> rs = runsOf(runs, b, v);
                 if (rs.isEmpty()) {
                     continue;
                 }
@@ -132,13 +137,13 @@ final class SteadyStateReport {
                 + "| backend | JVM | kernel steady, ns | calls in batches ≥ 100× it | of them in batches with one call of half or more |%n"
                 + "|---|---|---:|---:|---:|%n"));
         for (String b : backends) {
-            List<Run> off = runs.stream().filter(r -> r.backend().equals(b) && r.variant().equals(COLD_OFF)).toList();
+            List<Run> off = runsOf(runs, b, COLD_OFF);
             if (off.isEmpty()) {
                 continue;
             }
             double kernel = steady(medianCurve(off));
             for (String v : variants) {
-                List<Run> rs = runs.stream().filter(r -> r.backend().equals(b) && r.variant().equals(v)).toList();
+                List<Run> rs = runsOf(runs, b, v);
                 if (rs.isEmpty() || v.equals(AOT) || v.equals(WARM)) {
                     continue;
                 }
@@ -207,7 +212,7 @@ final class SteadyStateReport {
         style.setChartTitleFont(style.getChartTitleFont().deriveFont(13f));
         style.setMarkerSize(0);
         for (String b : backends) {
-            List<Run> rs = runs.stream().filter(r -> r.backend().equals(b) && r.variant().equals(variant)).toList();
+            List<Run> rs = runsOf(runs, b, variant);
             if (rs.isEmpty()) {
                 continue;
             }
