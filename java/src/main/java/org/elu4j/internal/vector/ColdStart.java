@@ -29,7 +29,7 @@ import org.elu4j.internal.vector.Staging.Map2;
  * caller does not help: a call made there is itself slow.
  *
  * <p>So the f32, bf16 and f16 forward of every kernel with a scalar form
- * ({@link FamilyKernels#f32Choice}: ELU, {@link VectorBackend#kernel}; the general form, SELU, CELU
+ * ({@link FamilyKernels#f32Choice}: ELU, {@link FloatElu#kernel}; the general form, SELU, CELU
  * and other parameters, {@link F32Kernels#eluGeneral} and {@link F32Kernels#eluGeneralUnitInput};
  * ReLU; LeakyReLU), every f64 forward ({@link F64Kernels}), and their backward kernels, from the
  * input and from the output ({@link FamilyKernels#f32BackwardChoice}), run that form until then:

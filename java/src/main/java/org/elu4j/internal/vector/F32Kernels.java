@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The f32 forward kernels of the family other than the plain float ELU (which stays in
- * {@link VectorBackend#kernel}): ReLU, LeakyReLU, ELU with general parameters. Also used for
+ * {@link FloatElu#kernel}): ReLU, LeakyReLU, ELU with general parameters. Also used for
  * bfloat16 and binary16, widened to float first. The backward is {@link F32Backward} (float pairs)
  * and {@link F32DoubleLaneBackward} (double lanes, sharing this class's constants).
  *

@@ -110,7 +110,7 @@ final class FamilyKernels {
                 if (op.isFastF32Elu()) {
                     float alpha = op.alphaF();
                     // Two pairs of vectors, a whole and a partial tail vector: the kernel's masked tail too.
-                    yield new F32Choice((s, d, b) -> VectorBackend.kernel(s, d, b, alpha),
+                    yield new F32Choice((s, d, b) -> FloatElu.kernel(s, d, b, alpha),
                             new Cold("elu", 0, (x, y, n) -> ScalarForms.elu(x, y, n, alpha), 5 * F32Kernels.F.length() + 3));
                 }
                 if (op.isGeneralF32Elu()) {

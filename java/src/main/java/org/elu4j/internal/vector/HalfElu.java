@@ -15,7 +15,7 @@ import org.elu4j.internal.vector.Staging.Map1;
  * in one pass ({@link HalfGeneral} is the same for the general forward, {@link HalfBackward} and
  * {@link F16Backward} for the backward in f32 pairs): each int vector of halves is split in
  * registers into two float vectors (the halves in the low and in the high 16 bits of each int
- * lane), run through the float kernel's arithmetic ({@link VectorBackend#kernel}'s),
+ * lane), run through the float kernel's arithmetic ({@link FloatElu#kernel}'s),
  * rounded and merged back before it is stored. The staged path
  * ({@link Staging#forwardHalf}) widens a chunk into a buffer, runs the float kernel over it and
  * narrows it in a third loop: six vector accesses per float vector against one load and one store
@@ -59,16 +59,16 @@ final class HalfElu {
     static long bf16(MemorySegment src, MemorySegment dst, long from, long to, float alpha) {
         final long vb = STEP_BYTES;
         final FloatVector zero = FloatVector.zero(F);
-        final IntVector clampBits = IntVector.broadcast(I, VectorBackend.CLAMP_BITS);
-        final FloatVector log2e = FloatVector.broadcast(F, VectorBackend.LOG2E);
-        final FloatVector shift = FloatVector.broadcast(F, VectorBackend.SHIFT);
-        final FloatVector minusLn2 = FloatVector.broadcast(F, -VectorBackend.LN2);
+        final IntVector clampBits = IntVector.broadcast(I, FloatElu.CLAMP_BITS);
+        final FloatVector log2e = FloatVector.broadcast(F, FloatElu.LOG2E);
+        final FloatVector shift = FloatVector.broadcast(F, FloatElu.SHIFT);
+        final FloatVector minusLn2 = FloatVector.broadcast(F, -FloatElu.LN2);
         final FloatVector one = FloatVector.broadcast(F, 1.0f);
-        final FloatVector q0 = FloatVector.broadcast(F, VectorBackend.Q0);
-        final FloatVector q1 = FloatVector.broadcast(F, VectorBackend.Q1);
-        final FloatVector q2 = FloatVector.broadcast(F, VectorBackend.Q2);
-        final FloatVector q3 = FloatVector.broadcast(F, VectorBackend.Q3);
-        final FloatVector q4 = FloatVector.broadcast(F, VectorBackend.Q4);
+        final FloatVector q0 = FloatVector.broadcast(F, FloatElu.Q0);
+        final FloatVector q1 = FloatVector.broadcast(F, FloatElu.Q1);
+        final FloatVector q2 = FloatVector.broadcast(F, FloatElu.Q2);
+        final FloatVector q3 = FloatVector.broadcast(F, FloatElu.Q3);
+        final FloatVector q4 = FloatVector.broadcast(F, FloatElu.Q4);
         final FloatVector va = FloatVector.broadcast(F, alpha);
         final IntVector roundBias = IntVector.broadcast(I, 0x7FFF);
         final IntVector lsb = IntVector.broadcast(I, 1);
@@ -131,16 +131,16 @@ final class HalfElu {
      */
     static long f16(MemorySegment src, MemorySegment dst, long from, long to, float alpha) {
         final long vb = STEP_BYTES;
-        final IntVector clampBits = IntVector.broadcast(I, VectorBackend.CLAMP_BITS);
-        final FloatVector log2e = FloatVector.broadcast(F, VectorBackend.LOG2E);
-        final FloatVector shift = FloatVector.broadcast(F, VectorBackend.SHIFT);
-        final FloatVector minusLn2 = FloatVector.broadcast(F, -VectorBackend.LN2);
+        final IntVector clampBits = IntVector.broadcast(I, FloatElu.CLAMP_BITS);
+        final FloatVector log2e = FloatVector.broadcast(F, FloatElu.LOG2E);
+        final FloatVector shift = FloatVector.broadcast(F, FloatElu.SHIFT);
+        final FloatVector minusLn2 = FloatVector.broadcast(F, -FloatElu.LN2);
         final FloatVector one = FloatVector.broadcast(F, 1.0f);
-        final FloatVector q0 = FloatVector.broadcast(F, VectorBackend.Q0);
-        final FloatVector q1 = FloatVector.broadcast(F, VectorBackend.Q1);
-        final FloatVector q2 = FloatVector.broadcast(F, VectorBackend.Q2);
-        final FloatVector q3 = FloatVector.broadcast(F, VectorBackend.Q3);
-        final FloatVector q4 = FloatVector.broadcast(F, VectorBackend.Q4);
+        final FloatVector q0 = FloatVector.broadcast(F, FloatElu.Q0);
+        final FloatVector q1 = FloatVector.broadcast(F, FloatElu.Q1);
+        final FloatVector q2 = FloatVector.broadcast(F, FloatElu.Q2);
+        final FloatVector q3 = FloatVector.broadcast(F, FloatElu.Q3);
+        final FloatVector q4 = FloatVector.broadcast(F, FloatElu.Q4);
         final FloatVector va = FloatVector.broadcast(F, alpha);
         final IntVector magMask = IntVector.broadcast(I, 0x7FFF);
         final IntVector low16 = IntVector.broadcast(I, 0xFFFF);

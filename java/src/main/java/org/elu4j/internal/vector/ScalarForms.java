@@ -177,18 +177,18 @@ final class ScalarForms {
     }
 
     /**
-     * {@link VectorBackend#kernel}'s arithmetic one float at a time, step for step (see its class
+     * {@link FloatElu#kernel}'s arithmetic one float at a time, step for step (see its class
      * comment for the algorithm): the same bits for every input.
      */
     static void elu(float[] xs, float[] ys, int n, float alpha) {
         for (int i = 0; i < n; i++) {
             float x = xs[i];
-            float c = Float.intBitsToFloat(Math.min(Float.floatToRawIntBits(x), VectorBackend.CLAMP_BITS));
-            float t = Math.fma(c, VectorBackend.LOG2E, VectorBackend.SHIFT);
-            float r = Math.fma(t - VectorBackend.SHIFT, -VectorBackend.LN2, c);
+            float c = Float.intBitsToFloat(Math.min(Float.floatToRawIntBits(x), FloatElu.CLAMP_BITS));
+            float t = Math.fma(c, FloatElu.LOG2E, FloatElu.SHIFT);
+            float r = Math.fma(t - FloatElu.SHIFT, -FloatElu.LN2, c);
             float s = Float.intBitsToFloat(Float.floatToRawIntBits(t) << 23);
-            float q = Math.fma(Math.fma(Math.fma(Math.fma(VectorBackend.Q4, r, VectorBackend.Q3), r,
-                    VectorBackend.Q2), r, VectorBackend.Q1), r, VectorBackend.Q0);
+            float q = Math.fma(Math.fma(Math.fma(Math.fma(FloatElu.Q4, r, FloatElu.Q3), r,
+                    FloatElu.Q2), r, FloatElu.Q1), r, FloatElu.Q0);
             float p = Math.fma(r * r, q, r);
             float e = Math.fma(s, p, s - 1f);
             ys[i] = x < 0 ? e * alpha : x;

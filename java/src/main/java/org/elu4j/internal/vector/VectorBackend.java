@@ -2,11 +2,7 @@ package org.elu4j.internal.vector;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.elu4j.Backend;
 import org.elu4j.DataType;
@@ -20,41 +16,11 @@ import org.elu4j.internal.vector.Staging.Map1;
 import org.elu4j.internal.vector.Staging.Map2;
 
 /**
- * ELU on the incubating Vector API: {@code y = x > 0 ? x : alpha * expm1(x)}, f32, with a
- * hand-written {@code expm1} that is within 1 ulp of the correctly rounded result for every
- * negative float (alpha = 1), is deterministic (the same bits in the interpreter, C1 and C2, at
- * every position, for every length and every vector width) and allocates nothing once compiled.
- *
- * <h2>Algorithm, per lane</h2>
- * <ol>
- * <li><b>Clamp</b> {@code x} to {@code [-88, 0)}. Below about -17.33 the float answer is
- *     {@code -1} anyway; the clamp keeps {@code n >= -127}, where the bits of {@code 2^n} are
- *     those of +0.0 and the reconstruction gives exactly -1. It is
- *     an integer {@code min} on the bit patterns: for negative floats a larger magnitude is a
- *     larger signed int, so {@code min(bits(x), bits(-88f))} is {@code max(x, -88f)} in one
- *     instruction, without the NaN/-0.0 rules that make {@code FloatVector.max} slow. Lanes
- *     that are not negative (positive, zero, -0.0, NaN) come out as garbage here and are
- *     replaced by {@code x} at the end.</li>
- * <li><b>Range reduction</b> {@code x = n*ln2 + r}: {@code t = fma(x, log2e, SHIFT)} rounds
- *     {@code x*log2e} to the integer {@code n} in the low mantissa bits of {@code t} (SHIFT is
- *     {@code 1.5*2^23 + 127}, so those bits hold the biased exponent {@code n + 127});
- *     {@code n = t - SHIFT} exactly, and {@code r = fma(n, -ln2, x)} with {@code |r| <= 0.3466}.
- *     One f32 {@code ln2} is enough: {@code r} itself is exact (its bits fit in 24), and
- *     the dropped {@code |n| * 1.9e-9} reaches the result scaled by {@code 2^n * e^r}: at
- *     most {@code 1.4e-9} (n = -1, -2), against results of magnitude 0.29 or more there,
- *     so below 0.1 ulp.</li>
- * <li><b>Polynomial</b> {@code expm1(r) ~ p = r + r^2*q(r)}, {@code q} of degree 4 in Horner
- *     form: a minimax fit of the <em>relative</em> error of {@code p} on
- *     {@code |r| <= 0.3468} (weighted Remez), coefficients rounded to f32 one at a time with the
- *     rest refitted (the C helper's set); the fit error is {@code 0.28 * 2^-24}. {@code r + r^2*q} (one
- *     FMA) keeps the leading term exact, so tiny and subnormal inputs return {@code x}.</li>
- * <li><b>Reconstruction</b> {@code expm1(x) = 2^n*p + (2^n - 1)} as one FMA, {@code 2^n}
- *     being {@code bits(t) << 23} (the biased exponent moved into place; the constant bits of
- *     SHIFT are shifted out).</li>
- * <li>{@code y = x < 0 ? alpha * expm1(x) : x}: the blend keeps positive values, +-0.0, +inf
- *     and NaN (payload included) bit for bit; {@code -inf} and {@code x <= -88} give
- *     {@code -alpha}. alpha is applied last, so alpha = 1 is exactly {@code expm1}.</li>
- * </ol>
+ * The ELU family on the incubating Vector API: how each function, type and pass is bound to a
+ * kernel. The first of them, f32 ELU with {@code alpha = 2^k}, is {@link FloatElu}: a hand-written
+ * {@code expm1} within 1 ulp of the correctly rounded result for every negative float (alpha = 1),
+ * deterministic (the same bits in the interpreter, C1 and C2, at every position, for every length
+ * and every vector width), allocating nothing once compiled; the algorithm is described there.
  *
  * <h2>How the loop is written, and why</h2>
  * C2 compiles Vector API code well only when every vector stays in a register. Hence:
@@ -67,7 +33,8 @@ import org.elu4j.internal.vector.Staging.Map2;
  *     lanewise ops (except the constant shift count): a helper is fast only while C2 inlines
  *     it, and when it does not (inlining budgets, a bigger caller) every vector crossing the
  *     call is boxed, which the project measured at 74 KB per 4096-float call and 20x slower.
- *     This is why the same nine lines appear twice in the main loop and again in the tail.</li>
+ *     This is why the same nine lines appear twice in {@link FloatElu#kernel}'s main loop and
+ *     again in its tail.</li>
  * <li>Two vectors per iteration: two independent dependency chains hide the FMA latency
  *     better. One vector per iteration was about 10% slower, four (register spills) no faster
  *     than two.</li>
@@ -121,31 +88,6 @@ public final class VectorBackend implements EluBackend {
 
     /** The widest float species this CPU runs natively (16 lanes with AVX-512, 8 with AVX2). */
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    /** The int species of the same shape, for the bit-pattern operations. */
-    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
-    private static final long VECTOR_BYTES = F.vectorByteSize();
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-
-    /*
-     * The constants are the C helper's (native/src/elu4j_internal.h: ELU4J_X_MIN, ELU4J_LOG2E,
-     * ELU4J_SHIFT, ELU4J_LN2, ELU4J_P0..P4) and the steps are its steps in the same order, so the
-     * two kernels give the same bits for every input (HelperConformanceTest checks it against the
-     * helper). Change them together.
-     */
-    /** -88.0f: lower clamp; n >= -127 (2^-127 is built as +0.0, and e = -1 exactly there). */
-    static final int CLAMP_BITS = Float.floatToRawIntBits(-88.0f);
-    /** log2(e) rounded to f32. */
-    static final float LOG2E = 0x1.715476p0f;
-    /** 1.5 * 2^23 + 127: adding it rounds to an integer and leaves n + 127 in the low bits. */
-    static final float SHIFT = 0x1.8000fep23f;
-    /** ln(2) rounded to f32 (1.9e-9 too large; see the class comment for why that is fine). */
-    static final float LN2 = 0x1.62e430p-1f;
-    /** {@code q(r) = Q0 + Q1 r + ... + Q4 r^4 ~ (expm1(r) - r) / r^2} on {@code |r| <= 0.3468}. */
-    static final float Q0 = 0x1.fffffep-2f;   // 4.999999702e-01
-    static final float Q1 = 0x1.555494p-3f;   // 1.666652262e-01
-    static final float Q2 = 0x1.55574ep-5f;   // 4.166760668e-02
-    static final float Q3 = 0x1.123e44p-7f;   // 8.369239047e-03
-    static final float Q4 = 0x1.6b398cp-10f;  // 1.385592623e-03
 
     /**
      * Heap segments never reach the vector loads and stores: they are copied through this
@@ -365,7 +307,7 @@ public final class VectorBackend implements EluBackend {
 
     /**
      * f32 ELU, {@code dst[i] = src[i] > 0 ? src[i] : alpha * expm1(src[i])}: the kernel that f32
-     * ELU binds to where this backend has a float path ({@link #kernel} or, until C2 has compiled
+     * ELU binds to where this backend has a float path ({@link FloatElu#kernel} or, until C2 has compiled
      * it, its scalar form: {@link ColdStart}). Segments need not be aligned.
      */
     static void eluF32(MemorySegment src, MemorySegment dst, Map1 k) {
@@ -381,77 +323,6 @@ public final class VectorBackend implements EluBackend {
             MemorySegment.copy(src, off, buf, 0, len);
             k.run(buf, buf, len);
             MemorySegment.copy(buf, 0, dst, off, len);
-        }
-    }
-
-    /**
-     * ELU of the first {@code bytes} bytes (a multiple of 4) of {@code src} into {@code dst}.
-     * Only ever called with native segments (see {@code SCRATCH}).
-     */
-    static void kernel(MemorySegment src, MemorySegment dst, long bytes, float alpha) {
-        final long count = bytes / Float.BYTES;
-        final long pairBytes = 2 * VECTOR_BYTES;
-        final long pairEnd = bytes - bytes % pairBytes;
-
-        // Constants as local vectors (never static final vectors: see the class comment).
-        final FloatVector zero = FloatVector.zero(F);
-        final IntVector clampBits = IntVector.broadcast(I, CLAMP_BITS);
-        final FloatVector log2e = FloatVector.broadcast(F, LOG2E);
-        final FloatVector shift = FloatVector.broadcast(F, SHIFT);
-        final FloatVector minusLn2 = FloatVector.broadcast(F, -LN2);
-        final FloatVector one = FloatVector.broadcast(F, 1.0f);
-        final FloatVector q0 = FloatVector.broadcast(F, Q0);
-        final FloatVector q1 = FloatVector.broadcast(F, Q1);
-        final FloatVector q2 = FloatVector.broadcast(F, Q2);
-        final FloatVector q3 = FloatVector.broadcast(F, Q3);
-        final FloatVector q4 = FloatVector.broadcast(F, Q4);
-        final FloatVector va = FloatVector.broadcast(F, alpha);
-
-        long off = 0;
-        // Main loop: two independent vectors (a, b) per iteration, the same steps for each.
-        for (; off < pairEnd; off += pairBytes) {
-            FloatVector xa = FloatVector.fromMemorySegment(F, src, off, ORDER);
-            FloatVector xb = FloatVector.fromMemorySegment(F, src, off + VECTOR_BYTES, ORDER);
-
-            VectorMask<Float> nega = xa.compare(VectorOperators.LT, zero);
-            FloatVector ca = xa.reinterpretAsInts().min(clampBits).reinterpretAsFloats();
-            FloatVector ta = ca.fma(log2e, shift);
-            FloatVector ra = ta.sub(shift).fma(minusLn2, ca);
-            FloatVector sa = ta.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector qa = q4.fma(ra, q3).fma(ra, q2).fma(ra, q1).fma(ra, q0);
-            FloatVector pa = ra.mul(ra).fma(qa, ra);
-            FloatVector ea = sa.fma(pa, sa.sub(one));
-            FloatVector ya = xa.blend(ea.mul(va), nega);
-
-            VectorMask<Float> negb = xb.compare(VectorOperators.LT, zero);
-            FloatVector cb = xb.reinterpretAsInts().min(clampBits).reinterpretAsFloats();
-            FloatVector tb = cb.fma(log2e, shift);
-            FloatVector rb = tb.sub(shift).fma(minusLn2, cb);
-            FloatVector sb = tb.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector qb = q4.fma(rb, q3).fma(rb, q2).fma(rb, q1).fma(rb, q0);
-            FloatVector pb = rb.mul(rb).fma(qb, rb);
-            FloatVector eb = sb.fma(pb, sb.sub(one));
-            FloatVector yb = xb.blend(eb.mul(va), negb);
-
-            ya.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
-            yb.reinterpretAsBytes().intoMemorySegment(dst, off + VECTOR_BYTES, ORDER);
-        }
-        // Tail: at most two vectors, masked, with exactly the arithmetic above.
-        for (; off < bytes; off += VECTOR_BYTES) {
-            VectorMask<Float> m = F.indexInRange(off / Float.BYTES, count);
-            FloatVector x = FloatVector.fromMemorySegment(F, src, off, ORDER, m);
-
-            VectorMask<Float> neg = x.compare(VectorOperators.LT, zero);
-            FloatVector c = x.reinterpretAsInts().min(clampBits).reinterpretAsFloats();
-            FloatVector t = c.fma(log2e, shift);
-            FloatVector r = t.sub(shift).fma(minusLn2, c);
-            FloatVector s = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector q = q4.fma(r, q3).fma(r, q2).fma(r, q1).fma(r, q0);
-            FloatVector p = r.mul(r).fma(q, r);
-            FloatVector e = s.fma(p, s.sub(one));
-            FloatVector y = x.blend(e.mul(va), neg);
-
-            y.intoMemorySegment(dst, off, ORDER, m);
         }
     }
 }
