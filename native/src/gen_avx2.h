@@ -62,8 +62,11 @@ ELU4J_INLINE __m256 gen8(__m256 x, const gconsts256 *c, const int unit_input, co
     const __m256 el = _mm256_fmadd_ps(s, w, e0);
     __m256 neg = _mm256_fmadd_ps(c->chi, eh, _mm256_fmadd_ps(c->chi, el, _mm256_mul_ps(c->clo, eh)));
     if (!unit_input) {
-        const __m256 linear = _mm256_cmp_ps(x, c->neg_lin, _CMP_GT_OQ);
-        neg = _mm256_blendv_ps(neg, _mm256_fmadd_ps(c->cshi, x, _mm256_mul_ps(c->cslo, x)), linear);
+        /* -lin < x < 0, |t| < 2^-40 (rare: a branch) */
+        const __m256 linear = _mm256_and_ps(lt, _mm256_cmp_ps(x, c->neg_lin, _CMP_GT_OQ));
+        if (_mm256_movemask_ps(linear)) {
+            neg = _mm256_blendv_ps(neg, _mm256_fmadd_ps(c->cshi, x, _mm256_mul_ps(c->cslo, x)), linear);
+        }
     }
     return _mm256_blendv_ps(y, neg, lt);
 }

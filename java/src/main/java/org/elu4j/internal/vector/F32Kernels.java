@@ -249,16 +249,21 @@ final class F32Kernels {
      * side {@code phi * x + plo * x} (one fma); +-0 and NaN pass through with their bits.
      * Operation for operation the helper's, so the same bits, with one difference that only
      * touches lanes the final blends discard: the clamp is an integer minimum on the bit patterns
-     * (for x < 0 the same as the helper's {@code x > xmin ? x : xmin}). The positive side is
-     * {@code phi * x} where the scale is a float ({@code plo = 0}; the helper's x and phi * x),
-     * else the pair ({@code plo > 0}: +inf gives +inf), and only the pair needs
-     * {@link #tinyPositives}; both tests are loop-invariant (C2 unswitches the loop). Two vectors
-     * per iteration, flat, constants in locals (see {@link VectorBackend}'s class comment for why).
+     * (for x < 0 the same as the helper's {@code x > xmin ? x : xmin}). The positive side is x
+     * itself where the scale is 1 (CELU: no product and no blend), {@code phi * x} where the scale
+     * is another float ({@code plo = 0}), else the pair ({@code plo > 0}: +inf gives +inf), and
+     * only the pair needs {@link #tinyPositives}; these tests are loop-invariant (C2 unswitches
+     * the loop). The linear range ({@code -lin < x < 0}, where {@code |t| < 2^-40}) is as rare as
+     * the tiny positives, so it is not blended into every vector: a vector with such a lane is
+     * stored a second time with them (the helper's branch, three vector operations fewer a
+     * vector). Two vectors per iteration, flat, constants in locals (see {@link VectorBackend}'s
+     * class comment for why).
      */
     static void eluGeneral(MemorySegment src, MemorySegment dst, long bytes, General g) {
         final long vb = F.vectorByteSize();
         final FloatVector zero = FloatVector.zero(F);
         final boolean exactScale = g.floatScale();
+        final boolean unitScale = exactScale && g.phi() == 1f;
         final IntVector xminBits = IntVector.broadcast(FI, Float.floatToRawIntBits(g.xmin()));
         final FloatVector chi = FloatVector.broadcast(F, g.chi());
         final FloatVector clo = FloatVector.broadcast(F, g.clo());
@@ -284,7 +289,7 @@ final class F32Kernels {
             FloatVector xb = FloatVector.fromMemorySegment(F, src, off + vb, ORDER);
 
             IntVector ia = xa.reinterpretAsInts();
-            FloatVector posa = exactScale ? xa.mul(phi) : xa.fma(phi, plo.mul(xa));
+            FloatVector posa = unitScale ? xa : exactScale ? xa.mul(phi) : xa.fma(phi, plo.mul(xa));
             FloatVector xca = ia.min(xminBits).reinterpretAsFloats();
             FloatVector tha = xca.mul(shi);
             FloatVector tla = slo.fma(xca, shi.fma(xca, tha.neg()));
@@ -296,13 +301,12 @@ final class F32Kernels {
             FloatVector sm1a = sa.sub(one);
             FloatVector eha = sa.fma(rha, sm1a);
             FloatVector ela = sa.fma(wa, sa.fma(rha, sm1a.sub(eha)));
-            FloatVector nega = chi.fma(eha, chi.fma(ela, clo.mul(eha)))
-                    .blend(cshi.fma(xa, cslo.mul(xa)), xa.compare(VectorOperators.GT, negLin));
-            FloatVector ya = xa.blend(posa, xa.compare(VectorOperators.GT, zero))
-                    .blend(nega, xa.compare(VectorOperators.LT, zero));
+            FloatVector nega = chi.fma(eha, chi.fma(ela, clo.mul(eha)));
+            VectorMask<Float> lta = xa.compare(VectorOperators.LT, zero);
+            FloatVector ya = (unitScale ? xa : xa.blend(posa, xa.compare(VectorOperators.GT, zero))).blend(nega, lta);
 
             IntVector ib = xb.reinterpretAsInts();
-            FloatVector posb = exactScale ? xb.mul(phi) : xb.fma(phi, plo.mul(xb));
+            FloatVector posb = unitScale ? xb : exactScale ? xb.mul(phi) : xb.fma(phi, plo.mul(xb));
             FloatVector xcb = ib.min(xminBits).reinterpretAsFloats();
             FloatVector thb = xcb.mul(shi);
             FloatVector tlb = slo.fma(xcb, shi.fma(xcb, thb.neg()));
@@ -314,13 +318,20 @@ final class F32Kernels {
             FloatVector sm1b = sb.sub(one);
             FloatVector ehb = sb.fma(rhb, sm1b);
             FloatVector elb = sb.fma(wb, sb.fma(rhb, sm1b.sub(ehb)));
-            FloatVector negb = chi.fma(ehb, chi.fma(elb, clo.mul(ehb)))
-                    .blend(cshi.fma(xb, cslo.mul(xb)), xb.compare(VectorOperators.GT, negLin));
-            FloatVector yb = xb.blend(posb, xb.compare(VectorOperators.GT, zero))
-                    .blend(negb, xb.compare(VectorOperators.LT, zero));
+            FloatVector negb = chi.fma(ehb, chi.fma(elb, clo.mul(ehb)));
+            VectorMask<Float> ltb = xb.compare(VectorOperators.LT, zero);
+            FloatVector yb = (unitScale ? xb : xb.blend(posb, xb.compare(VectorOperators.GT, zero))).blend(negb, ltb);
 
             ya.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
             yb.reinterpretAsBytes().intoMemorySegment(dst, off + vb, ORDER);
+            VectorMask<Float> lina = xa.compare(VectorOperators.GT, negLin).and(lta);
+            if (lina.anyTrue()) {
+                ya.blend(cshi.fma(xa, cslo.mul(xa)), lina).reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
+            }
+            VectorMask<Float> linb = xb.compare(VectorOperators.GT, negLin).and(ltb);
+            if (linb.anyTrue()) {
+                yb.blend(cshi.fma(xb, cslo.mul(xb)), linb).reinterpretAsBytes().intoMemorySegment(dst, off + vb, ORDER);
+            }
             if (!exactScale && xa.compare(VectorOperators.GT, zero).and(xa.compare(VectorOperators.LT, tiny)).anyTrue()) {
                 tinyPositives(xa.toArray(), dst, off, g.scale());
             }

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.elu4j.DataType;
@@ -22,7 +23,9 @@ import org.elu4j.internal.vector.Staging.Map1;
  * rounding is {@link HalfKernels}'s. An int vector that a fused loop leaves goes to the staged
  * path: for bfloat16 one with a positive input below the f32 kernel's {@code TINY} where the
  * scale is not a float (the f32 kernel fixes those lanes in scalar code; such inputs do not
- * exist in binary16), for binary16 one with an infinite or NaN input, so that its widening and
+ * exist in binary16), for both types one with an input in the linear range where the input scale
+ * is not 1 ({@code -lin < x < 0}: rare, so it is tested rather than blended into every vector, as
+ * the f32 kernel does), for binary16 one with an infinite or NaN input, so that its widening and
  * rounding need neither case (a finite input gives a finite float result: at most
  * {@code 65504 * 2^60}; the rounding's overflow case turns what exceeds binary16 into
  * infinity). So do the last elements and heap segments.
@@ -61,6 +64,7 @@ final class HalfGeneral {
         final FloatVector zero = FloatVector.zero(F);
         final boolean exactScale = g.floatScale();
         final boolean unit = g.unitInput();
+        final boolean unitScale = exactScale && g.phi() == 1f;
         final IntVector xminBits = IntVector.broadcast(I, Float.floatToRawIntBits(g.xmin()));
         final FloatVector chi = FloatVector.broadcast(F, g.chi());
         final FloatVector clo = FloatVector.broadcast(F, g.clo());
@@ -98,7 +102,7 @@ final class HalfGeneral {
             FloatVector xa = ia.reinterpretAsFloats();
             FloatVector xb = ib.reinterpretAsFloats();
 
-            FloatVector posa = exactScale ? xa.mul(phi) : xa.fma(phi, plo.mul(xa));
+            FloatVector posa = unitScale ? xa : exactScale ? xa.mul(phi) : xa.fma(phi, plo.mul(xa));
             FloatVector xca = ia.min(xminBits).reinterpretAsFloats();
             FloatVector tha = unit ? xca : xca.mul(shi);
             FloatVector tla = unit ? zero : slo.fma(xca, shi.fma(xca, tha.neg()));
@@ -111,11 +115,10 @@ final class HalfGeneral {
             FloatVector eha = sa.fma(rha, sm1a);
             FloatVector ela = sa.fma(wa, sa.fma(rha, sm1a.sub(eha)));
             FloatVector nega = chi.fma(eha, chi.fma(ela, clo.mul(eha)));
-            nega = unit ? nega : nega.blend(cshi.fma(xa, cslo.mul(xa)), xa.compare(VectorOperators.GT, negLin));
-            FloatVector ya = xa.blend(posa, xa.compare(VectorOperators.GT, zero))
-                    .blend(nega, xa.compare(VectorOperators.LT, zero));
+            VectorMask<Float> lta = xa.compare(VectorOperators.LT, zero);
+            FloatVector ya = (unitScale ? xa : xa.blend(posa, xa.compare(VectorOperators.GT, zero))).blend(nega, lta);
 
-            FloatVector posb = exactScale ? xb.mul(phi) : xb.fma(phi, plo.mul(xb));
+            FloatVector posb = unitScale ? xb : exactScale ? xb.mul(phi) : xb.fma(phi, plo.mul(xb));
             FloatVector xcb = ib.min(xminBits).reinterpretAsFloats();
             FloatVector thb = unit ? xcb : xcb.mul(shi);
             FloatVector tlb = unit ? zero : slo.fma(xcb, shi.fma(xcb, thb.neg()));
@@ -128,10 +131,13 @@ final class HalfGeneral {
             FloatVector ehb = sb.fma(rhb, sm1b);
             FloatVector elb = sb.fma(wb, sb.fma(rhb, sm1b.sub(ehb)));
             FloatVector negb = chi.fma(ehb, chi.fma(elb, clo.mul(ehb)));
-            negb = unit ? negb : negb.blend(cshi.fma(xb, cslo.mul(xb)), xb.compare(VectorOperators.GT, negLin));
-            FloatVector yb = xb.blend(posb, xb.compare(VectorOperators.GT, zero))
-                    .blend(negb, xb.compare(VectorOperators.LT, zero));
+            VectorMask<Float> ltb = xb.compare(VectorOperators.LT, zero);
+            FloatVector yb = (unitScale ? xb : xb.blend(posb, xb.compare(VectorOperators.GT, zero))).blend(negb, ltb);
 
+            if (!unit && xa.compare(VectorOperators.GT, negLin).and(lta)
+                    .or(xb.compare(VectorOperators.GT, negLin).and(ltb)).anyTrue()) {
+                return off; // the linear range (rare: |t| < 2^-40): the staged path's f32 kernel
+            }
             // To nearest even, as in HalfElu.bf16 (NaN only where x is NaN: then y is x).
             IntVector ba = ya.reinterpretAsInts();
             IntVector bb = yb.reinterpretAsInts();
@@ -157,6 +163,7 @@ final class HalfGeneral {
         final FloatVector zero = FloatVector.zero(F);
         final boolean exactScale = g.floatScale();
         final boolean unit = g.unitInput();
+        final boolean unitScale = exactScale && g.phi() == 1f;
         final IntVector xminBits = IntVector.broadcast(I, Float.floatToRawIntBits(g.xmin()));
         final FloatVector chi = FloatVector.broadcast(F, g.chi());
         final FloatVector clo = FloatVector.broadcast(F, g.clo());
@@ -204,7 +211,7 @@ final class HalfGeneral {
             IntVector ia = xa.reinterpretAsInts();
             IntVector ib = xb.reinterpretAsInts();
 
-            FloatVector posa = exactScale ? xa.mul(phi) : xa.fma(phi, plo.mul(xa));
+            FloatVector posa = unitScale ? xa : exactScale ? xa.mul(phi) : xa.fma(phi, plo.mul(xa));
             FloatVector xca = ia.min(xminBits).reinterpretAsFloats();
             FloatVector tha = unit ? xca : xca.mul(shi);
             FloatVector tla = unit ? zero : slo.fma(xca, shi.fma(xca, tha.neg()));
@@ -217,11 +224,10 @@ final class HalfGeneral {
             FloatVector eha = sa.fma(rha, sm1a);
             FloatVector ela = sa.fma(wa, sa.fma(rha, sm1a.sub(eha)));
             FloatVector nega = chi.fma(eha, chi.fma(ela, clo.mul(eha)));
-            nega = unit ? nega : nega.blend(cshi.fma(xa, cslo.mul(xa)), xa.compare(VectorOperators.GT, negLin));
-            FloatVector ya = xa.blend(posa, xa.compare(VectorOperators.GT, zero))
-                    .blend(nega, xa.compare(VectorOperators.LT, zero));
+            VectorMask<Float> lta = xa.compare(VectorOperators.LT, zero);
+            FloatVector ya = (unitScale ? xa : xa.blend(posa, xa.compare(VectorOperators.GT, zero))).blend(nega, lta);
 
-            FloatVector posb = exactScale ? xb.mul(phi) : xb.fma(phi, plo.mul(xb));
+            FloatVector posb = unitScale ? xb : exactScale ? xb.mul(phi) : xb.fma(phi, plo.mul(xb));
             FloatVector xcb = ib.min(xminBits).reinterpretAsFloats();
             FloatVector thb = unit ? xcb : xcb.mul(shi);
             FloatVector tlb = unit ? zero : slo.fma(xcb, shi.fma(xcb, thb.neg()));
@@ -234,10 +240,13 @@ final class HalfGeneral {
             FloatVector ehb = sb.fma(rhb, sm1b);
             FloatVector elb = sb.fma(wb, sb.fma(rhb, sm1b.sub(ehb)));
             FloatVector negb = chi.fma(ehb, chi.fma(elb, clo.mul(ehb)));
-            negb = unit ? negb : negb.blend(cshi.fma(xb, cslo.mul(xb)), xb.compare(VectorOperators.GT, negLin));
-            FloatVector yb = xb.blend(posb, xb.compare(VectorOperators.GT, zero))
-                    .blend(negb, xb.compare(VectorOperators.LT, zero));
+            VectorMask<Float> ltb = xb.compare(VectorOperators.LT, zero);
+            FloatVector yb = (unitScale ? xb : xb.blend(posb, xb.compare(VectorOperators.GT, zero))).blend(negb, ltb);
 
+            if (!unit && xa.compare(VectorOperators.GT, negLin).and(lta)
+                    .or(xb.compare(VectorOperators.GT, negLin).and(ltb)).anyTrue()) {
+                return off; // the linear range (rare: |t| < 2^-40): the staged path's f32 kernel
+            }
             IntVector aa = ya.reinterpretAsInts().and(absMask);
             IntVector ab = yb.reinterpretAsInts().and(absMask);
             IntVector oa = aa.sub(rebias).add(aa.lanewise(VectorOperators.LSHR, 13).and(lsb))
