@@ -50,10 +50,12 @@ ELU4J_INLINE __m256 gen8(__m256 x, const gconsts256 *c, const int unit_input, co
     q = _mm256_fmadd_ps(q, rh, c->q1);
     q = _mm256_fmadd_ps(q, rh, c->q0);
     const __m256 r2 = _mm256_mul_ps(rh, rh);
-    __m256 w = _mm256_mul_ps(r2, q);
+    __m256 w;
     if (!unit_input) {
         const __m256 tl = _mm256_fmadd_ps(c->slo, xc, _mm256_fmsub_ps(c->shi, xc, th));
-        w = _mm256_add_ps(w, _mm256_fmadd_ps(tl, rh, tl));
+        w = _mm256_fmadd_ps(r2, q, _mm256_fmadd_ps(tl, rh, tl));
+    } else {
+        w = _mm256_mul_ps(r2, q);
     }
     const __m256 s = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(k), 23));
     const __m256 sm1 = _mm256_sub_ps(s, c->one);

@@ -176,10 +176,12 @@ ELU4J_INLINE __m512 gen16(__m512 x, const gconsts512 *c, const int unit_input, c
     q = _mm512_fmadd_ps(q, rh, c->q1);
     q = _mm512_fmadd_ps(q, rh, c->q0);
     const __m512 r2 = _mm512_mul_ps(rh, rh);
-    __m512 w = _mm512_mul_ps(r2, q);
+    __m512 w;
     if (!unit_input) {
         const __m512 tl = _mm512_fmadd_ps(c->slo, xc, _mm512_fmsub_ps(c->shi, xc, th));
-        w = _mm512_add_ps(w, _mm512_fmadd_ps(tl, rh, tl));
+        w = _mm512_fmadd_ps(r2, q, _mm512_fmadd_ps(tl, rh, tl));
+    } else {
+        w = _mm512_mul_ps(r2, q);
     }
     const __m512 s = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(k), 23));
     const __m512 sm1 = _mm512_sub_ps(s, c->one);

@@ -38,8 +38,7 @@ FAM_INLINE float FAM(gen_one)(float x, const elu4j_general g, const int unit_inp
     q = FAM_FMAF(q, rh, ELU4J_GQ1);
     q = FAM_FMAF(q, rh, ELU4J_GQ0);
     const float r2 = rh * rh;
-    const float w0 = r2 * q;
-    const float w = unit_input ? w0 : w0 + FAM_FMAF(tl, rh, tl);
+    const float w = unit_input ? r2 * q : FAM_FMAF(r2, q, FAM_FMAF(tl, rh, tl));
     const float s = fam_float(fam_bits_f(k) << 23); /* 2^n, n in [-126, 0] */
     const float sm1 = s - 1.0f;
     const float eh = FAM_FMAF(s, rh, sm1);

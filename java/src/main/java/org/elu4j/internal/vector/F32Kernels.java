@@ -296,7 +296,7 @@ final class F32Kernels {
             FloatVector ka = tha.fma(log2e, shift);
             FloatVector rha = ka.sub(shift).fma(minusLn2, tha);
             FloatVector qa = q4.fma(rha, q3).fma(rha, q2).fma(rha, q1).fma(rha, q0);
-            FloatVector wa = rha.mul(rha).mul(qa).add(tla.fma(rha, tla));
+            FloatVector wa = rha.mul(rha).fma(qa, tla.fma(rha, tla));
             FloatVector sa = ka.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector sm1a = sa.sub(one);
             FloatVector eha = sa.fma(rha, sm1a);
@@ -313,7 +313,7 @@ final class F32Kernels {
             FloatVector kb = thb.fma(log2e, shift);
             FloatVector rhb = kb.sub(shift).fma(minusLn2, thb);
             FloatVector qb = q4.fma(rhb, q3).fma(rhb, q2).fma(rhb, q1).fma(rhb, q0);
-            FloatVector wb = rhb.mul(rhb).mul(qb).add(tlb.fma(rhb, tlb));
+            FloatVector wb = rhb.mul(rhb).fma(qb, tlb.fma(rhb, tlb));
             FloatVector sb = kb.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector sm1b = sb.sub(one);
             FloatVector ehb = sb.fma(rhb, sm1b);

@@ -109,7 +109,7 @@ final class HalfGeneral {
             FloatVector ka = tha.fma(log2e, shift);
             FloatVector rha = ka.sub(shift).fma(minusLn2, tha);
             FloatVector qa = q4.fma(rha, q3).fma(rha, q2).fma(rha, q1).fma(rha, q0);
-            FloatVector wa = unit ? rha.mul(rha).mul(qa) : rha.mul(rha).mul(qa).add(tla.fma(rha, tla));
+            FloatVector wa = unit ? rha.mul(rha).mul(qa) : rha.mul(rha).fma(qa, tla.fma(rha, tla));
             FloatVector sa = ka.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector sm1a = sa.sub(one);
             FloatVector eha = sa.fma(rha, sm1a);
@@ -125,7 +125,7 @@ final class HalfGeneral {
             FloatVector kb = thb.fma(log2e, shift);
             FloatVector rhb = kb.sub(shift).fma(minusLn2, thb);
             FloatVector qb = q4.fma(rhb, q3).fma(rhb, q2).fma(rhb, q1).fma(rhb, q0);
-            FloatVector wb = unit ? rhb.mul(rhb).mul(qb) : rhb.mul(rhb).mul(qb).add(tlb.fma(rhb, tlb));
+            FloatVector wb = unit ? rhb.mul(rhb).mul(qb) : rhb.mul(rhb).fma(qb, tlb.fma(rhb, tlb));
             FloatVector sb = kb.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector sm1b = sb.sub(one);
             FloatVector ehb = sb.fma(rhb, sm1b);
@@ -218,7 +218,7 @@ final class HalfGeneral {
             FloatVector ka = tha.fma(log2e, shift);
             FloatVector rha = ka.sub(shift).fma(minusLn2, tha);
             FloatVector qa = q4.fma(rha, q3).fma(rha, q2).fma(rha, q1).fma(rha, q0);
-            FloatVector wa = unit ? rha.mul(rha).mul(qa) : rha.mul(rha).mul(qa).add(tla.fma(rha, tla));
+            FloatVector wa = unit ? rha.mul(rha).mul(qa) : rha.mul(rha).fma(qa, tla.fma(rha, tla));
             FloatVector sa = ka.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector sm1a = sa.sub(one);
             FloatVector eha = sa.fma(rha, sm1a);
@@ -234,7 +234,7 @@ final class HalfGeneral {
             FloatVector kb = thb.fma(log2e, shift);
             FloatVector rhb = kb.sub(shift).fma(minusLn2, thb);
             FloatVector qb = q4.fma(rhb, q3).fma(rhb, q2).fma(rhb, q1).fma(rhb, q0);
-            FloatVector wb = unit ? rhb.mul(rhb).mul(qb) : rhb.mul(rhb).mul(qb).add(tlb.fma(rhb, tlb));
+            FloatVector wb = unit ? rhb.mul(rhb).mul(qb) : rhb.mul(rhb).fma(qb, tlb.fma(rhb, tlb));
             FloatVector sb = kb.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector sm1b = sb.sub(one);
             FloatVector ehb = sb.fma(rhb, sm1b);

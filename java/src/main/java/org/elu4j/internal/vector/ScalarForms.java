@@ -216,10 +216,12 @@ final class ScalarForms {
             float rh = Math.fma(k - F32Kernels.F_SHIFT, -F32Kernels.F_LN2, th);
             float q = Math.fma(Math.fma(Math.fma(Math.fma(F32Kernels.G4, rh, F32Kernels.G3), rh, F32Kernels.G2), rh,
                     F32Kernels.G1), rh, F32Kernels.G0);
-            float w = rh * rh * q;
-            if (!unit) {
+            float w;
+            if (unit) {
+                w = rh * rh * q;
+            } else {
                 float tl = Math.fma(g.slo(), xc, Math.fma(g.shi(), xc, -th));
-                w = w + Math.fma(tl, rh, tl);
+                w = Math.fma(rh * rh, q, Math.fma(tl, rh, tl));
             }
             float s = Float.intBitsToFloat(Float.floatToRawIntBits(k) << 23);
             float sm1 = s - 1f;
