@@ -64,7 +64,8 @@ ELU4J_INLINE __m256 gen8(__m256 x, const gconsts256 *c, const int unit_input, co
     const __m256 el = _mm256_fmadd_ps(s, w, e0);
     __m256 neg = _mm256_fmadd_ps(c->chi, eh, _mm256_fmadd_ps(c->chi, el, _mm256_mul_ps(c->clo, eh)));
     if (!unit_input) {
-        /* -lin < x < 0, |t| < 2^-40 (rare: a branch) */
+        /* -lin < x < 0, |t| < 2^-40 (rare: a branch; the lt mask only keeps the lanes >= 0, which the
+           last blend drops anyway, from taking it) */
         const __m256 linear = _mm256_and_ps(lt, _mm256_cmp_ps(x, c->neg_lin, _CMP_GT_OQ));
         if (_mm256_movemask_ps(linear)) {
             neg = _mm256_blendv_ps(neg, _mm256_fmadd_ps(c->cshi, x, _mm256_mul_ps(c->cslo, x)), linear);

@@ -190,7 +190,8 @@ ELU4J_INLINE __m512 gen16(__m512 x, const gconsts512 *c, const int unit_input, c
     const __m512 el = _mm512_fmadd_ps(s, w, e0);
     __m512 neg = _mm512_fmadd_ps(c->chi, eh, _mm512_fmadd_ps(c->chi, el, _mm512_mul_ps(c->clo, eh)));
     if (!unit_input) {
-        /* -lin < x < 0, |t| < 2^-40 (rare: a branch) */
+        /* -lin < x < 0, |t| < 2^-40 (rare: a branch; the lt mask only keeps the lanes >= 0, which the
+           last blend drops anyway, from taking it) */
         const __mmask16 linear = _mm512_mask_cmp_ps_mask(lt, x, c->neg_lin, _CMP_GT_OQ);
         if (linear) {
             neg = _mm512_mask_blend_ps(linear, neg,

@@ -47,7 +47,8 @@
  *     y  = fma(chi, eh, fma(chi, el, clo * eh))      one rounding of coef * E
  *   (with input_scale != 1, w is fma(rh^2, q, fma(tl, rh, tl)): one rounding for the sum)
  *   and y = cshi * x + cslo * x (one fma) for |t| < 2^-40, where expm1(t) = t to 2^-41 and th would
- *   lose its exact rest to underflow (rare: a branch, not a blend in every vector); x > 0: scale * x (phi * x + plo * x, one fma); +-0 and NaN
+ *   lose its exact rest to underflow (rare: the intrinsics levels branch on it, the portable
+ *   level selects per element); x > 0: scale * x (phi * x + plo * x, one fma); +-0 and NaN
  *   pass through (their bits: the sign rule for positive parameters). Error before the last
  *   rounding: the polynomial (0.23 ulp), w's roundings and el (about 0.3 ulp together), the
  *   dropped s where n <= -24 (< 0.5 ulp, only where the rest is negligible), so below 1 ulp: the

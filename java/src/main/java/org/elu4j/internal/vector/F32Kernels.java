@@ -255,8 +255,8 @@ final class F32Kernels {
      * only the pair needs {@link #tinyPositives}; these tests are loop-invariant (C2 unswitches
      * the loop). The linear range ({@code -lin < x < 0}, where {@code |t| < 2^-40}) is as rare as
      * the tiny positives, so it is not blended into every vector: a vector with such a lane is
-     * stored a second time with them (the helper's branch, three vector operations fewer a
-     * vector). Two vectors per iteration, flat, constants in locals (see {@link VectorBackend}'s
+     * stored a second time with them (the helper's branch: a mask and and a test instead of a
+     * product, an fma and a blend in every vector). Two vectors per iteration, flat, constants in locals (see {@link VectorBackend}'s
      * class comment for why).
      */
     static void eluGeneral(MemorySegment src, MemorySegment dst, long bytes, General g) {
@@ -344,7 +344,8 @@ final class F32Kernels {
     /**
      * {@link #eluGeneral} for {@code inputScale == 1} (SELU, ELU with any alpha): the helper's
      * unit-input loop, without the input product, its rest and the linear range, which are
-     * {@code th = xc}, {@code +0} and empty there anyway (the same bits, nine operations fewer).
+     * {@code th = xc}, {@code +0} and empty there anyway (the same bits, four vector operations fewer:
+     * the input product and its rest, and no linear-range test).
      */
     static void eluGeneralUnitInput(MemorySegment src, MemorySegment dst, long bytes, General g) {
         final long vb = F.vectorByteSize();

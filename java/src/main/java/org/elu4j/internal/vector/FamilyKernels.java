@@ -119,12 +119,13 @@ final class FamilyKernels {
                             ? (s, d, b) -> F32Kernels.eluGeneralUnitInput(s, d, b, g)
                             : (s, d, b) -> F32Kernels.eluGeneral(s, d, b, g);
                     // The family: the kernel method and the branch its scale takes (a float or a pair).
-                    // The sample: the linear range and the clamp (blends), not the rare tiny positives'
-                    // scalar fix: a profile where it is common made C2 lay the loop out for it (SELU on
-                    // 256 floats 132 ns a call instead of 94, measured).
+                    // The sample: the clamp (a blend), not the rare branches (the tiny positives' scalar
+                    // fix, the linear range's second store, where the fused halves leave the int vector):
+                    // a profile where the tiny positives were common made C2 lay the loop out for them
+                    // (SELU on 256 floats 132 ns a call instead of 94, measured).
                     yield new F32Choice(kernel, new Cold((g.unitInput() ? "general, unit input" : "general")
                             + (g.floatScale() ? ", float scale" : ", scale pair"), 1,
-                            (x, y, n) -> ScalarForms.general(x, y, n, g), 3 * block, -g.lin() / 2, -100f));
+                            (x, y, n) -> ScalarForms.general(x, y, n, g), 3 * block, -100f));
                 }
                 double c = op.negativeCoefficient();
                 double scale = op.scale();

@@ -193,6 +193,48 @@ class ColdStartTest {
         }
     }
 
+    /**
+     * The fused bf16/f16 loops of the general kernel ({@link HalfGeneral}) stop at an int vector
+     * with an input in the linear range ({@code -lin < x < 0}, where the input scale is not 1),
+     * which they leave to the staged path, and the call as a whole gives the staged path's bits.
+     * binary16 reaches that range only with an input scale below 2^-16 ({@code lin > 2^-24}).
+     */
+    @Test
+    void fusedHalfLoopsLeaveTheLinearRangeToTheStagedPath() {
+        int perStep = (int) (HalfElu.STEP_BYTES / 2);
+        int n = 4 * perStep;
+        Op[] ops = {Op.elu(0.7, 1, 1 / 0.7), Op.elu(1.25, 1, 0.3), Op.elu(1e6, 1, 1e-6)};
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment src = arena.allocate(2L * n, 64);
+            MemorySegment fused = arena.allocate(2L * n, 64);
+            MemorySegment staged = arena.allocate(2L * n, 64);
+            for (Op op : ops) {
+                F32Kernels.General g = F32Kernels.General.of(op);
+                assertTrue(op.isGeneralF32Elu() && !g.unitInput(), op.toString());
+                Staging.Map1 rest = (s, d, b) -> F32Kernels.eluGeneral(s, d, b, g);
+                for (DataType type : new DataType[] {DataType.BF16, DataType.F16}) {
+                    boolean bf16 = type == DataType.BF16;
+                    short tiny = bf16 ? HalfFloats.floatToBf16(-g.lin() / 2) : HalfFloats.floatToF16(-g.lin() / 2);
+                    float t = bf16 ? HalfFloats.bf16ToFloat(tiny) : HalfFloats.f16ToFloat(tiny);
+                    if (!(t < 0 && t > -g.lin())) {
+                        assertTrue(!bf16 && g.lin() < 0x1p-24f, op + ": binary16 has no input in the linear range");
+                        continue;
+                    }
+                    for (int i = 0; i < n; i++) {
+                        float x = -3f + 6f * i / n;
+                        src.setAtIndex(JAVA_SHORT_UNALIGNED, i, bf16 ? HalfFloats.floatToBf16(x) : HalfFloats.floatToF16(x));
+                    }
+                    src.setAtIndex(JAVA_SHORT_UNALIGNED, 2L * perStep + 5, tiny); // in the third int vector
+                    long stop = bf16 ? HalfGeneral.bf16(src, fused, 0, 2L * n, g) : HalfGeneral.f16(src, fused, 0, 2L * n, g);
+                    assertEquals(2 * HalfElu.STEP_BYTES, stop, op + " " + type);
+                    HalfGeneral.forward(type, g, rest, src, fused);
+                    Staging.forwardHalf(rest, null, type, src, staged);
+                    assertEquals(-1, fused.mismatch(staged), op + " " + type);
+                }
+            }
+        }
+    }
+
     /** LeakyReLU slopes: float ones (zero and negative included), pairs, and double ones (outside the pair's range). */
     private static final double[] SLOPES = {0.25, 0, -0.5, 2, 0.01, 0.1, -0.3, 1.0 / 3, 0x1p-70, 1e30};
 
@@ -613,8 +655,8 @@ class ColdStartTest {
      * The bf16 and f16 bindings of every function with a scalar form, kernel against scalar form
      * ({@link ScalarForms#half} around the f32 scalar form, what the binding runs until
      * C2 has compiled its loop), on every one of the 65,536 patterns: in one call (the fused loop
-     * and, for binary16 infinities and NaNs and bfloat16 tiny positives, the int vectors it leaves
-     * to the staged path), at an odd offset and length (the staged tail), and from a heap array
+     * and, for binary16 infinities and NaNs, bfloat16 tiny positives and the general forward's
+     * linear range, the int vectors it leaves to the staged path), at an odd offset and length (the staged tail), and from a heap array
      * (which cold calls copy chunk by chunk into arrays, warm ones through the stage). (Where
      * {@link FamilyKernels#formInstead} binds LeakyReLU's double product to its scalar form, the
      * binding is the form itself: checked through its f32 kernel against the form, not here.)
