@@ -49,8 +49,9 @@ public class FamilyBenchmark extends BenchBase {
 
     /**
      * {@code elu} (alpha 1), {@code selu}, {@code celu} (alpha 0.7); also, on request
-     * ({@code -p function=relu}; not in the suite's report), {@code relu} and {@code leaky-relu}
-     * (slope 0.01, PyTorch's default), which the JavaCPP peer does not run.
+     * ({@code -p function=relu}; not in the suite's report), {@code relu}, {@code leaky-relu}
+     * (slope 0.01, PyTorch's default) and {@code elu-1.3} (alpha 1.3), which the JavaCPP peer does
+     * not run.
      */
     @Param({"elu", "selu", "celu"})
     public String function;

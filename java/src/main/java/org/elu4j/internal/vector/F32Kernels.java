@@ -345,12 +345,14 @@ final class F32Kernels {
      * {@link #eluGeneral} for {@code inputScale == 1} (SELU, ELU with any alpha): the helper's
      * unit-input loop, without the input product, its rest and the linear range, which are
      * {@code th = xc}, {@code +0} and empty there anyway (the same bits, four vector operations fewer:
-     * the input product and its rest, and no linear-range test).
+     * the input product and its rest, and no linear-range test); x itself on the positive side
+     * where the scale is 1 (ELU with an alpha that is not a power of two), as in eluGeneral.
      */
     static void eluGeneralUnitInput(MemorySegment src, MemorySegment dst, long bytes, General g) {
         final long vb = F.vectorByteSize();
         final FloatVector zero = FloatVector.zero(F);
         final boolean exactScale = g.floatScale();
+        final boolean unitScale = exactScale && g.phi() == 1f;
         final IntVector xminBits = IntVector.broadcast(FI, Float.floatToRawIntBits(g.xmin()));
         final FloatVector chi = FloatVector.broadcast(F, g.chi());
         final FloatVector clo = FloatVector.broadcast(F, g.clo());
@@ -371,7 +373,7 @@ final class F32Kernels {
             FloatVector xb = FloatVector.fromMemorySegment(F, src, off + vb, ORDER);
 
             IntVector ia = xa.reinterpretAsInts();
-            FloatVector posa = exactScale ? xa.mul(phi) : xa.fma(phi, plo.mul(xa));
+            FloatVector posa = unitScale ? xa : exactScale ? xa.mul(phi) : xa.fma(phi, plo.mul(xa));
             FloatVector xca = ia.min(xminBits).reinterpretAsFloats();
             FloatVector tha = xca;
             FloatVector ka = tha.fma(log2e, shift);
@@ -383,11 +385,11 @@ final class F32Kernels {
             FloatVector eha = sa.fma(rha, sm1a);
             FloatVector ela = sa.fma(wa, sa.fma(rha, sm1a.sub(eha)));
             FloatVector nega = chi.fma(eha, chi.fma(ela, clo.mul(eha)));
-            FloatVector ya = xa.blend(posa, xa.compare(VectorOperators.GT, zero))
+            FloatVector ya = (unitScale ? xa : xa.blend(posa, xa.compare(VectorOperators.GT, zero)))
                     .blend(nega, xa.compare(VectorOperators.LT, zero));
 
             IntVector ib = xb.reinterpretAsInts();
-            FloatVector posb = exactScale ? xb.mul(phi) : xb.fma(phi, plo.mul(xb));
+            FloatVector posb = unitScale ? xb : exactScale ? xb.mul(phi) : xb.fma(phi, plo.mul(xb));
             FloatVector xcb = ib.min(xminBits).reinterpretAsFloats();
             FloatVector thb = xcb;
             FloatVector kb = thb.fma(log2e, shift);
@@ -399,7 +401,7 @@ final class F32Kernels {
             FloatVector ehb = sb.fma(rhb, sm1b);
             FloatVector elb = sb.fma(wb, sb.fma(rhb, sm1b.sub(ehb)));
             FloatVector negb = chi.fma(ehb, chi.fma(elb, clo.mul(ehb)));
-            FloatVector yb = xb.blend(posb, xb.compare(VectorOperators.GT, zero))
+            FloatVector yb = (unitScale ? xb : xb.blend(posb, xb.compare(VectorOperators.GT, zero)))
                     .blend(negb, xb.compare(VectorOperators.LT, zero));
 
             ya.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
