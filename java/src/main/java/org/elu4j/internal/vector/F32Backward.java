@@ -135,6 +135,7 @@ final class F32Backward {
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
         final boolean exactScale = b.floatScale();
+        final boolean unitScale = b.floatScale() && b.phi() == 1f; // dy itself, as the helper's pos_kind 0
         final boolean unit = b.unitInput();
         final boolean exactGh = b.exactCis(); // gl is a zero
         final FloatVector cshi = FloatVector.broadcast(F, b.cshi());
@@ -151,7 +152,7 @@ final class F32Backward {
         for (long off = from; off < to; off += vb) {
             FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);
             FloatVector x = FloatVector.fromMemorySegment(F, xs, off, ORDER);
-            FloatVector pos = exactScale ? g.mul(phi) : g.fma(phi, plo.mul(g));
+            FloatVector pos = unitScale ? g : exactScale ? g.mul(phi) : g.fma(phi, plo.mul(g));
             FloatVector th = unit ? x : x.mul(shi);
             FloatVector tl = unit ? zero : slo.fma(x, shi.fma(x, th.neg()));
             FloatVector k = th.fma(log2e, shift);
@@ -240,6 +241,7 @@ final class F32Backward {
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
         final boolean exactScale = b.floatScale();
+        final boolean unitScale = b.floatScale() && b.phi() == 1f; // dy itself, as the helper's pos_kind 0
         final boolean unit = b.unitInput();
         for (long off = from; off < to; off += vb) {
             FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);
@@ -257,7 +259,7 @@ final class F32Backward {
             if (m.compare(VectorOperators.GT, limit).anyTrue()) {
                 return off;
             }
-            FloatVector pos = exactScale ? g.mul(phi) : g.fma(phi, plo.mul(g));
+            FloatVector pos = unitScale ? g : exactScale ? g.mul(phi) : g.fma(phi, plo.mul(g));
             fine.blend(g.mul(ah.add(al)), fine.compare(VectorOperators.EQ, zero))
                     .blend(pos, y.compare(VectorOperators.GT, zero))
                     .reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
