@@ -29,8 +29,9 @@ import jdk.incubator.vector.VectorSpecies;
  * is stored), reads both twice (docs/benchmarks.md has the figures). Two 8-lane vectors per
  * iteration, tested together, were slower than that pass on AVX2 (sixteen registers).
  *
- * <p>The positive side is {@code dy * phi} where the scale is a float ({@code plo = 0}: ELU,
- * CELU; {@code plo * dy} would make an infinite dy NaN), else {@code phi * dy + plo * dy} in one
+ * <p>The positive side is dy itself where the scale is 1 (ELU, CELU: the helper's pos_kind 0),
+ * {@code dy * phi} where it is another float ({@code plo = 0}; {@code plo * dy} would make an
+ * infinite dy NaN), else {@code phi * dy + plo * dy} in one
  * fma ({@code plo > 0}: the scale is positive in the pairs' range and phi is rounded toward zero,
  * so an infinite dy gives two infinities of one sign), as the helper's pos_kind; the test is
  * loop-invariant, so C2 compiles the loop once per outcome (loop unswitching).
