@@ -136,7 +136,7 @@ final class F32Backward {
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
         final boolean exactScale = b.floatScale();
-        final boolean unitScale = b.floatScale() && b.phi() == 1f; // dy itself, as the helper's pos_kind 0
+        final boolean unitScale = b.unitScale();
         final boolean unit = b.unitInput();
         final boolean exactGh = b.exactCis(); // gl is a zero
         final FloatVector cshi = FloatVector.broadcast(F, b.cshi());
@@ -242,7 +242,7 @@ final class F32Backward {
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
         final boolean exactScale = b.floatScale();
-        final boolean unitScale = b.floatScale() && b.phi() == 1f; // dy itself, as the helper's pos_kind 0
+        final boolean unitScale = b.unitScale();
         final boolean unit = b.unitInput();
         for (long off = from; off < to; off += vb) {
             FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);

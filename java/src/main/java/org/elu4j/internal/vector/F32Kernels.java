@@ -205,6 +205,14 @@ final class F32Kernels {
         }
 
         /**
+         * Whether the scale is 1 (ELU, CELU: the helper's pos_kind 0): the positive side is then x
+         * (or dy) itself, with no product and, in the forward, no blend.
+         */
+        boolean unitScale() {
+            return plo == 0f && phi == 1f;
+        }
+
+        /**
          * Whether {@code cis} is a power of two (e.g. ELU(1), CELU), so that the backward from the
          * input may leave out gh's error term: {@code gh = dy * cis} is exact but where it is
          * subnormal, and there its error is at most half the least subnormal, so that term, the
@@ -263,7 +271,7 @@ final class F32Kernels {
         final long vb = F.vectorByteSize();
         final FloatVector zero = FloatVector.zero(F);
         final boolean exactScale = g.floatScale();
-        final boolean unitScale = exactScale && g.phi() == 1f;
+        final boolean unitScale = g.unitScale();
         final IntVector xminBits = IntVector.broadcast(FI, Float.floatToRawIntBits(g.xmin()));
         final FloatVector chi = FloatVector.broadcast(F, g.chi());
         final FloatVector clo = FloatVector.broadcast(F, g.clo());
@@ -352,7 +360,7 @@ final class F32Kernels {
         final long vb = F.vectorByteSize();
         final FloatVector zero = FloatVector.zero(F);
         final boolean exactScale = g.floatScale();
-        final boolean unitScale = exactScale && g.phi() == 1f;
+        final boolean unitScale = g.unitScale();
         final IntVector xminBits = IntVector.broadcast(FI, Float.floatToRawIntBits(g.xmin()));
         final FloatVector chi = FloatVector.broadcast(F, g.chi());
         final FloatVector clo = FloatVector.broadcast(F, g.clo());

@@ -65,7 +65,7 @@ final class HalfGeneral {
         final FloatVector zero = FloatVector.zero(F);
         final boolean exactScale = g.floatScale();
         final boolean unit = g.unitInput();
-        final boolean unitScale = exactScale && g.phi() == 1f;
+        final boolean unitScale = g.unitScale();
         final IntVector xminBits = IntVector.broadcast(I, Float.floatToRawIntBits(g.xmin()));
         final FloatVector chi = FloatVector.broadcast(F, g.chi());
         final FloatVector clo = FloatVector.broadcast(F, g.clo());
@@ -165,7 +165,7 @@ final class HalfGeneral {
         final FloatVector zero = FloatVector.zero(F);
         final boolean exactScale = g.floatScale();
         final boolean unit = g.unitInput();
-        final boolean unitScale = exactScale && g.phi() == 1f;
+        final boolean unitScale = g.unitScale();
         final IntVector xminBits = IntVector.broadcast(I, Float.floatToRawIntBits(g.xmin()));
         final FloatVector chi = FloatVector.broadcast(F, g.chi());
         final FloatVector clo = FloatVector.broadcast(F, g.clo());
