@@ -30,7 +30,7 @@ import org.elu4j.internal.vector.Staging.Map2;
  *
  * <p>So the f32, bf16 and f16 forward of every kernel with a scalar form
  * ({@link FamilyKernels#f32Choice}: ELU, {@link FloatElu#kernel}; the general form, SELU, CELU
- * and other parameters, {@link F32Kernels#eluGeneral} and {@link F32Kernels#eluGeneralUnitInput};
+ * and other parameters, {@link GeneralElu#eluGeneral} and {@link GeneralElu#eluGeneralUnitInput};
  * ReLU; LeakyReLU), every f64 forward ({@link F64Kernels}), and their backward kernels, from the
  * input and from the output ({@link FamilyKernels#f32BackwardChoice}), run that form until then:
  * {@link ScalarForms}, the kernel's arithmetic one element at a time with the kernel's bits (bf16

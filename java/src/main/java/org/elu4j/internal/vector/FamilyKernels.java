@@ -116,8 +116,8 @@ final class FamilyKernels {
                 if (op.isGeneralF32Elu()) {
                     F32Kernels.General g = F32Kernels.General.of(op);
                     Map1 kernel = g.unitInput()
-                            ? (s, d, b) -> F32Kernels.eluGeneralUnitInput(s, d, b, g)
-                            : (s, d, b) -> F32Kernels.eluGeneral(s, d, b, g);
+                            ? (s, d, b) -> GeneralElu.eluGeneralUnitInput(s, d, b, g)
+                            : (s, d, b) -> GeneralElu.eluGeneral(s, d, b, g);
                     // The family: the kernel method and the branch its scale takes (a float or a pair).
                     // The sample: the clamp (a blend), not the rare branches (the tiny positives' scalar
                     // fix, the linear range's second store, where the fused halves leave the int vector):

@@ -14,8 +14,8 @@ import org.elu4j.internal.vector.Staging.Map1;
  * bfloat16 and binary16 forward with general parameters ({@link org.elu4j.internal.Op#isGeneralF32Elu()}:
  * SELU, CELU, ELU with a scale or an alpha that is not a power of two) in one pass, as
  * {@link HalfElu} runs ELU: each int vector of halves is split in registers into two float
- * vectors, run through {@link F32Kernels#eluGeneral}'s arithmetic (or
- * {@link F32Kernels#eluGeneralUnitInput}'s where the input scale is 1), rounded and merged back
+ * vectors, run through {@link GeneralElu#eluGeneral}'s arithmetic (or
+ * {@link GeneralElu#eluGeneralUnitInput}'s where the input scale is 1), rounded and merged back
  * before it is stored.
  *
  * <p>The bits are the staged path's ({@link Staging#forwardHalf} with that f32 kernel): the

@@ -196,7 +196,7 @@ final class ScalarForms {
     }
 
     /**
-     * {@link F32Kernels#eluGeneral}'s arithmetic (and {@link F32Kernels#eluGeneralUnitInput}'s where
+     * {@link GeneralElu#eluGeneral}'s arithmetic (and {@link GeneralElu#eluGeneralUnitInput}'s where
      * the input scale is 1) one float at a time, step for step, the tiny positives' double product
      * included: the same bits for every input.
      */

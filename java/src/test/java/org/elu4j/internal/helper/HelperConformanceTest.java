@@ -186,7 +186,7 @@ class HelperConformanceTest extends ConformanceSuite {
 
     /**
      * The general f32 kernel of every helper level gives the Vector API backend's bits (the same
-     * operations, kernels_impl.h and F32Kernels.eluGeneral), which also shows that both sides
+     * operations, kernels_impl.h and GeneralElu.eluGeneral), which also shows that both sides
      * chose it ({@link Op#isGeneralF32Elu()} and elu4j.c's fill_general: the double path they
      * fall back to is correctly rounded, so a disagreement shows as differing bits): every 127th
      * negative pattern on the active level and every 2039th on the others, positive subnormals and

@@ -136,7 +136,7 @@ class ColdStartTest {
             Op.elu(1.5), Op.elu(0.5, 2, 1), Op.elu(1.3, 1.2, 0.3), Op.elu(2, 0.25, 3)};
 
     /**
-     * The general kernel ({@link F32Kernels#eluGeneral}, {@link F32Kernels#eluGeneralUnitInput})
+     * The general kernel ({@link GeneralElu#eluGeneral}, {@link GeneralElu#eluGeneralUnitInput})
      * against its scalar form: every 997th negative pattern (NaNs included), every pattern near the
      * linear range's edge and the clamp, positives with the tiny ones' double product, special
      * values, for SELU, CELU and other parameters.
@@ -176,9 +176,9 @@ class ColdStartTest {
                         x.setAtIndex(JAVA_FLOAT_UNALIGNED, i, v);
                     }
                     if (g.unitInput()) {
-                        F32Kernels.eluGeneralUnitInput(x, kernel, 4L * chunk, g);
+                        GeneralElu.eluGeneralUnitInput(x, kernel, 4L * chunk, g);
                     } else {
-                        F32Kernels.eluGeneral(x, kernel, 4L * chunk, g);
+                        GeneralElu.eluGeneral(x, kernel, 4L * chunk, g);
                     }
                     ScalarForms.f32((a, b, m) -> ScalarForms.general(a, b, m, g), x, scalar, 4L * chunk);
                     long diff = kernel.mismatch(scalar);
@@ -211,7 +211,7 @@ class ColdStartTest {
             for (Op op : ops) {
                 F32Kernels.General g = F32Kernels.General.of(op);
                 assertTrue(op.isGeneralF32Elu() && !g.unitInput(), op.toString());
-                Staging.Map1 rest = (s, d, b) -> F32Kernels.eluGeneral(s, d, b, g);
+                Staging.Map1 rest = (s, d, b) -> GeneralElu.eluGeneral(s, d, b, g);
                 for (DataType type : new DataType[] {DataType.BF16, DataType.F16}) {
                     boolean bf16 = type == DataType.BF16;
                     short tiny = bf16 ? HalfFloats.floatToBf16(-g.lin() / 2) : HalfFloats.floatToF16(-g.lin() / 2);
