@@ -266,6 +266,7 @@ static void fill_general(const elu4j_params *p, int backward, elu4j_general *g)
     g->pos_kind = p->scale == 1.0 ? 0 : g->plo == 0.0f ? 1 : 2;
     g->fma_y = g->unit_input && is_power_of_two(p->coef);
     g->lin = (float)(0x1p-40 / p->input_scale);
+    g->lin_x = !g->unit_input && g->pos_kind == 0 && g->cshi == 1.0f && fabsf(g->cslo) <= 0x1p-30f;
     g->xmin = (float)(-87.0 / p->input_scale);
     g->scale = p->scale;
 }

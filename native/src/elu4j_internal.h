@@ -164,9 +164,19 @@ typedef struct elu4j_general {
     float phi, plo;    /* scale, phi rounded toward zero (plo >= 0: plo * +inf is +inf, not NaN) */
     float cshi, cslo;  /* coef * input_scale: the slope at 0, for the linear range */
     float lin;         /* x > -lin (|t| < 2^-40): the linear range */
+    int lin_x;         /* the linear range's result is x itself: !unit_input, pos_kind 0 and
+                          cshi = 1 with |cslo| <= 2^-30 (CELU: coef * input_scale = alpha / alpha,
+                          so fma(cshi, x, cslo * x) rounds to x for every float x); the SIMD levels
+                          then take the main path for x <= -lin only and x itself for the rest */
     float xmin;        /* lower clamp of x: t >= -87 */
     double scale;      /* scale itself, for the positive side of tiny x (pos_kind 2) */
 } elu4j_general;
+
+/*
+ * The SIMD levels' forward loops, one per case: unit_input * 3 + pos_kind (0..5), and 6 for
+ * lin_x (no unit input, x itself on the positive side and in the linear range).
+ */
+#define ELU4J_GEN_CASE(g) ((g)->lin_x ? 6 : (g)->unit_input * 3 + (g)->pos_kind)
 
 typedef struct elu4j_params {
     int function;      /* elu4j_function */

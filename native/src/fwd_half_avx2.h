@@ -21,7 +21,7 @@
  * kind (a constant after inlining), as fwd_half_avx512.h's: 0 the float kernel with alpha = 1,
  * 1 with another alpha, 2 + 3 * unit_input + pos_kind the general kernel, 8 LeakyReLU with a
  * float slope (ec->alpha), 9 with a slope pair (ec->alpha + ec->alpha_lo): kernels_relu.h's
- * leaky_neg, the same bits.
+ * leaky_neg, the same bits; 10 the general kernel's lin_x case (half_kinds.h).
  */
 #ifndef ELU4J_GEN_KERNEL
 #error "included by kernels_avx2.c after its f32 kernels only"
@@ -32,10 +32,13 @@ ELU4J_INLINE __m256 half_f32(__m256 x, const consts256 *ec, const gconsts256 *gc
     if (kind < 2) {
         return elu8(x, ec, kind == 0);
     }
-    if (kind >= 8) { /* x <= 0 takes the product; NaN (unordered) keeps x */
+    if (kind == 8 || kind == 9) { /* x <= 0 takes the product; NaN (unordered) keeps x */
         const __m256 lo = _mm256_mul_ps(ec->alpha_lo, x);
         const __m256 neg = kind == 8 ? _mm256_mul_ps(ec->alpha, x) : _mm256_fmadd_ps(ec->alpha, x, lo);
         return _mm256_blendv_ps(x, neg, _mm256_cmp_ps(x, ec->zero, _CMP_LE_OQ));
+    }
+    if (kind == 10) {
+        return gen8(x, gc, 0, 3);
     }
     return gen8(x, gc, (kind - 2) / 3, (kind - 2) % 3);
 }

@@ -26,18 +26,22 @@
  *
  * kind (a constant after inlining): 0 the float kernel with alpha = 1, 1 with another alpha,
  * 2 + 3 * unit_input + pos_kind the general kernel, 8 LeakyReLU with a float slope (ec->alpha),
- * 9 with a slope pair (ec->alpha + ec->alpha_lo): kernels_relu.h's leaky_neg, the same bits.
+ * 9 with a slope pair (ec->alpha + ec->alpha_lo): kernels_relu.h's leaky_neg, the same bits;
+ * 10 the general kernel's lin_x case (half_kinds.h).
  */
 ELU4J_INLINE __m512 half_f32(__m512 x, const consts512 *ec, const gconsts512 *gc, const int kind)
 {
     if (kind < 2) {
         return elu16(x, ec, kind == 0);
     }
-    if (kind >= 8) { /* x <= 0 takes the product; NaN (unordered) keeps x */
+    if (kind == 8 || kind == 9) { /* x <= 0 takes the product; NaN (unordered) keeps x */
         const __m512 lo = _mm512_mul_ps(ec->alpha_lo, x);
         const __m512 neg =
             kind == 8 ? _mm512_mul_ps(ec->alpha, x) : _mm512_fmadd_ps(ec->alpha, x, lo);
         return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, ec->zero, _CMP_LE_OQ), x, neg);
+    }
+    if (kind == 10) {
+        return gen16(x, gc, 0, 3);
     }
     return gen16(x, gc, (kind - 2) / 3, (kind - 2) % 3);
 }

@@ -24,9 +24,11 @@ typedef struct gconsts256 {
 ELU4J_INLINE __m256 gen8(__m256 x, const gconsts256 *c, const int unit_input, const int pos_kind)
 {
     const __m256 gt = _mm256_cmp_ps(x, c->zero, _CMP_GT_OQ);
-    const __m256 lt = _mm256_cmp_ps(x, c->zero, _CMP_LT_OQ);
+    /* pos_kind 3 (lin_x): x <= -lin takes the main path, every other lane is x itself */
+    const __m256 lt = pos_kind == 3 ? _mm256_cmp_ps(x, c->neg_lin, _CMP_LE_OQ)
+                                    : _mm256_cmp_ps(x, c->zero, _CMP_LT_OQ);
     __m256 y; /* x > 0 ? pos : x (the negative lanes are blended in last) */
-    if (pos_kind == 0) {
+    if (pos_kind == 0 || pos_kind == 3) {
         y = x;
     } else if (pos_kind == 1) {
         y = _mm256_blendv_ps(x, _mm256_mul_ps(c->phi, x), gt);
@@ -63,7 +65,7 @@ ELU4J_INLINE __m256 gen8(__m256 x, const gconsts256 *c, const int unit_input, co
     const __m256 e0 = _mm256_fmadd_ps(s, rh, _mm256_sub_ps(sm1, eh));
     const __m256 el = _mm256_fmadd_ps(s, w, e0);
     __m256 neg = _mm256_fmadd_ps(c->chi, eh, _mm256_fmadd_ps(c->chi, el, _mm256_mul_ps(c->clo, eh)));
-    if (!unit_input) {
+    if (!unit_input && pos_kind != 3) {
         /* -lin < x < 0, |t| < 2^-40 (rare: a branch; the lt mask only keeps the lanes >= 0, which the
            last blend drops anyway, from taking it) */
         const __m256 linear = _mm256_and_ps(lt, _mm256_cmp_ps(x, c->neg_lin, _CMP_GT_OQ));
@@ -134,8 +136,9 @@ __attribute__((noinline)) static void gen_f32_kernel(const elu4j_general *g, con
     const gconsts256 c = make_gconsts256(g);
     const char *in = (const char *)src;
     char *out = (char *)dst;
-    switch (g->unit_input * 3 + g->pos_kind) {
+    switch (ELU4J_GEN_CASE(g)) {
     case 0: gen_loop(in, out, n, &c, 0, 0); break;
+    case 6: gen_loop(in, out, n, &c, 0, 3); break;
     case 1: gen_loop(in, out, n, &c, 0, 1); break;
     case 2: gen_loop(in, out, n, &c, 0, 2); break;
     case 3: gen_loop(in, out, n, &c, 1, 0); break;

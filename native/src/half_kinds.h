@@ -5,7 +5,8 @@
  *
  * The kinds (constants after inlining, the numbers their half_f32 switches on): 0 the float
  * kernel with alpha = 1, 1 with another alpha, 2 + 3 * unit_input + pos_kind the general kernel,
- * 8 LeakyReLU with a float slope, 9 with a slope pair (the slope's low part in alpha_lo).
+ * 8 LeakyReLU with a float slope, 9 with a slope pair (the slope's low part in alpha_lo), 10 the
+ * general kernel's case 6 (ELU4J_GEN_CASE: lin_x, which its gen16/gen8 take as pos_kind 3).
  * In a function with p (const elu4j_params *), in, out and n; LOOP(in, out, n, ec, gc, kind).
  */
 #ifndef ELU4J_HALF_KINDS_H
@@ -32,8 +33,9 @@
         return;                                                                                    \
     }                                                                                              \
     const GCONSTS gc = MAKE_GCONSTS(&p->gen);                                                      \
-    switch (p->gen.unit_input * 3 + p->gen.pos_kind) {                                             \
+    switch (ELU4J_GEN_CASE(&p->gen)) {                                                             \
     case 0: LOOP(in, out, n, NULL, &gc, 2); break;                                                 \
+    case 6: LOOP(in, out, n, NULL, &gc, 10); break;                                                \
     case 1: LOOP(in, out, n, NULL, &gc, 3); break;                                                 \
     case 2: LOOP(in, out, n, NULL, &gc, 4); break;                                                 \
     case 3: LOOP(in, out, n, NULL, &gc, 5); break;                                                 \

@@ -147,9 +147,11 @@ typedef struct gconsts512 {
 ELU4J_INLINE __m512 gen16(__m512 x, const gconsts512 *c, const int unit_input, const int pos_kind)
 {
     const __mmask16 gt = _mm512_cmp_ps_mask(x, c->zero, _CMP_GT_OQ);
-    const __mmask16 lt = _mm512_cmp_ps_mask(x, c->zero, _CMP_LT_OQ);
+    /* pos_kind 3 (lin_x): x <= -lin takes the main path, every other lane is x itself */
+    const __mmask16 lt = pos_kind == 3 ? _mm512_cmp_ps_mask(x, c->neg_lin, _CMP_LE_OQ)
+                                       : _mm512_cmp_ps_mask(x, c->zero, _CMP_LT_OQ);
     __m512 y; /* x > 0 ? pos : x (the negative lanes are blended in last) */
-    if (pos_kind == 0) {
+    if (pos_kind == 0 || pos_kind == 3) {
         y = x;
     } else if (pos_kind == 1) {
         y = _mm512_mask_mul_ps(x, gt, c->phi, x);
@@ -189,7 +191,7 @@ ELU4J_INLINE __m512 gen16(__m512 x, const gconsts512 *c, const int unit_input, c
     const __m512 e0 = _mm512_fmadd_ps(s, rh, _mm512_sub_ps(sm1, eh));
     const __m512 el = _mm512_fmadd_ps(s, w, e0);
     __m512 neg = _mm512_fmadd_ps(c->chi, eh, _mm512_fmadd_ps(c->chi, el, _mm512_mul_ps(c->clo, eh)));
-    if (!unit_input) {
+    if (!unit_input && pos_kind != 3) {
         /* -lin < x < 0, |t| < 2^-40 (rare: a branch; the lt mask only keeps the lanes >= 0, which the
            last blend drops anyway, from taking it) */
         const __mmask16 linear = _mm512_mask_cmp_ps_mask(lt, x, c->neg_lin, _CMP_GT_OQ);
@@ -262,8 +264,9 @@ __attribute__((noinline)) static void gen_f32_kernel(const elu4j_general *g, con
     const gconsts512 c = make_gconsts512(g);
     const char *in = (const char *)src;
     char *out = (char *)dst;
-    switch (g->unit_input * 3 + g->pos_kind) {
+    switch (ELU4J_GEN_CASE(g)) {
     case 0: gen_loop(in, out, n, &c, 0, 0); break;
+    case 6: gen_loop(in, out, n, &c, 0, 3); break;
     case 1: gen_loop(in, out, n, &c, 0, 1); break;
     case 2: gen_loop(in, out, n, &c, 0, 2); break;
     case 3: gen_loop(in, out, n, &c, 1, 0); break;

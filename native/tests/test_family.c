@@ -47,6 +47,7 @@ static const params k_params[] = {
     {"celu(2)", ELU4J_FN_ELU, 2.0, 1.0, 0.5},
     {"celu(0.3)", ELU4J_FN_ELU, 0.3, 1.0, 1.0 / 0.3},
     {"elu(0.7,1.3,2.5)", ELU4J_FN_ELU, 0.7, 1.3, 2.5},
+    {"elu(0.5,1,3)", ELU4J_FN_ELU, 0.5, 1.0, 3.0}, /* scale 1, a linear range that is not x */
     {"elu(1,-1,1)", ELU4J_FN_ELU, 1.0, -1.0, 1.0},
     {"elu(0.25,2,-0.5)", ELU4J_FN_ELU, 0.25, 2.0, -0.5},
     {"elu(1e-30,1e20,40)", ELU4J_FN_ELU, 1e-30, 1e20, 40.0},
@@ -225,7 +226,9 @@ static void make_inputs(void)
         0x7f800001u, 0xff812345u, 0x00000001u, 0x80000001u, 0x807fffffu, 0x80800000u,
         0xc2b00000u /* -88 */, 0xc2d00000u /* -104 */, 0xc2c80000u, 0xc2b20000u, 0xbf800000u,
         0xb3000002u, 0xb45db3d8u, 0xc18aa123u /* -17.33 */, 0x42b17218u, 0xc2700000u /* -60 */,
-        0x3f800000u, 0x477fe000u, 0x477ff000u, 0x387fc000u, 0xb87fc000u, 0x33800000u};
+        0x3f800000u, 0x477fe000u, 0x477ff000u, 0x387fc000u, 0xb87fc000u, 0x33800000u,
+        /* the linear range's edge x = -lin (elu4j_general) and its neighbours: celu(0.3), celu(2) */
+        0xaa999999u, 0xaa99999au, 0xaa99999bu, 0xabffffffu, 0xac000000u, 0xac000001u};
     const size_t ns = sizeof specials / sizeof specials[0];
     uint64_t st = 77;
     for (size_t i = 0; i < MAXN; i++) {

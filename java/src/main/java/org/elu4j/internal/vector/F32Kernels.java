@@ -210,6 +210,17 @@ final class F32Kernels {
         }
 
         /**
+         * Whether the linear range's result {@code cshi * x + cslo * x} is x itself for every float
+         * x (the helper's lin_x): an input scale other than 1, the scale 1 and {@code cis} within
+         * 2^-30 of 1 (CELU: {@code alpha * (1 / alpha)}), so that {@code cslo * x} is below a
+         * 32nd of x's ulp and the fma rounds to x. The forward then sends {@code x <= -lin} to the
+         * main path and keeps x everywhere else: no linear-range test.
+         */
+        boolean linearIsX() {
+            return !unitInput && unitScale() && cshi == 1f && Math.abs(cslo) <= 0x1p-30f;
+        }
+
+        /**
          * Whether {@code cis} is a power of two (e.g. ELU(1), CELU), so that the backward from the
          * input may leave out gh's error term: {@code gh = dy * cis} is exact but where it is
          * subnormal, and there its error is at most half the least subnormal, so that term, the

@@ -48,14 +48,17 @@ final class GeneralElu {
      * the loop). The linear range ({@code -lin < x < 0}, where {@code |t| < 2^-40}) is as rare as
      * the tiny positives, so it is not blended into every vector: a vector with such a lane is
      * stored a second time with them (the helper's branch: a mask and and a test instead of a
-     * product, an fma and a blend in every vector). Two vectors per iteration, flat, constants in locals (see {@link VectorBackend}'s
-     * class comment for why).
+     * product, an fma and a blend in every vector). Where that range's result is x itself
+     * ({@link General#linearIsX()}: CELU), the negative side is blended in for {@code x <= -lin}
+     * only and there is no test at all (the helper's lin_x). Two vectors per iteration, flat,
+     * constants in locals (see {@link VectorBackend}'s class comment for why).
      */
     static void eluGeneral(MemorySegment src, MemorySegment dst, long bytes, General g) {
         final long vb = F.vectorByteSize();
         final FloatVector zero = FloatVector.zero(F);
         final boolean exactScale = g.floatScale();
         final boolean unitScale = g.unitScale();
+        final boolean linX = g.linearIsX();
         final IntVector xminBits = IntVector.broadcast(FI, Float.floatToRawIntBits(g.xmin()));
         final FloatVector chi = FloatVector.broadcast(F, g.chi());
         final FloatVector clo = FloatVector.broadcast(F, g.clo());
@@ -94,7 +97,7 @@ final class GeneralElu {
             FloatVector eha = sa.fma(rha, sm1a);
             FloatVector ela = sa.fma(wa, sa.fma(rha, sm1a.sub(eha)));
             FloatVector nega = chi.fma(eha, chi.fma(ela, clo.mul(eha)));
-            VectorMask<Float> lta = xa.compare(VectorOperators.LT, zero);
+            VectorMask<Float> lta = linX ? xa.compare(VectorOperators.LE, negLin) : xa.compare(VectorOperators.LT, zero);
             FloatVector ya = (unitScale ? xa : xa.blend(posa, xa.compare(VectorOperators.GT, zero))).blend(nega, lta);
 
             IntVector ib = xb.reinterpretAsInts();
@@ -111,18 +114,20 @@ final class GeneralElu {
             FloatVector ehb = sb.fma(rhb, sm1b);
             FloatVector elb = sb.fma(wb, sb.fma(rhb, sm1b.sub(ehb)));
             FloatVector negb = chi.fma(ehb, chi.fma(elb, clo.mul(ehb)));
-            VectorMask<Float> ltb = xb.compare(VectorOperators.LT, zero);
+            VectorMask<Float> ltb = linX ? xb.compare(VectorOperators.LE, negLin) : xb.compare(VectorOperators.LT, zero);
             FloatVector yb = (unitScale ? xb : xb.blend(posb, xb.compare(VectorOperators.GT, zero))).blend(negb, ltb);
 
             ya.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
             yb.reinterpretAsBytes().intoMemorySegment(dst, off + vb, ORDER);
-            VectorMask<Float> lina = xa.compare(VectorOperators.GT, negLin).and(lta);
-            if (lina.anyTrue()) {
-                ya.blend(cshi.fma(xa, cslo.mul(xa)), lina).reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
-            }
-            VectorMask<Float> linb = xb.compare(VectorOperators.GT, negLin).and(ltb);
-            if (linb.anyTrue()) {
-                yb.blend(cshi.fma(xb, cslo.mul(xb)), linb).reinterpretAsBytes().intoMemorySegment(dst, off + vb, ORDER);
+            if (!linX) {
+                VectorMask<Float> lina = xa.compare(VectorOperators.GT, negLin).and(lta);
+                if (lina.anyTrue()) {
+                    ya.blend(cshi.fma(xa, cslo.mul(xa)), lina).reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
+                }
+                VectorMask<Float> linb = xb.compare(VectorOperators.GT, negLin).and(ltb);
+                if (linb.anyTrue()) {
+                    yb.blend(cshi.fma(xb, cslo.mul(xb)), linb).reinterpretAsBytes().intoMemorySegment(dst, off + vb, ORDER);
+                }
             }
             if (!exactScale && xa.compare(VectorOperators.GT, zero).and(xa.compare(VectorOperators.LT, tiny)).anyTrue()) {
                 tinyPositives(xa.toArray(), dst, off, g.scale());

@@ -25,7 +25,8 @@ import org.elu4j.internal.vector.Staging.Map1;
  * scale is not a float (the f32 kernel fixes those lanes in scalar code; such inputs do not
  * exist in binary16), for both types one with an input in the linear range where the input scale
  * is not 1 ({@code -lin < x < 0}: rare, so it is tested rather than blended into every vector, as
- * the f32 kernel does), for binary16 one with an infinite or NaN input, so that its widening and
+ * the f32 kernel does; not where that range's result is x itself, {@link F32Kernels.General#linearIsX()},
+ * which the loops keep as the f32 kernel does), for binary16 one with an infinite or NaN input, so that its widening and
  * rounding need neither case (a finite input gives a finite float result: at most
  * {@code 65504 * 2^60}; the rounding's overflow case turns what exceeds binary16 into
  * infinity). So do the last elements and heap segments.
@@ -66,6 +67,7 @@ final class HalfGeneral {
         final boolean exactScale = g.floatScale();
         final boolean unit = g.unitInput();
         final boolean unitScale = g.unitScale();
+        final boolean linX = g.linearIsX();
         final IntVector xminBits = IntVector.broadcast(I, Float.floatToRawIntBits(g.xmin()));
         final FloatVector chi = FloatVector.broadcast(F, g.chi());
         final FloatVector clo = FloatVector.broadcast(F, g.clo());
@@ -116,7 +118,7 @@ final class HalfGeneral {
             FloatVector eha = sa.fma(rha, sm1a);
             FloatVector ela = sa.fma(wa, sa.fma(rha, sm1a.sub(eha)));
             FloatVector nega = chi.fma(eha, chi.fma(ela, clo.mul(eha)));
-            VectorMask<Float> lta = xa.compare(VectorOperators.LT, zero);
+            VectorMask<Float> lta = linX ? xa.compare(VectorOperators.LE, negLin) : xa.compare(VectorOperators.LT, zero);
             FloatVector ya = (unitScale ? xa : xa.blend(posa, xa.compare(VectorOperators.GT, zero))).blend(nega, lta);
 
             FloatVector posb = unitScale ? xb : exactScale ? xb.mul(phi) : xb.fma(phi, plo.mul(xb));
@@ -132,10 +134,10 @@ final class HalfGeneral {
             FloatVector ehb = sb.fma(rhb, sm1b);
             FloatVector elb = sb.fma(wb, sb.fma(rhb, sm1b.sub(ehb)));
             FloatVector negb = chi.fma(ehb, chi.fma(elb, clo.mul(ehb)));
-            VectorMask<Float> ltb = xb.compare(VectorOperators.LT, zero);
+            VectorMask<Float> ltb = linX ? xb.compare(VectorOperators.LE, negLin) : xb.compare(VectorOperators.LT, zero);
             FloatVector yb = (unitScale ? xb : xb.blend(posb, xb.compare(VectorOperators.GT, zero))).blend(negb, ltb);
 
-            if (!unit && xa.compare(VectorOperators.GT, negLin).and(lta)
+            if (!unit && !linX && xa.compare(VectorOperators.GT, negLin).and(lta)
                     .or(xb.compare(VectorOperators.GT, negLin).and(ltb)).anyTrue()) {
                 return off; // the linear range (rare: |t| < 2^-40): the staged path's f32 kernel
             }
@@ -166,6 +168,7 @@ final class HalfGeneral {
         final boolean exactScale = g.floatScale();
         final boolean unit = g.unitInput();
         final boolean unitScale = g.unitScale();
+        final boolean linX = g.linearIsX();
         final IntVector xminBits = IntVector.broadcast(I, Float.floatToRawIntBits(g.xmin()));
         final FloatVector chi = FloatVector.broadcast(F, g.chi());
         final FloatVector clo = FloatVector.broadcast(F, g.clo());
@@ -226,7 +229,7 @@ final class HalfGeneral {
             FloatVector eha = sa.fma(rha, sm1a);
             FloatVector ela = sa.fma(wa, sa.fma(rha, sm1a.sub(eha)));
             FloatVector nega = chi.fma(eha, chi.fma(ela, clo.mul(eha)));
-            VectorMask<Float> lta = xa.compare(VectorOperators.LT, zero);
+            VectorMask<Float> lta = linX ? xa.compare(VectorOperators.LE, negLin) : xa.compare(VectorOperators.LT, zero);
             FloatVector ya = (unitScale ? xa : xa.blend(posa, xa.compare(VectorOperators.GT, zero))).blend(nega, lta);
 
             FloatVector posb = unitScale ? xb : exactScale ? xb.mul(phi) : xb.fma(phi, plo.mul(xb));
@@ -242,10 +245,10 @@ final class HalfGeneral {
             FloatVector ehb = sb.fma(rhb, sm1b);
             FloatVector elb = sb.fma(wb, sb.fma(rhb, sm1b.sub(ehb)));
             FloatVector negb = chi.fma(ehb, chi.fma(elb, clo.mul(ehb)));
-            VectorMask<Float> ltb = xb.compare(VectorOperators.LT, zero);
+            VectorMask<Float> ltb = linX ? xb.compare(VectorOperators.LE, negLin) : xb.compare(VectorOperators.LT, zero);
             FloatVector yb = (unitScale ? xb : xb.blend(posb, xb.compare(VectorOperators.GT, zero))).blend(negb, ltb);
 
-            if (!unit && xa.compare(VectorOperators.GT, negLin).and(lta)
+            if (!unit && !linX && xa.compare(VectorOperators.GT, negLin).and(lta)
                     .or(xb.compare(VectorOperators.GT, negLin).and(ltb)).anyTrue()) {
                 return off; // the linear range (rare: |t| < 2^-40): the staged path's f32 kernel
             }

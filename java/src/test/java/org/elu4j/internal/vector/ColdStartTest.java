@@ -131,9 +131,12 @@ class ColdStartTest {
         }
     }
 
-    /** Functions of the general kernel: both input-scale loops, float and pair scales, the linear range. */
+    /**
+     * Functions of the general kernel: both input-scale loops, float and pair scales, the linear
+     * range taken as x itself (CELU) and computed (scale 1 with {@code alpha * inputScale != 1}).
+     */
     private static final Op[] GENERAL = {Op.elu(1.6732632423543772, 1.0507009873554805, 1), Op.elu(0.7, 1, 1 / 0.7),
-            Op.elu(1.5), Op.elu(0.5, 2, 1), Op.elu(1.3, 1.2, 0.3), Op.elu(2, 0.25, 3)};
+            Op.elu(1.5), Op.elu(0.5, 2, 1), Op.elu(1.3, 1.2, 0.3), Op.elu(2, 0.25, 3), Op.elu(0.5, 1, 3)};
 
     /**
      * The general kernel ({@link GeneralElu#eluGeneral}, {@link GeneralElu#eluGeneralUnitInput})
@@ -196,21 +199,26 @@ class ColdStartTest {
     /**
      * The fused bf16/f16 loops of the general kernel ({@link HalfGeneral}) stop at an int vector
      * with an input in the linear range ({@code -lin < x < 0}, where the input scale is not 1),
-     * which they leave to the staged path, and the call as a whole gives the staged path's bits.
-     * binary16 reaches that range only with an input scale below 2^-16 ({@code lin > 2^-24}).
+     * which they leave to the staged path, except where that range's result is x itself
+     * ({@link F32Kernels.General#linearIsX()}: CELU), which they keep; either way the call as a
+     * whole gives the staged path's bits. binary16 reaches that range only with an input scale
+     * below 2^-16 ({@code lin > 2^-24}).
      */
     @Test
     void fusedHalfLoopsLeaveTheLinearRangeToTheStagedPath() {
         int perStep = (int) (HalfElu.STEP_BYTES / 2);
         int n = 4 * perStep;
-        Op[] ops = {Op.elu(0.7, 1, 1 / 0.7), Op.elu(1.25, 1, 0.3), Op.elu(1e6, 1, 1e-6)};
+        Op[] ops = {Op.elu(0.7, 1, 1 / 0.7), Op.elu(1.25, 1, 0.3), Op.elu(1e6, 1, 1e-6), Op.elu(2e6, 1, 1e-6)};
+        boolean[] linearIsX = {true, false, true, false};
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment src = arena.allocate(2L * n, 64);
             MemorySegment fused = arena.allocate(2L * n, 64);
             MemorySegment staged = arena.allocate(2L * n, 64);
-            for (Op op : ops) {
+            for (int o = 0; o < ops.length; o++) {
+                Op op = ops[o];
                 F32Kernels.General g = F32Kernels.General.of(op);
                 assertTrue(op.isGeneralF32Elu() && !g.unitInput(), op.toString());
+                assertEquals(linearIsX[o], g.linearIsX(), op.toString());
                 Staging.Map1 rest = (s, d, b) -> GeneralElu.eluGeneral(s, d, b, g);
                 for (DataType type : new DataType[] {DataType.BF16, DataType.F16}) {
                     boolean bf16 = type == DataType.BF16;
@@ -226,7 +234,7 @@ class ColdStartTest {
                     }
                     src.setAtIndex(JAVA_SHORT_UNALIGNED, 2L * perStep + 5, tiny); // in the third int vector
                     long stop = bf16 ? HalfGeneral.bf16(src, fused, 0, 2L * n, g) : HalfGeneral.f16(src, fused, 0, 2L * n, g);
-                    assertEquals(2 * HalfElu.STEP_BYTES, stop, op + " " + type);
+                    assertEquals(linearIsX[o] ? 2L * n : 2 * HalfElu.STEP_BYTES, stop, op + " " + type);
                     HalfGeneral.forward(type, g, rest, src, fused);
                     Staging.forwardHalf(rest, null, type, src, staged);
                     assertEquals(-1, fused.mismatch(staged), op + " " + type);
