@@ -61,6 +61,7 @@ final class F16Backward {
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
         final boolean exactScale = b.floatScale();
+        final boolean unitScale = b.unitScale();
         final IntVector magBits = IntVector.broadcast(I, HalfKernels.F16_WIDE_MAGNITUDE);
         final IntVector infBits = IntVector.broadcast(I, HalfKernels.F16_WIDE_INFINITY);
         final IntVector signBit = IntVector.broadcast(I, 0x80000000);
@@ -93,10 +94,10 @@ final class F16Backward {
 
             FloatVector finea = ga.fma(ya, ga.mul(chi));
             FloatVector fineb = gb.fma(yb, gb.mul(chi));
-            FloatVector posa = exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
+            FloatVector posa = unitScale ? ga : exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
             FloatVector da = finea.blend(ga.mul(chi.add(ya)), finea.compare(VectorOperators.EQ, zero))
                     .blend(posa, ya.compare(VectorOperators.GT, zero));
-            FloatVector posb = exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
+            FloatVector posb = unitScale ? gb : exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
             FloatVector db = fineb.blend(gb.mul(chi.add(yb)), fineb.compare(VectorOperators.EQ, zero))
                     .blend(posb, yb.compare(VectorOperators.GT, zero));
 
@@ -145,6 +146,7 @@ final class F16Backward {
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
         final boolean exactScale = b.floatScale();
+        final boolean unitScale = b.unitScale();
         final boolean unit = b.unitInput();
         final IntVector magBits = IntVector.broadcast(I, HalfKernels.F16_WIDE_MAGNITUDE);
         final IntVector infBits = IntVector.broadcast(I, HalfKernels.F16_WIDE_INFINITY);
@@ -184,10 +186,10 @@ final class F16Backward {
             FloatVector alb = unit ? slb : shb.fma(shi, ahb.neg()).add(slb.fma(shi, shb.mul(slo)));
             FloatVector fineb = gb.fma(ahb, gb.mul(alb));
 
-            FloatVector posa = exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
+            FloatVector posa = unitScale ? ga : exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
             FloatVector da = finea.blend(ga.mul(aha.add(ala)), finea.compare(VectorOperators.EQ, zero))
                     .blend(posa, ya.compare(VectorOperators.GT, zero));
-            FloatVector posb = exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
+            FloatVector posb = unitScale ? gb : exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
             FloatVector db = fineb.blend(gb.mul(ahb.add(alb)), fineb.compare(VectorOperators.EQ, zero))
                     .blend(posb, yb.compare(VectorOperators.GT, zero));
 
@@ -227,6 +229,7 @@ final class F16Backward {
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
         final boolean exactScale = b.floatScale();
+        final boolean unitScale = b.unitScale();
         final boolean unit = b.unitInput();
         final boolean exactGh = b.exactCis(); // gl is a zero
         final FloatVector cshi = FloatVector.broadcast(F, b.cshi());
@@ -267,7 +270,7 @@ final class F16Backward {
                     .reinterpretAsFloats().mul(widen);
             FloatVector xb = mxb.or(wx.and(signBit)).reinterpretAsFloats().mul(widen);
 
-            FloatVector posa = exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
+            FloatVector posa = unitScale ? ga : exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
             FloatVector tha = unit ? xa : xa.mul(shi);
             FloatVector tla = unit ? zero : slo.fma(xa, shi.fma(xa, tha.neg()));
             FloatVector ka = tha.fma(log2e, shift);
@@ -286,7 +289,7 @@ final class F16Backward {
             FloatVector da = finea.blend(gha.mul(eha), finea.compare(VectorOperators.EQ, zero))
                     .blend(posa, xa.compare(VectorOperators.GT, zero));
 
-            FloatVector posb = exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
+            FloatVector posb = unitScale ? gb : exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
             FloatVector thb = unit ? xb : xb.mul(shi);
             FloatVector tlb = unit ? zero : slo.fma(xb, shi.fma(xb, thb.neg()));
             FloatVector kb = thb.fma(log2e, shift);

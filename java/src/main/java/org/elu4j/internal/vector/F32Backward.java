@@ -289,10 +289,11 @@ final class F32Backward {
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
         final boolean exactScale = b.floatScale();
+        final boolean unitScale = b.unitScale();
         for (long off = from; off < to; off += vb) {
             FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);
             FloatVector y = FloatVector.fromMemorySegment(F, xy, off, ORDER);
-            FloatVector pos = exactScale ? g.mul(phi) : g.fma(phi, plo.mul(g));
+            FloatVector pos = unitScale ? g : exactScale ? g.mul(phi) : g.fma(phi, plo.mul(g));
             FloatVector sh = chi.add(y);
             FloatVector sl = y.sub(sh.sub(chi)).add(clo);
             FloatVector ah = sh.mul(shi);
@@ -330,20 +331,21 @@ final class F32Backward {
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
         final boolean exactScale = b.floatScale();
+        final boolean unitScale = b.unitScale();
         for (long off = 0; off < bytes; off += 2 * vb) {
             FloatVector ga = FloatVector.fromMemorySegment(F, dy, off, ORDER);
             FloatVector ya = FloatVector.fromMemorySegment(F, xy, off, ORDER);
             FloatVector gb = FloatVector.fromMemorySegment(F, dy, off + vb, ORDER);
             FloatVector yb = FloatVector.fromMemorySegment(F, xy, off + vb, ORDER);
 
-            FloatVector posa = exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
+            FloatVector posa = unitScale ? ga : exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
             FloatVector finea = ga.fma(ya, ga.mul(chi));
             VectorMask<Integer> oka = finea.reinterpretAsInts().and(magnitude).sub(one)
                     .compare(VectorOperators.ULT, maxBits);
             FloatVector da = ga.mul(chi.add(ya)).blend(finea, oka.cast(F))
                     .blend(posa, ya.compare(VectorOperators.GT, zero));
 
-            FloatVector posb = exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
+            FloatVector posb = unitScale ? gb : exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
             FloatVector fineb = gb.fma(yb, gb.mul(chi));
             VectorMask<Integer> okb = fineb.reinterpretAsInts().and(magnitude).sub(one)
                     .compare(VectorOperators.ULT, maxBits);

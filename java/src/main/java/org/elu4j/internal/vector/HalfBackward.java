@@ -82,6 +82,7 @@ final class HalfBackward {
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
         final boolean exactScale = b.floatScale();
+        final boolean unitScale = b.unitScale();
         final boolean unit = b.unitInput();
         final IntVector one = IntVector.broadcast(I, 1);
         final IntVector roundBias = IntVector.broadcast(I, 0x7FFF);
@@ -115,10 +116,10 @@ final class HalfBackward {
             if (ma.max(mb).compare(VectorOperators.GT, limit).anyTrue()) {
                 return off;
             }
-            FloatVector posa = exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
+            FloatVector posa = unitScale ? ga : exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
             FloatVector da = finea.blend(ga.mul(aha.add(ala)), finea.compare(VectorOperators.EQ, zero))
                     .blend(posa, ya.compare(VectorOperators.GT, zero));
-            FloatVector posb = exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
+            FloatVector posb = unitScale ? gb : exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
             FloatVector db = fineb.blend(gb.mul(ahb.add(alb)), fineb.compare(VectorOperators.EQ, zero))
                     .blend(posb, yb.compare(VectorOperators.GT, zero));
 
@@ -153,6 +154,7 @@ final class HalfBackward {
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
         final boolean exactScale = b.floatScale();
+        final boolean unitScale = b.unitScale();
         final IntVector roundBias = IntVector.broadcast(I, 0x7FFF);
         final IntVector highHalf = IntVector.broadcast(I, 0xFFFF0000);
         for (long off = from; off < to; off += vb) {
@@ -169,10 +171,10 @@ final class HalfBackward {
                     .compare(VectorOperators.GT, maxBits).anyTrue()) {
                 return off;
             }
-            FloatVector posa = exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
+            FloatVector posa = unitScale ? ga : exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
             FloatVector da = finea.blend(ga.mul(chi.add(ya)), finea.compare(VectorOperators.EQ, zero))
                     .blend(posa, ya.compare(VectorOperators.GT, zero));
-            FloatVector posb = exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
+            FloatVector posb = unitScale ? gb : exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
             FloatVector db = fineb.blend(gb.mul(chi.add(yb)), fineb.compare(VectorOperators.EQ, zero))
                     .blend(posb, yb.compare(VectorOperators.GT, zero));
 
@@ -204,6 +206,7 @@ final class HalfBackward {
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
         final boolean exactScale = b.floatScale();
+        final boolean unitScale = b.unitScale();
         final boolean unit = b.unitInput();
         final boolean exactGh = b.exactCis(); // gl is a zero
         final FloatVector cshi = FloatVector.broadcast(F, b.cshi());
@@ -228,7 +231,7 @@ final class HalfBackward {
             FloatVector gb = wg.and(highHalf).reinterpretAsFloats();
             FloatVector xb = wx.and(highHalf).reinterpretAsFloats();
 
-            FloatVector posa = exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
+            FloatVector posa = unitScale ? ga : exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
             FloatVector tha = unit ? xa : xa.mul(shi);
             FloatVector tla = unit ? zero : slo.fma(xa, shi.fma(xa, tha.neg()));
             FloatVector ka = tha.fma(log2e, shift);
@@ -247,7 +250,7 @@ final class HalfBackward {
             FloatVector da = finea.blend(gha.mul(eha), finea.compare(VectorOperators.EQ, zero))
                     .blend(posa, xa.compare(VectorOperators.GT, zero));
 
-            FloatVector posb = exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
+            FloatVector posb = unitScale ? gb : exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
             FloatVector thb = unit ? xb : xb.mul(shi);
             FloatVector tlb = unit ? zero : slo.fma(xb, shi.fma(xb, thb.neg()));
             FloatVector kb = thb.fma(log2e, shift);
