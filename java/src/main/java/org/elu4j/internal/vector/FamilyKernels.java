@@ -224,7 +224,7 @@ final class FamilyKernels {
 
     static B32Choice f32BackwardChoice(Op op, boolean fromOutput) {
         return switch (op.kind()) {
-            case RELU -> new B32Choice(F32DoubleLaneBackward::reluBackward, "relu backward", ScalarForms::reluBackward, 0);
+            case RELU -> new B32Choice(F32DoubleLaneBackward::reluBackward, "relu backward", BackwardScalarForms::reluBackward, 0);
             case LEAKY_RELU -> {
                 double slope = op.alpha();
                 float slopeF = (float) slope;
@@ -235,10 +235,10 @@ final class FamilyKernels {
                     float lo = isPair ? pair.lo() : 0f;
                     yield new B32Choice((g, x, d, b) -> F32DoubleLaneBackward.leakyBackwardFloat(g, x, d, b, slopeF, pair),
                             isPair ? "leaky backward, slope pair" : "leaky backward, float slope",
-                            (g, x, d, n) -> ScalarForms.leakyBackwardFloat(g, x, d, n, hi, lo, isPair), isPair ? 2 : 1);
+                            (g, x, d, n) -> BackwardScalarForms.leakyBackwardFloat(g, x, d, n, hi, lo, isPair), isPair ? 2 : 1);
                 }
                 yield new B32Choice((g, x, d, b) -> F32DoubleLaneBackward.leakyBackward(g, x, d, b, slope),
-                        "leaky backward, double slope", (g, x, d, n) -> ScalarForms.leakyBackwardDouble(g, x, d, n, slope), 3);
+                        "leaky backward, double slope", (g, x, d, n) -> BackwardScalarForms.leakyBackwardDouble(g, x, d, n, slope), 3);
             }
             case ELU -> {
                 if (fromOutput && op.isGeneralF32Backward()) {
@@ -246,10 +246,10 @@ final class FamilyKernels {
                     yield g.fmaY()
                             ? new B32Choice((dy, y, dx, b) -> F32Backward.eluBackwardFromOutputFma(dy, y, dx, b, g),
                                     "backward from the output, fma" + branches(g),
-                                    (dy, y, dx, n) -> ScalarForms.eluFromOutputFma(dy, y, dx, n, g), 5)
+                                    (dy, y, dx, n) -> BackwardScalarForms.eluFromOutputFma(dy, y, dx, n, g), 5)
                             : new B32Choice((dy, y, dx, b) -> F32Backward.eluBackwardFromOutputF32(dy, y, dx, b, g),
                                     "backward from the output, pairs" + branches(g),
-                                    (dy, y, dx, n) -> ScalarForms.eluFromOutputF32(dy, y, dx, n, g), 6);
+                                    (dy, y, dx, n) -> BackwardScalarForms.eluFromOutputF32(dy, y, dx, n, g), 6);
                 }
                 double c = op.negativeCoefficient();
                 double k = c * op.inputScale();
@@ -259,7 +259,7 @@ final class FamilyKernels {
                     F32Kernels.General g = F32Kernels.General.of(op);
                     yield new B32Choice((dy, x, dx, b) -> F32Backward.eluFromInput(dy, x, dx, b, g, k, scale, inputScale),
                             "backward from the input, pairs" + branches(g) + (g.exactCis() ? ", exact cis" : ""),
-                            (dy, x, dx, n) -> ScalarForms.eluFromInput(dy, x, dx, n, g, k, scale, inputScale), 4);
+                            (dy, x, dx, n) -> BackwardScalarForms.eluFromInput(dy, x, dx, n, g, k, scale, inputScale), 4);
                 }
                 yield new B32Choice(fromOutput
                         ? (g, y, d, b) -> F32DoubleLaneBackward.eluBackwardFromOutput(g, y, d, b, c, scale, inputScale)
@@ -292,11 +292,11 @@ final class FamilyKernels {
     /** The f64 backward kernel of a function and its scalar form (the groups numbered as {@link B32Choice}'s). */
     static B64Choice f64BackwardChoice(Op op, boolean fromOutput) {
         return switch (op.kind()) {
-            case RELU -> b64(F64Kernels::reluBackward, "f64 relu backward", ScalarForms::reluBackwardF64, 0);
+            case RELU -> b64(F64Kernels::reluBackward, "f64 relu backward", BackwardScalarForms::reluBackwardF64, 0);
             case LEAKY_RELU -> {
                 double slope = op.alpha();
                 yield b64((g, x, d, b) -> F64Kernels.leakyBackward(g, x, d, b, slope), "f64 leaky backward",
-                        (g, x, d, n) -> ScalarForms.leakyBackwardF64(g, x, d, n, slope), 1);
+                        (g, x, d, n) -> BackwardScalarForms.leakyBackwardF64(g, x, d, n, slope), 1);
             }
             case ELU -> {
                 double c = op.negativeCoefficient();
@@ -306,10 +306,10 @@ final class FamilyKernels {
                 yield fromOutput
                         ? b64((g, y, d, b) -> F64Kernels.eluBackwardFromOutput(g, y, d, b, c, scale, inputScale),
                                 "f64 elu backward from the output",
-                                (g, y, d, n) -> ScalarForms.eluFromOutputF64(g, y, d, n, c, scale, inputScale), 5)
+                                (g, y, d, n) -> BackwardScalarForms.eluFromOutputF64(g, y, d, n, c, scale, inputScale), 5)
                         : b64((g, x, d, b) -> F64Kernels.eluBackwardFromInput(g, x, d, b, k, scale, inputScale),
                                 "f64 elu backward from the input",
-                                (g, x, d, n) -> ScalarForms.eluFromInputF64(g, x, d, n, k, scale, inputScale), 4);
+                                (g, x, d, n) -> BackwardScalarForms.eluFromInputF64(g, x, d, n, k, scale, inputScale), 4);
             }
         };
     }

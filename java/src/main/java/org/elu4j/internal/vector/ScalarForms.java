@@ -9,7 +9,8 @@ import org.elu4j.DataType;
 import org.elu4j.internal.HalfFloats;
 
 /**
- * The vector kernels' scalar forms, which {@link ColdStart} runs until C2 has compiled the kernels:
+ * The vector kernels' scalar forms, which {@link ColdStart} runs until C2 has compiled the kernels
+ * (the forward's here, the backward's in {@link BackwardScalarForms}; the drivers for both here):
  * each kernel's arithmetic one element at a time, the same operations on the same constants in
  * the same order ({@code Math.fma} is the Vector API's {@code fma}; clamps are the same integer
  * {@code min} on the bit patterns), hence the same bits for every input (a NaN result of the
@@ -286,7 +287,7 @@ final class ScalarForms {
     }
 
     /** {@link F64Kernels}' {@code expm1(r) ~ r + r^2 q(r)}, Horner from C13 to C2 as there. */
-    private static double expm1Poly(double r) {
+    static double expm1Poly(double r) {
         double q = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(
                 Math.fma(F64Kernels.C13, r, F64Kernels.C12), r, F64Kernels.C11), r, F64Kernels.C10), r,
                 F64Kernels.C9), r, F64Kernels.C8), r, F64Kernels.C7), r, F64Kernels.C6), r, F64Kernels.C5), r,
@@ -310,161 +311,6 @@ final class ScalarForms {
             double p = expm1Poly(r);
             double e = z == 0 ? z : Math.fma(s, p, s - 1.0);
             ys[i] = x > 0 ? x * scale : x <= 0 ? e * c : x;
-        }
-    }
-
-    // ---------------------------------------------------------------------------------- backward
-
-    /** {@link F32DoubleLaneBackward#reluBackward} one float at a time: {@code x <= 0 ? +0.0 : dy}. */
-    static void reluBackward(float[] g, float[] x, float[] d, int n) {
-        for (int i = 0; i < n; i++) {
-            d[i] = x[i] <= 0 ? 0f : g[i];
-        }
-    }
-
-    /** {@link F32DoubleLaneBackward#leakyBackwardFloat}: {@code hi * dy}, or the pair's {@code fma(hi, dy, lo * dy)}. */
-    static void leakyBackwardFloat(float[] g, float[] x, float[] d, int n, float hi, float lo, boolean pair) {
-        for (int i = 0; i < n; i++) {
-            float m = pair ? Math.fma(hi, g[i], lo * g[i]) : g[i] * hi;
-            d[i] = x[i] > 0 ? g[i] : m;
-        }
-    }
-
-    /** {@link F32DoubleLaneBackward#leakyBackward}: the product in double, rounded once. */
-    static void leakyBackwardDouble(float[] g, float[] x, float[] d, int n, double slope) {
-        for (int i = 0; i < n; i++) {
-            float m = (float) (g[i] * slope);
-            d[i] = x[i] > 0 ? g[i] : m;
-        }
-    }
-
-    /** {@link F32Backward#eluBackwardFromOutputFma} one float at a time. */
-    static void eluFromOutputFma(float[] g, float[] y, float[] d, int n, F32Kernels.General b) {
-        final boolean exactScale = b.floatScale();
-        final float chi = b.chi();
-        for (int i = 0; i < n; i++) {
-            float gi = g[i];
-            float yi = y[i];
-            float pos = exactScale ? gi * b.phi() : Math.fma(gi, b.phi(), b.plo() * gi);
-            float fine = Math.fma(gi, yi, gi * chi);
-            boolean ok = Integer.compareUnsigned((Float.floatToRawIntBits(fine) & 0x7FFFFFFF) - 1,
-                    F32Kernels.FLOAT_MAX_BITS) < 0; // finite and not zero
-            d[i] = yi > 0 ? pos : ok ? fine : gi * (chi + yi);
-        }
-    }
-
-    /**
-     * {@link F32Backward#eluBackwardFromOutputF32}'s arithmetic one float at a time: every branch of
-     * its rare vectors' path ({@code fromOutputFull}), which gives its common path's bits wherever
-     * that one runs.
-     */
-    static void eluFromOutputF32(float[] g, float[] y, float[] d, int n, F32Kernels.General b) {
-        final boolean exactScale = b.floatScale();
-        final float bigOperand = b.unitInput() ? Float.POSITIVE_INFINITY : 0x1p64f;
-        for (int i = 0; i < n; i++) {
-            float gi = g[i];
-            float yi = y[i];
-            float pos = exactScale ? gi * b.phi() : Math.fma(gi, b.phi(), b.plo() * gi);
-            float sh = b.chi() + yi;
-            float sl = yi - (sh - b.chi()) + b.clo();
-            float ah = sh * b.shi();
-            float al = Math.fma(sh, b.shi(), -ah) + Math.fma(sl, b.shi(), sh * b.slo());
-            float fine = Math.fma(gi, ah, gi * al);
-            boolean ok = Integer.compareUnsigned((Float.floatToRawIntBits(fine) & 0x7FFFFFFF) - 1,
-                    F32Kernels.FLOAT_MAX_BITS) < 0 && Math.abs(yi) <= bigOperand && Math.abs(gi) <= bigOperand;
-            float rough = Math.abs(yi) > 0x1p64f ? gi * 0x1p64f * (sh * 0x1p-64f * b.shi()) : gi * (ah + al);
-            d[i] = yi > 0 ? pos : ok ? fine : rough;
-        }
-    }
-
-    /**
-     * {@link F32Backward#eluFromInput} one float at a time: per group of 16 elements from the
-     * start, the f32 pairs' arithmetic, or in double where an element of the group is outside the
-     * pairs' range ({@code shi * x} below -87 or NaN, {@code |dy| > 2^64}), as the kernel decides.
-     */
-    static void eluFromInput(float[] g, float[] x, float[] d, int n, F32Kernels.General b, double cis, double scale,
-            double inputScale) {
-        final boolean exactScale = b.floatScale();
-        final boolean unit = b.unitInput();
-        final boolean exactGh = b.exactCis();
-        final int group = (int) (F32Backward.GROUP_BYTES / Float.BYTES);
-        for (int start = 0; start < n; start += group) {
-            int end = Math.min(start + group, n);
-            boolean outside = false;
-            for (int i = start; i < end; i++) {
-                outside |= !(x[i] * b.shi() >= F32Backward.LOW) || Math.abs(g[i]) > 0x1p64f;
-            }
-            for (int i = start; i < end; i++) {
-                float gi = g[i];
-                float xi = x[i];
-                if (outside) {
-                    double gd = gi;
-                    float r = xi > 0 ? (float) (gd * scale) : (float) ((gd * cis) * Math.exp(xi * inputScale));
-                    d[i] = Float.isNaN(xi) ? xi + xi : r;
-                    continue;
-                }
-                float pos = exactScale ? gi * b.phi() : Math.fma(gi, b.phi(), b.plo() * gi);
-                float th = unit ? xi : xi * b.shi();
-                float tl = unit ? 0f : Math.fma(b.slo(), xi, Math.fma(b.shi(), xi, -th));
-                float k = Math.fma(th, F32Backward.LOG2E, F32Backward.SHIFT);
-                float nf = k - F32Backward.SHIFT;
-                float rh = Math.fma(nf, -F32Backward.LN2, th);
-                float q = Math.fma(Math.fma(Math.fma(Math.fma(F32Backward.G4, rh, F32Backward.G3), rh, F32Backward.G2),
-                        rh, F32Backward.G1), rh, F32Backward.G0);
-                float lo = Math.fma(nf, -F32Backward.LN2_LO, tl);
-                float r2q = rh * rh * q;
-                float w = r2q + Math.fma(lo, rh + r2q, lo);
-                float s = Float.intBitsToFloat(Float.floatToRawIntBits(k) << 23);
-                float eh = Math.fma(s, rh, s);
-                float el = Math.fma(s, w, Math.fma(s, rh, s - eh));
-                float gh = gi * b.cshi();
-                float fine = exactGh ? Math.fma(gh, eh, gh * el)
-                        : Math.fma(gh, eh, Math.fma(gh, el, Math.fma(gi, b.cslo(), Math.fma(gi, b.cshi(), -gh)) * eh));
-                float neg = fine == 0 ? gh * eh : fine;
-                d[i] = xi > 0 ? pos : neg;
-            }
-        }
-    }
-
-    /** {@link F64Kernels#reluBackward} one double at a time. */
-    static void reluBackwardF64(double[] g, double[] x, double[] d, int n) {
-        for (int i = 0; i < n; i++) {
-            d[i] = x[i] <= 0 ? 0.0 : g[i];
-        }
-    }
-
-    /** {@link F64Kernels#leakyBackward} one double at a time. */
-    static void leakyBackwardF64(double[] g, double[] x, double[] d, int n, double slope) {
-        for (int i = 0; i < n; i++) {
-            d[i] = x[i] > 0 ? g[i] : g[i] * slope;
-        }
-    }
-
-    /** {@link F64Kernels#eluBackwardFromOutput} one double at a time. */
-    static void eluFromOutputF64(double[] g, double[] y, double[] d, int n, double c, double scale, double inputScale) {
-        for (int i = 0; i < n; i++) {
-            d[i] = y[i] > 0 ? g[i] * scale : g[i] * inputScale * (y[i] + c);
-        }
-    }
-
-    /** {@link F64Kernels#eluBackwardFromInput}'s arithmetic one double at a time, step for step. */
-    static void eluFromInputF64(double[] g, double[] x, double[] d, int n, double k, double scale, double inputScale) {
-        for (int i = 0; i < n; i++) {
-            double xi = x[i];
-            double z = xi * inputScale;
-            double zc = z < F64Kernels.BWD_LOW ? F64Kernels.BWD_LOW : z;
-            double t = Math.fma(zc, F64Kernels.LOG2E, F64Kernels.SHIFT_EXP);
-            double m = t - F64Kernels.SHIFT_EXP;
-            double r = Math.fma(m, -F64Kernels.LN2_LO, Math.fma(m, -F64Kernels.LN2_HI, zc));
-            double s = Double.longBitsToDouble(Double.doubleToRawLongBits(t) << 52);
-            double p = expm1Poly(r);
-            double zErr = Math.fma(xi, inputScale, -z);
-            if (Double.isNaN(zErr) || Double.isInfinite(z)) {
-                zErr = 0;
-            }
-            double ex = Math.fma(s, p, s) * F64Kernels.TWO_M64;
-            ex = Math.fma(ex, zErr, ex);
-            d[i] = xi > 0 ? g[i] * scale : g[i] * k * ex;
         }
     }
 }
