@@ -10,7 +10,9 @@
  * AVX2's 16 registers, so more vectors a step only add spills). Every operation is the C loop's,
  * in the same order (fmsub(a, b, c) is fma(a, b, -c); max(x, xmin) picks xmin for NaN as the C
  * select does, a lane discarded anyway; the blends pick what the C selects pick), so the bits are
- * the portable level's, which test_family and the conformance tests check.
+ * the portable level's, which test_family and the conformance tests check; pos_kind 3 (lin_x,
+ * elu4j_internal.h: a seventh loop) keeps x for x > -lin instead of the linear range's product,
+ * which is x there.
  */
 #ifndef ELU4J_GEN_AVX2_H
 #define ELU4J_GEN_AVX2_H

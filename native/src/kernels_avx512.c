@@ -133,7 +133,9 @@ static void elu_f32_kernel(const void *src, void *dst, size_t n, float alpha, in
  * GCC's vectorisation of the C loop runs it one vector per iteration and keeps fewer values in
  * registers; four independent vectors per step are faster here. Every operation is the C loop's,
  * in the same order (fmsub(a, b, c) is fma(a, b, -c); max(x, xmin) picks xmin for NaN as the C
- * select does, a lane discarded anyway), so the bits are the portable level's. Ordinary stores,
+ * select does, a lane discarded anyway), so the bits are the portable level's; one exception,
+ * pos_kind 3 (lin_x, elu4j_internal.h), keeps x for x > -lin instead of computing the linear
+ * range's product, which is x there. Ordinary stores,
  * also for large outputs, unlike the float kernel: this one has about twice the float kernel's
  * operations per element, and streaming stores measured no faster with ELU(1.5) and slower with
  * SELU and CELU (elu4j_internal.h: where streaming stores pay).

@@ -48,8 +48,9 @@
  *   (with input_scale != 1, w is fma(rh^2, q, fma(tl, rh, tl)): one rounding for the sum)
  *   and y = cshi * x + cslo * x (one fma) for |t| < 2^-40, where expm1(t) = t to 2^-41 and th would
  *   lose its exact rest to underflow (rare: the intrinsics levels branch on it, the portable
- *   level selects per element); x > 0: scale * x (phi * x + plo * x, one fma); +-0 and NaN
- *   pass through (their bits: the sign rule for positive parameters). Error before the last
+ *   level selects per element; for CELU, where that product is x itself, lin_x in elu4j_internal.h,
+ *   they keep x for x > -lin: no test); x > 0: scale * x (phi * x + plo * x, one fma); +-0 and
+ *   NaN pass through (their bits: the sign rule for positive parameters). Error before the last
  *   rounding: the polynomial (0.23 ulp), w's roundings and el (about 0.3 ulp together), the
  *   dropped s where n <= -24 (< 0.5 ulp, only where the rest is negligible), so below 1 ulp: the
  *   result is the correctly rounded float or its neighbour (about 99.5% correctly rounded; the

@@ -47,13 +47,13 @@ static const params k_params[] = {
     {"celu(2)", ELU4J_FN_ELU, 2.0, 1.0, 0.5},
     {"celu(0.3)", ELU4J_FN_ELU, 0.3, 1.0, 1.0 / 0.3},
     {"elu(0.7,1.3,2.5)", ELU4J_FN_ELU, 0.7, 1.3, 2.5},
-    {"elu(0.5,1,3)", ELU4J_FN_ELU, 0.5, 1.0, 3.0}, /* scale 1, a linear range that is not x */
     {"elu(1,-1,1)", ELU4J_FN_ELU, 1.0, -1.0, 1.0},
     {"elu(0.25,2,-0.5)", ELU4J_FN_ELU, 0.25, 2.0, -0.5},
     {"elu(1e-30,1e20,40)", ELU4J_FN_ELU, 1e-30, 1e20, 40.0},
     {"relu", ELU4J_FN_RELU, 0.0, 1.0, 1.0},
     {"leaky(0.01)", ELU4J_FN_LEAKY_RELU, 0.01, 1.0, 1.0},
     {"leaky(-0.3)", ELU4J_FN_LEAKY_RELU, -0.3, 1.0, 1.0},
+    {"elu(0.5,1,3)", ELU4J_FN_ELU, 0.5, 1.0, 3.0}, /* scale 1, a linear range that is not x */
 };
 #define N_PARAMS ((int)(sizeof k_params / sizeof k_params[0]))
 

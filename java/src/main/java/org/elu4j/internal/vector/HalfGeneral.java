@@ -59,7 +59,8 @@ final class HalfGeneral {
      * bfloat16 over [from, to): the halves widened as {@link HalfElu#bf16} widens them, rounded
      * as it rounds (NaN, where y is x, keeps its top bits and gets the quiet bit); stops at the
      * first int vector with a positive input below {@code TINY} where the scale is not a float,
-     * or with an input in the linear range where the input scale is not 1.
+     * or with an input in the linear range where the input scale is not 1 (unless that range's
+     * result is x itself, {@link F32Kernels.General#linearIsX()}: then the loop keeps it).
      */
     static long bf16(MemorySegment src, MemorySegment dst, long from, long to, F32Kernels.General g) {
         final long vb = STEP_BYTES;
@@ -160,7 +161,8 @@ final class HalfGeneral {
      * {@link HalfKernels#widenF16}), the result's magnitude rounded as {@link HalfElu#f16} rounds
      * it (normal, subnormal and overflow cases) and its sign put back; stops at the first int vector with an
      * infinite or NaN half, or with an input in the linear range where the input scale is not 1
-     * (only inputs scales below 2^-16 make that range reach binary16's least subnormal, 2^-24).
+     * (only inputs scales below 2^-16 make that range reach binary16's least subnormal, 2^-24;
+     * kept where {@link F32Kernels.General#linearIsX()}, as in {@link #bf16}).
      */
     static long f16(MemorySegment src, MemorySegment dst, long from, long to, F32Kernels.General g) {
         final long vb = STEP_BYTES;

@@ -133,10 +133,12 @@ class ColdStartTest {
 
     /**
      * Functions of the general kernel: both input-scale loops, float and pair scales, the linear
-     * range taken as x itself (CELU) and computed (scale 1 with {@code alpha * inputScale != 1}).
+     * range taken as x itself (CELU; and with an input scale below 2^-16, where binary16 has inputs
+     * in it) and computed (scale 1 with {@code alpha * inputScale != 1}).
      */
     private static final Op[] GENERAL = {Op.elu(1.6732632423543772, 1.0507009873554805, 1), Op.elu(0.7, 1, 1 / 0.7),
-            Op.elu(1.5), Op.elu(0.5, 2, 1), Op.elu(1.3, 1.2, 0.3), Op.elu(2, 0.25, 3), Op.elu(0.5, 1, 3)};
+            Op.elu(1.5), Op.elu(0.5, 2, 1), Op.elu(1.3, 1.2, 0.3), Op.elu(2, 0.25, 3), Op.elu(0.5, 1, 3),
+            Op.elu(1e6, 1, 1e-6)};
 
     /**
      * The general kernel ({@link GeneralElu#eluGeneral}, {@link GeneralElu#eluGeneralUnitInput})
@@ -201,11 +203,13 @@ class ColdStartTest {
      * with an input in the linear range ({@code -lin < x < 0}, where the input scale is not 1),
      * which they leave to the staged path, except where that range's result is x itself
      * ({@link F32Kernels.General#linearIsX()}: CELU), which they keep; either way the call as a
-     * whole gives the staged path's bits. binary16 reaches that range only with an input scale
-     * below 2^-16 ({@code lin > 2^-24}).
+     * whole gives the staged path's bits (where they keep it, both sides run the loops' lin_x
+     * arithmetic: {@link #halfScalarFormsAreTheBindingsOnEveryPattern} checks those bits against
+     * the scalar form, for both such ops of {@link #GENERAL}). binary16 reaches that range only
+     * with an input scale below 2^-16 ({@code lin > 2^-24}).
      */
     @Test
-    void fusedHalfLoopsLeaveTheLinearRangeToTheStagedPath() {
+    void fusedHalfLoopsLeaveOrKeepTheLinearRange() {
         int perStep = (int) (HalfElu.STEP_BYTES / 2);
         int n = 4 * perStep;
         Op[] ops = {Op.elu(0.7, 1, 1 / 0.7), Op.elu(1.25, 1, 0.3), Op.elu(1e6, 1, 1e-6), Op.elu(2e6, 1, 1e-6)};
