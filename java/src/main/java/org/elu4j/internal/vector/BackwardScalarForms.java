@@ -162,4 +162,39 @@ final class BackwardScalarForms {
             d[i] = xi > 0 ? g[i] * scale : g[i] * k * ex;
         }
     }
+
+    /**
+     * {@link F32DoubleLaneBackward#eluBackwardFromInput} (ELU beyond the pairs' range, in double
+     * lanes) one float at a time: {@code dx = dy * scale} for {@code x > 0}, else
+     * {@code (dy * k) * exp(x * inputScale)}, exp in double as there, rounded once to float.
+     * Arguments above 600 (a negative input scale) come out as the kernel's do, for the driver's
+     * fix-up.
+     */
+    static void eluDoubleLanesFromInput(float[] g, float[] x, float[] d, int n, double k, double scale,
+            double inputScale) {
+        for (int i = 0; i < n; i++) {
+            double gi = g[i];
+            double xi = x[i];
+            double z = xi * inputScale;
+            double zc = z < F32DoubleLaneBackward.BWD_LOW ? F32DoubleLaneBackward.BWD_LOW : z;
+            double t = Math.fma(zc, F32Kernels.LOG2E, F32DoubleLaneBackward.SHIFT_EXP);
+            double r = Math.fma(t - F32DoubleLaneBackward.SHIFT_EXP, -F32Kernels.LN2, zc);
+            double s = Double.longBitsToDouble(Double.doubleToRawLongBits(t) << 52);
+            double ex = Math.fma(s, ScalarForms.expm1Poly8(r), s) * F32DoubleLaneBackward.TWO_M64;
+            d[i] = (float) (xi > 0 ? gi * scale : gi * k * ex);
+        }
+    }
+
+    /**
+     * {@link F32DoubleLaneBackward#eluBackwardFromOutput} one float at a time: {@code dx = dy * scale}
+     * for {@code y > 0}, else {@code (dy * inputScale) * (y + c)}, in double, rounded once to float.
+     */
+    static void eluDoubleLanesFromOutput(float[] g, float[] y, float[] d, int n, double c, double scale,
+            double inputScale) {
+        for (int i = 0; i < n; i++) {
+            double gi = g[i];
+            double yi = y[i];
+            d[i] = (float) (yi > 0 ? gi * scale : gi * inputScale * (yi + c));
+        }
+    }
 }

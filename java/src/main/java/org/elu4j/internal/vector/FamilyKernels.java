@@ -32,8 +32,9 @@ final class FamilyKernels {
      * kernels run many times slower than the forms (docs/benchmarks.md, "Two double lanes");
      * the cold start would never switch, after its thread had spent its limit per kernel finding
      * that out. The same bits either way. ELU beyond the general f32 kernel's range, in double
-     * lanes both ways, has no scalar form and stays slow there. Not measured on other
-     * architectures: left to the cold start there.
+     * lanes both ways, is left to the cold start, which keeps its scalar form there (the kernel
+     * never wins), but for bf16/f16 with a negative input scale (no cold start: the fix-up). Not
+     * measured on other architectures: left to the cold start there.
      */
     static final boolean DOUBLE_LANES_UNCOMPILED = F64Kernels.D.length() < 4
             && System.getProperty("os.arch", "").matches("amd64|x86_64");
@@ -72,7 +73,7 @@ final class FamilyKernels {
      *               share compiled code, warmed once
      * @param group  the calls that share their cold path, for {@code Elu}'s first-call warm-up
      *               (0 to 5, one per scalar method: a method warmed for one binding is warmed for
-     *               all; {@link VectorBackend#warmUpGroup})
+     *               all; {@link VectorBackend#warmUpGroup}); -1 for none
      * @param length the f32 sample's length for the warm-up thread (what the kernel takes)
      * @param edges  values the sample starts with, which take the kernel's other steps
      */
@@ -86,7 +87,7 @@ final class FamilyKernels {
     /**
      * The f32 forward kernel of a function with its parameters captured, and its scalar form:
      * ReLU, LeakyReLU (float, pair or double product), the float ELU kernel, the general kernel's
-     * two loops; ELU beyond the general kernel's range (double lanes) has none.
+     * two loops, ELU beyond the general kernel's range (double lanes; no warm-up group).
      */
     static F32Choice f32Choice(Op op) {
         final int block = (int) (Staging.BLOCK_BYTES / Float.BYTES);
@@ -130,7 +131,11 @@ final class FamilyKernels {
                 double c = op.negativeCoefficient();
                 double scale = op.scale();
                 double inputScale = op.inputScale();
-                yield new F32Choice((s, d, b) -> F32Kernels.elu(s, d, b, c, scale, inputScale), null);
+                // No warm-up group (-1): parameters outside the general kernel's range are rare,
+                // and the groups are numbered six per type; the cold start still runs the form.
+                yield new F32Choice((s, d, b) -> F32Kernels.elu(s, d, b, c, scale, inputScale), new Cold(
+                        "elu, double lanes", -1, (x, y, n) -> ScalarForms.eluDoubleLanes(x, y, n, c, scale, inputScale),
+                        3 * block, -100f));
             }
         };
     }
@@ -261,10 +266,14 @@ final class FamilyKernels {
                             "backward from the input, pairs" + branches(g) + (g.exactCis() ? ", exact cis" : ""),
                             (dy, x, dx, n) -> BackwardScalarForms.eluFromInput(dy, x, dx, n, g, k, scale, inputScale), 4);
                 }
-                yield new B32Choice(fromOutput
-                        ? (g, y, d, b) -> F32DoubleLaneBackward.eluBackwardFromOutput(g, y, d, b, c, scale, inputScale)
-                        : (g, x, d, b) -> F32DoubleLaneBackward.eluBackwardFromInput(g, x, d, b, k, scale, inputScale),
-                        null, null, -1);
+                // No warm-up group (-1), as the forward in double lanes.
+                yield fromOutput
+                        ? new B32Choice((g, y, d, b) -> F32DoubleLaneBackward.eluBackwardFromOutput(g, y, d, b, c, scale, inputScale),
+                                "backward from the output, double lanes",
+                                (g, y, d, n) -> BackwardScalarForms.eluDoubleLanesFromOutput(g, y, d, n, c, scale, inputScale), -1)
+                        : new B32Choice((g, x, d, b) -> F32DoubleLaneBackward.eluBackwardFromInput(g, x, d, b, k, scale, inputScale),
+                                "backward from the input, double lanes",
+                                (g, x, d, n) -> BackwardScalarForms.eluDoubleLanesFromInput(g, x, d, n, k, scale, inputScale), -1);
             }
         };
     }

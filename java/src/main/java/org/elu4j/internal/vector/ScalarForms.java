@@ -286,6 +286,34 @@ final class ScalarForms {
         }
     }
 
+    /**
+     * {@link F32Kernels#elu} (ELU beyond the general kernel's range, in double lanes) one float at
+     * a time: {@code expm1(x * inputScale)} in double as there (the degree-8 Taylor polynomial,
+     * Horner from C8 to C2), {@code c * e} and {@code scale * x} rounded once to float, x itself
+     * where neither applies (NaN keeps its bits). Arguments above 600 (a negative input scale) come
+     * out as the kernel's do, for the driver's fix-up.
+     */
+    static void eluDoubleLanes(float[] xs, float[] ys, int n, double c, double scale, double inputScale) {
+        for (int i = 0; i < n; i++) {
+            float x = xs[i];
+            double xd = x;
+            double z = xd * inputScale;
+            double zc = z < F32Kernels.FWD_LOW ? F32Kernels.FWD_LOW : z;
+            double t = Math.fma(zc, F32Kernels.LOG2E, F32Kernels.SHIFT);
+            double r = Math.fma(t - F32Kernels.SHIFT, -F32Kernels.LN2, zc);
+            double s = Double.longBitsToDouble(Double.doubleToRawLongBits(t) << 52);
+            double e = z == 0 ? z : Math.fma(s, expm1Poly8(r), s - 1.0);
+            ys[i] = x > 0 ? (float) (xd * scale) : x <= 0 ? (float) (e * c) : x;
+        }
+    }
+
+    /** {@link F32Kernels}' double-lane {@code expm1(r) ~ r + r^2 q(r)}, Horner from C8 to C2 as there. */
+    static double expm1Poly8(double r) {
+        double q = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(F32Kernels.C8, r, F32Kernels.C7), r,
+                F32Kernels.C6), r, F32Kernels.C5), r, F32Kernels.C4), r, F32Kernels.C3), r, F32Kernels.C2);
+        return Math.fma(r * r, q, r);
+    }
+
     /** {@link F64Kernels}' {@code expm1(r) ~ r + r^2 q(r)}, Horner from C13 to C2 as there. */
     static double expm1Poly(double r) {
         double q = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(

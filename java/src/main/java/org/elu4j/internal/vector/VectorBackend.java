@@ -119,7 +119,8 @@ public final class VectorBackend implements EluBackend {
     public String description() {
         return "vector (" + F.vectorBitSize() + "-bit, " + F.length() + " float lanes"
                 + (FamilyKernels.DOUBLE_LANES_UNCOMPILED ? "; 2-lane double vectors are not compiled here: f64 and "
-                        + "LeakyReLU's double product run scalar Java, ELU beyond the general kernel's range is slow" : "")
+                        + "LeakyReLU's double product run scalar Java, ELU beyond the general kernel's range stays on "
+                        + "its scalar form (bf16/f16 with a negative input scale: slow)" : "")
                 + ")";
     }
 
@@ -150,7 +151,7 @@ public final class VectorBackend implements EluBackend {
             return 18 + FamilyKernels.f64Choice(op).group();
         }
         FamilyKernels.Cold cold = FamilyKernels.f32Choice(op).cold();
-        return cold == null ? -1 : 6 * (type == DataType.F32 ? 0 : type == DataType.BF16 ? 1 : 2) + cold.group();
+        return cold == null || cold.group() < 0 ? -1 : 6 * (type == DataType.F32 ? 0 : type == DataType.BF16 ? 1 : 2) + cold.group();
     }
 
     @Override
@@ -230,8 +231,8 @@ public final class VectorBackend implements EluBackend {
         if (cold == null || !coldStart) {
             return f;
         }
-        if (fixNeeded) { // only ELU in double lanes needs the fix-up, and it has no scalar form
-            throw new IllegalStateException("a scalar form for " + op + ", which needs the fix-up");
+        if (fixNeeded) { // ELU in double lanes with a negative input scale: no half driver of the form takes the fix-up
+            return f;
         }
         // The sample: five int vectors of halves and a few more (the fused loop and the staged tail).
         Map1 m = ColdStart.of(type.cliName() + " " + cold.family() + ", " + path, type.cliName() + " " + op,
@@ -294,8 +295,8 @@ public final class VectorBackend implements EluBackend {
         if (form == null || !coldStart) {
             return f;
         }
-        if (fixNeeded) { // only ELU in double lanes needs the fix-up, and it has no scalar form
-            throw new IllegalStateException("a scalar form for " + op + " backward, which needs the fix-up");
+        if (fixNeeded) { // ELU in double lanes with a negative input scale: no half driver of the form takes the fix-up
+            return f;
         }
         // The sample: five int vectors of halves and a few more (the fused loop and the staged tail).
         Map2 m = ColdStart.ofBackward(type.cliName() + " " + choice.family() + ", " + path,

@@ -250,14 +250,19 @@ class ColdStartTest {
     /** LeakyReLU slopes: float ones (zero and negative included), pairs, and double ones (outside the pair's range). */
     private static final double[] SLOPES = {0.25, 0, -0.5, 2, 0.01, 0.1, -0.3, 1.0 / 3, 0x1p-70, 1e30};
 
+    /** ELU beyond the general kernel's range (double lanes): alpha 0 and negative, a negative scale, a negative input scale, a huge alpha. */
+    private static final Op[] DOUBLE_LANE_ELU = {Op.elu(0), Op.elu(-1.5), Op.elu(1.2, -0.5, 1), Op.elu(0.25, 2, -0.5),
+            Op.elu(1e30, 1e-20, 1)};
+
     /**
      * ReLU's and LeakyReLU's f32 kernels ({@link F32Kernels#relu}, {@link F32Kernels#leakyFloat},
      * {@link F32Kernels#leakyPair}, {@link F32Kernels#leakyDouble}: the one {@link FamilyKernels#f32Choice}
-     * picks for each slope) against their scalar forms, on every 61st pattern (both signs, NaNs,
-     * infinities, zeros and subnormals included).
+     * picks for each slope) and ELU's in double lanes ({@link F32Kernels#elu}, before the driver's
+     * fix-up of a negative input scale) against their scalar forms, on every 61st pattern (both
+     * signs, NaNs, infinities, zeros and subnormals included).
      */
     @Test
-    void reluAndLeakyScalarFormsAreTheKernels() {
+    void reluLeakyAndDoubleLaneEluScalarFormsAreTheKernels() {
         int chunk = (int) (Staging.BLOCK_BYTES / Float.BYTES) << 16;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment x = arena.allocate(4L * chunk, 64);
@@ -266,6 +271,10 @@ class ColdStartTest {
             List<Op> ops = new java.util.ArrayList<>(List.of(Op.relu()));
             for (double slope : SLOPES) {
                 ops.add(Op.leakyRelu(slope));
+            }
+            for (Op op : DOUBLE_LANE_ELU) {
+                assertTrue(!op.isFastF32Elu() && !op.isGeneralF32Elu(), op + " runs in double lanes");
+                ops.add(op);
             }
             for (Op op : ops) {
                 FamilyKernels.F32Choice c = FamilyKernels.f32Choice(op);
@@ -338,10 +347,14 @@ class ColdStartTest {
         }
     }
 
-    /** Functions for the backward: both f32 kernels from the output (fma and pairs), the pairs from the input, ReLU, LeakyReLU. */
+    /**
+     * Functions for the backward: both f32 kernels from the output (fma and pairs), the pairs from
+     * the input, ReLU, LeakyReLU, ELU in double lanes (before the fix-up of a negative input scale).
+     */
     private static final Op[] BACKWARD = {Op.elu(1), Op.elu(0.5), GENERAL[0], GENERAL[1], Op.elu(1.3), GENERAL[3],
             GENERAL[4], GENERAL[5], Op.relu(), Op.leakyRelu(0.25), Op.leakyRelu(0.01), Op.leakyRelu(0x1p-70),
-            Op.leakyRelu(-0.5), Op.leakyRelu(1e30)};
+            Op.leakyRelu(-0.5), Op.leakyRelu(1e30), DOUBLE_LANE_ELU[0], DOUBLE_LANE_ELU[1], DOUBLE_LANE_ELU[2],
+            DOUBLE_LANE_ELU[3], DOUBLE_LANE_ELU[4]};
 
     /** A gradient or input for the backward tests: special values, random patterns, ordinary values, now and then one outside the f32 pairs' range. */
     private static float backwardValue(SplittableRandom random, float[] specials) {
@@ -532,7 +545,7 @@ class ColdStartTest {
                 b.setAtIndex(JAVA_FLOAT_UNALIGNED, i, backwardValue(random, specials));
             }
             for (Op op : List.of(Op.elu(1), GENERAL[0], GENERAL[1], Op.relu(), Op.leakyRelu(0.01), Op.leakyRelu(0x1p-70),
-                    Op.elu(0.5, 2, -1.5))) {
+                    Op.elu(0.5, 2, -1.5), DOUBLE_LANE_ELU[0], DOUBLE_LANE_ELU[2])) {
                 boolean fix = op.kind() == Op.Kind.ELU && op.inputScale() < 0;
                 FamilyKernels.F32Choice f = FamilyKernels.f32Choice(op);
                 FamilyKernels.B32Choice bin = FamilyKernels.f32BackwardChoice(op, false);
@@ -678,6 +691,11 @@ class ColdStartTest {
         List<Op> ops = new java.util.ArrayList<>(List.of(Op.elu(1), Op.elu(0.5), Op.elu(2), Op.elu(0x1p-100),
                 Op.elu(1.3), Op.relu()));
         ops.addAll(List.of(GENERAL));
+        for (Op op : DOUBLE_LANE_ELU) {
+            if (op.inputScale() > 0) { // a negative one has no cold start in halves (the fix-up)
+                ops.add(op);
+            }
+        }
         for (double slope : SLOPES) {
             ops.add(Op.leakyRelu(slope));
         }
