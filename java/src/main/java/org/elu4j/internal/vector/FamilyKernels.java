@@ -31,18 +31,21 @@ final class FamilyKernels {
      * where C2 does not compile their 2-lane double (and 64-bit float) vector operations, and the
      * kernels run many times slower than the forms (docs/benchmarks.md, "Two double lanes");
      * the cold start would never switch, after its thread had spent its limit per kernel finding
-     * that out. The same bits either way. ELU beyond the general f32 kernel's range, in double
-     * lanes both ways, is left to the cold start, which keeps its scalar form there (the kernel
-     * never wins), but for bf16/f16 with a negative input scale (no cold start: the fix-up). Not
-     * measured on other architectures: left to the cold start there.
+     * that out. The same bits either way. So does ELU beyond the general f32 kernel's range (double
+     * lanes both ways; not where the float ELU kernel runs its forward), but for bf16/f16 with a
+     * negative input scale, whose fix-up no half driver of the form takes: those run the staged
+     * kernel, slow. Not measured on other architectures: left to the cold start there.
      */
     static final boolean DOUBLE_LANES_UNCOMPILED = F64Kernels.D.length() < 4
             && System.getProperty("os.arch", "").matches("amd64|x86_64");
 
     /** Whether {@code op}'s f32, bf16 and f16 bindings run its scalar form ({@link #DOUBLE_LANES_UNCOMPILED}). */
     static boolean formInstead(Op op) {
-        return DOUBLE_LANES_UNCOMPILED && op.kind() == Op.Kind.LEAKY_RELU && (float) op.alpha() != op.alpha()
-                && F32Kernels.SlopePair.of(op.alpha()) == null;
+        if (!DOUBLE_LANES_UNCOMPILED) {
+            return false;
+        }
+        return op.kind() == Op.Kind.LEAKY_RELU ? (float) op.alpha() != op.alpha() && F32Kernels.SlopePair.of(op.alpha()) == null
+                : op.kind() == Op.Kind.ELU && !op.isGeneralF32Backward() && !op.isFastF32Elu();
     }
 
     /**

@@ -119,8 +119,8 @@ public final class VectorBackend implements EluBackend {
     public String description() {
         return "vector (" + F.vectorBitSize() + "-bit, " + F.length() + " float lanes"
                 + (FamilyKernels.DOUBLE_LANES_UNCOMPILED ? "; 2-lane double vectors are not compiled here: f64 and "
-                        + "LeakyReLU's double product run scalar Java, ELU beyond the general kernel's range stays on "
-                        + "its scalar form (bf16/f16 with a negative input scale: slow)" : "")
+                        + "LeakyReLU's double product and ELU beyond the general kernel's range run scalar Java "
+                        + "(bf16/f16 ELU with a negative input scale: slow)" : "")
                 + ")";
     }
 
@@ -225,13 +225,13 @@ public final class VectorBackend implements EluBackend {
             path = "staged";
         }
         FamilyKernels.Cold cold = choice.cold();
+        if (fixNeeded) { // ELU in double lanes with a negative input scale: no half driver of the form takes the fix-up
+            return f;
+        }
         if (FamilyKernels.formInstead(op)) {
             return (src, dst, threads) -> ScalarForms.half(cold.floats(), type, src, dst);
         }
         if (cold == null || !coldStart) {
-            return f;
-        }
-        if (fixNeeded) { // ELU in double lanes with a negative input scale: no half driver of the form takes the fix-up
             return f;
         }
         // The sample: five int vectors of halves and a few more (the fused loop and the staged tail).
@@ -289,13 +289,13 @@ public final class VectorBackend implements EluBackend {
             path = "staged";
         }
         ScalarForms.Floats2 form = choice.form();
+        if (fixNeeded) { // ELU in double lanes with a negative input scale: no half driver of the form takes the fix-up
+            return f;
+        }
         if (FamilyKernels.formInstead(op)) {
             return (dy, xy, dx) -> ScalarForms.half(form, type, dy, xy, dx);
         }
         if (form == null || !coldStart) {
-            return f;
-        }
-        if (fixNeeded) { // ELU in double lanes with a negative input scale: no half driver of the form takes the fix-up
             return f;
         }
         // The sample: five int vectors of halves and a few more (the fused loop and the staged tail).

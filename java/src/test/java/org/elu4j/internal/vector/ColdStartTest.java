@@ -257,9 +257,10 @@ class ColdStartTest {
     /**
      * ReLU's and LeakyReLU's f32 kernels ({@link F32Kernels#relu}, {@link F32Kernels#leakyFloat},
      * {@link F32Kernels#leakyPair}, {@link F32Kernels#leakyDouble}: the one {@link FamilyKernels#f32Choice}
-     * picks for each slope) and ELU's in double lanes ({@link F32Kernels#elu}, before the driver's
-     * fix-up of a negative input scale) against their scalar forms, on every 61st pattern (both
-     * signs, NaNs, infinities, zeros and subnormals included).
+     * picks for each slope) against their scalar forms on every 61st pattern, and ELU's in double
+     * lanes ({@link F32Kernels#elu}, before the driver's fix-up of a negative input scale) on every
+     * 997th (with two double lanes its kernel runs uncompiled, tens of ns an element): both signs,
+     * NaNs, infinities, zeros and subnormals included.
      */
     @Test
     void reluLeakyAndDoubleLaneEluScalarFormsAreTheKernels() {
@@ -279,10 +280,11 @@ class ColdStartTest {
             for (Op op : ops) {
                 FamilyKernels.F32Choice c = FamilyKernels.f32Choice(op);
                 assertTrue(c.cold() != null, op + " has no scalar form");
+                int stride = op.kind() == Op.Kind.ELU ? 997 : 61;
                 long next = 0;
                 while (next <= 0xFFFF_FFFFL) {
                     int n = 0;
-                    for (; n < chunk; n++, next = next <= 0xFFFF_FFFFL ? next + 61 : next) {
+                    for (; n < chunk; n++, next = next <= 0xFFFF_FFFFL ? next + stride : next) {
                         x.setAtIndex(JAVA_FLOAT_UNALIGNED, n, Float.intBitsToFloat((int) Math.min(next, 0xFFFF_FFFFL)));
                     }
                     c.kernel().run(x, kernel, 4L * chunk);
@@ -462,7 +464,7 @@ class ColdStartTest {
      * ({@link ScalarForms#half(ScalarForms.Floats2, DataType, MemorySegment, MemorySegment, MemorySegment)}),
      * with every one of the 65,536 patterns as x (or y) against a permutation of them as dy: in one
      * call and at an odd offset and length. (Where {@link FamilyKernels#formInstead} binds
-     * LeakyReLU's double product to its scalar form, 2 double lanes on x86, the binding is the form
+     * LeakyReLU's double product or ELU in double lanes to its scalar form, 2 double lanes on x86, the binding is the form
      * itself: that case is checked by its f32 kernel against the form above, not here.)
      */
     @Test
@@ -683,7 +685,7 @@ class ColdStartTest {
      * and, for binary16 infinities and NaNs, bfloat16 tiny positives and the general forward's
      * linear range, the int vectors it leaves to the staged path), at an odd offset and length (the staged tail), and from a heap array
      * (which cold calls copy chunk by chunk into arrays, warm ones through the stage). (Where
-     * {@link FamilyKernels#formInstead} binds LeakyReLU's double product to its scalar form, the
+     * {@link FamilyKernels#formInstead} binds LeakyReLU's double product or ELU in double lanes to its scalar form, the
      * binding is the form itself: checked through its f32 kernel against the form, not here.)
      */
     @Test
@@ -816,6 +818,12 @@ class ColdStartTest {
         if (FamilyKernels.DOUBLE_LANES_UNCOMPILED) { // two double lanes on x86: the scalar forms bound for good, no pair
             Op leakyDouble = Op.leakyRelu(1e-30);
             assertTrue(FamilyKernels.formInstead(leakyDouble));
+            for (Op op : DOUBLE_LANE_ELU) {
+                assertTrue(FamilyKernels.formInstead(op), op + " in double lanes");
+                assertFalse(FamilyKernels.f32Forward(op, true) instanceof ColdStart.Pair, "f32 " + op + " binding");
+                assertFalse(FamilyKernels.f32Backward(op, false, true) instanceof ColdStart.Pair, "f32 " + op + " backward");
+            }
+            assertFalse(FamilyKernels.formInstead(Op.elu(1)) || FamilyKernels.formInstead(GENERAL[0]), "the float kernels");
             assertFalse(FamilyKernels.f64Forward(Op.elu(1), true) instanceof ColdStart.Pair, "f64 forward binding");
             assertFalse(FamilyKernels.f64Backward(Op.elu(1), false, true) instanceof ColdStart.Pair, "f64 backward binding");
             assertFalse(FamilyKernels.f32Forward(leakyDouble, true) instanceof ColdStart.Pair, "f32 leaky binding");
