@@ -50,8 +50,8 @@ public class FamilyBenchmark extends BenchBase {
     /**
      * {@code elu} (alpha 1), {@code selu}, {@code celu} (alpha 0.7); also, on request
      * ({@code -p function=relu}; not in the suite's report), {@code relu}, {@code leaky-relu}
-     * (slope 0.01, PyTorch's default) and {@code elu-1.3} (alpha 1.3), which the JavaCPP peer does
-     * not run.
+     * (slope 0.01, PyTorch's default), {@code elu-1.3} (alpha 1.3) and {@code elu-neg} (alpha -0.7:
+     * the vector backend's double lanes), which the JavaCPP peer does not run.
      */
     @Param({"elu", "selu", "celu"})
     public String function;

@@ -26,7 +26,7 @@ import org.knowm.xchart.XYChart;
  * java -cp "bench/target/elu4j-bench-VERSION.jar:bench/target/lib/*" org.elu4j.bench.startup.SteadyStateBenchmark \
  *     [--out DIR] [--forks 5] [--calls 200000] [--batch 100] [--backends auto,helper,vector,onednn,scalar]
  *     [--aot] [--warm-thread] [--cold-start-off] [--no-vector-module] [--idle PCT[,SECONDS]] [--jvm-arg ARG]...
- *     [--type f32|bf16|f16|f64] [--function elu|selu|celu|relu|leaky-relu] [--pass fwd|bwd-in|bwd-out]
+ *     [--type f32|bf16|f16|f64] [--function elu|elu-1.3|elu-neg|selu|celu|relu|leaky-relu] [--pass fwd|bwd-in|bwd-out]
  * </pre>
  *
  * {@code --aot} also measures every backend with a JDK AOT cache (JEP 483/514/515): per backend,

@@ -39,13 +39,22 @@ final class FamilyKernels {
     static final boolean DOUBLE_LANES_UNCOMPILED = F64Kernels.D.length() < 4
             && System.getProperty("os.arch", "").matches("amd64|x86_64");
 
-    /** Whether {@code op}'s f32, bf16 and f16 bindings run its scalar form ({@link #DOUBLE_LANES_UNCOMPILED}). */
+    /** Whether {@code op}'s f32, bf16 and f16 forward bindings run its scalar form ({@link #DOUBLE_LANES_UNCOMPILED}). */
     static boolean formInstead(Op op) {
+        return formInsteadBackward(op) && !op.isFastF32Elu();
+    }
+
+    /**
+     * Whether {@code op}'s f32, bf16 and f16 backward bindings run their scalar form: as
+     * {@link #formInstead}, and also for ELU whose forward runs the float kernel but whose
+     * backward is in double lanes (alpha = 2^k beyond the pairs' range).
+     */
+    static boolean formInsteadBackward(Op op) {
         if (!DOUBLE_LANES_UNCOMPILED) {
             return false;
         }
         return op.kind() == Op.Kind.LEAKY_RELU ? (float) op.alpha() != op.alpha() && F32Kernels.SlopePair.of(op.alpha()) == null
-                : op.kind() == Op.Kind.ELU && !op.isGeneralF32Backward() && !op.isFastF32Elu();
+                : op.kind() == Op.Kind.ELU && !op.isGeneralF32Backward();
     }
 
     /**
@@ -203,7 +212,7 @@ final class FamilyKernels {
      */
     static Map2 f32Backward(Op op, boolean fromOutput, boolean coldStart) {
         B32Choice c = f32BackwardChoice(op, fromOutput);
-        if (formInstead(op)) {
+        if (formInsteadBackward(op)) {
             ScalarForms.Floats2 form = c.form();
             return (dy, xy, dx, b) -> ScalarForms.f32(form, dy, xy, dx, b);
         }
@@ -217,10 +226,10 @@ final class FamilyKernels {
     }
 
     /**
-     * The f32 backward kernel chosen for a function and its scalar form ({@link ColdStart}), null
-     * where it has none (ELU in double lanes); {@code family} names the kernel method with the
-     * branches its parameters take; {@code group} the scalar method's warm-up group within its type
-     * (0 to 6, -1 without a form; {@link VectorBackend#warmUpGroup}).
+     * The f32 backward kernel chosen for a function and its scalar form ({@link ColdStart});
+     * {@code family} names the kernel method with the branches its parameters take; {@code group}
+     * the scalar method's warm-up group within its type (0 to 6; -1 for ELU in double lanes, which
+     * has none; {@link VectorBackend#warmUpGroup}).
      */
     record B32Choice(Map2 kernel, String family, ScalarForms.Floats2 form, int group) {
     }

@@ -81,8 +81,10 @@ import org.elu4j.internal.vector.Staging.Map2;
  * of times slower than compiled; the f32, bf16 and f16 forward of ELU, the general form, ReLU and
  * LeakyReLU and every f64 forward, and their backward from the input and from the output, run the
  * kernel's arithmetic in scalar Java meanwhile (the same bits) while a thread of the library gets
- * the kernel compiled: {@link ColdStart}. Only ELU with parameters beyond the general kernel's
- * range (in double lanes: f32, bf16, f16, either direction) still warms up in its callers.
+ * the kernel compiled: {@link ColdStart}; so does ELU with parameters beyond the general
+ * kernel's range (in double lanes) since its scalar forms exist, but bf16/f16 with a negative input
+ * scale (the forward and the backward from the input: their fix-up), which still warm up in their
+ * callers.
  */
 public final class VectorBackend implements EluBackend {
 
@@ -292,7 +294,7 @@ public final class VectorBackend implements EluBackend {
         if (fixNeeded) { // ELU in double lanes with a negative input scale: no half driver of the form takes the fix-up
             return f;
         }
-        if (FamilyKernels.formInstead(op)) {
+        if (FamilyKernels.formInsteadBackward(op)) {
             return (dy, xy, dx) -> ScalarForms.half(form, type, dy, xy, dx);
         }
         if (form == null || !coldStart) {
