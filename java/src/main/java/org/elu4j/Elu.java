@@ -1063,8 +1063,8 @@ public final class Elu {
      * here, those calls cost the first call a few milliseconds instead of costing the
      * application's next few hundred calls several microseconds each. The helper's path is short
      * Java code in front of native code, cheap to run interpreted, and so is the vector backend's
-     * forward while it runs scalar code (its cold start: every type and function but bf16/f16 ELU
-     * with a negative input scale); the Java backends' other kernels are not.
+     * forward while it runs scalar code (its cold start: every type and function); the Java
+     * backends' other kernels are not.
      */
     private void warmUp(DataType type) {
         warmUp(type, Pass.FORWARD);

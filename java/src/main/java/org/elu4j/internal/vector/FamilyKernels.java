@@ -32,9 +32,8 @@ final class FamilyKernels {
      * kernels run many times slower than the forms (docs/benchmarks.md, "Two double lanes");
      * the cold start would never switch, after its thread had spent its limit per kernel finding
      * that out. The same bits either way. So does ELU beyond the general f32 kernel's range (double
-     * lanes both ways; not where the float ELU kernel runs its forward), but for bf16/f16 with a
-     * negative input scale, whose fix-up no half driver of the form takes: those run the staged
-     * kernel, slow. Not measured on other architectures: left to the cold start there.
+     * lanes both ways; not where the float ELU kernel runs its forward). Not measured on other
+     * architectures: left to the cold start there.
      */
     static final boolean DOUBLE_LANES_UNCOMPILED = F64Kernels.D.length() < 4
             && System.getProperty("os.arch", "").matches("amd64|x86_64");

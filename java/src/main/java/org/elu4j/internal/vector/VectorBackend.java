@@ -82,9 +82,7 @@ import org.elu4j.internal.vector.Staging.Map2;
  * LeakyReLU and every f64 forward, and their backward from the input and from the output, run the
  * kernel's arithmetic in scalar Java meanwhile (the same bits) while a thread of the library gets
  * the kernel compiled: {@link ColdStart}; so does ELU with parameters beyond the general
- * kernel's range (in double lanes) since its scalar forms exist, but bf16/f16 with a negative input
- * scale (the forward and the backward from the input: their fix-up), which still warm up in their
- * callers.
+ * kernel's range (in double lanes), a negative input scale's fix-up included ({@link #halfForm}).
  */
 public final class VectorBackend implements EluBackend {
 
@@ -121,8 +119,7 @@ public final class VectorBackend implements EluBackend {
     public String description() {
         return "vector (" + F.vectorBitSize() + "-bit, " + F.length() + " float lanes"
                 + (FamilyKernels.DOUBLE_LANES_UNCOMPILED ? "; 2-lane double vectors are not compiled here: f64 and "
-                        + "LeakyReLU's double product and ELU beyond the general kernel's range run scalar Java "
-                        + "(bf16/f16 ELU with a negative input scale: slow)" : "")
+                        + "LeakyReLU's double product and ELU beyond the general kernel's range run scalar Java" : "")
                 + ")";
     }
 
@@ -224,23 +221,38 @@ public final class VectorBackend implements EluBackend {
         } else {
             Fix1 fix = fixNeeded ? FamilyKernels.forwardFixF32(op) : null;
             f = (src, dst, threads) -> Staging.forwardHalf(k, fix, type, src, dst);
-            path = "staged";
+            path = fixNeeded ? "staged, fix-up" : "staged";
         }
         FamilyKernels.Cold cold = choice.cold();
-        if (fixNeeded) { // ELU in double lanes with a negative input scale: no half driver of the form takes the fix-up
+        if (cold == null) {
             return f;
         }
+        Binding.Forward form = halfForm(cold.floats(), fixNeeded ? FamilyKernels.forwardFixF32(op) : null, type);
         if (FamilyKernels.formInstead(op)) {
-            return (src, dst, threads) -> ScalarForms.half(cold.floats(), type, src, dst);
+            return form;
         }
-        if (cold == null || !coldStart) {
+        if (!coldStart) {
             return f;
         }
         // The sample: five int vectors of halves and a few more (the fused loop and the staged tail).
         Map1 m = ColdStart.of(type.cliName() + " " + cold.family() + ", " + path, type.cliName() + " " + op,
-                (s, d, b) -> f.run(s, d, 1), (s, d, b) -> ScalarForms.half(cold.floats(), type, s, d),
+                (s, d, b) -> f.run(s, d, 1), (s, d, b) -> form.run(s, d, 1),
                 ColdStart.sample((int) (5 * HalfElu.STEP_BYTES / 2 + 3), cold.edges()), type);
         return (src, dst, threads) -> m.run(src, dst, src.byteSize());
+    }
+
+    /**
+     * A bf16/f16 forward's scalar form over a whole call: {@link ScalarForms#half} around the f32
+     * form {@code floats}, or where a fix-up is needed (ELU in double lanes with a negative input
+     * scale) the staged path with the form's f32 driver in the kernel's place, which then runs the
+     * fix-up as it does after the kernel: the kernel's bits either way.
+     */
+    static Binding.Forward halfForm(ScalarForms.Floats floats, Fix1 fix, DataType type) {
+        if (fix == null) {
+            return (src, dst, threads) -> ScalarForms.half(floats, type, src, dst);
+        }
+        Map1 driver = (s, d, b) -> ScalarForms.f32(floats, s, d, b);
+        return (src, dst, threads) -> Staging.forwardHalf(driver, fix, type, src, dst);
     }
 
     @Override
@@ -288,24 +300,33 @@ public final class VectorBackend implements EluBackend {
         } else {
             Fix2 fix = fixNeeded ? FamilyKernels.backwardFixF32(op) : null;
             f = (dy, xy, dx) -> Staging.backwardHalf(k, fix, type, dy, xy, dx);
-            path = "staged";
+            path = fixNeeded ? "staged, fix-up" : "staged";
         }
-        ScalarForms.Floats2 form = choice.form();
-        if (fixNeeded) { // ELU in double lanes with a negative input scale: no half driver of the form takes the fix-up
+        if (choice.form() == null) {
             return f;
         }
+        Binding.Backward form = halfForm(choice.form(), fixNeeded ? FamilyKernels.backwardFixF32(op) : null, type);
         if (FamilyKernels.formInsteadBackward(op)) {
-            return (dy, xy, dx) -> ScalarForms.half(form, type, dy, xy, dx);
+            return form;
         }
-        if (form == null || !coldStart) {
+        if (!coldStart) {
             return f;
         }
         // The sample: five int vectors of halves and a few more (the fused loop and the staged tail).
         Map2 m = ColdStart.ofBackward(type.cliName() + " " + choice.family() + ", " + path,
                 type.cliName() + " " + op + (fromOutput ? " backward from the output" : " backward"),
-                (dy, xy, dx, b) -> f.run(dy, xy, dx), (dy, xy, dx, b) -> ScalarForms.half(form, type, dy, xy, dx),
+                (dy, xy, dx, b) -> f.run(dy, xy, dx), (dy, xy, dx, b) -> form.run(dy, xy, dx),
                 ColdStart.sample((int) (5 * HalfElu.STEP_BYTES / 2 + 3)), type);
         return (dy, xy, dx) -> m.run(dy, xy, dx, dy.byteSize());
+    }
+
+    /** {@link #halfForm(ScalarForms.Floats, Fix1, DataType)} for the backward: a fix-up of the backward from the input. */
+    static Binding.Backward halfForm(ScalarForms.Floats2 floats, Fix2 fix, DataType type) {
+        if (fix == null) {
+            return (dy, xy, dx) -> ScalarForms.half(floats, type, dy, xy, dx);
+        }
+        Map2 driver = (g, x, d, b) -> ScalarForms.f32(floats, g, x, d, b);
+        return (dy, xy, dx) -> Staging.backwardHalf(driver, fix, type, dy, xy, dx);
     }
 
     /**

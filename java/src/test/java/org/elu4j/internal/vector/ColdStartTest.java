@@ -495,26 +495,26 @@ class ColdStartTest {
                         if (fromOutput && op.fromOutputProblem() != null) {
                             continue;
                         }
-                        if (!fromOutput && op.kind() == Op.Kind.ELU && op.inputScale() < 0) {
-                            continue; // bound without a cold start: its fix-up (checked through the f32 drivers)
-                        }
-                        ScalarForms.Floats2 form = FamilyKernels.f32BackwardChoice(op, fromOutput).form();
-                        assertTrue(form != null, op + " backward has no scalar form");
-                        org.elu4j.internal.Binding.Backward f = VectorBackend.halfBackward(op, type, fromOutput, false, false);
+                        boolean fix = !fromOutput && op.kind() == Op.Kind.ELU && op.inputScale() < 0;
+                        ScalarForms.Floats2 floats = FamilyKernels.f32BackwardChoice(op, fromOutput).form();
+                        assertTrue(floats != null, op + " backward has no scalar form");
+                        org.elu4j.internal.Binding.Backward f = VectorBackend.halfBackward(op, type, fromOutput, fix, false);
+                        org.elu4j.internal.Binding.Backward form = VectorBackend.halfForm(floats,
+                                fix ? FamilyKernels.backwardFixF32(op) : null, type);
                         for (int[] window : new int[][] {{0, n}, {3, n - 3 - 5}}) {
                             long off = 2L * window[0];
                             long len = 2L * window[1];
                             kernel.fill((byte) 0x55);
                             scalar.fill((byte) 0x55);
                             f.run(dy.asSlice(off, len), xy.asSlice(off, len), kernel.asSlice(off, len));
-                            ScalarForms.half(form, type, dy.asSlice(off, len), xy.asSlice(off, len), scalar.asSlice(off, len));
+                            form.run(dy.asSlice(off, len), xy.asSlice(off, len), scalar.asSlice(off, len));
                             assertSameHalvesButNaNs(type, type + " " + op + (fromOutput ? " from the output" : " from the input")
                                     + " at offset " + window[0] + ", dy set " + set, xy, kernel, scalar);
                         }
                         kernel.fill((byte) 0x55);
                         scalar.fill((byte) 0x55);
                         f.run(dy.asSlice(0, 2L * n), xy.asSlice(0, 2L * n), kernel.asSlice(0, 2L * n));
-                        ScalarForms.half(form, type, heapDy, heapXy, MemorySegment.ofArray(heapDx));
+                        form.run(heapDy, heapXy, MemorySegment.ofArray(heapDx));
                         MemorySegment.copy(heapDx, 0, scalar, JAVA_SHORT_UNALIGNED, 0, n);
                         assertSameHalvesButNaNs(type, type + " " + op + (fromOutput ? " from the output" : " from the input")
                                 + " from heap arrays, dy set " + set, xy, kernel, scalar);
@@ -696,11 +696,7 @@ class ColdStartTest {
         List<Op> ops = new java.util.ArrayList<>(List.of(Op.elu(1), Op.elu(0.5), Op.elu(2), Op.elu(0x1p-100),
                 Op.elu(1.3), Op.relu()));
         ops.addAll(List.of(GENERAL));
-        for (Op op : DOUBLE_LANE_ELU) {
-            if (op.inputScale() > 0) { // a negative one has no cold start in halves (the fix-up)
-                ops.add(op);
-            }
-        }
+        ops.addAll(List.of(DOUBLE_LANE_ELU)); // a negative input scale: the form through the staged path and its fix-up
         for (double slope : SLOPES) {
             ops.add(Op.leakyRelu(slope));
         }
@@ -720,15 +716,17 @@ class ColdStartTest {
                     assertTrue(cold != null, op + " has no scalar form");
                     boolean fix = op.kind() == Op.Kind.ELU && op.inputScale() < 0;
                     org.elu4j.internal.Binding.Forward f = VectorBackend.halfForward(op, type, fix, false);
+                    org.elu4j.internal.Binding.Forward form = VectorBackend.halfForm(cold.floats(),
+                            fix ? FamilyKernels.forwardFixF32(op) : null, type);
                     for (int[] window : new int[][] {{0, n}, {3, n - 3 - 5}}) {
                         MemorySegment in = x.asSlice(2L * window[0], 2L * window[1]);
                         kernel.fill((byte) 0x55);
                         scalar.fill((byte) 0x55);
                         f.run(in, kernel.asSlice(2L * window[0], 2L * window[1]), 1);
-                        ScalarForms.half(cold.floats(), type, in, scalar.asSlice(2L * window[0], 2L * window[1]));
+                        form.run(in, scalar.asSlice(2L * window[0], 2L * window[1]), 1);
                         assertSameHalves(type + " " + op + " at offset " + window[0], x, kernel, scalar);
                     }
-                    ScalarForms.half(cold.floats(), type, heapIn, MemorySegment.ofArray(heapOut));
+                    form.run(heapIn, MemorySegment.ofArray(heapOut), 1);
                     scalar.fill((byte) 0x55);
                     MemorySegment.copy(heapOut, 0, scalar, JAVA_SHORT_UNALIGNED, 0, n);
                     kernel.fill((byte) 0x55);
