@@ -58,8 +58,8 @@ final class FamilyKernels {
 
     /**
      * The f32 forward kernel ({@link #f32Choice}), through its {@link ColdStart} where
-     * {@code coldStart} and the kernel has a scalar form (the f32 binding; bf16/f16 run theirs
-     * around the whole call, in {@link VectorBackend}).
+     * {@code coldStart} (the f32 binding; bf16/f16 run theirs around the whole call, in
+     * {@link VectorBackend}).
      */
     static Map1 f32Forward(Op op, boolean coldStart) {
         F32Choice c = f32Choice(op);
@@ -68,7 +68,7 @@ final class FamilyKernels {
             ScalarForms.Floats form = cold.floats();
             return (s, d, b) -> ScalarForms.f32(form, s, d, b);
         }
-        if (!coldStart || cold == null) {
+        if (!coldStart) {
             return c.kernel();
         }
         ScalarForms.Floats f = cold.floats();
@@ -91,7 +91,7 @@ final class FamilyKernels {
     record Cold(String family, int group, ScalarForms.Floats floats, int length, float... edges) {
     }
 
-    /** The f32 forward kernel chosen for a function, and its scalar form where it has one (else null). */
+    /** The f32 forward kernel chosen for a function, and its scalar form (every kernel has one). */
     record F32Choice(Map1 kernel, Cold cold) {
     }
 
@@ -207,7 +207,7 @@ final class FamilyKernels {
      * 8 or more float lanes (with 4 a block is half a group: see {@link F32Backward}), and a staged
      * tail's stale end is zeroed), so every type has the helper's bits there; the double kernels
      * ({@link F32DoubleLaneBackward}) otherwise. Through its {@link ColdStart} where
-     * {@code coldStart} and it has a scalar form ({@link #f32BackwardChoice}).
+     * {@code coldStart} ({@link #f32BackwardChoice} has its scalar form).
      */
     static Map2 f32Backward(Op op, boolean fromOutput, boolean coldStart) {
         B32Choice c = f32BackwardChoice(op, fromOutput);
@@ -215,7 +215,7 @@ final class FamilyKernels {
             ScalarForms.Floats2 form = c.form();
             return (dy, xy, dx, b) -> ScalarForms.f32(form, dy, xy, dx, b);
         }
-        if (!coldStart || c.form() == null) {
+        if (!coldStart) {
             return c.kernel();
         }
         ScalarForms.Floats2 f = c.form();

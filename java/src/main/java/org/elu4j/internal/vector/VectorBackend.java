@@ -150,7 +150,7 @@ public final class VectorBackend implements EluBackend {
             return 18 + FamilyKernels.f64Choice(op).group();
         }
         FamilyKernels.Cold cold = FamilyKernels.f32Choice(op).cold();
-        return cold == null || cold.group() < 0 ? -1 : 6 * (type == DataType.F32 ? 0 : type == DataType.BF16 ? 1 : 2) + cold.group();
+        return cold.group() < 0 ? -1 : 6 * (type == DataType.F32 ? 0 : type == DataType.BF16 ? 1 : 2) + cold.group();
     }
 
     @Override
@@ -171,8 +171,7 @@ public final class VectorBackend implements EluBackend {
      * {@link HalfLeaky}), else the f32 or f64 kernel with the function's parameters captured
      * (bf16 and f16 through the f32 one: fused, {@link HalfGeneral}, for
      * {@link Op#isGeneralF32Elu()}, else staged), and the scalar fix-up where inputs can leave the
-     * kernels' range (negative input scales only); f32, bf16 and f16 through their {@link ColdStart}
-     * where the f32 kernel has a scalar form, f64 always.
+     * kernels' range (negative input scales only); every type through its {@link ColdStart}.
      */
     @Override
     public Binding.Forward bindForward(Op op, DataType type) {
@@ -198,13 +197,14 @@ public final class VectorBackend implements EluBackend {
 
     /**
      * bf16/f16 forward: a fused loop where one runs the f32 kernel's arithmetic, else staged; and
-     * where the f32 kernel has a scalar form, the whole call through {@link ColdStart}: the halves
-     * widened, that form, rounded back ({@link ScalarForms#half}: the same bits) until C2
-     * has compiled the loop ({@code coldStart}).
+     * the whole call through {@link ColdStart}: the halves widened, the f32 kernel's scalar form,
+     * rounded back ({@link #halfForm}: the same bits) until C2 has compiled the loop
+     * ({@code coldStart}).
      */
     static Binding.Forward halfForward(Op op, DataType type, boolean fixNeeded, boolean coldStart) {
         FamilyKernels.F32Choice choice = FamilyKernels.f32Choice(op);
         Map1 k = choice.kernel();
+        Fix1 fix = fixNeeded ? FamilyKernels.forwardFixF32(op) : null;
         Binding.Forward f;
         String path = "fused";
         if (op.kind() == Op.Kind.RELU) {
@@ -219,15 +219,11 @@ public final class VectorBackend implements EluBackend {
             F32Kernels.General g = F32Kernels.General.of(op);
             f = (src, dst, threads) -> HalfGeneral.forward(type, g, k, src, dst);
         } else {
-            Fix1 fix = fixNeeded ? FamilyKernels.forwardFixF32(op) : null;
             f = (src, dst, threads) -> Staging.forwardHalf(k, fix, type, src, dst);
             path = fixNeeded ? "staged, fix-up" : "staged";
         }
         FamilyKernels.Cold cold = choice.cold();
-        if (cold == null) {
-            return f;
-        }
-        Binding.Forward form = halfForm(cold.floats(), fixNeeded ? FamilyKernels.forwardFixF32(op) : null, type);
+        Binding.Forward form = halfForm(cold.floats(), fix, type);
         if (FamilyKernels.formInstead(op)) {
             return form;
         }
@@ -275,14 +271,15 @@ public final class VectorBackend implements EluBackend {
 
     /**
      * bf16/f16 backward: a fused loop where one runs the f32 kernel's arithmetic, else staged; and
-     * where the f32 kernel has a scalar form, the whole call through {@link ColdStart} (dy and x or
-     * y widened, that form, dx rounded back: {@link ScalarForms#half(ScalarForms.Floats2, DataType,
-     * MemorySegment, MemorySegment, MemorySegment)}) until C2 has compiled the loop ({@code coldStart}).
+     * the whole call through {@link ColdStart} (dy and x or y widened, the f32 kernel's scalar form,
+     * dx rounded back: {@link #halfForm(ScalarForms.Floats2, Fix2, DataType)}) until C2 has
+     * compiled the loop ({@code coldStart}).
      */
     static Binding.Backward halfBackward(Op op, DataType type, boolean fromOutput, boolean fixNeeded,
             boolean coldStart) {
         FamilyKernels.B32Choice choice = FamilyKernels.f32BackwardChoice(op, fromOutput);
         Map2 k = choice.kernel();
+        Fix2 fix = fixNeeded ? FamilyKernels.backwardFixF32(op) : null;
         Binding.Backward f;
         String path = "fused";
         F32Kernels.General g = op.isGeneralF32Backward() ? F32Kernels.General.of(op) : null;
@@ -298,14 +295,10 @@ public final class VectorBackend implements EluBackend {
             f = fromOutput ? (dy, xy, dx) -> F16Backward.backwardFromOutput(g, k, dy, xy, dx)
                     : (dy, xy, dx) -> F16Backward.backwardFromInput(g, k, dy, xy, dx);
         } else {
-            Fix2 fix = fixNeeded ? FamilyKernels.backwardFixF32(op) : null;
             f = (dy, xy, dx) -> Staging.backwardHalf(k, fix, type, dy, xy, dx);
             path = fixNeeded ? "staged, fix-up" : "staged";
         }
-        if (choice.form() == null) {
-            return f;
-        }
-        Binding.Backward form = halfForm(choice.form(), fixNeeded ? FamilyKernels.backwardFixF32(op) : null, type);
+        Binding.Backward form = halfForm(choice.form(), fix, type);
         if (FamilyKernels.formInsteadBackward(op)) {
             return form;
         }

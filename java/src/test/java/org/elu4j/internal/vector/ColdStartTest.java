@@ -554,8 +554,8 @@ class ColdStartTest {
                 boolean fix = op.kind() == Op.Kind.ELU && op.inputScale() < 0;
                 FamilyKernels.F32Choice f = FamilyKernels.f32Choice(op);
                 FamilyKernels.B32Choice bin = FamilyKernels.f32BackwardChoice(op, false);
-                Staging.Map1 f32Scalar = f.cold() == null ? null : (x, y, n) -> ScalarForms.f32(f.cold().floats(), x, y, n);
-                Staging.Map2 b32Scalar = bin.form() == null ? null : (g, x, d, n) -> ScalarForms.f32(bin.form(), g, x, d, n);
+                Staging.Map1 f32Scalar = (x, y, n) -> ScalarForms.f32(f.cold().floats(), x, y, n);
+                Staging.Map2 b32Scalar = (g, x, d, n) -> ScalarForms.f32(bin.form(), g, x, d, n);
                 Staging.Map1 f64Kernel = FamilyKernels.f64Forward(op, false);
                 Staging.Map1 f64Scalar = FamilyKernels.f64Choice(op).form();
                 Staging.Map2 b64Kernel = FamilyKernels.f64Backward(op, false, false);
@@ -565,48 +565,42 @@ class ColdStartTest {
                 for (int n : lengths) {
                     for (int offset : new int[] {0, 1}) {
                         String what = op + ", " + n + " elements at offset " + offset;
-                        if (f32Scalar != null) {
-                            long off = 4L * offset;
-                            long len = 4L * n;
-                            Staging.forwardWide(f.kernel(), null, 4, a.asSlice(off, len), kernel.asSlice(off, len));
-                            Staging.forwardWide(f32Scalar, null, 4, a.asSlice(off, len), scalar.asSlice(off, len));
-                            assertSameButNaNs(DataType.F32, "f32 forward " + what, kernel.asSlice(off, len), scalar.asSlice(off, len));
-                            float[] heap = a.asSlice(off, len).toArray(JAVA_FLOAT_UNALIGNED);
-                            Staging.forwardWide(f32Scalar, null, 4, MemorySegment.ofArray(heap), MemorySegment.ofArray(heap));
-                            assertSameButNaNs(DataType.F32, "f32 forward in place on a heap array " + what,
-                                    kernel.asSlice(off, len), MemorySegment.ofArray(heap));
-                        }
-                        if (b32Scalar != null) {
-                            long off = 4L * offset;
-                            long len = 4L * n;
-                            Staging.backwardWide(bin.kernel(), null, 4, a.asSlice(off, len), b.asSlice(off, len), kernel.asSlice(off, len));
-                            Staging.backwardWide(b32Scalar, null, 4, a.asSlice(off, len), b.asSlice(off, len), scalar.asSlice(off, len));
-                            assertSameButNaNs(DataType.F32, "f32 backward " + what, kernel.asSlice(off, len), scalar.asSlice(off, len));
-                            float[] heapDy = a.asSlice(off, len).toArray(JAVA_FLOAT_UNALIGNED);
-                            float[] heapX = b.asSlice(off, len).toArray(JAVA_FLOAT_UNALIGNED);
-                            Staging.backwardWide(b32Scalar, null, 4, MemorySegment.ofArray(heapDy), MemorySegment.ofArray(heapX),
-                                    MemorySegment.ofArray(heapDy)); // dx in dy's place
-                            assertSameButNaNs(DataType.F32, "f32 backward in place on heap arrays " + what,
-                                    kernel.asSlice(off, len), MemorySegment.ofArray(heapDy));
-                        }
-                        long off = 8L * offset;
-                        long len = 8L * n;
+                        long off = 4L * offset;
+                        long len = 4L * n;
+                        Staging.forwardWide(f.kernel(), null, 4, a.asSlice(off, len), kernel.asSlice(off, len));
+                        Staging.forwardWide(f32Scalar, null, 4, a.asSlice(off, len), scalar.asSlice(off, len));
+                        assertSameButNaNs(DataType.F32, "f32 forward " + what, kernel.asSlice(off, len), scalar.asSlice(off, len));
+                        float[] heap = a.asSlice(off, len).toArray(JAVA_FLOAT_UNALIGNED);
+                        Staging.forwardWide(f32Scalar, null, 4, MemorySegment.ofArray(heap), MemorySegment.ofArray(heap));
+                        assertSameButNaNs(DataType.F32, "f32 forward in place on a heap array " + what,
+                                kernel.asSlice(off, len), MemorySegment.ofArray(heap));
+                        Staging.backwardWide(bin.kernel(), null, 4, a.asSlice(off, len), b.asSlice(off, len), kernel.asSlice(off, len));
+                        Staging.backwardWide(b32Scalar, null, 4, a.asSlice(off, len), b.asSlice(off, len), scalar.asSlice(off, len));
+                        assertSameButNaNs(DataType.F32, "f32 backward " + what, kernel.asSlice(off, len), scalar.asSlice(off, len));
+                        float[] heapDy = a.asSlice(off, len).toArray(JAVA_FLOAT_UNALIGNED);
+                        float[] heapX = b.asSlice(off, len).toArray(JAVA_FLOAT_UNALIGNED);
+                        Staging.backwardWide(b32Scalar, null, 4, MemorySegment.ofArray(heapDy), MemorySegment.ofArray(heapX),
+                                MemorySegment.ofArray(heapDy)); // dx in dy's place
+                        assertSameButNaNs(DataType.F32, "f32 backward in place on heap arrays " + what,
+                                kernel.asSlice(off, len), MemorySegment.ofArray(heapDy));
+                        off = 8L * offset; // the f64 kernels on the same bytes
+                        len = 8L * n;
                         Staging.forwardWide(f64Kernel, fix64, 8, a.asSlice(off, len), kernel.asSlice(off, len));
                         Staging.forwardWide(f64Scalar, fix64, 8, a.asSlice(off, len), scalar.asSlice(off, len));
                         assertSameButNaNs(DataType.F64, "f64 forward " + what, kernel.asSlice(off, len), scalar.asSlice(off, len));
-                        double[] heap = a.asSlice(off, len).toArray(JAVA_DOUBLE_UNALIGNED);
-                        Staging.forwardWide(f64Scalar, fix64, 8, MemorySegment.ofArray(heap), MemorySegment.ofArray(heap));
+                        double[] heap64 = a.asSlice(off, len).toArray(JAVA_DOUBLE_UNALIGNED);
+                        Staging.forwardWide(f64Scalar, fix64, 8, MemorySegment.ofArray(heap64), MemorySegment.ofArray(heap64));
                         assertSameButNaNs(DataType.F64, "f64 forward in place on a heap array " + what,
-                                kernel.asSlice(off, len), MemorySegment.ofArray(heap));
+                                kernel.asSlice(off, len), MemorySegment.ofArray(heap64));
                         Staging.backwardWide(b64Kernel, bfix64, 8, a.asSlice(off, len), b.asSlice(off, len), kernel.asSlice(off, len));
                         Staging.backwardWide(b64Scalar, bfix64, 8, a.asSlice(off, len), b.asSlice(off, len), scalar.asSlice(off, len));
                         assertSameButNaNs(DataType.F64, "f64 backward " + what, kernel.asSlice(off, len), scalar.asSlice(off, len));
-                        double[] heapDy = a.asSlice(off, len).toArray(JAVA_DOUBLE_UNALIGNED);
-                        double[] heapX = b.asSlice(off, len).toArray(JAVA_DOUBLE_UNALIGNED);
-                        Staging.backwardWide(b64Scalar, bfix64, 8, MemorySegment.ofArray(heapDy), MemorySegment.ofArray(heapX),
-                                MemorySegment.ofArray(heapDy));
+                        double[] heapDy64 = a.asSlice(off, len).toArray(JAVA_DOUBLE_UNALIGNED);
+                        double[] heapX64 = b.asSlice(off, len).toArray(JAVA_DOUBLE_UNALIGNED);
+                        Staging.backwardWide(b64Scalar, bfix64, 8, MemorySegment.ofArray(heapDy64), MemorySegment.ofArray(heapX64),
+                                MemorySegment.ofArray(heapDy64));
                         assertSameButNaNs(DataType.F64, "f64 backward in place on heap arrays " + what,
-                                kernel.asSlice(off, len), MemorySegment.ofArray(heapDy));
+                                kernel.asSlice(off, len), MemorySegment.ofArray(heapDy64));
                     }
                 }
             }
