@@ -13,6 +13,10 @@
  * (half_avx512.h): those must differ in the quiet bit alone. bf16 is narrowed by both packs,
  * elu4j_bf16_pack_ne only where the CPU has AVX512_BF16. Exits 77 (ctest: skipped) where the
  * CPU lacks AVX-512 F/BW/VL or F16C.
+ *
+ * This file is compiled with the AVX-512 level's flags, so any of its code may hold AVX-512
+ * instructions (ASan's frame set-up in a function with stack arrays stores zmm registers): main
+ * and the CPU check live in half_conv_check_main.c, built without them.
  */
 #include <immintrin.h>
 #include <stdint.h>
@@ -20,6 +24,7 @@
 #include <string.h>
 
 #include "half_avx512.h"
+#include "half_conv_check.h"
 
 static uint32_t bits(float f)
 {
@@ -144,15 +149,9 @@ static void check(const uint32_t *b)
     }
 }
 
-int main(int argc, char **argv)
+int half_conv_check_run(int all, int ne)
 {
-    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
-        !__builtin_cpu_supports("avx512vl") || !__builtin_cpu_supports("f16c")) {
-        printf("half_conv_check: no AVX-512 F/BW/VL and F16C here: skipped\n");
-        return 77;
-    }
-    const int all = argc > 1 && strcmp(argv[1], "--all") == 0;
-    g_ne = __builtin_cpu_supports("avx512bf16");
+    g_ne = ne;
 
     /* widening, every half: bf16 as the even and odd lanes of 32-element vectors */
     long snan = 0;
