@@ -133,6 +133,37 @@ public class FamilyBenchmark extends BenchBase {
         out.fill((byte) 0x7F); // not a valid result: the check fails unless the call wrote every element
         run();
         checkClose((isPeer ? "oneDNN via JavaCPP " : "elu4j " + backend + " ") + what, dataType, want, out);
+        if (backend.equals("vector")) {
+            warmUntilNoGain(what);
+        }
+    }
+
+    /**
+     * Calls {@link #run()} until the time per call has not improved by 10% for a second (at most
+     * 20 s). The vector backend's kernels run uncompiled until C2 has compiled them (the benchmarks
+     * turn the cold start off, {@link BenchBase}): on an AMD EPYC Zen 3 a 64K-element f16 call took
+     * 15-100 ms for over a second, so that the quick run's fixed warm-up measured an uncompiled
+     * kernel. Uncompiled calls keep getting faster as the JIT compiles their parts, then drop
+     * 100-fold once C2 has compiled the kernel; a second without gain is the end of it.
+     */
+    private void warmUntilNoGain(String what) {
+        long start = System.nanoTime(), lastGain = start, calls = 0;
+        double best = Double.MAX_VALUE;
+        while (System.nanoTime() - lastGain < 1_000_000_000L && System.nanoTime() - start < 20_000_000_000L) {
+            long t0 = System.nanoTime(), n = 0;
+            do {
+                run();
+                n++;
+            } while (System.nanoTime() - t0 < 50_000_000L);
+            double perCall = (double) (System.nanoTime() - t0) / n;
+            calls += n;
+            if (perCall < 0.9 * best) {
+                lastGain = System.nanoTime();
+            }
+            best = Math.min(best, perCall);
+        }
+        System.out.printf("# warmed up elu4j %s %s: %d calls in %.1f s, best %.1f us per call%n", backend, what, calls,
+                (System.nanoTime() - start) / 1e9, best / 1e3);
     }
 
     @TearDown(Level.Trial)

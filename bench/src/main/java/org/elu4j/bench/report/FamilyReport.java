@@ -94,9 +94,9 @@ public final class FamilyReport {
         md.append("ELU (alpha 1), SELU, CELU (alpha 0.7); fwd = forward, bwd-in = backward from the input, "
                 + "bwd-out = backward from the output. One JVM per backend (JMH -f 0); — = not measured: the "
                 + "backend does not run it here (its set-up printed `SKIP:` and the library's reason in the JMH log) "
-                + "or it was not in this run. An interval wider than the score (± over 100%) means a busy machine or, "
-                + "for the vector backend, a kernel not yet compiled by C2 (the quick run's warm-up is short): rerun "
-                + "before reading a ratio from it.\n\n");
+                + "or it was not in this run. An interval wider than the score (± over 100%) means a busy machine (the "
+                + "vector backend's cells are called in set-up until they stop getting faster, so not an uncompiled "
+                + "kernel): rerun before reading a ratio from it.\n\n");
         List<String> backends = BACKENDS.stream().filter(b -> points.stream().anyMatch(p -> p.backend().equals(b)))
                 .toList();
         TreeSet<Long> sizes = new TreeSet<>();
