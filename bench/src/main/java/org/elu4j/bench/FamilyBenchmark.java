@@ -66,6 +66,9 @@ public class FamilyBenchmark extends BenchBase {
     @Param({"4096", "65536", "16777216"})
     public int size;
 
+    /** {@link #warmUntilNoGain}: a vector kernel faster than this per element is compiled. */
+    private static final double COMPILED_NS_PER_ELEMENT = 50;
+
     /** Prefix of the set-up failure of a combination that the backend does not run here. */
     public static final String SKIP = "SKIP: ";
 
@@ -139,17 +142,19 @@ public class FamilyBenchmark extends BenchBase {
     }
 
     /**
-     * Calls {@link #run()} until the time per call has not improved by 10% for a second (at most
-     * 20 s). The vector backend's kernels run uncompiled until C2 has compiled them (the benchmarks
-     * turn the cold start off, {@link BenchBase}): on an AMD EPYC Zen 3 a 64K-element f16 call took
-     * 15-100 ms for over a second, so that the quick run's fixed warm-up measured an uncompiled
-     * kernel. Uncompiled calls keep getting faster as the JIT compiles their parts, then drop
-     * 100-fold once C2 has compiled the kernel; a second without gain is the end of it.
+     * Calls {@link #run()} until its calls run compiled and have not got 10% faster for a second
+     * (at most 20 s). The vector backend's kernels run uncompiled until C2 has compiled them (the
+     * benchmarks turn the cold start off, {@link BenchBase}): on an AMD EPYC Zen 3 a 64K-element
+     * f16 call took 15-100 ms for over a second, so that the quick run's fixed warm-up measured an
+     * uncompiled kernel. Uncompiled, the Vector API takes 200 ns or more per element, and it can
+     * go a second without gain while C2 compiles; compiled, every kernel takes a few ns (f64 and
+     * the halves' backward included): under {@value #COMPILED_NS_PER_ELEMENT} ns is compiled.
      */
     private void warmUntilNoGain(String what) {
         long start = System.nanoTime(), lastGain = start, calls = 0;
         double best = Double.MAX_VALUE;
-        while (System.nanoTime() - lastGain < 1_000_000_000L && System.nanoTime() - start < 20_000_000_000L) {
+        while ((System.nanoTime() - lastGain < 1_000_000_000L || best / size > COMPILED_NS_PER_ELEMENT)
+                && System.nanoTime() - start < 20_000_000_000L) {
             long t0 = System.nanoTime(), n = 0;
             do {
                 run();
