@@ -83,8 +83,8 @@ final class FamilyKernels {
      * @param family the kernel method with the branches its parameters take: the bindings that
      *               share compiled code, warmed once
      * @param group  the calls that share their cold path, for {@code Elu}'s first-call warm-up
-     *               (0 to 5, one per scalar method: a method warmed for one binding is warmed for
-     *               all; {@link VectorBackend#warmUpGroup}); -1 for none
+     *               (0 to 6, one per scalar method: a method warmed for one binding is warmed for
+     *               all; {@link VectorBackend#warmUpGroup})
      * @param length the f32 sample's length for the warm-up thread (what the kernel takes)
      * @param edges  values the sample starts with, which take the kernel's other steps
      */
@@ -98,7 +98,7 @@ final class FamilyKernels {
     /**
      * The f32 forward kernel of a function with its parameters captured, and its scalar form:
      * ReLU, LeakyReLU (float, pair or double product), the float ELU kernel, the general kernel's
-     * two loops, ELU beyond the general kernel's range (double lanes; no warm-up group).
+     * two loops, ELU beyond the general kernel's range (double lanes).
      */
     static F32Choice f32Choice(Op op) {
         final int block = (int) (Staging.BLOCK_BYTES / Float.BYTES);
@@ -142,10 +142,8 @@ final class FamilyKernels {
                 double c = op.negativeCoefficient();
                 double scale = op.scale();
                 double inputScale = op.inputScale();
-                // No warm-up group (-1): parameters outside the general kernel's range are rare,
-                // and the groups are numbered six per type; the cold start still runs the form.
                 yield new F32Choice((s, d, b) -> F32Kernels.elu(s, d, b, c, scale, inputScale), new Cold(
-                        "elu, double lanes", -1, (x, y, n) -> ScalarForms.eluDoubleLanes(x, y, n, c, scale, inputScale),
+                        "elu, double lanes", 6, (x, y, n) -> ScalarForms.eluDoubleLanes(x, y, n, c, scale, inputScale),
                         3 * block, -100f));
             }
         };
@@ -227,8 +225,7 @@ final class FamilyKernels {
     /**
      * The f32 backward kernel chosen for a function and its scalar form ({@link ColdStart});
      * {@code family} names the kernel method with the branches its parameters take; {@code group}
-     * the scalar method's warm-up group within its type (0 to 6; -1 for ELU in double lanes, which
-     * has none; {@link VectorBackend#warmUpGroup}).
+     * the scalar method's warm-up group within its type (0 to 8; {@link VectorBackend#warmUpGroup}).
      */
     record B32Choice(Map2 kernel, String family, ScalarForms.Floats2 form, int group) {
     }
@@ -277,14 +274,13 @@ final class FamilyKernels {
                             "backward from the input, pairs" + branches(g) + (g.exactCis() ? ", exact cis" : ""),
                             (dy, x, dx, n) -> BackwardScalarForms.eluFromInput(dy, x, dx, n, g, k, scale, inputScale), 4);
                 }
-                // No warm-up group (-1), as the forward in double lanes.
                 yield fromOutput
                         ? new B32Choice((g, y, d, b) -> F32DoubleLaneBackward.eluBackwardFromOutput(g, y, d, b, c, scale, inputScale),
                                 "backward from the output, double lanes",
-                                (g, y, d, n) -> BackwardScalarForms.eluDoubleLanesFromOutput(g, y, d, n, c, scale, inputScale), -1)
+                                (g, y, d, n) -> BackwardScalarForms.eluDoubleLanesFromOutput(g, y, d, n, c, scale, inputScale), 8)
                         : new B32Choice((g, x, d, b) -> F32DoubleLaneBackward.eluBackwardFromInput(g, x, d, b, k, scale, inputScale),
                                 "backward from the input, double lanes",
-                                (g, x, d, n) -> BackwardScalarForms.eluDoubleLanesFromInput(g, x, d, n, k, scale, inputScale), -1);
+                                (g, x, d, n) -> BackwardScalarForms.eluDoubleLanesFromInput(g, x, d, n, k, scale, inputScale), 7);
             }
         };
     }

@@ -129,11 +129,12 @@ public final class VectorBackend implements EluBackend {
      * {@link ColdStart}'s scalar forms, cheap to warm; every other kernel would run the Vector
      * API's slow phase a thousand times. One group per type and scalar method, so that a binding
      * whose method another binding has warmed is not warmed again, and one whose method differs
-     * is: the forward 6 per type for f32, bf16 and f16 (0 to 17: ELU's float kernel, the general
-     * kernel, ReLU, LeakyReLU's float, pair and double products), then 3 for f64 (18 to 20: ReLU,
-     * LeakyReLU, ELU); the backward 24 + 8 per type + its method (ReLU, LeakyReLU's three products,
-     * ELU from the input, from the output with an fma or with pairs; f64: ReLU, LeakyReLU, from the
-     * input, from the output), below 64.
+     * is: the forward 7 per type for f32, bf16 and f16 (0 to 20: ELU's float kernel, the general
+     * kernel, ReLU, LeakyReLU's float, pair and double products, ELU in double lanes), then 3 for
+     * f64 (21 to 23: ReLU, LeakyReLU, ELU); the backward 24 + 9 per type + its method (ReLU,
+     * LeakyReLU's three products, ELU from the input, from the output with an fma or with pairs,
+     * ELU in double lanes from the input and from the output; f64: ReLU, LeakyReLU, from the input,
+     * from the output), below 64.
      */
     @Override
     public int warmUpGroup(Op op, DataType type, Pass pass) {
@@ -144,13 +145,12 @@ public final class VectorBackend implements EluBackend {
             boolean fromOutput = pass == Pass.BACKWARD_FROM_OUTPUT;
             int method = type == DataType.F64 ? FamilyKernels.f64BackwardChoice(op, fromOutput).group()
                     : FamilyKernels.f32BackwardChoice(op, fromOutput).group();
-            return method < 0 ? -1 : 24 + 8 * type.ordinal() + method;
+            return 24 + 9 * type.ordinal() + method;
         }
         if (type == DataType.F64) {
-            return 18 + FamilyKernels.f64Choice(op).group();
+            return 21 + FamilyKernels.f64Choice(op).group();
         }
-        FamilyKernels.Cold cold = FamilyKernels.f32Choice(op).cold();
-        return cold.group() < 0 ? -1 : 6 * (type == DataType.F32 ? 0 : type == DataType.BF16 ? 1 : 2) + cold.group();
+        return 7 * (type == DataType.F32 ? 0 : type == DataType.BF16 ? 1 : 2) + FamilyKernels.f32Choice(op).cold().group();
     }
 
     @Override
