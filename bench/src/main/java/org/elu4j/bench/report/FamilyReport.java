@@ -95,8 +95,8 @@ public final class FamilyReport {
                 + "bwd-out = backward from the output. One JVM per backend (JMH -f 0); — = not measured: the "
                 + "backend does not run it here (its set-up printed `SKIP:` and the library's reason in the JMH log) "
                 + "or it was not in this run. An interval wider than the score (± over 100%) means a busy machine (the "
-                + "vector backend's cells are called in set-up until they stop getting faster, so not an uncompiled "
-                + "kernel): rerun before reading a ratio from it.\n\n");
+                + "vector backend's cells are called in set-up until they run compiled and stop getting faster; the JMH "
+                + "log's `# warmed up` line of a cell says if it did not): rerun before reading a ratio from it.\n\n");
         List<String> backends = BACKENDS.stream().filter(b -> points.stream().anyMatch(p -> p.backend().equals(b)))
                 .toList();
         TreeSet<Long> sizes = new TreeSet<>();
