@@ -40,15 +40,6 @@ static int cpu_has_avx2(void)
 {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
-
-#endif
-#if defined(ELU4J_HAVE_AVX512_KERNELS)
-static int cpu_has_avx512(void)
-{
-    return cpu_has_avx2() && __builtin_cpu_supports("avx512f") &&
-           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vl");
-}
 #endif
 
 int elu4j_isa_supported(int isa)
@@ -59,10 +50,12 @@ int elu4j_isa_supported(int isa)
 #if defined(ELU4J_HAVE_X86_KERNELS)
     case ELU4J_ISA_AVX2:
         return cpu_has_avx2();
-#endif
 #if defined(ELU4J_HAVE_AVX512_KERNELS) /* built without it (ELU4J_AVX512=OFF): never supported */
     case ELU4J_ISA_AVX512:
-        return cpu_has_avx512();
+        return cpu_has_avx2() && __builtin_cpu_supports("avx512f") &&
+               __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512vl");
+#endif
 #endif
     default:
         return 0;
@@ -359,15 +352,15 @@ static int prepare_forward(int function, int dtype, const void *src, const void 
 void elu4j_task_run(const elu4j_task *task, const void *src, void *dst, size_t n)
 {
     switch (task->isa) {
+#if defined(ELU4J_HAVE_X86_KERNELS)
+    case ELU4J_ISA_AVX2:
+        elu4j_forward_kernel_avx2(&task->params, task->dtype, src, dst, n, task->stream);
+        break;
 #if defined(ELU4J_HAVE_AVX512_KERNELS)
     case ELU4J_ISA_AVX512:
         elu4j_forward_kernel_avx512(&task->params, task->dtype, src, dst, n, task->stream);
         break;
 #endif
-#if defined(ELU4J_HAVE_X86_KERNELS)
-    case ELU4J_ISA_AVX2:
-        elu4j_forward_kernel_avx2(&task->params, task->dtype, src, dst, n, task->stream);
-        break;
 #endif
     default:
         elu4j_forward_kernel_portable(&task->params, task->dtype, src, dst, n, task->stream);
@@ -437,15 +430,15 @@ int elu4j_backward(int function, int dtype, int from_dst, const void *diff_dst, 
     const int fd = from_dst != 0;
     const int stream = elu4j_use_streaming_stores(diff_dst, diff_src, n, es);
     switch (elu4j_active_isa()) {
+#if defined(ELU4J_HAVE_X86_KERNELS)
+    case ELU4J_ISA_AVX2:
+        elu4j_backward_kernel_avx2(&p, dtype, fd, diff_dst, data, diff_src, n, stream);
+        break;
 #if defined(ELU4J_HAVE_AVX512_KERNELS)
     case ELU4J_ISA_AVX512:
         elu4j_backward_kernel_avx512(&p, dtype, fd, diff_dst, data, diff_src, n, stream);
         break;
 #endif
-#if defined(ELU4J_HAVE_X86_KERNELS)
-    case ELU4J_ISA_AVX2:
-        elu4j_backward_kernel_avx2(&p, dtype, fd, diff_dst, data, diff_src, n, stream);
-        break;
 #endif
     default:
         elu4j_backward_kernel_portable(&p, dtype, fd, diff_dst, data, diff_src, n, stream);
