@@ -43,7 +43,8 @@ import jdk.incubator.vector.VectorSpecies;
  *     SHIFT are shifted out).</li>
  * <li>{@code y = x < 0 ? alpha * expm1(x) : x}: the blend keeps positive values, +-0.0, +inf
  *     and NaN (payload included) bit for bit; {@code -inf} and {@code x <= -88} give
- *     {@code -alpha}. alpha is applied last, so alpha = 1 is exactly {@code expm1}.</li>
+ *     {@code -alpha}. alpha is applied last, so alpha = 1 is exactly {@code expm1} (and its
+ *     loop leaves the multiply out).</li>
  * </ol>
  */
 final class FloatElu {
@@ -102,33 +103,68 @@ final class FloatElu {
         final FloatVector va = FloatVector.broadcast(F, alpha);
 
         long off = 0;
-        // Main loop: two independent vectors (a, b) per iteration, the same steps for each.
-        for (; off < pairEnd; off += pairBytes) {
-            FloatVector xa = FloatVector.fromMemorySegment(F, src, off, ORDER);
-            FloatVector xb = FloatVector.fromMemorySegment(F, src, off + VECTOR_BYTES, ORDER);
+        // Main loop: two independent vectors (a, b) per iteration, the same steps for each; for
+        // alpha = 1 (ELU itself, the common case) without the multiply by alpha, as the C helper's
+        // kernels: one of the 16 operations a vector, it was measurable (the bits are the same,
+        // e * 1 = e). Its own loop, not a blend or a branch inside one: the flat-loop rule (class
+        // comment of VectorBackend). Each loop is a family of its own for the cold start
+        // (FamilyKernels.f32Choice), as C2 compiles only the loop the calls so far have taken.
+        if (alpha == 1.0f) {
+            for (; off < pairEnd; off += pairBytes) {
+                FloatVector xa = FloatVector.fromMemorySegment(F, src, off, ORDER);
+                FloatVector xb = FloatVector.fromMemorySegment(F, src, off + VECTOR_BYTES, ORDER);
 
-            VectorMask<Float> nega = xa.compare(VectorOperators.LT, zero);
-            FloatVector ca = xa.reinterpretAsInts().min(clampBits).reinterpretAsFloats();
-            FloatVector ta = ca.fma(log2e, shift);
-            FloatVector ra = ta.sub(shift).fma(minusLn2, ca);
-            FloatVector sa = ta.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector qa = q4.fma(ra, q3).fma(ra, q2).fma(ra, q1).fma(ra, q0);
-            FloatVector pa = ra.mul(ra).fma(qa, ra);
-            FloatVector ea = sa.fma(pa, sa.sub(one));
-            FloatVector ya = xa.blend(ea.mul(va), nega);
+                VectorMask<Float> nega = xa.compare(VectorOperators.LT, zero);
+                FloatVector ca = xa.reinterpretAsInts().min(clampBits).reinterpretAsFloats();
+                FloatVector ta = ca.fma(log2e, shift);
+                FloatVector ra = ta.sub(shift).fma(minusLn2, ca);
+                FloatVector sa = ta.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+                FloatVector qa = q4.fma(ra, q3).fma(ra, q2).fma(ra, q1).fma(ra, q0);
+                FloatVector pa = ra.mul(ra).fma(qa, ra);
+                FloatVector ea = sa.fma(pa, sa.sub(one));
+                FloatVector ya = xa.blend(ea, nega);
 
-            VectorMask<Float> negb = xb.compare(VectorOperators.LT, zero);
-            FloatVector cb = xb.reinterpretAsInts().min(clampBits).reinterpretAsFloats();
-            FloatVector tb = cb.fma(log2e, shift);
-            FloatVector rb = tb.sub(shift).fma(minusLn2, cb);
-            FloatVector sb = tb.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector qb = q4.fma(rb, q3).fma(rb, q2).fma(rb, q1).fma(rb, q0);
-            FloatVector pb = rb.mul(rb).fma(qb, rb);
-            FloatVector eb = sb.fma(pb, sb.sub(one));
-            FloatVector yb = xb.blend(eb.mul(va), negb);
+                VectorMask<Float> negb = xb.compare(VectorOperators.LT, zero);
+                FloatVector cb = xb.reinterpretAsInts().min(clampBits).reinterpretAsFloats();
+                FloatVector tb = cb.fma(log2e, shift);
+                FloatVector rb = tb.sub(shift).fma(minusLn2, cb);
+                FloatVector sb = tb.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+                FloatVector qb = q4.fma(rb, q3).fma(rb, q2).fma(rb, q1).fma(rb, q0);
+                FloatVector pb = rb.mul(rb).fma(qb, rb);
+                FloatVector eb = sb.fma(pb, sb.sub(one));
+                FloatVector yb = xb.blend(eb, negb);
 
-            ya.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
-            yb.reinterpretAsBytes().intoMemorySegment(dst, off + VECTOR_BYTES, ORDER);
+                ya.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
+                yb.reinterpretAsBytes().intoMemorySegment(dst, off + VECTOR_BYTES, ORDER);
+            }
+        } else {
+            for (; off < pairEnd; off += pairBytes) {
+                FloatVector xa = FloatVector.fromMemorySegment(F, src, off, ORDER);
+                FloatVector xb = FloatVector.fromMemorySegment(F, src, off + VECTOR_BYTES, ORDER);
+
+                VectorMask<Float> nega = xa.compare(VectorOperators.LT, zero);
+                FloatVector ca = xa.reinterpretAsInts().min(clampBits).reinterpretAsFloats();
+                FloatVector ta = ca.fma(log2e, shift);
+                FloatVector ra = ta.sub(shift).fma(minusLn2, ca);
+                FloatVector sa = ta.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+                FloatVector qa = q4.fma(ra, q3).fma(ra, q2).fma(ra, q1).fma(ra, q0);
+                FloatVector pa = ra.mul(ra).fma(qa, ra);
+                FloatVector ea = sa.fma(pa, sa.sub(one));
+                FloatVector ya = xa.blend(ea.mul(va), nega);
+
+                VectorMask<Float> negb = xb.compare(VectorOperators.LT, zero);
+                FloatVector cb = xb.reinterpretAsInts().min(clampBits).reinterpretAsFloats();
+                FloatVector tb = cb.fma(log2e, shift);
+                FloatVector rb = tb.sub(shift).fma(minusLn2, cb);
+                FloatVector sb = tb.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+                FloatVector qb = q4.fma(rb, q3).fma(rb, q2).fma(rb, q1).fma(rb, q0);
+                FloatVector pb = rb.mul(rb).fma(qb, rb);
+                FloatVector eb = sb.fma(pb, sb.sub(one));
+                FloatVector yb = xb.blend(eb.mul(va), negb);
+
+                ya.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
+                yb.reinterpretAsBytes().intoMemorySegment(dst, off + VECTOR_BYTES, ORDER);
+            }
         }
         // Tail: at most two vectors, masked, with exactly the arithmetic above.
         for (; off < bytes; off += VECTOR_BYTES) {
