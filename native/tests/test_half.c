@@ -32,10 +32,12 @@
 #define GUARD 64
 #define MAX_N 65536
 #define BLOCK (GUARD + 2 + 2 * MAX_N + GUARD + 64)
-/* The part of a block a call of `bytes` uses, guards included: the whole block's guard band at its
-   largest call, the same band after a smaller call's end (resetting and scanning whole blocks took
-   most of this program's time, several times over under ASan and valgrind). */
-#define SPAN(bytes) (BLOCK - 2 * MAX_N + (bytes))
+/* The part of a block a call of `bytes` uses: the guard before it and 4 KiB of guard bytes after
+   its end (twice a kernel block of 512 floats, ELU4J_FAM_BLOCK, so an overrun by a whole block
+   shows; the layouts' largest call is 4099 halves). Resetting and scanning whole blocks took most
+   of this program's time, several times over under ASan and valgrind. */
+#define AFTER 4096
+#define SPAN(bytes) (GUARD + 2 + (bytes) + AFTER < BLOCK ? GUARD + 2 + (bytes) + AFTER : BLOCK)
 
 typedef struct params {
     const char *name;

@@ -29,7 +29,7 @@ import org.elu4j.internal.vector.Staging.Map2;
  * caller does not help: a call made there is itself slow.
  *
  * <p>So the f32, bf16 and f16 forward of every kernel with a scalar form
- * ({@link FamilyKernels#f32Choice}: ELU, {@link FloatElu#kernel}; the general form, SELU, CELU
+ * ({@link FamilyKernels#f32Choice}: ELU, {@link FloatElu#kernelUnit} and {@link FloatElu#kernel}; the general form, SELU, CELU
  * and other parameters, {@link GeneralElu#eluGeneral} and {@link GeneralElu#eluGeneralUnitInput};
  * ReLU; LeakyReLU), every f64 forward ({@link F64Kernels}), and their backward kernels, from the
  * input and from the output ({@link FamilyKernels#f32BackwardChoice}), run that form until then:
@@ -45,8 +45,9 @@ import org.elu4j.internal.vector.Staging.Map2;
  * {@value #WINS} rounds in a row (C2 has compiled it), the pair switches to it, and the thread
  * goes on with the next pair or ends. Because the bits are the same, when the switch happens
  * changes only the speed. The price: the thread keeps one CPU busy for a second or two per kernel
- * method (the other bindings of the same method, e.g. another alpha, switch with it, and those
- * made after it run the kernel from the start). It runs {@value LowPriority#STEPS} nice levels
+ * method and branch, its family (the other bindings of the family, e.g. the general kernel's with
+ * other parameters of the same kind, switch with it, and those made after it run the kernel from
+ * the start). It runs {@value LowPriority#STEPS} nice levels
  * lower in priority than the thread that started it ({@link LowPriority}: Linux, native access enabled), so that a
  * caller sharing its CPU loses it to the thread far less often (docs/benchmarks.md, "The vector
  * backend's cold start"), and it compares the two forms in its own CPU time.

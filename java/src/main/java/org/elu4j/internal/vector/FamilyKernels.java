@@ -122,10 +122,12 @@ final class FamilyKernels {
                 if (op.isFastF32Elu()) {
                     float alpha = op.alphaF();
                     // Two pairs of vectors, a whole and a partial tail vector: the kernel's masked tail too.
-                    // The family: the kernel's loop, alpha = 1's (no multiply) or the other powers of two's.
-                    yield new F32Choice((s, d, b) -> FloatElu.kernel(s, d, b, alpha),
-                            new Cold(alpha == 1.0f ? "elu" : "elu, alpha 2^k", 0, (x, y, n) -> ScalarForms.elu(x, y, n, alpha),
-                                    5 * F32Kernels.F.length() + 3));
+                    // Two kernel methods, two families: alpha = 1's (no multiply) and the other powers of two's.
+                    Cold cold = new Cold(alpha == 1.0f ? "elu" : "elu, alpha 2^k", 0,
+                            (x, y, n) -> ScalarForms.elu(x, y, n, alpha), 5 * F32Kernels.F.length() + 3);
+                    yield alpha == 1.0f
+                            ? new F32Choice(FloatElu::kernelUnit, cold)
+                            : new F32Choice((s, d, b) -> FloatElu.kernel(s, d, b, alpha), cold);
                 }
                 if (op.isGeneralF32Elu()) {
                     F32Kernels.General g = F32Kernels.General.of(op);

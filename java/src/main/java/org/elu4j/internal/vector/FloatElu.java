@@ -43,8 +43,8 @@ import jdk.incubator.vector.VectorSpecies;
  *     SHIFT are shifted out).</li>
  * <li>{@code y = x < 0 ? alpha * expm1(x) : x}: the blend keeps positive values, +-0.0, +inf
  *     and NaN (payload included) bit for bit; {@code -inf} and {@code x <= -88} give
- *     {@code -alpha}. alpha is applied last, so alpha = 1 is exactly {@code expm1} (and its
- *     loop leaves the multiply out).</li>
+ *     {@code -alpha}. alpha is applied last, so alpha = 1 is exactly {@code expm1} (and
+ *     {@link #kernelUnit} leaves the multiply out).</li>
  * </ol>
  */
 final class FloatElu {
@@ -80,14 +80,12 @@ final class FloatElu {
     static final float Q4 = 0x1.6b398cp-10f;  // 1.385592623e-03
 
     /**
-     * ELU of the first {@code bytes} bytes (a multiple of 4) of {@code src} into {@code dst}.
-     * Only ever called with native segments (see {@code SCRATCH}).
+     * ELU of the first {@code bytes} bytes (a multiple of 4) of {@code src} into {@code dst}: bound
+     * for {@code alpha = 2^k} other than 1 ({@link #kernelUnit} is alpha = 1's; any alpha gives
+     * {@code alpha * expm1(x)} rounded once). Only ever called with native segments (see
+     * {@code SCRATCH}).
      */
     static void kernel(MemorySegment src, MemorySegment dst, long bytes, float alpha) {
-        final long count = bytes / Float.BYTES;
-        final long pairBytes = 2 * VECTOR_BYTES;
-        final long pairEnd = bytes - bytes % pairBytes;
-
         // Constants as local vectors (never static final vectors: see the class comment).
         final FloatVector zero = FloatVector.zero(F);
         final IntVector clampBits = IntVector.broadcast(I, CLAMP_BITS);
@@ -102,72 +100,120 @@ final class FloatElu {
         final FloatVector q4 = FloatVector.broadcast(F, Q4);
         final FloatVector va = FloatVector.broadcast(F, alpha);
 
+        final long pairBytes = 2 * VECTOR_BYTES;
+        final long pairEnd = bytes - bytes % pairBytes;
         long off = 0;
-        // Main loop: two independent vectors (a, b) per iteration, the same steps for each; for
-        // alpha = 1 (ELU itself, the common case) without the multiply by alpha, as the C helper's
-        // kernels: one of the 16 operations a vector, it was measurable (the bits are the same,
-        // e * 1 = e). Its own loop, not a blend or a branch inside one: the flat-loop rule (class
-        // comment of VectorBackend). Each loop is a family of its own for the cold start
-        // (FamilyKernels.f32Choice), as C2 compiles only the loop the calls so far have taken.
-        if (alpha == 1.0f) {
-            for (; off < pairEnd; off += pairBytes) {
-                FloatVector xa = FloatVector.fromMemorySegment(F, src, off, ORDER);
-                FloatVector xb = FloatVector.fromMemorySegment(F, src, off + VECTOR_BYTES, ORDER);
+        // Main loop: two independent vectors (a, b) per iteration, the same steps for each.
+        for (; off < pairEnd; off += pairBytes) {
+            FloatVector xa = FloatVector.fromMemorySegment(F, src, off, ORDER);
+            FloatVector xb = FloatVector.fromMemorySegment(F, src, off + VECTOR_BYTES, ORDER);
 
-                VectorMask<Float> nega = xa.compare(VectorOperators.LT, zero);
-                FloatVector ca = xa.reinterpretAsInts().min(clampBits).reinterpretAsFloats();
-                FloatVector ta = ca.fma(log2e, shift);
-                FloatVector ra = ta.sub(shift).fma(minusLn2, ca);
-                FloatVector sa = ta.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-                FloatVector qa = q4.fma(ra, q3).fma(ra, q2).fma(ra, q1).fma(ra, q0);
-                FloatVector pa = ra.mul(ra).fma(qa, ra);
-                FloatVector ea = sa.fma(pa, sa.sub(one));
-                FloatVector ya = xa.blend(ea, nega);
+            VectorMask<Float> nega = xa.compare(VectorOperators.LT, zero);
+            FloatVector ca = xa.reinterpretAsInts().min(clampBits).reinterpretAsFloats();
+            FloatVector ta = ca.fma(log2e, shift);
+            FloatVector ra = ta.sub(shift).fma(minusLn2, ca);
+            FloatVector sa = ta.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector qa = q4.fma(ra, q3).fma(ra, q2).fma(ra, q1).fma(ra, q0);
+            FloatVector pa = ra.mul(ra).fma(qa, ra);
+            FloatVector ea = sa.fma(pa, sa.sub(one));
+            FloatVector ya = xa.blend(ea.mul(va), nega);
 
-                VectorMask<Float> negb = xb.compare(VectorOperators.LT, zero);
-                FloatVector cb = xb.reinterpretAsInts().min(clampBits).reinterpretAsFloats();
-                FloatVector tb = cb.fma(log2e, shift);
-                FloatVector rb = tb.sub(shift).fma(minusLn2, cb);
-                FloatVector sb = tb.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-                FloatVector qb = q4.fma(rb, q3).fma(rb, q2).fma(rb, q1).fma(rb, q0);
-                FloatVector pb = rb.mul(rb).fma(qb, rb);
-                FloatVector eb = sb.fma(pb, sb.sub(one));
-                FloatVector yb = xb.blend(eb, negb);
+            VectorMask<Float> negb = xb.compare(VectorOperators.LT, zero);
+            FloatVector cb = xb.reinterpretAsInts().min(clampBits).reinterpretAsFloats();
+            FloatVector tb = cb.fma(log2e, shift);
+            FloatVector rb = tb.sub(shift).fma(minusLn2, cb);
+            FloatVector sb = tb.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector qb = q4.fma(rb, q3).fma(rb, q2).fma(rb, q1).fma(rb, q0);
+            FloatVector pb = rb.mul(rb).fma(qb, rb);
+            FloatVector eb = sb.fma(pb, sb.sub(one));
+            FloatVector yb = xb.blend(eb.mul(va), negb);
 
-                ya.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
-                yb.reinterpretAsBytes().intoMemorySegment(dst, off + VECTOR_BYTES, ORDER);
-            }
-        } else {
-            for (; off < pairEnd; off += pairBytes) {
-                FloatVector xa = FloatVector.fromMemorySegment(F, src, off, ORDER);
-                FloatVector xb = FloatVector.fromMemorySegment(F, src, off + VECTOR_BYTES, ORDER);
-
-                VectorMask<Float> nega = xa.compare(VectorOperators.LT, zero);
-                FloatVector ca = xa.reinterpretAsInts().min(clampBits).reinterpretAsFloats();
-                FloatVector ta = ca.fma(log2e, shift);
-                FloatVector ra = ta.sub(shift).fma(minusLn2, ca);
-                FloatVector sa = ta.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-                FloatVector qa = q4.fma(ra, q3).fma(ra, q2).fma(ra, q1).fma(ra, q0);
-                FloatVector pa = ra.mul(ra).fma(qa, ra);
-                FloatVector ea = sa.fma(pa, sa.sub(one));
-                FloatVector ya = xa.blend(ea.mul(va), nega);
-
-                VectorMask<Float> negb = xb.compare(VectorOperators.LT, zero);
-                FloatVector cb = xb.reinterpretAsInts().min(clampBits).reinterpretAsFloats();
-                FloatVector tb = cb.fma(log2e, shift);
-                FloatVector rb = tb.sub(shift).fma(minusLn2, cb);
-                FloatVector sb = tb.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-                FloatVector qb = q4.fma(rb, q3).fma(rb, q2).fma(rb, q1).fma(rb, q0);
-                FloatVector pb = rb.mul(rb).fma(qb, rb);
-                FloatVector eb = sb.fma(pb, sb.sub(one));
-                FloatVector yb = xb.blend(eb.mul(va), negb);
-
-                ya.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
-                yb.reinterpretAsBytes().intoMemorySegment(dst, off + VECTOR_BYTES, ORDER);
-            }
+            ya.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
+            yb.reinterpretAsBytes().intoMemorySegment(dst, off + VECTOR_BYTES, ORDER);
         }
-        // Tail: at most two vectors, masked, with exactly the arithmetic above.
-        for (; off < bytes; off += VECTOR_BYTES) {
+        tail(src, dst, off, bytes, alpha);
+    }
+
+    /**
+     * {@link #kernel} for alpha = 1 (ELU itself, the common case): the same steps without the
+     * final multiply by alpha, as the C helper's kernels (one of the 16 operations a vector, which
+     * was measurable; the same bits: {@code e * 1 = e}). A method of its own, not a test on alpha
+     * inside one loop: C2 compiles only the branches the calls so far have taken, so binding the
+     * other alpha later would send the compiled loop back to the interpreter, under calls that
+     * had long switched to it (measured: hundreds of calls 100x slower than steady). The nine
+     * lines of the loop body are {@link #kernel}'s for that reason (the flat-loop rule of
+     * {@link VectorBackend}'s class comment).
+     */
+    static void kernelUnit(MemorySegment src, MemorySegment dst, long bytes) {
+        // Constants as local vectors (never static final vectors: see the class comment).
+        final FloatVector zero = FloatVector.zero(F);
+        final IntVector clampBits = IntVector.broadcast(I, CLAMP_BITS);
+        final FloatVector log2e = FloatVector.broadcast(F, LOG2E);
+        final FloatVector shift = FloatVector.broadcast(F, SHIFT);
+        final FloatVector minusLn2 = FloatVector.broadcast(F, -LN2);
+        final FloatVector one = FloatVector.broadcast(F, 1.0f);
+        final FloatVector q0 = FloatVector.broadcast(F, Q0);
+        final FloatVector q1 = FloatVector.broadcast(F, Q1);
+        final FloatVector q2 = FloatVector.broadcast(F, Q2);
+        final FloatVector q3 = FloatVector.broadcast(F, Q3);
+        final FloatVector q4 = FloatVector.broadcast(F, Q4);
+
+        final long pairBytes = 2 * VECTOR_BYTES;
+        final long pairEnd = bytes - bytes % pairBytes;
+        long off = 0;
+        // Main loop: two independent vectors (a, b) per iteration, the same steps for each.
+        for (; off < pairEnd; off += pairBytes) {
+            FloatVector xa = FloatVector.fromMemorySegment(F, src, off, ORDER);
+            FloatVector xb = FloatVector.fromMemorySegment(F, src, off + VECTOR_BYTES, ORDER);
+
+            VectorMask<Float> nega = xa.compare(VectorOperators.LT, zero);
+            FloatVector ca = xa.reinterpretAsInts().min(clampBits).reinterpretAsFloats();
+            FloatVector ta = ca.fma(log2e, shift);
+            FloatVector ra = ta.sub(shift).fma(minusLn2, ca);
+            FloatVector sa = ta.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector qa = q4.fma(ra, q3).fma(ra, q2).fma(ra, q1).fma(ra, q0);
+            FloatVector pa = ra.mul(ra).fma(qa, ra);
+            FloatVector ea = sa.fma(pa, sa.sub(one));
+            FloatVector ya = xa.blend(ea, nega);
+
+            VectorMask<Float> negb = xb.compare(VectorOperators.LT, zero);
+            FloatVector cb = xb.reinterpretAsInts().min(clampBits).reinterpretAsFloats();
+            FloatVector tb = cb.fma(log2e, shift);
+            FloatVector rb = tb.sub(shift).fma(minusLn2, cb);
+            FloatVector sb = tb.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector qb = q4.fma(rb, q3).fma(rb, q2).fma(rb, q1).fma(rb, q0);
+            FloatVector pb = rb.mul(rb).fma(qb, rb);
+            FloatVector eb = sb.fma(pb, sb.sub(one));
+            FloatVector yb = xb.blend(eb, negb);
+
+            ya.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
+            yb.reinterpretAsBytes().intoMemorySegment(dst, off + VECTOR_BYTES, ORDER);
+        }
+        tail(src, dst, off, bytes, 1.0f);
+    }
+
+    /**
+     * The last 1..2 vectors of a call from {@code from} (nothing where {@code from == bytes}),
+     * masked, with exactly the arithmetic of the main loops (the multiply by alpha = 1 included:
+     * the same bits). Only scalars cross the call, so the
+     * vectors stay in registers whether or not C2 inlines it.
+     */
+    private static void tail(MemorySegment src, MemorySegment dst, long from, long bytes, float alpha) {
+        final long count = bytes / Float.BYTES;
+        // Constants as local vectors (never static final vectors: see the class comment).
+        final FloatVector zero = FloatVector.zero(F);
+        final IntVector clampBits = IntVector.broadcast(I, CLAMP_BITS);
+        final FloatVector log2e = FloatVector.broadcast(F, LOG2E);
+        final FloatVector shift = FloatVector.broadcast(F, SHIFT);
+        final FloatVector minusLn2 = FloatVector.broadcast(F, -LN2);
+        final FloatVector one = FloatVector.broadcast(F, 1.0f);
+        final FloatVector q0 = FloatVector.broadcast(F, Q0);
+        final FloatVector q1 = FloatVector.broadcast(F, Q1);
+        final FloatVector q2 = FloatVector.broadcast(F, Q2);
+        final FloatVector q3 = FloatVector.broadcast(F, Q3);
+        final FloatVector q4 = FloatVector.broadcast(F, Q4);
+        final FloatVector va = FloatVector.broadcast(F, alpha);
+        for (long off = from; off < bytes; off += VECTOR_BYTES) {
             VectorMask<Float> m = F.indexInRange(off / Float.BYTES, count);
             FloatVector x = FloatVector.fromMemorySegment(F, src, off, ORDER, m);
 

@@ -33,8 +33,8 @@ import org.elu4j.internal.vector.Staging.Map2;
  *     lanewise ops (except the constant shift count): a helper is fast only while C2 inlines
  *     it, and when it does not (inlining budgets, a bigger caller) every vector crossing the
  *     call is boxed, which the project measured at 74 KB per 4096-float call and 20x slower.
- *     This is why the same nine lines appear twice in each of {@link FloatElu#kernel}'s two
- *     main loops (alpha = 1 and the other powers of two) and again in its tail.</li>
+ *     This is why the same nine lines appear twice in {@link FloatElu#kernel}'s main loop, twice
+ *     in {@link FloatElu#kernelUnit}'s (alpha = 1, without the multiply) and again in their tail.</li>
  * <li>Two vectors per iteration: two independent dependency chains hide the FMA latency
  *     better. One vector per iteration was about 10% slower, four (register spills) no faster
  *     than two.</li>

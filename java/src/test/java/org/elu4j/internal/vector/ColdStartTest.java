@@ -67,7 +67,7 @@ class ColdStartTest {
                         next = next < low && next + 101 > low ? low : next + 101; // land on low: every float from there
                     }
                 }
-                FloatElu.kernel(x, kernel, 4L * n, 1f);
+                FloatElu.kernelUnit(x, kernel, 4L * n);
                 ScalarForms.f32((a, b, m) -> ScalarForms.elu(a, b, m, 1f), x, scalar, 4L * n);
                 long diff = kernel.asSlice(0, 4L * n).mismatch(scalar.asSlice(0, 4L * n));
                 if (diff >= 0) {
@@ -115,7 +115,11 @@ class ColdStartTest {
                         MemorySegment src = x.asSlice(4L * offset, 4L * n);
                         kernel.fill((byte) 0x55);
                         scalar.fill((byte) 0x55);
-                        FloatElu.kernel(src, kernel.asSlice(4L * offset, 4L * n), 4L * n, alpha);
+                        if (alpha == 1f) {
+                            FloatElu.kernelUnit(src, kernel.asSlice(4L * offset, 4L * n), 4L * n);
+                        } else {
+                            FloatElu.kernel(src, kernel.asSlice(4L * offset, 4L * n), 4L * n, alpha);
+                        }
                         ScalarForms.f32((a, b, m) -> ScalarForms.elu(a, b, m, alpha), src, scalar.asSlice(4L * offset, 4L * n), 4L * n);
                         long diff = kernel.mismatch(scalar);
                         if (diff >= 0) {

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link LowPriority}: the warm-up thread's nice level, read back from the kernel's own account of
- * the thread ({@code /proc/thread-self/stat}), not from the code under test.
+ * each thread ({@code /proc/thread-self/stat}, {@code /proc/self/task/<tid>/stat}), not from the
+ * code under test.
  */
 class LowPriorityTest {
     private static final Path SELF = Path.of("/proc/thread-self/stat");
@@ -72,7 +73,12 @@ class LowPriorityTest {
                 Thread.currentThread().interrupt();
             }
         };
-        Staging.Map1 scalar = (s, d, b) -> { };
+        Staging.Map1 scalar = (s, d, b) -> { // slower than the released kernel: the pair switches at once
+            long end = System.nanoTime() + 20_000;
+            while (System.nanoTime() < end) {
+                Thread.onSpinWait();
+            }
+        };
         String family = "LowPriorityTest " + System.nanoTime();
         ColdStart.of(family, family, kernel, scalar, new float[16], DataType.F32);
         String comm = ColdStart.THREAD_NAME.substring(0, Math.min(15, ColdStart.THREAD_NAME.length()));
