@@ -81,8 +81,9 @@ final class FloatElu {
 
     /**
      * ELU of the first {@code bytes} bytes (a multiple of 4) of {@code src} into {@code dst}: bound
-     * for {@code alpha = 2^k} other than 1 ({@link #kernelUnit} is alpha = 1's; any alpha gives
-     * {@code alpha * expm1(x)} rounded once). Only ever called with native segments (see
+     * for {@code alpha = 2^k} other than 1 ({@link #kernelUnit} is alpha = 1's; another alpha
+     * gives the kernel's {@code expm1} times alpha, one more rounding, exact for {@code 2^k}
+     * outside the subnormal range). Only ever called with native segments (see
      * {@code SCRATCH}).
      */
     static void kernel(MemorySegment src, MemorySegment dst, long bytes, float alpha) {
@@ -195,7 +196,9 @@ final class FloatElu {
     /**
      * The last 1..2 vectors of a call from {@code from} (nothing where {@code from == bytes}),
      * masked, with exactly the arithmetic of the main loops (the multiply by alpha = 1 included:
-     * the same bits). Only scalars cross the call, so the
+     * the same bits). C2 may compile it apart from both callers, one code and profile for both:
+     * safe while nothing in it branches on alpha (keep it that way, for the reason in
+     * {@link #kernelUnit}). Only scalars cross the call, so the
      * vectors stay in registers whether or not C2 inlines it.
      */
     private static void tail(MemorySegment src, MemorySegment dst, long from, long bytes, float alpha) {

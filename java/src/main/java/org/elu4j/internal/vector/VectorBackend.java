@@ -324,8 +324,9 @@ public final class VectorBackend implements EluBackend {
 
     /**
      * f32 ELU, {@code dst[i] = src[i] > 0 ? src[i] : alpha * expm1(src[i])}: the kernel that f32
-     * ELU binds to where this backend has a float path ({@link FloatElu#kernel} or, until C2 has compiled
-     * it, its scalar form: {@link ColdStart}). Segments need not be aligned.
+     * ELU binds to where this backend has a float path ({@link FloatElu#kernelUnit} for alpha = 1,
+     * {@link FloatElu#kernel} for the other powers of two, or, until C2 has compiled it, its scalar
+     * form: {@link ColdStart}). Segments need not be aligned.
      */
     static void eluF32(MemorySegment src, MemorySegment dst, Map1 k) {
         final long bytes = src.byteSize() / Float.BYTES * Float.BYTES;

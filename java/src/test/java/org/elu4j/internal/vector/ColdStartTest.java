@@ -792,7 +792,7 @@ class ColdStartTest {
     }
 
     /**
-     * Bound through the backend, f32 ELU, the general kernel's two loops, ReLU and bf16/f16
+     * Bound through the backend, f32 ELU (alpha 1 and 2: two kernel methods), the general kernel's two loops, ReLU and bf16/f16
      * bindings (fused loops) switch to their kernels, and the warm-up thread ends: the calls then run the kernel (its pair is ready).
      * Each pair's limit is 30 s; C2 compiles a kernel within seconds even on a busy CI machine
      * (this JVM's other tests may have bound and switched them already: the same outcome).
@@ -801,7 +801,8 @@ class ColdStartTest {
     void callsSwitchToTheKernelsOnceC2HasCompiledThem() throws InterruptedException {
         assumeTrue(ColdStart.ENABLED, "-D" + ColdStart.PROPERTY + "=off");
         VectorBackend backend = new VectorBackend();
-        backend.bindForward(Op.elu(1), DataType.F32);
+        backend.bindForward(Op.elu(1), DataType.F32); // FloatElu.kernelUnit
+        backend.bindForward(Op.elu(2), DataType.F32); // FloatElu.kernel
         backend.bindForward(GENERAL[0], DataType.F32); // SELU: unit input, a scale pair
         backend.bindForward(GENERAL[1], DataType.F32); // CELU: another input scale, scale 1
         backend.bindForward(Op.relu(), DataType.F32);
@@ -813,7 +814,7 @@ class ColdStartTest {
         backend.bindBackward(GENERAL[0], DataType.BF16, true);
         backend.bindBackward(Op.elu(1), DataType.F64, false);
         String f32Backward = FamilyKernels.f32BackwardChoice(Op.elu(1), false).family();
-        List<String> families = new ArrayList<>(List.of("elu", "general, unit input, scale pair", "general, float scale",
+        List<String> families = new ArrayList<>(List.of("elu", "elu, alpha 2^k", "general, unit input, scale pair", "general, float scale",
                 "relu", "bf16 elu, fused", "f16 general, unit input, scale pair, fused", "bf16 leaky, slope pair, fused",
                 f32Backward,
                 "bf16 " + FamilyKernels.f32BackwardChoice(GENERAL[0], true).family() + ", fused"));

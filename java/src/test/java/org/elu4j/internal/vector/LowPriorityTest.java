@@ -35,6 +35,7 @@ class LowPriorityTest {
     @Test
     void lowersTheCallingThreadOnly() throws Exception {
         int mine = niceOf(SELF);
+        assumeTrue(mine < 19, "this thread already runs at nice 19, the lowest priority: no level left to lower");
         AtomicReference<String> outcome = new AtomicReference<>();
         AtomicReference<int[]> levels = new AtomicReference<>();
         Thread t = new Thread(() -> {
@@ -64,6 +65,7 @@ class LowPriorityTest {
     void theWarmUpThreadRunsBelowItsStarter() throws Exception {
         assumeTrue(ColdStart.ENABLED, "-D" + ColdStart.PROPERTY + "=off");
         int mine = niceOf(SELF);
+        assumeTrue(mine < 19, "this thread already runs at nice 19, the lowest priority: no level left to lower");
         int expected = Math.min(19, mine + LowPriority.STEPS);
         CountDownLatch release = new CountDownLatch(1);
         Staging.Map1 kernel = (s, d, b) -> {
