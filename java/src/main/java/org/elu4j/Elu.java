@@ -14,6 +14,7 @@ import org.elu4j.internal.Buffers;
 import org.elu4j.internal.Checks;
 import org.elu4j.internal.Op;
 import org.elu4j.internal.Pass;
+import org.elu4j.internal.WarmUp;
 import org.elu4j.internal.scalar.ScalarBackend;
 
 /**
@@ -498,8 +499,8 @@ public final class Elu {
             boolean heap = !src.isNative() || !dst.isNative();
             b = binding(type, Pass.FORWARD, heap);
             if (!heap && b.refusal() == null
-                    && firstWarmUp(b.backend().kind(), b.backend().warmUpGroup(op, type, Pass.FORWARD))) {
-                warmUp(type);
+                    && WarmUp.first(b.backend().kind(), b.backend().warmUpGroup(op, type, Pass.FORWARD))) {
+                WarmUp.untilCompiled(16L * type.byteSize(), false, new WarmCalls(this, type, Pass.FORWARD));
             }
         }
         Binding.Forward kernel = b.forward(); // throws if refused
@@ -1027,8 +1028,8 @@ public final class Elu {
         if (b == null) {
             b = binding(type, pass, heap);
             if (!heap && b.refusal() == null
-                    && firstWarmUp(b.backend().kind(), b.backend().warmUpGroup(op, type, pass))) {
-                warmUp(type, pass);
+                    && WarmUp.first(b.backend().kind(), b.backend().warmUpGroup(op, type, pass))) {
+                WarmUp.untilCompiled(16L * type.byteSize(), true, new WarmCalls(this, type, pass));
             }
         }
         Binding.Backward kernel = b.backward(); // throws if refused
@@ -1037,57 +1038,28 @@ public final class Elu {
         }
     }
 
-    /** The backends' warm-up groups whose call path {@link #warmUp} has warmed (64 * ordinal + group): once per JVM each. */
-    private static final java.util.Set<Integer> warmed = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    /** True for the first caller per backend kind and warm-up group (-1: none), which then warms it up. */
-    private static boolean firstWarmUp(Backend kind, int group) {
-        return group >= 0 && warmed.add(64 * kind.ordinal() + group);
-    }
-
     /**
-     * How many calls {@link #warmUp} makes: enough for the JIT's first tier to compile every
-     * method of the path (a method is queued for C1 after 200 invocations); fewer left the slow
-     * calls to the application, more removed no more of them and cost the first call more
-     * (docs/benchmarks.md, "Time to steady state").
+     * {@link WarmUp}'s calls: this function's forward or backward through the very path a call
+     * takes (the checks, the binding, the kernel), on the warm-up's scratch memory (a backward's
+     * on zeros). A class, not a lambda: it runs on the first call's path.
      */
-    private static final int WARM_CALLS = 1000;
+    private static final class WarmCalls implements WarmUp.Path {
+        private final Elu elu;
+        private final DataType type;
+        private final Pass pass;
 
-    /**
-     * Runs this function's forward (or a backward: {@link #warmUp(DataType, Pass)}) {@value #WARM_CALLS}
-     * times on 16 elements of scratch memory
-     * through the very path a call takes ({@link #forward}: the checks, the binding, the helper's
-     * downcall), at the first forward call on native memory that binds to a backend whose
-     * {@link org.elu4j.internal.EluBackend#warmUpGroup} says so, once per JVM, backend and group.
-     * A fresh JVM runs that path interpreted until the JIT has compiled it, ~10 µs a call; made
-     * here, those calls cost the first call a few milliseconds instead of costing the
-     * application's next few hundred calls several microseconds each. The helper's path is short
-     * Java code in front of native code, cheap to run interpreted, and so is the vector backend's
-     * forward while it runs scalar code (its cold start: every type and function); the Java
-     * backends' other kernels are not.
-     */
-    private void warmUp(DataType type) {
-        warmUp(type, Pass.FORWARD);
-    }
-
-    /** {@link #warmUp(DataType)} for {@code pass}: the backward's calls on zeros. */
-    private void warmUp(DataType type, Pass pass) {
-        if (pass != Pass.FORWARD) {
-            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-                MemorySegment dy = arena.allocate(16L * type.byteSize(), 64);
-                MemorySegment xy = arena.allocate(16L * type.byteSize(), 64);
-                MemorySegment dx = arena.allocate(16L * type.byteSize(), 64);
-                for (int i = 0; i < WARM_CALLS; i++) {
-                    backward(dy, xy, dx, type, pass);
-                }
-            }
-            return;
+        WarmCalls(Elu elu, DataType type, Pass pass) {
+            this.elu = elu;
+            this.type = type;
+            this.pass = pass;
         }
-        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-            MemorySegment x = arena.allocate(16L * type.byteSize(), 64);
-            MemorySegment y = arena.allocate(16L * type.byteSize(), 64); // out of place, as most calls
-            for (int i = 0; i < WARM_CALLS; i++) {
-                forward(x, y, type);
+
+        @Override
+        public void call(MemorySegment a, MemorySegment b, MemorySegment c) {
+            if (pass == Pass.FORWARD) {
+                elu.forward(a, b, type);
+            } else {
+                elu.backward(a, b, c, type, pass);
             }
         }
     }

@@ -26,11 +26,11 @@ public interface EluBackend {
     boolean supportsHeapSegments();
 
     /**
-     * Whether the first forward call on native memory that binds {@code op} on {@code type} to
-     * this backend should first run the call path a thousand times on a few elements (see
-     * {@code Elu}): where what a call runs before the JIT has compiled it is cheap, so that those
+     * Whether the first call on native memory that binds {@code op} on {@code type} and
+     * {@code pass} to this backend should first run the call path on a few elements until the JIT
+     * has compiled it ({@link WarmUp}): where what a call runs before then is cheap, so that those
      * calls cost the first call a few milliseconds instead of costing the application's next few
-     * hundred calls tens of microseconds each. -1: no; else the group of calls that share their
+     * hundred or thousand calls microseconds each. -1: no; else the group of calls that share their
      * code (0 to 63), each warmed once per JVM and backend.
      */
     default int warmUpGroup(Op op, DataType type, Pass pass) {
