@@ -18,6 +18,9 @@ module org.elu4j {
     requires java.management;
     requires static jdk.management; // HotSpot flags (UseFMA) when the runtime has it
     requires static jdk.incubator.vector;
+    // Not for logging (that is System.Logger's): where java.util.logging is its backend, a thread
+    // starts its handlers' formatters while the first call runs (internal/JulStart).
+    requires static java.logging;
 
     exports org.elu4j;
 }

@@ -114,6 +114,7 @@ public final class BackendProvider {
 
     private BackendProvider() {
         long t0 = System.nanoTime();
+        Log.startInBackground(); // while the probes below run: the first call logs the start line
         disabled = new java.util.HashSet<>();
         for (String name : System.getProperty(DISABLE_PROPERTY, "").split(",")) {
             if (!name.isBlank()) {

@@ -3,11 +3,23 @@ package org.elu4j.internal;
 /**
  * elu4j's {@link System.Logger}, {@code org.elu4j}, obtained on first use: a JVM in which elu4j
  * logs nothing (a healthy start that has not run a call yet) never initialises the logging
- * backend behind {@code System.Logger} (java.util.logging by default: about 15 ms).
+ * backend behind {@code System.Logger} (java.util.logging by default).
+ *
+ * <p>The first call logs the start line, and the logging backend's start is the largest part of
+ * that call after the JDK's own first downcall: java.util.logging's configuration, handler and
+ * formatter (its dates, its locale data) cost that call ~60 ms of CPU on a 2-vCPU Zen 3
+ * (docs/benchmarks.md, "The logging backend's start off the first call"). So the provider, when
+ * it starts, has a daemon thread ({@link #startInBackground}) obtain the logger meanwhile and,
+ * where java.util.logging's own formatters write the line, format a record of its own with each
+ * (not published): the first call then finds all of it loaded. The line itself is still logged by
+ * the first call, so a JVM that exits right after it still writes it.
  */
 final class Log {
     private Log() {
     }
+
+    /** The name of the thread {@link #startInBackground} starts. */
+    static final String THREAD_NAME = "elu4j-log-start";
 
     private static final class Holder {
         static final System.Logger LOGGER = System.getLogger("org.elu4j");
@@ -15,5 +27,30 @@ final class Log {
 
     static System.Logger get() {
         return Holder.LOGGER;
+    }
+
+    /** Starts the logging backend on a daemon thread ({@value #THREAD_NAME}), as the class comment says. */
+    static void startInBackground() {
+        Thread t = new Thread(new Starter(), THREAD_NAME); // a class, not a lambda: the first call's path
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Whether {@code System.Logger}'s loggers are java.util.logging's: the JDK's default finder, in module java.logging. */
+    static boolean julIsBackend() {
+        return "java.logging".equals(System.LoggerFinder.getLoggerFinder().getClass().getModule().getName());
+    }
+
+    private static final class Starter implements Runnable {
+        @Override
+        public void run() {
+            try {
+                if (get().isLoggable(System.Logger.Level.INFO) && julIsBackend()) {
+                    JulStart.formatOnce("org.elu4j");
+                }
+            } catch (RuntimeException | LinkageError e) {
+                // Only a head start: the first record pays for whatever did not start here.
+            }
+        }
     }
 }
