@@ -65,7 +65,8 @@ import org.elu4j.internal.scalar.ScalarBackend;
  * mentioned at DEBUG only; the Vector API module not being enabled is a note in the INFO line (AUTO
  * prefers the helper anyway). Diagnostics alone ({@link #statuses()}) log nothing, so a JVM that
  * only asks what runs never initialises its logging backend (with java.util.logging, the INFO
- * line's first record costs about 40 ms). Linking the helper or loading oneDNN logs its time at
+ * line's first record costs tens of milliseconds; the first binding starts it on a thread of its
+ * own: {@link #startLogging}). Linking the helper or loading oneDNN logs its time at
  * DEBUG, or a WARNING when it fails after the start line (for oneDNN: when its natives are there).
  * This class decides when those lines are logged, and logs them; {@link BackendReport} composes
  * the start line and the statuses from what this class has found.
@@ -114,7 +115,6 @@ public final class BackendProvider {
 
     private BackendProvider() {
         long t0 = System.nanoTime();
-        Log.startInBackground(); // while the probes below run: the first call logs the start line
         disabled = new java.util.HashSet<>();
         for (String name : System.getProperty(DISABLE_PROPERTY, "").split(",")) {
             if (!name.isBlank()) {
@@ -272,6 +272,26 @@ public final class BackendProvider {
         return t.getMessage() != null ? t.getMessage() : t.toString();
     }
 
+    /** Whether the first binding has started the logging backend ({@link #startLogging}). */
+    private volatile boolean loggingStarted;
+
+    /**
+     * At the first binding, before it links the helper or loads oneDNN (which take tens of
+     * milliseconds): starts the logging backend on a thread of its own ({@link Log#startInBackground}),
+     * for the start line {@link #announce} logs at its end. Not at the provider's start: a JVM
+     * that only asks what runs never starts its logging backend.
+     */
+    private void startLogging() {
+        if (!loggingStarted) {
+            synchronized (this) {
+                if (!loggingStarted) {
+                    loggingStarted = true;
+                    Log.startInBackground();
+                }
+            }
+        }
+    }
+
     /**
      * Logs the one start line, once, when the first call is bound: INFO, or WARNING when a
      * backend is unavailable for a reason that needs fixing. A backend absent by choice gets a
@@ -336,6 +356,7 @@ public final class BackendProvider {
      * cannot run the call; the refusal's exception names the reason.
      */
     public Binding bind(Backend requested, Op op, DataType type, Pass pass, boolean heap) {
+        startLogging();
         Binding binding = bindNow(requested, op, type, pass, heap);
         announce();
         return binding;
@@ -370,6 +391,7 @@ public final class BackendProvider {
         if (helperIsa == null) {
             return bind(requested, op, type, pass, heap);
         }
+        startLogging();
         EluBackend helper = helperLevel(helperIsa);
         Binding binding = helper == null ? Binding.refused(Backend.HELPER, helperLevelProblem(helperIsa))
                 : bindOn(Backend.HELPER, helper, op, type, pass, heap);

@@ -1,15 +1,13 @@
 package org.elu4j.internal;
 
 /**
- * elu4j's {@link System.Logger}, {@code org.elu4j}, obtained on first use: a JVM in which elu4j
- * logs nothing (a healthy start that has not run a call yet) never initialises the logging
- * backend behind {@code System.Logger} (java.util.logging by default).
+ * elu4j's {@link System.Logger}, {@code org.elu4j}, obtained on first use.
  *
- * <p>The first call logs the start line, and the logging backend's start is the largest part of
- * that call after the JDK's own first downcall: java.util.logging's configuration, handler and
- * formatter (its dates, its locale data) cost that call ~60 ms of CPU on a 2-vCPU Zen 3
- * (docs/benchmarks.md, "The logging backend's start off the first call"). So the provider, when
- * it starts, has a daemon thread ({@link #startInBackground}) obtain the logger meanwhile and,
+ * <p>The first call logs the start line, and starting the logging backend is a large part of a
+ * fresh JVM's first call after the JDK's own first downcall: java.util.logging's configuration,
+ * handler and formatter (its dates, its locale data) take tens of milliseconds of CPU
+ * (docs/benchmarks.md, "The logging backend's start off the first call"). So the first binding
+ * has a daemon thread ({@link #startInBackground}) obtain the logger meanwhile and,
  * where java.util.logging's own formatters write the line, format a record of its own with each
  * (not published): the first call then finds all of it loaded. The line itself is still logged by
  * the first call, so a JVM that exits right after it still writes it.
@@ -31,9 +29,13 @@ final class Log {
 
     /** Starts the logging backend on a daemon thread ({@value #THREAD_NAME}), as the class comment says. */
     static void startInBackground() {
-        Thread t = new Thread(new Starter(), THREAD_NAME); // a class, not a lambda: the first call's path
-        t.setDaemon(true);
-        t.start();
+        try {
+            Thread t = new Thread(new Starter(), THREAD_NAME); // a class, not a lambda: the first call's path
+            t.setDaemon(true);
+            t.start();
+        } catch (RuntimeException | OutOfMemoryError e) {
+            // No thread to be had (a process at its thread limit): the first record starts the backend, as before.
+        }
     }
 
     /** Whether {@code System.Logger}'s loggers are java.util.logging's: the JDK's default finder, in module java.logging. */

@@ -137,8 +137,8 @@ class NativeFaultTest {
     }
 
     /**
-     * {@code Elu4j.backends()} alone runs no native call and logs nothing (so it never starts the
-     * logging backend): the helper is reported available but not linked, oneDNN not loaded; the
+     * {@code Elu4j.backends()} alone runs no native call, logs nothing and makes none of the
+     * logging backend's handlers (its head start belongs to the first binding): the helper is reported available but not linked, oneDNN not loaded; the
      * first call links the helper (its ISA level shows) and logs the one start line.
      */
     @Test
@@ -156,6 +156,18 @@ class NativeFaultTest {
         assertTrue(called.get("status.helper").matches("available: helper \\d+\\.\\d+\\.\\d+ \\((portable|avx2|avx512)\\)"),
                 called.toString());
         assertEquals(1, called.logLines("INFO").size() + called.logLines("WARNING").size(), called.toString());
+
+        // No handler or formatter is made (the logging backend's head start belongs to the first
+        // binding; asking may still obtain the logger for DEBUG lines that are not written).
+        List<String> launch = new ArrayList<>(List.of("-Xlog:class+load:file=classes.txt")); // in the child's directory
+        launch.addAll(ChildJvm.onClassPath());
+        Child again = ChildJvm.start(tmp, "backends-again", launch, props(DIR, extract), "--backends-only").await();
+        assertEquals(0, again.exit(), again.toString());
+        String classes = Files.readString(again.dir().resolve("classes.txt"));
+        assertTrue(classes.contains("org.elu4j.internal.BackendProvider "), "the class log works: " + again.dir());
+        assertFalse(classes.contains("java.util.logging.ConsoleHandler "), "no handler made: " + again.dir());
+        assertFalse(classes.contains("java.util.logging.SimpleFormatter "), "no formatter made: " + again.dir());
+        assertFalse(classes.contains("org.elu4j.internal.Log$Starter "), "no head start: " + again.dir());
     }
 
     /** Without the dnnl jar (an optional dependency): no WARNING, oneDNN reported unavailable with what to add. */
