@@ -500,7 +500,7 @@ public final class Elu {
             b = binding(type, Pass.FORWARD, heap);
             if (!heap && b.refusal() == null
                     && WarmUp.first(b.backend().kind(), b.backend().warmUpGroup(op, type, Pass.FORWARD))) {
-                WarmUp.untilCompiled(16L * type.byteSize(), false, new WarmCalls(this, type, Pass.FORWARD));
+                WarmUp.run(16L * type.byteSize(), false, b.backend().warmUpUntilCompiled(), new WarmCalls(this, type, Pass.FORWARD));
             }
         }
         Binding.Forward kernel = b.forward(); // throws if refused
@@ -1029,7 +1029,7 @@ public final class Elu {
             b = binding(type, pass, heap);
             if (!heap && b.refusal() == null
                     && WarmUp.first(b.backend().kind(), b.backend().warmUpGroup(op, type, pass))) {
-                WarmUp.untilCompiled(16L * type.byteSize(), true, new WarmCalls(this, type, pass));
+                WarmUp.run(16L * type.byteSize(), true, b.backend().warmUpUntilCompiled(), new WarmCalls(this, type, pass));
             }
         }
         Binding.Backward kernel = b.backward(); // throws if refused

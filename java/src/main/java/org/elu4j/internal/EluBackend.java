@@ -38,6 +38,16 @@ public interface EluBackend {
     }
 
     /**
+     * Whether {@link WarmUp} goes on past its first calls until a batch of them runs as fast as
+     * compiled code of this backend's path does on a few elements (a fixed bound, which fits a
+     * short Java path in front of native code); false: the first calls only (the vector backend,
+     * whose scalar forms of some types stay above that bound when compiled).
+     */
+    default boolean warmUpUntilCompiled() {
+        return false;
+    }
+
+    /**
      * Null when this backend runs {@code op} on {@code type} for {@code pass}, else why not, as a
      * phrase that completes "the X backend cannot run this: ..." (e.g. "oneDNN has no f64 eltwise
      * on CPU"). Called when a call kind is bound ({@link #bind}), not per call; AUTO skips

@@ -21,8 +21,11 @@ final class JulStart {
      * would write a record of logger {@code name} (its own, then its parents' while it passes
      * records up), where the formatter is the JDK's own (an application's formatter might count or
      * keep what it formats): their classes, the date and the locale data they read get loaded.
+     *
+     * @return how many formatters formatted it
      */
-    static void formatOnce(String name) {
+    static int formatOnce(String name) {
+        int formatted = 0;
         Module jul = Logger.class.getModule();
         LogRecord record = new LogRecord(Level.INFO, "elu4j: logging started");
         record.setLoggerName(name);
@@ -31,8 +34,10 @@ final class JulStart {
                 Formatter f = h.getFormatter();
                 if (f != null && f.getClass().getModule() == jul) {
                     f.format(record);
+                    formatted++;
                 }
             }
         }
+        return formatted;
     }
 }

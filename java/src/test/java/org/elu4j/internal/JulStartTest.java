@@ -67,6 +67,7 @@ class JulStartTest {
         Logger parent = Logger.getLogger("org.elu4j.test.julstart");
         Logger child = Logger.getLogger("org.elu4j.test.julstart.child");
         Logger isolated = Logger.getLogger("org.elu4j.test.julstart.isolated");
+        Logger below = Logger.getLogger("org.elu4j.test.julstart.isolated.below"); // held: JUL keeps loggers weakly
         CountingHandler jdk = new CountingHandler(new SimpleFormatter());
         CountingFormatter own = new CountingFormatter();
         CountingHandler custom = new CountingHandler(own);
@@ -78,7 +79,7 @@ class JulStartTest {
         child.addHandler(custom);
         isolated.setUseParentHandlers(false);
         try {
-            JulStart.formatOnce(child.getName());
+            assertEquals(2, JulStart.formatOnce(child.getName()), "the child's and the parent's SimpleFormatter");
             assertEquals(1, jdk.formatterAsked);
             assertEquals(1, custom.formatterAsked);
             assertEquals(1, above.formatterAsked, "the parent's handlers write the child's records");
@@ -86,10 +87,10 @@ class JulStartTest {
             assertEquals(0, jdk.published + custom.published + above.published, "nothing is published");
 
             isolated.addHandler(own2);
-            JulStart.formatOnce(isolated.getName());
+            assertEquals(1, JulStart.formatOnce(isolated.getName()));
             assertEquals(1, own2.formatterAsked);
             assertEquals(1, above.formatterAsked, "a logger that passes no records up stops there");
-            JulStart.formatOnce("org.elu4j.test.julstart.isolated.below"); // passes up to isolated, which stops
+            assertEquals(1, JulStart.formatOnce(below.getName()), "passes up to isolated, which stops");
             assertEquals(2, own2.formatterAsked);
             assertEquals(1, above.formatterAsked);
             assertEquals(1, jdk.formatterAsked, "the other branch's handlers are not visited");
@@ -99,6 +100,8 @@ class JulStartTest {
             child.removeHandler(custom);
             isolated.removeHandler(own2);
             parent.removeHandler(above);
+            parent.setUseParentHandlers(true);
+            isolated.setUseParentHandlers(true);
         }
     }
 }

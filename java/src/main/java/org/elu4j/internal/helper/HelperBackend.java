@@ -290,6 +290,12 @@ public final class HelperBackend implements EluBackend {
         return pass == Pass.FORWARD ? 0 : -1;
     }
 
+    /** Its path compiled costs well under {@link org.elu4j.internal.WarmUp}'s bound on a few elements: it may warm until then. */
+    @Override
+    public boolean warmUpUntilCompiled() {
+        return true;
+    }
+
     @Override
     public boolean supportsHeapSegments() {
         return true;
