@@ -22,7 +22,7 @@ final class JulStart {
      * records up), where the formatter is the JDK's own (an application's formatter might count or
      * keep what it formats): their classes, the date and the locale data they read get loaded.
      *
-     * @return how many formatters formatted it
+     * @return how many formatters formatted it into some text
      */
     static int formatOnce(String name) {
         int formatted = 0;
@@ -33,8 +33,7 @@ final class JulStart {
             for (Handler h : l.getHandlers()) {
                 Formatter f = h.getFormatter();
                 if (f != null && f.getClass().getModule() == jul) {
-                    f.format(record);
-                    formatted++;
+                    formatted += f.format(record).isEmpty() ? 0 : 1;
                 }
             }
         }
