@@ -66,7 +66,7 @@ import org.elu4j.internal.scalar.ScalarBackend;
  * prefers the helper anyway). Diagnostics alone ({@link #statuses()}) log nothing, so a JVM that
  * only asks what runs never initialises its logging backend (with java.util.logging, the INFO
  * line's first record costs tens of milliseconds; the first binding starts it on a thread of its
- * own: {@link #startLogging}). Linking the helper or loading oneDNN logs its time at
+ * own: {@link Log#startInBackground}). Linking the helper or loading oneDNN logs its time at
  * DEBUG, or a WARNING when it fails after the start line (for oneDNN: when its natives are there).
  * This class decides when those lines are logged, and logs them; {@link BackendReport} composes
  * the start line and the statuses from what this class has found.
@@ -272,26 +272,6 @@ public final class BackendProvider {
         return t.getMessage() != null ? t.getMessage() : t.toString();
     }
 
-    /** Whether the first binding has started the logging backend ({@link #startLogging}). */
-    private volatile boolean loggingStarted;
-
-    /**
-     * At the first binding, before it links the helper or loads oneDNN (which take tens of
-     * milliseconds): starts the logging backend on a thread of its own ({@link Log#startInBackground}),
-     * for the start line {@link #announce} logs at its end. Not at the provider's start: a JVM
-     * that only asks what runs never starts its logging backend.
-     */
-    private void startLogging() {
-        if (!loggingStarted) {
-            synchronized (this) {
-                if (!loggingStarted) {
-                    loggingStarted = true;
-                    Log.startInBackground();
-                }
-            }
-        }
-    }
-
     /**
      * Logs the one start line, once, when the first call is bound: INFO, or WARNING when a
      * backend is unavailable for a reason that needs fixing. A backend absent by choice gets a
@@ -356,7 +336,7 @@ public final class BackendProvider {
      * cannot run the call; the refusal's exception names the reason.
      */
     public Binding bind(Backend requested, Op op, DataType type, Pass pass, boolean heap) {
-        startLogging();
+        Log.startInBackground(); // once: before the helper's linking or oneDNN's loading, for announce()'s line
         Binding binding = bindNow(requested, op, type, pass, heap);
         announce();
         return binding;
@@ -391,7 +371,7 @@ public final class BackendProvider {
         if (helperIsa == null) {
             return bind(requested, op, type, pass, heap);
         }
-        startLogging();
+        Log.startInBackground();
         EluBackend helper = helperLevel(helperIsa);
         Binding binding = helper == null ? Binding.refused(Backend.HELPER, helperLevelProblem(helperIsa))
                 : bindOn(Backend.HELPER, helper, op, type, pass, heap);

@@ -27,8 +27,19 @@ final class Log {
         return Holder.LOGGER;
     }
 
-    /** Starts the logging backend on a daemon thread ({@value #THREAD_NAME}), as the class comment says. */
+    /** Whether {@link #startInBackground} has run. */
+    private static final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Starts the logging backend on a daemon thread ({@value #THREAD_NAME}), as the class comment
+     * says, once per JVM: called by each binding ({@code BackendProvider.bind}), so the first one,
+     * before it links the helper or loads oneDNN (tens of milliseconds), starts it. Not at the
+     * provider's start: a JVM that only asks what runs makes none of its handlers.
+     */
     static void startInBackground() {
+        if (started.get() || !started.compareAndSet(false, true)) {
+            return;
+        }
         try {
             Thread t = new Thread(new Starter(), THREAD_NAME); // a class, not a lambda: the first call's path
             t.setDaemon(true);
