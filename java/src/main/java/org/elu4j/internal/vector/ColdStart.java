@@ -36,7 +36,7 @@ import org.elu4j.internal.vector.Staging.Map2;
  * {@link ScalarForms}, the kernel's arithmetic one element at a time with the kernel's bits (bf16
  * and f16 around the f32 form, with the bits of the fused loops). It is plain Java on arrays,
  * cheap before the JIT has compiled it (the first call on native
- * memory runs it on a few elements until it is compiled: {@link org.elu4j.internal.WarmUp},
+ * memory runs it a thousand times on a few elements: {@link org.elu4j.internal.WarmUp},
  * {@link VectorBackend#warmUpGroup}, once per type and scalar method), a few microseconds a 256-element
  * call until C2 has compiled it (a few thousand calls) and then a few times the compiled kernel's
  * time, never a hundred times. Meanwhile one daemon thread
