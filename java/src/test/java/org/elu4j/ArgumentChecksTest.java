@@ -178,9 +178,8 @@ class ArgumentChecksTest {
 
     @Test
     void oneDnnRefusesHeapSegments() {
-        if (!Elu4j.isAvailable(Backend.ONEDNN)) {
-            return;
-        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(Elu4j.isAvailable(Backend.ONEDNN),
+                () -> "oneDNN unavailable: " + Elu4j.backends());
         float[] x = {-1f, 2f};
         float[] y = {7f, 7f};
         var e = assertThrows(BackendUnavailableException.class,

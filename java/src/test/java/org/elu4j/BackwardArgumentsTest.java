@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +17,7 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.ShortBuffer;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -74,6 +76,19 @@ class BackwardArgumentsTest {
             assertEquals(defined, op.fromOutputProblem() == null, fn.name());
         }
         assertTrue(!Elu.elu(-0.7).hasBackwardFromOutput() && !Elu.leakyRelu(-0.2).hasBackwardFromOutput());
+        // The domain's edges, stated here rather than computed: zero scales are outside it (y no
+        // longer tells the sides apart), a zero alpha or slope of either sign is inside.
+        Map<String, Elu> outside = Map.of("elu(1.5,0,1)", Elu.elu(1.5, 0, 1), "elu(1.5,2,0)", Elu.elu(1.5, 2, 0),
+                "elu(1.5,2,-0.0)", Elu.elu(1.5, 2, -0.0), "elu(1.5,-0.0,1)", Elu.elu(1.5, -0.0, 1),
+                "elu(-1e-300)", Elu.elu(-1e-300), "leakyRelu(-1e-300)", Elu.leakyRelu(-1e-300));
+        Map<String, Elu> inside = Map.of("elu(0)", Elu.elu(0), "elu(-0.0)", Elu.elu(-0.0),
+                "elu(1.5,4.9e-324,4.9e-324)", Elu.elu(1.5, Double.MIN_VALUE, Double.MIN_VALUE),
+                "leakyRelu(0)", Elu.leakyRelu(0), "leakyRelu(-0.0)", Elu.leakyRelu(-0.0));
+        outside.forEach((name, elu) -> {
+            assertFalse(elu.hasBackwardFromOutput(), name);
+            assertFalse(elu.isSupported(DataType.F32, Elu.Direction.BACKWARD_FROM_OUTPUT), name);
+        });
+        inside.forEach((name, elu) -> assertTrue(elu.hasBackwardFromOutput(), name));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -83,9 +98,9 @@ class BackwardArgumentsTest {
     @MethodSource("backends")
     void dxOverDyIsAllowedAndCorrect(Backend backend) {
         Elu elu = Elu.selu().on(backend);
-        if (!elu.isSupported(DataType.F32, Elu.Direction.BACKWARD_FROM_INPUT)) {
-            return; // the conformance suite (testing/ConformanceSuite) checks the refusal and AUTO
-        }
+        // (the conformance suite, testing/ConformanceSuite, checks the refusal and AUTO)
+        org.junit.jupiter.api.Assumptions.assumeTrue(elu.isSupported(DataType.F32, Elu.Direction.BACKWARD_FROM_INPUT),
+                () -> backend + " cannot run it: " + elu.unsupportedReason(DataType.F32, Elu.Direction.BACKWARD_FROM_INPUT).orElse(""));
         try (Arena arena = Arena.ofConfined()) {
             int n = 37;
             MemorySegment x = arena.allocate(4L * n, 64);

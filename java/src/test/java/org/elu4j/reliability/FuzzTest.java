@@ -29,8 +29,9 @@ import org.junit.jupiter.api.Timeout;
  * source of an out-of-place call. A second test makes random partial overlaps, which must be
  * refused with the destination untouched.
  *
- * <p>Each test is bounded by a case count and a time budget, whichever comes first; the cases
- * are a fixed sequence, so a slower machine runs a prefix of the same sequence. A failure prints
+ * <p>Each test is bounded by a case count and a time budget, whichever comes first, but runs at
+ * least {@code elu4j.fuzz.minCases} (200) cases; the cases are a fixed sequence, so a slower
+ * machine runs a shorter prefix of the same sequence. A failure prints
  * the seed and the case; {@code -Delu4j.fuzz.seed=S} changes the sequence,
  * {@code -Delu4j.fuzz.case=C} replays one case by its case seed, and {@code -Delu4j.fuzz.millis}
  * and {@code -Delu4j.fuzz.cases} change the bounds.
@@ -41,6 +42,8 @@ class FuzzTest {
     static final Long REPLAY = Long.getLong("elu4j.fuzz.case");
     static final int MAX_CASES = Integer.getInteger("elu4j.fuzz.cases", 4000);
     static final long BUDGET_MILLIS = Long.getLong("elu4j.fuzz.millis", 8000);
+    /** Cases run whatever the budget, so that a slow or busy machine still covers this prefix. */
+    static final int MIN_CASES = Math.min(MAX_CASES, Integer.getInteger("elu4j.fuzz.minCases", 200));
     static final int GUARD = 64;
     /** Nanoseconds spent per candidate (call and checks), for the summary line. */
     static final java.util.Map<String, Long> NANOS = new java.util.TreeMap<>();
@@ -196,7 +199,7 @@ class FuzzTest {
         int run = 0;
         long elements = 0;
         for (long caseSeed : seeds) {
-            if (REPLAY == null && System.nanoTime() > deadline) {
+            if (REPLAY == null && run >= MIN_CASES && System.nanoTime() > deadline) {
                 break;
             }
             Case c = Case.draw(caseSeed);

@@ -115,7 +115,7 @@ class ParallelModeTest {
     @Test
     void heapSegmentsRunSeriallyWithTheSameBits() {
         for (Backend backend : List.of(Backend.AUTO, Backend.HELPER)) {
-            assumeTrue(Elu4j.isAvailable(backend));
+            assumeTrue(Elu4j.isAvailable(backend), () -> backend + " unavailable: " + Elu4j.backends());
             Elu serial = Elu.elu(ALPHA).on(backend);
             for (int n : new int[] {0, 17, 1 << 20}) {
                 float[] x = Inputs.random(n, SEED ^ n);
@@ -137,7 +137,7 @@ class ParallelModeTest {
     /** Several Java threads in parallel mode at once: each result is the serial bits. */
     @Test
     void concurrentParallelCallers() throws Exception {
-        assumeTrue(Elu4j.isAvailable(Backend.HELPER));
+        assumeTrue(Elu4j.isAvailable(Backend.HELPER), () -> "helper unavailable: " + Elu4j.backends());
         int threads = 4;
         int callsPerThread = 25;
         Elu serial = Elu.elu(ALPHA).on(Backend.HELPER);
@@ -192,7 +192,7 @@ class ParallelModeTest {
      */
     @Test
     void closingASharedArenaDuringParallelCallsFailsCleanly() throws Exception {
-        assumeTrue(Elu4j.isAvailable(Backend.HELPER));
+        assumeTrue(Elu4j.isAvailable(Backend.HELPER), () -> "helper unavailable: " + Elu4j.backends());
         int n = 9 << 20;
         Elu elu = Elu.elu().on(Backend.HELPER).parallel();
         CloseRace.run("helper parallel", n, 3, elu::apply);

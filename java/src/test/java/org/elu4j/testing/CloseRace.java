@@ -22,10 +22,11 @@ public final class CloseRace {
     /**
      * Runs {@code trials} races of {@code call} on two shared-arena segments of {@code floats}
      * floats each; throws an AssertionError naming {@code label} if the worker ends in any other
-     * way than IllegalStateException.
+     * way than IllegalStateException, or if no trial raced (every close was refused for 2 s).
      */
     public static void run(String label, long floats, int trials, BiConsumer<MemorySegment, MemorySegment> call)
             throws InterruptedException {
+        int raced = 0;
         for (int trial = 0; trial < trials; trial++) {
             Arena arena = Arena.ofShared();
             MemorySegment src = arena.allocate(4L * floats, 64).fill((byte) 0xBF); // about -1.49
@@ -69,6 +70,12 @@ public final class CloseRace {
                 throw new AssertionError(label + " trial " + trial + ": after the arena was closed (" + refused
                         + " refused closes, " + calls.get() + " calls) the worker ended with " + e, e);
             }
+            raced += stop.get() ? 0 : 1;
+        }
+        // A trial whose close never got between two calls within its 2 s checks nothing: at least
+        // one of them must have raced.
+        if (trials > 0 && raced == 0) {
+            throw new AssertionError(label + ": in none of " + trials + " trials did the close land between calls");
         }
     }
 }

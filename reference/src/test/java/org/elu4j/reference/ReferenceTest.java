@@ -134,4 +134,44 @@ class ReferenceTest {
             assertEquals(Float.floatToFloat16(elu.at(Float.float16ToFloat(x))), elu.atF16(x));
         }
     }
+    /**
+     * The backward values against ones worked out by hand (e = 2.718281828459045235360287..., the
+     * parameters' decimal values, hence a relative tolerance of 1e-14 for the doubles nearest
+     * them): each side of each function, from the input and from the output, and the input
+     * scale's factor on both sides.
+     */
+    @Test
+    void backwardMatchesValuesWorkedOutByHand() {
+        String eInv = "0.36787944117144232159552377016146"; // e^-1
+        // ELU(1): dx = dy * e^x for x <= 0, dy for x > 0; from y: dy * (y + 1)
+        near(eInv, Reference.elu(1).backward(false, 1, -1));
+        near("-6", Reference.elu(1).backward(false, -6, 2));
+        near("0.75", Reference.elu(1).backward(true, 3, -0.75)); // 3 * (-0.75 + 1)
+        // ELU(2) from x = -1, dy = 3: 3 * 2 * e^-1
+        near("2.2072766470286539295731426209688", Reference.elu(2).backward(false, 3, -1));
+        // the general form elu(1.5, 0.9, -0.5): x <= 0: dy * 1.5 * 0.9 * (-0.5) * e^(x * -0.5); x > 0: dy * 0.9
+        near("-1.8348402342098555338681940431631", Reference.elu(1.5, 0.9, -0.5).backward(false, 1, -2)); // -0.675 e
+        near("2.7", Reference.elu(1.5, 0.9, -0.5).backward(false, 3, 2));
+        // elu(1.5, 0.9, 2) from y: y <= 0: dy * 2 * (y + 1.35); y > 0: dy * 0.9
+        near("1.7", Reference.elu(1.5, 0.9, 2).backward(true, 1, -0.5));
+        near("-0.45", Reference.elu(1.5, 0.9, 2).backward(true, -0.5, 4));
+        // CELU(0.7) = elu(0.7, 1, 1/0.7) from x = -0.7: dy * 0.7 * (1/0.7) * e^-1
+        near(eInv, Reference.elu(0.7, 1, 1 / 0.7).backward(false, 1, -0.7));
+        // SELU from y = -1, dy = 2: 2 * (-1 + alpha * lambda), alpha * lambda = 1.7580993408473766...
+        near("1.5161986816947532", Reference.elu(1.6732632423543772, 1.0507009873554805, 1).backward(true, 2, -1));
+        // SELU from x = 1: dy * lambda
+        near("2.101401974710961", Reference.elu(1.6732632423543772, 1.0507009873554805, 1).backward(false, 2, 1));
+        // LeakyReLU(0.01) and ReLU, either side, from x and from y
+        near("0.05", Reference.leakyRelu(0.01).backward(false, 5, -3));
+        near("0.05", Reference.leakyRelu(0.01).backward(true, 5, -0.03));
+        near("5", Reference.leakyRelu(0.01).backward(false, 5, 3));
+        assertEquals(0, Reference.relu().backward(false, 5, -3).signum());
+        near("5", Reference.relu().backward(true, 5, 3));
+    }
+
+    private static void near(String want, BigDecimal got) {
+        BigDecimal w = new BigDecimal(want);
+        double rel = w.subtract(got).abs().doubleValue() / Math.max(Math.abs(w.doubleValue()), 1e-300);
+        assertTrue(rel <= 1e-14, "got " + got + ", want " + want + " (relative " + rel + ")");
+    }
 }
