@@ -39,6 +39,10 @@ import org.elu4j.internal.helper.ffi.Elu4jNative;
  * serial critical downcall instead: for heap arrays an ordinary downcall cannot pass the array,
  * and copying would cost more than the second thread gains.
  *
+ * <p>Serial calls over {@link HelperCalls#CRITICAL_MAX_BYTES} per segment are not one critical
+ * downcall: a critical downcall holds off safepoints, and so every thread's garbage collection,
+ * while it runs ({@link HelperCalls} says how they go instead).
+ *
  * <p>ISA pinning: the system property {@value #ISA_PROPERTY} (or the environment variable
  * {@value #ISA_ENV}) set to {@code portable}, {@code avx2} or {@code avx512} pins the library's
  * kernels to that level for the whole process ({@code elu4j_pin_isa}), e.g. to run what an AVX2
@@ -198,7 +202,7 @@ public final class HelperBackend implements EluBackend {
     }
 
     /** {@code elu4j_pin_isa} or {@code elu4j_pin_thread_isa}: its status. */
-    private static int pin(MethodHandle handle, int isa) {
+    static int pin(MethodHandle handle, int isa) {
         try {
             return (int) handle.invokeExact(isa);
         } catch (Throwable t) {
@@ -207,7 +211,7 @@ public final class HelperBackend implements EluBackend {
     }
 
     /** Removes the calling thread's pin ({@code elu4j_pin_thread_isa(ELU4J_ISA_BEST)}: cannot fail). */
-    private static void unpinThread() {
+    static void unpinThread() {
         int status = pin(HelperDowncalls.Control.PIN_THREAD_ISA, -1);
         if (status != 0) {
             throw new IllegalStateException("elu4j_pin_thread_isa(ELU4J_ISA_BEST) failed: "
@@ -329,127 +333,15 @@ public final class HelperBackend implements EluBackend {
     @Override
     public Binding.Forward bindForward(Op op, DataType type) {
         HelperDowncalls.Forward.load();
-        return new ForwardKernel(this, op.kind().nativeCode, dtypeCode(type), type.byteSize(), op.alpha(), op.scale(),
-                op.inputScale());
+        return new HelperCalls.ForwardKernel(isa, op.kind().nativeCode, dtypeCode(type), type.byteSize(), op.alpha(),
+                op.scale(), op.inputScale());
     }
 
-    /**
-     * A bound forward: a class of its own rather than a lambda (a lambda spins a class when it
-     * is first made, on a fresh JVM's first call), its common case (serial, no pinned level)
-     * first and flat, so that the calls made before the JIT compiles it run few bytecodes.
-     */
-    private static final class ForwardKernel implements Binding.Forward {
-        private final HelperBackend helper;
-        private final int fn, dt;
-        private final long size;
-        private final double alpha, scale, inputScale;
-        /** Whether every call is the plain critical downcall: no pinned level, and no parallel path. */
-        private final boolean plain;
-
-        ForwardKernel(HelperBackend helper, int fn, int dt, long size, double alpha, double scale, double inputScale) {
-            this.helper = helper;
-            this.fn = fn;
-            this.dt = dt;
-            this.size = size;
-            this.alpha = alpha;
-            this.scale = scale;
-            this.inputScale = inputScale;
-            this.plain = helper.isa < 0;
-        }
-
-        @Override
-        public void run(MemorySegment src, MemorySegment dst, int threads) {
-            if (plain && threads == 1) {
-                int status;
-                try {
-                    status = (int) HelperDowncalls.Forward.FORWARD.invokeExact(fn, dt, src, dst, src.byteSize() / size, alpha, scale,
-                            inputScale);
-                } catch (Throwable t) {
-                    throw rethrow(t);
-                }
-                if (status != 0) {
-                    throw failed("elu4j_forward", status);
-                }
-                return;
-            }
-            helper.forward(fn, dt, size, alpha, scale, inputScale, src, dst, threads);
-        }
-    }
-
-    /** A native call's failure status as an exception. */
-    private static NativeCallException failed(String function, int status) {
-        return new NativeCallException("elu4j helper", function, status, cString(Elu4jNative.elu4j_status_name(status)));
-    }
-
-    private void forward(int fn, int dt, long size, double alpha, double scale, double inputScale,
-            MemorySegment src, MemorySegment dst, int threads) {
-        long n = src.byteSize() / size;
-        int status;
-        String function = "elu4j_forward";
-        try {
-            if (isa >= 0) {
-                status = pin(HelperDowncalls.Control.PIN_THREAD_ISA, isa);
-                if (status == 0) {
-                    try {
-                        status = (int) HelperDowncalls.Forward.FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
-                    } finally {
-                        unpinThread();
-                    }
-                } else {
-                    function = "elu4j_pin_thread_isa";
-                }
-            } else if (threads != 1 && n >= HelperDowncalls.Parallel.MT_MIN_ELEMENTS && src.isNative() && dst.isNative()) {
-                function = "elu4j_forward_mt";
-                status = (int) HelperDowncalls.Parallel.FORWARD_MT.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale, threads);
-            } else {
-                status = (int) HelperDowncalls.Forward.FORWARD.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale);
-            }
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (status != 0) {
-            throw new NativeCallException("elu4j helper", function, status,
-                    cString(Elu4jNative.elu4j_status_name(status)));
-        }
-    }
 
     @Override
     public Binding.Backward bindBackward(Op op, DataType type, boolean fromOutput) {
         HelperDowncalls.Backward.load();
-        int fn = op.kind().nativeCode;
-        int dt = dtypeCode(type);
-        int fromDst = fromOutput ? 1 : 0;
-        long size = type.byteSize();
-        double alpha = op.alpha();
-        double scale = op.scale();
-        double inputScale = op.inputScale();
-        return (dy, xy, dx) -> {
-            long n = dy.byteSize() / size;
-            int status;
-            String function = "elu4j_backward";
-            try {
-                if (isa >= 0) {
-                    status = pin(HelperDowncalls.Control.PIN_THREAD_ISA, isa);
-                    if (status == 0) {
-                        try {
-                            status = (int) HelperDowncalls.Backward.BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
-                        } finally {
-                            unpinThread();
-                        }
-                    } else {
-                        function = "elu4j_pin_thread_isa";
-                    }
-                } else {
-                    status = (int) HelperDowncalls.Backward.BACKWARD.invokeExact(fn, dt, fromDst, dy, xy, dx, n, alpha, scale, inputScale);
-                }
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-            if (status != 0) {
-                throw new NativeCallException("elu4j helper", function, status,
-                        cString(Elu4jNative.elu4j_status_name(status)));
-            }
-        };
+        return HelperCalls.backward(isa, op, type, fromOutput);
     }
 
     /** The helper's {@code elu4j_dtype} number of a data type. */
@@ -471,7 +363,7 @@ public final class HelperBackend implements EluBackend {
     }
 
     /** Reads a static NUL-terminated string the helper returned (at most 256 bytes). */
-    private static String cString(MemorySegment pointer) {
+    static String cString(MemorySegment pointer) {
         return pointer.reinterpret(256).getString(0);
     }
 

@@ -102,6 +102,23 @@ final class HelperDowncalls {
         }
     }
 
+    /**
+     * {@code elu4j_forward} and {@code elu4j_backward} as ordinary downcalls, for native segments
+     * beyond {@link HelperCalls#CRITICAL_MAX_BYTES} (a critical downcall holds off safepoints for
+     * as long as it runs).
+     */
+    static final class Ordinary {
+        static final MethodHandle FORWARD = Linker.nativeLinker().downcallHandle(FORWARD_ADDR,
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
+                        JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE));
+        static final MethodHandle BACKWARD = Linker.nativeLinker().downcallHandle(BACKWARD_ADDR,
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS,
+                        JAVA_LONG, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE));
+
+        private Ordinary() {
+        }
+    }
+
     /** {@code elu4j_forward_mt} (an ordinary downcall, not critical: it waits for the pool) and its threshold. */
     static final class Parallel {
         static final MethodHandle FORWARD_MT = Linker.nativeLinker().downcallHandle(FORWARD_MT_ADDR,
