@@ -78,6 +78,8 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
     public static final String THREADS_PROPERTY = "elu4j.onednn.threads";
     /** oneDNN's DNNL_RUNTIME_OMP (dnnl_config.h): the CPU runtime whose threads we can limit. */
     private static final int DNNL_RUNTIME_OMP = 2;
+    /** oneDNN's DNNL_RUNTIME_SEQ: no threads of its own. */
+    private static final int DNNL_RUNTIME_SEQ = 1;
 
     private final Engine engine;
     private final String description;
@@ -91,6 +93,8 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
     private final ThreadContexts contexts;
     /** What this CPU's oneDNN implements, probed once at creation. */
     private final EltwiseProbe probe;
+    /** Closes the backend at the JVM's exit (registered by {@link #create}, removed by {@link #close}). */
+    private final Thread shutdownHook = new Thread(this::close, "elu4j-onednn-shutdown");
 
     private OneDnnBackend(Engine engine, boolean useHelperShim) {
         this.engine = engine;
@@ -103,19 +107,36 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         if (implementation == null) {
             throw new Elu4jException(probe.failures().get(DataType.F32).get(Alg.FWD_ELU));
         }
-        int threads = Integer.getInteger(THREADS_PROPERTY, 1);
-        if (threads < 1) {
-            throw new Elu4jException(THREADS_PROPERTY + " must be at least 1, got " + threads);
-        }
-        MethodHandle ompSetNumThreads = dnnl_version_t.cpu_runtime(v) == DNNL_RUNTIME_OMP
-                ? ThreadContext.ompSetNumThreads() : null;
+        int threads = threads();
+        int runtime = dnnl_version_t.cpu_runtime(v);
+        MethodHandle ompSetNumThreads = runtime == DNNL_RUNTIME_OMP ? ThreadContext.ompSetNumThreads() : null;
         this.cache = new PrimitiveCache(engine);
-        // A critical downcall must not wait on other threads: only with oneDNN on one thread.
-        Executor.Path path = Executor.Path.choose(useHelperShim, threads == 1, arena);
+        // A critical downcall must not wait on other threads: only with oneDNN on one thread, which
+        // elu4j can ask only of OpenMP (a sequential build has no threads; TBB or a thread pool
+        // would use theirs).
+        boolean oneThread = runtime == DNNL_RUNTIME_SEQ || (runtime == DNNL_RUNTIME_OMP && threads == 1);
+        Executor.Path path = Executor.Path.choose(useHelperShim, oneThread, arena);
         this.executePath = path;
         this.contexts = new ThreadContexts(() -> new ThreadContext(engine, cache, path, threads, ompSetNumThreads));
         this.description = "onednn " + version + " (" + implementation + ", " + threads
                 + (threads == 1 ? " thread, " : " threads, ") + path.summary() + ")";
+    }
+
+    /** {@value #THREADS_PROPERTY}, at least 1 (1 when unset); a value that is no such number is refused, naming it. */
+    private static int threads() {
+        String value = System.getProperty(THREADS_PROPERTY);
+        if (value == null || value.isBlank()) {
+            return 1;
+        }
+        try {
+            int threads = Integer.parseInt(value.trim());
+            if (threads >= 1) {
+                return threads;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new Elu4jException(THREADS_PROPERTY + " must be a whole number of at least 1, got \"" + value + "\"");
     }
 
     /**
@@ -156,7 +177,16 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
             }
             throw e;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(backend::close, "elu4j-onednn-shutdown"));
+        try {
+            Runtime.getRuntime().addShutdownHook(backend.shutdownHook);
+        } catch (IllegalStateException | SecurityException e) { // the JVM is shutting down already
+            try {
+                backend.close();
+            } catch (RuntimeException closeFailed) {
+                e.addSuppressed(closeFailed);
+            }
+            throw new Elu4jException("oneDNN: cannot register the backend's shutdown hook: " + e.getMessage(), e);
+        }
         return backend;
     }
 
@@ -210,7 +240,7 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         try {
             ctx.eluF32(alpha, n, src, dst);
         } finally {
-            ThreadContexts.exit(ctx);
+            contexts.exit(ctx);
         }
     }
 
@@ -252,7 +282,7 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         try {
             ctx.forward(plan.steps(), type, src.byteSize() / type.byteSize(), src, dst);
         } finally {
-            ThreadContexts.exit(ctx);
+            contexts.exit(ctx);
         }
     }
 
@@ -262,7 +292,7 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         try {
             ctx.backward(plan.steps(), type, dy.byteSize() / type.byteSize(), dy, xy, dx);
         } finally {
-            ThreadContexts.exit(ctx);
+            contexts.exit(ctx);
         }
     }
 
@@ -307,15 +337,19 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
      */
     @Override
     public void close() {
-        contexts.close(() -> {
+        if (Thread.currentThread() != shutdownHook) {
             try {
-                cache.closeAll();
-            } finally {
-                try {
-                    engine.close();
-                } finally {
-                    arena.close();
-                }
+                Runtime.getRuntime().removeShutdownHook(shutdownHook); // a closed backend needs none
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs (or ran) anyway: a second close does nothing
+            }
+        }
+        contexts.close(() -> {
+            RuntimeException failure = ThreadContexts.attempt(cache::closeAll, null);
+            failure = ThreadContexts.attempt(engine::close, failure);
+            failure = ThreadContexts.attempt(arena::close, failure);
+            if (failure != null) {
+                throw failure;
             }
         });
     }

@@ -62,7 +62,14 @@ final class PrimitiveCache {
                 entries.put(key, e);
                 e.users++; // before evicting: the new one must not be the victim
                 if (entries.size() > CAPACITY) {
-                    evictOne();
+                    try {
+                        evictOne();
+                    } catch (RuntimeException closeFailed) {
+                        // The victim is out of the cache either way; the new entry is in it, with
+                        // this user: the caller must have it, or it would never be released.
+                        System.getLogger("org.elu4j").log(System.Logger.Level.WARNING,
+                                "elu4j: closing an evicted oneDNN primitive failed", closeFailed);
+                    }
                 }
                 return e;
             }

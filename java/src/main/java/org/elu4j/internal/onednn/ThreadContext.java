@@ -7,7 +7,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -27,8 +26,9 @@ import org.elu4j.internal.onednn.EltwisePlan.Step;
  * its {@link Memory} objects (one set per data type and element count), the primitives it pins
  * from the {@link PrimitiveCache}, its {@link Executor} (every pass of every call goes through its
  * one {@code execute}), and the busy flag of the backend's guard ({@link ThreadContexts}). Used
- * only by its own thread (it is closed once that thread has ended, or at the backend's close when
- * no call is running).
+ * only by its own platform thread (it is closed once that thread has ended, or at the backend's
+ * close when no call is running), or by one virtual thread's call at a time (the pool of
+ * {@link ThreadContexts}).
  */
 final class ThreadContext {
     /** Memory-object sets kept per thread (one per type and element count), least recently used out first. */
@@ -40,6 +40,9 @@ final class ThreadContext {
     private final PrimitiveCache cache;
     private final Stream stream;
     private final Executor executor;
+    /** OpenMP's {@code omp_set_num_threads} (null unless oneDNN runs on OpenMP) and the count to set. */
+    private final MethodHandle ompSetNumThreads;
+    private final int threads;
     /** Keyed by {@link #memoryKey}; values: src/diff_dst, dst/diff_src, and (created on first backward use) src or dst. */
     private final LinkedHashMap<Long, Memory[]> memories = new LinkedHashMap<>(16, 0.75f, true);
     /** The memories of the last call's type and element count (-1: none): repeated sizes skip the map. */
@@ -60,14 +63,9 @@ final class ThreadContext {
     ThreadContext(Engine engine, PrimitiveCache cache, Executor.Path path, int threads, MethodHandle ompSetNumThreads) {
         this.engine = engine;
         this.cache = cache;
-        if (ompSetNumThreads != null) {
-            // OpenMP's thread count is per calling thread: set it once for this one.
-            try {
-                ompSetNumThreads.invokeExact(threads);
-            } catch (Throwable t) {
-                throw new Elu4jException("omp_set_num_threads failed", t);
-            }
-        }
+        this.ompSetNumThreads = ompSetNumThreads;
+        this.threads = threads;
+        applyThreadCount(); // OpenMP's thread count is per native thread: a platform thread's is set once
         Stream s = Stream.create(engine);
         try {
             this.executor = path.executor(s, arena);
@@ -79,12 +77,32 @@ final class ThreadContext {
         this.stream = s;
     }
 
-    /** libgomp's {@code omp_set_num_threads}: libgomp is loaded as oneDNN's dependency, and dlopen by soname finds that copy. */
+    /**
+     * The OpenMP runtime's {@code omp_set_num_threads}, found from the loaded oneDNN (a lookup by
+     * its handle searches its dependencies too): libgomp for the bundled oneDNN, whichever OpenMP
+     * runtime (libiomp5, libomp) a oneDNN given with {@code elu4j.dnnl.library} was linked with.
+     */
     static MethodHandle ompSetNumThreads() {
-        MemorySegment symbol = SymbolLookup.libraryLookup(NativeLibraries.GOMP_SONAME, Arena.global())
-                .find("omp_set_num_threads")
-                .orElseThrow(() -> new Elu4jException("omp_set_num_threads not found in " + NativeLibraries.GOMP_SONAME));
-        return Linker.nativeLinker().downcallHandle(symbol, FunctionDescriptor.ofVoid(JAVA_INT));
+        NativeLibraries.Library dnnl = NativeLibraries.dnnl().get();
+        MemorySegment symbol = dnnl.lookup().find("omp_set_num_threads")
+                .orElseThrow(() -> new Elu4jException("oneDNN at " + dnnl.path() + " runs on OpenMP, but neither it nor its"
+                        + " dependencies define omp_set_num_threads"));
+        return Linker.nativeLinker().downcallHandle(symbol, FunctionDescriptor.ofVoid(JAVA_INT), Linker.Option.critical(false));
+    }
+
+    /**
+     * Sets OpenMP's thread count on the calling native thread: once for a platform thread's own
+     * context, before every pass for a virtual thread (whose native thread, its carrier, may be
+     * another one each time: OpenMP would otherwise run that carrier's default, every CPU).
+     */
+    void applyThreadCount() {
+        if (ompSetNumThreads != null) {
+            try {
+                ompSetNumThreads.invokeExact(threads);
+            } catch (Throwable t) {
+                throw new Elu4jException("omp_set_num_threads failed", t);
+            }
+        }
     }
 
     /**
@@ -122,9 +140,22 @@ final class ThreadContext {
         return next.primitive;
     }
 
+    /**
+     * One pass through the executor. On a virtual thread, OpenMP's thread count is set on the
+     * carrier first: the one under it can change during a call (a contended lock unmounts it), and
+     * nothing between this and the native call can unmount it.
+     */
+    private void execute(Primitive primitive, Memory[] mem, MemorySegment src, MemorySegment dst, int extraArg,
+            MemorySegment extra) {
+        if (Thread.currentThread().isVirtual()) {
+            applyThreadCount();
+        }
+        executor.execute(primitive, mem, src, dst, extraArg, extra);
+    }
+
     /** Runs the f32 ELU primitive for alpha on n elements, src to dst. */
     void eluF32(float alpha, long n, MemorySegment src, MemorySegment dst) {
-        executor.execute(primitive(alpha, n), memories(DataType.F32, n), src, dst, 0, null);
+        execute(primitive(alpha, n), memories(DataType.F32, n), src, dst, 0, null);
     }
 
     /**
@@ -134,7 +165,7 @@ final class ThreadContext {
     void forward(Step[] steps, DataType type, long n, MemorySegment src, MemorySegment dst) {
         pinAll(steps, type, n);
         for (int i = 0; i < steps.length; i++) {
-            executor.execute(primitive(i, steps[i], type, n), memories(type, n), i == 0 ? src : dst, dst, 0, null);
+            execute(primitive(i, steps[i], type, n), memories(type, n), i == 0 ? src : dst, dst, 0, null);
         }
     }
 
@@ -151,13 +182,13 @@ final class ThreadContext {
             MemorySegment diffDst = i == 0 ? dy : dx;
             Alg alg = steps[i].alg();
             if (!alg.backward) {
-                executor.execute(primitive, mem, diffDst, dx, 0, null);
+                execute(primitive, mem, diffDst, dx, 0, null);
                 continue;
             }
             if (mem[2] == null) {
                 mem[2] = Memory.create(engine, type, n);
             }
-            executor.execute(primitive, mem, diffDst, dx, alg.usesDst ? DNNL_ARG_DST() : DNNL_ARG_SRC(), xy);
+            execute(primitive, mem, diffDst, dx, alg.usesDst ? DNNL_ARG_DST() : DNNL_ARG_SRC(), xy);
         }
     }
 
@@ -214,14 +245,18 @@ final class ThreadContext {
 
     /** Unpins its primitives and closes its memory objects and stream (its thread is done). */
     void close() {
+        // Every release and close is attempted whatever fails before it; the first failure is thrown.
+        RuntimeException failure = null;
         if (pinned != null) {
-            cache.release(pinned);
+            PrimitiveCache.Entry p = pinned;
             pinned = null;
+            failure = ThreadContexts.attempt(() -> cache.release(p), failure);
         }
         for (int i = 0; i < pinnedLater.length; i++) {
             if (pinnedLater[i] != null) {
-                cache.release(pinnedLater[i]);
+                PrimitiveCache.Entry p = pinnedLater[i];
                 pinnedLater[i] = null;
+                failure = ThreadContexts.attempt(() -> cache.release(p), failure);
             }
         }
         lastKey = -1;
@@ -230,10 +265,10 @@ final class ThreadContext {
         memories.values().forEach(mem -> owned.addAll(Arrays.asList(mem))); // closeAll skips a null mem[2]
         memories.clear();
         owned.add(stream);
-        try {
-            DnnlHandle.closeAll(owned.toArray(DnnlHandle[]::new));
-        } finally {
-            arena.close();
+        failure = ThreadContexts.attempt(() -> DnnlHandle.closeAll(owned.toArray(DnnlHandle[]::new)), failure);
+        failure = ThreadContexts.attempt(arena::close, failure);
+        if (failure != null) {
+            throw failure;
         }
     }
 

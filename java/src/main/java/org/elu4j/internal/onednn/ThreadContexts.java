@@ -1,15 +1,27 @@
 package org.elu4j.internal.onednn;
 
 import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
- * The oneDNN backend's per-thread contexts and the guard every call goes through. A thread gets
- * its {@link ThreadContext} on its first call; the contexts of threads that have died are closed
- * the next time a thread creates one; {@link #close} closes them all once.
+ * The oneDNN backend's per-thread contexts and the guard every call goes through. A platform
+ * thread gets its {@link ThreadContext} on its first call; the contexts of threads that have died
+ * are closed the next time a thread creates one; {@link #close} closes them all once.
+ *
+ * <p>A virtual thread borrows a context from a pool for each call instead, and sets OpenMP's
+ * thread count on its carrier before the call: virtual threads come and go by the thousand (a
+ * context per thread would pile up until the next platform thread's first call), and the native
+ * thread under one changes between its calls (OpenMP's thread count belongs to the native
+ * thread, so each pass sets it: {@link ThreadContext#applyThreadCount}). The pool grows to the
+ * most calls in flight at once and keeps up to {@link #IDLE_MAX} of its contexts idle.
  *
  * <p>The guard ({@link #enter}/{@link #exit}): a call marks its own context busy (one volatile
  * store, no lock) before it reads {@code closed}; {@link #close} sets {@code closed} and then
@@ -21,6 +33,16 @@ final class ThreadContexts {
     private final Object lock = new Object();
     private final Map<ThreadContext, WeakReference<Thread>> contexts = new ConcurrentHashMap<>();
     private final ThreadLocal<ThreadContext> context = new ThreadLocal<>();
+    /** Every context made for the pool (for close), and those not lent right now. */
+    private final Set<ThreadContext> pooled = ConcurrentHashMap.newKeySet();
+    private final ConcurrentLinkedDeque<ThreadContext> idle = new ConcurrentLinkedDeque<>();
+    private final AtomicInteger idleCount = new AtomicInteger();
+    /**
+     * Pooled contexts kept idle at most; more are closed as their calls end. A virtual thread can
+     * be unmounted inside a call (a contended lock), so more calls than carriers can be in
+     * flight at once, and the pool grows to that peak; this trims it back afterwards.
+     */
+    static final int IDLE_MAX = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
     private final Supplier<ThreadContext> factory;
     /** Set once by {@link #close}; read by every call after it marked its context busy. */
     private volatile boolean closed;
@@ -37,6 +59,9 @@ final class ThreadContexts {
      * until the call is done. Pair with {@link #exit} in a finally block.
      */
     ThreadContext enter() {
+        if (Thread.currentThread().isVirtual()) {
+            return borrow();
+        }
         ThreadContext ctx = context.get();
         if (ctx == null) {
             ctx = newContext();
@@ -49,8 +74,54 @@ final class ThreadContexts {
         return ctx;
     }
 
-    static void exit(ThreadContext ctx) {
+    /** Ends a call: the context is idle again (a pooled one back in the pool, or closed if enough are idle). */
+    void exit(ThreadContext ctx) {
         ctx.clearBusy();
+        if (Thread.currentThread().isVirtual()) {
+            if (idleCount.incrementAndGet() <= IDLE_MAX) {
+                idle.offerFirst(ctx); // (after close() it is closed, and enter() refuses before using it)
+            } else {
+                idleCount.decrementAndGet();
+                retire(ctx);
+            }
+        }
+    }
+
+    /** A virtual thread's call: an idle pooled context (or a new one), busy, OpenMP's count set on this carrier. */
+    private ThreadContext borrow() {
+        ThreadContext ctx = idle.pollFirst();
+        if (ctx != null) {
+            idleCount.decrementAndGet();
+        } else {
+            synchronized (lock) {
+                if (closed) {
+                    throw closedException();
+                }
+                ctx = factory.get();
+                pooled.add(ctx);
+            }
+        }
+        ctx.markBusy();
+        if (closed) {
+            ctx.clearBusy();
+            throw closedException();
+        }
+        return ctx;
+    }
+
+    /** A pooled context no longer needed (more are idle than {@link #IDLE_MAX}): closed now. */
+    private void retire(ThreadContext ctx) {
+        synchronized (lock) {
+            if (closed || !pooled.remove(ctx)) {
+                return; // close() closes it
+            }
+        }
+        try {
+            ctx.close();
+        } catch (RuntimeException failed) {
+            System.getLogger("org.elu4j").log(System.Logger.Level.WARNING,
+                    "elu4j: closing an idle pooled oneDNN context failed", failed);
+        }
     }
 
     private ThreadContext newContext() {
@@ -76,14 +147,20 @@ final class ThreadContexts {
             Thread t = e.getValue().get();
             // remove() decides which of two reaping threads closes the context: exactly one.
             if ((t == null || !t.isAlive()) && contexts.remove(e.getKey()) != null) {
-                e.getKey().close();
+                try {
+                    e.getKey().close();
+                } catch (RuntimeException failed) {
+                    // Not this caller's failure (another thread's objects): reported, and its call goes on.
+                    System.getLogger("org.elu4j").log(System.Logger.Level.WARNING,
+                            "elu4j: closing the oneDNN objects of an ended thread failed", failed);
+                }
             }
         }
     }
 
-    /** Number of live contexts (for tests of the clean-up). */
+    /** Number of live contexts: platform threads' and pooled ones (for tests of the clean-up). */
     int count() {
-        return contexts.size();
+        return contexts.size() + pooled.size();
     }
 
     /**
@@ -99,7 +176,9 @@ final class ThreadContexts {
             closed = true;
             // A call marks its context busy before it reads closed: once a context is seen idle
             // after closed was set, its thread cannot start using native objects again.
-            for (ThreadContext ctx : contexts.keySet()) {
+            List<ThreadContext> all = new ArrayList<>(contexts.keySet());
+            all.addAll(pooled);
+            for (ThreadContext ctx : all) {
                 for (int spins = 0; ctx.isBusy(); spins++) {
                     if (spins < 100) {
                         Thread.onSpinWait();
@@ -108,9 +187,32 @@ final class ThreadContexts {
                     }
                 }
             }
-            contexts.keySet().forEach(ThreadContext::close);
             contexts.clear();
-            andThen.run();
+            pooled.clear();
+            idle.clear();
+            // Every context and then andThen, whatever fails on the way: the first failure is thrown
+            // with the others suppressed (there is no second attempt: closed is set).
+            RuntimeException failure = null;
+            for (ThreadContext ctx : all) {
+                failure = attempt(ctx::close, failure);
+            }
+            failure = attempt(andThen, failure);
+            if (failure != null) {
+                throw failure;
+            }
         }
+    }
+
+    /** Runs {@code step}; returns {@code failure}, or its failure (added to {@code failure} if there was one). */
+    static RuntimeException attempt(Runnable step, RuntimeException failure) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            if (failure == null) {
+                return e;
+            }
+            failure.addSuppressed(e);
+        }
+        return failure;
     }
 }

@@ -97,6 +97,57 @@ class OneDnnLifecycleTest {
                 + after + " contexts left (" + baseline + " before they started, " + whileAlive + " while they ran)");
     }
 
+    /**
+     * Virtual threads borrow pooled contexts (as many as ran calls at once, not one per thread, and
+     * at most {@link ThreadContexts#IDLE_MAX} left open once they are done), and each call runs oneDNN on the configured OpenMP thread count whatever the
+     * carrier under it had (set to 3 here before each call, as a carrier that never ran elu4j
+     * has OpenMP's default: every CPU).
+     */
+    @Test
+    void virtualThreadsBorrowPooledContextsAndSetOpenMpsCountOnTheirCarrier() throws Exception {
+        var lookup = org.elu4j.internal.NativeLibraries.dnnl().get().lookup();
+        var set = lookup.find("omp_set_num_threads");
+        var get = lookup.find("omp_get_max_threads");
+        Assumptions.assumeTrue(set.isPresent() && get.isPresent(), "oneDNN does not run on OpenMP here");
+        var linker = java.lang.foreign.Linker.nativeLinker();
+        java.lang.invoke.MethodHandle setThreads = linker.downcallHandle(set.get(),
+                java.lang.foreign.FunctionDescriptor.ofVoid(java.lang.foreign.ValueLayout.JAVA_INT));
+        java.lang.invoke.MethodHandle maxThreads = linker.downcallHandle(get.get(),
+                java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT));
+        int want = Integer.getInteger(OneDnnBackend.THREADS_PROPERTY, 1);
+        int before = dnnl.contextCount();
+        int threads = 300;
+        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int t = 0; t < threads; t++) {
+                final int id = t;
+                done.add(executor.submit(() -> {
+                    try {
+                        for (int i = 0; i < 3; i++) {
+                            // (no blocking between these three: the virtual thread stays on its carrier)
+                            setThreads.invokeExact(want + 2);
+                            callAndCheck(Elu.elu(0.5f).on(Backend.ONEDNN), 17 + i, id);
+                            int got = (int) maxThreads.invokeExact();
+                            assertEquals(want, got, "OpenMP's thread count on the carrier after a call");
+                            Thread.yield();
+                        }
+                    } catch (Error | Exception e) {
+                        throw e;
+                    } catch (Throwable other) {
+                        throw new IllegalStateException(other);
+                    }
+                    return null;
+                }));
+            }
+            for (var f : done) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+        }
+        int kept = dnnl.contextCount() - before;
+        assertTrue(kept <= ThreadContexts.IDLE_MAX, threads + " virtual threads left " + kept
+                + " contexts open (at most " + ThreadContexts.IDLE_MAX + " stay idle)");
+    }
+
     @Test
     void primitiveCacheStaysBoundedOverManySizes() {
         int limit = OneDnnBackend.PRIMITIVE_CACHE_SIZE;
