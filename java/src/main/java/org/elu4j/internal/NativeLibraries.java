@@ -173,6 +173,8 @@ public final class NativeLibraries {
             set = NativeExtractor.extract(kind, resources);
         } catch (IOException | UncheckedIOException | Elu4jException e) {
             return new Outcome(null, new Elu4jException(what + ": cannot extract native libraries: " + e.getMessage(), e));
+        } catch (RuntimeException e) { // a malformed digest record, say: reported as the backend's reason, not a failed class initialiser
+            return new Outcome(null, new Elu4jException(what + ": cannot extract native libraries: " + e, e));
         }
         return load(what, set.dir().resolve(resources.get(0).fileName()), resources.get(0).origin(), false, set.fromBuild());
     }
@@ -187,7 +189,13 @@ public final class NativeLibraries {
                 throw new Elu4jException(what + ": " + path + " (from " + origin + ") is not a readable file");
             }
             if (userGiven) {
-                PrivateDirectories.refuseWritableByOthers(path.toAbsolutePath().getParent(), what + " (from " + origin + ")");
+                // The file and its directory as they really are (a link in a private directory may
+                // point into a shared one): neither may be writable by other users.
+                Path real = path.toRealPath();
+                String from = what + " (from " + origin + ")";
+                PrivateDirectories.refuseWritableByOthers(path.toAbsolutePath().getParent(), from);
+                PrivateDirectories.refuseWritableByOthers(real.getParent(), from);
+                PrivateDirectories.refuseFileWritableByOthers(real, from);
             }
             if (!isElf(path)) {
                 // dlopen would fail too, but with a vaguer message (and after HotSpot's stack-guard dance).

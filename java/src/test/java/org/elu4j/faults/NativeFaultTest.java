@@ -318,6 +318,25 @@ class NativeFaultTest {
         c.assertFallback(Backend.HELPER, dir.toString(), HELPER, "writable by other users");
     }
 
+    @Test
+    void helperWritableByOthersIsRefused() throws Exception {
+        Path lib = Files.copy(helperCopy, privateDir("h").resolve("libelu4j.so.0"));
+        Files.setPosixFilePermissions(lib, PosixFilePermissions.fromString("rw-rw-rw-"));
+        Child c = run(props(DIR, privateDir("x"), HELPER, lib, DNNL, "/nonexistent"), "helper");
+        c.assertFallback(Backend.HELPER, lib.toString(), HELPER, "writable by other users");
+    }
+
+    /** A link in a private directory to a library in a world-writable one: the real directory counts. */
+    @Test
+    void helperLinkedFromAPrivateIntoAWorldWritableDirectoryIsRefused() throws Exception {
+        Path open = privateDir("open");
+        Path real = Files.copy(helperCopy, open.resolve("libelu4j.so.0"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path link = Files.createSymbolicLink(privateDir("h").resolve("libelu4j.so.0"), real);
+        Child c = run(props(DIR, privateDir("x"), HELPER, link, DNNL, "/nonexistent"), "helper");
+        c.assertFallback(Backend.HELPER, open.toString(), HELPER, "writable by other users");
+    }
+
     // ------------------------------------------------------------------ the extraction directory
 
     @Test
@@ -426,6 +445,21 @@ class NativeFaultTest {
                 throw new java.io.UncheckedIOException(e);
             }
         }, Map.of("elu4j.extract.verify", "full"));
+    }
+
+    /**
+     * The default extraction directory (in java.io.tmpdir, which every user may write to) is not
+     * followed where it is a link: another user could have planted it to send the copies, and the
+     * pruning of old ones, into a directory of this user's choosing.
+     */
+    @Test
+    void defaultExtractDirThatIsALinkIsRefused() throws Exception {
+        Path tmpdir = privateDir("tmpdir");
+        Path target = privateDir("elsewhere");
+        Path link = Files.createSymbolicLink(tmpdir.resolve("elu4j-" + System.getProperty("user.name", "user")), target);
+        Child c = run(props("java.io.tmpdir", tmpdir, DNNL, "/nonexistent"), "helper");
+        c.assertFallback(Backend.HELPER, link.toString(), "symbolic link");
+        assertEquals(List.of(), list(target), "nothing may be extracted through the link");
     }
 
     /** An extraction directory owned by another user is refused, even where its mode would let this one in (root). */
