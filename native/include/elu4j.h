@@ -187,10 +187,13 @@ ELU4J_API int elu4j_forward(int function, int dtype, const void *src, void *dst,
  * cache line. Calls of fewer than elu4j_mt_min_elements() elements, and calls where threads comes
  * to 1, run serially in the calling thread, as fast as elu4j_forward.
  *
- * Thread-safe: concurrent calls from several threads run one after another (each call has the
- * whole pool), so a call may wait for others to finish. It can take long and may block: never
- * call it where blocking is not allowed (e.g. a Java critical downcall). Keeps no pointer
- * beyond the call.
+ * Thread-safe: one call at a time has the pool. A call that finds another parallel call in
+ * flight (or the pool owned) runs serially in its own thread at once rather than wait for it, and
+ * after a parallel call lost its workers to other load, the next calls run serially for a while
+ * (a back-off); the bits are the same either way. A parallel call waits for its workers to
+ * finish its chunks, so it may block: never call it where blocking is not allowed (e.g. a Java
+ * critical downcall). In a child of fork(), calls run serially (the pool stays the parent's).
+ * Keeps no pointer beyond the call.
  */
 ELU4J_API int elu4j_forward_mt(int function, int dtype, const void *src, void *dst, size_t n,
                                double alpha, double scale, double input_scale, int threads);

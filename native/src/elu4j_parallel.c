@@ -38,9 +38,11 @@
  *     thread still completes (its caller takes the remaining chunks). Calls after that run
  *     serially.
  *
- * fork(): the child of a process with a pool has no worker threads, but chunks only go to
- * threads that ask for them, so a parallel call there completes in the calling thread (or runs
- * serially, if a parallel call was in flight in another thread at the fork).
+ * fork(): the pool belongs to the process that made it (g_pool_pid). A child of that process
+ * has none of its worker threads, and inherits the pool mutex in whatever state it had at the
+ * fork (a worker may have held it): so its parallel calls run serially without touching the pool,
+ * and the destructor leaves the pool alone there (it would wait on that mutex, and join threads
+ * the child does not have).
  */
 #define _POSIX_C_SOURCE 200809L /* sysconf(_SC_NPROCESSORS_ONLN) */
 
@@ -115,6 +117,7 @@ static pthread_mutex_t g_pool_mutex; /* everything below */
 static pthread_cond_t g_work_cond;   /* workers: a job was posted, or stop */
 static pthread_cond_t g_done_cond;   /* caller: a chunk was finished */
 static int g_init_ok;                /* the objects above exist */
+static pid_t g_pool_pid;             /* the process that made them (init_once) */
 static pthread_t g_threads[MAX_WORKERS];
 static unsigned g_started;           /* workers started */
 static int g_stopping;               /* the destructor runs or ran: no new jobs, workers exit */
@@ -130,6 +133,7 @@ static unsigned online_cpus(void)
 
 static void init_once(void)
 {
+    g_pool_pid = getpid();
     g_online = online_cpus();
     /* Defaults (no attributes): these calls cannot fail on Linux/glibc. */
     if (pthread_mutex_init(&g_pool_mutex, NULL) != 0 || pthread_cond_init(&g_work_cond, NULL) != 0 ||
@@ -281,7 +285,7 @@ static void start_workers(unsigned want)
 /* Stops the pool: wakes every worker and joins it. Runs at unload or process exit. */
 __attribute__((destructor)) static void stop_pool(void)
 {
-    if (!g_init_ok) {
+    if (!g_init_ok || getpid() != g_pool_pid) {
         return;
     }
     pthread_mutex_lock(&g_pool_mutex);
@@ -318,7 +322,7 @@ void elu4j_mt_run(const elu4j_task *task, const void *src, void *dst, size_t n, 
     if (t > chunks) {
         t = (unsigned)chunks;
     }
-    if (t <= 1 || !g_init_ok) {
+    if (t <= 1 || !g_init_ok || getpid() != g_pool_pid) { /* (a forked child: see the top) */
         elu4j_task_run(task, src, dst, n);
         return;
     }
