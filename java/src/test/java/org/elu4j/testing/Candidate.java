@@ -138,9 +138,29 @@ public record Candidate(String name, Backend backend, int helperIsa) {
         return BackendProvider.get().whyNot(backend, op, type, pass);
     }
 
-    /** The backend whose tolerance applies to this candidate's results for such a call (AUTO: the one it picks). */
+    /**
+     * The backend whose tolerance applies to this candidate's results for such a call. AUTO: the
+     * one its documented order gives (helper, vector, oneDNN, scalar: the first that is available,
+     * takes the memory and runs the call, each asked on its own), which must also be the one AUTO
+     * picks; so AUTO is never judged by a pick of its own that breaks the order.
+     */
     public Backend judgedAs(Op op, DataType type, Pass pass, boolean heap) {
-        return backend == Backend.AUTO ? BackendProvider.get().select(Backend.AUTO, op, type, pass, heap).kind() : backend;
+        if (backend != Backend.AUTO) {
+            return backend;
+        }
+        Backend expected = null;
+        for (Backend b : List.of(Backend.HELPER, Backend.VECTOR, Backend.ONEDNN, Backend.SCALAR)) {
+            if (!(heap && b == Backend.ONEDNN) && BackendProvider.get().whyNot(b, op, type, pass) == null) {
+                expected = b;
+                break;
+            }
+        }
+        Backend picked = BackendProvider.get().select(Backend.AUTO, op, type, pass, heap).kind();
+        if (picked != expected) {
+            throw new AssertionError("AUTO runs " + op + " " + pass.label() + " on " + type.cliName() + (heap ? " (heap)" : "")
+                    + " on " + picked + ", but its order (helper, vector, oneDNN, scalar) gives " + expected);
+        }
+        return expected;
     }
 
     /**
