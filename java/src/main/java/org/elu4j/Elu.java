@@ -69,10 +69,14 @@ import org.elu4j.internal.scalar.ScalarBackend;
  * A {@code null} argument throws {@link NullPointerException}.
  *
  * <p>Results: {@code x > 0} gives {@code scale * x} rounded (x itself for scale 1); NaN stays NaN
- * (the same bits on f32/f64 forward); −0.0 gives −0.0 for positive parameters on every backend but
- * oneDNN, which returns +0.0. oneDNN computes {@code exp(x) - 1}, so it returns 0 for
- * {@code |x| < ~3e-8} and has a larger error near 0 (see the README's tables, which also say
- * which functions and types each backend runs).
+ * (the same bits on f32/f64 forward); −0.0 gives −0.0 for positive parameters. oneDNN keeps its
+ * own rules at special values, as elu4j reports them: +0.0 for −0.0, −0.0 from ReLU for negative
+ * inputs (and from its backward where x ≤ 0), {@code dy * scale} (LeakyReLU: {@code dy}) from
+ * backward at a NaN x, signalling NaNs quieted by composed functions (SELU, CELU, the scaled
+ * forms); and it computes {@code exp(x) - 1}, so it returns 0 for {@code |x| < ~3e-8} and has a
+ * larger error near 0 (see the README's tables, which also say which functions and types each
+ * backend runs). AUTO runs oneDNN only where the helper and the vector backend are both
+ * unavailable.
  *
  * <p><b>Parallel mode</b> ({@link #parallel()}, {@link #parallel(int)}; off by default): large
  * forward calls on native memory are split between the calling thread and a small worker pool in
