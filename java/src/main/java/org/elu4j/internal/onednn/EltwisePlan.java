@@ -180,10 +180,19 @@ final class EltwisePlan {
         for (Step s : steps) {
             if (!Float.isFinite(s.alpha())) {
                 return no("oneDNN takes float parameters, and " + s.alg().label + " would need alpha "
-                        + "out of float range for " + op);
+                        + "out of float range (beyond it, or so small it rounds to 0) for " + op);
             }
         }
         return new EltwisePlan(steps.toArray(Step[]::new), null);
+    }
+
+    /**
+     * A parameter as the float oneDNN takes, or NaN (refused by {@link #of}) where a value that is
+     * not 0 rounds to 0 (an infinity, beyond float's range, is refused there too).
+     */
+    private static float param(double v) {
+        float f = (float) v;
+        return (f == 0) != (v == 0) ? Float.NaN : f;
     }
 
     private static String forward(Op op, List<Step> steps) {
@@ -192,7 +201,7 @@ final class EltwisePlan {
             // alpha 0 keeps NaN (and gives -0.0 for negatives, x for positives).
             case RELU -> steps.add(new Step(Alg.FWD_ELU, 0f));
             case LEAKY_RELU -> steps.add(new Step(op.alpha() == 0 ? Alg.FWD_ELU : Alg.FWD_RELU,
-                    op.alpha() == 0 ? 0f : (float) op.alpha()));
+                    op.alpha() == 0 ? 0f : param(op.alpha())));
             case ELU -> {
                 double a = op.alpha();
                 double s = op.scale();
@@ -202,11 +211,11 @@ final class EltwisePlan {
                             + "side from the sign of its input, and x*inputScale has the other sign or is 0)";
                 }
                 if (i != 1) {
-                    steps.add(new Step(Alg.FWD_LINEAR, (float) i));
+                    steps.add(new Step(Alg.FWD_LINEAR, param(i)));
                 }
-                steps.add(new Step(Alg.FWD_ELU, (float) (a * i)));
+                steps.add(new Step(Alg.FWD_ELU, param(a * i)));
                 if (s != i) {
-                    steps.add(new Step(Alg.FWD_LINEAR, (float) (s / i)));
+                    steps.add(new Step(Alg.FWD_LINEAR, param(s / i)));
                 }
             }
         }
@@ -216,7 +225,7 @@ final class EltwisePlan {
     private static String backwardFromInput(Op op, List<Step> steps) {
         switch (op.kind()) {
             case RELU -> steps.add(new Step(Alg.BWD_RELU, 0f));
-            case LEAKY_RELU -> steps.add(new Step(Alg.BWD_RELU, (float) op.alpha()));
+            case LEAKY_RELU -> steps.add(new Step(Alg.BWD_RELU, param(op.alpha())));
             case ELU -> {
                 if (op.inputScale() != 1) {
                     return "backward from the input with inputScale != 1 needs exp(x*inputScale): oneDNN's ELU "
@@ -224,9 +233,9 @@ final class EltwisePlan {
                             + "from the output)";
                 }
                 if (op.scale() != 1) {
-                    steps.add(new Step(Alg.FWD_LINEAR, (float) op.scale()));
+                    steps.add(new Step(Alg.FWD_LINEAR, param(op.scale())));
                 }
-                steps.add(new Step(Alg.BWD_ELU, (float) op.alpha()));
+                steps.add(new Step(Alg.BWD_ELU, param(op.alpha())));
             }
         }
         return null;
@@ -239,17 +248,17 @@ final class EltwisePlan {
         }
         switch (op.kind()) {
             case RELU -> steps.add(new Step(Alg.BWD_RELU_DST, 0f));
-            case LEAKY_RELU -> steps.add(new Step(Alg.BWD_RELU_DST, (float) op.alpha()));
+            case LEAKY_RELU -> steps.add(new Step(Alg.BWD_RELU_DST, param(op.alpha())));
             case ELU -> {
                 double a = op.alpha();
                 double s = op.scale();
                 double i = op.inputScale();
                 if (s != 1) {
-                    steps.add(new Step(Alg.FWD_LINEAR, (float) s));
+                    steps.add(new Step(Alg.FWD_LINEAR, param(s)));
                 }
-                steps.add(new Step(Alg.BWD_ELU_DST, (float) (a * s)));
+                steps.add(new Step(Alg.BWD_ELU_DST, param(a * s)));
                 if (i != s) {
-                    steps.add(new Step(Alg.BWD_RELU_DST, (float) (i / s)));
+                    steps.add(new Step(Alg.BWD_RELU_DST, param(i / s)));
                 }
             }
         }

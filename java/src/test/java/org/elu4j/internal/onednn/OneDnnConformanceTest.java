@@ -374,6 +374,30 @@ class OneDnnConformanceTest extends ConformanceSuite {
         return out;
     }
 
+    /**
+     * A parameter that is not 0 but rounds to 0 as oneDNN's float (or beyond float's range) is
+     * refused in every pass, not run as 0 (elu(1e-46)'s backward gave 0 where the helper gives
+     * 3.7e-17 at dy = 1e30). The algebra alone decides: the same on every CPU.
+     */
+    @Test
+    void parametersThatRoundToZeroOrInfinityAsFloatsAreRefused() {
+        for (Op op : List.of(Op.elu(1e-46), Op.leakyRelu(1e-50), Op.elu(1, 1e-46, 1), Op.elu(1, 1, 1e-46), Op.elu(1e39),
+                Op.leakyRelu(1e39))) {
+            for (Pass pass : Pass.values()) {
+                if (pass == Pass.BACKWARD_FROM_OUTPUT && op.fromOutputProblem() != null) {
+                    continue;
+                }
+                String why = EltwisePlan.of(op, pass).reason();
+                if (why == null && pass == Pass.FORWARD && op.isPlainElu()) {
+                    why = onednn.unsupported(op, DataType.F32, pass); // the one-primitive fast path's own check
+                }
+                assertTrue(why != null, op + " " + pass.label() + " runs");
+            }
+        }
+        String tiny = EltwisePlan.of(Op.elu(1e-46), Pass.BACKWARD_FROM_INPUT).reason();
+        assertTrue(tiny != null && tiny.contains("float range"), String.valueOf(tiny));
+    }
+
     // ------------------------------------------------------------------ special values, as oneDNN gives them
 
     private static final float[] SPECIALS = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, 1f, -1f,
