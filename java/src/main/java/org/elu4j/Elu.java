@@ -642,7 +642,7 @@ public final class Elu {
      * @throws NativeCallException         a native library reported a failure
      */
     public void apply(Buffer src, Buffer dst) {
-        apply(src, dst, Buffers.impliedType(src, "src"));
+        apply(src, dst, Buffers.impliedType("src", src, "dst", dst));
     }
 
     /**
@@ -830,7 +830,7 @@ public final class Elu {
      * @throws NativeCallException         a native library reported a failure
      */
     public void backwardFromInput(Buffer dy, Buffer x, Buffer dx) {
-        backwardFromInput(dy, x, dx, Buffers.impliedType(dy, "dy"));
+        backwardFromInput(dy, x, dx, Buffers.impliedType("dy", dy, "x", x, "dx", dx));
     }
 
     /**
@@ -973,7 +973,7 @@ public final class Elu {
      * @throws NativeCallException         a native library reported a failure
      */
     public void backwardFromOutput(Buffer dy, Buffer y, Buffer dx) {
-        backwardFromOutput(dy, y, dx, Buffers.impliedType(dy, "dy"));
+        backwardFromOutput(dy, y, dx, Buffers.impliedType("dy", dy, "y", y, "dx", dx));
     }
 
     /**

@@ -89,7 +89,15 @@ class ArraysAndBuffersTest {
         FloatBuffer src = ByteBuffer.allocateDirect(64).order(ByteOrder.nativeOrder()).asFloatBuffer();
         FloatBuffer swapped = ByteBuffer.allocateDirect(64).order(other).asFloatBuffer();
         var e = assertThrows(IllegalArgumentException.class, () -> elu.apply(src, swapped));
-        assertTrue(e.getMessage().contains("platform's order"), e.getMessage());
+        assertTrue(e.getMessage().contains("platform's order") && e.getMessage().contains("asFloatBuffer()"), e.getMessage());
+        // Without a type, the buffers must be of one kind: a ByteBuffer beside a FloatBuffer is refused, untouched.
+        ByteBuffer bytes = ByteBuffer.allocateDirect(64).order(ByteOrder.nativeOrder());
+        bytes.putFloat(0, 7f);
+        e = assertThrows(IllegalArgumentException.class, () -> elu.apply(src, bytes));
+        assertTrue(e.getMessage().contains("one kind"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> elu.backwardFromInput(src, bytes, src.duplicate()));
+        assertTrue(e.getMessage().contains("one kind"), e.getMessage());
+        assertEquals(7f, bytes.getFloat(0));
         FloatBuffer dst = ByteBuffer.allocateDirect(64).order(ByteOrder.nativeOrder()).asFloatBuffer();
         dst.put(0, 7f);
         e = assertThrows(IllegalArgumentException.class, () -> elu.apply(src, dst.asReadOnlyBuffer()));

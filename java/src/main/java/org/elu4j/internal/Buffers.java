@@ -46,6 +46,25 @@ public final class Buffers {
     }
 
     /**
+     * The element type buffers of one kind imply ({@link #impliedType(Buffer, String)}), given as
+     * name, buffer pairs; a buffer of another kind than the first is refused (the overloads without
+     * a type take FloatBuffers or DoubleBuffers, all of one kind).
+     */
+    public static DataType impliedType(String firstName, Buffer first, Object... namesAndOthers) {
+        DataType type = impliedType(first, firstName);
+        for (int i = 0; i < namesAndOthers.length; i += 2) {
+            String name = (String) namesAndOthers[i];
+            Buffer other = (Buffer) namesAndOthers[i + 1];
+            Objects.requireNonNull(other, name);
+            if (!kindOf(other).equals(kindOf(first))) {
+                throw new IllegalArgumentException(name + " is a " + kindOf(other) + ", " + firstName + " a "
+                        + kindOf(first) + ": without a type, the buffers must be of one kind (FloatBuffer or DoubleBuffer)");
+            }
+        }
+        return type;
+    }
+
+    /**
      * The segment over a buffer's remaining elements, once its kind can hold {@code type} and its
      * order is the platform's (elu4j reads elements in native order); {@code name} for the message.
      */
@@ -80,7 +99,9 @@ public final class Buffers {
         if (order != ByteOrder.nativeOrder()) {
             throw new IllegalArgumentException(name + " is a " + order + " " + kindOf(buffer) + "; elu4j reads "
                     + "elements in the platform's order (" + ByteOrder.nativeOrder() + ")"
-                    + (buffer instanceof ByteBuffer ? ": call order(ByteOrder.nativeOrder()) on it" : ""));
+                    + (buffer instanceof ByteBuffer ? ": call order(ByteOrder.nativeOrder()) on it"
+                    : ": make the view from a ByteBuffer set to that order first (order(ByteOrder.nativeOrder()),"
+                    + " then as" + kindOf(buffer) + "())"));
         }
         return MemorySegment.ofBuffer(buffer);
     }
