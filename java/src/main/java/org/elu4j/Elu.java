@@ -255,7 +255,8 @@ public final class Elu {
      * The same function on another backend. Unavailable backends fail at the first call.
      *
      * @param backend the backend to run on ({@link Backend#AUTO}: the library picks per call kind)
-     * @return the same function and mode on {@code backend}
+     * @return the same function and mode on {@code backend}, without a helper level set by
+     *         {@link #onHelperIsa} ({@code on(Backend.HELPER)} runs the helper's own level)
      */
     public Elu on(Backend backend) {
         return new Elu(function, op, backend, threads);
@@ -263,11 +264,12 @@ public final class Elu {
 
     /**
      * The same function on the C helper library pinned to one instruction set level, whatever the
-     * best level of this CPU or the process-wide pin ({@code -Delu4j.helper.isa}) is: a hook for
+     * best level of this CPU or the level the process-wide pin ({@code -Delu4j.helper.isa}) chose
+     * (a process-wide pin this CPU cannot run makes the helper unavailable, every level with it): a hook for
      * tools and tests that compare the levels ({@code elu4j accuracy}, the conformance tests); the
      * level holds for this function object's calls only, whatever thread makes them, and no other call.
      * Calls run serially, in parallel mode too. {@link #backend()} is {@link Backend#HELPER}. Like {@link #on(Backend)},
-     * a level this CPU lacks, or an unavailable helper, fails at the first call with
+     * a level this CPU lacks, a name that is no level, or an unavailable helper, fails at the first call with
      * {@link BackendUnavailableException}; {@link #unsupportedReason} says why beforehand.
      *
      * @param level a level name as {@link HelperStatus#supported()} lists them: {@code portable},

@@ -130,7 +130,8 @@ class DiagnosticsTest {
             assertFalse(e.on(Backend.HELPER).helperIsa().isPresent(), "on() leaves the pinned level");
         }
         Elu bad = Elu.elu().onHelperIsa("avx9");
-        assertTrue(bad.unsupportedReason(DataType.F32, Direction.FORWARD).orElseThrow().contains("avx9"));
+        assertTrue(bad.unsupportedReason(DataType.F32, Direction.FORWARD).orElseThrow().contains("avx9 is not a helper ISA level"),
+                bad.unsupportedReason(DataType.F32, Direction.FORWARD).orElseThrow());
         assertThrows(BackendUnavailableException.class, () -> bad.apply(new float[1], new float[1]));
         assertThrows(IllegalArgumentException.class, () -> Elu.elu().onHelperIsa(" "));
     }

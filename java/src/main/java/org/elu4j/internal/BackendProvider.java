@@ -409,8 +409,9 @@ public final class BackendProvider {
         if (backend(Backend.HELPER) == null) {
             return whyUnavailable(Backend.HELPER);
         }
-        return "this CPU does not run the helper's " + level + " level; it supports "
-                + String.join(", ", helperLevelNames());
+        boolean known = List.of("portable", "avx2", "avx512").contains(level);
+        return (known ? "this CPU does not run the helper's " + level + " level" : level + " is not a helper ISA level")
+                + "; it supports " + String.join(", ", helperLevelNames());
     }
 
     private static List<String> helperLevelNames() {
