@@ -302,6 +302,10 @@ static void fill_params(elu4j_params *p, int function, double alpha, double scal
     p->scale = scale;
     p->input_scale = input_scale;
     p->coef = alpha * scale;
+    p->clo = fma(alpha, scale, -p->coef);
+    if (p->clo == 0.0) {
+        p->clo = -0.0; /* v + -0.0 is v for every v, -0.0 included */
+    }
     p->cis = p->coef * input_scale;
     p->alpha_f = (float)alpha;
     p->fast = elu4j_uses_float_kernel(function, alpha, scale, input_scale);

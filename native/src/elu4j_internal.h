@@ -186,7 +186,10 @@ typedef struct elu4j_params {
     double alpha;      /* ELU's alpha, LeakyReLU's slope */
     double scale;
     double input_scale;
-    double coef;       /* alpha * scale (the negative side's coefficient) */
+    double coef;       /* alpha * scale (the negative side's coefficient), rounded */
+    double clo;        /* alpha * scale - coef, exact (fma), -0.0 where it is 0: y + alpha * scale of the
+                          f64 backward from y as (y + coef) + clo, where y + coef is exact near y = -coef
+                          (Sterbenz), so the sum that cancels there keeps the product's low part */
     double cis;        /* coef * input_scale (the backward's coefficient) */
     elu4j_general gen; /* f32 (and bf16, f16) ELU that is not fast but runs in f32 */
     elu4j_general bwd; /* the same constants for the f32 backward (fast ELU included) */

@@ -260,11 +260,11 @@ static void FAM(bwd_f64_block)(const elu4j_params *p, int from_dst, const double
         break;
     }
     default: {
-        const double scale = p->scale, is = p->input_scale, coef = p->coef, cis = p->cis;
+        const double scale = p->scale, is = p->input_scale, coef = p->coef, clo = p->clo, cis = p->cis;
         if (from_dst) {
             for (size_t i = 0; i < m; i++) {
                 const double pos = dy[i] * scale;
-                const double neg = (dy[i] * is) * (d[i] + coef);
+                const double neg = (dy[i] * is) * ((d[i] + coef) + clo);
                 dx[i] = isnan(d[i]) ? d[i] + d[i] : d[i] > 0.0 ? pos : neg;
             }
         } else {
@@ -312,7 +312,7 @@ static void FAM(bwd_y_f32_inplace)(const elu4j_general *bp, unsigned char *g,
         memcpy(&gv, (G) + 8 * i, 8);                                                               \
         memcpy(&dv, d + 8 * i, 8);                                                                 \
         const double pos = gv * scale;                                                             \
-        const double neg = (gv * is) * (dv + coef);                                                \
+        const double neg = (gv * is) * ((dv + coef) + clo);                                        \
         const double r = isnan(dv) ? dv + dv : dv > 0.0 ? pos : neg;                              \
         memcpy((DX) + 8 * i, &r, 8);                                                               \
     }
@@ -320,7 +320,7 @@ static void FAM(bwd_y_f32_inplace)(const elu4j_general *bp, unsigned char *g,
 static void FAM(bwd_y_f64_inplace)(const elu4j_params *p, unsigned char *g,
                                    const unsigned char *restrict d, size_t n)
 {
-    const double scale = p->scale, is = p->input_scale, coef = p->coef;
+    const double scale = p->scale, is = p->input_scale, coef = p->coef, clo = p->clo;
     FAM_BWD_Y_F64_LOOP(g, g)
 }
 
@@ -328,7 +328,7 @@ static void FAM(bwd_y_f64_out)(const elu4j_params *p, const unsigned char *restr
                                const unsigned char *restrict d, unsigned char *restrict dx,
                                size_t n)
 {
-    const double scale = p->scale, is = p->input_scale, coef = p->coef;
+    const double scale = p->scale, is = p->input_scale, coef = p->coef, clo = p->clo;
     FAM_BWD_Y_F64_LOOP(g, dx)
 }
 

@@ -225,14 +225,14 @@ static int f64_bwd_kernel(const elu4j_params *p, const void *dy, const void *x, 
 /* --- the backward from y, streamed ------------------------------------------------------------- */
 /* kernels_f64_bwd_avx512.h's f64_bwd_y_stream on 4 lanes (the same operations: the C loop's bits). */
 typedef struct fam_f64yv4 {
-    __m256d scale, is, coef, zero;
+    __m256d scale, is, coef, clo, zero;
 } fam_f64yv4;
 
 FAM_INLINE __m256d fam_f64_bwd_y4(__m256d g, __m256d y, const fam_f64yv4 *c)
 {
     const __m256d pos = _mm256_blendv_pd(_mm256_mul_pd(g, c->scale), _mm256_add_pd(y, y),
                                          _mm256_cmp_pd(y, y, _CMP_UNORD_Q));
-    const __m256d neg = _mm256_mul_pd(_mm256_mul_pd(g, c->is), _mm256_add_pd(y, c->coef));
+    const __m256d neg = _mm256_mul_pd(_mm256_mul_pd(g, c->is), _mm256_add_pd(_mm256_add_pd(y, c->coef), c->clo));
     return _mm256_blendv_pd(pos, neg, _mm256_cmp_pd(y, c->zero, _CMP_LE_OQ));
 }
 
@@ -259,6 +259,7 @@ static void f64_bwd_y_stream(const elu4j_params *p, const void *dy, const void *
         .scale = _mm256_set1_pd(p->scale),
         .is = _mm256_set1_pd(p->input_scale),
         .coef = _mm256_set1_pd(p->coef),
+        .clo = _mm256_set1_pd(p->clo),
         .zero = _mm256_setzero_pd(),
     };
     ELU4J_STREAMED(1, (char *)dx, 8, n, fam_f64_bwd_y_loop256, (const char *)dy, (const char *)y,

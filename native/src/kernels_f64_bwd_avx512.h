@@ -257,7 +257,7 @@ static int f64_bwd_kernel(const elu4j_params *p, const void *dy, const void *x, 
 /* --- the backward from y, streamed ------------------------------------------------------------- */
 /*
  * kernels_bwd.h's f64 backward from y (FAM_BWD_Y_F64_LOOP: dy * scale for y > 0, NaN y as y + y,
- * else (dy * input_scale) * (y + coef)) with intrinsics, the same operations, so the C loop's
+ * else (dy * input_scale) * ((y + coef) + clo)) with intrinsics, the same operations, so the C loop's
  * bits, for the calls that stream (out of place, elu4j_internal.h): the loop's two loads and four
  * operations per element wait for memory on large tensors, and a streamed line saves the read of
  * the line that an ordinary store brings in first. The calls that do not stream keep GCC's
@@ -265,7 +265,7 @@ static int f64_bwd_kernel(const elu4j_params *p, const void *dy, const void *x, 
  * stay in the caches.
  */
 typedef struct fam_f64yv {
-    __m512d scale, is, coef, zero;
+    __m512d scale, is, coef, clo, zero;
 } fam_f64yv;
 
 /* y > 0: dy * scale, NaN y: y + y, merged into one vector; y <= 0: the product, merged in last */
@@ -274,7 +274,7 @@ FAM_INLINE __m512d fam_f64_bwd_y8(__m512d g, __m512d y, const fam_f64yv *c)
     const __m512d pos = _mm512_mask_add_pd(_mm512_mul_pd(g, c->scale),
                                            _mm512_cmp_pd_mask(y, y, _CMP_UNORD_Q), y, y);
     return _mm512_mask_mul_pd(pos, _mm512_cmp_pd_mask(y, c->zero, _CMP_LE_OQ),
-                              _mm512_mul_pd(g, c->is), _mm512_add_pd(y, c->coef));
+                              _mm512_mul_pd(g, c->is), _mm512_add_pd(_mm512_add_pd(y, c->coef), c->clo));
 }
 
 /* The elements [i, n) (stream_store.h: stream a constant). */
@@ -301,6 +301,7 @@ static void f64_bwd_y_stream(const elu4j_params *p, const void *dy, const void *
         .scale = _mm512_set1_pd(p->scale),
         .is = _mm512_set1_pd(p->input_scale),
         .coef = _mm512_set1_pd(p->coef),
+        .clo = _mm512_set1_pd(p->clo),
         .zero = _mm512_setzero_pd(),
     };
     ELU4J_STREAMED(1, (char *)dx, 8, n, fam_f64_bwd_y_loop512, (const char *)dy, (const char *)y,
