@@ -16,6 +16,7 @@
 #include "elu4j.h"
 #include "elu4j_internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -290,6 +291,20 @@ static void fill_leaky(elu4j_params *p)
 }
 
 /*
+ * Whether ELU's products, alpha * scale and alpha * scale * input_scale in double, are usable: finite,
+ * and 0 only where a factor is 0, else normal (a product rounded into the subnormal range has lost
+ * its low bits, and an infinite one turns +-0 inputs into NaN). elu4j.h: "not allowed".
+ */
+static int products_ok(double alpha, double scale, double input_scale)
+{
+    const double coef = alpha * scale;
+    const double cis = coef * input_scale;
+    const int coef_ok = isfinite(coef) && (coef == 0.0 ? alpha == 0.0 || scale == 0.0 : fabs(coef) >= DBL_MIN);
+    const int cis_ok = isfinite(cis) && (cis == 0.0 ? coef == 0.0 || input_scale == 0.0 : fabs(cis) >= DBL_MIN);
+    return coef_ok && cis_ok;
+}
+
+/*
  * The derived parameters, filled in place (this runs on every call: no struct returned by value,
  * no zeroing of what the call does not read, only the direction's general constants); fast: ELU
  * that the float kernel computes within 1 ulp; gen / bwd: the general f32 kernels.
@@ -338,6 +353,7 @@ static int prepare_forward(int function, int dtype, const void *src, const void 
         return ELU4J_ERR_NULL_POINTER;
     }
     if (!isfinite(alpha) || !isfinite(scale) || !isfinite(input_scale) || n > SIZE_MAX / es ||
+        (function == ELU4J_FN_ELU && !products_ok(alpha, scale, input_scale)) ||
         !range_ok(src, n * es) || !range_ok(dst, n * es)) {
         return ELU4J_ERR_INVALID_ARGUMENT;
     }
@@ -412,6 +428,7 @@ int elu4j_backward(int function, int dtype, int from_dst, const void *diff_dst, 
         return ELU4J_ERR_NULL_POINTER;
     }
     if (!isfinite(alpha) || !isfinite(scale) || !isfinite(input_scale) || n > SIZE_MAX / es ||
+        (function == ELU4J_FN_ELU && !products_ok(alpha, scale, input_scale)) ||
         !range_ok(diff_dst, n * es) || !range_ok(data, n * es) || !range_ok(diff_src, n * es)) {
         return ELU4J_ERR_INVALID_ARGUMENT;
     }

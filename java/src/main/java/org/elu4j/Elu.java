@@ -182,10 +182,11 @@ public final class Elu {
      *
      * @param alpha the negative side's saturation value is {@code -alpha}; any finite value
      * @return the function, on {@link Backend#AUTO}
-     * @throws IllegalArgumentException if alpha is NaN or infinite
+     * @throws IllegalArgumentException if alpha is NaN, infinite, or not 0 but below {@link Double#MIN_NORMAL} in magnitude
      */
     public static Elu elu(double alpha) {
-        return new Elu(Function.ELU, Op.elu(Checks.finite(alpha, "alpha")), Backend.AUTO, 1);
+        Checks.eluProducts(Checks.finite(alpha, "alpha"), 1, 1);
+        return new Elu(Function.ELU, Op.elu(alpha), Backend.AUTO, 1);
     }
 
     /**
@@ -195,11 +196,13 @@ public final class Elu {
      * @param scale      the factor of both sides; any finite value
      * @param inputScale the factor of x inside the exponential; any finite value
      * @return the function, on {@link Backend#AUTO}
-     * @throws IllegalArgumentException if a parameter is NaN or infinite
+     * @throws IllegalArgumentException if a parameter is NaN or infinite, or {@code alpha * scale} or
+     *                                  {@code alpha * scale * inputScale} overflows a double or, from
+     *                                  factors that are not 0, falls below {@link Double#MIN_NORMAL}
      */
     public static Elu elu(double alpha, double scale, double inputScale) {
-        return new Elu(Function.ELU, Op.elu(Checks.finite(alpha, "alpha"), Checks.finite(scale, "scale"),
-                Checks.finite(inputScale, "inputScale")), Backend.AUTO, 1);
+        Checks.eluProducts(Checks.finite(alpha, "alpha"), Checks.finite(scale, "scale"), Checks.finite(inputScale, "inputScale"));
+        return new Elu(Function.ELU, Op.elu(alpha, scale, inputScale), Backend.AUTO, 1);
     }
 
     /**
@@ -225,6 +228,7 @@ public final class Elu {
             throw new IllegalArgumentException("CELU's alpha must not be 0 (it divides x)");
         }
         double inputScale = Checks.finite(1 / alpha, "1/alpha");
+        Checks.eluProducts(alpha, 1, inputScale);
         return new Elu(Function.CELU, Op.elu(alpha, 1, inputScale), Backend.AUTO, 1);
     }
 

@@ -140,6 +140,29 @@ public final class Checks {
     }
 
     /** Checks a function parameter such as alpha: it must be finite. */
+    /**
+     * ELU's products, {@code alpha * scale} and {@code alpha * scale * inputScale} in double (every
+     * backend computes with them): finite, and 0 only where a factor is 0, else at least
+     * {@link Double#MIN_NORMAL} in magnitude (rounded into the subnormal range they have lost
+     * their low bits; infinite, they make NaN of a zero input).
+     *
+     * @throws IllegalArgumentException naming the product and the parameters otherwise
+     */
+    public static void eluProducts(double alpha, double scale, double inputScale) {
+        double coef = alpha * scale;
+        double cis = coef * inputScale;
+        String problem = null;
+        if (!Double.isFinite(coef) || (coef == 0 ? alpha != 0 && scale != 0 : Math.abs(coef) < Double.MIN_NORMAL)) {
+            problem = "alpha * scale = " + coef;
+        } else if (!Double.isFinite(cis) || (cis == 0 ? inputScale != 0 && coef != 0 : Math.abs(cis) < Double.MIN_NORMAL)) {
+            problem = "alpha * scale * inputScale = " + cis;
+        }
+        if (problem != null) {
+            throw new IllegalArgumentException(problem + " (alpha " + alpha + ", scale " + scale + ", inputScale "
+                    + inputScale + ") is out of double's normal range, which elu4j computes it in");
+        }
+    }
+
     public static double finite(double value, String name) {
         if (!Double.isFinite(value)) {
             throw new IllegalArgumentException(name + " must be finite, got " + value);

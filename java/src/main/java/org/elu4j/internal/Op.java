@@ -90,6 +90,16 @@ public record Op(Kind kind, double alpha, double scale, double inputScale) {
         return new Op(Kind.LEAKY_RELU, slope, 1, 1);
     }
 
+    /**
+     * The exact rest of {@link #negativeCoefficient()}: {@code alpha * scale - negativeCoefficient()}
+     * (an fma), -0.0 where it is 0. The f64 backward from the output computes {@code y + alpha * scale}
+     * as {@code (y + c) + low}: near {@code y = -c}, where that sum cancels, {@code y + c} is exact.
+     */
+    public double negativeCoefficientLow() {
+        double low = Math.fma(alpha, scale, -(alpha * scale));
+        return low == 0 ? -0.0 : low; // v + -0.0 is v for every v, -0.0 included
+    }
+
     /** {@code alpha * scale}, the coefficient of the negative side (in double). */
     public double negativeCoefficient() {
         return alpha * scale;

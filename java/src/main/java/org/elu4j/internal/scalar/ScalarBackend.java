@@ -150,11 +150,20 @@ public final class ScalarBackend implements EluBackend {
      * when {@code fromOutput} (see {@link Op}; parameters must allow it).
      */
     public static float backward(Op op, boolean fromOutput, float dy, float xy) {
-        return (float) backward(op, fromOutput, (double) dy, (double) xy);
+        return (float) backward(op, fromOutput, dy, xy, false);
     }
 
-    /** {@code op} backward on one double (see {@link #backward(Op, boolean, float, float)}). */
+    /**
+     * {@code op} backward on one double (see {@link #backward(Op, boolean, float, float)}); from
+     * the output, {@code y + alpha * scale} keeps the product's exact low part
+     * ({@link Op#negativeCoefficientLow()}), as the helper's f64 kernels do (the float types take
+     * {@code alpha * scale} rounded to double, as their kernels do).
+     */
     public static double backward(Op op, boolean fromOutput, double dy, double xy) {
+        return backward(op, fromOutput, dy, xy, true);
+    }
+
+    private static double backward(Op op, boolean fromOutput, double dy, double xy, boolean low) {
         return switch (op.kind()) {
             case RELU -> xy <= 0 ? 0.0 : dy; // PyTorch's threshold_backward: a NaN x or y passes dy
             case LEAKY_RELU -> xy > 0 ? dy : op.alpha() * dy;
@@ -163,7 +172,8 @@ public final class ScalarBackend implements EluBackend {
                     yield dy * op.scale();
                 }
                 if (fromOutput) {
-                    yield dy * op.inputScale() * (xy + op.negativeCoefficient());
+                    double sum = xy + op.negativeCoefficient();
+                    yield dy * op.inputScale() * (low ? sum + op.negativeCoefficientLow() : sum);
                 }
                 // exp magnifies the rounding of x * inputScale (|t| * 2^-53 relative: 300 double
                 // ulps at t = -672); exp(t + tErr) = exp(t) * (1 + tErr) puts the error back.

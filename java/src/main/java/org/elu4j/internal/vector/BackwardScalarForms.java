@@ -136,9 +136,10 @@ final class BackwardScalarForms {
     }
 
     /** {@link F64Kernels#eluBackwardFromOutput} one double at a time. */
-    static void eluFromOutputF64(double[] g, double[] y, double[] d, int n, double c, double scale, double inputScale) {
+    static void eluFromOutputF64(double[] g, double[] y, double[] d, int n, double c, double cLow, double scale,
+            double inputScale) {
         for (int i = 0; i < n; i++) {
-            d[i] = y[i] > 0 ? g[i] * scale : g[i] * inputScale * (y[i] + c);
+            d[i] = y[i] > 0 ? g[i] * scale : g[i] * inputScale * ((y[i] + c) + cLow);
         }
     }
 

@@ -192,16 +192,17 @@ final class F64Kernels {
 
     /** ELU backward from y: {@code dy * scale} for {@code y > 0}, else {@code (dy * inputScale) * (y + c)}. */
     static void eluBackwardFromOutput(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes,
-            double c, double scale, double inputScale) {
+            double c, double cLow, double scale, double inputScale) {
         final long vb = D.vectorByteSize();
         final DoubleVector zero = DoubleVector.zero(D);
         final DoubleVector vc = DoubleVector.broadcast(D, c);
+        final DoubleVector vcLow = DoubleVector.broadcast(D, cLow);
         final DoubleVector vscale = DoubleVector.broadcast(D, scale);
         final DoubleVector vis = DoubleVector.broadcast(D, inputScale);
         for (long off = 0; off < bytes; off += vb) {
             DoubleVector g = DoubleVector.fromMemorySegment(D, dy, off, ORDER);
             DoubleVector y = DoubleVector.fromMemorySegment(D, xy, off, ORDER);
-            DoubleVector d = g.mul(vis).mul(y.add(vc)).blend(g.mul(vscale), y.compare(VectorOperators.GT, zero));
+            DoubleVector d = g.mul(vis).mul(y.add(vc).add(vcLow)).blend(g.mul(vscale), y.compare(VectorOperators.GT, zero));
             d.reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
         }
     }

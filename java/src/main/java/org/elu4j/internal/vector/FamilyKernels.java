@@ -320,13 +320,14 @@ final class FamilyKernels {
             }
             case ELU -> {
                 double c = op.negativeCoefficient();
+                double cLow = op.negativeCoefficientLow();
                 double k = c * op.inputScale();
                 double scale = op.scale();
                 double inputScale = op.inputScale();
                 yield fromOutput
-                        ? b64((g, y, d, b) -> F64Kernels.eluBackwardFromOutput(g, y, d, b, c, scale, inputScale),
+                        ? b64((g, y, d, b) -> F64Kernels.eluBackwardFromOutput(g, y, d, b, c, cLow, scale, inputScale),
                                 "f64 elu backward from the output",
-                                (g, y, d, n) -> BackwardScalarForms.eluFromOutputF64(g, y, d, n, c, scale, inputScale), 5)
+                                (g, y, d, n) -> BackwardScalarForms.eluFromOutputF64(g, y, d, n, c, cLow, scale, inputScale), 5)
                         : b64((g, x, d, b) -> F64Kernels.eluBackwardFromInput(g, x, d, b, k, scale, inputScale),
                                 "f64 elu backward from the input",
                                 (g, x, d, n) -> BackwardScalarForms.eluFromInputF64(g, x, d, n, k, scale, inputScale), 4);
