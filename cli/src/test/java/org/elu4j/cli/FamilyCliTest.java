@@ -284,7 +284,10 @@ class FamilyCliTest {
                 double want = switch (e.function()) {
                     case RELU -> ys[i] > 0 ? dys[i] : 0;
                     case LEAKY_RELU -> ys[i] > 0 ? dys[i] : e.alpha() * dys[i];
-                    default -> ys[i] > 0 ? dys[i] * e.scale() : dys[i] * e.inputScale() * (ys[i] + e.alpha() * e.scale());
+                    // y + alpha * scale with the product's exact low part (an fma): the exact
+                    // parameters' value, which differs from NumPy's rounded product where the sum cancels
+                    default -> ys[i] > 0 ? dys[i] * e.scale() : dys[i] * e.inputScale()
+                            * ((ys[i] + e.alpha() * e.scale()) + Math.fma(e.alpha(), e.scale(), -(e.alpha() * e.scale())));
                 };
                 assertClose(backend + " " + fn + " " + t + " y=" + ys[i], t.type, dx[i], want, 2);
             }
