@@ -1,6 +1,6 @@
 /*
- * elu4j native helper: the public entry points but the oneDNN shim (elu4j_dnnl.c) — version, ISA
- * detection, the ISA pin and names; elu4j_forward, elu4j_forward_mt and elu4j_backward: argument
+ * elu4j native helper: the public entry points but the oneDNN shim (elu4j_dnnl.c) and the names
+ * (elu4j_names.c: version, ISA and status names) — ISA detection and the ISA pin; elu4j_forward, elu4j_forward_mt and elu4j_backward: argument
  * checks in the order elu4j.h documents, the derived parameters, and dispatch to the kernels of
  * the active ISA level (kernels_<isa>.c; the worker pool of elu4j_forward_mt is elu4j_parallel.c).
  *
@@ -16,25 +16,11 @@
 #include "elu4j.h"
 #include "elu4j_internal.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
-#define ELU4J_STR2(x) #x
-#define ELU4J_STR(x) ELU4J_STR2(x)
-
-int elu4j_version(void)
-{
-    return ELU4J_VERSION_NUMBER;
-}
-
-const char *elu4j_version_string(void)
-{
-    return ELU4J_STR(ELU4J_VERSION_MAJOR) "." ELU4J_STR(ELU4J_VERSION_MINOR) "." ELU4J_STR(
-        ELU4J_VERSION_PATCH);
-}
 
 #if defined(ELU4J_HAVE_X86_KERNELS)
 static int cpu_has_avx2(void)
@@ -134,37 +120,6 @@ int elu4j_active_isa(void)
     return pinned != ELU4J_ISA_BEST ? pinned : elu4j_best_isa();
 }
 
-const char *elu4j_isa_name(int isa)
-{
-    switch (isa) {
-    case ELU4J_ISA_PORTABLE:
-        return "portable";
-    case ELU4J_ISA_AVX2:
-        return "avx2";
-    case ELU4J_ISA_AVX512:
-        return "avx512";
-    default:
-        return "unknown";
-    }
-}
-
-const char *elu4j_status_name(int status)
-{
-    switch (status) {
-    case ELU4J_OK:
-        return "ELU4J_OK";
-    case ELU4J_ERR_NULL_POINTER:
-        return "ELU4J_ERR_NULL_POINTER";
-    case ELU4J_ERR_INVALID_ARGUMENT:
-        return "ELU4J_ERR_INVALID_ARGUMENT";
-    case ELU4J_ERR_OVERLAP:
-        return "ELU4J_ERR_OVERLAP";
-    case ELU4J_ERR_UNSUPPORTED_ISA:
-        return "ELU4J_ERR_UNSUPPORTED_ISA";
-    default:
-        return "unknown status";
-    }
-}
 
 size_t elu4j_dtype_size(int dtype)
 {
@@ -292,15 +247,17 @@ static void fill_leaky(elu4j_params *p)
 
 /*
  * Whether ELU's products, alpha * scale and alpha * scale * input_scale in double, are usable: finite,
- * and 0 only where a factor is 0, else normal (a product rounded into the subnormal range has lost
- * its low bits, and an infinite one turns +-0 inputs into NaN). elu4j.h: "not allowed".
+ * and 0 only where a factor is 0, else at least 2^-969 = 2^-1022 * 2^53 in magnitude (nearer the
+ * subnormal range a product has lost its low bits, and alpha * scale's exact rest, clo, is no longer
+ * a double; an infinite one turns +-0 inputs into NaN). elu4j.h: "not allowed".
  */
 static int products_ok(double alpha, double scale, double input_scale)
 {
+    const double min = 0x1p-969;
     const double coef = alpha * scale;
     const double cis = coef * input_scale;
-    const int coef_ok = isfinite(coef) && (coef == 0.0 ? alpha == 0.0 || scale == 0.0 : fabs(coef) >= DBL_MIN);
-    const int cis_ok = isfinite(cis) && (cis == 0.0 ? coef == 0.0 || input_scale == 0.0 : fabs(cis) >= DBL_MIN);
+    const int coef_ok = isfinite(coef) && (coef == 0.0 ? alpha == 0.0 || scale == 0.0 : fabs(coef) >= min);
+    const int cis_ok = isfinite(cis) && (cis == 0.0 ? coef == 0.0 || input_scale == 0.0 : fabs(cis) >= min);
     return coef_ok && cis_ok;
 }
 
