@@ -129,7 +129,7 @@ ELU4J_API const char *elu4j_status_name(int status);
  * (dy * cis) * exp(t) instead, as the Java oracle's, so 0 or a coarse value, and NaN for an
  * infinite dy). All three parameters must be finite for every function, also where unused; for ELU,
  * alpha * scale and alpha * scale * input_scale (in double) must be finite and, unless a factor is 0,
- * at least 2^-1022 in magnitude (ELU4J_ERR_INVALID_ARGUMENT otherwise). bf16 and f16 are storage types:
+ * at least 2^-969 in magnitude (ELU4J_ERR_INVALID_ARGUMENT otherwise). bf16 and f16 are storage types:
  * each element is widened to float, computed exactly as f32 (same kernel, same bits), and the
  * float result rounded to nearest-even (NaN stays a NaN of the same sign). All ISAs give
  * bit-identical results.

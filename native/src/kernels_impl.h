@@ -152,8 +152,8 @@
  *   the same bits.
  *
  *   backward, f32: in double, rounded once: ELU from x: x > 0 ? dy * scale : (dy * cis) * exp(t)
- *   (cis = coef * input_scale); from y: y > 0 ? dy * scale : (dy * input_scale) * ((y + coef) + clo)
- *   (clo: the exact low part of alpha * scale, so that y + alpha * scale, which cancels near y = -coef, keeps it);
+ *   (cis = coef * input_scale); from y: y > 0 ? dy * scale : (dy * input_scale) * (y + coef) (f64:
+ *   ((y + coef) + clo), clo the exact low part of alpha * scale, kept where y + coef cancels);
  *   ReLU: d <= 0 ? +0.0 : dy (PyTorch's threshold_backward: a NaN d passes dy); LeakyReLU:
  *   d > 0 ? dy : alpha * dy (PyTorch's leaky_relu_backward). The same in f64 (ELU from x with
  *   the table kernel's parameters: above, and this evaluation for what it leaves).

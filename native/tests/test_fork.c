@@ -5,7 +5,8 @@
  * child runs one parallel call, checks it against the serial result, and exits through exit()
  * (so the destructor runs); alarm() turns a hang into a failed child.
  *
- *   test_fork [FORKS]     (default 1000: before the fix, about one run in two caught a hang)
+ *   test_fork [FORKS]     (default 1000: a hang needs a worker to hold the mutex at the fork,
+ *                         so fewer forks may miss one)
  */
 #define _POSIX_C_SOURCE 200809L
 

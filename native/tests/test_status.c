@@ -204,12 +204,12 @@ int main(void)
     EXPECT_STATUS(ELU4J_ERR_INVALID_ARGUMENT, buf, buf + 32, 32, -INFINITY);
     EXPECT_STATUS(ELU4J_ERR_INVALID_ARGUMENT, buf, buf, 1, NAN);
 
-    /* ELU's products out of double's normal range (infinite, or rounded below 2^-1022 from
-       non-zero factors), forward and backward, every type; a zero factor, and 2^-1022 itself, pass. */
+    /* ELU's products out of range (infinite, or below 2^-969 from non-zero factors), forward and
+       backward, every type; a zero factor, and 2^-969 itself, pass. */
     {
         const double bad[][3] = {{1e200, 1e200, 1e-300}, {1, 1e300, 1e10}, {1e-160, 1e-160, 1},
-                                 {1, 1e-200, 1e-200}, {0x1p-1074, 1, 1}};
-        const double good[][3] = {{0, 1e300, 1e300}, {1e300, 0, 1}, {1, 1, 0}, {0x1p-1022, 1, 1}, {1e154, 1e154, 1e-300}};
+                                 {1, 1e-200, 1e-200}, {0x1p-1074, 1, 1}, {0x1p-970, 1, 1}, {1, 1, 0x1p-970}};
+        const double good[][3] = {{0, 1e300, 1e300}, {1e300, 0, 1}, {1, 1, 0}, {0x1p-969, 1, 1}, {1e154, 1e154, 1e-300}};
         for (int dt = 0; dt < 4; dt++) {
             for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
                 const int f = elu4j_forward(ELU4J_FN_ELU, dt, buf, buf + 32, 8, bad[k][0], bad[k][1], bad[k][2]);

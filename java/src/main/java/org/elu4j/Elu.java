@@ -182,7 +182,7 @@ public final class Elu {
      *
      * @param alpha the negative side's saturation value is {@code -alpha}; any finite value
      * @return the function, on {@link Backend#AUTO}
-     * @throws IllegalArgumentException if alpha is NaN, infinite, or not 0 but below {@link Double#MIN_NORMAL} in magnitude
+     * @throws IllegalArgumentException if alpha is NaN, infinite, or not 0 but below 2^-969 in magnitude
      */
     public static Elu elu(double alpha) {
         Checks.eluProducts(Checks.finite(alpha, "alpha"), 1, 1);
@@ -198,7 +198,7 @@ public final class Elu {
      * @return the function, on {@link Backend#AUTO}
      * @throws IllegalArgumentException if a parameter is NaN or infinite, or {@code alpha * scale} or
      *                                  {@code alpha * scale * inputScale} overflows a double or, from
-     *                                  factors that are not 0, falls below {@link Double#MIN_NORMAL}
+     *                                  factors that are not 0, falls below 2^-969 in magnitude
      */
     public static Elu elu(double alpha, double scale, double inputScale) {
         Checks.eluProducts(Checks.finite(alpha, "alpha"), Checks.finite(scale, "scale"), Checks.finite(inputScale, "inputScale"));
@@ -220,7 +220,8 @@ public final class Elu {
      *
      * @param alpha any finite value but 0
      * @return the function, on {@link Backend#AUTO}
-     * @throws IllegalArgumentException if alpha is 0, NaN or infinite, or 1/alpha overflows
+     * @throws IllegalArgumentException if alpha is 0, NaN or infinite, 1/alpha overflows, or alpha is
+     *                                  below 2^-969 in magnitude
      */
     public static Elu celu(double alpha) {
         Checks.finite(alpha, "alpha");

@@ -169,19 +169,21 @@ class ArgumentChecksTest {
 
     /**
      * ELU's products in double, alpha * scale and alpha * scale * inputScale, must be finite and,
-     * from factors that are not 0, normal: an infinite one made NaN of +-0 inputs, a subnormal one
-     * lost its low bits (the helper's f64 backward was 5e10 ulp off); a zero factor is fine.
+     * from factors that are not 0, at least 2^-969: an infinite one makes NaN of +-0 inputs, a
+     * smaller one loses its low bits; a zero factor is fine.
      */
     @Test
-    void eluProductsMustBeNormalDoubles() {
-        double[][] bad = {{1e200, 1e200, 1e-300}, {1, 1e300, 1e10}, {1e-160, 1e-160, 1}, {1, 1e-200, 1e-200}, {0x1p-1074, 1, 1}};
+    void eluProductsMustBeInRange() {
+        double[][] bad = {{1e200, 1e200, 1e-300}, {1, 1e300, 1e10}, {1e-160, 1e-160, 1}, {1, 1e-200, 1e-200}, {0x1p-1074, 1, 1},
+            {0x1p-970, 1, 1}, {1, 1, 0x1p-970}};
         for (double[] p : bad) {
             var e = assertThrows(IllegalArgumentException.class, () -> Elu.elu(p[0], p[1], p[2]));
-            assertTrue(e.getMessage().contains("out of double's normal range"), e.getMessage());
+            assertTrue(e.getMessage().contains("out of the range elu4j computes it in"), e.getMessage());
         }
         assertThrows(IllegalArgumentException.class, () -> Elu.elu(0x1p-1074));
-        assertThrows(IllegalArgumentException.class, () -> Elu.celu(0x1p-1030)); // 1/alpha is finite, alpha subnormal
-        for (double[] p : new double[][] {{0, 1e300, 1e300}, {1e300, 0, 1}, {1, 1, 0}, {0x1p-1022, 1, 1}, {1e154, 1e154, 1e-300}}) {
+        var celu = assertThrows(IllegalArgumentException.class, () -> Elu.celu(0x1p-1000)); // 1/alpha = 2^1000 is finite
+        assertTrue(celu.getMessage().contains("alpha * scale"), celu.getMessage());
+        for (double[] p : new double[][] {{0, 1e300, 1e300}, {1e300, 0, 1}, {1, 1, 0}, {0x1p-969, 1, 1}, {1e154, 1e154, 1e-300}}) {
             Elu ok = Elu.elu(p[0], p[1], p[2]);
             assertEquals(0.0, ok.apply(0.0));
         }

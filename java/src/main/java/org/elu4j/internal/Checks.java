@@ -139,12 +139,15 @@ public final class Checks {
         return value;
     }
 
-    /** Checks a function parameter such as alpha: it must be finite. */
+    /** The smallest magnitude of ELU's products but 0 ({@link #eluProducts}): 2^-1022 * 2^53. */
+    public static final double PRODUCT_MIN = 0x1p-969;
+
     /**
      * ELU's products, {@code alpha * scale} and {@code alpha * scale * inputScale} in double (every
      * backend computes with them): finite, and 0 only where a factor is 0, else at least
-     * {@link Double#MIN_NORMAL} in magnitude (rounded into the subnormal range they have lost
-     * their low bits; infinite, they make NaN of a zero input).
+     * {@link #PRODUCT_MIN} = 2^-969 in magnitude (near the subnormal range they lose their low bits,
+     * and {@code alpha * scale}'s exact rest, which the f64 backward from the output adds, is no
+     * longer a double; infinite, they make NaN of a zero input).
      *
      * @throws IllegalArgumentException naming the product and the parameters otherwise
      */
@@ -152,17 +155,18 @@ public final class Checks {
         double coef = alpha * scale;
         double cis = coef * inputScale;
         String problem = null;
-        if (!Double.isFinite(coef) || (coef == 0 ? alpha != 0 && scale != 0 : Math.abs(coef) < Double.MIN_NORMAL)) {
+        if (!Double.isFinite(coef) || (coef == 0 ? alpha != 0 && scale != 0 : Math.abs(coef) < PRODUCT_MIN)) {
             problem = "alpha * scale = " + coef;
-        } else if (!Double.isFinite(cis) || (cis == 0 ? inputScale != 0 && coef != 0 : Math.abs(cis) < Double.MIN_NORMAL)) {
+        } else if (!Double.isFinite(cis) || (cis == 0 ? inputScale != 0 && coef != 0 : Math.abs(cis) < PRODUCT_MIN)) {
             problem = "alpha * scale * inputScale = " + cis;
         }
         if (problem != null) {
             throw new IllegalArgumentException(problem + " (alpha " + alpha + ", scale " + scale + ", inputScale "
-                    + inputScale + ") is out of double's normal range, which elu4j computes it in");
+                    + inputScale + ") is out of the range elu4j computes it in: finite, and 0 or at least 2^-969 in magnitude");
         }
     }
 
+    /** Checks a function parameter such as alpha: it must be finite. */
     public static double finite(double value, String name) {
         if (!Double.isFinite(value)) {
             throw new IllegalArgumentException(name + " must be finite, got " + value);

@@ -286,12 +286,6 @@ final class NativeExtractor {
         Path base = configured != null ? Path.of(configured)
                 : Path.of(System.getProperty("java.io.tmpdir"), "elu4j-" + System.getProperty("user.name", "user"));
         base = base.toAbsolutePath();
-        if (configured == null && Files.isSymbolicLink(base)) {
-            // The default lies in a directory every user can write to: a link there may have been
-            // planted by another user to send the copies (and the pruning of old ones) elsewhere.
-            throw new IOException("extract directory " + base + " is a symbolic link, which elu4j does not follow in "
-                    + "java.io.tmpdir (remove it, or set " + DIR_PROPERTY + " or " + DIR_ENV + ")");
-        }
         if (!Files.isDirectory(base)) {
             try {
                 Files.createDirectories(base,
@@ -304,6 +298,14 @@ final class NativeExtractor {
                 throw new IOException("cannot create extract directory " + base + ": " + why
                         + " (set " + DIR_PROPERTY + " or " + DIR_ENV + ")", e);
             }
+        }
+        if (configured == null && Files.isSymbolicLink(base)) {
+            // The default lies in a directory every user can write to: a link there (planted before
+            // the check or while the directory was being created) may come from another user, to
+            // send the copies and the pruning of old ones elsewhere. A real directory of this user's
+            // cannot be swapped for a link by others afterwards (the sticky bit of /tmp).
+            throw new IOException("extract directory " + base + " is a symbolic link, which elu4j does not follow in "
+                    + "java.io.tmpdir (remove it, or set " + DIR_PROPERTY + " or " + DIR_ENV + ")");
         }
         if (!Files.isDirectory(base)) {
             throw new IOException("extract directory " + base + " is not a directory (set " + DIR_PROPERTY + " or " + DIR_ENV + ")");

@@ -33,10 +33,6 @@ final class PrivateDirectories {
         }
     }
 
-    /**
-     * Nor into one another user owns (it could change its mode, or have planted copies there; as
-     * root, every directory is writable, so the mode alone proves nothing).
-     */
     /** Refuses a file (a library to load) that group or others may write to. */
     static void refuseFileWritableByOthers(Path file, String what) throws IOException {
         Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
@@ -45,6 +41,10 @@ final class PrivateDirectories {
         }
     }
 
+    /**
+     * Nor into one another user owns (it could change its mode, or have planted copies there; as
+     * root, every directory is writable, so the mode alone proves nothing).
+     */
     static void refuseOwnedByOthers(Path dir, String what) throws IOException {
         int uid = currentUid();
         Object owner;

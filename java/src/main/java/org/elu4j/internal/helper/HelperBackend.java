@@ -15,7 +15,7 @@ import org.elu4j.internal.Pass;
 import org.elu4j.internal.helper.ffi.Elu4jNative;
 
 /**
- * The elu4j C helper library: one downcall per call into an AVX-512, AVX2 or portable kernel
+ * The elu4j C helper library: one downcall per call (256 KiB pieces on large heap arrays) into an AVX-512, AVX2 or portable kernel
  * chosen by the library for the running CPU.
  *
  * <p>The kernel entry points ({@code elu4j_forward}, {@code elu4j_backward}) are bound by hand

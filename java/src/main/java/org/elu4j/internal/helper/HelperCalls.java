@@ -9,8 +9,8 @@ import org.elu4j.internal.helper.ffi.Elu4jNative;
 
 /**
  * The helper's calls: a bound forward or backward of one function and type, each call one
- * downcall into the library (or, for a helper fixed to one ISA level, one between a pin of the
- * thread's level and its removal).
+ * downcall into the library but on large heap arrays (below), and for a helper fixed to one ISA
+ * level between a pin of the thread's level and its removal.
  *
  * <p>A critical downcall keeps its thread in Java state, so a safepoint, and with it every
  * thread's garbage collection, waits until the call returns: serial calls over

@@ -331,6 +331,11 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         return contexts.count();
     }
 
+    /** The contexts and their guard (for tests of the virtual threads' pool). */
+    ThreadContexts contexts() {
+        return contexts;
+    }
+
     /**
      * Closes every stream, memory object, primitive and the engine, once. Waits for calls in
      * progress; later calls throw {@link IllegalStateException}.

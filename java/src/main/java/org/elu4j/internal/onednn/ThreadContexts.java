@@ -109,18 +109,21 @@ final class ThreadContexts {
         return ctx;
     }
 
-    /** A pooled context no longer needed (more are idle than {@link #IDLE_MAX}): closed now. */
+    /**
+     * A pooled context no longer needed (more are idle than {@link #IDLE_MAX}): closed now, under
+     * the lock, so that a close() of the backend finds it either still pooled or closed already.
+     */
     private void retire(ThreadContext ctx) {
         synchronized (lock) {
             if (closed || !pooled.remove(ctx)) {
                 return; // close() closes it
             }
-        }
-        try {
-            ctx.close();
-        } catch (RuntimeException failed) {
-            System.getLogger("org.elu4j").log(System.Logger.Level.WARNING,
-                    "elu4j: closing an idle pooled oneDNN context failed", failed);
+            try {
+                ctx.close();
+            } catch (RuntimeException failed) {
+                System.getLogger("org.elu4j").log(System.Logger.Level.WARNING,
+                        "elu4j: closing an idle pooled oneDNN context failed", failed);
+            }
         }
     }
 
@@ -156,6 +159,11 @@ final class ThreadContexts {
                 }
             }
         }
+    }
+
+    /** Number of pooled contexts, lent or idle (for tests of the pool). */
+    int pooledCount() {
+        return pooled.size();
     }
 
     /** Number of live contexts: platform threads' and pooled ones (for tests of the clean-up). */

@@ -19,9 +19,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Calls longer than {@link HelperCalls#CRITICAL_MAX_BYTES} (an ordinary downcall on native
  * memory, critical calls of that size each on heap arrays) give the bits of calls below it: the
  * same tensor run whole on native memory, whole on a heap array (in place too), and in pieces of
- * 1,000 elements, each a short critical call; forward and backward from the input, at an odd
- * length and a misaligned start, so that the heap pieces' boundaries fall mid-vector (backward's
- * NaNs may differ in payload: {@link #sameGradients}).
+ * 1,024 elements, each a short critical call; forward and backward from the input and from the output, at an odd
+ * length and misaligned starts (the pieces keep the kernels' groups of 16 elements from the
+ * call's start, on which backward's path depends; backward's NaNs may differ in payload:
+ * {@link #sameGradients}).
  */
 class LongCallsTest {
     @ParameterizedTest
@@ -44,10 +45,12 @@ class LongCallsTest {
             MemorySegment dys = arena.allocate(bytes + 3, 64).asSlice(3, bytes).copyFrom(MemorySegment.ofArray(dy));
             MemorySegment pieces = arena.allocate(bytes, 64);
             MemorySegment piecesDx = arena.allocate(bytes, 64);
+            MemorySegment piecesFromY = arena.allocate(bytes, 64);
             for (long at = 0; at < bytes; at += 1024 * size) {
                 long b = Math.min(1024 * size, bytes - at);
                 elu.apply(xs.asSlice(at, b), pieces.asSlice(at, b), type);
                 elu.backwardFromInput(dys.asSlice(at, b), xs.asSlice(at, b), piecesDx.asSlice(at, b), type);
+                elu.backwardFromOutput(dys.asSlice(at, b), pieces.asSlice(at, b), piecesFromY.asSlice(at, b), type);
             }
             // whole, native: the ordinary downcall
             MemorySegment whole = arena.allocate(bytes + 5, 64).asSlice(5, bytes);
@@ -56,6 +59,9 @@ class LongCallsTest {
             elu.backwardFromInput(dys, xs, wholeDx, type);
             assertEquals(-1, whole.mismatch(pieces), type + " forward, native");
             sameGradients(type, wholeDx, piecesDx, "backward, native");
+            MemorySegment wholeFromY = arena.allocate(bytes, 64);
+            elu.backwardFromOutput(dys, whole, wholeFromY, type);
+            sameGradients(type, wholeFromY, piecesFromY, "backward from y, native");
             // whole, heap arrays: critical calls of CRITICAL_MAX_BYTES each, at a misaligned offset
             MemorySegment heapX = MemorySegment.ofArray(new byte[(int) bytes + 2]).asSlice(2, bytes).copyFrom(xs);
             MemorySegment heapDy = MemorySegment.ofArray(new byte[(int) bytes + 2]).asSlice(2, bytes).copyFrom(dys);
@@ -65,6 +71,9 @@ class LongCallsTest {
             elu.backwardFromInput(heapDy, heapX, heapDx, type);
             assertEquals(-1, heapY.mismatch(pieces), type + " forward, heap");
             sameGradients(type, heapDx, piecesDx, "backward, heap");
+            MemorySegment heapFromY = MemorySegment.ofArray(new byte[(int) bytes]);
+            elu.backwardFromOutput(heapDy, heapY, heapFromY, type);
+            sameGradients(type, heapFromY, piecesFromY, "backward from y, heap");
             // in place on the heap (dx over dy, y over x)
             elu.backwardFromInput(heapDy, heapX, heapDy, type);
             elu.apply(heapX, heapX, type);

@@ -376,8 +376,8 @@ class OneDnnConformanceTest extends ConformanceSuite {
 
     /**
      * A parameter that is not 0 but rounds to 0 as oneDNN's float (or beyond float's range) is
-     * refused in every pass, not run as 0 (elu(1e-46)'s backward gave 0 where the helper gives
-     * 3.7e-17 at dy = 1e30). The algebra alone decides: the same on every CPU.
+     * refused in every pass, not run as 0 (a backward would give 0 where the function does not).
+     * The algebra alone decides: the same on every CPU.
      */
     @Test
     void parametersThatRoundToZeroOrInfinityAsFloatsAreRefused() {

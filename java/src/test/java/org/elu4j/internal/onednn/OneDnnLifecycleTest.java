@@ -148,6 +148,45 @@ class OneDnnLifecycleTest {
                 + " contexts open (at most " + ThreadContexts.IDLE_MAX + " stay idle)");
     }
 
+    /**
+     * More virtual threads inside calls at once than the pool keeps idle (each holds its context
+     * while it waits, as one unmounted by a contended lock would): the pool grows to all of them,
+     * and once they are done it closes the ones beyond {@link ThreadContexts#IDLE_MAX}.
+     */
+    @Test
+    void thePoolGrowsToTheCallsInFlightAndShrinksBackToItsIdleMaximum() throws Exception {
+        ThreadContexts contexts = dnnl.contexts();
+        int holders = 3 * ThreadContexts.IDLE_MAX;
+        CountDownLatch inside = new CountDownLatch(holders);
+        CountDownLatch release = new CountDownLatch(1);
+        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int t = 0; t < holders; t++) {
+                done.add(executor.submit(() -> {
+                    ThreadContext ctx = contexts.enter();
+                    try {
+                        inside.countDown();
+                        release.await();
+                    } finally {
+                        contexts.exit(ctx);
+                    }
+                    return null;
+                }));
+            }
+            assertTrue(inside.await(30, TimeUnit.SECONDS), "the virtual threads did not all get a context");
+            int grown = contexts.pooledCount();
+            release.countDown();
+            for (var f : done) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            assertEquals(holders, grown, holders + " calls in flight at once: one pooled context each");
+        }
+        int kept = contexts.pooledCount();
+        assertTrue(kept <= ThreadContexts.IDLE_MAX, "after the calls, " + kept + " contexts are open (at most "
+                + ThreadContexts.IDLE_MAX + " stay idle)");
+        callAndCheck(Elu.elu().on(Backend.ONEDNN), 100, 9); // the backend still works
+    }
+
     @Test
     void primitiveCacheStaysBoundedOverManySizes() {
         int limit = OneDnnBackend.PRIMITIVE_CACHE_SIZE;
