@@ -101,14 +101,20 @@ final class AccuracyCommand implements Runnable {
 
     @Override
     public void run() {
+        // Option errors are usage errors (exit code 2), as picocli's own
         if (sample < 1) {
-            throw new IllegalArgumentException("--sample must be at least 1, got " + sample);
+            throw new CommandLine.ParameterException(spec.commandLine(), "--sample must be at least 1, got " + sample);
         }
         if (threads < 1) {
-            throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
         }
         List<Spec> specs = specs();
-        List<Row> rows = rows(backends);
+        List<Row> rows;
+        try {
+            rows = rows(backends);
+        } catch (IllegalArgumentException e) { // an unknown --backend name
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         List<Target> targets = rows.stream().filter(r -> r.target() != null).map(Row::target).toList();
         PrintWriter err = spec.commandLine().getErr();
         for (Target t : targets) {

@@ -10,6 +10,7 @@ import org.elu4j.Backend;
 import org.elu4j.BackendStatus;
 import org.elu4j.Elu;
 import org.elu4j.Elu4j;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -48,11 +49,12 @@ final class CompareCommand implements Runnable {
 
     @Override
     public void run() {
+        // Option errors are usage errors (exit code 2), as picocli's own
         if (size < 1) {
-            throw new IllegalArgumentException("--size must be at least 1, got " + size);
+            throw new CommandLine.ParameterException(spec.commandLine(), "--size must be at least 1, got " + size);
         }
         if (!(min < max) || !Float.isFinite(min) || !Float.isFinite(max)) {
-            throw new IllegalArgumentException("--min must be below --max, both finite");
+            throw new CommandLine.ParameterException(spec.commandLine(), "--min must be below --max, both finite");
         }
         // The throughput estimate is of each backend's steady state: the vector backend's kernel
         // itself, not the scalar form its f32 ELU runs while a library thread gets the kernel

@@ -34,6 +34,8 @@ public final class Main implements Runnable {
         System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 
+    private static final Logger ELU4J_LOGGER = Logger.getLogger("org.elu4j");
+
     /** Runs the command line with the given streams and returns the exit code (for tests). */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         Main main = new Main();
@@ -42,7 +44,9 @@ public final class Main implements Runnable {
         cl.setErr(err);
         cl.setExecutionStrategy(parseResult -> {
             // The library logs its backend choice at INFO: the CLI shows it only with --verbose.
-            Logger.getLogger("org.elu4j").setLevel(main.verbose ? Level.INFO : Level.WARNING);
+            // (The logger is held in a field: java.util.logging keeps loggers weakly, and a
+            // collection before the library's first record would drop the level set here.)
+            ELU4J_LOGGER.setLevel(main.verbose ? Level.INFO : Level.WARNING);
             return new CommandLine.RunLast().execute(parseResult);
         });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {

@@ -121,8 +121,8 @@ class AccuracyCommandTest {
 
     @Test
     void refusesBadArguments() {
-        assertEquals(1, cli("accuracy", "--sample", "0").code());
-        assertEquals(1, cli("accuracy", "--sample", STRIDE, "--backend", "nosuch").code());
+        assertEquals(2, cli("accuracy", "--sample", "0").code()); // option errors are usage errors
+        assertEquals(2, cli("accuracy", "--sample", STRIDE, "--backend", "nosuch").code());
         assertEquals(1, cli("accuracy", "--sample", STRIDE, "--alpha", "Infinity").code());
         assertEquals(2, cli("accuracy", "--sample", STRIDE, "--function", "selu", "--alpha", "1").code());
         assertEquals(2, cli("accuracy", "--sample", STRIDE, "--function", "elu", "--slope", "1").code());

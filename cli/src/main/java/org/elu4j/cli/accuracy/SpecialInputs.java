@@ -34,7 +34,8 @@ final class SpecialInputs {
      * the f32 scan's stride, {@link #POSITIVE_STRIDE} at least.
      */
     static int[] inputs(long stride) {
-        long positiveStride = Math.max(POSITIVE_STRIDE, stride);
+        // at most the positive range itself, so that b + stride below cannot overflow
+        long positiveStride = Math.min(Math.max(POSITIVE_STRIDE, stride), 0x7F800000L);
         List<Integer> list = new ArrayList<>();
         list.add(0);
         list.add(0x80000000);

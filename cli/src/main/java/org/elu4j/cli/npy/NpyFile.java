@@ -158,7 +158,9 @@ public final class NpyFile {
         Path target = out.toAbsolutePath();
         Path tmp;
         try {
+            target = existingTarget(out, target);
             tmp = createTempBeside(target);
+            tmp.toFile().deleteOnExit(); // an interrupted run (Ctrl-C) leaves no temporary file behind
         } catch (NoSuchFileException | NotDirectoryException e) {
             String why = Files.isDirectory(target.getParent()) ? describe(e, target) : "no such directory " + target.getParent();
             throw new NpyException(out, "cannot write: " + why, e);
@@ -174,6 +176,14 @@ public final class NpyFile {
                 long p = 0;
                 while (hb.hasRemaining()) {
                     p += ch.write(hb, p);
+                }
+                // The data's blocks are written once before the mapping: a mapping reserves no disk
+                // space, and a full disk under it is a fault (SIGBUS: the JVM dies, and a native
+                // writer kills it) instead of an IOException here.
+                ByteBuffer zeros = ByteBuffer.allocateDirect((int) Math.min(1 << 20, Math.max(1, dataBytes)));
+                for (long end = headerBytes.length + dataBytes; p < end; ) {
+                    zeros.clear().limit((int) Math.min(zeros.capacity(), end - p));
+                    p += ch.write(zeros, p);
                 }
                 try (Arena arena = Arena.ofShared()) {
                     MemorySegment data = ch.map(MapMode.READ_WRITE, headerBytes.length, dataBytes, arena);
@@ -206,6 +216,25 @@ public final class NpyFile {
     /** {@link #writeAtomically(Path, NpyHeader, Consumer)} with the header NumPy writes for a C-order array. */
     public static void writeAtomically(Path out, NpyDtype dtype, long[] shape, Consumer<? super MemorySegment> fill) {
         writeAtomically(out, NpyHeader.of(dtype, shape), fill);
+    }
+
+    /**
+     * Where {@code out} really is: a link's target (the link stays, the file it names is replaced);
+     * refused when it exists but is no regular file (a device, a directory: a rename would replace
+     * it) or cannot be written (as for any program that writes a file).
+     */
+    private static Path existingTarget(Path out, Path target) throws IOException {
+        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            return target;
+        }
+        Path real = Files.isSymbolicLink(target) ? target.toRealPath() : target;
+        if (!Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
+            throw new NpyException(out, "cannot write: " + real + " exists and is not a regular file");
+        }
+        if (!Files.isWritable(real)) {
+            throw new NpyException(out, "cannot write: " + real + " is read-only");
+        }
+        return real;
     }
 
     private static Path createTempBeside(Path target) throws IOException {

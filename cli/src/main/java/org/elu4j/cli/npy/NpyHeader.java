@@ -367,13 +367,13 @@ public record NpyHeader(NpyDtype dtype, boolean fortranOrder, long[] shape, int 
 
     /** Why an array of this shape cannot be a file of this type, or null if it can. */
     private static String sizeProblem(NpyDtype dtype, long[] shape) {
-        for (long d : shape) {
-            if (d == 0) {
-                return null;
-            }
-        }
+        // The product of the dimensions that are not 0, as NumPy checks it: a zero-size array
+        // with impossible other dimensions is refused too (NumPy could not load it back).
         long bytes = dtype.byteSize();
         for (long d : shape) {
+            if (d == 0) {
+                continue;
+            }
             try {
                 bytes = Math.multiplyExact(bytes, d);
             } catch (ArithmeticException e) {

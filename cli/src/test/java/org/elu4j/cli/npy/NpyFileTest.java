@@ -323,6 +323,30 @@ class NpyFileTest {
         return out;
     }
 
+    /** A link as OUT: the file it names is replaced, the link stays (a rename would have replaced the link). */
+    @Test
+    void writingThroughALinkReplacesItsTarget() throws IOException {
+        Path real = writeFloats(dir.resolve("real.npy"), new long[] {1}, 1f);
+        Path link = Files.createSymbolicLink(dir.resolve("link.npy"), real);
+        writeFloats(link, new long[] {2}, 5f, 6f);
+        assertTrue(Files.isSymbolicLink(link));
+        try (Arena arena = Arena.ofConfined()) {
+            assertArrayEquals(new float[] {5f, 6f}, floats(NpyFile.mapForRead(real, arena).data()));
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(2, files.count(), "no temporary file left");
+        }
+    }
+
+    /** OUT that exists but is no regular file (here a directory; a device would be replaced by a rename) is refused. */
+    @Test
+    void anOutputThatIsNoRegularFileIsRefused() throws IOException {
+        Path sub = Files.createDirectory(dir.resolve("sub.npy"));
+        NpyException e = assertThrows(NpyException.class, () -> writeFloats(sub, new long[] {1}, 1f));
+        assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+        assertTrue(Files.isDirectory(sub));
+    }
+
     @Test
     void writesTheSameBytesAsNumpy() throws IOException {
         assertArrayEquals(Files.readAllBytes(fixture("f4_2x3.npy")),
