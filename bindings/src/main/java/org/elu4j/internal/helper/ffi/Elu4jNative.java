@@ -21,9 +21,7 @@ public class Elu4jNative extends Elu4jNative$shared {
 
     static final Arena LIBRARY_ARENA = Arena.ofAuto();
 
-    static final SymbolLookup SYMBOL_LOOKUP = SymbolLookup.libraryLookup("libelu4j.so.0", LIBRARY_ARENA)
-            .or(SymbolLookup.loaderLookup())
-            .or(Linker.nativeLinker().defaultLookup());
+    static final SymbolLookup SYMBOL_LOOKUP = org.elu4j.internal.NativeLibraries.helper().get().lookup();
 
     private static final int ELU4J_VERSION_MAJOR = (int)0L;
     /**

@@ -21,9 +21,7 @@ public class Dnnl extends Dnnl$shared {
 
     static final Arena LIBRARY_ARENA = Arena.ofAuto();
 
-    static final SymbolLookup SYMBOL_LOOKUP = SymbolLookup.libraryLookup("libdnnl.so.3", LIBRARY_ARENA)
-            .or(SymbolLookup.loaderLookup())
-            .or(Linker.nativeLinker().defaultLookup());
+    static final SymbolLookup SYMBOL_LOOKUP = org.elu4j.internal.NativeLibraries.dnnl().get().lookup();
 
     private static final int DNNL_MAX_NDIMS = (int)12L;
     /**
