@@ -192,8 +192,11 @@ public final class NativeLibraries {
                 // The file and its directory as they really are (a link in a private directory may
                 // point into a shared one): neither may be writable by other users.
                 Path real = path.toRealPath();
+                Path given = path.toAbsolutePath().getParent();
                 String from = what + " (from " + origin + ")";
-                PrivateDirectories.refuseWritableByOthers(path.toAbsolutePath().getParent(), from);
+                if (!given.equals(real.getParent())) {
+                    PrivateDirectories.refuseWritableByOthers(given, from);
+                }
                 PrivateDirectories.refuseWritableByOthers(real.getParent(), from);
                 PrivateDirectories.refuseFileWritableByOthers(real, from);
             }

@@ -64,19 +64,27 @@ abstract sealed class DnnlHandle implements AutoCloseable
         RuntimeException failure = null;
         for (DnnlHandle owner : owners) {
             if (owner != null) {
-                try {
-                    owner.close();
-                } catch (RuntimeException e) {
-                    if (failure == null) {
-                        failure = e;
-                    } else {
-                        failure.addSuppressed(e);
-                    }
-                }
+                failure = attempt(owner::close, failure);
             }
         }
         if (failure != null) {
             throw failure;
         }
+    }
+
+    /**
+     * Runs one step of a close that must attempt every step: returns {@code failure}, or the step's
+     * failure (added to {@code failure} as suppressed where there was one already).
+     */
+    static RuntimeException attempt(Runnable step, RuntimeException failure) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            if (failure == null) {
+                return e;
+            }
+            failure.addSuppressed(e);
+        }
+        return failure;
     }
 }

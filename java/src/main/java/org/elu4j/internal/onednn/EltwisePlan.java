@@ -190,7 +190,7 @@ final class EltwisePlan {
      * A parameter as the float oneDNN takes, or NaN (refused by {@link #of}) where a value that is
      * not 0 rounds to 0 (an infinity, beyond float's range, is refused there too).
      */
-    private static float param(double v) {
+    static float param(double v) {
         float f = (float) v;
         return (f == 0) != (v == 0) ? Float.NaN : f;
     }

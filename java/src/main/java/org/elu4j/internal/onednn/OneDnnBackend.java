@@ -248,8 +248,8 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
     public String unsupported(Op op, DataType type, Pass pass) {
         if (type == DataType.F32 && pass == Pass.FORWARD && op.isPlainElu()) {
             // probed at creation (the backend exists only if this works); oneDNN takes alpha as a float
-            float a = op.alphaF();
-            return Float.isFinite(a) && (a != 0) == (op.alpha() != 0) ? null
+            // the plan's own rule for a float parameter: NaN where it overflows or rounds to 0
+            return Float.isFinite(EltwisePlan.param(op.alpha())) ? null
                     : "oneDNN takes alpha as a float, and " + op.alpha() + " is out of float range";
         }
         return probe.whyNot(EltwisePlan.of(op, pass), op, pass, type);
@@ -350,9 +350,9 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
             }
         }
         contexts.close(() -> {
-            RuntimeException failure = ThreadContexts.attempt(cache::closeAll, null);
-            failure = ThreadContexts.attempt(engine::close, failure);
-            failure = ThreadContexts.attempt(arena::close, failure);
+            RuntimeException failure = DnnlHandle.attempt(cache::closeAll, null);
+            failure = DnnlHandle.attempt(engine::close, failure);
+            failure = DnnlHandle.attempt(arena::close, failure);
             if (failure != null) {
                 throw failure;
             }

@@ -250,13 +250,13 @@ final class ThreadContext {
         if (pinned != null) {
             PrimitiveCache.Entry p = pinned;
             pinned = null;
-            failure = ThreadContexts.attempt(() -> cache.release(p), failure);
+            failure = DnnlHandle.attempt(() -> cache.release(p), failure);
         }
         for (int i = 0; i < pinnedLater.length; i++) {
             if (pinnedLater[i] != null) {
                 PrimitiveCache.Entry p = pinnedLater[i];
                 pinnedLater[i] = null;
-                failure = ThreadContexts.attempt(() -> cache.release(p), failure);
+                failure = DnnlHandle.attempt(() -> cache.release(p), failure);
             }
         }
         lastKey = -1;
@@ -265,8 +265,8 @@ final class ThreadContext {
         memories.values().forEach(mem -> owned.addAll(Arrays.asList(mem))); // closeAll skips a null mem[2]
         memories.clear();
         owned.add(stream);
-        failure = ThreadContexts.attempt(() -> DnnlHandle.closeAll(owned.toArray(DnnlHandle[]::new)), failure);
-        failure = ThreadContexts.attempt(arena::close, failure);
+        failure = DnnlHandle.attempt(() -> DnnlHandle.closeAll(owned.toArray(DnnlHandle[]::new)), failure);
+        failure = DnnlHandle.attempt(arena::close, failure);
         if (failure != null) {
             throw failure;
         }

@@ -202,25 +202,12 @@ final class ThreadContexts {
             // with the others suppressed (there is no second attempt: closed is set).
             RuntimeException failure = null;
             for (ThreadContext ctx : all) {
-                failure = attempt(ctx::close, failure);
+                failure = DnnlHandle.attempt(ctx::close, failure);
             }
-            failure = attempt(andThen, failure);
+            failure = DnnlHandle.attempt(andThen, failure);
             if (failure != null) {
                 throw failure;
             }
         }
-    }
-
-    /** Runs {@code step}; returns {@code failure}, or its failure (added to {@code failure} if there was one). */
-    static RuntimeException attempt(Runnable step, RuntimeException failure) {
-        try {
-            step.run();
-        } catch (RuntimeException e) {
-            if (failure == null) {
-                return e;
-            }
-            failure.addSuppressed(e);
-        }
-        return failure;
     }
 }
