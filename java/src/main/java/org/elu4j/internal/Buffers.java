@@ -46,22 +46,25 @@ public final class Buffers {
     }
 
     /**
-     * The element type buffers of one kind imply ({@link #impliedType(Buffer, String)}), given as
-     * name, buffer pairs; a buffer of another kind than the first is refused (the overloads without
-     * a type take FloatBuffers or DoubleBuffers, all of one kind).
+     * The element type two buffers of one kind imply ({@link #impliedType(Buffer, String)}); a
+     * second buffer of another kind than the first is refused (the overloads without a type take
+     * FloatBuffers or DoubleBuffers, all of one kind).
      */
-    public static DataType impliedType(String firstName, Buffer first, Object... namesAndOthers) {
+    public static DataType impliedType(String firstName, Buffer first, String otherName, Buffer other) {
         DataType type = impliedType(first, firstName);
-        for (int i = 0; i < namesAndOthers.length; i += 2) {
-            String name = (String) namesAndOthers[i];
-            Buffer other = (Buffer) namesAndOthers[i + 1];
-            Objects.requireNonNull(other, name);
-            if (!kindOf(other).equals(kindOf(first))) {
-                throw new IllegalArgumentException(name + " is a " + kindOf(other) + ", " + firstName + " a "
-                        + kindOf(first) + ": without a type, the buffers must be of one kind (FloatBuffer or DoubleBuffer)");
-            }
+        Objects.requireNonNull(other, otherName);
+        if (!kindOf(other).equals(kindOf(first))) {
+            throw new IllegalArgumentException(otherName + " is a " + kindOf(other) + ", " + firstName + " a "
+                    + kindOf(first) + ": without a type, the buffers must be of one kind (FloatBuffer or DoubleBuffer)");
         }
         return type;
+    }
+
+    /** {@link #impliedType(String, Buffer, String, Buffer)} for three buffers. */
+    public static DataType impliedType(String firstName, Buffer first, String secondName, Buffer second,
+            String thirdName, Buffer third) {
+        impliedType(firstName, first, secondName, second);
+        return impliedType(firstName, first, thirdName, third);
     }
 
     /**
