@@ -47,7 +47,8 @@ import org.elu4j.internal.NativeLocator.Resource;
  * to disk; then the directory is renamed to its final name atomically. So a directory under its
  * final name is always complete, and two JVMs extracting at once both end up on one intact copy
  * (the loser of the rename checks and uses the winner's). Every start marks the copy it uses
- * (mtime); a fresh copy prunes old ones ({@link #pruneStale}).
+ * (mtime); a fresh copy prunes old ones ({@link #pruneStale}), never one another JVM is choosing
+ * ({@link ExtractLock}).
  *
  * <p>An existing copy is used after cheap checks, with no hashing: the extraction directory is
  * owned by this process's user and writable by nobody else (so no other user can have created or
@@ -107,9 +108,8 @@ final class NativeExtractor {
         boolean full = "full".equalsIgnoreCase(String.valueOf(setting(VERIFY_PROPERTY, VERIFY_ENV)));
         long start = System.nanoTime();
         if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            String problem = check(dir, files, full);
-            if (problem == null) {
-                markUsed(dir, Instant.now()); // (no log line here: a healthy start logs nothing, see Log)
+            String problem = useExisting(dir, files, full);
+            if (problem == null) { // (no log line here: a healthy start logs nothing, see Log)
                 return new Extracted(dir, fromBuild);
             }
             Log.get().log(System.Logger.Level.DEBUG, () -> "elu4j: " + dir + " is not trusted (" + problem + "): extracting afresh");
@@ -141,8 +141,7 @@ final class NativeExtractor {
             } catch (FileSystemException raced) {
                 // Another JVM finished first; use its copy if it is intact. (Linux's rename(2) fails
                 // with ENOTEMPTY there, which Java reports as a plain FileSystemException.)
-                if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) && check(dir, files, full) == null) {
-                    markUsed(dir, Instant.now());
+                if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) && useExisting(dir, files, full) == null) {
                     return new Extracted(dir, fromBuild);
                 }
                 throw raced;
@@ -170,6 +169,22 @@ final class NativeExtractor {
         if (size != e.size() || crc.getValue() != e.crc()) {
             throw new IOException(e.resource().name() + " changed while it was being extracted (size " + size
                     + ", expected " + e.size() + ")");
+        }
+    }
+
+    /**
+     * Checks the copy in {@code dir} and, when it can be used, marks it used now, both under the
+     * shared {@link ExtractLock}: once marked, no pruner deletes it ({@link #pruneStale} spares
+     * copies used within the hour), and no pruner can be deleting it while it is checked. Returns
+     * why it cannot be used, or null.
+     */
+    static String useExisting(Path dir, List<Expected> files, boolean full) throws IOException {
+        try (ExtractLock _ = ExtractLock.shared(dir.getParent())) {
+            String problem = check(dir, files, full);
+            if (problem == null) {
+                markUsed(dir, Instant.now());
+            }
+            return problem;
         }
     }
 
@@ -223,12 +238,24 @@ final class NativeExtractor {
      * copies of the earlier layout unused for that long: each oneDNN copy holds its own ~93 MB
      * libdnnl, and every new helper build makes a new helper copy. Deleting the files of a copy
      * that another JVM still has loaded is safe on Linux (the mapping stays valid); a JVM starting
-     * on a copy refreshes its mtime first. Runs after a fresh copy is extracted: only that adds a
-     * copy. Best effort: a failure here never stops loading.
+     * on a copy refreshes its mtime first, under the shared {@link ExtractLock}, and pruning
+     * decides and deletes only under the exclusive one, so a copy being chosen is never deleted
+     * (without that lock, pruning is skipped). Runs after a fresh copy is extracted: only that
+     * adds a copy. Best effort: a failure here never stops loading.
      */
     static void pruneStale(Path inUse, Instant now) {
+        markUsed(inUse, now);
+        try (ExtractLock lock = ExtractLock.tryExclusive(inUse.getParent())) {
+            if (lock != null) {
+                pruneLocked(inUse, now);
+            }
+        } catch (RuntimeException e) {
+            Log.get().log(System.Logger.Level.DEBUG, "elu4j: pruning old native library copies failed", e);
+        }
+    }
+
+    private static void pruneLocked(Path inUse, Instant now) {
         try {
-            markUsed(inUse, now);
             Matcher self = HashDir.PATTERN.matcher(inUse.getFileName().toString());
             String kind = self.matches() ? String.valueOf(self.group(1)) : "?";
             List<Path> sameKind = new ArrayList<>();

@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -528,10 +529,18 @@ class NativeFaultTest {
         return Files.write(file, bytes);
     }
 
-    /** A directory's entries, hidden ones included, sorted. */
+    /**
+     * A directory's entries, hidden ones included, sorted; but for the extraction directory's lock
+     * file ({@code .lock}, which stays: other JVMs may hold it), which must be a private regular file.
+     */
     private static List<Path> list(Path dir) throws IOException {
+        Path lock = dir.resolve(".lock");
+        if (Files.exists(lock, LinkOption.NOFOLLOW_LINKS)) {
+            assertTrue(Files.isRegularFile(lock, LinkOption.NOFOLLOW_LINKS), lock + " is a regular file");
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(lock)), lock + "'s mode");
+        }
         try (Stream<Path> s = Files.list(dir)) {
-            return s.sorted().toList();
+            return s.filter(p -> !p.equals(lock)).sorted().toList();
         }
     }
 }

@@ -1,15 +1,21 @@
 package org.elu4j.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -84,10 +90,67 @@ class NativeExtractorPruneTest {
         assertTrue(Files.notExists(dnnlStale) && Files.notExists(legacyStale));
     }
 
+    /** What is left in the directory besides the lock file (private to this user, like everything here). */
     private List<Path> remaining() throws IOException {
+        Path lock = base.resolve(ExtractLock.NAME);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(lock)), "the lock file's mode");
         try (Stream<Path> left = Files.list(base)) {
-            return left.sorted().toList();
+            return left.filter(p -> !p.equals(lock)).sorted().toList();
         }
+    }
+
+    /**
+     * A JVM checking a copy holds the lock file shared; a pruner then deletes nothing (it only
+     * tries for the exclusive lock), so the copy it may be choosing stays. Once the lock is
+     * released, the next pruning deletes the stale copies.
+     */
+    @Test
+    void nothingIsPrunedWhileAnotherProcessIsCheckingACopy() throws Exception {
+        Instant now = Instant.now();
+        Path inUse = copy("dnnl-aaaaaaaaaaaaaaaaaaaaaaaa", now);
+        List<Path> stale = new ArrayList<>();
+        for (char c : "bcde".toCharArray()) {
+            stale.add(copy("dnnl-" + String.valueOf(c).repeat(24), now.minus(Duration.ofDays(3))));
+        }
+        Process holder = LockHolder.start(base.resolve(ExtractLock.NAME), true);
+        try {
+            NativeExtractor.pruneStale(inUse, now);
+            for (Path p : stale) {
+                assertTrue(Files.isDirectory(p), p + " was deleted while another process held the lock");
+            }
+        } finally {
+            holder.getOutputStream().close();
+            assertEquals(0, holder.waitFor(), "lock holder's exit");
+        }
+        NativeExtractor.pruneStale(inUse, now);
+        assertEquals(2, stale.stream().filter(Files::exists).count(), "the two most recently used others stay, the rest go");
+    }
+
+    /**
+     * A JVM about to use a copy waits while another prunes (exclusive lock), then checks and
+     * marks it: it never chooses a copy whose files are being deleted.
+     */
+    @Test
+    void usingACopyWaitsForAPruningProcess() throws Exception {
+        Path dir = copy("helper-aaaaaaaaaaaaaaaaaaaaaaaa", Instant.parse("2026-01-01T00:00:00Z"));
+        Process holder = LockHolder.start(base.resolve(ExtractLock.NAME), false);
+        CompletableFuture<String> use;
+        try {
+            use = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return String.valueOf(NativeExtractor.useExisting(dir, List.of(), false));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            Thread.sleep(500);
+            assertFalse(use.isDone(), "the copy was checked and marked while another process held the exclusive lock");
+        } finally {
+            holder.getOutputStream().close();
+            assertEquals(0, holder.waitFor(), "lock holder's exit");
+        }
+        assertEquals("null", use.get(60, TimeUnit.SECONDS), "the copy is usable once the lock is free");
+        assertTrue(Files.getLastModifiedTime(dir).toInstant().isAfter(Instant.now().minus(Duration.ofHours(1))), "and marked used");
     }
 
     @Test
