@@ -37,7 +37,8 @@ import org.elu4j.internal.NativeLocator.Resource;
 
 /**
  * Extracts the bundled native libraries into one private directory per user
- * ({@code java.io.tmpdir/elu4j-<user>}, or {@value #DIR_PROPERTY}), one sub-directory per set of
+ * ({@code java.io.tmpdir/elu4j-<user>}, {@code elu4j-uid<N>} for an account without a name, or
+ * {@value #DIR_PROPERTY}), one sub-directory per set of
  * files: {@code helper-<hash>/} and {@code dnnl-<hash>/}, where the hash is the first 24 hex digits
  * of the SHA-256 over the files' names and SHA-256 digests. The digests are those the build
  * recorded, not computed at run time ({@link BuildDigests}).
@@ -311,7 +312,7 @@ final class NativeExtractor {
     private static Path baseDirectory() throws IOException {
         String configured = setting(DIR_PROPERTY, DIR_ENV);
         Path base = configured != null ? Path.of(configured)
-                : Path.of(System.getProperty("java.io.tmpdir"), "elu4j-" + System.getProperty("user.name", "user"));
+                : Path.of(System.getProperty("java.io.tmpdir"), "elu4j-" + userDirectoryName());
         base = base.toAbsolutePath();
         if (!Files.isDirectory(base)) {
             try {
@@ -346,6 +347,20 @@ final class NativeExtractor {
         PrivateDirectories.refuseWritableByOthers(base, what);
         PrivateDirectories.refuseOwnedByOthers(base, what);
         return base;
+    }
+
+    /**
+     * The user's name, or {@code uid<N>} where the account has none that reads as a plain name:
+     * a container's numeric user has no passwd entry, so Java's {@code user.name} is "?", and two
+     * such users would otherwise share one directory (the second refused it as another user's).
+     */
+    static String userDirectoryName() {
+        String name = System.getProperty("user.name", "");
+        if (name.matches("[A-Za-z0-9_][A-Za-z0-9._-]*")) {
+            return name;
+        }
+        int uid = PrivateDirectories.currentUid();
+        return uid >= 0 ? "uid" + uid : "user";
     }
 
     private static void deleteTree(Path root) throws IOException {

@@ -8,7 +8,6 @@ import static org.elu4j.internal.NativeLocator.HELPER_RESOURCE;
 import static org.elu4j.internal.NativeLocator.setting;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.SymbolLookup;
@@ -168,6 +167,10 @@ public final class NativeLibraries {
     }
 
     private static Outcome loadBundled(String what, String kind, List<Resource> resources) {
+        String platform = LibraryFiles.platformProblem();
+        if (platform != null) { // before extracting anything: oneDNN's copy alone is 93 MB
+            return new Outcome(null, new Elu4jException(what + ": " + platform));
+        }
         NativeExtractor.Extracted set;
         try {
             set = NativeExtractor.extract(kind, resources);
@@ -200,11 +203,19 @@ public final class NativeLibraries {
                 PrivateDirectories.refuseWritableByOthers(real.getParent(), from);
                 PrivateDirectories.refuseFileWritableByOthers(real, from);
             }
-            if (!isElf(path)) {
+            String notLoadable = LibraryFiles.elfProblem(path);
+            if (notLoadable != null) {
                 // dlopen would fail too, but with a vaguer message (and after HotSpot's stack-guard dance).
-                throw new Elu4jException(what + ": " + path + " (from " + origin + ") is not a shared library (no ELF header)");
+                throw new Elu4jException(what + ": " + path + " (from " + origin + ") " + notLoadable);
             }
-            SymbolLookup lookup = SymbolLookup.libraryLookup(path, Arena.global());
+            SymbolLookup lookup;
+            try {
+                lookup = SymbolLookup.libraryLookup(path, Arena.global());
+            } catch (IllegalArgumentException e) { // dlopen failed; its reason does not reach Java
+                throw new Elu4jException(what + ": cannot load " + path + " (from " + origin + "): " + e.getMessage()
+                        + LibraryFiles.loadFailureHint(path, userGiven ? "place the library elsewhere"
+                                : "set " + NativeExtractor.DIR_PROPERTY + " or " + NativeExtractor.DIR_ENV + " to a directory on another"), e);
+            }
             return new Outcome(new Library(what, path.toAbsolutePath(), origin, lookup, fromBuild), null);
         } catch (Elu4jException e) {
             return new Outcome(null, e);
@@ -235,13 +246,5 @@ public final class NativeLibraries {
      */
     public static String nativeAccessDenied() {
         return nativeAccessDenied;
-    }
-
-    private static boolean isElf(Path path) throws IOException {
-        byte[] magic = new byte[4];
-        try (InputStream in = Files.newInputStream(path)) {
-            return in.readNBytes(magic, 0, 4) == 4
-                    && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
-        }
     }
 }

@@ -60,7 +60,7 @@ final class PrivateDirectories {
     }
 
     /** This process's effective user id (Linux: /proc/self/status), or -1 if unknown. */
-    private static int currentUid() {
+    static int currentUid() {
         try {
             // "Uid:\t<real>\t<effective>\t<saved>\t<fs>": ASCII, parsed by hand (no charset decoder to load at start).
             byte[] status = Files.readAllBytes(Path.of("/proc/self/status"));
