@@ -44,7 +44,7 @@
  * and the destructor leaves the pool alone there (it would wait on that mutex, and join threads
  * the child does not have).
  */
-#define _POSIX_C_SOURCE 200809L /* sysconf(_SC_NPROCESSORS_ONLN) */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT; sysconf(_SC_NPROCESSORS_ONLN) */
 
 #include "elu4j.h"
 #include "elu4j_glibc_compat.h" /* <pthread.h>, bound to symbol versions glibc 2.17 has */
@@ -52,6 +52,7 @@
 #include "elu4j_parallel_policy.h"
 #include "elu4j_parallel_testing.h"
 
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
@@ -112,7 +113,7 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
  * changes the policy's back-off (elu4j_mt_after_pool_call, before it gives the pool up).
  */
 static atomic_int g_owned;
-static unsigned g_online;            /* online CPUs, read once (init_once) */
+static unsigned g_online;            /* CPUs this process may run on, read once (init_once) */
 static pthread_mutex_t g_pool_mutex; /* everything below */
 static pthread_cond_t g_work_cond;   /* workers: a job was posted, or stop */
 static pthread_cond_t g_done_cond;   /* caller: a chunk was finished */
@@ -125,9 +126,20 @@ static job g_job;                    /* the current job (chunks == 0: none) */
 /* Jobs posted so far: changed under the pool mutex, read without it by spinning workers. */
 static atomic_ulong g_posted;
 
+/* The online CPUs, or fewer where the affinity mask allows fewer (taskset, a container's cpuset,
+   a JVM pinned by numactl): a pool sized to the host's CPUs would start workers that can only
+   take CPU time from the caller. (A CPU quota, e.g. docker --cpus, is not a mask; Java callers
+   pass the JVM's count, which honours it: HelperCalls.) */
 static unsigned online_cpus(void)
 {
-    const long n = sysconf(_SC_NPROCESSORS_ONLN);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    cpu_set_t mask;
+    if (sched_getaffinity(0, sizeof mask, &mask) == 0) {
+        const int allowed = CPU_COUNT(&mask);
+        if (allowed >= 1 && allowed < n) {
+            n = allowed;
+        }
+    }
     return n < 1 ? 1u : n > ELU4J_MT_MAX_THREADS ? (unsigned)ELU4J_MT_MAX_THREADS : (unsigned)n;
 }
 
@@ -309,7 +321,7 @@ void elu4j_mt_run(const elu4j_task *task, const void *src, void *dst, size_t n, 
         elu4j_task_run(task, src, dst, n);
         return;
     }
-    /* The online CPUs as read once (init_once): sysconf opens and reads a sysfs file, several
+    /* The CPUs as read once (init_once): sysconf opens and reads a sysfs file, several
        microseconds, which every parallel() call paid before, a measurable part of a 1M-float call. */
     pthread_once(&g_once, init_once);
     unsigned t = threads <= 0 ? g_online

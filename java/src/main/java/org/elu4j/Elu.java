@@ -142,7 +142,7 @@ public final class Elu {
     private final Backend backend;
     /** The helper ISA level this function is pinned to ({@link #onHelperIsa}), or null. */
     private final String helperIsa;
-    /** 1: serial; 0: one thread per online CPU; n > 1: up to n threads. */
+    /** 1: serial; 0: one thread per CPU the JVM may use; n > 1: up to n threads. */
     private final int threads;
     /**
      * The binding of each call kind (type x direction x heap or native memory), made on its first
@@ -298,9 +298,10 @@ public final class Elu {
     }
 
     /**
-     * The same function in parallel mode on every online CPU: large forward calls on the helper
-     * backend run on the calling thread plus the helper's worker threads (see the class comment).
-     * The results are the same bits as serially.
+     * The same function in parallel mode on every CPU this JVM may use
+     * ({@link Runtime#availableProcessors()}, read once: a container's CPU limit and the affinity
+     * mask count): large forward calls on the helper backend run on the calling thread plus the
+     * helper's worker threads (see the class comment). The results are the same bits as serially.
      *
      * @return the same function and backend in parallel mode
      */
@@ -338,7 +339,7 @@ public final class Elu {
     }
 
     /**
-     * {@return the threads a parallel call may use: 1 in serial mode, 0 for "one per online CPU"
+     * {@return the threads a parallel call may use: 1 in serial mode, 0 for "one per CPU this JVM may use"
      * ({@link #parallel()}), else the count given to {@link #parallel(int)}}
      */
     public int threads() {

@@ -73,7 +73,7 @@ public interface EluBackend {
     /**
      * The forward kernel of a call {@link #unsupported} allows: {@code dst = op(src)} on elements
      * of {@code type}, on up to {@code threads} threads (1: serial in the calling thread; 0: one per
-     * online CPU), with the same bits whatever the thread count. Backends without a parallel path
+     * CPU the JVM may use), with the same bits whatever the thread count. Backends without a parallel path
      * run serially.
      */
     Binding.Forward bindForward(Op op, DataType type);

@@ -101,7 +101,8 @@ final class HelperCalls {
                 }
             } else if (threads != 1 && n >= HelperDowncalls.Parallel.MT_MIN_ELEMENTS && src.isNative() && dst.isNative()) {
                 function = "elu4j_forward_mt";
-                status = (int) HelperDowncalls.Parallel.FORWARD_MT.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale, threads);
+                status = (int) HelperDowncalls.Parallel.FORWARD_MT.invokeExact(fn, dt, src, dst, n, alpha, scale, inputScale,
+                        threads == 0 ? HelperDowncalls.Parallel.DEFAULT_THREADS : threads);
             } else {
                 status = serialForward(fn, dt, size, src, dst, n, alpha, scale, inputScale);
             }

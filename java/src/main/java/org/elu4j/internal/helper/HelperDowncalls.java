@@ -126,6 +126,12 @@ final class HelperDowncalls {
                         JAVA_DOUBLE, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_INT));
         /** {@code elu4j_mt_min_elements()}: below it the parallel call would run serially anyway. */
         static final long MT_MIN_ELEMENTS = Elu4jNative.elu4j_mt_min_elements();
+        /**
+         * The threads of {@code parallel()} (threads 0): the JVM's CPU count, which honours a
+         * container's CPU quota as well as the affinity mask (the helper's own default sees only
+         * the mask), read once.
+         */
+        static final int DEFAULT_THREADS = Runtime.getRuntime().availableProcessors();
 
         private Parallel() {
         }
