@@ -29,7 +29,17 @@ public class OldGlibcCheck {
             elu.parallel(4).applyInPlace(s);
             check(in, s.toArray(ValueLayout.JAVA_FLOAT));
         }
-        System.out.println("OldGlibcCheck: helper loaded and correct, parallel pool ran, on "
+        String dnnl = "";
+        if (java.util.List.of(args).contains("onednn-needs-2.34")) {
+            boolean available = org.elu4j.Elu4j.isAvailable(Backend.ONEDNN); // loads it (or fails to)
+            String detail = org.elu4j.Elu4j.backends().stream().filter(b -> b.backend() == Backend.ONEDNN)
+                    .findFirst().orElseThrow().detail();
+            if (available || !detail.contains("it needs glibc 2.34 or newer, and this system has glibc 2.31")) {
+                throw new AssertionError("oneDNN on glibc 2.31: expected unavailable, naming both glibc versions: " + detail);
+            }
+            dnnl = "; oneDNN refused, naming glibc 2.34";
+        }
+        System.out.println("OldGlibcCheck: helper loaded and correct, parallel pool ran" + dnnl + ", on "
                 + System.getProperty("java.vm.version"));
     }
 

@@ -36,13 +36,18 @@ class AutoConformanceTest extends ConformanceSuite {
         // Under Maven every backend the machine allows must run: the helper and oneDNN are on the
         // class path and surefire passes --add-modules jdk.incubator.vector. The Vector API
         // backend needs the JIT's FMA and 128-bit vectors (Machine.vectorObstacle: not there with
-        // -XX:UseAVX=0 or on a CPU without AVX); then it must be refused with that reason.
+        // -XX:UseAVX=0 or on a CPU without AVX); then it must be refused with that reason. So must
+        // oneDNN where glibc is older than 2.34, which its natives need (Machine.oneDnnObstacle).
         // Elsewhere this only reports.
         List<String> missing = new ArrayList<>();
         String vectorObstacle = Machine.vectorObstacle();
+        String oneDnnObstacle = Machine.oneDnnObstacle();
+        Elu4j.isAvailable(Backend.ONEDNN); // loads it: its status then says whether it loaded
         for (BackendStatus s : Elu4j.backends()) {
             if (s.backend() == Backend.VECTOR && vectorObstacle != null) {
                 assertTrue(!s.available() && s.detail().contains(vectorObstacle), Machine.describe() + ": " + s);
+            } else if (s.backend() == Backend.ONEDNN && oneDnnObstacle != null) {
+                assertTrue(!s.available() && s.detail().contains(oneDnnObstacle), Machine.describe() + ": " + s);
             } else if (!s.available()) {
                 missing.add(s.backend().cliName() + ": " + s.detail());
             }

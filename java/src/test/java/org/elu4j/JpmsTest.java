@@ -46,7 +46,14 @@ class JpmsTest {
             // The vector backend needs the JIT's FMA and float vectors, which this JVM may lack
             // (-XX:UseAVX=0, a CPU without AVX2): then its refusal must name what is missing.
             String vectorObstacle = Machine.vectorObstacle();
+            String oneDnnObstacle = Machine.oneDnnObstacle(); // (glibc < 2.34)
             for (Backend b : new Backend[] {Backend.ONEDNN, Backend.HELPER, Backend.VECTOR, Backend.SCALAR}) {
+                if (b == Backend.ONEDNN && oneDnnObstacle != null) {
+                    assertFalse(Elu4j.isAvailable(b), () -> "oneDNN available although " + oneDnnObstacle);
+                    assertTrue(Elu4j.backends().stream().filter(s -> s.backend() == Backend.ONEDNN)
+                            .allMatch(s -> s.detail().contains(oneDnnObstacle)), () -> Elu4j.backends().toString());
+                    continue;
+                }
                 if (b == Backend.VECTOR && vectorObstacle != null) {
                     assertFalse(Elu4j.isAvailable(b), () -> "vector available without " + vectorObstacle);
                     assertTrue(Elu4j.backends().stream().filter(s -> s.backend() == Backend.VECTOR)

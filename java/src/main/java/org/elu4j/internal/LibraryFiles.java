@@ -2,9 +2,14 @@ package org.elu4j.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Why a native library cannot load here, said before {@code dlopen} or after it failed:
@@ -76,9 +81,10 @@ final class LibraryFiles {
     /**
      * Where {@code dlopen} failed on a file that passed the ELF check: the likely reason, as a
      * clause to append, or "" when none is found. A file system mounted {@code noexec} is the
-     * usual one (the mapping of the library's code is refused).
+     * usual one (the mapping of the library's code is refused); then a glibc older than the
+     * library's {@code needsGlibc} (null: not known), as on RHEL 8 or Debian 11 for oneDNN.
      */
-    static String loadFailureHint(Path path, String settingToChange) {
+    static String loadFailureHint(Path path, String settingToChange, String needsGlibc) {
         try {
             String mount = noexecMount(path.toRealPath(), Files.readAllLines(Path.of("/proc/self/mountinfo")));
             if (mount != null) {
@@ -88,7 +94,47 @@ final class LibraryFiles {
         } catch (IOException | RuntimeException e) {
             // no mount table (not Linux, a restricted /proc): no hint
         }
+        String glibc = needsGlibc == null ? null : glibcVersion();
+        if (glibc != null && olderVersion(glibc, needsGlibc)) {
+            return "; it needs glibc " + needsGlibc + " or newer, and this system has glibc " + glibc;
+        }
         return "";
+    }
+
+    /** This process's glibc version ({@code gnu_get_libc_version}), or null (another C library, no native access). */
+    static String glibcVersion() {
+        try {
+            Linker linker = Linker.nativeLinker();
+            Optional<MemorySegment> f = linker.defaultLookup().find("gnu_get_libc_version");
+            if (f.isEmpty()) {
+                return null;
+            }
+            MemorySegment s = (MemorySegment) linker.downcallHandle(f.get(), FunctionDescriptor.of(ValueLayout.ADDRESS))
+                    .invokeExact();
+            return s.reinterpret(32).getString(0);
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
+    /** Whether version {@code a} ("2.31") comes before {@code b} ("2.34"), by their numbers. */
+    static boolean olderVersion(String a, String b) {
+        String[] x = a.split("\\."), y = b.split("\\.");
+        for (int i = 0; i < Math.max(x.length, y.length); i++) {
+            int p = i < x.length ? leadingNumber(x[i]) : 0, q = i < y.length ? leadingNumber(y[i]) : 0;
+            if (p != q) {
+                return p < q;
+            }
+        }
+        return false;
+    }
+
+    private static int leadingNumber(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length() && Character.isDigit(s.charAt(i)) && n < 100_000; i++) {
+            n = n * 10 + (s.charAt(i) - '0');
+        }
+        return n;
     }
 
     /**

@@ -56,6 +56,8 @@ public final class NativeLibraries {
     public static final String HELPER_SONAME = "libelu4j.so.0";
     static final String DNNL_SONAME = "libdnnl.so.3";
     public static final String GOMP_SONAME = "libgomp.so.1";
+    /** The glibc that the bundled oneDNN's natives (libdnnl, libgomp) need: their highest symbol version. */
+    static final String DNNL_GLIBC = "2.34";
 
     /**
      * A loaded library: where it came from and a lookup of its symbols. {@code fromBuild}: a bundled
@@ -214,7 +216,8 @@ public final class NativeLibraries {
             } catch (IllegalArgumentException e) { // dlopen failed; its reason does not reach Java
                 throw new Elu4jException(what + ": cannot load " + path + " (from " + origin + "): " + e.getMessage()
                         + LibraryFiles.loadFailureHint(path, userGiven ? "place the library elsewhere"
-                                : "set " + NativeExtractor.DIR_PROPERTY + " or " + NativeExtractor.DIR_ENV + " to a directory on another"), e);
+                                : "set " + NativeExtractor.DIR_PROPERTY + " or " + NativeExtractor.DIR_ENV + " to a directory on another",
+                                userGiven || !path.getFileName().toString().equals(DNNL_SONAME) ? null : DNNL_GLIBC), e);
             }
             return new Outcome(new Library(what, path.toAbsolutePath(), origin, lookup, fromBuild), null);
         } catch (Elu4jException e) {

@@ -2,6 +2,7 @@ package org.elu4j.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -56,6 +57,23 @@ class LibraryFilesTest {
         assertEquals("is not a shared library (no ELF header)", LibraryFiles.elfProblem(file));
         Files.write(file, "#!/bin/sh\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         assertEquals("is not a shared library (no ELF header)", LibraryFiles.elfProblem(file));
+    }
+
+    @Test
+    void glibcVersionsCompareByTheirNumbers() {
+        assertEquals(true, LibraryFiles.olderVersion("2.31", "2.34"));
+        assertEquals(true, LibraryFiles.olderVersion("2.9", "2.34"), "by number, not text");
+        assertEquals(false, LibraryFiles.olderVersion("2.34", "2.34"));
+        assertEquals(false, LibraryFiles.olderVersion("2.36", "2.34"));
+        assertEquals(false, LibraryFiles.olderVersion("3.0", "2.34"));
+        assertEquals(true, LibraryFiles.olderVersion("2.28", "2.34.1"));
+        String glibc = LibraryFiles.glibcVersion();
+        assertTrue(glibc == null || glibc.matches("\\d+\\.\\d+.*"), glibc);
+        if (glibc != null) {
+            assertEquals("", LibraryFiles.loadFailureHint(tmp, "x", "0.1"));
+            assertEquals("; it needs glibc 999.1 or newer, and this system has glibc " + glibc,
+                    LibraryFiles.loadFailureHint(tmp, "x", "999.1"));
+        }
     }
 
     @Test

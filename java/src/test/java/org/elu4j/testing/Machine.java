@@ -119,6 +119,29 @@ public final class Machine {
         return null;
     }
 
+    /**
+     * Why the bundled oneDNN cannot load here (the words its refusal must contain), or null: its
+     * natives need glibc 2.34, which Debian 11, RHEL 8 and Ubuntu 20.04 lack. Read from the
+     * process's own glibc ({@code gnu_get_libc_version}), not from elu4j.
+     */
+    public static String oneDnnObstacle() {
+        try {
+            java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
+            var f = linker.defaultLookup().find("gnu_get_libc_version");
+            if (f.isEmpty()) {
+                return null;
+            }
+            String v = ((java.lang.foreign.MemorySegment) linker.downcallHandle(f.get(),
+                    java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.ADDRESS)).invokeExact())
+                    .reinterpret(32).getString(0);
+            String[] p = v.split("\\.");
+            boolean old = Integer.parseInt(p[0]) < 2 || (Integer.parseInt(p[0]) == 2 && Integer.parseInt(p[1].replaceAll("\\D.*", "")) < 34);
+            return old ? "it needs glibc 2.34 or newer, and this system has glibc " + v : null;
+        } catch (Throwable t) {
+            throw new AssertionError("cannot read this process's glibc version", t);
+        }
+    }
+
     /** oneDNN's effective ISA name (as elu4j spells it), or null when oneDNN is not available. */
     public static String oneDnnIsa() {
         return BackendProvider.get().available(Backend.ONEDNN) instanceof OneDnnBackend o ? o.isa() : null;
