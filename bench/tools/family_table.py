@@ -25,8 +25,11 @@ def load(paths):
                 m = e["primaryMetric"]
                 if m["scoreUnit"] != "ns/op":
                     sys.exit(f"{path}: {e['benchmark']} is in {m['scoreUnit']}, not ns/op (run with -bm avgt -tu ns)")
+                if not all(k in p for k in ("function", "type", "pass", "size", "backend")):
+                    continue  # another benchmark's entry in the same file
                 key = (p["function"], p["type"], p["pass"], p["size"], p["backend"])
-                cells[key] = (int(p["size"]) / m["score"], m["scoreError"] / m["score"])
+                # JMH writes an error it could not compute (one iteration) as the string "NaN".
+                cells[key] = (int(p["size"]) / float(m["score"]), float(m["scoreError"]) / float(m["score"]))
     return cells
 
 

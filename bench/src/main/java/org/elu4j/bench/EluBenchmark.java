@@ -19,7 +19,9 @@ import org.openjdk.jmh.annotations.Setup;
  * <p>{@code in} applies ELU in place again and again: negative values drift towards 0 (ELU of a
  * value in (-1, 0) is closer to 0, never subnormal within a run), so in-place runs the same
  * code over a different mix of values; the branch-free kernels (helper, vector, oneDNN) do not
- * care, the scalar {@code Math.expm1} path gets slightly faster.
+ * care, the scalar {@code Math.expm1} path gets slightly faster. In place is for ELU only:
+ * repeated SELU grows its positives to +Inf and repeated ReLU is the identity, so
+ * {@link Suite} runs the other functions out of place only.
  */
 public class EluBenchmark extends BenchBase {
 

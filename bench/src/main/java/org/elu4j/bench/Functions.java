@@ -11,6 +11,9 @@ public final class Functions {
     private Functions() {
     }
 
+    /** Every name {@link #of} takes. */
+    public static final java.util.List<String> NAMES = java.util.List.of("elu", "elu-1.3", "elu-neg", "selu", "celu", "relu", "leaky-relu");
+
     /**
      * elu, selu, celu (alpha 0.7), relu or leaky-relu (slope 0.01), on AUTO; also elu-1.3 (ELU
      * with alpha 1.3, issue #11's alpha that is not a power of two: the general kernel with input

@@ -42,7 +42,8 @@ import org.openjdk.jmh.annotations.Setup;
  *
  * The {@code long} form is a measuring device only: it is the call without the liveness guarantee
  * that elu4j must keep. Run: {@code java -cp ... org.openjdk.jmh.Main HelperCallPathBenchmark}
- * (the quick settings: {@code -f 1 -wi 5 -w 1s -i 5 -r 1s}).
+ * (the settings of docs/benchmarks.md's published run: {@code -f 2 -wi 4 -w 500ms -i 6 -r 500ms},
+ * about 100 s).
  */
 public class HelperCallPathBenchmark extends BenchBase {
     /** The arena of the two tensors: shared (any thread may use them) or confined. */

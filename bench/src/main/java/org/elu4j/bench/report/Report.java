@@ -61,8 +61,12 @@ public final class Report {
     /** Suffix of the series of {@code ConfinedArenaEluBenchmark}. */
     static final String CONFINED = " (confined arena)";
 
-    /** Functions other than ELU that {@code EluBenchmark} measures; their series end in " " + name. */
-    static final List<String> OTHER_FUNCTIONS = List.of("relu", "selu");
+    /**
+     * Functions other than ELU that {@code EluBenchmark} measures (any name its {@code function}
+     * takes but elu: relu and selu in the suite, celu and the others on request); their series end
+     * in " " + name, and none of them belongs in the ELU table or chart.
+     */
+    static final List<String> OTHER_FUNCTIONS = org.elu4j.bench.Functions.NAMES.stream().filter(f -> !f.equals("elu")).toList();
 
     /** Whether a series is an elu4j run of another function than ELU (kept out of the ELU table and chart). */
     static boolean isOtherFunction(String series) {
