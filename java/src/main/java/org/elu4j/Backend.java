@@ -18,7 +18,9 @@ public enum Backend {
     VECTOR,
     /**
      * Pure Java, one element at a time with {@link Math#expm1} in double: always available; the
-     * tests' oracle for f32 and the half types (rounded once from double), within 3 ulps in f64.
+     * tests' oracle for f32 and the half types (rounded once from double), within 3 ulps in f64
+     * (but for a negative input scale and intermediate values beyond the double range, which
+     * docs/accuracy.md lists).
      */
     SCALAR;
 

@@ -727,7 +727,9 @@ public final class Elu {
      *
      * @param x the input
      * @return the function of x, computed in double with {@link Math#expm1} (within 3 ulps of the
-     *         exact value, as the vector backend's f64; the helper's f64 kernel is within 1)
+     *         exact value, as the vector backend's f64, but for a negative input scale and
+     *         intermediate values beyond the double range: docs/accuracy.md lists them; the
+     *         helper's f64 kernel is within 1)
      */
     public double apply(double x) {
         return ScalarBackend.forward(op, x);

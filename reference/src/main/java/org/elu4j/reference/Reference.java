@@ -394,6 +394,13 @@ public final class Reference {
      */
     private float tiny(float x, AtomicLong decided) {
         double t = x * inputScale;
+        if (Math.abs(t) < 0x1p-1000) {
+            // x * s near or below the double range's bottom (alpha * scale above 2^873 or so, CELU
+            // with alpha 1e300): its rounding is no longer relative, so take the exact product,
+            // rounded once; c t^2/2 is ~2^-1000 of it, far below half a float ulp.
+            decided.incrementAndGet();
+            return coefficient().multiply(new BigDecimal(x)).multiply(new BigDecimal(inputScale)).floatValue();
+        }
         double tErr = Math.fma(x, inputScale, -t);
         double cErr = Math.fma(alpha, scale, -c);
         double p = c * t;

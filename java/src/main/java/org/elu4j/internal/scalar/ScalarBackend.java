@@ -121,7 +121,7 @@ public final class ScalarBackend implements EluBackend {
                 }
                 double t = x * op.inputScale();
                 if (Math.abs(t) < 0x1p-53) {
-                    yield tiny(x, op.inputScale(), op.negativeCoefficient());
+                    yield tiny(x, op);
                 }
                 yield (float) (op.negativeCoefficient() * Math.expm1(t));
             }
@@ -136,8 +136,30 @@ public final class ScalarBackend implements EluBackend {
         return switch (op.kind()) {
             case RELU -> x > 0 ? x : 0.0;
             case LEAKY_RELU -> x > 0 ? x : op.alpha() * x;
-            case ELU -> x > 0 ? op.scale() * x : op.negativeCoefficient() * Math.expm1(x * op.inputScale());
+            case ELU -> {
+                if (x > 0) {
+                    yield op.scale() * x;
+                }
+                double t = x * op.inputScale();
+                yield Math.abs(t) < TINY_PRODUCT && x != 0 && op.inputScale() != 0 && op.negativeCoefficient() != 0
+                        ? exactProduct(op, x).doubleValue()
+                        : op.negativeCoefficient() * Math.expm1(t);
+            }
         };
+    }
+
+    /**
+     * Below this, x * inputScale may have lost bits to the double range's bottom (a subnormal
+     * product is rounded to a multiple of 2^-1074, not relative to its size), which a coefficient
+     * above 1 (CELU with a large alpha) then shows: there expm1(t) = t to far below an ulp, and
+     * ELU is the product c * x * s, taken exactly and rounded once.
+     */
+    private static final double TINY_PRODUCT = 0x1p-1000;
+
+    /** alpha * scale * x * inputScale exactly (each double is exact in decimal), for its caller to round once. Rare: tiny products only. */
+    private static java.math.BigDecimal exactProduct(Op op, double x) {
+        return new java.math.BigDecimal(op.alpha()).multiply(new java.math.BigDecimal(op.scale()))
+                .multiply(new java.math.BigDecimal(x)).multiply(new java.math.BigDecimal(op.inputScale()));
     }
 
     /** {@code op} forward on one bf16 or f16 pattern: the f32 result rounded to the type. */
@@ -229,8 +251,13 @@ public final class ScalarBackend implements EluBackend {
      * results). Such a halfway case is decided by the sign of what the double product dropped: its
      * rounding errors (exact through fma) plus c * t²/2.
      */
-    private static float tiny(float x, double s, double c) {
+    private static float tiny(float x, Op op) {
+        double s = op.inputScale();
+        double c = op.negativeCoefficient();
         double t = x * s;
+        if (Math.abs(t) < TINY_PRODUCT && x != 0 && s != 0 && c != 0) { // (a zero factor: the signed zero below)
+            return exactProduct(op, x).floatValue();
+        }
         double tErr = Math.fma(x, s, -t);
         double p = c * t;
         float f = (float) p;

@@ -188,7 +188,7 @@ public final class VectorBackend implements EluBackend {
             }
             case F64 -> {
                 Map1 k = FamilyKernels.f64Forward(op, true);
-                Fix1 fix = fixNeeded ? FamilyKernels.forwardFixF64(op) : null;
+                Fix1 fix = FamilyKernels.f64ForwardNeedsFix(op) ? FamilyKernels.forwardFixF64(op) : null;
                 yield (src, dst, threads) -> Staging.forwardWide(k, fix, 8, src, dst);
             }
             case BF16, F16 -> halfForward(op, type, fixNeeded, ColdStart.ENABLED);

@@ -1,0 +1,81 @@
+package org.elu4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.math.BigDecimal;
+import java.util.List;
+import org.elu4j.reference.Reference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * ELU where x * inputScale falls to the bottom of the double range while alpha * scale brings
+ * the result back up (CELU with a large alpha, on tiny inputs): there expm1(t) is t to far below
+ * an ulp, so ELU is the product alpha * scale * x * inputScale, whose exact value (BigDecimal,
+ * here) rounded once is the expected result. A subnormal double x * inputScale has lost its low
+ * bits, which a coefficient above 1 then shows (hundreds of ulps, or 0 for a normal result).
+ */
+class TinyProductsTest {
+    /** (alpha of CELU, x): f64 inputs whose x / alpha is subnormal or near it. */
+    private static final List<double[]> F64_CASES = List.of(
+            new double[] {1000, -Double.MIN_NORMAL},
+            new double[] {1e6, -3.3e-306},
+            new double[] {0x1p59, -3.3e-306},
+            new double[] {0x1p59, -Double.MIN_NORMAL},
+            new double[] {3, -0x1p-1060},
+            new double[] {2.5, -Double.MIN_VALUE * 3});
+
+    private static double exact(double alpha, double x) {
+        // CELU(alpha) = elu(alpha, 1, 1 / alpha): the input scale is the double 1 / alpha
+        return new BigDecimal(alpha).multiply(new BigDecimal(x)).multiply(new BigDecimal(1 / alpha)).doubleValue();
+    }
+
+    @Test
+    void f64OnTheBackendsThatAreExactThere() {
+        for (Backend b : List.of(Backend.SCALAR, Backend.VECTOR, Backend.HELPER, Backend.AUTO)) {
+            if (!Elu4j.isAvailable(b)) {
+                System.out.println("TinyProductsTest: " + b + " skipped: unavailable here");
+                continue;
+            }
+            for (double[] c : F64_CASES) {
+                double want = exact(c[0], c[1]);
+                try (Arena arena = Arena.ofConfined()) {
+                    // 4099 elements (a staged tail, more than one vector): the case at both ends
+                    MemorySegment x = arena.allocate(ValueLayout.JAVA_DOUBLE, 4099);
+                    MemorySegment y = arena.allocate(ValueLayout.JAVA_DOUBLE, 4099);
+                    for (long i = 0; i < 4099; i++) {
+                        x.setAtIndex(ValueLayout.JAVA_DOUBLE, i, i == 0 || i == 4098 ? c[1] : -1.0);
+                    }
+                    Elu.celu(c[0]).on(b).apply(x, y, DataType.F64);
+                    for (long i : new long[] {0, 4098}) {
+                        double got = y.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
+                        assertEquals(0, ulps(want, got), 1, () -> b + ": celu(" + c[0] + ") of " + c[1] + " = " + got + ", want " + want);
+                    }
+                }
+                double single = Elu.celu(c[0]).on(b).apply(c[1]);
+                assertEquals(0, ulps(want, single), 1, () -> b + ": celu(" + c[0] + ").apply(" + c[1] + ") = " + single);
+            }
+        }
+    }
+
+    /** f32 reaches this only with alpha * scale above about 2^873: the scalar backend and the reference are exact there. */
+    @Test
+    void f32OnTheScalarBackendAndTheReference() {
+        for (float x : new float[] {-1e-30f, -1e-20f, -Float.MIN_VALUE, -3e-38f}) {
+            float want = new BigDecimal(1e300).multiply(new BigDecimal(x)).multiply(new BigDecimal(1 / 1e300)).floatValue();
+            float scalar = Elu.celu(1e300).on(Backend.SCALAR).apply(x);
+            assertEquals(want, scalar, () -> "scalar celu(1e300) of " + x);
+            float reference = Reference.elu(1e300, 1, 1 / 1e300).at(x);
+            assertEquals(want, reference, () -> "Reference.at for celu(1e300) of " + x);
+        }
+    }
+
+    private static double ulps(double want, double got) {
+        if (want == got) {
+            return 0;
+        }
+        return Math.abs(want - got) / Math.ulp(want);
+    }
+}
