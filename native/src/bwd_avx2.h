@@ -349,7 +349,7 @@ __attribute__((noinline)) static int bwd_f32_kernel(const elu4j_params *p, int d
     if (dtype != ELU4J_DT_F32) {
 #if !defined(ELU4J_NO_F16C)
         /* F16C: not required by the AVX2 level (as the forward's f16_kernel) */
-        if (dtype == ELU4J_DT_F16 && __builtin_cpu_supports("f16c")) {
+        if (dtype == ELU4J_DT_F16 && elu4j_cpu_has_f16c()) {
             bwd8_f16c_kernel(p, from_dst, (const char *)diff_dst, (const char *)data,
                              (char *)diff_src, n);
             return 1;

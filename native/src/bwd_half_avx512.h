@@ -225,9 +225,9 @@ ELU4J_INLINE __m512 bwd_y_bf16_16(__m512 g, __m512 y, const bconsts512 *c, const
         fine = r;
         r = _mm512_mask_blend_ps(le, bwd_pos16(g, c, pos_kind), fine);
     }
-    *odd = _mm512_fpclass_ps_mask(r, yform == FAM_BWD_Y_PAIRS_NO_CLO
-                                         ? ELU4J_FPCLASS_BF16_Y_NO_CLO_ODD
-                                         : ELU4J_FPCLASS_BF16_Y_ODD) |
+    /* (the class set is an immediate: one call per constant, as Clang wants it before inlining) */
+    *odd = (yform == FAM_BWD_Y_PAIRS_NO_CLO ? _mm512_fpclass_ps_mask(r, ELU4J_FPCLASS_BF16_Y_NO_CLO_ODD)
+                                            : _mm512_fpclass_ps_mask(r, ELU4J_FPCLASS_BF16_Y_ODD)) |
            inexact;
     return r;
 }
@@ -252,8 +252,8 @@ ELU4J_INLINE ELU4J_HALF_BF16 void bwd_bf16_y_chunk(const elu4j_params *p, const 
         bwd_y_fix16(ge, ye, 0xffff, &re, c, 1, yform);
         bwd_y_fix16(go, yo, 0xffff, &ro, c, 1, yform);
         _mm512_storeu_si512((void *)dx, elu4j_bf16_pack_ne(re, ro));
-    } else if ((se == 0 || bwd_y_fix16(ge, ye, 0xffff, &re, c, 1, yform)) &
-               (so == 0 || bwd_y_fix16(go, yo, 0xffff, &ro, c, 1, yform))) {
+    } else if ((int)(se == 0 || bwd_y_fix16(ge, ye, 0xffff, &re, c, 1, yform)) &
+               (int)(so == 0 || bwd_y_fix16(go, yo, 0xffff, &ro, c, 1, yform))) { /* &: both halves fixed */
         _mm512_storeu_si512((void *)dx, elu4j_bf16_pack_ne(re, ro));
     } else {
         bwd_bf16_groups(p, c, g, d, dx, 1, 1, pos_kind, yform);

@@ -16,6 +16,9 @@
 #include "elu4j.h"
 #include "elu4j_internal.h"
 
+#if defined(ELU4J_HAVE_X86_KERNELS)
+#include <cpuid.h>
+#endif
 #include <math.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -26,6 +29,21 @@
 static int cpu_has_avx2(void)
 {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+/* F16C from CPUID leaf 1 (ECX bit 29), read once: Clang before 16 has no "f16c" for
+   __builtin_cpu_supports, and a CPUID instruction costs a trap to the hypervisor in a VM. Only
+   asked at the AVX2 level and above, whose check already covers the OS's AVX register state. */
+int elu4j_cpu_has_f16c(void)
+{
+    static atomic_int known = -1; /* -1: not read yet; racing first calls store the same answer */
+    int v = atomic_load_explicit(&known, memory_order_relaxed);
+    if (v < 0) {
+        unsigned a, b, c, d;
+        v = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C) != 0;
+        atomic_store_explicit(&known, v, memory_order_relaxed);
+    }
+    return v;
 }
 #endif
 

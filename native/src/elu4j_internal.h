@@ -238,6 +238,8 @@ void elu4j_forward_kernel_avx512(const elu4j_params *p, int dtype, const void *s
 void elu4j_backward_kernel_avx512(const elu4j_params *p, int dtype, int from_dst,
                                   const void *diff_dst, const void *data, void *diff_src,
                                   size_t n, int stream);
+/* Whether the CPU has F16C (CPUID, read once; elu4j.c). */
+int elu4j_cpu_has_f16c(void);
 #endif
 
 /*

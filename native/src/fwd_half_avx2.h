@@ -162,7 +162,7 @@ static int half_f32_kernel(const elu4j_params *p, int dtype, const void *src, vo
     }
     if (dtype == ELU4J_DT_F16) {
 #if !defined(ELU4J_NO_F16C)
-        if (__builtin_cpu_supports("f16c")) {
+        if (elu4j_cpu_has_f16c()) {
             f16_kernel(p, in, out, n);
             return 1;
         }
