@@ -54,6 +54,7 @@ public final class NpyFile {
     public static NpyArray mapForRead(Path path, Arena arena) {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(arena, "arena");
+        refuseNonRegular(path);
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             NpyHeader header = readHeader(ch, size);
@@ -85,12 +86,26 @@ public final class NpyFile {
      */
     public static NpyHeader readHeader(Path path) {
         Objects.requireNonNull(path, "path");
+        refuseNonRegular(path);
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             return readHeader(ch, ch.size());
         } catch (NpyException e) {
             throw e.withPath(path);
         } catch (IOException e) {
             throw new NpyException(path, "cannot read: " + describe(e, path), e);
+        }
+    }
+
+    /**
+     * A pipe or a device (as {@code <(...)} in a shell gives) is refused by name before it is
+     * opened: opening a pipe waits for a writer, and its size reads 0 ("the file is empty"); the
+     * data is mapped into memory, which needs a file. A missing path and a directory are left to
+     * the open, whose errors say so.
+     */
+    private static void refuseNonRegular(Path path) {
+        if (Files.exists(path) && !Files.isRegularFile(path) && !Files.isDirectory(path)) {
+            throw new NpyException(path, "cannot read: not a regular file (a pipe or a device?): "
+                    + ".npy input is mapped into memory, so it must be a file");
         }
     }
 

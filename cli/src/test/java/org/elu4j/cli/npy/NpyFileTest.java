@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -302,6 +303,19 @@ class NpyFileTest {
         assertEquals(p + ": cannot read: no such file or directory", e.getMessage());
         assertInstanceOf(NoSuchFileException.class, e.getCause());
         assertThrows(NpyException.class, () -> NpyFile.readHeader(p));
+    }
+
+    /** A pipe (a shell's {@code <(...)}) is refused by name at once: opening it would wait for a writer. */
+    @Test
+    void refusesAPipeWithoutWaitingForAWriter() throws Exception {
+        Path fifo = dir.resolve("pipe.npy");
+        Process mk = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assertEquals(0, mk.waitFor(), "mkfifo");
+        NpyException e = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> readFails(fifo));
+        assertEquals(fifo + ": cannot read: not a regular file (a pipe or a device?): .npy input is mapped into memory, "
+                + "so it must be a file", e.getMessage());
+        assertThrows(NpyException.class, () -> assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                () -> NpyFile.readHeader(fifo)));
     }
 
     @Test
