@@ -17,7 +17,7 @@
  *         calls in flight fill every CPU, the next 16 parallel calls run serially too (the
  *         back-off below): the callers alone keep the machine busy;
  *       * a worker takes a chunk only while the callers in flight leave it a CPU (worker index <
- *         online CPUs - callers), and spins only then: when a second caller arrives, the
+ *         the CPUs - callers), and spins only then: when a second caller arrives, the
  *         owner's workers finish the chunk in hand and leave the rest to the owner;
  *       * load the pool cannot see (serial calls of other threads, other processes) shows as a
  *         call that took longer than the same work serially (a worker took a chunk and lost its

@@ -12,7 +12,8 @@
  * Counts the calling thread as a caller in flight until elu4j_mt_leave (every parallel-mode call
  * of at least the threshold, serial fall-backs included) and says whether its call may try the
  * pool: 0 when another parallel-mode call is in flight, or the back-off has calls left (this
- * call takes one); the call then runs serially. `online`: the online CPUs (read once by the pool).
+ * call takes one); the call then runs serially. `online`: the CPUs the process may run on (the
+ * online CPUs, or fewer in its affinity mask; read once by the pool).
  */
 int elu4j_mt_enter(unsigned online);
 

@@ -12,7 +12,7 @@ import org.openjdk.jmh.annotations.Setup;
 /**
  * elu4j's parallel mode ({@link Elu#parallel(int)}) on the helper backend against its serial
  * call, per size and thread count: {@code threads = 1} is the serial call (the default mode),
- * {@code 2} is {@code parallel(2)}, {@code 0} is {@code parallel()} (one thread per online CPU).
+ * {@code 2} is {@code parallel(2)}, {@code 0} is {@code parallel()} (one thread per CPU the JVM may use).
  * The same JMH run measures both side by side, so their ratio is the speedup. Below the helper's
  * threshold ({@code ./elu4j info}) parallel mode runs serially, and the two should tie.
  *

@@ -44,7 +44,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {BenchBase.NATIVE_ACCESS, "--add-modules", "jdk.incubator.vector"})
 public class ParallelLatencyBenchmark extends BenchBase {
 
-    /** {@code serial}: the default mode; {@code parallel}: {@code Elu.parallel()} (all online CPUs). */
+    /** {@code serial}: the default mode; {@code parallel}: {@code Elu.parallel()} (every CPU the JVM may use). */
     @Param({"serial", "parallel"})
     public String mode;
 

@@ -32,7 +32,16 @@ import java.util.concurrent.locks.ReentrantLock;
 final class ExtractLock implements AutoCloseable {
     static final String NAME = ".lock";
 
+    /**
+     * Orders this class's users within one class loader. Two copies of elu4j in one JVM (two class
+     * loaders) extracting into one directory at once would meet the JVM's own refusal of a second
+     * lock on the file (OverlappingFileLockException): the second then goes on without the file
+     * lock, as where locks are refused.
+     */
     private static final ReentrantLock IN_THIS_JVM = new ReentrantLock();
+
+    /** How long a start waits for the shared lock (a pruner holds the exclusive one for milliseconds). */
+    static final long SHARED_WAIT_NANOS = 10_000_000_000L;
 
     private final FileChannel channel;
     private final FileLock lock;
@@ -52,7 +61,25 @@ final class ExtractLock implements AutoCloseable {
         FileChannel ch = null;
         try {
             ch = open(base);
-            return new ExtractLock(ch, ch.lock(0, Long.MAX_VALUE, true));
+            // Polled, not waited for without end: a pruner holds its lock for a few deletions, but
+            // one that is stopped (SIGSTOP, a debugger), or a hung lock manager, must not hang
+            // every start. Past the bound, check without the lock (safe; the race is back).
+            long deadline = System.nanoTime() + SHARED_WAIT_NANOS;
+            for (long pause = 1; ; pause = Math.min(pause * 2, 50)) {
+                FileLock l = ch.tryLock(0, Long.MAX_VALUE, true);
+                if (l != null) {
+                    return new ExtractLock(ch, l);
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("another process held " + base.resolve(NAME) + " for "
+                            + SHARED_WAIT_NANOS / 1_000_000_000 + " s");
+                }
+                Thread.sleep(pause);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closeQuietly(ch);
+            return new ExtractLock(null, null);
         } catch (IOException | RuntimeException e) {
             closeQuietly(ch);
             Log.get().log(System.Logger.Level.DEBUG, "elu4j: no shared lock on " + base.resolve(NAME) + ", going on without", e);

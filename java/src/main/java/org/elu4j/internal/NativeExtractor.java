@@ -191,7 +191,12 @@ final class NativeExtractor {
 
     /** Why the copy in {@code dir} cannot be used, or null when it can (the class comment says what is checked). */
     static String check(Path dir, List<Expected> files, boolean full) throws IOException {
-        PosixFileAttributes d = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        PosixFileAttributes d;
+        try {
+            d = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException gone) { // pruned by another JVM before this one had the lock
+            return "it is gone";
+        }
         if (!d.isDirectory()) {
             return "not a directory";
         }
@@ -350,14 +355,15 @@ final class NativeExtractor {
     }
 
     /**
-     * The user's name, or {@code uid<N>} where the account has none that reads as a plain name:
-     * a container's numeric user has no passwd entry, so Java's {@code user.name} is "?", and two
-     * such users would otherwise share one directory (the second refused it as another user's).
+     * The user's name, or {@code uid<N>} where the account has none: a container's numeric user
+     * has no passwd entry, so Java's {@code user.name} is "?", and two such users would otherwise
+     * share one directory (the second refused it as another user's); also for a name that is no
+     * file name ("", ".", "..", one with a '/').
      */
     static String userDirectoryName() {
         String name = System.getProperty("user.name", "");
-        if (name.matches("[A-Za-z0-9_][A-Za-z0-9._-]*")) {
-            return name;
+        if (!name.isEmpty() && !name.equals("?") && !name.contains("/") && !name.equals(".") && !name.equals("..")) {
+            return name; // (any other name as before: a change would strand the copies made under it)
         }
         int uid = PrivateDirectories.currentUid();
         return uid >= 0 ? "uid" + uid : "user";

@@ -1,6 +1,7 @@
 package org.elu4j.faults;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -37,15 +38,23 @@ class ParallelCpuCountTest {
     }
 
     private static List<String> child(String option, String threads) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), option,
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                "-Delu4j.disable=onednn", Probe.class.getName(), threads).redirectErrorStream(true).start();
-        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
+        Path out = Files.createTempFile("elu4j-parallel-probe", ".txt");
+        try {
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), option,
+                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                    "-Delu4j.disable=onednn", Probe.class.getName(), threads).redirectErrorStream(true)
+                    .redirectOutput(out.toFile()).start();
+            boolean ended = p.waitFor(60, TimeUnit.SECONDS);
+            if (!ended) {
+                p.destroyForcibly().waitFor();
+            }
+            String text = Files.readString(out, StandardCharsets.UTF_8);
+            assertTrue(ended, () -> "the probe did not end within 60 s\n" + text);
+            assertEquals(0, p.exitValue(), text);
+            return text.lines().toList();
+        } finally {
+            Files.deleteIfExists(out);
         }
-        assertEquals(0, p.exitValue(), text);
-        return text.lines().toList();
     }
 
     /** Runs parallel helper calls of 4M floats; prints "started N", the unnamed threads they added. */

@@ -69,19 +69,29 @@ class PlatformFaultTest {
      */
     @Test
     void aNoexecFileSystemIsNamed() throws Exception {
-        Path mount = null;
+        // A file system that can hold files (tmpfs, ext4, ...: not devpts or mqueue, which are
+        // rw,noexec too) mounted noexec, where this user can make a directory.
+        Path extract = null;
         for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
             String[] f = line.split(" ");
+            int dash = List.of(f).indexOf("-");
+            if (f.length < 6 || dash < 0 || dash + 1 >= f.length
+                    || !List.of("tmpfs", "ext2", "ext3", "ext4", "xfs", "btrfs").contains(f[dash + 1])) {
+                continue;
+            }
             Path p = Path.of(f[4].replace("\\040", " "));
-            if (List.of(f[5].split(",")).contains("noexec") && List.of(f[5].split(",")).contains("rw")
-                    && Files.isDirectory(p) && Files.isWritable(p) && !p.startsWith("/proc") && !p.startsWith("/sys")) {
-                mount = p;
+            if (!List.of(f[5].split(",")).contains("noexec") || !List.of(f[5].split(",")).contains("rw")) {
+                continue;
+            }
+            try {
+                extract = Files.createTempDirectory(p, "elu4j-noexec-",
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                 break;
+            } catch (IOException | UnsupportedOperationException notHere) {
+                // not writable by this user: try the next
             }
         }
-        assumeTrue(mount != null, "no file system mounted noexec that this user can write to here");
-        Path extract = Files.createTempDirectory(mount, "elu4j-noexec-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        assumeTrue(extract != null, "no file system mounted noexec that this user can write to here");
         try {
             Child c = run(ChildJvm.props(DIR, extract, "elu4j.dnnl.library", "/nonexistent"), "helper");
             c.assertFallback(Backend.HELPER, "is mounted noexec", "set elu4j.extract.dir or ELU4J_EXTRACT_DIR");

@@ -60,7 +60,7 @@ class LibraryFilesTest {
     }
 
     @Test
-    void glibcVersionsCompareByTheirNumbers() {
+    void glibcVersionsCompareByTheirNumbers() throws IOException {
         assertEquals(true, LibraryFiles.olderVersion("2.31", "2.34"));
         assertEquals(true, LibraryFiles.olderVersion("2.9", "2.34"), "by number, not text");
         assertEquals(false, LibraryFiles.olderVersion("2.34", "2.34"));
@@ -69,7 +69,9 @@ class LibraryFilesTest {
         assertEquals(true, LibraryFiles.olderVersion("2.28", "2.34.1"));
         String glibc = LibraryFiles.glibcVersion();
         assertTrue(glibc == null || glibc.matches("\\d+\\.\\d+.*"), glibc);
-        if (glibc != null) {
+        // (where java.io.tmpdir is itself mounted noexec, that hint comes first: nothing to check here then)
+        boolean tmpNoexec = LibraryFiles.noexecMount(tmp.toRealPath(), Files.readAllLines(Path.of("/proc/self/mountinfo"))) != null;
+        if (glibc != null && !tmpNoexec) {
             assertEquals("", LibraryFiles.loadFailureHint(tmp, "x", "0.1"));
             assertEquals("; it needs glibc 999.1 or newer, and this system has glibc " + glibc,
                     LibraryFiles.loadFailureHint(tmp, "x", "999.1"));

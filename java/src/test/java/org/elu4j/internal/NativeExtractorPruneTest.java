@@ -153,6 +153,34 @@ class NativeExtractorPruneTest {
         assertTrue(Files.getLastModifiedTime(dir).toInstant().isAfter(Instant.now().minus(Duration.ofHours(1))), "and marked used");
     }
 
+    /**
+     * A JVM that waited for a pruner which then deleted the very copy it was about to check
+     * reports the copy as unusable (and extracts afresh), instead of failing the backend with
+     * NoSuchFileException.
+     */
+    @Test
+    void aCopyPrunedWhileWaitingIsReportedGone() throws Exception {
+        Path dir = copy("helper-aaaaaaaaaaaaaaaaaaaaaaaa", Instant.parse("2026-01-01T00:00:00Z"));
+        Process holder = LockHolder.start(base.resolve(ExtractLock.NAME), false);
+        CompletableFuture<String> use;
+        try {
+            use = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return NativeExtractor.useExisting(dir, List.of(), false);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            Thread.sleep(300);
+            Files.delete(dir.resolve("libdnnl.so.3"));
+            Files.delete(dir); // as the pruner would, holding the lock
+        } finally {
+            holder.getOutputStream().close();
+            assertEquals(0, holder.waitFor(), "lock holder's exit");
+        }
+        assertEquals("it is gone", use.get(60, TimeUnit.SECONDS));
+    }
+
     @Test
     void neverThrows() {
         NativeExtractor.pruneStale(base.resolve("missing/aaaaaaaaaaaaaaaaaaaaaaaa"), Instant.now());

@@ -394,7 +394,7 @@ public final class Reference {
      */
     private float tiny(float x, AtomicLong decided) {
         double t = x * inputScale;
-        if (Math.abs(t) < 0x1p-1000) {
+        if (Math.abs(t) < Double.MIN_NORMAL) {
             // x * s near or below the double range's bottom (alpha * scale above 2^873 or so, CELU
             // with alpha 1e300): its rounding is no longer relative, so take the exact product,
             // rounded once; c t^2/2 is ~2^-1000 of it, far below half a float ulp.

@@ -141,7 +141,7 @@ public final class ScalarBackend implements EluBackend {
                     yield op.scale() * x;
                 }
                 double t = x * op.inputScale();
-                yield Math.abs(t) < TINY_PRODUCT && x != 0 && op.inputScale() != 0 && op.negativeCoefficient() != 0
+                yield Math.abs(t) < Double.MIN_NORMAL && x != 0 && op.inputScale() != 0 && Math.abs(op.negativeCoefficient()) > 2
                         ? exactProduct(op, x).doubleValue()
                         : op.negativeCoefficient() * Math.expm1(t);
             }
@@ -149,14 +149,13 @@ public final class ScalarBackend implements EluBackend {
     }
 
     /**
-     * Below this, x * inputScale may have lost bits to the double range's bottom (a subnormal
-     * product is rounded to a multiple of 2^-1074, not relative to its size), which a coefficient
-     * above 1 (CELU with a large alpha) then shows: there expm1(t) = t to far below an ulp, and
-     * ELU is the product c * x * s, taken exactly and rounded once.
+     * alpha * scale * x * inputScale exactly (each double is exact in decimal), for its caller to
+     * round once: where x * inputScale is subnormal it was rounded to a multiple of 2^-1074, not
+     * relative to its size, an error that a coefficient |alpha * scale| above 2 (CELU with a large
+     * alpha) lifts above an ulp of the result (at most 2: within about 1.5 ulps). There expm1(t) = t
+     * to far below an ulp, so ELU is that product. Rare, and only for such coefficients: ELU(1),
+     * SELU and CELU up to alpha 2 never come here, whatever their inputs.
      */
-    private static final double TINY_PRODUCT = 0x1p-1000;
-
-    /** alpha * scale * x * inputScale exactly (each double is exact in decimal), for its caller to round once. Rare: tiny products only. */
     private static java.math.BigDecimal exactProduct(Op op, double x) {
         return new java.math.BigDecimal(op.alpha()).multiply(new java.math.BigDecimal(op.scale()))
                 .multiply(new java.math.BigDecimal(x)).multiply(new java.math.BigDecimal(op.inputScale()));
@@ -255,7 +254,7 @@ public final class ScalarBackend implements EluBackend {
         double s = op.inputScale();
         double c = op.negativeCoefficient();
         double t = x * s;
-        if (Math.abs(t) < TINY_PRODUCT && x != 0 && s != 0 && c != 0) { // (a zero factor: the signed zero below)
+        if (Math.abs(t) < Double.MIN_NORMAL && x != 0 && s != 0 && Math.abs(c) > 2) {
             return exactProduct(op, x).floatValue();
         }
         double tErr = Math.fma(x, s, -t);

@@ -3,6 +3,9 @@ package org.elu4j.internal.vector;
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorOperators;
 import org.elu4j.DataType;
 import org.elu4j.internal.Op;
 import org.elu4j.internal.scalar.ScalarBackend;
@@ -356,19 +359,49 @@ final class FamilyKernels {
     }
 
     /**
-     * Whether the f64 forward needs {@link #forwardFixF64}: a negative input scale, or a
-     * coefficient |alpha * scale| above 2 (CELU with alpha above 2, say), which makes the lost low
-     * bits of a subnormal x * inputScale show in a normal result (500 ulps at CELU(1000) of
-     * -2^-1022). At most 2, what x * inputScale lost stays within an ulp of the result.
+     * Whether the f64 forward can meet a subnormal x * inputScale that matters: a coefficient
+     * |alpha * scale| above 2 (CELU with alpha above 2, say) lifts the low bits such a product lost
+     * above an ulp of a normal result (500 ulps at CELU(1000) of -2^-1022); at most 2, they stay
+     * within an ulp. A negative input scale has its own fix-up, which covers this too.
      */
-    static boolean f64ForwardNeedsFix(Op op) {
-        return op.kind() == Op.Kind.ELU && (op.inputScale() < 0 || Math.abs(op.negativeCoefficient()) > 2);
+    static boolean f64ForwardMeetsTinyProducts(Op op) {
+        return op.kind() == Op.Kind.ELU && op.inputScale() > 0 && Math.abs(op.negativeCoefficient()) > 2;
     }
 
     /**
-     * The f64 forward's fix-up: also the elements whose x * inputScale lies below 2^-1000 in
-     * magnitude (where it may be subnormal), recomputed as the scalar oracle does there (the
-     * exact product alpha * scale * x * inputScale, rounded once).
+     * Whether {@code src} holds a negative x whose x * inputScale is subnormal or 0 (checked before
+     * the kernel runs, which in place overwrites x): a vector compare per vector, so that calls
+     * without one, nearly all, keep the direct path; those with one take {@link #forwardFixF64}.
+     */
+    static boolean anyTinyProduct(MemorySegment src, double inputScale) {
+        final var sp = F64Kernels.D;
+        final long n = src.byteSize() / 8;
+        final long step = sp.length();
+        final DoubleVector vis = DoubleVector.broadcast(sp, inputScale);
+        final DoubleVector zero = DoubleVector.zero(sp);
+        final DoubleVector minNormal = DoubleVector.broadcast(sp, Double.MIN_NORMAL);
+        long i = 0;
+        // (2 double lanes on x86 are not compiled to vector code: the scalar loop below is faster there)
+        for (; !DOUBLE_LANES_UNCOMPILED && i + step <= n; i += step) {
+            DoubleVector x = DoubleVector.fromMemorySegment(sp, src, i * 8, java.nio.ByteOrder.nativeOrder());
+            if (x.mul(vis).abs().compare(VectorOperators.LT, minNormal).and(x.compare(VectorOperators.LT, zero)).anyTrue()) {
+                return true;
+            }
+        }
+        for (; i < n; i++) {
+            double x = src.getAtIndex(JAVA_DOUBLE_UNALIGNED, i);
+            if (x < 0 && Math.abs(x * inputScale) < Double.MIN_NORMAL) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The f64 forward's fix-up: the elements whose x * inputScale is above {@code FIX_ABOVE} (a
+     * negative input scale), and those whose product is subnormal where the coefficient is above 2,
+     * recomputed as the scalar oracle does (there, the exact product alpha * scale * x * inputScale,
+     * rounded once).
      */
     static Fix1 forwardFixF64(Op op) {
         double inputScale = op.inputScale();
@@ -377,15 +410,12 @@ final class FamilyKernels {
             for (int i = 0; i < n; i++) {
                 double v = x.getAtIndex(JAVA_DOUBLE_UNALIGNED, i);
                 double t = v * inputScale;
-                if (!(v > 0) && (t > FIX_ABOVE || (tiny && Math.abs(t) < TINY_BELOW && v != 0))) {
+                if (!(v > 0) && (t > FIX_ABOVE || (tiny && Math.abs(t) < Double.MIN_NORMAL && v != 0))) {
                     y.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, ScalarBackend.forward(op, v));
                 }
             }
         };
     }
-
-    /** Where x * inputScale may have lost bits to the double range's bottom (ScalarBackend's exact path starts there too). */
-    private static final double TINY_BELOW = 0x1p-1000;
 
     static Fix2 backwardFixF32(Op op) {
         double inputScale = op.inputScale();
