@@ -31,10 +31,10 @@ import org.elu4j.internal.scalar.ScalarBackend;
  *     elu.apply(x, y);                          // y = ELU(x), float32
  *     elu.apply(x, x);                          // in place
  *     elu.backwardFromOutput(dy, y, dy);        // dx = dy * ELU'(x), written over dy
+ *     Elu.celu(2).on(Backend.ONEDNN).apply(x, y);   // an explicit backend
+ *     Elu.elu().parallel().apply(x, y);         // large tensors on every CPU (opt-in)
  * }
  * Elu.selu().apply(h, h, DataType.BF16);        // bfloat16 tensors
- * Elu.celu(2).on(Backend.ONEDNN).apply(x, y);   // an explicit backend
- * Elu.elu().parallel().apply(x, y);             // large tensors on every CPU (opt-in)
  * }</pre>
  *
  * <h2>Functions</h2>
