@@ -136,20 +136,14 @@ class NativeExtractorPruneTest {
         Process holder = LockHolder.start(base.resolve(ExtractLock.NAME), false);
         CompletableFuture<String> use;
         try {
-            use = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return String.valueOf(NativeExtractor.useExisting(dir, List.of(), false));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
+            use = useInBackground(dir);
             Thread.sleep(500);
             assertFalse(use.isDone(), "the copy was checked and marked while another process held the exclusive lock");
         } finally {
             holder.getOutputStream().close();
             assertEquals(0, holder.waitFor(), "lock holder's exit");
         }
-        assertEquals("null", use.get(60, TimeUnit.SECONDS), "the copy is usable once the lock is free");
+        assertEquals("null", use.get(60, TimeUnit.SECONDS), "the copy is usable once the lock is free (no problem)");
         assertTrue(Files.getLastModifiedTime(dir).toInstant().isAfter(Instant.now().minus(Duration.ofHours(1))), "and marked used");
     }
 
@@ -164,13 +158,7 @@ class NativeExtractorPruneTest {
         Process holder = LockHolder.start(base.resolve(ExtractLock.NAME), false);
         CompletableFuture<String> use;
         try {
-            use = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return NativeExtractor.useExisting(dir, List.of(), false);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
+            use = useInBackground(dir);
             Thread.sleep(300);
             Files.delete(dir.resolve("libdnnl.so.3"));
             Files.delete(dir); // as the pruner would, holding the lock
@@ -179,6 +167,17 @@ class NativeExtractorPruneTest {
             assertEquals(0, holder.waitFor(), "lock holder's exit");
         }
         assertEquals("it is gone", use.get(60, TimeUnit.SECONDS));
+    }
+
+    /** {@link NativeExtractor#useExisting} of {@code dir} on another thread: its problem, "null" for none. */
+    private static CompletableFuture<String> useInBackground(Path dir) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return String.valueOf(NativeExtractor.useExisting(dir, List.of(), false));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     @Test
