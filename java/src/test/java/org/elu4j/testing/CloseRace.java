@@ -19,10 +19,13 @@ public final class CloseRace {
     private CloseRace() {
     }
 
+    /** The worker's pause after each call (calls take milliseconds: the pause changes little else). */
+    private static final long GAP_NANOS = 50_000;
+
     /**
      * Runs {@code trials} races of {@code call} on two shared-arena segments of {@code floats}
      * floats each; throws an AssertionError naming {@code label} if the worker ends in any other
-     * way than IllegalStateException, or if no trial raced (every close was refused for 2 s).
+     * way than IllegalStateException, or if no trial raced (every close was refused for 5 s).
      */
     public static void run(String label, long floats, int trials, BiConsumer<MemorySegment, MemorySegment> call)
             throws InterruptedException {
@@ -39,6 +42,10 @@ public final class CloseRace {
                     while (!stop.get()) {
                         call.accept(src, dst);
                         calls.incrementAndGet();
+                        // A gap between calls the closer can land in: on 2 CPUs a parallel call
+                        // keeps both busy, and the closing thread rarely ran in the few
+                        // nanoseconds between one call's release and the next call's hold.
+                        java.util.concurrent.locks.LockSupport.parkNanos(GAP_NANOS);
                     }
                 } catch (Throwable e) {
                     ended.set(e);
@@ -50,7 +57,7 @@ public final class CloseRace {
                 Thread.onSpinWait();
             }
             Thread.sleep(1 + trial);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             int refused = 0;
             for (boolean closed = false; !closed; ) {
                 try {
@@ -72,7 +79,7 @@ public final class CloseRace {
             }
             raced += stop.get() ? 0 : 1;
         }
-        // A trial whose close never got between two calls within its 2 s checks nothing: at least
+        // A trial whose close never got between two calls within its 5 s checks nothing: at least
         // one of them must have raced.
         if (trials > 0 && raced == 0) {
             throw new AssertionError(label + ": in none of " + trials + " trials did the close land between calls");
