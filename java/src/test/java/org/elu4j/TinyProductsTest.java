@@ -72,6 +72,16 @@ class TinyProductsTest {
         }
     }
 
+    /** A zero factor keeps IEEE's signed zero (c * expm1(x * 0) = -0.0 for x < 0), in the reference as in the scalar backend. */
+    @Test
+    void aZeroInputScaleGivesMinusZero() {
+        for (float x : new float[] {-1f, -1e-30f, -Float.MIN_VALUE, -100f}) {
+            assertEquals(Float.floatToRawIntBits(-0.0f), Float.floatToRawIntBits(Reference.elu(1, 1, 0).at(x)), () -> "reference at " + x);
+            assertEquals(Float.floatToRawIntBits(-0.0f), Float.floatToRawIntBits(Elu.elu(1, 1, 0).on(Backend.SCALAR).apply(x)),
+                    () -> "scalar at " + x);
+        }
+    }
+
     private static double ulps(double want, double got) {
         if (want == got) {
             return 0;

@@ -394,10 +394,12 @@ public final class Reference {
      */
     private float tiny(float x, AtomicLong decided) {
         double t = x * inputScale;
-        if (Math.abs(t) < Double.MIN_NORMAL) {
+        if (Math.abs(t) < 0x1p-960 && x != 0 && inputScale != 0 && alpha != 0 && scale != 0) {
             // x * s near or below the double range's bottom (alpha * scale above 2^873 or so, CELU
-            // with alpha 1e300): its rounding is no longer relative, so take the exact product,
-            // rounded once; c t^2/2 is ~2^-1000 of it, far below half a float ulp.
+            // with alpha 1e300): its rounding is no longer relative, and below about 2^-997 the
+            // fma no longer gives its error exactly (x * s has bits down to 2^-1097), so take the
+            // exact product, rounded once; c t^2/2 is ~2^-960 of it, far below half a float ulp.
+            // (A zero factor keeps the IEEE path below: its signed zero, as c * expm1(t) gives.)
             decided.incrementAndGet();
             return coefficient().multiply(new BigDecimal(x)).multiply(new BigDecimal(inputScale)).floatValue();
         }

@@ -409,6 +409,9 @@ public final class AccuracyScan {
                         continue;
                     }
                     long d = Float.isNaN(gf) || Float.isNaN(rf) ? Long.MAX_VALUE : Math.abs(ordered(g) - ordered(r));
+                    if (d == 0) {
+                        d = 1; // -0.0 for +0.0 (or back): a wrong sign counts as one step, so that the row names its input
+                    }
                     if (d > 1) {
                         overOneHere++;
                     }
