@@ -60,6 +60,9 @@ public final class Reference {
      * adds half an ulp: about 5 ulps, twice that across a binade boundary; 16 leaves a margin).
      */
     public static final double HALFWAY_SLACK_ULPS = 16;
+
+    /** 2^128 - 2^103: halfway between Float.MAX_VALUE and 2^128; from it on, a float rounds to infinity. */
+    static final double FLOAT_OVERFLOW = 0x1.ffffffp127;
     private static final MathContext MC = new MathContext(60);
     private static final MathContext DECIMAL = new MathContext(80);
     private static final BigDecimal TWO = BigDecimal.valueOf(2);
@@ -362,7 +365,16 @@ public final class Reference {
         double d = c * prepared;
         float f = (float) d;
         if (!Double.isFinite(d)) {
-            return f;
+            // e^t beyond the doubles (a negative input scale): c * (e^t - 1) may still be a float
+            // (c below 2^-300, say), so take the 60-digit value, rounded once.
+            return Double.isInfinite(prepared) && Double.isFinite(c) && c != 0 ? forward(x).floatValue() : f;
+        }
+        if (Math.abs(d - Math.copySign(FLOAT_OVERFLOW, d)) <= HALFWAY_SLACK_ULPS * Math.ulp(FLOAT_OVERFLOW)) {
+            // At the float range's top the halfway point is 2^128 - 2^103, between MAX_VALUE and
+            // infinity, which the tests below (the next float of MAX_VALUE is infinite) cannot see.
+            decided.incrementAndGet();
+            return decideInDecimal(x, Math.copySign(Float.MAX_VALUE, f), Math.copySign(Float.POSITIVE_INFINITY, f),
+                    Math.copySign(FLOAT_OVERFLOW, d));
         }
         if (Math.abs(d) >= 0x1p-126 && Math.abs(d) < 0x1p127) {
             // A normal float result: the 29 bits of d below float precision say how far d is from a
@@ -463,6 +475,10 @@ public final class Reference {
     public static float product(double a, double b) {
         double p = a * b;
         float f = (float) p;
+        if (Math.abs(p) == FLOAT_OVERFLOW) { // the halfway point between MAX_VALUE and infinity
+            double err = Math.fma(a, b, -p);
+            return err != 0 && (err < 0) == (p > 0) ? Math.copySign(Float.MAX_VALUE, f) : f; // below it: MAX_VALUE
+        }
         if (!Double.isFinite(p) || p == 0 || (double) f == p || Float.isInfinite(f)) {
             return f;
         }

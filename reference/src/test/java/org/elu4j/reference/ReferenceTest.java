@@ -23,6 +23,24 @@ class ReferenceTest {
         Reference.relu(), Reference.leakyRelu(0.01),
     };
 
+    /**
+     * At the float range's top the rounding is decided against 2^128 - 2^103, the halfway point
+     * between MAX_VALUE and infinity (values from a review's mpmath at 400 bits): the exact
+     * products lie 2.86e20 and 1.85e22 below it and 2.1e21 above it.
+     */
+    @Test
+    void decidesAtTheOverflowThreshold() {
+        assertEquals(Float.MAX_VALUE, Reference.elu(1, 1.000000923872875, 1).at(Float.intBitsToFloat(0x7F7FFFF0)));
+        assertEquals(-Float.MAX_VALUE, Reference.elu(8.64713655699538E38, 1, 1).at(-0.500084f));
+        assertEquals(Float.NEGATIVE_INFINITY, Reference.elu(8.607766112818043E38, 1, 1).at(-0.50305617f));
+    }
+
+    /** e^t beyond the doubles (a negative input scale) with a coefficient that brings it back: a float, not infinity. */
+    @Test
+    void aFiniteResultOfAnOverflowingExponential() {
+        assertEquals(5.2584944E35f, Reference.elu(1e-290, 1, -1).at(-750f));
+    }
+
     @Test
     void theDecimalExponentialsAgreeWithTheJdkWithinOneDoubleUlp() {
         SplittableRandom random = new SplittableRandom(7);
