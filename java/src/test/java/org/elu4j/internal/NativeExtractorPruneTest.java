@@ -133,16 +133,8 @@ class NativeExtractorPruneTest {
     @Test
     void usingACopyWaitsForAPruningProcess() throws Exception {
         Path dir = copy("helper-aaaaaaaaaaaaaaaaaaaaaaaa", Instant.parse("2026-01-01T00:00:00Z"));
-        Process holder = LockHolder.start(base.resolve(ExtractLock.NAME), false);
-        CompletableFuture<String> use;
-        try {
-            use = useInBackground(dir);
-            Thread.sleep(500);
-            assertFalse(use.isDone(), "the copy was checked and marked while another process held the exclusive lock");
-        } finally {
-            holder.getOutputStream().close();
-            assertEquals(0, holder.waitFor(), "lock holder's exit");
-        }
+        CompletableFuture<String> use = useWhileAnotherProcessPrunes(dir, 500, pending ->
+                assertFalse(pending.isDone(), "the copy was checked and marked while another process held the exclusive lock"));
         assertEquals("null", use.get(60, TimeUnit.SECONDS), "the copy is usable once the lock is free (no problem)");
         assertTrue(Files.getLastModifiedTime(dir).toInstant().isAfter(Instant.now().minus(Duration.ofHours(1))), "and marked used");
     }
@@ -155,18 +147,33 @@ class NativeExtractorPruneTest {
     @Test
     void aCopyPrunedWhileWaitingIsReportedGone() throws Exception {
         Path dir = copy("helper-aaaaaaaaaaaaaaaaaaaaaaaa", Instant.parse("2026-01-01T00:00:00Z"));
-        Process holder = LockHolder.start(base.resolve(ExtractLock.NAME), false);
-        CompletableFuture<String> use;
-        try {
-            use = useInBackground(dir);
-            Thread.sleep(300);
+        CompletableFuture<String> use = useWhileAnotherProcessPrunes(dir, 300, pending -> {
             Files.delete(dir.resolve("libdnnl.so.3"));
             Files.delete(dir); // as the pruner would, holding the lock
+        });
+        assertEquals("it is gone", use.get(60, TimeUnit.SECONDS));
+    }
+
+    /** What the test does while the other process holds the lock. */
+    private interface WhileLocked {
+        void run(CompletableFuture<String> pending) throws Exception;
+    }
+
+    /**
+     * Starts {@link #useInBackground} of {@code dir} while another process holds the exclusive
+     * lock, waits {@code millis}, runs {@code during}, then releases the lock; returns the use.
+     */
+    private CompletableFuture<String> useWhileAnotherProcessPrunes(Path dir, long millis, WhileLocked during) throws Exception {
+        Process holder = LockHolder.start(base.resolve(ExtractLock.NAME), false);
+        try {
+            CompletableFuture<String> use = useInBackground(dir);
+            Thread.sleep(millis);
+            during.run(use);
+            return use;
         } finally {
             holder.getOutputStream().close();
             assertEquals(0, holder.waitFor(), "lock holder's exit");
         }
-        assertEquals("it is gone", use.get(60, TimeUnit.SECONDS));
     }
 
     /** {@link NativeExtractor#useExisting} of {@code dir} on another thread: its problem, "null" for none. */
