@@ -120,6 +120,28 @@ public final class Machine {
     }
 
     /**
+     * This process's threads whose name ({@code /proc/self/task/<tid>/comm}, cut to 15 bytes by
+     * the kernel) is {@code comm}: their {@code /proc/self/task/<tid>} directories. A thread that
+     * ends while listed is left out.
+     */
+    public static List<Path> threadsNamed(String comm) throws IOException {
+        String cut = comm.substring(0, Math.min(15, comm.length()));
+        List<Path> named = new ArrayList<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    if (Files.readString(task.resolve("comm")).strip().equals(cut)) {
+                        named.add(task);
+                    }
+                } catch (IOException ended) {
+                    // the thread ended while listed
+                }
+            }
+        }
+        return named;
+    }
+
+    /**
      * Why the bundled oneDNN cannot load here (the words its refusal must contain), or null: its
      * natives need glibc 2.34, which Debian 11, RHEL 8 and Ubuntu 20.04 lack. Read from the
      * process's own glibc ({@code gnu_get_libc_version}), not from elu4j.

@@ -12,9 +12,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 import org.elu4j.DataType;
 import org.junit.jupiter.api.BeforeEach;
+import org.elu4j.testing.Machine;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -83,22 +83,17 @@ class LowPriorityTest {
         };
         String family = "LowPriorityTest " + System.nanoTime();
         ColdStart.of(family, family, kernel, scalar, new float[16], DataType.F32);
-        String comm = ColdStart.THREAD_NAME.substring(0, Math.min(15, ColdStart.THREAD_NAME.length()));
         try {
             // The thread lowers itself first thing after it starts: poll until it has.
             long deadline = System.nanoTime() + 10_000_000_000L;
             List<Integer> levels;
             do {
                 levels = new ArrayList<>();
-                try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
-                    for (Path task : tasks.toList()) {
-                        try {
-                            if (Files.readString(task.resolve("comm")).strip().equals(comm)) {
-                                levels.add(niceOf(task.resolve("stat")));
-                            }
-                        } catch (UncheckedIOException | IOException e) {
-                            // a thread that ended while listed
-                        }
+                for (Path task : Machine.threadsNamed(ColdStart.THREAD_NAME)) {
+                    try {
+                        levels.add(niceOf(task.resolve("stat")));
+                    } catch (UncheckedIOException e) {
+                        // a thread that ended while listed
                     }
                 }
                 if (levels.equals(List.of(expected))) {
@@ -106,7 +101,7 @@ class LowPriorityTest {
                 }
                 Thread.sleep(5);
             } while (System.nanoTime() < deadline);
-            assertEquals(List.of(expected), levels, "the nice levels of the threads named " + comm
+            assertEquals(List.of(expected), levels, "the nice levels of the threads named " + ColdStart.THREAD_NAME
                     + " (the test's thread: " + mine + ")");
         } finally {
             release.countDown();
