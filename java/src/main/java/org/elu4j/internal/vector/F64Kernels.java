@@ -1,7 +1,10 @@
 package org.elu4j.internal.vector;
 
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
+
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.function.DoubleUnaryOperator;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -74,10 +77,19 @@ final class F64Kernels {
         }
     }
 
-    /** ELU: {@code scale * x} for {@code x > 0}, else {@code c * expm1(x * inputScale)}; NaN kept. */
-    static void elu(MemorySegment src, MemorySegment dst, long bytes, double c, double scale, double inputScale) {
+    /**
+     * ELU: {@code scale * x} for {@code x > 0}, else {@code c * expm1(x * inputScale)}; NaN kept.
+     * Where {@code tiny} is given (a positive input scale with |c| above 2: {@link
+     * FamilyKernels#f64ForwardMeetsTinyProducts}), a vector with a lane whose product x * inputScale
+     * is subnormal ({@link #tinyProduct}) takes {@code tiny}'s value there: that product lost low
+     * bits which c lifts above an ulp of the result. A test per vector on values the loop has
+     * already computed; the lanes' values only for such a vector (rare).
+     */
+    static void elu(MemorySegment src, MemorySegment dst, long bytes, double c, double scale, double inputScale,
+            DoubleUnaryOperator tiny) {
         final long vb = D.vectorByteSize();
         final DoubleVector zero = DoubleVector.zero(D);
+        final DoubleVector minusMinNormal = DoubleVector.broadcast(D, -Double.MIN_NORMAL);
         final DoubleVector vc = DoubleVector.broadcast(D, c);
         final DoubleVector vscale = DoubleVector.broadcast(D, scale);
         final DoubleVector vis = DoubleVector.broadcast(D, inputScale);
@@ -113,8 +125,32 @@ final class F64Kernels {
             DoubleVector e = s.fma(p, s.sub(one)).blend(z, z.compare(VectorOperators.EQ, zero));
             DoubleVector y = x.blend(x.mul(vscale), x.compare(VectorOperators.GT, zero))
                     .blend(e.mul(vc), x.compare(VectorOperators.LE, zero));
+            if (tiny != null && z.compare(VectorOperators.GT, minusMinNormal).and(x.compare(VectorOperators.LT, zero)).anyTrue()) {
+                y = tinyLanes(src, off, y, inputScale, tiny);
+            }
             y.reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
         }
+    }
+
+    /**
+     * Whether x * inputScale is subnormal or a zero from a negative x (for a positive input scale:
+     * {@link #elu}'s lane test, which {@link ScalarForms#eluF64} repeats).
+     */
+    static boolean tinyProduct(double x, double inputScale) {
+        return x < 0 && x * inputScale > -Double.MIN_NORMAL;
+    }
+
+    /** {@code y} with {@code tiny}'s values in the lanes {@link #tinyProduct} picks; x read from src, not yet overwritten. */
+    private static DoubleVector tinyLanes(MemorySegment src, long off, DoubleVector y, double inputScale,
+            DoubleUnaryOperator tiny) {
+        double[] ys = y.toArray();
+        for (int i = 0; i < ys.length; i++) {
+            double x = src.get(JAVA_DOUBLE_UNALIGNED, off + (long) Double.BYTES * i);
+            if (tinyProduct(x, inputScale)) {
+                ys[i] = tiny.applyAsDouble(x);
+            }
+        }
+        return DoubleVector.fromArray(D, ys, 0);
     }
 
     /** ReLU backward: {@code dx = x <= 0 ? +0.0 : dy} (a NaN x passes dy, as PyTorch). */

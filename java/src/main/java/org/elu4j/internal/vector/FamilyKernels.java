@@ -3,9 +3,7 @@ package org.elu4j.internal.vector;
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 
-import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.VectorOperators;
+import java.util.function.DoubleUnaryOperator;
 import org.elu4j.DataType;
 import org.elu4j.internal.Op;
 import org.elu4j.internal.scalar.ScalarBackend;
@@ -194,8 +192,11 @@ final class FamilyKernels {
                 double c = op.negativeCoefficient();
                 double scale = op.scale();
                 double inputScale = op.inputScale();
-                yield f64((s, d, b) -> F64Kernels.elu(s, d, b, c, scale, inputScale), "f64 elu",
-                        (x, y, n) -> ScalarForms.eluF64(x, y, n, c, scale, inputScale), 2);
+                // the exact product where x * inputScale is subnormal: the scalar backend's value there
+                DoubleUnaryOperator tiny = f64ForwardMeetsTinyProducts(op) ? x -> ScalarBackend.forward(op, x) : null;
+                yield f64((s, d, b) -> F64Kernels.elu(s, d, b, c, scale, inputScale, tiny),
+                        tiny == null ? "f64 elu" : "f64 elu, tiny products",
+                        (x, y, n) -> ScalarForms.eluF64(x, y, n, c, scale, inputScale, tiny), 2);
             }
         };
     }
@@ -362,39 +363,11 @@ final class FamilyKernels {
      * Whether the f64 forward can meet a subnormal x * inputScale that matters: a coefficient
      * |alpha * scale| above 2 (CELU with alpha above 2, say) lifts the low bits such a product lost
      * above an ulp of a normal result (500 ulps at CELU(1000) of -2^-1022); at most 2, they stay
-     * within an ulp. A negative input scale has its own fix-up, which covers this too.
+     * within an ulp. The kernel then tests each vector for such a lane ({@link F64Kernels#elu}); a
+     * negative input scale has its own fix-up, which covers this too.
      */
     static boolean f64ForwardMeetsTinyProducts(Op op) {
         return op.kind() == Op.Kind.ELU && op.inputScale() > 0 && Math.abs(op.negativeCoefficient()) > 2;
-    }
-
-    /**
-     * Whether {@code src} holds a negative x whose x * inputScale is subnormal or 0 (checked before
-     * the kernel runs, which in place overwrites x): a vector compare per vector, so that calls
-     * without one, nearly all, keep the direct path; those with one take {@link #forwardFixF64}.
-     */
-    static boolean anyTinyProduct(MemorySegment src, double inputScale) {
-        final var sp = F64Kernels.D;
-        final long n = src.byteSize() / 8;
-        final long step = sp.length();
-        final DoubleVector vis = DoubleVector.broadcast(sp, inputScale);
-        final DoubleVector zero = DoubleVector.zero(sp);
-        final DoubleVector minNormal = DoubleVector.broadcast(sp, Double.MIN_NORMAL);
-        long i = 0;
-        // (2 double lanes on x86 are not compiled to vector code: the scalar loop below is faster there)
-        for (; !DOUBLE_LANES_UNCOMPILED && i + step <= n; i += step) {
-            DoubleVector x = DoubleVector.fromMemorySegment(sp, src, i * 8, java.nio.ByteOrder.nativeOrder());
-            if (x.mul(vis).abs().compare(VectorOperators.LT, minNormal).and(x.compare(VectorOperators.LT, zero)).anyTrue()) {
-                return true;
-            }
-        }
-        for (; i < n; i++) {
-            double x = src.getAtIndex(JAVA_DOUBLE_UNALIGNED, i);
-            if (x < 0 && Math.abs(x * inputScale) < Double.MIN_NORMAL) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**

@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 import java.lang.foreign.MemorySegment;
+import java.util.function.DoubleUnaryOperator;
 import org.elu4j.DataType;
 import org.elu4j.internal.HalfFloats;
 
@@ -325,9 +326,10 @@ final class ScalarForms {
 
     /**
      * {@link F64Kernels#elu}'s arithmetic one double at a time, step for step (see its class
-     * comment): the same bits for every input.
+     * comment), {@code tiny} included: the same bits for every input.
      */
-    static void eluF64(double[] xs, double[] ys, int n, double c, double scale, double inputScale) {
+    static void eluF64(double[] xs, double[] ys, int n, double c, double scale, double inputScale,
+            DoubleUnaryOperator tiny) {
         for (int i = 0; i < n; i++) {
             double x = xs[i];
             double z = x * inputScale;
@@ -338,7 +340,8 @@ final class ScalarForms {
             double s = Double.longBitsToDouble(Double.doubleToRawLongBits(t) << 52);
             double p = expm1Poly(r);
             double e = z == 0 ? z : Math.fma(s, p, s - 1.0);
-            ys[i] = x > 0 ? x * scale : x <= 0 ? e * c : x;
+            ys[i] = tiny != null && F64Kernels.tinyProduct(x, inputScale) ? tiny.applyAsDouble(x)
+                    : x > 0 ? x * scale : x <= 0 ? e * c : x;
         }
     }
 }

@@ -188,14 +188,8 @@ public final class VectorBackend implements EluBackend {
             }
             case F64 -> {
                 Map1 k = FamilyKernels.f64Forward(op, true);
-                Fix1 fix = fixNeeded || FamilyKernels.f64ForwardMeetsTinyProducts(op) ? FamilyKernels.forwardFixF64(op) : null;
-                if (fixNeeded || fix == null) {
-                    yield (src, dst, threads) -> Staging.forwardWide(k, fix, 8, src, dst);
-                }
-                // The staged fix-up only for calls that hold such an input: the others keep the direct path.
-                double inputScale = op.inputScale();
-                yield (src, dst, threads) -> Staging.forwardWide(k,
-                        FamilyKernels.anyTinyProduct(src, inputScale) ? fix : null, 8, src, dst);
+                Fix1 fix = fixNeeded ? FamilyKernels.forwardFixF64(op) : null;
+                yield (src, dst, threads) -> Staging.forwardWide(k, fix, 8, src, dst);
             }
             case BF16, F16 -> halfForward(op, type, fixNeeded, ColdStart.ENABLED);
         };

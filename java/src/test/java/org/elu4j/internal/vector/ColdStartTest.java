@@ -310,15 +310,18 @@ class ColdStartTest {
      * against their scalar forms: special values, random patterns of every kind, and for ELU dense
      * random arguments across the range where the arithmetic depends on the input (to the clamp
      * at -64 and past it), for ELU with several parameter sets (a negative input scale included:
-     * the kernel's bits before the fix-up) and LeakyReLU with several slopes.
+     * the kernel's bits before the fix-up; CELU(1000), whose subnormal products take the exact
+     * value) and LeakyReLU with several slopes.
      */
     @Test
     void f64ScalarFormsAreTheKernels() {
         double[] specials = {0.0, -0.0, Double.MIN_VALUE, -Double.MIN_VALUE, Double.MIN_NORMAL, -Double.MIN_NORMAL,
                 -1e-300, -1e-17, -0.3466, -1, -37.5, -63.999, -64, -64.001, -745, -1e300, -Double.MAX_VALUE,
                 Double.MAX_VALUE, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, Double.NaN,
-                Double.longBitsToDouble(0x7ff0_0000_0000_0001L), Double.longBitsToDouble(0xfff8_1234_0000_0000L), 2.5};
+                Double.longBitsToDouble(0x7ff0_0000_0000_0001L), Double.longBitsToDouble(0xfff8_1234_0000_0000L), 2.5,
+                -0x1p-1013, -0x1.8p-1020}; // the last two: a subnormal x * inputScale for CELU(1000)
         List<Op> ops = List.of(Op.elu(1), Op.elu(1.6732632423543772, 1.0507009873554805, 1), Op.elu(0.7, 1, 1 / 0.7),
+                Op.elu(1000, 1, 1 / 1000.0), // the kernel's tiny-product lanes
                 Op.elu(0.5, 2, -1.5), Op.elu(2, 0.25, 3), Op.relu(), Op.leakyRelu(0.01), Op.leakyRelu(-2), Op.leakyRelu(0));
         int n = (int) (Staging.BLOCK_BYTES / Double.BYTES) << 12;
         SplittableRandom random = new SplittableRandom(20261206);
