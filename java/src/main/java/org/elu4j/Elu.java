@@ -151,6 +151,11 @@ public final class Elu {
      * so it is safely published through the plain array.
      */
     private final Binding[] bindings = new Binding[DataType.values().length * PASSES * 2];
+    /**
+     * Bindings {@link #backendFor} made before their kind's first call, which takes them over and
+     * then warms up as every first call does: a query must not take the warm-up from it.
+     */
+    private final Binding[] queried = new Binding[bindings.length];
     private static final int PASSES = Pass.values().length;
 
     private Elu(Function function, Op op, Backend backend, int threads) {
@@ -434,6 +439,7 @@ public final class Elu {
      * buffer native) or on heap memory (any of them on the Java heap) runs on: this function's
      * backend when it was chosen, else the one {@link Backend#AUTO} picks for that kind of call
      * (never {@link Backend#ONEDNN} for heap memory). The answer holds for the life of the JVM.
+     * Asking binds the call kind but leaves its warm-up to its first call, as without asking.
      *
      * @param type         the element type
      * @param direction    forward or one of the backward directions
@@ -450,7 +456,13 @@ public final class Elu {
         if (direction == Direction.BACKWARD_FROM_OUTPUT) {
             fromOutputAllowed();
         }
-        return binding(type, direction.pass, !nativeMemory).backend().kind();
+        int i = (type.ordinal() * PASSES + direction.pass.ordinal()) * 2 + (nativeMemory ? 0 : 1);
+        Binding b = bindings[i] != null ? bindings[i] : queried[i];
+        if (b == null) {
+            b = BackendProvider.get().bind(backend, helperIsa, op, type, direction.pass, !nativeMemory);
+            queried[i] = b;
+        }
+        return b.backend().kind();
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -1090,7 +1102,7 @@ public final class Elu {
         int i = (type.ordinal() * PASSES + pass.ordinal()) * 2 + (heap ? 1 : 0); // forward() and backward() have it inline too
         Binding b = bindings[i];
         if (b == null) {
-            b = BackendProvider.get().bind(backend, helperIsa, op, type, pass, heap);
+            b = queried[i] != null ? queried[i] : BackendProvider.get().bind(backend, helperIsa, op, type, pass, heap);
             bindings[i] = b;
         }
         return b;
