@@ -10,7 +10,11 @@ import java.util.Locale;
 public enum Backend {
     /** The fastest available backend for the call (see {@link Elu#backendFor}). */
     AUTO,
-    /** oneDNN's eltwise primitives, called through jextract-generated FFM bindings. */
+    /**
+     * oneDNN's eltwise primitives, called through jextract-generated FFM bindings. Closed when the
+     * JVM shuts down: a call from another shutdown hook may then be refused
+     * ({@link BackendUnavailableException}).
+     */
     ONEDNN,
     /** elu4j's own C helper library: AVX-512 / AVX2 / portable kernels chosen at run time. */
     HELPER,

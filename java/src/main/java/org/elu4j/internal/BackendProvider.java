@@ -322,10 +322,12 @@ public final class BackendProvider {
 
     /**
      * Whether calls on that kind can run here (AUTO: always). For the helper and oneDNN this is
-     * the definite answer: it links the helper, or loads oneDNN, if nothing has yet.
+     * the definite answer: it links the helper, or loads oneDNN, if nothing has yet; oneDNN is
+     * unavailable again once closed at the JVM's shutdown.
      */
     public boolean isAvailable(Backend kind) {
-        return kind == Backend.AUTO || backend(kind) != null;
+        EluBackend b;
+        return kind == Backend.AUTO || (b = backend(kind)) != null && !(b instanceof OneDnnBackend o && o.isClosed());
     }
 
     /**

@@ -52,10 +52,12 @@ import org.elu4j.internal.onednn.ffi.dnnl_version_t;
  * <li>a stream, memory objects and an executor per thread ({@link ThreadContext}: streams and
  *     memory objects are not thread-safe); the contexts of threads that have died are closed the
  *     next time a thread creates one ({@link ThreadContexts});</li>
- * <li>everything is closed exactly once by {@link #close()}, which a shutdown hook calls; calls
- *     after that fail with {@link IllegalStateException}. Every call goes through one guard
- *     ({@link ThreadContexts#enter}), so either it sees the backend closed or close() waits for
- *     it.</li>
+ * <li>everything is closed exactly once by {@link #close()}, which a shutdown hook calls (so that
+ *     no oneDNN call runs while the process exits and its libraries' destructors run); calls after
+ *     that fail with {@link org.elu4j.BackendUnavailableException} naming the closure ({@link
+ *     #CLOSED}), the backend counts as unavailable and AUTO binds elsewhere. Every call goes
+ *     through one guard ({@link ThreadContexts#enter}), so either it sees the backend closed or
+ *     close() waits for it.</li>
  * </ul>
  *
  * <p>A call runs each pass through its thread's {@link Executor}, one code path: on one oneDNN
@@ -76,6 +78,9 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
      * 20x slower per call whenever the other core was busy (see README).
      */
     public static final String THREADS_PROPERTY = "elu4j.onednn.threads";
+    /** Why calls are refused once the backend is closed. */
+    static final String CLOSED = "closed: it closes when the JVM shuts down, so that no oneDNN call runs while"
+            + " the process exits (a call from another shutdown hook may come after that)";
     /** oneDNN's DNNL_RUNTIME_OMP (dnnl_config.h): the CPU runtime whose threads we can limit. */
     private static final int DNNL_RUNTIME_OMP = 2;
     /** oneDNN's DNNL_RUNTIME_SEQ: no threads of its own. */
@@ -246,6 +251,9 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
 
     @Override
     public String unsupported(Op op, DataType type, Pass pass) {
+        if (contexts.isClosed()) {
+            return CLOSED;
+        }
         if (type == DataType.F32 && pass == Pass.FORWARD && op.isPlainElu()) {
             // probed at creation (the backend exists only if this works); oneDNN takes alpha as a float
             // the plan's own rule for a float parameter: NaN where it overflows or rounds to 0
@@ -336,9 +344,14 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
         return contexts;
     }
 
+    /** Whether {@link #close} has run: every call kind is then refused ({@link #CLOSED}). */
+    public boolean isClosed() {
+        return contexts.isClosed();
+    }
+
     /**
      * Closes every stream, memory object, primitive and the engine, once. Waits for calls in
-     * progress; later calls throw {@link IllegalStateException}.
+     * progress; later calls throw {@link org.elu4j.BackendUnavailableException} ({@link #CLOSED}).
      */
     @Override
     public void close() {

@@ -10,6 +10,8 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
+import org.elu4j.Backend;
+import org.elu4j.BackendUnavailableException;
 
 /**
  * The oneDNN backend's per-thread contexts and the guard every call goes through. A platform
@@ -53,7 +55,7 @@ final class ThreadContexts {
     }
 
     /**
-     * The guard of every call: this thread's context, marked busy, or IllegalStateException once
+     * The guard of every call: this thread's context, marked busy, or BackendUnavailableException once
      * the backend is closed. Busy is set before closed is read, and close() sets closed before
      * it reads busy (both volatile): either the call sees the backend closed, or close() waits
      * until the call is done. Pair with {@link #exit} in a finally block.
@@ -140,8 +142,13 @@ final class ThreadContexts {
         }
     }
 
-    private static IllegalStateException closedException() {
-        return new IllegalStateException("the oneDNN backend has been closed (JVM shutdown)");
+    /** Whether {@link #close} has run (or runs now): calls are refused. */
+    boolean isClosed() {
+        return closed;
+    }
+
+    private static BackendUnavailableException closedException() {
+        return new BackendUnavailableException(Backend.ONEDNN, OneDnnBackend.CLOSED);
     }
 
     /** Closes the contexts of threads that have ended: nobody can be using them. Under the lock. */

@@ -16,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.elu4j.Backend;
+import org.elu4j.BackendUnavailableException;
 import org.elu4j.DataType;
 import org.elu4j.Elu;
 import org.elu4j.NativeCallException;
@@ -302,8 +303,8 @@ class OneDnnLifecycleTest {
                         }
                         try {
                             own.eluF32(src, dst, 1f);
-                        } catch (IllegalStateException e) {
-                            if (!e.getMessage().contains("closed")) {
+                        } catch (BackendUnavailableException e) {
+                            if (!e.getMessage().contains(OneDnnBackend.CLOSED)) {
                                 throw e;
                             }
                             return; // the backend was closed: the expected end
@@ -336,9 +337,12 @@ class OneDnnLifecycleTest {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment s = arena.allocate(64);
-            var e = assertThrows(IllegalStateException.class, () -> own.eluF32(s, s, 1f));
-            assertTrue(e.getMessage().contains("closed"), e.getMessage());
+            var e = assertThrows(BackendUnavailableException.class, () -> own.eluF32(s, s, 1f));
+            assertEquals("backend onednn is unavailable: " + OneDnnBackend.CLOSED, e.getMessage());
         }
+        assertTrue(own.isClosed());
+        assertEquals(OneDnnBackend.CLOSED, own.unsupported(org.elu4j.internal.Op.elu(1), DataType.F32,
+                org.elu4j.internal.Pass.FORWARD), "a closed backend refuses every call kind, so AUTO binds elsewhere");
     }
 
     @Test
