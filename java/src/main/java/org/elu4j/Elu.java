@@ -47,8 +47,9 @@ import org.elu4j.internal.scalar.ScalarBackend;
  *     {@code x} for {@code x > 0}, else {@code slope * x}.</li>
  * </ul>
  * Parameters are doubles and mean their exact values: float, bfloat16 and float16 results are the
- * exact value rounded (f32 within 1 ulp on the helper, vector and scalar backends; bf16 and f16 are
- * the f32 result rounded to nearest even), f64 results are computed in double.
+ * exact value rounded (f32 within 1 ulp on the helper, vector and scalar backends while
+ * |alpha * scale| stays below about 2^873, docs/accuracy.md lists the limits; bf16 and f16 are the
+ * f32 result rounded to nearest even), f64 results are computed in double.
  *
  * <h2>Backward</h2>
  * {@link #backwardFromInput} computes {@code dx = dy * f'(x)} from the forward's input x;
@@ -126,6 +127,7 @@ public final class Elu {
          * @param name a command-line name such as {@code leaky-relu}
          * @return the function of that name
          * @throws IllegalArgumentException if no function has that name
+         * @throws NullPointerException     if name is null
          */
         public static Function fromCliName(String name) {
             for (Function f : values()) {
@@ -579,7 +581,7 @@ public final class Elu {
      * @throws NativeCallException         a native library reported a failure
      */
     public void apply(float[] src, float[] dst) {
-        apply(MemorySegment.ofArray(src), MemorySegment.ofArray(dst), DataType.F32);
+        apply(heap(src, "src"), heap(dst, "dst"), DataType.F32);
     }
 
     /**
@@ -604,7 +606,7 @@ public final class Elu {
      * @throws NativeCallException         a native library reported a failure
      */
     public void apply(double[] src, double[] dst) {
-        apply(MemorySegment.ofArray(src), MemorySegment.ofArray(dst), DataType.F64);
+        apply(heap(src, "src"), heap(dst, "dst"), DataType.F64);
     }
 
     /**
@@ -631,7 +633,7 @@ public final class Elu {
      * @throws NativeCallException         a native library reported a failure
      */
     public void apply(short[] src, short[] dst, DataType type) {
-        apply(MemorySegment.ofArray(src), MemorySegment.ofArray(dst), Buffers.halfType(type));
+        apply(heap(src, "src"), heap(dst, "dst"), Buffers.halfType(type));
     }
 
     /**
@@ -805,7 +807,7 @@ public final class Elu {
      * @throws NativeCallException         a native library reported a failure
      */
     public void backwardFromInput(float[] dy, float[] x, float[] dx) {
-        backward(MemorySegment.ofArray(dy), MemorySegment.ofArray(x), MemorySegment.ofArray(dx), DataType.F32,
+        backward(heap(dy, "dy"), heap(x, "x"), heap(dx, "dx"), DataType.F32,
                 Pass.BACKWARD_FROM_INPUT);
     }
 
@@ -821,7 +823,7 @@ public final class Elu {
      * @throws NativeCallException         a native library reported a failure
      */
     public void backwardFromInput(double[] dy, double[] x, double[] dx) {
-        backward(MemorySegment.ofArray(dy), MemorySegment.ofArray(x), MemorySegment.ofArray(dx), DataType.F64,
+        backward(heap(dy, "dy"), heap(x, "x"), heap(dx, "dx"), DataType.F64,
                 Pass.BACKWARD_FROM_INPUT);
     }
 
@@ -839,7 +841,7 @@ public final class Elu {
      * @throws NativeCallException         a native library reported a failure
      */
     public void backwardFromInput(short[] dy, short[] x, short[] dx, DataType type) {
-        backward(MemorySegment.ofArray(dy), MemorySegment.ofArray(x), MemorySegment.ofArray(dx), Buffers.halfType(type),
+        backward(heap(dy, "dy"), heap(x, "x"), heap(dx, "dx"), Buffers.halfType(type),
                 Pass.BACKWARD_FROM_INPUT);
     }
 
@@ -947,7 +949,7 @@ public final class Elu {
      * @throws NativeCallException         a native library reported a failure
      */
     public void backwardFromOutput(float[] dy, float[] y, float[] dx) {
-        backward(MemorySegment.ofArray(dy), MemorySegment.ofArray(y), MemorySegment.ofArray(dx), DataType.F32,
+        backward(heap(dy, "dy"), heap(y, "y"), heap(dx, "dx"), DataType.F32,
                 Pass.BACKWARD_FROM_OUTPUT);
     }
 
@@ -964,7 +966,7 @@ public final class Elu {
      * @throws NativeCallException         a native library reported a failure
      */
     public void backwardFromOutput(double[] dy, double[] y, double[] dx) {
-        backward(MemorySegment.ofArray(dy), MemorySegment.ofArray(y), MemorySegment.ofArray(dx), DataType.F64,
+        backward(heap(dy, "dy"), heap(y, "y"), heap(dx, "dx"), DataType.F64,
                 Pass.BACKWARD_FROM_OUTPUT);
     }
 
@@ -982,7 +984,7 @@ public final class Elu {
      * @throws NativeCallException         a native library reported a failure
      */
     public void backwardFromOutput(short[] dy, short[] y, short[] dx, DataType type) {
-        backward(MemorySegment.ofArray(dy), MemorySegment.ofArray(y), MemorySegment.ofArray(dx), Buffers.halfType(type),
+        backward(heap(dy, "dy"), heap(y, "y"), heap(dx, "dx"), Buffers.halfType(type),
                 Pass.BACKWARD_FROM_OUTPUT);
     }
 
@@ -1095,6 +1097,19 @@ public final class Elu {
                 elu.backward(a, b, c, type, pass);
             }
         }
+    }
+
+    /** An array's segment; a null array named (the segment overloads name theirs). */
+    private static MemorySegment heap(float[] a, String name) {
+        return MemorySegment.ofArray(Objects.requireNonNull(a, name));
+    }
+
+    private static MemorySegment heap(double[] a, String name) {
+        return MemorySegment.ofArray(Objects.requireNonNull(a, name));
+    }
+
+    private static MemorySegment heap(short[] a, String name) {
+        return MemorySegment.ofArray(Objects.requireNonNull(a, name));
     }
 
     /** The binding of a call kind, made on its first call. */

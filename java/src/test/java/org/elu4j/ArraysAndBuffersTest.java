@@ -104,7 +104,10 @@ class ArraysAndBuffersTest {
         assertTrue(e.getMessage().contains("read-only"), e.getMessage());
         assertEquals(7f, dst.get(0));
         assertThrows(NullPointerException.class, () -> elu.apply(src, (FloatBuffer) null));
-        assertThrows(NullPointerException.class, () -> elu.apply((float[]) null, new float[1]));
+        assertEquals("src", assertThrows(NullPointerException.class, () -> elu.apply((float[]) null, new float[1])).getMessage());
+        assertEquals("dst", assertThrows(NullPointerException.class, () -> elu.apply(new double[1], (double[]) null)).getMessage());
+        assertEquals("x", assertThrows(NullPointerException.class,
+                () -> elu.backwardFromInput(new short[1], null, new short[1], DataType.BF16)).getMessage());
     }
 
     private static FloatBuffer directFloats(float[] values) {

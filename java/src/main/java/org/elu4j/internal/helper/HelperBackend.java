@@ -214,8 +214,8 @@ public final class HelperBackend implements EluBackend {
     static void unpinThread() {
         int status = pin(HelperDowncalls.Control.PIN_THREAD_ISA, -1);
         if (status != 0) {
-            throw new IllegalStateException("elu4j_pin_thread_isa(ELU4J_ISA_BEST) failed: "
-                    + cString(Elu4jNative.elu4j_status_name(status)));
+            throw new org.elu4j.NativeCallException("elu4j helper", "elu4j_pin_thread_isa(ELU4J_ISA_BEST)", status,
+                    cString(Elu4jNative.elu4j_status_name(status)));
         }
     }
 
