@@ -43,8 +43,17 @@
  * fork (a worker may have held it): so its parallel calls run serially without touching the pool,
  * and the destructor leaves the pool alone there (it would wait on that mutex, and join threads
  * the child does not have).
+ *
+ * Workers are the process's, not their creator's: a thread inherits its creator's CPU mask and
+ * nice level, and the first parallel call may come from any thread (pinned to one CPU, or niced,
+ * as a background thread is). So the pool is sized by the process's mask (its main thread's, read
+ * once), and each worker takes that mask and nice level when it starts (the nice level as far as
+ * an unprivileged thread may go: it cannot lower its own).
+ *
+ * Cancellation: a parallel call is no cancellation point (it disables cancellation while it holds
+ * the pool): a caller cancelled in its wait would leave the pool locked, and exit() waiting on it.
  */
-#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT; sysconf(_SC_NPROCESSORS_ONLN) */
+#define _GNU_SOURCE /* sched_getaffinity, sched_setaffinity, CPU_COUNT; sysconf(_SC_NPROCESSORS_ONLN) */
 
 #include "elu4j.h"
 #include "elu4j_glibc_compat.h" /* <pthread.h>, bound to symbol versions glibc 2.17 has */
@@ -52,9 +61,11 @@
 #include "elu4j_parallel_policy.h"
 #include "elu4j_parallel_testing.h"
 
+#include <errno.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -126,16 +137,24 @@ static job g_job;                    /* the current job (chunks == 0: none) */
 /* Jobs posted so far: changed under the pool mutex, read without it by spinning workers. */
 static atomic_ulong g_posted;
 
-/* The online CPUs, or fewer where the affinity mask allows fewer (taskset, a container's cpuset,
-   a JVM pinned by numactl): a pool sized to the host's CPUs would start workers that can only
-   take CPU time from the caller. (A CPU quota, e.g. docker --cpus, is not a mask; Java callers
-   pass the JVM's count, which honours it: HelperCalls.) */
+/* The process's CPU mask and nice level (its main thread's, read once: init_once), which every
+   worker takes (worker_main); g_mask_ok and g_nice_ok say whether they could be read. */
+static cpu_set_t g_mask;
+static int g_mask_ok;
+static int g_nice;
+static int g_nice_ok;
+
+/* The online CPUs, or fewer where the process's affinity mask allows fewer (taskset, a
+   container's cpuset, a JVM pinned by numactl): a pool sized to the host's CPUs would start
+   workers that can only take CPU time from the caller. The main thread's mask (its thread id is
+   the process id), not the calling thread's, which may be pinned on its own. (A CPU quota, e.g.
+   docker --cpus, is not a mask; Java callers pass the JVM's count, which honours it: HelperCalls.) */
 static unsigned online_cpus(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
-    cpu_set_t mask;
-    if (sched_getaffinity(0, sizeof mask, &mask) == 0) {
-        const int allowed = CPU_COUNT(&mask);
+    g_mask_ok = sched_getaffinity(getpid(), sizeof g_mask, &g_mask) == 0;
+    if (g_mask_ok) {
+        const int allowed = CPU_COUNT(&g_mask);
         if (allowed >= 1 && allowed < n) {
             n = allowed;
         }
@@ -147,6 +166,9 @@ static void init_once(void)
 {
     g_pool_pid = getpid();
     g_online = online_cpus();
+    errno = 0;
+    g_nice = getpriority(PRIO_PROCESS, (id_t)g_pool_pid); /* -1 is a valid level: errno tells */
+    g_nice_ok = errno == 0;
     /* Defaults (no attributes): these calls cannot fail on Linux/glibc. */
     if (pthread_mutex_init(&g_pool_mutex, NULL) != 0 || pthread_cond_init(&g_work_cond, NULL) != 0 ||
         pthread_cond_init(&g_done_cond, NULL) != 0) {
@@ -259,6 +281,14 @@ static void spin_for_job(unsigned index, unsigned long seen)
 static void *worker_main(void *arg)
 {
     const unsigned index = (unsigned)(uintptr_t)arg;
+    /* The process's mask and nice level, not the creating caller's (see the top); best effort: a
+       refusal leaves the inherited ones. */
+    if (g_mask_ok) {
+        (void)sched_setaffinity(0, sizeof g_mask, &g_mask);
+    }
+    if (g_nice_ok) {
+        (void)setpriority(PRIO_PROCESS, 0, g_nice);
+    }
     pthread_mutex_lock(&g_pool_mutex);
     for (;;) {
         /* Work first: a chunk taken is always finished, even while the pool stops. */
@@ -315,17 +345,28 @@ size_t elu4j_mt_min_elements(void)
     return ELU4J_MT_MIN_ELEMENTS;
 }
 
+static void mt_run(const elu4j_task *task, const void *src, void *dst, size_t n, int threads);
+
 void elu4j_mt_run(const elu4j_task *task, const void *src, void *dst, size_t n, int threads)
 {
     if (n < ELU4J_MT_MIN_ELEMENTS) {
         elu4j_task_run(task, src, dst, n);
         return;
     }
+    int cancel_state;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state); /* see the top */
+    mt_run(task, src, dst, n, threads);
+    pthread_setcancelstate(cancel_state, NULL);
+}
+
+static void mt_run(const elu4j_task *task, const void *src, void *dst, size_t n, int threads)
+{
     /* The CPUs as read once (init_once): sysconf opens and reads a sysfs file, several
        microseconds, which every parallel() call paid before, a measurable part of a 1M-float call. */
     pthread_once(&g_once, init_once);
-    unsigned t = threads <= 0 ? g_online
-                 : threads > ELU4J_MT_MAX_THREADS ? (unsigned)ELU4J_MT_MAX_THREADS : (unsigned)threads;
+    /* At most one thread per CPU: a worker beyond that would never get a chunk
+       (elu4j_mt_worker_has_cpu). */
+    unsigned t = threads <= 0 || (unsigned)threads > g_online ? g_online : (unsigned)threads;
     size_t chunks = (size_t)t * ELU4J_MT_CHUNKS_PER_THREAD;
     const size_t max_chunks = n / ELU4J_MT_MIN_CHUNK;
     if (chunks > max_chunks) {
