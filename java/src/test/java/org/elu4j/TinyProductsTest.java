@@ -1,6 +1,7 @@
 package org.elu4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -9,6 +10,8 @@ import java.math.BigDecimal;
 import java.util.List;
 import org.elu4j.reference.Reference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * ELU where x * inputScale falls to the bottom of the double range while alpha * scale brings
@@ -32,30 +35,30 @@ class TinyProductsTest {
         return new BigDecimal(alpha).multiply(new BigDecimal(x)).multiply(new BigDecimal(1 / alpha)).doubleValue();
     }
 
-    @Test
-    void f64OnTheBackendsThatAreExactThere() {
-        for (Backend b : List.of(Backend.SCALAR, Backend.VECTOR, Backend.HELPER, Backend.AUTO)) {
-            if (!Elu4j.isAvailable(b)) {
-                System.out.println("TinyProductsTest: " + b + " skipped: unavailable here");
-                continue;
-            }
-            for (double[] c : F64_CASES) {
-                double want = exact(c[0], c[1]);
-                try (Arena arena = Arena.ofConfined()) {
-                    // 4099 elements (a staged tail, more than one vector): the case at both ends
-                    MemorySegment x = arena.allocate(ValueLayout.JAVA_DOUBLE, 4099);
-                    MemorySegment y = arena.allocate(ValueLayout.JAVA_DOUBLE, 4099);
-                    for (long i = 0; i < 4099; i++) {
-                        x.setAtIndex(ValueLayout.JAVA_DOUBLE, i, i == 0 || i == 4098 ? c[1] : -1.0);
-                    }
-                    Elu.celu(c[0]).on(b).apply(x, y, DataType.F64);
-                    for (long i : new long[] {0, 4098}) {
-                        double got = y.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
-                        assertEquals(0, ulps(want, got), 1, () -> b + ": celu(" + c[0] + ") of " + c[1] + " = " + got + ", want " + want);
-                    }
+    @ParameterizedTest
+    @EnumSource(value = Backend.class, names = {"SCALAR", "VECTOR", "HELPER", "AUTO"})
+    void f64OnTheBackendsThatAreExactThere(Backend b) {
+        assumeTrue(Elu4j.isAvailable(b), () -> b + " is unavailable here");
+        for (double[] c : F64_CASES) {
+            double want = exact(c[0], c[1]);
+            try (Arena arena = Arena.ofConfined()) {
+                // 4099 elements (a staged tail, more than one vector): the case at both ends
+                MemorySegment x = arena.allocate(ValueLayout.JAVA_DOUBLE, 4099);
+                MemorySegment y = arena.allocate(ValueLayout.JAVA_DOUBLE, 4099);
+                for (long i = 0; i < 4099; i++) {
+                    x.setAtIndex(ValueLayout.JAVA_DOUBLE, i, i == 0 || i == 4098 ? c[1] : -1.0);
                 }
-                double single = Elu.celu(c[0]).on(b).apply(c[1]);
-                assertEquals(0, ulps(want, single), 1, () -> b + ": celu(" + c[0] + ").apply(" + c[1] + ") = " + single);
+                Elu.celu(c[0]).on(b).apply(x, y, DataType.F64);
+                for (long i : new long[] {0, 4098}) {
+                    double got = y.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
+                    assertEquals(0, ulps(want, got), 1, () -> b + ": celu(" + c[0] + ") of " + c[1] + " = " + got + ", want " + want);
+                }
+                // one element on its own (the backend's tail path; apply(double) is always the scalar backend's)
+                MemorySegment one = arena.allocate(ValueLayout.JAVA_DOUBLE, 1);
+                one.set(ValueLayout.JAVA_DOUBLE, 0, c[1]);
+                Elu.celu(c[0]).on(b).applyInPlace(one, DataType.F64);
+                double single = one.get(ValueLayout.JAVA_DOUBLE, 0);
+                assertEquals(0, ulps(want, single), 1, () -> b + ": celu(" + c[0] + ") of one element " + c[1] + " = " + single);
             }
         }
     }
