@@ -141,11 +141,27 @@ public final class ScalarBackend implements EluBackend {
                     yield op.scale() * x;
                 }
                 double t = x * op.inputScale();
-                yield Math.abs(t) < Double.MIN_NORMAL && x != 0 && op.inputScale() != 0 && Math.abs(op.negativeCoefficient()) > 2
-                        ? exactProduct(op, x).doubleValue()
-                        : op.negativeCoefficient() * Math.expm1(t);
+                if (Math.abs(t) < Double.MIN_NORMAL && x != 0 && op.inputScale() != 0 && Math.abs(op.negativeCoefficient()) > 2) {
+                    yield exactProduct(op, x).doubleValue();
+                }
+                yield op.negativeCoefficient() * carried(Math.expm1(t), x, op.inputScale(), t);
             }
         };
+    }
+
+    /**
+     * expm1(t) with t = x * inputScale's rounding error put back where the input scale is negative:
+     * there t grows with |x| and e^t multiplies that error by t (185 double ulps at
+     * elu(1, 1, -1.1) of x = -640); expm1(t + tErr) = expm1(t) + e^t * tErr, with tErr the exact
+     * error (fma). Where t is 0 (a zero's sign kept), the product exact or e not finite, e as it
+     * is. The vector backend's f64 kernel and the helper do the same.
+     */
+    public static double carried(double e, double x, double inputScale, double t) {
+        if (!(inputScale < 0) || t == 0 || !Double.isFinite(e)) {
+            return e;
+        }
+        double tErr = Math.fma(x, inputScale, -t);
+        return tErr != 0 ? Math.fma(e + 1, tErr, e) : e;
     }
 
     /**

@@ -83,10 +83,12 @@ final class F64Kernels {
      * FamilyKernels#f64ForwardMeetsTinyProducts}), a vector with a lane whose product x * inputScale
      * is subnormal ({@link #tinyProduct}) takes {@code tiny}'s value there: that product lost low
      * bits which c lifts above an ulp of the result. A test per vector on values the loop has
-     * already computed; the lanes' values only for such a vector (rare).
+     * already computed; the lanes' values only for such a vector (rare). Where {@code carry} (a
+     * negative input scale), expm1(t) takes back t = x * inputScale's rounding error, which e^t
+     * multiplies by t ({@code ScalarBackend.carried}: the same rule, on this kernel's expm1).
      */
     static void elu(MemorySegment src, MemorySegment dst, long bytes, double c, double scale, double inputScale,
-            DoubleUnaryOperator tiny) {
+            DoubleUnaryOperator tiny, boolean carry) {
         final long vb = D.vectorByteSize();
         final DoubleVector zero = DoubleVector.zero(D);
         final DoubleVector minusMinNormal = DoubleVector.broadcast(D, -Double.MIN_NORMAL);
@@ -123,6 +125,11 @@ final class F64Kernels {
                     .fma(r, c6).fma(r, c5).fma(r, c4).fma(r, c3).fma(r, c2);
             DoubleVector p = r.mul(r).fma(q, r);
             DoubleVector e = s.fma(p, s.sub(one)).blend(z, z.compare(VectorOperators.EQ, zero));
+            if (carry) {
+                DoubleVector zErr = x.fma(vis, z.neg());
+                e = e.blend(e.add(one).fma(zErr, e), zErr.compare(VectorOperators.NE, zero)
+                        .and(z.compare(VectorOperators.NE, zero)).and(e.test(VectorOperators.IS_FINITE)));
+            }
             DoubleVector y = x.blend(x.mul(vscale), x.compare(VectorOperators.GT, zero))
                     .blend(e.mul(vc), x.compare(VectorOperators.LE, zero));
             if (tiny != null && z.compare(VectorOperators.GT, minusMinNormal).and(x.compare(VectorOperators.LT, zero)).anyTrue()) {

@@ -194,9 +194,10 @@ final class FamilyKernels {
                 double inputScale = op.inputScale();
                 // the exact product where x * inputScale is subnormal: the scalar backend's value there
                 DoubleUnaryOperator tiny = f64ForwardMeetsTinyProducts(op) ? x -> ScalarBackend.forward(op, x) : null;
-                yield f64((s, d, b) -> F64Kernels.elu(s, d, b, c, scale, inputScale, tiny),
-                        tiny == null ? "f64 elu" : "f64 elu, tiny products",
-                        (x, y, n) -> ScalarForms.eluF64(x, y, n, c, scale, inputScale, tiny), 2);
+                boolean carry = inputScale < 0; // t = x * inputScale's error, which e^t multiplies by t
+                yield f64((s, d, b) -> F64Kernels.elu(s, d, b, c, scale, inputScale, tiny, carry),
+                        "f64 elu" + (tiny == null ? "" : ", tiny products") + (carry ? ", carried" : ""),
+                        (x, y, n) -> ScalarForms.eluF64(x, y, n, c, scale, inputScale, tiny, carry), 2);
             }
         };
     }

@@ -329,7 +329,7 @@ final class ScalarForms {
      * comment), {@code tiny} included: the same bits for every input.
      */
     static void eluF64(double[] xs, double[] ys, int n, double c, double scale, double inputScale,
-            DoubleUnaryOperator tiny) {
+            DoubleUnaryOperator tiny, boolean carry) {
         for (int i = 0; i < n; i++) {
             double x = xs[i];
             double z = x * inputScale;
@@ -340,6 +340,12 @@ final class ScalarForms {
             double s = Double.longBitsToDouble(Double.doubleToRawLongBits(t) << 52);
             double p = expm1Poly(r);
             double e = z == 0 ? z : Math.fma(s, p, s - 1.0);
+            if (carry) {
+                double zErr = Math.fma(x, inputScale, -z);
+                if (zErr != 0 && z != 0 && Double.isFinite(e)) {
+                    e = Math.fma(e + 1, zErr, e);
+                }
+            }
             ys[i] = tiny != null && F64Kernels.tinyProduct(x, inputScale) ? tiny.applyAsDouble(x)
                     : x > 0 ? x * scale : x <= 0 ? e * c : x;
         }
