@@ -1,6 +1,8 @@
 package org.elu4j.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import org.elu4j.Backend;
@@ -26,5 +28,20 @@ class ToleranceTest {
         assertNull(Tolerance.f32(Backend.HELPER, elu, Pass.BACKWARD_FROM_INPUT, INF, -200f, Float.NaN, INF));
         assertNull(Tolerance.f32(Backend.HELPER, Op.elu(1.3), Pass.BACKWARD_FROM_OUTPUT, INF, -1.3f, Float.NaN, INF));
         assertNull(Tolerance.f64(Backend.VECTOR, elu, Pass.BACKWARD_FROM_INPUT, INF, -800, Double.NaN, INF));
+    }
+
+    /** f64 backward from the output keeps alpha * scale's low part: a backend that drops it fails. */
+    @Test
+    void f64FromTheOutputWithoutTheCoefficientsLowPartFails() {
+        Op selu = Op.elu(1.6732632423543772, 1.0507009873554805, 1);
+        double c = selu.negativeCoefficient();
+        double y = -c + 0x1p-40; // near saturation, where y + c cancels
+        double dy = 1.5;
+        double want = dy * (y + c + selu.negativeCoefficientLow());
+        double dropped = dy * (y + c);
+        assertNotEquals(0.0, selu.negativeCoefficientLow(), "SELU's alpha * scale is no double");
+        assertNull(Tolerance.f64(Backend.HELPER, selu, Pass.BACKWARD_FROM_OUTPUT, dy, y, want, want));
+        assertNotNull(Tolerance.f64(Backend.HELPER, selu, Pass.BACKWARD_FROM_OUTPUT, dy, y, dropped, want),
+                "the low part dropped: " + dropped + " vs " + want);
     }
 }
