@@ -110,15 +110,25 @@ public final class Family {
     // ---------------------------------------------------------------------------------------------
     // Inputs
 
-    /** Float inputs where the function of {@code op} has an edge: Inputs.SPECIALS plus the same points in t = x * inputScale. */
+    /**
+     * Float inputs where the function of {@code op} has an edge: Inputs.SPECIALS plus the same
+     * points in |t| = |x * inputScale| on the negative side (so a negative input scale meets them as
+     * positive t: where e^t overflows in float, 88.72), and the positive side's overflow threshold
+     * 2^128 - 2^103 over scale with its neighbours.
+     */
     public static float[] specialsF32(Op op) {
         float[] edges = {-88f, -88.7f, -89f, -100f, -103.97f, -104f, -105f, -17.33f, -3e-8f, -1e-7f, -1e-40f,
-                -0.34657359f, -1e-45f};
-        float[] out = new float[Inputs.SPECIALS.length + edges.length];
+                -0.34657359f, -1e-45f, -88.7228f, -88.7229f};
+        float[] out = new float[Inputs.SPECIALS.length + edges.length + 3];
         System.arraycopy(Inputs.SPECIALS, 0, out, 0, Inputs.SPECIALS.length);
         for (int i = 0; i < edges.length; i++) {
-            out[Inputs.SPECIALS.length + i] = (float) (edges[i] / op.inputScale());
+            out[Inputs.SPECIALS.length + i] = (float) (edges[i] / Math.abs(op.inputScale()));
         }
+        float over = op.kind() == Op.Kind.ELU ? (float) (0x1.ffffffp127 / Math.abs(op.scale())) : Float.MAX_VALUE;
+        int k = Inputs.SPECIALS.length + edges.length;
+        out[k] = over;
+        out[k + 1] = Math.nextDown(over);
+        out[k + 2] = Math.nextUp(over);
         return out;
     }
 
@@ -131,14 +141,16 @@ public final class Family {
                 Double.MAX_VALUE, -Double.MAX_VALUE, 1, 0.5, 1e-300, 1e300,
                 Double.longBitsToDouble(0x7ff0000000000001L), Double.longBitsToDouble(0xfff8000000000123L)};
         float[] f = specialsF32(op);
-        double[] out = new double[own.length + f.length + 4];
+        double[] out = new double[own.length + f.length + 8];
         System.arraycopy(own, 0, out, 0, own.length);
         for (int i = 0; i < f.length; i++) {
             out[own.length + i] = f[i];
         }
         int k = own.length + f.length;
-        for (double e : new double[] {-708.4, -745.2, -37.5, -1e-17}) {
-            out[k++] = e / op.inputScale();
+        // (|t|: a negative input scale meets them as positive t, where e^t overflows past 709.78
+        // and the vector backend's scalar fix-up starts at 600)
+        for (double e : new double[] {-708.4, -745.2, -37.5, -1e-17, -600, -600.001, -709.78, -709.79}) {
+            out[k++] = e / Math.abs(op.inputScale());
         }
         return out;
     }
