@@ -434,11 +434,13 @@ public abstract class ConformanceSuite {
         Candidate c = subject();
         float[] xs = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, -1e-40f, -3e-8f, Float.NaN, Float.NEGATIVE_INFINITY, -1f, 1f};
         List<String> problems = new ArrayList<>();
+        int checked = 0;
         for (double alpha : new double[] {-1, -0.5, -2, -0.7, -0.0, 0.0, 1, 0.3}) {
             Op op = Op.elu(alpha);
             if (c.whyNot(op, DataType.F32, Pass.FORWARD, false) != null) {
                 continue; // the grid reports refused cells
             }
+            checked++;
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment src = arena.allocateFrom(JAVA_FLOAT, xs);
                 MemorySegment dst = arena.allocate(4L * xs.length, 64);
@@ -458,6 +460,7 @@ public abstract class ConformanceSuite {
                 }
             }
         }
+        Assumptions.assumeTrue(checked > 0, () -> c + " refuses f32 ELU for every alpha here");
         assertEquals(List.of(), problems, c.toString());
     }
 
