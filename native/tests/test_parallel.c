@@ -369,6 +369,48 @@ static void test_backoff(void)
     bufs_free(&b);
 }
 
+/* The cancelled caller's call: parallel, on two threads. */
+static void *cancel_victim(void *arg)
+{
+    bufs *b = arg;
+    (void)check_one(b, 4096, 0, 0, 0, 1.0f, 2, 1);
+    return NULL;
+}
+
+/*
+ * A caller cancelled while it waits for a stalled worker's chunk (pthread_cond_wait, a
+ * cancellation point): a parallel call is no cancellation point, so the call finishes and gives
+ * the pool back; the next parallel call runs on the pool, and the process's exit (the pool's
+ * destructor) does not hang. Before, a cancelled caller died holding the pool's mutex.
+ */
+static void test_cancel(void)
+{
+    bufs b;
+    if (!bufs_init(&b, 4096)) {
+        CHECK(0, "out of memory");
+        return;
+    }
+    fill_mixed_inputs(b.input, 4096, 11);
+    CHECK(elu_f32(b.input, b.expect, 4096, 1.0f) == ELU4J_OK, "serial");
+    elu4j_mt_test_reset();
+    elu4j_mt_test_worker_first(1);          /* a worker takes chunk 0 ... */
+    elu4j_mt_test_worker_delay(300000000L); /* ... and stalls 300 ms: the caller waits for it */
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, cancel_victim, &b) == 0, "start the caller");
+    const struct timespec wait = {0, 100000000L};
+    nanosleep(&wait, NULL);
+    pthread_cancel(t); /* lands in the caller's wait for the worker */
+    pthread_join(t, NULL);
+    elu4j_mt_test_worker_first(0);
+    elu4j_mt_test_worker_delay(0);
+    elu4j_mt_test_reset(); /* the stalled call's back-off: the next call tries the pool */
+    const unsigned long parallel0 = counter(PARALLEL);
+    CHECK(check_one(&b, 4096, 0, 0, 0, 1.0f, 2, 1), "after the cancelled caller: serial bits");
+    CHECK(counter(PARALLEL) == parallel0 + 1, "after the cancelled caller the pool is free (%lu calls on it)",
+          counter(PARALLEL) - parallel0);
+    bufs_free(&b);
+}
+
 int main(int argc, char **argv)
 {
     g_light = argc > 1 && strcmp(argv[1], "--light") == 0;
@@ -381,6 +423,7 @@ int main(int argc, char **argv)
     if (elu4j_mt_test_counters != NULL) {
         test_busy_fallback();
         test_backoff();
+        test_cancel();
     } else {
         printf("fall-backs under load: skipped (the test hooks are in the elu4j_mt_always variant)\n");
     }
