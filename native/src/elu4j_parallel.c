@@ -46,9 +46,12 @@
  *
  * Workers are the process's, not their creator's: a thread inherits its creator's CPU mask and
  * nice level, and the first parallel call may come from any thread (pinned to one CPU, or niced,
- * as a background thread is). So the pool is sized by the process's mask (its main thread's, read
- * once), and each worker takes that mask and nice level when it starts (the nice level as far as
- * an unprivileged thread may go: it cannot lower its own).
+ * as a background thread is), while the main thread may be pinned on its own too (a
+ * thread-per-core program; `taskset -p PID` or `renice -p PID` reach only the thread whose id is
+ * the process's, in a JVM the idle launcher thread). So the pool is sized by the union of the
+ * main thread's and the first caller's masks (read once), and each worker takes that mask and the
+ * lower of the two nice levels when it starts (as far as an unprivileged thread may go: it cannot
+ * lower its own).
  *
  * Cancellation: a parallel call is no cancellation point (it disables cancellation while it holds
  * the pool): a caller cancelled in its wait would leave the pool locked, and exit() waiting on it.
@@ -137,22 +140,33 @@ static job g_job;                    /* the current job (chunks == 0: none) */
 /* Jobs posted so far: changed under the pool mutex, read without it by spinning workers. */
 static atomic_ulong g_posted;
 
-/* The process's CPU mask and nice level (its main thread's, read once: init_once), which every
-   worker takes (worker_main); g_mask_ok and g_nice_ok say whether they could be read. */
+/* The pool's CPU mask and nice level (the main thread's and the first caller's, read once:
+   init_once), which every worker takes (worker_main); g_mask_ok and g_nice_ok say whether they
+   could be read. */
 static cpu_set_t g_mask;
 static int g_mask_ok;
 static int g_nice;
 static int g_nice_ok;
 
-/* The online CPUs, or fewer where the process's affinity mask allows fewer (taskset, a
-   container's cpuset, a JVM pinned by numactl): a pool sized to the host's CPUs would start
-   workers that can only take CPU time from the caller. The main thread's mask (its thread id is
-   the process id), not the calling thread's, which may be pinned on its own. (A CPU quota, e.g.
-   docker --cpus, is not a mask; Java callers pass the JVM's count, which honours it: HelperCalls.) */
+/* The online CPUs, or fewer where the affinity mask allows fewer (taskset, a container's cpuset,
+   a JVM pinned by numactl): a pool sized to the host's CPUs would start workers that can only take
+   CPU time from the caller. The mask is the union of the main thread's (its thread id is the
+   process id) and the calling thread's: either may be pinned on its own (see the top). (A CPU
+   quota, e.g. docker --cpus, is not a mask; Java callers pass the JVM's count, which honours it:
+   HelperCalls.) */
 static unsigned online_cpus(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
+    cpu_set_t caller;
     g_mask_ok = sched_getaffinity(getpid(), sizeof g_mask, &g_mask) == 0;
+    if (sched_getaffinity(0, sizeof caller, &caller) == 0) {
+        if (g_mask_ok) {
+            CPU_OR(&g_mask, &g_mask, &caller);
+        } else {
+            g_mask = caller;
+            g_mask_ok = 1;
+        }
+    }
     if (g_mask_ok) {
         const int allowed = CPU_COUNT(&g_mask);
         if (allowed >= 1 && allowed < n) {
@@ -167,8 +181,10 @@ static void init_once(void)
     g_pool_pid = getpid();
     g_online = online_cpus();
     errno = 0;
-    g_nice = getpriority(PRIO_PROCESS, (id_t)g_pool_pid); /* -1 is a valid level: errno tells */
+    const int main_nice = getpriority(PRIO_PROCESS, (id_t)g_pool_pid); /* -1 is a valid level: errno tells */
+    const int caller_nice = getpriority(PRIO_PROCESS, 0);
     g_nice_ok = errno == 0;
+    g_nice = main_nice < caller_nice ? main_nice : caller_nice;
     /* Defaults (no attributes): these calls cannot fail on Linux/glibc. */
     if (pthread_mutex_init(&g_pool_mutex, NULL) != 0 || pthread_cond_init(&g_work_cond, NULL) != 0 ||
         pthread_cond_init(&g_done_cond, NULL) != 0) {
@@ -281,8 +297,8 @@ static void spin_for_job(unsigned index, unsigned long seen)
 static void *worker_main(void *arg)
 {
     const unsigned index = (unsigned)(uintptr_t)arg;
-    /* The process's mask and nice level, not the creating caller's (see the top); best effort: a
-       refusal leaves the inherited ones. */
+    /* The pool's mask and nice level, not only the creating caller's (see the top); best effort:
+       a refusal leaves the inherited ones. */
     if (g_mask_ok) {
         (void)sched_setaffinity(0, sizeof g_mask, &g_mask);
     }

@@ -4,7 +4,8 @@
  * CPU (parallel mode silently off for the process) nor leave the workers on that CPU or at that
  * nice level. The worker's mask must be the process's, and its nice level the main thread's
  * where this system lets a thread lower its own nice level (else that part is skipped, said so).
- * Skipped (77) where the process runs on one CPU only.
+ * And the mirror case, in a forked child: main pinned to one CPU, the first call from an unpinned
+ * thread must start a worker. Skipped (77) where the process runs on one CPU only.
  */
 #define _GNU_SOURCE
 #include "elu4j.h"
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 enum { N_MAX_TASKS = 64 };
@@ -42,6 +44,18 @@ static void *first_caller(void *arg)
     }
     g_can_unnice = setpriority(PRIO_PROCESS, 0, nice0) == 0 && setpriority(PRIO_PROCESS, 0, nice0 + 5) == 0;
     g_status = elu4j_forward_mt(ELU4J_FN_ELU, ELU4J_DT_F32, g_src, g_dst, g_n, 1.0, 1.0, 1.0, 2);
+    return NULL;
+}
+
+/* The mirror case's caller: unpinned (the full mask) while main is pinned; makes a 2-thread call. */
+static cpu_set_t g_full;
+
+static void *unpinned_caller(void *arg)
+{
+    (void)arg;
+    if (sched_setaffinity(0, sizeof g_full, &g_full) == 0) {
+        g_status = elu4j_forward_mt(ELU4J_FN_ELU, ELU4J_DT_F32, g_src, g_dst, g_n, 1.0, 1.0, 1.0, 2);
+    }
     return NULL;
 }
 
@@ -83,6 +97,31 @@ int main(void)
     for (size_t i = 0; i < g_n; i++) {
         g_src[i] = (float)i / (float)g_n - 0.5f;
     }
+    /* The mirror case, in a child (the pool is made once per process): main pinned to one CPU, the
+       first call from an unpinned thread, which must still get a worker (a thread-per-core
+       program pins main; `taskset -p PID` reaches only main). */
+    g_full = mask;
+    fflush(stdout);
+    const pid_t child = fork();
+    if (child == 0) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(g_first_cpu, &one);
+        pthread_t u;
+        if (sched_setaffinity(0, sizeof one, &one) != 0 || pthread_create(&u, NULL, unpinned_caller, NULL) != 0 ||
+            pthread_join(u, NULL) != 0 || g_status != ELU4J_OK) {
+            _exit(2);
+        }
+        pid_t ids[N_MAX_TASKS];
+        _exit(other_threads(ids, N_MAX_TASKS) == 1 ? 0 : 1);
+    }
+    int child_status = -1;
+    if (child < 0 || waitpid(child, &child_status, 0) != child || !WIFEXITED(child_status) || WEXITSTATUS(child_status) != 0) {
+        printf("FAIL: with the main thread pinned to CPU %d, an unpinned thread's 2-thread call started no worker "
+               "(child status %d)\n", g_first_cpu, child_status);
+        return 1;
+    }
+    g_status = -1;
     pthread_t t;
     if (pthread_create(&t, NULL, first_caller, NULL) != 0 || pthread_join(t, NULL) != 0) {
         printf("FAIL: could not run the first caller\n");

@@ -175,13 +175,13 @@ public final class BackendProvider {
         } else if (kind == Backend.ONEDNN && !oneDnnProbed) {
             loadOneDnn();
         }
-        return byKind[kind.ordinal()];
+        return made(kind);
     }
 
     /** Why a backend is unavailable (null when it is available), as far as known without linking or loading. */
     String whyUnavailable(Backend kind) {
         return switch (kind) {
-            case ONEDNN -> oneDnnReason;
+            case ONEDNN -> byKind[kind.ordinal()] instanceof OneDnnBackend o && o.isClosed() ? OneDnnBackend.CLOSED : oneDnnReason;
             case HELPER -> reasons.containsKey(kind) ? reasons.get(kind) : helperLinkReason;
             case VECTOR -> reasons.containsKey(kind) ? reasons.get(kind) : vectorReason;
             default -> reasons.get(kind);
@@ -326,8 +326,7 @@ public final class BackendProvider {
      * unavailable again once closed at the JVM's shutdown.
      */
     public boolean isAvailable(Backend kind) {
-        EluBackend b;
-        return kind == Backend.AUTO || (b = backend(kind)) != null && !(b instanceof OneDnnBackend o && o.isClosed());
+        return kind == Backend.AUTO || backend(kind) != null;
     }
 
     /**
@@ -504,9 +503,13 @@ public final class BackendProvider {
 
     // ------------------------------------------------------------------ read by BackendReport (nothing is made here)
 
-    /** The backend of that kind if it has been made, linked or loaded and is available, else null. */
+    /**
+     * The backend of that kind if it has been made, linked or loaded and is available, else null
+     * (oneDNN also once closed at the JVM's shutdown: {@link #whyUnavailable} then says so).
+     */
     EluBackend made(Backend kind) {
-        return byKind[kind.ordinal()];
+        EluBackend b = byKind[kind.ordinal()];
+        return b instanceof OneDnnBackend o && o.isClosed() ? null : b;
     }
 
     boolean helperLinked() {

@@ -47,11 +47,13 @@ class OneDnnShutdownTest {
             assertEquals(0, p.exitValue(), text);
             List<String> lines = text.lines().filter(l -> l.startsWith("probe ")).toList();
             String reason = "closed: it closes when the JVM shuts down";
-            assertEquals(4, lines.size(), text);
+            assertEquals(5, lines.size(), text);
             assertEquals("probe first call ran", lines.get(0), text);
             assertTrue(lines.get(1).startsWith("probe call: BackendUnavailableException backend onednn is unavailable: " + reason), text);
-            assertTrue(lines.get(2).startsWith("probe available: false, reason: " + reason), text);
-            assertEquals("probe auto ran", lines.get(3), text);
+            assertTrue(lines.get(2).startsWith("probe available: false, reason: ") && lines.get(2).contains(reason), text);
+            assertTrue(lines.get(3).startsWith("probe status: false " + reason), text);
+            assertTrue(lines.get(3).contains("; oneDnn() empty; auto ") && !lines.get(3).endsWith("auto ONEDNN"), text);
+            assertEquals("probe auto ran", lines.get(4), text);
         } finally {
             Files.deleteIfExists(out);
         }
@@ -81,6 +83,10 @@ class OneDnnShutdownTest {
                 }
                 System.out.println("probe available: " + Elu4j.isAvailable(Backend.ONEDNN) + ", reason: "
                         + onednn.unsupportedReason(DataType.F32, Elu.Direction.FORWARD).orElse("none"));
+                org.elu4j.BackendStatus status = Elu4j.backends().stream().filter(b -> b.backend() == Backend.ONEDNN)
+                        .findFirst().orElseThrow();
+                System.out.println("probe status: " + status.available() + " " + status.detail() + "; oneDnn() "
+                        + (Elu4j.oneDnn().isPresent() ? "present" : "empty") + "; auto " + Elu4j.autoBackend());
                 Elu.selu().apply(x, x); // a new binding through AUTO
                 System.out.println("probe auto ran");
             }));

@@ -79,7 +79,7 @@ public final class OneDnnBackend implements EluBackend, AutoCloseable {
      */
     public static final String THREADS_PROPERTY = "elu4j.onednn.threads";
     /** Why calls are refused once the backend is closed. */
-    static final String CLOSED = "closed: it closes when the JVM shuts down, so that no oneDNN call runs while"
+    public static final String CLOSED = "closed: it closes when the JVM shuts down, so that no oneDNN call runs while"
             + " the process exits (a call from another shutdown hook may come after that)";
     /** oneDNN's DNNL_RUNTIME_OMP (dnnl_config.h): the CPU runtime whose threads we can limit. */
     private static final int DNNL_RUNTIME_OMP = 2;
