@@ -9,8 +9,8 @@
  */
 #define _GNU_SOURCE
 #include "elu4j.h"
+#include "test_threads.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -57,24 +57,6 @@ static void *unpinned_caller(void *arg)
         g_status = elu4j_forward_mt(ELU4J_FN_ELU, ELU4J_DT_F32, g_src, g_dst, g_n, 1.0, 1.0, 1.0, 2);
     }
     return NULL;
-}
-
-/* The thread ids of this process other than the main thread; their count. */
-static int other_threads(pid_t *tids, int max)
-{
-    DIR *d = opendir("/proc/self/task");
-    if (d == NULL) {
-        return -1;
-    }
-    int n = 0;
-    const pid_t self = getpid();
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        if (e->d_name[0] != '.' && (pid_t)atoi(e->d_name) != self && n < max) {
-            tids[n++] = (pid_t)atoi(e->d_name);
-        }
-    }
-    closedir(d);
-    return n;
 }
 
 int main(void)

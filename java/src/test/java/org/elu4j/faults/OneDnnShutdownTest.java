@@ -7,16 +7,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.elu4j.Backend;
 import org.elu4j.BackendUnavailableException;
 import org.elu4j.DataType;
 import org.elu4j.Elu;
 import org.elu4j.Elu4j;
+import org.elu4j.testing.ChildJava;
 import org.elu4j.testing.Machine;
 import org.junit.jupiter.api.Test;
 
@@ -33,30 +30,17 @@ class OneDnnShutdownTest {
     void aCallFromAnotherShutdownHookIsRefusedByName() throws Exception {
         String obstacle = Machine.oneDnnObstacle();
         assumeTrue(obstacle == null, () -> "oneDNN cannot load here: " + obstacle);
-        Path out = Files.createTempFile("elu4j-onednn-shutdown", ".txt");
-        try {
-            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                    Probe.class.getName()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-            boolean ended = p.waitFor(60, TimeUnit.SECONDS);
-            if (!ended) {
-                p.destroyForcibly().waitFor();
-            }
-            String text = Files.readString(out, StandardCharsets.UTF_8);
-            assertTrue(ended, () -> "the probe did not end within 60 s\n" + text);
-            assertEquals(0, p.exitValue(), text);
-            List<String> lines = text.lines().filter(l -> l.startsWith("probe ")).toList();
-            String reason = "closed: it closes when the JVM shuts down";
-            assertEquals(5, lines.size(), text);
-            assertEquals("probe first call ran", lines.get(0), text);
-            assertTrue(lines.get(1).startsWith("probe call: BackendUnavailableException backend onednn is unavailable: " + reason), text);
-            assertTrue(lines.get(2).startsWith("probe available: false, reason: ") && lines.get(2).contains(reason), text);
-            assertTrue(lines.get(3).startsWith("probe status: false " + reason), text);
-            assertTrue(lines.get(3).contains("; oneDnn() empty; auto ") && !lines.get(3).endsWith("auto ONEDNN"), text);
-            assertEquals("probe auto ran", lines.get(4), text);
-        } finally {
-            Files.deleteIfExists(out);
-        }
+        List<String> out = ChildJava.run(List.of(), Probe.class);
+        String text = String.join("\n", out);
+        List<String> lines = out.stream().filter(l -> l.startsWith("probe ")).toList();
+        String reason = "closed: it closes when the JVM shuts down";
+        assertEquals(5, lines.size(), text);
+        assertEquals("probe first call ran", lines.get(0), text);
+        assertTrue(lines.get(1).startsWith("probe call: BackendUnavailableException backend onednn is unavailable: " + reason), text);
+        assertTrue(lines.get(2).startsWith("probe available: false, reason: ") && lines.get(2).contains(reason), text);
+        assertTrue(lines.get(3).startsWith("probe status: false " + reason), text);
+        assertTrue(lines.get(3).contains("; oneDnn() empty; auto ") && !lines.get(3).endsWith("auto ONEDNN"), text);
+        assertEquals("probe auto ran", lines.get(4), text);
     }
 
     /** One oneDNN call, then a shutdown hook that waits for oneDNN's closure and calls it again. */

@@ -1,20 +1,16 @@
 package org.elu4j.faults;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.elu4j.Backend;
 import org.elu4j.Elu;
+import org.elu4j.testing.ChildJava;
 import org.elu4j.testing.Machine;
 import org.junit.jupiter.api.Test;
 
@@ -38,23 +34,7 @@ class ParallelCpuCountTest {
     }
 
     private static List<String> child(String option, String threads) throws IOException, InterruptedException {
-        Path out = Files.createTempFile("elu4j-parallel-probe", ".txt");
-        try {
-            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), option,
-                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                    "-Delu4j.disable=onednn", Probe.class.getName(), threads).redirectErrorStream(true)
-                    .redirectOutput(out.toFile()).start();
-            boolean ended = p.waitFor(60, TimeUnit.SECONDS);
-            if (!ended) {
-                p.destroyForcibly().waitFor();
-            }
-            String text = Files.readString(out, StandardCharsets.UTF_8);
-            assertTrue(ended, () -> "the probe did not end within 60 s\n" + text);
-            assertEquals(0, p.exitValue(), text);
-            return text.lines().toList();
-        } finally {
-            Files.deleteIfExists(out);
-        }
+        return ChildJava.run(List.of(option, "-Delu4j.disable=onednn"), Probe.class, threads);
     }
 
     /** Runs parallel helper calls of 4M floats; prints "started N", the unnamed threads they added. */

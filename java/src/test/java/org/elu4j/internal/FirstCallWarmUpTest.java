@@ -1,22 +1,18 @@
 package org.elu4j.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.elu4j.Backend;
 import org.elu4j.DataType;
 import org.elu4j.Elu;
 import org.elu4j.Elu.Direction;
+import org.elu4j.testing.ChildJava;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,23 +34,7 @@ class FirstCallWarmUpTest {
     }
 
     private static List<String> child(String mode) throws IOException, InterruptedException {
-        Path out = Files.createTempFile("elu4j-warm-up-probe", ".txt");
-        try {
-            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector",
-                    "-cp", System.getProperty("java.class.path"), "-Delu4j.disable=onednn", Probe.class.getName(), mode)
-                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
-            boolean ended = p.waitFor(60, TimeUnit.SECONDS);
-            if (!ended) {
-                p.destroyForcibly().waitFor();
-            }
-            String text = Files.readString(out, StandardCharsets.UTF_8);
-            assertTrue(ended, () -> "the probe did not end within 60 s\n" + text);
-            assertEquals(0, p.exitValue(), text);
-            return text.lines().toList();
-        } finally {
-            Files.deleteIfExists(out);
-        }
+        return ChildJava.run(List.of("--add-modules", "jdk.incubator.vector", "-Delu4j.disable=onednn"), Probe.class, mode);
     }
 
     /** One f32 ELU(1.3) call on native memory through AUTO; prints its backend and the warm-up groups warmed. */
