@@ -266,7 +266,10 @@ static void make_inputs(void)
         0xb3000002u, 0xb45db3d8u, 0xc18aa123u /* -17.33 */, 0x42b17218u, 0xc2700000u /* -60 */,
         0x3f800000u, 0x477fe000u, 0x477ff000u, 0x387fc000u, 0xb87fc000u, 0x33800000u,
         /* the linear range's edge x = -lin (elu4j_general) and its neighbours: celu(0.3), celu(2) */
-        0xaa999999u, 0xaa99999au, 0xaa99999bu, 0xabffffffu, 0xac000000u, 0xac000001u};
+        0xaa999999u, 0xaa99999au, 0xaa99999bu, 0xabffffffu, 0xac000000u, 0xac000001u,
+        /* where scale * x overflows the float range for the scales here (1, SELU's 1.0507, 1.3, 2,
+           1e20, -1) and their neighbours: FLT_MAX, 1.5 * 2^127, 2^127, FLT_MAX / 1.0507, and -FLT_MAX */
+        0x7f7fffffu, 0x7f7ffffeu, 0x7f400000u, 0x7f000000u, 0x7f733333u, 0x7f733334u, 0xff7fffffu};
     const size_t ns = sizeof specials / sizeof specials[0];
     uint64_t st = 77;
     for (size_t i = 0; i < MAXN; i++) {
