@@ -140,20 +140,17 @@ static job g_job;                    /* the current job (chunks == 0: none) */
 /* Jobs posted so far: changed under the pool mutex, read without it by spinning workers. */
 static atomic_ulong g_posted;
 
-/* The pool's CPU mask and nice level (the main thread's and the first caller's, read once:
-   init_once), which every worker takes (worker_main); g_mask_ok and g_nice_ok say whether they
-   could be read. */
+/* The pool's CPU mask and nice level (init_once), which every worker takes (worker_main);
+   g_mask_ok and g_nice_ok say whether they could be read. */
 static cpu_set_t g_mask;
 static int g_mask_ok;
 static int g_nice;
 static int g_nice_ok;
 
-/* The online CPUs, or fewer where the affinity mask allows fewer (taskset, a container's cpuset,
-   a JVM pinned by numactl): a pool sized to the host's CPUs would start workers that can only take
-   CPU time from the caller. The mask is the union of the main thread's (its thread id is the
-   process id) and the calling thread's: either may be pinned on its own (see the top). (A CPU
-   quota, e.g. docker --cpus, is not a mask; Java callers pass the JVM's count, which honours it:
-   HelperCalls.) */
+/* The online CPUs, or fewer where the mask (main's, whose thread id is the process id, with the
+   caller's: see the top) allows fewer (taskset, a cpuset, numactl): workers beyond it could only
+   take CPU time from the caller. (A CPU quota, e.g. docker --cpus, is no mask; Java callers pass
+   the JVM's count, which honours it: HelperCalls.) */
 static unsigned online_cpus(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);

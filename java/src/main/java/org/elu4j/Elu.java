@@ -458,7 +458,7 @@ public final class Elu {
         if (direction == Direction.BACKWARD_FROM_OUTPUT) {
             fromOutputAllowed();
         }
-        int i = (type.ordinal() * PASSES + direction.pass.ordinal()) * 2 + (nativeMemory ? 0 : 1);
+        int i = slot(type, direction.pass, !nativeMemory);
         Binding b = bindings[i] != null ? bindings[i] : queried[i];
         if (b == null) {
             b = BackendProvider.get().bind(backend, helperIsa, op, type, direction.pass, !nativeMemory);
@@ -1112,9 +1112,14 @@ public final class Elu {
         return MemorySegment.ofArray(Objects.requireNonNull(a, name));
     }
 
+    /** A call kind's index in {@link #bindings} and {@link #queried} (forward() and backward() have it inline too). */
+    private static int slot(DataType type, Pass pass, boolean heap) {
+        return (type.ordinal() * PASSES + pass.ordinal()) * 2 + (heap ? 1 : 0);
+    }
+
     /** The binding of a call kind, made on its first call. */
     private Binding binding(DataType type, Pass pass, boolean heap) {
-        int i = (type.ordinal() * PASSES + pass.ordinal()) * 2 + (heap ? 1 : 0); // forward() and backward() have it inline too
+        int i = slot(type, pass, heap);
         Binding b = bindings[i];
         if (b == null) {
             b = queried[i] != null ? queried[i] : BackendProvider.get().bind(backend, helperIsa, op, type, pass, heap);

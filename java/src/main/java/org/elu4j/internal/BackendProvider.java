@@ -181,7 +181,7 @@ public final class BackendProvider {
     /** Why a backend is unavailable (null when it is available), as far as known without linking or loading. */
     String whyUnavailable(Backend kind) {
         return switch (kind) {
-            case ONEDNN -> byKind[kind.ordinal()] instanceof OneDnnBackend o && o.isClosed() ? OneDnnBackend.CLOSED : oneDnnReason;
+            case ONEDNN -> oneDnnClosed() ? OneDnnBackend.CLOSED : oneDnnReason;
             case HELPER -> reasons.containsKey(kind) ? reasons.get(kind) : helperLinkReason;
             case VECTOR -> reasons.containsKey(kind) ? reasons.get(kind) : vectorReason;
             default -> reasons.get(kind);
@@ -508,8 +508,11 @@ public final class BackendProvider {
      * (oneDNN also once closed at the JVM's shutdown: {@link #whyUnavailable} then says so).
      */
     EluBackend made(Backend kind) {
-        EluBackend b = byKind[kind.ordinal()];
-        return b instanceof OneDnnBackend o && o.isClosed() ? null : b;
+        return kind == Backend.ONEDNN && oneDnnClosed() ? null : byKind[kind.ordinal()];
+    }
+
+    private boolean oneDnnClosed() {
+        return byKind[Backend.ONEDNN.ordinal()] instanceof OneDnnBackend o && o.isClosed();
     }
 
     boolean helperLinked() {

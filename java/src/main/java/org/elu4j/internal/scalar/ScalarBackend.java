@@ -141,7 +141,7 @@ public final class ScalarBackend implements EluBackend {
                     yield op.scale() * x;
                 }
                 double t = x * op.inputScale();
-                if (Math.abs(t) < Double.MIN_NORMAL && x != 0 && op.inputScale() != 0 && Math.abs(op.negativeCoefficient()) > 2) {
+                if (takesExactProduct(op, x, t)) {
                     yield exactProduct(op, x).doubleValue();
                 }
                 yield op.negativeCoefficient() * carried(Math.expm1(t), x, op.inputScale(), t);
@@ -162,6 +162,14 @@ public final class ScalarBackend implements EluBackend {
         }
         double tErr = Math.fma(x, inputScale, -t);
         return tErr != 0 ? Math.fma(e + 1, tErr, e) : e;
+    }
+
+    /**
+     * Whether ELU at x < 0, t = x * inputScale, is {@link #exactProduct} rounded once: t subnormal
+     * (or 0 from a non-zero x) and |alpha * scale| above 2.
+     */
+    public static boolean takesExactProduct(Op op, double x, double t) {
+        return Math.abs(t) < Double.MIN_NORMAL && x != 0 && op.inputScale() != 0 && Math.abs(op.negativeCoefficient()) > 2;
     }
 
     /**
@@ -270,7 +278,7 @@ public final class ScalarBackend implements EluBackend {
         double s = op.inputScale();
         double c = op.negativeCoefficient();
         double t = x * s;
-        if (Math.abs(t) < Double.MIN_NORMAL && x != 0 && s != 0 && Math.abs(c) > 2) {
+        if (takesExactProduct(op, x, t)) {
             return exactProduct(op, x).floatValue();
         }
         double tErr = Math.fma(x, s, -t);

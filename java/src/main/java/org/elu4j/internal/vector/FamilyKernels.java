@@ -379,12 +379,11 @@ final class FamilyKernels {
      */
     static Fix1 forwardFixF64(Op op) {
         double inputScale = op.inputScale();
-        boolean tiny = Math.abs(op.negativeCoefficient()) > 2 && inputScale != 0;
         return (x, y, n) -> {
             for (int i = 0; i < n; i++) {
                 double v = x.getAtIndex(JAVA_DOUBLE_UNALIGNED, i);
                 double t = v * inputScale;
-                if (!(v > 0) && (t > FIX_ABOVE || (tiny && Math.abs(t) < Double.MIN_NORMAL && v != 0))) {
+                if (!(v > 0) && (t > FIX_ABOVE || ScalarBackend.takesExactProduct(op, v, t))) {
                     y.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, ScalarBackend.forward(op, v));
                 }
             }
