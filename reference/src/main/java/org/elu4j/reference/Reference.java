@@ -366,8 +366,12 @@ public final class Reference {
         float f = (float) d;
         if (!Double.isFinite(d)) {
             // e^t beyond the doubles (a negative input scale): c * (e^t - 1) may still be a float
-            // (c below 2^-300, say), so take the 60-digit value, rounded once.
-            return Double.isInfinite(prepared) && Double.isFinite(c) && c != 0 ? forward(x).floatValue() : f;
+            // (c below 2^-300, say), so take the 60-digit value, rounded once; past e^2000, where
+            // the 60-digit exp stops, |c| >= 2^-969 puts it beyond every float.
+            if (Double.isInfinite(prepared) && Double.isFinite(c) && c != 0) {
+                return x * inputScale <= 2000 ? forward(x).floatValue() : c > 0 ? Float.POSITIVE_INFINITY : Float.NEGATIVE_INFINITY;
+            }
+            return f;
         }
         if (Math.abs(d - Math.copySign(FLOAT_OVERFLOW, d)) <= HALFWAY_SLACK_ULPS * Math.ulp(FLOAT_OVERFLOW)) {
             // At the float range's top the halfway point is 2^128 - 2^103, between MAX_VALUE and

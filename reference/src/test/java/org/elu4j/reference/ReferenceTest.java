@@ -41,6 +41,15 @@ class ReferenceTest {
         assertEquals(5.2584944E35f, Reference.elu(1e-290, 1, -1).at(-750f));
     }
 
+    /** Past e^2000, where the decimal exponential stops, every coefficient allowed gives an infinity of its sign. */
+    @Test
+    void anExponentialBeyondTheDecimalRangeOverflows() {
+        assertEquals(Float.POSITIVE_INFINITY, Reference.elu(0.25, 2, -0.5).at(-4016f));
+        assertEquals(Float.NEGATIVE_INFINITY, Reference.elu(-0.25, 2, -0.5).at(-4016f));
+        assertEquals(Float.POSITIVE_INFINITY, Reference.elu(0x1p-969, 1, -1).at(-2001f));
+        assertEquals(Float.POSITIVE_INFINITY, Reference.elu(0x1p-969, 1, -1).at(-1999f)); // e^1999 * 2^-969, still past MAX
+    }
+
     @Test
     void theDecimalExponentialsAgreeWithTheJdkWithinOneDoubleUlp() {
         SplittableRandom random = new SplittableRandom(7);
