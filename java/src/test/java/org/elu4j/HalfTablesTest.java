@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.elu4j.reference.Reference;
+import org.elu4j.testing.Family;
+import org.elu4j.testing.References;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -18,7 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (each level this CPU has) and the vector backend is the correctly rounded f32 result rounded to
  * the type, bit for bit: org.elu4j.reference's atBf16/atF16, not the scalar oracle (whose f32 may
  * be an ulp off, and whose rounding the conformance suite allows a unit for). A NaN input gives a
- * NaN.
+ * NaN. For every function the conformance suite runs, the README's rule for the storage types on
+ * every pattern: a float within an ulp of the exact value, rounded to the type.
  */
 class HalfTablesTest {
     private static final double SELU_ALPHA = 1.6732632423543772848;
@@ -28,6 +31,8 @@ class HalfTablesTest {
             {0.5, 1, 1 / 0.5}, {0.7, 1, 1 / 0.7}, {2, 1, 1 / 2.0}};
     /** The reference's patterns, per function and type, computed once for every subject. */
     private static final Map<String, short[]> EXPECTED = new ConcurrentHashMap<>();
+    /** The correctly rounded float at every bf16 or f16 pattern, per function and type, computed once for every subject. */
+    private static final Map<String, float[]> CORRECTLY_ROUNDED = new ConcurrentHashMap<>();
 
     static Stream<String> subjects() {
         List<String> all = new ArrayList<>(List.of("vector", "helper"));
@@ -35,6 +40,11 @@ class HalfTablesTest {
             Elu4j.helper().ifPresent(h -> h.supported().forEach(level -> all.add("helper/" + level)));
         }
         return all.stream();
+    }
+
+    /** {@link #subjects()} and the scalar backend (its f32 is within an ulp, not always correctly rounded). */
+    static Stream<String> everySubject() {
+        return Stream.concat(Stream.of("scalar"), subjects());
     }
 
     private static short[] expected(double[] p, DataType type) {
@@ -52,23 +62,29 @@ class HalfTablesTest {
         return type == DataType.BF16 ? (h & 0x7f80) == 0x7f80 && (h & 0x7f) != 0 : (h & 0x7c00) == 0x7c00 && (h & 0x3ff) != 0;
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("subjects")
-    void everyPatternIsTheCorrectlyRoundedResult(String subject) {
-        Backend backend = subject.startsWith("vector") ? Backend.VECTOR : Backend.HELPER;
+    /** The subject's {@code elu}: on its backend, and its helper level if it names one (skipped where the backend is unavailable). */
+    private static Elu on(String subject, Elu elu) {
+        Backend backend = subject.startsWith("vector") ? Backend.VECTOR : subject.equals("scalar") ? Backend.SCALAR : Backend.HELPER;
         assumeTrue(Elu4j.isAvailable(backend), () -> backend + " is unavailable here");
-        String level = subject.contains("/") ? subject.substring(subject.indexOf('/') + 1) : null;
+        return subject.contains("/") ? elu.on(backend).onHelperIsa(subject.substring(subject.indexOf('/') + 1)) : elu.on(backend);
+    }
+
+    private static short[] allPatterns() {
         short[] x = new short[0x10000];
         for (int i = 0; i < x.length; i++) {
             x[i] = (short) i;
         }
+        return x;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("subjects")
+    void everyPatternIsTheCorrectlyRoundedResult(String subject) {
+        short[] x = allPatterns();
         List<String> wrong = new ArrayList<>();
         int checked = 0;
         for (double[] p : TABLE) {
-            Elu elu = Elu.elu(p[0], p[1], p[2]).on(backend);
-            if (level != null) {
-                elu = elu.onHelperIsa(level);
-            }
+            Elu elu = on(subject, Elu.elu(p[0], p[1], p[2]));
             for (DataType type : new DataType[] {DataType.BF16, DataType.F16}) {
                 short[] want = expected(p, type);
                 short[] got = new short[x.length];
@@ -84,5 +100,61 @@ class HalfTablesTest {
             }
         }
         assertEquals(List.of(), wrong, subject + ": " + checked + " patterns checked");
+    }
+
+    /**
+     * Every function the conformance suite runs (the table's, edges, ReLU, LeakyReLU, negative and
+     * huge parameters; its own check holds each backend's bf16/f16 to its f32 result rounded): every
+     * bf16 and f16 pattern's forward is a float within an ulp of the exact value (the correctly
+     * rounded float or a neighbour; a zero's neighbour has its sign), rounded to the type. So the
+     * f32 bound holds on all 131,072 inputs the storage types can hold, for every function, and
+     * a bf16/f16 result is never more than the type rounding of that bound away.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("everySubject")
+    void everyPatternOfEveryFunctionIsAFloatWithinAnUlpRounded(String subject) {
+        short[] x = allPatterns();
+        List<String> wrong = new ArrayList<>();
+        int checked = 0;
+        List<Family.Fn> functions = new ArrayList<>(Family.functionsAndEdges());
+        functions.addAll(Family.hugeCoefficients());
+        for (Family.Fn fn : functions) {
+            Elu elu = on(subject, fn.elu());
+            for (DataType type : new DataType[] {DataType.BF16, DataType.F16}) {
+                boolean bf16 = type == DataType.BF16;
+                float[] exact = CORRECTLY_ROUNDED.computeIfAbsent(fn.name() + " " + type, k -> {
+                    Reference ref = References.of(fn.op());
+                    float[] c = new float[x.length];
+                    for (int i = 0; i < c.length; i++) {
+                        c[i] = ref.at(bf16 ? Reference.bf16ToFloat(x[i]) : Float.float16ToFloat(x[i]));
+                    }
+                    return c;
+                });
+                short[] got = new short[x.length];
+                elu.apply(x, got, type);
+                for (int i = 0; i < x.length; i++) {
+                    checked++;
+                    float in = bf16 ? Reference.bf16ToFloat(x[i]) : Float.float16ToFloat(x[i]);
+                    float c = exact[i];
+                    boolean ok;
+                    if (Float.isNaN(c)) {
+                        ok = isNaN(type, got[i]);
+                    } else {
+                        float next = c == 0 ? Math.copySign(Float.MIN_VALUE, c) : Math.nextUp(c);
+                        float prev = c == 0 ? next : Math.nextDown(c);
+                        ok = got[i] == narrow(bf16, c) || got[i] == narrow(bf16, next) || got[i] == narrow(bf16, prev);
+                    }
+                    if (!ok && wrong.size() < 10) {
+                        wrong.add(String.format("%s %s of 0x%04x (%s): 0x%04x, correctly rounded float %s (0x%04x rounded)",
+                                fn.name(), type.cliName(), i, in, got[i] & 0xffff, c, narrow(bf16, c) & 0xffff));
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), wrong, subject + ": " + checked + " patterns checked");
+    }
+
+    private static short narrow(boolean bf16, float f) {
+        return bf16 ? Reference.floatToBf16(f) : Float.floatToFloat16(f);
     }
 }
