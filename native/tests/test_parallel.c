@@ -1,5 +1,6 @@
 /*
- * elu4j native tests (g): elu4j_forward_mt, the parallel entry point, on f32 ELU.
+ * elu4j native tests (g): elu4j_forward_mt, the parallel entry point, on f32 ELU (every type and
+ * kind of function: test_parallel_types.c).
  *
  * For many sizes (around the parallel threshold (512K) and the chunk boundaries, 1M, a size that
  * streams its stores), source and destination byte offsets (aligned, float-aligned and odd),
@@ -23,6 +24,7 @@
 #define _POSIX_C_SOURCE 200809L /* sysconf(_SC_NPROCESSORS_ONLN), sched_yield */
 
 #include "test_util.h"
+#include "test_mt_hooks.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -126,9 +128,11 @@ static void test_sizes(void)
                         if ((n > 70000 || g_light) && ai > 0 && ti > 2) {
                             continue;
                         }
+                        no_back_off();
                         check_one(&b, n, so * 4, dst_off, 0, alpha, threads[ti], 0);
                         calls++;
                         if (so == 0) {
+                            no_back_off();
                             check_one(&b, n, 0, dst_off, 1, alpha, threads[ti], 0);
                             calls++;
                         }
@@ -239,22 +243,6 @@ static void test_concurrent(void)
         pthread_join(t[i], NULL);
         CHECK(c[i].failures == 0, "caller %d: %ld failed calls", i, c[i].failures);
     }
-}
-
-/* The test variant's hooks (src/elu4j_parallel_testing.c, ELU4J_MT_TESTING); null in libelu4j itself. */
-extern void elu4j_mt_test_counters(unsigned long out[4]) __attribute__((weak));
-extern void elu4j_mt_test_reset(void) __attribute__((weak));
-extern void elu4j_mt_test_worker_delay(long ns) __attribute__((weak));
-extern void elu4j_mt_test_hold_owner(int on) __attribute__((weak));
-extern void elu4j_mt_test_worker_first(int on) __attribute__((weak));
-
-enum { PARALLEL, BUSY, SKIPPED, LOST };
-
-static unsigned long counter(int which)
-{
-    unsigned long c[4];
-    elu4j_mt_test_counters(c);
-    return c[which];
 }
 
 #define FALLBACK_N 65536 /* 8 chunks of 8K floats with 2 threads in the test variant */
