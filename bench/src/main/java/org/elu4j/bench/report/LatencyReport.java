@@ -216,7 +216,8 @@ public final class LatencyReport {
             TreeSet<Long> sizes = new TreeSet<>();
             paths.forEach(d -> sizes.add(d.size()));
             md.append("### Per path: p50 / p99 / p99.9 of one call (JMH sample mode; each calling thread has its "
-                    + "own tensors)\n\n| path | calling threads |");
+                    + "own tensors; n: samples, and a percentile with fewer than " + MIN_TAIL
+                    + " of them beyond it is —)\n\n| path | calling threads |");
             sizes.forEach(s -> md.append(' ').append(Report.sizeName(s)).append(" |"));
             md.append("\n|---|---|");
             sizes.forEach(s -> md.append("---:|"));
@@ -279,10 +280,21 @@ public final class LatencyReport {
                 .findFirst();
     }
 
+    /** Fewer samples than this beyond a percentile, and the cell leaves it out (p99.9 of 2,000 samples is their 2 slowest). */
+    static final int MIN_TAIL = 10;
+
+    /**
+     * p50 / p99 / p99.9 and the number of samples where JMH recorded it; a percentile with fewer
+     * than {@link #MIN_TAIL} samples beyond it is "—".
+     */
     private static String cell(Dist d) {
         StringBuilder c = new StringBuilder();
         for (String p : TABLE) {
-            c.append(c.isEmpty() ? "" : " / ").append(time(d.at(p)));
+            boolean few = d.samples() > 0 && d.samples() * (100 - Double.parseDouble(p)) / 100 < MIN_TAIL;
+            c.append(c.isEmpty() ? "" : " / ").append(few ? "—" : time(d.at(p)));
+        }
+        if (d.samples() > 0) {
+            c.append(String.format(Locale.ROOT, " (n = %,d)", d.samples()));
         }
         return c.toString();
     }

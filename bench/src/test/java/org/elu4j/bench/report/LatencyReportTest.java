@@ -19,18 +19,25 @@ class LatencyReportTest {
     }
 
     private static String run(String benchmark, int threads, String params, double p50, double p99, double p999) {
+        return run(benchmark, threads, params, p50, p99, p999, 60_000);
+    }
+
+    /** A run of {@code samples} samples, three quarters at p50 and a quarter at p99. */
+    private static String run(String benchmark, int threads, String params, double p50, double p99, double p999, int samples) {
         return """
                 {"benchmark": "%s", "mode": "sample", "threads": %d, "params": {%s},
                  "primaryMetric": {"score": %s, "scoreUnit": "ns/op", "scorePercentiles": %s,
-                   "rawDataHistogram": [[[[%s, 3], [%s, 1]]]]}}
-                """.formatted(benchmark, threads, params, p50, percentiles(p50, p99, p999), p50, p99);
+                   "rawDataHistogram": [[[[%s, %d], [%s, %d]]]]}}
+                """.formatted(benchmark, threads, params, p50, percentiles(p50, p99, p999), p50, samples / 4 * 3, p99, samples / 4);
     }
 
     private static final String PATHS = "[" + String.join(",",
             run("org.elu4j.bench.LatencyBenchmark.call", 1, "\"path\": \"helper\", \"size\": \"256\"", 40, 60, 900),
             run("org.elu4j.bench.LatencyBenchmark.call", 2, "\"path\": \"helper\", \"size\": \"256\"", 45, 80, 1500),
             run("org.elu4j.bench.LatencyBenchmark.call", 1, "\"path\": \"none\", \"size\": \"256\"", 20, 30, 40),
-            run("org.elu4j.bench.LatencyBenchmark.call", 1, "\"path\": \"javacpp\", \"size\": \"65536\"", 14000, 20000, 2.5e6))
+            run("org.elu4j.bench.LatencyBenchmark.call", 1, "\"path\": \"javacpp\", \"size\": \"65536\"", 14000, 20000, 2.5e6),
+            // 200 samples: p99 rests on 2 of them, p99.9 on none
+            run("org.elu4j.bench.LatencyBenchmark.call", 1, "\"path\": \"helper\", \"size\": \"4194304\"", 2e6, 3e6, 4e6, 200))
             + "]";
 
     private static final String PARALLEL = "[" + String.join(",",
@@ -51,12 +58,12 @@ class LatencyReportTest {
     @Test
     void readsPathsParallelModeAndTheNeighbourGroup() {
         List<LatencyReport.Dist> paths = LatencyReport.read(PATHS);
-        assertEquals(4, paths.size());
+        assertEquals(5, paths.size());
         assertEquals("elu4j helper", paths.get(0).series());
         assertEquals("1 caller", paths.get(0).load());
         assertEquals("2 callers", paths.get(1).load());
         assertEquals(60, paths.get(0).at("99.0"));
-        assertEquals(4, paths.get(0).samples());
+        assertEquals(60_000, paths.get(0).samples());
         assertEquals(LatencyReport.TIMER, paths.get(2).series());
         assertEquals(LatencyReport.JAVACPP, paths.get(3).series());
 
@@ -75,15 +82,16 @@ class LatencyReportTest {
         all.addAll(LatencyReport.read(PARALLEL));
         String md = LatencyReport.table(all, List.of("machine: test"));
         assertTrue(md.contains("- machine: test"), md);
-        assertTrue(md.contains("| elu4j helper | 1 caller | 40 ns / 60 ns / 900 ns | — |"), md);
-        assertTrue(md.contains("| oneDNN via JavaCPP | 1 caller | — | 14.0 µs / 20.0 µs / 2.50 ms |"), md);
+        assertTrue(md.contains("| oneDNN via JavaCPP | 1 caller | — | 14.0 µs / 20.0 µs / 2.50 ms (n = 60,000) | — |"), md);
+        // too few samples beyond p99 and p99.9 to show them
+        assertTrue(md.contains("| elu4j helper | 1 caller | 40 ns / 60 ns / 900 ns (n = 60,000) | — | 2.00 ms / — / — (n = 200) |"), md);
         // parallel p99 180 us against serial 200 us
-        assertTrue(md.contains("| 1M | 2 callers | 110 µs / 200 µs / 400 µs | 100 µs / 180 µs / 450 µs | 0.90× | — |"), md);
+        assertTrue(md.contains("| 1M | 2 callers | 110 µs / 200 µs / 400 µs (n = 60,000) | 100 µs / 180 µs / 450 µs (n = 60,000) | 0.90× | — |"), md);
         assertTrue(md.contains("| 1M | 1 caller + 1 serial neighbour | — | 90.0 µs / 300 µs / 5.00 ms | — | — / 250 µs |"), md);
 
         var charts = LatencyReport.charts(all);
-        // paths: 256 and 64K with 1 caller, 256 with 2; parallel: 1M with 2 callers, 1M with a neighbour
-        assertEquals(5, charts.size());
+        // paths: 256, 64K and 4M with 1 caller, 256 with 2; parallel: 1M with 2 callers, 1M with a neighbour
+        assertEquals(6, charts.size());
         Charts.saveGrid(charts, 3, 300, 200, dir.resolve("l.png"), dir.resolve("l.svg"));
         assertTrue(Files.size(dir.resolve("l.png")) > 0);
         assertTrue(Files.readString(dir.resolve("l.svg")).contains("<svg"));
