@@ -103,7 +103,7 @@ public final class FamilyReport {
         points.forEach(p -> sizes.add(p.size()));
         for (long size : sizes) {
             md.append("### ").append(Report.sizeName(size))
-                    .append(" elements, elements per ns (higher is better; ±: JMH's 99.9% interval)\n\n");
+                    .append(" elements, elements per ns (higher is better; ±: JMH's 99.9% interval over the iterations: within the forks run, so with one fork, as in --quick, it leaves out the JIT's fork-to-fork variation of several percent)\n\n");
             md.append("| function | type | pass |");
             backends.forEach(b -> md.append(' ').append(backendName(b)).append(" |"));
             md.append("\n|---|---|---|");

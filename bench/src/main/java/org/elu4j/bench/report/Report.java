@@ -266,7 +266,7 @@ public final class Report {
                 continue;
             }
             md.append(mode.equals("out") ? "### Out of place (y = ELU(x))" : "### In place (x = ELU(x))")
-                    .append(", elements per ns (higher is better; ±: JMH's 99.9% interval)\n\n");
+                    .append(", elements per ns (higher is better; ±: JMH's 99.9% interval over the iterations: within the forks run, so with one fork, as in --quick, it leaves out the JIT's fork-to-fork variation of several percent)\n\n");
             TreeSet<Long> sizes = new TreeSet<>();
             ofMode.forEach(p -> sizes.add(p.size()));
             md.append("| path |");
