@@ -282,8 +282,9 @@ final class AccuracyCommand implements Runnable {
     }
 
     /** How the reference is computed, for the report. */
-    static List<String> referenceDescription() {
-        return List.of(
+    /** How the reference is computed; the bf16/f16 lines only where those types were checked. */
+    static List<String> referenceDescription(boolean half) {
+        List<String> lines = List.of(
                 "reference: for x < 0, c * expm1(x * s) with c = alpha * scale and s = input scale taken as exact doubles,",
                 "  computed in double (Math.expm1 is specified within 1 double ulp) and rounded once to float; a double",
                 "  within 16 of its ulps of a halfway point between two floats (it could round the wrong way) is decided",
@@ -295,6 +296,7 @@ final class AccuracyCommand implements Runnable {
                 "  result and the reference, so 1 ulp there means less than 1.5 ulp from the exact value.",
                 "bf16/f16: every one of the 65,536 patterns, widened exactly; the reference is the float reference",
                 "  rounded to the type to nearest even (elu4j's definition of those types); a NaN for a NaN matches.");
+        return half ? lines : lines.subList(0, lines.size() - 2);
     }
 
     private String inputsLine(AccuracyScan.Report r) {
@@ -342,7 +344,7 @@ final class AccuracyCommand implements Runnable {
     private void printText(PrintWriter out, AccuracyScan.Report report, List<Row> rows) {
         out.printf("Accuracy of %s; %s%n", String.join(", ", report.specs().stream().map(Spec::toString).toList()),
                 inputsLine(report));
-        referenceDescription().forEach(out::println);
+        referenceDescription(!noHalf).forEach(out::println);
         out.println(specialsLine(report));
         out.println(decidedLine(report));
         if (!scalarNote(rows).isEmpty()) {
@@ -456,7 +458,7 @@ final class AccuracyCommand implements Runnable {
             }
         }
         out.println();
-        for (String line : referenceDescription()) {
+        for (String line : referenceDescription(!noHalf)) {
             out.println(line.strip());
         }
         out.println(decidedLine(report) + ".");

@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
  * dtype. The input is memory-mapped; the output is written through a memory-mapped temporary file
  * beside OUT and renamed into place, so a failure never leaves a partial OUT.
  */
-@Command(name = "apply", mixinStandardHelpOptions = true, description = {
+@Command(name = "apply", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = {
         "Apply ELU, SELU, CELU, ReLU or LeakyReLU to a NumPy .npy file and write the result as .npy of the same dtype.",
         "Dtypes: <f4, <f8, <f2, and bfloat16 bit patterns as <u2 (with --dtype bf16); C order, any shape.",
         "The input is memory-mapped, the output is written to a temporary file and renamed into place."})
@@ -42,7 +42,8 @@ final class ApplyCommand implements Runnable {
     @Parameters(index = "0", paramLabel = "IN.npy", description = "Input array.")
     Path in;
 
-    @Parameters(index = "1", paramLabel = "OUT.npy", description = "Output file (replaced atomically).")
+    @Parameters(index = "1", paramLabel = "OUT.npy", description = "Output file (replaced atomically).",
+            converter = OutConverter.class)
     Path out;
 
     @Override
@@ -51,10 +52,26 @@ final class ApplyCommand implements Runnable {
         try (Arena arena = Arena.ofShared()) {
             NpyArray input = NpyFile.mapForRead(in, arena);
             DataType type = NpyTypes.typeOf(input, dtype);
+            // before OUT's temporary file: a call the backend refuses fails here, not after writing it
+            Backend runs = elu.backendFor(type, Elu.Direction.FORWARD, true);
             NpyFile.writeAtomically(out, NpyTypes.npyDtype(type), input.shape(),
                     data -> elu.apply(input.data(), data, type));
             spec.commandLine().getOut().printf("%s: %s of %s %s array on %s -> %s%n", in, FunctionOptions.describe(elu),
-                    input.header().shapeString(), NpyTypes.describe(type), backend.cliName(), out);
+                    input.header().shapeString(), NpyTypes.describe(type), runs.cliName(), out);
+        }
+    }
+
+    /**
+     * An output file's name: refused when empty or ending in a '/' (a directory's name: as a Path
+     * it would lose the slash, and a file of that name be created).
+     */
+    static final class OutConverter implements picocli.CommandLine.ITypeConverter<Path> {
+        @Override
+        public Path convert(String value) {
+            if (value.isEmpty() || value.endsWith("/")) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "' names no file");
+            }
+            return Path.of(value);
         }
     }
 
@@ -62,7 +79,11 @@ final class ApplyCommand implements Runnable {
     static final class BackendConverter implements picocli.CommandLine.ITypeConverter<Backend> {
         @Override
         public Backend convert(String value) {
-            return Backend.fromCliName(value);
+            try {
+                return Backend.fromCliName(value);
+            } catch (IllegalArgumentException e) { // a usage error, in picocli's words
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 }

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
  * ({@code --from dst}). Both inputs must have the same shape and dtype; OUT gets them too, and is
  * written like {@code apply}'s (atomically, never partially).
  */
-@Command(name = "backward", mixinStandardHelpOptions = true, description = {
+@Command(name = "backward", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = {
         "Compute the gradient dx = dy * f'(x) of a function of the family from two .npy files of the same shape and "
                 + "dtype: the upstream gradient DY and either the forward's input X (--from src) or its output Y "
                 + "(--from dst). Writes DX in the same dtype, atomically."})
@@ -53,7 +53,8 @@ final class BackwardCommand implements Runnable {
     @Parameters(index = "1", paramLabel = "X_OR_Y.npy", description = "The forward's input (--from src) or output (--from dst).")
     Path xyPath;
 
-    @Parameters(index = "2", paramLabel = "OUT.npy", description = "Output gradient dx (replaced atomically).")
+    @Parameters(index = "2", paramLabel = "OUT.npy", description = "Output gradient dx (replaced atomically).",
+            converter = ApplyCommand.OutConverter.class)
     Path out;
 
     @Override
@@ -83,6 +84,9 @@ final class BackwardCommand implements Runnable {
                 throw new NpyException(xyPath, "shape " + xy.header().shapeString() + " differs from " + dyPath
                         + "'s " + dy.header().shapeString() + ": backward needs both of the same shape");
             }
+            // before OUT's temporary file: a call the backend refuses fails here, not after writing it
+            Backend runs = elu.backendFor(type, fromOutput ? Elu.Direction.BACKWARD_FROM_OUTPUT : Elu.Direction.BACKWARD_FROM_INPUT,
+                    true);
             NpyFile.writeAtomically(out, NpyTypes.npyDtype(type), dy.shape(), dx -> {
                 if (fromOutput) {
                     elu.backwardFromOutput(dy.data(), xy.data(), dx, type);
@@ -92,7 +96,7 @@ final class BackwardCommand implements Runnable {
             });
             spec.commandLine().getOut().printf("%s, %s: backward of %s from the %s, %s %s arrays on %s -> %s%n", dyPath,
                     xyPath, FunctionOptions.describe(elu), fromOutput ? "output" : "input", dy.header().shapeString(),
-                    NpyTypes.describe(type), backend.cliName(), out);
+                    NpyTypes.describe(type), runs.cliName(), out);
         }
     }
 }

@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 import org.elu4j.Backend;
 import org.elu4j.BackendStatus;
+import org.elu4j.DataType;
 import org.elu4j.Elu;
 import org.elu4j.Elu4j;
 import picocli.CommandLine;
@@ -20,9 +21,9 @@ import picocli.CommandLine.Spec;
  * {@code elu4j compare}: the main job. Runs every available backend on the same random input,
  * reports each one's error against the scalar oracle and a quick throughput estimate.
  */
-@Command(name = "compare", mixinStandardHelpOptions = true, description = {
-        "Run every available backend on the same input (default: 1M floats uniform in [-4, 4], fixed seed),",
-        "print the max ulp error against the scalar oracle and a quick throughput estimate.",
+@Command(name = "compare", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = {
+        "Run every available backend on the same input; print its max ulp error against the scalar oracle and a quick throughput estimate.",
+        "The input: 1M floats uniform in [-4, 4] by default, fixed seed.",
         "The throughput is a rough single-thread figure; the JMH suite in bench/ gives the real numbers."})
 final class CompareCommand implements Runnable {
     @Spec
@@ -32,7 +33,7 @@ final class CompareCommand implements Runnable {
     int size;
 
     @Option(names = "--alpha", defaultValue = "1.0", description = "ELU alpha (default: ${DEFAULT-VALUE}).")
-    float alpha;
+    double alpha;
 
     @Option(names = "--seed", defaultValue = "20261130", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -55,6 +56,9 @@ final class CompareCommand implements Runnable {
         }
         if (!(min < max) || !Float.isFinite(min) || !Float.isFinite(max)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--min must be below --max, both finite");
+        }
+        if (millis < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--millis must be at least 1, got " + millis);
         }
         // The throughput estimate is of each backend's steady state: the vector backend's kernel
         // itself, not the scalar form its f32 ELU runs while a library thread gets the kernel
@@ -86,6 +90,11 @@ final class CompareCommand implements Runnable {
                     continue;
                 }
                 Elu elu = oracle.on(status.backend());
+                java.util.Optional<String> refused = elu.unsupportedReason(DataType.F32, Elu.Direction.FORWARD);
+                if (refused.isPresent()) { // e.g. oneDNN with an alpha beyond the float range
+                    out.printf("%-7s  cannot run it: %s%n", status.backend().cliName(), refused.get());
+                    continue;
+                }
                 warmUpJit(elu, x, y);
                 y.fill((byte) 0);
                 elu.apply(x, y);

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code elu4j info}: what runs on this machine, rendered from the library's diagnostics ({@link Elu4j}). */
-@Command(name = "info", mixinStandardHelpOptions = true, description = "Show the backends available here, AUTO's choice, what each backend runs (function, type, forward/backward) and the native libraries in use.")
+@Command(name = "info", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Show the backends available here, AUTO's choice, what each backend runs (function, type, forward/backward) and the native libraries in use.")
 final class InfoCommand implements Runnable {
     @Spec
     CommandSpec spec;

@@ -47,7 +47,12 @@ public final class Main implements Runnable {
             // (The logger is held in a field: java.util.logging keeps loggers weakly, and a
             // collection before the library's first record would drop the level set here.)
             ELU4J_LOGGER.setLevel(main.verbose ? Level.INFO : Level.WARNING);
-            return new CommandLine.RunLast().execute(parseResult);
+            try {
+                return new CommandLine.RunLast().execute(parseResult);
+            } catch (OutOfMemoryError e) { // a tensor too large for this machine: one line, as other errors
+                throw new CommandLine.ExecutionException(cl, "out of memory",
+                        new IllegalStateException("out of memory: " + e.getMessage() + " (a smaller input or --size)", e));
+            }
         });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             if (main.verbose) {

@@ -67,7 +67,11 @@ final class NpyTypes {
     static final class Converter implements CommandLine.ITypeConverter<DataType> {
         @Override
         public DataType convert(String value) {
-            return DataType.fromCliName(value.toLowerCase(Locale.ROOT));
+            try {
+                return DataType.fromCliName(value.toLowerCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) { // a usage error, in picocli's words
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 }

@@ -159,6 +159,46 @@ class CliTest {
         assertTrue(usage.err().contains("unknown backend 'gpu'"), usage.err());
     }
 
+    /** Usage errors exit 2 and write nothing; what each subcommand's help promises works; the line names the backend that ran. */
+    @Test
+    void usageErrorsVersionsAndTheBackendThatRan() throws IOException {
+        Path in = dir.resolve("u.npy");
+        writeFloats(in, new float[] {-1, 2}, new long[] {2});
+        for (String sub : List.of("apply", "backward", "compare", "info")) {
+            Run v = cli(sub, "--version");
+            assertEquals(0, v.code(), v.err());
+            assertEquals("elu4j " + Elu4j.VERSION, v.out().strip(), sub);
+        }
+        for (String outName : List.of(dir.resolve("zzz") + "/", "")) {
+            Run r = cli("apply", in.toString(), outName);
+            assertEquals(2, r.code(), r.out() + r.err());
+            assertTrue(r.err().contains("names no file"), r.err());
+        }
+        assertFalse(Files.exists(dir.resolve("zzz")), "no file named after a directory");
+        assertEquals(2, cli("compare", "--millis", "0").code());
+        assertTrue(cli("apply", "--dtype", "f8", in.toString(), dir.resolve("d.npy").toString()).err()
+                .startsWith("Invalid value for option '--dtype': unknown data type 'f8'"));
+        // AUTO's line says where the call ran
+        Path out = dir.resolve("u-out.npy");
+        Run auto = cli("apply", in.toString(), out.toString());
+        assertEquals(0, auto.code(), auto.err());
+        String ran = org.elu4j.Elu.elu().backendFor(org.elu4j.DataType.F32, org.elu4j.Elu.Direction.FORWARD, true).cliName();
+        assertTrue(auto.out().strip().endsWith("array on " + ran + " -> " + out), auto.out());
+        // a name of 240 bytes in 120 characters: its temporary file's name stays within 255 bytes
+        Path wide = dir.resolve("\u00e9".repeat(118) + ".npy");
+        assertEquals(0, cli("apply", in.toString(), wide.toString()).code());
+        assertTrue(Files.exists(wide));
+        if (Elu4j.isAvailable(Backend.ONEDNN)) { // oneDNN takes alpha as a float: 1e39 is refused by name
+            Run refused = cli("apply", "--backend", "onednn", "--alpha", "1e39", in.toString(), dir.resolve("r.npy").toString());
+            assertEquals(1, refused.code(), refused.out());
+            assertTrue(refused.err().startsWith("elu4j: error: backend onednn is unavailable"), refused.err());
+            assertFalse(Files.exists(dir.resolve("r.npy")));
+            Run compare = cli("compare", "--alpha", "1e39", "--size", "1000", "--millis", "1");
+            assertEquals(0, compare.code(), compare.err());
+            assertTrue(compare.out().contains("onednn   cannot run it: "), compare.out());
+        }
+    }
+
     private static void writeFloats(Path file, float[] x, long[] shape) {
         NpyFile.writeAtomically(file, NpyDtype.FLOAT32, shape,
                 seg -> MemorySegment.copy(x, 0, seg, JAVA_FLOAT_UNALIGNED, 0, x.length));

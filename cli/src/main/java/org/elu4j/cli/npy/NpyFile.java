@@ -257,9 +257,11 @@ public final class NpyFile {
         if (dir == null || target.getFileName() == null) {
             throw new IOException("not a file name: " + target);
         }
+        // '.' + name + ".tmp" + 16 hex digits within a file name's 255 bytes (UTF-8 on Linux):
+        // the name cut to 200 bytes, at a character's start
         String name = target.getFileName().toString();
-        if (name.length() > 200) {
-            name = name.substring(0, 200);
+        while (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 200) {
+            name = name.substring(0, name.offsetByCodePoints(name.length(), -1));
         }
         HexFormat hex = HexFormat.of();
         for (int attempt = 0; ; attempt++) {
