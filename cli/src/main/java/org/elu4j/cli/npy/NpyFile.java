@@ -242,7 +242,18 @@ public final class NpyFile {
         if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             return target;
         }
-        Path real = Files.isSymbolicLink(target) ? target.toRealPath() : target;
+        Path real = target;
+        if (Files.isSymbolicLink(target)) {
+            Path to = Files.readSymbolicLink(target);
+            if (!Files.exists(target)) { // a dangling link: the file it names is created, as a shell's '>' would
+                return target.resolveSibling(to).normalize();
+            }
+            try {
+                real = target.toRealPath();
+            } catch (IOException e) { // /dev/stdout: a link to a pipe, which has no path
+                throw new NpyException(out, "cannot write: " + target + " is a link to " + to + ", not to a file", e);
+            }
+        }
         if (!Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
             throw new NpyException(out, "cannot write: " + real + " exists and is not a regular file");
         }

@@ -352,6 +352,17 @@ class NpyFileTest {
         }
     }
 
+    /** A dangling link as OUT: the file it names is created (as a shell's '>' does), the link stays. */
+    @Test
+    void writingThroughADanglingLinkCreatesItsTarget() throws IOException {
+        Path link = Files.createSymbolicLink(dir.resolve("dangling.npy"), Path.of("made.npy"));
+        writeFloats(link, new long[] {1}, 7f);
+        assertTrue(Files.isSymbolicLink(link));
+        try (Arena arena = Arena.ofConfined()) {
+            assertArrayEquals(new float[] {7f}, floats(NpyFile.mapForRead(dir.resolve("made.npy"), arena).data()));
+        }
+    }
+
     /** OUT that exists but is no regular file (here a directory; a device would be replaced by a rename) is refused. */
     @Test
     void anOutputThatIsNoRegularFileIsRefused() throws IOException {
