@@ -66,13 +66,15 @@ class ScalarOracleTest {
     }
 
     /**
-     * Dense negative inputs (every 2^17th float from -0 to -inf, ~16k; every 2^15th where nothing
+     * Dense negative inputs (every 2^18th float from -0 to -inf, ~8k; every 2^16th where nothing
      * is exponential), the edges of {@link Family#specialsF32}, and random positives; zero,
-     * infinities and NaN are in {@link #specialValuesFollowTheDefinition}.
+     * infinities and NaN are in {@link #specialValuesFollowTheDefinition}. (HalfTablesTest holds
+     * the scalar backend's f32 forward to the reference on every bf16 and f16 pattern too, 131,072
+     * inputs a function, through the reference's fast correctly rounded path.)
      */
     static float[] denseF32(Op op) {
         List<Float> xs = new ArrayList<>();
-        int stride = op.kind() == Op.Kind.ELU ? 1 << 17 : 1 << 15;
+        int stride = op.kind() == Op.Kind.ELU ? 1 << 18 : 1 << 16;
         for (long bits = 0x80000001L; bits < 0xFF800000L; bits += stride) {
             xs.add(Float.intBitsToFloat((int) bits));
         }
@@ -129,7 +131,7 @@ class ScalarOracleTest {
             fail(fn + ": scalar f32 forward off the 60-digit reference:" + bad);
         }
         System.out.printf("ScalarOracleTest: %s f32 forward: %d of %d correctly rounded, the rest within 1 ulp%s%n", fn, exact, n, miss);
-        assertTrue(n > (op.inputScale() < 0 ? 2_000 : 15_000), "dense: " + n); // a negative input scale overflows most negatives
+        assertTrue(n > (op.inputScale() < 0 ? 2_000 : 10_000), "dense: " + n); // a negative input scale overflows most negatives
     }
 
     @ParameterizedTest(name = "{0}")
@@ -234,7 +236,7 @@ class ScalarOracleTest {
             System.out.printf("ScalarOracleTest: %s f32 backward: %d of %d points in a limit docs/accuracy.md lists, left out%n", fn,
                     limited, limited + n);
         }
-        assertTrue(n > (op.inputScale() < 0 ? 2_000 : 6_000), "dense: " + n);
+        assertTrue(n > (op.inputScale() < 0 ? 2_000 : 5_000), "dense: " + n);
     }
 
     /**
