@@ -106,9 +106,10 @@ class HalfTablesTest {
      * Every function the conformance suite runs (the table's, edges, ReLU, LeakyReLU, negative and
      * huge parameters; its own check holds each backend's bf16/f16 to its f32 result rounded): every
      * bf16 and f16 pattern's forward is a float within an ulp of the exact value (the correctly
-     * rounded float or a neighbour; a zero's neighbour has its sign), rounded to the type. So the
-     * f32 bound holds on all 131,072 inputs the storage types can hold, for every function, and
-     * a bf16/f16 result is never more than the type rounding of that bound away.
+     * rounded float or a neighbour; a zero's neighbour has its sign), rounded to the type; and the
+     * f32 path on the same inputs, widened, is such a float itself. So the f32 bound holds on all
+     * 131,072 inputs the storage types can hold, for every function, and a bf16/f16 result is
+     * never more than the type rounding of that bound away.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("everySubject")
@@ -132,10 +133,22 @@ class HalfTablesTest {
                 });
                 short[] got = new short[x.length];
                 elu.apply(x, got, type);
+                // the f32 path itself on the same inputs (the storage types round its result, so
+                // an f32 error that crosses no rounding boundary of the type would not show above)
+                float[] widened = new float[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    widened[i] = bf16 ? Reference.bf16ToFloat(x[i]) : Float.float16ToFloat(x[i]);
+                }
+                float[] f32 = new float[x.length];
+                elu.apply(widened, f32);
                 for (int i = 0; i < x.length; i++) {
                     checked++;
-                    float in = bf16 ? Reference.bf16ToFloat(x[i]) : Float.float16ToFloat(x[i]);
+                    float in = widened[i];
                     float c = exact[i];
+                    if (!Float.isNaN(c) && !withinAnUlp(f32[i], c) && wrong.size() < 10) {
+                        wrong.add(String.format("%s f32 at %s (a %s pattern): %s, correctly rounded %s", fn.name(), in,
+                                type.cliName(), f32[i], c));
+                    }
                     boolean ok;
                     if (Float.isNaN(c)) {
                         ok = isNaN(type, got[i]);
@@ -152,6 +165,16 @@ class HalfTablesTest {
             }
         }
         assertEquals(List.of(), wrong, subject + ": " + checked + " patterns checked");
+    }
+
+    /** Whether {@code f} is {@code c} or a neighbour of it (a zero's neighbour has its sign). */
+    private static boolean withinAnUlp(float f, float c) {
+        if (Float.floatToRawIntBits(f) == Float.floatToRawIntBits(c)) {
+            return true;
+        }
+        float next = c == 0 ? Math.copySign(Float.MIN_VALUE, c) : Math.nextUp(c);
+        float prev = c == 0 ? next : Math.nextDown(c);
+        return f == next || f == prev;
     }
 
     private static short narrow(boolean bf16, float f) {
