@@ -366,10 +366,12 @@ public final class Reference {
         float f = (float) d;
         if (!Double.isFinite(d)) {
             // e^t beyond the doubles (a negative input scale): c * (e^t - 1) may still be a float
-            // (c below 2^-300, say), so take the 60-digit value, rounded once; past e^2000, where
-            // the 60-digit exp stops, |c| >= 2^-969 puts it beyond every float.
+            // (c below 2^-300, say), so take the 60-digit value, rounded once; past e^1000 every
+            // coefficient a double can hold (down to 2^-1074) puts it beyond every float, and the
+            // 60-digit exp stops at 2000 (a margin, so that no rounding of x * inputScale near
+            // the bound matters).
             if (Double.isInfinite(prepared) && Double.isFinite(c) && c != 0) {
-                return x * inputScale <= 2000 ? forward(x).floatValue() : c > 0 ? Float.POSITIVE_INFINITY : Float.NEGATIVE_INFINITY;
+                return x * inputScale <= 1000 ? forward(x).floatValue() : c > 0 ? Float.POSITIVE_INFINITY : Float.NEGATIVE_INFINITY;
             }
             return f;
         }

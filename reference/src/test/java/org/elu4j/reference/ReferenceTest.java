@@ -41,7 +41,7 @@ class ReferenceTest {
         assertEquals(5.2584944E35f, Reference.elu(1e-290, 1, -1).at(-750f));
     }
 
-    /** Past e^2000, where the decimal exponential stops, every coefficient allowed gives an infinity of its sign. */
+    /** Far past the float range (e^t beyond e^1000; the decimal exponential stops at 2000), an infinity of the coefficient's sign. */
     @Test
     void anExponentialBeyondTheDecimalRangeOverflows() {
         assertEquals(Float.POSITIVE_INFINITY, Reference.elu(0.25, 2, -0.5).at(-4016f));
