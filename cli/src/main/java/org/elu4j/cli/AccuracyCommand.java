@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
  * rounded to the type. See {@link AccuracyScan} and {@link Reference}. Every backend runs through the
  * library's public API; the helper at each ISA level through {@link Elu#onHelperIsa}.
  */
-@Command(name = "accuracy", description = {
+@Command(name = "accuracy", versionProvider = Main.Version.class, description = {
         "Measure the error of ELU, SELU, CELU, ReLU and LeakyReLU on every negative float (2^31 - 2^23 bit patterns, "
                 + "-inf included) against a correctly rounded reference, per backend and function; sampled positives, "
                 + "+-0 and NaNs must equal the reference bit for bit. Then every one of the 65,536 bf16 and f16 "
@@ -81,6 +81,9 @@ final class AccuracyCommand implements Runnable {
 
     @Option(names = "--no-half", description = "Skip the bf16 and f16 checks.")
     boolean noHalf;
+
+    @Option(names = {"-V", "--version"}, versionHelp = true, description = "Print version information and exit.")
+    boolean version;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;

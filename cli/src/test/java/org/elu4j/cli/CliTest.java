@@ -164,7 +164,7 @@ class CliTest {
     void usageErrorsVersionsAndTheBackendThatRan() throws IOException {
         Path in = dir.resolve("u.npy");
         writeFloats(in, new float[] {-1, 2}, new long[] {2});
-        for (String sub : List.of("apply", "backward", "compare", "info")) {
+        for (String sub : List.of("apply", "backward", "compare", "info", "accuracy")) {
             Run v = cli(sub, "--version");
             assertEquals(0, v.code(), v.err());
             assertEquals("elu4j " + Elu4j.VERSION, v.out().strip(), sub);

@@ -244,14 +244,14 @@ public final class NpyFile {
         }
         Path real = target;
         if (Files.isSymbolicLink(target)) {
-            Path to = Files.readSymbolicLink(target);
-            if (!Files.exists(target)) { // a dangling link: the file it names is created, as a shell's '>' would
-                return target.resolveSibling(to).normalize();
+            if (!Files.exists(target)) { // dangling: the file it names is created, as a shell's '>' would
+                return danglingTarget(out, target);
             }
             try {
                 real = target.toRealPath();
             } catch (IOException e) { // /dev/stdout: a link to a pipe, which has no path
-                throw new NpyException(out, "cannot write: " + target + " is a link to " + to + ", not to a file", e);
+                throw new NpyException(out, "cannot write: " + target + " is a link to "
+                        + Files.readSymbolicLink(target) + ", not to a file", e);
             }
         }
         if (!Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
@@ -261,6 +261,21 @@ public final class NpyFile {
             throw new NpyException(out, "cannot write: " + real + " is read-only");
         }
         return real;
+    }
+
+    /**
+     * The missing file a dangling link names, its links followed as the kernel follows them (each
+     * relative to its link's real directory), at most 40 (a loop is refused, as ELOOP).
+     */
+    private static Path danglingTarget(Path out, Path link) throws IOException {
+        Path p = link;
+        for (int hops = 0; Files.isSymbolicLink(p); hops++) {
+            if (hops == 40) {
+                throw new NpyException(out, "cannot write: too many levels of links from " + link);
+            }
+            p = p.toAbsolutePath().getParent().toRealPath().resolve(Files.readSymbolicLink(p));
+        }
+        return p;
     }
 
     private static Path createTempBeside(Path target) throws IOException {

@@ -363,6 +363,32 @@ class NpyFileTest {
         }
     }
 
+    /** Dangling links in a chain are followed to the file the last one names; a loop is refused. */
+    @Test
+    void chainsOfDanglingLinksAndLoops() throws IOException {
+        Path sub = Files.createDirectory(dir.resolve("sub"));
+        Files.createSymbolicLink(sub.resolve("second.npy"), Path.of("../made2.npy"));
+        Path first = Files.createSymbolicLink(dir.resolve("first.npy"), Path.of("sub/second.npy"));
+        writeFloats(first, new long[] {1}, 3f);
+        assertTrue(Files.isSymbolicLink(first) && Files.isSymbolicLink(sub.resolve("second.npy")), "both links stay");
+        try (Arena arena = Arena.ofConfined()) {
+            assertArrayEquals(new float[] {3f}, floats(NpyFile.mapForRead(dir.resolve("made2.npy"), arena).data()));
+        }
+        Path a = Files.createSymbolicLink(dir.resolve("a.npy"), Path.of("b.npy"));
+        Files.createSymbolicLink(dir.resolve("b.npy"), Path.of("a.npy"));
+        NpyException e = assertThrows(NpyException.class, () -> writeFloats(a, new long[] {1}, 1f));
+        assertTrue(e.getMessage().contains("too many levels of links"), e.getMessage());
+        assertTrue(Files.isSymbolicLink(a) && Files.isSymbolicLink(dir.resolve("b.npy")), "the loop's links stay");
+    }
+
+    /** /dev/stdout as OUT (a link to a pipe, a terminal or a file): refused, never replaced. */
+    @Test
+    void standardOutputIsRefused() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isSymbolicLink(Path.of("/dev/stdout")), "no /dev/stdout link here");
+        NpyException e = assertThrows(NpyException.class, () -> writeFloats(Path.of("/dev/stdout"), new long[] {1}, 1f));
+        assertTrue(e.getMessage().contains("cannot write"), e.getMessage());
+    }
+
     /** OUT that exists but is no regular file (here a directory; a device would be replaced by a rename) is refused. */
     @Test
     void anOutputThatIsNoRegularFileIsRefused() throws IOException {
