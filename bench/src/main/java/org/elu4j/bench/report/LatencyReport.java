@@ -258,7 +258,7 @@ public final class LatencyReport {
                 md.append("| ").append(Report.sizeName(size)).append(" | ").append(load).append(" | ")
                         .append(s.map(LatencyReport::cell).orElse("—")).append(" | ")
                         .append(p.map(LatencyReport::cell).orElse("—")).append(" | ")
-                        .append(s.isPresent() && p.isPresent()
+                        .append(s.isPresent() && p.isPresent() && !few(s.get(), "99.0") && !few(p.get(), "99.0")
                                 ? String.format(Locale.ROOT, "%.2f×", p.get().at("99.0") / s.get().at("99.0")) : "—")
                         .append(" | ");
                 Optional<Dist> ns = find(modes, SERIAL + ", " + NEIGHBOUR, load, size);
@@ -283,6 +283,12 @@ public final class LatencyReport {
     /** Fewer samples than this beyond a percentile, and the cell leaves it out (p99.9 of 2,000 samples is their 2 slowest). */
     static final int MIN_TAIL = 10;
 
+    /** Whether fewer than {@link #MIN_TAIL} of {@code d}'s samples lie beyond {@code percentile} (counted in thousandths: exact). */
+    static boolean few(Dist d, String percentile) {
+        long beyondPerMille = 100_000 - Math.round(Double.parseDouble(percentile) * 1000);
+        return d.samples() > 0 && d.samples() * beyondPerMille < MIN_TAIL * 100_000L;
+    }
+
     /**
      * p50 / p99 / p99.9 and the number of samples where JMH recorded it; a percentile with fewer
      * than {@link #MIN_TAIL} samples beyond it is "—".
@@ -290,8 +296,7 @@ public final class LatencyReport {
     private static String cell(Dist d) {
         StringBuilder c = new StringBuilder();
         for (String p : TABLE) {
-            boolean few = d.samples() > 0 && d.samples() * (100 - Double.parseDouble(p)) / 100 < MIN_TAIL;
-            c.append(c.isEmpty() ? "" : " / ").append(few ? "—" : time(d.at(p)));
+            c.append(c.isEmpty() ? "" : " / ").append(few(d, p) ? "—" : time(d.at(p)));
         }
         if (d.samples() > 0) {
             c.append(String.format(Locale.ROOT, " (n = %,d)", d.samples()));

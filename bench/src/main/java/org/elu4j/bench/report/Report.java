@@ -427,7 +427,8 @@ public final class Report {
      */
     static Optional<Point> best(List<Point> points, long size) {
         List<Point> backends = points.stream().filter(p -> p.size() == size && ELU4J.contains(p.series())).toList();
-        boolean ownRows = backends.stream().anyMatch(p -> !p.series().equals(AUTO));
+        // (scalar is no backend AUTO runs for these calls: its row alone does not stand for AUTO's)
+        boolean ownRows = backends.stream().anyMatch(p -> !p.series().equals(AUTO) && !p.series().equals(SCALAR));
         return backends.stream().filter(p -> !ownRows || !p.series().equals(AUTO)).max(Comparator.comparingDouble(Point::elPerNs));
     }
 
