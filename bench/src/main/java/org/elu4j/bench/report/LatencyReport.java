@@ -363,7 +363,9 @@ public final class LatencyReport {
         style.setOverlapped(true); // each series' points on their percentile, not side by side
         List<String> labels = new ArrayList<>(PERCENTILES.values());
         for (Dist d : dists) {
-            List<Double> ys = PERCENTILES.keySet().stream().map(d::at).toList();
+            // (null: a percentile with too few samples beyond it, as the table blanks it; no point)
+            List<Double> ys = new ArrayList<>();
+            PERCENTILES.keySet().forEach(p -> ys.add(few(d, p) ? null : d.at(p)));
             CategorySeries s = chart.addSeries(d.series(), labels, ys);
             Color color = COLORS.get(d.series().endsWith(NEIGHBOUR) ? d.series().substring(0, d.series().indexOf(','))
                     : d.series());

@@ -92,6 +92,13 @@ class LatencyReportTest {
         var charts = LatencyReport.charts(all);
         // paths: 256, 64K and 4M with 1 caller, 256 with 2; parallel: 1M with 2 callers, 1M with a neighbour
         assertEquals(6, charts.size());
+        // the 200-sample cell's thin percentiles are no points, as in the table
+        var thin = charts.stream().filter(c -> c.getTitle().startsWith("4M")).findFirst().orElseThrow()
+                .getSeriesMap().get("elu4j helper").getYData();
+        assertEquals(2e6, thin.iterator().next().doubleValue(), 1e-6);
+        List<Number> ys = java.util.stream.StreamSupport.stream(thin.spliterator(), false).map(y -> (Number) y).toList();
+        // p50 and p90 (20 samples beyond it) drawn; p99, p99.9, p99.99 not
+        assertTrue(ys.get(1) != null && ys.subList(2, 5).stream().allMatch(java.util.Objects::isNull), ys.toString());
         Charts.saveGrid(charts, 3, 300, 200, dir.resolve("l.png"), dir.resolve("l.svg"));
         assertTrue(Files.size(dir.resolve("l.png")) > 0);
         assertTrue(Files.readString(dir.resolve("l.svg")).contains("<svg"));
