@@ -123,11 +123,15 @@ class HalfTablesTest {
             Elu elu = on(subject, fn.elu());
             for (DataType type : new DataType[] {DataType.BF16, DataType.F16}) {
                 boolean bf16 = type == DataType.BF16;
+                float[] widened = new float[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    widened[i] = bf16 ? Reference.bf16ToFloat(x[i]) : Float.float16ToFloat(x[i]);
+                }
                 float[] exact = CORRECTLY_ROUNDED.computeIfAbsent(fn.name() + " " + type, k -> {
                     Reference ref = References.of(fn.op());
                     float[] c = new float[x.length];
                     for (int i = 0; i < c.length; i++) {
-                        c[i] = ref.at(bf16 ? Reference.bf16ToFloat(x[i]) : Float.float16ToFloat(x[i]));
+                        c[i] = ref.at(widened[i]);
                     }
                     return c;
                 });
@@ -135,10 +139,6 @@ class HalfTablesTest {
                 elu.apply(x, got, type);
                 // the f32 path itself on the same inputs (the storage types round its result, so
                 // an f32 error that crosses no rounding boundary of the type would not show above)
-                float[] widened = new float[x.length];
-                for (int i = 0; i < x.length; i++) {
-                    widened[i] = bf16 ? Reference.bf16ToFloat(x[i]) : Float.float16ToFloat(x[i]);
-                }
                 float[] f32 = new float[x.length];
                 elu.apply(widened, f32);
                 for (int i = 0; i < x.length; i++) {
@@ -149,14 +149,8 @@ class HalfTablesTest {
                         wrong.add(String.format("%s f32 at %s (a %s pattern): %s, correctly rounded %s", fn.name(), in,
                                 type.cliName(), f32[i], c));
                     }
-                    boolean ok;
-                    if (Float.isNaN(c)) {
-                        ok = isNaN(type, got[i]);
-                    } else {
-                        float next = c == 0 ? Math.copySign(Float.MIN_VALUE, c) : Math.nextUp(c);
-                        float prev = c == 0 ? next : Math.nextDown(c);
-                        ok = got[i] == narrow(bf16, c) || got[i] == narrow(bf16, next) || got[i] == narrow(bf16, prev);
-                    }
+                    boolean ok = Float.isNaN(c) ? isNaN(type, got[i])
+                            : got[i] == narrow(bf16, c) || got[i] == narrow(bf16, next(c)) || got[i] == narrow(bf16, prev(c));
                     if (!ok && wrong.size() < 10) {
                         wrong.add(String.format("%s %s of 0x%04x (%s): 0x%04x, correctly rounded float %s (0x%04x rounded)",
                                 fn.name(), type.cliName(), i, in, got[i] & 0xffff, c, narrow(bf16, c) & 0xffff));
@@ -169,12 +163,17 @@ class HalfTablesTest {
 
     /** Whether {@code f} is {@code c} or a neighbour of it (a zero's neighbour has its sign). */
     private static boolean withinAnUlp(float f, float c) {
-        if (Float.floatToRawIntBits(f) == Float.floatToRawIntBits(c)) {
-            return true;
-        }
-        float next = c == 0 ? Math.copySign(Float.MIN_VALUE, c) : Math.nextUp(c);
-        float prev = c == 0 ? next : Math.nextDown(c);
-        return f == next || f == prev;
+        return Float.floatToRawIntBits(f) == Float.floatToRawIntBits(c) || f == next(c) || f == prev(c);
+    }
+
+    /** The float above {@code c}, or for a zero the least subnormal of its sign. */
+    private static float next(float c) {
+        return c == 0 ? Math.copySign(Float.MIN_VALUE, c) : Math.nextUp(c);
+    }
+
+    /** The float below {@code c}, or for a zero the least subnormal of its sign. */
+    private static float prev(float c) {
+        return c == 0 ? Math.copySign(Float.MIN_VALUE, c) : Math.nextDown(c);
     }
 
     private static short narrow(boolean bf16, float f) {
