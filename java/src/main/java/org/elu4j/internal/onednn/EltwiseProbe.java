@@ -54,14 +54,20 @@ record EltwiseProbe(Map<DataType, Map<Alg, String>> failures, Map<DataType, Map<
 
     /**
      * Null when the plan runs on {@code type}, else why not. The algebraic limits come first, so
-     * that a cell no CPU can run gives the same reason on every CPU; then what oneDNN lacks here.
+     * that a cell no CPU can run starts with the same reason on every CPU; where oneDNN also lacks
+     * the type here, that follows (a user reading only the range problem would expect the cell to
+     * run once the parameters change, when this CPU would still refuse it).
      */
     String whyNot(EltwisePlan plan, Op op, Pass pass, DataType type) {
         if (plan.reason() != null) {
             return plan.reason();
         }
         String range = plan.rangeProblem(op, pass, type);
-        return range != null ? range : probeFailure(plan, type);
+        String missing = probeFailure(plan, type);
+        if (range == null) {
+            return missing;
+        }
+        return missing == null ? range : range + "; besides, " + missing;
     }
 
     /** Null when oneDNN implements every primitive of the plan for {@code type}, else why not. */
