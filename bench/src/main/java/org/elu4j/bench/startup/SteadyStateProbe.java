@@ -41,8 +41,9 @@ import org.elu4j.bench.Functions;
  * end (the floor under every mean). Calls are back to back on the same 64-byte-aligned native
  * tensors (a confined arena: a request's own memory), out of place, inputs uniform in [-4, 4).
  *
- * <p>The timing loop ({@link #batch}) is compiled before the first elu4j call (it runs 30,000
- * times on an empty call first), so what the curve shows is elu4j's warm-up, not the harness's.
+ * <p>The timing loop ({@link #batch}) is compiled by C2 before the first elu4j call (it runs
+ * 30,000 times on three kinds of empty call first), so what the curve shows is elu4j's warm-up,
+ * not the harness's.
  */
 public final class SteadyStateProbe {
 
@@ -70,10 +71,17 @@ public final class SteadyStateProbe {
 
         long[] stats = new long[2];
         int[] sink = new int[1];
+        // The timing loop C2-compiled before the first elu4j call: enough calls of batch for C2's
+        // invocation threshold, with three kinds of call, so that C2 compiles an interface call at
+        // call.run() (a call site that had seen one kind is inlined with a guard, and the first
+        // elu4j call deoptimised it back to the interpreter), then a pause for the compiler
+        // threads to install it (-XX:+PrintCompilation shows batch at tier 4 before the first call).
         Call empty = () -> sink[0]++;
-        for (int i = 0; i < 300; i++) {
-            batch(empty, 100, stats);
+        Call[] kinds = {empty, () -> sink[0]--, () -> sink[0] ^= 1};
+        for (int i = 0; i < 30_000; i++) {
+            batch(kinds[i % kinds.length], 10, stats);
         }
+        sleep(50);
 
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment x = arena.allocate(type.byteSize() * (long) size, 64);
@@ -170,6 +178,14 @@ public final class SteadyStateProbe {
             case BF16 -> Float.intBitsToFloat(t.getAtIndex(ValueLayout.JAVA_SHORT, 0) << 16);
             case F16 -> Float.float16ToFloat(t.getAtIndex(ValueLayout.JAVA_SHORT, 0));
         };
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** This thread's time on a CPU so far, ns (Linux), or 0 where that cannot be read. */
