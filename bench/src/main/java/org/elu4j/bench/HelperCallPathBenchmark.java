@@ -23,7 +23,9 @@ import org.openjdk.jmh.annotations.Setup;
 /**
  * Where the Java side of a short helper call goes (issue #11: the helper's f32 ELU on 256 floats
  * costs ~10 ns more from Java than the same call from C). Each benchmark adds one layer to the one
- * before it, all in one JVM, so the differences are the layers' costs:
+ * before it, so the differences are the layers' costs. JMH runs each benchmark in forks of its own
+ * (the same flags on the same machine), so a difference also carries the spread between JVMs,
+ * which the published settings' two forks per row average and their ± does not show:
  *
  * <ol>
  * <li>{@link #emptyDowncall}: a critical downcall of {@code elu4j_active_isa}, an {@code int(void)}
