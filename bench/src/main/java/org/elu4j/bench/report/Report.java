@@ -45,16 +45,26 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 public final class Report {
 
     /**
-     * One measured point. {@code relError}: half-width of JMH's 99.9% interval / score, or NaN;
-     * {@code bytesPerCall}: JMH's {@code gc.alloc.rate.norm} (with {@code -prof gc}), or NaN.
+     * One measured point. {@code nsPerCall}: JMH's score (the mean of its measured iterations) or
+     * the C program's median batch; {@code relError}: half-width of JMH's 99.9% interval / score,
+     * or NaN; {@code bytesPerCall}: JMH's {@code gc.alloc.rate.norm} (with {@code -prof gc}), or
+     * NaN; {@code medianNsPerCall}: the median of JMH's measured iterations over its forks (the C
+     * program's own estimator: the median of batches each timed as a whole), or NaN where the
+     * JSON has no raw data.
      */
-    public record Point(String series, String mode, long size, double nsPerCall, double relError, double bytesPerCall) {
+    public record Point(String series, String mode, long size, double nsPerCall, double relError, double bytesPerCall,
+            double medianNsPerCall) {
         public Point(String series, String mode, long size, double nsPerCall, double relError) {
-            this(series, mode, size, nsPerCall, relError, Double.NaN);
+            this(series, mode, size, nsPerCall, relError, Double.NaN, Double.NaN);
         }
 
         public double elPerNs() {
             return size / nsPerCall;
+        }
+
+        /** The median per call where known, else {@link #nsPerCall}. */
+        double medianOrMean() {
+            return Double.isNaN(medianNsPerCall) ? nsPerCall : medianNsPerCall;
         }
     }
 
@@ -169,9 +179,26 @@ public final class Report {
                 bytes = parseDouble(run.getAsJsonObject("secondaryMetrics").getAsJsonObject("gc.alloc.rate.norm").get("score"));
             }
             points.add(new Point(series, params.getOrDefault("mode", "out"), Long.parseLong(params.get("size")), ns,
-                    error / score, bytes));
+                    error / score, bytes, medianIteration(metric) * nsPerUnit(metric.get("scoreUnit").getAsString())));
         }
         return points;
+    }
+
+    /** The median of a JMH metric's measured iterations over all its forks ({@code rawData}), or NaN. */
+    static double medianIteration(JsonObject metric) {
+        if (!metric.has("rawData")) {
+            return Double.NaN;
+        }
+        List<Double> all = new ArrayList<>();
+        for (JsonElement fork : metric.getAsJsonArray("rawData")) {
+            fork.getAsJsonArray().forEach(v -> all.add(v.getAsDouble()));
+        }
+        if (all.isEmpty()) {
+            return Double.NaN;
+        }
+        all.sort(null);
+        int n = all.size();
+        return n % 2 == 1 ? all.get(n / 2) : (all.get(n / 2 - 1) + all.get(n / 2)) / 2;
     }
 
     /** Points of elu4j_cbench's output (comment lines start with '#', then a header line). */
@@ -188,7 +215,8 @@ public final class Report {
                 default -> null;
             };
             if (series != null) {
-                points.add(new Point(series, f[1], Long.parseLong(f[2]), Double.parseDouble(f[3]), Double.NaN));
+                double ns = Double.parseDouble(f[3]);
+                points.add(new Point(series, f[1], Long.parseLong(f[2]), ns, Double.NaN, Double.NaN, ns));
             }
         }
         return points;
@@ -331,7 +359,10 @@ public final class Report {
         // The cost of crossing from Java: time per call at the smallest size, Java path vs C.
         long small = out.stream().mapToLong(Point::size).min().orElse(256);
         md.append("### Cost of a call from Java, ").append(sizeName(small)).append(" elements\n\n");
-        md.append("| path | ns per call | over the same work from C |\n|---|---:|---:|\n");
+        md.append("Medians on both sides, so that the difference compares like with like: of JMH's measured "
+                + "iterations (each the mean of its calls) and of the C program's batches (each timed as a whole); "
+                + "the tables above give JMH's means.\n\n");
+        md.append("| path | ns per call (median) | over the same work from C |\n|---|---:|---:|\n");
         for (String[] pair : new String[][] {{HELPER_C, null}, {HELPER, HELPER_C}, {AUTO, HELPER_C}, {ONEDNN_C, null},
                 {JAVACPP, ONEDNN_C}, {ONEDNN, ONEDNN_C}}) {
             Optional<Point> p = find(out, pair[0], small);
@@ -339,8 +370,9 @@ public final class Report {
                 continue;
             }
             Optional<Point> c = pair[1] == null ? Optional.empty() : find(out, pair[1], small);
-            md.append("| ").append(pair[0]).append(" | ").append(fmt(p.get().nsPerCall())).append(" | ")
-                    .append(c.map(cp -> String.format(Locale.ROOT, "%+.0f ns", p.get().nsPerCall() - cp.nsPerCall()))
+            md.append("| ").append(pair[0]).append(" | ").append(fmt(p.get().medianOrMean()))
+                    .append(Double.isNaN(p.get().medianNsPerCall()) ? " (mean: no raw data)" : "").append(" | ")
+                    .append(c.map(cp -> String.format(Locale.ROOT, "%+.0f ns", p.get().medianOrMean() - cp.medianOrMean()))
                             .orElse(pair[1] == null ? "(reference)" : "—"))
                     .append(" |\n");
         }

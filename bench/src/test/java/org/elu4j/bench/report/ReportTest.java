@@ -17,8 +17,15 @@ class ReportTest {
                 """.formatted(benchmark, params, score, error);
     }
 
+    /** A run with JMH's per-iteration scores (two forks): their median is 62, their mean 68.6. */
+    private static final String HELPER_256 = """
+            {"benchmark": "org.elu4j.bench.EluBenchmark.elu", "mode": "avgt",
+             "params": {"backend": "helper", "size": "256", "mode": "out"},
+             "primaryMetric": {"score": 64, "scoreError": 6.4, "scoreUnit": "ns/op", "rawData": [[60, 70, 62], [61, 90]]}}
+            """;
+
     private static final String JMH = "[" + String.join(",",
-            jmhRun("org.elu4j.bench.EluBenchmark.elu", "\"backend\": \"helper\", \"size\": \"256\", \"mode\": \"out\"", 64, "6.4"),
+            HELPER_256,
             jmhRun("org.elu4j.bench.EluBenchmark.elu", "\"backend\": \"onednn\", \"size\": \"256\", \"mode\": \"out\"", 1024, "\"NaN\""),
             jmhRun("org.elu4j.bench.EluBenchmark.elu", "\"backend\": \"helper\", \"size\": \"256\", \"mode\": \"in\"", 128, "1"),
             jmhRun("org.elu4j.bench.JavaCppOneDnnBenchmark.elu", "\"size\": \"256\", \"mode\": \"out\"", 512, "1"),
@@ -44,6 +51,8 @@ class ReportTest {
         assertEquals("out", helper.mode());
         assertEquals(4.0, helper.elPerNs(), 1e-12);
         assertEquals(0.1, helper.relError(), 1e-12);
+        assertEquals(62, helper.medianNsPerCall(), 1e-12);
+        assertTrue(Double.isNaN(jmh.get(1).medianNsPerCall()), "no rawData: no median");
         assertTrue(Double.isNaN(jmh.get(1).relError()));
         assertEquals("out", jmh.get(4).mode(), "benchmarks without a mode parameter are out of place");
         assertEquals("MemorySegment.copy", jmh.get(4).series());
@@ -67,7 +76,9 @@ class ReportTest {
         // best at 16M is vector (2 el/ns) vs MemorySegment.copy (4 el/ns)
         assertTrue(md.contains("| best elu4j path (elu4j vector) / MemorySegment.copy | 16M | 0.50× |"), md);
         assertTrue(md.contains("| elu4j onednn / oneDNN via JavaCPP | 256 | 0.50× |"), md);
-        assertTrue(md.contains("| elu4j helper | 64.0 | +14 ns |"), md);
+        // the call's cost: medians on both sides (JMH's iterations, C's batches), not JMH's mean
+        assertTrue(md.contains("| elu4j helper | 62.0 | +12 ns |"), md);
+        assertTrue(md.contains("| elu4j onednn | 1024 (mean: no raw data) | +624 ns |"), md);
         assertTrue(md.contains("Not measured in this run:"), md);
         assertTrue(md.contains("ND4J"), md);
     }
