@@ -37,10 +37,11 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * OneDnnCallPath --interleaved-only [--sizes ...]   (only the interleaved comparisons, ~1 min)
  * </pre>
  *
- * <p>The machine this runs on is usually shared, so every figure comes in two forms: JMH's mean
- * and its best (lowest) iteration of 25 ms; for C the lower median batch of its two runs and
- * its best batch of ~10 ms. Ratios are given from both; the best figures are the least disturbed
- * by other processes.
+ * <p>The machine this runs on is usually shared, so every figure comes in two forms, the same
+ * estimators on both sides: for JMH the lower of its forks' median iterations and its best
+ * (lowest) iteration of 25 ms (its mean with the 99.9% interval is shown beside them); for C the
+ * lower median batch of its two runs and its best batch of ~10 ms. Ratios are given from both;
+ * the best figures are the least disturbed by other processes.
  */
 public final class OneDnnCallPath {
     private static final String BENCH = OneDnnCallPathBenchmark.class.getName();
@@ -48,8 +49,12 @@ public final class OneDnnCallPath {
     private OneDnnCallPath() {
     }
 
-    /** A JMH figure: mean with its 99.9% error, and the lowest iteration, ns per call. */
-    private record Figure(double mean, double error, double best) {
+    /**
+     * A JMH figure, ns per call: the lower of the forks' median iterations (the C program's
+     * estimator: the lower of its runs' median batches), the lowest iteration, and JMH's mean with
+     * its 99.9% error.
+     */
+    private record Figure(double median, double best, double mean, double error) {
     }
 
     public static void main(String[] args) throws IOException, InterruptedException, RunnerException {
@@ -142,13 +147,19 @@ public final class OneDnnCallPath {
             String method = run.getParams().getBenchmark();
             method = method.substring(method.lastIndexOf('.') + 1);
             double best = Double.MAX_VALUE;
+            double median = Double.MAX_VALUE;
             for (BenchmarkResult fork : run.getBenchmarkResults()) {
-                for (IterationResult it : fork.getIterationResults()) {
-                    best = Math.min(best, it.getPrimaryResult().getScore());
+                double[] scores = fork.getIterationResults().stream()
+                        .mapToDouble(it -> it.getPrimaryResult().getScore()).toArray();
+                for (double v : scores) {
+                    best = Math.min(best, v);
+                }
+                if (scores.length > 0) {
+                    median = Math.min(median, median(scores));
                 }
             }
-            figures.put(method + " " + run.getParams().getParam("size"),
-                    new Figure(run.getPrimaryResult().getScore(), run.getPrimaryResult().getScoreError(), best));
+            figures.put(method + " " + run.getParams().getParam("size"), new Figure(median, best,
+                    run.getPrimaryResult().getScore(), run.getPrimaryResult().getScoreError()));
         }
         return figures;
     }
@@ -158,8 +169,9 @@ public final class OneDnnCallPath {
         StringBuilder s = new StringBuilder();
         s.append("## oneDNN call path: C and Java side by side (f32 ELU, out of place, one thread)\n\n");
         s.append("ns per call. JMH: ").append(forks).append(" fork(s) x 40 iterations of 25 ms after 2.5 s of "
-                + "warm-up, mean ±99.9% interval [best iteration]; C (dnnl_callpath, run before and after JMH): "
-                + "the lower of the two runs' median batches [best batch of ~10 ms]. On a shared machine the best "
+                + "warm-up, the lower of the forks' median iterations [best iteration] (mean ±99.9% interval); "
+                + "C (dnnl_callpath, run before and after JMH): the lower of the two runs' median batches "
+                + "[best batch of ~10 ms]: the same estimators on both sides. On a shared machine the best "
                 + "figures are the least disturbed by other processes.\n\n");
         s.append("### Steps at 256 floats\n\n");
         s.append("| step | C | Java, ordinary downcalls | Java, critical downcalls |\n|---|---:|---:|---:|\n");
@@ -183,8 +195,8 @@ public final class OneDnnCallPath {
                 .append(" | |\n\n");
         s.append("### elu4j's oneDNN backend against oneDNN from C and through JavaCPP\n\n");
         s.append("| size | oneDNN from C (execute + wait) | the same, second thread | elu4j onednn | oneDNN via JavaCPP "
-                + "| bare FFM execute + wait | elu4j / C (means; best) | elu4j / C second thread (means; best) "
-                + "| elu4j / JavaCPP (means; best) |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "| bare FFM execute + wait | elu4j / C (medians; best) | elu4j / C second thread (medians; best) "
+                + "| elu4j / JavaCPP (medians; best) |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (String size : sizes) {
             double[] c = c("exec_wait " + size, c1, c2);
             double[] ct = c("exec_wait_thread " + size, c1, c2);
@@ -197,15 +209,15 @@ public final class OneDnnCallPath {
                     .append(fmt(elu4j)).append(" | ")
                     .append(fmt(javacpp)).append(" | ").append(fmt(bare)).append(" | ");
             if (c != null && elu4j != null) {
-                s.append(String.format(Locale.ROOT, "%.2f; %.2f", elu4j.mean / c[0], elu4j.best / c[1]));
+                s.append(String.format(Locale.ROOT, "%.2f; %.2f", elu4j.median / c[0], elu4j.best / c[1]));
             }
             s.append(" | ");
             if (ct != null && elu4j != null) {
-                s.append(String.format(Locale.ROOT, "%.2f; %.2f", elu4j.mean / ct[0], elu4j.best / ct[1]));
+                s.append(String.format(Locale.ROOT, "%.2f; %.2f", elu4j.median / ct[0], elu4j.best / ct[1]));
             }
             s.append(" | ");
             if (javacpp != null && elu4j != null) {
-                s.append(String.format(Locale.ROOT, "%.2f; %.2f", elu4j.mean / javacpp.mean, elu4j.best / javacpp.best));
+                s.append(String.format(Locale.ROOT, "%.2f; %.2f", elu4j.median / javacpp.median, elu4j.best / javacpp.best));
             }
             s.append(" |\n");
         }
@@ -374,7 +386,7 @@ public final class OneDnnCallPath {
         if (f == null) {
             return "—";
         }
-        return String.format(Locale.ROOT, "%s ±%s [%s]", num(f.mean), num(f.error), num(f.best));
+        return String.format(Locale.ROOT, "%s [%s] (%s ±%s)", num(f.median), num(f.best), num(f.mean), num(f.error));
     }
 
     private static String num(double v) {
