@@ -66,8 +66,6 @@ public class FamilyBenchmark extends BenchBase {
     @Param({"4096", "65536", "16777216"})
     public int size;
 
-    /** {@link #warmUntilNoGain}: a vector kernel faster than this per element is compiled. */
-    private static final int COMPILED_NS_PER_ELEMENT = 100;
 
     /** Prefix of the set-up failure of a combination that the backend does not run here. */
     public static final String SKIP = "SKIP: ";
@@ -137,42 +135,8 @@ public class FamilyBenchmark extends BenchBase {
         run();
         checkClose((isPeer ? "oneDNN via JavaCPP " : "elu4j " + backend + " ") + what, dataType, want, out);
         if (!isPeer && elu.backendFor(dataType, direction, true) == Backend.VECTOR) { // auto too, where it picks vector
-            warmUntilNoGain(what);
+            warmUntilCompiled(this::run, size, "elu4j " + backend + " " + what);
         }
-    }
-
-    /**
-     * Calls {@link #run()} until its calls run compiled and have not got 10% faster for a second
-     * (at most 20 s). The vector backend's kernels run uncompiled until C2 has compiled them (the
-     * benchmarks turn the cold start off, {@link BenchBase}): on an AMD EPYC Zen 3 a 64K-element
-     * f16 call took 15-100 ms for over a second, so that the quick run's fixed warm-up measured an
-     * uncompiled kernel. Uncompiled, the Vector API took 220-420 ns per element there, and it can
-     * go a second without gain while C2 compiles; compiled, the kernels take a few ns (f64 and the
-     * halves' backward included) and the scalar forms that two double lanes bind for good some
-     * tens: under {@value #COMPILED_NS_PER_ELEMENT} ns is compiled. A cell still slower after 20 s
-     * says so in the line printed.
-     */
-    private void warmUntilNoGain(String what) {
-        long start = System.nanoTime(), lastGain = start, calls = 0;
-        double best = Double.MAX_VALUE;
-        while ((System.nanoTime() - lastGain < 1_000_000_000L || best / size > COMPILED_NS_PER_ELEMENT)
-                && System.nanoTime() - start < 20_000_000_000L) {
-            long t0 = System.nanoTime(), n = 0;
-            do {
-                run();
-                n++;
-            } while (System.nanoTime() - t0 < 50_000_000L);
-            double perCall = (double) (System.nanoTime() - t0) / n;
-            calls += n;
-            if (perCall < 0.9 * best) {
-                lastGain = System.nanoTime();
-            }
-            best = Math.min(best, perCall);
-        }
-        System.out.printf("# warmed up elu4j %s %s: %d calls in %.1f s, best %.1f us per call%s%n", backend, what, calls,
-                (System.nanoTime() - start) / 1e9, best / 1e3,
-                best / size > COMPILED_NS_PER_ELEMENT ? " (NOT COMPILED: slower than " + COMPILED_NS_PER_ELEMENT
-                        + " ns an element after 20 s)" : "");
     }
 
     @TearDown(Level.Trial)

@@ -20,7 +20,7 @@ import org.elu4j.bench.report.FamilyReport;
  * <li>Quick: size 64K, ELU and SELU, every type and pass; backends helper, vector, onednn and
  *     oneDNN via JavaCPP (no auto); 2 × 0.2 s warm-up, 3 × 0.15 s measured per combination (72
  *     run, 24 skipped), after each JVM's own warm-up until its calls stop getting faster
- *     (FamilyBenchmark's warmUntilNoGain): about 2-3 minutes on 2 cores.</li>
+ *     (BenchBase.warmUntilCompiled): about 2-3 minutes on 2 cores.</li>
  * <li>Full: sizes 4K, 64K and 16M, ELU, SELU and CELU(0.7), every type and pass, every backend
  *     and the peer; 3 × 0.5 s warm-up, 5 × 0.5 s measured.</li>
  * </ul>
