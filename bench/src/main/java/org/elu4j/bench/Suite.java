@@ -28,7 +28,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Without {@code --quick} the annotations of {@link BenchBase} and the benchmark classes apply
  * (two forks, 5 × 1 s warm-up and measurement, all sizes, in place for ELU only: about 2 hours on
  * 2 cores with the family run, estimated from its ~330 forks of ~12 s, not timed end to end).
- * {@code --quick} is one fork, 6 × 0.5 s warm-up, 4 × 0.5 s measurement, sizes 256, 64K and 16M,
+ * {@code --quick} is one fork, 4 × 0.5 s warm-up, 4 × 0.5 s measurement, sizes 256, 64K and 16M,
  * out of place only (8-10 minutes on 2 cores; each fork takes 7-9 s, and a benchmark
  * without a mode parameter, such as {@link OnnxRuntimeBenchmark} (three forks), runs once per size).
  * JMH's GC profiler ({@code -prof gc}) runs with every benchmark unless {@code --no-gc}: the
@@ -169,11 +169,11 @@ public final class Suite {
                 .resultFormat(ResultFormatType.JSON)
                 .result(json.toString());
         if (quick) {
-            // 3 s of warm-up: the vector backend reached its steady speed after 2-2.5 s here
-            // with the machine loaded by other builds (the first 0.5 s runs ~1000x slower, before
-            // C2 has compiled the kernel); 1.5 s measured 0.005 el/ns instead of ~2-3.
+            // 2 s of warm-up: the native paths are warm after a few calls, and a call the vector
+            // backend runs has been warmed in set-up until compiled (BenchBase.warmUntilCompiled;
+            // a fixed 3 s was not always enough for it: ~1000x slower before C2 has compiled it).
             b.forks(1)
-                    .warmupIterations(6).warmupTime(TimeValue.milliseconds(500))
+                    .warmupIterations(4).warmupTime(TimeValue.milliseconds(500))
                     .measurementIterations(4).measurementTime(TimeValue.milliseconds(500));
         }
         if (modes != null) {
