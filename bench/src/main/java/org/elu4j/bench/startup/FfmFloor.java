@@ -12,6 +12,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -27,7 +28,8 @@ import java.nio.file.Path;
  *
  * Prints the main thread's CPU time (from {@code /proc/thread-self/schedstat}) of: the library's
  * {@code SymbolLookup.libraryLookup}; the first downcall handle ({@code int elu4j_version()}) and
- * its call; a second function type (the critical {@code elu4j_forward}); the first 256-float call.
+ * its call; a second function type (the critical {@code elu4j_forward}) with the tensors' allocation;
+ * the first 256-float call.
  * Then the calls over 2 µs among the next 20,000 256-float calls, per 1,000, made as
  * {@link SteadyStateProbe} makes elu4j's: from a method of their own, through an interface, the
  * timing loop compiled first.
@@ -59,10 +61,12 @@ public final class FfmFloor {
 
     public static void main(String[] args) throws Throwable {
         int[] sink = new int[1];
-        Call empty = () -> sink[0]++;
-        for (int i = 0; i < 300; i++) {
-            over2us(empty, 100);
+        // The timing loop C2-compiled with an interface call, as SteadyStateProbe's (see there).
+        Call[] kinds = {() -> sink[0]++, () -> sink[0]--, () -> sink[0] ^= 1};
+        for (int i = 0; i < 30_000; i++) {
+            over2us(kinds[i % kinds.length], 10);
         }
+        Thread.sleep(50);
         onCpu();
         long c0 = onCpu();
         SymbolLookup lookup = SymbolLookup.libraryLookup(Path.of(args[0]), Arena.global());
@@ -74,15 +78,16 @@ public final class FfmFloor {
         made = Linker.nativeLinker().downcallHandle(lookup.find("elu4j_forward").orElseThrow(),
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_DOUBLE,
                         JAVA_DOUBLE, JAVA_DOUBLE), Linker.Option.critical(true));
-        long c3 = onCpu();
         Arena arena = Arena.ofConfined();
         madeX = arena.allocate(4 * 256, 64);
         madeY = arena.allocate(4 * 256, 64);
+        MethodHandles.lookup().ensureInitialized(Bound.class); // not the first call's cost
+        long c3 = onCpu();
         call();
         long c4 = onCpu();
         StringBuilder out = new StringBuilder();
         out.append("library lookup ").append(ms(c1 - c0)).append(" ms, first downcall handle and call ").append(ms(c2 - c1))
-                .append(" ms, second function type ").append(ms(c3 - c2)).append(" ms, first 256-float call ")
+                .append(" ms, second function type (and the tensors) ").append(ms(c3 - c2)).append(" ms, first 256-float call ")
                 .append(ms(c4 - c3)).append(" ms; together ").append(ms(c4 - c0)).append(" ms of CPU (helper version ")
                 .append(v).append(")\ncalls over 2 us per 1,000:");
         Call call = FfmFloor::call;

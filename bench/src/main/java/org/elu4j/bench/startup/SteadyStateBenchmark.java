@@ -53,7 +53,7 @@ public final class SteadyStateBenchmark {
 
     /** One fork's run: the first call (ns), per batch: calls before it, mean, slowest call, calls over 2 µs. */
     record Run(String backend, String variant, int fork, double firstNs, double firstCpuNs, long[] before, double[] mean,
-               long[] max, long[] over2us, double timerNs) {
+               long[] max, long[] over2us, double timerNs, long hostOver2us) {
     }
 
     /** --type and --function: what the calls compute (the probe's arguments). */
@@ -234,6 +234,7 @@ public final class SteadyStateBenchmark {
         double first = Double.NaN;
         double firstCpu = Double.NaN;
         double timer = Double.NaN;
+        long host = -1;
         List<String[]> batches = new ArrayList<>();
         for (String line : out.split("\n")) {
             String[] f = line.strip().split(" ");
@@ -243,6 +244,7 @@ public final class SteadyStateBenchmark {
                     firstCpu = f.length > 2 && !f[2].equals("0") ? Double.parseDouble(f[2]) : Double.NaN;
                 }
                 case "timer" -> timer = Double.parseDouble(f[1]);
+                case "host" -> host = Long.parseLong(f[1]);
                 case "batch" -> batches.add(f);
                 default -> {
                 }
@@ -260,7 +262,7 @@ public final class SteadyStateBenchmark {
             max[i] = Long.parseLong(f[3]);
             over[i] = Long.parseLong(f[4]);
         }
-        return new Run(backend, variant, fork, first, firstCpu, before, mean, max, over, timer);
+        return new Run(backend, variant, fork, first, firstCpu, before, mean, max, over, timer, host);
     }
 
     /** What the calls compute, for titles: "f32 ELU", "bf16 SELU". */

@@ -38,7 +38,10 @@ import org.elu4j.bench.Functions;
  * of BATCH calls: {@code batch CALLS_BEFORE MEAN_NS MAX_NS OVER_2US}: the mean time per call of
  * the batch (its wall time / BATCH), the slowest single call in it, and how many of its calls took
  * over 2 µs; then {@code timer NS}, what one timed iteration costs without a call, measured at the
- * end (the floor under every mean). Calls are back to back on the same 64-byte-aligned native
+ * end (the floor under every mean); then {@code host OVER_2US NS}: the same loop on an empty call
+ * for as long as the measured calls took (NS), and how many of its iterations took over 2 µs: the
+ * host's own share of that column (preemption, interrupts; measured after the calls, when the JIT
+ * is quieter, so a floor). Calls are back to back on the same 64-byte-aligned native
  * tensors (a confined arena: a request's own memory), out of place, inputs uniform in [-4, 4).
  *
  * <p>The timing loop ({@link #batch}) is compiled by C2 before the first elu4j call (it runs
@@ -130,8 +133,10 @@ public final class SteadyStateProbe {
             };
             StringBuilder out = new StringBuilder(64 * (calls / batch + 4));
             out.append("first ").append(first).append(' ').append(firstCpu).append('\n');
+            long measured = 0;
             for (int done = 0; done < calls; done += batch) {
                 long total = batch(call, batch, stats);
+                measured += total;
                 out.append("batch ").append(done).append(' ').append(total / (double) batch).append(' ')
                         .append(stats[0]).append(' ').append(stats[1]).append('\n');
             }
@@ -147,6 +152,15 @@ public final class SteadyStateProbe {
                 timer = Math.min(timer, batch(empty, 10_000, stats));
             }
             out.append(String.format(Locale.ROOT, "timer %.1f%n", timer / 10_000.0));
+            // The host's own share of the calls over 2 us: the empty call timed the same way for as
+            // long as the calls took (preemption, interrupts, the hypervisor; the JIT is quieter by now).
+            long hostOver = 0;
+            long hostStart = System.nanoTime();
+            while (System.nanoTime() - hostStart < measured) {
+                batch(empty, 1_000, stats);
+                hostOver += stats[1];
+            }
+            out.append("host ").append(hostOver).append(' ').append(measured).append('\n');
             System.out.print(out);
         }
     }

@@ -117,6 +117,12 @@ final class SteadyStateReport {
         }
         md.append(String.format(Locale.ROOT, "%nThe timing loop's own cost per call (no call), measured at the end of each "
                 + "fork: %s ns; every mean above includes it once.%n", stats(runs.stream().map(Run::timerNs).toList(), "%.0f")));
+        List<Double> host = runs.stream().filter(r -> r.hostOver2us() >= 0).map(r -> (double) r.hostOver2us()).toList();
+        if (!host.isEmpty()) {
+            md.append(String.format(Locale.ROOT, "The host's own share of the calls over 2 µs: the same loop on an empty "
+                    + "call for as long as each fork's calls took, after them: %s iterations over 2 µs (a floor: the JIT "
+                    + "is quieter by then).%n", stats(host, "%,.0f")));
+        }
         if (variants.contains(COLD_OFF)) {
             md.append(kernelBar(runs, backends, variants, batch));
         }

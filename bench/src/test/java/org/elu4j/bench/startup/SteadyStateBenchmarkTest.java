@@ -16,7 +16,7 @@ class SteadyStateBenchmarkTest {
             out.append("batch ").append(i * 100).append(' ').append(means[i]).append(' ')
                     .append((long) (means[i] * 3)).append(' ').append(means[i] * 3 > 2000 ? 7 : 0).append('\n');
         }
-        return out.append("timer 20.4\n").toString();
+        return out.append("timer 20.4\n").append("host ").append((long) firstMs / 10).append(" 60000000\n").toString();
     }
 
     @Test
@@ -27,6 +27,7 @@ class SteadyStateBenchmarkTest {
         assertEquals(10, run.mean().length);
         assertEquals(900, run.before()[9]);
         assertEquals(20.4, run.timerNs());
+        assertEquals(3, run.hostOver2us());
         double steady = SteadyStateReport.steady(run.mean());
         assertEquals(40, steady);
         // the 4th batch (100 ns) is above 1.5x of 40 ns: steady from 400 calls on
@@ -46,6 +47,7 @@ class SteadyStateBenchmarkTest {
         assertTrue(md.contains("| vector | fresh | 40 (30–50) | 20 (15–25) | 200,000 | 40.0 | — | — | 40.0 | 400 | 200 | 14 | "
                 + "600 (300–900) |"), md);
         assertTrue(md.contains("measured at the end of each fork: 20 ns"), md);
+        assertTrue(md.contains("after them: 4 (3–5) iterations over 2 µs"), md);
         assertEquals(1, SteadyStateReport.chart("f32 ELU", runs, List.of("vector"), "", "test").getSeriesMap().size() - 1);
     }
 
