@@ -66,7 +66,6 @@ public class FamilyBenchmark extends BenchBase {
     @Param({"4096", "65536", "16777216"})
     public int size;
 
-
     /** Prefix of the set-up failure of a combination that the backend does not run here. */
     public static final String SKIP = "SKIP: ";
 
