@@ -25,7 +25,8 @@ import org.openjdk.jmh.annotations.Setup;
  * costs ~10 ns more from Java than the same call from C). Each benchmark adds one layer to the one
  * before it, so the differences are the layers' costs. JMH runs each benchmark in forks of its own
  * (the same flags on the same machine), so a difference also carries the spread between JVMs,
- * which the published settings' two forks per row average and their ± does not show:
+ * which the published settings' two forks per row average and their ± (iterations pooled over
+ * the forks, as if independent) understates:
  *
  * <ol>
  * <li>{@link #emptyDowncall}: a critical downcall of {@code elu4j_active_isa}, an {@code int(void)}

@@ -37,11 +37,13 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * OneDnnCallPath --interleaved-only [--sizes ...]   (only the interleaved comparisons, ~1 min)
  * </pre>
  *
- * <p>The machine this runs on is usually shared, so every figure comes in two forms, the same
- * estimators on both sides: for JMH the lower of its forks' median iterations and its best
- * (lowest) iteration of 25 ms (its mean with the 99.9% interval is shown beside them); for C the
- * lower median batch of its two runs and its best batch of ~10 ms. Ratios are given from both;
- * the best figures are the least disturbed by other processes.
+ * <p>The machine this runs on is usually shared, so every figure comes in two forms: for JMH the
+ * lower of its forks' median iterations and its best (lowest) iteration of 25 ms (its mean with
+ * the 99.9% interval is shown beside them); for C the lower median batch of its two runs and its
+ * best batch of ~10 ms. With the default 2 forks the medians are the same estimator on both sides
+ * (a minimum over two medians; other fork counts tilt it); the best figures still differ in count
+ * and window (80 iterations of 25 ms against 2 runs' batches of ~10 ms). Ratios are given from
+ * both; the best figures are the least disturbed by other processes.
  */
 public final class OneDnnCallPath {
     private static final String BENCH = OneDnnCallPathBenchmark.class.getName();
@@ -171,8 +173,8 @@ public final class OneDnnCallPath {
         s.append("ns per call. JMH: ").append(forks).append(" fork(s) x 40 iterations of 25 ms after 2.5 s of "
                 + "warm-up, the lower of the forks' median iterations [best iteration] (mean ±99.9% interval); "
                 + "C (dnnl_callpath, run before and after JMH): the lower of the two runs' median batches "
-                + "[best batch of ~10 ms]: the same estimators on both sides. On a shared machine the best "
-                + "figures are the least disturbed by other processes.\n\n");
+                + "[best batch of ~10 ms] (with 2 forks, the same estimator as Java's median). On a shared "
+                + "machine the best figures are the least disturbed by other processes.\n\n");
         s.append("### Steps at 256 floats\n\n");
         s.append("| step | C | Java, ordinary downcalls | Java, critical downcalls |\n|---|---:|---:|---:|\n");
         row(s, "set_data_handle, pointer unchanged", c("set_handle_same 256", c1, c2), null, null);

@@ -359,9 +359,10 @@ public final class Report {
         // The cost of crossing from Java: time per call at the smallest size, Java path vs C.
         long small = out.stream().mapToLong(Point::size).min().orElse(256);
         md.append("### Cost of a call from Java, ").append(sizeName(small)).append(" elements\n\n");
-        md.append("Medians on both sides, so that the difference compares like with like: of JMH's measured "
-                + "iterations (each the mean of its calls) and of the C program's batches (each timed as a whole); "
-                + "the tables above give JMH's means.\n\n");
+        md.append("Medians on both sides: of JMH's measured iterations (each the mean of its calls) and of the C "
+                + "program's batches (each timed as a whole); the tables above give JMH's means. The windows differ "
+                + "(an iteration lasts 0.5 s in the quick run, a batch ~10 ms), and a longer one catches more "
+                + "preemptions: on a busy host the Java side is still a little disfavoured.\n\n");
         md.append("| path | ns per call (median) | over the same work from C |\n|---|---:|---:|\n");
         for (String[] pair : new String[][] {{HELPER_C, null}, {HELPER, HELPER_C}, {AUTO, HELPER_C}, {ONEDNN_C, null},
                 {JAVACPP, ONEDNN_C}, {ONEDNN, ONEDNN_C}}) {
