@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the type, bit for bit: org.elu4j.reference's atBf16/atF16, not the scalar oracle (whose f32 may
  * be an ulp off, and whose rounding the conformance suite allows a unit for). A NaN input gives a
  * NaN. For every function the conformance suite runs, the README's rule for the storage types on
- * every pattern: a float within an ulp of the exact value, rounded to the type.
+ * every pattern: a float within an ulp of the exact value, rounded to the type; and in the
+ * backward, the backend's own f32 backward rounded to the type.
  */
 class HalfTablesTest {
     private static final double SELU_ALPHA = 1.6732632423543772848;
@@ -159,6 +160,69 @@ class HalfTablesTest {
             }
         }
         assertEquals(List.of(), wrong, subject + ": " + checked + " patterns checked");
+    }
+
+    /**
+     * The README's rule for the storage types in the backward, on every pattern: for every function
+     * the conformance suite runs, from the input and (where the function has it) from the output,
+     * every bf16 and f16 pattern as x or y, with gradients cycling through a few values of the
+     * type, the result is the backend's own f32 backward on the widened inputs, rounded to the
+     * type, bit for bit (a NaN as a NaN). Its f32 backward is held to the oracle by the
+     * conformance suite; this holds the fused half kernels to it on all 65,536 patterns, where the
+     * suite samples them.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("everySubject")
+    void everyPatternsBackwardIsTheF32BackwardRounded(String subject) {
+        short[] xy = allPatterns();
+        float[] gradients = {1f, -0.75f, 3.5f, -200f, 0.015625f, 1000f, -1.0e-3f};
+        List<String> wrong = new ArrayList<>();
+        int checked = 0;
+        List<Family.Fn> functions = new ArrayList<>(Family.functionsAndEdges());
+        functions.addAll(Family.hugeCoefficients());
+        for (Family.Fn fn : functions) {
+            Elu elu = on(subject, fn.elu());
+            for (DataType type : new DataType[] {DataType.BF16, DataType.F16}) {
+                boolean bf16 = type == DataType.BF16;
+                short[] dy = new short[xy.length];
+                float[] dyF = new float[xy.length];
+                float[] xyF = new float[xy.length];
+                for (int i = 0; i < xy.length; i++) {
+                    dy[i] = narrow(bf16, gradients[i % gradients.length]);
+                    dyF[i] = widen(bf16, dy[i]);
+                    xyF[i] = widen(bf16, xy[i]);
+                }
+                for (boolean fromOutput : new boolean[] {false, true}) {
+                    if (fromOutput && !elu.hasBackwardFromOutput()) {
+                        continue;
+                    }
+                    short[] got = new short[xy.length];
+                    float[] f32 = new float[xy.length];
+                    if (fromOutput) {
+                        elu.backwardFromOutput(dy, xy, got, type);
+                        elu.backwardFromOutput(dyF, xyF, f32);
+                    } else {
+                        elu.backwardFromInput(dy, xy, got, type);
+                        elu.backwardFromInput(dyF, xyF, f32);
+                    }
+                    for (int i = 0; i < xy.length; i++) {
+                        checked++;
+                        short want = narrow(bf16, f32[i]);
+                        boolean ok = Float.isNaN(f32[i]) ? isNaN(type, got[i]) : got[i] == want;
+                        if (!ok && wrong.size() < 10) {
+                            wrong.add(String.format("%s %s backward from %s, dy %s, %s 0x%04x (%s): 0x%04x, its f32 %s "
+                                    + "rounded 0x%04x", fn.name(), type.cliName(), fromOutput ? "y" : "x", dyF[i],
+                                    fromOutput ? "y" : "x", i, xyF[i], got[i] & 0xffff, f32[i], want & 0xffff));
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), wrong, subject + ": " + checked + " patterns checked");
+    }
+
+    private static float widen(boolean bf16, short h) {
+        return bf16 ? Reference.bf16ToFloat(h) : Float.float16ToFloat(h);
     }
 
     /** Whether {@code f} is {@code c} or a neighbour of it (a zero's neighbour has its sign). */
