@@ -116,50 +116,41 @@ class HalfTablesTest {
     @MethodSource("everySubject")
     void everyPatternOfEveryFunctionIsAFloatWithinAnUlpRounded(String subject) {
         short[] x = allPatterns();
-        List<String> wrong = new ArrayList<>();
-        int checked = 0;
-        List<Family.Fn> functions = new ArrayList<>(Family.functionsAndEdges());
-        functions.addAll(Family.hugeCoefficients());
-        for (Family.Fn fn : functions) {
-            Elu elu = on(subject, fn.elu());
-            for (DataType type : new DataType[] {DataType.BF16, DataType.F16}) {
-                boolean bf16 = type == DataType.BF16;
-                float[] widened = new float[x.length];
-                for (int i = 0; i < x.length; i++) {
-                    widened[i] = bf16 ? Reference.bf16ToFloat(x[i]) : Float.float16ToFloat(x[i]);
+        everyFunctionAndHalfType(subject, (fn, elu, type, bf16, wrong) -> {
+            float[] widened = new float[x.length];
+            for (int i = 0; i < x.length; i++) {
+                widened[i] = widen(bf16, x[i]);
+            }
+            float[] exact = CORRECTLY_ROUNDED.computeIfAbsent(fn.name() + " " + type, k -> {
+                Reference ref = References.of(fn.op());
+                float[] c = new float[x.length];
+                for (int i = 0; i < c.length; i++) {
+                    c[i] = ref.at(widened[i]);
                 }
-                float[] exact = CORRECTLY_ROUNDED.computeIfAbsent(fn.name() + " " + type, k -> {
-                    Reference ref = References.of(fn.op());
-                    float[] c = new float[x.length];
-                    for (int i = 0; i < c.length; i++) {
-                        c[i] = ref.at(widened[i]);
-                    }
-                    return c;
-                });
-                short[] got = new short[x.length];
-                elu.apply(x, got, type);
-                // the f32 path itself on the same inputs (the storage types round its result, so
-                // an f32 error that crosses no rounding boundary of the type would not show above)
-                float[] f32 = new float[x.length];
-                elu.apply(widened, f32);
-                for (int i = 0; i < x.length; i++) {
-                    checked++;
-                    float in = widened[i];
-                    float c = exact[i];
-                    if (!Float.isNaN(c) && !withinAnUlp(f32[i], c) && wrong.size() < 10) {
-                        wrong.add(String.format("%s f32 at %s (a %s pattern): %s, correctly rounded %s", fn.name(), in,
-                                type.cliName(), f32[i], c));
-                    }
-                    boolean ok = Float.isNaN(c) ? isNaN(type, got[i])
-                            : got[i] == narrow(bf16, c) || got[i] == narrow(bf16, next(c)) || got[i] == narrow(bf16, prev(c));
-                    if (!ok && wrong.size() < 10) {
-                        wrong.add(String.format("%s %s of 0x%04x (%s): 0x%04x, correctly rounded float %s (0x%04x rounded)",
-                                fn.name(), type.cliName(), i, in, got[i] & 0xffff, c, narrow(bf16, c) & 0xffff));
-                    }
+                return c;
+            });
+            short[] got = new short[x.length];
+            elu.apply(x, got, type);
+            // the f32 path itself on the same inputs (the storage types round its result, so
+            // an f32 error that crosses no rounding boundary of the type would not show above)
+            float[] f32 = new float[x.length];
+            elu.apply(widened, f32);
+            for (int i = 0; i < x.length; i++) {
+                float in = widened[i];
+                float c = exact[i];
+                if (!Float.isNaN(c) && !withinAnUlp(f32[i], c) && wrong.size() < 10) {
+                    wrong.add(String.format("%s f32 at %s (a %s pattern): %s, correctly rounded %s", fn.name(), in,
+                            type.cliName(), f32[i], c));
+                }
+                boolean ok = Float.isNaN(c) ? isNaN(type, got[i])
+                        : got[i] == narrow(bf16, c) || got[i] == narrow(bf16, next(c)) || got[i] == narrow(bf16, prev(c));
+                if (!ok && wrong.size() < 10) {
+                    wrong.add(String.format("%s %s of 0x%04x (%s): 0x%04x, correctly rounded float %s (0x%04x rounded)",
+                            fn.name(), type.cliName(), i, in, got[i] & 0xffff, c, narrow(bf16, c) & 0xffff));
                 }
             }
-        }
-        assertEquals(List.of(), wrong, subject + ": " + checked + " patterns checked");
+            return x.length;
+        });
     }
 
     /**
@@ -176,46 +167,62 @@ class HalfTablesTest {
     void everyPatternsBackwardIsTheF32BackwardRounded(String subject) {
         short[] xy = allPatterns();
         float[] gradients = {1f, -0.75f, 3.5f, -200f, 0.015625f, 1000f, -1.0e-3f};
-        List<String> wrong = new ArrayList<>();
-        int checked = 0;
+        everyFunctionAndHalfType(subject, (fn, elu, type, bf16, wrong) -> {
+            int checked = 0;
+            short[] dy = new short[xy.length];
+            float[] dyF = new float[xy.length];
+            float[] xyF = new float[xy.length];
+            for (int i = 0; i < xy.length; i++) {
+                dy[i] = narrow(bf16, gradients[i % gradients.length]);
+                dyF[i] = widen(bf16, dy[i]);
+                xyF[i] = widen(bf16, xy[i]);
+            }
+            for (boolean fromOutput : new boolean[] {false, true}) {
+                if (fromOutput && !elu.hasBackwardFromOutput()) {
+                    continue;
+                }
+                short[] got = new short[xy.length];
+                float[] f32 = new float[xy.length];
+                if (fromOutput) {
+                    elu.backwardFromOutput(dy, xy, got, type);
+                    elu.backwardFromOutput(dyF, xyF, f32);
+                } else {
+                    elu.backwardFromInput(dy, xy, got, type);
+                    elu.backwardFromInput(dyF, xyF, f32);
+                }
+                for (int i = 0; i < xy.length; i++) {
+                    checked++;
+                    short want = narrow(bf16, f32[i]);
+                    boolean ok = Float.isNaN(f32[i]) ? isNaN(type, got[i]) : got[i] == want;
+                    if (!ok && wrong.size() < 10) {
+                        wrong.add(String.format("%s %s backward from %s, dy %s, %s 0x%04x (%s): 0x%04x, its f32 %s "
+                                + "rounded 0x%04x", fn.name(), type.cliName(), fromOutput ? "y" : "x", dyF[i],
+                                fromOutput ? "y" : "x", i, xyF[i], got[i] & 0xffff, f32[i], want & 0xffff));
+                    }
+                }
+            }
+            return checked;
+        });
+    }
+
+    /** One function and storage type's check: adds what it finds wrong, returns how many patterns it checked. */
+    private interface HalfCell {
+        int check(Family.Fn fn, Elu elu, DataType type, boolean bf16, List<String> wrong);
+    }
+
+    /**
+     * Runs {@code cell} on the subject for every function the conformance suite runs (the family
+     * with its edges, and huge coefficients) and both storage types; fails with what it found.
+     */
+    private static void everyFunctionAndHalfType(String subject, HalfCell cell) {
         List<Family.Fn> functions = new ArrayList<>(Family.functionsAndEdges());
         functions.addAll(Family.hugeCoefficients());
+        List<String> wrong = new ArrayList<>();
+        long checked = 0;
         for (Family.Fn fn : functions) {
             Elu elu = on(subject, fn.elu());
             for (DataType type : new DataType[] {DataType.BF16, DataType.F16}) {
-                boolean bf16 = type == DataType.BF16;
-                short[] dy = new short[xy.length];
-                float[] dyF = new float[xy.length];
-                float[] xyF = new float[xy.length];
-                for (int i = 0; i < xy.length; i++) {
-                    dy[i] = narrow(bf16, gradients[i % gradients.length]);
-                    dyF[i] = widen(bf16, dy[i]);
-                    xyF[i] = widen(bf16, xy[i]);
-                }
-                for (boolean fromOutput : new boolean[] {false, true}) {
-                    if (fromOutput && !elu.hasBackwardFromOutput()) {
-                        continue;
-                    }
-                    short[] got = new short[xy.length];
-                    float[] f32 = new float[xy.length];
-                    if (fromOutput) {
-                        elu.backwardFromOutput(dy, xy, got, type);
-                        elu.backwardFromOutput(dyF, xyF, f32);
-                    } else {
-                        elu.backwardFromInput(dy, xy, got, type);
-                        elu.backwardFromInput(dyF, xyF, f32);
-                    }
-                    for (int i = 0; i < xy.length; i++) {
-                        checked++;
-                        short want = narrow(bf16, f32[i]);
-                        boolean ok = Float.isNaN(f32[i]) ? isNaN(type, got[i]) : got[i] == want;
-                        if (!ok && wrong.size() < 10) {
-                            wrong.add(String.format("%s %s backward from %s, dy %s, %s 0x%04x (%s): 0x%04x, its f32 %s "
-                                    + "rounded 0x%04x", fn.name(), type.cliName(), fromOutput ? "y" : "x", dyF[i],
-                                    fromOutput ? "y" : "x", i, xyF[i], got[i] & 0xffff, f32[i], want & 0xffff));
-                        }
-                    }
-                }
+                checked += cell.check(fn, elu, type, type == DataType.BF16, wrong);
             }
         }
         assertEquals(List.of(), wrong, subject + ": " + checked + " patterns checked");
