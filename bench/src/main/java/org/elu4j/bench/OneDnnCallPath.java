@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.regex.Pattern;
 import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.IterationResult;
@@ -228,8 +229,11 @@ public final class OneDnnCallPath {
 
     /**
      * The same paths at one size, in one JVM, interleaved: round after round, a batch of calls of
-     * ~1 ms on each path in turn, so that neighbouring batches see the same machine. The median of
-     * the per-round ratios is what a busy shared machine changes least. The bare critical FFM
+     * ~1 ms on each path in turn (in an order shuffled per round), so that neighbouring batches see
+     * the same machine. The median of the per-round ratios is what a busy shared machine changes
+     * least. The paths share one JIT: elu4j's public API runs here on a shared and a confined arena,
+     * so its compiled code has seen both kinds of segment (an application that uses one kind would
+     * compile for it alone). The bare critical FFM
      * execute + wait is oneDNN as C calls it (a critical downcall costs what a C call does, see the
      * table above), on a Java thread.
      */
@@ -264,9 +268,22 @@ public final class OneDnnCallPath {
             confined.setUp();
             // ~1 ms per batch (one call from 4M floats on)
             int batch = (int) Math.max(1, 1_000_000 / (400 + 0.25 * size));
-            for (int warm = 0; warm < 2; warm++) { // the first pass is the JIT's warm-up, then measured
+            // Each round in its own order (a fixed seed: reruns see the same orders), so that no
+            // path always follows the same neighbour; the first pass is the JIT's warm-up.
+            SplittableRandom random = new SplittableRandom(11);
+            int[] order = new int[paths.length];
+            for (int warm = 0; warm < 2; warm++) {
                 for (int r = 0; r < rounds; r++) {
-                    for (int i = 0; i < paths.length; i++) {
+                    for (int i = 0; i < order.length; i++) {
+                        order[i] = i;
+                    }
+                    for (int i = order.length - 1; i > 0; i--) {
+                        int j = random.nextInt(i + 1);
+                        int t = order[i];
+                        order[i] = order[j];
+                        order[j] = t;
+                    }
+                    for (int i : order) {
                         int p = paths[i];
                         ns[i][r] = p == 7 || p == 8 ? batch(confined, p == 7 ? 0 : 2, batch) : batch(b, p, batch);
                     }
@@ -282,7 +299,7 @@ public final class OneDnnCallPath {
         }
         StringBuilder s = new StringBuilder();
         s.append("\n### Interleaved, ").append(size).append(" floats: ").append(rounds)
-                .append(" rounds of ~1 ms batches (one call at 16M), each path in turn (one JVM)\n\n");
+                .append(" rounds of ~1 ms batches (one call at 16M), each path in turn, in an order shuffled per round (one JVM)\n\n");
         s.append("| path | median ns per call | best batch | median of the per-round ratio elu4j / path |\n"
                 + "|---|---:|---:|---:|\n");
         for (int i = 0; i < paths.length; i++) {
