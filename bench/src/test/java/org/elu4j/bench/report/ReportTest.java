@@ -44,7 +44,7 @@ class ReportTest {
 
     @Test
     void readsJmhAndCOutput() {
-        List<Report.Point> jmh = Report.readJmh(JMH);
+        List<Report.Point> jmh = ReportInput.readJmh(JMH);
         assertEquals(7, jmh.size());
         Report.Point helper = jmh.get(0);
         assertEquals("elu4j helper", helper.series());
@@ -57,7 +57,7 @@ class ReportTest {
         assertEquals("out", jmh.get(4).mode(), "benchmarks without a mode parameter are out of place");
         assertEquals("MemorySegment.copy", jmh.get(4).series());
 
-        List<Report.Point> c = Report.readCBench(C);
+        List<Report.Point> c = ReportInput.readCBench(C);
         assertEquals(2, c.size());
         assertEquals("oneDNN from C", c.get(0).series());
         assertEquals(0.64, c.get(0).elPerNs(), 1e-12);
@@ -65,8 +65,8 @@ class ReportTest {
 
     @Test
     void tableHasModesRatiosAndCallCosts() {
-        List<Report.Point> all = new ArrayList<>(Report.readJmh(JMH));
-        all.addAll(Report.readCBench(C));
+        List<Report.Point> all = new ArrayList<>(ReportInput.readJmh(JMH));
+        all.addAll(ReportInput.readCBench(C));
         String md = Report.table(all, List.of("machine: test"));
         assertTrue(md.contains("- machine: test"), md);
         assertTrue(md.contains("### In place"), md);
@@ -85,8 +85,8 @@ class ReportTest {
 
     @Test
     void chartHasOneLinePerOutOfPlaceSeries() {
-        List<Report.Point> all = new ArrayList<>(Report.readJmh(JMH));
-        all.addAll(Report.readCBench(C));
+        List<Report.Point> all = new ArrayList<>(ReportInput.readJmh(JMH));
+        all.addAll(ReportInput.readCBench(C));
         var chart = Report.chart(all);
         assertNotNull(chart);
         // auto, helper, onednn, vector, JavaCPP, MemorySegment.copy, helper and oneDNN from C
@@ -106,7 +106,7 @@ class ReportTest {
                  "primaryMetric": {"score": 32768, "scoreError": 1, "scoreUnit": "ns/op"},
                  "secondaryMetrics": {"gc.alloc.rate.norm": {"score": 0.002, "scoreUnit": "B/op"}}}
                 """) + "]";
-        List<Report.Point> points = Report.readJmh(json);
+        List<Report.Point> points = ReportInput.readJmh(json);
         assertEquals("elu4j helper relu", points.get(1).series());
         assertEquals(0.002, points.get(2).bytesPerCall(), 1e-12);
         assertTrue(Double.isNaN(points.get(0).bytesPerCall()));
@@ -125,7 +125,7 @@ class ReportTest {
         String json = "[" + String.join(",",
                 jmhRun("org.elu4j.bench.EluBenchmark.elu", "\"backend\": \"helper\", \"size\": \"256\", \"mode\": \"out\"", 64, "1"),
                 jmhRun("org.elu4j.bench.OnnxRuntimeBenchmark.elu", "\"size\": \"256\"", 1024, "8")) + "]";
-        List<Report.Point> points = Report.readJmh(json);
+        List<Report.Point> points = ReportInput.readJmh(json);
         assertEquals("ONNX Runtime Elu", points.get(1).series());
         assertEquals("out", points.get(1).mode(), "no mode parameter: out of place");
         String md = Report.table(points, List.of());
