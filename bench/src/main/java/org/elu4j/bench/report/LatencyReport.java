@@ -136,7 +136,7 @@ public final class LatencyReport {
             int threads = run.get("threads").getAsInt();
             long size = Long.parseLong(params.getOrDefault("size", "0"));
             JsonObject primary = run.getAsJsonObject("primaryMetric");
-            double scale = nsPerUnit(primary.get("scoreUnit").getAsString());
+            double scale = ReportInput.nsPerUnit(primary.get("scoreUnit").getAsString());
             switch (cls) {
                 case "LatencyBenchmark" -> dists.add(dist(pathName(params.get("path")), threads == 1 ? ONE
                         : threads + " callers", size, primary, scale));
@@ -185,16 +185,6 @@ public final class LatencyReport {
             case "none" -> TIMER;
             case "javacpp" -> JAVACPP;
             default -> "elu4j " + path;
-        };
-    }
-
-    private static double nsPerUnit(String unit) {
-        return switch (unit) {
-            case "ns/op" -> 1;
-            case "us/op" -> 1e3;
-            case "ms/op" -> 1e6;
-            case "s/op" -> 1e9;
-            default -> throw new IllegalArgumentException("not a time unit: " + unit);
         };
     }
 

@@ -114,14 +114,15 @@ final class ReportInput {
         };
     }
 
-    private static double nsPerUnit(String unit) {
+    /** Nanoseconds in one of JMH's time-per-operation units (its average-time and sample-time modes). */
+    static double nsPerUnit(String unit) {
         return switch (unit) {
             case "ns/op" -> 1;
             case "us/op" -> 1e3;
             case "ms/op" -> 1e6;
             case "s/op" -> 1e9;
-            default -> throw new IllegalArgumentException("not an average-time unit: " + unit
-                    + " (run JMH with -bm avgt)");
+            default -> throw new IllegalArgumentException("not a time per operation: " + unit
+                    + " (run JMH with -bm avgt, or sample for the latency report)");
         };
     }
 
