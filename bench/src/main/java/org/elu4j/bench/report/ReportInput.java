@@ -32,7 +32,8 @@ final class ReportInput {
             JsonObject metric = run.getAsJsonObject("primaryMetric");
             double score = metric.get("score").getAsDouble();
             double error = parseDouble(metric.get("scoreError"));
-            double ns = score * nsPerUnit(metric.get("scoreUnit").getAsString());
+            double unit = nsPerUnit(metric.get("scoreUnit").getAsString());
+            double ns = score * unit;
             String series = seriesName(benchmark, params);
             if (series == null || !params.containsKey("size")) {
                 continue;
@@ -42,7 +43,7 @@ final class ReportInput {
                 bytes = parseDouble(run.getAsJsonObject("secondaryMetrics").getAsJsonObject("gc.alloc.rate.norm").get("score"));
             }
             points.add(new Report.Point(series, params.getOrDefault("mode", "out"), Long.parseLong(params.get("size")), ns,
-                    error / score, bytes, medianIteration(metric) * nsPerUnit(metric.get("scoreUnit").getAsString())));
+                    error / score, bytes, medianIteration(metric) * unit));
         }
         return points;
     }
@@ -56,12 +57,7 @@ final class ReportInput {
         for (JsonElement fork : metric.getAsJsonArray("rawData")) {
             fork.getAsJsonArray().forEach(v -> all.add(v.getAsDouble()));
         }
-        if (all.isEmpty()) {
-            return Double.NaN;
-        }
-        all.sort(null);
-        int n = all.size();
-        return n % 2 == 1 ? all.get(n / 2) : (all.get(n / 2 - 1) + all.get(n / 2)) / 2;
+        return Stats.median(all);
     }
 
     /** Points of elu4j_cbench's output (comment lines start with '#', then a header line). */

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.elu4j.bench.report.Stats;
 import org.elu4j.bench.startup.SteadyStateBenchmark.Run;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -43,7 +44,7 @@ final class SteadyStateReport {
         double[] curve = new double[n];
         for (int i = 0; i < n; i++) {
             final int k = i;
-            curve[i] = median(runs.stream().map(r -> r.mean()[k]).toList());
+            curve[i] = Stats.median(runs.stream().map(r -> r.mean()[k]).toList());
         }
         return curve;
     }
@@ -54,7 +55,7 @@ final class SteadyStateReport {
         for (int i = curve.length - Math.max(1, curve.length / 10); i < curve.length; i++) {
             tail.add(curve[i]);
         }
-        return median(tail);
+        return Stats.median(tail);
     }
 
     /** Calls made before the curve stays within STEADY_FACTOR of {@code steady} (0: from the first batch). */
@@ -184,18 +185,10 @@ final class SteadyStateReport {
         if (v.isEmpty()) {
             return "—";
         }
-        String m = String.format(Locale.ROOT, pattern, median(v));
+        String m = String.format(Locale.ROOT, pattern, Stats.median(v));
         String lo = String.format(Locale.ROOT, pattern, v.get(0));
         String hi = String.format(Locale.ROOT, pattern, v.get(v.size() - 1));
         return lo.equals(hi) ? m : m + " (" + lo + "–" + hi + ")";
-    }
-
-    static double median(List<Double> values) {
-        List<Double> v = values.stream().sorted().toList();
-        if (v.isEmpty()) {
-            return Double.NaN;
-        }
-        return v.size() % 2 == 1 ? v.get(v.size() / 2) : (v.get(v.size() / 2 - 1) + v.get(v.size() / 2)) / 2;
     }
 
     // ------------------------------------------------------------------------------ chart
