@@ -101,8 +101,9 @@ static void test_every_type_and_function(void)
                         memcpy(dst, input, bytes);
                     } else {
                         /* at the end of its allocation: a read past it is ASan's and valgrind's to see */
-                        src = src_block + block - bytes;
-                        memcpy(src_block + block - bytes, input, bytes);
+                        unsigned char *at_end = src_block + block - bytes;
+                        memcpy(at_end, input, bytes);
+                        src = at_end;
                     }
                     const int t = threads[(si + (size_t)mode) % 2];
                     no_back_off();

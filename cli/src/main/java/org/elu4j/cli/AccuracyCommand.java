@@ -284,10 +284,9 @@ final class AccuracyCommand implements Runnable {
         }
     }
 
-    /** How the reference is computed, for the report. */
     /** How the reference is computed; the bf16/f16 lines only where those types were checked. */
     static List<String> referenceDescription(boolean half) {
-        List<String> lines = List.of(
+        List<String> f32 = List.of(
                 "reference: for x < 0, c * expm1(x * s) with c = alpha * scale and s = input scale taken as exact doubles,",
                 "  computed in double (Math.expm1 is specified within 1 double ulp) and rounded once to float; a double",
                 "  within 16 of its ulps of a halfway point between two floats (it could round the wrong way) is decided",
@@ -296,10 +295,14 @@ final class AccuracyCommand implements Runnable {
                 "  slope * x and alpha * scale (at -inf) are products of two doubles rounded correctly (an fma decides",
                 "  a double product that lands exactly on a halfway point). So the reference is the correctly rounded",
                 "  float (error <= 0.5 ulp), given Math.expm1's documented bound; 'ulp' below counts floats between a",
-                "  result and the reference, so 1 ulp there means less than 1.5 ulp from the exact value.",
-                "bf16/f16: every one of the 65,536 patterns, widened exactly; the reference is the float reference",
-                "  rounded to the type to nearest even (elu4j's definition of those types); a NaN for a NaN matches.");
-        return half ? lines : lines.subList(0, lines.size() - 2);
+                "  result and the reference, so 1 ulp there means less than 1.5 ulp from the exact value.");
+        if (!half) {
+            return f32;
+        }
+        List<String> lines = new ArrayList<>(f32);
+        lines.add("bf16/f16: every one of the 65,536 patterns, widened exactly; the reference is the float reference");
+        lines.add("  rounded to the type to nearest even (elu4j's definition of those types); a NaN for a NaN matches.");
+        return lines;
     }
 
     private String inputsLine(AccuracyScan.Report r) {

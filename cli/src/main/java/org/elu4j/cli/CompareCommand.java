@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import org.elu4j.Backend;
 import org.elu4j.BackendStatus;
@@ -90,7 +91,7 @@ final class CompareCommand implements Runnable {
                     continue;
                 }
                 Elu elu = oracle.on(status.backend());
-                java.util.Optional<String> refused = elu.unsupportedReason(DataType.F32, Elu.Direction.FORWARD);
+                Optional<String> refused = elu.unsupportedReason(DataType.F32, Elu.Direction.FORWARD);
                 if (refused.isPresent()) { // e.g. oneDNN with an alpha beyond the float range
                     out.printf("%-7s  cannot run it: %s%n", status.backend().cliName(), refused.get());
                     continue;
