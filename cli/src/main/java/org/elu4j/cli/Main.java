@@ -15,6 +15,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "elu4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "ELU activations over off-heap tensors on oneDNN, a C SIMD helper, the Vector API and plain Java.",
+        footer = {"", "From a checkout, the ./elu4j script also runs: build (the command line), test (the whole suite, as"
+                + " CI does), java-home (the JDK 25 it uses), bench [--quick|--latency|--steady] and peer-accuracy; its"
+                + " first lines say more.%n"},
         subcommands = {InfoCommand.class, CompareCommand.class, ApplyCommand.class, BackwardCommand.class, AccuracyCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
