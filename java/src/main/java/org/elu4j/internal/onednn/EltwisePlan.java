@@ -146,8 +146,13 @@ final class EltwisePlan {
      * infinity where the function's value would not: {@code x * inputScale} for an input scale
      * above 1 (near the type's largest value: inf instead of x), and any intermediate of a
      * multi-pass plan in f16, whose largest value is 65504 (seen in the tests: CELU(2) backward
-     * from the output gave -inf for dy = -58208). Those calls are refused; the other backends
-     * compute them in one pass. In f32 and bf16 a multi-pass plan can still overflow an
+     * from the output gave -inf for dy = -58208). At the other end, {@code x * inputScale} for an
+     * input scale below 1 keeps fewer bits below the type's smallest normal (none at all below its
+     * smallest subnormal), and the last pass multiplies that loss by {@code |scale| / inputScale}:
+     * positive results up to that factor times the smallest normal lose up to half the factor in
+     * units of the type (CELU(1e30) gave 0 for x = 1e-20). Up to a factor of 2 that is one unit, as
+     * one more pass costs (CELU(2)); beyond it the forward is refused. Those calls are refused;
+     * the other backends compute them in one pass. In f32 and bf16 a multi-pass plan can still overflow an
      * intermediate within a factor of scale of the type's largest value (SELU backward stores
      * scale * dy first): that fringe is accepted and documented in the README.
      */
@@ -158,6 +163,14 @@ final class EltwisePlan {
         if (pass == Pass.FORWARD && op.kind() == Op.Kind.ELU && op.inputScale() > 1) {
             return "inputScale " + op.inputScale() + " > 1: the first pass, x*inputScale, is stored in "
                     + type.cliName() + " and overflows to infinity for |x| > max/inputScale";
+        }
+        double amplification = Math.abs(op.scale()) / op.inputScale();
+        if (pass == Pass.FORWARD && op.kind() == Op.Kind.ELU && op.inputScale() < 1 && amplification > 2) {
+            return "inputScale " + op.inputScale() + " < 1 with |scale|/inputScale " + (float) amplification
+                    + " > 2: the first pass, x*inputScale, is stored in " + type.cliName() + " and keeps fewer bits"
+                    + " below its smallest normal, which the last pass multiplies by |scale|/inputScale (positive"
+                    + " results up to " + (float) amplification + " times the smallest normal would lose up to "
+                    + (float) (amplification / 2) + " units)";
         }
         if (steps.length > 1 && type == org.elu4j.DataType.F16) {
             return "it takes " + steps.length + " oneDNN passes whose intermediate results are stored in f16, "

@@ -94,6 +94,7 @@ class OneDnnConformanceTest extends ConformanceSuite {
             Op.elu(1), Op.elu(0.5), Op.elu(0.3), Op.elu(-0.7),
             Op.elu(1.6732632423543772, 1.0507009873554805, 1), // SELU
             Op.elu(2, 1, 0.5), // CELU(2)
+            Op.elu(1024, 1, 0x1p-10), // CELU(1024): forward refused (x * inputScale underflows, then times 1024)
             Op.elu(1, 2, 2), // scale = inputScale
             Op.elu(1.5, 0.7, 1.3), // the general form, 3 passes
             Op.elu(1.2, -0.5, 1), // negative scale: forward and backward from input only
@@ -148,6 +149,7 @@ class OneDnnConformanceTest extends ConformanceSuite {
                     String range = plan.rangeProblem(op, pass, type);
                     assertTrue(why != null && why.startsWith(range), cell + ": " + why);
                     assertTrue((pass == Pass.FORWARD && op.inputScale() > 1)
+                            || (pass == Pass.FORWARD && op.inputScale() < 1 && Math.abs(op.scale()) / op.inputScale() > 2)
                             || (type == DataType.F16 && plan.steps().length > 1), cell + ": " + why);
                     // then what oneDNN lacks here: always for f64, never for a type its ISA promises,
                     // and either for the others (oneDNN may run more than promised: Machine)
@@ -186,6 +188,13 @@ class OneDnnConformanceTest extends ConformanceSuite {
         // Intermediates that overflow the storage type: x*inputScale for inputScale > 1, and any
         // multi-pass plan in f16 (CELU(2) backward from the output gave -inf for dy = -58208).
         assertTrue(onednn.unsupported(Op.elu(0.5, 1, 2), DataType.F32, Pass.FORWARD).contains("overflows"));
+        // ... and x*inputScale below the smallest normal, for inputScale < 1, when the last pass
+        // multiplies its lost bits by more than 2 (CELU(2): by 2, at most one unit, runs).
+        assertTrue(onednn.unsupported(Op.elu(2.5, 1, 0.4), DataType.F32, Pass.FORWARD).contains("smallest normal"));
+        assertTrue(onednn.unsupported(Op.elu(1, 3, 0.5), DataType.F32, Pass.FORWARD).contains("smallest normal"));
+        assertNull(onednn.unsupported(Op.elu(2, 1, 0.5), DataType.F32, Pass.FORWARD));
+        assertNull(onednn.unsupported(Op.elu(1, 0.5, 0.25), DataType.F32, Pass.FORWARD));
+        assertNull(onednn.unsupported(Op.elu(2.5, 1, 0.4), DataType.F32, Pass.BACKWARD_FROM_OUTPUT));
         assertTrue(onednn.unsupported(Op.elu(2, 1, 0.5), DataType.F16, Pass.BACKWARD_FROM_OUTPUT).contains("f16"));
         assertNull(onednn.unsupported(Op.elu(2, 1, 0.5), DataType.F32, Pass.BACKWARD_FROM_OUTPUT));
         // Backward from the input with inputScale != 1 needs x * inputScale in scratch memory.
@@ -267,6 +276,60 @@ class OneDnnConformanceTest extends ConformanceSuite {
         if (!failures.isEmpty()) {
             fail(failures.size() + " mismatches, first ones:\n" + String.join("\n",
                     failures.subList(0, Math.min(20, failures.size()))));
+        }
+    }
+
+    /**
+     * The positive side of a forward plan that starts with {@code linear(inputScale)} for an input
+     * scale below 1, where {@code x * inputScale} falls below the type's smallest normal (or
+     * subnormal): its lost bits are multiplied by {@code |scale| / inputScale} in the last pass,
+     * which {@link EltwisePlan#rangeProblem} allows up to 2. The result must be {@code scale * x}
+     * within the plan's bound in units of the type, without the negative side's absolute
+     * allowance (which, at {@code 2^-22 * |alpha * scale|}, would hide any error of a tiny result).
+     */
+    @Test
+    void positiveResultsThroughASubnormalIntermediateAreWithinTheBound() {
+        List<String> failures = new ArrayList<>();
+        StringBuilder report = new StringBuilder("oneDNN forward, x > 0 around smallest normal / inputScale:\n");
+        int ran = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            for (Op op : OPS) {
+                for (DataType type : List.of(DataType.F32, DataType.BF16)) {
+                    if (op.kind() != Op.Kind.ELU || !(op.inputScale() < 1)
+                            || onednn.unsupported(op, type, Pass.FORWARD) != null) {
+                        continue;
+                    }
+                    double smallestNormal = type == DataType.F32 ? Float.MIN_NORMAL : 0x1p-126;
+                    float[] x = new float[4000];
+                    SplittableRandom rnd = new SplittableRandom(42);
+                    for (int i = 0; i < x.length; i++) { // log-uniform over 2^-30 .. 2^6 times smallest normal / inputScale
+                        x[i] = representable(type, (float) (smallestNormal / op.inputScale() * Math.pow(2, rnd.nextDouble(-30, 6))));
+                    }
+                    MemorySegment src = store(arena, type, x);
+                    MemorySegment dst = arena.allocate(src.byteSize());
+                    onednn.forward(op, type, src, dst, 1);
+                    float[] got = load(type, dst, x.length);
+                    int passes = EltwisePlan.of(op, Pass.FORWARD).passes();
+                    double units = type == DataType.F32 ? 2 * passes + 2 : passes;
+                    double worst = 0;
+                    for (int i = 0; i < x.length; i++) {
+                        double ref = ScalarBackend.forward(op, (double) x[i]);
+                        double err = Math.abs(got[i] - ref) / ulp(type, representable(type, (float) ref));
+                        worst = Math.max(worst, err);
+                        if (!(err <= units)) {
+                            failures.add(op + " " + type.cliName() + ": x=" + x[i] + " got " + got[i] + ", oracle " + ref
+                                    + " (" + err + " units, bound " + units + ")");
+                        }
+                    }
+                    report.append(String.format("  %s %s: worst %.2f units (bound %.0f)%n", op, type.cliName(), worst, units));
+                    ran++;
+                }
+            }
+        }
+        System.out.print(report);
+        assertTrue(ran > 0, "no forward plan with inputScale < 1 ran on oneDNN (CELU(2) f32 runs on every CPU)");
+        if (!failures.isEmpty()) {
+            fail(failures.size() + " results off, first ones:\n" + String.join("\n", failures.subList(0, Math.min(20, failures.size()))));
         }
     }
 
