@@ -57,7 +57,9 @@ import org.elu4j.internal.scalar.ScalarBackend;
  * also works after an in-place forward (which overwrote x) — the usual choice. From the output is
  * defined only when the sign of y tells the side of x: alpha (or slope) {@code >= 0}, scale and
  * input scale {@code > 0}; otherwise it is refused. Either may write dx over dy (pass the same
- * region), never over x or y. The derivative at 0 is the negative side's.
+ * region), never over x or y. The derivative at 0 is the negative side's; so with scale
+ * {@code < 1}, a positive x whose {@code scale * x} rounds to +0.0 (y = +0.0, as x = 0 gives) gets
+ * the negative side's derivative from the output.
  *
  * <h2>Memory and types</h2>
  * Element counts come from the memory: {@code byteSize() / type.byteSize()}. Segments may have any
@@ -1053,10 +1055,10 @@ public final class Elu {
 
     private void backward(MemorySegment dy, MemorySegment xy, MemorySegment dx, DataType type, Pass pass) {
         Objects.requireNonNull(type, "type");
+        long n = Checks.backward(dy, xy, dx, type.byteSize()); // first: a null is a NullPointerException, as on arrays
         if (pass == Pass.BACKWARD_FROM_OUTPUT) {
             fromOutputAllowed();
         }
-        long n = Checks.backward(dy, xy, dx, type.byteSize());
         boolean heap = !dy.isNative() || !xy.isNative() || !dx.isNative();
         // binding(type, pass, heap), inline as in forward(), with the first call's warm-up
         Binding b = bindings[(type.ordinal() * PASSES + pass.ordinal()) * 2 + (heap ? 1 : 0)];

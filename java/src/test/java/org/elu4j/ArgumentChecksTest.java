@@ -164,6 +164,18 @@ class ArgumentChecksTest {
             MemorySegment s = filled(arena, 4, 1f);
             assertThrows(NullPointerException.class, () -> Elu.elu().apply(null, s));
             refused(NullPointerException.class, s, () -> Elu.elu().apply(s, null));
+            // a null before the function's own refusal (backward from the output with alpha < 0),
+            // as the array overloads do
+            Elu negative = Elu.elu(-1);
+            assertEquals("dy", assertThrows(NullPointerException.class,
+                    () -> negative.backwardFromOutput(null, s, s)).getMessage());
+            assertEquals("dy", assertThrows(NullPointerException.class,
+                    () -> negative.backwardFromOutput((float[]) null, new float[1], new float[1])).getMessage());
+            MemorySegment y = filled(arena, 4, -0.5f);
+            MemorySegment dx = filled(arena, 4, 7f);
+            refused(NullPointerException.class, dx, () -> negative.backwardFromOutput(s, null, dx));
+            var e = refused(IllegalArgumentException.class, dx, () -> negative.backwardFromOutput(s, y, dx));
+            assertTrue(e.getMessage().contains("alpha"), e.getMessage());
         }
     }
 
