@@ -42,7 +42,7 @@ FAM_INLINE float FAM(leaky_neg)(float v, const fam_slope s, int kind)
 FAM_INLINE float FAM(relu_one)(float v, const fam_slope s, int kind)
 {
     const float neg = kind < 0 ? 0.0f : FAM(leaky_neg)(v, s, kind);
-    return v > 0.0f ? v : isnan(v) ? v : neg;
+    return v > 0.0f ? v : FAM(keep_nan_f32)(v, neg);
 }
 
 /* One backward element: ReLU's threshold_backward, LeakyReLU's leaky_relu_backward (PyTorch's). */

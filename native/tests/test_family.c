@@ -54,6 +54,7 @@ static const params k_params[] = {
     {"relu", ELU4J_FN_RELU, 0.0, 1.0, 1.0},
     {"leaky(0.01)", ELU4J_FN_LEAKY_RELU, 0.01, 1.0, 1.0},
     {"leaky(-0.3)", ELU4J_FN_LEAKY_RELU, -0.3, 1.0, 1.0},
+    {"leaky(0.25)", ELU4J_FN_LEAKY_RELU, 0.25, 1.0, 1.0}, /* a float slope: one multiply (sNaN kept?) */
     {"elu(0.5,1,3)", ELU4J_FN_ELU, 0.5, 1.0, 3.0}, /* scale 1, a linear range that is not x */
 };
 #define N_PARAMS ((int)(sizeof k_params / sizeof k_params[0]))
@@ -296,7 +297,7 @@ static void make_inputs(void)
         }
         double xd;
         if (i < ns) {
-            xd = (double)x;
+            xd = (double)x; /* a signalling NaN becomes quiet: the f64 ones are set below */
         } else if (r % 7 == 0) {
             xd = -40.0 - 700.0 * (double)rng_next(&st) / 4294967296.0; /* exp's subnormal edge too */
         } else {
@@ -304,6 +305,11 @@ static void make_inputs(void)
         }
         g_in64[i] = xd;
         g_dy64[i] = (double)g_dy32[i] * (1.0 + 0x1p-30 * (double)(r & 0xffff));
+    }
+    /* f64 signalling NaNs (the float ones above come out of the conversion quiet) */
+    static const uint64_t snan64[] = {0x7ff0000000000001ull, 0xfff0000000012345ull, 0x7ff4000000000000ull};
+    for (size_t k = 0; k < sizeof snan64 / sizeof snan64[0]; k++) {
+        memcpy(&g_in64[ns + k], &snan64[k], 8);
     }
     g_dy32[0] = 1.0f; /* some simple gradients next to the specials */
     g_dy64[0] = 1.0;
