@@ -186,9 +186,9 @@ ELU4J_API int elu4j_forward(int function, int dtype, const void *src, void *dst,
  * process may run on: the online CPUs, or fewer where the affinity masks of its main thread and
  * of the first parallel caller together allow fewer (taskset, a container's cpuset), read at the
  * first parallel call; a CPU quota (docker --cpus) is no mask, so pass the count you want where
- * one applies. More than that count of CPUs count as that many. Workers run on those CPUs at the
- * lower nice level of the two threads (as far as the system lets a thread go), whichever thread
- * started them.
+ * one applies. More than that count of CPUs count as that many. Workers run on those CPUs with
+ * the main thread's scheduling policy, at the lower nice level of the two threads (as far as the
+ * system lets a thread go), whichever thread started them.
  * Not a cancellation point: cancellation is disabled for the call's duration.
  *
  * The result is bit for bit that of elu4j_forward (same kernels, same streaming-store choice);

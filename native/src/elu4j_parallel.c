@@ -49,9 +49,10 @@
  * as a background thread is), while the main thread may be pinned on its own too (a
  * thread-per-core program; `taskset -p PID` or `renice -p PID` reach only the thread whose id is
  * the process's, in a JVM the idle launcher thread). So the pool is sized by the union of the
- * main thread's and the first caller's masks (read once), and each worker takes that mask and the
- * lower of the two nice levels when it starts (as far as an unprivileged thread may go: it cannot
- * lower its own).
+ * main thread's and the first caller's masks (read once), and each worker takes that mask, the
+ * main thread's scheduling policy and the lower of the two nice levels when it starts (as far as
+ * an unprivileged thread may go: it cannot lower its own nice level, nor leave SCHED_IDLE beyond
+ * its RLIMIT_NICE).
  *
  * Cancellation: a parallel call is no cancellation point (it disables cancellation while it holds
  * the pool): a caller cancelled in its wait would leave the pool locked, and exit() waiting on it.
@@ -141,11 +142,15 @@ static job g_job;                    /* the current job (chunks == 0: none) */
 static atomic_ulong g_posted;
 
 /* The pool's CPU mask and nice level (init_once), which every worker takes (worker_main);
-   g_mask_ok and g_nice_ok say whether they could be read. */
+   g_mask_ok and g_nice_ok say whether they could be read. And the main thread's scheduling
+   policy (-1 if it could not be read): a first caller under SCHED_IDLE or SCHED_BATCH (a
+   background thread), or a real-time one, must not hand its policy to the workers for good. */
 static cpu_set_t g_mask;
 static int g_mask_ok;
 static int g_nice;
 static int g_nice_ok;
+static int g_policy = -1;
+static struct sched_param g_sched_param;
 
 /* The online CPUs, or fewer where the mask (main's, whose thread id is the process id, with the
    caller's: see the top) allows fewer (taskset, a cpuset, numactl): workers beyond it could only
@@ -182,6 +187,10 @@ static void init_once(void)
     const int caller_nice = getpriority(PRIO_PROCESS, 0);
     g_nice_ok = errno == 0;
     g_nice = main_nice < caller_nice ? main_nice : caller_nice;
+    g_policy = sched_getscheduler(g_pool_pid);
+    if (g_policy == -1 || sched_getparam(g_pool_pid, &g_sched_param) != 0) {
+        g_policy = -1;
+    }
     /* Defaults (no attributes): these calls cannot fail on Linux/glibc. */
     if (pthread_mutex_init(&g_pool_mutex, NULL) != 0 || pthread_cond_init(&g_work_cond, NULL) != 0 ||
         pthread_cond_init(&g_done_cond, NULL) != 0) {
@@ -294,10 +303,13 @@ static void spin_for_job(unsigned index, unsigned long seen)
 static void *worker_main(void *arg)
 {
     const unsigned index = (unsigned)(uintptr_t)arg;
-    /* The pool's mask and nice level, not only the creating caller's (see the top); best effort:
-       a refusal leaves the inherited ones. */
+    /* The pool's mask, policy and nice level, not only the creating caller's (see the top); best
+       effort: a refusal leaves the inherited ones. The policy first: the nice level is SCHED_OTHER's. */
     if (g_mask_ok) {
         (void)sched_setaffinity(0, sizeof g_mask, &g_mask);
+    }
+    if (g_policy != -1 && sched_getscheduler(0) != g_policy) {
+        (void)sched_setscheduler(0, g_policy, &g_sched_param);
     }
     if (g_nice_ok) {
         (void)setpriority(PRIO_PROCESS, 0, g_nice);

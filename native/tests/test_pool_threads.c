@@ -3,7 +3,8 @@
  * first call from a thread pinned to one CPU and niced must neither size the pool by that one
  * CPU (parallel mode silently off for the process) nor leave the workers on that CPU or at that
  * nice level. The worker's mask must be the process's, and its nice level the main thread's
- * where this system lets a thread lower its own nice level (else that part is skipped, said so).
+ * where this system lets a thread lower its own nice level (else that part is skipped, said so),
+ * and its scheduling policy the main thread's where the first caller could run under SCHED_BATCH.
  * And the mirror case, in a forked child: main pinned to one CPU, the first call from an unpinned
  * thread must start a worker. Skipped (77) where the process runs on one CPU only.
  */
@@ -27,6 +28,7 @@ static size_t g_n;
 static float *g_src, *g_dst;
 static int g_first_cpu;
 static int g_can_unnice; /* this system let the first caller lower its nice level back */
+static int g_batch;      /* the first caller ran under SCHED_BATCH (main under SCHED_OTHER) */
 static int g_status = -1;
 
 static void *first_caller(void *arg)
@@ -43,6 +45,9 @@ static void *first_caller(void *arg)
         return NULL;
     }
     g_can_unnice = setpriority(PRIO_PROCESS, 0, nice0) == 0 && setpriority(PRIO_PROCESS, 0, nice0 + 5) == 0;
+    /* a background thread's policy: any thread may go from SCHED_OTHER to SCHED_BATCH and back */
+    const struct sched_param none = {0};
+    g_batch = sched_getscheduler(0) == SCHED_OTHER && sched_setscheduler(0, SCHED_BATCH, &none) == 0;
     g_status = elu4j_forward_mt(ELU4J_FN_ELU, ELU4J_DT_F32, g_src, g_dst, g_n, 1.0, 1.0, 1.0, 2);
     return NULL;
 }
@@ -128,6 +133,7 @@ int main(void)
     int settled = 0;
     for (int i = 0; i < 500 && !settled; i++) {
         settled = sched_getaffinity(tids[0], sizeof wmask, &wmask) == 0 && CPU_EQUAL(&wmask, &mask)
+                  && (!g_batch || sched_getscheduler(tids[0]) == SCHED_OTHER)
                   && (!g_can_unnice || getpriority(PRIO_PROCESS, (id_t)tids[0]) == getpriority(PRIO_PROCESS, (id_t)getpid()));
         if (!settled) {
             usleep(10000);
@@ -136,6 +142,11 @@ int main(void)
     if (sched_getaffinity(tids[0], sizeof wmask, &wmask) != 0 || !CPU_EQUAL(&wmask, &mask)) {
         printf("FAIL: the worker runs on %d CPU(s), the process on %d: it kept its creator's mask\n",
                CPU_COUNT(&wmask), CPU_COUNT(&mask));
+        return 1;
+    }
+    if (g_batch && sched_getscheduler(tids[0]) != SCHED_OTHER) {
+        printf("FAIL: the worker's scheduling policy is %d, the main thread's SCHED_OTHER: it kept its creator's "
+               "SCHED_BATCH\n", sched_getscheduler(tids[0]));
         return 1;
     }
     errno = 0;
@@ -154,6 +165,7 @@ int main(void)
         printf("FAIL: the worker's nice level is %d, the main thread's %d: it kept its creator's\n", worker_nice, main_nice);
         return 1;
     }
-    printf("ok: the worker runs on the process's %d CPUs at the main thread's nice level %d\n", CPU_COUNT(&mask), main_nice);
+    printf("ok: the worker runs on the process's %d CPUs at the main thread's nice level %d%s\n", CPU_COUNT(&mask), main_nice,
+           g_batch ? " and policy (SCHED_OTHER; its creator ran under SCHED_BATCH)" : "");
     return 0;
 }
