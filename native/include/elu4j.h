@@ -191,7 +191,8 @@ ELU4J_API int elu4j_forward(int function, int dtype, const void *src, void *dst,
  * system lets a thread go), whichever thread started them.
  * Not a cancellation point: cancellation is disabled for the call's duration.
  *
- * The result is bit for bit that of elu4j_forward (same kernels, same streaming-store choice);
+ * The result is bit for bit that of elu4j_forward (same kernels, same streaming-store choice, and
+ * the workers run under the caller's MXCSR controls: flush-to-zero, denormals-are-zero, rounding);
  * same arguments, checks, statuses and guarantees, and it returns only when every element is
  * written. [0, n) is cut into chunks on dst's 64-byte lines, so no two threads write the same
  * cache line. Calls of fewer than elu4j_mt_min_elements() elements, and calls where threads comes

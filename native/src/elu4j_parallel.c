@@ -72,6 +72,7 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+#include <xmmintrin.h> /* _mm_getcsr, _mm_setcsr */
 
 /*
  * Smallest n (floats) that runs in parallel. Handing work to a sleeping worker costs tens of
@@ -120,7 +121,11 @@ typedef struct job {
     size_t next;        /* next chunk to hand out (== chunks: none left) */
     size_t done;        /* chunks finished */
     unsigned workers;   /* workers allowed to take chunks of this job (index < workers) */
+    unsigned fp_control; /* the caller's MXCSR control bits (FTZ, DAZ, rounding, masks): see run_chunk */
 } job;
+
+/* MXCSR's control bits; the low six are the sticky exception flags, each thread's own. */
+#define MXCSR_CONTROL (~0x3Fu)
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 /*
@@ -223,14 +228,27 @@ static size_t chunk_start(const job *j, size_t c)
     return i < j->n ? i : j->n;
 }
 
-/* Runs chunk c of the current job (called without the pool mutex). */
+/*
+ * Runs chunk c of the current job (called without the pool mutex) under the caller's floating-
+ * point controls: a worker keeps the MXCSR it started with, and a C caller that has since set
+ * flush-to-zero, denormals-are-zero or another rounding mode must get the bits its serial call
+ * gives (elu4j_forward runs in the caller's environment). A JVM never changes them.
+ */
 static void run_chunk(const job *j, size_t c)
 {
     const size_t a = chunk_start(j, c);
     const size_t b = chunk_start(j, c + 1);
     if (b > a) {
+        const unsigned mine = _mm_getcsr();
+        const int other = (mine & MXCSR_CONTROL) != j->fp_control;
+        if (other) {
+            _mm_setcsr((mine & ~MXCSR_CONTROL) | j->fp_control);
+        }
         const size_t es = j->task.elem_size;
         elu4j_task_run(&j->task, j->src + a * es, j->dst + a * es, b - a);
+        if (other) {
+            _mm_setcsr((_mm_getcsr() & ~MXCSR_CONTROL) | (mine & MXCSR_CONTROL));
+        }
     }
 }
 
@@ -433,7 +451,8 @@ static void mt_run(const elu4j_task *task, const void *src, void *dst, size_t n,
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     g_job = (job){.src = src, .dst = dst, .n = n, .task = *task,
-                  .chunks = chunks, .next = 0, .done = 0, .workers = workers};
+                  .chunks = chunks, .next = 0, .done = 0, .workers = workers,
+                  .fp_control = _mm_getcsr() & MXCSR_CONTROL};
     atomic_fetch_add_explicit(&g_posted, 1, memory_order_release);
     pthread_cond_broadcast(&g_work_cond);
 #ifdef ELU4J_MT_TESTING

@@ -8,7 +8,8 @@
  * place and in place: the result must be exactly the bits of the serial elu4j_forward, the
  * source must stay unchanged and the guard bytes around the destination untouched. Bad
  * arguments get the serial call's statuses and leave dst untouched. Then several threads call
- * it at once with random sizes and offsets, each result checked bit for bit.
+ * it at once with random sizes and offsets, each result checked bit for bit. First of all, with
+ * flush-to-zero and denormals-are-zero set in the caller after the pool started, the same bits.
  *
  * --light (for valgrind, which runs threads one at a time and ~50x slower): fewer offsets, thread
  * counts, alphas (one for the large sizes) and large sizes, the same checks.
@@ -29,6 +30,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <unistd.h>
+#include <xmmintrin.h>
 
 #define GUARD 64
 #define MAX_OFF 5
@@ -399,11 +401,50 @@ static void test_cancel(void)
     bufs_free(&b);
 }
 
+/*
+ * The caller's floating-point controls reach the workers: with flush-to-zero and
+ * denormals-are-zero set in the calling thread after the pool started (its workers kept the
+ * default MXCSR), the parallel call must still give the serial call's bits (LeakyReLU on
+ * subnormals: 0 under FTZ/DAZ, s * x otherwise).
+ */
+static void test_fp_environment(void)
+{
+    const size_t n = 2 * elu4j_mt_min_elements() + 4097;
+    float *x = malloc(n * sizeof(float)), *a = malloc(n * sizeof(float)), *b = malloc(n * sizeof(float));
+    CHECK(x != NULL && a != NULL && b != NULL, "out of memory");
+    if (x == NULL || a == NULL || b == NULL) {
+        free(x), free(a), free(b);
+        return;
+    }
+    uint64_t st = 5;
+    for (size_t i = 0; i < n; i++) { /* subnormals, and normals whose product with the slope is one */
+        const uint32_t r = rng_next(&st);
+        x[i] = float_of(0x80000000u | (r % 3 == 0 ? 0x00800000u | (r >> 9) : r >> 9));
+    }
+    CHECK(elu4j_forward_mt(ELU4J_FN_LEAKY_RELU, ELU4J_DT_F32, x, b, n, 0.01, 1.0, 1.0, 0) == ELU4J_OK,
+          "pool start"); /* the workers start with the default controls */
+    const unsigned saved = _mm_getcsr();
+    _mm_setcsr(saved | 0x8040u); /* FTZ | DAZ, this thread only */
+    const int s1 = elu4j_forward(ELU4J_FN_LEAKY_RELU, ELU4J_DT_F32, x, a, n, 0.01, 1.0, 1.0);
+    const int s2 = elu4j_forward_mt(ELU4J_FN_LEAKY_RELU, ELU4J_DT_F32, x, b, n, 0.01, 1.0, 1.0, 0);
+    _mm_setcsr(saved);
+    size_t differ = 0, flushed = 0;
+    for (size_t i = 0; i < n; i++) {
+        differ += bits_of(a[i]) != bits_of(b[i]);
+        flushed += a[i] == 0.0f;
+    }
+    CHECK(s1 == ELU4J_OK && s2 == ELU4J_OK, "statuses %d %d", s1, s2);
+    CHECK(differ == 0, "FTZ/DAZ in the caller: the parallel call differs from the serial one in %zu of %zu", differ, n);
+    CHECK(flushed > n / 2, "FTZ/DAZ did not flush (%zu of %zu zero): the check checks nothing", flushed, n);
+    free(x), free(a), free(b);
+}
+
 int main(int argc, char **argv)
 {
     g_light = argc > 1 && strcmp(argv[1], "--light") == 0;
     printf("elu4j_mt_min_elements() = %zu, best ISA %s\n", elu4j_mt_min_elements(),
            elu4j_isa_name(elu4j_best_isa()));
+    test_fp_environment(); /* first: the pool fresh, before any back-off */
     test_status();
     test_sizes();
     test_streaming();
