@@ -124,10 +124,10 @@ ELU4J_API const char *elu4j_status_name(int status);
  * NaN keeps its bits, +-0.0 stays +-0.0); the rest (negative or extreme parameters) evaluates its
  * negative side in double. f64 is computed in double, with
  * t = x * input_scale rounded to double (as the Java scalar oracle does): within 3 double ulps of
- * the exact function of that t (forward), 4 (backward; subnormal results within a few units of
- * 2^-1074; where |dy| > 2^64 and exp(t) is below the double range, the double evaluation
- * (dy * cis) * exp(t) instead, as the Java oracle's, so 0 or a coarse value, and NaN for an
- * infinite dy). All three parameters must be finite for every function, also where unused; for ELU,
+ * the exact function of that t (forward), 4 (backward; a subnormal result is the double
+ * evaluation (dy * cis) * exp(t), as the Java oracle's: within a few units of 2^-1074 where exp(t)
+ * is a normal double (t >= -708) or |dy * cis| <= 2, else off by up to |dy * cis| / 2 units of
+ * 2^-1074 (exp(t) subnormal), 0 where exp(t) rounds to 0 (t < -745), NaN for an infinite dy). All three parameters must be finite for every function, also where unused; for ELU,
  * alpha * scale and alpha * scale * input_scale (in double) must be finite and, unless a factor is 0,
  * at least 2^-969 in magnitude (ELU4J_ERR_INVALID_ARGUMENT otherwise). bf16 and f16 are storage types:
  * each element is widened to float, computed exactly as f32 (same kernel, same bits), and the
