@@ -101,6 +101,38 @@ final class LibraryFiles {
         return "";
     }
 
+    /**
+     * Why the dynamic linker cannot load the library: {@code dlerror()} after a {@code dlopen} of
+     * it, e.g. a dependency that is missing or broken ("libgomp.so.1: file too short"), which
+     * {@code SymbolLookup.libraryLookup} does not pass on ("Cannot open library"). Null where it
+     * loads after all, or the C library has no {@code dlopen}/{@code dlerror} to ask.
+     */
+    static String dlopenError(Path path) {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            Linker linker = Linker.nativeLinker();
+            Optional<MemorySegment> open = linker.defaultLookup().find("dlopen");
+            Optional<MemorySegment> error = linker.defaultLookup().find("dlerror");
+            Optional<MemorySegment> close = linker.defaultLookup().find("dlclose");
+            if (open.isEmpty() || error.isEmpty() || close.isEmpty()) {
+                return null;
+            }
+            final int rtldLazy = 1; // RTLD_LAZY on Linux: resolve nothing more than loading needs
+            MemorySegment handle = (MemorySegment) linker.downcallHandle(open.get(),
+                    FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT))
+                    .invokeExact(arena.allocateFrom(path.toString()), rtldLazy);
+            if (!handle.equals(MemorySegment.NULL)) {
+                int ignored = (int) linker.downcallHandle(close.get(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                        ValueLayout.ADDRESS)).invokeExact(handle);
+                return null;
+            }
+            MemorySegment message = (MemorySegment) linker.downcallHandle(error.get(),
+                    FunctionDescriptor.of(ValueLayout.ADDRESS)).invokeExact();
+            return message.equals(MemorySegment.NULL) ? null : message.reinterpret(4096).getString(0);
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
     /** This process's glibc version ({@code gnu_get_libc_version}), or null (another C library, no native access). */
     static String glibcVersion() {
         try {

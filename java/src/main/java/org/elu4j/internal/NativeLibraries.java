@@ -213,8 +213,10 @@ public final class NativeLibraries {
             SymbolLookup lookup;
             try {
                 lookup = SymbolLookup.libraryLookup(path, Arena.global());
-            } catch (IllegalArgumentException e) { // dlopen failed; its reason does not reach Java
+            } catch (IllegalArgumentException e) { // dlopen failed; its reason does not reach Java: ask dlerror
+                String why = LibraryFiles.dlopenError(path);
                 throw new Elu4jException(what + ": cannot load " + path + " (from " + origin + "): " + e.getMessage()
+                        + (why == null ? "" : " (dlopen: " + why + ")")
                         + LibraryFiles.loadFailureHint(path, userGiven ? "place the library elsewhere"
                                 : "set " + NativeExtractor.DIR_PROPERTY + " or " + NativeExtractor.DIR_ENV + " to a directory on another",
                                 userGiven || !path.getFileName().toString().equals(DNNL_SONAME) ? null : DNNL_GLIBC), e);

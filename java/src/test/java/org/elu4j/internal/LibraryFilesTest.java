@@ -59,6 +59,17 @@ class LibraryFilesTest {
         assertEquals("is not a shared library (no ELF header)", LibraryFiles.elfProblem(file));
     }
 
+    /** dlerror's reason, which the JDK's "Cannot open library" leaves out; null for a library that loads. */
+    @Test
+    void theDynamicLinkersReasonIsAsked(@TempDir Path dir) throws IOException {
+        String missing = LibraryFiles.dlopenError(dir.resolve("libnothere.so"));
+        assertTrue(missing != null && missing.contains("libnothere.so") && missing.contains("No such file"), missing);
+        Path text = Files.writeString(dir.resolve("libtext.so"), "not a library");
+        String notElf = LibraryFiles.dlopenError(text);
+        assertTrue(notElf != null && notElf.contains("libtext.so"), notElf);
+        assertNull(LibraryFiles.dlopenError(Path.of("libc.so.6")));
+    }
+
     @Test
     void glibcVersionsCompareByTheirNumbers() throws IOException {
         assertEquals(true, LibraryFiles.olderVersion("2.31", "2.34"));
