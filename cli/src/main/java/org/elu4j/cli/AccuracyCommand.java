@@ -176,6 +176,15 @@ final class AccuracyCommand implements Runnable {
             throw new CommandLine.ParameterException(cl, "--slope applies to leaky-relu only, not to " + names);
         }
         List<Spec> specs = new ArrayList<>();
+        try {
+            addSpecs(chosen, specs);
+        } catch (IllegalArgumentException e) { // a value the library refuses (NaN, infinite, CELU's 0): a usage error
+            throw new CommandLine.ParameterException(cl, e.getMessage());
+        }
+        return specs;
+    }
+
+    private void addSpecs(Set<Elu.Function> chosen, List<Spec> specs) {
         for (Elu.Function f : chosen) {
             switch (f) {
                 case ELU -> (alphas == null ? DEFAULT_ELU_ALPHAS : alphas).forEach(alpha -> specs.add(Spec.of(scale == null && inputScale == null ? Elu.elu(alpha)
@@ -187,7 +196,6 @@ final class AccuracyCommand implements Runnable {
                         .forEach(s -> specs.add(Spec.of(Elu.leakyRelu(s))));
             }
         }
-        return specs;
     }
 
     /** The rows for the --backend values, in the order given, without duplicates. */

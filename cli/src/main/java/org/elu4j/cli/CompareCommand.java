@@ -67,7 +67,12 @@ final class CompareCommand implements Runnable {
         if (System.getProperty("elu4j.vector.coldStart") == null) {
             System.setProperty("elu4j.vector.coldStart", "off");
         }
-        Elu oracle = Elu.elu(alpha).on(Backend.SCALAR);
+        Elu oracle;
+        try {
+            oracle = Elu.elu(alpha).on(Backend.SCALAR);
+        } catch (IllegalArgumentException e) { // NaN, infinite: a usage error, as picocli's own "'nan' is not a double"
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         PrintWriter out = spec.commandLine().getOut();
         out.printf("ELU alpha=%s on %d floats uniform in [%s, %s], seed %d%n", alpha, size, min, max, seed);
         out.printf("%-7s  %-56s %9s  %-15s %12s  %s%n", "backend", "implementation", "max ulp", "at x",
@@ -110,7 +115,9 @@ final class CompareCommand implements Runnable {
                         worst = d;
                         worstAt = x.getAtIndex(JAVA_FLOAT, i);
                     }
-                    maxAbs = Math.max(maxAbs, Math.abs((double) got - want));
+                    if (got != want) { // equal infinities would give inf - inf = NaN
+                        maxAbs = Math.max(maxAbs, Math.abs((double) got - want));
+                    }
                 }
                 double elPerNs = throughput(elu, x, y);
                 out.printf("%-7s  %-56s %9s  %-15s %12.3g  %.3f%n", status.backend().cliName(), status.detail(),

@@ -46,8 +46,9 @@ final class FunctionOptions {
     /**
      * The function object these options describe, on {@code Backend.AUTO}.
      *
-     * @throws CommandLine.ParameterException for an option the function does not take
-     * @throws IllegalArgumentException       for a value the function refuses (NaN, infinite, CELU's 0)
+     * @throws CommandLine.ParameterException for an option the function does not take, or a value it
+     *                                        refuses (NaN, infinite, CELU's 0): a usage error, as
+     *                                        picocli's own "'nan' is not a double"
      */
     Elu toElu(CommandLine cl) {
         Elu.Function f = parsedFunction(cl);
@@ -77,14 +78,18 @@ final class FunctionOptions {
                                 : "it takes " + String.join(", ", allowed)) + ")");
             }
         }
-        return switch (f) {
-            case ELU -> scale == null && inputScale == null ? Elu.elu(alpha == null ? 1 : alpha)
-                    : Elu.elu(alpha == null ? 1 : alpha, scale == null ? 1 : scale, inputScale == null ? 1 : inputScale);
-            case SELU -> Elu.selu();
-            case CELU -> Elu.celu(alpha == null ? 1 : alpha);
-            case RELU -> Elu.relu();
-            case LEAKY_RELU -> Elu.leakyRelu(slope == null ? DEFAULT_SLOPE : slope);
-        };
+        try {
+            return switch (f) {
+                case ELU -> scale == null && inputScale == null ? Elu.elu(alpha == null ? 1 : alpha)
+                        : Elu.elu(alpha == null ? 1 : alpha, scale == null ? 1 : scale, inputScale == null ? 1 : inputScale);
+                case SELU -> Elu.selu();
+                case CELU -> Elu.celu(alpha == null ? 1 : alpha);
+                case RELU -> Elu.relu();
+                case LEAKY_RELU -> Elu.leakyRelu(slope == null ? DEFAULT_SLOPE : slope);
+            };
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, e.getMessage());
+        }
     }
 
     /** The function and its parameters for messages, e.g. {@code elu(alpha=0.5)} or {@code selu}. */

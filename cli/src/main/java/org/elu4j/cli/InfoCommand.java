@@ -115,7 +115,9 @@ final class InfoCommand implements Runnable {
         return switch (e.function()) {
             case RELU -> "relu";
             case LEAKY_RELU -> "leaky-relu(slope=" + e.alpha() + ")";
-            case ELU, SELU, CELU -> e.scale() == 1 && e.inputScale() == 1 ? "elu(alpha=" + e.alpha() + ")"
+            case SELU -> "selu";
+            case CELU -> "celu(alpha=" + e.alpha() + ")";
+            case ELU -> e.scale() == 1 && e.inputScale() == 1 ? "elu(alpha=" + e.alpha() + ")"
                     : "elu(alpha=" + e.alpha() + ", scale=" + e.scale() + ", inputScale=" + e.inputScale() + ")";
         };
     }

@@ -176,6 +176,9 @@ class CliTest {
         }
         assertFalse(Files.exists(dir.resolve("zzz")), "no file named after a directory");
         assertEquals(2, cli("compare", "--millis", "0").code());
+        Run nan = cli("compare", "--alpha", "NaN", "--size", "10");
+        assertEquals(2, nan.code(), nan.err()); // a value elu4j refuses: a usage error, as "nan" (not a double) is
+        assertTrue(nan.err().contains("alpha must be finite"), nan.err());
         assertTrue(cli("apply", "--dtype", "f8", in.toString(), dir.resolve("d.npy").toString()).err()
                 .startsWith("Invalid value for option '--dtype': unknown data type 'f8'"));
         // AUTO's line says where the call ran
@@ -197,6 +200,10 @@ class CliTest {
             assertEquals(0, compare.code(), compare.err());
             assertTrue(compare.out().contains("onednn   cannot run it: "), compare.out());
         }
+        // results of -inf (alpha 1e39 overflows the float range) equal to the oracle's: error 0, not inf - inf
+        Run huge = cli("compare", "--alpha", "1e39", "--size", "1000", "--millis", "1");
+        assertEquals(0, huge.code(), huge.err());
+        assertTrue(huge.out().lines().filter(l -> l.startsWith("scalar ")).allMatch(l -> !l.contains("NaN")), huge.out());
     }
 
     private static void writeFloats(Path file, float[] x, long[] shape) {

@@ -334,7 +334,12 @@ class FamilyCliTest {
                 {"--function", "celu", "--input-scale", "2", "--input-scale does not apply to celu (it takes --alpha)"},
                 {"--function", "relu", "--alpha", "0", "--alpha does not apply to relu"},
                 {"--function", "leaky-relu", "--alpha", "0.1", "--alpha does not apply to leaky-relu (it takes --slope)"},
-                {"--function", "gelu", "unknown function 'gelu'"}}) {
+                {"--function", "gelu", "unknown function 'gelu'"},
+                // values the library refuses are usage errors too, however they are spelt
+                {"--function", "celu", "--alpha", "0", "alpha must not be 0"},
+                {"--function", "elu", "--alpha", "NaN", "alpha must be finite"},
+                {"--function", "elu", "--scale", "Infinity", "scale must be finite"},
+                {"--function", "leaky-relu", "--slope", "NaN", "slope must be finite"}}) {
             List<String> a = new ArrayList<>(List.of("apply"));
             a.addAll(List.of(c).subList(0, c.length - 1));
             a.addAll(List.of(in.toString(), out.toString()));
@@ -346,9 +351,6 @@ class FamilyCliTest {
             a.addAll(1, List.of("--from", "src", in.toString()));
             assertEquals(2, cli(a).code(), String.join(" ", a));
         }
-        Run bad = cli(List.of("apply", "--function", "celu", "--alpha", "0", in.toString(), out.toString()));
-        assertRefused(bad, out);
-        assertTrue(bad.err().contains("alpha must not be 0"), bad.err());
     }
 
     @Test
