@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
@@ -22,8 +23,12 @@ import org.elu4j.BackendUnavailableException;
  * thread count on its carrier before the call: virtual threads come and go by the thousand (a
  * context per thread would pile up until the next platform thread's first call), and the native
  * thread under one changes between its calls (OpenMP's thread count belongs to the native
- * thread, so each pass sets it: {@link ThreadContext#applyThreadCount}). The pool grows to the
- * most calls in flight at once and keeps up to {@link #IDLE_MAX} of its contexts idle.
+ * thread, so each pass sets it: {@link ThreadContext#applyThreadCount}). At most
+ * {@link #IDLE_MAX} contexts are lent at once; more virtual threads in a call wait for one
+ * (parked, off their carriers). Without that cap the pool grew with the virtual threads blocked
+ * inside calls: a thread waiting for another's primitive to be created (the cache's lock) holds
+ * its context, and 5,000 virtual threads calling with distinct sizes had made 2,158 contexts
+ * (their streams, arenas and memory objects: 239 MB), each to be closed again afterwards.
  *
  * <p>The guard ({@link #enter}/{@link #exit}): a call marks its own context busy (one volatile
  * store, no lock) before it reads {@code closed}; {@link #close} sets {@code closed} and then
@@ -40,11 +45,12 @@ final class ThreadContexts {
     private final ConcurrentLinkedDeque<ThreadContext> idle = new ConcurrentLinkedDeque<>();
     private final AtomicInteger idleCount = new AtomicInteger();
     /**
-     * Pooled contexts kept idle at most; more are closed as their calls end. A virtual thread can
-     * be unmounted inside a call (a contended lock), so more calls than carriers can be in
-     * flight at once, and the pool grows to that peak; this trims it back afterwards.
+     * Pooled contexts lent at once, and kept idle, at most: twice the CPUs, so that the virtual
+     * threads unmounted inside a call (a contended lock) do not leave the carriers without one.
      */
     static final int IDLE_MAX = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    /** Permits to borrow a pooled context: {@link #IDLE_MAX}. */
+    private final Semaphore lendable = new Semaphore(IDLE_MAX);
     private final Supplier<ThreadContext> factory;
     /** Set once by {@link #close}; read by every call after it marked its context busy. */
     private volatile boolean closed;
@@ -82,15 +88,29 @@ final class ThreadContexts {
         if (Thread.currentThread().isVirtual()) {
             if (idleCount.incrementAndGet() <= IDLE_MAX) {
                 idle.offerFirst(ctx); // (after close() it is closed, and enter() refuses before using it)
-            } else {
+            } else { // (not with the cap on lending: a guard)
                 idleCount.decrementAndGet();
                 retire(ctx);
             }
+            lendable.release();
         }
     }
 
-    /** A virtual thread's call: an idle pooled context (or a new one), busy, OpenMP's count set on this carrier. */
+    /**
+     * A virtual thread's call: an idle pooled context (or a new one), busy, once fewer than
+     * {@link #IDLE_MAX} are lent (the permit goes back in {@link #exit}, or here if this throws).
+     */
     private ThreadContext borrow() {
+        lendable.acquireUninterruptibly();
+        try {
+            return lend();
+        } catch (RuntimeException | Error e) {
+            lendable.release();
+            throw e;
+        }
+    }
+
+    private ThreadContext lend() {
         ThreadContext ctx = idle.pollFirst();
         if (ctx != null) {
             idleCount.decrementAndGet();

@@ -158,12 +158,13 @@ class OneDnnLifecycleTest {
     }
 
     /**
-     * More virtual threads inside calls at once than the pool keeps idle (each holds its context
-     * while it waits, as one unmounted by a contended lock would): the pool grows to all of them,
-     * and once they are done it closes the ones beyond {@link ThreadContexts#IDLE_MAX}.
+     * More virtual threads inside calls at once than the pool may lend (each holds its context
+     * while it waits, as one unmounted by a contended lock would): {@link ThreadContexts#IDLE_MAX}
+     * of them get one, the others wait for it, and all finish once the first are done; the pool
+     * never holds more.
      */
     @Test
-    void thePoolGrowsToTheCallsInFlightAndShrinksBackToItsIdleMaximum() throws Exception {
+    void callsInFlightShareAtMostIdleMaxContexts() throws Exception {
         ThreadContexts contexts = dnnl.contexts();
         int holders = 3 * ThreadContexts.IDLE_MAX;
         CountDownLatch inside = new CountDownLatch(holders);
@@ -182,13 +183,19 @@ class OneDnnLifecycleTest {
                     return null;
                 }));
             }
-            assertTrue(inside.await(30, TimeUnit.SECONDS), "the virtual threads did not all get a context");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (inside.getCount() > holders - ThreadContexts.IDLE_MAX && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            Thread.sleep(200); // time for any more to get in, if the cap did not hold
+            long in = holders - inside.getCount();
             int grown = contexts.pooledCount();
             release.countDown();
             for (var f : done) {
-                f.get(30, TimeUnit.SECONDS);
+                f.get(30, TimeUnit.SECONDS); // the waiting ones too
             }
-            assertEquals(holders, grown, holders + " calls in flight at once: one pooled context each");
+            assertEquals(ThreadContexts.IDLE_MAX, in, holders + " calls at once: " + ThreadContexts.IDLE_MAX + " inside");
+            assertTrue(grown <= ThreadContexts.IDLE_MAX, grown + " pooled contexts for " + in + " calls inside");
         }
         int kept = contexts.pooledCount();
         assertTrue(kept <= ThreadContexts.IDLE_MAX, "after the calls, " + kept + " contexts are open (at most "
