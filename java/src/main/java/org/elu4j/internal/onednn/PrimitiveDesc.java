@@ -74,15 +74,19 @@ final class PrimitiveDesc extends DnnlHandle {
         return dnnl_primitive_desc_destroy(handle);
     }
 
-    /** Destroys this descriptor and then its hint, even if the first destroy fails. */
+    /**
+     * Destroys this descriptor and then its hint, even if the first destroy fails; the first
+     * failure is thrown, the second suppressed in it (a finally block would have thrown the
+     * hint's instead, losing the descriptor's status and call).
+     */
     @Override
     public void close() {
-        try {
-            super.close();
-        } finally {
-            if (hint != null) {
-                hint.close();
-            }
+        RuntimeException failure = DnnlHandle.attempt(super::close, null);
+        if (hint != null) {
+            failure = DnnlHandle.attempt(hint::close, failure);
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 }
