@@ -254,8 +254,11 @@ final class ColdStart {
             // other HeapMemorySegmentImpl class loaded.)
             MemorySegment.ofArray(new byte[0]);
             try {
-                Thread t = new Thread(ColdStart::work, THREAD_NAME);
-                t.setDaemon(true);
+                // Not the binding thread's inheritable thread-locals nor its context class loader (an
+                // application server's web application would be kept alive by this thread's minutes).
+                Thread t = Thread.ofPlatform().name(THREAD_NAME).daemon(true).inheritInheritableThreadLocals(false)
+                        .unstarted(ColdStart::work);
+                t.setContextClassLoader(null);
                 t.start();
                 running = true;
             } catch (RuntimeException | Error e) { // no thread to be had (a process limit): the next binding tries again
@@ -295,6 +298,10 @@ final class ColdStart {
                     (compiled ? COMPILED : GAVE_UP).add(p.family);
                     for (Pair q : WAITING.remove(p.family)) {
                         q.ready = compiled;
+                    }
+                    if (Thread.currentThread().isInterrupted()) { // asked to stop (warm gave this family up):
+                        running = false; // the families queued behind it wait for the next binding's thread,
+                        return;          // rather than each give up at its first pause
                     }
                 }
                 p = null;

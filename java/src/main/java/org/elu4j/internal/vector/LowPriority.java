@@ -43,10 +43,17 @@ final class LowPriority {
     /** The lowest priority (highest nice level) Linux has. */
     private static final int LOWEST = 19;
     private static final int PRIO_PROCESS = 0;
+    private static final int SCHED_OTHER = 0;
+    /** The flag sched_getscheduler may add to the policy. */
+    private static final int SCHED_RESET_ON_FORK = 0x40000000;
 
     /**
      * Lowers the calling thread by {@link #STEPS} nice levels (to at most 19): what happened, for
-     * the log ("nice 0 -> 10", or why it stayed). Never throws.
+     * the log ("nice 0 -> 10", or why it stayed). Never throws. A thread inherits its starter's
+     * scheduling policy too, under which a nice level may mean nothing (SCHED_FIFO: the thread
+     * would run ahead of every ordinary one, the JIT's compiler threads included) or starve it
+     * (SCHED_IDLE: the kernels might never switch): so the thread first takes SCHED_OTHER, which
+     * any thread may (from SCHED_IDLE, within its RLIMIT_NICE).
      */
     static String lowerCurrentThread() {
         if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")) {
@@ -56,15 +63,23 @@ final class LowPriority {
             return "priority unchanged: native access is not enabled for " + LowPriority.class.getModule();
         }
         try (Arena arena = Arena.ofConfined()) {
+            String policy = "";
+            int current = (int) Calls.GET_POLICY.invokeExact(0) & ~SCHED_RESET_ON_FORK;
+            if (current > SCHED_OTHER) {
+                MemorySegment param = arena.allocate(JAVA_INT); // struct sched_param: priority 0
+                int rc = (int) Calls.SET_POLICY.invokeExact(0, SCHED_OTHER, param);
+                policy = rc == 0 ? "scheduling policy " + current + " -> SCHED_OTHER, "
+                        : "scheduling policy " + current + " kept (sched_setscheduler returned " + rc + "), ";
+            }
             int before = nice();
             int target = Math.min(LOWEST, before + STEPS);
             MemorySegment state = arena.allocate(Calls.STATE);
             int rc = (int) Calls.SET.invokeExact(state, PRIO_PROCESS, 0, target);
             if (rc != 0) {
-                return "priority unchanged: setpriority(PRIO_PROCESS, 0, " + target + ") returned " + rc
+                return policy + "priority unchanged: setpriority(PRIO_PROCESS, 0, " + target + ") returned " + rc
                         + " (errno " + (int) Calls.ERRNO.get(state, 0L) + ")";
             }
-            return "nice " + before + " -> " + nice();
+            return policy + "nice " + before + " -> " + nice();
         } catch (Throwable e) { // a C library without the symbols, a linker that refuses: stay as it is
             Throwable cause = e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
             return "priority unchanged: " + cause;
@@ -81,6 +96,9 @@ final class LowPriority {
         static final StructLayout STATE = Linker.Option.captureStateLayout();
         static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
         static final MethodHandle GET = bind("getpriority", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MethodHandle GET_POLICY = bind("sched_getscheduler", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        static final MethodHandle SET_POLICY = bind("sched_setscheduler",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, java.lang.foreign.ValueLayout.ADDRESS));
         static final MethodHandle SET = bind("setpriority", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
                 Linker.Option.captureCallState("errno"));
 

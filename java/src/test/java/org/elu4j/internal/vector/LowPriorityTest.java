@@ -1,6 +1,7 @@
 package org.elu4j.internal.vector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -50,6 +51,42 @@ class LowPriorityTest {
         assertEquals(expected, levels.get()[1], outcome.get());
         assertEquals("nice " + mine + " -> " + expected, outcome.get());
         assertEquals(mine, niceOf(SELF), "the starting thread keeps its level");
+    }
+
+    /**
+     * A thread started from one under SCHED_BATCH (a background thread's policy, which any thread
+     * may take and leave) runs under SCHED_OTHER once lowered, where its nice level means what it
+     * says; SCHED_FIFO or SCHED_IDLE would have made it run ahead of everything or not at all.
+     */
+    @Test
+    void leavesTheStartersSchedulingPolicy() throws Exception {
+        AtomicReference<String> outcome = new AtomicReference<>();
+        AtomicReference<int[]> policies = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            int batch = setPolicy(3); // SCHED_BATCH
+            int before = field(SELF, 41);
+            outcome.set(LowPriority.lowerCurrentThread());
+            policies.set(new int[] {batch, before, field(SELF, 41)});
+        });
+        t.start();
+        t.join();
+        assumeTrue(policies.get()[0] == 0, "sched_setscheduler(SCHED_BATCH) refused here");
+        assertEquals(3, policies.get()[1], "the thread runs under SCHED_BATCH before");
+        assertEquals(0, policies.get()[2], outcome.get());
+        assertTrue(outcome.get().startsWith("scheduling policy 3 -> SCHED_OTHER, nice "), outcome.get());
+    }
+
+    private static int setPolicy(int policy) {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
+            return (int) linker.downcallHandle(linker.defaultLookup().find("sched_setscheduler").orElseThrow(),
+                    java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT,
+                            java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT,
+                            java.lang.foreign.ValueLayout.ADDRESS))
+                    .invokeExact(0, policy, arena.allocate(java.lang.foreign.ValueLayout.JAVA_INT));
+        } catch (Throwable e) {
+            return -1;
+        }
     }
 
     /**
@@ -110,10 +147,15 @@ class LowPriorityTest {
 
     /** Field 19 of a task's stat line: its nice level (the fields after the command's closing parenthesis start at field 3). */
     private static int niceOf(Path stat) {
+        return field(stat, 19);
+    }
+
+    /** Field {@code n} (1-based, as proc(5) numbers them: 19 nice, 41 policy) of a stat file. */
+    private static int field(Path stat, int n) {
         try {
             String line = Files.readString(stat);
             String[] after = line.substring(line.lastIndexOf(')') + 2).split(" ");
-            return Integer.parseInt(after[19 - 3]);
+            return Integer.parseInt(after[n - 3]);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
