@@ -5,7 +5,7 @@ import java.lang.management.ManagementFactory;
 /**
  * Whether the Vector API backend may run here, and its creation: the cheap checks made when the
  * provider is created (the incubating module, {@code -Xint}), then, when something first needs
- * the backend, the checks that need JMX (C2 turned off, no FMA in the JIT) and the backend made
+ * the backend, the checks that need JMX (C2 turned off, read from HotSpot's flags; no FMA in the JIT) and the backend made
  * by reflection, so that nothing loads the Vector API's classes before then.
  *
  * <p>Why a class of its own: these are facts about the JVM, not about the choice between
@@ -41,10 +41,9 @@ final class VectorChecks {
 
     /** The vector backend, made after the checks that need JMX (the JIT's tiers and FMA); {@link #precheck} has passed. */
     static EluBackend create() {
-        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.matches("-XX:TieredStopAtLevel=[0-3]")) {
-                throw new IllegalStateException("C2 is disabled (" + arg + "): the Vector API needs C2 to be fast");
-            }
+        String noC2 = c2Problem(VectorChecks::vmOption);
+        if (noC2 != null) {
+            throw new IllegalStateException(noC2 + ": the Vector API needs C2 to be fast");
         }
         // Every kernel is built on fused multiply-adds. Without the JIT's FMA (a CPU without
         // FMA/AVX, or -XX:UseAVX=0) the Vector API runs them lane by lane in Java: correct, but
@@ -59,6 +58,26 @@ final class VectorChecks {
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot create the Vector API backend: " + e, e);
         }
+    }
+
+    /**
+     * Why C2 never compiles in a JVM with these HotSpot flag values (null: it does, or the flags
+     * cannot be read). From the values the JVM runs with, not the command line's spelling: the
+     * JIT off altogether, C1 only by compilation mode, or tiers stopped below C2's level 4 (which
+     * counts only with tiered compilation: without it the JIT is C2 alone, whatever the level).
+     */
+    static String c2Problem(java.util.function.Function<String, String> flag) {
+        if ("false".equals(flag.apply("UseCompiler"))) {
+            return "the JIT is off (UseCompiler is false)";
+        }
+        if ("quick-only".equals(flag.apply("CompilationMode"))) {
+            return "C2 is disabled (-XX:CompilationMode=quick-only)";
+        }
+        String level = flag.apply("TieredStopAtLevel");
+        if ("true".equals(flag.apply("TieredCompilation")) && level != null && level.matches("[0-3]")) {
+            return "C2 is disabled (-XX:TieredStopAtLevel=" + level + ")";
+        }
+        return null;
     }
 
     /** A HotSpot flag's value, or null where it cannot be read (another VM, jdk.management absent). */

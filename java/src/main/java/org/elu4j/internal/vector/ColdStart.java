@@ -70,8 +70,9 @@ final class ColdStart {
      * runs the caller; a JVM whose C2 does not compile it within this keeps the scalar form rather
      * than a thread that never ends. CPU time, not elapsed time: the thread runs at a low priority
      * ({@link LowPriority}), and on a saturated machine it may wait long for its share, which
-     * should delay the switch, not cancel it. (The JVMs whose C2 never compiles anything, -Xint and
-     * -XX:TieredStopAtLevel below 4, do not get the vector backend.)
+     * should delay the switch, not cancel it. (The JVMs whose C2 never compiles anything, -Xint,
+     * -XX:-UseCompiler, -XX:CompilationMode=quick-only and tiers stopped below level 4, do not get
+     * the vector backend: VectorChecks.)
      */
     static final long MAX_NANOS = 30_000_000_000L;
     /**
