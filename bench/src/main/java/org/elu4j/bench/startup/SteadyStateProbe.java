@@ -42,7 +42,9 @@ import org.elu4j.bench.Functions;
  * for as long as the measured calls took (NS), and how many of its iterations took over 2 µs: the
  * host's own share of that column (preemption, interrupts; measured after the calls, when the JIT
  * is quieter, so a floor). Calls are back to back on the same 64-byte-aligned native
- * tensors (a confined arena: a request's own memory), out of place, inputs uniform in [-4, 4).
+ * tensors (a confined arena: a request's own memory; {@code -Delu4j.bench.arena=shared|auto|global}
+ * another kind, e.g. through {@code ./elu4j bench --steady --jvm-arg}), out of place, inputs
+ * uniform in [-4, 4).
  *
  * <p>The timing loop ({@link #batch}) is compiled by C2 before the first elu4j call (it runs
  * 30,000 times on three kinds of empty call first), so what the curve shows is elu4j's warm-up,
@@ -86,10 +88,18 @@ public final class SteadyStateProbe {
         }
         sleep(50);
 
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment x = arena.allocate(type.byteSize() * (long) size, 64);
-            MemorySegment y = arena.allocate(type.byteSize() * (long) size, 64);
-            MemorySegment g = arena.allocate(type.byteSize() * (long) size, 64);
+        String arenaKind = System.getProperty("elu4j.bench.arena", "confined");
+        Arena tensors = switch (arenaKind) {
+            case "confined" -> Arena.ofConfined();
+            case "shared" -> Arena.ofShared();
+            case "auto" -> Arena.ofAuto();
+            case "global" -> Arena.global();
+            default -> throw new IllegalArgumentException("elu4j.bench.arena: confined, shared, auto or global, not " + arenaKind);
+        };
+        try {
+            MemorySegment x = tensors.allocate(type.byteSize() * (long) size, 64);
+            MemorySegment y = tensors.allocate(type.byteSize() * (long) size, 64);
+            MemorySegment g = tensors.allocate(type.byteSize() * (long) size, 64);
             fill(x, size, type);
             fill(g, size, type);
             onCpu(); // its own classes loaded before the clock starts
@@ -162,6 +172,10 @@ public final class SteadyStateProbe {
             }
             out.append("host ").append(hostOver).append(' ').append(measured).append('\n');
             System.out.print(out);
+        } finally {
+            if (arenaKind.equals("confined") || arenaKind.equals("shared")) { // (auto and global cannot be closed)
+                tensors.close();
+            }
         }
     }
 

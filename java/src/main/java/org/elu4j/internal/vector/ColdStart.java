@@ -326,27 +326,29 @@ final class ColdStart {
      * until the kernel wins {@value #WINS} rounds in a row (then true). The sample covers every kind
      * of step the kernel takes, so that C2 compiles every part a call will run (a part never run
      * there would be compiled as a trap that sends the first call needing it back to the
-     * interpreter), but not a rare branch: C2 lays the code out for the profile it sees. A confined
-     * arena, as most callers' tensors (the JIT compiles the shared code for the kinds it has seen).
+     * interpreter), but not a rare branch: C2 lays the code out for the profile it sees. And every
+     * kind of memory session, in turn: C2 compiles the shared code for the kinds it has seen.
      */
     private static boolean warm(Pair p) {
         long bytes = (long) p.sample.length * p.type.byteSize();
         String outcome;
         boolean compiled;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment x = arena.allocate(bytes, 64);
-            MemorySegment y = arena.allocate(bytes, 64);
-            MemorySegment z = arena.allocate(bytes, 64);
-            for (int i = 0; i < p.sample.length; i++) { // rounded to the type on the way
-                float v = p.sample[i];
-                for (MemorySegment t : new MemorySegment[] {x, y}) { // a forward overwrites y, a backward reads it
-                    switch (p.type) {
-                        case BF16 -> t.setAtIndex(JAVA_SHORT_UNALIGNED, i, HalfFloats.floatToBf16(v));
-                        case F16 -> t.setAtIndex(JAVA_SHORT_UNALIGNED, i, HalfFloats.floatToF16(v));
-                        case F64 -> t.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, v);
-                        default -> t.setAtIndex(JAVA_FLOAT_UNALIGNED, i, v);
-                    }
-                }
+        try (Arena arena = Arena.ofConfined(); Arena shared = Arena.ofShared()) {
+            // The sample in each kind of memory session a call can bring: confined, shared and
+            // automatic (the staging buffers), global (Arena.global()). Compiled for the confined
+            // kind alone, the kernel's code was thrown away at the first call on another (a
+            // profiled predicate), and that call's kind then ran the Vector API's slow fallback
+            // for thousands of calls (30-40 us per 256-float call against 0.4 us, 5,000 calls).
+            Arena[] kinds = {arena, shared, Arena.ofAuto()};
+            MemorySegment[][] sets = new MemorySegment[kinds.length + 1][];
+            for (int k = 0; k < kinds.length; k++) {
+                sets[k] = new MemorySegment[] {kinds[k].allocate(bytes, 64), kinds[k].allocate(bytes, 64),
+                    kinds[k].allocate(bytes, 64)};
+            }
+            sets[kinds.length] = globalSet(bytes);
+            for (MemorySegment[] set : sets) {
+                fill(p, set[0]);
+                fill(p, set[1]); // a forward overwrites y, a backward reads it
             }
             final Call kernel = p.kernelCall();
             final Call scalar = p.scalarCall();
@@ -359,12 +361,14 @@ final class ColdStart {
                 long w0 = System.nanoTime();
                 long c0 = cpuTime();
                 for (int i = 0; i < ROUND; i++) {
-                    kernel.run(x, y, z, bytes);
+                    MemorySegment[] s = sets[i % sets.length];
+                    kernel.run(s[0], s[1], s[2], bytes);
                 }
                 long c1 = cpuTime();
                 long w1 = System.nanoTime();
                 for (int i = 0; i < ROUND; i++) {
-                    scalar.run(x, y, z, bytes);
+                    MemorySegment[] s = sets[i % sets.length];
+                    scalar.run(s[0], s[1], s[2], bytes);
                 }
                 long c2 = cpuTime();
                 long w2 = System.nanoTime();
@@ -399,6 +403,37 @@ final class ColdStart {
         }
         System.getLogger("org.elu4j").log(System.Logger.Level.DEBUG, "elu4j: " + outcome);
         return compiled;
+    }
+
+    /**
+     * Memory of the global session for the warm-up's samples: Arena.global() never frees, so one
+     * block, reused by every pair (only the warm-up thread uses it, one pair at a time: a thread
+     * starts only once the last one has left {@link #warm}) and replaced by a larger one only where
+     * a pair's sample needs more.
+     */
+    private static MemorySegment globalScratch = MemorySegment.NULL;
+
+    /** Three 64-byte-aligned segments of {@code bytes} in {@link #globalScratch}. */
+    private static MemorySegment[] globalSet(long bytes) {
+        long stride = (bytes + 63) & ~63L;
+        if (globalScratch.byteSize() < 3 * stride) {
+            globalScratch = Arena.global().allocate(3 * stride, 64);
+        }
+        return new MemorySegment[] {globalScratch.asSlice(0, bytes), globalScratch.asSlice(stride, bytes),
+            globalScratch.asSlice(2 * stride, bytes)};
+    }
+
+    /** The pair's sample in {@code t}, rounded to its type. */
+    private static void fill(Pair p, MemorySegment t) {
+        for (int i = 0; i < p.sample.length; i++) {
+            float v = p.sample[i];
+            switch (p.type) {
+                case BF16 -> t.setAtIndex(JAVA_SHORT_UNALIGNED, i, HalfFloats.floatToBf16(v));
+                case F16 -> t.setAtIndex(JAVA_SHORT_UNALIGNED, i, HalfFloats.floatToF16(v));
+                case F64 -> t.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, v);
+                default -> t.setAtIndex(JAVA_FLOAT_UNALIGNED, i, v);
+            }
+        }
     }
 
     /** The calling thread's CPU time in nanoseconds, -1 where the JVM does not measure it. */
