@@ -127,7 +127,8 @@ ELU4J_API const char *elu4j_status_name(int status);
  * the exact function of that t (forward), 4 (backward; a subnormal result is the double
  * evaluation (dy * cis) * exp(t), as the Java oracle's: within a few units of 2^-1074 where exp(t)
  * is a normal double (t >= -708) or |dy * cis| <= 2, else off by up to |dy * cis| / 2 units of
- * 2^-1074 (exp(t) subnormal), 0 where exp(t) rounds to 0 (t < -745), NaN for an infinite dy). All three parameters must be finite for every function, also where unused; for ELU,
+ * 2^-1074 (exp(t) subnormal), 0 where exp(t) rounds to 0 (t < -745), NaN for an infinite dy).
+ * All three parameters must be finite for every function, also where unused; for ELU,
  * alpha * scale and alpha * scale * input_scale (in double) must be finite and, unless a factor is 0,
  * at least 2^-969 in magnitude (ELU4J_ERR_INVALID_ARGUMENT otherwise). bf16 and f16 are storage types:
  * each element is widened to float, computed exactly as f32 (same kernel, same bits), and the

@@ -5,7 +5,7 @@ import java.lang.management.ManagementFactory;
 /**
  * Whether the Vector API backend may run here, and its creation: the cheap checks made when the
  * provider is created (the incubating module, {@code -Xint}), then, when something first needs
- * the backend, the checks that need JMX (C2 turned off, read from HotSpot's flags; no FMA in the JIT) and the backend made
+ * the backend, the checks that need JMX (C2 turned off, from HotSpot's flags; no FMA in the JIT) and the backend made
  * by reflection, so that nothing loads the Vector API's classes before then.
  *
  * <p>Why a class of its own: these are facts about the JVM, not about the choice between

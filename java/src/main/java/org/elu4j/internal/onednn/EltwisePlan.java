@@ -151,7 +151,7 @@ final class EltwisePlan {
      * smallest subnormal), and the last pass multiplies that loss by {@code |scale| / inputScale}:
      * positive results up to that factor times the smallest normal lose up to half the factor in
      * units of the type (CELU(1e30) gave 0 for x = 1e-20). Up to a factor of 2 that is one unit, as
-     * one more pass costs (CELU(2)); beyond it the forward is refused. Those calls are refused;
+     * one more pass costs (CELU(2)). Those calls are refused, and the forward beyond that factor;
      * the other backends compute them in one pass. In f32 and bf16 a multi-pass plan can still overflow an
      * intermediate within a factor of scale of the type's largest value (SELU backward stores
      * scale * dy first): that fringe is accepted and documented in the README.

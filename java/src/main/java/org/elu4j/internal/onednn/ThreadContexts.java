@@ -26,9 +26,9 @@ import org.elu4j.BackendUnavailableException;
  * thread, so each pass sets it: {@link ThreadContext#applyThreadCount}). At most
  * {@link #IDLE_MAX} contexts are lent at once; more virtual threads in a call wait for one
  * (parked, off their carriers). Without that cap the pool grew with the virtual threads blocked
- * inside calls: a thread waiting for another's primitive to be created (the cache's lock) holds
- * its context, and 5,000 virtual threads calling with distinct sizes had made 2,158 contexts
- * (their streams, arenas and memory objects: 239 MB), each to be closed again afterwards.
+ * inside calls (a thread waiting for another's primitive to be created, under the cache's lock,
+ * holds its context): thousands of contexts, each a stream, an arena and memory objects, for
+ * thousands of virtual threads calling with distinct sizes.
  *
  * <p>The guard ({@link #enter}/{@link #exit}): a call marks its own context busy (one volatile
  * store, no lock) before it reads {@code closed}; {@link #close} sets {@code closed} and then

@@ -337,8 +337,9 @@ final class ColdStart {
             // The sample in each kind of memory session a call can bring: confined, shared and
             // automatic (the staging buffers), global (Arena.global()). Compiled for the confined
             // kind alone, the kernel's code was thrown away at the first call on another (a
-            // profiled predicate), and that call's kind then ran the Vector API's slow fallback
-            // for thousands of calls (30-40 us per 256-float call against 0.4 us, 5,000 calls).
+            // profiled predicate), and calls then ran the Vector API's slow fallback, a hundred
+            // times slower, for thousands of calls until C2 had compiled it again (benchmarks.md).
+            // Heap memory stays out: in the profile it made every call slower for good.
             Arena[] kinds = {arena, shared, Arena.ofAuto()};
             MemorySegment[][] sets = new MemorySegment[kinds.length + 1][];
             for (int k = 0; k < kinds.length; k++) {
