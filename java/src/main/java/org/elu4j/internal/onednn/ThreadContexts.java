@@ -88,7 +88,7 @@ final class ThreadContexts {
         if (Thread.currentThread().isVirtual()) {
             if (idleCount.incrementAndGet() <= IDLE_MAX) {
                 idle.offerFirst(ctx); // (after close() it is closed, and enter() refuses before using it)
-            } else { // (not with the cap on lending: a guard)
+            } else { // (rare with the cap on lending: a borrower that polled just before this offer made a new one)
                 idleCount.decrementAndGet();
                 retire(ctx);
             }

@@ -1,10 +1,5 @@
 package org.elu4j.internal.vector;
 
-import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
-
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayDeque;
@@ -15,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.elu4j.DataType;
-import org.elu4j.internal.HalfFloats;
 import org.elu4j.internal.vector.Staging.Map1;
 import org.elu4j.internal.vector.Staging.Map2;
 
@@ -333,24 +327,8 @@ final class ColdStart {
         long bytes = (long) p.sample.length * p.type.byteSize();
         String outcome;
         boolean compiled;
-        try (Arena arena = Arena.ofConfined(); Arena shared = Arena.ofShared()) {
-            // The sample in each kind of memory session a call can bring: confined, shared and
-            // automatic (the staging buffers), global (Arena.global()). Compiled for the confined
-            // kind alone, the kernel's code was thrown away at the first call on another (a
-            // profiled predicate), and calls then ran the Vector API's slow fallback, a hundred
-            // times slower, for thousands of calls until C2 had compiled it again (benchmarks.md).
-            // Heap memory stays out: in the profile it made every call slower for good.
-            Arena[] kinds = {arena, shared, Arena.ofAuto()};
-            MemorySegment[][] sets = new MemorySegment[kinds.length + 1][];
-            for (int k = 0; k < kinds.length; k++) {
-                sets[k] = new MemorySegment[] {kinds[k].allocate(bytes, 64), kinds[k].allocate(bytes, 64),
-                    kinds[k].allocate(bytes, 64)};
-            }
-            sets[kinds.length] = globalSet(bytes);
-            for (MemorySegment[] set : sets) {
-                fill(p, set[0]);
-                fill(p, set[1]); // a forward overwrites y, a backward reads it
-            }
+        try (SampleMemory memory = new SampleMemory(p.sample, p.type)) {
+            MemorySegment[][] sets = memory.sets();
             final Call kernel = p.kernelCall();
             final Call scalar = p.scalarCall();
             final long begin = System.nanoTime();
@@ -404,37 +382,6 @@ final class ColdStart {
         }
         System.getLogger("org.elu4j").log(System.Logger.Level.DEBUG, "elu4j: " + outcome);
         return compiled;
-    }
-
-    /**
-     * Memory of the global session for the warm-up's samples: Arena.global() never frees, so one
-     * block, reused by every pair (only the warm-up thread uses it, one pair at a time: a thread
-     * starts only once the last one has left {@link #warm}) and replaced by a larger one only where
-     * a pair's sample needs more.
-     */
-    private static MemorySegment globalScratch = MemorySegment.NULL;
-
-    /** Three 64-byte-aligned segments of {@code bytes} in {@link #globalScratch}. */
-    private static MemorySegment[] globalSet(long bytes) {
-        long stride = (bytes + 63) & ~63L;
-        if (globalScratch.byteSize() < 3 * stride) {
-            globalScratch = Arena.global().allocate(3 * stride, 64);
-        }
-        return new MemorySegment[] {globalScratch.asSlice(0, bytes), globalScratch.asSlice(stride, bytes),
-            globalScratch.asSlice(2 * stride, bytes)};
-    }
-
-    /** The pair's sample in {@code t}, rounded to its type. */
-    private static void fill(Pair p, MemorySegment t) {
-        for (int i = 0; i < p.sample.length; i++) {
-            float v = p.sample[i];
-            switch (p.type) {
-                case BF16 -> t.setAtIndex(JAVA_SHORT_UNALIGNED, i, HalfFloats.floatToBf16(v));
-                case F16 -> t.setAtIndex(JAVA_SHORT_UNALIGNED, i, HalfFloats.floatToF16(v));
-                case F64 -> t.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, v);
-                default -> t.setAtIndex(JAVA_FLOAT_UNALIGNED, i, v);
-            }
-        }
     }
 
     /** The calling thread's CPU time in nanoseconds, -1 where the JVM does not measure it. */

@@ -1,5 +1,6 @@
 package org.elu4j.internal.vector;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.Arena;
@@ -98,7 +99,7 @@ final class LowPriority {
         static final MethodHandle GET = bind("getpriority", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
         static final MethodHandle GET_POLICY = bind("sched_getscheduler", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         static final MethodHandle SET_POLICY = bind("sched_setscheduler",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, java.lang.foreign.ValueLayout.ADDRESS));
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
         static final MethodHandle SET = bind("setpriority", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
                 Linker.Option.captureCallState("errno"));
 
