@@ -1,5 +1,10 @@
 package org.elu4j.internal.vector;
 
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
+
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayDeque;
@@ -10,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.elu4j.DataType;
+import org.elu4j.internal.HalfFloats;
 import org.elu4j.internal.vector.Staging.Map1;
 import org.elu4j.internal.vector.Staging.Map2;
 
@@ -320,15 +326,28 @@ final class ColdStart {
      * until the kernel wins {@value #WINS} rounds in a row (then true). The sample covers every kind
      * of step the kernel takes, so that C2 compiles every part a call will run (a part never run
      * there would be compiled as a trap that sends the first call needing it back to the
-     * interpreter), but not a rare branch: C2 lays the code out for the profile it sees. And every
-     * kind of memory session, in turn: C2 compiles the shared code for the kinds it has seen.
+     * interpreter), but not a rare branch: C2 lays the code out for the profile it sees. A confined
+     * arena, as most callers' tensors (the JIT compiles the shared code for the kinds it has seen).
      */
     private static boolean warm(Pair p) {
         long bytes = (long) p.sample.length * p.type.byteSize();
         String outcome;
         boolean compiled;
-        try (SampleMemory memory = new SampleMemory(p.sample, p.type)) {
-            MemorySegment[][] sets = memory.sets();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate(bytes, 64);
+            MemorySegment y = arena.allocate(bytes, 64);
+            MemorySegment z = arena.allocate(bytes, 64);
+            for (int i = 0; i < p.sample.length; i++) { // rounded to the type on the way
+                float v = p.sample[i];
+                for (MemorySegment t : new MemorySegment[] {x, y}) { // a forward overwrites y, a backward reads it
+                    switch (p.type) {
+                        case BF16 -> t.setAtIndex(JAVA_SHORT_UNALIGNED, i, HalfFloats.floatToBf16(v));
+                        case F16 -> t.setAtIndex(JAVA_SHORT_UNALIGNED, i, HalfFloats.floatToF16(v));
+                        case F64 -> t.setAtIndex(JAVA_DOUBLE_UNALIGNED, i, v);
+                        default -> t.setAtIndex(JAVA_FLOAT_UNALIGNED, i, v);
+                    }
+                }
+            }
             final Call kernel = p.kernelCall();
             final Call scalar = p.scalarCall();
             final long begin = System.nanoTime();
@@ -340,14 +359,12 @@ final class ColdStart {
                 long w0 = System.nanoTime();
                 long c0 = cpuTime();
                 for (int i = 0; i < ROUND; i++) {
-                    MemorySegment[] s = sets[i % sets.length];
-                    kernel.run(s[0], s[1], s[2], bytes);
+                    kernel.run(x, y, z, bytes);
                 }
                 long c1 = cpuTime();
                 long w1 = System.nanoTime();
                 for (int i = 0; i < ROUND; i++) {
-                    MemorySegment[] s = sets[i % sets.length];
-                    scalar.run(s[0], s[1], s[2], bytes);
+                    scalar.run(x, y, z, bytes);
                 }
                 long c2 = cpuTime();
                 long w2 = System.nanoTime();
