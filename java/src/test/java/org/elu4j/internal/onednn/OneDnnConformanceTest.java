@@ -280,6 +280,18 @@ class OneDnnConformanceTest extends ConformanceSuite {
     }
 
     /**
+     * A positive result of 0 where the exact one is below this (twice the smallest normal float)
+     * and the first pass's {@code x * inputScale}, rounded to the type, is not 0 is a flushed
+     * subnormal, one of oneDNN's accepted deviations ({@code Tolerance}): where the
+     * CPU converts f32 to bf16 in hardware (AVX512_BF16's {@code vcvtneps2bf16} flushes subnormal
+     * inputs), a subnormal intermediate {@code x * inputScale} becomes 0. What the last pass makes
+     * of a flushed intermediate is bounded by the factor {@link EltwisePlan#rangeProblem} allows,
+     * {@code |scale| / inputScale <= 2}: a plan beyond it (CELU(1024), had it not been refused)
+     * flushes results up to 1024 times the smallest normal and still fails here.
+     */
+    private static final double FLUSHED_LIMIT = 2.0 * Float.MIN_NORMAL;
+
+    /**
      * The positive side of a forward plan that starts with {@code linear(inputScale)} for an input
      * scale below 1, where {@code x * inputScale} falls below the type's smallest normal (or
      * subnormal): its lost bits are multiplied by {@code |scale| / inputScale} in the last pass,
@@ -312,16 +324,23 @@ class OneDnnConformanceTest extends ConformanceSuite {
                     int passes = EltwisePlan.of(op, Pass.FORWARD).passes();
                     double units = type == DataType.F32 ? 2 * passes + 2 : passes;
                     double worst = 0;
+                    int flushed = 0;
                     for (int i = 0; i < x.length; i++) {
                         double ref = ScalarBackend.forward(op, (double) x[i]);
                         double err = Math.abs(got[i] - ref) / ulp(type, representable(type, (float) ref));
+                        if (!(err <= units) && got[i] == 0 && ref < FLUSHED_LIMIT
+                                && representable(type, (float) (x[i] * op.inputScale())) != 0) {
+                            flushed++; // a flushed intermediate: the CPU's conversion, not the plan (see FLUSHED_LIMIT)
+                            continue;
+                        }
                         worst = Math.max(worst, err);
                         if (!(err <= units)) {
                             failures.add(op + " " + type.cliName() + ": x=" + x[i] + " got " + got[i] + ", oracle " + ref
                                     + " (" + err + " units, bound " + units + ")");
                         }
                     }
-                    report.append(String.format("  %s %s: worst %.2f units (bound %.0f)%n", op, type.cliName(), worst, units));
+                    report.append(String.format("  %s %s: worst %.2f units (bound %.0f)%s%n", op, type.cliName(), worst, units,
+                            flushed > 0 ? ", " + flushed + " of " + x.length + " flushed to 0" : ""));
                     ran++;
                 }
             }
