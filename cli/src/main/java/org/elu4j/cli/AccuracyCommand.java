@@ -184,15 +184,18 @@ final class AccuracyCommand implements Runnable {
         return specs;
     }
 
+    /** The specs of the chosen functions; a value given twice (--alpha 1,1.0) is one row, scanned once. */
     private void addSpecs(Set<Elu.Function> chosen, List<Spec> specs) {
+        List<Double> elu = alphas == null ? DEFAULT_ELU_ALPHAS : alphas.stream().distinct().toList();
+        List<Double> celu = alphas == null ? DEFAULT_CELU_ALPHAS : elu;
         for (Elu.Function f : chosen) {
             switch (f) {
-                case ELU -> (alphas == null ? DEFAULT_ELU_ALPHAS : alphas).forEach(alpha -> specs.add(Spec.of(scale == null && inputScale == null ? Elu.elu(alpha)
+                case ELU -> elu.forEach(alpha -> specs.add(Spec.of(scale == null && inputScale == null ? Elu.elu(alpha)
                         : Elu.elu(alpha, scale == null ? 1 : scale, inputScale == null ? 1 : inputScale))));
                 case SELU -> specs.add(Spec.of(Elu.selu()));
-                case CELU -> (alphas == null ? DEFAULT_CELU_ALPHAS : alphas).forEach(alpha -> specs.add(Spec.of(Elu.celu(alpha))));
+                case CELU -> celu.forEach(alpha -> specs.add(Spec.of(Elu.celu(alpha))));
                 case RELU -> specs.add(Spec.of(Elu.relu()));
-                case LEAKY_RELU -> (slopes == null ? List.of(FunctionOptions.DEFAULT_SLOPE) : slopes)
+                case LEAKY_RELU -> (slopes == null ? List.of(FunctionOptions.DEFAULT_SLOPE) : slopes.stream().distinct().toList())
                         .forEach(s -> specs.add(Spec.of(Elu.leakyRelu(s))));
             }
         }
