@@ -129,9 +129,9 @@ ELU4J_API const char *elu4j_status_name(int status);
  * is a normal double (t >= -708) or |dy * cis| <= 2, else off by up to |dy * cis| / 2 units of
  * 2^-1074 (exp(t) subnormal), 0 where exp(t) rounds to 0 (t < -745), NaN for an infinite dy).
  * Where x * input_scale is itself below the normal range (a tiny x, a small input_scale) and
- * |alpha * scale| > 2 multiplies it back up, its lost low bits are multiplied too: the f64 forward
- * stays within 1 ulp for parameters in [2^-500, 2^500] (the table kernel), not beyond; the f32
- * forward evaluated in double likewise loses them where |alpha * scale| exceeds about 2^873
+ * |alpha * scale| > 2 multiplies it back up, its lost low bits would be multiplied too: the f64
+ * forward's table kernel keeps them for parameters in [2^-500, 2^500], its double evaluation beyond
+ * does not; the f32 forward evaluated in double loses them where |alpha * scale| exceeds about 2^873
  * (CELU(1e300) of -1e-30 gives -0.0). docs/accuracy.md, "Where the double evaluation loses more".
  * All three parameters must be finite for every function, also where unused; for ELU,
  * alpha * scale and alpha * scale * input_scale (in double) must be finite and, unless a factor is 0,
