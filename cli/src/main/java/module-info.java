@@ -8,6 +8,7 @@ module org.elu4j.cli {
     requires org.elu4j.reference;
     requires info.picocli;
     requires java.logging;
+    requires jdk.management; // compare: the machine's memory (com.sun.management.OperatingSystemMXBean)
 
     opens org.elu4j.cli to info.picocli;
 }

@@ -61,6 +61,16 @@ final class CompareCommand implements Runnable {
         if (millis < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--millis must be at least 1, got " + millis);
         }
+        // Its three tensors (input, oracle's output, each backend's output) are native memory: a
+        // size beyond the machine's memory would have the system swap or kill the JVM half-way,
+        // so it is refused here, as a usage error, before anything is allocated.
+        long needed = 3L * size * Float.BYTES;
+        long memory = physicalMemory();
+        if (memory > 0 && needed > memory) {
+            throw new CommandLine.ParameterException(spec.commandLine(), String.format(
+                    "--size %d needs %.1f GiB for its three tensors, more than this machine's %.1f GiB of memory",
+                    size, needed / (double) (1L << 30), memory / (double) (1L << 30)));
+        }
         // The throughput estimate is of each backend's steady state: the vector backend's kernel
         // itself, not the scalar form its f32 ELU runs while a library thread gets the kernel
         // compiled (its cold start, docs/using.md), which may outlast the short warm-up here.
@@ -143,6 +153,15 @@ final class CompareCommand implements Runnable {
         for (int i = 0; i < 20_000 && System.nanoTime() < jitEnd; i++) {
             elu.apply(xs, ys);
         }
+    }
+
+    /** The machine's memory in bytes as the JVM sees it (a container's limit where it has one), 0 if unknown. */
+    private static long physicalMemory() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize();
+        }
+        return 0;
     }
 
     /** Elements per nanosecond over about {@code millis} ms, after a full-size warm-up as long. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -77,6 +78,18 @@ class CliTest {
             assertTrue(r.out().contains("helper SIMD: "), r.out());
             assertTrue(r.out().contains("libelu4j.so.0"), r.out());
         }
+    }
+
+    @Test
+    void compareRefusesASizeBeyondTheMachinesMemory() {
+        long memory = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getTotalMemorySize();
+        assumeTrue(memory < 3L * Integer.MAX_VALUE * Float.BYTES, "this machine has " + (memory >> 30)
+                + " GiB: the largest --size (2^31 - 1 floats, three tensors: 24 GiB) fits in it");
+        Run r = cli("compare", "--size", Integer.toString(Integer.MAX_VALUE));
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("needs 24.0 GiB for its three tensors, more than this machine's"), r.err());
+        assertFalse(r.out().contains("backend"), "nothing measured: " + r.out());
     }
 
     @Test
