@@ -1,17 +1,18 @@
 #!/usr/bin/env python3
 """Ratios between JMH cells of one run, with the spread of the forks behind them.
 
-    python3 bench/tools/fork_ratios.py jmh-family.json [more.json ...] -- \
+    python3 bench/tools/fork_ratios.py jmh-family.json jmh-relu-copy.json -- \
         'helper/selu/f32/fwd/65536 : helper/elu/f32/fwd/65536' \
-        'helper/relu/65536 : copy/65536'
+        'helper/relu/65536 : segmentCopy/65536'
 
 A cell is named by its benchmark class, method and parameters' values joined with '/'
 ('FamilyBenchmark/run/helper/elu/fwd/65536/f32': the parameters in name order); a name may give any
 of these parts in any order, leaving the others out where one cell still matches
-('helper/elu/f32/fwd', 'segmentCopy', 'ScalarEluBenchmark'). Each ratio 'A : B' is A's speed over B's (B's time / A's time, so above 1 means A
-is faster), from the median of every iteration of each cell, and in brackets from the forks'
-medians: A's slowest fork against B's fastest .. A's fastest against B's slowest. Times must be in
-one unit (JMH avgt, -tu ns). Without ratios it lists the cells: median and the forks' medians.
+('helper/elu/f32/fwd', 'segmentCopy', 'ScalarEluBenchmark'). Each ratio 'A : B' is A's speed
+over B's (B's time / A's time, so above 1 means A is faster), from the median of every iteration
+of each cell, and in brackets from the forks' medians: A's slowest fork against B's fastest ..
+A's fastest against B's slowest. Times must be in one unit (JMH avgt, -tu ns). Without ratios it
+lists the cells: median and the forks' medians.
 """
 import json
 import statistics
