@@ -106,12 +106,11 @@ class AccuracyCommandTest {
         Run r = cli("accuracy", "--sample", STRIDE, "--backend", "scalar", "--function", "elu,leaky-relu", "--alpha", "1,1.0",
                 "--slope", "0.5", "--slope", "0.50");
         assertEquals(0, r.code(), r.err());
-        long elu = r.out().lines().takeWhile(l -> !l.startsWith("bf16 and f16")).map(l -> l.trim().split("\\s+"))
-                .filter(c -> c.length > 3 && c[0].equals("elu") && c[2].equals("scalar")).count();
-        long leaky = r.out().lines().takeWhile(l -> !l.startsWith("bf16 and f16")).map(l -> l.trim().split("\\s+"))
-                .filter(c -> c.length > 3 && c[0].equals("leaky-relu") && c[2].equals("scalar")).count();
-        assertEquals(1, elu, r.out());
-        assertEquals(1, leaky, r.out());
+        for (String function : List.of("elu", "leaky-relu")) {
+            long rows = r.out().lines().takeWhile(l -> !l.startsWith("bf16 and f16")).map(l -> l.trim().split("\\s+"))
+                    .filter(c -> c.length > 3 && c[0].equals(function) && c[2].equals("scalar")).count();
+            assertEquals(1, rows, function + " rows in:\n" + r.out());
+        }
     }
 
     @Test
