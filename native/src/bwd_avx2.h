@@ -6,9 +6,9 @@
  *
  * bwd_avx512.h with 8 lanes: every operation is kernels_bwd.h's (bwd_y_one, bwd_x_one) in the same
  * order, so the bits are the portable level's. From y, a vector with a huge operand or a NaN
- * result runs bwd_y_one lane by lane, and zero results take dy * (ah + al) in registers; from x,
- * each group of kernels_bwd.h (16 elements from the start of the call: two vectors here) with an
- * element outside the pairs' range runs bwd_x_double. Masked loads and stores (vmaskmovps) for
+ * result runs bwd_y_one lane by lane, and zero results take the sign of dy * (ah + al) in
+ * registers; from x, each group of kernels_bwd.h (16 elements from the start of the call: two
+ * vectors here) with an element outside the pairs' range runs bwd_x_double. Masked loads and stores (vmaskmovps) for
  * the tail never touch memory outside the arrays. A step's stores never overlap a later step's
  * loads, so dx may be dy. Streaming stores as at the AVX-512 level (bwd_avx512.h has why): the f32
  * backward from y only (a rare vector that bwd_y_slow8 finishes, and the tail, with ordinary
@@ -141,9 +141,9 @@ static void bwd_scalar8(const elu4j_params *p, int dtype, int from_dst, const ch
 /*
  * A vector with slow lanes, in registers (see bwd_avx512.h's bwd_y_fix16): the lanes among
  * `lanes` that bwd_y8 flagged take bwd_y_one's other products (the fma form: the plain product,
- * then a NaN y's rule; the pairs: dy * (ah + al) for a zero). Returns 0 where a lane needs
- * bwd_y_one's huge-operand branch or the NaN rule (FAM_BWD_NAN) in the pair form: the caller
- * then runs bwd_scalar8 on the vector's elements.
+ * then a NaN y's rule; the pairs: the sign of dy * (ah + al) for a zero). Returns 0 where a lane
+ * needs bwd_y_one's huge-operand branch or the NaN rule (FAM_BWD_NAN) in the pair form: the
+ * caller then runs bwd_scalar8 on the vector's elements.
  */
 ELU4J_INLINE int bwd_y_fix8(__m256 gv, __m256 yv, __m256 lanes, __m256 *r, const bconsts256 *c,
                             const int unit_input, const int yform)
@@ -171,7 +171,8 @@ ELU4J_INLINE int bwd_y_fix8(__m256 gv, __m256 yv, __m256 lanes, __m256 *r, const
     const __m256 ah = _mm256_mul_ps(sh, c->shi);
     const __m256 al = _mm256_add_ps(_mm256_fmsub_ps(sh, c->shi, ah),
                                     _mm256_fmadd_ps(sl, c->shi, _mm256_mul_ps(sh, c->slo)));
-    *r = _mm256_blendv_ps(*r, _mm256_mul_ps(gv, _mm256_add_ps(ah, al)), zero);
+    const __m256 product = _mm256_mul_ps(gv, _mm256_add_ps(ah, al));
+    *r = _mm256_blendv_ps(*r, _mm256_andnot_ps(c->absmask, product), zero);
     return 1;
 }
 

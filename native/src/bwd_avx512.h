@@ -6,11 +6,12 @@
  * Every operation is kernels_bwd.h's (bwd_y_one, bwd_x_one), in the same order, so the bits are
  * the portable level's. What differs is only how the work is arranged:
  *   - from y: lanes whose exact product needs bwd_y_one's careful branch (|y| or |dy| > 2^64),
- *     and NaN results (FAM_BWD_NAN), are rare; a vector holding one runs bwd_y_one lane by lane. Lanes where the fine result is
- *     zero (dy = 0, or y = -coef) take dy * (ah + al) in registers: sparse gradients are common.
+ *     and NaN results (FAM_BWD_NAN), are rare; a vector holding one runs bwd_y_one lane by
+ *     lane. Lanes where the fine result is zero (dy = 0, or y = -coef) take the sign of
+ *     dy * (ah + al) in registers: sparse gradients are common.
  *     With input_scale = 1 the pair sh + sl is multiplied without the input-scale pair: every
  *     nonzero fine result is the same value (the pair times 1 + 0 is the pair), and the zero
- *     results are recomputed with the full formula.
+ *     results take their sign from the full formula.
  *   - from x: each vector is one of kernels_bwd.h's groups (FAM_BWD_GROUP = 16 elements from the
  *     start of the call), and a group with an element outside the pairs' range runs bwd_x_double,
  *     as on every level.
@@ -34,7 +35,7 @@
 #endif
 
 typedef struct bconsts512 {
-    __m512 chi, clo, shi, slo, phi, plo, cshi, cslo, big, neg_big, xlow, absmask;
+    __m512 chi, clo, shi, slo, phi, plo, cshi, cslo, big, neg_big, xlow, ylow, absmask;
     __m512 log2e, shift, neg_ln2, ln2lo, q0, q1, q2, q3, q4, zero;
 } bconsts512;
 
@@ -52,6 +53,7 @@ ELU4J_INLINE bconsts512 make_bconsts512(const elu4j_general *b)
         .big = _mm512_set1_ps(0x1p64f),
         .neg_big = _mm512_set1_ps(-0x1p64f),
         .xlow = _mm512_set1_ps(FAM_BWD_X_LOW),
+        .ylow = _mm512_set1_ps(b->ylow),
         .absmask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff)),
         .log2e = _mm512_set1_ps(ELU4J_LOG2E),
         .shift = _mm512_set1_ps(ELU4J_SHIFT),
@@ -100,12 +102,16 @@ ELU4J_INLINE __m512 bwd_y_pair16(__m512 y, const bconsts512 *c)
 #define ELU4J_FPCLASS_NAN_INF 0x99
 
 /*
- * bwd_y_one on 16 lanes where *slow stays 0. *slow holds the lanes y <= 0 (or NaN) whose fine
- * result is zero, infinite or NaN (one vfpclassps) or that need bwd_y_one's huge-operand branch
- * (with an input scale: y < -2^64, |dy| > 2^64): the caller then finishes the vector with
- * bwd_y_fix16. yform: FAM_BWD_Y_PAIRS, FAM_BWD_Y_PAIRS_NO_CLO (clo == 0: sl needs no + clo, which
- * would only change the sign of a zero sl, and a zero fine result goes to the slow lanes) or
- * FAM_BWD_Y_FMA (fma_y, unit input).
+ * bwd_y_one on 16 lanes where *slow stays 0. The fma form: *slow holds the lanes y <= 0 (or NaN)
+ * whose result is zero, infinite or NaN (one vfpclassps). The pairs: *slow holds the lanes
+ * y <= 0 outside [ylow, 0] (NaN among them) and those with |dy| > 2^64 or NaN, so that in every
+ * other lane y + coef > 0 and the product is finite, bwd_y_one's fine result, and a zero one
+ * takes dy's sign: one masked bit select (vpternlogd) sets it, and zero results, common with
+ * sparse gradients, stay off the slow lanes; in *slow lanes the fine result is left as it is.
+ * The caller finishes a vector with slow lanes with bwd_y_fix16. yform: FAM_BWD_Y_PAIRS,
+ * FAM_BWD_Y_PAIRS_NO_CLO (clo == 0: sl needs no + clo, which would only change the sign of a
+ * zero sl, and a zero fine result takes dy's sign either way) or FAM_BWD_Y_FMA (fma_y, unit
+ * input).
  */
 ELU4J_INLINE __m512 bwd_y16(__m512 g, __m512 y, const bconsts512 *c, const int unit_input,
                             const int pos_kind, const int yform, __mmask16 *slow)
@@ -128,11 +134,12 @@ ELU4J_INLINE __m512 bwd_y16(__m512 g, __m512 y, const bconsts512 *c, const int u
                                         _mm512_fmadd_ps(sl, c->shi, _mm512_mul_ps(sh, c->slo)));
         fine = _mm512_fmadd_ps(g, ah, _mm512_mul_ps(g, al));
     }
-    *slow = _mm512_mask_fpclass_ps_mask(le, fine, ELU4J_FPCLASS_NOT_FINITE_NONZERO);
-    if (!unit_input) {
-        *slow |= _mm512_mask_cmp_ps_mask(le, y, c->neg_big, _CMP_LT_OQ) |
-                 _mm512_mask_cmp_ps_mask(le, bwd_abs16(g, c), c->big, _CMP_GT_OQ);
-    }
+    *slow = _mm512_mask_cmp_ps_mask(le, y, c->ylow, _CMP_NGE_UQ) |
+            _mm512_mask_cmp_ps_mask(le, bwd_abs16(g, c), c->big, _CMP_NLE_UQ);
+    /* |fine| with dy's sign bit (0xE4: absmask ? fine : dy, bit by bit) where not slow */
+    fine = _mm512_castsi512_ps(_mm512_mask_ternarylogic_epi32(
+        _mm512_castps_si512(fine), (__mmask16)~*slow, _mm512_castps_si512(g),
+        _mm512_castps_si512(c->absmask), 0xE4));
     return _mm512_mask_blend_ps((__mmask16)~le, fine, bwd_pos16(g, c, pos_kind));
 }
 
@@ -168,9 +175,10 @@ static void bwd_scalar(const elu4j_params *p, int dtype, int from_dst, const cha
 }
 
 /*
- * A vector with slow lanes: the zero lanes take dy * (ah + al) in registers (sparse gradients are
- * common; the fma form does all its slow lanes here). Returns 0 where a lane needs bwd_y_one's huge-operand branch or the NaN rule
- * (FAM_BWD_NAN): the caller then runs bwd_scalar on the vector.
+ * A vector with slow lanes: the zero lanes take the sign of dy * (ah + al) in registers (sparse
+ * gradients are common; the fma form does all its slow lanes here). Returns 0 where a lane needs
+ * bwd_y_one's huge-operand branch or the NaN rule (FAM_BWD_NAN): the caller then runs bwd_scalar
+ * on the vector.
  */
 ELU4J_INLINE int bwd_y_fix16(__m512 gv, __m512 yv, __mmask16 lanes, __m512 *r, const bconsts512 *c,
                              const int unit_input, const int yform)
@@ -189,7 +197,9 @@ ELU4J_INLINE int bwd_y_fix16(__m512 gv, __m512 yv, __mmask16 lanes, __m512 *r, c
         return 0;
     }
     const __mmask16 zero = _mm512_mask_cmp_ps_mask(le, *r, c->zero, _CMP_EQ_OQ);
-    *r = _mm512_mask_mul_ps(*r, zero, gv, bwd_y_pair16(yv, c));
+    const __m512i product = _mm512_castps_si512(_mm512_mul_ps(gv, bwd_y_pair16(yv, c)));
+    *r = _mm512_castsi512_ps(_mm512_mask_andnot_epi32(_mm512_castps_si512(*r), zero,
+                                                      _mm512_castps_si512(c->absmask), product));
     return 1;
 }
 

@@ -239,6 +239,7 @@ static void fill_general(const elu4j_params *p, int backward, elu4j_general *g)
     g->lin = (float)(0x1p-40 / p->input_scale);
     g->lin_x = !g->unit_input && g->pos_kind == 0 && g->cshi == 1.0f && fabsf(g->cslo) <= 0x1p-30f;
     g->xmin = (float)(-87.0 / p->input_scale);
+    g->ylow = g->clo < 0.0f ? nextafterf(-g->chi, 0.0f) : -g->chi;
     g->scale = p->scale;
 }
 

@@ -169,6 +169,9 @@ typedef struct elu4j_general {
                           so fma(cshi, x, cslo * x) rounds to x for every float x); the SIMD levels
                           then take the main path for x <= -lin only and x itself for the rest */
     float xmin;        /* lower clamp of x: t >= -87 */
+    float ylow;        /* the backward from y's common lanes: y in [ylow, 0] has y + coef > 0 (-chi,
+                          or the float above it where chi > coef), so with |dy| <= 2^64 the product
+                          is finite (cis <= 2^60) and a zero one takes dy's sign (kernels_bwd.h) */
     double scale;      /* scale itself, for the positive side of tiny x (pos_kind 2) */
 } elu4j_general;
 

@@ -33,9 +33,11 @@
  *   plain products instead where |y| or |dy| > 2^64 with an input scale (no ELU output, or a
  *   product far from 1: infinities then give infinities, not inf - inf; for a huge y, dy and sh
  *   scaled by 2^64 and 2^-64 first, so that neither sh * shi overflows nor dy * shi underflows on
- *   the way to a representable result) and where the fma gives zero (then dy * (ah + al), whose
- *   sign is the exact product's, not the +0 of two opposite zeros), infinity or NaN. NaN in y or
- *   dy gives NaN.
+ *   the way to a representable result) and where the fma gives infinity or NaN. Where it gives
+ *   zero (dy = 0, or a product below half the smallest subnormal), the zero takes the exact
+ *   product's sign, dy * (ah + al)'s, not the +0 of two opposite zeros: for y in [ylow, 0]
+ *   (elu4j_internal.h), where y + coef > 0, that is dy's sign, so the SIMD levels' common lanes
+ *   set it with one bit select. NaN in y or dy gives NaN.
  */
 FAM_INLINE float FAM(bwd_y_one)(float g, float y, const elu4j_general b, const int pos_kind)
 {
@@ -56,7 +58,7 @@ FAM_INLINE float FAM(bwd_y_one)(float g, float y, const elu4j_general b, const i
     const float coarse = ay > 0x1p64f ? (g * 0x1p64f) * ((sh * 0x1p-64f) * b.shi) : g * (ah + al);
     /* with input_scale 1 the fma alone shows the operands' trouble: sh * shi and dy * shi are exact */
     const int huge = !b.unit_input && (ay > 0x1p64f || ag > 0x1p64f);
-    const float neg = huge || !isfinite(fine) || fine == 0.0f ? coarse : fine;
+    const float neg = huge || !isfinite(fine) ? coarse : fine == 0.0f ? copysignf(0.0f, coarse) : fine;
     return isnan(y) ? y + y : y > 0.0f ? pos : neg; /* NaN: kernels_bwd.h's rule, see FAM_BWD_NAN */
 }
 

@@ -85,6 +85,45 @@ class TinyProductsTest {
         }
     }
 
+    /**
+     * The backward from the output where the product falls below half the smallest subnormal:
+     * CELU(0.7) at y = -0.69921875 has the factor (y + 0.7) / 0.7 (0.7 and 1 / 0.7 the doubles)
+     * just below 1/896, whose float is just above it, so with dy = 448 * 2^-149 the exact dx is
+     * below 2^-150 and rounds to a zero of dy's sign, while dy times the factor's float would round
+     * to 2^-149. Every backend gives the zero (bwd_y_one's rule: a zero product is a zero of the
+     * exact product's sign), in a vector's common path and in its tail.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Backend.class, names = {"SCALAR", "VECTOR", "HELPER", "AUTO"})
+    void aBackwardProductBelowHalfTheSmallestSubnormalIsAZeroOfItsSign(Backend b) {
+        assumeTrue(Elu4j.isAvailable(b), () -> b + " is unavailable here");
+        float y = -0.69921875f;
+        BigDecimal factor = new BigDecimal(y).add(new BigDecimal(0.7)).multiply(new BigDecimal(1 / 0.7));
+        BigDecimal n896 = new BigDecimal(896);
+        assertEquals(-1, factor.multiply(n896).compareTo(BigDecimal.ONE), "the factor is below 1/896");
+        assertEquals(1, new BigDecimal((float) factor.doubleValue()).multiply(n896).compareTo(BigDecimal.ONE),
+                "its float is above 1/896");
+        for (float dy : new float[] {448 * Float.MIN_VALUE, -448 * Float.MIN_VALUE}) {
+            try (Arena arena = Arena.ofConfined()) {
+                int n = 4099;
+                MemorySegment g = arena.allocate(ValueLayout.JAVA_FLOAT, n);
+                MemorySegment ys = arena.allocate(ValueLayout.JAVA_FLOAT, n);
+                MemorySegment dx = arena.allocate(ValueLayout.JAVA_FLOAT, n);
+                for (int i = 0; i < n; i++) {
+                    g.setAtIndex(ValueLayout.JAVA_FLOAT, i, i % 3 == 0 ? dy : 0.5f);
+                    ys.setAtIndex(ValueLayout.JAVA_FLOAT, i, i % 3 == 0 ? y : -0.25f);
+                }
+                Elu.celu(0.7).on(b).backwardFromOutput(g, ys, dx);
+                for (int i = 0; i < n; i += 3) {
+                    float got = dx.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                    int at = i;
+                    assertEquals(Float.floatToRawIntBits(Math.copySign(0f, dy)), Float.floatToRawIntBits(got),
+                            () -> b + ": dx[" + at + "] for dy " + dy + " = " + got);
+                }
+            }
+        }
+    }
+
     private static double ulps(double want, double got) {
         if (want == got) {
             return 0;

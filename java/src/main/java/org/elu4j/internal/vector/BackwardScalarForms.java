@@ -65,10 +65,12 @@ final class BackwardScalarForms {
             float ah = sh * b.shi();
             float al = Math.fma(sh, b.shi(), -ah) + Math.fma(sl, b.shi(), sh * b.slo());
             float fine = Math.fma(gi, ah, gi * al);
+            boolean ordinary = Math.abs(yi) <= bigOperand && Math.abs(gi) <= bigOperand;
             boolean ok = Integer.compareUnsigned((Float.floatToRawIntBits(fine) & 0x7FFFFFFF) - 1,
-                    F32Kernels.FLOAT_MAX_BITS) < 0 && Math.abs(yi) <= bigOperand && Math.abs(gi) <= bigOperand;
+                    F32Kernels.FLOAT_MAX_BITS) < 0 && ordinary;
             float rough = Math.abs(yi) > 0x1p64f ? gi * 0x1p64f * (sh * 0x1p-64f * b.shi()) : gi * (ah + al);
-            d[i] = yi > 0 ? pos : ok ? fine : rough;
+            float neg = ok ? fine : ordinary && fine == 0 ? Math.copySign(0f, rough) : rough;
+            d[i] = yi > 0 ? pos : neg;
         }
     }
 

@@ -187,10 +187,12 @@ final class F16Backward {
             FloatVector fineb = gb.fma(ahb, gb.mul(alb));
 
             FloatVector posa = unitScale ? ga : exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
-            FloatVector da = finea.blend(ga.mul(aha.add(ala)), finea.compare(VectorOperators.EQ, zero))
+            FloatVector da = finea.blend(ga.mul(aha.add(ala)).reinterpretAsInts().and(sign).reinterpretAsFloats(),
+                    finea.compare(VectorOperators.EQ, zero))
                     .blend(posa, ya.compare(VectorOperators.GT, zero));
             FloatVector posb = unitScale ? gb : exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
-            FloatVector db = fineb.blend(gb.mul(ahb.add(alb)), fineb.compare(VectorOperators.EQ, zero))
+            FloatVector db = fineb.blend(gb.mul(ahb.add(alb)).reinterpretAsInts().and(sign).reinterpretAsFloats(),
+                    fineb.compare(VectorOperators.EQ, zero))
                     .blend(posb, yb.compare(VectorOperators.GT, zero));
 
             // As in fromOutputFma.

@@ -194,10 +194,9 @@ final class F32Backward {
      * {@code bwd_y_one} (kernels_bwd.h has the algorithm: within 1 ulp), operation for operation,
      * so the same bits for every non-NaN result (the positive side as in the class comment).
      *
-     * <p>Arranged as the helper's bwd_avx512.h arranges it: {@link #fromOutputFine} runs the
-     * common case (every product finite, the operands below 2<sup>64</sup> where the input scale
-     * is not 1), a zero product's {@code dy * (ah + al)} in registers, and stops at a vector with
-     * any other lane, which {@link #fromOutputFull} computes with every branch of bwd_y_one.
+     * <p>{@link #fromOutputFine} runs the common case, every lane {@code y > 0} or in
+     * {@code [ylow, 0]} with {@code |dy| <= 2^64}, and stops at a vector with any other lane, which
+     * {@link #fromOutputFull} computes with every branch of bwd_y_one.
      */
     static void eluBackwardFromOutputF32(MemorySegment dy, MemorySegment xy, MemorySegment dx, long bytes,
             F32Kernels.General b) {
@@ -214,19 +213,20 @@ final class F32Backward {
 
     /**
      * The backward from the output over [from, to) while every lane is ordinary: returns the
-     * offset of the first vector, unwritten, with a product that is infinite or NaN or, with an
-     * input scale, {@code y < -2^64} or {@code |dy| > 2^64} ({@code y > 2^64} needs no test: a
-     * positive lane's result is {@code dy * scale}); {@code to} if none. One integer compare
-     * tests them all: the magnitude bits of {@code dy} and of the product, and {@code y}'s bits
-     * with the sign bit flipped (a negative {@code y}'s magnitude, a positive one's below zero),
-     * exceed 2<sup>64</sup>'s exactly where those magnitudes do. It also sends a finite product
-     * above 2<sup>64</sup> to {@link #fromOutputFull}, which computes it too. Three logic
-     * operations and two maxima instead of three float compares, two absolute values and two
-     * mask or-s: the loop is bound by its vector operations. With input scale 1 the pair
+     * offset of the first vector, unwritten, with a lane {@code y <= 0} outside
+     * {@code [ylow, 0]} (NaN among them) or with {@code |dy| > 2^64} (NaN and infinities among
+     * them); {@code to} if none. In those lanes {@code y + coef > 0} and the operands are below
+     * 2<sup>64</sup>, so the product is finite (coef times the input scale is at most
+     * 2<sup>60</sup>), bwd_y_one's fine result, and a zero one takes dy's sign (bwd_y_one's rule:
+     * the exact product's): one bit select, where a compare, a product and a blend found the zero
+     * lanes before. A lane {@code y > 0} keeps the positive side whatever its product.
+     *
+     * <p>With an input scale, {@code sh} is computed negated ({@code -chi - y}, the same
+     * rounding), so that the product's error {@code sh * shi - ah}, negated, comes from one fma
+     * with {@code ah} itself as the addend, and {@code -shi}'s products give {@code ah} and
+     * {@code sh * slo}: no negation in the loop, the same values. With input scale 1 the pair
      * {@code sh + sl} is multiplied without the input scale's pair: the same value for every
-     * nonzero product (the pair times 1 + 0), and a zero product takes {@code dy * (sh + sl)},
-     * {@link #fromOutputFull}'s {@code dy * (ah + al)} there; its scaled form for a huge y gives
-     * the same zero (a zero product with {@code |y| > 2^64} means dy is a zero).
+     * nonzero product (the pair times 1 + 0), and a zero product's sign is dy's there too.
      */
     private static long fromOutputFine(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to,
             F32Kernels.General b) {
@@ -234,11 +234,15 @@ final class F32Backward {
         final FloatVector zero = FloatVector.zero(F);
         final IntVector sign = IntVector.broadcast(FI, 0x80000000);
         final IntVector magnitude = IntVector.broadcast(FI, 0x7FFFFFFF);
-        final IntVector limit = IntVector.broadcast(FI, Float.floatToRawIntBits(0x1p64f));
+        // |dy| <= 2^64 as one unsigned compare: dy with the sign bit set against -2^64's bits
+        final IntVector limit = IntVector.broadcast(FI, Float.floatToRawIntBits(-0x1p64f));
+        final FloatVector ylow = FloatVector.broadcast(F, b.ylow());
         final FloatVector chi = FloatVector.broadcast(F, b.chi());
+        final FloatVector negChi = FloatVector.broadcast(F, -b.chi());
         final FloatVector clo = FloatVector.broadcast(F, b.clo());
         final FloatVector shi = FloatVector.broadcast(F, b.shi());
-        final FloatVector slo = FloatVector.broadcast(F, b.slo());
+        final FloatVector negShi = FloatVector.broadcast(F, -b.shi());
+        final FloatVector negSlo = FloatVector.broadcast(F, -b.slo());
         final FloatVector phi = FloatVector.broadcast(F, b.phi());
         final FloatVector plo = FloatVector.broadcast(F, b.plo());
         final boolean exactScale = b.floatScale();
@@ -247,22 +251,28 @@ final class F32Backward {
         for (long off = from; off < to; off += vb) {
             FloatVector g = FloatVector.fromMemorySegment(F, dy, off, ORDER);
             FloatVector y = FloatVector.fromMemorySegment(F, xy, off, ORDER);
-            FloatVector sh = chi.add(y);
-            FloatVector sl = y.sub(sh.sub(chi)).add(clo);
-            FloatVector ah = unit ? sh : sh.mul(shi);
-            FloatVector al = unit ? sl : sh.fma(shi, ah.neg()).add(sl.fma(shi, sh.mul(slo)));
-            FloatVector fine = g.fma(ah, g.mul(al));
-            // above 2^64's bits: |fine| > 2^64 (infinite and NaN among them), |dy| > 2^64 and, with
-            // the sign bit flipped, y < -2^64; see the method's comment
-            IntVector fm = fine.reinterpretAsInts().and(magnitude);
-            IntVector m = unit ? fm : fm.max(g.reinterpretAsInts().and(magnitude))
-                    .max(y.reinterpretAsInts().lanewise(VectorOperators.XOR, sign));
-            if (m.compare(VectorOperators.GT, limit).anyTrue()) {
+            IntVector gBits = g.reinterpretAsInts();
+            VectorMask<Float> positive = y.compare(VectorOperators.GT, zero);
+            // y >= ylow is false for NaN; the positive lanes pass it
+            if (!y.compare(VectorOperators.GE, ylow)
+                    .and(gBits.or(sign).compare(VectorOperators.ULE, limit).cast(F)).allTrue()) {
                 return off;
             }
+            FloatVector fine;
+            if (unit) {
+                FloatVector sh = chi.add(y);
+                fine = g.fma(sh, g.mul(y.sub(sh.sub(chi)).add(clo)));
+            } else {
+                FloatVector negSh = negChi.sub(y);
+                FloatVector sl = y.add(negSh.add(chi)).add(clo);
+                FloatVector ah = negSh.mul(negShi);
+                FloatVector negErr = negSh.fma(shi, ah);
+                FloatVector al = sl.fma(shi, negSh.mul(negSlo)).sub(negErr);
+                fine = g.fma(ah, g.mul(al));
+            }
             FloatVector pos = unitScale ? g : exactScale ? g.mul(phi) : g.fma(phi, plo.mul(g));
-            fine.blend(g.mul(ah.add(al)), fine.compare(VectorOperators.EQ, zero))
-                    .blend(pos, y.compare(VectorOperators.GT, zero))
+            fine.reinterpretAsInts().and(magnitude).or(gBits.and(sign)).reinterpretAsFloats()
+                    .blend(pos, positive)
                     .reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
         }
         return to;
@@ -300,12 +310,15 @@ final class F32Backward {
             FloatVector al = sh.fma(shi, ah.neg()).add(sl.fma(shi, sh.mul(slo)));
             FloatVector fine = g.fma(ah, g.mul(al));
             VectorMask<Float> hugeY = y.abs().compare(VectorOperators.GT, big);
-            VectorMask<Float> ok = fine.reinterpretAsInts().and(magnitude).sub(one)
-                    .compare(VectorOperators.ULT, maxBits).cast(F)
-                    .and(y.abs().compare(VectorOperators.LE, bigOperand))
+            VectorMask<Float> ordinary = y.abs().compare(VectorOperators.LE, bigOperand)
                     .and(g.abs().compare(VectorOperators.LE, bigOperand));
+            VectorMask<Float> ok = fine.reinterpretAsInts().and(magnitude).sub(one)
+                    .compare(VectorOperators.ULT, maxBits).cast(F).and(ordinary);
             FloatVector rough = g.mul(ah.add(al)).blend(g.mul(up).mul(sh.mul(down).mul(shi)), hugeY);
-            rough.blend(fine, ok).blend(pos, y.compare(VectorOperators.GT, zero))
+            // a zero fine result takes the exact product's sign, rough's (bwd_y_one)
+            VectorMask<Float> zeroFine = fine.compare(VectorOperators.EQ, zero).and(ordinary);
+            rough.blend(rough.reinterpretAsInts().and(sign).reinterpretAsFloats(), zeroFine)
+                    .blend(fine, ok).blend(pos, y.compare(VectorOperators.GT, zero))
                     .reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
         }
     }

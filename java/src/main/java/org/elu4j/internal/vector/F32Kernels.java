@@ -171,10 +171,12 @@ final class F32Kernels {
      * helper's bits. Parameters as float pairs {@code hi + lo}; {@code phi} rounded toward zero so
      * that {@code plo >= 0}. With {@code inputScale == 1}: {@code shi = 1, slo = 0, lin = 0},
      * which makes {@code th = xc}, {@code tl = +0} and the linear range empty, exactly the
-     * helper's unit-input loop.
+     * helper's unit-input loop. {@code ylow}: the backward from the output's common lanes, y in
+     * [ylow, 0], where {@code y + coef > 0} ({@code -chi}, or the float above it where chi
+     * exceeds coef).
      */
     record General(float chi, float clo, float shi, float slo, float phi, float plo, float cshi, float cslo,
-            float lin, float xmin, boolean unitInput, double scale, boolean fmaY) {
+            float lin, float xmin, float ylow, boolean unitInput, double scale, boolean fmaY) {
         static General of(Op op) {
             double coef = op.negativeCoefficient();
             double is = op.inputScale();
@@ -187,9 +189,11 @@ final class F32Kernels {
             }
             float cshi = (float) cis;
             boolean unit = is == 1.0;
-            return new General(chi, (float) (coef - chi), shi, (float) (is - shi), phi, (float) (op.scale() - phi),
-                    cshi, (float) (cis - cshi), unit ? 0f : (float) (0x1p-40 / is), (float) (-87.0 / is), unit,
-                    op.scale(), unit && coef == Math.scalb(1.0, Math.getExponent(coef)));
+            float clo = (float) (coef - chi);
+            return new General(chi, clo, shi, (float) (is - shi), phi, (float) (op.scale() - phi),
+                    cshi, (float) (cis - cshi), unit ? 0f : (float) (0x1p-40 / is), (float) (-87.0 / is),
+                    clo < 0 ? Math.nextUp(-chi) : -chi, unit, op.scale(),
+                    unit && coef == Math.scalb(1.0, Math.getExponent(coef)));
         }
 
         /**
