@@ -101,46 +101,58 @@ ELU4J_INLINE __m512 bwd_y_pair16(__m512 y, const bconsts512 *c)
 #define ELU4J_FPCLASS_NOT_FINITE_NONZERO 0x9F
 #define ELU4J_FPCLASS_NAN_INF 0x99
 
+/* bwd_y_one's fine result, fma(dy, ah, dy * al), for the pair forms (FAM_BWD_Y_PAIRS*). */
+ELU4J_INLINE __m512 bwd_y_fine16(__m512 g, __m512 y, const bconsts512 *c, const int unit_input,
+                                 const int yform)
+{
+    const __m512 sh = _mm512_add_ps(c->chi, y);
+    const __m512 d = _mm512_sub_ps(y, _mm512_sub_ps(sh, c->chi));
+    const __m512 sl = yform == FAM_BWD_Y_PAIRS_NO_CLO ? d : _mm512_add_ps(d, c->clo);
+    if (unit_input) {
+        return _mm512_fmadd_ps(g, sh, _mm512_mul_ps(g, sl));
+    }
+    const __m512 ah = _mm512_mul_ps(sh, c->shi);
+    const __m512 al = _mm512_add_ps(_mm512_fmsub_ps(sh, c->shi, ah),
+                                    _mm512_fmadd_ps(sl, c->shi, _mm512_mul_ps(sh, c->slo)));
+    return _mm512_fmadd_ps(g, ah, _mm512_mul_ps(g, al));
+}
+
 /*
- * bwd_y_one on 16 lanes where *slow stays 0. The fma form: *slow holds the lanes y <= 0 (or NaN)
- * whose result is zero, infinite or NaN (one vfpclassps). The pairs: *slow holds the lanes
- * y <= 0 outside [ylow, 0] (NaN among them) and those with |dy| > 2^64 or NaN, so that in every
- * other lane y + coef > 0 and the product is finite, bwd_y_one's fine result, and a zero one
- * takes dy's sign: one masked bit select (vpternlogd) sets it, and zero results, common with
- * sparse gradients, stay off the slow lanes; in *slow lanes the fine result is left as it is.
- * The caller finishes a vector with slow lanes with bwd_y_fix16. yform: FAM_BWD_Y_PAIRS,
- * FAM_BWD_Y_PAIRS_NO_CLO (clo == 0: sl needs no + clo, which would only change the sign of a
- * zero sl, and a zero fine result takes dy's sign either way) or FAM_BWD_Y_FMA (fma_y, unit
- * input).
+ * bwd_y_one on 16 lanes where *slow stays 0; the caller finishes a vector with slow lanes with
+ * bwd_y_fix16. The fma form, and the pairs with input scale 1: *slow holds the lanes y <= 0 (or
+ * NaN) whose result is zero, infinite or NaN (one vfpclassps). The pairs with an input scale:
+ * *slow holds the lanes outside [ylow, +inf) (NaN among them) and those with |dy| > 2^64 or NaN
+ * (a lane y > 0 among them is rare and harmless: bwd_y_fix16 leaves it as it is), so that in
+ * every other lane y <= 0 has y + coef > 0 and a finite product, bwd_y_one's fine result, and a
+ * zero one takes dy's sign: one bit select (vpternlogd) sets it on every lane, and zero results,
+ * common with sparse gradients, stay off the slow lanes (CELU(0.7) from y: 1.2x the zero test
+ * and its fix-up). No mask narrows those tests or the select (the loop runs four vectors a step
+ * with eight mask registers: masked forms measured 1.6x slower); bwd_y_fix16 recomputes its
+ * lanes. With input scale 1 the same arrangement measured no faster (one vfpclassps against two
+ * compares and the select). yform: FAM_BWD_Y_PAIRS, FAM_BWD_Y_PAIRS_NO_CLO (clo == 0: sl needs
+ * no + clo, which would only change the sign of a zero sl, and a zero fine result takes its
+ * sign from bwd_y_fix16 either way) or FAM_BWD_Y_FMA (fma_y, unit input).
  */
 ELU4J_INLINE __m512 bwd_y16(__m512 g, __m512 y, const bconsts512 *c, const int unit_input,
                             const int pos_kind, const int yform, __mmask16 *slow)
 {
-    const __mmask16 le = (__mmask16)~_mm512_cmp_ps_mask(y, c->zero, _CMP_GT_OQ);
+    const __mmask16 gt = _mm512_cmp_ps_mask(y, c->zero, _CMP_GT_OQ);
     if (yform == FAM_BWD_Y_FMA) {
         const __m512 fine = _mm512_fmadd_ps(g, y, _mm512_mul_ps(g, c->chi));
-        *slow = _mm512_mask_fpclass_ps_mask(le, fine, ELU4J_FPCLASS_NOT_FINITE_NONZERO);
-        return _mm512_mask_blend_ps((__mmask16)~le, fine, bwd_pos16(g, c, pos_kind));
+        *slow = _mm512_mask_fpclass_ps_mask((__mmask16)~gt, fine, ELU4J_FPCLASS_NOT_FINITE_NONZERO);
+        return _mm512_mask_blend_ps(gt, fine, bwd_pos16(g, c, pos_kind));
     }
-    const __m512 sh = _mm512_add_ps(c->chi, y);
-    const __m512 d = _mm512_sub_ps(y, _mm512_sub_ps(sh, c->chi));
-    const __m512 sl = yform == FAM_BWD_Y_PAIRS_NO_CLO ? d : _mm512_add_ps(d, c->clo);
-    __m512 fine;
+    const __m512 fine = bwd_y_fine16(g, y, c, unit_input, yform);
     if (unit_input) {
-        fine = _mm512_fmadd_ps(g, sh, _mm512_mul_ps(g, sl));
-    } else {
-        const __m512 ah = _mm512_mul_ps(sh, c->shi);
-        const __m512 al = _mm512_add_ps(_mm512_fmsub_ps(sh, c->shi, ah),
-                                        _mm512_fmadd_ps(sl, c->shi, _mm512_mul_ps(sh, c->slo)));
-        fine = _mm512_fmadd_ps(g, ah, _mm512_mul_ps(g, al));
+        *slow = _mm512_mask_fpclass_ps_mask((__mmask16)~gt, fine, ELU4J_FPCLASS_NOT_FINITE_NONZERO);
+        return _mm512_mask_blend_ps(gt, fine, bwd_pos16(g, c, pos_kind));
     }
-    *slow = _mm512_mask_cmp_ps_mask(le, y, c->ylow, _CMP_NGE_UQ) |
-            _mm512_mask_cmp_ps_mask(le, bwd_abs16(g, c), c->big, _CMP_NLE_UQ);
-    /* |fine| with dy's sign bit (0xE4: absmask ? fine : dy, bit by bit) where not slow */
-    fine = _mm512_castsi512_ps(_mm512_mask_ternarylogic_epi32(
-        _mm512_castps_si512(fine), (__mmask16)~*slow, _mm512_castps_si512(g),
-        _mm512_castps_si512(c->absmask), 0xE4));
-    return _mm512_mask_blend_ps((__mmask16)~le, fine, bwd_pos16(g, c, pos_kind));
+    *slow = _mm512_cmp_ps_mask(y, c->ylow, _CMP_NGE_UQ) |
+            _mm512_cmp_ps_mask(bwd_abs16(g, c), c->big, _CMP_NLE_UQ);
+    /* |fine| with dy's sign bit (0xE4: absmask ? fine : dy, bit by bit) */
+    const __m512 r = _mm512_castsi512_ps(_mm512_ternarylogic_epi32(
+        _mm512_castps_si512(fine), _mm512_castps_si512(g), _mm512_castps_si512(c->absmask), 0xE4));
+    return _mm512_mask_blend_ps(gt, r, bwd_pos16(g, c, pos_kind));
 }
 
 /*
@@ -175,8 +187,10 @@ static void bwd_scalar(const elu4j_params *p, int dtype, int from_dst, const cha
 }
 
 /*
- * A vector with slow lanes: the zero lanes take the sign of dy * (ah + al) in registers (sparse
- * gradients are common; the fma form does all its slow lanes here). Returns 0 where a lane needs
+ * A vector with slow lanes, in registers. The fma form: the lanes y <= 0 take the plain product
+ * where the fma gave zero, infinity or NaN, then a NaN y's rule. The pairs: the lanes y <= 0 (or
+ * NaN) take the fine result, recomputed (bwd_y16 set the sign of every lane's), and a zero one
+ * the sign of dy * (ah + al) (sparse gradients are common). Returns 0 where a lane needs
  * bwd_y_one's huge-operand branch or the NaN rule (FAM_BWD_NAN): the caller then runs bwd_scalar
  * on the vector.
  */
@@ -193,11 +207,13 @@ ELU4J_INLINE int bwd_y_fix16(__m512 gv, __m512 yv, __mmask16 lanes, __m512 *r, c
     const __mmask16 huge = unit_input ? 0
                            : _mm512_mask_cmp_ps_mask(le, yv, c->neg_big, _CMP_LT_OQ) |
                                  _mm512_mask_cmp_ps_mask(le, bwd_abs16(gv, c), c->big, _CMP_GT_OQ);
-    if (huge | _mm512_mask_fpclass_ps_mask(le, *r, ELU4J_FPCLASS_NAN_INF)) {
+    const __m512 fine = bwd_y_fine16(gv, yv, c, unit_input, yform);
+    if (huge | _mm512_mask_fpclass_ps_mask(le, fine, ELU4J_FPCLASS_NAN_INF)) {
         return 0;
     }
-    const __mmask16 zero = _mm512_mask_cmp_ps_mask(le, *r, c->zero, _CMP_EQ_OQ);
+    const __mmask16 zero = _mm512_mask_cmp_ps_mask(le, fine, c->zero, _CMP_EQ_OQ);
     const __m512i product = _mm512_castps_si512(_mm512_mul_ps(gv, bwd_y_pair16(yv, c)));
+    *r = _mm512_mask_mov_ps(*r, le, fine);
     *r = _mm512_castsi512_ps(_mm512_mask_andnot_epi32(_mm512_castps_si512(*r), zero,
                                                       _mm512_castps_si512(c->absmask), product));
     return 1;
