@@ -19,7 +19,7 @@
 #endif
 
 typedef struct bconsts256 {
-    __m256 chi, clo, shi, slo, phi, plo, cshi, cslo, big, neg_big, xlow, absmask, inf;
+    __m256 chi, clo, shi, slo, phi, plo, cshi, cslo, big, neg_big, xlow, ylow, absmask, inf;
     __m256 log2e, shift, neg_ln2, ln2lo, q0, q1, q2, q3, q4, zero;
 } bconsts256;
 
@@ -37,6 +37,7 @@ ELU4J_INLINE bconsts256 make_bconsts256(const elu4j_general *b)
         .big = _mm256_set1_ps(0x1p64f),
         .neg_big = _mm256_set1_ps(-0x1p64f),
         .xlow = _mm256_set1_ps(FAM_BWD_X_LOW),
+        .ylow = _mm256_set1_ps(b->ylow),
         .absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff)),
         .inf = _mm256_set1_ps(INFINITY),
         .log2e = _mm256_set1_ps(ELU4J_LOG2E),
@@ -71,8 +72,25 @@ ELU4J_INLINE __m256i bwd_lanes8(size_t m)
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)m), idx);
 }
 
-/* bwd_y_one on 8 lanes; *slow: a bit per lane (movemask) that needs bwd_y_slow8; yform as
-   bwd_avx512.h's bwd_y16. */
+/* bwd_y_one's fine result, fma(dy, ah, dy * al), for the pair forms (FAM_BWD_Y_PAIRS*). */
+ELU4J_INLINE __m256 bwd_y_fine8(__m256 g, __m256 y, const bconsts256 *c, const int unit_input,
+                                const int yform)
+{
+    const __m256 sh = _mm256_add_ps(c->chi, y);
+    const __m256 d = _mm256_sub_ps(y, _mm256_sub_ps(sh, c->chi));
+    const __m256 sl = yform == FAM_BWD_Y_PAIRS_NO_CLO ? d : _mm256_add_ps(d, c->clo);
+    if (unit_input) {
+        return _mm256_fmadd_ps(g, sh, _mm256_mul_ps(g, sl));
+    }
+    const __m256 ah = _mm256_mul_ps(sh, c->shi);
+    const __m256 al = _mm256_add_ps(_mm256_fmsub_ps(sh, c->shi, ah),
+                                    _mm256_fmadd_ps(sl, c->shi, _mm256_mul_ps(sh, c->slo)));
+    return _mm256_fmadd_ps(g, ah, _mm256_mul_ps(g, al));
+}
+
+/* bwd_y_one on 8 lanes; *slow: a bit per lane (movemask) that needs bwd_y_slow8; yform and the
+   pairs' arrangement with an input scale (a range test, dy's sign on every lane) as bwd_avx512.h's
+   bwd_y16. */
 ELU4J_INLINE __m256 bwd_y8(__m256 g, __m256 y, const bconsts256 *c, const int unit_input,
                            const int pos_kind, const int yform, int *slow)
 {
@@ -82,26 +100,15 @@ ELU4J_INLINE __m256 bwd_y8(__m256 g, __m256 y, const bconsts256 *c, const int un
         fine = _mm256_fmadd_ps(g, y, _mm256_mul_ps(g, c->chi));
         bad = _mm256_or_ps(_mm256_cmp_ps(fine, c->zero, _CMP_EQ_UQ),
                            _mm256_cmp_ps(_mm256_and_ps(fine, c->absmask), c->inf, _CMP_EQ_OQ));
-        *slow = _mm256_movemask_ps(_mm256_andnot_ps(gt, bad));
-        return _mm256_blendv_ps(fine, bwd_pos8(g, c, pos_kind), gt);
-    } else {
-        const __m256 sh = _mm256_add_ps(c->chi, y);
-        const __m256 d = _mm256_sub_ps(y, _mm256_sub_ps(sh, c->chi));
-        const __m256 sl = yform == FAM_BWD_Y_PAIRS_NO_CLO ? d : _mm256_add_ps(d, c->clo);
-        if (unit_input) {
-            fine = _mm256_fmadd_ps(g, sh, _mm256_mul_ps(g, sl));
-        } else {
-            const __m256 ah = _mm256_mul_ps(sh, c->shi);
-            const __m256 al = _mm256_add_ps(_mm256_fmsub_ps(sh, c->shi, ah),
-                                            _mm256_fmadd_ps(sl, c->shi, _mm256_mul_ps(sh, c->slo)));
-            fine = _mm256_fmadd_ps(g, ah, _mm256_mul_ps(g, al));
-        }
+    } else if (unit_input) {
+        fine = bwd_y_fine8(g, y, c, unit_input, yform);
         bad = _mm256_or_ps(_mm256_cmp_ps(fine, c->zero, _CMP_EQ_UQ), /* zero, NaN or infinite */
                            _mm256_cmp_ps(_mm256_and_ps(fine, c->absmask), c->inf, _CMP_EQ_OQ));
-        if (!unit_input) {
-            bad = _mm256_or_ps(bad, _mm256_or_ps(_mm256_cmp_ps(y, c->neg_big, _CMP_LT_OQ),
-                _mm256_cmp_ps(_mm256_and_ps(g, c->absmask), c->big, _CMP_GT_OQ)));
-        }
+    } else {
+        fine = bwd_y_fine8(g, y, c, unit_input, yform);
+        bad = _mm256_or_ps(_mm256_cmp_ps(y, c->ylow, _CMP_NGE_UQ),
+                           _mm256_cmp_ps(_mm256_and_ps(g, c->absmask), c->big, _CMP_NLE_UQ));
+        fine = _mm256_or_ps(_mm256_and_ps(fine, c->absmask), _mm256_andnot_ps(c->absmask, g));
     }
     *slow = _mm256_movemask_ps(_mm256_andnot_ps(gt, bad));
     return _mm256_blendv_ps(fine, bwd_pos8(g, c, pos_kind), gt);
@@ -141,9 +148,9 @@ static void bwd_scalar8(const elu4j_params *p, int dtype, int from_dst, const ch
 /*
  * A vector with slow lanes, in registers (see bwd_avx512.h's bwd_y_fix16): the lanes among
  * `lanes` that bwd_y8 flagged take bwd_y_one's other products (the fma form: the plain product,
- * then a NaN y's rule; the pairs: the sign of dy * (ah + al) for a zero). Returns 0 where a lane
- * needs bwd_y_one's huge-operand branch or the NaN rule (FAM_BWD_NAN) in the pair form: the
- * caller then runs bwd_scalar8 on the vector's elements.
+ * then a NaN y's rule; the pairs: the fine result, recomputed, and for a zero the sign of
+ * dy * (ah + al)). Returns 0 where a lane needs bwd_y_one's huge-operand branch or the NaN rule
+ * (FAM_BWD_NAN) in the pair form: the caller then runs bwd_scalar8 on the vector's elements.
  */
 ELU4J_INLINE int bwd_y_fix8(__m256 gv, __m256 yv, __m256 lanes, __m256 *r, const bconsts256 *c,
                             const int unit_input, const int yform)
@@ -156,8 +163,9 @@ ELU4J_INLINE int bwd_y_fix8(__m256 gv, __m256 yv, __m256 lanes, __m256 *r, const
         *r = _mm256_blendv_ps(*r, _mm256_add_ps(yv, yv), _mm256_cmp_ps(yv, yv, _CMP_UNORD_Q));
         return 1;
     }
-    __m256 rare = _mm256_or_ps(_mm256_cmp_ps(*r, *r, _CMP_UNORD_Q),
-                               _mm256_cmp_ps(_mm256_and_ps(*r, c->absmask), c->inf, _CMP_EQ_OQ));
+    const __m256 fine = bwd_y_fine8(gv, yv, c, unit_input, yform);
+    __m256 rare = _mm256_or_ps(_mm256_cmp_ps(fine, fine, _CMP_UNORD_Q),
+                               _mm256_cmp_ps(_mm256_and_ps(fine, c->absmask), c->inf, _CMP_EQ_OQ));
     if (!unit_input) {
         rare = _mm256_or_ps(rare, _mm256_or_ps(_mm256_cmp_ps(yv, c->neg_big, _CMP_LT_OQ),
             _mm256_cmp_ps(_mm256_and_ps(gv, c->absmask), c->big, _CMP_GT_OQ)));
@@ -165,7 +173,8 @@ ELU4J_INLINE int bwd_y_fix8(__m256 gv, __m256 yv, __m256 lanes, __m256 *r, const
     if (_mm256_movemask_ps(_mm256_and_ps(le, rare))) {
         return 0;
     }
-    const __m256 zero = _mm256_and_ps(le, _mm256_cmp_ps(*r, c->zero, _CMP_EQ_OQ));
+    *r = _mm256_blendv_ps(*r, fine, le);
+    const __m256 zero = _mm256_and_ps(le, _mm256_cmp_ps(fine, c->zero, _CMP_EQ_OQ));
     const __m256 sh = _mm256_add_ps(c->chi, yv);
     const __m256 sl = _mm256_add_ps(_mm256_sub_ps(yv, _mm256_sub_ps(sh, c->chi)), c->clo);
     const __m256 ah = _mm256_mul_ps(sh, c->shi);
