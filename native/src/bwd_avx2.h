@@ -7,12 +7,12 @@
  * bwd_avx512.h with 8 lanes: every operation is kernels_bwd.h's (bwd_y_one, bwd_x_one) in the same
  * order, so the bits are the portable level's. From y, a vector with a huge operand or a NaN
  * result runs bwd_y_one lane by lane, and zero results take the sign of dy * (ah + al) in
- * registers; from x, each group of kernels_bwd.h (16 elements from the start of the call: two
- * vectors here) with an element outside the pairs' range runs bwd_x_double. Masked loads and stores (vmaskmovps) for
- * the tail never touch memory outside the arrays. A step's stores never overlap a later step's
- * loads, so dx may be dy. Streaming stores as at the AVX-512 level (bwd_avx512.h has why): the f32
- * backward from y only (a rare vector that bwd_y_slow8 finishes, and the tail, with ordinary
- * stores).
+ * registers (with an input scale by a bit select, as bwd_avx512.h's bwd_y16); from x, each group
+ * of kernels_bwd.h (16 elements from the start of the call: two vectors here) with an element
+ * outside the pairs' range runs bwd_x_double. Masked loads and stores (vmaskmovps) for the tail
+ * never touch memory outside the arrays. A step's stores never overlap a later step's loads, so
+ * dx may be dy. Streaming stores as at the AVX-512 level (bwd_avx512.h has why): the f32 backward
+ * from y only (a rare vector that bwd_y_slow8 finishes, and the tail, with ordinary stores).
  */
 #ifndef FAM
 #error "included by kernels_avx2.c after kernels_impl.h only"

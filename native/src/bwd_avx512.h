@@ -8,7 +8,8 @@
  *   - from y: lanes whose exact product needs bwd_y_one's careful branch (|y| or |dy| > 2^64),
  *     and NaN results (FAM_BWD_NAN), are rare; a vector holding one runs bwd_y_one lane by
  *     lane. Lanes where the fine result is zero (dy = 0, or y = -coef) take the sign of
- *     dy * (ah + al) in registers: sparse gradients are common.
+ *     dy * (ah + al) in registers, with an input scale by one bit select (bwd_y16): sparse
+ *     gradients are common.
  *     With input_scale = 1 the pair sh + sl is multiplied without the input-scale pair: every
  *     nonzero fine result is the same value (the pair times 1 + 0 is the pair), and the zero
  *     results take their sign from the full formula.
