@@ -7,6 +7,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.elu4j.DataType;
+import org.elu4j.internal.HalfFloats;
 import org.elu4j.internal.vector.Staging.Map2;
 
 /**
@@ -39,14 +40,113 @@ final class HalfBackward {
 
     /**
      * bfloat16 ELU backward from the output where {@link org.elu4j.internal.Op#isGeneralF32Backward()}:
-     * {@link #bf16FromOutputFma} where {@code b.fmaY()}, else {@link #bf16FromOutputPairs}, as
+     * {@link #bf16FromOutputFma} where {@code b.fmaY()}, else {@link #bf16FromOutputInRange} where
+     * {@link #bf16OutputsInRange}, else {@link #bf16FromOutputPairs}, as
      * {@link Staging#backwardHalfFused} runs them. dx may be dy or y (each int vector is loaded before it
      * is stored).
      */
     static void backwardFromOutputBf16(F32Kernels.General b, Map2 rest, MemorySegment dy, MemorySegment y,
             MemorySegment dx) {
-        Staging.backwardHalfFused(b.fmaY() ? HalfBackward::bf16FromOutputFma : HalfBackward::bf16FromOutputPairs,
+        Staging.backwardHalfFused(b.fmaY() ? HalfBackward::bf16FromOutputFma
+                : bf16OutputsInRange(b) ? HalfBackward::bf16FromOutputInRange : HalfBackward::bf16FromOutputPairs,
                 true, DataType.BF16, b, rest, dy, y, dx);
+    }
+
+    /**
+     * Whether every bfloat16 output of the function is at least {@code ylow}: its lowest, -coef
+     * rounded to bfloat16 (from the double or from its float {@code -chi}; where {@code -chi} lies
+     * halfway between two bfloat16 values, the lower of them), is. Then {@link #bf16FromOutputInRange}
+     * leaves no output lane to the staged path; for an alpha whose rounding falls below
+     * {@code ylow} every saturated lane would leave it.
+     */
+    static boolean bf16OutputsInRange(F32Kernels.General b) {
+        int bits = Float.floatToRawIntBits(-b.chi());
+        float lowest = (bits & 0xFFFF) == 0x8000 ? Float.intBitsToFloat((bits & 0xFFFF0000) + 0x10000)
+                : HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(-b.chi()));
+        return lowest >= b.ylow();
+    }
+
+    /**
+     * {@link F32Backward}'s common loop from the output (lanes {@code y > 0} or in
+     * {@code [ylow, 0]} with {@code |dy| <= 2^64}: no zero test, dy's sign by a bit select, {@code sh}
+     * negated with an input scale) on the two float vectors of each int vector of bfloat16 dy and
+     * y over [from, to), rounded as {@link HalfElu#bf16} rounds; stops at the first int vector with
+     * another lane and returns its offset, unwritten; {@code to} if none. A NaN dy or y is such a
+     * lane, and a lane {@code y > 0} takes the positive side, so no result here is NaN and the
+     * rounding needs no NaN case. Where {@link #bf16OutputsInRange}: every output's lanes pass.
+     */
+    static long bf16FromOutputInRange(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to,
+            F32Kernels.General b) {
+        final long vb = STEP_BYTES;
+        final FloatVector zero = FloatVector.zero(F);
+        final IntVector sign = IntVector.broadcast(I, 0x80000000);
+        final IntVector magnitude = IntVector.broadcast(I, 0x7FFFFFFF);
+        final IntVector limit = IntVector.broadcast(I, Float.floatToRawIntBits(-0x1p64f)); // as F32Backward's
+        final FloatVector ylow = FloatVector.broadcast(F, b.ylow());
+        final FloatVector chi = FloatVector.broadcast(F, b.chi());
+        final FloatVector negChi = FloatVector.broadcast(F, -b.chi());
+        final FloatVector clo = FloatVector.broadcast(F, b.clo());
+        final FloatVector shi = FloatVector.broadcast(F, b.shi());
+        final FloatVector negShi = FloatVector.broadcast(F, -b.shi());
+        final FloatVector negSlo = FloatVector.broadcast(F, -b.slo());
+        final FloatVector phi = FloatVector.broadcast(F, b.phi());
+        final FloatVector plo = FloatVector.broadcast(F, b.plo());
+        final boolean exactScale = b.floatScale();
+        final boolean unitScale = b.unitScale();
+        final boolean unit = b.unitInput();
+        final IntVector one = IntVector.broadcast(I, 1);
+        final IntVector roundBias = IntVector.broadcast(I, 0x7FFF);
+        final IntVector highHalf = IntVector.broadcast(I, 0xFFFF0000);
+        for (long off = from; off < to; off += vb) {
+            IntVector wg = IntVector.fromMemorySegment(I, dy, off, ORDER);
+            IntVector wy = IntVector.fromMemorySegment(I, xy, off, ORDER);
+            IntVector gia = wg.lanewise(VectorOperators.LSHL, 16);
+            IntVector gib = wg.and(highHalf);
+            FloatVector ga = gia.reinterpretAsFloats();
+            FloatVector gb = gib.reinterpretAsFloats();
+            FloatVector ya = wy.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector yb = wy.and(highHalf).reinterpretAsFloats();
+            // y >= ylow is false for NaN; |dy| <= 2^64 for both halves in one unsigned compare
+            if (!ya.compare(VectorOperators.GE, ylow).and(yb.compare(VectorOperators.GE, ylow))
+                    .and(gia.or(sign).lanewise(VectorOperators.UMAX, gib.or(sign))
+                            .compare(VectorOperators.ULE, limit).cast(F)).allTrue()) {
+                return off;
+            }
+            FloatVector finea;
+            FloatVector fineb;
+            if (unit) {
+                FloatVector sha = chi.add(ya);
+                finea = ga.fma(sha, ga.mul(ya.sub(sha.sub(chi)).add(clo)));
+                FloatVector shb = chi.add(yb);
+                fineb = gb.fma(shb, gb.mul(yb.sub(shb.sub(chi)).add(clo)));
+            } else {
+                FloatVector nsa = negChi.sub(ya);
+                FloatVector sla = ya.add(nsa.add(chi)).add(clo);
+                FloatVector aha = nsa.mul(negShi);
+                FloatVector ala = sla.fma(shi, nsa.mul(negSlo)).sub(nsa.fma(shi, aha));
+                finea = ga.fma(aha, ga.mul(ala));
+                FloatVector nsb = negChi.sub(yb);
+                FloatVector slb = yb.add(nsb.add(chi)).add(clo);
+                FloatVector ahb = nsb.mul(negShi);
+                FloatVector alb = slb.fma(shi, nsb.mul(negSlo)).sub(nsb.fma(shi, ahb));
+                fineb = gb.fma(ahb, gb.mul(alb));
+            }
+            FloatVector posa = unitScale ? ga : exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
+            FloatVector da = finea.reinterpretAsInts().and(magnitude).or(gia.and(sign)).reinterpretAsFloats()
+                    .blend(posa, ya.compare(VectorOperators.GT, zero));
+            FloatVector posb = unitScale ? gb : exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
+            FloatVector db = fineb.reinterpretAsInts().and(magnitude).or(gib.and(sign)).reinterpretAsFloats()
+                    .blend(posb, yb.compare(VectorOperators.GT, zero));
+
+            // To nearest even, as in HalfElu.bf16 (see above: no NaN here).
+            IntVector ba = da.reinterpretAsInts();
+            IntVector bb = db.reinterpretAsInts();
+            IntVector oa = ba.add(roundBias).add(ba.lanewise(VectorOperators.LSHR, 16).and(one))
+                    .lanewise(VectorOperators.LSHR, 16);
+            IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(one)).and(highHalf);
+            oa.or(ob).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
+        }
+        return to;
     }
 
     /**
