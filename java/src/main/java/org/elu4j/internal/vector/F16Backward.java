@@ -139,6 +139,7 @@ final class F16Backward {
         final FloatVector zero = FloatVector.zero(F);
         final IntVector sign = IntVector.broadcast(I, 0x80000000);
         final IntVector magnitude = IntVector.broadcast(I, 0x7FFFFFFF);
+        final FloatVector ylow = FloatVector.broadcast(F, b.ylow());
         final FloatVector chi = FloatVector.broadcast(F, b.chi());
         final FloatVector clo = FloatVector.broadcast(F, b.clo());
         final FloatVector shi = FloatVector.broadcast(F, b.shi());
@@ -187,12 +188,15 @@ final class F16Backward {
             FloatVector fineb = gb.fma(ahb, gb.mul(alb));
 
             FloatVector posa = unitScale ? ga : exactScale ? ga.mul(phi) : ga.fma(phi, plo.mul(ga));
-            FloatVector da = finea.blend(ga.mul(aha.add(ala)).reinterpretAsInts().and(sign).reinterpretAsFloats(),
-                    finea.compare(VectorOperators.EQ, zero))
+            // The exact product's sign: dy's times that of y + coef, which is y - ylow's (below
+            // ylow exactly where y + coef < 0; zero only at ylow). A nonzero product has it, a zero
+            // one takes it (bwd_y_one's rule): one bit select, no zero test.
+            IntVector productA = ga.reinterpretAsInts().lanewise(VectorOperators.XOR, ya.sub(ylow).reinterpretAsInts());
+            FloatVector da = finea.reinterpretAsInts().and(magnitude).or(productA.and(sign)).reinterpretAsFloats()
                     .blend(posa, ya.compare(VectorOperators.GT, zero));
             FloatVector posb = unitScale ? gb : exactScale ? gb.mul(phi) : gb.fma(phi, plo.mul(gb));
-            FloatVector db = fineb.blend(gb.mul(ahb.add(alb)).reinterpretAsInts().and(sign).reinterpretAsFloats(),
-                    fineb.compare(VectorOperators.EQ, zero))
+            IntVector productB = gb.reinterpretAsInts().lanewise(VectorOperators.XOR, yb.sub(ylow).reinterpretAsInts());
+            FloatVector db = fineb.reinterpretAsInts().and(magnitude).or(productB.and(sign)).reinterpretAsFloats()
                     .blend(posb, yb.compare(VectorOperators.GT, zero));
 
             // As in fromOutputFma.
