@@ -421,4 +421,21 @@ final class ColdStart {
         }
         return s;
     }
+
+    /**
+     * {@link #sample} for a backward from the output of a function whose negative side ends at
+     * {@code -coef} (where {@code coef > 0}): the negative values scaled into
+     * {@code (-0.9 coef, 0)}, as outputs are. The f32 and bfloat16 loops from the output leave a
+     * vector with a lane below {@code -coef} to their rare path (F32Backward), so with the plain
+     * sample the warm-up would run that path for every vector and never the common one.
+     */
+    static float[] outputSample(int n, double coef) {
+        float[] s = sample(n);
+        if (coef > 0) {
+            for (int i = 0; i < n; i++) {
+                s[i] = s[i] < 0 ? (float) (s[i] * (0.9 * coef / 4)) : s[i];
+            }
+        }
+        return s;
+    }
 }

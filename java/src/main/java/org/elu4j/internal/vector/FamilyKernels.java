@@ -228,7 +228,8 @@ final class FamilyKernels {
         ScalarForms.Floats2 f = c.form();
         return ColdStart.ofBackward(c.family(), "f32 " + op + (fromOutput ? " backward from the output" : " backward"),
                 c.kernel(), (dy, xy, dx, b) -> ScalarForms.f32(f, dy, xy, dx, b),
-                ColdStart.sample((int) (3 * Staging.BLOCK_BYTES / Float.BYTES)), DataType.F32);
+                fromOutput ? ColdStart.outputSample((int) (3 * Staging.BLOCK_BYTES / Float.BYTES), op.negativeCoefficient())
+                        : ColdStart.sample((int) (3 * Staging.BLOCK_BYTES / Float.BYTES)), DataType.F32);
     }
 
     /**

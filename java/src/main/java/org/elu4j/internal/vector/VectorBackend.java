@@ -309,7 +309,8 @@ public final class VectorBackend implements EluBackend {
         Map2 m = ColdStart.ofBackward(type.cliName() + " " + choice.family() + ", " + path,
                 type.cliName() + " " + op + (fromOutput ? " backward from the output" : " backward"),
                 (dy, xy, dx, b) -> f.run(dy, xy, dx), (dy, xy, dx, b) -> form.run(dy, xy, dx),
-                ColdStart.sample((int) (5 * HalfElu.STEP_BYTES / 2 + 3)), type);
+                fromOutput ? ColdStart.outputSample((int) (5 * HalfElu.STEP_BYTES / 2 + 3), op.negativeCoefficient())
+                        : ColdStart.sample((int) (5 * HalfElu.STEP_BYTES / 2 + 3)), type);
         return (dy, xy, dx) -> m.run(dy, xy, dx, dy.byteSize());
     }
 
