@@ -13,7 +13,7 @@ import java.lang.management.ManagementFactory;
  * {@link BackendProvider}'s order and rules. Each refusal is a reason that tells the user what to
  * do.
  */
-final class VectorChecks {
+public final class VectorChecks {
     /** How the reason begins when the module is not enabled: a note in the start line, not a warning. */
     static final String MODULE_MISSING = "the incubating module jdk.incubator.vector is not enabled";
 
@@ -81,7 +81,7 @@ final class VectorChecks {
     }
 
     /** A HotSpot flag's value, or null where it cannot be read (another VM, jdk.management absent). */
-    static String vmOption(String name) {
+    public static String vmOption(String name) {
         try {
             com.sun.management.HotSpotDiagnosticMXBean bean =
                     ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);

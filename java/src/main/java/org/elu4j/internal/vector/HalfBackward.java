@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.elu4j.DataType;
@@ -47,7 +48,8 @@ final class HalfBackward {
      */
     static void backwardFromOutputBf16(F32Kernels.General b, Map2 rest, MemorySegment dy, MemorySegment y,
             MemorySegment dx) {
-        Staging.backwardHalfFused(b.fmaY() ? HalfBackward::bf16FromOutputFma
+        Staging.backwardHalfFused(b.fmaY() ? (b.chi() == 1f && b.unitScale() && PACKED ? HalfBackward::bf16FromOutputUnit
+                : HalfBackward::bf16FromOutputFma)
                 : bf16OutputsInRange(b) ? HalfBackward::bf16FromOutputInRange : HalfBackward::bf16FromOutputPairs,
                 true, DataType.BF16, b, rest, dy, y, dx);
     }
@@ -94,9 +96,13 @@ final class HalfBackward {
         final boolean exactScale = b.floatScale();
         final boolean unitScale = b.unitScale();
         final boolean unit = b.unitInput();
+        final IntVector highHalf = IntVector.broadcast(I, 0xFFFF0000);
         final IntVector one = IntVector.broadcast(I, 1);
         final IntVector roundBias = IntVector.broadcast(I, 0x7FFF);
-        final IntVector highHalf = IntVector.broadcast(I, 0xFFFF0000);
+        final ShortVector pickHigh = ShortVector.fromArray(S, PICK_HIGH, 0);
+        final ShortVector pickLow = ShortVector.fromArray(S, PICK_LOW, 0);
+        final ShortVector oneS = ShortVector.broadcast(S, (short) 1);
+        final ShortVector halfS = ShortVector.broadcast(S, (short) 0x8000);
         for (long off = from; off < to; off += vb) {
             IntVector wg = IntVector.fromMemorySegment(I, dy, off, ORDER);
             IntVector wy = IntVector.fromMemorySegment(I, xy, off, ORDER);
@@ -139,12 +145,20 @@ final class HalfBackward {
                     .blend(posb, yb.compare(VectorOperators.GT, zero));
 
             // To nearest even, as in HalfElu.bf16 (see above: no NaN here).
-            IntVector ba = da.reinterpretAsInts();
-            IntVector bb = db.reinterpretAsInts();
-            IntVector oa = ba.add(roundBias).add(ba.lanewise(VectorOperators.LSHR, 16).and(one))
-                    .lanewise(VectorOperators.LSHR, 16);
-            IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(one)).and(highHalf);
-            oa.or(ob).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
+            if (PACKED) { // see bf16FromOutputUnit
+                ShortVector sa = da.reinterpretAsShorts();
+                ShortVector sb = db.reinterpretAsShorts();
+                ShortVector high = pickHigh.selectFrom(sa, sb);
+                high.add(oneS, pickLow.selectFrom(sa, sb).or(high.and(oneS)).compare(VectorOperators.UGT, halfS))
+                        .intoMemorySegment(dx, off, ORDER);
+            } else {
+                IntVector ba = da.reinterpretAsInts();
+                IntVector bb = db.reinterpretAsInts();
+                IntVector oa = ba.add(roundBias).add(ba.lanewise(VectorOperators.LSHR, 16).and(one))
+                        .lanewise(VectorOperators.LSHR, 16);
+                IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(one)).and(highHalf);
+                oa.or(ob).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
+            }
         }
         return to;
     }
@@ -187,6 +201,10 @@ final class HalfBackward {
         final boolean unit = b.unitInput();
         final IntVector one = IntVector.broadcast(I, 1);
         final IntVector roundBias = IntVector.broadcast(I, 0x7FFF);
+        final ShortVector pickHigh = ShortVector.fromArray(S, PICK_HIGH, 0);
+        final ShortVector pickLow = ShortVector.fromArray(S, PICK_LOW, 0);
+        final ShortVector oneS = ShortVector.broadcast(S, (short) 1);
+        final ShortVector halfS = ShortVector.broadcast(S, (short) 0x8000);
         final IntVector highHalf = IntVector.broadcast(I, 0xFFFF0000);
         for (long off = from; off < to; off += vb) {
             IntVector wg = IntVector.fromMemorySegment(I, dy, off, ORDER);
@@ -231,14 +249,117 @@ final class HalfBackward {
 
             // To nearest even, as in HalfElu.bf16, without its NaN case: a NaN dy or y makes the
             // product NaN, and such an int vector left above, so no result here is NaN.
-            IntVector ba = da.reinterpretAsInts();
-            IntVector bb = db.reinterpretAsInts();
-            IntVector oa = ba.add(roundBias).add(ba.lanewise(VectorOperators.LSHR, 16).and(one))
-                    .lanewise(VectorOperators.LSHR, 16);
-            IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(one)).and(highHalf);
-            oa.or(ob).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
+            if (PACKED) { // see bf16FromOutputUnit
+                ShortVector sa = da.reinterpretAsShorts();
+                ShortVector sb = db.reinterpretAsShorts();
+                ShortVector high = pickHigh.selectFrom(sa, sb);
+                high.add(oneS, pickLow.selectFrom(sa, sb).or(high.and(oneS)).compare(VectorOperators.UGT, halfS))
+                        .intoMemorySegment(dx, off, ORDER);
+            } else {
+                IntVector ba = da.reinterpretAsInts();
+                IntVector bb = db.reinterpretAsInts();
+                IntVector oa = ba.add(roundBias).add(ba.lanewise(VectorOperators.LSHR, 16).and(one))
+                        .lanewise(VectorOperators.LSHR, 16);
+                IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(one)).and(highHalf);
+                oa.or(ob).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
+            }
         }
         return to;
+    }
+
+    /**
+     * ELU(1)'s backward from the output ({@code b.fmaY()} with {@code chi} and the scale 1):
+     * {@code fma(dy, min(y, 0), dy)} on the two float vectors of each int vector of bfloat16 dy and
+     * y over [from, to), which is {@link #bf16FromOutputFma}'s {@code fma(dy, y, dy)} where
+     * {@code y <= 0} and dy itself where {@code y > 0} (the minimum taken on the bit patterns: y
+     * where its sign bit is set, else +0), with dy's sign: for an output ({@code y >= -1}) the
+     * exact product {@code dy * (y + 1)} has it or is a zero that takes it, as
+     * {@link #bf16FromOutputInRange} argues. Stops at the first int vector with a lane
+     * {@code y < -1} or NaN, or a dy that makes the fma infinite or NaN, and returns its offset,
+     * unwritten; {@code to} if none (so no result here is NaN). Rounded to nearest even in the
+     * packed halves: {@link #PICK_HIGH} gathers each float's high 16 bits (the result truncated)
+     * and {@link #PICK_LOW} its low 16, which round the half up where they exceed 0x8000, or equal
+     * it and the half is odd: where {@code low | (high & 1)} exceeds 0x8000 (unsigned). Five
+     * operations for two float vectors where the int lanes take eleven. Only where
+     * {@link #PACKED}: under AVX2 this loop was 0.90x {@link #bf16FromOutputFma} (its short
+     * compares and minimum cost more there), which runs instead.
+     */
+    static long bf16FromOutputUnit(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to,
+            F32Kernels.General b) {
+        final long vb = STEP_BYTES;
+        final IntVector zero = IntVector.zero(I);
+        final IntVector sign = IntVector.broadcast(I, 0x80000000);
+        final IntVector highHalf = IntVector.broadcast(I, 0xFFFF0000);
+        final ShortVector minusOne = ShortVector.broadcast(S, (short) 0xBF80);
+        final ShortVector plusInf = ShortVector.broadcast(S, (short) 0x7F80);
+        final ShortVector magnitude = ShortVector.broadcast(S, (short) 0x7FFF);
+        final ShortVector finite = ShortVector.broadcast(S, (short) 0x7F7F); // bf16's largest finite magnitude
+        final ShortVector pickHigh = ShortVector.fromArray(S, PICK_HIGH, 0);
+        final ShortVector pickLow = ShortVector.fromArray(S, PICK_LOW, 0);
+        final ShortVector one = ShortVector.broadcast(S, (short) 1);
+        final ShortVector half = ShortVector.broadcast(S, (short) 0x8000);
+        for (long off = from; off < to; off += vb) {
+            IntVector wg = IntVector.fromMemorySegment(I, dy, off, ORDER);
+            IntVector wy = IntVector.fromMemorySegment(I, xy, off, ORDER);
+            IntVector gia = wg.lanewise(VectorOperators.LSHL, 16);
+            IntVector gib = wg.and(highHalf);
+            IntVector yia = wy.lanewise(VectorOperators.LSHL, 16);
+            IntVector yib = wy.and(highHalf);
+            // On the halves' bits: y in [-1, +inf] (at most bits(-1) unsigned: the positives and
+            // [-0, -1]; at most bits(+inf) signed: no positive NaN), dy finite (an infinite dy
+            // would make inf * (y + 1) NaN where y = -0).
+            ShortVector hy = wy.reinterpretAsShorts();
+            if (!hy.compare(VectorOperators.ULE, minusOne).and(hy.compare(VectorOperators.LE, plusInf))
+                    .and(wg.reinterpretAsShorts().and(magnitude).compare(VectorOperators.ULE, finite)).allTrue()) {
+                return off;
+            }
+            FloatVector ga = gia.reinterpretAsFloats();
+            FloatVector gb = gib.reinterpretAsFloats();
+            IntVector fa = ga.fma(yia.min(zero).reinterpretAsFloats(), ga).reinterpretAsInts();
+            IntVector fb = gb.fma(yib.min(zero).reinterpretAsFloats(), gb).reinterpretAsInts();
+            // dy's sign in the product's bits: fa ^ ((fa ^ dy) & sign), one bit select
+            ShortVector sa = fa.lanewise(VectorOperators.XOR, fa.lanewise(VectorOperators.XOR, gia).and(sign))
+                    .reinterpretAsShorts();
+            ShortVector sb = fb.lanewise(VectorOperators.XOR, fb.lanewise(VectorOperators.XOR, gib).and(sign))
+                    .reinterpretAsShorts();
+            ShortVector high = pickHigh.selectFrom(sa, sb);
+            high.add(one, pickLow.selectFrom(sa, sb).or(high.and(one)).compare(VectorOperators.UGT, half))
+                    .intoMemorySegment(dx, off, ORDER);
+        }
+        return to;
+    }
+
+    private static final VectorSpecies<Short> S = I.withLanes(short.class);
+    /**
+     * Whether the loops round in the packed halves ({@link #bf16FromOutputUnit}): where the JIT
+     * uses AVX-512 (HotSpot's UseAVX 3), whose two-table word permute (vpermi2w) gathers the
+     * halves in one instruction. Under AVX2 C2 builds that permute from several, and the packed
+     * rounding made the loops 1.3-1.8x slower than the int lanes' (measured on a Zen 5 with
+     * -XX:UseAVX=2), so they round as before there. A constant: C2 folds the branch.
+     */
+    static final boolean PACKED = "3".equals(org.elu4j.internal.VectorChecks.vmOption("UseAVX"));
+    /**
+     * {@link ShortVector#selectFrom(jdk.incubator.vector.Vector, jdk.incubator.vector.Vector)}'s
+     * indices that gather the high 16 bits of each int lane of two vectors (a, then b: lanes
+     * {@code S.length()} on) in the order of the halves they came from, a's being the low 16 bits
+     * of the int lane: in memory the first of the two halves on a little-endian CPU, the second on
+     * a big-endian one.
+     */
+    private static final short[] PICK_HIGH = new short[S.length()];
+    /** {@link #PICK_HIGH} for the low 16 bits. */
+    private static final short[] PICK_LOW = new short[S.length()];
+
+    static {
+        boolean little = ORDER == ByteOrder.LITTLE_ENDIAN;
+        int high = little ? 1 : 0; // the short lane of an int lane's high 16 bits
+        for (int i = 0; i < S.length() / 2; i++) {
+            int a = little ? 2 * i : 2 * i + 1;
+            int b = a ^ 1;
+            PICK_HIGH[a] = (short) (2 * i + high);
+            PICK_HIGH[b] = (short) (S.length() + 2 * i + high);
+            PICK_LOW[a] = (short) (2 * i + (high ^ 1));
+            PICK_LOW[b] = (short) (S.length() + 2 * i + (high ^ 1));
+        }
     }
 
     /**

@@ -472,8 +472,9 @@ class ColdStartTest {
     /**
      * The bf16 and f16 backward bindings with a scalar form, kernel against scalar form
      * ({@link ScalarForms#half(ScalarForms.Floats2, DataType, MemorySegment, MemorySegment, MemorySegment)}),
-     * with every one of the 65,536 patterns as x (or y) against a permutation of them as dy: in one
-     * call and at an odd offset and length. (Where {@link FamilyKernels#formInsteadBackward} binds
+     * with every one of the 65,536 patterns as x (or y), in order against a permutation of them
+     * and against ordinary gradients as dy, and interleaved with their negations against
+     * ordinary gradients: in one call and at an odd offset and length. (Where {@link FamilyKernels#formInsteadBackward} binds
      * LeakyReLU's double product or ELU in double lanes to its scalar form, 2 double lanes on x86, the binding is the form
      * itself: that case is checked by its f32 kernel against the form above, not here.)
      */
@@ -485,18 +486,19 @@ class ColdStartTest {
             MemorySegment xy = arena.allocate(2L * n + 64, 64);
             MemorySegment kernel = arena.allocate(2L * n + 64, 64);
             MemorySegment scalar = arena.allocate(2L * n + 64, 64);
-            for (int i = 0; i < n; i++) {
-                xy.setAtIndex(JAVA_SHORT_UNALIGNED, i, (short) i);
-            }
             short[] heapDx = new short[n];
             for (DataType type : List.of(DataType.BF16, DataType.F16)) {
               // dy: every pattern permuted (many beyond 2^64 in bf16: their groups in double), and
-              // ordinary gradients (so that groups run in the pairs)
-              for (int set = 0; set < 2; set++) {
+              // ordinary gradients (so that groups run in the pairs); x or y: every pattern in
+              // order, and interleaved with their negations (so that neighbours, which share an
+              // int lane in the fused loops, differ in sign: where a test of one half lets a lane
+              // through that it should not, its neighbour's test does not stop the vector)
+              for (int set = 0; set < 3; set++) {
                 for (int i = 0; i < n; i++) {
                     float ordinary = ((i * 37) % 200 - 100) / 16f;
                     dy.setAtIndex(JAVA_SHORT_UNALIGNED, i, set == 0 ? (short) (i * 40503 + 12345)
                             : type == DataType.BF16 ? HalfFloats.floatToBf16(ordinary) : HalfFloats.floatToF16(ordinary));
+                    xy.setAtIndex(JAVA_SHORT_UNALIGNED, i, set < 2 ? (short) i : (short) ((i >> 1) + (i & 1) * 0x8000));
                 }
                 MemorySegment heapDy = MemorySegment.ofArray(dy.asSlice(0, 2L * n).toArray(JAVA_SHORT_UNALIGNED));
                 MemorySegment heapXy = MemorySegment.ofArray(xy.asSlice(0, 2L * n).toArray(JAVA_SHORT_UNALIGNED));
@@ -519,7 +521,7 @@ class ColdStartTest {
                             f.run(dy.asSlice(off, len), xy.asSlice(off, len), kernel.asSlice(off, len));
                             form.run(dy.asSlice(off, len), xy.asSlice(off, len), scalar.asSlice(off, len));
                             assertSameHalvesButNaNs(type, type + " " + op + (fromOutput ? " from the output" : " from the input")
-                                    + " at offset " + window[0] + ", dy set " + set, xy, kernel, scalar);
+                                    + " at offset " + window[0] + ", set " + set, xy, kernel, scalar);
                         }
                         kernel.fill((byte) 0x55);
                         scalar.fill((byte) 0x55);
@@ -527,7 +529,7 @@ class ColdStartTest {
                         form.run(heapDy, heapXy, MemorySegment.ofArray(heapDx));
                         MemorySegment.copy(heapDx, 0, scalar, JAVA_SHORT_UNALIGNED, 0, n);
                         assertSameHalvesButNaNs(type, type + " " + op + (fromOutput ? " from the output" : " from the input")
-                                + " from heap arrays, dy set " + set, xy, kernel, scalar);
+                                + " from heap arrays, set " + set, xy, kernel, scalar);
                     }
                 }
               }
