@@ -36,6 +36,10 @@ final class HalfBackward {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final VectorSpecies<Float> F = HalfElu.F;
     private static final VectorSpecies<Integer> I = HalfElu.I;
+    private static final VectorSpecies<Short> S = HalfElu.S;
+    private static final boolean PACKED = HalfElu.PACKED;
+    private static final short[] PICK_HIGH = HalfElu.PICK_HIGH;
+    private static final short[] PICK_LOW = HalfElu.PICK_LOW;
     /** {@link HalfElu#STEP_BYTES}: one int vector of halves per loop iteration. */
     private static final long STEP_BYTES = HalfElu.STEP_BYTES;
 
@@ -277,11 +281,11 @@ final class HalfBackward {
      * {@link #bf16FromOutputInRange} argues. Stops at the first int vector with a lane
      * {@code y < -1} or NaN, or a dy that makes the fma infinite or NaN, and returns its offset,
      * unwritten; {@code to} if none (so no result here is NaN). Rounded to nearest even in the
-     * packed halves: {@link #PICK_HIGH} gathers each float's high 16 bits (the result truncated)
-     * and {@link #PICK_LOW} its low 16, which round the half up where they exceed 0x8000, or equal
+     * packed halves: {@link HalfElu#PICK_HIGH} gathers each float's high 16 bits (the result truncated)
+     * and {@link HalfElu#PICK_LOW} its low 16, which round the half up where they exceed 0x8000, or equal
      * it and the half is odd: where {@code low | (high & 1)} exceeds 0x8000 (unsigned). Five
      * operations for two float vectors where the int lanes take eleven. Only where
-     * {@link #PACKED}: under AVX2 this loop was 0.90x {@link #bf16FromOutputFma} (its short
+     * {@link HalfElu#PACKED}: under AVX2 this loop was 0.90x {@link #bf16FromOutputFma} (its short
      * compares and minimum cost more there), which runs instead.
      */
     static long bf16FromOutputUnit(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to,
@@ -327,39 +331,6 @@ final class HalfBackward {
                     .intoMemorySegment(dx, off, ORDER);
         }
         return to;
-    }
-
-    private static final VectorSpecies<Short> S = I.withLanes(short.class);
-    /**
-     * Whether the loops round in the packed halves ({@link #bf16FromOutputUnit}): where the JIT
-     * uses AVX-512 (HotSpot's UseAVX 3), whose two-table word permute (vpermi2w) gathers the
-     * halves in one instruction. Under AVX2 C2 builds that permute from several, and the packed
-     * rounding made the loops 1.3-1.8x slower than the int lanes' (measured on a Zen 5 with
-     * -XX:UseAVX=2), so they round as before there. A constant: C2 folds the branch.
-     */
-    static final boolean PACKED = "3".equals(org.elu4j.internal.VectorChecks.vmOption("UseAVX"));
-    /**
-     * {@link ShortVector#selectFrom(jdk.incubator.vector.Vector, jdk.incubator.vector.Vector)}'s
-     * indices that gather the high 16 bits of each int lane of two vectors (a, then b: lanes
-     * {@code S.length()} on) in the order of the halves they came from, a's being the low 16 bits
-     * of the int lane: in memory the first of the two halves on a little-endian CPU, the second on
-     * a big-endian one.
-     */
-    private static final short[] PICK_HIGH = new short[S.length()];
-    /** {@link #PICK_HIGH} for the low 16 bits. */
-    private static final short[] PICK_LOW = new short[S.length()];
-
-    static {
-        boolean little = ORDER == ByteOrder.LITTLE_ENDIAN;
-        int high = little ? 1 : 0; // the short lane of an int lane's high 16 bits
-        for (int i = 0; i < S.length() / 2; i++) {
-            int a = little ? 2 * i : 2 * i + 1;
-            int b = a ^ 1;
-            PICK_HIGH[a] = (short) (2 * i + high);
-            PICK_HIGH[b] = (short) (S.length() + 2 * i + high);
-            PICK_LOW[a] = (short) (2 * i + (high ^ 1));
-            PICK_LOW[b] = (short) (S.length() + 2 * i + (high ^ 1));
-        }
     }
 
     /**

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -46,6 +47,42 @@ final class HalfElu {
     /** Bytes of halves per loop iteration: one int vector, two float vectors' worth of halves. */
     static final long STEP_BYTES = I.vectorByteSize();
 
+    /** The int vector's halves as short lanes (the packed rounding's). */
+    static final VectorSpecies<Short> S = I.withLanes(short.class);
+    /**
+     * Whether the bfloat16 loops round in the packed halves (the forward loops here and in
+     * {@link HalfGeneral}, {@link HalfBackward}'s from the output; see
+     * {@link HalfBackward#bf16FromOutputUnit}): where the JIT uses AVX-512 (HotSpot's UseAVX 3),
+     * whose two-table word permute (vpermi2w) gathers the halves in one instruction. Under AVX2 C2
+     * builds that permute from several, and the packed rounding made the loops 1.3-1.8x slower
+     * than the int lanes' (measured on a Zen 5 with -XX:UseAVX=2), so they round as before there.
+     * A constant: C2 folds the branch.
+     */
+    static final boolean PACKED = "3".equals(org.elu4j.internal.VectorChecks.vmOption("UseAVX"));
+    /**
+     * {@link ShortVector#selectFrom(jdk.incubator.vector.Vector, jdk.incubator.vector.Vector)}'s
+     * indices that gather the high 16 bits of each int lane of two vectors (a, then b: lanes
+     * {@code S.length()} on) in the order of the halves they came from, a's being the low 16 bits
+     * of the int lane: in memory the first of the two halves on a little-endian CPU, the second on
+     * a big-endian one.
+     */
+    static final short[] PICK_HIGH = new short[S.length()];
+    /** {@link #PICK_HIGH} for the low 16 bits. */
+    static final short[] PICK_LOW = new short[S.length()];
+
+    static {
+        boolean little = ORDER == ByteOrder.LITTLE_ENDIAN;
+        int high = little ? 1 : 0; // the short lane of an int lane's high 16 bits
+        for (int i = 0; i < S.length() / 2; i++) {
+            int a = little ? 2 * i : 2 * i + 1;
+            int b = a ^ 1;
+            PICK_HIGH[a] = (short) (2 * i + high);
+            PICK_HIGH[b] = (short) (S.length() + 2 * i + high);
+            PICK_LOW[a] = (short) (2 * i + (high ^ 1));
+            PICK_LOW[b] = (short) (S.length() + 2 * i + (high ^ 1));
+        }
+    }
+
     /**
      * ELU of the halves of {@code src} into {@code dst}: the fused loop over the native part that
      * fills whole iterations, {@code rest} (the staged path with the same parameters) for the
@@ -75,6 +112,13 @@ final class HalfElu {
         final IntVector quiet = IntVector.broadcast(I, 0x0040);
         final IntVector quietHigh = IntVector.broadcast(I, 0x00400000);
         final IntVector highHalf = IntVector.broadcast(I, 0xFFFF0000);
+        final ShortVector pickHigh = ShortVector.fromArray(S, PICK_HIGH, 0);
+        final ShortVector pickLow = ShortVector.fromArray(S, PICK_LOW, 0);
+        final ShortVector oneS = ShortVector.broadcast(S, (short) 1);
+        final ShortVector halfS = ShortVector.broadcast(S, (short) 0x8000);
+        final ShortVector quietS = ShortVector.broadcast(S, (short) 0x0040);
+        final ShortVector magnitudeS = ShortVector.broadcast(S, (short) 0x7FFF);
+        final ShortVector infS = ShortVector.broadcast(S, (short) 0x7F80);
 
         for (long off = from; off < to; off += vb) {
             // Halves 2k in the low 16 bits of int lane k, halves 2k + 1 in the high bits (little
@@ -106,18 +150,29 @@ final class HalfElu {
 
             // To nearest even, the 16 result bits left in the low (a) or high (b) half; NaN (only
             // where x is NaN: then y is x) keeps its top bits and gets the quiet bit.
-            IntVector ba = ya.reinterpretAsInts();
-            IntVector bb = yb.reinterpretAsInts();
-            IntVector hia = ba.lanewise(VectorOperators.LSHR, 16);
-            IntVector hib = bb.and(highHalf);
-            IntVector oa = ba.add(roundBias).add(hia.and(lsb)).lanewise(VectorOperators.LSHR, 16)
-                    .blend(hia.or(quiet), xa.compare(VectorOperators.NE, xa).cast(I));
-            IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(lsb)).and(highHalf)
-                    .blend(hib.or(quietHigh), xb.compare(VectorOperators.NE, xb).cast(I));
-            oa.or(ob).reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
+            if (PACKED) { // as HalfBackward.bf16FromOutputUnit rounds; NaN x: x's half, quiet
+                ShortVector ha = ya.reinterpretAsShorts();
+                ShortVector hb = yb.reinterpretAsShorts();
+                ShortVector high = pickHigh.selectFrom(ha, hb);
+                ShortVector hx = w.reinterpretAsShorts();
+                high.add(oneS, pickLow.selectFrom(ha, hb).or(high.and(oneS)).compare(VectorOperators.UGT, halfS))
+                        .lanewise(VectorOperators.OR, quietS, hx.and(magnitudeS).compare(VectorOperators.UGT, infS))
+                        .intoMemorySegment(dst, off, ORDER);
+            } else {
+                IntVector ba = ya.reinterpretAsInts();
+                IntVector bb = yb.reinterpretAsInts();
+                IntVector hia = ba.lanewise(VectorOperators.LSHR, 16);
+                IntVector hib = bb.and(highHalf);
+                IntVector oa = ba.add(roundBias).add(hia.and(lsb)).lanewise(VectorOperators.LSHR, 16)
+                        .blend(hia.or(quiet), xa.compare(VectorOperators.NE, xa).cast(I));
+                IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(lsb)).and(highHalf)
+                        .blend(hib.or(quietHigh), xb.compare(VectorOperators.NE, xb).cast(I));
+                oa.or(ob).reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
+            }
         }
         return to;
     }
+
 
     /**
      * binary16 ELU over [from, to) (multiples of {@link #STEP_BYTES}) of native

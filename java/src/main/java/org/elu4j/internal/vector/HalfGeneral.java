@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -42,6 +43,10 @@ final class HalfGeneral {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final VectorSpecies<Float> F = HalfElu.F;
     private static final VectorSpecies<Integer> I = HalfElu.I;
+    private static final VectorSpecies<Short> S = HalfElu.S;
+    private static final boolean PACKED = HalfElu.PACKED;
+    private static final short[] PICK_HIGH = HalfElu.PICK_HIGH;
+    private static final short[] PICK_LOW = HalfElu.PICK_LOW;
     /** {@link HalfElu#STEP_BYTES}: one int vector of halves per loop iteration. */
     private static final long STEP_BYTES = HalfElu.STEP_BYTES;
 
@@ -95,6 +100,13 @@ final class HalfGeneral {
         final IntVector quiet = IntVector.broadcast(I, 0x0040);
         final IntVector quietHigh = IntVector.broadcast(I, 0x00400000);
         final IntVector highHalf = IntVector.broadcast(I, 0xFFFF0000);
+        final ShortVector pickHigh = ShortVector.fromArray(S, PICK_HIGH, 0);
+        final ShortVector pickLow = ShortVector.fromArray(S, PICK_LOW, 0);
+        final ShortVector oneS = ShortVector.broadcast(S, (short) 1);
+        final ShortVector halfS = ShortVector.broadcast(S, (short) 0x8000);
+        final ShortVector quietS = ShortVector.broadcast(S, (short) 0x0040);
+        final ShortVector magnitudeS = ShortVector.broadcast(S, (short) 0x7FFF);
+        final ShortVector infS = ShortVector.broadcast(S, (short) 0x7F80);
         for (long off = from; off < to; off += vb) {
             IntVector w = IntVector.fromMemorySegment(I, src, off, ORDER);
             IntVector ia = w.lanewise(VectorOperators.LSHL, 16);
@@ -143,17 +155,28 @@ final class HalfGeneral {
                 return off; // the linear range (rare: |t| < 2^-40): the staged path's f32 kernel
             }
             // To nearest even, as in HalfElu.bf16 (NaN only where x is NaN: then y is x).
-            IntVector ba = ya.reinterpretAsInts();
-            IntVector bb = yb.reinterpretAsInts();
-            IntVector hia = ba.lanewise(VectorOperators.LSHR, 16);
-            IntVector oa = ba.add(roundBias).add(hia.and(intOne)).lanewise(VectorOperators.LSHR, 16)
-                    .blend(hia.or(quiet), xa.compare(VectorOperators.NE, xa).cast(I));
-            IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(intOne)).and(highHalf)
-                    .blend(bb.and(highHalf).or(quietHigh), xb.compare(VectorOperators.NE, xb).cast(I));
-            oa.or(ob).reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
+            if (PACKED) { // as HalfElu.bf16
+                ShortVector ha = ya.reinterpretAsShorts();
+                ShortVector hb = yb.reinterpretAsShorts();
+                ShortVector high = pickHigh.selectFrom(ha, hb);
+                ShortVector hx = w.reinterpretAsShorts();
+                high.add(oneS, pickLow.selectFrom(ha, hb).or(high.and(oneS)).compare(VectorOperators.UGT, halfS))
+                        .lanewise(VectorOperators.OR, quietS, hx.and(magnitudeS).compare(VectorOperators.UGT, infS))
+                        .intoMemorySegment(dst, off, ORDER);
+            } else {
+                IntVector ba = ya.reinterpretAsInts();
+                IntVector bb = yb.reinterpretAsInts();
+                IntVector hia = ba.lanewise(VectorOperators.LSHR, 16);
+                IntVector oa = ba.add(roundBias).add(hia.and(intOne)).lanewise(VectorOperators.LSHR, 16)
+                        .blend(hia.or(quiet), xa.compare(VectorOperators.NE, xa).cast(I));
+                IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(intOne)).and(highHalf)
+                        .blend(bb.and(highHalf).or(quietHigh), xb.compare(VectorOperators.NE, xb).cast(I));
+                oa.or(ob).reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
+            }
         }
         return to;
     }
+
 
     /**
      * binary16 over [from, to): each half {@code h} widened as
