@@ -51,7 +51,7 @@ final class HalfElu {
     static final VectorSpecies<Short> S = I.withLanes(short.class);
     /**
      * Whether the bfloat16 loops round in the packed halves (the forward loops here and in
-     * {@link HalfGeneral}, {@link HalfBackward}'s from the output; see
+     * {@link HalfGeneral}, {@link HalfLeaky}'s, {@link HalfBackward}'s from the output; see
      * {@link HalfBackward#bf16FromOutputUnit}): where the JIT uses AVX-512 (HotSpot's UseAVX 3),
      * whose two-table word permute (vpermi2w) gathers the halves in one instruction. Under AVX2 C2
      * builds that permute from several, and the packed rounding made the loops 1.3-1.8x slower

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -41,6 +42,8 @@ final class HalfLeaky {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final VectorSpecies<Float> F = HalfElu.F;
     private static final VectorSpecies<Integer> I = HalfElu.I;
+    private static final VectorSpecies<Short> S = HalfElu.S;
+    private static final boolean PACKED = HalfElu.PACKED;
     private static final long STEP_BYTES = HalfElu.STEP_BYTES;
 
     /**
@@ -93,6 +96,13 @@ final class HalfLeaky {
         final IntVector quiet = IntVector.broadcast(I, 0x0040);
         final IntVector quietHigh = IntVector.broadcast(I, 0x00400000);
         final IntVector highHalf = IntVector.broadcast(I, 0xFFFF0000);
+        final ShortVector pickHigh = ShortVector.fromArray(S, HalfElu.PICK_HIGH, 0);
+        final ShortVector pickLow = ShortVector.fromArray(S, HalfElu.PICK_LOW, 0);
+        final ShortVector oneS = ShortVector.broadcast(S, (short) 1);
+        final ShortVector halfS = ShortVector.broadcast(S, (short) 0x8000);
+        final ShortVector quietS = ShortVector.broadcast(S, (short) 0x0040);
+        final ShortVector magnitudeS = ShortVector.broadcast(S, (short) 0x7FFF);
+        final ShortVector infS = ShortVector.broadcast(S, (short) 0x7F80);
         for (long off = from; off < to; off += vb) {
             // halves 2k in the low 16 bits of int lane k, 2k + 1 in the high bits (HalfElu.bf16)
             IntVector w = IntVector.fromMemorySegment(I, src, off, ORDER);
@@ -103,18 +113,30 @@ final class HalfLeaky {
             FloatVector ya = xa.blend(na, xa.compare(VectorOperators.LE, zero));
             FloatVector yb = xb.blend(nb, xb.compare(VectorOperators.LE, zero));
 
-            IntVector ba = ya.reinterpretAsInts();
-            IntVector bb = yb.reinterpretAsInts();
-            IntVector hia = ba.lanewise(VectorOperators.LSHR, 16);
-            IntVector hib = bb.and(highHalf);
-            IntVector oa = ba.add(roundBias).add(hia.and(lsb)).lanewise(VectorOperators.LSHR, 16)
-                    .blend(hia.or(quiet), ya.compare(VectorOperators.NE, ya).cast(I));
-            IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(lsb)).and(highHalf)
-                    .blend(hib.or(quietHigh), yb.compare(VectorOperators.NE, yb).cast(I));
-            oa.or(ob).reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
+            // as HalfElu.bf16 rounds where PACKED: a NaN result (from x or dy, or inf * 0: its low 16
+            // bits are zero) gets the quiet bit
+            if (PACKED) {
+                ShortVector ha = ya.reinterpretAsShorts();
+                ShortVector hb = yb.reinterpretAsShorts();
+                ShortVector high = pickHigh.selectFrom(ha, hb);
+                high.add(oneS, pickLow.selectFrom(ha, hb).or(high.and(oneS)).compare(VectorOperators.UGT, halfS))
+                        .lanewise(VectorOperators.OR, quietS, high.and(magnitudeS).compare(VectorOperators.UGT, infS))
+                        .intoMemorySegment(dst, off, ORDER);
+            } else {
+                IntVector ba = ya.reinterpretAsInts();
+                IntVector bb = yb.reinterpretAsInts();
+                IntVector hia = ba.lanewise(VectorOperators.LSHR, 16);
+                IntVector hib = bb.and(highHalf);
+                IntVector oa = ba.add(roundBias).add(hia.and(lsb)).lanewise(VectorOperators.LSHR, 16)
+                        .blend(hia.or(quiet), ya.compare(VectorOperators.NE, ya).cast(I));
+                IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(lsb)).and(highHalf)
+                        .blend(hib.or(quietHigh), yb.compare(VectorOperators.NE, yb).cast(I));
+                oa.or(ob).reinterpretAsBytes().intoMemorySegment(dst, off, ORDER);
+            }
         }
         return to;
     }
+
 
     /** bfloat16 over [from, to); returns {@code to} (no exit). */
     private static long bf16Backward(MemorySegment dy, MemorySegment xy, MemorySegment dx, long from, long to,
@@ -129,6 +151,13 @@ final class HalfLeaky {
         final IntVector quiet = IntVector.broadcast(I, 0x0040);
         final IntVector quietHigh = IntVector.broadcast(I, 0x00400000);
         final IntVector highHalf = IntVector.broadcast(I, 0xFFFF0000);
+        final ShortVector pickHigh = ShortVector.fromArray(S, HalfElu.PICK_HIGH, 0);
+        final ShortVector pickLow = ShortVector.fromArray(S, HalfElu.PICK_LOW, 0);
+        final ShortVector oneS = ShortVector.broadcast(S, (short) 1);
+        final ShortVector halfS = ShortVector.broadcast(S, (short) 0x8000);
+        final ShortVector quietS = ShortVector.broadcast(S, (short) 0x0040);
+        final ShortVector magnitudeS = ShortVector.broadcast(S, (short) 0x7FFF);
+        final ShortVector infS = ShortVector.broadcast(S, (short) 0x7F80);
         for (long off = from; off < to; off += vb) {
             IntVector wg = IntVector.fromMemorySegment(I, dy, off, ORDER);
             IntVector wx = IntVector.fromMemorySegment(I, xy, off, ORDER);
@@ -141,18 +170,30 @@ final class HalfLeaky {
             FloatVector da = na.blend(ga, xa.compare(VectorOperators.GT, zero));
             FloatVector db = nb.blend(gb, xb.compare(VectorOperators.GT, zero));
 
-            IntVector ba = da.reinterpretAsInts();
-            IntVector bb = db.reinterpretAsInts();
-            IntVector hia = ba.lanewise(VectorOperators.LSHR, 16);
-            IntVector hib = bb.and(highHalf);
-            IntVector oa = ba.add(roundBias).add(hia.and(lsb)).lanewise(VectorOperators.LSHR, 16)
-                    .blend(hia.or(quiet), da.compare(VectorOperators.NE, da).cast(I));
-            IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(lsb)).and(highHalf)
-                    .blend(hib.or(quietHigh), db.compare(VectorOperators.NE, db).cast(I));
-            oa.or(ob).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
+            // as HalfElu.bf16 rounds where PACKED: a NaN result (from x or dy, or inf * 0: its low 16
+            // bits are zero) gets the quiet bit
+            if (PACKED) {
+                ShortVector ha = da.reinterpretAsShorts();
+                ShortVector hb = db.reinterpretAsShorts();
+                ShortVector high = pickHigh.selectFrom(ha, hb);
+                high.add(oneS, pickLow.selectFrom(ha, hb).or(high.and(oneS)).compare(VectorOperators.UGT, halfS))
+                        .lanewise(VectorOperators.OR, quietS, high.and(magnitudeS).compare(VectorOperators.UGT, infS))
+                        .intoMemorySegment(dx, off, ORDER);
+            } else {
+                IntVector ba = da.reinterpretAsInts();
+                IntVector bb = db.reinterpretAsInts();
+                IntVector hia = ba.lanewise(VectorOperators.LSHR, 16);
+                IntVector hib = bb.and(highHalf);
+                IntVector oa = ba.add(roundBias).add(hia.and(lsb)).lanewise(VectorOperators.LSHR, 16)
+                        .blend(hia.or(quiet), da.compare(VectorOperators.NE, da).cast(I));
+                IntVector ob = bb.add(roundBias).add(bb.lanewise(VectorOperators.LSHR, 16).and(lsb)).and(highHalf)
+                        .blend(hib.or(quietHigh), db.compare(VectorOperators.NE, db).cast(I));
+                oa.or(ob).reinterpretAsBytes().intoMemorySegment(dx, off, ORDER);
+            }
         }
         return to;
     }
+
 
     /**
      * binary16 over [from, to); returns the offset of the first int vector with an infinite or NaN
