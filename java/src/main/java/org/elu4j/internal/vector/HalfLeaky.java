@@ -100,9 +100,6 @@ final class HalfLeaky {
         final ShortVector pickLow = ShortVector.fromArray(S, HalfElu.PICK_LOW, 0);
         final ShortVector oneS = ShortVector.broadcast(S, (short) 1);
         final ShortVector halfS = ShortVector.broadcast(S, (short) 0x8000);
-        final ShortVector quietS = ShortVector.broadcast(S, (short) 0x0040);
-        final ShortVector magnitudeS = ShortVector.broadcast(S, (short) 0x7FFF);
-        final ShortVector infS = ShortVector.broadcast(S, (short) 0x7F80);
         for (long off = from; off < to; off += vb) {
             // halves 2k in the low 16 bits of int lane k, 2k + 1 in the high bits (HalfElu.bf16)
             IntVector w = IntVector.fromMemorySegment(I, src, off, ORDER);
@@ -110,17 +107,18 @@ final class HalfLeaky {
             FloatVector xb = w.and(highHalf).reinterpretAsFloats();
             FloatVector na = isPair ? hi.fma(xa, lo.mul(xa)) : xa.mul(hi);
             FloatVector nb = isPair ? hi.fma(xb, lo.mul(xb)) : xb.mul(hi);
-            FloatVector ya = xa.blend(na, xa.compare(VectorOperators.LE, zero));
-            FloatVector yb = xb.blend(nb, xb.compare(VectorOperators.LE, zero));
+            // the product unless x > 0: a NaN x then comes out of the product quiet, with its sign
+            // and payload, as the staged path's rounding makes it
+            FloatVector ya = na.blend(xa, xa.compare(VectorOperators.GT, zero));
+            FloatVector yb = nb.blend(xb, xb.compare(VectorOperators.GT, zero));
 
-            // as HalfElu.bf16 rounds where PACKED: a NaN result (from x or dy, or inf * 0: its low 16
-            // bits are zero) gets the quiet bit
+            // as HalfElu.bf16 rounds where PACKED; every NaN here is quiet (from the product) with its
+            // low 16 bits zero (x's, or the default NaN of -inf times a pair of opposite signs)
             if (PACKED) {
                 ShortVector ha = ya.reinterpretAsShorts();
                 ShortVector hb = yb.reinterpretAsShorts();
                 ShortVector high = pickHigh.selectFrom(ha, hb);
                 high.add(oneS, pickLow.selectFrom(ha, hb).or(high.and(oneS)).compare(VectorOperators.UGT, halfS))
-                        .lanewise(VectorOperators.OR, quietS, high.and(magnitudeS).compare(VectorOperators.UGT, infS))
                         .intoMemorySegment(dst, off, ORDER);
             } else {
                 IntVector ba = ya.reinterpretAsInts();
