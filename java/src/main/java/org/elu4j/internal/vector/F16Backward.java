@@ -43,7 +43,7 @@ final class F16Backward {
                 true, DataType.F16, b, rest, dy, y, dx);
     }
 
-    /** {@link HalfBackward#backwardFromInputBf16} for binary16 (whole 16-element groups per int vector). */
+    /** {@link HalfBackwardFromInput#backwardBf16} for binary16 (whole 16-element groups per int vector). */
     static void backwardFromInput(F32Kernels.General b, Map2 rest, MemorySegment dy, MemorySegment x,
             MemorySegment dx) {
         Staging.backwardHalfFused(F16Backward::fromInput, I.length() >= 8, DataType.F16, b, rest, dy, x, dx);
@@ -222,7 +222,7 @@ final class F16Backward {
     }
 
     /**
-     * {@link HalfBackward#bf16FromInput} for binary16: stops at the first int vector with an
+     * {@link HalfBackwardFromInput#bf16} for binary16: stops at the first int vector with an
      * infinite or NaN half in dy or x, or with t below -87 (|dy| is below 2^64 here).
      */
     static long fromInput(MemorySegment dy, MemorySegment xs, MemorySegment dx, long from, long to,

@@ -173,7 +173,6 @@ final class HalfElu {
         return to;
     }
 
-
     /**
      * binary16 ELU over [from, to) (multiples of {@link #STEP_BYTES}) of native
      * segments. On each 16-bit pattern {@code h}: the lanes computed are those with

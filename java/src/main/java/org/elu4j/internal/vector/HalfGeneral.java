@@ -177,7 +177,6 @@ final class HalfGeneral {
         return to;
     }
 
-
     /**
      * binary16 over [from, to): each half {@code h} widened as
      * {@code bits(sign << 31 | (h & 0x7FFF) << 13) * 2^112} (exact for finite halves, as

@@ -290,7 +290,7 @@ public final class VectorBackend implements EluBackend {
             f = (dy, xy, dx) -> HalfLeaky.backward(type, slope, k, dy, xy, dx);
         } else if (g != null && type == DataType.BF16) {
             f = fromOutput ? (dy, xy, dx) -> HalfBackward.backwardFromOutputBf16(g, k, dy, xy, dx)
-                    : (dy, xy, dx) -> HalfBackward.backwardFromInputBf16(g, k, dy, xy, dx);
+                    : (dy, xy, dx) -> HalfBackwardFromInput.backwardBf16(g, k, dy, xy, dx);
         } else if (g != null) {
             f = fromOutput ? (dy, xy, dx) -> F16Backward.backwardFromOutput(g, k, dy, xy, dx)
                     : (dy, xy, dx) -> F16Backward.backwardFromInput(g, k, dy, xy, dx);

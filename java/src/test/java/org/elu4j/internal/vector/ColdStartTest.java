@@ -474,9 +474,10 @@ class ColdStartTest {
      * ({@link ScalarForms#half(ScalarForms.Floats2, DataType, MemorySegment, MemorySegment, MemorySegment)}),
      * with every one of the 65,536 patterns as x (or y), in order against a permutation of them
      * and against ordinary gradients as dy, and interleaved with their negations against
-     * ordinary gradients: in one call and at an odd offset and length. (Where {@link FamilyKernels#formInsteadBackward} binds
-     * LeakyReLU's double product or ELU in double lanes to its scalar form, 2 double lanes on x86, the binding is the form
-     * itself: that case is checked by its f32 kernel against the form above, not here.)
+     * ordinary gradients: in one call and at an odd offset and length. (Where
+     * {@link FamilyKernels#formInsteadBackward} binds LeakyReLU's double product or ELU in double
+     * lanes to its scalar form, 2 double lanes on x86, the binding is the form itself: that case is
+     * checked by its f32 kernel against the form above, not here.)
      */
     @Test
     void halfBackwardScalarFormsAreTheBindingsOnEveryPattern() {
@@ -695,7 +696,9 @@ class ColdStartTest {
      * ({@link ScalarForms#half} around the f32 scalar form, what the binding runs until
      * C2 has compiled its loop), on every one of the 65,536 patterns: in one call (the fused loop
      * and, for binary16 infinities and NaNs, bfloat16 tiny positives and the general forward's
-     * linear range, the int vectors it leaves to the staged path), at an odd offset and length (the staged tail), and from a heap array
+     * linear range, the int vectors it leaves to the staged path) and at an odd offset and length (the staged tail), both
+     * in order and interleaved with their negations (the two halves of each int lane of different signs, each sign in
+     * either half across the two offsets), and from a heap array
      * (which cold calls copy chunk by chunk into arrays, warm ones through the stage). (Where
      * {@link FamilyKernels#formInstead} binds LeakyReLU's double product or ELU in double lanes to its scalar form, the
      * binding is the form itself: checked through its f32 kernel against the form, not here.)
@@ -712,10 +715,14 @@ class ColdStartTest {
         int n = 1 << 16;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment x = arena.allocate(2L * n + 64, 64);
+            MemorySegment mixed = arena.allocate(2L * n + 64, 64);
             MemorySegment kernel = arena.allocate(2L * n + 64, 64);
             MemorySegment scalar = arena.allocate(2L * n + 64, 64);
             for (int i = 0; i < n; i++) {
                 x.setAtIndex(JAVA_SHORT_UNALIGNED, i, (short) i);
+                // every pattern, interleaved with its negation: neighbours, which share an int lane
+                // in the fused loops, differ in sign (as in the backward check below)
+                mixed.setAtIndex(JAVA_SHORT_UNALIGNED, i, (short) ((i >> 1) + (i & 1) * 0x8000));
             }
             short[] heapOut = new short[n];
             MemorySegment heapIn = MemorySegment.ofArray(x.asSlice(0, 2L * n).toArray(JAVA_SHORT_UNALIGNED));
@@ -727,13 +734,16 @@ class ColdStartTest {
                     org.elu4j.internal.Binding.Forward f = VectorBackend.halfForward(op, type, fix, false);
                     org.elu4j.internal.Binding.Forward form = VectorBackend.halfForm(cold.floats(),
                             fix ? FamilyKernels.forwardFixF32(op) : null, type);
-                    for (int[] window : new int[][] {{0, n}, {3, n - 3 - 5}}) {
-                        MemorySegment in = x.asSlice(2L * window[0], 2L * window[1]);
-                        kernel.fill((byte) 0x55);
-                        scalar.fill((byte) 0x55);
-                        f.run(in, kernel.asSlice(2L * window[0], 2L * window[1]), 1);
-                        form.run(in, scalar.asSlice(2L * window[0], 2L * window[1]), 1);
-                        assertSameHalves(type + " " + op + " at offset " + window[0], x, kernel, scalar);
+                    for (MemorySegment xs : List.of(x, mixed)) {
+                        for (int[] window : new int[][] {{0, n}, {3, n - 3 - 5}}) {
+                            MemorySegment in = xs.asSlice(2L * window[0], 2L * window[1]);
+                            kernel.fill((byte) 0x55);
+                            scalar.fill((byte) 0x55);
+                            f.run(in, kernel.asSlice(2L * window[0], 2L * window[1]), 1);
+                            form.run(in, scalar.asSlice(2L * window[0], 2L * window[1]), 1);
+                            assertSameHalves(type + " " + op + " at offset " + window[0]
+                                    + (xs == mixed ? ", patterns interleaved with their negations" : ""), xs, kernel, scalar);
+                        }
                     }
                     form.run(heapIn, MemorySegment.ofArray(heapOut), 1);
                     scalar.fill((byte) 0x55);
