@@ -56,7 +56,10 @@ final class HalfElu {
      * whose two-table word permute (vpermi2w) gathers the halves in one instruction. Under AVX2 C2
      * builds that permute from several, and the packed rounding made the loops 1.3-1.8x slower
      * than the int lanes' (measured on a Zen 5 with -XX:UseAVX=2), so they round as before there.
-     * A constant: C2 folds the branch.
+     * A constant: C2 folds the branch. The five lines are written out in each loop: as one static
+     * method C2 did not inline them into the larger loops (HalfElu's, HalfGeneral's, the backward's
+     * InRange), which then ran about 7x slower with their vectors boxed (VectorBackend's class
+     * comment).
      */
     static final boolean PACKED = "3".equals(org.elu4j.internal.VectorChecks.vmOption("UseAVX"));
     /**
